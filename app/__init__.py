@@ -1,0 +1,75 @@
+"""The core of Micro Court: `create_app()` builds a Flask application in named steps."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application: configuration, logging, extensions, the HTTP API and CLI commands."""
+    config = config or load_config()
+    config.validate()
+    app = Flask(__name__, instance_path=str(_instance_path()), instance_relative_config=False)
+    app.config.from_mapping(config.as_dict())
+    app.config["MICROCOURT_ENV"] = config.ENV_NAME
+    configure_logging(app)
+    register_extensions(app)
+    register_api(app)
+    register_commands(app)
+    log.debug("app created", extra={"env": config.ENV_NAME})
+    return app
+
+
+def _instance_path() -> object:
+    from config import BASE_DIR
+
+    return BASE_DIR / "instance"
+
+
+def configure_logging(app: Flask) -> None:
+    """JSON lines with request ids (plain lines when LOG_JSON=0)."""
+    from app.utils.logging import configure
+
+    configure(level=app.config["LOG_LEVEL"], json_lines=app.config["LOG_JSON"])
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, rate limiter, storage and jobs to this app."""
+    from app.models import registry  # noqa: F401  (registers every table)
+    from app.database import configure_engine_options
+    from app.extensions import db, limiter, migrate, storage
+    from app.jobs import init_celery
+
+    configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_path()), render_as_batch=True, compare_type=True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+    storage.init_app(app)
+    init_celery(app)
+
+
+def _migrations_path() -> object:
+    from config import BASE_DIR
+
+    return BASE_DIR / "migrations"
+
+
+def register_api(app: Flask) -> None:
+    """Mount the HTTP layer (the one place the core imports it, lazily)."""
+    import miniprogram_api
+
+    miniprogram_api.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask ...` management commands."""
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Blob storage: the BlobStore port and its adapters (local disk, S3-compatible)."""

@@ -1,0 +1,244 @@
+"""Configuration classes read from environment variables (stdlib only).
+
+Every variable is listed in docs/configuration.md. `load_config()` picks the class named by
+`MICROCOURT_ENV` (development | testing | production) and validates it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # noqa: S105 - refused in production
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unusable (the process must not start)."""
+
+
+def env_str(env: Mapping[str, str], name: str, default: str = "") -> str:
+    """Return a stripped string variable, or the default when unset or blank."""
+    value = env.get(name, "").strip()
+    return value or default
+
+
+def env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """Return an integer variable; a malformed value is a ConfigError, never silently ignored."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """Return a boolean variable from 1/0, true/false, yes/no, on/off."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_list(env: Mapping[str, str], name: str, default: list[str] | None = None) -> list[str]:
+    """Return a comma-separated list variable without blanks."""
+    raw = env.get(name, "")
+    items = [part.strip() for part in raw.split(",") if part.strip()]
+    return items or list(default or [])
+
+
+def normalize_database_url(url: str) -> str:
+    """Make plain postgres URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment; subclasses change defaults, never the names."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+    DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'instance' / 'microcourt.db'}"
+    DEFAULT_JOBS_EAGER = True
+
+    def __init__(self, env: Mapping[str, str] | None = None, **overrides: object) -> None:
+        env = os.environ if env is None else env
+        self.SECRET_KEY = env_str(env, "SECRET_KEY", DEV_SECRET)
+        self._read_database(env)
+        self._read_storage(env)
+        self._read_jobs(env)
+        self._read_http(env)
+        self._read_tokens(env)
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    def _read_database(self, env: Mapping[str, str]) -> None:
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
+            env_str(env, "DATABASE_URL", self.DEFAULT_DATABASE_URL)
+        )
+        self.ALLOW_SQLITE_IN_PRODUCTION = env_bool(env, "ALLOW_SQLITE_IN_PRODUCTION", False)
+        self.DB_POOL_SIZE = env_int(env, "DB_POOL_SIZE", 10)
+        self.DB_CONNECT_TIMEOUT = env_int(env, "DB_CONNECT_TIMEOUT", 3)
+        self.DB_STATEMENT_TIMEOUT_MS = env_int(env, "DB_STATEMENT_TIMEOUT_MS", 15000)
+        self.SQLITE_BUSY_TIMEOUT_MS = env_int(env, "SQLITE_BUSY_TIMEOUT_MS", 5000)
+        self.SQLALCHEMY_RECORD_QUERIES = False
+
+    def _read_storage(self, env: Mapping[str, str]) -> None:
+        self.STORAGE_BACKEND = env_str(env, "STORAGE_BACKEND", "local")
+        self.STORAGE_LOCAL_ROOT = env_str(env, "STORAGE_LOCAL_ROOT", str(BASE_DIR / "instance" / "blobs"))
+        self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION = env_bool(env, "ALLOW_LOCAL_STORAGE_IN_PRODUCTION", False)
+        self.STORAGE_PUBLIC_BASE_URL = env_str(env, "STORAGE_PUBLIC_BASE_URL", "")
+        self.S3_ENDPOINT_URL = env_str(env, "S3_ENDPOINT_URL", "")
+        self.S3_REGION = env_str(env, "S3_REGION", "us-east-1")
+        self.S3_BUCKET = env_str(env, "S3_BUCKET", "microcourt")
+        self.S3_ACCESS_KEY = env_str(env, "S3_ACCESS_KEY", "")
+        self.S3_SECRET_KEY = env_str(env, "S3_SECRET_KEY", "")
+        self.S3_ADDRESSING_STYLE = env_str(env, "S3_ADDRESSING_STYLE", "path")
+        self.S3_CONNECT_TIMEOUT = env_int(env, "S3_CONNECT_TIMEOUT", 3)
+        self.S3_READ_TIMEOUT = env_int(env, "S3_READ_TIMEOUT", 20)
+        self.UPLOAD_URL_EXPIRES_SECONDS = env_int(env, "UPLOAD_URL_EXPIRES_SECONDS", 900)
+        self.DOWNLOAD_URL_EXPIRES_SECONDS = min(env_int(env, "DOWNLOAD_URL_EXPIRES_SECONDS", 300), 300)
+
+    def _read_jobs(self, env: Mapping[str, str]) -> None:
+        self.CELERY_BROKER_URL = env_str(env, "CELERY_BROKER_URL", "memory://")
+        self.CELERY_RESULT_BACKEND = env_str(env, "CELERY_RESULT_BACKEND", "")
+        self.JOBS_EAGER = env_bool(env, "JOBS_EAGER", self.DEFAULT_JOBS_EAGER)
+        self.REDIS_URL = env_str(env, "REDIS_URL", "")
+
+    def _read_http(self, env: Mapping[str, str]) -> None:
+        self.MAX_CONTENT_LENGTH = env_int(env, "MAX_CONTENT_LENGTH", 60 * 1024 * 1024)
+        self.PUBLIC_BASE_URL = env_str(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        self.LOG_LEVEL = env_str(env, "LOG_LEVEL", "INFO").upper()
+        self.LOG_JSON = env_bool(env, "LOG_JSON", True)
+        self.TRUSTED_PROXIES = env_int(env, "TRUSTED_PROXIES", 0)
+        self.PAGE_LIMIT_DEFAULT = env_int(env, "PAGE_LIMIT_DEFAULT", 20)
+        self.PAGE_LIMIT_MAX = env_int(env, "PAGE_LIMIT_MAX", 100)
+        self.RATELIMIT_STORAGE_URI = env_str(env, "RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = env_bool(env, "RATELIMIT_ENABLED", True)
+        self.IDEMPOTENCY_TTL_HOURS = env_int(env, "IDEMPOTENCY_TTL_HOURS", 48)
+
+    def _read_tokens(self, env: Mapping[str, str]) -> None:
+        # JWT_KEYS: "kid1:secret1,kid2:secret2"; the first (or JWT_ACTIVE_KID) signs, all verify.
+        self.JWT_KEYS = env_str(env, "JWT_KEYS", "")
+        self.JWT_ACTIVE_KID = env_str(env, "JWT_ACTIVE_KID", "")
+        self.JWT_ISSUER = env_str(env, "JWT_ISSUER", "microcourt")
+        self.ACCESS_TOKEN_TTL_SECONDS = env_int(env, "ACCESS_TOKEN_TTL_SECONDS", 900)
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the upper-case settings, as Flask's config wants them."""
+        names = {n for n in dir(self) if n.isupper()}
+        return {name: getattr(self, name) for name in sorted(names)}
+
+    def validate(self) -> None:
+        """Check cross-field rules; raise ConfigError with every problem at once."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError("invalid configuration: " + "; ".join(problems))
+
+    def problems(self) -> list[str]:
+        """List what is wrong with this configuration (empty when usable)."""
+        found = []
+        if self.STORAGE_BACKEND not in {"local", "s3"}:
+            found.append("STORAGE_BACKEND must be 'local' or 's3'")
+        if self.STORAGE_BACKEND == "s3" and not self.S3_ENDPOINT_URL and not self.S3_REGION:
+            found.append("S3 storage needs S3_ENDPOINT_URL or S3_REGION")
+        if self.S3_ADDRESSING_STYLE not in {"path", "virtual", "auto"}:
+            found.append("S3_ADDRESSING_STYLE must be path, virtual or auto")
+        if self.PAGE_LIMIT_MAX < 1 or self.PAGE_LIMIT_DEFAULT > self.PAGE_LIMIT_MAX:
+            found.append("PAGE_LIMIT_DEFAULT must be between 1 and PAGE_LIMIT_MAX")
+        return found
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: SQLite, local-disk blobs, eager jobs, one process."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    """The test suite: like development, with a database chosen by TEST_DATABASE_URL."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    DEFAULT_DATABASE_URL = "sqlite://"
+
+    def __init__(self, env: Mapping[str, str] | None = None, **overrides: object) -> None:
+        env = os.environ if env is None else env
+        super().__init__(env, **{})
+        test_url = env_str(env, "TEST_DATABASE_URL", "")
+        if test_url:
+            self.SQLALCHEMY_DATABASE_URI = normalize_database_url(test_url)
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.CELERY_BROKER_URL = "memory://"
+        self.JOBS_EAGER = True
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, S3, Redis, Celery workers; refuses unsafe defaults."""
+
+    ENV_NAME = "production"
+    DEFAULT_DATABASE_URL = ""
+    DEFAULT_JOBS_EAGER = False
+
+    def problems(self) -> list[str]:
+        """Add the production rules: real secrets, a real database, no local state."""
+        found = super().problems()
+        if self.SECRET_KEY == DEV_SECRET or len(self.SECRET_KEY) < MIN_SECRET_LENGTH:
+            found.append(f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters")
+        if not self.SQLALCHEMY_DATABASE_URI:
+            found.append("DATABASE_URL is required")
+        elif self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") and not self.ALLOW_SQLITE_IN_PRODUCTION:
+            found.append("SQLite in production needs ALLOW_SQLITE_IN_PRODUCTION=1")
+        for kid, secret in parse_key_ring(self.JWT_KEYS):
+            if len(secret) < MIN_SECRET_LENGTH:
+                found.append(f"JWT key {kid!r} is shorter than {MIN_SECRET_LENGTH} characters")
+        if not self.JWT_KEYS:
+            found.append("JWT_KEYS is required (kid:secret[,kid:secret])")
+        if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION:
+            found.append("local-disk storage in production needs ALLOW_LOCAL_STORAGE_IN_PRODUCTION=1")
+        return found
+
+
+def parse_key_ring(raw: str) -> list[tuple[str, str]]:
+    """Parse "kid:secret,kid:secret" into pairs; a malformed entry is a ConfigError."""
+    pairs = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        kid, sep, secret = entry.partition(":")
+        if not sep or not kid.strip() or not secret.strip():
+            raise ConfigError("JWT_KEYS entries must look like kid:secret")
+        pairs.append((kid.strip(), secret.strip()))
+    return pairs
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Build and validate the configuration named by MICROCOURT_ENV (default development)."""
+    env = os.environ if env is None else env
+    name = env_str(env, "MICROCOURT_ENV", "development").lower()
+    if name not in CONFIGS:
+        raise ConfigError(f"MICROCOURT_ENV must be one of {sorted(CONFIGS)}, got {name!r}")
+    config = CONFIGS[name](env)
+    config.validate()
+    return config

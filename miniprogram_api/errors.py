@@ -1,0 +1,125 @@
+"""App-wide error handlers: every error leaves in the one JSON shape, never with a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, Response, g, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from app.errors import AppError, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+HTTP_REASONS = {
+    400: "request.bad",
+    401: "auth.unauthorized",
+    403: "auth.forbidden",
+    404: "resource.not_found",
+    405: "request.method_not_allowed",
+    406: "request.not_acceptable",
+    409: "state.conflict",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "validation.failed",
+    429: "rate.limited",
+}
+
+
+def error_body(code: int, reason: str, message: str, errors: dict | None = None) -> dict:
+    """Build the one error shape."""
+    return {
+        "code": code,
+        "status": HTTPStatus(code).phrase,
+        "reason": reason,
+        "message": message,
+        "errors": errors or {},
+        "request_id": g.get("request_id", "-"),
+    }
+
+
+def _respond(code: int, body: dict, headers: dict | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = code
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_app_error(exc: AppError) -> Response:
+    """Render an AppError raised by a service."""
+    if exc.http_status >= 500:
+        log.warning("service error %s: %s", exc.reason, exc.message)
+    return _respond(exc.http_status, error_body(exc.http_status, exc.reason, exc.message, exc.errors), exc.headers)
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    """Render werkzeug/flask-smorest/webargs/limiter errors."""
+    code = exc.code or 500
+    headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+    errors = _field_errors(exc)
+    message = (exc.description or HTTPStatus(code).phrase) if code != 422 else "Some fields are invalid."
+    if code == 429:
+        headers.setdefault("Retry-After", str(_retry_after(exc)))
+        message = "Too many requests; try again later."
+    return _respond(code, error_body(code, HTTP_REASONS.get(code, "http.error"), message, errors), headers)
+
+
+def _field_errors(exc: HTTPException) -> dict:
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, dict):
+        return {}
+    merged: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            merged.update(fields)
+        else:
+            merged[location] = fields
+    return merged
+
+
+def _retry_after(exc: HTTPException) -> int:
+    limit = getattr(exc, "limit", None)
+    try:
+        return max(1, int(limit.limit.get_expiry())) if limit else 60
+    except Exception:  # noqa: BLE001 - a missing expiry must not turn a 429 into a 500
+        return 60
+
+
+def handle_database_down(exc: Exception) -> Response:
+    """A connection failure is a fast 503 with Retry-After, not a 500."""
+    log.error("database unavailable: %s", type(exc).__name__)
+    return handle_app_error(DatabaseUnavailable())
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    """Log the stack trace with the request id; answer 500 without it (the session is rolled back)."""
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(exc)
+    log.exception("unhandled error")
+    return _respond(500, error_body(500, "internal.error", "The server could not complete the request."))
+
+
+def register(app: Flask) -> None:
+    """Install the handlers (after flask-smorest's, so these win)."""
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, _database_or_unexpected)
+    app.register_error_handler(PoolTimeout, handle_database_down)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def _database_or_unexpected(exc: OperationalError) -> Response:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
+        return handle_database_down(exc)
+    return handle_unexpected(exc)
+
+
+def _is_connection_error(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else ""
+    markers = ("connection", "could not connect", "server closed", "timeout expired", "database is locked")
+    return any(marker in text for marker in markers)

@@ -1,0 +1,14 @@
+"""Endpoints anyone may call (prefix /api/public/v1): health, storage links, verification, statistics."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+PREFIX = "/api/public/v1"
+
+
+def register(api: Api) -> None:
+    """Mount the public blueprints."""
+    from miniprogram_api.public.health import blp as health
+
+    api.register_blueprint(health, url_prefix=PREFIX)

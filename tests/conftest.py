@@ -1,0 +1,100 @@
+"""Shared fixtures: an app per test on a clean database (SQLite, or PostgreSQL via TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from app.utils import clock as clock_module
+from config import TestingConfig, normalize_database_url
+
+_schema_ready: set[str] = set()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set (CI), else a SQLite file private to this run."""
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if url:
+        return normalize_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def make_app(database_url: str, tmp_path: os.PathLike, **overrides: object) -> Flask:
+    """Create a testing app on the given database with blobs under tmp_path."""
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "STORAGE_LOCAL_ROOT": str(os.path.join(tmp_path, "blobs")),
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    }
+    settings.update(overrides)
+    return create_app(TestingConfig(**settings))
+
+
+def _ensure_schema(app: Flask, url: str) -> None:
+    if url in _schema_ready:
+        return
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    _schema_ready.add(url)
+
+
+def _wipe(app: Flask) -> None:
+    """Empty every table (fast on both databases), so each test starts from nothing."""
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path) -> Iterator[Flask]:
+    """A fresh app on an empty database; everything it wrote is wiped afterwards."""
+    application = make_app(database_url, tmp_path)
+    _ensure_schema(application, database_url)
+    ctx = application.app_context()
+    ctx.push()
+    try:
+        yield application
+    finally:
+        db.session.remove()
+        ctx.pop()
+        _wipe(application)
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """An HTTP client for the app (in-process WSGI)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def clock() -> Iterator[clock_module.FakeClock]:
+    """A frozen, controllable clock installed as the app's time source."""
+    fake = clock_module.FakeClock()
+    clock_module.set_source(fake)
+    try:
+        yield fake
+    finally:
+        clock_module.reset()
+
+
+def is_postgres(url: str) -> bool:
+    """True when the suite runs against PostgreSQL."""
+    return url.startswith("postgresql")
