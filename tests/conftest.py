@@ -98,3 +98,12 @@ def clock() -> Iterator[clock_module.FakeClock]:
 def is_postgres(url: str) -> bool:
     """True when the suite runs against PostgreSQL."""
     return url.startswith("postgresql")
+
+
+@pytest.fixture
+def probe_client(app: Flask) -> FlaskClient:
+    """A client for an app that also serves the test-only probe routes (tests/support/probe_routes.py)."""
+    from tests.support import probe_routes
+
+    probe_routes.mount(app)
+    return app.test_client()

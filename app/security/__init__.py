@@ -1,0 +1,1 @@
+"""Security primitives: tokens, one-time codes, permission predicates, PII protection, ID numbers."""

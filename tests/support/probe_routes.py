@@ -1,0 +1,89 @@
+"""Routes mounted only in tests, to drive the error handlers and decorators through real HTTP wiring."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from app.errors import Conflict
+from app.extensions import db, limiter
+from app.models.idempotency import IdempotencyRecord
+from app.utils import clock
+from miniprogram_api.idempotency import idempotent
+from miniprogram_api.schemas.base import InSchema
+
+blp = Blueprint("probe", __name__, url_prefix="/api/probe")
+calls = {"count": 0}
+calls_lock = threading.Lock()
+
+
+class EchoIn(InSchema):
+    """A schema with typical constraints."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    amount = fields.Decimal(as_string=True, validate=validate.Range(min=0))
+    slow = fields.Boolean(load_default=False)
+
+
+@blp.route("/echo", methods=["POST"])
+@idempotent()
+@blp.arguments(EchoIn)
+@blp.response(201)
+def echo(payload: dict) -> dict:
+    """Echo validated input; counts executions so tests can prove 'exactly once'."""
+    with calls_lock:
+        calls["count"] += 1
+        number = calls["count"]
+    if payload.get("slow"):
+        time.sleep(0.3)
+    return {"title": payload["title"], "execution": number}
+
+
+@blp.route("/must-key", methods=["POST"])
+@idempotent(required=True)
+@blp.response(201)
+def must_key() -> dict:
+    """A write that demands an Idempotency-Key."""
+    return {"ok": True}
+
+
+@blp.route("/boom", methods=["POST"])
+def boom() -> dict:
+    """Write a row, then fail unexpectedly: the row must not survive."""
+    now = clock.now()
+    db.session.add(
+        IdempotencyRecord(scope="boom", key="k", fingerprint="f", locked_until=now, expires_at=now)
+    )
+    db.session.flush()
+    raise RuntimeError("secret internals: /srv/app.py line 42")
+
+
+@blp.route("/conflict", methods=["POST"])
+def conflict() -> dict:
+    """Raise a domain conflict."""
+    raise Conflict("Case is in state 'accepted'.", reason="case.illegal_transition", errors={"state": ["accepted"]})
+
+
+@blp.route("/limited", methods=["GET"])
+@limiter.limit("2 per minute")
+def limited() -> dict:
+    """A rate-limited route."""
+    return {"ok": True}
+
+
+@blp.route("/upload", methods=["POST"])
+def upload() -> dict:
+    """Read the body (so MAX_CONTENT_LENGTH applies)."""
+    from flask import request
+
+    return {"size": len(request.get_data())}
+
+
+def mount(app: Flask) -> None:
+    """Register the probe blueprint on a fresh test app."""
+    calls["count"] = 0
+    app.extensions["microcourt.api"].register_blueprint(blp)

@@ -1,0 +1,37 @@
+"""The clock module and time-ordered ids."""
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from app.utils import clock as clock_module
+from app.utils.ids import new_id, random_token
+
+
+def test_fake_clock_drives_now(clock):
+    start = clock_module.now()
+    clock.advance(minutes=5)
+    assert clock_module.now() - start == dt.timedelta(minutes=5)
+    assert clock_module.now().tzinfo is not None
+    assert clock_module.now_shanghai().utcoffset() == dt.timedelta(hours=8)
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError, match="naive"):
+        clock_module.as_utc(dt.datetime(2026, 1, 1))
+
+
+def test_ids_are_uuid7_and_time_ordered(clock):
+    first = new_id()
+    clock.advance(milliseconds=2)
+    second = new_id()
+    assert isinstance(first, uuid.UUID)
+    assert first.version == 7 and first.variant == uuid.RFC_4122
+    assert first < second
+    assert len({new_id() for _ in range(1000)}) == 1000
+
+
+def test_random_tokens_are_alphanumeric():
+    token = random_token()
+    assert len(token) == 32 and token.isalnum() and token.isascii()

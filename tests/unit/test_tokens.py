@@ -1,0 +1,81 @@
+"""Access tokens: strict claims, one algorithm, key rotation, and a corpus of bad tokens."""
+
+import base64
+import datetime as dt
+import json
+
+import jwt
+import pytest
+
+from app.errors import Unauthorized
+from app.security import tokens
+
+RING = tokens.KeyRing(keys={"k1": b"a" * 40, "k2": b"b" * 40}, active="k2")
+ARGS = {"audience": "mp", "issuer": "microcourt", "token_type": "access"}
+
+
+def issue(ring=RING, ttl=dt.timedelta(minutes=15), **claims):
+    token, _ = tokens.encode(ring, subject="user-1", ttl=ttl, **ARGS, **claims)
+    return token
+
+
+def b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def test_round_trip_and_rotation(clock):
+    claims = tokens.decode(RING, issue(), **ARGS)
+    assert claims["sub"] == "user-1" and claims["typ"] == "access"
+    old = issue(tokens.KeyRing(keys=RING.keys, active="k1"))
+    assert tokens.decode(RING, old, **ARGS)["sub"] == "user-1"  # signed by a retired key, still in the ring
+
+
+def _bad_tokens(clock):
+    now = int(clock.current.timestamp())
+    good_claims = {"iss": "microcourt", "aud": "mp", "sub": "u", "iat": now, "nbf": now, "exp": now + 900,
+                   "jti": "j", "typ": "access"}
+    corpus = {
+        "garbage": "not-a-token",
+        "empty": "",
+        "two segments": "a.b",
+        "unknown kid": jwt.encode(good_claims, "a" * 40, algorithm="HS256", headers={"kid": "k9"}),
+        "no kid": jwt.encode(good_claims, "a" * 40, algorithm="HS256"),
+        "wrong secret": jwt.encode(good_claims, "z" * 40, algorithm="HS256", headers={"kid": "k1"}),
+        "HS512": jwt.encode(good_claims, "a" * 64, algorithm="HS512", headers={"kid": "k1"}),
+        "wrong audience": jwt.encode({**good_claims, "aud": "court"}, "a" * 40, algorithm="HS256",
+                                     headers={"kid": "k1"}),
+        "wrong issuer": jwt.encode({**good_claims, "iss": "evil"}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}),
+        "refresh as access": jwt.encode({**good_claims, "typ": "refresh"}, "a" * 40, algorithm="HS256",
+                                        headers={"kid": "k1"}),
+        "expired": jwt.encode({**good_claims, "exp": now - 60}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}),
+        "not yet valid": jwt.encode({**good_claims, "nbf": now + 600}, "a" * 40, algorithm="HS256",
+                                    headers={"kid": "k1"}),
+        "missing jti": jwt.encode({k: v for k, v in good_claims.items() if k != "jti"}, "a" * 40,
+                                  algorithm="HS256", headers={"kid": "k1"}),
+        "string exp": jwt.encode({**good_claims, "exp": "soon"}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}),
+    }
+    for alg in ("none", "None", "NONE", "nOnE"):
+        corpus[f"alg {alg}"] = f"{b64({'alg': alg, 'typ': 'JWT', 'kid': 'k1'})}.{b64(good_claims)}."
+    # HS/RS confusion: a token claiming RS256, "signed" with the shared secret as if it were a public key.
+    header = b64({"alg": "RS256", "typ": "JWT", "kid": "k1"})
+    corpus["RS256 confusion"] = f"{header}.{b64(good_claims)}.{base64.urlsafe_b64encode(b'x' * 32).decode()}"
+    return corpus
+
+
+def test_bad_token_corpus_is_refused(clock):
+    refused = []
+    for name, token in _bad_tokens(clock).items():
+        with pytest.raises(Unauthorized):
+            tokens.decode(RING, token, **ARGS)
+        refused.append(name)
+    assert len(refused) == 19
+
+
+def test_expiry_follows_the_app_clock(clock):
+    token = issue(ttl=dt.timedelta(minutes=15))
+    clock.advance(minutes=14)
+    tokens.decode(RING, token, **ARGS)
+    clock.advance(minutes=2)
+    with pytest.raises(Unauthorized) as caught:
+        tokens.decode(RING, token, **ARGS)
+    assert caught.value.reason == "auth.token_expired"
