@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # noqa: S105 - refused in production
+DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # refused in production
 MIN_SECRET_LENGTH = 32
 
 
@@ -80,13 +80,12 @@ class Config:
         self._read_jobs(env)
         self._read_http(env)
         self._read_tokens(env)
+        self._read_integrations(env)
         for key, value in overrides.items():
             setattr(self, key, value)
 
     def _read_database(self, env: Mapping[str, str]) -> None:
-        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
-            env_str(env, "DATABASE_URL", self.DEFAULT_DATABASE_URL)
-        )
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(env_str(env, "DATABASE_URL", self.DEFAULT_DATABASE_URL))
         self.ALLOW_SQLITE_IN_PRODUCTION = env_bool(env, "ALLOW_SQLITE_IN_PRODUCTION", False)
         self.DB_POOL_SIZE = env_int(env, "DB_POOL_SIZE", 10)
         self.DB_CONNECT_TIMEOUT = env_int(env, "DB_CONNECT_TIMEOUT", 3)
@@ -126,7 +125,33 @@ class Config:
         self.PAGE_LIMIT_MAX = env_int(env, "PAGE_LIMIT_MAX", 100)
         self.RATELIMIT_STORAGE_URI = env_str(env, "RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = env_bool(env, "RATELIMIT_ENABLED", True)
+        self.LOGIN_LIMIT_PER_IP = env_str(env, "LOGIN_LIMIT_PER_IP", "30/minute;300/hour")
+        self.SMS_SEND_LIMIT_PER_PHONE = env_str(env, "SMS_SEND_LIMIT_PER_PHONE", "1/minute;5/hour;10/day")
+        self.SMS_SEND_LIMIT_PER_IP = env_str(env, "SMS_SEND_LIMIT_PER_IP", "10/minute;50/hour")
+        self.SMS_VERIFY_LIMIT_PER_IP = env_str(env, "SMS_VERIFY_LIMIT_PER_IP", "20/minute;200/hour")
         self.IDEMPOTENCY_TTL_HOURS = env_int(env, "IDEMPOTENCY_TTL_HOURS", 48)
+
+    def _read_integrations(self, env: Mapping[str, str]) -> None:
+        self.SMS_GATEWAY = env_str(env, "SMS_GATEWAY", "console")
+        self.SMS_HTTP_URL = env_str(env, "SMS_HTTP_URL", "")
+        self.SMS_HTTP_API_KEY = env_str(env, "SMS_HTTP_API_KEY", "")
+        self.SMS_HTTP_TIMEOUT = env_int(env, "SMS_HTTP_TIMEOUT", 5)
+        self.SMS_CODE_TTL_SECONDS = env_int(env, "SMS_CODE_TTL_SECONDS", 300)
+        self.SMS_CODE_MAX_ATTEMPTS = env_int(env, "SMS_CODE_MAX_ATTEMPTS", 5)
+        self.DEV_SMS_OUTBOX = env_bool(env, "DEV_SMS_OUTBOX", self.ENV_NAME in {"development", "testing"})
+        self.WECHAT_API_BASE = env_str(env, "WECHAT_API_BASE", "https://api.weixin.qq.com")
+        self.WECHAT_APPID = env_str(env, "WECHAT_APPID", "")
+        self.WECHAT_SECRET = env_str(env, "WECHAT_SECRET", "")
+        self.WECHAT_TIMEOUT_SECONDS = env_int(env, "WECHAT_TIMEOUT_SECONDS", 5)
+        self.WECHAT_MINIPROGRAM_STATE = env_str(env, "WECHAT_MINIPROGRAM_STATE", "formal")
+        self.WECHAT_TOKEN_REDIS_URL = env_str(env, "WECHAT_TOKEN_REDIS_URL", "")
+        self.IDENTITY_VERIFIER = env_str(env, "IDENTITY_VERIFIER", "development")
+        self.IDENTITY_VERIFIER_URL = env_str(env, "IDENTITY_VERIFIER_URL", "")
+        self.IDENTITY_VERIFIER_KEY = env_str(env, "IDENTITY_VERIFIER_KEY", "")
+        self.IDENTITY_VERIFIER_TIMEOUT = env_int(env, "IDENTITY_VERIFIER_TIMEOUT", 10)
+        self.PII_KEYS = env_str(env, "PII_KEYS", "")
+        self.PII_ACTIVE_KID = env_str(env, "PII_ACTIVE_KID", "")
+        self.PII_INDEX_KEY = env_str(env, "PII_INDEX_KEY", "")
 
     def _read_tokens(self, env: Mapping[str, str]) -> None:
         # JWT_KEYS: "kid1:secret1,kid2:secret2"; the first (or JWT_ACTIVE_KID) signs, all verify.
@@ -134,6 +159,10 @@ class Config:
         self.JWT_ACTIVE_KID = env_str(env, "JWT_ACTIVE_KID", "")
         self.JWT_ISSUER = env_str(env, "JWT_ISSUER", "microcourt")
         self.ACCESS_TOKEN_TTL_SECONDS = env_int(env, "ACCESS_TOKEN_TTL_SECONDS", 900)
+        self.MACHINE_TOKEN_TTL_SECONDS = env_int(env, "MACHINE_TOKEN_TTL_SECONDS", 900)
+        self.REFRESH_TOKEN_TTL_DAYS = env_int(env, "REFRESH_TOKEN_TTL_DAYS", 30)
+        self.SESSION_MAX_DAYS = env_int(env, "SESSION_MAX_DAYS", 90)
+        self.CLIENT_SECRET_OVERLAP_HOURS = env_int(env, "CLIENT_SECRET_OVERLAP_HOURS", 24)
 
     def as_dict(self) -> dict[str, object]:
         """Return the upper-case settings, as Flask's config wants them."""
@@ -208,6 +237,12 @@ class ProductionConfig(Config):
                 found.append(f"JWT key {kid!r} is shorter than {MIN_SECRET_LENGTH} characters")
         if not self.JWT_KEYS:
             found.append("JWT_KEYS is required (kid:secret[,kid:secret])")
+        if not self.PII_KEYS or not self.PII_INDEX_KEY:
+            found.append("PII_KEYS and PII_INDEX_KEY are required (phone and ID numbers are encrypted at rest)")
+        if self.SMS_GATEWAY == "console" or self.DEV_SMS_OUTBOX:
+            found.append("SMS_GATEWAY=http (with SMS_HTTP_URL) is required; the console gateway is for development")
+        if self.IDENTITY_VERIFIER == "development":
+            found.append("IDENTITY_VERIFIER=http is required; the development verifier accepts anyone")
         if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION:
             found.append("local-disk storage in production needs ALLOW_LOCAL_STORAGE_IN_PRODUCTION=1")
         return found

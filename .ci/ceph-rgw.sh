@@ -191,6 +191,13 @@ mon data avail warn = 2
 mon data avail crit = 1
 mon warn on insecure global id reclaim allowed = false
 
+# With cephx off a client (ceph CLI, OSD, radosgw) may send its first mon
+# command before it has received the monmap, i.e. with fsid 0, and the mon
+# rejects it with "wrong fsid" (EPERM).  Giving clients and the OSD the
+# monmap file up front means they know the fsid from the start.
+[client]
+monmap = $DIR/monmap
+
 [mon]
 mon data = $DIR/mon/\$cluster-\$id
 pid file = $RUN/\$name.pid
@@ -201,6 +208,7 @@ paxos min wait = 0.001
 
 [osd]
 osd data = $DIR/osd/\$cluster-\$id
+monmap = $DIR/monmap
 osd journal = $DIR/osd/\$cluster-\$id/journal
 pid file = $RUN/\$name.pid
 admin socket = $RUN/\$cluster-\$name.asok
@@ -209,7 +217,7 @@ memstore device bytes = $MEMSTORE_BYTES
 # With cephx off the OSD may send its start-up mon commands (crush location,
 # device class) before it has the monmap, with fsid 0: the mon answers
 # "wrong fsid" (EPERM) and the OSD exits.  So neither runs at start; osd.0
-# is put in the crush map by hand (`ceph osd crush add`) before it starts.
+# is put in the crush map by hand (ceph osd crush add) before it starts.
 osd crush update on start = false
 osd class update on start = false
 osd max object name len = 460

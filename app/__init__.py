@@ -19,6 +19,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_mapping(config.as_dict())
     app.config["MICROCOURT_ENV"] = config.ENV_NAME
     configure_logging(app)
+    configure_proxies(app)
     register_extensions(app)
     register_api(app)
     register_commands(app)
@@ -39,12 +40,21 @@ def configure_logging(app: Flask) -> None:
     configure(level=app.config["LOG_LEVEL"], json_lines=app.config["LOG_JSON"])
 
 
+def configure_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto from exactly TRUSTED_PROXIES hops (the load balancers), no more."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, rate limiter, storage and jobs to this app."""
-    from app.models import registry  # noqa: F401  (registers every table)
     from app.database import configure_engine_options
     from app.extensions import db, limiter, migrate, storage
     from app.jobs import init_celery
+    from app.models import registry  # noqa: F401  (registers every table)
 
     configure_engine_options(app)
     db.init_app(app)

@@ -1,26 +1,153 @@
-"""`flask ...` management commands."""
+"""`flask ...` management commands: demo data, courts, organisations, staff, machine clients, admins."""
 
 from __future__ import annotations
+
+import uuid
 
 import click
 from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Attach the command groups to the app."""
+    """Attach the commands to the app."""
+    for command in (
+        seed_demo,
+        purge_idempotency,
+        create_admin,
+        create_court,
+        create_org,
+        add_member,
+        create_client,
+        rotate_client,
+        revoke_client,
+        sms_outbox,
+        dev_token,
+    ):
+        app.cli.add_command(command)
 
-    @app.cli.command("seed-demo")
-    def seed_demo() -> None:
-        """Load the demo data used by `make run` (idempotent)."""
-        from app.services.demo import seed
 
-        summary = seed()
-        for line in summary:
-            click.echo(line)
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo data used by `make run` (idempotent)."""
+    from app.services import demo_identity  # noqa: F401  (registers its seeder)
+    from app.services.demo import seed
 
-    @app.cli.command("purge-idempotency")
-    def purge_idempotency() -> None:
-        """Delete Idempotency-Key records past their retention."""
-        from app.services.idempotency import purge_expired
+    for line in seed():
+        click.echo(line)
 
-        click.echo(f"purged {purge_expired()} idempotency records")
+
+@click.command("purge-idempotency")
+def purge_idempotency() -> None:
+    """Delete Idempotency-Key records past their retention."""
+    from app.services.idempotency import purge_expired
+
+    click.echo(f"purged {purge_expired()} idempotency records")
+
+
+@click.command("create-admin")
+@click.option("--phone", required=True, help="The admin's mobile number (they log in by SMS).")
+def create_admin(phone: str) -> None:
+    """Create the first platform admin (or make an existing account one)."""
+    from app.services import accounts, user_admin
+
+    user = accounts.ensure_user_by_phone(phone)
+    user_admin.set_platform_role(user_id=user.id, role="platform_admin", granted=True, actor=None)
+    click.echo(f"platform admin: {user.id}")
+
+
+@click.command("create-court")
+@click.option("--code", required=True, help="Court code, e.g. 浙0212")
+@click.option("--name", required=True)
+@click.option("--region", required=True)
+def create_court(code: str, name: str, region: str) -> None:
+    """Register a court."""
+    from app.services import directory_admin
+
+    click.echo(f"court: {directory_admin.create_court(code=code, name=name, region=region, actor=None).id}")
+
+
+@click.command("create-org")
+@click.option("--name", required=True)
+@click.option("--type", "org_type", default="peoples_committee", show_default=True)
+@click.option("--region", required=True)
+def create_org(name: str, org_type: str, region: str) -> None:
+    """Register a mediation organisation."""
+    from app.services import directory_admin
+
+    org = directory_admin.create_org(
+        name=name, org_type=org_type, region=region, regions=[region], categories=[], actor=None
+    )
+    click.echo(f"organisation: {org.id}")
+
+
+@click.command("add-member")
+@click.option("--phone", required=True)
+@click.option("--role", required=True, type=click.Choice(["clerk", "judge", "mediator", "org_admin"]))
+@click.option("--court", "court_code", help="Court code (for clerk/judge)")
+@click.option("--org", "org_id", help="Organisation id (for mediator/org_admin)")
+def add_member(phone: str, role: str, court_code: str | None, org_id: str | None) -> None:
+    """Give a person a role at a court or organisation."""
+    from app.services import accounts, directory_admin
+
+    user = accounts.ensure_user_by_phone(phone)
+    if role in {"clerk", "judge"}:
+        court = accounts.court_by_code(court_code or "")
+        directory_admin.set_court_membership(court_id=court.id, user_id=user.id, role=role, active=True, actor=None)
+    else:
+        directory_admin.set_org_membership(
+            org_id=uuid.UUID(org_id or ""), user_id=user.id, role=role, active=True, actor=None
+        )
+    click.echo(f"{role}: {user.id}")
+
+
+@click.command("create-client")
+@click.option("--court", "court_code", required=True)
+@click.option("--name", required=True)
+def create_client(court_code: str, name: str) -> None:
+    """Register a court system; prints its client id and secret (shown once)."""
+    from app.services import accounts, machine_clients
+
+    issued = machine_clients.create_client(court_id=accounts.court_by_code(court_code).id, name=name, actor=None)
+    click.echo(f"client_id={issued.client.client_id}\nclient_secret={issued.client_secret}")
+
+
+@click.command("rotate-client")
+@click.argument("client_id")
+def rotate_client(client_id: str) -> None:
+    """Issue a new secret (the old one works for CLIENT_SECRET_OVERLAP_HOURS)."""
+    from app.services import machine_clients
+
+    click.echo(f"client_secret={machine_clients.rotate_secret(client_id=client_id, actor=None).client_secret}")
+
+
+@click.command("revoke-client")
+@click.argument("client_id")
+def revoke_client(client_id: str) -> None:
+    """Revoke a court system's credentials and tokens."""
+    from app.services import machine_clients
+
+    machine_clients.revoke_client(client_id=client_id, actor=None)
+    click.echo("revoked")
+
+
+@click.command("sms-outbox")
+@click.argument("phone")
+def sms_outbox(phone: str) -> None:
+    """Development: show the latest console SMS to a phone (the login code)."""
+    from app.services import dev_tools
+
+    for message in dev_tools.sms_outbox(phone=phone):
+        click.echo(f"{message.created_at:%H:%M:%S} {message.text}")
+
+
+@click.command("dev-token")
+@click.argument("phone")
+def dev_token(phone: str) -> None:
+    """Development: print an access token for a demo phone (refused in production)."""
+    from flask import current_app
+
+    from app.services.demo_identity import demo_token
+
+    if current_app.config["MICROCOURT_ENV"] == "production":
+        raise click.ClickException("dev-token is not available in production")
+    click.echo(demo_token(phone))

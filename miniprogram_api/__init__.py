@@ -17,6 +17,9 @@ API_SETTINGS = {
 def register(app: Flask) -> None:
     """Mount request hooks, error handlers, the OpenAPI document and every blueprint."""
     from miniprogram_api import docs, errors, hooks
+    from miniprogram_api.admin import register as register_admin
+    from miniprogram_api.court import register as register_court
+    from miniprogram_api.mp import register as register_mp
     from miniprogram_api.public import register as register_public
 
     for name, value in API_SETTINGS.items():
@@ -35,4 +38,7 @@ def register(app: Flask) -> None:
     hooks.register(app)
     errors.register(app)
     register_public(api)
+    register_mp(api)
+    register_court(api)
+    register_admin(api)
     docs.register(app)

@@ -116,7 +116,7 @@ def register(app: Flask) -> None:
 
 
 def _database_or_unexpected(exc: OperationalError) -> Response:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_connection_error(exc):
         return handle_database_down(exc)
     return handle_unexpected(exc)
 

@@ -61,21 +61,54 @@ def _wipe(app: Flask) -> None:
                     conn.execute(table.delete())
 
 
+PER_APP_CACHES = (
+    "microcourt.wechat",
+    "microcourt.sms",
+    "microcourt.identity_verifier",
+    "microcourt.jwt_ring",
+    "microcourt.pii",
+)
+_apps: dict[str, Flask] = {}
+
+
+def _shared_app(database_url: str, tmp_path) -> Flask:
+    """One app per database for the whole run (building one costs ~0.3 s); tests get it reset."""
+    if database_url not in _apps:
+        from tests.support import probe_routes
+
+        application = make_app(database_url, tmp_path)
+        probe_routes.mount(application)
+        _ensure_schema(application, database_url)
+        _apps[database_url] = application
+    return _apps[database_url]
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path) -> Iterator[Flask]:
-    """A fresh app on an empty database; everything it wrote is wiped afterwards."""
-    application = make_app(database_url, tmp_path)
-    _ensure_schema(application, database_url)
+    """The app on an empty database with its own blob folder; config changes and caches are undone after."""
+    from app.extensions import limiter, storage
+    from app.jobs import init_celery
+
+    application = _shared_app(database_url, tmp_path)
+    saved = dict(application.config)
+    application.config["STORAGE_LOCAL_ROOT"] = str(tmp_path / "blobs")
+    for key in PER_APP_CACHES:
+        application.extensions.pop(key, None)
+    storage.init_app(application)
+    init_celery(application)  # other tests may have bound Celery to an app of their own
     ctx = application.app_context()
     ctx.push()
+    limiter.reset()
     try:
         yield application
     finally:
         db.session.remove()
         ctx.pop()
         _wipe(application)
-        with application.app_context():
-            db.engine.dispose()
+        application.config.clear()
+        application.config.update(saved)
+        for key in PER_APP_CACHES:
+            application.extensions.pop(key, None)
 
 
 @pytest.fixture
@@ -102,8 +135,19 @@ def is_postgres(url: str) -> bool:
 
 @pytest.fixture
 def probe_client(app: Flask) -> FlaskClient:
-    """A client for an app that also serves the test-only probe routes (tests/support/probe_routes.py)."""
+    """A client for the app's test-only probe routes (tests/support/probe_routes.py)."""
     from tests.support import probe_routes
 
-    probe_routes.mount(app)
+    probe_routes.calls["count"] = 0
     return app.test_client()
+
+
+@pytest.fixture
+def wechat(app: Flask, fake_wechat):  # noqa: F811 - the fixture below is imported for this
+    """The app pointed at a fresh fake WeChat server on 127.0.0.1."""
+    app.config.update(fake_wechat.config())
+    app.extensions.pop("microcourt.wechat", None)
+    return fake_wechat
+
+
+from tests.support.fake_wechat import fake_wechat  # noqa: E402,F401  (fixture)

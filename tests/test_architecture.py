@@ -56,7 +56,7 @@ def test_only_the_adapters_import_jwt_and_boto3(path):
 
 @pytest.mark.parametrize("path", modules("miniprogram_api"), ids=rel)
 def test_http_layer_goes_through_services(path):
-    allowed = ("app.services", "app.errors", "app.utils")
+    allowed = ("app.services", "app.errors", "app.utils", "app.security.permissions")
     for module, name, _top in imports_of(path):
         if is_module(module, "app") and module != "app":
             if module == "app.extensions":

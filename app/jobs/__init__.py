@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import threading
+
 from celery import Task
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 
 from app.extensions import celery
 
 
 class AppContextTask(Task):
-    """Run inside the Flask app bound by `init_celery` (or the caller's, when already inside one)."""
+    """Run each call in a fresh app context of the caller's app (or of the app bound by `init_celery`).
+
+    A fresh context gives the task its own database session, as it would have in a worker: an eager
+    task never commits, rolls back or removes the session of the request that enqueued it.
+    """
 
     abstract = True
 
     def __call__(self, *args: object, **kwargs: object) -> object:
+        with self._flask_app().app_context():
+            return super().__call__(*args, **kwargs)
+
+    def _flask_app(self) -> Flask:
         if has_app_context():
-            return super().__call__(*args, **kwargs)
-        with self.app.flask_app.app_context():
-            return super().__call__(*args, **kwargs)
+            return current_app._get_current_object()  # type: ignore[attr-defined]
+        bound = getattr(self.app, "flask_app", None)
+        if bound is None:
+            raise RuntimeError("no Flask app for Celery tasks: call init_celery(app) first")
+        return bound
 
 
 celery.Task = AppContextTask
@@ -26,6 +38,7 @@ celery.Task = AppContextTask
 def init_celery(app: Flask) -> None:
     """Configure the shared Celery app from Flask config (eager in the embedded default)."""
     celery.flask_app = app
+    _forget_clients()
     celery.conf.update(
         broker_url=app.config["CELERY_BROKER_URL"],
         result_backend=app.config["CELERY_RESULT_BACKEND"] or None,
@@ -44,4 +57,17 @@ def init_celery(app: Flask) -> None:
         worker_hijack_root_logger=False,
     )
     app.extensions["celery"] = celery
-    from app.jobs import tasks  # noqa: F401  (registers tasks)
+    from app.jobs import notifications, tasks  # noqa: F401  (registers tasks)
+
+
+def _forget_clients() -> None:
+    """Drop the broker pool and result backend that Celery cached for an earlier configuration.
+
+    Celery builds both on first use and keeps them; without this, an app configured later in the same
+    process (the test suite builds many) would still send to the first app's broker and read results
+    from its backend. Celery's own after-fork hook resets the same attributes.
+    """
+    celery._pool = None
+    celery.__dict__.pop("amqp", None)
+    celery._backend_cache = None
+    celery._local = threading.local()

@@ -11,9 +11,10 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import io
 import json
+import logging
 import os
-import re
 import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -21,19 +22,26 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.errors import StorageUnavailable
-from app.storage.base import CHUNK_SIZE, BlobInfo, BlobStore, UploadForm, UploadRejected
+from app.storage.base import (
+    CHUNK_SIZE,
+    BlobInfo,
+    BlobStore,
+    ChunkStream,
+    UploadForm,
+    UploadRejected,
+    UploadTooLarge,
+    UploadTooSmall,
+    check_key,
+    content_disposition,
+)
 from app.utils import clock
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$")
+__all__ = ["DOWNLOAD_PATH", "UPLOAD_PATH", "LocalBlobStore", "check_key", "content_disposition"]
+
+log = logging.getLogger(__name__)
+
 UPLOAD_PATH = "/api/public/v1/storage/uploads"
 DOWNLOAD_PATH = "/api/public/v1/storage/objects"
-
-
-def check_key(key: str) -> str:
-    """Refuse keys that could escape the root or smuggle odd bytes; keys are server-made anyway."""
-    if not KEY_PATTERN.match(key) or ".." in key.split("/") or "//" in key or key.endswith("/"):
-        raise ValueError(f"invalid storage key: {key!r}")
-    return key
 
 
 def _b64(data: bytes) -> str:
@@ -44,12 +52,9 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def content_disposition(filename: str) -> str:
-    """An attachment header with an ASCII fallback and the RFC 5987 UTF-8 name."""
-    cleaned = "".join(ch for ch in filename if ch.isprintable() and ch not in '"\\/\r\n') or "download"
-    ascii_name = cleaned.encode("ascii", "ignore").decode() or "download"
-    quoted = urllib.parse.quote(cleaned, safe="")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
+def _unavailable(exc: OSError) -> StorageUnavailable:
+    log.error("local storage failed: %s", exc.strerror or type(exc).__name__)
+    return StorageUnavailable(f"local storage is not usable: {exc.strerror or type(exc).__name__}")
 
 
 class LocalBlobStore(BlobStore):
@@ -100,7 +105,7 @@ class LocalBlobStore(BlobStore):
         """Check a posted form's signature, expiry, key and type; return the policy."""
         encoded = fields.get("policy", "")
         signature = fields.get("signature", "")
-        if not encoded or not hmac.compare_digest(self._sign(encoded), signature):
+        if not encoded or not hmac.compare_digest(self._sign(encoded).encode(), signature.encode()):
             raise UploadRejected("The upload form's signature is invalid.", reason="storage.signature_invalid")
         try:
             policy = json.loads(_unb64(encoded))
@@ -124,11 +129,8 @@ class LocalBlobStore(BlobStore):
     # -- reads and writes -------------------------------------------------------------------------
     def put(self, key: str, data: bytes | BinaryIO, *, content_type: str) -> BlobInfo:
         """Write bytes atomically (temp file + fsync + rename)."""
-        if isinstance(data, bytes | bytearray):
-            import io
-
-            data = io.BytesIO(bytes(data))
-        return self._write(key, data, content_type=content_type, limits=None)
+        stream = io.BytesIO(bytes(data)) if isinstance(data, bytes | bytearray) else data
+        return self._write(key, stream, content_type=content_type, limits=None)
 
     def _write(self, key: str, stream: BinaryIO, *, content_type: str, limits: tuple[int, int] | None) -> BlobInfo:
         target = self._path(key)
@@ -136,25 +138,33 @@ class LocalBlobStore(BlobStore):
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         except OSError as exc:
-            raise StorageUnavailable(f"local storage is not writable: {exc.strerror}") from None
-        size = 0
+            raise _unavailable(exc) from None
         try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK_SIZE):
-                    size += len(chunk)
-                    if limits and size > limits[1]:
-                        raise UploadRejected("The file is larger than the form allows.", reason="storage.too_large")
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if limits and size < limits[0]:
-                raise UploadRejected("The file is smaller than the form allows.", reason="storage.too_small")
+            size = self._copy(stream, fd, limits)
             self._write_meta(key, content_type)
             os.replace(tmp_name, target)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp_name).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise _unavailable(exc) from None
             raise
         return BlobInfo(key=key, size=size, content_type=content_type, last_modified=clock.now())
+
+    @staticmethod
+    def _copy(stream: BinaryIO, fd: int, limits: tuple[int, int] | None) -> int:
+        """Copy the stream into the open temp file, enforcing the size range; return the size."""
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK_SIZE):
+                size += len(chunk)
+                if limits and size > limits[1]:
+                    raise UploadTooLarge()
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if limits and size < limits[0]:
+            raise UploadTooSmall()
+        return size
 
     def _write_meta(self, key: str, content_type: str) -> None:
         meta = self._meta_path(key)
@@ -164,12 +174,14 @@ class LocalBlobStore(BlobStore):
         os.replace(tmp, meta)
 
     def head(self, key: str) -> BlobInfo | None:
-        """Size, type and modification time of a stored file."""
+        """Size, type and modification time of a stored file; None when missing."""
         path = self._path(key)
         try:
             stat = path.stat()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise _unavailable(exc) from None
         try:
             content_type = json.loads(self._meta_path(key).read_text()).get("content_type")
         except (FileNotFoundError, ValueError):
@@ -177,27 +189,38 @@ class LocalBlobStore(BlobStore):
         modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
         return BlobInfo(key=key, size=stat.st_size, content_type=content_type, last_modified=modified)
 
-    def iter_chunks(self, key: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-        """Stream a file in chunks; KeyError when missing."""
+    def iter_chunks(self, key: str, chunk_size: int = CHUNK_SIZE) -> ChunkStream:
+        """Open the file now (KeyError when missing) and stream it in chunks."""
         try:
             handle = self._path(key).open("rb")
         except FileNotFoundError:
             raise KeyError(key) from None
-        with handle:
-            while chunk := handle.read(chunk_size):
-                yield chunk
+        except OSError as exc:
+            raise _unavailable(exc) from None
+        return ChunkStream(handle.read, handle.close, chunk_size)
 
     def delete(self, key: str) -> None:
         """Remove a file and its metadata; missing is fine."""
-        self._path(key).unlink(missing_ok=True)
-        self._meta_path(key).unlink(missing_ok=True)
+        try:
+            self._path(key).unlink(missing_ok=True)
+            self._meta_path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise _unavailable(exc) from None
 
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
         """Walk stored files whose key starts with prefix (temp files skipped)."""
         base = self.root / "objects"
-        if not base.exists():
+        try:
+            base.stat()
+        except FileNotFoundError:
             return
-        for dirpath, _dirs, files in os.walk(base):
+        except OSError as exc:
+            raise _unavailable(exc) from None
+
+        def fail(exc: OSError) -> None:
+            raise _unavailable(exc)
+
+        for dirpath, _dirs, files in os.walk(base, onerror=fail):
             for name in sorted(files):
                 if name.startswith(".upload-"):
                     continue
@@ -215,7 +238,7 @@ class LocalBlobStore(BlobStore):
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as exc:
-            raise StorageUnavailable(f"local storage is not writable: {exc.strerror}") from None
+            raise _unavailable(exc) from None
 
     # -- downloads --------------------------------------------------------------------------------
     def download_url(self, key: str, *, filename: str, content_type: str | None = None, expires_in: int = 300) -> str:
@@ -231,7 +254,8 @@ class LocalBlobStore(BlobStore):
 
     @staticmethod
     def _download_payload(params: Mapping[str, str]) -> str:
-        return "\n".join(["download", params["key"], params["exp"], params["name"], params["type"]])
+        # JSON, not a joined string, so no field can absorb the next one.
+        return json.dumps(["download", params["key"], params["exp"], params["name"], params["type"]])
 
     def verify_download(self, params: Mapping[str, str]) -> dict[str, str]:
         """Check a download URL's signature and expiry; return its key, name and type."""
@@ -240,7 +264,8 @@ class LocalBlobStore(BlobStore):
             expires = int(wanted["exp"])
         except (KeyError, ValueError):
             raise UploadRejected("The download link is malformed.", reason="storage.link_invalid") from None
-        if not hmac.compare_digest(self._sign(self._download_payload(wanted)), params.get("sig", "")):
+        expected = self._sign(self._download_payload(wanted)).encode()
+        if not hmac.compare_digest(expected, params.get("sig", "").encode()):
             raise UploadRejected("The download link's signature is invalid.", reason="storage.signature_invalid")
         if clock.now().timestamp() > expires:
             raise UploadRejected("The download link has expired.", reason="storage.link_expired")

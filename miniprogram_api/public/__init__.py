@@ -10,5 +10,7 @@ PREFIX = "/api/public/v1"
 def register(api: Api) -> None:
     """Mount the public blueprints."""
     from miniprogram_api.public.health import blp as health
+    from miniprogram_api.public.storage import blp as storage
 
     api.register_blueprint(health, url_prefix=PREFIX)
+    api.register_blueprint(storage, url_prefix=PREFIX)

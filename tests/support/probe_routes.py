@@ -25,7 +25,7 @@ class EchoIn(InSchema):
     """A schema with typical constraints."""
 
     title = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    amount = fields.Decimal(as_string=True, validate=validate.Range(min=0))
+    amount = fields.Integer(validate=validate.Range(min=0))
     slow = fields.Boolean(load_default=False)
 
 
@@ -55,9 +55,7 @@ def must_key() -> dict:
 def boom() -> dict:
     """Write a row, then fail unexpectedly: the row must not survive."""
     now = clock.now()
-    db.session.add(
-        IdempotencyRecord(scope="boom", key="k", fingerprint="f", locked_until=now, expires_at=now)
-    )
+    db.session.add(IdempotencyRecord(scope="boom", key="k", fingerprint="f", locked_until=now, expires_at=now))
     db.session.flush()
     raise RuntimeError("secret internals: /srv/app.py line 42")
 

@@ -22,6 +22,11 @@ GOOD_PRODUCTION = {
     "JWT_KEYS": "k1:" + "j" * 40,
     "STORAGE_BACKEND": "s3",
     "S3_ENDPOINT_URL": "https://s3.example.test",
+    "PII_KEYS": "p1:" + "A" * 43 + "=",
+    "PII_INDEX_KEY": "B" * 43 + "=",
+    "SMS_GATEWAY": "http",
+    "SMS_HTTP_URL": "https://sms.example.test/send",
+    "IDENTITY_VERIFIER": "http",
 }
 
 
@@ -43,6 +48,9 @@ def test_production_with_real_settings_starts():
         ({"JWT_KEYS": ""}, "JWT_KEYS"),
         ({"JWT_KEYS": "k1:tooshort"}, "shorter"),
         ({"STORAGE_BACKEND": "local"}, "ALLOW_LOCAL_STORAGE_IN_PRODUCTION"),
+        ({"PII_KEYS": ""}, "PII_KEYS"),
+        ({"SMS_GATEWAY": "console"}, "SMS_GATEWAY"),
+        ({"IDENTITY_VERIFIER": "development"}, "IDENTITY_VERIFIER"),
     ],
 )
 def test_production_refuses_unsafe_settings(change, complaint):

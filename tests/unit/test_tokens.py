@@ -32,8 +32,16 @@ def test_round_trip_and_rotation(clock):
 
 def _bad_tokens(clock):
     now = int(clock.current.timestamp())
-    good_claims = {"iss": "microcourt", "aud": "mp", "sub": "u", "iat": now, "nbf": now, "exp": now + 900,
-                   "jti": "j", "typ": "access"}
+    good_claims = {
+        "iss": "microcourt",
+        "aud": "mp",
+        "sub": "u",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 900,
+        "jti": "j",
+        "typ": "access",
+    }
     corpus = {
         "garbage": "not-a-token",
         "empty": "",
@@ -42,16 +50,20 @@ def _bad_tokens(clock):
         "no kid": jwt.encode(good_claims, "a" * 40, algorithm="HS256"),
         "wrong secret": jwt.encode(good_claims, "z" * 40, algorithm="HS256", headers={"kid": "k1"}),
         "HS512": jwt.encode(good_claims, "a" * 64, algorithm="HS512", headers={"kid": "k1"}),
-        "wrong audience": jwt.encode({**good_claims, "aud": "court"}, "a" * 40, algorithm="HS256",
-                                     headers={"kid": "k1"}),
+        "wrong audience": jwt.encode(
+            {**good_claims, "aud": "court"}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}
+        ),
         "wrong issuer": jwt.encode({**good_claims, "iss": "evil"}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}),
-        "refresh as access": jwt.encode({**good_claims, "typ": "refresh"}, "a" * 40, algorithm="HS256",
-                                        headers={"kid": "k1"}),
+        "refresh as access": jwt.encode(
+            {**good_claims, "typ": "refresh"}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}
+        ),
         "expired": jwt.encode({**good_claims, "exp": now - 60}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}),
-        "not yet valid": jwt.encode({**good_claims, "nbf": now + 600}, "a" * 40, algorithm="HS256",
-                                    headers={"kid": "k1"}),
-        "missing jti": jwt.encode({k: v for k, v in good_claims.items() if k != "jti"}, "a" * 40,
-                                  algorithm="HS256", headers={"kid": "k1"}),
+        "not yet valid": jwt.encode(
+            {**good_claims, "nbf": now + 600}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}
+        ),
+        "missing jti": jwt.encode(
+            {k: v for k, v in good_claims.items() if k != "jti"}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}
+        ),
         "string exp": jwt.encode({**good_claims, "exp": "soon"}, "a" * 40, algorithm="HS256", headers={"kid": "k1"}),
     }
     for alg in ("none", "None", "NONE", "nOnE"):

@@ -1,0 +1,1 @@
+"""Adapters for every outside system (WeChat, SMS, court webhooks, QR codes, PDF)."""

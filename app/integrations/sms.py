@@ -1,0 +1,104 @@
+"""SMS gateways: a console gateway for development, and an HTTP gateway for a real provider."""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = {
+    "login_code": "【微法院】验证码{code}，5分钟内有效。请勿告诉他人。",
+    "document_served": "【微法院】您有一份法律文书《{title}》待查收，请登录微法院小程序查看。",
+    "session_reminder": "【微法院】您的调解将于{time}开始，请准时参加。",
+    "case_claim": "【微法院】12368已为您代办立案，认领码{code}，请在微法院小程序中认领。",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class SmsResult:
+    """What the gateway said: sent (with the provider's message id) or failed (with its error)."""
+
+    ok: bool
+    provider: str
+    message_id: str | None = None
+    error: str | None = None
+    retryable: bool = False
+
+
+def render(template: str, params: Mapping[str, str]) -> str:
+    """The message text for a template (unknown templates are a programming error)."""
+    return TEMPLATES[template].format(**params)
+
+
+class SmsGateway(abc.ABC):
+    """Port: send one templated message to one phone number (E.164)."""
+
+    name = "abstract"
+    keeps_text = False  # only the console gateway may store message text (it is for developers)
+
+    @abc.abstractmethod
+    def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
+        """Hand the message to the provider."""
+
+
+class ConsoleSmsGateway(SmsGateway):
+    """Development: the text goes to the log (phone masked) and to the outbox table for the dev endpoint."""
+
+    name = "console"
+    keeps_text = True
+
+    def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
+        """Log the message instead of sending it."""
+        masked = phone[-11:-8] + "****" + phone[-4:] if len(phone) >= 11 else "****"
+        log.info("console sms to %s: %s", masked, render(template, params), extra={"sms_template": template})
+        return SmsResult(ok=True, provider=self.name, message_id=None)
+
+
+class HttpSmsGateway(SmsGateway):
+    """A provider reached by JSON over HTTPS: POST {phone, template, params, text} with a bearer key."""
+
+    name = "http"
+
+    def __init__(self, url: str, api_key: str, timeout: float = 5.0) -> None:
+        self.url = url
+        self.api_key = api_key
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
+        """POST to the provider; 2xx with a message id is success, 5xx and network errors are retryable."""
+        body = {"phone": phone, "template": template, "params": dict(params), "text": render(template, params)}
+        try:
+            response = self.http.post(
+                self.url, json=body, headers={"Authorization": f"Bearer {self.api_key}"}, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            return SmsResult(ok=False, provider=self.name, error=f"network: {type(exc).__name__}", retryable=True)
+        if response.status_code >= 500:
+            return SmsResult(ok=False, provider=self.name, error=f"http {response.status_code}", retryable=True)
+        data = _json(response)
+        if not response.ok or not data.get("message_id"):
+            error = str(data.get("error") or f"http {response.status_code}")[:200]
+            return SmsResult(ok=False, provider=self.name, error=error, retryable=False)
+        return SmsResult(ok=True, provider=self.name, message_id=str(data["message_id"])[:128])
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def build_gateway(config: Mapping[str, Any]) -> SmsGateway:
+    """The gateway named by SMS_GATEWAY (console | http)."""
+    if config.get("SMS_GATEWAY", "console") == "http":
+        return HttpSmsGateway(config["SMS_HTTP_URL"], config["SMS_HTTP_API_KEY"], float(config["SMS_HTTP_TIMEOUT"]))
+    return ConsoleSmsGateway()

@@ -1,0 +1,117 @@
+"""Who may do what: the Principal and pure predicates over it (deny by default, no I/O here)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping
+
+EMPTY: frozenset[str] = frozenset()
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: a person (with roles and memberships) or a court's machine client."""
+
+    kind: str  # "user" | "machine"
+    subject: str
+    user_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+    roles: frozenset[str] = EMPTY
+    court_roles: Mapping[uuid.UUID, frozenset[str]] = dataclasses.field(default_factory=dict)
+    org_roles: Mapping[uuid.UUID, frozenset[str]] = dataclasses.field(default_factory=dict)
+    lawyer_verified: bool = False
+    real_name_verified: bool = False
+
+    @property
+    def scope(self) -> str:
+        """A stable string naming this caller (for idempotency keys and rate limits)."""
+        return f"{self.kind}:{self.subject}"
+
+    @property
+    def all_roles(self) -> frozenset[str]:
+        """Platform roles plus every role held through any court or organisation."""
+        held = set(self.roles)
+        for roles in (*self.court_roles.values(), *self.org_roles.values()):
+            held |= roles
+        if self.lawyer_verified:
+            held.add("lawyer")
+        if self.kind == "user":
+            held.add("citizen")
+        return frozenset(held)
+
+
+def is_user(principal: Principal | None) -> bool:
+    """A logged-in person (not a machine client)."""
+    return principal is not None and principal.kind == "user" and principal.user_id is not None
+
+
+def is_machine(principal: Principal | None) -> bool:
+    """A court system authenticated with client credentials."""
+    return principal is not None and principal.kind == "machine"
+
+
+def is_platform_admin(principal: Principal | None) -> bool:
+    """May administer the whole platform."""
+    return is_user(principal) and "platform_admin" in principal.roles
+
+
+def is_hotline_operator(principal: Principal | None) -> bool:
+    """Answers 12368 calls and may file on a caller's behalf."""
+    return is_user(principal) and "hotline_operator" in principal.roles
+
+
+def is_verified_lawyer(principal: Principal | None) -> bool:
+    """Holds a lawyer profile verified by an admin."""
+    return is_user(principal) and principal.lawyer_verified
+
+
+def court_roles(principal: Principal | None, court_id: uuid.UUID) -> frozenset[str]:
+    """The roles the caller holds at one court (machine clients hold 'court_system' at theirs)."""
+    if principal is None:
+        return EMPTY
+    return principal.court_roles.get(court_id, EMPTY)
+
+
+def is_court_staff(principal: Principal | None, court_id: uuid.UUID, *roles: str) -> bool:
+    """Clerk or judge (or the named roles) of this court, or its machine client."""
+    held = court_roles(principal, court_id)
+    wanted = set(roles) if roles else {"clerk", "judge", "court_system"}
+    return bool(held & wanted)
+
+
+def staff_court_ids(principal: Principal | None) -> list[uuid.UUID]:
+    """Courts the caller works for."""
+    return [] if principal is None else [cid for cid, roles in principal.court_roles.items() if roles]
+
+
+def org_roles(principal: Principal | None, org_id: uuid.UUID) -> frozenset[str]:
+    """The roles the caller holds at one mediation organisation."""
+    if principal is None:
+        return EMPTY
+    return principal.org_roles.get(org_id, EMPTY)
+
+
+def is_org_admin(principal: Principal | None, org_id: uuid.UUID) -> bool:
+    """Administers this organisation (its own only)."""
+    return is_user(principal) and "org_admin" in org_roles(principal, org_id)
+
+
+def is_mediator_of(principal: Principal | None, org_id: uuid.UUID) -> bool:
+    """Mediates for this organisation."""
+    return is_user(principal) and "mediator" in org_roles(principal, org_id)
+
+
+def may_manage_org(principal: Principal | None, org_id: uuid.UUID) -> bool:
+    """Org admins manage their own organisation; platform admins manage all."""
+    return is_platform_admin(principal) or is_org_admin(principal, org_id)
+
+
+def may_manage_court_staff(principal: Principal | None, court_id: uuid.UUID) -> bool:
+    """Only platform admins add or remove court staff and machine clients."""
+    return is_platform_admin(principal)
+
+
+def may_read_user_pii(principal: Principal | None, user_id: uuid.UUID) -> bool:
+    """Unmasked phone and ID numbers: the owner only (staff unmasking is a separate, audited act)."""
+    return is_user(principal) and principal.user_id == user_id

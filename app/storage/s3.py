@@ -1,0 +1,237 @@
+"""S3-compatible BlobStore (AWS S3, Ceph RGW, MinIO, Tencent COS, Alibaba OSS) over boto3.
+
+The only module that imports boto3/botocore. Phones upload straight to the bucket with a presigned POST
+and download with a presigned GET, so file bytes never pass through a worker. Every network failure
+(refused, timed out, 5xx) becomes `StorageUnavailable`: a fast 503 with Retry-After, never a 500 or a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError, PartialCredentialsError
+from botocore.exceptions import ConnectionError as EndpointUnreachable
+
+from app.errors import StorageUnavailable
+from app.storage.base import (
+    CHUNK_SIZE,
+    BlobInfo,
+    BlobStore,
+    ChunkStream,
+    UploadForm,
+    check_key,
+    content_disposition,
+)
+from app.utils import clock
+
+log = logging.getLogger(__name__)
+
+# Refused, unresolvable, timed out (connect or read), closed mid-answer, or no credentials at all.
+OUTAGES = (EndpointUnreachable, HTTPClientError, NoCredentialsError, PartialCredentialsError)
+MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextlib.contextmanager
+def _outage_as_unavailable(action: str) -> Iterator[None]:
+    """Turn connection failures, timeouts and 5xx answers into StorageUnavailable."""
+    try:
+        yield
+    except OUTAGES as exc:
+        log.error("object store unreachable during %s: %s", action, type(exc).__name__)
+        raise StorageUnavailable(f"object store unreachable ({type(exc).__name__})") from None
+    except ClientError as exc:
+        # 5xx is an outage; 401/403 (our credentials or bucket policy are wrong) and a missing bucket
+        # are misconfigurations: an outage to us as well.
+        if _status(exc) >= 500 or _status(exc) in {401, 403} or _code(exc) == "NoSuchBucket":
+            log.error("object store failed during %s: %s %s", action, _status(exc), _code(exc))
+            raise StorageUnavailable(f"object store answered {_status(exc)} {_code(exc)}") from None
+        raise
+
+
+class S3BlobStore(BlobStore):
+    """One bucket on an S3-compatible server; the boto3 client is built once, here."""
+
+    name = "s3"
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        addressing_style: str = "path",
+        connect_timeout: float = 3,
+        read_timeout: float = 20,
+        max_attempts: int = 3,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.region = region
+        config = BotoConfig(
+            signature_version="s3v4",  # otherwise presigned POSTs may be signed with SigV2
+            s3={"addressing_style": addressing_style},
+            request_checksum_calculation="when_required",  # several S3-compatible stores reject CRC headers
+            response_checksum_validation="when_required",
+            # total_max_attempts counts requests (3 = AWS's standard default); botocore's `max_attempts`
+            # counts retries after the first, so it would mean 4 requests and a slower 503.
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        # A private session unless one is given (tests share one to load botocore's models once):
+        # boto3's default session is not safe to share between threads.
+        self.client = (session or boto3.session.Session()).client(
+            "s3",
+            endpoint_url=endpoint_url or None,
+            region_name=region,
+            aws_access_key_id=access_key or None,
+            aws_secret_access_key=secret_key or None,
+            config=config,
+        )
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> S3BlobStore:
+        """Build from app config (S3_* keys)."""
+        return cls(
+            bucket=config["S3_BUCKET"],
+            endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+            region=config.get("S3_REGION") or "us-east-1",
+            access_key=config.get("S3_ACCESS_KEY") or None,
+            secret_key=config.get("S3_SECRET_KEY") or None,
+            addressing_style=config.get("S3_ADDRESSING_STYLE") or "path",
+            connect_timeout=config.get("S3_CONNECT_TIMEOUT", 3),
+            read_timeout=config.get("S3_READ_TIMEOUT", 20),
+        )
+
+    # -- uploads ----------------------------------------------------------------------------------
+    def create_upload_form(
+        self, *, key: str, content_type: str, max_size: int, min_size: int = 1, expires_in: int = 900
+    ) -> UploadForm:
+        """A presigned POST bound to this exact key, type and size range."""
+        expires_at = clock.now() + dt.timedelta(seconds=expires_in)
+        # botocore appends {"bucket": ...} and the exact {"key": key} itself (check_key forbids "${filename}").
+        post = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=check_key(key),
+            Fields={"Content-Type": content_type},
+            Conditions=[["content-length-range", min_size, max_size], {"Content-Type": content_type}],
+            ExpiresIn=expires_in,
+        )
+        return UploadForm(url=post["url"], fields=dict(post["fields"]), expires_at=expires_at)
+
+    def put(self, key: str, data: bytes | BinaryIO, *, content_type: str) -> BlobInfo:
+        """Upload bytes written by the server itself in one PUT."""
+        body = io.BytesIO(bytes(data)) if isinstance(data, bytes | bytearray) else data
+        start = body.tell()
+        size = body.seek(0, io.SEEK_END) - start
+        body.seek(start)
+        with _outage_as_unavailable("put"):
+            self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=body, ContentType=content_type)
+        return BlobInfo(key=key, size=size, content_type=content_type, last_modified=clock.now())
+
+    # -- reads ------------------------------------------------------------------------------------
+    def head(self, key: str) -> BlobInfo | None:
+        """Size, type and modification time, or None when the object does not exist."""
+        try:
+            with _outage_as_unavailable("head"):
+                answer = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+        except ClientError as exc:
+            if _status(exc) == 404 or _code(exc) in MISSING_CODES:
+                return None
+            raise
+        return BlobInfo(
+            key=key,
+            size=int(answer["ContentLength"]),
+            content_type=answer.get("ContentType"),
+            last_modified=answer.get("LastModified"),
+        )
+
+    def iter_chunks(self, key: str, chunk_size: int = CHUNK_SIZE) -> ChunkStream:
+        """Start the GET now (KeyError when missing) and stream the body in chunks."""
+        try:
+            with _outage_as_unavailable("get"):
+                answer = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
+        except ClientError as exc:
+            if _status(exc) == 404 or _code(exc) in MISSING_CODES:
+                raise KeyError(key) from None
+            raise
+        body = answer["Body"]
+
+        def read(size: int) -> bytes:
+            with _outage_as_unavailable("read"):
+                return body.read(size)
+
+        return ChunkStream(read, body.close, chunk_size)
+
+    def download_url(self, key: str, *, filename: str, content_type: str | None = None, expires_in: int = 300) -> str:
+        """A presigned GET that makes the store answer as an attachment named `filename`."""
+        params = {
+            "Bucket": self.bucket,
+            "Key": check_key(key),
+            "ResponseContentDisposition": content_disposition(filename),
+        }
+        if content_type:
+            params["ResponseContentType"] = content_type
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+
+    def list(self, prefix: str = "") -> Iterator[BlobInfo]:
+        """Iterate over objects under a prefix, page by page (type is not listed by S3)."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        with _outage_as_unavailable("list"):
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield BlobInfo(key=item["Key"], size=int(item["Size"]), last_modified=item.get("LastModified"))
+
+    # -- writes and administration ----------------------------------------------------------------
+    def delete(self, key: str) -> None:
+        """Delete the object; S3 answers 204 for a missing one too."""
+        with _outage_as_unavailable("delete"):
+            self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+
+    def check(self) -> None:
+        """HEAD the bucket; unreachable, refused or missing all raise StorageUnavailable."""
+        try:
+            with _outage_as_unavailable("check"):
+                self.client.head_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            detail = f"{_status(exc)} {_code(exc)}" if isinstance(exc, ClientError) else type(exc).__name__
+            log.error("object store bucket %s not usable: %s", self.bucket, detail)
+            raise StorageUnavailable(f"bucket {self.bucket!r} is not usable ({detail})") from None
+
+    def ensure_bucket(self) -> bool:
+        """Create the bucket when missing; return True when it was created (tests and `flask` commands)."""
+        with _outage_as_unavailable("ensure_bucket"):
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+                return False
+            except ClientError as exc:
+                if _status(exc) != 404 and _code(exc) not in MISSING_CODES:
+                    raise
+            request: dict[str, Any] = {"Bucket": self.bucket}
+            if self.region != "us-east-1":
+                request["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+            try:
+                self.client.create_bucket(**request)
+            except ClientError as exc:
+                if _code(exc) != "BucketAlreadyOwnedByYou":
+                    raise
+                return False
+        log.info("created bucket %s", self.bucket)
+        return True

@@ -1,0 +1,17 @@
+"""Platform and mediation-organisation administration (prefix /api/admin/v1)."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+PREFIX = "/api/admin/v1"
+
+
+def register(api: Api) -> None:
+    """Mount the admin blueprints."""
+    from miniprogram_api.admin.clients import blp as clients
+    from miniprogram_api.admin.directory import blp as directory
+    from miniprogram_api.admin.people import blp as people
+
+    for blueprint in (directory, people, clients):
+        api.register_blueprint(blueprint, url_prefix=PREFIX)

@@ -1,0 +1,71 @@
+"""Logging in (WeChat, SMS), refreshing and logging out."""
+
+from __future__ import annotations
+
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+
+from app.extensions import limiter
+from app.services import profile, sessions, sms_login, wechat_login
+from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.limits import configured, phone_key
+from miniprogram_api.schemas.auth import RefreshIn, SmsSendIn, SmsVerifyIn, TokenPairOut, WeChatLoginIn
+
+blp = Blueprint("mp_auth", __name__, description="Login with WeChat or an SMS code; token refresh and logout.")
+
+
+def _pair(pair: sessions.TokenPair) -> dict:
+    principal = sessions.load_principal(pair.user)
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "token_type": pair.token_type,
+        "expires_in": pair.expires_in,
+        "user": profile.profile(actor=principal),
+    }
+
+
+@blp.route("/auth/wechat", methods=["POST"])
+@limiter.limit(configured("LOGIN_LIMIT_PER_IP"), key_func=get_remote_address)
+@blp.arguments(WeChatLoginIn)
+@blp.response(200, TokenPairOut)
+def wechat(payload: dict) -> dict:
+    """Log in with a `wx.login` code (400 auth.invalid_code when WeChat refuses it)."""
+    return _pair(wechat_login.login(code=payload["code"]))
+
+
+@blp.route("/auth/sms/send", methods=["POST"])
+@limiter.limit(configured("SMS_SEND_LIMIT_PER_IP"), key_func=get_remote_address)
+@limiter.limit(configured("SMS_SEND_LIMIT_PER_PHONE"), key_func=phone_key)
+@blp.arguments(SmsSendIn)
+@blp.response(202)
+def sms_send(payload: dict) -> dict:
+    """Send a login code; the answer is the same whether or not the phone has an account."""
+    sms_login.send_login_code(phone=payload["phone"])
+    return {"status": "sent"}
+
+
+@blp.route("/auth/sms/verify", methods=["POST"])
+@limiter.limit(configured("SMS_VERIFY_LIMIT_PER_IP"), key_func=get_remote_address)
+@blp.arguments(SmsVerifyIn)
+@blp.response(200, TokenPairOut)
+def sms_verify(payload: dict) -> dict:
+    """Log in with the code (5 wrong tries burn it)."""
+    return _pair(sms_login.verify_login_code(phone=payload["phone"], code=payload["code"]))
+
+
+@blp.route("/auth/refresh", methods=["POST"])
+@limiter.limit(configured("LOGIN_LIMIT_PER_IP"), key_func=get_remote_address)
+@blp.arguments(RefreshIn)
+@blp.response(200, TokenPairOut)
+def refresh(payload: dict) -> dict:
+    """Spend the refresh token for a new pair (reusing a spent one ends the session: 401 auth.refresh_reused)."""
+    return _pair(sessions.refresh(refresh_token=payload["refresh_token"]))
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@login_required()
+@blp.response(204)
+def logout() -> None:
+    """End this session; its access and refresh tokens stop working at once."""
+    sessions.logout(actor=current_principal())

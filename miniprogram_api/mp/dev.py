@@ -1,0 +1,34 @@
+"""Development only: read the console SMS outbox (404 unless DEV_SMS_OUTBOX is on)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from app.services import dev_tools
+from miniprogram_api.schemas.base import InSchema, OutSchema
+
+blp = Blueprint("mp_dev", __name__, description="Development helpers (disabled in production).")
+
+
+class OutboxArgs(InSchema):
+    """Whose messages."""
+
+    phone = fields.String(required=True)
+
+
+class OutboxOut(OutSchema):
+    """A console SMS."""
+
+    template = fields.String()
+    text = fields.String(allow_none=True)
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+@blp.route("/dev/sms-outbox", methods=["GET"])
+@blp.arguments(OutboxArgs, location="query")
+@blp.response(200, OutboxOut(many=True))
+def sms_outbox(args: dict) -> object:
+    """The latest console messages to a phone, so a developer can read the login code."""
+    return dev_tools.sms_outbox(phone=args["phone"])

@@ -1,0 +1,1 @@
+"""Integration tests of the BlobStore port: one contract, every adapter, real HTTP."""
