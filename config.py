@@ -15,6 +15,25 @@ DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # refused in productio
 MIN_SECRET_LENGTH = 32
 
 
+DEFAULT_CASE_CATEGORIES = [
+    "民间借贷纠纷",
+    "买卖合同纠纷",
+    "金融借款合同纠纷",
+    "房屋租赁合同纠纷",
+    "物业服务合同纠纷",
+    "劳动争议",
+    "婚姻家庭纠纷",
+    "继承纠纷",
+    "机动车交通事故责任纠纷",
+    "侵权责任纠纷",
+    "消费者权益保护纠纷",
+    "建设工程合同纠纷",
+    "服务合同纠纷",
+    "邻里纠纷",
+    "其他民事纠纷",
+]
+
+
 class ConfigError(RuntimeError):
     """Raised when the configuration is unusable (the process must not start)."""
 
@@ -81,6 +100,7 @@ class Config:
         self._read_http(env)
         self._read_tokens(env)
         self._read_integrations(env)
+        self._read_cases(env)
         for key, value in overrides.items():
             setattr(self, key, value)
 
@@ -152,6 +172,12 @@ class Config:
         self.PII_KEYS = env_str(env, "PII_KEYS", "")
         self.PII_ACTIVE_KID = env_str(env, "PII_ACTIVE_KID", "")
         self.PII_INDEX_KEY = env_str(env, "PII_INDEX_KEY", "")
+
+    def _read_cases(self, env: Mapping[str, str]) -> None:
+        self.CASE_CATEGORIES = env_list(env, "CASE_CATEGORIES", DEFAULT_CASE_CATEGORIES)
+        self.FILING_REVIEW_DAYS = env_int(env, "FILING_REVIEW_DAYS", 7)
+        self.CASE_AMOUNT_MAX_YUAN = env_int(env, "CASE_AMOUNT_MAX_YUAN", 100_000_000_000)
+        self.HOTLINE_CLAIM_CODE_DAYS = env_int(env, "HOTLINE_CLAIM_CODE_DAYS", 30)
 
     def _read_tokens(self, env: Mapping[str, str]) -> None:
         # JWT_KEYS: "kid1:secret1,kid2:secret2"; the first (or JWT_ACTIVE_KID) signs, all verify.

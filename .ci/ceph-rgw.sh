@@ -16,7 +16,8 @@
 # Environment (all optional):
 #   CEPH_RGW_DIR       folder for everything         (default /tmp/microcourt-ceph)
 #   CEPH_RGW_PORT      RGW HTTP port on 127.0.0.1    (default 7480)
-#   CEPH_MON_PORT      monitor (msgr v1) port        (default 6799)
+#   CEPH_MON_PORT      monitor (msgr v1) port        (default 6799; keep it
+#                      outside 6800-7300, where OSDs pick their own ports)
 #   CEPH_RGW_TIMEOUT   seconds to wait for each step (default 90)
 #   CEPH_MEMSTORE_BYTES  memstore capacity            (default 2 GiB)
 set -euo pipefail
@@ -101,12 +102,32 @@ port_in_use() {
 }
 
 # `ceph` CLI with our config and bounded time (never hangs)
+cephc_once() {
+    timeout 20 ceph -c "$CONF" --connect-timeout 15 "$@"
+}
+
+# Same, retried until it succeeds (at most TIMEOUT seconds).  With cephx off
+# the CLI sometimes sends its first command before it has the monmap, i.e.
+# with fsid 0, and the mon answers "wrong fsid" -> "Error EPERM: problem
+# getting command descriptions from mon."  A retry always gets through.
+# Only used for idempotent commands.
 cephc() {
-    timeout 30 ceph -c "$CONF" --connect-timeout 20 "$@"
+    local deadline=$(( $(date +%s) + TIMEOUT )) errf="$LOG/cli.err" out
+    while :; do
+        if out="$(cephc_once "$@" 2>>"$errf")"; then
+            [ -n "$out" ] && printf '%s\n' "$out"
+            return 0
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            return 1
+        fi
+        echo "(retrying: ceph $*)" >>"$errf"
+        sleep 0.5
+    done
 }
 
 rgw_admin() {
-    timeout 60 radosgw-admin -c "$CONF" -n client.admin "$@"
+    timeout 60 radosgw-admin -c "$CONF" -n client.admin "$@" 2>>"$LOG/cli.err"
 }
 
 # Wait until "$@" succeeds, at most TIMEOUT seconds.
@@ -191,13 +212,6 @@ mon data avail warn = 2
 mon data avail crit = 1
 mon warn on insecure global id reclaim allowed = false
 
-# With cephx off a client (ceph CLI, OSD, radosgw) may send its first mon
-# command before it has received the monmap, i.e. with fsid 0, and the mon
-# rejects it with "wrong fsid" (EPERM).  Giving clients and the OSD the
-# monmap file up front means they know the fsid from the start.
-[client]
-monmap = $DIR/monmap
-
 [mon]
 mon data = $DIR/mon/\$cluster-\$id
 pid file = $RUN/\$name.pid
@@ -208,7 +222,6 @@ paxos min wait = 0.001
 
 [osd]
 osd data = $DIR/osd/\$cluster-\$id
-monmap = $DIR/monmap
 osd journal = $DIR/osd/\$cluster-\$id/journal
 pid file = $RUN/\$name.pid
 admin socket = $RUN/\$cluster-\$name.asok
@@ -247,27 +260,36 @@ new_uuid() {
 }
 
 osd_up() {
-    cephc osd dump 2>/dev/null | grep -qE '^osd\.0 up +in'
+    cephc_once osd dump 2>/dev/null | grep -qE '^osd\.0 up +in'
 }
 
 mon_answers() {
-    cephc mon stat >/dev/null 2>&1
+    cephc_once mon stat >/dev/null 2>&1
 }
 
 ensure_user() {
+    local deadline=$(( $(date +%s) + TIMEOUT ))
+    until ensure_user_once; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            die_with_logs "could not create the S3 user '$S3_UID' with radosgw-admin" \
+                "$LOG/cli.err" "$LOG/$RGW_NAME.log"
+        fi
+        sleep 1
+    done
+}
+
+ensure_user_once() {
     local out
     if out="$(rgw_admin user info --uid="$S3_UID" 2>&1)"; then
         if grep -q "\"$S3_ACCESS_KEY\"" <<<"$out"; then
             return 0
         fi
         rgw_admin key create --uid="$S3_UID" --key-type=s3 \
-            --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null \
-            || die_with_logs "radosgw-admin key create failed" "$LOG/client.admin.log"
-        return 0
+            --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null
+        return
     fi
     rgw_admin user create --uid="$S3_UID" --display-name="$S3_UID" \
-        --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null \
-        || die_with_logs "radosgw-admin user create failed" "$LOG/client.admin.log"
+        --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null
 }
 
 do_stop() {
@@ -275,26 +297,22 @@ do_stop() {
     for name in "$RGW_NAME:radosgw" "osd.0:ceph-osd" "mon.a:ceph-mon"; do
         exe="${name##*:}"; name="${name%%:*}"
         if pid="$(daemon_pid "$RUN/$name.pid" "$exe")"; then
+            # SIGKILL: the data is thrown away anyway, and on SIGTERM
+            # radosgw sometimes takes 15 s+ to shut down.
             log "stopping $name (pid $pid)"
-            kill -TERM "$pid" 2>/dev/null || true
+            kill -KILL "$pid" 2>/dev/null || true
             pids+=("$pid")
         fi
     done
-    # wait up to 15s, then SIGKILL what is left
-    local i
-    for i in $(seq 1 30); do
-        local alive=0
+    # wait (at most 10 s) until they are gone, so ports and files are free
+    local i alive
+    for i in $(seq 1 40); do
+        alive=0
         for pid in "${pids[@]+"${pids[@]}"}"; do
             kill -0 "$pid" 2>/dev/null && alive=1
         done
         [ "$alive" = 0 ] && break
-        sleep 0.5
-    done
-    for pid in "${pids[@]+"${pids[@]}"}"; do
-        if kill -0 "$pid" 2>/dev/null; then
-            log "pid $pid did not exit, sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
+        sleep 0.25
     done
     if [ -d "$DIR" ]; then
         if [ -f "$DIR/$MARKER" ] || [ -z "$(ls -A "$DIR")" ]; then
@@ -359,13 +377,13 @@ do_start() {
     # both are off and the OSD is added to the crush map here by hand.
     osd_uuid="$(new_uuid)"
     local osd_id
-    osd_id="$(cephc osd new "$osd_uuid" 0 2>>"$LOG/cli.err")" \
+    osd_id="$(cephc osd new "$osd_uuid" 0)" \
         || die_with_logs "ceph osd new failed" "$LOG/cli.err" "$LOG/mon.a.log"
     [ "$osd_id" = "0" ] || die "expected osd id 0, got '$osd_id'"
     timeout 60 ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$osd_uuid" \
         >"$LOG/osd.0.mkfs.out" 2>&1 \
         || die_with_logs "ceph-osd --mkfs failed" "$LOG/osd.0.mkfs.out" "$LOG/osd.0.log"
-    cephc osd crush add osd.0 1.0 root=default host=localhost >/dev/null 2>>"$LOG/cli.err" \
+    cephc osd crush add osd.0 1.0 root=default host=localhost >/dev/null \
         || die_with_logs "ceph osd crush add failed" "$LOG/cli.err" "$LOG/mon.a.log"
     timeout 60 ceph-osd -c "$CONF" -i 0 >"$LOG/osd.0.out" 2>&1 \
         || die_with_logs "ceph-osd failed to start" "$LOG/osd.0.out" "$LOG/osd.0.log"

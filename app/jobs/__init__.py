@@ -65,7 +65,7 @@ def _forget_clients() -> None:
 
     Celery builds both on first use and keeps them; without this, an app configured later in the same
     process (the test suite builds many) would still send to the first app's broker and read results
-    from its backend. Celery's own after-fork hook resets the same attributes.
+    from its backend. (Celery's own after-fork hook drops the broker pools the same way.)
     """
     celery._pool = None
     celery.__dict__.pop("amqp", None)

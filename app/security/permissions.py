@@ -115,3 +115,60 @@ def may_manage_court_staff(principal: Principal | None, court_id: uuid.UUID) -> 
 def may_read_user_pii(principal: Principal | None, user_id: uuid.UUID) -> bool:
     """Unmasked phone and ID numbers: the owner only (staff unmasking is a separate, audited act)."""
     return is_user(principal) and principal.user_id == user_id
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseFacts:
+    """Who is connected to a case, as read from the database (the predicates below need nothing else)."""
+
+    case_id: uuid.UUID
+    court_id: uuid.UUID | None
+    org_id: uuid.UUID | None
+    party_users: Mapping[uuid.UUID, uuid.UUID]  # party id -> user id of the joined person
+    agent_lawyers: Mapping[uuid.UUID, uuid.UUID]  # party id -> lawyer user id (active agents only)
+    mediator_user_id: uuid.UUID | None = None
+    filed_by_user_id: uuid.UUID | None = None
+    filed_via: str = "self"
+
+
+def parties_of(principal: Principal | None, facts: CaseFacts) -> set[uuid.UUID]:
+    """The parties this caller is, or acts for as their lawyer."""
+    if not is_user(principal):
+        return set()
+    own = {pid for pid, uid in facts.party_users.items() if uid == principal.user_id}
+    represented = {pid for pid, uid in facts.agent_lawyers.items() if uid == principal.user_id}
+    return own | represented
+
+
+def case_relations(principal: Principal | None, facts: CaseFacts) -> frozenset[str]:
+    """Every way the caller is connected to the case (empty: the case does not exist for them)."""
+    relations = set()
+    if is_user(principal):
+        if principal.user_id in facts.party_users.values():
+            relations.add("party")
+        if principal.user_id in facts.agent_lawyers.values():
+            relations.add("agent")
+        if facts.mediator_user_id is not None and principal.user_id == facts.mediator_user_id:
+            relations.add("mediator")
+        if principal.user_id == facts.filed_by_user_id:
+            relations.add("filer")
+        if facts.org_id is not None and is_org_admin(principal, facts.org_id):
+            relations.add("org_admin")
+    if facts.court_id is not None and is_court_staff(principal, facts.court_id):
+        relations.add("court_staff")
+    return frozenset(relations)
+
+
+def may_read_case(principal: Principal | None, facts: CaseFacts) -> bool:
+    """Parties, their lawyers, the mediator, the organisation's admins and the court's staff."""
+    return bool(case_relations(principal, facts))
+
+
+def may_act_for_party(principal: Principal | None, facts: CaseFacts, party_id: uuid.UUID) -> bool:
+    """The party's own user or their active lawyer."""
+    return party_id in parties_of(principal, facts)
+
+
+def may_review_filing(principal: Principal | None, facts: CaseFacts) -> bool:
+    """Clerks, judges and the court system of the court the case was filed at."""
+    return facts.court_id is not None and is_court_staff(principal, facts.court_id)

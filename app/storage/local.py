@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import uuid
 import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -234,7 +235,7 @@ class LocalBlobStore(BlobStore):
         """The root must exist (it is created) and be writable."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / ".ready-probe"
+            probe = self.root / f".ready-probe-{os.getpid()}-{uuid.uuid4().hex}"  # concurrent probes never collide
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as exc:

@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import uuid
 
 from app.utils import clock
 
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_lock = threading.Lock()
+_last = 0
 
 
 def new_id() -> uuid.UUID:
-    """Return a UUIDv7 (RFC 9562): 48-bit millisecond time, then 74 random bits."""
+    """Return a UUIDv7 (RFC 9562): 48-bit millisecond time, version, random bits.
+
+    Within one process ids are strictly increasing, even within one millisecond (the previous value
+    plus one, RFC 9562's monotonic method), so "ORDER BY id" is creation order.
+    """
+    global _last
     millis = int(clock.now().timestamp() * 1000) & ((1 << 48) - 1)
     rand = int.from_bytes(os.urandom(10), "big")
-    rand_a = rand >> 68 & 0xFFF
-    rand_b = rand & ((1 << 62) - 1)
-    value = millis << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    value = millis << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62 | (rand & ((1 << 62) - 1))
+    with _lock:
+        if value <= _last:
+            value = _next_after(_last)
+        _last = value
     return uuid.UUID(int=value)
+
+
+def _next_after(previous: int) -> int:
+    """The smallest valid v7 value above `previous` (skipping the fixed version and variant bits)."""
+    candidate = previous + 1
+    if candidate >> 62 & 0b11 != 0b10:  # the 62 random low bits overflowed into the variant
+        candidate = ((previous >> 64) + 1) << 64 | 0b10 << 62
+    return candidate
 
 
 def random_token(length: int = 32) -> str:

@@ -12,11 +12,13 @@ import itertools
 from collections.abc import Callable
 
 from app.security.idcard import check_digit
+from tests.support.cases import filing
 from tests.security.world import NONEXISTENT, PRINCIPALS, World
 
 _licences = itertools.count(1)
 USERS = frozenset(p for p in PRINCIPALS if p not in {"anonymous", "machine", "other_machine"})
 ADMIN = frozenset({"platform_admin"})
+CASE_READERS = frozenset({"citizen", "clerk", "judge", "org_admin"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +108,14 @@ TABLE: list[Route] = [
     ),
     Route("POST", f"{MP}/me/subscriptions", "user", USERS, body=lambda w: {"template_id": "tpl-1", "accepted": True}),
     Route("GET", f"{COURT}/whoami", "any", USERS | {"machine", "other_machine"}),
+    # cases (the world's case: a mediation filed by "citizen" at court and org)
+    Route("POST", f"{MP}/cases", "user", USERS, body=lambda w: filing(org=w.org)),
+    Route("GET", f"{MP}/cases", "user", USERS),
+    Route("GET", f"{MP}/cases/<uuid:case_id>", "user", CASE_READERS, _p("/cases/{w.case.id}")),
+    Route("GET", f"{MP}/cases/<uuid:case_id>/timeline", "user", CASE_READERS, _p("/cases/{w.case.id}/timeline")),
+    Route("POST", f"{MP}/cases/<uuid:case_id>/withdraw", "user", frozenset({"citizen"}),
+          _p("/cases/{w.case.id}/withdraw"), lambda w: {"reason": "不再需要"},
+          special={"clerk": 403, "judge": 403, "org_admin": 403}),
     # administration
     Route(
         "POST",
@@ -189,6 +199,8 @@ TABLE: list[Route] = [
 
 # Routes whose objects can be replaced by one that does not exist: (rule, path with the nonexistent id).
 NONEXISTENT_PATHS = {
+    f"{MP}/cases/<uuid:case_id>": f"/cases/{NONEXISTENT}",
+    f"{MP}/cases/<uuid:case_id>/withdraw": f"/cases/{NONEXISTENT}/withdraw",
     f"{ADMIN_P}/courts/<uuid:court_id>/members": f"/courts/{NONEXISTENT}/members",
     f"{ADMIN_P}/orgs/<uuid:org_id>/members": f"/orgs/{NONEXISTENT}/members",
     f"{ADMIN_P}/lawyers/<uuid:profile_id>/review": f"/lawyers/{NONEXISTENT}/review",

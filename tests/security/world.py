@@ -7,6 +7,7 @@ import uuid
 
 from app.extensions import db
 from app.models.identity import LawyerProfile
+from tests.support.cases import file_case
 from tests.support.factories import grant, login, machine_headers, make_client, make_court, make_org, make_user
 
 NONEXISTENT = uuid.UUID("00000000-0000-7000-8000-000000000000")
@@ -23,6 +24,7 @@ class World:
     target_user: object
     lawyer_profile: object
     client_id: str
+    case: object
     headers: dict[str, dict[str, str]]
 
 
@@ -69,4 +71,5 @@ def build_world() -> World:
     headers["machine"] = machine_headers(court)
     headers["other_machine"] = machine_headers(other_court)
     client_id = make_client(court).client.client_id
-    return World(court, other_court, org, other_org, target, profile, client_id, headers)
+    case = file_case(people["citizen"], court=court, org=org)
+    return World(court, other_court, org, other_org, target, profile, client_id, case, headers)

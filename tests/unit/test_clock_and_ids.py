@@ -35,3 +35,9 @@ def test_ids_are_uuid7_and_time_ordered(clock):
 def test_random_tokens_are_alphanumeric():
     token = random_token()
     assert len(token) == 32 and token.isalnum() and token.isascii()
+
+
+def test_ids_are_strictly_increasing_within_one_millisecond(clock):
+    ids = [new_id() for _ in range(500)]  # the fake clock stands still
+    assert ids == sorted(ids) and len(set(ids)) == 500
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)

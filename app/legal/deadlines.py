@@ -1,0 +1,207 @@
+"""Procedural deadlines (CPL Art. 85; SPC interpretation Art. 125), each with its explanation.
+
+Counting starts the day after the trigger (its date taken in Asia/Shanghai); the raw end is the trigger
+date plus the period; a raw end on a rest day or statutory holiday rolls forward to the first working
+day (调休 working days count); the deadline ends at 24:00 Asia/Shanghai of that last day.
+
+A deadline that needs a day the calendar does not cover is not guessed: it comes back with
+`calendar_covered=False`, `last_day=None`, `ends_at=None` and the uncovered date named in its
+explanation. Call `deadline.require_covered()` to turn that into `CalendarNotCovered` (HTTP 409).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from app.legal.calendar import CalendarNotCovered, DayInfo, Overrides, covered_until, day_kind
+from app.utils.clock import SHANGHAI, as_utc
+
+Counting = Literal["calendar_days", "working_days"]
+# The longest run of non-working days China has had is 9 (Spring Festival 2026); far more means bad data.
+MAX_NON_WORKING_RUN = 31
+
+
+@dataclass(frozen=True)
+class Step:
+    """One non-working day met while counting: rolled past (calendar days) or not counted (working days)."""
+
+    day: DayInfo
+    action: Literal["rolled_forward", "not_counted"]
+
+    def describe(self) -> str:
+        """Human form, e.g. 'Rolled forward past 2026-10-01 国庆节 statutory holiday.'."""
+        verb = "Rolled forward past" if self.action == "rolled_forward" else "Not counted:"
+        return f"{verb} {self.day.describe()}."
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {"action": self.action, "reason": self.describe(), **self.day.as_dict()}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed deadline with everything needed to explain it to a party or a judge."""
+
+    counting: Counting
+    trigger_label: str
+    trigger_at: dt.datetime
+    trigger_date: dt.date
+    period_days: int
+    period_label: str
+    raw_end_date: dt.date
+    steps: tuple[Step, ...]
+    last_day: dt.date | None
+    last_day_info: DayInfo | None
+    ends_at: dt.datetime | None
+    calendar_covered: bool
+    uncovered_date: dt.date | None = None
+
+    @property
+    def counting_starts(self) -> dt.date:
+        """The first day counted: the day after the trigger date."""
+        return self.trigger_date + dt.timedelta(days=1)
+
+    def require_covered(self) -> Deadline:
+        """Return self, or raise CalendarNotCovered (HTTP 409) when the calendar did not cover it."""
+        if not self.calendar_covered:
+            raise CalendarNotCovered(self.uncovered_date or self.raw_end_date)
+        return self
+
+    def is_met_by(self, at: dt.datetime) -> bool:
+        """True when an act at `at` (aware) is in time, i.e. before 24:00 Asia/Shanghai of the last day."""
+        ends_at = self.require_covered().ends_at
+        assert ends_at is not None
+        return as_utc(at) < ends_at
+
+    def explanation(self) -> list[str]:
+        """The human explanation, one sentence a line."""
+        return _explain(self)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON form: ISO dates, datetimes in Asia/Shanghai with +08:00."""
+        return {
+            "counting": self.counting,
+            "trigger": {
+                "label": self.trigger_label,
+                "at": self.trigger_at.isoformat(),
+                "date": _iso(self.trigger_date),
+            },
+            "period": {
+                "label": self.period_label,
+                "days": self.period_days,
+                "counting_starts": _iso(self.counting_starts),
+            },
+            "raw_end_date": _iso(self.raw_end_date),
+            "steps": [step.as_dict() for step in self.steps],
+            "last_day": _iso(self.last_day),
+            "last_day_detail": self.last_day_info.as_dict() if self.last_day_info else None,
+            "ends_at": self.ends_at.isoformat() if self.ends_at else None,
+            "calendar_covered": self.calendar_covered,
+            "uncovered_date": _iso(self.uncovered_date),
+            "explanation": self.explanation(),
+        }
+
+
+def compute_deadline(
+    *, trigger_at: dt.datetime, period_days: int, trigger_label: str, period_label: str, overrides: Overrides
+) -> Deadline:
+    """A period of calendar days after the trigger, its last day rolled past rest days and holidays."""
+    head = _head("calendar_days", trigger_at, period_days, trigger_label, period_label)
+    steps: list[Step] = []
+    day = head["raw_end_date"]
+    for _ in range(MAX_NON_WORKING_RUN):
+        try:
+            info = day_kind(day, overrides)
+        except CalendarNotCovered:
+            return _finish(head, steps, None, uncovered=day)
+        if info.is_working_day:
+            return _finish(head, steps, info)
+        steps.append(Step(info, "rolled_forward"))
+        day += dt.timedelta(days=1)
+    raise ValueError(f"no working day within {MAX_NON_WORKING_RUN} days after {head['raw_end_date']}; check overrides")
+
+
+def add_working_days(
+    *, trigger_at: dt.datetime, days: int, trigger_label: str, period_label: str, overrides: Overrides
+) -> Deadline:
+    """A period counted in working days (工作日) after the trigger; rest days and holidays are skipped."""
+    head = _head("working_days", trigger_at, days, trigger_label, period_label)
+    steps: list[Step] = []
+    day, counted = head["trigger_date"], 0
+    while True:
+        day += dt.timedelta(days=1)
+        try:
+            info = day_kind(day, overrides)
+        except CalendarNotCovered:
+            return _finish(head, steps, None, uncovered=day)
+        if info.is_working_day:
+            counted += 1
+            if counted == days:
+                return _finish(head, steps, info)
+        else:
+            steps.append(Step(info, "not_counted"))
+            if len(steps) > MAX_NON_WORKING_RUN * (1 + days // 5):
+                raise ValueError(f"too few working days after {head['trigger_date']}; check the calendar overrides")
+
+
+def _head(counting: Counting, trigger_at: dt.datetime, days: int, trigger_label: str, period_label: str) -> dict:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ValueError(f"a period is a positive whole number of days, got {days!r}")
+    local = as_utc(trigger_at).astimezone(SHANGHAI)
+    return {
+        "counting": counting,
+        "trigger_label": trigger_label,
+        "trigger_at": local,
+        "trigger_date": local.date(),
+        "period_days": days,
+        "period_label": period_label,
+        "raw_end_date": local.date() + dt.timedelta(days=days),
+    }
+
+
+def _finish(head: dict, steps: list[Step], final: DayInfo | None, *, uncovered: dt.date | None = None) -> Deadline:
+    last_day = final.date if final else None
+    ends_at = None
+    if last_day is not None:
+        ends_at = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=SHANGHAI)
+    return Deadline(
+        **head,
+        steps=tuple(steps),
+        last_day=last_day,
+        last_day_info=final,
+        ends_at=ends_at,
+        calendar_covered=final is not None,
+        uncovered_date=uncovered,
+    )
+
+
+def _explain(deadline: Deadline) -> list[str]:
+    trigger = deadline.trigger_at.strftime("%Y-%m-%d %H:%M")
+    lines = [f"Trigger: {deadline.trigger_label} at {trigger} Asia/Shanghai (trigger date {deadline.trigger_date})."]
+    starts = f"counted from {deadline.counting_starts}, the day after the trigger"
+    if deadline.counting == "calendar_days":
+        lines.append(f"Period: {deadline.period_label}, {deadline.period_days} days, {starts}.")
+        lines.append(f"Raw end date: {deadline.raw_end_date} (trigger date + {deadline.period_days} days).")
+    else:
+        lines.append(f"Period: {deadline.period_label}, {deadline.period_days} working days, {starts}.")
+        lines.append(f"If every day were a working day it would end on {deadline.raw_end_date}.")
+    lines += [step.describe() for step in deadline.steps]
+    if deadline.last_day_info is None or deadline.ends_at is None:
+        uncovered = deadline.uncovered_date
+        lines.append(
+            f"Calendar not covered: {uncovered} is beyond the holiday calendar (built-in data ends "
+            f"{covered_until()}, no override announces {uncovered.year if uncovered else '?'}); "
+            "the deadline cannot be computed until an administrator enters that year's holidays."
+        )
+        return lines
+    lines.append(
+        f"Final day: {deadline.last_day_info.describe()}; the deadline ends at 24:00 Asia/Shanghai on "
+        f"{deadline.last_day} ({deadline.ends_at.isoformat()})."
+    )
+    return lines
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None

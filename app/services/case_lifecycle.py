@@ -1,0 +1,68 @@
+"""The case state machines, in one place: every transition is checked and written to the timeline."""
+
+from __future__ import annotations
+
+from app.errors import Conflict
+from app.models.cases import Case
+from app.security.permissions import Principal
+from app.services import timeline
+from app.utils import clock
+
+ACTIVE_MEDIATION = ("submitted", "assigned", "mediator_accepted", "in_mediation")
+
+TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "mediation": {
+        "submitted": ("assigned", "withdrawn"),
+        "assigned": ("mediator_accepted", "withdrawn"),
+        "mediator_accepted": ("in_mediation", "withdrawn"),
+        "in_mediation": ("settled", "failed", "withdrawn"),
+        "settled": ("judicial_confirmation_requested",),
+        "judicial_confirmation_requested": ("confirmed", "confirmation_rejected"),
+        "failed": (),
+        "withdrawn": (),
+        "confirmed": (),
+        "confirmation_rejected": (),
+    },
+    "litigation": {
+        "submitted": ("accepted", "rejected", "correction_requested", "withdrawn"),
+        "correction_requested": ("submitted", "withdrawn"),
+        "accepted": (),
+        "rejected": (),
+        "withdrawn": (),
+    },
+}
+TERMINAL = {
+    kind: frozenset(state for state, targets in table.items() if not targets) for kind, table in TRANSITIONS.items()
+}
+INITIAL = "submitted"
+
+
+def allowed(kind: str, current: str, target: str) -> bool:
+    """Whether the state machine of this kind allows current -> target."""
+    return target in TRANSITIONS[kind].get(current, ())
+
+
+def transition(
+    case: Case, target: str, *, actor: Principal | None, actor_role: str, reason: str | None = None, event: str = ""
+) -> None:
+    """Move a case to `target` (409 naming the current state when illegal) and record it; the caller commits."""
+    if not allowed(case.kind, case.status, target):
+        raise Conflict(
+            f"A {case.kind} case in state '{case.status}' cannot become '{target}'.",
+            reason="case.illegal_transition",
+            errors={"status": [case.status]},
+        )
+    previous = case.status
+    case.status = target
+    if target in TERMINAL[case.kind]:
+        case.closed_at = clock.now()
+    timeline.record(
+        case,
+        event or f"status.{target}",
+        actor=actor,
+        actor_role=actor_role,
+        from_status=previous,
+        to_status=target,
+        reason=reason,
+        summary=f"{previous} -> {target}",
+    )

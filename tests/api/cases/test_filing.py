@@ -1,0 +1,149 @@
+"""Filing cases over HTTP: validation per field, exactly once under retries, PII masked for others."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.cases import Case, CaseConsent, CaseParty, TimelineEvent
+from tests.support.cases import RESPONDENT_ID, filing
+from tests.support.factories import login, make_court, make_org, make_user
+
+
+@pytest.fixture
+def filer():
+    return make_user(real_name="张三", phone="13800000008")
+
+
+def test_file_a_mediation_and_read_it_back(client, filer):
+    org = make_org()
+    headers = login(filer)
+    response = client.post("/api/mp/v1/cases", json=filing(org=org), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert case["status"] == "submitted" and case["kind"] == "mediation" and case["amount"] == "12000.00"
+    me, other = sorted(case["parties"], key=lambda p: not p["is_me"])
+    assert me["is_me"] and me["name"] == "张三" and me["phone"] == "+8613800000008"
+    assert other["phone"] == "138****0009" and other["id_number"] == RESPONDENT_ID[:3] + "*" * 11 + RESPONDENT_ID[-4:]
+    assert case["org"]["name"] == org.name and "party" in case["my_relations"]
+    assert {c["kind"] for c in case["consents"]} == {"e_service", "online_mediation"}
+    listed = client.get("/api/mp/v1/cases", headers=headers).get_json()
+    assert [c["id"] for c in listed["items"]] == [case["id"]] and listed["next_cursor"] is None
+    events = client.get(f"/api/mp/v1/cases/{case['id']}/timeline", headers=headers).get_json()
+    assert [e["type"] for e in events] == ["case.filed"] and events[0]["to_status"] == "submitted"
+
+
+def test_litigation_needs_a_court_and_a_verified_filer(client):
+    unverified = make_user()
+    response = client.post("/api/mp/v1/cases", json=filing(kind="litigation"), headers=login(unverified))
+    assert response.status_code == 422
+    assert {"court_id", "parties"} <= set(response.get_json()["errors"])
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"category": "外星人纠纷"}, "category"),
+        ({"amount": "-1"}, "amount"),
+        ({"amount": "abc"}, "amount"),
+        ({"title": ""}, "title"),
+        ({"claims": ""}, "claims"),
+        ({"kind": "arbitration"}, "kind"),
+        ({"status": "accepted"}, "status"),
+        ({"case_number": "(2026)浙0212民初1号"}, "case_number"),
+        ({"parties": [{"role": "applicant", "name": "张三", "is_self": True}]}, "parties"),
+        ({"parties": [{"role": "applicant", "name": "张三", "is_self": True},
+                      {"role": "applicant", "name": "王五"}]}, "parties"),
+        ({"parties": [{"role": "applicant", "name": "张三", "is_self": True},
+                      {"role": "respondent", "name": "李四", "id_number": "330206198501010030"}]},
+         "parties.1.id_number"),
+        ({"parties": [{"role": "applicant", "name": "张三", "is_self": True},
+                      {"role": "respondent", "name": "李四", "phone": "12345"}]}, "parties.1.phone"),
+        ({"parties": [{"role": "plaintiff", "name": "张三", "is_self": True},
+                      {"role": "respondent", "name": "李四"}]}, "parties.0.role"),
+        ({"org_id": "00000000-0000-7000-8000-000000000000"}, "org_id"),
+    ],
+)
+def test_validation_errors_name_the_field_and_write_nothing(client, filer, change, field):
+    org = make_org()
+    response = client.post("/api/mp/v1/cases", json=filing(org=org, **change), headers=login(filer))
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]
+    assert any(key == field or key.startswith(field + ".") for key in errors), errors
+    for model in (Case, CaseParty, CaseConsent, TimelineEvent):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_retries_with_the_same_key_create_one_case(app, client, filer):
+    org = make_org()
+    headers = {**login(filer), "Idempotency-Key": "phone-retry-7f3a"}
+    payload = filing(org=org)
+    codes = []
+
+    def post():
+        codes.append(app.test_client().post("/api/mp/v1/cases", json=payload, headers=headers).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert set(codes) <= {201, 409} and 201 in codes
+    again = client.post("/api/mp/v1/cases", json=payload, headers=headers)
+    assert again.status_code == 201
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_other_people_cannot_see_the_case(client, filer):
+    case = client.post("/api/mp/v1/cases", json=filing(org=make_org()), headers=login(filer)).get_json()
+    stranger = login(make_user())
+    assert client.get(f"/api/mp/v1/cases/{case['id']}", headers=stranger).status_code == 404
+    assert client.get("/api/mp/v1/cases", headers=stranger).get_json()["items"] == []
+    unknown = client.get("/api/mp/v1/cases/00000000-0000-7000-8000-000000000000", headers=stranger)
+    assert unknown.get_json()["reason"] == "case.not_found"
+
+
+def test_court_staff_see_their_courts_cases_only(client, filer):
+    court, other_court = make_court(), make_court()
+    case = client.post("/api/mp/v1/cases", json=filing(kind="litigation", court=court), headers=login(filer))
+    assert case.status_code == 201, case.get_json()
+    from tests.support.factories import grant
+
+    clerk, other_clerk = make_user(), make_user()
+    grant(clerk, role="clerk", court=court)
+    grant(other_clerk, role="clerk", court=other_court)
+    case_id = case.get_json()["id"]
+    seen = client.get(f"/api/mp/v1/cases/{case_id}", headers=login(clerk)).get_json()
+    assert seen["parties"][0]["phone"].count("*") == 4  # staff see PII masked too
+    assert client.get(f"/api/mp/v1/cases/{case_id}", headers=login(other_clerk)).status_code == 404
+
+
+def test_withdrawal_by_the_filer_only(client, filer):
+    case = client.post("/api/mp/v1/cases", json=filing(org=make_org()), headers=login(filer)).get_json()
+    response = client.post(f"/api/mp/v1/cases/{case['id']}/withdraw", json={"reason": "已和解"}, headers=login(filer))
+    assert response.status_code == 200 and response.get_json()["status"] == "withdrawn"
+    again = client.post(f"/api/mp/v1/cases/{case['id']}/withdraw", json={"reason": "再次"}, headers=login(filer))
+    assert again.status_code == 409 and again.get_json()["errors"] == {"status": ["withdrawn"]}
+    assert "'withdrawn'" in again.get_json()["message"]
+
+
+def test_pagination_walks_every_case_once(client, filer, clock):
+    org = make_org()
+    headers = login(filer)
+    created = []
+    for number in range(7):
+        clock.advance(seconds=1)
+        body = filing(org=org, title=f"第{number}号纠纷")
+        created.append(client.post("/api/mp/v1/cases", json=body, headers=headers).get_json()["id"])
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/mp/v1/cases", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})},
+                          headers=headers).get_json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(created))
+    bad = client.get("/api/mp/v1/cases", query_string={"cursor": "garbage!"}, headers=headers)
+    assert bad.status_code == 422 and "cursor" in bad.get_json()["errors"]
