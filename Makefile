@@ -32,6 +32,7 @@ run: seed
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install-dev
+	$(BIN)/ruff check --quiet .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -21,8 +21,9 @@ def withdraw(*, case_id: uuid.UUID, reason: str, actor: Principal) -> dict:
     if not (permissions.parties_of(actor, facts) & filer_parties) and "filer" not in permissions.case_relations(
         actor, facts
     ):
-        raise Forbidden("Only the party who brought the case, or their lawyer, can withdraw it.",
-                        reason="case.not_filer")
+        raise Forbidden(
+            "Only the party who brought the case, or their lawyer, can withdraw it.", reason="case.not_filer"
+        )
     role = "lawyer" if "agent" in permissions.case_relations(actor, facts) else "party"
     case_lifecycle.transition(case, "withdrawn", actor=actor, actor_role=role, reason=reason, event="case.withdrawn")
     db.session.commit()

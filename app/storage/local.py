@@ -15,9 +15,9 @@ import io
 import json
 import logging
 import os
-import uuid
 import tempfile
 import urllib.parse
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO

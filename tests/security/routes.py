@@ -12,8 +12,8 @@ import itertools
 from collections.abc import Callable
 
 from app.security.idcard import check_digit
-from tests.support.cases import filing
 from tests.security.world import NONEXISTENT, PRINCIPALS, World
+from tests.support.cases import filing
 
 _licences = itertools.count(1)
 USERS = frozenset(p for p in PRINCIPALS if p not in {"anonymous", "machine", "other_machine"})
@@ -113,9 +113,15 @@ TABLE: list[Route] = [
     Route("GET", f"{MP}/cases", "user", USERS),
     Route("GET", f"{MP}/cases/<uuid:case_id>", "user", CASE_READERS, _p("/cases/{w.case.id}")),
     Route("GET", f"{MP}/cases/<uuid:case_id>/timeline", "user", CASE_READERS, _p("/cases/{w.case.id}/timeline")),
-    Route("POST", f"{MP}/cases/<uuid:case_id>/withdraw", "user", frozenset({"citizen"}),
-          _p("/cases/{w.case.id}/withdraw"), lambda w: {"reason": "不再需要"},
-          special={"clerk": 403, "judge": 403, "org_admin": 403}),
+    Route(
+        "POST",
+        f"{MP}/cases/<uuid:case_id>/withdraw",
+        "user",
+        frozenset({"citizen"}),
+        _p("/cases/{w.case.id}/withdraw"),
+        lambda w: {"reason": "不再需要"},
+        special={"clerk": 403, "judge": 403, "org_admin": 403},
+    ),
     # administration
     Route(
         "POST",

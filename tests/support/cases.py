@@ -39,7 +39,6 @@ def file_case(filer=None, *, kind: str = "mediation", court=None, org=None, **ov
     """A case filed through the service by `filer` (a verified user made if none)."""
     import uuid
 
-
     from miniprogram_api.schemas.cases import CaseCreateIn
 
     filer = filer or make_user(real_name="张三")

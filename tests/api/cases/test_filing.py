@@ -53,15 +53,42 @@ def test_litigation_needs_a_court_and_a_verified_filer(client):
         ({"status": "accepted"}, "status"),
         ({"case_number": "(2026)浙0212民初1号"}, "case_number"),
         ({"parties": [{"role": "applicant", "name": "张三", "is_self": True}]}, "parties"),
-        ({"parties": [{"role": "applicant", "name": "张三", "is_self": True},
-                      {"role": "applicant", "name": "王五"}]}, "parties"),
-        ({"parties": [{"role": "applicant", "name": "张三", "is_self": True},
-                      {"role": "respondent", "name": "李四", "id_number": "330206198501010030"}]},
-         "parties.1.id_number"),
-        ({"parties": [{"role": "applicant", "name": "张三", "is_self": True},
-                      {"role": "respondent", "name": "李四", "phone": "12345"}]}, "parties.1.phone"),
-        ({"parties": [{"role": "plaintiff", "name": "张三", "is_self": True},
-                      {"role": "respondent", "name": "李四"}]}, "parties.0.role"),
+        (
+            {
+                "parties": [
+                    {"role": "applicant", "name": "张三", "is_self": True},
+                    {"role": "applicant", "name": "王五"},
+                ]
+            },
+            "parties",
+        ),
+        (
+            {
+                "parties": [
+                    {"role": "applicant", "name": "张三", "is_self": True},
+                    {"role": "respondent", "name": "李四", "id_number": "330206198501010030"},
+                ]
+            },
+            "parties.1.id_number",
+        ),
+        (
+            {
+                "parties": [
+                    {"role": "applicant", "name": "张三", "is_self": True},
+                    {"role": "respondent", "name": "李四", "phone": "12345"},
+                ]
+            },
+            "parties.1.phone",
+        ),
+        (
+            {
+                "parties": [
+                    {"role": "plaintiff", "name": "张三", "is_self": True},
+                    {"role": "respondent", "name": "李四"},
+                ]
+            },
+            "parties.0.role",
+        ),
         ({"org_id": "00000000-0000-7000-8000-000000000000"}, "org_id"),
     ],
 )
@@ -138,8 +165,9 @@ def test_pagination_walks_every_case_once(client, filer, clock):
         created.append(client.post("/api/mp/v1/cases", json=body, headers=headers).get_json()["id"])
     seen, cursor = [], None
     while True:
-        page = client.get("/api/mp/v1/cases", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})},
-                          headers=headers).get_json()
+        page = client.get(
+            "/api/mp/v1/cases", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}, headers=headers
+        ).get_json()
         seen += [item["id"] for item in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
