@@ -215,9 +215,26 @@ NONEXISTENT_PATHS = {
 }
 
 
+def _extend_from_domain_tables() -> None:
+    """Each domain keeps its rows in tests/security/table_<domain>.py (ROUTES, NONEXISTENT_PATHS)."""
+    import importlib
+    import pkgutil
+
+    import tests.security as package
+
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if module_info.name.startswith("table_"):
+            module = importlib.import_module(f"tests.security.{module_info.name}")
+            TABLE.extend(module.ROUTES)
+            NONEXISTENT_PATHS.update(getattr(module, "NONEXISTENT_PATHS", {}))
+
+
 def concrete_path(route: Route, world: World) -> str:
     """The URL to call for a route."""
     if route.path is None:
         return route.rule
     prefix = route.rule.split("/", 4)
     return "/".join(prefix[:4]) + route.path(world)
+
+
+_extend_from_domain_tables()

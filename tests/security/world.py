@@ -26,6 +26,8 @@ class World:
     client_id: str
     case: object
     headers: dict[str, dict[str, str]]
+    people: dict[str, object]
+    extra: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 PRINCIPALS = (
@@ -72,4 +74,11 @@ def build_world() -> World:
     headers["other_machine"] = machine_headers(other_court)
     client_id = make_client(court).client.client_id
     case = file_case(people["citizen"], court=court, org=org)
-    return World(court, other_court, org, other_org, target, profile, client_id, case, headers)
+    world = World(court, other_court, org, other_org, target, profile, client_id, case, headers, people)
+    for prepare in PREPARERS:
+        prepare(world)
+    return world
+
+
+# Domain tables register functions here that add their own objects to the world (world.extra[...]).
+PREPARERS: list = []

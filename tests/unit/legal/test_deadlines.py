@@ -65,7 +65,8 @@ def test_ten_day_ruling_appeal_ending_on_a_worked_saturday_does_not_roll():
 
 @pytest.mark.parametrize("saturday", [D(2025, 2, 8), D(2025, 10, 11), D(2026, 2, 14), D(2026, 2, 28)])
 def test_other_worked_saturdays_do_not_roll(saturday):
-    result = deadline(shanghai(*(saturday - dt.timedelta(days=15)).timetuple()[:3], 12), 15)
+    trigger = saturday - dt.timedelta(days=15)
+    result = deadline(shanghai(trigger.year, trigger.month, trigger.day, 12), 15)
     assert saturday.weekday() == 5 and result.raw_end_date == saturday
     assert result.last_day == saturday and result.steps == ()
 
