@@ -178,6 +178,8 @@ class Config:
         self.FILING_REVIEW_DAYS = env_int(env, "FILING_REVIEW_DAYS", 7)
         self.CASE_AMOUNT_MAX_YUAN = env_int(env, "CASE_AMOUNT_MAX_YUAN", 100_000_000_000)
         self.HOTLINE_CLAIM_CODE_DAYS = env_int(env, "HOTLINE_CLAIM_CODE_DAYS", 30)
+        self.WORKING_HOURS_START = env_str(env, "WORKING_HOURS_START", "08:30")
+        self.WORKING_HOURS_END = env_str(env, "WORKING_HOURS_END", "17:30")
 
     def _read_tokens(self, env: Mapping[str, str]) -> None:
         # JWT_KEYS: "kid1:secret1,kid2:secret2"; the first (or JWT_ACTIVE_KID) signs, all verify.

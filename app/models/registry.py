@@ -1,3 +1,11 @@
-"""Imports every model module so that the metadata knows every table (app factory, Alembic, tests)."""
+"""Imports every model module so that the metadata knows every table (app factory, Alembic, tests).
 
-from app.models import idempotency, identity, organizations, sessions  # noqa: F401
+One import per line, so that features added side by side do not collide here.
+"""
+
+import app.models.calendar
+import app.models.cases
+import app.models.idempotency
+import app.models.identity
+import app.models.organizations
+import app.models.sessions  # noqa: F401
