@@ -186,6 +186,8 @@ class Config:
         self.JWT_KEYS = env_str(env, "JWT_KEYS", "")
         self.JWT_ACTIVE_KID = env_str(env, "JWT_ACTIVE_KID", "")
         self.JWT_ISSUER = env_str(env, "JWT_ISSUER", "microcourt")
+        self.AUDIT_HMAC_KEYS = env_str(env, "AUDIT_HMAC_KEYS", "")
+        self.AUDIT_ACTIVE_KID = env_str(env, "AUDIT_ACTIVE_KID", "")
         self.ACCESS_TOKEN_TTL_SECONDS = env_int(env, "ACCESS_TOKEN_TTL_SECONDS", 900)
         self.MACHINE_TOKEN_TTL_SECONDS = env_int(env, "MACHINE_TOKEN_TTL_SECONDS", 900)
         self.REFRESH_TOKEN_TTL_DAYS = env_int(env, "REFRESH_TOKEN_TTL_DAYS", 30)
@@ -265,6 +267,8 @@ class ProductionConfig(Config):
                 found.append(f"JWT key {kid!r} is shorter than {MIN_SECRET_LENGTH} characters")
         if not self.JWT_KEYS:
             found.append("JWT_KEYS is required (kid:secret[,kid:secret])")
+        if not self.AUDIT_HMAC_KEYS:
+            found.append("AUDIT_HMAC_KEYS is required (kid:secret): the audit chain must not hang on SECRET_KEY")
         if not self.PII_KEYS or not self.PII_INDEX_KEY:
             found.append("PII_KEYS and PII_INDEX_KEY are required (phone and ID numbers are encrypted at rest)")
         if self.SMS_GATEWAY == "console" or self.DEV_SMS_OUTBOX:

@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         revoke_client,
         sms_outbox,
         dev_token,
+        audit_group,
     ):
         app.cli.add_command(command)
 
@@ -151,3 +152,31 @@ def dev_token(phone: str) -> None:
     if current_app.config["MICROCOURT_ENV"] == "production":
         raise click.ClickException("dev-token is not available in production")
     click.echo(demo_token(phone))
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Recompute the whole chain; exit 1 naming the first broken position."""
+    from app.services import audit
+
+    result = audit.verify()
+    if result.ok:
+        click.echo(f"audit chain ok: {result.checked} events, head {result.head_seq}")
+        return
+    click.echo(f"audit chain BROKEN at position {result.position}: {result.problem}", err=True)
+    raise SystemExit(1)
+
+
+@audit_group.command("head")
+def audit_head() -> None:
+    """Print the current head as JSON, for anchoring outside this database."""
+    import json
+
+    from app.services import audit
+
+    click.echo(json.dumps(audit.export_head()))

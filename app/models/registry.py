@@ -3,6 +3,7 @@
 One import per line, so that features added side by side do not collide here.
 """
 
+import app.models.audit
 import app.models.calendar
 import app.models.cases
 import app.models.idempotency

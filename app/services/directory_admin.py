@@ -21,6 +21,7 @@ from app.models.organizations import (
 )
 from app.security import permissions
 from app.security.permissions import Principal
+from app.services import audit
 
 HIDDEN = NotFound("Not found.", reason="resource.not_found")
 
@@ -84,8 +85,11 @@ def set_court_membership(
     membership = db.session.scalar(
         select(CourtMembership).filter_by(court_id=court_id, user_id=user_id, role=role)
     ) or CourtMembership(court_id=court_id, user_id=user_id, role=role)
+    scope = f"court:{court_id}"
     membership.active = active
     db.session.add(membership)
+    audit.record("admin.membership_changed", actor=actor, object_type="user", object_id=user_id,
+                 details={"role": role, "active": active, "scope": scope})
     db.session.commit()
     return membership
 
@@ -104,7 +108,10 @@ def set_org_membership(
     membership = db.session.scalar(
         select(OrgMembership).filter_by(org_id=org_id, user_id=user_id, role=role)
     ) or OrgMembership(org_id=org_id, user_id=user_id, role=role)
+    scope = f"org:{org_id}"
     membership.active = active
     db.session.add(membership)
+    audit.record("admin.membership_changed", actor=actor, object_type="user", object_id=user_id,
+                 details={"role": role, "active": active, "scope": scope})
     db.session.commit()
     return membership

@@ -17,6 +17,7 @@ from app.models.organizations import Court
 from app.models.sessions import MachineClient
 from app.security import permissions, tokens
 from app.security.permissions import Principal
+from app.services import audit
 from app.services.sessions import MACHINE_AUDIENCE, hash_token, key_ring
 from app.utils import clock
 
@@ -49,6 +50,8 @@ def create_client(*, court_id: uuid.UUID, name: str, actor: Principal | None) ->
         client_id="mc_" + secrets.token_hex(12), name=name, court_id=court_id, secret_hash=hash_token(secret)
     )
     db.session.add(client)
+    audit.record("admin.client_created", actor=actor, object_type="machine_client", object_id=client.client_id,
+                 details={"court_id": str(court_id)})
     db.session.commit()
     return IssuedSecret(client=client, client_secret=secret)
 
@@ -75,6 +78,7 @@ def rotate_secret(*, client_id: str, actor: Principal | None) -> IssuedSecret:
     overlap = dt.timedelta(hours=current_app.config["CLIENT_SECRET_OVERLAP_HOURS"])
     client.previous_secret_hash, client.previous_valid_until = client.secret_hash, clock.now() + overlap
     client.secret_hash = hash_token(secret)
+    audit.record("admin.client_rotated", actor=actor, object_type="machine_client", object_id=client.client_id)
     db.session.commit()
     return IssuedSecret(client=client, client_secret=secret)
 
@@ -85,6 +89,7 @@ def revoke_client(*, client_id: str, actor: Principal | None) -> MachineClient:
         _require_admin(actor)
     client = _get_client(client_id)
     client.status, client.revoked_at = "revoked", clock.now()
+    audit.record("admin.client_revoked", actor=actor, object_type="machine_client", object_id=client.client_id)
     db.session.commit()
     return client
 
@@ -103,6 +108,7 @@ def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:
     """Client credentials -> a short-lived JWT scoped to the client's court."""
     client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
     if client is None or client.status != "active" or not _secret_matches(client, client_secret):
+        audit.record_now("auth.machine_login_failed", actor_kind="machine", actor_id=client_id[:40])
         raise Unauthorized("The client credentials are invalid.", reason="auth.invalid_client")
     ttl = current_app.config["MACHINE_TOKEN_TTL_SECONDS"]
     token, _claims = tokens.encode(
@@ -115,6 +121,8 @@ def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:
         court=str(client.court_id),
     )
     client.last_used_at = clock.now()
+    audit.record("auth.machine_login", actor_kind="machine", actor_id=client.client_id, object_type="court",
+                 object_id=client.court_id)
     db.session.commit()
     return token, ttl
 

@@ -18,6 +18,7 @@ from app.models.organizations import CourtMembership, OrgMembership
 from app.models.sessions import AuthSession, RefreshToken
 from app.security import tokens
 from app.security.permissions import Principal
+from app.services import audit
 from app.utils import clock
 
 USER_AUDIENCE = "microcourt-app"
@@ -58,6 +59,8 @@ def start_session(*, user: User, method: str) -> TokenPair:
     db.session.add(session)
     db.session.flush()
     pair = _issue_pair(session, user)
+    audit.record("auth.login", actor_kind="user", actor_id=str(user.id), object_type="session",
+                 object_id=session.id, details={"method": method})
     db.session.commit()
     return pair
 
@@ -94,6 +97,8 @@ def refresh(*, refresh_token: str) -> TokenPair:
     ).rowcount
     if not spent:
         _revoke(session, reason="refresh_reused")
+        audit.record("auth.refresh_reused", actor_kind="user", actor_id=str(session.user_id) if session else None,
+                     object_type="session", object_id=record.session_id)
         db.session.commit()
         raise Unauthorized("This refresh token was already used; the session is ended.", reason="auth.refresh_reused")
     user = db.session.get(User, session.user_id)

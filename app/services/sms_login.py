@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models.identity import User
 from app.models.sessions import SmsCode
 from app.security import otp, pii
-from app.services import notifications_sms, sessions
+from app.services import audit, notifications_sms, sessions
 from app.utils import clock
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ def verify_login_code(*, phone: str, code: str) -> sessions.TokenPair:
         record.attempts += 1
         if record.attempts >= current_app.config["SMS_CODE_MAX_ATTEMPTS"]:
             record.consumed_at = now  # burnt: a new code must be requested
+        audit.record("auth.login_failed", actor_kind="anonymous", object_type="phone", object_id=index[:16],
+                     details={"method": "sms", "attempts": record.attempts})
         db.session.commit()
         raise Unauthorized(WRONG_CODE, reason="auth.code_invalid")
     consumed = db.session.execute(

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.identity import PLATFORM_ROLES, LawyerProfile, User, UserRole
 from app.security import permissions
 from app.security.permissions import Principal
-from app.services import sessions
+from app.services import audit, sessions
 from app.utils import clock
 
 HIDDEN = NotFound("Not found.", reason="resource.not_found")
@@ -42,6 +42,8 @@ def set_platform_role(*, user_id: uuid.UUID, role: str, granted: bool, actor: Pr
         if actor is not None and actor.user_id == user_id and role == "platform_admin":
             raise Conflict("Admins cannot remove their own admin role.", reason="user.self_demotion")
         db.session.execute(delete(UserRole).where(UserRole.user_id == user_id, UserRole.role == role))
+    audit.record("admin.role_granted" if granted else "admin.role_revoked", actor=actor, object_type="user",
+                 object_id=user_id, details={"role": role})
     db.session.commit()
     return user
 
@@ -55,6 +57,8 @@ def set_user_status(*, user_id: uuid.UUID, active: bool, actor: Principal | None
     user.status = "active" if active else "disabled"
     if not active:
         sessions.end_all_sessions(user_id=user_id, reason="account_disabled")
+    audit.record("admin.user_enabled" if active else "admin.user_disabled", actor=actor, object_type="user",
+                 object_id=user_id)
     db.session.commit()
     return user
 
@@ -76,5 +80,7 @@ def review_lawyer(*, profile_id: uuid.UUID, approve: bool, note: str | None, act
     profile.reviewed_by = actor.user_id if actor else None
     profile.reviewed_at = clock.now()
     profile.review_note = note
+    audit.record("admin.lawyer_reviewed", actor=actor, object_type="lawyer_profile", object_id=profile_id,
+                 details={"approved": approve})
     db.session.commit()
     return profile

@@ -27,6 +27,7 @@ GOOD_PRODUCTION = {
     "SMS_GATEWAY": "http",
     "SMS_HTTP_URL": "https://sms.example.test/send",
     "IDENTITY_VERIFIER": "http",
+    "AUDIT_HMAC_KEYS": "a1:" + "h" * 40,
 }
 
 
@@ -49,6 +50,7 @@ def test_production_with_real_settings_starts():
         ({"JWT_KEYS": "k1:tooshort"}, "shorter"),
         ({"STORAGE_BACKEND": "local"}, "ALLOW_LOCAL_STORAGE_IN_PRODUCTION"),
         ({"PII_KEYS": ""}, "PII_KEYS"),
+        ({"AUDIT_HMAC_KEYS": ""}, "AUDIT_HMAC_KEYS"),
         ({"SMS_GATEWAY": "console"}, "SMS_GATEWAY"),
         ({"IDENTITY_VERIFIER": "development"}, "IDENTITY_VERIFIER"),
     ],
