@@ -41,8 +41,13 @@ MARKER=".microcourt-ceph"   # proves a folder is ours before `rm -rf`
 
 log() { echo "[ceph-rgw] $*" >&2; }
 
+# Set once `start` has begun launching daemons: a failure then kills them
+# (the folder and its logs stay for inspection; the next start/stop removes it).
+LAUNCHED=0
+
 die() {
     echo "[ceph-rgw] ERROR: $*" >&2
+    [ "$LAUNCHED" = 1 ] && kill_daemons
     exit 1
 }
 
@@ -57,6 +62,10 @@ die_with_logs() {
             tail -n 40 "$f" >&2 || true
         fi
     done
+    if [ "$LAUNCHED" = 1 ]; then
+        kill_daemons
+        echo "[ceph-rgw] daemons stopped; logs kept in $LOG ('stop' removes them)" >&2
+    fi
     exit 1
 }
 
@@ -150,7 +159,12 @@ daemon_pid() {
     pid="$(tr -dc '0-9' <"$pidfile")"
     [ -n "$pid" ] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$exe" || return 1
+    local cmd
+    cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+    case "$cmd" in
+        *"$exe"*"$CONF"*) ;;   # e.g. "ceph-osd -c /tmp/microcourt-ceph/ceph.conf -i 0"
+        *) return 1 ;;
+    esac
     echo "$pid"
 }
 
@@ -163,8 +177,9 @@ install_packages() {
     local t0; t0=$(date +%s)
     log "installing ceph-mon ceph-osd radosgw (apt)..."
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends ceph-mon ceph-osd radosgw >&2 \
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || die "apt-get update failed"
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
+        ceph-mon ceph-osd radosgw >&2 \
         || die "apt-get install ceph-mon ceph-osd radosgw failed"
     log "installed in $(( $(date +%s) - t0 ))s"
 }
@@ -247,7 +262,6 @@ rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw dns name =
 rgw thread pool size = 32
 rgw enable usage log = false
-rgw init timeout = $TIMEOUT
 EOF
 }
 
@@ -292,7 +306,7 @@ ensure_user_once() {
         --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null
 }
 
-do_stop() {
+kill_daemons() {
     local name exe pid pids=()
     for name in "$RGW_NAME:radosgw" "osd.0:ceph-osd" "mon.a:ceph-mon"; do
         exe="${name##*:}"; name="${name%%:*}"
@@ -314,6 +328,10 @@ do_stop() {
         [ "$alive" = 0 ] && break
         sleep 0.25
     done
+}
+
+do_stop() {
+    kill_daemons
     if [ -d "$DIR" ]; then
         if [ -f "$DIR/$MARKER" ] || [ -z "$(ls -A "$DIR")" ]; then
             rm -rf "$DIR"
@@ -352,6 +370,7 @@ do_start() {
     mkdir -p "$DIR" "$LOG" "$RUN" "$DIR/crash" "$DIR/mon" "$DIR/osd/ceph-0" "$DIR/rgw"
     touch "$DIR/$MARKER"
     export CEPH_CONF="$CONF"
+    LAUNCHED=1
 
     local fsid osd_uuid
     fsid="$(new_uuid)"
