@@ -34,6 +34,19 @@ DEFAULT_CASE_CATEGORIES = [
 ]
 
 
+# The kinds of evidence of the Civil Procedure Law (Art. 66).
+DEFAULT_EVIDENCE_CATEGORIES = [
+    "当事人的陈述",
+    "书证",
+    "物证",
+    "视听资料",
+    "电子数据",
+    "证人证言",
+    "鉴定意见",
+    "勘验笔录",
+]
+
+
 class ConfigError(RuntimeError):
     """Raised when the configuration is unusable (the process must not start)."""
 
@@ -101,6 +114,10 @@ class Config:
         self._read_tokens(env)
         self._read_integrations(env)
         self._read_cases(env)
+        self._read_delivery(env)
+        self._read_evidence(env)
+        self._read_mediation_outcome(env)
+        self._read_scheduling(env)
         for key, value in overrides.items():
             setattr(self, key, value)
 
@@ -149,6 +166,7 @@ class Config:
         self.SMS_SEND_LIMIT_PER_PHONE = env_str(env, "SMS_SEND_LIMIT_PER_PHONE", "1/minute;5/hour;10/day")
         self.SMS_SEND_LIMIT_PER_IP = env_str(env, "SMS_SEND_LIMIT_PER_IP", "10/minute;50/hour")
         self.SMS_VERIFY_LIMIT_PER_IP = env_str(env, "SMS_VERIFY_LIMIT_PER_IP", "20/minute;200/hour")
+        self.METRICS_BEARER_TOKEN = env_str(env, "METRICS_BEARER_TOKEN", "")
         self.IDEMPOTENCY_TTL_HOURS = env_int(env, "IDEMPOTENCY_TTL_HOURS", 48)
 
     def _read_integrations(self, env: Mapping[str, str]) -> None:
@@ -176,10 +194,54 @@ class Config:
     def _read_cases(self, env: Mapping[str, str]) -> None:
         self.CASE_CATEGORIES = env_list(env, "CASE_CATEGORIES", DEFAULT_CASE_CATEGORIES)
         self.FILING_REVIEW_DAYS = env_int(env, "FILING_REVIEW_DAYS", 7)
+        self.CORRECTION_MAX_DAYS = env_int(env, "CORRECTION_MAX_DAYS", 30)
         self.CASE_AMOUNT_MAX_YUAN = env_int(env, "CASE_AMOUNT_MAX_YUAN", 100_000_000_000)
         self.HOTLINE_CLAIM_CODE_DAYS = env_int(env, "HOTLINE_CLAIM_CODE_DAYS", 30)
+        self.HOTLINE_CLAIM_LIMIT_PER_IP = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_IP", "10/minute;60/hour")
+        self.HOTLINE_CLAIM_LIMIT_PER_USER = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_USER", "5/minute;20/day")
         self.WORKING_HOURS_START = env_str(env, "WORKING_HOURS_START", "08:30")
         self.WORKING_HOURS_END = env_str(env, "WORKING_HOURS_END", "17:30")
+
+    def _read_mediation_outcome(self, env: Mapping[str, str]) -> None:
+        self.MEDIATION_DAYS = env_int(env, "MEDIATION_DAYS", 30)
+        self.MEDIATION_WARN_DAYS = env_int(env, "MEDIATION_WARN_DAYS", 5)
+        self.MEDIATOR_DEFAULT_MAX_LOAD = env_int(env, "MEDIATOR_DEFAULT_MAX_LOAD", 10)
+        self.JUDICIAL_CONFIRMATION_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_DAYS", 30)
+        self.JUDICIAL_CONFIRMATION_ACCEPT_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_ACCEPT_DAYS", 3)
+        self.JUDICIAL_CONFIRMATION_DECIDE_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_DECIDE_DAYS", 15)
+        self.JUDICIAL_CONFIRMATION_TYPE_CODE = env_str(env, "JUDICIAL_CONFIRMATION_TYPE_CODE", "调确")
+
+    def _read_scheduling(self, env: Mapping[str, str]) -> None:
+        self.SESSION_REMINDER_OFFSETS = env_str(env, "SESSION_REMINDER_OFFSETS", "24h,1h")
+        parse_offsets(self.SESSION_REMINDER_OFFSETS)  # a malformed list stops the process here
+        self.SESSION_MAX_HOURS = env_int(env, "SESSION_MAX_HOURS", 8)
+        self.SCHEDULE_SLOT_MINUTES = env_int(env, "SCHEDULE_SLOT_MINUTES", 60)
+        self.SCHEDULE_MAX_RANGE_DAYS = env_int(env, "SCHEDULE_MAX_RANGE_DAYS", 92)
+        self.NOTIFICATION_WECHAT_TEMPLATES = env_str(env, "NOTIFICATION_WECHAT_TEMPLATES", "")
+        self.NOTIFICATION_PENDING_GRACE_SECONDS = env_int(env, "NOTIFICATION_PENDING_GRACE_SECONDS", 120)
+        self.NOTIFICATION_CLAIM_GRACE_SECONDS = env_int(env, "NOTIFICATION_CLAIM_GRACE_SECONDS", 300)
+        self.INVITATION_PAGE = env_str(env, "INVITATION_PAGE", "pages/invitation/accept")
+        self.INVITATION_LINK_BASE = env_str(env, "INVITATION_LINK_BASE", "")
+        self.INVITATION_DEFAULT_HOURS = env_int(env, "INVITATION_DEFAULT_HOURS", 168)
+        self.INVITATION_MAX_HOURS = env_int(env, "INVITATION_MAX_HOURS", 720)
+        self.INVITATION_ACCEPT_LIMIT_PER_IP = env_str(env, "INVITATION_ACCEPT_LIMIT_PER_IP", "30/minute;200/hour")
+        self.INVITATION_ACCEPT_LIMIT_PER_USER = env_str(env, "INVITATION_ACCEPT_LIMIT_PER_USER", "10/minute;50/hour")
+        self.WECHAT_ENV_VERSION = env_str(env, "WECHAT_ENV_VERSION", "release")
+
+    def _read_delivery(self, env: Mapping[str, str]) -> None:
+        local = self.ENV_NAME in {"development", "testing"}
+        self.DOCUMENT_MAX_BYTES = env_int(env, "DOCUMENT_MAX_BYTES", 50 * 1024 * 1024)
+        self.DOCUMENT_FILE_TYPES = env_list(env, "DOCUMENT_FILE_TYPES", ["pdf", "ofd"])
+        self.DOCUMENT_BATCH_MAX_ITEMS = env_int(env, "DOCUMENT_BATCH_MAX_ITEMS", 100)
+        self.DELIVERY_REMIND_AFTER_HOURS = env_int(env, "DELIVERY_REMIND_AFTER_HOURS", 24)
+        self.DELIVERY_ESCALATE_AFTER_HOURS = env_int(env, "DELIVERY_ESCALATE_AFTER_HOURS", 72)
+        self.DELIVERY_SWEEP_BATCH = env_int(env, "DELIVERY_SWEEP_BATCH", 500)
+        self.WEBHOOK_ALLOWED_HOSTS = env_list(env, "WEBHOOK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if local else [])
+        self.WEBHOOK_ALLOW_HTTP = env_bool(env, "WEBHOOK_ALLOW_HTTP", local)
+        self.WEBHOOK_TIMEOUT_SECONDS = env_int(env, "WEBHOOK_TIMEOUT_SECONDS", 5)
+        self.WEBHOOK_RETRY_BASE_SECONDS = env_int(env, "WEBHOOK_RETRY_BASE_SECONDS", 30)
+        self.WEBHOOK_RETRY_MAX_SECONDS = env_int(env, "WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+        self.WEBHOOK_RETRY_WINDOW_HOURS = env_int(env, "WEBHOOK_RETRY_WINDOW_HOURS", 72)
 
     def _read_tokens(self, env: Mapping[str, str]) -> None:
         # JWT_KEYS: "kid1:secret1,kid2:secret2"; the first (or JWT_ACTIVE_KID) signs, all verify.
@@ -193,6 +255,20 @@ class Config:
         self.REFRESH_TOKEN_TTL_DAYS = env_int(env, "REFRESH_TOKEN_TTL_DAYS", 30)
         self.SESSION_MAX_DAYS = env_int(env, "SESSION_MAX_DAYS", 90)
         self.CLIENT_SECRET_OVERLAP_HOURS = env_int(env, "CLIENT_SECRET_OVERLAP_HOURS", 24)
+
+    def _read_evidence(self, env: Mapping[str, str]) -> None:
+        mib = 1024 * 1024
+        self.EVIDENCE_MAX_BYTES_PDF = env_int(env, "EVIDENCE_MAX_BYTES_PDF", 50 * mib)
+        self.EVIDENCE_MAX_BYTES_IMAGE = env_int(env, "EVIDENCE_MAX_BYTES_IMAGE", 20 * mib)
+        self.EVIDENCE_MAX_BYTES_AUDIO = env_int(env, "EVIDENCE_MAX_BYTES_AUDIO", 50 * mib)
+        self.EVIDENCE_MAX_BYTES_VIDEO = env_int(env, "EVIDENCE_MAX_BYTES_VIDEO", 200 * mib)
+        self.EVIDENCE_MAX_FILES_PER_CASE = env_int(env, "EVIDENCE_MAX_FILES_PER_CASE", 200)
+        self.EVIDENCE_MAX_BYTES_PER_USER = env_int(env, "EVIDENCE_MAX_BYTES_PER_USER", 2048 * mib)
+        self.EVIDENCE_CATEGORIES = env_list(env, "EVIDENCE_CATEGORIES", DEFAULT_EVIDENCE_CATEGORIES)
+        self.EVIDENCE_PENDING_GRACE_SECONDS = env_int(env, "EVIDENCE_PENDING_GRACE_SECONDS", 3600)
+        self.EVIDENCE_ORPHAN_GRACE_SECONDS = env_int(env, "EVIDENCE_ORPHAN_GRACE_SECONDS", 86400)
+        self.EVIDENCE_SWEEP_INTERVAL_SECONDS = env_int(env, "EVIDENCE_SWEEP_INTERVAL_SECONDS", 3600)
+        self.EVIDENCE_SWEEP_VERIFY_HASHES = env_bool(env, "EVIDENCE_SWEEP_VERIFY_HASHES", True)
 
     def as_dict(self) -> dict[str, object]:
         """Return the upper-case settings, as Flask's config wants them."""
@@ -216,6 +292,8 @@ class Config:
             found.append("S3_ADDRESSING_STYLE must be path, virtual or auto")
         if self.PAGE_LIMIT_MAX < 1 or self.PAGE_LIMIT_DEFAULT > self.PAGE_LIMIT_MAX:
             found.append("PAGE_LIMIT_DEFAULT must be between 1 and PAGE_LIMIT_MAX")
+        if not 0 < self.DELIVERY_REMIND_AFTER_HOURS < self.DELIVERY_ESCALATE_AFTER_HOURS:
+            found.append("DELIVERY_REMIND_AFTER_HOURS must be positive and below DELIVERY_ESCALATE_AFTER_HOURS")
         return found
 
 
@@ -278,6 +356,20 @@ class ProductionConfig(Config):
         if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION:
             found.append("local-disk storage in production needs ALLOW_LOCAL_STORAGE_IN_PRODUCTION=1")
         return found
+
+
+def parse_offsets(raw: str) -> list[int]:
+    """Parse "24h,1h,30m,2d" into minutes (largest first); a malformed entry is a ConfigError."""
+    units = {"m": 1, "h": 60, "d": 1440}
+    minutes = set()
+    for entry in (part.strip().lower() for part in raw.split(",")):
+        if not entry:
+            continue
+        number, unit = entry[:-1], entry[-1:]
+        if unit not in units or not number.isdigit() or int(number) <= 0:
+            raise ConfigError(f"SESSION_REMINDER_OFFSETS entries look like 24h, 90m or 2d, got {entry!r}")
+        minutes.add(int(number) * units[unit])
+    return sorted(minutes, reverse=True)
 
 
 def parse_key_ring(raw: str) -> list[tuple[str, str]]:

@@ -16,3 +16,22 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None  # the app writes one JSON access line per request itself
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def on_starting(server):
+    """Start every run with an empty metrics folder (values from dead processes must not linger)."""
+    import pathlib
+    import shutil
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        pathlib.Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """Tell prometheus_client a worker died, so its live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

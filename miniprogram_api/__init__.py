@@ -16,7 +16,7 @@ API_SETTINGS = {
 
 def register(app: Flask) -> None:
     """Mount request hooks, error handlers, the OpenAPI document and every blueprint."""
-    from miniprogram_api import docs, errors, hooks
+    from miniprogram_api import docs, errors, hooks, metrics
     from miniprogram_api.admin import register as register_admin
     from miniprogram_api.court import register as register_court
     from miniprogram_api.mp import register as register_mp
@@ -42,3 +42,4 @@ def register(app: Flask) -> None:
     register_court(api)
     register_admin(api)
     docs.register(app)
+    metrics.register(app)

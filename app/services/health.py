@@ -29,6 +29,9 @@ def readiness() -> dict[str, str]:
         checks["storage"] = f"unavailable: {exc.message}"
     finally:
         db.session.remove()
+    from app.services.ops import broker_status
+
+    checks["broker"] = broker_status()
     return checks
 
 

@@ -13,7 +13,7 @@ def test_healthz_and_readyz(client):
     assert client.get("/api/public/v1/healthz").get_json() == {"status": "ok"}
     ready = client.get("/api/public/v1/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok"}}
+    assert ready.get_json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok", "broker": "ok"}}
 
 
 def test_readyz_is_503_when_the_database_is_down(tmp_path):
