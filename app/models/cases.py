@@ -30,6 +30,8 @@ class Case(IdMixin, TimestampMixin, db.Model):
         Index(None, "court_id", "kind", "status", "submitted_at"),
         Index(None, "org_id", "status", "submitted_at"),
         Index(None, "filed_by_user_id", "created_at"),
+        Index(None, "concluded_at", "outcome"),
+        Index(None, "submitted_at", "kind"),
     )
 
     kind: Mapped[str] = mapped_column(String(16))
@@ -51,6 +53,11 @@ class Case(IdMixin, TimestampMixin, db.Model):
     closed_at: Mapped[dt.datetime | None]
     origin_case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
     mediator_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # For statistics, set once by the state machine and at filing (so aggregates need no per-row calendar work):
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    concluded_at: Mapped[dt.datetime | None]
+    concluded_on_working_day: Mapped[bool | None]
+    filed_off_hours: Mapped[bool | None]
 
 
 class CaseParty(IdMixin, TimestampMixin, db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from flask import current_app
@@ -21,7 +22,14 @@ from app.services import case_lifecycle, timeline
 from app.utils import clock
 
 
-def create_case(*, actor: Principal, data: dict, creation_key: str | None = None, filed_via: str = "self") -> Case:
+def create_case(
+    *,
+    actor: Principal,
+    data: dict,
+    creation_key: str | None = None,
+    filed_via: str = "self",
+    on_build: Callable[[Case, list[CaseParty]], None] | None = None,
+) -> Case:
     """File a case for mediation or litigation; a retried request with the same key returns the same case."""
     if creation_key:
         existing = db.session.scalar(
@@ -33,6 +41,9 @@ def create_case(*, actor: Principal, data: dict, creation_key: str | None = None
     if errors:
         raise ValidationFailed(errors=errors)
     case = _build(actor=actor, data=data, creation_key=creation_key, filed_via=filed_via)
+    if on_build is not None:  # e.g. the hotline's call record, consent and claim code: one transaction
+        parties = select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)
+        on_build(case, list(db.session.scalars(parties)))
     try:
         db.session.commit()
     except IntegrityError:  # the same key raced in: the other request's case is the answer
@@ -129,6 +140,7 @@ def _build(*, actor: Principal, data: dict, creation_key: str | None, filed_via:
         filed_via=filed_via,
         creation_key=creation_key,
         submitted_at=now,
+        filed_off_hours=case_lifecycle.filed_off_hours(now),
         review_due_at=now + dt.timedelta(days=review_days) if data["kind"] == "litigation" else None,
     )
     db.session.add(case)

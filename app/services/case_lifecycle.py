@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.errors import Conflict
+from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
 from app.models.cases import Case
 from app.security.permissions import Principal
 from app.services import timeline
@@ -37,6 +38,30 @@ TERMINAL = {
 INITIAL = "submitted"
 
 
+CONCLUSIONS = ("settled", "failed")
+
+
+def _record_conclusion(case: Case, outcome: str) -> None:
+    """Stamp the outcome for statistics; whether it fell on a working day is None beyond the calendar."""
+    case.outcome, case.concluded_at = outcome, clock.now()
+    try:
+        case.concluded_on_working_day = day_kind(clock.now_shanghai().date(), overrides=load_overrides()).is_working_day
+    except CalendarNotCovered:
+        case.concluded_on_working_day = None
+
+
+def filed_off_hours(at: object) -> bool | None:
+    """Whether a filing at `at` is outside working hours (holiday-aware); None beyond the calendar."""
+    from flask import current_app
+
+    from app.legal.working_hours import hours_from_config, is_off_hours
+
+    try:
+        return is_off_hours(at, **hours_from_config(current_app.config), overrides=load_overrides())
+    except CalendarNotCovered:
+        return None
+
+
 def allowed(kind: str, current: str, target: str) -> bool:
     """Whether the state machine of this kind allows current -> target."""
     return target in TRANSITIONS[kind].get(current, ())
@@ -56,6 +81,8 @@ def transition(
     case.status = target
     if target in TERMINAL[case.kind]:
         case.closed_at = clock.now()
+    if case.kind == "mediation" and target in CONCLUSIONS:
+        _record_conclusion(case, target)
     timeline.record(
         case,
         event or f"status.{target}",

@@ -37,7 +37,7 @@ def call(client, route: Route, world, principal: str, path: str | None = None, h
         url,
         method=route.method,
         json=body,
-        query_string=route.query,
+        query_string=route.query(world) if callable(route.query) else route.query,
         headers=headers if headers is not None else world.headers[principal],
     )
 
