@@ -77,21 +77,12 @@ def set_court_membership(
 ) -> CourtMembership:
     """Add or (with active=False) remove a clerk or judge; removal takes effect on the next request."""
     _require_admin(actor)
-    if role not in COURT_ROLES:
-        raise ValidationFailed(errors={"role": [f"Must be one of {', '.join(COURT_ROLES)}."]})
+    _check_role(role, COURT_ROLES)
     if db.session.get(Court, court_id) is None:
         raise NotFound("No such court.", reason="court.not_found")
-    _user(user_id)
-    membership = db.session.scalar(
-        select(CourtMembership).filter_by(court_id=court_id, user_id=user_id, role=role)
-    ) or CourtMembership(court_id=court_id, user_id=user_id, role=role)
-    scope = f"court:{court_id}"
-    membership.active = active
-    db.session.add(membership)
-    audit.record("admin.membership_changed", actor=actor, object_type="user", object_id=user_id,
-                 details={"role": role, "active": active, "scope": scope})
-    db.session.commit()
-    return membership
+    return _save_membership(
+        CourtMembership, {"court_id": court_id}, user_id=user_id, role=role, active=active, actor=actor
+    )
 
 
 def set_org_membership(
@@ -100,18 +91,31 @@ def set_org_membership(
     """Add or remove a mediator or org admin: platform admins anywhere, org admins in their own org."""
     if actor is not None and not permissions.may_manage_org(actor, org_id):
         raise HIDDEN
-    if role not in ORG_ROLES:
-        raise ValidationFailed(errors={"role": [f"Must be one of {', '.join(ORG_ROLES)}."]})
+    _check_role(role, ORG_ROLES)
     if db.session.get(MediationOrganization, org_id) is None:
         raise NotFound("No such organisation.", reason="org.not_found")
+    return _save_membership(OrgMembership, {"org_id": org_id}, user_id=user_id, role=role, active=active, actor=actor)
+
+
+def _check_role(role: str, allowed: tuple[str, ...]) -> None:
+    if role not in allowed:
+        raise ValidationFailed(errors={"role": [f"Must be one of {', '.join(allowed)}."]})
+
+
+def _save_membership(model, where: dict, *, user_id, role: str, active: bool, actor):
+    """Create or update one membership row, audited, in one commit."""
     _user(user_id)
-    membership = db.session.scalar(
-        select(OrgMembership).filter_by(org_id=org_id, user_id=user_id, role=role)
-    ) or OrgMembership(org_id=org_id, user_id=user_id, role=role)
-    scope = f"org:{org_id}"
+    membership = db.session.scalar(select(model).filter_by(**where, user_id=user_id, role=role))
+    membership = membership or model(**where, user_id=user_id, role=role)
     membership.active = active
     db.session.add(membership)
-    audit.record("admin.membership_changed", actor=actor, object_type="user", object_id=user_id,
-                 details={"role": role, "active": active, "scope": scope})
+    scope = ":".join(f"{key.removesuffix('_id')}:{value}" for key, value in where.items())
+    audit.record(
+        "admin.membership_changed",
+        actor=actor,
+        object_type="user",
+        object_id=user_id,
+        details={"role": role, "active": active, "scope": scope},
+    )
     db.session.commit()
     return membership
