@@ -14,7 +14,8 @@ def register(api: Api) -> None:
 
     api.register_blueprint(health, url_prefix=PREFIX)
     api.register_blueprint(storage, url_prefix=PREFIX)
-    from miniprogram_api.public.stats import blp as stats, court_blp, org_blp
+    from miniprogram_api.public.stats import blp as stats
+    from miniprogram_api.public.stats import court_blp, org_blp
 
     api.register_blueprint(stats, url_prefix=PREFIX)
     api.register_blueprint(court_blp, url_prefix="/api/court/v1")

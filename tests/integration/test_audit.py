@@ -88,7 +88,7 @@ def test_concurrent_writers_leave_no_gap(app, database_url):
                 for _ in range(per_thread):
                     audit.record("test.concurrent", actor_kind="system")
                     db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(repr(exc))
 
     threads = [threading.Thread(target=writer) for _ in range(threads_count)]
