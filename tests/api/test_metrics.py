@@ -77,10 +77,10 @@ def test_metrics_sum_every_gunicorn_worker(tmp_path):
             except requests.RequestException:
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.3)
-        before = _count(requests.get(f"{base}/metrics", timeout=5).text, "/api/public/v1/healthz")
+        before = _count(requests.get(f"{base}/metrics", timeout=60).text, "/api/public/v1/healthz")
         for _ in range(30):
-            requests.get(f"{base}/api/public/v1/healthz", timeout=5, headers={"Connection": "close"})
-        text = requests.get(f"{base}/metrics", timeout=5).text
+            requests.get(f"{base}/api/public/v1/healthz", timeout=60, headers={"Connection": "close"})
+        text = requests.get(f"{base}/metrics", timeout=60).text
         assert _count(text, "/api/public/v1/healthz") == before + 30  # every worker's share, summed
         assert len(list((tmp_path / "prom").glob("counter_*.db"))) >= 4  # served by several (retired) workers
 
