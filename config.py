@@ -197,7 +197,7 @@ class Config:
         self.CORRECTION_MAX_DAYS = env_int(env, "CORRECTION_MAX_DAYS", 30)
         self.CASE_AMOUNT_MAX_YUAN = env_int(env, "CASE_AMOUNT_MAX_YUAN", 100_000_000_000)
         self.HOTLINE_CLAIM_CODE_DAYS = env_int(env, "HOTLINE_CLAIM_CODE_DAYS", 30)
-        self.HOTLINE_CLAIM_LIMIT_PER_IP = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_IP", "10/minute;60/hour")
+        self.HOTLINE_CLAIM_LIMIT_PER_IP = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_IP", "30/minute;300/hour")
         self.HOTLINE_CLAIM_LIMIT_PER_USER = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_USER", "5/minute;20/day")
         self.WORKING_HOURS_START = env_str(env, "WORKING_HOURS_START", "08:30")
         self.WORKING_HOURS_END = env_str(env, "WORKING_HOURS_END", "17:30")

@@ -22,9 +22,36 @@ def register(app: Flask) -> None:
         revoke_client,
         sms_outbox,
         dev_token,
+        verify_service_chains,
+        delivery_sweep,
+        evidence_sweep,
         audit_group,
     ):
         app.cli.add_command(command)
+
+
+@click.command("verify-service-chains")
+@click.option("--skip-objects", is_flag=True, help="Check the event chains only, not the stored files.")
+def verify_service_chains(skip_objects: bool) -> None:
+    """Recompute every served document's event chain and re-hash its stored file; exit 1 on the first problem."""
+    from app.services.delivery_audit import verify_all
+
+    report = verify_all(objects=not skip_objects)
+    click.echo(f"checked {report.documents} documents, {report.events} events, {report.objects} stored files")
+    for problem in report.problems:
+        click.echo(f"BROKEN {problem}")
+    if not report.ok:
+        raise SystemExit(1)
+    click.echo("all chains and stored files verified")
+
+
+@click.command("delivery-sweep")
+def delivery_sweep() -> None:
+    """Run the electronic-service sweep once (reminders, escalations, held documents, webhooks due)."""
+    from app.jobs.webhooks import sweep_webhooks
+    from app.services.delivery_escalation import run
+
+    click.echo(f"{run()} webhooks due: {sweep_webhooks()}")
 
 
 @click.command("seed-demo")
@@ -180,3 +207,25 @@ def audit_head() -> None:
     from app.services import audit
 
     click.echo(json.dumps(audit.export_head()))
+
+
+@click.command("evidence-sweep")
+@click.option("--hashes/--no-hashes", default=None, help="Re-read stored objects to compare SHA-256 (default: config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def evidence_sweep(hashes: bool | None, as_json: bool) -> None:
+    """Expire abandoned uploads, delete orphan objects, check stored evidence; exit 1 if any is missing or changed."""
+    import json
+
+    from app.services import evidence_sweep as sweeper
+
+    report = sweeper.sweep(verify_hashes=hashes)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        click.echo(f"expired uploads: {report.expired}; orphan objects deleted: {report.orphans_deleted}")
+        click.echo(f"stored checked: {report.checked}; missing: {len(report.missing)}; changed: {len(report.changed)}")
+        for problem in ("missing", "changed"):
+            for evidence_id in getattr(report, problem):
+                click.echo(f"{problem}: {evidence_id}")
+    if not report.healthy:
+        raise SystemExit(1)

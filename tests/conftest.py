@@ -35,7 +35,25 @@ def make_app(database_url: str, tmp_path: os.PathLike, **overrides: object) -> F
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     }
     settings.update(overrides)
-    return create_app(TestingConfig(**settings))
+    application = create_app(TestingConfig(**settings))
+    _temporary_apps.append(application)
+    return application
+
+
+_temporary_apps: list[Flask] = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_temporary_apps() -> Iterator[None]:
+    """Close the pools of apps a test built for itself, so no connection is left for the garbage collector."""
+    yield
+    while _temporary_apps:
+        application = _temporary_apps.pop()
+        if application in _apps.values():
+            continue
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _ensure_schema(app: Flask, url: str) -> None:
@@ -151,3 +169,10 @@ def wechat(app: Flask, fake_wechat):  # noqa: F811 - the fixture below is import
 
 
 from tests.support.fake_wechat import fake_wechat  # noqa: E402,F401  (fixture)
+from tests.support.storage_servers import (  # noqa: E402,F401  (fixtures)
+    blob_store,
+    enforcing_store,
+    local_server,
+    s3_endpoint,
+    s3_store,
+)

@@ -57,7 +57,18 @@ def init_celery(app: Flask) -> None:
         worker_hijack_root_logger=False,
     )
     app.extensions["celery"] = celery
-    from app.jobs import notifications, tasks  # noqa: F401  (registers tasks)
+    # Importing registers the tasks: foundation, evidence sweep, notifications and SMS, the mediation clock
+    # sweep (and its beat schedule), session reminders, electronic-service sweep and webhook deliveries.
+    from app.jobs import (  # noqa: F401
+        delivery,
+        evidence_sweep,
+        mediation_clock,
+        notifications,
+        notify,
+        reminders,
+        tasks,
+        webhooks,
+    )
 
 
 def _forget_clients() -> None:

@@ -39,6 +39,18 @@ class MediationOrganization(IdMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class MediationOrgCourt(TimestampMixin, db.Model):
+    """A court an organisation is linked to (court-annexed or entrusted mediation, 委派/委托调解)."""
+
+    __tablename__ = "mediation_org_courts"
+    __table_args__ = (Index(None, "court_id", "org_id"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mediation_organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    court_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courts.id", ondelete="CASCADE"), primary_key=True)
+
+
 class CourtMembership(IdMixin, TimestampMixin, db.Model):
     """A user working for a court as clerk or judge."""
 

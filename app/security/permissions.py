@@ -80,9 +80,19 @@ def is_court_staff(principal: Principal | None, court_id: uuid.UUID, *roles: str
     return bool(held & wanted)
 
 
+def may_serve_documents(principal: Principal | None, court_id: uuid.UUID) -> bool:
+    """Clerks and the court system of this court push documents for service and handle service work items."""
+    return is_court_staff(principal, court_id, "clerk", "court_system")
+
+
 def staff_court_ids(principal: Principal | None) -> list[uuid.UUID]:
     """Courts the caller works for."""
     return [] if principal is None else [cid for cid, roles in principal.court_roles.items() if roles]
+
+
+def review_court_ids(principal: Principal | None) -> list[uuid.UUID]:
+    """Courts whose litigation filings the caller may review (clerk, judge, or the court's machine client)."""
+    return [] if principal is None else [cid for cid in principal.court_roles if is_court_staff(principal, cid)]
 
 
 def org_roles(principal: Principal | None, org_id: uuid.UUID) -> frozenset[str]:
@@ -150,8 +160,8 @@ def case_relations(principal: Principal | None, facts: CaseFacts) -> frozenset[s
             relations.add("agent")
         if facts.mediator_user_id is not None and principal.user_id == facts.mediator_user_id:
             relations.add("mediator")
-        if principal.user_id == facts.filed_by_user_id:
-            relations.add("filer")
+        if principal.user_id == facts.filed_by_user_id and facts.filed_via != "hotline":
+            relations.add("filer")  # a 12368 operator files for the caller, who takes the case over by claiming it
         if facts.org_id is not None and is_org_admin(principal, facts.org_id):
             relations.add("org_admin")
     if facts.court_id is not None and is_court_staff(principal, facts.court_id):
@@ -169,6 +179,64 @@ def may_act_for_party(principal: Principal | None, facts: CaseFacts, party_id: u
     return party_id in parties_of(principal, facts)
 
 
+def is_party_user(principal: Principal | None, facts: CaseFacts, party_id: uuid.UUID) -> bool:
+    """The party's own joined user (not their lawyer): appoints, confirms and revokes the party's agents."""
+    return is_user(principal) and facts.party_users.get(party_id) == principal.user_id
+
+
+def is_filer_side(principal: Principal | None, facts: CaseFacts, filer_party_ids: set[uuid.UUID]) -> bool:
+    """The party who brought the case (applicant/plaintiff), their lawyer, or the user who filed it."""
+    return bool(parties_of(principal, facts) & filer_party_ids) or "filer" in case_relations(principal, facts)
+
+
+EVIDENCE_READERS = frozenset({"party", "agent", "mediator", "court_staff"})
+
+
+def may_manage_evidence(principal: Principal | None, facts: CaseFacts, owner_party_id: uuid.UUID) -> bool:
+    """Upload, complete, submit and delete a party's evidence: that party's user or their lawyer."""
+    return may_act_for_party(principal, facts, owner_party_id)
+
+
+def may_see_submitted_evidence(principal: Principal | None, facts: CaseFacts) -> bool:
+    """Submitted evidence is for the parties, their lawyers, the mediator and the court (not org admins)."""
+    return bool(case_relations(principal, facts) & EVIDENCE_READERS)
+
+
+def may_view_evidence(
+    principal: Principal | None, facts: CaseFacts, *, owner_party_id: uuid.UUID, submitted: bool
+) -> bool:
+    """Drafts are private to their party's side; submitted items are shared with every evidence reader."""
+    if may_manage_evidence(principal, facts, owner_party_id):
+        return True
+    return submitted and may_see_submitted_evidence(principal, facts)
+
+
+def may_cross_examine(principal: Principal | None, facts: CaseFacts, owner_party_id: uuid.UUID) -> bool:
+    """Opinions (质证) come from another party of the case, or that party's lawyer."""
+    return bool(parties_of(principal, facts) - {owner_party_id})
+
+
 def may_review_filing(principal: Principal | None, facts: CaseFacts) -> bool:
     """Clerks, judges and the court system of the court the case was filed at."""
     return facts.court_id is not None and is_court_staff(principal, facts.court_id)
+
+
+def may_schedule_sessions(principal: Principal | None, facts: CaseFacts) -> bool:
+    """Only the case's own mediator books, moves, cancels and closes its mediation sessions."""
+    return is_user(principal) and facts.mediator_user_id is not None and principal.user_id == facts.mediator_user_id
+
+
+def may_invite_to_case(principal: Principal | None, facts: CaseFacts) -> bool:
+    """The case's mediator, or a clerk or judge of the case's court, issues and revokes invitations."""
+    if may_schedule_sessions(principal, facts):
+        return True
+    return (
+        is_user(principal)
+        and facts.court_id is not None
+        and is_court_staff(principal, facts.court_id, "clerk", "judge")
+    )
+
+
+def keeps_working_hours(principal: Principal | None) -> bool:
+    """Mediates for at least one organisation, so has working hours others can book into."""
+    return is_user(principal) and any("mediator" in roles for roles in principal.org_roles.values())

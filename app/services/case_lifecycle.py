@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.errors import Conflict
 from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
-from app.models.cases import Case
+from app.models.cases import Case, TimelineEvent
 from app.security.permissions import Principal
 from app.services import timeline
 from app.utils import clock
@@ -68,9 +68,19 @@ def allowed(kind: str, current: str, target: str) -> bool:
 
 
 def transition(
-    case: Case, target: str, *, actor: Principal | None, actor_role: str, reason: str | None = None, event: str = ""
-) -> None:
-    """Move a case to `target` (409 naming the current state when illegal) and record it; the caller commits."""
+    case: Case,
+    target: str,
+    *,
+    actor: Principal | None,
+    actor_role: str,
+    reason: str | None = None,
+    event: str = "",
+    data: dict | None = None,
+) -> TimelineEvent:
+    """Move a case to `target` (409 naming the current state when illegal) and record it; the caller commits.
+
+    Returns the timeline event (still pending) so the caller can add details it learns later in the transaction.
+    """
     if not allowed(case.kind, case.status, target):
         raise Conflict(
             f"A {case.kind} case in state '{case.status}' cannot become '{target}'.",
@@ -83,7 +93,7 @@ def transition(
         case.closed_at = clock.now()
     if case.kind == "mediation" and target in CONCLUSIONS:
         _record_conclusion(case, target)
-    timeline.record(
+    return timeline.record(
         case,
         event or f"status.{target}",
         actor=actor,
@@ -92,4 +102,5 @@ def transition(
         to_status=target,
         reason=reason,
         summary=f"{previous} -> {target}",
+        data=data,
     )

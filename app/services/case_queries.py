@@ -12,7 +12,14 @@ from app.models.identity import User
 from app.models.organizations import Court, MediationOrganization
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
-from app.services import case_access, timeline
+from app.services import (
+    case_access,
+    documents_queries,
+    evidence_catalogue,
+    mediation_deadlines,
+    mediation_sessions_queries,
+    timeline,
+)
 from app.services.pagination import Page, newest_first
 
 
@@ -28,7 +35,7 @@ def list_cases(
             select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == actor.user_id, CaseAgent.status == "active")
         ),
         Case.mediator_user_id == actor.user_id,
-        Case.filed_by_user_id == actor.user_id,
+        (Case.filed_by_user_id == actor.user_id) & (Case.filed_via != "hotline"),  # as permissions.case_relations
     ]
     courts = permissions.staff_court_ids(actor)
     if courts:
@@ -71,9 +78,12 @@ def describe(case: Case, facts: CaseFacts, *, actor: Principal) -> dict:
         "my_party_ids": sorted(mine),
         "open_correction": correction,
         "consents": _consents(case, mine),
-        "next_session": None,
-        "deadlines": [],
-        "counts": {"evidence": 0, "documents": 0},
+        "next_session": mediation_sessions_queries.next_session(case),
+        "deadlines": mediation_deadlines.for_case(case),
+        "counts": {
+            "evidence": evidence_catalogue.visible_count(case, facts, actor=actor),
+            "documents": documents_queries.visible_count(case, facts, actor=actor),
+        },
     }
 
 

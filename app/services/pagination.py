@@ -62,3 +62,19 @@ def newest_first(query: Select, *, at_column: Any, id_column: Any, cursor: str |
         last = rows[-1]
         next_cursor = encode_cursor(getattr(last, at_column.key), getattr(last, id_column.key))
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def oldest_first(query: Select, *, at_column: Any, id_column: Any, cursor: str | None, limit: int | None) -> Page:
+    """Run `query` oldest first by (at, id), starting after `cursor` (work queues: the longest waiting on top)."""
+    size = clamp_limit(limit)
+    if cursor:
+        at, row_id = decode_cursor(cursor)
+        query = query.where(or_(at_column > at, (at_column == at) & (id_column > row_id)))
+    rows = list(db.session.scalars(query.order_by(at_column.asc(), id_column.asc()).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        next_cursor = encode_cursor(getattr(last, at_column.key), getattr(last, id_column.key))
+    return Page(items=rows, next_cursor=next_cursor)

@@ -135,6 +135,10 @@ class BlobStore(abc.ABC):
         """Store bytes written by the server itself (documents, certificates)."""
 
     @abc.abstractmethod
+    def copy(self, source: str, target: str) -> BlobInfo:
+        """Copy an object to another key inside the store (no bytes through the app on S3); KeyError when missing."""
+
+    @abc.abstractmethod
     def head(self, key: str) -> BlobInfo | None:
         """Return the object's size and type, or None when it does not exist."""
 

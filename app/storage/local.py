@@ -133,6 +133,21 @@ class LocalBlobStore(BlobStore):
         stream = io.BytesIO(bytes(data)) if isinstance(data, bytes | bytearray) else data
         return self._write(key, stream, content_type=content_type, limits=None)
 
+    def copy(self, source: str, target: str) -> BlobInfo:
+        """Copy atomically (KeyError when missing); a later write to `source` never changes `target`."""
+        info = self.head(source)
+        if info is None:
+            raise KeyError(source)
+        content_type = info.content_type or "application/octet-stream"
+        try:
+            stream = self._path(source).open("rb")
+        except FileNotFoundError:
+            raise KeyError(source) from None
+        except OSError as exc:
+            raise _unavailable(exc) from None
+        with stream:
+            return self._write(target, stream, content_type=content_type, limits=None)
+
     def _write(self, key: str, stream: BinaryIO, *, content_type: str, limits: tuple[int, int] | None) -> BlobInfo:
         target = self._path(key)
         try:

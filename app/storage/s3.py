@@ -16,7 +16,14 @@ from typing import Any, BinaryIO
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError, PartialCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    IncompleteReadError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from app.errors import StorageUnavailable
@@ -33,8 +40,9 @@ from app.utils import clock
 
 log = logging.getLogger(__name__)
 
-# Refused, unresolvable, timed out (connect or read), closed mid-answer, or no credentials at all.
-OUTAGES = (EndpointUnreachable, HTTPClientError, NoCredentialsError, PartialCredentialsError)
+# Refused, unresolvable, timed out (connect or read), closed mid-answer (also mid-body: IncompleteReadError),
+# or no credentials at all.
+OUTAGES = (EndpointUnreachable, HTTPClientError, IncompleteReadError, NoCredentialsError, PartialCredentialsError)
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -145,6 +153,22 @@ class S3BlobStore(BlobStore):
         with _outage_as_unavailable("put"):
             self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=body, ContentType=content_type)
         return BlobInfo(key=key, size=size, content_type=content_type, last_modified=clock.now())
+
+    def copy(self, source: str, target: str) -> BlobInfo:
+        """Server-side CopyObject (type kept); KeyError when the source does not exist."""
+        request = {"Bucket": self.bucket, "Key": check_key(target), "MetadataDirective": "COPY"}
+        request["CopySource"] = {"Bucket": self.bucket, "Key": check_key(source)}
+        try:
+            with _outage_as_unavailable("copy"):
+                self.client.copy_object(**request)
+        except ClientError as exc:
+            if _status(exc) == 404 or _code(exc) in MISSING_CODES:
+                raise KeyError(source) from None
+            raise
+        info = self.head(target)
+        if info is None:  # deleted between the copy and the HEAD: as good as missing
+            raise KeyError(source)
+        return info
 
     # -- reads ------------------------------------------------------------------------------------
     def head(self, key: str) -> BlobInfo | None:

@@ -11,7 +11,9 @@ def register(api: Api) -> None:
     """Mount the admin blueprints."""
     from miniprogram_api.admin.clients import blp as clients
     from miniprogram_api.admin.directory import blp as directory
+    from miniprogram_api.admin.mediators import blp as mediators
     from miniprogram_api.admin.people import blp as people
 
     for blueprint in (directory, people, clients):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
+    api.register_blueprint(mediators, url_prefix=PREFIX)

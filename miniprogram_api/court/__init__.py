@@ -10,5 +10,17 @@ PREFIX = "/api/court/v1"
 def register(api: Api) -> None:
     """Mount the court blueprints."""
     from miniprogram_api.court.auth import blp as auth
+    from miniprogram_api.court.confirmation import blp as confirmation
+    from miniprogram_api.court.filings import blp as filings
+    from miniprogram_api.court.hotline import blp as hotline
 
     api.register_blueprint(auth, url_prefix=PREFIX)
+    from miniprogram_api.court.documents import blp as documents
+    from miniprogram_api.court.webhooks import blp as webhooks
+    from miniprogram_api.court.work_items import blp as work_items
+
+    for blueprint in (documents, webhooks, work_items):
+        api.register_blueprint(blueprint, url_prefix=PREFIX)
+    api.register_blueprint(filings, url_prefix=PREFIX)
+    api.register_blueprint(hotline, url_prefix=PREFIX)
+    api.register_blueprint(confirmation, url_prefix=PREFIX)

@@ -9,10 +9,29 @@ PREFIX = "/api/mp/v1"
 
 def register(api: Api) -> None:
     """Mount the mini-program blueprints."""
+    from miniprogram_api.mp.agents import blp as agents
     from miniprogram_api.mp.auth import blp as auth
     from miniprogram_api.mp.cases import blp as cases
+    from miniprogram_api.mp.claims import blp as claims
+    from miniprogram_api.mp.corrections import blp as corrections
     from miniprogram_api.mp.dev import blp as dev
+    from miniprogram_api.mp.evidence import blp as evidence
+    from miniprogram_api.mp.invitations import blp as invitations
     from miniprogram_api.mp.me import blp as me
+    from miniprogram_api.mp.mediation import blp as mediation
+    from miniprogram_api.mp.mediation_agreements import blp as mediation_agreements
+    from miniprogram_api.mp.sessions import blp as sessions
 
     for blueprint in (auth, me, cases, dev):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
+    api.register_blueprint(corrections, url_prefix=PREFIX)
+    api.register_blueprint(evidence, url_prefix=PREFIX)
+    from miniprogram_api.mp.documents import blp as documents
+
+    api.register_blueprint(documents, url_prefix=PREFIX)
+    api.register_blueprint(agents, url_prefix=PREFIX)
+    api.register_blueprint(claims, url_prefix=PREFIX)
+    api.register_blueprint(mediation, url_prefix=PREFIX)
+    api.register_blueprint(mediation_agreements, url_prefix=PREFIX)
+    api.register_blueprint(sessions, url_prefix=PREFIX)
+    api.register_blueprint(invitations, url_prefix=PREFIX)

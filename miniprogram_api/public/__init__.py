@@ -14,6 +14,9 @@ def register(api: Api) -> None:
 
     api.register_blueprint(health, url_prefix=PREFIX)
     api.register_blueprint(storage, url_prefix=PREFIX)
+    from miniprogram_api.public.verify import blp as verify
+
+    api.register_blueprint(verify, url_prefix=PREFIX)
     from miniprogram_api.public.stats import blp as stats
     from miniprogram_api.public.stats import court_blp, org_blp
 

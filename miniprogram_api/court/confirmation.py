@@ -1,0 +1,35 @@
+"""Judicial confirmation at the court: accept a complete application (调确 number), then confirm or reject."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_smorest import Blueprint
+
+from app.services import judicial_confirmation
+from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.idempotency import idempotent
+from miniprogram_api.schemas.mediation import ConfirmationDecideIn, ConfirmationOut
+
+blp = Blueprint("court_confirmation", __name__, description="Judicial confirmation of mediation agreements.")
+
+
+@blp.route("/cases/<uuid:case_id>/judicial-confirmation/accept", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.response(200, ConfirmationOut)
+def accept(case_id: uuid.UUID) -> dict:
+    """Accept the application and number it (Idempotency-Key honoured)."""
+    return judicial_confirmation.accept(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/judicial-confirmation/decide", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(ConfirmationDecideIn)
+@blp.response(200, ConfirmationOut)
+def decide(payload: dict, case_id: uuid.UUID) -> dict:
+    """Confirm the agreement or reject it, with reasons (Idempotency-Key honoured)."""
+    return judicial_confirmation.decide(
+        case_id=case_id, confirmed=payload["confirmed"], reason=payload["reason"], actor=current_principal()
+    )

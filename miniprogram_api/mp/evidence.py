@@ -1,0 +1,90 @@
+"""Evidence for parties, lawyers, mediators and the court: upload, verify, catalogue, exchange, cross-examine."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_smorest import Blueprint
+
+from app.services import evidence_catalogue, evidence_complete, evidence_opinions, evidence_uploads
+from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.idempotency import idempotent
+from miniprogram_api.schemas.evidence import (
+    CatalogueArgs,
+    EvidenceDetailOut,
+    EvidenceOut,
+    EvidencePageOut,
+    OpinionIn,
+    OpinionOut,
+    UploadRequestIn,
+    UploadTicketOut,
+)
+
+blp = Blueprint("mp_evidence", __name__, description="Evidence: direct uploads, catalogue, exchange, 质证.")
+
+
+@blp.route("/cases/<uuid:case_id>/evidence/uploads", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.arguments(UploadRequestIn)
+@blp.response(201, UploadTicketOut)
+@blp.alt_response(413, description="Larger than allowed for the type (`evidence.too_large`).")
+@blp.alt_response(409, description="A file-count or byte quota is used up, or the case is closed.")
+def request_upload(payload: dict, case_id: uuid.UUID) -> object:
+    """Declare a file and get a form to post it straight to the store (wx.uploadFile)."""
+    return evidence_uploads.request_upload(case_id=case_id, data=payload, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/evidence", methods=["GET"])
+@login_required()
+@blp.arguments(CatalogueArgs, location="query")
+@blp.response(200, EvidencePageOut)
+def catalogue(args: dict, case_id: uuid.UUID) -> object:
+    """The catalogue: your party's items (drafts too) and other parties' submitted items."""
+    return evidence_catalogue.list_catalogue(
+        case_id=case_id, actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit")
+    )
+
+
+@blp.route("/evidence/<uuid:evidence_id>/complete", methods=["POST"])
+@login_required()
+@blp.response(200, EvidenceOut)
+@blp.alt_response(409, description="Not uploaded yet (`evidence.not_uploaded`).")
+@blp.alt_response(503, description="The store is unavailable; the item stays pending. Retry after Retry-After.")
+def complete(evidence_id: uuid.UUID) -> object:
+    """Verify the uploaded file: `stored`, or `rejected` with a reason (calling again is harmless)."""
+    return evidence_complete.complete(evidence_id=evidence_id, actor=current_principal())
+
+
+@blp.route("/evidence/<uuid:evidence_id>", methods=["GET"])
+@login_required()
+@blp.response(200, EvidenceDetailOut)
+def detail(evidence_id: uuid.UUID) -> object:
+    """The item with a 5-minute download link, its custody and the opinions on it (this read is recorded)."""
+    return evidence_catalogue.detail(evidence_id=evidence_id, actor=current_principal())
+
+
+@blp.route("/evidence/<uuid:evidence_id>/submit", methods=["POST"])
+@login_required()
+@blp.response(200, EvidenceOut)
+def submit(evidence_id: uuid.UUID) -> object:
+    """Share a stored item with the other parties, the mediator and the court."""
+    return evidence_catalogue.submit(evidence_id=evidence_id, actor=current_principal())
+
+
+@blp.route("/evidence/<uuid:evidence_id>", methods=["DELETE"])
+@login_required()
+@blp.response(204)
+def delete(evidence_id: uuid.UUID) -> None:
+    """Delete a draft (never a submitted item)."""
+    evidence_catalogue.delete(evidence_id=evidence_id, actor=current_principal())
+
+
+@blp.route("/evidence/<uuid:evidence_id>/opinions", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.arguments(OpinionIn)
+@blp.response(201, OpinionOut)
+def opinion(payload: dict, evidence_id: uuid.UUID) -> object:
+    """Record your party's opinion on another party's item: authenticity, legality, relevance (质证)."""
+    return evidence_opinions.record_opinion(evidence_id=evidence_id, data=payload, actor=current_principal())

@@ -1,0 +1,106 @@
+"""Mediation outcomes for phones: outcome, agreement and signatures, judicial confirmation, transfer to court."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_smorest import Blueprint
+
+from app.services import judicial_confirmation, mediation_outcome, mediation_transfer
+from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.idempotency import idempotent
+from miniprogram_api.schemas.cases import CaseDetailOut
+from miniprogram_api.schemas.mediation import (
+    AgreementOut,
+    AgreementReviseIn,
+    AgreementSignIn,
+    ConfirmationOut,
+    LitigationTransferIn,
+    MediationOutcomeIn,
+    MediationOutcomeOut,
+)
+
+blp = Blueprint("mp_mediation_outcome", __name__, description="Mediation outcome, agreement, confirmation.")
+
+
+@blp.route("/cases/<uuid:case_id>/outcome", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.arguments(MediationOutcomeIn)
+@blp.response(200, MediationOutcomeOut)
+def outcome(payload: dict, case_id: uuid.UUID) -> dict:
+    """The mediator records the outcome: settled (terms) or failed (reason)."""
+    return mediation_outcome.record_outcome(
+        case_id=case_id,
+        result=payload["result"],
+        terms=payload.get("terms"),
+        reason=payload.get("reason"),
+        actor=current_principal(),
+    )
+
+
+@blp.route("/cases/<uuid:case_id>/agreement", methods=["GET"])
+@login_required()
+@blp.response(200, AgreementOut)
+def agreement(case_id: uuid.UUID) -> dict:
+    """The mediation agreement, its SHA-256 and who has signed."""
+    return mediation_outcome.get_agreement(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/agreement", methods=["PATCH"])
+@login_required()
+@blp.arguments(AgreementReviseIn)
+@blp.response(200, AgreementOut)
+def revise(payload: dict, case_id: uuid.UUID) -> dict:
+    """The mediator corrects the terms before anyone has signed."""
+    return mediation_outcome.revise_agreement(case_id=case_id, terms=payload["terms"], actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/agreement/sign", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.arguments(AgreementSignIn)
+@blp.response(200, AgreementOut)
+def sign(payload: dict, case_id: uuid.UUID) -> dict:
+    """A party signs in person (verified real name must match the party)."""
+    return mediation_outcome.sign(
+        case_id=case_id, signature_evidence_id=payload.get("signature_evidence_id"), actor=current_principal()
+    )
+
+
+@blp.route("/cases/<uuid:case_id>/judicial-confirmation", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.response(201, ConfirmationOut)
+def apply(case_id: uuid.UUID) -> dict:
+    """A party applies for judicial confirmation within the window after the agreement took effect."""
+    return judicial_confirmation.apply(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/judicial-confirmation", methods=["GET"])
+@login_required()
+@blp.response(200, ConfirmationOut)
+def confirmation(case_id: uuid.UUID) -> dict:
+    """The application for judicial confirmation and where it stands."""
+    return judicial_confirmation.get(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/judicial-confirmation/consent", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.response(200, ConfirmationOut)
+def consent(case_id: uuid.UUID) -> dict:
+    """Another party joins the application."""
+    return judicial_confirmation.consent(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/transfer-to-litigation", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.arguments(LitigationTransferIn)
+@blp.response(201, CaseDetailOut)
+def transfer(payload: dict, case_id: uuid.UUID) -> dict:
+    """A party takes a failed mediation to court as a litigation filing."""
+    return mediation_transfer.transfer_to_litigation(
+        case_id=case_id, court_id=payload["court_id"], actor=current_principal()
+    )

@@ -1,0 +1,168 @@
+"""Authorization rows for lawyers acting for parties, the lawyer's workspace, and 12368 assisted filing.
+
+Each call on an agent route gets a mediation case of its own (made when the path is built, then read by the
+body), filed by the world's citizen at the world's court and organisation, so the world's case stays as other
+tables expect. Its readers are the citizen (the party: allowed), the clerk, judge and org admin (readers but not
+the party: 403); everyone else gets 404, except that a verified lawyer may ask to act for a party of a case they
+cannot read yet (the "lawyer" principal: allowed on POST .../agents, where the request stays pending).
+
+The preparer also files a case through the hotline for a caller whose phone is the citizen's, so the citizen
+(and nobody else) can claim it with the SMS code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.cases import CaseParty
+from app.security import pii
+from app.services import case_agents, hotline, notifications_sms, sessions
+from miniprogram_api.schemas.hotline import HotlineCaseIn
+from tests.security.routes import COURT, MP, USERS, Route
+from tests.security.world import NONEXISTENT, PREPARERS, World
+from tests.support.cases import file_case
+
+CITIZEN = frozenset({"citizen"})
+HOTLINE = frozenset({"hotline_operator"})
+READERS_NOT_PARTY = {"clerk": 403, "judge": 403, "org_admin": 403}
+CITIZEN_PHONE = "13900007777"
+
+
+def _hotline_case(w: World) -> dict:
+    return {
+        "kind": "mediation",
+        "org_id": str(w.org.id),
+        "category": "民间借贷纠纷",
+        "title": "来电人诉李四民间借贷纠纷",
+        "claims": "请求归还借款。",
+        "facts": "借款未还。",
+        "parties": [{"role": "respondent", "name": "李四"}],
+        "consents": {"e_service": True, "online_mediation": True},
+    }
+
+
+def prepare(world: World) -> None:
+    """A hotline filing for the citizen's phone, and the claim code the citizen received."""
+    citizen = world.people["citizen"]
+    if citizen.phone_index is None:
+        phone = pii.normalize_phone(CITIZEN_PHONE)
+        citizen.phone_enc, citizen.phone_index = (
+            pii.encrypt(phone, field="phone"),
+            pii.blind_index(phone, field="phone"),
+        )
+        db.session.commit()
+    phone = pii.decrypt(citizen.phone_enc, field="phone")
+    hotline.record_call(
+        actor=sessions.load_principal(world.people["hotline_operator"]),
+        caller_phone=phone,
+        caller_name="来电人",
+        summary="请求代为申请调解",
+        category="filing",
+        create_case=HotlineCaseIn().load(_hotline_case(world)),
+    )
+    text = next(m.text for m in notifications_sms.outbox_for(phone=phone) if m.template == "case_claim")
+    world.extra["claim_code"] = re.search(r"认领码([A-Z0-9]{8})", text).group(1)
+    _fresh_case(world)
+
+
+PREPARERS.append(prepare)
+
+
+def _fresh_case(w: World, agent_status: str | None = None) -> str:
+    """A case of the citizen's; with agent_status, the world's lawyer is its applicant's agent in that state."""
+    case = file_case(w.people["citizen"], court=w.court, org=w.org)
+    applicant = db.session.scalar(
+        select(CaseParty.id).where(CaseParty.case_id == case.id, CaseParty.role == "applicant")
+    )
+    w.extra["agents_case"], w.extra["agents_party"] = case, applicant
+    if agent_status is not None:
+        by = "citizen" if agent_status == "active" else "lawyer"
+        agent = case_agents.add_agent(
+            case_id=case.id,
+            party_id=applicant,
+            authority="general",
+            lawyer_user_id=w.people["lawyer"].id,
+            actor=sessions.load_principal(w.people[by]),
+        )
+        w.extra["agent_id"] = agent["id"]
+    return f"/cases/{case.id}"
+
+
+def _decision(status: str, decision: str):
+    return lambda w: _fresh_case(w, status) + f"/agents/{w.extra['agent_id']}/{decision}"
+
+
+ROUTES = [
+    Route(
+        "POST",
+        f"{MP}/cases/<uuid:case_id>/agents",
+        "user",
+        CITIZEN | {"lawyer"},  # the party appoints; a verified lawyer asks (pending)
+        lambda w: _fresh_case(w) + "/agents",
+        lambda w: {
+            "lawyer_user_id": str(w.people["lawyer"].id),
+            "party_id": str(w.extra["agents_party"]),
+            "authority": "general",
+        },
+        special=READERS_NOT_PARTY,
+    ),
+    Route(
+        "POST",
+        f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/confirm",
+        "user",
+        CITIZEN,
+        _decision("pending_confirmation", "confirm"),
+        lambda w: {},
+        special=READERS_NOT_PARTY,
+    ),
+    Route(
+        "POST",
+        f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/decline",
+        "user",
+        CITIZEN,
+        _decision("pending_confirmation", "decline"),
+        lambda w: {"reason": "不需要"},
+        special=READERS_NOT_PARTY,
+    ),
+    Route(
+        "POST",
+        f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/revoke",
+        "user",
+        CITIZEN,
+        _decision("active", "revoke"),
+        lambda w: {},
+        special={**READERS_NOT_PARTY, "lawyer": 403},  # the active lawyer reads the case but cannot revoke
+    ),
+    Route("GET", f"{MP}/lawyer/cases", "user", USERS),  # everyone's own agencies; empty for non-lawyers
+    Route(
+        "POST",
+        f"{COURT}/hotline/calls",
+        "user",
+        HOTLINE,
+        body=lambda w: {
+            "caller_phone": "13900008888",
+            "caller_name": "来电人",
+            "summary": "咨询立案",
+            "category": "filing",
+            "create_case": _hotline_case(w),
+        },
+    ),
+    Route("GET", f"{COURT}/hotline/calls", "user", HOTLINE),
+    Route(
+        "POST",
+        f"{MP}/cases/claim",
+        "user",
+        CITIZEN,  # the caller's phone is the citizen's; for everyone else the code answers 404
+        body=lambda w: {"code": w.extra["claim_code"]},
+    ),
+]
+
+NONEXISTENT_PATHS = {
+    f"{MP}/cases/<uuid:case_id>/agents": f"/cases/{NONEXISTENT}/agents",
+    f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/confirm": f"/cases/{NONEXISTENT}/agents/{NONEXISTENT}/confirm",
+    f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/decline": f"/cases/{NONEXISTENT}/agents/{NONEXISTENT}/decline",
+    f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/revoke": f"/cases/{NONEXISTENT}/agents/{NONEXISTENT}/revoke",
+}
