@@ -15,6 +15,7 @@ def configure_engine_options(app: Flask) -> None:
     url: str = app.config["SQLALCHEMY_DATABASE_URI"]
     options: dict[str, object] = {}
     if url.startswith("sqlite"):
+        _ensure_sqlite_folder(url)
         busy_seconds = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
         options["connect_args"] = {"timeout": busy_seconds, "check_same_thread": False}
         if url in {"sqlite://", "sqlite:///:memory:"}:
@@ -33,6 +34,17 @@ def configure_engine_options(app: Flask) -> None:
             },
         )
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    """A fresh clone has no instance/ folder yet: create the database file's folder."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 @event.listens_for(Engine, "connect")
