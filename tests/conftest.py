@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
@@ -66,17 +65,15 @@ def _ensure_schema(app: Flask, url: str) -> None:
 
 
 def _wipe(app: Flask) -> None:
-    """Empty every table (fast on both databases), so each test starts from nothing."""
+    """Empty every table, children first, so each test starts from nothing.
+
+    DELETE, not TRUNCATE: on PostgreSQL truncating ~60 tables costs ~0.7 s a test, deleting a few rows ~20 ms.
+    """
     with app.app_context():
         db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
 
 
 PER_APP_CACHES = (
