@@ -12,7 +12,7 @@ from app.models.cases import Case
 from app.models.evidence import EvidenceCustodyEvent, EvidenceItem
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
-from app.services import case_access, case_lifecycle
+from app.services import audit, case_access, case_lifecycle
 from app.utils import clock
 
 NOT_FOUND = "evidence.not_found"
@@ -80,7 +80,10 @@ def actor_role(actor: Principal | None, facts: CaseFacts) -> str:
 def custody(
     item: EvidenceItem, action: str, *, actor: Principal | None, role: str, data: dict | None = None
 ) -> EvidenceCustodyEvent:
-    """Append one custody event in the caller's transaction (server time, the item's current hash)."""
+    """Append one custody event in the caller's transaction (server time, the item's current hash).
+
+    It is mirrored in the hash-chained audit log (`evidence.<action>`), so evidence access is tamper-evident.
+    """
     event = EvidenceCustodyEvent(
         evidence_id=item.id,
         case_id=item.case_id,
@@ -92,6 +95,8 @@ def custody(
         data=data or {},
     )
     db.session.add(event)
+    details = {"case_id": str(item.case_id), "as": role, "sha256": event.sha256}
+    audit.record(f"evidence.{action}", actor=actor, object_type="evidence", object_id=item.id, details=details)
     return event
 
 

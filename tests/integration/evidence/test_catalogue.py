@@ -8,7 +8,9 @@ import urllib.parse
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.audit import AuditEvent
 from app.models.cases import TimelineEvent
+from app.services import audit
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import ERROR_SHAPE, fetch, row, upload
 
@@ -158,6 +160,16 @@ def test_every_view_and_download_is_a_custody_event_with_the_hash(clock, local_e
     assert [e["actor_user_id"] for e in events[3:]] == [respondent, clerk, respondent]
     assert {e["sha256"] for e in events[1:]} == {samples.sha256(samples.pdf())}
     assert events[0]["sha256"] is None  # nothing was verified yet when the upload was requested
+
+    db.session.rollback()  # every custody event is also in the hash-chained audit log, which still verifies
+    audited = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "evidence", AuditEvent.object_id == item["id"])
+        .order_by(AuditEvent.seq)
+    ).all()
+    assert [a.action for a in audited] == [f"evidence.{e['action']}" for e in events]
+    assert audited[4].actor_id == str(dispute.users["clerk"].id) and audited[4].details["as"] == "court_staff"
+    assert audit.verify().ok
 
 
 def test_a_pending_item_is_viewed_without_a_link(local_env, dispute):

@@ -125,8 +125,11 @@ def test_missing_or_changed_stored_objects_are_reported_and_never_deleted(env, d
 
 def test_the_sweep_is_a_celery_task_on_the_beat_schedule(local_env, dispute):
     upload(local_env, dispute.headers["applicant"], dispute.case.id, samples.pdf())
-    result = sweep_evidence.delay().get()
-    assert result["checked"] == 1 and result["healthy"] is True
+    outcome = sweep_evidence.delay()  # eager here: it runs now, in a fresh app context
+    # .result, not .get(): Celery's "no join inside a task" flag is process-global, and concurrent eager
+    # tasks in other tests' threads can leave it set; reading the finished result needs no join.
+    assert outcome.successful()
+    assert outcome.result["checked"] == 1 and outcome.result["healthy"] is True
     entry = celery.conf.beat_schedule[SCHEDULE_NAME]
     assert entry["task"] == TASK_NAME == sweep_evidence.name
     assert float(entry["schedule"]) > 0
