@@ -43,6 +43,14 @@ _temporary_apps: list[Flask] = []
 
 
 @pytest.fixture(autouse=True)
+def _celery_may_wait_for_results() -> None:
+    """Eager .delay() from threads can leave Celery's process-wide "join would block" flag set; clear it."""
+    from celery import _state
+
+    _state._set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _dispose_temporary_apps() -> Iterator[None]:
     """Close the pools of apps a test built for itself, so no connection is left for the garbage collector."""
     yield
