@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import judicial_confirmation, mediation_outcome, mediation_transfer
+from app.services import judicial_confirmation, mediation_agreement, mediation_outcome, mediation_transfer
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut
@@ -63,7 +63,7 @@ def revise(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.response(200, AgreementOut)
 def sign(payload: dict, case_id: uuid.UUID) -> dict:
     """A party signs in person (verified real name must match the party)."""
-    return mediation_outcome.sign(
+    return mediation_agreement.sign(
         case_id=case_id, signature_evidence_id=payload.get("signature_evidence_id"), actor=current_principal()
     )
 
