@@ -14,9 +14,10 @@ from sqlalchemy import select
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models.cases import Case, CaseAgent, CaseParty
+from app.models.evidence import EvidenceItem
 from app.models.identity import LawyerProfile, User
 from app.security import permissions
-from app.security.permissions import Principal
+from app.security.permissions import CaseFacts, Principal
 from app.services import audit, case_access, case_lifecycle, timeline
 from app.services.pagination import Page, newest_first
 from app.utils import clock
@@ -62,6 +63,8 @@ def add_agent(
         raise Forbidden("A lawyer can only ask to act for a party themselves.", reason="agent.not_party")
     if profile.user_id == party.user_id:
         raise ValidationFailed(errors={field: ["A party cannot be their own agent."]}, reason="agent.self")
+    if power_of_attorney_evidence_id is not None:
+        _check_power_of_attorney(case, facts, actor, power_of_attorney_evidence_id)
     _check_can_take(case, party, profile.user_id)
     if appointing:
         _check_party_free(party)
@@ -80,6 +83,31 @@ def _verified_lawyer(field: str, value: object) -> LawyerProfile | None:
         condition = LawyerProfile.license_number == str(value or "").strip()
     profile = db.session.scalar(select(LawyerProfile).where(condition))
     return profile if profile is not None and profile.status == "verified" else None
+
+
+def _check_power_of_attorney(case: Case, facts: CaseFacts, actor: Principal, evidence_id: uuid.UUID) -> None:
+    """The power of attorney is stored evidence of this case that the caller may see; else 422 on the field.
+
+    Unknown ids, other cases' items, deleted items and drafts the caller may not see get the same answer,
+    so the field cannot be used to probe for evidence.
+    """
+    item = db.session.get(EvidenceItem, evidence_id)
+    visible = (
+        item is not None
+        and item.case_id == case.id
+        and item.status != "deleted"
+        and permissions.may_view_evidence(actor, facts, owner_party_id=item.party_id, submitted=item.submitted)
+    )
+    if not visible:
+        message, reason = "No such evidence in this case.", "agent.power_of_attorney_not_found"
+    elif item.status != "stored":
+        message, reason = (
+            f"The evidence is {item.status}, not stored: upload and complete it first.",
+            "agent.power_of_attorney_not_stored",
+        )
+    else:
+        return
+    raise ValidationFailed(errors={"power_of_attorney_evidence_id": [message]}, reason=reason)
 
 
 def _check_can_take(case: Case, party: CaseParty, lawyer_id: uuid.UUID) -> None:
@@ -124,7 +152,7 @@ def _upsert(
         agent = CaseAgent(case_id=case.id, party_id=party.id, lawyer_user_id=lawyer_id)
         db.session.add(agent)
     agent.authority = authority
-    agent.power_of_attorney_evidence_id = evidence_id  # stored as given: not yet checked against evidence
+    agent.power_of_attorney_evidence_id = evidence_id  # checked: stored evidence of this case the caller sees
     agent.requested_by = actor.user_id
     agent.status = ACTIVE if appointing else PENDING
     agent.confirmed_by = actor.user_id if appointing else None

@@ -23,7 +23,7 @@ class AgentCreateIn(InSchema):
         metadata={"description": "general (一般授权) or special (特别授权: admit, waive, settle, appeal)"},
     )
     power_of_attorney_evidence_id = fields.UUID(
-        metadata={"description": "The uploaded power of attorney; stored as given, not yet checked"}
+        metadata={"description": "The power of attorney: a stored evidence item of this case that the caller may see"}
     )
 
     @validates_schema
