@@ -1,4 +1,4 @@
-"""A failed mediation moves on to litigation: a new filing at a court, carrying the parties over."""
+"""A failed mediation moves on to litigation: a new filing at a court, carrying the parties and evidence over."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.models.cases import Case, CaseConsent, CaseParty
 from app.models.organizations import Court
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
-from app.services import case_access, case_lifecycle, case_queries, timeline
+from app.services import case_access, case_lifecycle, case_queries, evidence_carry, timeline
 from app.utils import clock
 
 OPPOSITE = {"applicant": "respondent", "respondent": "applicant"}
@@ -94,7 +94,6 @@ def _file(origin: Case, *, court_id: uuid.UUID, actor: Principal, plaintiff_role
     db.session.add(litigation)
     db.session.flush()
     mapping = _carry_parties(origin, litigation, plaintiff_role=plaintiff_role, actor=actor)
-    carry_evidence(origin, litigation, parties=mapping, actor=actor)
     timeline.record(
         litigation,
         "case.filed",
@@ -104,6 +103,7 @@ def _file(origin: Case, *, court_id: uuid.UUID, actor: Principal, plaintiff_role
         summary=f"litigation filed from failed mediation: {litigation.title}"[:500],
         data={"origin_case_id": str(origin.id)},
     )
+    carry_evidence(origin, litigation, parties=mapping, actor=actor)
     return litigation
 
 
@@ -154,9 +154,9 @@ def _carry_e_service_consent(origin: Case, old: CaseParty, new: CaseParty, *, ac
 
 
 def carry_evidence(origin: Case, litigation: Case, *, parties: dict[uuid.UUID, uuid.UUID], actor: Principal) -> None:
-    """Hook: bring the mediation's evidence into the filing (old party id -> new party id given).
+    """Bring the mediation's stored, submitted evidence into the filing (old party id -> new party id given).
 
-    TODO(evidence): copy each stored, submitted item of `origin` into `litigation` for the mapped party
-    (a store-side copy under the new case's key, custody event "carried_over" with the same SHA-256).
-    Until then the filing links back through origin_case_id, where the evidence stays readable.
+    Store-side copies under the new case's keys; a store outage raises StorageUnavailable (503) and the
+    whole transfer rolls back (see evidence_carry).
     """
+    evidence_carry.carry(origin, litigation, parties=parties, actor=actor)
