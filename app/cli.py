@@ -211,19 +211,26 @@ def audit_head() -> None:
 
 @click.command("evidence-sweep")
 @click.option("--hashes/--no-hashes", default=None, help="Re-read stored objects to compare SHA-256 (default: config).")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=1000, help="Objects listed per storage request.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def evidence_sweep(hashes: bool | None, as_json: bool) -> None:
+def evidence_sweep(hashes: bool | None, page_size: int, as_json: bool) -> None:
     """Expire abandoned uploads, delete orphan objects, check stored evidence; exit 1 if any is missing or changed."""
     import json
 
     from app.services import evidence_sweep as sweeper
 
-    report = sweeper.sweep(verify_hashes=hashes)
+    report = sweeper.sweep(verify_hashes=hashes, page_size=page_size)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:
-        click.echo(f"expired uploads: {report.expired}; orphan objects deleted: {report.orphans_deleted}")
-        click.echo(f"stored checked: {report.checked}; missing: {len(report.missing)}; changed: {len(report.changed)}")
+        click.echo(f"expired uploads: {report.expired}")
+        click.echo(
+            f"objects listed: {report.listed} in {report.pages} pages; orphans deleted: {report.orphans_deleted}, "
+            f"within the grace period: {report.orphans_too_young}"
+        )
+        click.echo(
+            f"stored checked: {report.checked}; missing: {report.missing_count}; changed: {report.changed_count}"
+        )
         for problem in ("missing", "changed"):
             for evidence_id in getattr(report, problem):
                 click.echo(f"{problem}: {evidence_id}")

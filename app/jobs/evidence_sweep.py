@@ -9,11 +9,12 @@ SCHEDULE_NAME = "evidence-sweep"
 
 
 @celery.task(name=TASK_NAME)
-def sweep_evidence(verify_hashes: bool | None = None) -> dict[str, object]:
+def sweep_evidence(verify_hashes: bool | None = None, page_size: int | None = None) -> dict[str, object]:
     """Expire abandoned uploads, delete orphan objects, report stored items that are missing or changed."""
     from app.services import evidence_sweep
 
-    return evidence_sweep.sweep(verify_hashes=verify_hashes).as_dict()
+    size = page_size or evidence_sweep.PAGE_SIZE
+    return evidence_sweep.sweep(verify_hashes=verify_hashes, page_size=size).as_dict()
 
 
 def _schedule() -> None:

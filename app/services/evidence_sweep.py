@@ -4,7 +4,9 @@
    (`evidence.upload_expired`) after their upload object is deleted.
 2. Objects under `cases/*/evidence/` that no live row claims (a stored row's `object_key`, a pending row's
    `upload_key`) and that are older than EVIDENCE_ORPHAN_GRACE_SECONDS are deleted: replayed forms,
-   copies of a `complete` that crashed, leftovers of a delete that failed half-way.
+   copies of a `complete` that crashed, leftovers of a delete that failed half-way. The store is listed
+   page by page (one ListObjectsV2 request per page on S3) and each page's keys are looked up in one
+   query, so memory and queries per object stay flat however many objects the store holds.
 3. Every stored item's object is checked: missing, another size, or (with verify_hashes) another SHA-256
    is reported, never "repaired". The sweep never deletes a stored item's object.
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterator
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -24,42 +25,57 @@ from app.models.evidence import EvidenceItem
 from app.services import evidence_access
 from app.services import evidence_rules as rules
 from app.services.evidence_verify import read
-from app.storage.base import BlobInfo
+from app.storage.base import LIST_PAGE_SIZE
 from app.utils import clock
 
 log = logging.getLogger(__name__)
 BATCH = 500
+PAGE_SIZE = LIST_PAGE_SIZE  # objects listed, and claims looked up in one query, at a time
+REPORTED_IDS = 1000  # ids named in a report; the counts are always complete
+IDS = ("missing", "changed")
 
 
 @dataclasses.dataclass
 class SweepReport:
-    """What one sweep did and found."""
+    """What one sweep did and found (counts are complete; `missing`/`changed` name the first REPORTED_IDS)."""
 
     expired: int = 0
+    pages: int = 0
+    listed: int = 0
     orphans_deleted: int = 0
+    orphans_too_young: int = 0
     checked: int = 0
+    missing_count: int = 0
+    changed_count: int = 0
     missing: list[str] = dataclasses.field(default_factory=list)
     changed: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
         """No stored item is missing or changed."""
-        return not self.missing and not self.changed
+        return not self.missing_count and not self.changed_count
+
+    def problem(self, kind: str, evidence_id: str) -> None:
+        """Count a missing or changed item; name it while the list is short."""
+        setattr(self, f"{kind}_count", getattr(self, f"{kind}_count") + 1)
+        ids = getattr(self, kind)
+        if len(ids) < REPORTED_IDS:
+            ids.append(evidence_id)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary (the Celery task's result, `flask evidence-sweep --json`)."""
         return {**dataclasses.asdict(self), "healthy": self.healthy}
 
 
-def sweep(*, verify_hashes: bool | None = None) -> SweepReport:
+def sweep(*, verify_hashes: bool | None = None, page_size: int = PAGE_SIZE) -> SweepReport:
     """Run the three passes; StorageUnavailable stops the sweep (nothing is deleted on a guess)."""
     if verify_hashes is None:
         verify_hashes = bool(current_app.config["EVIDENCE_SWEEP_VERIFY_HASHES"])
     report = SweepReport()
     report.expired = expire_abandoned()
-    report.orphans_deleted = delete_orphans()
+    delete_orphans(report, page_size=page_size)
     check_stored(report, verify_hashes=verify_hashes)
-    log.info("evidence sweep", extra={"report": report.as_dict()})
+    log.info("evidence sweep", extra={"report": {k: v for k, v in report.as_dict().items() if k not in IDS}})
     return report
 
 
@@ -80,31 +96,24 @@ def expire_abandoned() -> int:
     return done
 
 
-def delete_orphans() -> int:
-    """Delete evidence objects older than the grace period that no stored or pending row claims."""
+def delete_orphans(report: SweepReport, *, page_size: int = PAGE_SIZE) -> None:
+    """Delete evidence objects older than the grace period that no stored or pending row claims, page by page."""
     grace = dt.timedelta(seconds=current_app.config["EVIDENCE_ORPHAN_GRACE_SECONDS"])
     cutoff = clock.now() - grace
-    deleted = 0
-    for batch in _batches(info for info in storage.list("cases/") if rules.KEY_PATTERN.match(info.key)):
-        claimed = _claimed({info.key for info in batch})
-        for info in batch:
-            if info.key in claimed or info.last_modified is None or info.last_modified > cutoff:
+    for page in storage.list_pages("cases/", page_size=page_size):
+        report.pages += 1
+        infos = [info for info in page if rules.KEY_PATTERN.match(info.key)]
+        report.listed += len(infos)
+        claimed = _claimed({info.key for info in infos}) if infos else set()
+        for info in infos:
+            if info.key in claimed:
+                continue
+            if info.last_modified is None or info.last_modified > cutoff:
+                report.orphans_too_young += 1
                 continue
             storage.delete(info.key)
-            deleted += 1
+            report.orphans_deleted += 1
             log.info("evidence orphan deleted", extra={"key": info.key, "size": info.size})
-    return deleted
-
-
-def _batches(infos: Iterator[BlobInfo]) -> Iterator[list[BlobInfo]]:
-    batch: list[BlobInfo] = []
-    for info in infos:
-        batch.append(info)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _claimed(keys: set[str]) -> set[str]:
@@ -136,7 +145,7 @@ def check_stored(report: SweepReport, *, verify_hashes: bool) -> None:
             report.checked += 1
             problem = _problem(item, verify_hashes=verify_hashes)
             if problem:
-                getattr(report, problem).append(str(item.id))
+                report.problem(problem, str(item.id))
                 log.error("stored evidence %s", problem, extra={"evidence_id": str(item.id)})
         last = items[-1].id
         db.session.rollback()

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from app.errors import AppError
 
 CHUNK_SIZE = 256 * 1024
+LIST_PAGE_SIZE = 1000  # S3's own maximum for one ListObjectsV2 answer
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$")
 MAX_FILENAME_CHARS = 150
 
@@ -159,7 +160,23 @@ class BlobStore(abc.ABC):
 
     @abc.abstractmethod
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
-        """Iterate over objects under a prefix (for clean-up sweeps)."""
+        """Iterate over objects under a prefix (for clean-up sweeps), fetching lazily as it goes."""
+
+    def list_pages(self, prefix: str = "", *, page_size: int = LIST_PAGE_SIZE) -> Iterator[list[BlobInfo]]:
+        """The objects under a prefix in pages of at most `page_size`, fetched one page at a time.
+
+        A sweep holds one page in memory and looks its keys up in one query, however large the store is.
+        """
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size!r}")
+        page: list[BlobInfo] = []
+        for info in self.list(prefix):
+            page.append(info)
+            if len(page) == page_size:
+                yield page
+                page = []
+        if page:
+            yield page
 
     @abc.abstractmethod
     def check(self) -> None:

@@ -224,10 +224,14 @@ class LocalBlobStore(BlobStore):
             raise _unavailable(exc) from None
 
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
-        """Walk stored files whose key starts with prefix (temp files skipped)."""
+        """Walk stored files whose key starts with prefix (temp files skipped), lazily, from the prefix's folder."""
         base = self.root / "objects"
+        folder = prefix.rpartition("/")[0]
+        start = base / folder if folder and ".." not in folder.split("/") else base
         try:
             base.stat()
+            if not start.is_dir():
+                return
         except FileNotFoundError:
             return
         except OSError as exc:
@@ -236,7 +240,8 @@ class LocalBlobStore(BlobStore):
         def fail(exc: OSError) -> None:
             raise _unavailable(exc)
 
-        for dirpath, _dirs, files in os.walk(base, onerror=fail):
+        for dirpath, dirs, files in os.walk(start, onerror=fail):
+            dirs.sort()  # a stable order, as S3 lists in key order
             for name in sorted(files):
                 if name.startswith(".upload-"):
                     continue

@@ -29,6 +29,7 @@ from botocore.exceptions import ConnectionError as EndpointUnreachable
 from app.errors import StorageUnavailable
 from app.storage.base import (
     CHUNK_SIZE,
+    LIST_PAGE_SIZE,
     BlobInfo,
     BlobStore,
     ChunkStream,
@@ -217,11 +218,24 @@ class S3BlobStore(BlobStore):
 
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
         """Iterate over objects under a prefix, page by page (type is not listed by S3)."""
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        for page in self.list_pages(prefix):
+            yield from page
+
+    def list_pages(self, prefix: str = "", *, page_size: int = LIST_PAGE_SIZE) -> Iterator[list[BlobInfo]]:
+        """One ListObjectsV2 request per page (MaxKeys = page_size; S3 answers at most 1000 keys a request)."""
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size!r}")
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
+        )
         with _outage_as_unavailable("list"):
             for page in pages:
-                for item in page.get("Contents", []):
-                    yield BlobInfo(key=item["Key"], size=int(item["Size"]), last_modified=item.get("LastModified"))
+                infos = [
+                    BlobInfo(key=item["Key"], size=int(item["Size"]), last_modified=item.get("LastModified"))
+                    for item in page.get("Contents", [])
+                ]
+                if infos:
+                    yield infos
 
     # -- writes and administration ----------------------------------------------------------------
     def delete(self, key: str) -> None:

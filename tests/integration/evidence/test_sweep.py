@@ -10,11 +10,13 @@ import uuid
 
 import pytest
 import requests
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from app.extensions import celery, db
 from app.jobs.evidence_sweep import SCHEDULE_NAME, TASK_NAME, sweep_evidence
 from app.models.evidence import EvidenceCustodyEvent, EvidenceItem
+from app.services import evidence_sweep
 from app.storage.base import CHUNK_SIZE
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import declaration, post_form, row, upload
@@ -197,3 +199,49 @@ def test_nothing_acknowledged_is_lost_even_when_the_store_failed_during_uploads(
     for item in (r for r in rows if r.status == "stored"):
         assert sha256_of(env.store, item.object_key) == acknowledged[str(item.id)]
     assert set(env.keys(dispute.case.id)) == {r.object_key for r in rows if r.status == "stored"}
+
+
+def test_a_store_larger_than_one_page_is_swept_page_by_page_with_one_lookup_per_page(env, dispute):
+    kept = upload(env, dispute.headers["applicant"], dispute.case.id, samples.pdf())
+    pending_content = samples.png()
+    pending = ask(env, dispute, pending_content, filename="a.png", content_type="image/png")
+    assert post_form(pending["upload"], pending_content, part_type="image/png").status_code == 204
+    strays = [f"cases/{uuid.uuid4()}/evidence/{uuid.uuid4().hex}" for _ in range(4)]
+    strays += [f"cases/{dispute.case.id}/evidence/{uuid.uuid4().hex}.upload" for _ in range(3)]
+    for key in strays:
+        env.store.put(key, b"no row points here", content_type="application/pdf")
+    foreign = f"cases/{dispute.case.id}/documents/{uuid.uuid4().hex}"
+    env.store.put(foreign, b"a served document", content_type="application/pdf")
+    claimed = {row(kept["id"]).object_key, row(pending["evidence_id"]).upload_key}
+    everything = [info.key for info in env.store.list("cases/")]
+    evidence_keys = [key for key in everything if key != foreign]
+    assert set(evidence_keys) == claimed | set(strays)
+    pages = -(-len(everything) // 3)
+    assert pages >= 4
+
+    env.app.config["EVIDENCE_ORPHAN_GRACE_SECONDS"] = 3600
+    code, young = run_sweep(env.app, "--page-size", "3")
+    assert code == 0 and (young["pages"], young["listed"]) == (pages, len(evidence_keys))
+    assert (young["orphans_deleted"], young["orphans_too_young"]) == (0, len(strays))
+
+    env.app.config["EVIDENCE_ORPHAN_GRACE_SECONDS"] = 0
+    lookups = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "evidence_items" in statement:
+            lookups.append(statement)
+
+    report = evidence_sweep.SweepReport()
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        evidence_sweep.delete_orphans(report, page_size=3)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+
+    assert (report.pages, report.listed, report.orphans_deleted) == (pages, len(evidence_keys), len(strays))
+    assert 1 <= len(lookups) <= report.pages  # one query per page, never one per object
+    assert {info.key for info in env.store.list("cases/")} == claimed | {foreign}
+    done = env.api("POST", f"/evidence/{pending['evidence_id']}/complete", dispute.headers["applicant"]).json()
+    assert done["status"] == "stored"
+    code, after = run_sweep(env.app, "--page-size", "3")
+    assert code == 0 and after["healthy"] and after["orphans_deleted"] == 0 and after["checked"] == 2
