@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -116,22 +116,28 @@ def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.dateti
     me = actor.user_id
     as_party = select(CaseParty.case_id).where(CaseParty.user_id == me)
     as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active")
-    rows = db.session.execute(
+    # Overlapping [start, end): a session is at most SESSION_MAX_HOURS long, which bounds starts_at below too.
+    earliest = start - dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    in_range = (
         select(MediationSession, Case.title)
         .join(Case, Case.id == MediationSession.case_id)
         .where(
             MediationSession.status.in_(("scheduled", "held")),
             MediationSession.starts_at < end,
+            MediationSession.starts_at >= earliest,
             MediationSession.ends_at > start,
-            or_(
-                MediationSession.mediator_user_id == me,
-                MediationSession.case_id.in_(as_party),
-                MediationSession.case_id.in_(as_lawyer),
-            ),
         )
-        .order_by(MediationSession.starts_at, MediationSession.id)
-        .limit(SCHEDULE_LIMIT)
-    ).all()
+    )
+    found = {}
+    for relation in (  # one index each: an OR of the three would read every session in the range
+        MediationSession.mediator_user_id == me,
+        MediationSession.case_id.in_(as_party),
+        MediationSession.case_id.in_(as_lawyer),
+    ):
+        query = in_range.where(relation).order_by(MediationSession.starts_at, MediationSession.id)
+        for session, title in db.session.execute(query.limit(SCHEDULE_LIMIT)):
+            found[session.id] = (session, title)
+    rows = sorted(found.values(), key=lambda row: (row[0].starts_at, row[0].id))[:SCHEDULE_LIMIT]
     lawyer_cases = set(db.session.scalars(as_lawyer))
     items = [
         {

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, select
 
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -77,4 +77,31 @@ def oldest_first(query: Select, *, at_column: Any, id_column: Any, cursor: str |
     if more:
         last = rows[-1]
         next_cursor = encode_cursor(getattr(last, at_column.key), getattr(last, id_column.key))
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def newest_first_merged(
+    branches: list[Select], *, model: Any, at_column: Any, id_column: Any, cursor: str | None, limit: int | None
+) -> Page:
+    """Newest first over the union of several selections of one model, each an index-friendly top-N.
+
+    `branches` select the rows' (at, id) pairs, each through its own index (a user's cases as a party, as
+    an agent, as a mediator, a court's cases...). Every branch gets the cursor predicate, the order and a
+    limit of one page plus one; the pairs are merged and de-duplicated here, and only the page's rows are
+    loaded. One OR over all the relations would make PostgreSQL read and sort every matching row.
+    """
+    size = clamp_limit(limit)
+    pairs: dict[Any, Any] = {}
+    for branch in branches:
+        if cursor:
+            at, row_id = decode_cursor(cursor)
+            branch = branch.where(or_(at_column < at, (at_column == at) & (id_column < row_id)))
+        for at_value, row_id in db.session.execute(branch.order_by(at_column.desc(), id_column.desc()).limit(size + 1)):
+            pairs[row_id] = at_value
+    ordered = sorted(pairs.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)[: size + 1]
+    more = len(ordered) > size
+    wanted = [row_id for row_id, _at in ordered[:size]]
+    loaded = {row.id: row for row in db.session.scalars(select(model).where(id_column.in_(wanted)))} if wanted else {}
+    rows = [loaded[row_id] for row_id in wanted if row_id in loaded]
+    next_cursor = encode_cursor(ordered[size - 1][1], ordered[size - 1][0]) if more else None
     return Page(items=rows, next_cursor=next_cursor)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.identity import User
 from app.models.scheduling import SessionReminder
 from tests.support.factories import login, make_user
 from tests.support.scheduling import MP, add_lawyer, book, join, lawyer, local, mediation_case, mediator, parse, person
@@ -140,3 +141,17 @@ def test_my_schedule_across_cases_for_mediator_party_and_lawyer(client, clock):
 def test_schedule_ranges_are_checked(client, clock, query, field):
     response = client.get(f"{MP}/me/schedule", query_string=query, headers=login(make_user()))
     assert response.status_code == 422 and field in response.get_json()["errors"]
+
+
+def test_schedule_includes_a_session_straddling_the_window_start_and_excludes_touching_ones(client, clock):
+    case = mediation_case(title="跨界案")
+    mediator = db.session.get(User, case.mediator_user_id)
+    straddling = book(client, case, mediator, local(DAY, "09:00"), local(DAY, "11:00")).get_json()
+    touching = book(client, case, mediator, local(DAY, "08:00"), local(DAY, "09:00")).get_json()
+    window = {"from": local(DAY, "10:00"), "to": local(DAY, "12:00")}
+    items = client.get(f"{MP}/me/schedule", query_string=window, headers=login(mediator)).get_json()["items"]
+    assert [i["id"] for i in items] == [straddling["id"]] and touching["id"] != straddling["id"]
+    ends_at_start = {"from": local(DAY, "11:00"), "to": local(DAY, "12:00")}
+    assert (
+        client.get(f"{MP}/me/schedule", query_string=ends_at_start, headers=login(mediator)).get_json()["items"] == []
+    )
