@@ -1,4 +1,4 @@
-"""Judicial confirmation at the court: accept a complete application (调确 number), then confirm or reject."""
+"""Judicial confirmation at the court: the queue, accept a complete application (调确 number), confirm or reject."""
 
 from __future__ import annotations
 
@@ -6,12 +6,24 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import judicial_confirmation
+from app.services import judicial_confirmation, judicial_confirmation_queue
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
+from miniprogram_api.schemas.confirmations import ConfirmationQueueArgs, ConfirmationQueuePageOut
 from miniprogram_api.schemas.mediation import ConfirmationDecideIn, ConfirmationOut
 
 blp = Blueprint("court_confirmation", __name__, description="Judicial confirmation of mediation agreements.")
+
+
+@blp.route("/judicial-confirmations", methods=["GET"])
+@login_required(kinds=("user", "machine"))
+@blp.arguments(ConfirmationQueueArgs, location="query")
+@blp.response(200, ConfirmationQueuePageOut)
+def queue(args: dict) -> object:
+    """Applications at the caller's court(s) waiting for it (or in one state), oldest submitted first."""
+    return judicial_confirmation_queue.list_for_court(
+        actor=current_principal(), **{k: args.get(k) for k in ("status", "court_id", "cursor", "limit")}
+    )
 
 
 @blp.route("/cases/<uuid:case_id>/judicial-confirmation/accept", methods=["POST"])
