@@ -143,5 +143,4 @@ def retry_held(document: ServedDocument) -> bool:
 
 def lock(document_id: object, *, skip_locked: bool = False) -> ServedDocument | None:
     """The document row, locked for this transaction (events of one document are appended one at a time)."""
-    query = select(ServedDocument).where(ServedDocument.id == document_id).with_for_update(skip_locked=skip_locked)
-    return db.session.scalar(query.execution_options(populate_existing=True))
+    return delivery_chain.lock_document(document_id, skip_locked=skip_locked)

@@ -67,10 +67,32 @@ def compute_hash(document: ServedDocument, event: DeliveryEvent) -> str:
     return hashlib.sha256(canonical(str(document.id), document.sha256, _fields(event))).hexdigest()
 
 
+def lock_document(document_id: object, *, skip_locked: bool = False) -> ServedDocument | None:
+    """The document row, read fresh and locked for this transaction: the chain's head can only move under it.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE). SQLite has no row locks and ignores FOR UPDATE, and a
+    read taken before the transaction's first write may be stale by the time it writes: two opens would
+    both read seq n and both append seq n + 1. So on SQLite the transaction takes the database's write lock
+    first (BEGIN IMMEDIATE, waiting up to the busy timeout) and reads the row after it, as the audit chain
+    does with its upsert-first head. A transaction that has already written holds that lock since its first
+    write (the driver only opens transactions on writes), so it reads fresh rows as it is.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock()
+    query = select(ServedDocument).where(ServedDocument.id == document_id).with_for_update(skip_locked=skip_locked)
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def _sqlite_write_lock() -> None:
+    connection = db.session.connection()
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def append(
     document: ServedDocument, event_type: str, *, actor: Actor = SYSTEM, data: dict | None = None
 ) -> DeliveryEvent:
-    """Append one event in the caller's transaction; the caller holds the document's row lock."""
+    """Append one event in the caller's transaction; the caller holds the document's lock (`lock_document`)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown delivery event {event_type!r}")
     event = DeliveryEvent(
