@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.models.cases import CaseAgent
+from app.models.cases import CaseAgent, TimelineEvent
 from tests.api.service.support import add_lawyer, document, events, pdf_bytes, push, relogin, service_world, types
 from tests.support.factories import grant, login, make_user
 
@@ -123,3 +123,40 @@ def test_forged_client_times_are_ignored(client, clock):
     row = document(document_id)
     assert row.acknowledged_at == clock() and row.served_at < clock()
     assert max(event.at for event in events(document_id)) == clock()
+
+
+def test_service_at_first_access_and_the_acknowledgement_go_on_the_case_timeline_and_the_audit_log(client, clock):
+    world = service_world(self_confirmed=False)  # served only when the recipient first reaches the content
+    _lawyer, lawyer_headers = add_lawyer(world)
+    document_id = push(client, world, title="民事裁定书").get_json()["document_id"]
+
+    def timeline(since=None) -> list[tuple[str, str]]:
+        db.session.expire_all()
+        query = select(TimelineEvent).where(
+            TimelineEvent.case_id == world.case.id, TimelineEvent.type.like("document.%")
+        )
+        if since is not None:
+            query = query.where(TimelineEvent.at > since)
+        return [(row.type, row.actor_role) for row in db.session.scalars(query.order_by(TimelineEvent.at))]
+
+    delivered_at = clock()
+    assert ("document.delivered", "system") in timeline() and ("document.served", "system") not in timeline()
+    clock.advance(minutes=5)
+    assert client.get(f"/api/mp/v1/documents/{document_id}", headers=lawyer_headers).status_code == 200
+    clock.advance(minutes=5)
+    assert client.post(f"/api/mp/v1/documents/{document_id}/acknowledge", headers=lawyer_headers).status_code == 200
+    clock.advance(minutes=5)
+    assert client.get(f"/api/mp/v1/documents/{document_id}", headers=world.respondent_headers).status_code == 200
+
+    # served once, at the lawyer's first access; the acknowledgement names who made it
+    assert timeline(since=delivered_at) == [("document.served", "system"), ("document.acknowledged", "agent")]
+    served = db.session.scalar(select(TimelineEvent).where(TimelineEvent.type == "document.served"))
+    assert served.data == {"document_id": document_id, "served_at": document(document_id).served_at.isoformat()}
+    audited = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_id == document_id).order_by(AuditEvent.seq)
+    ).all()
+    assert [(a.action, a.details) for a in audited] == [
+        ("document.open", {"as": "agent"}),
+        ("document.acknowledge", {"as": "agent"}),
+        ("document.open", {"as": "recipient"}),
+    ]
