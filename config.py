@@ -12,6 +12,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # refused in production
+DEFAULT_CERTIFICATE_FONT = BASE_DIR / "app" / "integrations" / "fonts" / "DroidSansFallbackFull.ttf"
 MIN_SECRET_LENGTH = 32
 
 
@@ -233,6 +234,7 @@ class Config:
         self.DOCUMENT_MAX_BYTES = env_int(env, "DOCUMENT_MAX_BYTES", 50 * 1024 * 1024)
         self.DOCUMENT_FILE_TYPES = env_list(env, "DOCUMENT_FILE_TYPES", ["pdf", "ofd"])
         self.DOCUMENT_BATCH_MAX_ITEMS = env_int(env, "DOCUMENT_BATCH_MAX_ITEMS", 100)
+        self.CERTIFICATE_FONT_PATH = env_str(env, "CERTIFICATE_FONT_PATH", str(DEFAULT_CERTIFICATE_FONT))
         self.DELIVERY_REMIND_AFTER_HOURS = env_int(env, "DELIVERY_REMIND_AFTER_HOURS", 24)
         self.DELIVERY_ESCALATE_AFTER_HOURS = env_int(env, "DELIVERY_ESCALATE_AFTER_HOURS", 72)
         self.DELIVERY_SWEEP_BATCH = env_int(env, "DELIVERY_SWEEP_BATCH", 500)

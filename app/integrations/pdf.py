@@ -1,28 +1,43 @@
 """PDF rendering with reportlab: the electronic service certificate (电子送达凭证).
 
-Chinese text uses reportlab's built-in CID font STSong-Light (Adobe-GB1; viewers supply the glyphs, no
-font file is needed or shipped); hashes and codes use Courier. The QR code of the verification URL is
-made by `qrcode` as a PNG and embedded as an image.
+Every font is embedded as a subset, so the certificate reads the same in any viewer, with or without an
+Asian font pack. Chinese is set in Droid Sans Fallback (or the TrueType font CERTIFICATE_FONT_PATH names);
+what that font lacks (Droid has no Latin letters, digits, ASCII punctuation or arrows) in DejaVu Sans;
+the digest, code and URL in DejaVu Sans Mono. The fonts and their licences live in
+app/integrations/fonts. A missing or unusable font is an error, never a page of empty boxes. The QR
+code of the verification URL is made by `qrcode` as a PNG and embedded as an image.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
+import itertools
+import struct
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 
 import qrcode
+from flask import current_app, has_app_context
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-CJK_FONT = "STSong-Light"
-MONO_FONT = "Courier"
-_registered = threading.Lock()
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+DEFAULT_CJK_FONT = FONT_DIR / "DroidSansFallbackFull.ttf"
+SANS_FONT = FONT_DIR / "DejaVuSans.ttf"
+MONO_FONT = FONT_DIR / "DejaVuSansMono.ttf"
+CJK_PROBE = "电子送达凭证签收"  # a CJK font without these is the wrong font: refuse it rather than print boxes
+
+
+class CertificateFontError(RuntimeError):
+    """A certificate font is missing, unreadable or unusable; certificates cannot be rendered."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,11 +53,59 @@ class CertificateData:
     footer: str
 
 
-def _font() -> str:
-    with _registered:
-        if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    return CJK_FONT
+@dataclasses.dataclass(frozen=True)
+class _Face:
+    name: str  # the name registered with reportlab
+    glyphs: Mapping[int, int]  # code point -> glyph id
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fonts:
+    cjk: _Face
+    sans: _Face
+    mono: _Face
+
+
+_lock = threading.Lock()
+_faces: dict[str, _Face] = {}
+
+
+def _face(path: Path | str, *, source: str) -> _Face:
+    """The font at `path`, loaded and registered once per process (under a name unique to the path)."""
+    key = str(Path(path).resolve())
+    with _lock:
+        face = _faces.get(key)
+        if face is None:
+            face = _faces[key] = _register(key, source=source)
+    return face
+
+
+def _register(path: str, *, source: str) -> _Face:
+    name = f"{Path(path).stem}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+    try:
+        font = TTFont(name, path)
+    except (TTFError, OSError, ValueError, struct.error) as exc:
+        raise CertificateFontError(
+            f"Certificate font {path} ({source}) cannot be used: {exc}. "
+            "It must be a readable TrueType font with glyf outlines (OpenType/CFF fonts cannot be embedded)."
+        ) from exc
+    pdfmetrics.registerFont(font)
+    return _Face(name, font.face.charToGlyph)
+
+
+def certificate_fonts(cjk_path: Path | str | None = None) -> _Fonts:
+    """The certificate's fonts, registered on first use; raises CertificateFontError if one is unusable."""
+    if cjk_path is None:
+        configured = current_app.config.get("CERTIFICATE_FONT_PATH") if has_app_context() else None
+        cjk_path = configured or DEFAULT_CJK_FONT
+    cjk = _face(cjk_path, source="CERTIFICATE_FONT_PATH")
+    missing = "".join(char for char in CJK_PROBE if ord(char) not in cjk.glyphs)
+    if missing:
+        raise CertificateFontError(
+            f"Certificate font {cjk_path} (CERTIFICATE_FONT_PATH) has no glyphs for {missing}: not a Chinese font."
+        )
+    sans = _face(SANS_FONT, source="bundled with the app")
+    return _Fonts(cjk=cjk, sans=sans, mono=_face(MONO_FONT, source="bundled with the app"))
 
 
 def qr_png(text: str, *, box_size: int = 6) -> bytes:
@@ -55,20 +118,21 @@ def qr_png(text: str, *, box_size: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def _styles(font: str) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")
+def _styles(fonts: _Fonts) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=fonts.cjk.name, fontSize=10.5, leading=15, wordWrap="CJK")
     return {
         "base": base,
         "heading": ParagraphStyle("heading", parent=base, fontSize=20, leading=28, alignment=1, spaceAfter=6),
         "label": ParagraphStyle("label", parent=base, textColor=colors.HexColor("#444444")),
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=12),
-        "mono": ParagraphStyle("mono", parent=base, fontName=MONO_FONT, fontSize=9, leading=12, wordWrap=None),
+        "mono": ParagraphStyle("mono", parent=base, fontName=fonts.mono.name, fontSize=9, leading=12, wordWrap=None),
     }
 
 
-def _grid(rows: list[list[object]], widths: list[float], *, header: bool = False) -> Table:
+def _grid(rows: list[list[object]], widths: list[float], *, font: str, header: bool = False) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), font),  # cells default to Helvetica, which would be named but not embedded
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
@@ -80,19 +144,26 @@ def _grid(rows: list[list[object]], widths: list[float], *, header: bool = False
     return table
 
 
-def render_service_certificate(data: CertificateData) -> bytes:
-    """The certificate as PDF bytes (A4, one or more pages)."""
-    styles = _styles(_font())
-    width = A4[0] - 36 * mm
-    para = lambda text, style="base": Paragraph(_escape(text), styles[style])  # noqa: E731
+def render_service_certificate(data: CertificateData, *, font_path: Path | str | None = None) -> bytes:
+    """The certificate as PDF bytes (A4, one or more pages); `font_path` overrides CERTIFICATE_FONT_PATH."""
+    fonts = certificate_fonts(font_path)
+    styles = _styles(fonts)
+    text_faces, mono_faces = (fonts.cjk, fonts.sans), (fonts.mono, fonts.cjk, fonts.sans)
+
+    def para(text: str, style: str = "base") -> Paragraph:
+        return Paragraph(_markup(text, mono_faces if style == "mono" else text_faces), styles[style])
+
+    width, cjk = A4[0] - 36 * mm, fonts.cjk.name
     story: list[object] = [para(data.heading, "heading"), Spacer(1, 4 * mm)]
     story.append(
-        _grid([[para(label, "label"), para(value)] for label, value in data.fields], [35 * mm, width - 35 * mm])
+        _grid(
+            [[para(label, "label"), para(value)] for label, value in data.fields], [35 * mm, width - 35 * mm], font=cjk
+        )
     )
     story += [Spacer(1, 5 * mm), para("送达过程记录（服务器时间，北京时间）"), Spacer(1, 2 * mm)]
     rows = [[para("时间"), para("事件"), para("说明")]]
     rows += [[para(at, "small"), para(name, "small"), para(detail, "small")] for at, name, detail in data.events]
-    story.append(_grid(rows, [42 * mm, 30 * mm, width - 72 * mm], header=True))
+    story.append(_grid(rows, [42 * mm, 30 * mm, width - 72 * mm], font=cjk, header=True))
     story += [Spacer(1, 5 * mm), para("文书 SHA-256 摘要："), para(data.sha256, "mono"), Spacer(1, 3 * mm)]
     qr = Image(io.BytesIO(qr_png(data.verify_url)), width=32 * mm, height=32 * mm)
     check = [
@@ -101,7 +172,11 @@ def render_service_certificate(data: CertificateData) -> bytes:
         para(data.verify_url, "mono"),
     ]
     story.append(
-        Table([[qr, check]], colWidths=[36 * mm, width - 36 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")])
+        Table(
+            [[qr, check]],
+            colWidths=[36 * mm, width - 36 * mm],
+            style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), cjk)],
+        )
     )
     story += [Spacer(1, 4 * mm), para(data.footer, "small")]
     buffer = io.BytesIO()
@@ -112,12 +187,24 @@ def render_service_certificate(data: CertificateData) -> bytes:
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
+        initialFontName=cjk,  # else every page names Helvetica, a font that is not embedded
         title="电子送达凭证",
         author="微法院",
         subject=data.verification_code,
     )
     document.build(story)
     return buffer.getvalue()
+
+
+def _markup(text: str, faces: tuple[_Face, ...]) -> str:
+    """Paragraph markup of `text`: each run of characters in the first font that has them, escaped."""
+
+    def face_of(char: str) -> str:
+        return next((face.name for face in faces if ord(char) in face.glyphs), faces[0].name)
+
+    return "".join(
+        f'<font face="{name}">{_escape("".join(run))}</font>' for name, run in itertools.groupby(text, face_of)
+    )
 
 
 def _escape(text: str) -> str:
