@@ -202,6 +202,7 @@ class Config:
         self.HOTLINE_CLAIM_LIMIT_PER_USER = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_USER", "5/minute;20/day")
         self.WORKING_HOURS_START = env_str(env, "WORKING_HOURS_START", "08:30")
         self.WORKING_HOURS_END = env_str(env, "WORKING_HOURS_END", "17:30")
+        self.DIRECTORY_COUNTS_TTL_SECONDS = env_int(env, "DIRECTORY_COUNTS_TTL_SECONDS", 60)
 
     def _read_mediation_outcome(self, env: Mapping[str, str]) -> None:
         self.MEDIATION_DAYS = env_int(env, "MEDIATION_DAYS", 30)
@@ -322,6 +323,7 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.CELERY_BROKER_URL = "memory://"
         self.JOBS_EAGER = True
+        self.DIRECTORY_COUNTS_TTL_SECONDS = 0  # every test sees the directory as it is now
         for key, value in overrides.items():
             setattr(self, key, value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import click
@@ -26,6 +27,7 @@ def register(app: Flask) -> None:
         delivery_sweep,
         evidence_sweep,
         audit_group,
+        stats_rollup,
     ):
         app.cli.add_command(command)
 
@@ -236,3 +238,25 @@ def evidence_sweep(hashes: bool | None, page_size: int, as_json: bool) -> None:
                 click.echo(f"{problem}: {evidence_id}")
     if not report.healthy:
         raise SystemExit(1)
+
+
+@click.command("stats-rollup")
+@click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="Re-roll from this day.")
+@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Re-roll up to this day.")
+def stats_rollup(date_from: dt.datetime | None, date_to: dt.datetime | None) -> None:
+    """Summarise past days for statistics: the missing ones, or every day from --from to --to (Asia/Shanghai)."""
+    from app.errors import ValidationFailed
+    from app.services import statistics_rollup
+
+    if date_from is None and date_to is None:
+        done = statistics_rollup.rollup_missing()
+    else:
+        last = date_to.date() if date_to else statistics_rollup.last_rollable_day()
+        try:
+            done = statistics_rollup.rollup_range(date_from.date() if date_from else last, last)
+        except ValidationFailed:
+            raise click.ClickException("--from must not be after --to") from None
+    click.echo(
+        f"rolled {done.days} days, {done.rows} summary rows"
+        + (f"; {done.not_over} days not over yet" if done.not_over else "")
+    )

@@ -58,7 +58,8 @@ def init_celery(app: Flask) -> None:
     )
     app.extensions["celery"] = celery
     # Importing registers the tasks: foundation, evidence sweep, notifications and SMS, the mediation clock
-    # sweep (and its beat schedule), session reminders, electronic-service sweep and webhook deliveries.
+    # sweep (and its beat schedule), session reminders, electronic-service sweep, webhook deliveries and the
+    # statistics roll-up.
     from app.jobs import (  # noqa: F401
         delivery,
         evidence_sweep,
@@ -66,6 +67,7 @@ def init_celery(app: Flask) -> None:
         notifications,
         notify,
         reminders,
+        stats_rollup,
         tasks,
         webhooks,
     )

@@ -17,4 +17,6 @@ import app.models.notifications
 import app.models.organizations
 import app.models.scheduling
 import app.models.sessions
+import app.models.statistics
+import app.models.statistics_upkeep
 import app.models.webhooks  # noqa: F401

@@ -1,10 +1,15 @@
-"""The figures the Supreme People's Court publishes, from SQL aggregates over indexed columns."""
+"""The figures the Supreme People's Court publishes, from SQL aggregates over indexed columns.
+
+Rolled past days come from the daily summary (app/services/statistics_rollup.py); today and any day not
+rolled are counted live from `cases`, so the figures are the same whether or not the roll-up has run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
+from flask import current_app
 from sqlalchemy import and_, func, select
 
 from app.errors import NotFound, ValidationFailed
@@ -16,6 +21,7 @@ from app.models.identity import LawyerProfile
 from app.models.organizations import Court, MediationOrganization, OrgMembership
 from app.security import permissions
 from app.security.permissions import Principal
+from app.services import statistics_rollup
 from app.utils import clock
 
 MAX_RANGE_DAYS = 3660
@@ -29,9 +35,7 @@ def _bounds(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date
         raise ValidationFailed(
             errors={"from": [f"from must not be after to, and the range at most {MAX_RANGE_DAYS} days."]}
         )
-    start = dt.datetime.combine(date_from, dt.time(), clock.SHANGHAI).astimezone(dt.UTC)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), clock.SHANGHAI).astimezone(dt.UTC)
-    return date_from, date_to, start, end
+    return date_from, date_to, *statistics_rollup.utc_span(date_from, date_to)
 
 
 def _scope(query, court_id: uuid.UUID | None, org_id: uuid.UUID | None):
@@ -67,7 +71,55 @@ def _conclusions(start: dt.datetime, end: dt.datetime, court_id, org_id) -> dict
     return db.session.execute(_scope(query, court_id, org_id)).one()._asdict()
 
 
-def _directory(court_id, org_id) -> dict[str, int]:
+def _live_runs(date_from: dt.date, date_to: dt.date, rolled: set[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """The maximal runs of consecutive days in [date_from, date_to] that are not rolled."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    day = date_from
+    while day <= date_to:
+        if day not in rolled:
+            if runs and runs[-1][1] == day - dt.timedelta(days=1):
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+        day += dt.timedelta(days=1)
+    return runs
+
+
+def _period_counts(date_from: dt.date, date_to: dt.date, court_id, org_id) -> tuple[dict, dict]:
+    """Filing and conclusion counts: rolled days summed from the summary, the other days counted live."""
+    rolled, filings, outcomes = statistics_rollup.summed(date_from, date_to, court_id, org_id)
+    for first, last in _live_runs(date_from, date_to, rolled):
+        start, end = statistics_rollup.utc_span(first, last)
+        for totals, live in (
+            (filings, _filings(start, end, court_id, org_id)),
+            (outcomes, _conclusions(start, end, court_id, org_id)),
+        ):
+            for name in totals:
+                totals[name] += live[name]
+    return filings, outcomes
+
+
+DIRECTORY_CACHE = "microcourt.directory_counts"
+
+
+def _directory(org_id) -> dict[str, int]:
+    """Directory counts, kept per process for DIRECTORY_COUNTS_TTL_SECONDS (0: not kept) per scope."""
+    ttl = dt.timedelta(seconds=current_app.config["DIRECTORY_COUNTS_TTL_SECONDS"])
+    if ttl <= dt.timedelta(0):
+        return _directory_counts(org_id)
+    cache = current_app.extensions.setdefault(DIRECTORY_CACHE, {})
+    now, kept = clock.now(), cache.get(org_id)  # only the organisation scopes them (mediators)
+    if kept is None or not dt.timedelta(0) <= now - kept[0] < ttl:
+        kept = cache[org_id] = (now, _directory_counts(org_id))
+    return dict(kept[1])
+
+
+def clear_directory_cache() -> None:
+    """Forget the kept directory counts (tests, or after a bulk directory change)."""
+    current_app.extensions.pop(DIRECTORY_CACHE, None)
+
+
+def _directory_counts(org_id) -> dict[str, int]:
     mediators = select(func.count(func.distinct(OrgMembership.user_id))).where(
         OrgMembership.role == "mediator", OrgMembership.active.is_(True)
     )
@@ -100,8 +152,7 @@ def _hotline_calls(start: dt.datetime, end: dt.datetime) -> int | None:
 def compute(*, date_from: dt.date | None, date_to: dt.date | None, court_id=None, org_id=None) -> dict:
     """Every published figure over a period (dates in Asia/Shanghai, both ends included)."""
     date_from, date_to, start, end = _bounds(date_from, date_to)
-    filings = _filings(start, end, court_id, org_id)
-    outcomes = _conclusions(start, end, court_id, org_id)
+    filings, outcomes = _period_counts(date_from, date_to, court_id, org_id)
     concluded = outcomes["settled"] + outcomes["failed"]
     days = (date_to - date_from).days + 1
     notes = []
@@ -118,7 +169,7 @@ def compute(*, date_from: dt.date | None, date_to: dt.date | None, court_id=None
         "cases_per_day": round(filings["cases"] / days, 2),
         "online_filings_total": filings["litigation"],
         "off_hours_share": round(filings["off_hours"] / filings["known_hours"], 4) if filings["known_hours"] else None,
-        **_directory(court_id, org_id),
+        **_directory(org_id),
         "hotline_calls": _hotline_calls(start, end) if court_id is None and org_id is None else None,
         "notes": notes,
     }
