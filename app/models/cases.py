@@ -32,6 +32,10 @@ class Case(IdMixin, TimestampMixin, db.Model):
         Index(None, "filed_by_user_id", "created_at"),
         Index(None, "concluded_at", "outcome"),
         Index(None, "submitted_at", "kind"),
+        # The caller's case list, newest first, per relation (services/case_queries.list_cases):
+        Index(None, "court_id", "created_at", "id"),
+        Index(None, "org_id", "created_at", "id"),
+        Index(None, "mediator_user_id", "created_at", "id"),
     )
 
     kind: Mapped[str] = mapped_column(String(16))
@@ -52,7 +56,7 @@ class Case(IdMixin, TimestampMixin, db.Model):
     accepted_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     origin_case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
-    mediator_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    mediator_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # For statistics, set once by the state machine and at filing (so aggregates need no per-row calendar work):
     outcome: Mapped[str | None] = mapped_column(String(16))
     concluded_at: Mapped[dt.datetime | None]

@@ -21,6 +21,7 @@ class HotlineCall(IdMixin, TimestampMixin, db.Model):
     __table_args__ = (
         Index(None, "operator_user_id", "created_at", "id"),
         Index(None, "caller_phone_index"),
+        Index(None, "created_at"),  # statistics: calls over a period
     )
 
     operator_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
