@@ -7,13 +7,16 @@
 3. Held documents whose recipient has since consented with a confirmed address: delivered now.
 4. Notification outcomes whose hook never ran: copied onto the chain.
 5. Uploads never pushed, a day after their form expired: their objects deleted.
-Each document is handled in its own transaction under its row lock, re-checking its state.
+Each document is handled in its own transaction under its row lock, re-checking its state; one that fails
+(say, a phone number under a retired PII key) is rolled back and logged, and the sweep goes on with the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,6 +27,8 @@ from app.models.delivery import ServedDocument
 from app.services import delivery, delivery_notify, delivery_outbox, delivery_states, documents_uploads, timeline
 from app.services.delivery_chain import SYSTEM
 from app.utils import clock
+
+log = logging.getLogger(__name__)
 
 
 def run() -> dict[str, int]:
@@ -43,6 +48,21 @@ def _ids(*conditions: object) -> list[uuid.UUID]:
     return list(db.session.scalars(query.limit(limit)))
 
 
+def _each(step: str, document_ids: list[uuid.UUID], handle: Callable[[uuid.UUID], bool]) -> int:
+    """Run `handle` per document in its own transaction (commit when it returns True); count the commits."""
+    done = 0
+    for document_id in document_ids:
+        try:
+            if handle(document_id):
+                delivery_outbox.commit()
+                done += 1
+                continue
+        except Exception:
+            log.exception("delivery sweep: %s failed for document %s", step, document_id)
+        db.session.rollback()
+    return done
+
+
 def _hours(name: str) -> dt.timedelta:
     return dt.timedelta(hours=current_app.config[name])
 
@@ -56,26 +76,25 @@ def remind_due() -> int:
         ServedDocument.reminded_at.is_(None),
         ServedDocument.delivered_at <= cutoff,
     )
-    done = 0
-    for document_id in due:
-        document = delivery.lock(document_id, skip_locked=True)
-        if document is None or document.status != "delivered" or document.reminded_at is not None:
-            db.session.rollback()
-            continue
-        document.reminded_at = now
-        party = db.session.get(CaseParty, document.recipient_party_id)
-        delivery_notify.queue_sms(document, party, purpose="reminder")
-        timeline.record(
-            db.session.get(Case, document.case_id),
-            "document.reminder_sent",
-            actor=None,
-            actor_role="system",
-            summary=f"《{document.title}》 not opened yet: SMS reminder sent",
-            data={"document_id": str(document.id)},
-        )
-        delivery_outbox.commit()
-        done += 1
-    return done
+    return _each("reminder", due, lambda document_id: _remind(document_id, now))
+
+
+def _remind(document_id: uuid.UUID, now: dt.datetime) -> bool:
+    document = delivery.lock(document_id, skip_locked=True)
+    if document is None or document.status != "delivered" or document.reminded_at is not None:
+        return False
+    document.reminded_at = now
+    party = db.session.get(CaseParty, document.recipient_party_id)
+    delivery_notify.queue_sms(document, party, purpose="reminder")
+    timeline.record(
+        db.session.get(Case, document.case_id),
+        "document.reminder_sent",
+        actor=None,
+        actor_role="system",
+        summary=f"《{document.title}》 not opened yet: SMS reminder sent",
+        data={"document_id": str(document.id)},
+    )
+    return True
 
 
 def expire_due() -> int:
@@ -88,39 +107,35 @@ def expire_due() -> int:
         ServedDocument.delivered_at <= now - escalate,
         ServedDocument.reminded_at <= now - (escalate - remind),
     )
-    done = 0
-    for document_id in due:
-        document = delivery.lock(document_id, skip_locked=True)
-        if document is None or not delivery_states.allowed("expire", document.status):
-            db.session.rollback()
-            continue
-        hours = current_app.config["DELIVERY_ESCALATE_AFTER_HOURS"]
-        data = {"not_opened_for_hours": hours, "reminded_at": document.reminded_at.isoformat()}
-        delivery_states.apply(document, "expire", actor=SYSTEM, data=data)
-        served = "already deemed served at delivery" if document.served_at else "not served electronically"
-        reason = f"Not opened {hours} hours after delivery despite a reminder ({served}): serve by paper or phone."
-        delivery.open_work_item(document, "document_unopened", reason, {"served": document.served_at is not None})
-        timeline.record(
-            db.session.get(Case, document.case_id),
-            "document.escalated",
-            actor=None,
-            actor_role="system",
-            summary=f"《{document.title}》 not opened: handed to a clerk for paper or phone service",
-            data={"document_id": str(document.id)},
-        )
-        delivery_outbox.commit()
-        done += 1
-    return done
+    return _each("escalation", due, _expire)
+
+
+def _expire(document_id: uuid.UUID) -> bool:
+    document = delivery.lock(document_id, skip_locked=True)
+    if document is None or not delivery_states.allowed("expire", document.status):
+        return False
+    hours = current_app.config["DELIVERY_ESCALATE_AFTER_HOURS"]
+    data = {"not_opened_for_hours": hours, "reminded_at": document.reminded_at.isoformat()}
+    delivery_states.apply(document, "expire", actor=SYSTEM, data=data)
+    served = "already deemed served at delivery" if document.served_at else "not served electronically"
+    reason = f"Not opened {hours} hours after delivery despite a reminder ({served}): serve by paper or phone."
+    delivery.open_work_item(document, "document_unopened", reason, {"served": document.served_at is not None})
+    timeline.record(
+        db.session.get(Case, document.case_id),
+        "document.escalated",
+        actor=None,
+        actor_role="system",
+        summary=f"《{document.title}》 not opened: handed to a clerk for paper or phone service",
+        data={"document_id": str(document.id)},
+    )
+    return True
 
 
 def deliver_held() -> int:
     """Deliver held documents whose recipient can now be served electronically."""
-    done = 0
-    for document_id in _ids(ServedDocument.status == "held"):
-        document = delivery.lock(document_id, skip_locked=True)
-        if document is None or not delivery.retry_held(document):
-            db.session.rollback()
-            continue
-        delivery_outbox.commit()
-        done += 1
-    return done
+    return _each("held delivery", _ids(ServedDocument.status == "held"), _deliver_held)
+
+
+def _deliver_held(document_id: uuid.UUID) -> bool:
+    document = delivery.lock(document_id, skip_locked=True)
+    return document is not None and delivery.retry_held(document)
