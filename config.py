@@ -167,6 +167,7 @@ class Config:
         self.SMS_SEND_LIMIT_PER_PHONE = env_str(env, "SMS_SEND_LIMIT_PER_PHONE", "1/minute;5/hour;10/day")
         self.SMS_SEND_LIMIT_PER_IP = env_str(env, "SMS_SEND_LIMIT_PER_IP", "10/minute;50/hour")
         self.SMS_VERIFY_LIMIT_PER_IP = env_str(env, "SMS_VERIFY_LIMIT_PER_IP", "20/minute;200/hour")
+        self.PII_DISCLOSURE_LIMIT_PER_USER = env_str(env, "PII_DISCLOSURE_LIMIT_PER_USER", "30/hour")
         self.METRICS_BEARER_TOKEN = env_str(env, "METRICS_BEARER_TOKEN", "")
         self.IDEMPOTENCY_TTL_HOURS = env_int(env, "IDEMPOTENCY_TTL_HOURS", 48)
 

@@ -24,3 +24,6 @@ def register(api: Api) -> None:
     api.register_blueprint(filings, url_prefix=PREFIX)
     api.register_blueprint(hotline, url_prefix=PREFIX)
     api.register_blueprint(confirmation, url_prefix=PREFIX)
+    from miniprogram_api.court.disclosure import blp as disclosure
+
+    api.register_blueprint(disclosure, url_prefix=PREFIX)

@@ -35,3 +35,6 @@ def register(api: Api) -> None:
     api.register_blueprint(mediation_agreements, url_prefix=PREFIX)
     api.register_blueprint(sessions, url_prefix=PREFIX)
     api.register_blueprint(invitations, url_prefix=PREFIX)
+    from miniprogram_api.mp.disclosure import blp as disclosure
+
+    api.register_blueprint(disclosure, url_prefix=PREFIX)
