@@ -385,8 +385,12 @@ class CaseRows:
                 mediator = plan.mediator(org_n + ORGS * rng.randrange(per_org))
         outcome = concluded = concluded_ms = on_working_day = None
         closed = accepted = review_due = number = None
-        if status in ("settled", "failed", "judicial_confirmation_requested", "confirmed", "confirmation_rejected"):
-            concluded_ms = min(ms + rng.randrange(3, 30) * DAY_MS + rng.randrange(DAY_MS), plan.end_ms - 1000)
+        concluding = ("settled", "failed", "judicial_confirmation_requested", "confirmed", "confirmation_rejected")
+        if status in concluding:
+            concluded_ms = ms + rng.randrange(3, 30) * DAY_MS + rng.randrange(DAY_MS)
+            if concluded_ms >= plan.end_ms:  # would conclude in the future: still being mediated
+                status = "in_mediation"
+        if status in concluding:
             outcome = "failed" if status == "failed" else "settled"
             concluded = ts(concluded_ms)
             local = dt.datetime.fromtimestamp(concluded_ms / 1000, SHANGHAI).date()
