@@ -65,7 +65,8 @@ def disclose(s: Setting, actor: Principal, *, party=None, case_id=None, reason: 
 
 
 def audit_events() -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pii.unmasked")))
+    query = select(AuditEvent).where(AuditEvent.action == "pii.unmasked").order_by(AuditEvent.seq)
+    return list(db.session.scalars(query))
 
 
 @pytest.mark.parametrize("name", ["clerk", "judge", "mediator"])
