@@ -1,4 +1,6 @@
-"""Webhooks to court systems: subscriptions per court, one delivery row per event, sends and retries by row.
+"""Webhooks to court systems: one delivery row per event and subscription, sends and retries by row.
+
+Subscriptions are created and managed in webhook_subscriptions.py.
 
 A delivery row is written in the same transaction as the evidence event it announces. Sending claims the
 row with a conditional UPDATE (two workers or two sweeps never send it at once), posts once, and records
@@ -12,87 +14,22 @@ import datetime as dt
 import json
 import logging
 import random
-import secrets
 import uuid
 from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.integrations import webhooks as http
 from app.models.cases import Case
-from app.models.delivery import EVENT_TYPES, DeliveryEvent, ServedDocument
+from app.models.delivery import DeliveryEvent, ServedDocument
 from app.models.webhooks import WebhookDelivery, WebhookSubscription
-from app.security import permissions, pii
-from app.security.permissions import Principal
-from app.services.case_access import not_found
+from app.security import pii
 from app.utils import clock
 
 log = logging.getLogger(__name__)
-SUBSCRIBABLE = frozenset(f"document.{name}" for name in EVENT_TYPES)
 SECRET_FIELD = "webhook_secret"
-
-
-def subscribe(*, actor: Principal, url: str, events: list[str], court_id: uuid.UUID | None) -> dict:
-    """Register an endpoint for the caller's court; the secret is shown once."""
-    court_id = _court_of(actor, court_id)
-    unknown = sorted(set(events) - SUBSCRIBABLE - {"*"})
-    config = current_app.config
-    problem = http.check_url(
-        url, allowed_hosts=config["WEBHOOK_ALLOWED_HOSTS"], allow_http=config["WEBHOOK_ALLOW_HTTP"]
-    )
-    errors = {"url": [problem]} if problem else {}
-    if unknown:
-        errors["events"] = [f"Unknown events: {', '.join(unknown)}."]
-    if errors:
-        raise ValidationFailed(errors=errors)
-    secret = "whsec_" + secrets.token_urlsafe(32)
-    subscription = WebhookSubscription(
-        court_id=court_id,
-        url=url,
-        events=sorted(set(events)),
-        secret_enc=pii.encrypt(secret, field=SECRET_FIELD),
-        created_by=actor.scope,
-    )
-    db.session.add(subscription)
-    db.session.commit()
-    return {**view(subscription), "secret": secret}
-
-
-def _court_of(actor: Principal, court_id: uuid.UUID | None) -> uuid.UUID:
-    courts = [court for court in permissions.staff_court_ids(actor) if permissions.may_serve_documents(actor, court)]
-    if not courts:
-        raise Forbidden("Only a court's clerks and court systems manage its webhooks.", reason="webhook.forbidden")
-    if court_id is None and len(courts) == 1:
-        return courts[0]
-    if court_id is None:
-        raise ValidationFailed(errors={"court_id": ["Name the court: you act for several."]})
-    if court_id not in courts:
-        raise not_found()
-    return court_id
-
-
-def list_subscriptions(*, actor: Principal) -> list[dict]:
-    """The subscriptions of the courts the caller serves documents for."""
-    courts = [court for court in permissions.staff_court_ids(actor) if permissions.may_serve_documents(actor, court)]
-    if not courts:
-        return []
-    query = select(WebhookSubscription).where(WebhookSubscription.court_id.in_(courts))
-    return [view(row) for row in db.session.scalars(query.order_by(WebhookSubscription.created_at))]
-
-
-def view(subscription: WebhookSubscription) -> dict:
-    """A subscription without its secret."""
-    return {
-        "webhook_id": subscription.id,
-        "court_id": subscription.court_id,
-        "url": subscription.url,
-        "events": subscription.events,
-        "status": subscription.status,
-        "disabled_reason": subscription.disabled_reason,
-    }
 
 
 def record(events: Iterable[DeliveryEvent]) -> list[uuid.UUID]:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask_smorest import Blueprint
 
-from app.services import webhooks
+from app.services import webhook_subscriptions as subscriptions
 from miniprogram_api.auth import current_principal, login_required
-from miniprogram_api.schemas.webhooks import WebhookCreatedOut, WebhookIn, WebhookOut
+from miniprogram_api.schemas.webhooks import (
+    WebhookCreatedOut,
+    WebhookIn,
+    WebhookOut,
+    WebhookUpdatedOut,
+    WebhookUpdateIn,
+)
 
 blp = Blueprint("court_webhooks", __name__, description="Signed webhook deliveries of service events.")
 
@@ -17,7 +25,7 @@ blp = Blueprint("court_webhooks", __name__, description="Signed webhook deliveri
 @blp.response(201, WebhookCreatedOut)
 def create(payload: dict) -> dict:
     """Subscribe an HTTPS endpoint of an allowed host to events of the caller's court; the secret is shown once."""
-    return webhooks.subscribe(
+    return subscriptions.subscribe(
         actor=current_principal(), url=payload["url"], events=payload["events"], court_id=payload.get("court_id")
     )
 
@@ -27,4 +35,29 @@ def create(payload: dict) -> dict:
 @blp.response(200, WebhookOut(many=True))
 def list_all() -> list:
     """The subscriptions of the caller's courts (without secrets)."""
-    return webhooks.list_subscriptions(actor=current_principal())
+    return subscriptions.list_subscriptions(actor=current_principal())
+
+
+@blp.route("/webhooks/<uuid:webhook_id>", methods=["PATCH"])
+@login_required(kinds=("user", "machine"))
+@blp.arguments(WebhookUpdateIn)
+@blp.response(200, WebhookUpdatedOut)
+def update(payload: dict, webhook_id: uuid.UUID) -> dict:
+    """Change the URL or events, pause (`active: false`) or resume (also after a 410, which the answer says)."""
+    return subscriptions.update_subscription(actor=current_principal(), webhook_id=webhook_id, **payload)
+
+
+@blp.route("/webhooks/<uuid:webhook_id>", methods=["DELETE"])
+@login_required(kinds=("user", "machine"))
+@blp.response(204)
+def delete(webhook_id: uuid.UUID) -> None:
+    """End the subscription: pending deliveries are cancelled, not sent."""
+    subscriptions.delete_subscription(actor=current_principal(), webhook_id=webhook_id)
+
+
+@blp.route("/webhooks/<uuid:webhook_id>/rotate-secret", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@blp.response(200, WebhookCreatedOut)
+def rotate_secret(webhook_id: uuid.UUID) -> dict:
+    """A new signing secret, shown once; it signs every delivery from now on."""
+    return subscriptions.rotate_secret(actor=current_principal(), webhook_id=webhook_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -208,3 +209,71 @@ def test_receivers_reject_forged_or_stale_signatures():
     assert not http.verify("whsec_other", header, body, now=1_800_000_100)
     assert not http.verify("whsec_s", header, body, now=1_800_000_301)
     assert not http.verify("whsec_s", "t=abc,v1=00", body, now=1_800_000_000)
+
+
+def test_a_rotated_secret_signs_every_delivery_from_then_on_retries_included(app, client, clock, receiver):
+    app.config.update(WEBHOOK_RETRY_BASE_SECONDS=2, WEBHOOK_RETRY_MAX_SECONDS=60)
+    world = service_world()
+    subscription = _subscribe(client, world, receiver)
+    receiver.mode = "down"
+    push(client, world)  # four events, all still pending
+    rotated = client.post(
+        f"/api/court/v1/webhooks/{subscription['webhook_id']}/rotate-secret", headers=world.clerk_headers
+    )
+    assert rotated.status_code == 200 and rotated.get_json()["secret"] != subscription["secret"]
+    receiver.mode = "flaky"  # still checking the old secret: every delivery is refused as forged
+    clock.advance(seconds=120)
+    sweep_webhooks()
+    assert receiver.bad_signatures == 4 and receiver.processed == []
+    receiver.secret = rotated.get_json()["secret"]
+    relogin(world)
+    push(client, world)
+    _drain(clock)
+    events = {str(event.id) for event in db.session.scalars(select(DeliveryEvent))}
+    assert set(receiver.processed) == events and len(events) == 8  # the retries of older events too
+    assert receiver.bad_signatures == 4
+
+
+def test_deleting_keeps_the_delivered_history_and_sends_nothing_pending(app, client, clock, receiver):
+    world = service_world()
+    subscription = _subscribe(client, world, receiver)
+    push(client, world)  # the flaky receiver: two delivered, two pending
+    statuses = sorted(row.status for row in db.session.scalars(select(WebhookDelivery)))
+    assert statuses == ["delivered", "delivered", "pending", "pending"]
+    calls = len(receiver.attempt_headers)
+    deleted = client.delete(f"/api/court/v1/webhooks/{subscription['webhook_id']}", headers=world.machine_headers)
+    assert deleted.status_code == 204
+    clock.advance(hours=1)
+    relogin(world)
+    push(client, world)
+    sweep_webhooks()
+    db.session.expire_all()
+    assert len(receiver.attempt_headers) == calls
+    rows = db.session.scalars(select(WebhookDelivery)).all()
+    assert sorted(row.status for row in rows) == ["cancelled", "cancelled", "delivered", "delivered"]
+    assert all(row.delivered_at for row in rows if row.status == "delivered")
+
+
+def test_a_subscription_disabled_by_a_410_can_be_reactivated_and_says_so(app, client, clock, receiver):
+    receiver.mode = "gone"
+    world = service_world()
+    subscription = _subscribe(client, world, receiver, events=["document.delivered"])
+    push(client, world)
+    url = f"/api/court/v1/webhooks/{subscription['webhook_id']}"
+    listed = client.get("/api/court/v1/webhooks", headers=world.machine_headers).get_json()
+    assert listed[0]["status"] == "disabled"
+    receiver.mode = "flaky"
+    answer = client.patch(url, json={"active": True}, headers=world.machine_headers)
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert body["status"] == "active" and body["disabled_reason"] is None and "410" in body["notice"]
+    again = client.patch(url, json={"active": True}, headers=world.machine_headers).get_json()
+    assert again["notice"] is None  # already active: nothing to say
+    document_id = push(client, world).get_json()["document_id"]
+    _drain(clock)
+    delivered = db.session.scalar(
+        select(DeliveryEvent).where(
+            DeliveryEvent.document_id == uuid.UUID(document_id), DeliveryEvent.type == "delivered"
+        )
+    )
+    assert receiver.processed == [str(delivered.id)]  # the cancelled one is not re-sent
