@@ -1,4 +1,4 @@
-"""Readiness: can this process reach the database and the blob store right now?"""
+"""Readiness: can this process reach the database, the blob store and the broker, and render certificates?"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import AppError, ServiceUnavailable
 from app.extensions import db, storage
+from app.integrations import pdf
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,18 @@ def readiness() -> dict[str, str]:
     from app.services.ops import broker_status
 
     checks["broker"] = broker_status()
+    checks["certificate_font"] = certificate_font_status()
     return checks
+
+
+def certificate_font_status() -> str:
+    """'ok' when the service-certificate fonts load (cached by the pdf module after the first success)."""
+    try:
+        pdf.certificate_fonts()
+    except Exception as exc:  # noqa: BLE001 - a corrupt font can raise KeyError or struct.error too; never a 500 here
+        log.warning("certificate font unusable", extra={"error": str(exc)[:500]})
+        return f"unavailable: CERTIFICATE_FONT_PATH cannot be used ({type(exc).__name__}; see the log)"
+    return "ok"
 
 
 def require_ready() -> dict[str, str]:

@@ -1,9 +1,13 @@
 """Health probes, the OpenAPI document, and the self-hosted explorer."""
 
 import re
+import shutil
+import struct
 
+import pytest
 from openapi_spec_validator import validate
 
+from app.integrations import pdf
 from tests.conftest import make_app
 
 API_PREFIXES = ("/api/mp/", "/api/court/", "/api/admin/", "/api/public/")
@@ -13,7 +17,40 @@ def test_healthz_and_readyz(client):
     assert client.get("/api/public/v1/healthz").get_json() == {"status": "ok"}
     ready = client.get("/api/public/v1/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok", "broker": "ok"}}
+    checks = {"database": "ok", "storage": "ok", "broker": "ok", "certificate_font": "ok"}
+    assert ready.get_json() == {"status": "ready", "checks": checks}
+
+
+@pytest.mark.parametrize("kind", ["missing", "not_a_font", "no_tables", "not_chinese"])
+def test_readyz_is_503_naming_the_certificate_font_when_it_cannot_be_used(app, client, tmp_path, kind):
+    bad = {
+        "missing": tmp_path / "missing.ttf",
+        "not_a_font": tmp_path / "notes.ttf",
+        "no_tables": tmp_path / "empty-sfnt.ttf",  # a TrueType header without tables: reportlab raises KeyError
+        "not_chinese": pdf.SANS_FONT,  # a good font, but every Chinese character would be an empty box
+    }[kind]
+    (tmp_path / "notes.ttf").write_text("not a font", encoding="utf-8")
+    (tmp_path / "empty-sfnt.ttf").write_bytes(struct.pack(">IHHHH", 0x00010000, 0, 0, 0, 0))
+    app.config["CERTIFICATE_FONT_PATH"] = str(bad)
+    for _ in range(2):  # a failure is not cached: each probe tries again
+        response = client.get("/api/public/v1/readyz")
+        body = response.get_json()
+        assert response.status_code == 503 and body["reason"] == "health.not_ready"
+        assert set(body["errors"]) == {"certificate_font"} and "certificate_font" in body["message"]
+        assert "CERTIFICATE_FONT_PATH" in body["errors"]["certificate_font"][0]
+        assert str(tmp_path) not in str(body)  # the public probe does not show server paths
+        assert int(response.headers["Retry-After"]) >= 1
+    app.config["CERTIFICATE_FONT_PATH"] = str(pdf.DEFAULT_CJK_FONT)
+    assert client.get("/api/public/v1/readyz").status_code == 200  # recovers without a restart
+
+
+def test_the_certificate_font_check_is_cached_after_the_first_success(app, client, tmp_path):
+    own = tmp_path / "court-font.ttf"
+    shutil.copyfile(pdf.DEFAULT_CJK_FONT, own)
+    app.config["CERTIFICATE_FONT_PATH"] = str(own)
+    assert client.get("/api/public/v1/readyz").get_json()["checks"]["certificate_font"] == "ok"
+    own.unlink()  # loaded once: later probes (and certificates) use the registered font, not the file
+    assert client.get("/api/public/v1/readyz").get_json()["checks"]["certificate_font"] == "ok"
 
 
 def test_readyz_is_503_when_the_database_is_down(tmp_path):
