@@ -64,7 +64,7 @@ def add_agent(
     if profile.user_id == party.user_id:
         raise ValidationFailed(errors={field: ["A party cannot be their own agent."]}, reason="agent.self")
     if power_of_attorney_evidence_id is not None:
-        _check_power_of_attorney(case, facts, actor, power_of_attorney_evidence_id)
+        _check_power_of_attorney(case, facts, actor, party, power_of_attorney_evidence_id)
     _check_can_take(case, party, profile.user_id)
     if appointing:
         _check_party_free(party)
@@ -85,11 +85,13 @@ def _verified_lawyer(field: str, value: object) -> LawyerProfile | None:
     return profile if profile is not None and profile.status == "verified" else None
 
 
-def _check_power_of_attorney(case: Case, facts: CaseFacts, actor: Principal, evidence_id: uuid.UUID) -> None:
-    """The power of attorney is stored evidence of this case that the caller may see; else 422 on the field.
+def _check_power_of_attorney(
+    case: Case, facts: CaseFacts, actor: Principal, party: CaseParty, evidence_id: uuid.UUID
+) -> None:
+    """The power of attorney is stored evidence of the represented party that the caller may see; else 422.
 
     Unknown ids, other cases' items, deleted items and drafts the caller may not see get the same answer,
-    so the field cannot be used to probe for evidence.
+    so the field cannot be used to probe for evidence; a visible item of another party is named as such.
     """
     item = db.session.get(EvidenceItem, evidence_id)
     visible = (
@@ -100,6 +102,11 @@ def _check_power_of_attorney(case: Case, facts: CaseFacts, actor: Principal, evi
     )
     if not visible:
         message, reason = "No such evidence in this case.", "agent.power_of_attorney_not_found"
+    elif item.party_id != party.id:
+        message, reason = (
+            "The power of attorney must be evidence of the party the lawyer acts for.",
+            "agent.power_of_attorney_wrong_party",
+        )
     elif item.status != "stored":
         message, reason = (
             f"The evidence is {item.status}, not stored: upload and complete it first.",
@@ -152,7 +159,7 @@ def _upsert(
         agent = CaseAgent(case_id=case.id, party_id=party.id, lawyer_user_id=lawyer_id)
         db.session.add(agent)
     agent.authority = authority
-    agent.power_of_attorney_evidence_id = evidence_id  # checked: stored evidence of this case the caller sees
+    agent.power_of_attorney_evidence_id = evidence_id  # checked: the represented party's stored evidence
     agent.requested_by = actor.user_id
     agent.status = ACTIVE if appointing else PENDING
     agent.confirmed_by = actor.user_id if appointing else None

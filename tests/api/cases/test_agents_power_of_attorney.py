@@ -1,4 +1,4 @@
-"""The power of attorney named when a lawyer is appointed: stored evidence of the same case that the caller sees."""
+"""The power of attorney named when a lawyer is appointed: the represented party's stored evidence the caller sees."""
 
 from __future__ import annotations
 
@@ -126,9 +126,17 @@ def test_unknown_deleted_foreign_and_unseen_items_get_one_answer(world):
     assert answers == {("agent.power_of_attorney_not_found", ("No such evidence in this case.",))}
 
 
-def test_another_partys_submitted_item_is_visible_so_it_counts_as_seen(world):
-    shared = evidence(world["respondent_party"], world["respondent"], submitted=True)
-    assert appoint(world, shared)[FIELD] == shared
+def test_another_partys_item_is_refused_even_when_the_caller_sees_it(world):
+    shared = evidence(world["respondent_party"], world["respondent"], submitted=True)  # visible to the applicant
+    error = refused(world, shared)
+    assert error.reason == "agent.power_of_attorney_wrong_party"
+    assert error.errors[FIELD] == ["The power of attorney must be evidence of the party the lawyer acts for."]
+    own = evidence(world["applicant"], world["filer"], submitted=True)  # the applicant's, visible to the respondent
+    error = refused(world, own, actor_user=world["respondent"], party=world["respondent_party"])
+    assert error.reason == "agent.power_of_attorney_wrong_party"
+    respondents_own = evidence(world["respondent_party"], world["respondent"])
+    agent = appoint(world, respondents_own, actor_user=world["respondent"], party=world["respondent_party"])
+    assert agent["status"] == "active" and agent[FIELD] == respondents_own
 
 
 def test_a_lawyer_asking_cannot_name_the_partys_private_draft(world):
@@ -155,6 +163,10 @@ def test_over_http_the_field_names_the_problem_and_other_cases_cannot_be_probed(
     pending = evidence(world["applicant"], world["filer"], status="pending")
     not_yet = client.post(url, json={**body, FIELD: str(pending)}, headers=headers)
     assert not_yet.status_code == 422 and not_yet.json["reason"] == "agent.power_of_attorney_not_stored"
+    theirs = evidence(world["respondent_party"], world["respondent"], submitted=True)
+    wrong = client.post(url, json={**body, FIELD: str(theirs)}, headers=headers)
+    assert wrong.status_code == 422 and wrong.json["reason"] == "agent.power_of_attorney_wrong_party"
+    assert set(wrong.json["errors"]) == {FIELD}
     stored = evidence(world["applicant"], world["filer"])
     done = client.post(url, json={**body, FIELD: str(stored)}, headers=headers)
     assert done.status_code == 201 and done.json[FIELD] == str(stored)
