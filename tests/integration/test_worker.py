@@ -70,7 +70,7 @@ def test_eager_task_outside_any_context_uses_the_bound_app(app):
 
 
 def test_eager_health_probe_reports_database_and_storage(app):
-    assert health_probe.delay().get() == {"database": "ok", "storage": "ok", "broker": "ok"}
+    assert health_probe.delay().get() == {"database": "ok", "storage": "ok", "broker": "ok", "certificate_font": "ok"}
 
 
 # -- a real worker process over Redis ----------------------------------------------------------------
@@ -192,6 +192,6 @@ def test_worker_process_answers_the_health_probe(database_url, tmp_path, worker_
             result.forget()
         exit_code = stop_worker(worker)
 
-    assert answer == {"database": "ok", "storage": "ok", "broker": "ok"}
+    assert answer == {"database": "ok", "storage": "ok", "broker": "ok", "certificate_font": "ok"}
     assert f"[{result.id}] succeeded" in log_path.read_text()
     assert exit_code == 0, tail(log_path)
