@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
 import uuid
 
 import click
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
         evidence_sweep,
         audit_group,
         stats_rollup,
+        calendar_group,
     ):
         app.cli.add_command(command)
 
@@ -260,3 +262,81 @@ def stats_rollup(date_from: dt.datetime | None, date_to: dt.datetime | None) -> 
         f"rolled {done.days} days, {done.rows} summary rows"
         + (f"; {done.not_over} days not over yet" if done.not_over else "")
     )
+
+
+@click.group("calendar")
+def calendar_group() -> None:
+    """The holiday calendar: enter next year's State Council announcement, show a year, correct a day."""
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--replace", is_flag=True, help="Enter a year again whole (or let entered days win over the package).")
+def calendar_import(file: typing.IO[str], replace: bool) -> None:
+    """Enter a whole year from FILE.json: {"year": ..., "holidays": [{"day", "name"}], "workdays": [...]}."""
+    import json
+
+    from app.errors import AppError
+    from app.services import calendar_admin
+
+    try:
+        data = json.load(file)
+    except ValueError as exc:
+        raise click.ClickException(f"{file.name} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{file.name} must hold one JSON object")
+    try:
+        done = calendar_admin.import_year(
+            data.get("year"), data.get("holidays", []), data.get("workdays", []), actor=None, replace=replace
+        )
+    except ValueError as exc:
+        raise click.ClickException(f"{file.name} is not valid JSON: {exc}") from None
+    except AppError as exc:
+        raise click.ClickException(_calendar_problem(exc)) from None
+    click.echo(
+        f"{done.year}: {done.holidays} holidays, {done.workdays} adjusted working days, {done.replaced} replaced"
+    )
+
+
+@calendar_group.command("show")
+@click.argument("year", type=int)
+def calendar_show(year: int) -> None:
+    """List a year's holidays and adjusted working days, and where each comes from."""
+    from app.errors import AppError
+    from app.services import calendar_admin
+
+    try:
+        view = calendar_admin.year_view(year)
+    except AppError as exc:
+        raise click.ClickException(_calendar_problem(exc)) from None
+    if not view["covered"]:
+        click.echo(f"{year} is not covered: deadlines that reach it are flagged, not computed")
+        return
+    for day in view["days"]:
+        click.echo(day["description"])
+    click.echo(f"{year}: {len(view['days'])} special days, {view['entered_days']} entered")
+
+
+@calendar_group.command("set-day")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--holiday", "holiday_name", help="Make the day a day off, with its holiday's name.")
+@click.option("--workday", is_flag=True, help="Make the day a working day (e.g. an adjusted weekend, 调休).")
+@click.option("--name", help="With --workday: the holiday it makes up for.")
+def calendar_set_day(day: dt.datetime, holiday_name: str | None, workday: bool, name: str | None) -> None:
+    """Correct one day of a year that is already covered."""
+    from app.errors import AppError
+    from app.services import calendar_admin
+
+    if bool(holiday_name) == workday:
+        raise click.UsageError("give exactly one of --holiday NAME or --workday")
+    try:
+        info = calendar_admin.set_day(day.date(), workday, holiday_name if not workday else name, actor=None)
+    except AppError as exc:
+        raise click.ClickException(_calendar_problem(exc)) from None
+    click.echo(info["description"])
+
+
+def _calendar_problem(exc: Exception) -> str:
+    errors = getattr(exc, "errors", {}) or {}
+    lines = [str(exc)] + [f"  {field}: {problem}" for field, problem in errors.items()]
+    return "\n".join(lines)

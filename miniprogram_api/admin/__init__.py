@@ -9,6 +9,7 @@ PREFIX = "/api/admin/v1"
 
 def register(api: Api) -> None:
     """Mount the admin blueprints."""
+    from miniprogram_api.admin.calendar import blp as calendar
     from miniprogram_api.admin.clients import blp as clients
     from miniprogram_api.admin.directory import blp as directory
     from miniprogram_api.admin.mediators import blp as mediators
@@ -17,3 +18,4 @@ def register(api: Api) -> None:
     for blueprint in (directory, people, clients):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     api.register_blueprint(mediators, url_prefix=PREFIX)
+    api.register_blueprint(calendar, url_prefix=PREFIX)
