@@ -27,6 +27,8 @@ import json
 import random
 from dataclasses import dataclass, field
 
+from config import DEFAULT_CASE_CATEGORIES
+
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MASK62 = (1 << 62) - 1
 COURTS, ORGS, MEDIATORS = 3_501, 32_900, 165_000
@@ -64,23 +66,7 @@ PROVINCES = [
     "宁夏回族自治区",
     "新疆维吾尔自治区",
 ]
-CATEGORIES = [
-    "民间借贷纠纷",
-    "买卖合同纠纷",
-    "金融借款合同纠纷",
-    "房屋租赁合同纠纷",
-    "物业服务合同纠纷",
-    "劳动争议",
-    "婚姻家庭纠纷",
-    "继承纠纷",
-    "机动车交通事故责任纠纷",
-    "侵权责任纠纷",
-    "消费者权益保护纠纷",
-    "建设工程合同纠纷",
-    "服务合同纠纷",
-    "邻里纠纷",
-    "其他民事纠纷",
-]
+CATEGORIES = DEFAULT_CASE_CATEGORIES  # the app's own list, so generated cases file like real ones
 EVIDENCE_KINDS = (
     ("书证", "application/pdf", "pdf"),
     ("电子数据", "image/jpeg", "jpg"),

@@ -48,36 +48,39 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         raise ValidationFailed(errors={"cursor": ["Not a cursor this API issued."]}) from None
 
 
+def _after(query: Select, cursor: str | None, *, at_column: Any, id_column: Any, newest: bool) -> Select:
+    """`query` restricted to the rows that come after `cursor` in (at, id) order."""
+    if not cursor:
+        return query
+    at, row_id = decode_cursor(cursor)
+    if newest:
+        return query.where(or_(at_column < at, (at_column == at) & (id_column < row_id)))
+    return query.where(or_(at_column > at, (at_column == at) & (id_column > row_id)))
+
+
+def _page(rows: list[Any], size: int, *, at_column: Any, id_column: Any) -> Page:
+    """One page of `size` from `size + 1` fetched rows; the cursor points after its last row if more exist."""
+    if len(rows) <= size:
+        return Page(items=rows, next_cursor=None)
+    last = rows[size - 1]
+    cursor = encode_cursor(getattr(last, at_column.key), getattr(last, id_column.key))
+    return Page(items=rows[:size], next_cursor=cursor)
+
+
 def newest_first(query: Select, *, at_column: Any, id_column: Any, cursor: str | None, limit: int | None) -> Page:
     """Run `query` newest first by (at, id), starting after `cursor`."""
     size = clamp_limit(limit)
-    if cursor:
-        at, row_id = decode_cursor(cursor)
-        query = query.where(or_(at_column < at, (at_column == at) & (id_column < row_id)))
+    query = _after(query, cursor, at_column=at_column, id_column=id_column, newest=True)
     rows = list(db.session.scalars(query.order_by(at_column.desc(), id_column.desc()).limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    next_cursor = None
-    if more:
-        last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, at_column.key), getattr(last, id_column.key))
-    return Page(items=rows, next_cursor=next_cursor)
+    return _page(rows, size, at_column=at_column, id_column=id_column)
 
 
 def oldest_first(query: Select, *, at_column: Any, id_column: Any, cursor: str | None, limit: int | None) -> Page:
     """Run `query` oldest first by (at, id), starting after `cursor` (work queues: the longest waiting on top)."""
     size = clamp_limit(limit)
-    if cursor:
-        at, row_id = decode_cursor(cursor)
-        query = query.where(or_(at_column > at, (at_column == at) & (id_column > row_id)))
+    query = _after(query, cursor, at_column=at_column, id_column=id_column, newest=False)
     rows = list(db.session.scalars(query.order_by(at_column.asc(), id_column.asc()).limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    next_cursor = None
-    if more:
-        last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, at_column.key), getattr(last, id_column.key))
-    return Page(items=rows, next_cursor=next_cursor)
+    return _page(rows, size, at_column=at_column, id_column=id_column)
 
 
 def newest_first_merged(
@@ -93,9 +96,7 @@ def newest_first_merged(
     size = clamp_limit(limit)
     pairs: dict[Any, Any] = {}
     for branch in branches:
-        if cursor:
-            at, row_id = decode_cursor(cursor)
-            branch = branch.where(or_(at_column < at, (at_column == at) & (id_column < row_id)))
+        branch = _after(branch, cursor, at_column=at_column, id_column=id_column, newest=True)
         for at_value, row_id in db.session.execute(branch.order_by(at_column.desc(), id_column.desc()).limit(size + 1)):
             pairs[row_id] = at_value
     ordered = sorted(pairs.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)[: size + 1]

@@ -87,22 +87,24 @@ def test_the_catalogue_pages_with_a_cursor(local_env, dispute):
     assert bad.status_code == 422 and "cursor" in bad.json()["errors"]
 
 
+def _request_never_uploaded(env, dispute) -> str:
+    """An upload the applicant requests and never sends: the item stays pending."""
+    body = {
+        "filename": "a.pdf",
+        "content_type": "application/pdf",
+        "size": 10,
+        "sha256": "0" * 64,
+        "title": "未上传",
+        "category": "书证",
+        "purpose": "证明",
+    }
+    answer = env.api("POST", f"/cases/{dispute.case.id}/evidence/uploads", dispute.headers["applicant"], json=body)
+    return answer.json()["evidence_id"]
+
+
 def test_only_stored_items_can_be_submitted_and_submission_is_on_the_timeline(local_env, dispute):
     env = local_env
-    pending = env.api(
-        "POST",
-        f"/cases/{dispute.case.id}/evidence/uploads",
-        dispute.headers["applicant"],
-        json={
-            "filename": "a.pdf",
-            "content_type": "application/pdf",
-            "size": 10,
-            "sha256": "0" * 64,
-            "title": "未上传",
-            "category": "书证",
-            "purpose": "证明",
-        },
-    ).json()["evidence_id"]
+    pending = _request_never_uploaded(env, dispute)
     refused = env.api("POST", f"/evidence/{pending}/submit", dispute.headers["applicant"])
     assert (refused.status_code, refused.json()["reason"]) == (409, "evidence.not_stored")
 
@@ -174,20 +176,7 @@ def test_every_view_and_download_is_a_custody_event_with_the_hash(clock, local_e
 
 def test_a_pending_item_is_viewed_without_a_link(local_env, dispute):
     env = local_env
-    pending = env.api(
-        "POST",
-        f"/cases/{dispute.case.id}/evidence/uploads",
-        dispute.headers["applicant"],
-        json={
-            "filename": "a.pdf",
-            "content_type": "application/pdf",
-            "size": 10,
-            "sha256": "0" * 64,
-            "title": "未上传",
-            "category": "书证",
-            "purpose": "证明",
-        },
-    ).json()["evidence_id"]
+    pending = _request_never_uploaded(env, dispute)
     detail = env.api("GET", f"/evidence/{pending}", dispute.headers["applicant"]).json()
     assert detail["status"] == "pending" and detail["download_url"] is None and detail["mine"] is True
     assert detail["custody_events"][0]["action"] == "view" and detail["custody_events"][0]["sha256"] is None
