@@ -51,10 +51,10 @@ def configure_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, rate limiter, storage and jobs to this app."""
+    from app import tables as registry  # noqa: F401  (registers every table)
     from app.database import configure_engine_options
     from app.extensions import db, limiter, migrate, storage
     from app.jobs import init_celery
-    from app.models import registry  # noqa: F401  (registers every table)
 
     configure_engine_options(app)
     db.init_app(app)

@@ -38,7 +38,7 @@ def register(app: Flask) -> None:
 @click.option("--skip-objects", is_flag=True, help="Check the event chains only, not the stored files.")
 def verify_service_chains(skip_objects: bool) -> None:
     """Recompute every served document's event chain and re-hash its stored file; exit 1 on the first problem."""
-    from app.services.delivery_audit import verify_all
+    from app.documents.chain_audit import verify_all
 
     report = verify_all(objects=not skip_objects)
     click.echo(f"checked {report.documents} documents, {report.events} events, {report.objects} stored files")
@@ -52,8 +52,8 @@ def verify_service_chains(skip_objects: bool) -> None:
 @click.command("delivery-sweep")
 def delivery_sweep() -> None:
     """Run the electronic-service sweep once (reminders, escalations, held documents, webhooks due)."""
-    from app.jobs.webhooks import sweep_webhooks
-    from app.services.delivery_escalation import run
+    from app.documents.escalation import run
+    from app.webhooks.tasks import sweep_webhooks
 
     click.echo(f"{run()} webhooks due: {sweep_webhooks()}")
 
@@ -61,8 +61,8 @@ def delivery_sweep() -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo data used by `make run` (idempotent)."""
-    from app.services import demo_identity  # noqa: F401  (registers its seeder)
-    from app.services.demo import seed
+    from app.identity import demo as demo_identity  # noqa: F401  (registers its seeder)
+    from app.platform.demo import seed
 
     for line in seed():
         click.echo(line)
@@ -71,7 +71,7 @@ def seed_demo() -> None:
 @click.command("purge-idempotency")
 def purge_idempotency() -> None:
     """Delete Idempotency-Key records past their retention."""
-    from app.services.idempotency import purge_expired
+    from app.platform.idempotency import purge_expired
 
     click.echo(f"purged {purge_expired()} idempotency records")
 
@@ -80,7 +80,7 @@ def purge_idempotency() -> None:
 @click.option("--phone", required=True, help="The admin's mobile number (they log in by SMS).")
 def create_admin(phone: str) -> None:
     """Create the first platform admin (or make an existing account one)."""
-    from app.services import accounts, user_admin
+    from app.identity import accounts, user_admin
 
     user = accounts.ensure_user_by_phone(phone)
     user_admin.set_platform_role(user_id=user.id, role="platform_admin", granted=True, actor=None)
@@ -93,7 +93,7 @@ def create_admin(phone: str) -> None:
 @click.option("--region", required=True)
 def create_court(code: str, name: str, region: str) -> None:
     """Register a court."""
-    from app.services import directory_admin
+    from app.identity import directory_admin
 
     click.echo(f"court: {directory_admin.create_court(code=code, name=name, region=region, actor=None).id}")
 
@@ -104,7 +104,7 @@ def create_court(code: str, name: str, region: str) -> None:
 @click.option("--region", required=True)
 def create_org(name: str, org_type: str, region: str) -> None:
     """Register a mediation organisation."""
-    from app.services import directory_admin
+    from app.identity import directory_admin
 
     org = directory_admin.create_org(
         name=name, org_type=org_type, region=region, regions=[region], categories=[], actor=None
@@ -119,7 +119,7 @@ def create_org(name: str, org_type: str, region: str) -> None:
 @click.option("--org", "org_id", help="Organisation id (for mediator/org_admin)")
 def add_member(phone: str, role: str, court_code: str | None, org_id: str | None) -> None:
     """Give a person a role at a court or organisation."""
-    from app.services import accounts, directory_admin
+    from app.identity import accounts, directory_admin
 
     user = accounts.ensure_user_by_phone(phone)
     if role in {"clerk", "judge"}:
@@ -137,7 +137,7 @@ def add_member(phone: str, role: str, court_code: str | None, org_id: str | None
 @click.option("--name", required=True)
 def create_client(court_code: str, name: str) -> None:
     """Register a court system; prints its client id and secret (shown once)."""
-    from app.services import accounts, machine_clients
+    from app.identity import accounts, machine_clients
 
     issued = machine_clients.create_client(court_id=accounts.court_by_code(court_code).id, name=name, actor=None)
     click.echo(f"client_id={issued.client.client_id}\nclient_secret={issued.client_secret}")
@@ -147,7 +147,7 @@ def create_client(court_code: str, name: str) -> None:
 @click.argument("client_id")
 def rotate_client(client_id: str) -> None:
     """Issue a new secret (the old one works for CLIENT_SECRET_OVERLAP_HOURS)."""
-    from app.services import machine_clients
+    from app.identity import machine_clients
 
     click.echo(f"client_secret={machine_clients.rotate_secret(client_id=client_id, actor=None).client_secret}")
 
@@ -156,7 +156,7 @@ def rotate_client(client_id: str) -> None:
 @click.argument("client_id")
 def revoke_client(client_id: str) -> None:
     """Revoke a court system's credentials and tokens."""
-    from app.services import machine_clients
+    from app.identity import machine_clients
 
     machine_clients.revoke_client(client_id=client_id, actor=None)
     click.echo("revoked")
@@ -166,7 +166,7 @@ def revoke_client(client_id: str) -> None:
 @click.argument("phone")
 def sms_outbox(phone: str) -> None:
     """Development: show the latest console SMS to a phone (the login code)."""
-    from app.services import dev_tools
+    from app.notifications import dev_outbox as dev_tools
 
     for message in dev_tools.sms_outbox(phone=phone):
         click.echo(f"{message.created_at:%H:%M:%S} {message.text}")
@@ -178,7 +178,7 @@ def dev_token(phone: str) -> None:
     """Development: print an access token for a demo phone (refused in production)."""
     from flask import current_app
 
-    from app.services.demo_identity import demo_token
+    from app.identity.demo import demo_token
 
     if current_app.config["MICROCOURT_ENV"] == "production":
         raise click.ClickException("dev-token is not available in production")
@@ -193,7 +193,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Recompute the whole chain; exit 1 naming the first broken position."""
-    from app.services import audit
+    from app.audit import log as audit
 
     result = audit.verify()
     if result.ok:
@@ -208,7 +208,7 @@ def audit_head() -> None:
     """Print the current head as JSON, for anchoring outside this database."""
     import json
 
-    from app.services import audit
+    from app.audit import log as audit
 
     click.echo(json.dumps(audit.export_head()))
 
@@ -221,7 +221,7 @@ def evidence_sweep(hashes: bool | None, page_size: int, as_json: bool) -> None:
     """Expire abandoned uploads, delete orphan objects, check stored evidence; exit 1 if any is missing or changed."""
     import json
 
-    from app.services import evidence_sweep as sweeper
+    from app.evidence import sweep as sweeper
 
     report = sweeper.sweep(verify_hashes=hashes, page_size=page_size)
     if as_json:
@@ -248,7 +248,7 @@ def evidence_sweep(hashes: bool | None, page_size: int, as_json: bool) -> None:
 def stats_rollup(date_from: dt.datetime | None, date_to: dt.datetime | None) -> None:
     """Summarise past days for statistics: the missing ones, or every day from --from to --to (Asia/Shanghai)."""
     from app.errors import ValidationFailed
-    from app.services import statistics_rollup
+    from app.statistics import rollup as statistics_rollup
 
     if date_from is None and date_to is None:
         done = statistics_rollup.rollup_missing()
@@ -277,7 +277,7 @@ def calendar_import(file: typing.IO[str], replace: bool) -> None:
     import json
 
     from app.errors import AppError
-    from app.services import calendar_admin
+    from app.legal import calendar_admin
 
     try:
         data = json.load(file)
@@ -303,7 +303,7 @@ def calendar_import(file: typing.IO[str], replace: bool) -> None:
 def calendar_show(year: int) -> None:
     """List a year's holidays and adjusted working days, and where each comes from."""
     from app.errors import AppError
-    from app.services import calendar_admin
+    from app.legal import calendar_admin
 
     try:
         view = calendar_admin.year_view(year)
@@ -325,7 +325,7 @@ def calendar_show(year: int) -> None:
 def calendar_set_day(day: dt.datetime, holiday_name: str | None, workday: bool, name: str | None) -> None:
     """Correct one day of a year that is already covered."""
     from app.errors import AppError
-    from app.services import calendar_admin
+    from app.legal import calendar_admin
 
     if bool(holiday_name) == workday:
         raise click.UsageError("give exactly one of --holiday NAME or --workday")

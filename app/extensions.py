@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from app.models.base import Base
+from app.platform.db import Base
 from app.storage.registry import StorageRegistry
 
 db = SQLAlchemy(model_class=Base)

@@ -68,11 +68,11 @@ def seed(env: dict[str, str], cases: int) -> dict:
     """Schema + one court, its machine client, and cases with a consenting, joined respondent (in-process)."""
     os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "STORAGE_LOCAL_ROOT", "MICROCOURT_ENV")})
     from app import create_app
+    from app.cases.models import Case, CaseConsent, CaseParty
     from app.extensions import db
-    from app.models.cases import Case, CaseConsent, CaseParty
-    from app.models.identity import User
-    from app.models.organizations import Court
-    from app.services import machine_clients
+    from app.identity import machine_clients
+    from app.identity.models import User
+    from app.identity.organization_models import Court
     from app.utils import clock
 
     app = create_app()
@@ -210,9 +210,9 @@ def check(env: dict[str, str], expected: int) -> dict:
     from sqlalchemy import func, select
 
     from app import create_app
+    from app.documents import chain as delivery_chain
+    from app.documents.models import ServedDocument
     from app.extensions import db
-    from app.models.delivery import ServedDocument
-    from app.services import delivery_chain
 
     app = create_app()
     with app.app_context():

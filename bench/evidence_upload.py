@@ -168,10 +168,11 @@ def seed(env: dict[str, str]) -> dict[str, str]:
 def seed_inside_app() -> None:
     """Print {"token", "case_id"} as JSON (the --seed mode)."""
     from app import create_app
+    from app.cases import filing as case_filing
     from app.extensions import db
-    from app.models.identity import User
-    from app.models.organizations import MediationOrganization
-    from app.services import case_filing, sessions
+    from app.identity import login_sessions as sessions
+    from app.identity.models import User
+    from app.identity.organization_models import MediationOrganization
     from app.utils import clock
 
     app = create_app()

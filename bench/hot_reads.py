@@ -112,8 +112,8 @@ def measure_database(url: str, args: argparse.Namespace, capture: bool) -> tuple
     os.environ.update(MICROCOURT_ENV="development", DATABASE_URL=url, RATELIMIT_ENABLED="0", LOG_LEVEL="WARNING")
     from app import create_app
     from app.extensions import db
-    from app.models.identity import User
-    from app.services import sessions
+    from app.identity import login_sessions as sessions
+    from app.identity.models import User
 
     with psycopg.connect(url.replace("+psycopg", "")) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS tsm_system_rows")

@@ -59,7 +59,7 @@ def name_of(n: int) -> str:
 
 def citizen(n: int):
     """A user with an encrypted phone and a verified identity (real name + a valid ID number)."""
-    from app.models.identity import User
+    from app.identity.models import User
     from app.security import idcard, pii
     from app.utils import clock
 
@@ -77,9 +77,10 @@ def citizen(n: int):
 
 def file_case(filer, opponent, *, kind: str, venue: dict, number: int):
     """File through the service, then the opponent joins and consents to e-service (confirmed address)."""
+    from app.cases import filing as case_filing
+    from app.cases.models import CaseConsent, CaseParty
     from app.extensions import db
-    from app.models.cases import CaseConsent, CaseParty
-    from app.services import case_filing, sessions
+    from app.identity import login_sessions as sessions
     from app.utils import clock
 
     mine, theirs = ("applicant", "respondent") if kind == "mediation" else ("plaintiff", "defendant")
@@ -107,10 +108,11 @@ def seed(citizens: int, mediators: int) -> dict:
     """Write everything; return what the virtual users need (ids, phones, refresh tokens, the client)."""
     from app import create_app
     from app.extensions import db
-    from app.models.identity import User
-    from app.models.organizations import Court, MediationOrganization, OrgMembership
-    from app.models.scheduling import WorkingHours
-    from app.services import machine_clients, sessions
+    from app.identity import login_sessions as sessions
+    from app.identity import machine_clients
+    from app.identity.models import User
+    from app.identity.organization_models import Court, MediationOrganization, OrgMembership
+    from app.scheduling.models import WorkingHours
 
     app = create_app()
     with app.app_context():

@@ -5,7 +5,7 @@ import logging
 from alembic import context
 from flask import current_app
 
-from app.models.base import UTCDateTime
+from app.platform.db import UTCDateTime
 
 config = context.config
 logger = logging.getLogger("alembic.env")  # the app has configured logging already (JSON lines)

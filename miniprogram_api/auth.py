@@ -11,8 +11,9 @@ from typing import Any
 from flask import g, request
 
 from app.errors import Unauthorized
+from app.identity import login_sessions as sessions
+from app.identity import machine_clients
 from app.security.permissions import Principal
-from app.services import machine_clients, sessions
 
 BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*)$")
 MAX_HEADER = 4096

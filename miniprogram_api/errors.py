@@ -11,7 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, DatabaseUnavailable
-from app.services import unit_of_work
+from app.platform import transactions as unit_of_work
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 from app.errors import BadRequest
-from app.services import idempotency
+from app.platform import idempotency
 
 HEADER = "Idempotency-Key"
 

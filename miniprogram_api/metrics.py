@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from app.errors import NotFound
-from app.services import ops
+from app.platform import broker as ops
 from app.utils.metrics import LATENCY, REQUESTS
 
 bp = Blueprint("metrics", __name__)

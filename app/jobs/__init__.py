@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 from celery import Task
 from flask import Flask, current_app, has_app_context
 
 from app.extensions import celery
+
+# Every domain's background tasks: thin Celery wrappers over that domain's functions, registered by name.
+TASK_MODULES = (
+    "app.platform.tasks",
+    "app.evidence.tasks",
+    "app.mediation.tasks",
+    "app.scheduling.tasks",
+    "app.documents.tasks",
+    "app.notifications.tasks",
+    "app.notifications.sms_tasks",
+    "app.webhooks.tasks",
+    "app.statistics.tasks",
+)
 
 
 class AppContextTask(Task):
@@ -57,20 +71,9 @@ def init_celery(app: Flask) -> None:
         worker_hijack_root_logger=False,
     )
     app.extensions["celery"] = celery
-    # Importing registers the tasks: foundation, evidence sweep, notifications and SMS, the mediation clock
-    # sweep (and its beat schedule), session reminders, electronic-service sweep, webhook deliveries and the
-    # statistics roll-up.
-    from app.jobs import (  # noqa: F401
-        delivery,
-        evidence_sweep,
-        mediation_clock,
-        notifications,
-        notify,
-        reminders,
-        stats_rollup,
-        tasks,
-        webhooks,
-    )
+    # Importing each domain's tasks module registers its tasks (and beat entries) with Celery.
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
 
 def _forget_clients() -> None:

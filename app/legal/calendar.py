@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.errors import Conflict
 from app.extensions import db
-from app.models.calendar import CalendarOverride
+from app.legal.models import CalendarOverride
 
 DayKind = Literal["workday", "rest_day", "statutory_holiday", "adjusted_workday"]
 Source = Literal["override", "chinesecalendar"]

@@ -7,7 +7,7 @@ import datetime as dt
 from flask_smorest import Blueprint
 
 from app.errors import ValidationFailed
-from app.services import calendar_admin
+from app.legal import calendar_admin
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.calendar_admin import (
     CalendarDayIn,

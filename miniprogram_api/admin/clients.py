@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.services import machine_clients
+from app.identity import machine_clients
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.admin import ClientIn, ClientOut, ClientSecretOut
 

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import directory_admin
+from app.identity import directory_admin
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.admin import CourtIn, CourtOut, MembershipAdminOut, MembershipIn, OrgIn, OrgOut
 

@@ -6,7 +6,8 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import mediation_directory, mediation_queues
+from app.mediation import directory as mediation_directory
+from app.mediation import queues as mediation_queues
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.mediation import (
     LinkedCourtsIn,

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import user_admin
+from app.identity import user_admin
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.admin import LawyerQueryArgs, LawyerReviewIn, RoleIn, UserAdminOut, UserStatusIn
 from miniprogram_api.schemas.users import LawyerProfileOut

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.extensions import limiter
+from app.identity import machine_clients
 from app.security.permissions import staff_court_ids
-from app.services import machine_clients
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.limits import configured
 from miniprogram_api.schemas.auth import ClientCredentialsIn, MachineTokenOut, WhoAmIOut

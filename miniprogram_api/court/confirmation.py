@@ -6,7 +6,8 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import judicial_confirmation, judicial_confirmation_queue
+from app.mediation import confirmation as judicial_confirmation
+from app.mediation import confirmation_queue as judicial_confirmation_queue
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.confirmations import ConfirmationQueueArgs, ConfirmationQueuePageOut

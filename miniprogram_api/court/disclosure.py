@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import pii_disclosure
+from app.cases import disclosure as pii_disclosure
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.limits import per_caller
 from miniprogram_api.schemas.disclosure import DisclosureIn, DisclosureOut

@@ -10,7 +10,11 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from app.services import documents, documents_batch, documents_court, documents_uploads, service_certificate
+from app.documents import batch as documents_batch
+from app.documents import certificate as service_certificate
+from app.documents import court_view as documents_court
+from app.documents import push as documents
+from app.documents import uploads as documents_uploads
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.documents import (

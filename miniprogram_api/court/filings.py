@@ -6,7 +6,8 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import case_corrections, court_review
+from app.cases import corrections as case_corrections
+from app.cases import review as court_review
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut

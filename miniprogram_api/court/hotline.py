@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from app.services import hotline
+from app.hotline import calls as hotline
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.hotline import HotlineCallIn, HotlineCallListArgs, HotlineCallOut, HotlineCallPageOut

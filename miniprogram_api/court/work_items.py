@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import delivery_work_items
+from app.documents import work_items as delivery_work_items
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.documents import WorkItemArgs, WorkItemOut, WorkItemPageOut, WorkItemResolveIn
 

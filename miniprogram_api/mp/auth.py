@@ -6,7 +6,8 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from app.extensions import limiter
-from app.services import profile, sessions, sms_login, wechat_login
+from app.identity import login_sessions as sessions
+from app.identity import profile, sms_login, wechat_login
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.limits import configured, phone_key
 from miniprogram_api.schemas.auth import RefreshIn, SmsSendIn, SmsVerifyIn, TokenPairOut, WeChatLoginIn

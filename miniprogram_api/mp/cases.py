@@ -7,7 +7,9 @@ import uuid
 from flask import request
 from flask_smorest import Blueprint
 
-from app.services import case_actions, case_filing, case_queries
+from app.cases import filing as case_filing
+from app.cases import queries as case_queries
+from app.cases import withdrawal as case_actions
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import (

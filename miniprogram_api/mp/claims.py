@@ -7,7 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from app.extensions import limiter
-from app.services import hotline
+from app.hotline import calls as hotline
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.limits import configured
 from miniprogram_api.schemas.cases import CaseDetailOut

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import documents_recipient
+from app.documents import recipient as documents_recipient
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.documents import DownloadOut, InboxPageOut, PageArgs, RecipientDocumentOut
 

@@ -6,7 +6,10 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import evidence_catalogue, evidence_complete, evidence_opinions, evidence_uploads
+from app.evidence import catalogue as evidence_catalogue
+from app.evidence import complete as evidence_complete
+from app.evidence import opinions as evidence_opinions
+from app.evidence import uploads as evidence_uploads
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.evidence import (

@@ -9,7 +9,8 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from app.extensions import limiter
-from app.services import invitations, invitations_accept
+from app.invitations import accept as invitations_accept
+from app.invitations import issuing as invitations
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.limits import configured

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.services import profile
+from app.identity import profile
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.users import (
     LawyerProfileIn,

@@ -6,7 +6,9 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import mediation_assignment, mediation_directory, mediation_queues
+from app.mediation import assignment as mediation_assignment
+from app.mediation import directory as mediation_directory
+from app.mediation import queues as mediation_queues
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.mediation import (

@@ -6,7 +6,10 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import judicial_confirmation, mediation_agreement, mediation_outcome, mediation_transfer
+from app.mediation import agreement as mediation_agreement
+from app.mediation import confirmation as judicial_confirmation
+from app.mediation import outcome as mediation_outcome
+from app.mediation import transfer as mediation_transfer
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut

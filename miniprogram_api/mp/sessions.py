@@ -6,8 +6,9 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import availability, mediation_sessions
-from app.services import mediation_sessions_queries as session_queries
+from app.scheduling import availability
+from app.scheduling import queries as session_queries
+from app.scheduling import sessions as mediation_sessions
 from app.utils.clock import SHANGHAI
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.services import health
+from app.platform import health
 from miniprogram_api.schemas.health import HealthOut, ReadyOut
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes.")

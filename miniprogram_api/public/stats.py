@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.services import statistics
+from app.statistics import figures as statistics
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.statistics import CourtStatsArgs, StatsArgs, StatsOut
 

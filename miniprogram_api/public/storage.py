@@ -16,7 +16,7 @@ from marshmallow import fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from app.services import blobs
+from app.storage import serving as blobs
 from miniprogram_api.schemas.base import InSchema
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}

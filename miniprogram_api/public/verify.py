@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from app.documents import certificate as service_certificate
 from app.extensions import limiter
-from app.services import service_certificate
 from miniprogram_api.schemas.documents import VerificationOut
 
 blp = Blueprint("public_verify", __name__, description="Verify a served document's certificate.")

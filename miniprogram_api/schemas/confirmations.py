@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
-# The states an application has once it reached the court (app/services/judicial_confirmation_queue.py).
+# The states an application has once it reached the court (app/mediation/confirmation_queue.py).
 COURT_STATES = ("submitted", "accepted", "confirmed", "rejected")
 
 

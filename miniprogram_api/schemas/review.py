@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
-# The states of a litigation filing (app/services/case_lifecycle.py; schemas may not import services).
+# The states of a litigation filing (app/cases/lifecycle.py; schemas may not import services).
 LITIGATION_STATES = ("submitted", "correction_requested", "accepted", "rejected", "withdrawn")
 
 

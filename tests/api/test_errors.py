@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models.idempotency import IdempotencyRecord
+from app.platform.models import IdempotencyRecord
 
 SHAPE = {"code", "status", "reason", "message", "errors", "request_id"}
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from app.audit import log as audit
 from app.extensions import db
-from app.services import audit
 from tests.conftest import is_postgres
 from tests.support.factories import grant, login, make_user
 

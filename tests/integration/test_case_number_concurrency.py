@@ -5,9 +5,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from app.cases.models import Case, CaseNumberSequence
+from app.cases.numbers import parse_case_number
 from app.extensions import db
-from app.models.cases import Case, CaseNumberSequence
-from app.services.case_numbers import parse_case_number
 from tests.conftest import is_postgres
 from tests.support.factories import login, machine_headers, make_court
 from tests.support.review import COURT, events, litigation, numbers_used, staff, status_of

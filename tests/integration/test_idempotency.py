@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from app.errors import Conflict, ValidationFailed
-from app.services import idempotency
+from app.platform import idempotency
 from tests.support import probe_routes
 
 

@@ -11,14 +11,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.jobs.notify import sweep_notifications
-from app.jobs.reminders import send_due_reminders
-from app.models.identity import SubscriptionGrant
-from app.models.notifications import Notification, NotificationAttempt
-from app.models.scheduling import SessionReminder
-from app.models.sessions import SmsMessage
+from app.identity.models import SubscriptionGrant
+from app.notifications import dispatch as notifications
+from app.notifications.models import Notification, NotificationAttempt
+from app.notifications.sms_models import SmsMessage
+from app.notifications.tasks import sweep_notifications
+from app.scheduling import reminders as mediation_sessions_reminders
+from app.scheduling.models import SessionReminder
+from app.scheduling.tasks import send_due_reminders
 from app.security import pii
-from app.services import mediation_sessions_reminders, notifications
 from app.utils import clock as clock_module
 from tests.support.factories import login
 from tests.support.scheduling import MP, book, local, mediation_case, mediator, parse, person

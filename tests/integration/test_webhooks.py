@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import select
 from werkzeug.wrappers import Request, Response
 
+from app.documents.models import DeliveryEvent
 from app.extensions import db
 from app.integrations import webhooks as http
-from app.jobs.webhooks import sweep_webhooks
-from app.models.delivery import DeliveryEvent
-from app.models.webhooks import WebhookDelivery, WebhookSubscription
-from app.services import webhooks
 from app.utils import clock as clock_module
+from app.webhooks import deliveries as webhooks
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
+from app.webhooks.tasks import sweep_webhooks
 from tests.api.service.support import push, relogin, service_world
 from tests.support.live_server import live_server
 

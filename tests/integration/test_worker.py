@@ -20,7 +20,7 @@ from flask import current_app
 
 from app.extensions import celery, db
 from app.jobs import init_celery
-from app.jobs.tasks import health_probe
+from app.platform.tasks import health_probe
 from tests.conftest import make_app
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "").strip() or "redis://127.0.0.1:6379/15"

@@ -7,7 +7,7 @@ import json
 
 import jwt
 
-from app.services.sessions import MACHINE_AUDIENCE, USER_AUDIENCE, key_ring
+from app.identity.login_sessions import MACHINE_AUDIENCE, USER_AUDIENCE, key_ring
 from app.utils import clock
 
 

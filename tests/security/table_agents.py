@@ -16,10 +16,13 @@ import re
 
 from sqlalchemy import select
 
+from app.cases import agents as case_agents
+from app.cases.models import CaseParty
 from app.extensions import db
-from app.models.cases import CaseParty
+from app.hotline import calls as hotline
+from app.identity import login_sessions as sessions
+from app.notifications import sms_outbox as notifications_sms
 from app.security import pii
-from app.services import case_agents, hotline, notifications_sms, sessions
 from miniprogram_api.schemas.hotline import HotlineCaseIn
 from tests.security.routes import COURT, MP, USERS, Route
 from tests.security.world import NONEXISTENT, PREPARERS, World

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.cases.models import CaseParty
 from app.extensions import db
-from app.models.cases import CaseParty
 from tests.security.routes import COURT, MP, Route
 from tests.security.world import NONEXISTENT, World
 from tests.support.cases import file_case

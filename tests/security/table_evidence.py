@@ -20,10 +20,13 @@ import hashlib
 
 from sqlalchemy import select
 
+from app.cases.models import CaseAgent, CaseParty
+from app.evidence import catalogue as evidence_catalogue
+from app.evidence import complete as evidence_complete
+from app.evidence import uploads as evidence_uploads
+from app.evidence.models import EvidenceItem
 from app.extensions import db, storage
-from app.models.cases import CaseAgent, CaseParty
-from app.models.evidence import EvidenceItem
-from app.services import evidence_catalogue, evidence_complete, evidence_uploads, sessions
+from app.identity import login_sessions as sessions
 from tests.security.routes import MP, Route
 from tests.security.world import NONEXISTENT, World
 from tests.support.cases import file_case

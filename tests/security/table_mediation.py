@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from app.cases.models import Case, CaseAgent
 from app.extensions import db
 from app.legal.calendar import is_covered, load_overrides
-from app.models.calendar import CalendarOverride
-from app.models.cases import Case, CaseAgent
-from app.models.mediation import ConfirmationConsent, MediatorProfile
+from app.legal.models import CalendarOverride
+from app.mediation.models import ConfirmationConsent, MediatorProfile
 from app.utils import clock
 from tests.api.mediation.helpers_outcome import agreement, applicant_party, confirmation, offer, respondent_party
 from tests.security.routes import ADMIN, ADMIN_P, COURT, MP, Route, _p

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.services import case_corrections, case_filing, sessions
+from app.cases import corrections as case_corrections
+from app.cases import filing as case_filing
+from app.identity import login_sessions as sessions
 from miniprogram_api.schemas.cases import CaseCreateIn
 from tests.security.routes import COURT, MP, Route
 from tests.security.world import NONEXISTENT, World

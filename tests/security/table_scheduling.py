@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 from app.extensions import db
-from app.models.scheduling import MediationSession, Unavailability
-from app.services import invitations, sessions
+from app.identity import login_sessions as sessions
+from app.invitations import issuing as invitations
+from app.scheduling.models import MediationSession, Unavailability
 from app.utils import clock
 from tests.security.routes import MP, Route
 from tests.security.world import NONEXISTENT, PREPARERS, PRINCIPALS, World

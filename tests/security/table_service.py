@@ -18,11 +18,11 @@ import io
 
 from sqlalchemy import select
 
+from app.cases.models import CaseParty
+from app.documents import push as documents
+from app.documents.models import WorkItem
 from app.extensions import db
-from app.models.cases import CaseParty
-from app.models.delivery import WorkItem
 from app.security.permissions import Principal
-from app.services import documents
 from tests.security import world as world_module
 from tests.security.routes import COURT, MP, PUBLIC, USERS, Route
 from tests.security.world import NONEXISTENT, World

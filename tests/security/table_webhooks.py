@@ -8,7 +8,7 @@ clerk and system included, gets the 404 of a subscription that does not exist.
 from __future__ import annotations
 
 from app.security.permissions import Principal
-from app.services import webhook_subscriptions
+from app.webhooks import subscriptions as webhook_subscriptions
 from tests.security.routes import COURT, Route
 from tests.security.world import NONEXISTENT, World
 

@@ -4,9 +4,9 @@ import logging
 
 from sqlalchemy import select, text
 
+from app.audit.models import AuditEvent
+from app.cases.models import CaseParty
 from app.extensions import db
-from app.models.audit import AuditEvent
-from app.models.cases import CaseParty
 from app.security.idcard import check_digit
 from app.utils.logging import JsonFormatter
 from tests.support.cases import file_case

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 
 from app.extensions import db
-from app.models.identity import LawyerProfile
+from app.identity.models import LawyerProfile
 from tests.support.cases import file_case
 from tests.support.factories import grant, login, machine_headers, make_client, make_court, make_org, make_user
 

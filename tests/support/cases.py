@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from app.models.cases import Case
+from app.cases import filing as case_filing
+from app.cases.models import Case
+from app.identity import login_sessions as sessions
 from app.security.idcard import check_digit
-from app.services import case_filing, sessions
 from tests.support.factories import make_user
 
 RESPONDENT_ID_BODY = "33020619850101003"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 
 from app.extensions import db
-from app.models.identity import LawyerProfile, User, UserRole
-from app.models.organizations import Court, CourtMembership, MediationOrganization, OrgMembership
+from app.identity import login_sessions as sessions
+from app.identity import machine_clients
+from app.identity.models import LawyerProfile, User, UserRole
+from app.identity.organization_models import Court, CourtMembership, MediationOrganization, OrgMembership
 from app.security import pii
-from app.services import machine_clients, sessions
 from app.utils import clock
 
 _counter = itertools.count(1)

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 
 from app.errors import Conflict
 from app.extensions import db, limiter
-from app.models.idempotency import IdempotencyRecord
+from app.platform.models import IdempotencyRecord
 from app.utils import clock
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.base import InSchema

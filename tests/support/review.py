@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.cases.models import Case, CaseNumberSequence, CorrectionRequest, TimelineEvent
 from app.extensions import db
-from app.models.cases import Case, CaseNumberSequence, CorrectionRequest, TimelineEvent
+from app.identity import login_sessions as sessions
 from app.security.permissions import Principal
-from app.services import sessions
 from tests.support.cases import file_case
 from tests.support.factories import grant, make_user
 

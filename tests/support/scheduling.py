@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from app.cases.models import Case, CaseAgent, CaseParty
 from app.extensions import db
-from app.models.cases import Case, CaseAgent, CaseParty
-from app.models.identity import User
+from app.identity.models import User
 from app.utils import clock
 from tests.support.cases import file_case
 from tests.support.factories import grant, login, make_org, make_user

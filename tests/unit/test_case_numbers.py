@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import select
 
+from app.cases import numbers as case_numbers
+from app.cases.models import CaseNumberSequence
+from app.cases.numbers import CaseNumber, format_case_number, parse_case_number
 from app.extensions import db
-from app.models.cases import CaseNumberSequence
-from app.services import case_numbers
-from app.services.case_numbers import CaseNumber, format_case_number, parse_case_number
 from tests.support.factories import make_court
 
 

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from app.audit.models import AuditEvent
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.legal import calendar_admin
 from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
 from app.legal.deadlines import add_working_days, compute_deadline
-from app.models.audit import AuditEvent
 from app.security.permissions import Principal
-from app.services import calendar_admin
 
 D = dt.date
 SH = dt.timezone(dt.timedelta(hours=8))

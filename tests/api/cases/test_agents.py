@@ -6,10 +6,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.cases import agents as case_agents
+from app.cases import withdrawal as case_actions
+from app.cases.models import CaseAgent, CaseParty, TimelineEvent
 from app.extensions import db
-from app.models.cases import CaseAgent, CaseParty, TimelineEvent
-from app.models.identity import LawyerProfile
-from app.services import case_actions, case_agents, sessions
+from app.identity import login_sessions as sessions
+from app.identity.models import LawyerProfile
 from tests.conftest import is_postgres
 from tests.support.cases import file_case, filing
 from tests.support.factories import grant, login, make_org, make_user

@@ -9,11 +9,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.cases import agents as case_agents
+from app.cases.models import CaseAgent, CaseParty
 from app.errors import ValidationFailed
+from app.evidence.models import EvidenceItem
 from app.extensions import db
-from app.models.cases import CaseAgent, CaseParty
-from app.models.evidence import EvidenceItem
-from app.services import case_agents, sessions
+from app.identity import login_sessions as sessions
 from app.utils import clock
 from tests.support.cases import file_case
 from tests.support.factories import grant, login, make_org, make_user

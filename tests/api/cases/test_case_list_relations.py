@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from app.cases.models import CaseAgent, CaseParty
 from app.extensions import db
-from app.models.cases import CaseAgent, CaseParty
 from tests.support.cases import file_case
 from tests.support.factories import grant, login, make_court, make_org, make_user
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.cases import corrections as case_corrections
+from app.cases.models import Case, CaseAgent, CaseParty
 from app.extensions import db
-from app.models.cases import Case, CaseAgent, CaseParty
-from app.services import case_corrections
 from tests.support.factories import grant, login, machine_headers, make_court, make_user
 from tests.support.review import COURT, MP, corrections, events, litigation, principal, staff, status_of
 

@@ -4,11 +4,13 @@ import datetime as dt
 
 import pytest
 
+from app.cases import corrections as case_corrections
+from app.cases import review as court_review
+from app.cases import withdrawal as case_actions
+from app.cases.lifecycle import TRANSITIONS
+from app.cases.models import CaseNumberSequence, CorrectionRequest, TimelineEvent
 from app.errors import Conflict
 from app.extensions import db
-from app.models.cases import CaseNumberSequence, CorrectionRequest, TimelineEvent
-from app.services import case_actions, case_corrections, court_review
-from app.services.case_lifecycle import TRANSITIONS
 from tests.support.factories import login, machine_headers, make_court, make_user
 from tests.support.review import (
     COURT,

@@ -5,8 +5,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app.cases.models import Case, CaseConsent, CaseParty, TimelineEvent
 from app.extensions import db
-from app.models.cases import Case, CaseConsent, CaseParty, TimelineEvent
 from tests.support.cases import RESPONDENT_ID, filing
 from tests.support.factories import login, make_court, make_org, make_user
 

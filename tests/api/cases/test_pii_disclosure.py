@@ -9,13 +9,15 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from app.audit import log as audit
+from app.audit.models import AuditEvent
+from app.cases import disclosure as pii_disclosure
+from app.cases.models import Case, CaseParty, TimelineEvent
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.models.audit import AuditEvent
-from app.models.cases import Case, CaseParty, TimelineEvent
-from app.models.organizations import OrgMembership
+from app.identity import login_sessions as sessions
+from app.identity.organization_models import OrgMembership
 from app.security.permissions import Principal
-from app.services import audit, pii_disclosure, sessions
 from tests.support.cases import RESPONDENT_ID, file_case
 from tests.support.factories import grant, make_court, make_org, make_user
 

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEvent
+from app.cases.models import CaseParty
 from app.extensions import db
-from app.models.audit import AuditEvent
-from app.models.cases import CaseParty
 from tests.support.cases import RESPONDENT_ID, file_case
 from tests.support.factories import grant, login, make_court, make_org, make_user
 

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.sessions import MachineClient
+from app.identity.client_models import MachineClient
 from tests.support.factories import grant, login, make_court, make_user
 
 

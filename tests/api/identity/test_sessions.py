@@ -1,7 +1,7 @@
 """Sessions end when they should: refresh rotation, reuse detection, logout, disabling, role removal."""
 
 from app.extensions import db
-from app.models.sessions import AuthSession
+from app.identity.login_models import AuthSession
 from tests.support.factories import grant, login, login_pair, make_user
 
 

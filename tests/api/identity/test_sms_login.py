@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.identity import User
-from app.models.sessions import SmsCode, SmsMessage
+from app.identity.login_models import SmsCode
+from app.identity.models import User
+from app.notifications.sms_models import SmsMessage
 
 PHONE = "13812345678"
 

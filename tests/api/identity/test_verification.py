@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.identity import User
+from app.identity.models import User
 from app.security.idcard import check_digit
 from tests.support.factories import login, make_user
 

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.identity import User, WeChatSessionKey
+from app.identity.models import User, WeChatSessionKey
 from tests.support.factories import login, make_user
 
 

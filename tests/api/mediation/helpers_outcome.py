@@ -6,18 +6,18 @@ import hashlib
 
 from sqlalchemy import select
 
+from app.cases.models import Case, CaseParty, TimelineEvent
 from app.extensions import db
-from app.models.cases import Case, CaseParty, TimelineEvent
-from app.models.mediation import (
+from app.identity import login_sessions as sessions
+from app.identity.organization_models import MediationOrgCourt
+from app.mediation.models import (
     AgreementSignature,
     JudicialConfirmation,
     MediationAgreement,
     MediatorAssignment,
     MediatorProfile,
 )
-from app.models.organizations import MediationOrgCourt
 from app.security.permissions import Principal
-from app.services import sessions
 from app.utils import clock
 from tests.support.cases import file_case
 from tests.support.factories import grant, make_user

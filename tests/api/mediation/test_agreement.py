@@ -7,11 +7,11 @@ import time
 import pytest
 from sqlalchemy import select, text
 
+from app.cases.models import CaseAgent
 from app.errors import Conflict
+from app.evidence.models import EvidenceItem
 from app.extensions import db
-from app.models.cases import CaseAgent
-from app.models.evidence import EvidenceItem
-from app.models.mediation import AgreementSignature, MediationAgreement
+from app.mediation.models import AgreementSignature, MediationAgreement
 from app.utils import clock as clock_module
 from tests.api.mediation.helpers_outcome import (
     MP,

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import select
 
+from app.cases.models import Case
 from app.extensions import db
-from app.models.cases import Case
-from app.models.mediation import MediatorAssignment
-from app.services import mediation_assignment
+from app.mediation import assignment as mediation_assignment
+from app.mediation.models import MediatorAssignment
 from tests.api.mediation.helpers_outcome import (
     ADMIN,
     MP,
@@ -136,7 +136,7 @@ def test_a_mediator_removed_from_the_org_cannot_accept(client, org):
     case = dispute(org=org)
     med, profile = mediator(org)
     offer(case, profile, case_status="assigned")
-    from app.models.organizations import OrgMembership
+    from app.identity.organization_models import OrgMembership
 
     db.session.scalar(select(OrgMembership).filter_by(user_id=med.id)).active = False
     db.session.commit()

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.jobs.mediation_clock import clock_sweep
-from app.models.mediation import MediatorAssignment
-from app.models.sessions import SmsMessage
-from app.services import mediation_deadlines
+from app.mediation import deadlines as mediation_deadlines
+from app.mediation.models import MediatorAssignment
+from app.mediation.tasks import clock_sweep
+from app.notifications.sms_models import SmsMessage
 from app.utils.clock import SHANGHAI
 from tests.api.mediation.helpers_outcome import MP, dispute, events, mediator, offer
 from tests.conftest import is_postgres

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models.mediation import MediatorSpecialty, OrgFacet
-from app.models.organizations import MediationOrganization, OrgMembership
+from app.identity.organization_models import MediationOrganization, OrgMembership
+from app.mediation.models import MediatorSpecialty, OrgFacet
 from tests.api.mediation.helpers_outcome import ADMIN, MP, dispute, mediator, offer
 from tests.conftest import is_postgres
 from tests.support.factories import grant, login, make_court, make_org, make_user

@@ -6,10 +6,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.cases.models import Case, CaseParty, TimelineEvent
 from app.extensions import db
-from app.models.cases import Case, CaseParty, TimelineEvent
-from app.models.invitations import Invitation
-from app.models.scheduling import SessionReminder
+from app.invitations.models import Invitation
+from app.scheduling.models import SessionReminder
 from app.security import pii
 from tests.support.cases import RESPONDENT_ID
 from tests.support.factories import grant, login, make_court, make_user

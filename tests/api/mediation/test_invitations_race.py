@@ -9,11 +9,12 @@ import uuid
 
 from sqlalchemy import func, select
 
+from app.cases.models import CaseParty
 from app.errors import NotFound
 from app.extensions import db
-from app.models.cases import CaseParty
-from app.models.invitations import Invitation
-from app.services import invitations_accept, sessions
+from app.identity import login_sessions as sessions
+from app.invitations import accept as invitations_accept
+from app.invitations.models import Invitation
 from tests.support.factories import login
 from tests.support.scheduling import MP, mediation_case, mediator, person
 
@@ -91,7 +92,7 @@ def test_the_counter_alone_admits_exactly_max_uses(app, clock):
 
 
 def _open_invitation(case, med, *, max_uses: int) -> uuid.UUID:
-    from app.services import invitations
+    from app.invitations import issuing as invitations
 
     actor = sessions.load_principal(med)
     issued = invitations.issue(case_id=case.id, actor=actor, role="third_party", max_uses=max_uses)

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from app.cases.models import Case, CaseAgent
 from app.extensions import db
-from app.models.cases import Case, CaseAgent
-from app.models.mediation import ConfirmationConsent
+from app.mediation.models import ConfirmationConsent
 from app.utils.clock import SHANGHAI
 from tests.api.mediation.helpers_outcome import COURT, MP, agreement, dispute, events, respondent_party, status_of
 from tests.support.factories import grant, login, machine_headers, make_court, make_org, make_user
@@ -77,7 +77,7 @@ def test_a_window_the_calendar_does_not_cover_is_not_guessed(client, clock, sett
 
 
 def agreement_row(s):
-    from app.models.mediation import MediationAgreement
+    from app.mediation.models import MediationAgreement
 
     return db.session.scalar(select(MediationAgreement).filter_by(case_id=s["case"].id))
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from app.cases.lifecycle import TRANSITIONS
+from app.cases.models import Case
 from app.extensions import db
-from app.models.cases import Case
-from app.services.case_lifecycle import TRANSITIONS
 from tests.api.mediation.helpers_outcome import (
     COURT,
     MP,

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from app.extensions import db
-from app.services.mediation_assignment import Candidate, rank, score
+from app.mediation.assignment import Candidate, rank, score
 from tests.api.mediation.helpers_outcome import MP, dispute, mediator, offer
 from tests.support.factories import login, make_org, make_user
 
@@ -60,7 +60,7 @@ def test_the_top_three_in_the_order_computed_by_hand(client, world):
 
 def test_every_scored_mediator_matches_the_hand_computation(world):
     case, _filer, _profiles = world
-    from app.services.mediation_assignment import _ranked
+    from app.mediation.assignment import _ranked
 
     ranked = {p.display_name: points for p, points, _load in _ranked(case)}
     for name, *_rest, expected in TABLE:
@@ -75,7 +75,7 @@ def test_every_scored_mediator_matches_the_hand_computation(world):
 def test_finished_cases_do_not_count_as_load_but_open_offers_do(client, world):
     case, filer, profiles = world
     org_id = profiles["A"].org_id
-    from app.models.organizations import MediationOrganization
+    from app.identity.organization_models import MediationOrganization
 
     org = db.session.get(MediationOrganization, org_id)
     for _ in range(2):

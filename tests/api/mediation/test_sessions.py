@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.cases.models import Case, TimelineEvent
 from app.extensions import db
-from app.models.cases import Case, TimelineEvent
-from app.models.scheduling import MediationSession, SessionReminder
+from app.scheduling.models import MediationSession, SessionReminder
 from tests.support.factories import login, make_user
 from tests.support.scheduling import (
     MP,

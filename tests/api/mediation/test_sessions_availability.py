@@ -3,7 +3,7 @@
 import pytest
 
 from app.extensions import db
-from app.models.mediation import MediatorProfile
+from app.mediation.models import MediatorProfile
 from tests.support.factories import login, make_org, make_user
 from tests.support.scheduling import MP, book, join, local, mediation_case, mediator, parse, person
 

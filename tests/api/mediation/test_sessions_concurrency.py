@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models.identity import User
-from app.models.scheduling import MediationSession
+from app.identity.models import User
+from app.scheduling.models import MediationSession
 from tests.conftest import is_postgres
 from tests.support.factories import login
 from tests.support.scheduling import MP, add_lawyer, lawyer, local, mediation_case

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.identity import User
-from app.models.scheduling import SessionReminder
+from app.identity.models import User
+from app.scheduling.models import SessionReminder
 from tests.support.factories import login, make_user
 from tests.support.scheduling import MP, add_lawyer, book, join, lawyer, local, mediation_case, mediator, parse, person
 

@@ -5,8 +5,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from app.cases.models import Case, CaseConsent, CaseParty
 from app.extensions import db
-from app.models.cases import Case, CaseConsent, CaseParty
 from tests.api.mediation.helpers_outcome import MP, dispute, events, mediator, offer, status_of
 from tests.support.cases import RESPONDENT_ID
 from tests.support.factories import login, make_court, make_org, make_user
@@ -86,7 +86,7 @@ def test_who_may_transfer(client, failed):
 
 
 def test_the_court_must_exist_and_the_plaintiff_be_verified(client, failed):
-    from app.models.organizations import Court
+    from app.identity.organization_models import Court
 
     closed = make_court()
     db.session.get(Court, closed.id).active = False

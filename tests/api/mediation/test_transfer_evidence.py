@@ -11,11 +11,12 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from app.cases.models import Case, CaseParty
 from app.errors import StorageUnavailable
+from app.evidence import rules as evidence_rules
+from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db, storage
-from app.models.cases import Case, CaseParty
-from app.models.evidence import EvidenceCustodyEvent, EvidenceItem
-from app.services import evidence_rules, mediation_transfer
+from app.mediation import transfer as mediation_transfer
 from app.utils import clock
 from tests.api.mediation.helpers_outcome import (
     applicant_party,

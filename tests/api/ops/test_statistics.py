@@ -2,8 +2,8 @@
 
 import datetime as dt
 
+from app.cases import lifecycle as case_lifecycle
 from app.extensions import db
-from app.services import case_lifecycle
 from app.utils.clock import SHANGHAI
 from tests.support.cases import file_case
 from tests.support.factories import grant, login, make_court, make_org, make_user

@@ -10,9 +10,9 @@ import uuid
 
 from sqlalchemy import select
 
+from app.cases.models import CaseAgent, CaseConsent, CaseParty
+from app.documents.models import DeliveryEvent, ServedDocument, WorkItem
 from app.extensions import db
-from app.models.cases import CaseAgent, CaseConsent, CaseParty
-from app.models.delivery import DeliveryEvent, ServedDocument, WorkItem
 from app.utils import clock
 from tests.support.cases import file_case
 from tests.support.factories import grant, login, machine_headers, make_court, make_user
@@ -178,7 +178,7 @@ def document(document_id: object) -> ServedDocument:
 
 def make_state(client, world: Service, state: str, clock) -> str:
     """A document of `world` brought to `state` through the real paths (push, recipient acts, sweep, work item)."""
-    from app.services import delivery_escalation
+    from app.documents import escalation as delivery_escalation
 
     if state == "rejected":
         return push(client, world, content=b"not a pdf").get_json()["document_id"]

@@ -7,8 +7,8 @@ import json
 
 from sqlalchemy import func, select
 
+from app.documents.models import ServedDocument
 from app.extensions import db
-from app.models.delivery import ServedDocument
 from tests.api.service.support import BATCH, meta, pdf_bytes, service_world, types
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.extensions import db
-from app.models.calendar import CalendarOverride
+from app.legal.models import CalendarOverride
 from tests.api.service.support import push, relogin, service_world
 
 SH = dt.timezone(dt.timedelta(hours=8))

@@ -6,11 +6,11 @@ import threading
 
 from sqlalchemy import func, select
 
+from app.cases.models import TimelineEvent
+from app.documents import escalation as delivery_escalation
+from app.documents.models import DocumentNotification, WorkItem
 from app.extensions import db
-from app.models.cases import TimelineEvent
-from app.models.delivery import DocumentNotification, WorkItem
-from app.models.sessions import SmsMessage
-from app.services import delivery_escalation
+from app.notifications.sms_models import SmsMessage
 from tests.api.service.support import add_lawyer, consent, document, events, push, relogin, service_world, types
 from tests.support.factories import grant, login, make_user
 

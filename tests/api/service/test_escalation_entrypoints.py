@@ -9,14 +9,14 @@ import uuid
 
 from sqlalchemy import func, select
 
+from app.cases.models import TimelineEvent
+from app.documents import escalation as delivery_escalation
+from app.documents.models import DocumentNotification, WorkItem
+from app.documents.tasks import SWEEP_EVERY, sweep_delivery
 from app.extensions import celery, db
-from app.jobs.delivery import SWEEP_EVERY, sweep_delivery
-from app.models.cases import TimelineEvent
-from app.models.delivery import DocumentNotification, WorkItem
-from app.models.identity import User
-from app.models.sessions import SmsMessage
+from app.identity.models import User
+from app.notifications.sms_models import SmsMessage
 from app.security import pii
-from app.services import delivery_escalation
 from tests.api.service.support import document, events, push, service_world
 
 IDLE = {"reminded": 0, "expired": 0, "delivered": 0, "notifications": 0, "uploads_purged": 0}
@@ -114,7 +114,7 @@ def test_a_document_that_fails_is_skipped_and_the_others_are_still_handled(app, 
     good = service_world()
     fine = push(client, good).get_json()["document_id"]
     clock.advance(hours=24, minutes=2)
-    with caplog.at_level(logging.ERROR, logger="app.services.delivery_escalation"):
+    with caplog.at_level(logging.ERROR, logger="app.documents.escalation"):
         assert sweep_delivery.delay().result == {**IDLE, "reminded": 1}
     assert _reminders(fine) == [("notified", "sms")] and _reminders(poisoned) == []
     assert document(poisoned).reminded_at is None and document(poisoned).status == "delivered"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from app.audit.models import AuditEvent
+from app.documents.chain import GENESIS
 from app.extensions import db
-from app.models.audit import AuditEvent
-from app.services.delivery_chain import GENESIS
 from tests.api.service.support import document, events, pdf_bytes, push, service_world
 from tests.support import pdf_reader
 
@@ -54,7 +54,7 @@ def test_the_court_sees_every_event_chained_with_the_documents_sha256(client, cl
 
 def test_the_hash_covers_the_documents_sha256(client, clock):
     """Changing the recorded SHA-256 of the document breaks its chain at the first event."""
-    from app.services import delivery_chain
+    from app.documents import chain as delivery_chain
 
     _world, document_id = _served(client)
     row = document(document_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models.identity import SubscriptionGrant, User
+from app.identity.models import SubscriptionGrant, User
 from tests.api.service.support import events, push, service_world
 
 TEMPLATE = "tpl-document-served"

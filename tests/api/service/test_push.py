@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from app.cases.models import TimelineEvent
+from app.documents.models import ServedDocument, WorkItem
 from app.extensions import db, storage
-from app.models.cases import TimelineEvent
-from app.models.delivery import ServedDocument, WorkItem
-from app.models.idempotency import IdempotencyRecord
+from app.platform.models import IdempotencyRecord
 from tests.api.service.support import PUSH, consent, document, meta, pdf_bytes, push, service_world, types
 
 

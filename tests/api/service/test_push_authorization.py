@@ -10,9 +10,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.cases.models import CaseParty
+from app.documents.models import ServedDocument
 from app.extensions import db
-from app.models.cases import CaseParty
-from app.models.delivery import ServedDocument
 from tests.api.service.support import BATCH, PUSH, pdf_bytes
 from tests.security.world import PRINCIPALS, build_world
 

@@ -9,8 +9,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app.documents.models import ServedDocument
 from app.extensions import db, storage
-from app.models.delivery import ServedDocument
 from tests.api.service.support import BATCH, PUSH, meta, pdf_bytes, service_world
 from tests.conftest import is_postgres
 

@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 import requests
 
+from app.documents import chain as delivery_chain
 from app.extensions import db
-from app.services import delivery_chain
 from tests.api.service.support import add_lawyer, document, events, push, service_world
 from tests.support.live_server import live_server
 

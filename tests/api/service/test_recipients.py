@@ -7,9 +7,9 @@ import urllib.parse
 import pytest
 from sqlalchemy import select
 
+from app.audit.models import AuditEvent
+from app.cases.models import CaseAgent, TimelineEvent
 from app.extensions import db
-from app.models.audit import AuditEvent
-from app.models.cases import CaseAgent, TimelineEvent
 from tests.api.service.support import add_lawyer, document, events, pdf_bytes, push, relogin, service_world, types
 from tests.support.factories import grant, login, make_user
 

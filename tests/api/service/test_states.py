@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from app.documents import delivery
+from app.documents import outbox as delivery_outbox
+from app.documents import states as delivery_states
+from app.documents.chain import Actor
 from app.errors import Conflict
-from app.services import delivery, delivery_outbox, delivery_states
-from app.services.delivery_chain import Actor
 from tests.api.service.support import document, events, make_state, service_world
 
 STATES = ("rejected", "held", "delivered", "opened", "acknowledged", "expired", "failed")

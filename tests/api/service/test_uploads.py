@@ -10,9 +10,9 @@ import uuid
 
 from sqlalchemy import select
 
+from app.documents import escalation as delivery_escalation
+from app.documents.models import DocumentUpload
 from app.extensions import db, storage
-from app.models.delivery import DocumentUpload
-from app.services import delivery_escalation
 from tests.api.service.support import BATCH, PUSH, document, meta, pdf_bytes, push, service_world, types
 from tests.support.factories import machine_headers
 

@@ -12,12 +12,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from app.audit import log as audit
+from app.audit.models import AuditEvent
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.models.audit import AuditEvent
-from app.models.webhooks import WebhookDelivery, WebhookSubscription
-from app.services import audit
-from app.services import webhook_subscriptions as subscriptions
+from app.webhooks import subscriptions as subscriptions
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.api.service.support import push, service_world
 from tests.support.review import machine, principal, staff
 

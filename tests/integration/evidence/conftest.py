@@ -15,9 +15,9 @@ import requests
 from flask import Flask
 from sqlalchemy import select
 
+from app.cases.models import Case, CaseAgent, CaseParty
+from app.evidence.models import EvidenceItem
 from app.extensions import db, storage
-from app.models.cases import Case, CaseAgent, CaseParty
-from app.models.evidence import EvidenceItem
 from app.storage.base import BlobStore
 from tests.integration.evidence import samples
 from tests.integration.evidence.flaky_proxy import FlakyProxy

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.cases.models import Case
 from app.extensions import db
-from app.models.cases import Case
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import fetch, upload
 from tests.integration.evidence.test_outage import assert_unavailable

@@ -7,10 +7,10 @@ import urllib.parse
 
 from sqlalchemy import select
 
+from app.audit import log as audit
+from app.audit.models import AuditEvent
+from app.cases.models import TimelineEvent
 from app.extensions import db
-from app.models.audit import AuditEvent
-from app.models.cases import TimelineEvent
-from app.services import audit
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import ERROR_SHAPE, fetch, row, upload
 

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db
-from app.models.evidence import EvidenceCustodyEvent, EvidenceItem
 from tests.conftest import is_postgres
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import declaration, post_form, upload

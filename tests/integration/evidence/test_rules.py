@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from app.services import evidence_rules as rules
-from app.services import evidence_types as types
+from app.evidence import file_types as types
+from app.evidence import rules as rules
 from tests.integration.evidence import samples
 
 

@@ -13,10 +13,10 @@ import requests
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
+from app.evidence import sweep as evidence_sweep
+from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
+from app.evidence.tasks import SCHEDULE_NAME, TASK_NAME, sweep_evidence
 from app.extensions import celery, db
-from app.jobs.evidence_sweep import SCHEDULE_NAME, TASK_NAME, sweep_evidence
-from app.models.evidence import EvidenceCustodyEvent, EvidenceItem
-from app.services import evidence_sweep
 from app.storage.base import CHUNK_SIZE
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import declaration, post_form, row, upload

@@ -4,8 +4,8 @@ import datetime as dt
 import random
 
 from app.extensions import db
-from app.models.statistics import StatsDaily
-from app.services import statistics_rollup
+from app.statistics import rollup as statistics_rollup
+from app.statistics.models import StatsDaily
 from tests.integration.statistics.world import DAYS, FIRST_DAY, NOW, TODAY, build, figures, live_figures
 
 

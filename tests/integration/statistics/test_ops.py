@@ -5,9 +5,9 @@ import datetime as dt
 from celery.schedules import crontab
 
 from app.extensions import celery, db
-from app.jobs.stats_rollup import SCHEDULE_NAME, TASK_NAME, rollup_statistics
-from app.models.statistics import StatsDayRolled
-from app.services import statistics
+from app.statistics import figures as statistics
+from app.statistics.models import StatsDayRolled
+from app.statistics.tasks import SCHEDULE_NAME, TASK_NAME, rollup_statistics
 from tests.integration.statistics.world import DAYS, FIRST_DAY, NOW, build
 from tests.support.factories import grant, make_court, make_org, make_user
 

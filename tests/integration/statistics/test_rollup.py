@@ -6,8 +6,8 @@ import pytest
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models.statistics import COUNTS, StatsDaily, StatsDayRolled
-from app.services import statistics_rollup
+from app.statistics import rollup as statistics_rollup
+from app.statistics.models import COUNTS, StatsDaily, StatsDayRolled
 from app.utils.clock import SHANGHAI
 from tests.integration.statistics.world import DAYS, FIRST_DAY, NOW, TODAY, World, add_case, build, shanghai
 from tests.support.factories import make_court, make_user

@@ -8,11 +8,14 @@ import time
 import pytest
 from sqlalchemy import delete, select, text
 
+from app.cases import lifecycle as case_lifecycle
+from app.cases.models import Case
 from app.extensions import db
-from app.models.cases import Case
-from app.models.statistics import StatsDaily, StatsDayRolled
-from app.models.statistics_upkeep import ADVISORY_LOCK_SPACE
-from app.services import case_lifecycle, mediation_assignment, statistics, statistics_rollup
+from app.mediation import assignment as mediation_assignment
+from app.statistics import figures as statistics
+from app.statistics import rollup as statistics_rollup
+from app.statistics.models import StatsDaily, StatsDayRolled
+from app.statistics.upkeep import ADVISORY_LOCK_SPACE
 from app.utils.clock import SHANGHAI
 from tests.api.mediation.helpers_outcome import dispute, link, mediator, principal
 from tests.conftest import is_postgres

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete
 
+from app.cases.models import Case
 from app.extensions import db
-from app.models.cases import Case
-from app.models.statistics import StatsDayRolled
-from app.services import statistics
+from app.statistics import figures as statistics
+from app.statistics.models import StatsDayRolled
 from app.utils.clock import SHANGHAI
 from tests.support.factories import make_court, make_org, make_user
 

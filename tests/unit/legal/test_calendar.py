@@ -18,7 +18,7 @@ from app.legal.calendar import (
     is_covered,
     load_overrides,
 )
-from app.models.calendar import CalendarOverride  # registers the table before the test schema is built
+from app.legal.models import CalendarOverride  # registers the table before the test schema is built
 
 D = dt.date
 

@@ -1,0 +1,303 @@
+"""Lawyers acting for parties: a party appoints one (active at once) or a lawyer asks and the party confirms.
+
+Statuses: pending_confirmation -> active | declined; active -> revoked. A declined or revoked lawyer may be
+appointed or ask again later (the same row comes back to life; the timeline keeps the history).
+One active lawyer per party at a time: CaseFacts.agent_lawyers maps each party to one lawyer.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from app.audit import log as audit
+from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
+from app.cases import timeline
+from app.cases.models import Case, CaseAgent, CaseParty
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.evidence.models import EvidenceItem
+from app.extensions import db
+from app.identity.models import LawyerProfile, User
+from app.platform.pagination import Page, newest_first
+from app.security import permissions
+from app.security.permissions import CaseFacts, Principal
+from app.utils import clock
+
+PENDING, ACTIVE, DECLINED, REVOKED = "pending_confirmation", "active", "declined", "revoked"
+LIVE = (PENDING, ACTIVE)
+
+
+def agent_not_found() -> NotFound:
+    """Unknown agent, or one on another case."""
+    return NotFound("No such agent on this case.", reason="agent.not_found")
+
+
+def add_agent(
+    *,
+    case_id: uuid.UUID,
+    party_id: uuid.UUID,
+    authority: str,
+    actor: Principal,
+    lawyer_user_id: uuid.UUID | None = None,
+    license_number: str | None = None,
+    power_of_attorney_evidence_id: uuid.UUID | None = None,
+) -> dict:
+    """The party appoints a verified lawyer (active at once), or a verified lawyer asks to act (pending)."""
+    case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    if case is None:
+        raise case_access.not_found()
+    facts = case_access.facts_for(case)
+    appointing = permissions.is_party_user(actor, facts, party_id)
+    asking = not appointing and permissions.is_verified_lawyer(actor)
+    if not (appointing or asking or permissions.may_read_case(actor, facts)):
+        raise case_access.not_found()
+    party = db.session.get(CaseParty, party_id)
+    if party is None or party.case_id != case.id:
+        raise ValidationFailed(errors={"party_id": ["No such party in this case."]}, reason="agent.party_not_found")
+    if not (appointing or asking):
+        raise Forbidden("Only the party, or a lawyer asking for themselves, adds an agent.", reason="agent.not_party")
+    field = "lawyer_user_id" if lawyer_user_id is not None else "license_number"
+    profile = _verified_lawyer(field, lawyer_user_id if lawyer_user_id is not None else license_number)
+    if profile is None:
+        raise ValidationFailed(errors={field: ["Not a verified lawyer."]}, reason="agent.lawyer_not_verified")
+    if not appointing and profile.user_id != actor.user_id:
+        raise Forbidden("A lawyer can only ask to act for a party themselves.", reason="agent.not_party")
+    if profile.user_id == party.user_id:
+        raise ValidationFailed(errors={field: ["A party cannot be their own agent."]}, reason="agent.self")
+    if power_of_attorney_evidence_id is not None:
+        _check_power_of_attorney(case, facts, actor, party, power_of_attorney_evidence_id)
+    _check_can_take(case, party, profile.user_id)
+    if appointing:
+        _check_party_free(party)
+    agent = _upsert(case, party, profile.user_id, authority, power_of_attorney_evidence_id, actor, appointing)
+    role = "party" if appointing else "lawyer"
+    _record(case, agent, party, actor, "agent.appointed" if appointing else "agent.requested", role=role)
+    db.session.commit()
+    return view(agent)
+
+
+def _verified_lawyer(field: str, value: object) -> LawyerProfile | None:
+    """The verified lawyer profile found by user id or licence number (None when absent or unverified)."""
+    if field == "lawyer_user_id":
+        condition = LawyerProfile.user_id == value
+    else:
+        condition = LawyerProfile.license_number == str(value or "").strip()
+    profile = db.session.scalar(select(LawyerProfile).where(condition))
+    return profile if profile is not None and profile.status == "verified" else None
+
+
+def _check_power_of_attorney(
+    case: Case, facts: CaseFacts, actor: Principal, party: CaseParty, evidence_id: uuid.UUID
+) -> None:
+    """The power of attorney is stored evidence of the represented party that the caller may see; else 422.
+
+    Unknown ids, other cases' items, deleted items and drafts the caller may not see get the same answer,
+    so the field cannot be used to probe for evidence; a visible item of another party is named as such.
+    """
+    item = db.session.get(EvidenceItem, evidence_id)
+    visible = (
+        item is not None
+        and item.case_id == case.id
+        and item.status != "deleted"
+        and permissions.may_view_evidence(actor, facts, owner_party_id=item.party_id, submitted=item.submitted)
+    )
+    if not visible:
+        message, reason = "No such evidence in this case.", "agent.power_of_attorney_not_found"
+    elif item.party_id != party.id:
+        message, reason = (
+            "The power of attorney must be evidence of the party the lawyer acts for.",
+            "agent.power_of_attorney_wrong_party",
+        )
+    elif item.status != "stored":
+        message, reason = (
+            f"The evidence is {item.status}, not stored: upload and complete it first.",
+            "agent.power_of_attorney_not_stored",
+        )
+    else:
+        return
+    raise ValidationFailed(errors={"power_of_attorney_evidence_id": [message]}, reason=reason)
+
+
+def _check_can_take(case: Case, party: CaseParty, lawyer_id: uuid.UUID) -> None:
+    """Open case, no duplicate, and no lawyer on both sides (a lawyer acts only for parties of one role)."""
+    if case.status in case_lifecycle.TERMINAL[case.kind]:
+        raise Conflict(f"The case is {case.status}; no new agents.", reason="agent.case_closed")
+    rows = db.session.execute(
+        select(CaseAgent.party_id, CaseAgent.status, CaseParty.role)
+        .join(CaseParty, CaseParty.id == CaseAgent.party_id)
+        .where(CaseAgent.case_id == case.id, CaseAgent.lawyer_user_id == lawyer_id, CaseAgent.status.in_(LIVE))
+    ).all()
+    if any(row.party_id == party.id for row in rows):
+        raise Conflict("This lawyer already acts, or asked to act, for this party.", reason="agent.duplicate")
+    own_roles = db.session.scalars(
+        select(CaseParty.role).where(CaseParty.case_id == case.id, CaseParty.user_id == lawyer_id)
+    ).all()
+    if any(role != party.role for role in [*(row.role for row in rows), *own_roles]):
+        raise Conflict("This lawyer is already on another side of this case.", reason="agent.conflict_of_interest")
+
+
+def _check_party_free(party: CaseParty) -> None:
+    """One active lawyer per party (CaseFacts maps a party to one lawyer); a second needs the first revoked."""
+    if db.session.scalar(select(CaseAgent.id).where(CaseAgent.party_id == party.id, CaseAgent.status == ACTIVE)):
+        raise Conflict(
+            "The party already has an active lawyer; revoke that one first.", reason="agent.party_represented"
+        )
+
+
+def _upsert(
+    case: Case,
+    party: CaseParty,
+    lawyer_id: uuid.UUID,
+    authority: str,
+    evidence_id: uuid.UUID | None,
+    actor: Principal,
+    appointing: bool,
+) -> CaseAgent:
+    agent = db.session.scalar(
+        select(CaseAgent).where(CaseAgent.party_id == party.id, CaseAgent.lawyer_user_id == lawyer_id)
+    )
+    if agent is None:
+        agent = CaseAgent(case_id=case.id, party_id=party.id, lawyer_user_id=lawyer_id)
+        db.session.add(agent)
+    agent.authority = authority
+    agent.power_of_attorney_evidence_id = evidence_id  # checked: the represented party's stored evidence
+    agent.requested_by = actor.user_id
+    agent.status = ACTIVE if appointing else PENDING
+    agent.confirmed_by = actor.user_id if appointing else None
+    agent.confirmed_at = clock.now() if appointing else None
+    db.session.flush()
+    return agent
+
+
+def decide(*, case_id: uuid.UUID, agent_id: uuid.UUID, decision: str, actor: Principal, reason: str | None) -> dict:
+    """The party's own user confirms or declines a lawyer's request, or revokes an active lawyer."""
+    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    agent = db.session.get(CaseAgent, agent_id)
+    if agent is None or agent.case_id != case.id:
+        raise agent_not_found()
+    if not permissions.is_party_user(actor, facts, agent.party_id):
+        raise Forbidden("Only the party decides who acts for them.", reason="agent.not_party")
+    wanted = ACTIVE if decision == "revoke" else PENDING
+    if agent.status != wanted:
+        raise Conflict(
+            f"The agent is in state '{agent.status}'; this needs state '{wanted}'.",
+            reason="agent.illegal_transition",
+            errors={"status": [agent.status]},
+        )
+    party = db.session.get(CaseParty, agent.party_id)
+    if decision == "confirm":
+        if case.status in case_lifecycle.TERMINAL[case.kind]:
+            raise Conflict(f"The case is {case.status}; no new agents.", reason="agent.case_closed")
+        if _verified_lawyer("lawyer_user_id", agent.lawyer_user_id) is None:
+            raise Conflict("The lawyer is no longer verified.", reason="agent.lawyer_not_verified")
+        _check_party_free(party)
+        agent.confirmed_by, agent.confirmed_at = actor.user_id, clock.now()
+    agent.status, event = DECISIONS[decision]
+    _record(case, agent, party, actor, event, role="party", reason=reason)
+    db.session.commit()
+    return view(agent)
+
+
+SUMMARIES = {
+    "agent.appointed": "{party} appointed lawyer {lawyer} as agent ({authority} authority)",
+    "agent.requested": "lawyer {lawyer} asks to act for {party} ({authority} authority)",
+    "agent.confirmed": "{party} confirmed lawyer {lawyer} as agent ({authority} authority)",
+    "agent.declined": "{party} declined lawyer {lawyer}'s request to act for them",
+    "agent.revoked": "{party} revoked lawyer {lawyer}'s authority",
+}
+DECISIONS = {
+    "confirm": (ACTIVE, "agent.confirmed"),
+    "decline": (DECLINED, "agent.declined"),
+    "revoke": (REVOKED, "agent.revoked"),
+}
+
+
+def _record(
+    case: Case,
+    agent: CaseAgent,
+    party: CaseParty,
+    actor: Principal,
+    event: str,
+    *,
+    role: str,
+    reason: str | None = None,
+) -> None:
+    lawyer = db.session.get(User, agent.lawyer_user_id)
+    name = (lawyer.real_name or lawyer.display_name or "a lawyer") if lawyer else "a lawyer"
+    summary = SUMMARIES[event].format(lawyer=name, party=party.name, authority=agent.authority)
+    timeline.record(
+        case,
+        event,
+        actor=actor,
+        actor_role=role,
+        summary=summary,
+        reason=reason,
+        data={"agent_id": str(agent.id), "party_id": str(party.id), "status": agent.status},
+    )
+    if event in ("agent.appointed", "agent.confirmed", "agent.revoked"):
+        audit.record(
+            "case.agent_granted" if agent.status == ACTIVE else "case.agent_revoked",
+            actor=actor,
+            object_type="case_agent",
+            object_id=agent.id,
+            details={"case_id": str(case.id), "party_id": str(party.id), "lawyer_user_id": str(agent.lawyer_user_id)},
+        )
+
+
+def view(agent: CaseAgent) -> dict:
+    """An agent as the API shows it."""
+    lawyer = db.session.get(User, agent.lawyer_user_id)
+    profile = db.session.scalar(select(LawyerProfile).where(LawyerProfile.user_id == agent.lawyer_user_id))
+    return {
+        "id": agent.id,
+        "case_id": agent.case_id,
+        "party_id": agent.party_id,
+        "lawyer_user_id": agent.lawyer_user_id,
+        "lawyer_name": (lawyer.real_name or lawyer.display_name) if lawyer else None,
+        "law_firm": profile.law_firm if profile else None,
+        "license_number": profile.license_number if profile else None,
+        "authority": agent.authority,
+        "status": agent.status,
+        "power_of_attorney_evidence_id": agent.power_of_attorney_evidence_id,
+        "power_of_attorney_verified": False,
+        "confirmed_at": agent.confirmed_at,
+        "created_at": agent.created_at,
+    }
+
+
+def lawyer_cases(*, actor: Principal, status: str | None, cursor: str | None, limit: int | None) -> Page:
+    """The caller's agencies, newest first: active ones with their case, pending requests flagged (no case data)."""
+    if not permissions.is_user(actor):
+        return Page(items=[], next_cursor=None)
+    # Filtering pending requests by case status would tell the lawyer that status: a filter lists active ones.
+    query = select(CaseAgent).where(
+        CaseAgent.lawyer_user_id == actor.user_id, CaseAgent.status.in_((ACTIVE,) if status else LIVE)
+    )
+    if status:
+        query = query.join(Case, Case.id == CaseAgent.case_id).where(Case.status == status)
+    page = newest_first(query, at_column=CaseAgent.created_at, id_column=CaseAgent.id, cursor=cursor, limit=limit)
+    active = [agent for agent in page.items if agent.status == ACTIVE]
+    cases = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_([a.case_id for a in active])))}
+    parties = {
+        party.id: party
+        for party in db.session.scalars(select(CaseParty).where(CaseParty.id.in_([a.party_id for a in active])))
+    }
+    return Page(items=[_workspace_item(agent, cases, parties) for agent in page.items], next_cursor=page.next_cursor)
+
+
+def _workspace_item(agent: CaseAgent, cases: dict, parties: dict) -> dict:
+    party = parties.get(agent.party_id)
+    return {
+        "agent_id": agent.id,
+        "agent_status": agent.status,
+        "pending": agent.status == PENDING,
+        "authority": agent.authority,
+        "case_id": agent.case_id,
+        "party_id": agent.party_id,
+        "party_name": party.name if party else None,
+        "party_role": party.role if party else None,
+        "created_at": agent.created_at,
+        "case": cases.get(agent.case_id),
+    }

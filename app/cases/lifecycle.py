@@ -1,0 +1,106 @@
+"""The case state machines, in one place: every transition is checked and written to the timeline."""
+
+from __future__ import annotations
+
+from app.cases import timeline
+from app.cases.models import Case, TimelineEvent
+from app.errors import Conflict
+from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
+from app.security.permissions import Principal
+from app.utils import clock
+
+ACTIVE_MEDIATION = ("submitted", "assigned", "mediator_accepted", "in_mediation")
+
+TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "mediation": {
+        "submitted": ("assigned", "withdrawn"),
+        "assigned": ("mediator_accepted", "withdrawn"),
+        "mediator_accepted": ("in_mediation", "withdrawn"),
+        "in_mediation": ("settled", "failed", "withdrawn"),
+        "settled": ("judicial_confirmation_requested",),
+        "judicial_confirmation_requested": ("confirmed", "confirmation_rejected"),
+        "failed": (),
+        "withdrawn": (),
+        "confirmed": (),
+        "confirmation_rejected": (),
+    },
+    "litigation": {
+        "submitted": ("accepted", "rejected", "correction_requested", "withdrawn"),
+        "correction_requested": ("submitted", "withdrawn"),
+        "accepted": (),
+        "rejected": (),
+        "withdrawn": (),
+    },
+}
+TERMINAL = {
+    kind: frozenset(state for state, targets in table.items() if not targets) for kind, table in TRANSITIONS.items()
+}
+INITIAL = "submitted"
+
+
+CONCLUSIONS = ("settled", "failed")
+
+
+def _record_conclusion(case: Case, outcome: str) -> None:
+    """Stamp the outcome for statistics; whether it fell on a working day is None beyond the calendar."""
+    case.outcome, case.concluded_at = outcome, clock.now()
+    try:
+        case.concluded_on_working_day = day_kind(clock.now_shanghai().date(), overrides=load_overrides()).is_working_day
+    except CalendarNotCovered:
+        case.concluded_on_working_day = None
+
+
+def filed_off_hours(at: object) -> bool | None:
+    """Whether a filing at `at` is outside working hours (holiday-aware); None beyond the calendar."""
+    from flask import current_app
+
+    from app.legal.working_hours import hours_from_config, is_off_hours
+
+    try:
+        return is_off_hours(at, **hours_from_config(current_app.config), overrides=load_overrides())
+    except CalendarNotCovered:
+        return None
+
+
+def allowed(kind: str, current: str, target: str) -> bool:
+    """Whether the state machine of this kind allows current -> target."""
+    return target in TRANSITIONS[kind].get(current, ())
+
+
+def transition(
+    case: Case,
+    target: str,
+    *,
+    actor: Principal | None,
+    actor_role: str,
+    reason: str | None = None,
+    event: str = "",
+    data: dict | None = None,
+) -> TimelineEvent:
+    """Move a case to `target` (409 naming the current state when illegal) and record it; the caller commits.
+
+    Returns the timeline event (still pending) so the caller can add details it learns later in the transaction.
+    """
+    if not allowed(case.kind, case.status, target):
+        raise Conflict(
+            f"A {case.kind} case in state '{case.status}' cannot become '{target}'.",
+            reason="case.illegal_transition",
+            errors={"status": [case.status]},
+        )
+    previous = case.status
+    case.status = target
+    if target in TERMINAL[case.kind]:
+        case.closed_at = clock.now()
+    if case.kind == "mediation" and target in CONCLUSIONS:
+        _record_conclusion(case, target)
+    return timeline.record(
+        case,
+        event or f"status.{target}",
+        actor=actor,
+        actor_role=actor_role,
+        from_status=previous,
+        to_status=target,
+        reason=reason,
+        summary=f"{previous} -> {target}",
+        data=data,
+    )

@@ -1,0 +1,155 @@
+"""Reading cases: the caller's list, a case's detail (other people's PII masked) and its timeline."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from app.cases import access as case_access
+from app.cases import timeline
+from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, CorrectionRequest
+from app.documents import queries as documents_queries
+from app.evidence import catalogue as evidence_catalogue
+from app.extensions import db
+from app.identity.models import User
+from app.identity.organization_models import Court, MediationOrganization
+from app.mediation import deadlines as mediation_deadlines
+from app.platform.pagination import Page, newest_first_merged
+from app.scheduling import queries as mediation_sessions_queries
+from app.security import permissions, pii
+from app.security.permissions import CaseFacts, Principal
+
+
+def list_cases(
+    *, actor: Principal, status: str | None, kind: str | None, cursor: str | None, limit: int | None
+) -> Page:
+    """Cases where the caller is a party, an agent, the mediator, the filer, or staff of the court/org."""
+    if not permissions.is_user(actor):
+        return Page(items=[], next_cursor=None)
+    me = actor.user_id
+    pairs = select(Case.created_at, Case.id)
+    if status:
+        pairs = pairs.where(Case.status == status)
+    if kind:
+        pairs = pairs.where(Case.kind == kind)
+    branches = [  # the relations of permissions.case_relations, each through its own index
+        pairs.where(Case.id.in_(select(CaseParty.case_id).where(CaseParty.user_id == me))),
+        pairs.where(
+            Case.id.in_(select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active"))
+        ),
+        pairs.where(Case.mediator_user_id == me),
+        pairs.where(Case.filed_by_user_id == me, Case.filed_via != "hotline"),
+    ]
+    courts = permissions.staff_court_ids(actor)
+    if courts:
+        branches.append(pairs.where(Case.court_id.in_(courts)))
+    orgs = [org_id for org_id in actor.org_roles if permissions.is_org_admin(actor, org_id)]
+    if orgs:
+        branches.append(pairs.where(Case.org_id.in_(orgs)))
+    return newest_first_merged(
+        branches, model=Case, at_column=Case.created_at, id_column=Case.id, cursor=cursor, limit=limit
+    )
+
+
+def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
+    """The case as this caller may see it."""
+    case, facts = case_access.load(case_id, actor=actor)
+    return describe(case, facts, actor=actor)
+
+
+def describe(case: Case, facts: CaseFacts, *, actor: Principal) -> dict:
+    """Build the detail view (used after writes too)."""
+    court = db.session.get(Court, case.court_id) if case.court_id else None
+    org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
+    parties = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)))
+    mine = permissions.parties_of(actor, facts)
+    correction = db.session.scalar(
+        select(CorrectionRequest)
+        .where(CorrectionRequest.case_id == case.id, CorrectionRequest.answered_at.is_(None))
+        .order_by(CorrectionRequest.created_at.desc())
+    )
+    return {
+        **{name: getattr(case, name) for name in _CASE_FIELDS},
+        "court": court,
+        "org": org,
+        "parties": [_party_view(party, actor=actor, represented=party.id in mine) for party in parties],
+        "agents": _agents(case),
+        "my_relations": sorted(permissions.case_relations(actor, facts)),
+        "my_party_ids": sorted(mine),
+        "open_correction": correction,
+        "consents": _consents(case, mine),
+        "next_session": mediation_sessions_queries.next_session(case),
+        "deadlines": mediation_deadlines.for_case(case),
+        "counts": {
+            "evidence": evidence_catalogue.visible_count(case, facts, actor=actor),
+            "documents": documents_queries.visible_count(case, facts, actor=actor),
+        },
+    }
+
+
+_CASE_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "case_number",
+    "category",
+    "title",
+    "claims",
+    "facts",
+    "amount",
+    "filed_via",
+    "submitted_at",
+    "review_due_at",
+    "accepted_at",
+    "closed_at",
+    "origin_case_id",
+    "mediator_user_id",
+)
+
+
+def _party_view(party: CaseParty, *, actor: Principal, represented: bool) -> dict:
+    """A party with PII unmasked only for that party and their lawyer."""
+    phone = pii.decrypt(party.phone_enc, field="phone") if party.phone_enc else None
+    number = pii.decrypt(party.id_number_enc, field="id_number") if party.id_number_enc else None
+    return {
+        "id": party.id,
+        "role": party.role,
+        "party_type": party.party_type,
+        "name": party.name,
+        "phone": phone if represented else pii.mask_phone(phone),
+        "id_number": number if represented else pii.mask_id_number(number),
+        "joined": party.user_id is not None,
+        "is_me": actor.user_id is not None and party.user_id == actor.user_id,
+    }
+
+
+def _agents(case: Case) -> list[dict]:
+    rows = db.session.execute(
+        select(CaseAgent, User.real_name, User.display_name)
+        .join(User, User.id == CaseAgent.lawyer_user_id)
+        .where(CaseAgent.case_id == case.id, CaseAgent.status.in_(("active", "pending_confirmation")))
+    ).all()
+    return [
+        {
+            "id": agent.id,
+            "party_id": agent.party_id,
+            "lawyer_name": real or display,
+            "status": agent.status,
+            "authority": agent.authority,
+        }
+        for agent, real, display in rows
+    ]
+
+
+def _consents(case: Case, mine: set[uuid.UUID]) -> list[CaseConsent]:
+    if not mine:
+        return []
+    query = select(CaseConsent).where(CaseConsent.case_id == case.id, CaseConsent.party_id.in_(mine))
+    return list(db.session.scalars(query.order_by(CaseConsent.given_at)))
+
+
+def case_timeline(*, case_id: uuid.UUID, actor: Principal) -> list:
+    """The append-only history of a case."""
+    case, _facts = case_access.load(case_id, actor=actor)
+    return timeline.events_for(case)

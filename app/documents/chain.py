@@ -1,0 +1,177 @@
+"""The evidence log of a document: append-only events, each hash-chained to the previous one, and its verifier.
+
+hash = SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of the document id, the document's
+SHA-256, seq, type, server time, actor and data, and the previous event's hash (64 zeros for the first).
+Changing, removing or reordering any event, or the document's recorded SHA-256, breaks the chain there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.documents.models import EVENT_TYPES, DeliveryEvent, ServedDocument
+from app.extensions import db
+from app.security.permissions import Principal
+from app.utils import clock
+
+GENESIS = "0" * 64
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who caused an event, as the evidence log records it (never a phone number or name)."""
+
+    kind: str  # system | user | machine
+    id: str | None
+    role: str  # system | recipient | agent | clerk | court_system | ...
+
+    @classmethod
+    def of(cls, principal: Principal | None, role: str) -> Actor:
+        """The actor for a principal (None: the platform itself)."""
+        if principal is None:
+            return SYSTEM
+        return cls(kind=principal.kind, id=principal.subject, role=role)
+
+
+SYSTEM = Actor(kind="system", id=None, role="system")
+
+
+def canonical(document_id: str, document_sha256: str, fields: dict) -> bytes:
+    """The exact bytes an event's hash covers."""
+    body = {"document_id": document_id, "document_sha256": document_sha256, **fields}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _fields(event: DeliveryEvent) -> dict:
+    return {
+        "seq": event.seq,
+        "type": event.type,
+        "at": clock.as_utc(event.at).isoformat(),
+        "actor_kind": event.actor_kind,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "data": event.data or {},
+        "prev_hash": event.prev_hash,
+    }
+
+
+def compute_hash(document: ServedDocument, event: DeliveryEvent) -> str:
+    """The hash an event must carry."""
+    return hashlib.sha256(canonical(str(document.id), document.sha256, _fields(event))).hexdigest()
+
+
+def lock_document(document_id: object, *, skip_locked: bool = False) -> ServedDocument | None:
+    """The document row, read fresh and locked for this transaction: the chain's head can only move under it.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE). SQLite has no row locks and ignores FOR UPDATE, and a
+    read taken before the transaction's first write may be stale by the time it writes: two opens would
+    both read seq n and both append seq n + 1. So on SQLite the transaction takes the database's write lock
+    first (BEGIN IMMEDIATE, waiting up to the busy timeout) and reads the row after it, as the audit chain
+    does with its upsert-first head. A transaction that has already written holds that lock since its first
+    write (the driver only opens transactions on writes), so it reads fresh rows as it is.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock()
+    query = select(ServedDocument).where(ServedDocument.id == document_id).with_for_update(skip_locked=skip_locked)
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def _sqlite_write_lock() -> None:
+    connection = db.session.connection()
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def append(
+    document: ServedDocument, event_type: str, *, actor: Actor = SYSTEM, data: dict | None = None
+) -> DeliveryEvent:
+    """Append one event in the caller's transaction; the caller holds the document's lock (`lock_document`)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown delivery event {event_type!r}")
+    event = DeliveryEvent(
+        document_id=document.id,
+        seq=(document.event_count or 0) + 1,
+        type=event_type,
+        at=clock.now(),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        prev_hash=document.head_hash or GENESIS,
+        hash="",
+    )
+    event.hash = compute_hash(document, event)
+    document.event_count, document.head_hash = event.seq, event.hash
+    db.session.add(event)
+    db.session.info.setdefault("delivery_events", []).append(event)
+    return event
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop("delivery_events", None)
+    session.info.pop("document_notifications", None)
+    session.info.pop("document_sms", None)
+
+
+def take_appended() -> list[DeliveryEvent]:
+    """The events appended since the last call (for webhook rows, written before the commit)."""
+    return db.session.info.pop("delivery_events", [])
+
+
+def events_of(document_id: object) -> list[DeliveryEvent]:
+    """Every event of a document in chain order."""
+    query = select(DeliveryEvent).where(DeliveryEvent.document_id == document_id).order_by(DeliveryEvent.seq)
+    return list(db.session.scalars(query))
+
+
+@dataclasses.dataclass(frozen=True)
+class Break:
+    """The first broken link of a chain."""
+
+    document_id: str
+    seq: int
+    problem: str
+
+    def describe(self) -> str:
+        """One line for the CLI."""
+        return f"document {self.document_id}: event {self.seq}: {self.problem}"
+
+
+def verify_document(document: ServedDocument, events: list[DeliveryEvent] | None = None) -> Break | None:
+    """Recompute one chain; return its first broken link, or None when it holds."""
+    events = events_of(document.id) if events is None else events
+    previous = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            return Break(str(document.id), expected_seq, f"missing (found seq {event.seq} next)")
+        if event.prev_hash != previous:
+            return Break(str(document.id), event.seq, "prev_hash does not match the previous event's hash")
+        if compute_hash(document, event) != event.hash:
+            return Break(str(document.id), event.seq, "hash does not match the event's content")
+        previous = event.hash
+    if len(events) != (document.event_count or 0) or (document.head_hash or GENESIS) != previous:
+        return Break(str(document.id), len(events) + 1, "the chain's head does not match the document")
+    return None
+
+
+def iter_documents(batch: int = 500) -> Iterator[ServedDocument]:
+    """Every document in id order, in batches (the whole table, for the verifier)."""
+    last = None
+    while True:
+        query = select(ServedDocument).order_by(ServedDocument.id).limit(batch)
+        if last is not None:
+            query = query.where(ServedDocument.id > last)
+        rows = list(db.session.scalars(query))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        db.session.expunge_all()

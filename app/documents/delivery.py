@@ -1,0 +1,150 @@
+"""Delivery: into the recipient's inbox when they consented with a confirmed address, else held for a clerk.
+
+The recipient's inbox is reached when the party has joined (has an account); their active lawyers see the
+document too. Served at delivery when the recipient confirmed the address themselves (the consent was
+recorded by their own account); when someone else recorded it (a clerk, a hotline operator), the document
+is served only when the recipient first opens, downloads or acknowledges it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.cases import timeline
+from app.cases.models import Case, CaseConsent, CaseParty
+from app.documents import chain as delivery_chain
+from app.documents import notify as delivery_notify
+from app.documents import rules as documents_rules
+from app.documents import states as delivery_states
+from app.documents.chain import SYSTEM
+from app.documents.models import ServedDocument, WorkItem
+from app.extensions import db
+from app.utils import clock
+
+INBOX = "mini_program_inbox"
+HOLD_REASONS = {
+    "no_e_service_consent": "The recipient has not consented to electronic service (or withdrew it).",
+    "address_not_confirmed": "The recipient's electronic service address is not confirmed.",
+    "recipient_not_registered": "The recipient has no account yet, so no inbox can receive the document.",
+}
+
+
+def usable_consent(party: CaseParty) -> tuple[CaseConsent | None, str | None]:
+    """The consent that allows e-service to this party now, or why there is none."""
+    query = (
+        select(CaseConsent)
+        .where(CaseConsent.case_id == party.case_id, CaseConsent.party_id == party.id, CaseConsent.kind == "e_service")
+        .order_by(CaseConsent.given_at.desc(), CaseConsent.id.desc())
+    )
+    consent = db.session.scalars(query.limit(1)).first()
+    if consent is None or not consent.given or consent.withdrawn_at is not None:
+        return None, "no_e_service_consent"
+    if not consent.address_confirmed or not consent.address:
+        return None, "address_not_confirmed"
+    if party.user_id is None:
+        return None, "recipient_not_registered"
+    return consent, None
+
+
+def route(document: ServedDocument, case: Case, party: CaseParty) -> None:
+    """Record acceptance, then deliver the document or hold it with a clerk work item (the caller commits)."""
+    consent, reason = usable_consent(party)
+    routing = {"content_type": document.content_type, "routing": "hold" if consent is None else "deliver"}
+    if reason:
+        routing["hold_reason"] = reason
+    delivery_chain.append(document, "accepted", actor=SYSTEM, data=routing)
+    if consent is None:
+        hold(document, case, reason or "no_e_service_consent")
+    else:
+        deliver(document, case, party, consent)
+
+
+def deliver(document: ServedDocument, case: Case, party: CaseParty, consent: CaseConsent) -> None:
+    """Put the document in the inbox (one `delivered` event), decide its legal effect and queue notices."""
+    document.consent_id, document.service_address, document.channel = consent.id, consent.address, INBOX
+    document.confirmed_by_recipient = consent.recorded_by is not None and consent.recorded_by == party.user_id
+    was_held, document.hold_reason = document.status == "held", None
+    data = {
+        "channel": INBOX,
+        "address": documents_rules.mask_address(consent.address),
+        "consent_id": str(consent.id),
+        "address_confirmed_by_recipient": document.confirmed_by_recipient,
+    }
+    delivery_states.apply(document, "deliver", actor=SYSTEM, data=data)
+    label = documents_rules.DOC_TYPES[document.doc_type].label
+    timeline.record(
+        case,
+        "document.delivered",
+        actor=None,
+        actor_role="system",
+        summary=f"{label}《{document.title}》 delivered to the inbox",
+    )
+    if document.served_at is not None:
+        served(case, document)
+    if was_held:
+        _close_work_items(document, outcome="delivered_electronically")
+    delivery_notify.queue(document, party, purpose="delivery")
+
+
+def served(case: Case, document: ServedDocument) -> None:
+    """Put the moment of deemed service on the case timeline."""
+    basis = documents_rules.BASIS_LABELS[document.served_basis or ""]
+    timeline.record(
+        case,
+        "document.served",
+        actor=None,
+        actor_role="system",
+        summary=f"《{document.title}》 deemed served: {basis}",
+        data={"document_id": str(document.id), "served_at": document.served_at.isoformat()},
+    )
+
+
+def hold(document: ServedDocument, case: Case, reason: str) -> None:
+    """Keep the document out of any inbox and ask a clerk to serve it another way."""
+    document.status, document.hold_reason = "held", reason
+    open_work_item(document, "document_held", HOLD_REASONS[reason], {"hold_reason": reason})
+    timeline.record(
+        case,
+        "document.held",
+        actor=None,
+        actor_role="system",
+        summary=f"《{document.title}》 held: {HOLD_REASONS[reason]}",
+    )
+
+
+def open_work_item(document: ServedDocument, kind: str, reason: str, data: dict) -> WorkItem | None:
+    """Create the clerk's work item of this kind for the document unless it already exists (safe to repeat)."""
+    existing = db.session.scalar(select(WorkItem).where(WorkItem.document_id == document.id, WorkItem.kind == kind))
+    if existing is not None:
+        return None
+    item = WorkItem(
+        court_id=document.court_id,
+        case_id=document.case_id,
+        document_id=document.id,
+        kind=kind,
+        reason=reason,
+        data={"doc_type": document.doc_type, "title": document.title, **data},
+    )
+    db.session.add(item)
+    return item
+
+
+def _close_work_items(document: ServedDocument, *, outcome: str) -> None:
+    query = select(WorkItem).where(WorkItem.document_id == document.id, WorkItem.status == "open")
+    for item in db.session.scalars(query):
+        item.status, item.outcome, item.resolved_at, item.resolved_by = "resolved", outcome, clock.now(), "system"
+
+
+def retry_held(document: ServedDocument) -> bool:
+    """Deliver a held document whose recipient has since consented; True when it was delivered."""
+    party = db.session.get(CaseParty, document.recipient_party_id)
+    consent, _reason = usable_consent(party)
+    if consent is None or document.status != "held":
+        return False
+    deliver(document, db.session.get(Case, document.case_id), party, consent)
+    return True
+
+
+def lock(document_id: object, *, skip_locked: bool = False) -> ServedDocument | None:
+    """The document row, locked for this transaction (events of one document are appended one at a time)."""
+    return delivery_chain.lock_document(document_id, skip_locked=skip_locked)

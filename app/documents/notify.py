@@ -1,0 +1,236 @@
+"""Telling recipients a document arrived: through the generic notification path, each outcome on the chain.
+
+`notifications.notify` picks the channel (a WeChat subscribe message when a grant exists, else SMS) and
+records every attempt with the provider's answer; when a notification is final, the `on_outcome` hook of
+our kinds copies each channel attempt onto the document's evidence chain as `notified` or
+`notification_failed`. A sweep (`reconcile_stale`) does the same for any outcome whose hook never ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from sqlalchemy import select
+
+from app.cases.models import CaseAgent, CaseParty
+from app.documents import chain as delivery_chain
+from app.documents import outbox as delivery_outbox
+from app.documents.chain import SYSTEM
+from app.documents.models import DocumentNotification, ServedDocument
+from app.extensions import db
+from app.identity.models import User
+from app.identity.organization_models import Court
+from app.notifications import dispatch as notifications
+from app.notifications import kinds as notification_kinds
+from app.notifications import sms_outbox as notifications_sms
+from app.notifications.models import Notification, NotificationAttempt
+from app.notifications.sms_models import SmsMessage
+from app.security import pii
+from app.utils import clock
+
+log = logging.getLogger(__name__)
+KINDS = {"delivery": "document_served", "reminder": "document_reminder"}
+FINAL_ATTEMPTS = ("sent", "refused", "failed", "error", "unknown")
+
+
+def people(party: CaseParty) -> list[tuple[uuid.UUID, str]]:
+    """Who is told: the recipient's own account and each of their active lawyers."""
+    found = [(party.user_id, "recipient")] if party.user_id else []
+    lawyers = db.session.scalars(
+        select(CaseAgent.lawyer_user_id).where(CaseAgent.party_id == party.id, CaseAgent.status == "active")
+    )
+    found += [(lawyer, "agent") for lawyer in lawyers if lawyer != party.user_id]
+    return found
+
+
+def queue(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[DocumentNotification]:
+    """Write one notification per person in the caller's transaction (sent after the commit)."""
+    court = db.session.get(Court, document.court_id)
+    data = {
+        "document_id": str(document.id),
+        "title": document.title,
+        "court": court.name if court else "",
+        "at": clock.now().isoformat(),
+    }
+    rows = []
+    for user_id, audience in people(party):
+        note = notifications.notify(
+            user_id=user_id, kind=KINDS[purpose], data=data, subject=("served_document", document.id)
+        )
+        row = DocumentNotification(
+            document_id=document.id,
+            user_id=user_id,
+            audience=audience,
+            purpose=purpose,
+            channel="auto",
+            outbox_id=note.id,
+        )
+        db.session.add(row)
+        rows.append(row)
+    delivery_outbox.remember_notifications([row.outbox_id for row in rows])
+    return rows
+
+
+def queue_sms(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[DocumentNotification]:
+    """One SMS per person with a phone number, whatever WeChat grants exist (reminders go by SMS)."""
+    rows = []
+    for user_id, audience in people(party):
+        phone = _phone(user_id, party if audience == "recipient" else None)
+        row = DocumentNotification(
+            document_id=document.id, user_id=user_id, audience=audience, purpose=purpose, channel="sms"
+        )
+        if phone is None:
+            row.status, row.error = "failed", "no phone number on file"
+            data = {"audience": audience, "purpose": purpose, "channel": "sms", "outcome": "failed"}
+            data["provider_message"] = row.error
+            row.event_seq = delivery_chain.append(document, "notification_failed", actor=SYSTEM, data=data).seq
+        else:
+            params = {"title": _short(document.title)}
+            row.outbox_id = notifications_sms.queue(phone=phone, template="document_served", params=params).id
+        db.session.add(row)
+        rows.append(row)
+    delivery_outbox.remember_sms([row.outbox_id for row in rows if row.outbox_id])
+    return rows
+
+
+def _phone(user_id: uuid.UUID, party: CaseParty | None) -> str | None:
+    user = db.session.get(User, user_id)
+    encrypted = (user.phone_enc if user else None) or (party.phone_enc if party else None)
+    return pii.decrypt(encrypted, field="phone") if encrypted else None
+
+
+def reconcile_sms(sms_ids: list[uuid.UUID]) -> int:
+    """Copy the outcome of finished SMS messages onto their documents' chains (once each)."""
+    from app.documents.delivery import lock
+
+    query = select(DocumentNotification.id, DocumentNotification.document_id).where(
+        DocumentNotification.channel == "sms",
+        DocumentNotification.status == "queued",
+        DocumentNotification.outbox_id.in_(sms_ids),
+    )
+    written = 0
+    for row_id, document_id in db.session.execute(query).all():
+        document = lock(document_id)
+        row = db.session.get(DocumentNotification, row_id, populate_existing=True)
+        message = db.session.get(SmsMessage, row.outbox_id, populate_existing=True)
+        if document is None or row.status != "queued" or message is None or message.status not in ("sent", "failed"):
+            db.session.rollback()
+            continue
+        data = {"audience": row.audience, "purpose": row.purpose, "channel": "sms", "outcome": message.status}
+        data.update(provider=message.provider, provider_message=message.provider_message_id or message.error)
+        event = "notified" if message.status == "sent" else "notification_failed"
+        row.event_seq = delivery_chain.append(document, event, actor=SYSTEM, data=data).seq
+        row.status, row.provider, row.error = message.status, message.provider, message.error
+        row.provider_message_id = message.provider_message_id
+        delivery_outbox.commit()
+        written += 1
+    return written
+
+
+def record_outcome(note: Notification) -> int:
+    """Copy a final notification's channel attempts onto the document's chain (once); return events written."""
+    rows = list(
+        db.session.scalars(
+            select(DocumentNotification).where(
+                DocumentNotification.outbox_id == note.id, DocumentNotification.status == "queued"
+            )
+        )
+    )
+    if not rows or note.status not in ("sent", "failed"):
+        return 0
+    from app.documents.delivery import lock
+
+    document = lock(rows[0].document_id)
+    db.session.refresh(rows[0], with_for_update=True)
+    if document is None or rows[0].status != "queued":
+        db.session.rollback()
+        return 0
+    written = _write_outcome(document, rows[0], note)
+    delivery_outbox.commit()
+    return written
+
+
+def _write_outcome(document: ServedDocument, row: DocumentNotification, note: Notification) -> int:
+    attempts = db.session.scalars(
+        select(NotificationAttempt)
+        .where(NotificationAttempt.notification_id == note.id)
+        .order_by(NotificationAttempt.created_at, NotificationAttempt.id)
+    ).all()
+    base = {"audience": row.audience, "purpose": row.purpose, "notification_id": str(note.id)}
+    written = 0
+    for attempt in attempts:
+        if attempt.outcome not in FINAL_ATTEMPTS:
+            continue
+        event = "notified" if attempt.outcome == "sent" else "notification_failed"
+        answer = {
+            "channel": attempt.channel,
+            "outcome": attempt.outcome,
+            "provider": attempt.provider,
+            "provider_code": attempt.provider_code,
+            "provider_message": attempt.provider_message,
+        }
+        row.event_seq = delivery_chain.append(document, event, actor=SYSTEM, data={**base, **answer}).seq
+        written += 1
+    if written == 0:  # no channel could even be tried (no grant, no phone number)
+        data = {**base, "channel": None, "outcome": "failed", "provider_message": note.error}
+        row.event_seq = delivery_chain.append(document, "notification_failed", actor=SYSTEM, data=data).seq
+        written = 1
+    row.status, row.channel, row.error = note.status, note.channel or "none", (note.error or None)
+    sent = next((a for a in attempts if a.outcome == "sent"), None)
+    row.provider = sent.provider if sent else None
+    row.provider_message_id = sent.provider_message if sent else None
+    return written
+
+
+def _on_outcome(note: Notification) -> None:
+    """Hook of the notification path: never lets our bookkeeping fail the notification job."""
+    try:
+        record_outcome(note)
+    except Exception:
+        db.session.rollback()
+        log.exception("recording a document notification outcome failed", extra={"notification_id": str(note.id)})
+
+
+def reconcile_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=2), limit: int = 500) -> int:
+    """Record outcomes whose hook never ran (a worker died after finishing the notification)."""
+    cutoff = clock.now() - older_than
+    query = (
+        select(Notification)
+        .join(DocumentNotification, DocumentNotification.outbox_id == Notification.id)
+        .where(
+            DocumentNotification.status == "queued",
+            DocumentNotification.created_at <= cutoff,
+            Notification.status.in_(("sent", "failed")),
+        )
+        .limit(limit)
+    )
+    written = sum(record_outcome(note) for note in list(db.session.scalars(query)))
+    sms = select(DocumentNotification.outbox_id).where(
+        DocumentNotification.channel == "sms",
+        DocumentNotification.status == "queued",
+        DocumentNotification.created_at <= cutoff,
+    )
+    return written + reconcile_sms(list(db.session.scalars(sms.limit(limit))))
+
+
+def _short(value: str, limit: int = 20) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _time(data: dict) -> dt.datetime:
+    return dt.datetime.fromisoformat(data["at"])
+
+
+for _purpose, _kind in KINDS.items():
+    notification_kinds.register(
+        notification_kinds.Kind(
+            name=_kind,
+            sms_template="document_served",
+            sms_params=lambda data: {"title": _short(data["title"])},
+            wechat_data=lambda data: {"thing1": data["title"], "thing2": data["court"], "time3": _time(data)},
+            page=lambda data: f"pages/documents/detail?id={data['document_id']}",
+            on_outcome=_on_outcome,
+        )
+    )

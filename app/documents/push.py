@@ -1,0 +1,241 @@
+"""Court push: accept a document from a court system or clerk, store it once with its SHA-256, and route it.
+
+A retried push (same caller, same Idempotency-Key, same meta and file) returns the document already made;
+the same key with anything else is a 422. A file the platform cannot serve (empty, too large, a format not
+allowed, or not matching the SHA-256 the court declared) is recorded as `rejected` with its reason and is
+not stored; everything else is stored under a server-made key and never written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.cases import access as case_access
+from app.cases import timeline
+from app.cases.models import Case, CaseParty
+from app.documents import chain as delivery_chain
+from app.documents import delivery
+from app.documents import outbox as delivery_outbox
+from app.documents import rules as documents_rules
+from app.documents import uploads as documents_uploads
+from app.documents.chain import SYSTEM, Actor
+from app.documents.models import ServedDocument
+from app.errors import Forbidden, ValidationFailed
+from app.extensions import db, storage
+from app.security import permissions
+from app.security.permissions import Principal
+from app.utils.ids import new_id
+
+log = logging.getLogger(__name__)
+CODE_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
+CODE_LENGTH = 20  # about 98 bits: unguessable, and short enough to type from a paper certificate
+
+
+def new_verification_code() -> str:
+    """A random code from an alphabet without look-alike characters."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def push(*, actor: Principal, meta: dict, stream: BinaryIO | None, submission_key: str | None) -> dict:
+    """Accept one document for service and deliver or hold it; a retry with the same key returns the same one."""
+    case, party = target(actor=actor, meta=meta)
+    if (stream is None) == (meta.get("upload_id") is None):
+        raise ValidationFailed(errors={"file": ["Send the file as a multipart part, or give meta.upload_id."]})
+    if stream is None:
+        source = documents_uploads.open_source(actor=actor, case=case, upload_id=meta["upload_id"])
+    else:
+        source = documents_uploads.Source(stream=stream)
+    try:
+        return _push(actor, case, party, meta, source, submission_key)
+    finally:
+        if source.upload is not None:
+            source.stream.close()
+
+
+def _push(
+    actor: Principal, case: Case, party: CaseParty, meta: dict, source: documents_uploads.Source, key: str | None
+) -> dict:
+    intake = documents_rules.inspect(source.stream)
+    fingerprint = _fingerprint(case, meta, intake.sha256)
+    existing = _existing(actor, key, fingerprint)
+    if existing is not None:
+        return summary(existing, replayed=True)
+    reason = documents_rules.rejection(intake, meta.get("sha256")) or documents_uploads.declared_mismatch(
+        source, intake
+    )
+    document = _new_document(actor, case, party, meta, intake, key, fingerprint, reason)
+    uploaded = documents_uploads.claim(source, document_id=document.id, rejected=reason is not None)
+    fresh = None if reason or uploaded else f"courts/{case.court_id}/cases/{case.id}/documents/{document.id}"
+    document.storage_key = uploaded or fresh
+    db.session.add(document)
+    try:
+        db.session.flush()  # a duplicate key raced in: PostgreSQL waits here for the other request's commit
+    except IntegrityError:
+        db.session.rollback()
+        existing = _existing(actor, key, fingerprint)
+        if existing is None:
+            raise
+        return summary(existing, replayed=True)
+    try:
+        _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)
+        delivery_outbox.commit()
+    except BaseException:
+        db.session.rollback()
+        if fresh:
+            _forget_object(fresh)
+        raise
+    if reason and source.upload is not None:
+        _forget_object(source.upload.storage_key)  # a rejected file is not kept
+    return summary(document)
+
+
+def target(*, actor: Principal, meta: dict) -> tuple[Case, CaseParty]:
+    """The case (by id or number) and the recipient party; 404 unless the case is at the caller's court."""
+    if meta.get("case_id") is not None:
+        case = db.session.get(Case, meta["case_id"])
+    else:
+        case = db.session.scalar(select(Case).where(Case.case_number == meta.get("case_number")))
+    if case is None or case.court_id is None or not permissions.is_court_staff(actor, case.court_id):
+        raise case_access.not_found()
+    if not permissions.may_serve_documents(actor, case.court_id):
+        raise Forbidden("Only the court's clerks and court systems serve documents.", reason="document.push_forbidden")
+    errors = {}
+    if meta["doc_type"] not in documents_rules.DOC_TYPES:
+        errors["doc_type"] = [f"Must be one of {', '.join(documents_rules.DOC_TYPES)}."]
+    party = db.session.get(CaseParty, meta["recipient_party_id"])
+    if party is None or party.case_id != case.id:
+        errors["recipient_party_id"] = ["Not a party of this case."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return case, party
+
+
+def _fingerprint(case: Case, meta: dict, sha256: str) -> str:
+    body = {
+        "case_id": str(case.id),
+        "recipient_party_id": str(meta["recipient_party_id"]),
+        "doc_type": meta["doc_type"],
+        "title": meta["title"].strip(),
+        "response_days": meta.get("response_days"),
+        "sha256": sha256,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _existing(actor: Principal, key: str | None, fingerprint: str) -> ServedDocument | None:
+    if not key:
+        return None
+    query = select(ServedDocument).where(ServedDocument.submitter == actor.scope, ServedDocument.submission_key == key)
+    document = db.session.scalar(query)
+    if document is not None and document.submission_fingerprint != fingerprint:
+        raise ValidationFailed(
+            "This Idempotency-Key was used with a different document.",
+            reason="idempotency.key_reused",
+            errors={"Idempotency-Key": ["Already used with a different document."]},
+        )
+    return document
+
+
+def role_of(actor: Principal) -> str:
+    """The role a court-side caller acts in."""
+    return "court_system" if permissions.is_machine(actor) else "clerk"
+
+
+def _new_document(
+    actor: Principal,
+    case: Case,
+    party: CaseParty,
+    meta: dict,
+    intake: documents_rules.Intake,
+    key: str | None,
+    fingerprint: str,
+    reason: str | None,
+) -> ServedDocument:
+    return ServedDocument(
+        id=new_id(),
+        court_id=case.court_id,
+        case_id=case.id,
+        recipient_party_id=party.id,
+        doc_type=meta["doc_type"],
+        title=meta["title"].strip(),
+        response_days=meta.get("response_days"),
+        status="rejected" if reason else "accepted",
+        sha256=intake.sha256,
+        size=intake.size,
+        content_type=intake.content_type,
+        submitter=actor.scope,
+        submitter_role=role_of(actor),
+        submission_key=key,
+        submission_fingerprint=fingerprint,
+        verification_code=new_verification_code(),
+        rejection_reason=reason,
+        event_count=0,
+    )
+
+
+def _accept_or_reject(
+    document: ServedDocument, case: Case, party: CaseParty, stream: BinaryIO | None, *, actor: Principal
+) -> None:
+    """Record the submission, then either the rejection or the acceptance (storing a fresh file) and routing."""
+    submitted = {
+        "doc_type": document.doc_type,
+        "title": document.title,
+        "case_number": case.case_number,
+        "recipient_party_id": str(party.id),
+        "response_days": document.response_days,
+        "size": document.size,
+    }
+    delivery_chain.append(document, "submitted", actor=Actor.of(actor, document.submitter_role), data=submitted)
+    label = documents_rules.DOC_TYPES[document.doc_type].label
+    if document.rejection_reason:
+        delivery_chain.append(document, "rejected", actor=SYSTEM, data={"reason": document.rejection_reason})
+        timeline.record(
+            case,
+            "document.rejected",
+            actor=actor,
+            actor_role=document.submitter_role,
+            summary=f"{label}《{document.title}》 not accepted for service: {document.rejection_reason}",
+        )
+        return
+    if stream is not None:  # a multipart file; an uploaded one is already in place under its own key
+        info = storage.put(document.storage_key, stream, content_type=document.content_type or "application/pdf")
+        if info.size != document.size:
+            raise RuntimeError("the stored object's size differs from the file received")
+    timeline.record(
+        case,
+        "document.pushed",
+        actor=actor,
+        actor_role=document.submitter_role,
+        summary=f"{label}《{document.title}》 accepted for electronic service",
+    )
+    delivery.route(document, case, party)
+
+
+def _forget_object(key: str) -> None:
+    try:
+        storage.delete(key)
+    except Exception:  # noqa: BLE001 - the original error matters more; the object is an orphan at worst
+        log.warning("could not delete the object of a failed push", extra={"key": key})
+
+
+def summary(document: ServedDocument, *, replayed: bool = False) -> dict:
+    """What a push answers: the document's id, state, digest and (once served) its deadline."""
+    return {
+        "document_id": document.id,
+        "status": document.status,
+        "sha256": document.sha256,
+        "size": document.size,
+        "verification_code": document.verification_code,
+        "rejection_reason": document.rejection_reason,
+        "hold_reason": document.hold_reason,
+        "served_at": document.served_at,
+        "deadline": documents_rules.deadline_of(document),
+        "replayed": replayed,
+    }

@@ -1,0 +1,169 @@
+"""Recipients: the inbox, reading (records `opened`), downloading (records `downloaded`), acknowledging (签收).
+
+Only the recipient party's own account and their active lawyers may do these; for anyone else the document
+does not exist (404) and nothing is written. Each legal act writes exactly one event; an act the state does
+not allow (a held document, a second acknowledgement) is a 409 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import select, union
+
+from app.audit import log as audit
+from app.cases import timeline
+from app.cases.models import Case, CaseAgent, CaseParty
+from app.documents import chain as delivery_chain
+from app.documents import delivery
+from app.documents import outbox as delivery_outbox
+from app.documents import rules as documents_rules
+from app.documents import states as delivery_states
+from app.documents.chain import Actor
+from app.documents.models import ServedDocument
+from app.errors import NotFound
+from app.extensions import db, storage
+from app.identity.organization_models import Court
+from app.platform.pagination import Page, newest_first
+from app.security import permissions
+from app.security.permissions import Principal
+
+
+def not_found() -> NotFound:
+    """The one answer for unknown and not-yours documents."""
+    return NotFound("No such document.", reason="document.not_found")
+
+
+def relation_to(document: ServedDocument, actor: Principal) -> str | None:
+    """'recipient' (the party's own account), 'agent' (their active lawyer) or None."""
+    if not permissions.is_user(actor):
+        return None
+    party = db.session.get(CaseParty, document.recipient_party_id)
+    if party is not None and party.user_id == actor.user_id:
+        return "recipient"
+    agent = db.session.scalar(
+        select(CaseAgent.id).where(
+            CaseAgent.party_id == document.recipient_party_id,
+            CaseAgent.lawyer_user_id == actor.user_id,
+            CaseAgent.status == "active",
+        )
+    )
+    return "agent" if agent is not None else None
+
+
+def _load(document_id: uuid.UUID, actor: Principal) -> tuple[ServedDocument, str]:
+    """The document under its row lock, if the caller receives it; otherwise 404 with nothing written."""
+    document = delivery.lock(document_id)
+    relation = relation_to(document, actor) if document is not None else None
+    if relation is None:
+        db.session.rollback()
+        raise not_found()
+    return document, relation
+
+
+def inbox(*, actor: Principal, cursor: str | None, limit: int | None) -> Page:
+    """Documents delivered to the caller's parties or to parties they act for, newest first."""
+    if not permissions.is_user(actor):
+        return Page(items=[], next_cursor=None)
+    parties = union(
+        select(CaseParty.id).where(CaseParty.user_id == actor.user_id),
+        select(CaseAgent.party_id).where(CaseAgent.lawyer_user_id == actor.user_id, CaseAgent.status == "active"),
+    )
+    query = select(ServedDocument).where(
+        ServedDocument.recipient_party_id.in_(parties), ServedDocument.delivered_at.is_not(None)
+    )
+    page = newest_first(
+        query, at_column=ServedDocument.delivered_at, id_column=ServedDocument.id, cursor=cursor, limit=limit
+    )
+    return Page(items=[summary_view(document) for document in page.items], next_cursor=page.next_cursor)
+
+
+def open_document(*, document_id: uuid.UUID, actor: Principal) -> dict:
+    """The document's details; records `opened` (and deemed service, if this is what serves it)."""
+    document, relation = _load(document_id, actor)
+    _act(document, "open", actor=actor, relation=relation)
+    return detail_view(document, relation=relation)
+
+
+def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
+    """A short-lived download link; records `downloaded`."""
+    document, relation = _load(document_id, actor)
+    if not delivery_states.allowed("download", document.status):
+        raise delivery_states.illegal(document, "download")
+    expires = current_app.config["DOWNLOAD_URL_EXPIRES_SECONDS"]
+    extension = documents_rules.EXTENSIONS.get(document.content_type or "", "pdf")
+    url = storage.download_url(
+        document.storage_key,
+        filename=f"{document.title}.{extension}",
+        content_type=document.content_type,
+        expires_in=expires,
+    )
+    _act(document, "download", actor=actor, relation=relation)
+    return {"download_url": url, "expires_in": expires, "sha256": document.sha256, "size": document.size}
+
+
+def acknowledge(*, document_id: uuid.UUID, actor: Principal) -> dict:
+    """签收: the recipient (or their lawyer) acknowledges receipt; only once."""
+    document, relation = _load(document_id, actor)
+    _act(document, "acknowledge", actor=actor, relation=relation)
+    return detail_view(document, relation=relation)
+
+
+def _act(document: ServedDocument, action: str, *, actor: Principal, relation: str) -> None:
+    was_served = document.served_at is not None
+    delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
+    case = db.session.get(Case, document.case_id)
+    if not was_served and document.served_at is not None:
+        delivery.served(case, document)
+    audit.record(
+        f"document.{action}",
+        actor=actor,
+        object_type="served_document",
+        object_id=document.id,
+        details={"as": relation},
+    )
+    if action == "acknowledge":
+        who = "the recipient" if relation == "recipient" else "the recipient's lawyer"
+        timeline.record(
+            case,
+            "document.acknowledged",
+            actor=actor,
+            actor_role=relation,
+            summary=f"《{document.title}》 acknowledged by {who}",
+        )
+    delivery_outbox.commit()
+
+
+def summary_view(document: ServedDocument) -> dict:
+    """A document in the inbox."""
+    return {
+        "id": document.id,
+        "case_id": document.case_id,
+        "doc_type": document.doc_type,
+        "doc_type_label": documents_rules.DOC_TYPES[document.doc_type].label,
+        "title": document.title,
+        "status": document.status,
+        "delivered_at": document.delivered_at,
+        "served_at": document.served_at,
+        "acknowledged_at": document.acknowledged_at,
+    }
+
+
+def detail_view(document: ServedDocument, *, relation: str) -> dict:
+    """The document as its recipient sees it: state, legal effect, deadline with explanation, event times."""
+    case = db.session.get(Case, document.case_id)
+    court = db.session.get(Court, document.court_id)
+    events = delivery_chain.events_of(document.id)
+    return {
+        **summary_view(document),
+        "case_number": case.case_number if case else None,
+        "court": {"id": court.id, "name": court.name, "code": court.code} if court else None,
+        "sha256": document.sha256,
+        "size": document.size,
+        "content_type": document.content_type,
+        "served_basis": document.served_basis,
+        "deadline": documents_rules.deadline_of(document),
+        "my_relation": relation,
+        "events": [{"seq": event.seq, "type": event.type, "at": event.at} for event in events],
+    }

@@ -1,0 +1,77 @@
+"""Clerk work items of electronic service: list them, and record how a held or unopened document was served."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from app.cases import timeline
+from app.cases.models import Case
+from app.documents import delivery
+from app.documents import outbox as delivery_outbox
+from app.documents import push as documents
+from app.documents import states as delivery_states
+from app.documents.chain import Actor
+from app.documents.models import WorkItem
+from app.errors import Conflict, Forbidden, NotFound
+from app.extensions import db
+from app.platform.pagination import Page, newest_first
+from app.security import permissions
+from app.security.permissions import Principal
+from app.utils import clock
+
+OTHER_METHODS = ("served_by_post", "served_in_person", "served_by_phone", "served_by_announcement")
+OUTCOMES = (*OTHER_METHODS, "consent_obtained", "no_action_needed")
+
+
+def list_items(*, actor: Principal, status: str | None, cursor: str | None, limit: int | None) -> Page:
+    """Work items of the courts the caller works for, newest first."""
+    courts = permissions.staff_court_ids(actor)
+    if not courts:
+        return Page(items=[], next_cursor=None)
+    query = select(WorkItem).where(WorkItem.court_id.in_(courts))
+    if status:
+        query = query.where(WorkItem.status == status)
+    return newest_first(query, at_column=WorkItem.created_at, id_column=WorkItem.id, cursor=cursor, limit=limit)
+
+
+def resolve(*, item_id: uuid.UUID, outcome: str, note: str | None, actor: Principal) -> WorkItem:
+    """Close a work item; a held document served another way becomes `failed` (electronic service abandoned)."""
+    item = db.session.scalar(select(WorkItem).where(WorkItem.id == item_id).with_for_update())
+    if item is None or not permissions.is_court_staff(actor, item.court_id):
+        raise NotFound("No such work item.", reason="work_item.not_found")
+    if not permissions.may_serve_documents(actor, item.court_id):
+        raise Forbidden(
+            "Only the court's clerks and court systems handle service work items.", reason="work_item.forbidden"
+        )
+    if item.status != "open":
+        raise Conflict(
+            "The work item is already resolved.", reason="work_item.already_resolved", errors={"status": [item.status]}
+        )
+    document = delivery.lock(item.document_id) if item.document_id else None
+    role = documents.role_of(actor)
+    if document is not None and item.kind == "document_held":
+        if outcome == "consent_obtained":
+            if not delivery.retry_held(document):
+                why = delivery.HOLD_REASONS.get(document.hold_reason or "", document.status)
+                raise Conflict(f"The document still cannot be delivered: {why}", reason="document.not_deliverable")
+        elif outcome in OTHER_METHODS:
+            delivery_states.apply(
+                document,
+                "fail",
+                actor=Actor.of(actor, role),
+                data={"reason": "served by another method", "method": outcome},
+            )
+    item.status, item.outcome, item.note = "resolved", outcome, note
+    item.resolved_at, item.resolved_by = clock.now(), actor.scope
+    timeline.record(
+        db.session.get(Case, item.case_id),
+        "work_item.resolved",
+        actor=actor,
+        actor_role=role,
+        summary=f"Service work item resolved: {outcome}",
+        data={"work_item_id": str(item.id), "document_id": str(item.document_id) if item.document_id else None},
+    )
+    delivery_outbox.commit()
+    return item

@@ -1,0 +1,112 @@
+"""Loading evidence with the facts its permission checks need, and writing the chain of custody."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from app.audit import log as audit
+from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
+from app.cases.models import Case
+from app.errors import Conflict, Forbidden, NotFound
+from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
+from app.extensions import db
+from app.security import permissions
+from app.security.permissions import CaseFacts, Principal
+from app.utils import clock
+
+NOT_FOUND = "evidence.not_found"
+
+
+def not_found() -> NotFound:
+    """The one answer for unknown, deleted and not-yours items."""
+    return NotFound("No such evidence.", reason=NOT_FOUND)
+
+
+def load(evidence_id: uuid.UUID, *, actor: Principal, lock: bool = False) -> tuple[EvidenceItem, Case, CaseFacts]:
+    """The item, its case and the case's facts if the caller may see the item; otherwise 404.
+
+    With lock=True the case row and then the item row are locked, in that order (as every writer does).
+    """
+    item = db.session.get(EvidenceItem, evidence_id)
+    if item is None or item.status == "deleted":
+        raise not_found()
+    try:
+        case, facts = case_access.load(item.case_id, actor=actor, lock=lock)
+    except NotFound:
+        raise not_found() from None
+    if lock:
+        locked = select(EvidenceItem).where(EvidenceItem.id == evidence_id).with_for_update()
+        # populate_existing: the row read before the lock is in the identity map; take the locked version.
+        item = db.session.scalar(locked.execution_options(populate_existing=True))
+        if item is None or item.status == "deleted":
+            raise not_found()
+    if not permissions.may_view_evidence(actor, facts, owner_party_id=item.party_id, submitted=item.submitted):
+        raise not_found()
+    return item, case, facts
+
+
+def load_own(evidence_id: uuid.UUID, *, actor: Principal, lock: bool = False) -> tuple[EvidenceItem, Case, CaseFacts]:
+    """An item the caller may manage (their party's side): 404 when unseen, 403 when only readable."""
+    item, case, facts = load(evidence_id, actor=actor, lock=lock)
+    if not permissions.may_manage_evidence(actor, facts, item.party_id):
+        raise Forbidden(
+            "Only the party who brought this evidence, or their lawyer, may do this.", reason="evidence.not_owner"
+        )
+    return item, case, facts
+
+
+def ensure_open(case: Case) -> None:
+    """Evidence can be added, shared and examined only while the case is still open."""
+    if case.status in case_lifecycle.TERMINAL[case.kind]:
+        raise Conflict(
+            f"The case is {case.status}; its evidence can no longer change.",
+            reason="evidence.case_closed",
+            errors={"status": [case.status]},
+        )
+
+
+def actor_role(actor: Principal | None, facts: CaseFacts) -> str:
+    """How the caller relates to the case, for custody events and the timeline."""
+    if actor is None:
+        return "system"
+    relations = permissions.case_relations(actor, facts)
+    for role in ("party", "agent", "mediator", "court_staff", "org_admin"):
+        if role in relations:
+            return "lawyer" if role == "agent" else role
+    return "user"
+
+
+def custody(
+    item: EvidenceItem, action: str, *, actor: Principal | None, role: str, data: dict | None = None
+) -> EvidenceCustodyEvent:
+    """Append one custody event in the caller's transaction (server time, the item's current hash).
+
+    It is mirrored in the hash-chained audit log (`evidence.<action>`), so evidence access is tamper-evident.
+    """
+    event = EvidenceCustodyEvent(
+        evidence_id=item.id,
+        case_id=item.case_id,
+        at=clock.now(),
+        action=action,
+        actor_user_id=actor.user_id if actor is not None else None,
+        actor_role=role,
+        sha256=item.declared_sha256 if item.status == "stored" else None,
+        data=data or {},
+    )
+    db.session.add(event)
+    details = {"case_id": str(item.case_id), "as": role, "sha256": event.sha256}
+    audit.record(f"evidence.{action}", actor=actor, object_type="evidence", object_id=item.id, details=details)
+    return event
+
+
+def custody_events(item: EvidenceItem, *, limit: int = 100) -> tuple[list[EvidenceCustodyEvent], int]:
+    """The newest custody events of an item (at most `limit`) and how many there are in all."""
+    query = select(EvidenceCustodyEvent).where(EvidenceCustodyEvent.evidence_id == item.id)
+    events = db.session.scalars(
+        query.order_by(EvidenceCustodyEvent.at.desc(), EvidenceCustodyEvent.id.desc()).limit(limit)
+    )
+    total = db.session.scalar(select(func.count()).where(EvidenceCustodyEvent.evidence_id == item.id))
+    return list(events), int(total or 0)

@@ -1,0 +1,197 @@
+"""Login sessions: token pairs, refresh rotation with reuse detection, logout, and per-request authentication."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.audit import log as audit
+from app.errors import Unauthorized
+from app.extensions import db
+from app.identity.login_models import AuthSession, RefreshToken
+from app.identity.models import LawyerProfile, User, UserRole
+from app.identity.organization_models import CourtMembership, OrgMembership
+from app.security import tokens
+from app.security.permissions import Principal
+from app.utils import clock
+
+USER_AUDIENCE = "microcourt-app"
+MACHINE_AUDIENCE = "microcourt-court-systems"
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenPair:
+    """What a successful login or refresh returns."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+    token_type: str = "Bearer"
+
+
+def key_ring() -> tokens.KeyRing:
+    """The app's JWT key ring (built once per app)."""
+    ring = current_app.extensions.get("microcourt.jwt_ring")
+    if ring is None:
+        ring = current_app.extensions["microcourt.jwt_ring"] = tokens.KeyRing.from_config(current_app.config)
+    return ring
+
+
+def hash_token(raw: str) -> str:
+    """SHA-256 of a high-entropy opaque token (refresh tokens, client secrets)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def start_session(*, user: User, method: str) -> TokenPair:
+    """Open a new refresh-token family for a user who just logged in; commits."""
+    now = clock.now()
+    config = current_app.config
+    session = AuthSession(
+        user_id=user.id, method=method, expires_at=now + dt.timedelta(days=config["SESSION_MAX_DAYS"])
+    )
+    db.session.add(session)
+    db.session.flush()
+    pair = _issue_pair(session, user)
+    audit.record(
+        "auth.login",
+        actor_kind="user",
+        actor_id=str(user.id),
+        object_type="session",
+        object_id=session.id,
+        details={"method": method},
+    )
+    db.session.commit()
+    return pair
+
+
+def _issue_pair(session: AuthSession, user: User) -> TokenPair:
+    now = clock.now()
+    config = current_app.config
+    raw_refresh = "rt_" + secrets.token_urlsafe(32)
+    refresh_expiry = min(now + dt.timedelta(days=config["REFRESH_TOKEN_TTL_DAYS"]), session.expires_at)
+    db.session.add(RefreshToken(session_id=session.id, token_hash=hash_token(raw_refresh), expires_at=refresh_expiry))
+    session.last_used_at = now
+    ttl = config["ACCESS_TOKEN_TTL_SECONDS"]
+    access, _claims = tokens.encode(
+        key_ring(),
+        subject=str(user.id),
+        audience=USER_AUDIENCE,
+        issuer=config["JWT_ISSUER"],
+        token_type="access",
+        ttl=dt.timedelta(seconds=ttl),
+        sid=str(session.id),
+    )
+    return TokenPair(access_token=access, refresh_token=raw_refresh, expires_in=ttl, user=user)
+
+
+def refresh(*, refresh_token: str) -> TokenPair:
+    """Spend a refresh token for a new pair; a spent one presented again revokes its whole family."""
+    now = clock.now()
+    record = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == hash_token(refresh_token)))
+    if record is None:
+        raise Unauthorized("The refresh token is invalid.", reason="auth.invalid_refresh")
+    session = db.session.get(AuthSession, record.session_id)
+    spent = db.session.execute(
+        update(RefreshToken).where(RefreshToken.id == record.id, RefreshToken.spent_at.is_(None)).values(spent_at=now)
+    ).rowcount
+    if not spent:
+        _revoke(session, reason="refresh_reused")
+        audit.record(
+            "auth.refresh_reused",
+            actor_kind="user",
+            actor_id=str(session.user_id) if session else None,
+            object_type="session",
+            object_id=record.session_id,
+        )
+        db.session.commit()
+        raise Unauthorized("This refresh token was already used; the session is ended.", reason="auth.refresh_reused")
+    user = db.session.get(User, session.user_id)
+    if record.expires_at <= now or not _session_alive(session, now) or user is None or user.status != "active":
+        db.session.rollback()
+        raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
+    pair = _issue_pair(session, user)
+    db.session.commit()
+    return pair
+
+
+def _session_alive(session: AuthSession | None, now: dt.datetime) -> bool:
+    return session is not None and session.revoked_at is None and session.expires_at > now
+
+
+def _revoke(session: AuthSession | None, *, reason: str) -> None:
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = clock.now()
+        session.revoked_reason = reason
+
+
+def logout(*, actor: Principal) -> None:
+    """End the caller's session (the whole refresh family); access tokens stop working at once."""
+    if actor.session_id is not None:
+        _revoke(db.session.get(AuthSession, actor.session_id), reason="logout")
+        db.session.commit()
+
+
+def end_all_sessions(*, user_id: uuid.UUID, reason: str) -> int:
+    """Revoke every live session of a user (disable, role change by policy, password-like events)."""
+    result = db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), revoked_reason=reason)
+    )
+    return result.rowcount or 0
+
+
+def authenticate_user(*, token: str) -> Principal:
+    """Verify an access token and load the caller's live session, status, roles and memberships."""
+    config = current_app.config
+    claims = tokens.decode(key_ring(), token, audience=USER_AUDIENCE, issuer=config["JWT_ISSUER"], token_type="access")
+    try:
+        user_id = uuid.UUID(claims["sub"])
+        session_id = uuid.UUID(str(claims.get("sid", "")))
+    except ValueError:
+        raise Unauthorized("The token is invalid.", reason="auth.invalid_token") from None
+    session = db.session.get(AuthSession, session_id)
+    user = db.session.get(User, user_id)
+    if not _session_alive(session, clock.now()) or session.user_id != user_id or user is None:
+        raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
+    if user.status != "active":
+        raise Unauthorized("This account is disabled.", reason="auth.account_disabled")
+    return load_principal(user, session_id=session_id)
+
+
+def load_principal(user: User, *, session_id: uuid.UUID | None = None) -> Principal:
+    """Build the Principal from the database (roles are read fresh, so removal is immediate)."""
+    roles = frozenset(db.session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+    court_roles: dict[uuid.UUID, set[str]] = {}
+    for court_id, role in db.session.execute(
+        select(CourtMembership.court_id, CourtMembership.role).where(
+            CourtMembership.user_id == user.id, CourtMembership.active.is_(True)
+        )
+    ):
+        court_roles.setdefault(court_id, set()).add(role)
+    org_roles: dict[uuid.UUID, set[str]] = {}
+    for org_id, role in db.session.execute(
+        select(OrgMembership.org_id, OrgMembership.role).where(
+            OrgMembership.user_id == user.id, OrgMembership.active.is_(True)
+        )
+    ):
+        org_roles.setdefault(org_id, set()).add(role)
+    lawyer = db.session.scalar(select(LawyerProfile.status).where(LawyerProfile.user_id == user.id))
+    return Principal(
+        kind="user",
+        subject=str(user.id),
+        user_id=user.id,
+        session_id=session_id,
+        roles=roles,
+        court_roles={k: frozenset(v) for k, v in court_roles.items()},
+        org_roles={k: frozenset(v) for k, v in org_roles.items()},
+        lawyer_verified=lawyer == "verified",
+        real_name_verified=user.verification_status == "verified",
+    )

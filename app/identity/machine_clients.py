@@ -1,0 +1,150 @@
+"""Court systems as machine clients: create, rotate, revoke, exchange credentials for a scoped token."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hmac
+import secrets
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.audit import log as audit
+from app.errors import NotFound, Unauthorized
+from app.extensions import db
+from app.identity.client_models import MachineClient
+from app.identity.login_sessions import MACHINE_AUDIENCE, hash_token, key_ring
+from app.identity.organization_models import Court
+from app.security import permissions, tokens
+from app.security.permissions import Principal
+from app.utils import clock
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedSecret:
+    """A client and its secret, shown once at creation or rotation and never again."""
+
+    client: MachineClient
+    client_secret: str
+
+
+def _new_secret() -> str:
+    return "cs_" + secrets.token_urlsafe(32)
+
+
+def _require_admin(actor: Principal) -> None:
+    if not permissions.is_platform_admin(actor):
+        raise NotFound("Not found.", reason="resource.not_found")
+
+
+def create_client(*, court_id: uuid.UUID, name: str, actor: Principal | None) -> IssuedSecret:
+    """Register a court system (platform admins only; actor None = the CLI operator)."""
+    if actor is not None:
+        _require_admin(actor)
+    if db.session.get(Court, court_id) is None:
+        raise NotFound("No such court.", reason="court.not_found")
+    secret = _new_secret()
+    client = MachineClient(
+        client_id="mc_" + secrets.token_hex(12), name=name, court_id=court_id, secret_hash=hash_token(secret)
+    )
+    db.session.add(client)
+    audit.record(
+        "admin.client_created",
+        actor=actor,
+        object_type="machine_client",
+        object_id=client.client_id,
+        details={"court_id": str(court_id)},
+    )
+    db.session.commit()
+    return IssuedSecret(client=client, client_secret=secret)
+
+
+def _get_client(client_id: str) -> MachineClient:
+    client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
+    if client is None:
+        raise NotFound("No such client.", reason="client.not_found")
+    return client
+
+
+def list_clients(*, actor: Principal) -> list[MachineClient]:
+    """Every machine client (platform admins only)."""
+    _require_admin(actor)
+    return list(db.session.scalars(select(MachineClient).order_by(MachineClient.created_at)))
+
+
+def rotate_secret(*, client_id: str, actor: Principal | None) -> IssuedSecret:
+    """Issue a new secret; the old one keeps working for CLIENT_SECRET_OVERLAP_HOURS so systems can switch."""
+    if actor is not None:
+        _require_admin(actor)
+    client = _get_client(client_id)
+    secret = _new_secret()
+    overlap = dt.timedelta(hours=current_app.config["CLIENT_SECRET_OVERLAP_HOURS"])
+    client.previous_secret_hash, client.previous_valid_until = client.secret_hash, clock.now() + overlap
+    client.secret_hash = hash_token(secret)
+    audit.record("admin.client_rotated", actor=actor, object_type="machine_client", object_id=client.client_id)
+    db.session.commit()
+    return IssuedSecret(client=client, client_secret=secret)
+
+
+def revoke_client(*, client_id: str, actor: Principal | None) -> MachineClient:
+    """Revoke a client: its secret and every token it holds stop working at once."""
+    if actor is not None:
+        _require_admin(actor)
+    client = _get_client(client_id)
+    client.status, client.revoked_at = "revoked", clock.now()
+    audit.record("admin.client_revoked", actor=actor, object_type="machine_client", object_id=client.client_id)
+    db.session.commit()
+    return client
+
+
+def _secret_matches(client: MachineClient, secret: str) -> bool:
+    presented = hash_token(secret)
+    if hmac.compare_digest(presented, client.secret_hash):
+        return True
+    previous_valid = client.previous_valid_until is not None and client.previous_valid_until > clock.now()
+    return bool(previous_valid and client.previous_secret_hash) and hmac.compare_digest(
+        presented, client.previous_secret_hash
+    )
+
+
+def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:
+    """Client credentials -> a short-lived JWT scoped to the client's court."""
+    client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
+    if client is None or client.status != "active" or not _secret_matches(client, client_secret):
+        audit.record_now("auth.machine_login_failed", actor_kind="machine", actor_id=client_id[:40])
+        raise Unauthorized("The client credentials are invalid.", reason="auth.invalid_client")
+    ttl = current_app.config["MACHINE_TOKEN_TTL_SECONDS"]
+    token, _claims = tokens.encode(
+        key_ring(),
+        subject=client.client_id,
+        audience=MACHINE_AUDIENCE,
+        issuer=current_app.config["JWT_ISSUER"],
+        token_type="machine",
+        ttl=dt.timedelta(seconds=ttl),
+        court=str(client.court_id),
+    )
+    client.last_used_at = clock.now()
+    audit.record(
+        "auth.machine_login",
+        actor_kind="machine",
+        actor_id=client.client_id,
+        object_type="court",
+        object_id=client.court_id,
+    )
+    db.session.commit()
+    return token, ttl
+
+
+def authenticate_machine(*, token: str) -> Principal:
+    """Verify a machine token and that its client is still active."""
+    claims = tokens.decode(
+        key_ring(), token, audience=MACHINE_AUDIENCE, issuer=current_app.config["JWT_ISSUER"], token_type="machine"
+    )
+    client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == claims["sub"]))
+    if client is None or client.status != "active" or str(client.court_id) != claims.get("court"):
+        raise Unauthorized("The client is revoked.", reason="auth.client_revoked")
+    return Principal(
+        kind="machine", subject=client.client_id, court_roles={client.court_id: frozenset({"court_system"})}
+    )

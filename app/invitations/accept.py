@@ -1,0 +1,136 @@
+"""Accepting an invitation: bind the caller to the named party (after a real-name match) or add them as a party.
+
+Exactly once: the case row is locked, then a use is taken with one atomic
+`UPDATE ... SET uses = uses + 1 WHERE uses < max_uses AND not revoked AND not expired`; only the request
+whose UPDATE changed a row goes on, every other one gets the same 404 as an unknown invitation.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select, update
+
+from app.cases import access as case_access
+from app.cases import timeline
+from app.cases.models import Case, CaseParty
+from app.errors import Conflict, Forbidden
+from app.extensions import db
+from app.identity.models import User
+from app.invitations import issuing as invitations
+from app.invitations.models import Invitation
+from app.scheduling import reminders as mediation_sessions_reminders
+from app.security import permissions
+from app.security.permissions import Principal
+from app.utils import clock
+
+STAFF_RELATIONS = frozenset({"mediator", "court_staff", "org_admin"})
+
+
+def accept_token(*, token: str, actor: Principal) -> dict:
+    """Accept by the QR token."""
+    return _accept(invitations.by_token(token), actor=actor)
+
+
+def accept_code(*, code: str, actor: Principal) -> dict:
+    """Accept by the typed 8-character code."""
+    return _accept(invitations.by_code(code), actor=actor)
+
+
+def _accept(invitation: Invitation, *, actor: Principal) -> dict:
+    case = db.session.scalar(select(Case).where(Case.id == invitation.case_id).with_for_update())
+    facts = case_access.facts_for(case)
+    relations = permissions.case_relations(actor, facts)
+    if relations & STAFF_RELATIONS:
+        raise Forbidden("Staff of the case cannot join it as a party.", reason="invitation.staff_of_case")
+    if "party" in relations:
+        raise Conflict("You are already a party to this case.", reason="invitation.already_party")
+    user = db.session.get(User, actor.user_id)
+    party = db.session.get(CaseParty, invitation.party_id) if invitation.party_id else None
+    if party is not None:
+        if party.user_id is not None:
+            raise invitations.not_found()
+        _check_identity(user, party)
+    _take_use(invitation)
+    party = _bind(party, user) if party is not None else _add_party(case, invitation.role, user)
+    mediation_sessions_reminders.add_participant(case.id, user.id)
+    timeline.record(
+        case,
+        "invitation.accepted",
+        actor=actor,
+        actor_role="party",
+        summary=f"joined the case as the {party.role} by invitation",
+        data={"invitation_id": str(invitation.id), "party_id": str(party.id)},
+    )
+    db.session.commit()
+    return {"case_id": case.id, "party_id": party.id, "role": party.role, "case_title": case.title}
+
+
+def _check_identity(user: User, party: CaseParty) -> None:
+    """A named party is joined only by the verified person of that name (and ID number, when the party has one)."""
+    if user.verification_status != "verified" or not user.real_name:
+        raise Forbidden(
+            "This invitation is for a named person: verify your real name first.",
+            reason="invitation.verification_required",
+        )
+    same_name = _norm(user.real_name) == _norm(party.name)
+    same_number = party.id_number_index is None or party.id_number_index == user.id_number_index
+    if not (same_name and same_number):
+        raise Forbidden(
+            "Your verified identity does not match the invited party.", reason="invitation.identity_mismatch"
+        )
+
+
+def _norm(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def _take_use(invitation: Invitation) -> None:
+    """The atomic counter: exactly max_uses requests get past this line."""
+    result = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.uses < Invitation.max_uses,
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > clock.now(),
+        )
+        .values(uses=Invitation.uses + 1, last_accepted_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise invitations.not_found()
+
+
+def _bind(party: CaseParty, user: User) -> CaseParty:
+    result = db.session.execute(
+        update(CaseParty)
+        .where(CaseParty.id == party.id, CaseParty.user_id.is_(None))
+        .values(user_id=user.id, joined_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise invitations.not_found()
+    db.session.refresh(party)
+    return party
+
+
+def _add_party(case: Case, role: str, user: User) -> CaseParty:
+    """A new party in the offered role, named and identified as the caller's account is."""
+    verified = user.verification_status == "verified" and bool(user.real_name)
+    party = CaseParty(
+        case_id=case.id,
+        role=role,
+        name=(user.real_name if verified else None) or user.display_name or "未实名用户",
+        phone_enc=user.phone_enc,
+        phone_index=user.phone_index,
+        id_number_enc=user.id_number_enc if verified else None,
+        id_number_index=user.id_number_index if verified else None,
+        user_id=user.id,
+        joined_at=clock.now(),
+    )
+    db.session.add(party)
+    db.session.flush()
+    return party

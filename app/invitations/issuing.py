@@ -1,0 +1,286 @@
+"""QR invitations: issue, revoke, preview and render; accepting lives in `invitations_accept`.
+
+The token (24 characters of [A-Za-z0-9], about 143 bits) fits a mini-program code's 32-character `scene`;
+the 8-character code (alphabet without look-alikes, about 39 bits, so accept is rate limited) is for typing.
+Both are stored only as keyed HMACs (the PII blind-index key). Unknown, expired, revoked and used-up
+invitations answer the same 404. Issue, accept and revoke are case timeline events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import string
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
+from app.cases import timeline
+from app.cases.models import PARTY_ROLES, Case, CaseParty
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.identity import wechat_login
+from app.identity.organization_models import Court, MediationOrganization
+from app.integrations import qr
+from app.invitations.models import Invitation
+from app.security import permissions, pii
+from app.security.permissions import CaseFacts, Principal
+from app.utils import clock
+
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 24
+CODE_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
+CODE_LENGTH = 8
+NOT_FOUND = "invitation.not_found"
+
+
+def not_found() -> NotFound:
+    """The one answer for unknown, expired, revoked and used-up invitations."""
+    return NotFound("No such invitation, or it is no longer valid.", reason=NOT_FOUND)
+
+
+def token_hash(token: str) -> str:
+    """Keyed hash of a token (the token itself is never stored)."""
+    return pii.blind_index(token, field="invitation_token")
+
+
+def code_hash(code: str) -> str:
+    """Keyed hash of a code, after normalising what people type (case, spaces, hyphens)."""
+    return pii.blind_index(normalize_code(code), field="invitation_code")
+
+
+def normalize_code(code: str) -> str:
+    """Upper case without spaces or hyphens."""
+    return "".join(ch for ch in code.upper() if ch not in " -")
+
+
+def valid_token(token: str) -> bool:
+    """Shape check before any lookup."""
+    return 1 <= len(token) <= 32 and all(ch in TOKEN_ALPHABET for ch in token)
+
+
+def issue(
+    *,
+    case_id: uuid.UUID,
+    actor: Principal,
+    role: str,
+    party_id: uuid.UUID | None = None,
+    expires_in_hours: int | None = None,
+    max_uses: int | None = None,
+) -> dict:
+    """Invite someone to the case as a named party or in a role (the mediator, or a clerk/judge of the court)."""
+    case, facts = case_access.load(case_id, actor=actor)
+    _require_inviter(actor, facts)
+    if case.status in case_lifecycle.TERMINAL[case.kind]:
+        raise Conflict(f"The case is {case.status}.", reason="invitation.case_closed", errors={"status": [case.status]})
+    hours, uses = _check_terms(case, role=role, party_id=party_id, expires_in_hours=expires_in_hours, max_uses=max_uses)
+    token, code = _fresh_secrets()
+    invitation = Invitation(
+        case_id=case.id,
+        party_id=party_id,
+        role=role,
+        token_hash=token_hash(token),
+        code_hash=code_hash(code),
+        expires_at=clock.now() + dt.timedelta(hours=hours),
+        max_uses=uses,
+        created_by=actor.user_id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    timeline.record(
+        case,
+        "invitation.issued",
+        actor=actor,
+        actor_role=_inviter_role(actor, facts),
+        summary=f"invitation issued for the role {role}" + (" (named party)" if party_id else ""),
+        data={"invitation_id": str(invitation.id), "role": role, "max_uses": uses, "named_party": bool(party_id)},
+    )
+    db.session.commit()
+    return {**issued_view(invitation), **links(token), "token": token, "code": code}
+
+
+def _require_inviter(actor: Principal, facts: CaseFacts) -> None:
+    if not permissions.may_invite_to_case(actor, facts):
+        raise Forbidden("Only the case's mediator or the court's staff invite people.", reason="invitation.forbidden")
+
+
+def _inviter_role(actor: Principal, facts: CaseFacts) -> str:
+    return "mediator" if permissions.may_schedule_sessions(actor, facts) else "court_staff"
+
+
+def _check_terms(
+    case: Case, *, role: str, party_id: uuid.UUID | None, expires_in_hours: int | None, max_uses: int | None
+) -> tuple[int, int]:
+    config = current_app.config
+    hours = expires_in_hours or config["INVITATION_DEFAULT_HOURS"]
+    errors: dict[str, list[str]] = {}
+    if role not in PARTY_ROLES[case.kind]:
+        errors["role"] = [f"Must be one of {', '.join(PARTY_ROLES[case.kind])} for a {case.kind} case."]
+    if not 1 <= hours <= config["INVITATION_MAX_HOURS"]:
+        errors["expires_in_hours"] = [f"Between 1 and {config['INVITATION_MAX_HOURS']} hours."]
+    if party_id is not None:
+        party = db.session.get(CaseParty, party_id)
+        if party is None or party.case_id != case.id:
+            errors["party_id"] = ["No such party in this case."]
+        elif party.role != role:
+            errors["role"] = [f"The named party is the {party.role}."]
+        elif party.user_id is not None:
+            raise Conflict("The named party has already joined the case.", reason="invitation.party_joined")
+        if (max_uses or 1) != 1:
+            errors["max_uses"] = ["An invitation for a named party is single use."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return hours, max_uses or 1
+
+
+def _fresh_secrets() -> tuple[str, str]:
+    """A token and a code unused so far (the unique constraints back this up)."""
+    for _ in range(8):
+        token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        taken = db.session.scalar(
+            select(Invitation.id).where(
+                (Invitation.token_hash == token_hash(token)) | (Invitation.code_hash == code_hash(code))
+            )
+        )
+        if taken is None:
+            return token, code
+    raise Conflict("Could not draw an unused invitation code; try again.", reason="invitation.retry")
+
+
+def issued_view(invitation: Invitation) -> dict:
+    """The invitation's server-side state (never the token or code)."""
+    return {
+        "invitation_id": invitation.id,
+        "case_id": invitation.case_id,
+        "party_id": invitation.party_id,
+        "role": invitation.role,
+        "expires_at": invitation.expires_at,
+        "max_uses": invitation.max_uses,
+        "uses": invitation.uses,
+        "revoked_at": invitation.revoked_at,
+    }
+
+
+def links(token: str) -> dict:
+    """The scene, page and image URLs of a token."""
+    config = current_app.config
+    base = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/api/mp/v1/invitations/{token}"
+    answer = {
+        "scene": token,
+        "page": config["INVITATION_PAGE"],
+        "qr_png_url": f"{base}/qr.png",
+        "qr_svg_url": f"{base}/qr.svg",
+    }
+    answer["wxacode_url"] = f"{base}/wxacode.png" if wechat_configured() else None
+    return answer
+
+
+def wechat_configured() -> bool:
+    """Mini-program codes need the mini-program's credentials."""
+    return bool(current_app.config.get("WECHAT_APPID"))
+
+
+def revoke(*, invitation_id: uuid.UUID, actor: Principal) -> dict:
+    """Revoke an invitation (the case's mediator, or the court's staff); revoking twice is harmless."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.id == invitation_id).with_for_update())
+    if invitation is None:
+        raise not_found()
+    try:
+        case, facts = case_access.load(invitation.case_id, actor=actor)
+    except NotFound:
+        raise not_found() from None
+    _require_inviter(actor, facts)
+    if invitation.revoked_at is None:
+        invitation.revoked_at, invitation.revoked_by = clock.now(), actor.user_id
+        timeline.record(
+            case,
+            "invitation.revoked",
+            actor=actor,
+            actor_role=_inviter_role(actor, facts),
+            summary=f"invitation for the role {invitation.role} revoked",
+            data={"invitation_id": str(invitation.id)},
+        )
+    db.session.commit()
+    return issued_view(invitation)
+
+
+def usable(invitation: Invitation | None) -> Invitation:
+    """The invitation if it can still be accepted; the one 404 otherwise."""
+    if (
+        invitation is None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= clock.now()
+        or invitation.uses >= invitation.max_uses
+    ):
+        raise not_found()
+    case = db.session.get(Case, invitation.case_id)
+    if case is None or case.status in case_lifecycle.TERMINAL[case.kind]:
+        raise not_found()
+    return invitation
+
+
+def by_token(token: str) -> Invitation:
+    """A usable invitation by its token."""
+    if not valid_token(token):
+        raise not_found()
+    return usable(db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token))))
+
+
+def by_code(code: str) -> Invitation:
+    """A usable invitation by its typed code."""
+    normalized = normalize_code(code)
+    if len(normalized) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in normalized):
+        raise not_found()
+    return usable(db.session.scalar(select(Invitation).where(Invitation.code_hash == code_hash(normalized))))
+
+
+def preview(*, token: str) -> dict:
+    """What the invitation offers, without personal data: the court or organisation, the case title, the role."""
+    invitation = by_token(token)
+    case = db.session.get(Case, invitation.case_id)
+    court = db.session.get(Court, case.court_id) if case.court_id else None
+    org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
+    return {
+        "case_kind": case.kind,
+        "case_title": case.title,
+        "court_name": court.name if court else None,
+        "org_name": org.name if org else None,
+        "role": invitation.role,
+        "names_a_party": invitation.party_id is not None,
+        "requires_real_name": invitation.party_id is not None,
+        "expires_at": invitation.expires_at,
+    }
+
+
+def qr_png(*, token: str) -> bytes:
+    """The plain QR code (PNG) of the invitation's link."""
+    by_token(token)
+    return qr.png_bytes(qr_link(token))
+
+
+def qr_svg(*, token: str) -> bytes:
+    """The plain QR code (SVG) of the invitation's link."""
+    by_token(token)
+    return qr.svg_bytes(qr_link(token))
+
+
+def qr_link(token: str) -> str:
+    """`{INVITATION_LINK_BASE}/{page}?scene={token}`: a 普通链接二维码 rule maps it to the page with the scene."""
+    config = current_app.config
+    base = config["INVITATION_LINK_BASE"] or f"{config['PUBLIC_BASE_URL'].rstrip('/')}/mp"
+    return f"{base.rstrip('/')}/{config['INVITATION_PAGE']}?scene={token}"
+
+
+def wxacode_png(*, token: str) -> bytes:
+    """The mini-program code (getwxacodeunlimit) that opens the invitation page with the token as scene."""
+    if not wechat_configured():
+        raise NotFound("Mini-program codes are not configured.", reason="invitation.wxacode_unavailable")
+    by_token(token)
+    config = current_app.config
+    return wechat_login.client().wxacode_unlimited(
+        token, config["INVITATION_PAGE"], check_path=False, env_version=config["WECHAT_ENV_VERSION"]
+    )

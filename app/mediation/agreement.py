@@ -1,0 +1,116 @@
+"""Signing the mediation agreement: each party in person, identity re-confirmed; in effect at the last signature."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.cases import access as case_access
+from app.cases import timeline
+from app.cases.models import Case, CaseParty
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.evidence.models import EvidenceItem
+from app.extensions import db
+from app.identity.models import User
+from app.mediation import outcome as mediation_outcome
+from app.mediation.models import AgreementSignature, MediationAgreement
+from app.security.permissions import Principal
+from app.utils import clock
+
+
+def _signer_parties(case: Case, actor: Principal) -> list[CaseParty]:
+    """The parties the caller IS (a lawyer cannot sign for a client), with the identity re-confirmed."""
+    own = list(db.session.scalars(select(CaseParty).filter_by(case_id=case.id, user_id=actor.user_id)))
+    if not own:
+        raise Forbidden(
+            "Each party signs in person; only a party's own account can sign.", reason="agreement.not_a_party"
+        )
+    user = db.session.get(User, actor.user_id)
+    if user.verification_status != "verified" or not user.real_name:
+        raise Forbidden("Verify your real name before signing.", reason="agreement.identity_not_verified")
+    for party in own:
+        if party.party_type == "person" and party.name.strip() != user.real_name.strip():
+            raise Forbidden("Your verified name does not match the party's name.", reason="agreement.identity_mismatch")
+    return own
+
+
+def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: Principal) -> dict:
+    """A party signs the agreement text as hashed; the agreement takes effect when the last party signs."""
+    case, _facts = case_access.load(case_id, actor=actor, lock=True)
+    parties = _signer_parties(case, actor)
+    agreement = mediation_outcome.agreement_of(case, lock=True)
+    if case.status != "settled" or agreement.effective_at is not None:
+        raise Conflict(
+            f"The agreement cannot be signed in state '{case.status}'.",
+            reason="agreement.not_signable",
+            errors={"status": [case.status]},
+        )
+    if mediation_outcome.sha256_of(agreement.text) != agreement.sha256:
+        raise Conflict("The agreement text does not match its hash.", reason="agreement.integrity")
+    signed = set(
+        db.session.scalars(select(AgreementSignature.party_id).where(AgreementSignature.agreement_id == agreement.id))
+    )
+    unsigned = [p for p in parties if p.id not in signed]
+    if not unsigned:
+        raise Conflict("You have already signed this agreement.", reason="agreement.already_signed")
+    _check_signature_image(case, signature_evidence_id, actor=actor)
+    user = db.session.get(User, actor.user_id)
+    now = clock.now()
+    for party in unsigned:
+        db.session.add(
+            AgreementSignature(
+                agreement_id=agreement.id,
+                party_id=party.id,
+                user_id=actor.user_id,
+                signed_at=now,
+                agreement_sha256=agreement.sha256,
+                agreement_version=agreement.version,
+                verified_name=user.real_name,
+                signature_evidence_id=signature_evidence_id,
+            )
+        )
+        timeline.record(
+            case,
+            "agreement.signed",
+            actor=actor,
+            actor_role="party",
+            summary=f"{party.name} signed the agreement.",
+            data={"party_id": str(party.id), "sha256": agreement.sha256},
+        )
+    db.session.flush()
+    _take_effect_when_complete(case, agreement, actor=actor, now=now)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("You have already signed this agreement.", reason="agreement.already_signed") from None
+    return mediation_outcome.agreement_view(agreement)
+
+
+def _check_signature_image(case: Case, evidence_id: uuid.UUID | None, *, actor: Principal) -> None:
+    """A signature image, when given, is a stored evidence item the signer uploaded to this case."""
+    if evidence_id is None:
+        return
+    item = db.session.get(EvidenceItem, evidence_id)
+    if item is None or item.case_id != case.id or item.uploaded_by_user_id != actor.user_id or item.status != "stored":
+        raise ValidationFailed(errors={"signature_evidence_id": ["Not a stored file you uploaded to this case."]})
+
+
+def _take_effect_when_complete(
+    case: Case, agreement: MediationAgreement, *, actor: Principal, now: dt.datetime
+) -> None:
+    total = db.session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case.id))
+    if mediation_outcome.signature_count(agreement) < total:
+        return
+    agreement.effective_at = now
+    timeline.record(
+        case,
+        "agreement.effective",
+        actor=actor,
+        actor_role="party",
+        summary="Every party has signed: the mediation agreement is in effect.",
+        data={"sha256": agreement.sha256},
+    )

@@ -1,0 +1,258 @@
+"""Giving a case to a mediator: recommendations, a party's choice or an org admin's assignment, the answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
+from app.cases import timeline
+from app.cases.models import Case
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.extensions import db
+from app.identity.organization_models import Court, MediationOrganization, MediationOrgCourt
+from app.mediation import deadlines as mediation_deadlines
+from app.mediation import directory as mediation_directory
+from app.mediation.models import MediatorAssignment, MediatorProfile
+from app.security import permissions
+from app.security.permissions import CaseFacts, Principal
+from app.utils import clock
+
+OPEN_FOR_ASSIGNMENT = ("submitted", "assigned")
+RECOMMENDED = 3
+SPECIALTY_POINTS, REGION_POINTS, NEARBY_POINTS, LOAD_POINTS = 50, 30, 15, 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """What the scoring needs to know about one mediator."""
+
+    profile_id: uuid.UUID
+    specialties: tuple[str, ...]
+    region: str
+    active_load: int
+    max_load: int
+
+
+def score(candidate: Candidate, *, category: str, region: str | None) -> dict[str, float]:
+    """Points for specialty, region and spare capacity (documented in docs/mediation.md)."""
+    specialty = SPECIALTY_POINTS if category in candidate.specialties else 0
+    if region and candidate.region == region:
+        near = REGION_POINTS
+    elif region and (candidate.region.startswith(region) or region.startswith(candidate.region)):
+        near = NEARBY_POINTS
+    else:
+        near = 0
+    spare = max(candidate.max_load - candidate.active_load, 0) / candidate.max_load if candidate.max_load else 0
+    load = round(LOAD_POINTS * spare, 2)
+    return {"specialty": specialty, "region": near, "load": load, "total": round(specialty + near + load, 2)}
+
+
+def rank(candidates: list[Candidate], *, category: str, region: str | None) -> list[tuple[Candidate, dict]]:
+    """Best first: total score, then the lighter load, then the earlier profile; full ones are left out."""
+    scored = [(c, score(c, category=category, region=region)) for c in candidates if c.active_load < c.max_load]
+    return sorted(scored, key=lambda item: (-item[1]["total"], item[0].active_load, item[0].profile_id))
+
+
+def _require_mediation(case: Case, *states: str) -> None:
+    if case.kind != "mediation" or case.status not in states:
+        raise Conflict(
+            f"A {case.kind} case in state '{case.status}' cannot take a mediator now.",
+            reason="mediation.not_open_for_assignment",
+            errors={"status": [case.status]},
+        )
+
+
+def candidate_org_ids(case: Case) -> list[uuid.UUID]:
+    """The case's organisation, or (for a dispute brought to a court) the organisations linked to that court."""
+    if case.org_id is not None:
+        return [case.org_id]
+    if case.court_id is None:
+        return []
+    query = (
+        select(MediationOrgCourt.org_id)
+        .join(MediationOrganization, MediationOrganization.id == MediationOrgCourt.org_id)
+        .where(MediationOrgCourt.court_id == case.court_id, MediationOrganization.active.is_(True))
+    )
+    return list(db.session.scalars(query))
+
+
+def case_region(case: Case) -> str | None:
+    """Where the dispute is: the court's region, else the organisation's."""
+    if case.court_id is not None:
+        return db.session.get(Court, case.court_id).region
+    org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
+    return org.region if org else None
+
+
+def eligible_profiles(case: Case) -> list[MediatorProfile]:
+    """Listed, accepting mediators of the candidate organisations who have not declined this case."""
+    declined = select(MediatorAssignment.profile_id).where(
+        MediatorAssignment.case_id == case.id, MediatorAssignment.status == "declined"
+    )
+    query = mediation_directory.listed_mediators().where(
+        MediatorProfile.org_id.in_(candidate_org_ids(case)),
+        MediatorProfile.accepting.is_(True),
+        MediatorProfile.id.not_in(declined),
+    )
+    return list(db.session.scalars(query))
+
+
+def _ranked(case: Case) -> list[tuple[MediatorProfile, dict, int]]:
+    profiles = {p.id: p for p in eligible_profiles(case)}
+    loads = mediation_directory.active_loads(p.user_id for p in profiles.values())
+    candidates = [
+        Candidate(p.id, tuple(p.specialties or ()), p.region, loads.get(p.user_id, 0), p.max_load)
+        for p in profiles.values()
+    ]
+    ranked = rank(candidates, category=case.category, region=case_region(case))
+    return [(profiles[c.profile_id], points, c.active_load) for c, points in ranked]
+
+
+def recommendations(*, case_id: uuid.UUID, actor: Principal) -> list[dict]:
+    """The three best mediators for the case, with their score broken down."""
+    case, _facts = case_access.load(case_id, actor=actor)
+    _require_mediation(case, *OPEN_FOR_ASSIGNMENT)
+    return [
+        {**mediation_directory.mediator_view(profile, load), "score": points}
+        for profile, points, load in _ranked(case)[:RECOMMENDED]
+    ]
+
+
+def _assigner_role(actor: Principal, facts: CaseFacts) -> str:
+    """'party' (a party or their lawyer) or 'org_admin' (the case's organisation); 403 for other readers."""
+    if permissions.parties_of(actor, facts):
+        return "party"
+    if facts.org_id is not None and permissions.is_org_admin(actor, facts.org_id):
+        return "org_admin"
+    raise Forbidden(
+        "Only a party of the case or the organisation's admin chooses the mediator.", reason="mediation.not_assigner"
+    )
+
+
+def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> dict:
+    """A party chooses, or the org admin assigns, a mediator; the case becomes assigned and the offer pending."""
+    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    via = _assigner_role(actor, facts)
+    _require_mediation(case, *OPEN_FOR_ASSIGNMENT)
+    profile = next((p for p in eligible_profiles(case) if p.id == mediator_id), None)
+    load = mediation_directory.active_loads([profile.user_id]).get(profile.user_id, 0) if profile else 0
+    if profile is None or load >= profile.max_load:
+        raise ValidationFailed(errors={"mediator_id": ["No such mediator is available for this case."]})
+    for previous in db.session.scalars(select(MediatorAssignment).filter_by(case_id=case.id, status="pending")):
+        previous.status, previous.responded_at = "superseded", clock.now()
+    db.session.flush()
+    assignment = MediatorAssignment(
+        case_id=case.id,
+        profile_id=profile.id,
+        org_id=profile.org_id,
+        mediator_user_id=profile.user_id,
+        assigned_via=via,
+        assigned_by=actor.user_id,
+    )
+    db.session.add(assignment)
+    case.org_id = case.org_id or profile.org_id  # a court's dispute now sits with the mediator's organisation
+    summary = f"Mediator offered: {profile.display_name}"
+    if case.status == "submitted":
+        case_lifecycle.transition(
+            case, "assigned", actor=actor, actor_role=via, reason=summary, event="mediation.assigned"
+        )
+    else:
+        timeline.record(case, "mediation.mediator_offered", actor=actor, actor_role=via, summary=summary)
+    _commit("Another mediator was offered the case at the same time; reload and try again.")
+    return assignment_view(assignment, profile)
+
+
+def _commit(message: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(message, reason="mediation.assignment_conflict") from None
+
+
+def assignment_view(assignment: MediatorAssignment, profile: MediatorProfile | None = None) -> dict:
+    """An offer or assignment, with the mediation clock once accepted."""
+    profile = profile or db.session.get(MediatorProfile, assignment.profile_id)
+    return {
+        "id": assignment.id,
+        "case_id": assignment.case_id,
+        "status": assignment.status,
+        "assigned_via": assignment.assigned_via,
+        "assigned_at": assignment.created_at,
+        "responded_at": assignment.responded_at,
+        "decline_reason": assignment.decline_reason,
+        "mediator": mediation_directory.mediator_views([profile])[0],
+        "accepted_at": assignment.accepted_at,
+        "mediation_due_at": assignment.due_at,
+        "mediation_warn_at": assignment.warn_at,
+    }
+
+
+def _offer_for(case_id: uuid.UUID, actor: Principal) -> tuple[Case, MediatorAssignment]:
+    """The case and the caller's pending offer (404 to strangers, 403 to other readers, 409 when answered)."""
+    case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    if case is None or not permissions.is_user(actor):
+        raise case_access.not_found()
+    offer = db.session.scalar(
+        select(MediatorAssignment).filter_by(case_id=case.id, status="pending", mediator_user_id=actor.user_id)
+    )
+    if offer is not None and permissions.is_mediator_of(actor, offer.org_id):
+        return case, offer
+    relations = permissions.case_relations(actor, case_access.facts_for(case))
+    if not relations:
+        raise case_access.not_found()
+    if "mediator" in relations:
+        raise Conflict(
+            f"The case is already '{case.status}'.", reason="mediation.offer_answered", errors={"status": [case.status]}
+        )
+    raise Forbidden(
+        "Only the mediator the case was offered to answers the offer.", reason="mediation.not_offered_to_you"
+    )
+
+
+def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
+    """The mediator takes the case: mediator_accepted, and the mediation clock starts."""
+    case, offer = _offer_for(case_id, actor)
+    now = clock.now()
+    offer.status, offer.responded_at, offer.accepted_at = "accepted", now, now
+    offer.due_at, offer.warn_at = mediation_deadlines.mediation_clock(now)
+    case.mediator_user_id = actor.user_id
+    case_lifecycle.transition(
+        case,
+        "mediator_accepted",
+        actor=actor,
+        actor_role="mediator",
+        event="mediation.mediator_accepted",
+        reason=f"Mediation due by {offer.due_at.isoformat()}",
+    )
+    _commit("The case was answered at the same time; reload it.")
+    return assignment_view(offer)
+
+
+def decline(*, case_id: uuid.UUID, reason: str | None, actor: Principal) -> dict:
+    """The mediator refuses the case: it goes back to the organisation's admin (the case stays assigned)."""
+    case, offer = _offer_for(case_id, actor)
+    offer.status, offer.responded_at, offer.decline_reason = "declined", clock.now(), reason
+    timeline.record(
+        case,
+        "mediation.mediator_declined",
+        actor=actor,
+        actor_role="mediator",
+        summary="The mediator declined; the organisation will assign another.",
+        reason=reason,
+    )
+    _commit("The case was answered at the same time; reload it.")
+    return assignment_view(offer)
+
+
+def start_mediation(case: Case, *, actor: Principal | None, actor_role: str = "mediator") -> bool:
+    """mediator_accepted -> in_mediation (the first session, or the outcome); no-op otherwise. The caller commits."""
+    if case.kind != "mediation" or case.status != "mediator_accepted":
+        return False
+    case_lifecycle.transition(case, "in_mediation", actor=actor, actor_role=actor_role, event="mediation.started")
+    return True

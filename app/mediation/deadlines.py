@@ -1,0 +1,185 @@
+"""Mediation time limits: the mediation clock (with its warning sweep) and judicial-confirmation deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.cases import timeline
+from app.cases.models import Case
+from app.extensions import db
+from app.identity.models import User
+from app.legal.calendar import load_overrides
+from app.legal.deadlines import Deadline, compute_deadline
+from app.mediation.models import JudicialConfirmation, MediationAgreement, MediatorAssignment
+from app.notifications import sms_outbox as notifications_sms
+from app.security import pii
+from app.utils import clock
+from app.utils.clock import SHANGHAI
+
+log = logging.getLogger(__name__)
+CLOCK_RUNNING = ("mediator_accepted", "in_mediation")
+
+
+def mediation_clock(accepted_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(due_at, warn_at): 24:00 Asia/Shanghai of the MEDIATION_DAYS-th day after acceptance, and the warning."""
+    config = current_app.config
+    accepted_day = clock.as_utc(accepted_at).astimezone(SHANGHAI).date()
+    last_day = accepted_day + dt.timedelta(days=config["MEDIATION_DAYS"])
+    due_at = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=SHANGHAI).astimezone(dt.UTC)
+    return due_at, due_at - dt.timedelta(days=config["MEDIATION_WARN_DAYS"])
+
+
+def clock_explanation(assignment: MediatorAssignment) -> list[str]:
+    """Why the mediation ends when it does."""
+    days = current_app.config["MEDIATION_DAYS"]
+    accepted = assignment.accepted_at.astimezone(SHANGHAI)
+    return [
+        f"Trigger: the mediator accepted the case at {accepted:%Y-%m-%d %H:%M} Asia/Shanghai.",
+        f"Period: mediation within {days} days, counted from {accepted.date() + dt.timedelta(days=1)}.",
+        f"Ends at 24:00 Asia/Shanghai on {accepted.date() + dt.timedelta(days=days)}.",
+    ]
+
+
+def legal_deadline(*, trigger_at: dt.datetime, days: int, trigger_label: str, period_label: str) -> Deadline:
+    """A calendar-day deadline of app/legal (rolled past rest days and holidays, explained)."""
+    return compute_deadline(
+        trigger_at=trigger_at,
+        period_days=days,
+        trigger_label=trigger_label,
+        period_label=period_label,
+        overrides=load_overrides(),
+    )
+
+
+def application_window(agreement: MediationAgreement) -> Deadline:
+    """The window for applying for judicial confirmation: JUDICIAL_CONFIRMATION_DAYS after the agreement took effect."""
+    return legal_deadline(
+        trigger_at=agreement.effective_at,
+        days=current_app.config["JUDICIAL_CONFIRMATION_DAYS"],
+        trigger_label="mediation agreement took effect",
+        period_label="application for judicial confirmation (CPL Art. 205)",
+    )
+
+
+def for_case(case: Case) -> list[dict]:
+    """The mediation deadlines running on a case, for the case detail's `deadlines` list."""
+    if case.kind != "mediation":
+        return []
+    if case.status in CLOCK_RUNNING:
+        return _clock_entries(case)
+    if case.status == "settled":
+        agreement = db.session.scalar(select(MediationAgreement).where(MediationAgreement.case_id == case.id))
+        if agreement is not None and agreement.effective_at is not None:
+            return [_deadline_entry("judicial_confirmation_application", application_window(agreement))]
+    if case.status == "judicial_confirmation_requested":
+        return _court_entries(case)
+    return []
+
+
+def _clock_entries(case: Case) -> list[dict]:
+    assignment = db.session.scalar(
+        select(MediatorAssignment).where(MediatorAssignment.case_id == case.id, MediatorAssignment.status == "accepted")
+    )
+    if assignment is None or assignment.due_at is None:
+        return []
+    return [
+        {
+            "type": "mediation_period",
+            "due_at": _iso(assignment.due_at),
+            "warn_at": _iso(assignment.warn_at),
+            "calendar_covered": True,
+            "explanation": clock_explanation(assignment),
+        }
+    ]
+
+
+def _court_entries(case: Case) -> list[dict]:
+    confirmation = db.session.scalar(select(JudicialConfirmation).where(JudicialConfirmation.case_id == case.id))
+    if confirmation is None:
+        return []
+    if confirmation.status == "submitted" and confirmation.accept_due_at:
+        return [_plain("judicial_confirmation_acceptance", confirmation.accept_due_at)]
+    if confirmation.status == "accepted" and confirmation.decide_due_at:
+        return [_plain("judicial_confirmation_decision", confirmation.decide_due_at)]
+    return []
+
+
+def _deadline_entry(kind: str, deadline: Deadline) -> dict:
+    return {
+        "type": kind,
+        "due_at": _iso(deadline.ends_at),
+        "calendar_covered": deadline.calendar_covered,
+        "explanation": deadline.explanation(),
+    }
+
+
+def _plain(kind: str, due_at: dt.datetime) -> dict:
+    return {"type": kind, "due_at": _iso(due_at), "calendar_covered": True, "explanation": []}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(SHANGHAI).isoformat() if value else None
+
+
+def send_due_warnings(*, limit: int = 500) -> int:
+    """Warn the mediator of every running mediation whose warning time has come; safe to run twice or at once."""
+    now = clock.now()
+    due = db.session.scalars(
+        select(MediatorAssignment.id)
+        .join(Case, Case.id == MediatorAssignment.case_id)
+        .where(
+            MediatorAssignment.status == "accepted",
+            MediatorAssignment.warned_at.is_(None),
+            MediatorAssignment.warn_at <= now,
+            Case.status.in_(CLOCK_RUNNING),
+        )
+        .order_by(MediatorAssignment.warn_at)
+        .limit(limit)
+    ).all()
+    warned = 0
+    for assignment_id in due:
+        warned += _warn_one(assignment_id, now=now)
+    return warned
+
+
+def _warn_one(assignment_id: object, *, now: dt.datetime) -> int:
+    claimed = db.session.execute(
+        update(MediatorAssignment)
+        .where(MediatorAssignment.id == assignment_id, MediatorAssignment.warned_at.is_(None))
+        .values(warned_at=now)
+    ).rowcount
+    if claimed != 1:  # another sweep got there first
+        db.session.rollback()
+        return 0
+    assignment = db.session.get(MediatorAssignment, assignment_id)
+    case = db.session.get(Case, assignment.case_id)
+    due = assignment.due_at.astimezone(SHANGHAI)
+    timeline.record(
+        case,
+        "mediation.deadline_warning",
+        actor=None,
+        actor_role="system",
+        summary=f"The mediation period ends at 24:00 on {due.date() - dt.timedelta(days=1)} (Asia/Shanghai).",
+        data={"due_at": due.isoformat()},
+    )
+    message = _sms_mediator(assignment, case, due)
+    db.session.commit()
+    if message is not None:
+        notifications_sms.dispatch(message.id)
+    log.info("mediation deadline warning", extra={"case_id": str(case.id)})
+    return 1
+
+
+def _sms_mediator(assignment: MediatorAssignment, case: Case, due: dt.datetime) -> object | None:
+    mediator = db.session.get(User, assignment.mediator_user_id)
+    if mediator is None or not mediator.phone_enc:
+        return None
+    phone = pii.decrypt(mediator.phone_enc, field="phone")
+    last_day = (due.date() - dt.timedelta(days=1)).isoformat()
+    return notifications_sms.queue(
+        phone=phone, template="mediation_deadline", params={"title": case.title, "due": last_day}
+    )

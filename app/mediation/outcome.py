@@ -1,0 +1,217 @@
+"""The outcome of a mediation: settled (the agreement drafted from a template, with its SHA-256) or failed.
+
+Signing the agreement lives in mediation_agreement.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+from sqlalchemy import func, select
+
+from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
+from app.cases import timeline
+from app.cases.models import Case, CaseParty
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.identity.organization_models import Court, MediationOrganization
+from app.mediation import assignment as mediation_assignment
+from app.mediation.models import AgreementSignature, MediationAgreement, MediatorProfile
+from app.security import permissions
+from app.security.permissions import CaseFacts, Principal
+from app.utils import clock
+from app.utils.clock import SHANGHAI
+
+TEMPLATE = "people_mediation_v1"
+ROLE_LABELS = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
+AGREEMENT_TEXT = """人民调解协议书
+
+调解组织：{venue}
+案由：{category}
+纠纷事项：{title}
+
+当事人：
+{parties}
+
+经调解，各方当事人在平等协商、互谅互让的基础上自愿达成如下协议：
+{terms}
+
+本协议自各方当事人签署之日起生效。各方当事人可以自本协议生效之日起三十日内共同向人民法院申请司法确认。
+
+调解员：{mediator}
+日期：{date}
+"""
+
+
+def sha256_of(text: str) -> str:
+    """The SHA-256 (hex) of the agreement text as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def render_agreement(case: Case, *, terms: str, mediator: str, at: dt.datetime) -> str:
+    """The agreement text: venue, parties by name and role, the agreed terms, mediator and date."""
+    org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
+    court = db.session.get(Court, case.court_id) if case.court_id else None
+    venue = "；".join(v.name for v in (org, court) if v is not None)
+    parties = db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id))
+    lines = "\n".join(f"{ROLE_LABELS.get(p.role, p.role)}：{p.name}" for p in parties)
+    local = clock.as_utc(at).astimezone(SHANGHAI)
+    return AGREEMENT_TEXT.format(
+        venue=venue,
+        category=case.category,
+        title=case.title,
+        parties=lines,
+        terms=terms.strip(),
+        mediator=mediator,
+        date=f"{local.year}年{local.month}月{local.day}日",
+    )
+
+
+def _mediator_name(case: Case) -> str:
+    profile = db.session.scalar(
+        select(MediatorProfile).where(
+            MediatorProfile.user_id == case.mediator_user_id, MediatorProfile.org_id == case.org_id
+        )
+    )
+    return profile.display_name if profile else "调解员"
+
+
+def _require_mediator(actor: Principal, facts: CaseFacts) -> None:
+    if "mediator" not in permissions.case_relations(actor, facts):
+        raise Forbidden("Only the case's mediator records the outcome.", reason="mediation.not_mediator")
+
+
+def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason: str | None, actor: Principal) -> dict:
+    """The mediator closes the mediation: settled (the agreement is drafted) or failed (with the reason)."""
+    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    _require_mediator(actor, facts)
+    field, text = ("terms", terms) if result == "settled" else ("reason", reason)
+    if not (text or "").strip():
+        raise ValidationFailed(errors={field: [f"A {result} mediation needs its {field}."]})
+    mediation_assignment.start_mediation(case, actor=actor)
+    case_lifecycle.transition(
+        case,
+        result,
+        actor=actor,
+        actor_role="mediator",
+        reason=None if result == "settled" else reason,
+        event=f"mediation.{result}",
+    )
+    if result == "settled":
+        _draft(case, terms=terms, actor=actor)
+    db.session.commit()
+    return outcome_view(case)
+
+
+def _draft(case: Case, *, terms: str, actor: Principal) -> MediationAgreement:
+    text = render_agreement(case, terms=terms, mediator=_mediator_name(case), at=clock.now())
+    agreement = MediationAgreement(
+        case_id=case.id,
+        template=TEMPLATE,
+        terms=terms.strip(),
+        text=text,
+        sha256=sha256_of(text),
+        drafted_by=actor.user_id,
+    )
+    db.session.add(agreement)
+    db.session.flush()
+    timeline.record(
+        case,
+        "agreement.drafted",
+        actor=actor,
+        actor_role="mediator",
+        summary="Mediation agreement drafted.",
+        data={"sha256": agreement.sha256, "version": 1},
+    )
+    return agreement
+
+
+def outcome_view(case: Case) -> dict:
+    """The case's mediation outcome and, when settled, its agreement."""
+    agreement = db.session.scalar(select(MediationAgreement).where(MediationAgreement.case_id == case.id))
+    return {"case_id": case.id, "status": case.status, "agreement": agreement_view(agreement) if agreement else None}
+
+
+def agreement_of(case: Case, *, lock: bool = False) -> MediationAgreement:
+    """The case's agreement (optionally locked), or 404 `agreement.not_found`."""
+    query = select(MediationAgreement).where(MediationAgreement.case_id == case.id)
+    agreement = db.session.scalar(query.with_for_update() if lock else query)
+    if agreement is None:
+        raise NotFound("This case has no mediation agreement.", reason="agreement.not_found")
+    return agreement
+
+
+def get_agreement(*, case_id: uuid.UUID, actor: Principal) -> dict:
+    """The agreement as every reader of the case may see it, with who has signed."""
+    case, facts = case_access.load(case_id, actor=actor)
+    view = agreement_view(agreement_of(case))
+    mine = {p for p, uid in facts.party_users.items() if uid == actor.user_id}
+    signed = {s["party_id"] for s in view["signatures"]}
+    return {**view, "my_unsigned_party_ids": sorted(mine - signed)}
+
+
+def agreement_view(agreement: MediationAgreement) -> dict:
+    """The agreement, its hash and its signatures."""
+    rows = db.session.execute(
+        select(AgreementSignature, CaseParty.name, CaseParty.role)
+        .join(CaseParty, CaseParty.id == AgreementSignature.party_id)
+        .where(AgreementSignature.agreement_id == agreement.id)
+        .order_by(AgreementSignature.signed_at, AgreementSignature.id)
+    ).all()
+    parties = db.session.scalar(
+        select(func.count()).select_from(CaseParty).where(CaseParty.case_id == agreement.case_id)
+    )
+    return {
+        "id": agreement.id,
+        "case_id": agreement.case_id,
+        "version": agreement.version,
+        "template": agreement.template,
+        "terms": agreement.terms,
+        "text": agreement.text,
+        "sha256": agreement.sha256,
+        "created_at": agreement.created_at,
+        "effective_at": agreement.effective_at,
+        "parties_total": parties,
+        "signatures": [
+            {
+                "party_id": s.party_id,
+                "party_name": name,
+                "role": role,
+                "signed_at": s.signed_at,
+                "agreement_sha256": s.agreement_sha256,
+                "signature_evidence_id": s.signature_evidence_id,
+            }
+            for s, name, role in rows
+        ],
+    }
+
+
+def revise_agreement(*, case_id: uuid.UUID, terms: str, actor: Principal) -> dict:
+    """The mediator corrects the terms before anyone has signed (a new version with a new hash)."""
+    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    _require_mediator(actor, facts)
+    agreement = agreement_of(case, lock=True)
+    if signature_count(agreement) or case.status != "settled":
+        raise Conflict("The agreement has been signed and can no longer change.", reason="agreement.signed")
+    text = render_agreement(case, terms=terms, mediator=_mediator_name(case), at=clock.now())
+    agreement.terms, agreement.text, agreement.sha256 = terms.strip(), text, sha256_of(text)
+    agreement.version += 1
+    timeline.record(
+        case,
+        "agreement.revised",
+        actor=actor,
+        actor_role="mediator",
+        summary="Mediation agreement revised.",
+        data={"sha256": agreement.sha256, "version": agreement.version},
+    )
+    db.session.commit()
+    return agreement_view(agreement)
+
+
+def signature_count(agreement: MediationAgreement) -> int:
+    """How many parties have signed the agreement."""
+    query = select(func.count()).select_from(AgreementSignature).where(AgreementSignature.agreement_id == agreement.id)
+    return db.session.scalar(query)

@@ -1,0 +1,224 @@
+"""The generic notification path: `notify` writes a row (the source of truth), a job delivers it once.
+
+Delivery: a WeChat subscribe message when the kind has a configured template and the user holds an
+unused grant for it (one grant is consumed per send); otherwise, or when WeChat refuses (43101) or fails,
+an SMS through the SMS outbox. Every channel attempt is a `notification_attempts` row with the provider's
+answer. Exactly once: a worker claims the row (an atomic UPDATE from `pending`, or from a `sending` claim
+older than NOTIFICATION_CLAIM_GRACE_SECONDS); the sweep re-enqueues rows left pending or claimed by a
+worker that died. Kinds (template ids, data mappings, SMS templates) live in `notification_kinds`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from app.errors import AppError
+from app.extensions import db
+from app.identity import wechat_login
+from app.identity.models import SubscriptionGrant, User
+from app.notifications import kinds as notification_kinds
+from app.notifications import sms_outbox as notifications_sms
+from app.notifications.models import Notification, NotificationAttempt
+from app.notifications.sms_models import SmsMessage
+from app.security import pii
+from app.utils import clock
+
+log = logging.getLogger(__name__)
+
+
+def notify(*, user_id: uuid.UUID, kind: str, data: dict, subject: tuple[str, uuid.UUID] | None = None) -> Notification:
+    """Write a notification in the caller's transaction; after commit call `dispatch(notification.id)`."""
+    notification_kinds.get(kind)  # an unknown kind is a programming error, caught before anything is written
+    note = Notification(
+        user_id=user_id,
+        kind=kind,
+        data=data,
+        subject_type=subject[0] if subject else None,
+        subject_id=subject[1] if subject else None,
+    )
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def dispatch(notification_id: uuid.UUID) -> None:
+    """Enqueue delivery after commit (runs at once in the embedded default; the sweep covers a lost message)."""
+    from app.notifications.tasks import deliver_notification
+
+    deliver_notification.delay(str(notification_id))
+
+
+def deliver(notification_id: uuid.UUID) -> str:
+    """Deliver one notification if this worker wins the claim; return its status afterwards."""
+    note = _claim(notification_id)
+    if note is None:
+        current = db.session.get(Notification, notification_id)
+        return current.status if current else "missing"
+    user = db.session.get(User, note.user_id)
+    attempts = list(
+        db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.notification_id == note.id))
+    )
+    sms = next((attempt for attempt in attempts if attempt.channel == "sms"), None)
+    if sms is None:
+        _close_in_doubt(attempts)
+        if not any(attempt.channel == "wechat" for attempt in attempts) and _try_wechat(note, user):
+            return _finish(note, "sent", channel="wechat")
+        sms = _queue_sms(note, user)
+        if sms is None:
+            return _finish(note, "failed", error="no usable channel (no WeChat grant, no phone number)")
+    return _send_sms(note, sms)
+
+
+def _claim(notification_id: uuid.UUID) -> Notification | None:
+    """Take the row for this worker: from pending, or from a claim whose worker must have died."""
+    now = clock.now()
+    stale = now - dt.timedelta(seconds=current_app.config["NOTIFICATION_CLAIM_GRACE_SECONDS"])
+    claimable = or_(
+        Notification.status == "pending", and_(Notification.status == "sending", Notification.claimed_at < stale)
+    )
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, claimable)
+        .values(status="sending", claimed_at=now, claims=Notification.claims + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return db.session.get(Notification, notification_id) if result.rowcount == 1 else None
+
+
+def _close_in_doubt(attempts: list[NotificationAttempt]) -> None:
+    """A WeChat send whose worker died mid-call may or may not have arrived: never resend it, fall back to SMS."""
+    for attempt in attempts:
+        if attempt.outcome == "started":
+            attempt.outcome, attempt.provider_message = "unknown", "worker stopped during the call"
+            attempt.finished_at = clock.now()
+    db.session.commit()
+
+
+def _try_wechat(note: Notification, user: User | None) -> bool:
+    """One subscribe-message send when a template and an unused grant exist; True when WeChat accepted it."""
+    kind = notification_kinds.get(note.kind)
+    template = notification_kinds.wechat_template(note.kind)
+    if not template or user is None or not user.wechat_openid or not current_app.config.get("WECHAT_APPID"):
+        return False
+    grant_id = _consume_grant(user.id, template)
+    if grant_id is None:
+        return False
+    attempt = NotificationAttempt(notification_id=note.id, channel="wechat", outcome="started", grant_id=grant_id)
+    db.session.add(attempt)
+    db.session.commit()  # the grant is spent and the attempt is on record before the call leaves
+    try:
+        result = wechat_login.client().send_subscribe_message(
+            user.wechat_openid, template, kind.page(note.data), kind.wechat_data(note.data)
+        )
+    except (AppError, ValueError) as exc:
+        _record(attempt, "error", provider="wechat", code=getattr(exc, "reason", "value_error"), message=str(exc))
+        _restore_grant(grant_id)  # nothing reached the user: the grant is still good
+        db.session.commit()
+        return False
+    outcome = "sent" if result.ok else ("refused" if result.refused else "failed")
+    _record(attempt, outcome, provider="wechat", code=str(result.errcode), message=result.errmsg)
+    if not result.ok and not result.refused:
+        _restore_grant(grant_id)
+    db.session.commit()
+    return result.ok
+
+
+def _consume_grant(user_id: uuid.UUID, template: str) -> uuid.UUID | None:
+    """Spend one accepted grant atomically (two workers can never spend the same one)."""
+    candidates = db.session.scalars(
+        select(SubscriptionGrant.id).where(
+            SubscriptionGrant.user_id == user_id,
+            SubscriptionGrant.template_id == template,
+            SubscriptionGrant.accepted.is_(True),
+            SubscriptionGrant.remaining > 0,
+        )
+    ).all()
+    for grant_id in candidates:
+        spent = db.session.execute(
+            update(SubscriptionGrant)
+            .where(SubscriptionGrant.id == grant_id, SubscriptionGrant.remaining > 0)
+            .values(remaining=SubscriptionGrant.remaining - 1)
+            .execution_options(synchronize_session=False)
+        )
+        if spent.rowcount == 1:
+            return grant_id
+    return None
+
+
+def _restore_grant(grant_id: uuid.UUID) -> None:
+    db.session.execute(
+        update(SubscriptionGrant)
+        .where(SubscriptionGrant.id == grant_id)
+        .values(remaining=SubscriptionGrant.remaining + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _queue_sms(note: Notification, user: User | None) -> NotificationAttempt | None:
+    """Put the SMS in the outbox and record the attempt in one commit (so it is never queued twice)."""
+    if user is None or not user.phone_enc:
+        return None
+    kind = notification_kinds.get(note.kind)
+    phone = pii.decrypt(user.phone_enc, field="phone")
+    message = notifications_sms.queue(phone=phone, template=kind.sms_template, params=kind.sms_params(note.data))
+    attempt = NotificationAttempt(notification_id=note.id, channel="sms", outcome="queued", sms_message_id=message.id)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def _send_sms(note: Notification, attempt: NotificationAttempt) -> str:
+    """Send the outbox message (idempotent there) and copy the provider's answer onto the attempt."""
+    status = notifications_sms.send(attempt.sms_message_id)
+    message = db.session.get(SmsMessage, attempt.sms_message_id)
+    answer = (message.provider_message_id or message.error) if message else "message missing"
+    if status == "sent":
+        _record(attempt, "sent", provider=message.provider, code="ok", message=answer)
+        return _finish(note, "sent", channel="sms")
+    if status in ("failed", "missing"):
+        _record(attempt, "failed", provider=message.provider if message else None, code=status, message=answer)
+        return _finish(note, "failed", error=answer or "sms failed")
+    attempt.provider_message = (answer or "")[:255] or None  # a retryable failure: the sweep tries again
+    db.session.commit()
+    return note.status
+
+
+def _record(
+    attempt: NotificationAttempt, outcome: str, *, provider: str | None, code: str, message: str | None
+) -> None:
+    attempt.outcome, attempt.provider, attempt.finished_at = outcome, provider, clock.now()
+    attempt.provider_code = (code or "")[:32] or None
+    attempt.provider_message = (message or "")[:255] or None
+
+
+def _finish(note: Notification, status: str, *, channel: str | None = None, error: str | None = None) -> str:
+    note.status, note.channel, note.error, note.finished_at = status, channel, (error or None), clock.now()
+    if note.error:
+        note.error = note.error[:255]
+    db.session.commit()
+    hook = notification_kinds.get(note.kind).on_outcome
+    if hook is not None:
+        hook(note)
+    log.info("notification %s", status, extra={"notification_id": str(note.id), "notification_kind": note.kind})
+    return status
+
+
+def stuck_ids(*, limit: int = 500) -> list[uuid.UUID]:
+    """Notifications a worker never finished: pending past the grace time, or claimed by a dead worker."""
+    now = clock.now()
+    config = current_app.config
+    pending_cutoff = now - dt.timedelta(seconds=config["NOTIFICATION_PENDING_GRACE_SECONDS"])
+    claim_cutoff = now - dt.timedelta(seconds=config["NOTIFICATION_CLAIM_GRACE_SECONDS"])
+    query = select(Notification.id).where(
+        or_(
+            and_(Notification.status == "pending", Notification.created_at <= pending_cutoff),
+            and_(Notification.status == "sending", Notification.claimed_at < claim_cutoff),
+        )
+    )
+    return list(db.session.scalars(query.order_by(Notification.created_at).limit(limit)))

@@ -1,0 +1,180 @@
+"""Who takes part in a case's sessions, the locks that serialise bookings, and the overlap check (排期避让).
+
+Intervals are half-open [start, end): a session ending at 10:00 and one starting at 10:00 do not overlap.
+Busy means: a scheduled session in which the person takes part (as its mediator, a joined party of its
+case, or an active lawyer acting in it), or a period the person declared unavailable.
+
+Concurrency: `lock` takes one `schedule_locks` row per person, in user-id order, before anything is read.
+On PostgreSQL two bookings sharing a person therefore run one after the other and the second sees the
+first's session (READ COMMITTED takes a fresh snapshot per statement); the fixed order rules out deadlocks.
+On SQLite the row lock is a no-op, but the INSERT takes the database's single write lock, which serialises
+every writer until commit (SQLite is the single-process embedded mode).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.cases.models import Case, CaseAgent, CaseParty
+from app.errors import Conflict
+from app.extensions import db
+from app.identity.models import User
+from app.scheduling.models import MediationSession, ScheduleLock, Unavailability
+from app.security import pii
+from app.security.permissions import CaseFacts
+
+SLOT_CONFLICT = "mediation.slot_conflict"
+
+
+@dataclasses.dataclass(frozen=True)
+class Participant:
+    """A person who takes part in a case's sessions, and how."""
+
+    user_id: uuid.UUID
+    role: str  # mediator | party | lawyer
+    party_id: uuid.UUID | None
+    party_role: str | None
+    name: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Busy:
+    """One reason a person cannot take a slot."""
+
+    user_id: uuid.UUID
+    source: str  # session | unavailable
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+def participants(case: Case, facts: CaseFacts) -> list[Participant]:
+    """The mediator, every joined party user and every active lawyer of the case (each person once)."""
+    found: dict[uuid.UUID, Participant] = {}
+    if case.mediator_user_id is not None:
+        found[case.mediator_user_id] = Participant(
+            case.mediator_user_id, "mediator", None, None, _name(case.mediator_user_id)
+        )
+    parties = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)))
+    roles = {party.id: party.role for party in parties}
+    for party in parties:
+        if party.user_id is not None:
+            found.setdefault(party.user_id, Participant(party.user_id, "party", party.id, party.role, party.name))
+    for party_id, lawyer_id in facts.agent_lawyers.items():
+        found.setdefault(lawyer_id, Participant(lawyer_id, "lawyer", party_id, roles.get(party_id), _name(lawyer_id)))
+    return list(found.values())
+
+
+def _name(user_id: uuid.UUID) -> str | None:
+    user = db.session.get(User, user_id)
+    return None if user is None else (user.real_name or user.display_name)
+
+
+def lock(user_ids: Iterable[uuid.UUID]) -> None:
+    """Create (if needed) and lock the schedule rows of these people, in id order, until commit."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(ScheduleLock)
+        .values([{"user_id": uid} for uid in ids])
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    db.session.execute(
+        select(ScheduleLock.user_id)
+        .where(ScheduleLock.user_id.in_(ids))
+        .order_by(ScheduleLock.user_id)
+        .with_for_update()
+    ).all()
+
+
+def busy(
+    user_ids: Iterable[uuid.UUID], start: dt.datetime, end: dt.datetime, *, exclude_session: uuid.UUID | None = None
+) -> list[Busy]:
+    """Every session and declared unavailability of these people that overlaps [start, end)."""
+    ids = set(user_ids)
+    if not ids:
+        return []
+    found = [
+        Busy(row.user_id, "unavailable", row.starts_at, row.ends_at)
+        for row in db.session.scalars(
+            select(Unavailability).where(
+                Unavailability.user_id.in_(ids), Unavailability.starts_at < end, Unavailability.ends_at > start
+            )
+        )
+    ]
+    sessions = list(db.session.scalars(_sessions_of(ids, start, end, exclude_session)))
+    members = _members(ids, {session.case_id for session in sessions})
+    for session in sessions:
+        people = members[session.case_id] | ({session.mediator_user_id} & ids)
+        found += [Busy(uid, "session", session.starts_at, session.ends_at) for uid in people]
+    return found
+
+
+def _sessions_of(ids: set[uuid.UUID], start: dt.datetime, end: dt.datetime, exclude: uuid.UUID | None):
+    as_party = select(CaseParty.case_id).where(CaseParty.user_id.in_(ids))
+    as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active")
+    query = select(MediationSession).where(
+        MediationSession.status == "scheduled",
+        MediationSession.starts_at < end,
+        MediationSession.ends_at > start,
+        or_(
+            MediationSession.mediator_user_id.in_(ids),
+            MediationSession.case_id.in_(as_party),
+            MediationSession.case_id.in_(as_lawyer),
+        ),
+    )
+    return query if exclude is None else query.where(MediationSession.id != exclude)
+
+
+def _members(ids: set[uuid.UUID], case_ids: set[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each case, which of `ids` take part in it as a joined party or an active lawyer."""
+    members: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    if not case_ids:
+        return members
+    rows = db.session.execute(
+        select(CaseParty.case_id, CaseParty.user_id).where(CaseParty.case_id.in_(case_ids), CaseParty.user_id.in_(ids))
+    ).all()
+    rows += db.session.execute(
+        select(CaseAgent.case_id, CaseAgent.lawyer_user_id).where(
+            CaseAgent.case_id.in_(case_ids), CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active"
+        )
+    ).all()
+    for case_id, user_id in rows:
+        members[case_id].add(user_id)
+    return members
+
+
+def ensure_free(
+    people: list[Participant], start: dt.datetime, end: dt.datetime, *, exclude_session: uuid.UUID | None = None
+) -> None:
+    """409 mediation.slot_conflict naming (role + masked name) everyone who is double-booked."""
+    found = busy([p.user_id for p in people], start, end, exclude_session=exclude_session)
+    if not found:
+        return
+    reasons: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for item in found:
+        reasons[item.user_id].add(item.source)
+    booked = [
+        {
+            "role": person.role,
+            "party_role": person.party_role,
+            "name": pii.mask_name(person.name),
+            "reasons": sorted(reasons[person.user_id]),
+        }
+        for person in people
+        if person.user_id in reasons
+    ]
+    raise Conflict(
+        "The slot overlaps another session or a declared unavailability of a participant.",
+        reason=SLOT_CONFLICT,
+        errors={"starts_at": ["Someone taking part is not free in this slot."], "double_booked": booked},
+    )

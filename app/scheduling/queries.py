@@ -1,0 +1,180 @@
+"""Reading sessions: one session, a case's sessions, the caller's schedule, a case's next session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.cases import access as case_access
+from app.cases.models import Case, CaseAgent, CaseParty
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.scheduling.models import MediationSession, SessionAttendance
+from app.security import permissions
+from app.security.permissions import CaseFacts, Principal
+from app.utils import clock
+
+SCHEDULE_LIMIT = 500
+DEFAULT_RANGE = dt.timedelta(days=30)
+
+
+def not_found() -> NotFound:
+    """The one answer for unknown and not-yours sessions."""
+    return NotFound("No such session.", reason="session.not_found")
+
+
+def view(session: MediationSession, *, actor: Principal, facts: CaseFacts) -> dict:
+    """A session as a participant or the case's staff sees it, with everyone's attendance answers."""
+    rows = db.session.scalars(
+        select(SessionAttendance)
+        .where(SessionAttendance.session_id == session.id)
+        .order_by(SessionAttendance.created_at)
+    )
+    return {
+        **{name: getattr(session, name) for name in _FIELDS},
+        "attendance": [
+            {
+                "party_id": row.party_id,
+                "role": row.role,
+                "attending": row.attending,
+                "confirmed_at": row.confirmed_at,
+                "attended": row.attended,
+                "is_me": row.user_id == actor.user_id,
+            }
+            for row in rows
+        ],
+        "my_role": my_role(actor, facts),
+    }
+
+
+_FIELDS = (
+    "id",
+    "case_id",
+    "mediator_user_id",
+    "starts_at",
+    "ends_at",
+    "mode",
+    "location",
+    "meeting_url",
+    "status",
+    "created_at",
+    "cancelled_at",
+    "cancel_reason",
+    "held_at",
+)
+
+
+def my_role(actor: Principal, facts: CaseFacts) -> str:
+    """How the caller takes part: mediator, party, lawyer, or staff (court or organisation)."""
+    relations = permissions.case_relations(actor, facts)
+    for role, relation in (("mediator", "mediator"), ("party", "party"), ("lawyer", "agent")):
+        if relation in relations:
+            return role
+    return "staff"
+
+
+def session_detail(*, session_id: uuid.UUID, actor: Principal) -> dict:
+    """One session, for anyone who may read its case."""
+    case_id = db.session.scalar(select(MediationSession.case_id).where(MediationSession.id == session_id))
+    if case_id is None:
+        raise not_found()
+    try:
+        _case, facts = case_access.load(case_id, actor=actor)
+    except NotFound:
+        raise not_found() from None
+    return view(db.session.get(MediationSession, session_id), actor=actor, facts=facts)
+
+
+def case_sessions(*, case_id: uuid.UUID, actor: Principal) -> list[dict]:
+    """Every session of a case, earliest first."""
+    case, facts = case_access.load(case_id, actor=actor)
+    query = select(MediationSession).where(MediationSession.case_id == case.id)
+    sessions = db.session.scalars(query.order_by(MediationSession.starts_at, MediationSession.id))
+    return [view(session, actor=actor, facts=facts) for session in sessions]
+
+
+def check_range(starts: dt.datetime | None, ends: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    """A from/to range: default from now for 30 days; at most SCHEDULE_MAX_RANGE_DAYS wide."""
+    start = clock.as_utc(starts) if starts else clock.now()
+    end = clock.as_utc(ends) if ends else start + DEFAULT_RANGE
+    widest = current_app.config["SCHEDULE_MAX_RANGE_DAYS"]
+    if end <= start:
+        raise ValidationFailed(errors={"to": ["Must be after from."]})
+    if end - start > dt.timedelta(days=widest):
+        raise ValidationFailed(errors={"to": [f"The range is at most {widest} days."]})
+    return start, end
+
+
+def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.datetime | None) -> dict:
+    """The caller's scheduled and held sessions in the range: as mediator, party or lawyer (all cases)."""
+    start, end = check_range(starts, ends)
+    if not permissions.is_user(actor):
+        return {"from": start, "to": end, "items": []}
+    me = actor.user_id
+    as_party = select(CaseParty.case_id).where(CaseParty.user_id == me)
+    as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active")
+    # Overlapping [start, end): a session is at most SESSION_MAX_HOURS long, which bounds starts_at below too.
+    earliest = start - dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    in_range = (
+        select(MediationSession, Case.title)
+        .join(Case, Case.id == MediationSession.case_id)
+        .where(
+            MediationSession.status.in_(("scheduled", "held")),
+            MediationSession.starts_at < end,
+            MediationSession.starts_at >= earliest,
+            MediationSession.ends_at > start,
+        )
+    )
+    found = {}
+    for relation in (  # one index each: an OR of the three would read every session in the range
+        MediationSession.mediator_user_id == me,
+        MediationSession.case_id.in_(as_party),
+        MediationSession.case_id.in_(as_lawyer),
+    ):
+        query = in_range.where(relation).order_by(MediationSession.starts_at, MediationSession.id)
+        for session, title in db.session.execute(query.limit(SCHEDULE_LIMIT)):
+            found[session.id] = (session, title)
+    rows = sorted(found.values(), key=lambda row: (row[0].starts_at, row[0].id))[:SCHEDULE_LIMIT]
+    lawyer_cases = set(db.session.scalars(as_lawyer))
+    items = [
+        {
+            **{name: getattr(session, name) for name in _FIELDS},
+            "case_title": title,
+            "my_role": _role_in(session, me, lawyer_cases),
+        }
+        for session, title in rows
+    ]
+    return {"from": start, "to": end, "items": items}
+
+
+def _role_in(session: MediationSession, me: uuid.UUID, lawyer_cases: set[uuid.UUID]) -> str:
+    if session.mediator_user_id == me:
+        return "mediator"
+    return "lawyer" if session.case_id in lawyer_cases else "party"
+
+
+def next_session(case: Case) -> dict | None:
+    """The case's next scheduled session (not yet over), as plain JSON values for the case detail."""
+    session = db.session.scalar(
+        select(MediationSession)
+        .where(
+            MediationSession.case_id == case.id,
+            MediationSession.status == "scheduled",
+            MediationSession.ends_at > clock.now(),
+        )
+        .order_by(MediationSession.starts_at)
+        .limit(1)
+    )
+    if session is None:
+        return None
+    return {
+        "id": str(session.id),
+        "starts_at": session.starts_at.astimezone(clock.SHANGHAI).isoformat(),
+        "ends_at": session.ends_at.astimezone(clock.SHANGHAI).isoformat(),
+        "mode": session.mode,
+        "location": session.location,
+        "meeting_url": session.meeting_url,
+    }

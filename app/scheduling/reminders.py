@@ -1,0 +1,137 @@
+"""Session reminders: rows written with the booking, handed to the notification path when due, exactly once.
+
+Each participant gets one reminder per SESSION_REMINDER_OFFSETS entry (e.g. 24 h and 1 h before). A
+reschedule cancels the pending ones and writes new ones; a cancellation cancels them. The periodic job
+claims a due row with an atomic UPDATE (pending -> notified) in the same transaction that writes the
+notification, so a reminder becomes exactly one notification even when two sweeps overlap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.cases.models import Case
+from app.extensions import db
+from app.notifications import dispatch as notifications
+from app.scheduling.models import MediationSession, SessionReminder
+from app.utils import clock
+from config import parse_offsets
+
+log = logging.getLogger(__name__)
+
+
+def offsets_minutes() -> list[int]:
+    """The configured reminder offsets in minutes, largest first."""
+    return parse_offsets(current_app.config["SESSION_REMINDER_OFFSETS"])
+
+
+def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
+    """Write the reminders of a session in the caller's transaction; offsets already past are skipped."""
+    now = clock.now()
+    written = 0
+    for user_id in sorted(set(user_ids)):
+        for minutes in offsets_minutes():
+            remind_at = session.starts_at - dt.timedelta(minutes=minutes)
+            if remind_at > now:
+                db.session.add(
+                    SessionReminder(session_id=session.id, user_id=user_id, remind_at=remind_at, offset_minutes=minutes)
+                )
+                written += 1
+    return written
+
+
+def add_participant(case_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Someone joined the case (an accepted invitation): remind them of its sessions still ahead."""
+    sessions = db.session.scalars(
+        select(MediationSession).where(
+            MediationSession.case_id == case_id,
+            MediationSession.status == "scheduled",
+            MediationSession.starts_at > clock.now(),
+        )
+    )
+    return sum(schedule(session, [user_id]) for session in sessions)
+
+
+def cancel_pending(session: MediationSession) -> int:
+    """Cancel the reminders of a session that have not been handed over yet."""
+    result = db.session.execute(
+        update(SessionReminder)
+        .where(SessionReminder.session_id == session.id, SessionReminder.status == "pending")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def replace(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
+    """A reschedule: the old reminders go, new ones for the new time come."""
+    cancel_pending(session)
+    return schedule(session, user_ids)
+
+
+def due_ids(*, limit: int = 500) -> list[uuid.UUID]:
+    """Pending reminders whose time has come, oldest first."""
+    query = select(SessionReminder.id).where(
+        SessionReminder.status == "pending", SessionReminder.remind_at <= clock.now()
+    )
+    return list(db.session.scalars(query.order_by(SessionReminder.remind_at).limit(limit)))
+
+
+def send_one(reminder_id: uuid.UUID) -> str:
+    """Claim one due reminder and turn it into a notification (committed together), then dispatch it."""
+    now = clock.now()
+    claimed = db.session.execute(
+        update(SessionReminder)
+        .where(SessionReminder.id == reminder_id, SessionReminder.status == "pending", SessionReminder.remind_at <= now)
+        .values(status="notified")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return "skipped"
+    reminder = db.session.get(SessionReminder, reminder_id)
+    session = db.session.get(MediationSession, reminder.session_id)
+    if session is None or session.status != "scheduled" or session.starts_at <= now:
+        reminder.status = "expired"  # too late to be useful (the workers were down): say nothing
+        db.session.commit()
+        return "expired"
+    case = db.session.get(Case, session.case_id)
+    note = notifications.notify(
+        user_id=reminder.user_id,
+        kind="session_reminder",
+        data=_data(session, case),
+        subject=("mediation_session", session.id),
+    )
+    reminder.notification_id = note.id
+    db.session.commit()
+    notifications.dispatch(note.id)
+    return "notified"
+
+
+def _data(session: MediationSession, case: Case) -> dict:
+    return {
+        "session_id": str(session.id),
+        "case_id": str(case.id),
+        "case_title": case.title,
+        "starts_at": session.starts_at.astimezone(clock.SHANGHAI).isoformat(),
+        "ends_at": session.ends_at.astimezone(clock.SHANGHAI).isoformat(),
+        "mode": session.mode,
+        "location": session.location,
+    }
+
+
+def send_due() -> int:
+    """Hand every due reminder to the notification path; return how many became notifications."""
+    sent = 0
+    for reminder_id in due_ids():
+        if send_one(reminder_id) == "notified":
+            sent += 1
+    if sent:
+        log.info("session reminders sent", extra={"reminders": sent})
+    return sent

@@ -1,0 +1,257 @@
+"""Mediation sessions: the case's mediator books, moves, cancels and closes them; parties confirm attendance.
+
+Booking and rescheduling lock the case row, then every participant's schedule row (in id order), then
+check overlaps, all in one transaction: see `mediation_sessions_conflicts` for why two concurrent bookings
+cannot both win. The first booked session moves a `mediator_accepted` case to `in_mediation`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
+from app.cases import timeline
+from app.cases.models import Case
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.scheduling import conflicts as conflicts
+from app.scheduling import queries as queries
+from app.scheduling import reminders as reminders
+from app.scheduling.models import MediationSession, SessionAttendance
+from app.security import permissions
+from app.security.permissions import CaseFacts, Principal
+from app.utils import clock
+
+SCHEDULABLE = ("mediator_accepted", "in_mediation")
+
+
+def book(
+    *,
+    case_id: uuid.UUID,
+    actor: Principal,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    mode: str,
+    location: str | None = None,
+    meeting_url: str | None = None,
+) -> dict:
+    """Book a session for the case (its mediator only); 409 mediation.slot_conflict names who is double-booked."""
+    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    _require_mediator(actor, facts)
+    _require_schedulable(case)
+    start, end = _check_times(starts_at, ends_at)
+    location, meeting_url = _check_place(mode, location, meeting_url)
+    people = conflicts.participants(case, facts)
+    conflicts.lock(p.user_id for p in people)
+    conflicts.ensure_free(people, start, end)
+    session = MediationSession(
+        case_id=case.id,
+        mediator_user_id=case.mediator_user_id,
+        starts_at=start,
+        ends_at=end,
+        mode=mode,
+        location=location,
+        meeting_url=meeting_url,
+        created_by=actor.user_id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    reminders.schedule(session, (p.user_id for p in people))
+    _record(case, session, "session.scheduled", actor, f"session booked for {_local(start)} ({mode})")
+    if case.status == "mediator_accepted":
+        _start_mediation(case, actor)
+    db.session.commit()
+    return queries.view(session, actor=actor, facts=facts)
+
+
+def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dict:
+    """Move a scheduled session or change its mode and place (same checks as booking; reminders replaced)."""
+    session, case, facts = _load(session_id, actor, lock=True)
+    _require_mediator(actor, facts)
+    _require_scheduled(session)
+    _require_schedulable(case)
+    start = changes.get("starts_at", session.starts_at)
+    end = changes.get("ends_at", session.ends_at)
+    moved = clock.as_utc(start) != session.starts_at or clock.as_utc(end) != session.ends_at
+    mode = changes.get("mode", session.mode)
+    location, meeting_url = _check_place(
+        mode, changes.get("location", session.location), changes.get("meeting_url", session.meeting_url)
+    )
+    people = conflicts.participants(case, facts)
+    if moved:
+        start, end = _check_times(start, end)
+        conflicts.lock(p.user_id for p in people)
+        conflicts.ensure_free(people, start, end, exclude_session=session.id)
+        session.starts_at, session.ends_at = start, end
+        reminders.replace(session, (p.user_id for p in people))
+    session.mode, session.location, session.meeting_url = mode, location, meeting_url
+    _record(case, session, "session.rescheduled", actor, f"session moved to {_local(session.starts_at)} ({mode})")
+    db.session.commit()
+    return queries.view(session, actor=actor, facts=facts)
+
+
+def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str | None = None) -> dict:
+    """Cancel a scheduled session; its pending reminders are cancelled with it."""
+    session, case, facts = _load(session_id, actor, lock=True)
+    _require_mediator(actor, facts)
+    _require_scheduled(session)
+    session.status, session.cancelled_at, session.cancelled_by = "cancelled", clock.now(), actor.user_id
+    session.cancel_reason = reason
+    reminders.cancel_pending(session)
+    _record(case, session, "session.cancelled", actor, f"session of {_local(session.starts_at)} cancelled", reason)
+    db.session.commit()
+    return queries.view(session, actor=actor, facts=facts)
+
+
+def confirm_attendance(
+    *, session_id: uuid.UUID, actor: Principal, attending: bool = True, note: str | None = None
+) -> dict:
+    """A party (or their lawyer) says whether they will attend."""
+    session, case, facts = _load(session_id, actor, lock=True)
+    if not permissions.parties_of(actor, facts):
+        raise Forbidden("Only a party of the case or their lawyer confirms attendance.", reason="session.not_a_party")
+    _require_scheduled(session)
+    if session.ends_at <= clock.now():
+        raise Conflict("The session is over.", reason="session.over")
+    own = sorted(pid for pid, uid in facts.party_users.items() if uid == actor.user_id)
+    role, parties = ("party", own) if own else ("lawyer", sorted(permissions.parties_of(actor, facts)))
+    row = _attendance(session, actor.user_id, role=role, party_id=parties[0])
+    row.attending, row.confirmed_at, row.note = attending, clock.now(), note
+    event = "session.attendance_confirmed" if attending else "session.attendance_declined"
+    _record(case, session, event, actor, f"{role} {'will' if attending else 'will not'} attend", role=role)
+    db.session.commit()
+    return queries.view(session, actor=actor, facts=facts)
+
+
+def mark_held(*, session_id: uuid.UUID, actor: Principal, attended_user_ids: list[uuid.UUID]) -> dict:
+    """The mediator records that the session took place and who attended."""
+    session, case, facts = _load(session_id, actor, lock=True)
+    _require_mediator(actor, facts)
+    _require_scheduled(session)
+    if session.starts_at > clock.now():
+        raise Conflict("The session has not started yet.", reason="session.not_started")
+    people = {p.user_id: p for p in conflicts.participants(case, facts)}
+    unknown = set(attended_user_ids) - set(people)
+    if unknown:
+        raise ValidationFailed(errors={"attended_user_ids": ["Only people taking part in the case can attend."]})
+    for user_id, person in people.items():
+        row = _attendance(session, user_id, role=person.role, party_id=person.party_id)
+        row.attended = user_id in attended_user_ids
+    session.status, session.held_at = "held", clock.now()
+    reminders.cancel_pending(session)
+    _record(case, session, "session.held", actor, f"session of {_local(session.starts_at)} held")
+    db.session.commit()
+    return queries.view(session, actor=actor, facts=facts)
+
+
+def _load(session_id: uuid.UUID, actor: Principal, *, lock: bool) -> tuple[MediationSession, Case, CaseFacts]:
+    """The session and its case if the caller may read the case (404 session.not_found otherwise)."""
+    case_id = db.session.scalar(select(MediationSession.case_id).where(MediationSession.id == session_id))
+    if case_id is None:
+        raise queries.not_found()
+    try:
+        case, facts = case_access.load(case_id, actor=actor, lock=lock)  # case first, then session: one lock order
+    except NotFound:
+        raise queries.not_found() from None
+    query = select(MediationSession).where(MediationSession.id == session_id)
+    session = db.session.scalar(query.with_for_update() if lock else query)
+    return session, case, facts
+
+
+def _attendance(
+    session: MediationSession, user_id: uuid.UUID, *, role: str, party_id: uuid.UUID | None
+) -> SessionAttendance:
+    row = db.session.scalar(
+        select(SessionAttendance).where(
+            SessionAttendance.session_id == session.id, SessionAttendance.user_id == user_id
+        )
+    )
+    if row is None:
+        row = SessionAttendance(session_id=session.id, user_id=user_id, role=role, party_id=party_id)
+        db.session.add(row)
+    return row
+
+
+def _require_mediator(actor: Principal, facts: CaseFacts) -> None:
+    if not permissions.may_schedule_sessions(actor, facts):
+        raise Forbidden("Only the case's mediator manages its sessions.", reason="session.not_the_mediator")
+
+
+def _require_schedulable(case: Case) -> None:
+    if case.kind != "mediation" or case.status not in SCHEDULABLE:
+        raise Conflict(
+            f"Sessions cannot be scheduled for a case in state '{case.status}'.",
+            reason="session.case_not_schedulable",
+            errors={"status": [case.status]},
+        )
+
+
+def _require_scheduled(session: MediationSession) -> None:
+    if session.status != "scheduled":
+        raise Conflict(
+            f"The session is {session.status}.", reason="session.not_scheduled", errors={"status": [session.status]}
+        )
+
+
+def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Aware, in the future, start before end, no longer than SESSION_MAX_HOURS."""
+    start, end = clock.as_utc(starts_at), clock.as_utc(ends_at)
+    errors: dict[str, list[str]] = {}
+    longest = dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    if end <= start:
+        errors["ends_at"] = ["Must be after starts_at."]
+    elif end - start > longest:
+        errors["ends_at"] = [f"A session lasts at most {current_app.config['SESSION_MAX_HOURS']} hours."]
+    if start <= clock.now():
+        errors["starts_at"] = ["Must be in the future."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return start, end
+
+
+def _check_place(mode: str, location: str | None, meeting_url: str | None) -> tuple[str | None, str | None]:
+    """In person needs a location, video a meeting URL; a phone session needs neither."""
+    if mode == "in_person" and not (location or "").strip():
+        raise ValidationFailed(errors={"location": ["An in-person session needs a location."]})
+    if mode == "video" and not (meeting_url or "").strip():
+        raise ValidationFailed(errors={"meeting_url": ["A video session needs a meeting URL."]})
+    return (
+        location.strip() if mode == "in_person" and location else None,
+        meeting_url.strip() if mode == "video" and meeting_url else None,
+    )
+
+
+def _start_mediation(case: Case, actor: Principal) -> None:
+    """Hand over to the assignment feature's start_mediation when it exists; otherwise transition here."""
+    try:
+        from app.mediation import assignment as mediation_assignment
+    except ImportError:
+        mediation_assignment = None
+    start = getattr(mediation_assignment, "start_mediation", None)
+    if start is not None:
+        start(case, actor=actor)  # keyword-only there; it transitions and records, the caller commits
+        return
+    case_lifecycle.transition(case, "in_mediation", actor=actor, actor_role="mediator", event="mediation.started")
+
+
+def _record(
+    case: Case,
+    session: MediationSession,
+    event: str,
+    actor: Principal,
+    summary: str,
+    reason: str | None = None,
+    *,
+    role: str = "mediator",
+) -> None:
+    data = {"session_id": str(session.id), "starts_at": session.starts_at.isoformat(), "mode": session.mode}
+    timeline.record(case, event, actor=actor, actor_role=role, summary=summary, reason=reason, data=data)
+
+
+def _local(value: dt.datetime) -> str:
+    return value.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")

@@ -1,1 +1,0 @@
-"""Business rules and transactions, one module per domain; the HTTP layer calls only these."""

@@ -1,0 +1,24 @@
+"""Imports every model module so that the metadata knows every table (app factory, Alembic, tests).
+
+One import per line, so that features added side by side do not collide here.
+"""
+
+import app.audit.models
+import app.cases.models
+import app.documents.models
+import app.evidence.models
+import app.hotline.models
+import app.identity.client_models
+import app.identity.login_models
+import app.identity.models
+import app.identity.organization_models
+import app.invitations.models
+import app.legal.models
+import app.mediation.models
+import app.notifications.models
+import app.notifications.sms_models
+import app.platform.models
+import app.scheduling.models
+import app.statistics.models
+import app.statistics.upkeep
+import app.webhooks.models  # noqa: F401
