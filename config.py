@@ -108,19 +108,32 @@ class Config:
     def __init__(self, env: Mapping[str, str] | None = None, **overrides: object) -> None:
         env = os.environ if env is None else env
         self.SECRET_KEY = env_str(env, "SECRET_KEY", DEV_SECRET)
-        self._read_database(env)
-        self._read_storage(env)
-        self._read_jobs(env)
-        self._read_http(env)
-        self._read_tokens(env)
-        self._read_integrations(env)
-        self._read_cases(env)
-        self._read_delivery(env)
-        self._read_evidence(env)
-        self._read_mediation_outcome(env)
-        self._read_scheduling(env)
+        # One reader per group; app/platform/settings.py turns each group into a typed settings object.
+        for read in (
+            self._read_database,
+            self._read_storage,
+            self._read_jobs,
+            self._read_http,
+            self._read_identity,
+            self._read_security,
+            self._read_wechat,
+            self._read_sms,
+            self._read_cases,
+            self._read_hotline,
+            self._read_evidence,
+            self._read_mediation,
+            self._read_scheduling,
+            self._read_invitations,
+            self._read_documents,
+            self._read_notifications,
+            self._read_webhooks,
+            self._read_statistics,
+        ):
+            read(env)
         for key, value in overrides.items():
             setattr(self, key, value)
+
+    # -- platform: database, storage, jobs, HTTP -----------------------------------------------------
 
     def _read_database(self, env: Mapping[str, str]) -> None:
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(env_str(env, "DATABASE_URL", self.DEFAULT_DATABASE_URL))
@@ -163,102 +176,71 @@ class Config:
         self.PAGE_LIMIT_MAX = env_int(env, "PAGE_LIMIT_MAX", 100)
         self.RATELIMIT_STORAGE_URI = env_str(env, "RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = env_bool(env, "RATELIMIT_ENABLED", True)
+        self.METRICS_BEARER_TOKEN = env_str(env, "METRICS_BEARER_TOKEN", "")
+        self.IDEMPOTENCY_TTL_HOURS = env_int(env, "IDEMPOTENCY_TTL_HOURS", 48)
+
+    # -- identity, keys and the outside systems it talks to ------------------------------------------
+
+    def _read_identity(self, env: Mapping[str, str]) -> None:
+        # JWT_KEYS: "kid1:secret1,kid2:secret2"; the first (or JWT_ACTIVE_KID) signs, all verify.
+        self.JWT_KEYS = env_str(env, "JWT_KEYS", "")
+        self.JWT_ACTIVE_KID = env_str(env, "JWT_ACTIVE_KID", "")
+        self.JWT_ISSUER = env_str(env, "JWT_ISSUER", "microcourt")
+        self.ACCESS_TOKEN_TTL_SECONDS = env_int(env, "ACCESS_TOKEN_TTL_SECONDS", 900)
+        self.MACHINE_TOKEN_TTL_SECONDS = env_int(env, "MACHINE_TOKEN_TTL_SECONDS", 900)
+        self.REFRESH_TOKEN_TTL_DAYS = env_int(env, "REFRESH_TOKEN_TTL_DAYS", 30)
+        self.SESSION_MAX_DAYS = env_int(env, "SESSION_MAX_DAYS", 90)
+        self.CLIENT_SECRET_OVERLAP_HOURS = env_int(env, "CLIENT_SECRET_OVERLAP_HOURS", 24)
+        self.SMS_CODE_TTL_SECONDS = env_int(env, "SMS_CODE_TTL_SECONDS", 300)
+        self.SMS_CODE_MAX_ATTEMPTS = env_int(env, "SMS_CODE_MAX_ATTEMPTS", 5)
         self.LOGIN_LIMIT_PER_IP = env_str(env, "LOGIN_LIMIT_PER_IP", "30/minute;300/hour")
         self.SMS_SEND_LIMIT_PER_PHONE = env_str(env, "SMS_SEND_LIMIT_PER_PHONE", "1/minute;5/hour;10/day")
         self.SMS_SEND_LIMIT_PER_IP = env_str(env, "SMS_SEND_LIMIT_PER_IP", "10/minute;50/hour")
         self.SMS_VERIFY_LIMIT_PER_IP = env_str(env, "SMS_VERIFY_LIMIT_PER_IP", "20/minute;200/hour")
-        self.PII_DISCLOSURE_LIMIT_PER_USER = env_str(env, "PII_DISCLOSURE_LIMIT_PER_USER", "30/hour")
-        self.METRICS_BEARER_TOKEN = env_str(env, "METRICS_BEARER_TOKEN", "")
-        self.IDEMPOTENCY_TTL_HOURS = env_int(env, "IDEMPOTENCY_TTL_HOURS", 48)
+        self.IDENTITY_VERIFIER = env_str(env, "IDENTITY_VERIFIER", "development")
+        self.IDENTITY_VERIFIER_URL = env_str(env, "IDENTITY_VERIFIER_URL", "")
+        self.IDENTITY_VERIFIER_KEY = env_str(env, "IDENTITY_VERIFIER_KEY", "")
+        self.IDENTITY_VERIFIER_TIMEOUT = env_int(env, "IDENTITY_VERIFIER_TIMEOUT", 10)
 
-    def _read_integrations(self, env: Mapping[str, str]) -> None:
-        self.SMS_GATEWAY = env_str(env, "SMS_GATEWAY", "console")
-        self.SMS_HTTP_URL = env_str(env, "SMS_HTTP_URL", "")
-        self.SMS_HTTP_API_KEY = env_str(env, "SMS_HTTP_API_KEY", "")
-        self.SMS_HTTP_TIMEOUT = env_int(env, "SMS_HTTP_TIMEOUT", 5)
-        self.SMS_CODE_TTL_SECONDS = env_int(env, "SMS_CODE_TTL_SECONDS", 300)
-        self.SMS_CODE_MAX_ATTEMPTS = env_int(env, "SMS_CODE_MAX_ATTEMPTS", 5)
-        self.DEV_SMS_OUTBOX = env_bool(env, "DEV_SMS_OUTBOX", self.ENV_NAME in {"development", "testing"})
+    def _read_security(self, env: Mapping[str, str]) -> None:
+        """PII encryption and the audit chain's keys."""
+        self.PII_KEYS = env_str(env, "PII_KEYS", "")
+        self.PII_ACTIVE_KID = env_str(env, "PII_ACTIVE_KID", "")
+        self.PII_INDEX_KEY = env_str(env, "PII_INDEX_KEY", "")
+        self.PII_DISCLOSURE_LIMIT_PER_USER = env_str(env, "PII_DISCLOSURE_LIMIT_PER_USER", "30/hour")
+        self.AUDIT_HMAC_KEYS = env_str(env, "AUDIT_HMAC_KEYS", "")
+        self.AUDIT_ACTIVE_KID = env_str(env, "AUDIT_ACTIVE_KID", "")
+
+    def _read_wechat(self, env: Mapping[str, str]) -> None:
         self.WECHAT_API_BASE = env_str(env, "WECHAT_API_BASE", "https://api.weixin.qq.com")
         self.WECHAT_APPID = env_str(env, "WECHAT_APPID", "")
         self.WECHAT_SECRET = env_str(env, "WECHAT_SECRET", "")
         self.WECHAT_TIMEOUT_SECONDS = env_int(env, "WECHAT_TIMEOUT_SECONDS", 5)
         self.WECHAT_MINIPROGRAM_STATE = env_str(env, "WECHAT_MINIPROGRAM_STATE", "formal")
+        self.WECHAT_ENV_VERSION = env_str(env, "WECHAT_ENV_VERSION", "release")
         self.WECHAT_TOKEN_REDIS_URL = env_str(env, "WECHAT_TOKEN_REDIS_URL", "")
-        self.IDENTITY_VERIFIER = env_str(env, "IDENTITY_VERIFIER", "development")
-        self.IDENTITY_VERIFIER_URL = env_str(env, "IDENTITY_VERIFIER_URL", "")
-        self.IDENTITY_VERIFIER_KEY = env_str(env, "IDENTITY_VERIFIER_KEY", "")
-        self.IDENTITY_VERIFIER_TIMEOUT = env_int(env, "IDENTITY_VERIFIER_TIMEOUT", 10)
-        self.PII_KEYS = env_str(env, "PII_KEYS", "")
-        self.PII_ACTIVE_KID = env_str(env, "PII_ACTIVE_KID", "")
-        self.PII_INDEX_KEY = env_str(env, "PII_INDEX_KEY", "")
+
+    def _read_sms(self, env: Mapping[str, str]) -> None:
+        self.SMS_GATEWAY = env_str(env, "SMS_GATEWAY", "console")
+        self.SMS_HTTP_URL = env_str(env, "SMS_HTTP_URL", "")
+        self.SMS_HTTP_API_KEY = env_str(env, "SMS_HTTP_API_KEY", "")
+        self.SMS_HTTP_TIMEOUT = env_int(env, "SMS_HTTP_TIMEOUT", 5)
+        self.DEV_SMS_OUTBOX = env_bool(env, "DEV_SMS_OUTBOX", self.ENV_NAME in {"development", "testing"})
+
+    # -- the domains ------------------------------------------------------------------------------------
 
     def _read_cases(self, env: Mapping[str, str]) -> None:
         self.CASE_CATEGORIES = env_list(env, "CASE_CATEGORIES", DEFAULT_CASE_CATEGORIES)
         self.FILING_REVIEW_DAYS = env_int(env, "FILING_REVIEW_DAYS", 7)
         self.CORRECTION_MAX_DAYS = env_int(env, "CORRECTION_MAX_DAYS", 30)
         self.CASE_AMOUNT_MAX_YUAN = env_int(env, "CASE_AMOUNT_MAX_YUAN", 100_000_000_000)
+        self.WORKING_HOURS_START = env_str(env, "WORKING_HOURS_START", "08:30")
+        self.WORKING_HOURS_END = env_str(env, "WORKING_HOURS_END", "17:30")
+
+    def _read_hotline(self, env: Mapping[str, str]) -> None:
         self.HOTLINE_CLAIM_CODE_DAYS = env_int(env, "HOTLINE_CLAIM_CODE_DAYS", 30)
         self.HOTLINE_CLAIM_LIMIT_PER_IP = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_IP", "30/minute;300/hour")
         self.HOTLINE_CLAIM_LIMIT_PER_USER = env_str(env, "HOTLINE_CLAIM_LIMIT_PER_USER", "5/minute;20/day")
-        self.WORKING_HOURS_START = env_str(env, "WORKING_HOURS_START", "08:30")
-        self.WORKING_HOURS_END = env_str(env, "WORKING_HOURS_END", "17:30")
-        self.DIRECTORY_COUNTS_TTL_SECONDS = env_int(env, "DIRECTORY_COUNTS_TTL_SECONDS", 60)
-
-    def _read_mediation_outcome(self, env: Mapping[str, str]) -> None:
-        self.MEDIATION_DAYS = env_int(env, "MEDIATION_DAYS", 30)
-        self.MEDIATION_WARN_DAYS = env_int(env, "MEDIATION_WARN_DAYS", 5)
-        self.MEDIATOR_DEFAULT_MAX_LOAD = env_int(env, "MEDIATOR_DEFAULT_MAX_LOAD", 10)
-        self.JUDICIAL_CONFIRMATION_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_DAYS", 30)
-        self.JUDICIAL_CONFIRMATION_ACCEPT_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_ACCEPT_DAYS", 3)
-        self.JUDICIAL_CONFIRMATION_DECIDE_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_DECIDE_DAYS", 15)
-        self.JUDICIAL_CONFIRMATION_TYPE_CODE = env_str(env, "JUDICIAL_CONFIRMATION_TYPE_CODE", "调确")
-
-    def _read_scheduling(self, env: Mapping[str, str]) -> None:
-        self.SESSION_REMINDER_OFFSETS = env_str(env, "SESSION_REMINDER_OFFSETS", "24h,1h")
-        parse_offsets(self.SESSION_REMINDER_OFFSETS)  # a malformed list stops the process here
-        self.SESSION_MAX_HOURS = env_int(env, "SESSION_MAX_HOURS", 8)
-        self.SCHEDULE_SLOT_MINUTES = env_int(env, "SCHEDULE_SLOT_MINUTES", 60)
-        self.SCHEDULE_MAX_RANGE_DAYS = env_int(env, "SCHEDULE_MAX_RANGE_DAYS", 92)
-        self.NOTIFICATION_WECHAT_TEMPLATES = env_str(env, "NOTIFICATION_WECHAT_TEMPLATES", "")
-        self.NOTIFICATION_PENDING_GRACE_SECONDS = env_int(env, "NOTIFICATION_PENDING_GRACE_SECONDS", 120)
-        self.NOTIFICATION_CLAIM_GRACE_SECONDS = env_int(env, "NOTIFICATION_CLAIM_GRACE_SECONDS", 300)
-        self.INVITATION_PAGE = env_str(env, "INVITATION_PAGE", "pages/invitation/accept")
-        self.INVITATION_LINK_BASE = env_str(env, "INVITATION_LINK_BASE", "")
-        self.INVITATION_DEFAULT_HOURS = env_int(env, "INVITATION_DEFAULT_HOURS", 168)
-        self.INVITATION_MAX_HOURS = env_int(env, "INVITATION_MAX_HOURS", 720)
-        self.INVITATION_ACCEPT_LIMIT_PER_IP = env_str(env, "INVITATION_ACCEPT_LIMIT_PER_IP", "30/minute;200/hour")
-        self.INVITATION_ACCEPT_LIMIT_PER_USER = env_str(env, "INVITATION_ACCEPT_LIMIT_PER_USER", "10/minute;50/hour")
-        self.WECHAT_ENV_VERSION = env_str(env, "WECHAT_ENV_VERSION", "release")
-
-    def _read_delivery(self, env: Mapping[str, str]) -> None:
-        local = self.ENV_NAME in {"development", "testing"}
-        self.DOCUMENT_MAX_BYTES = env_int(env, "DOCUMENT_MAX_BYTES", 50 * 1024 * 1024)
-        self.DOCUMENT_FILE_TYPES = env_list(env, "DOCUMENT_FILE_TYPES", ["pdf", "ofd"])
-        self.DOCUMENT_BATCH_MAX_ITEMS = env_int(env, "DOCUMENT_BATCH_MAX_ITEMS", 100)
-        self.CERTIFICATE_FONT_PATH = env_str(env, "CERTIFICATE_FONT_PATH", str(DEFAULT_CERTIFICATE_FONT))
-        self.DELIVERY_REMIND_AFTER_HOURS = env_int(env, "DELIVERY_REMIND_AFTER_HOURS", 24)
-        self.DELIVERY_ESCALATE_AFTER_HOURS = env_int(env, "DELIVERY_ESCALATE_AFTER_HOURS", 72)
-        self.DELIVERY_SWEEP_BATCH = env_int(env, "DELIVERY_SWEEP_BATCH", 500)
-        self.WEBHOOK_ALLOWED_HOSTS = env_list(env, "WEBHOOK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if local else [])
-        self.WEBHOOK_ALLOW_HTTP = env_bool(env, "WEBHOOK_ALLOW_HTTP", local)
-        self.WEBHOOK_TIMEOUT_SECONDS = env_int(env, "WEBHOOK_TIMEOUT_SECONDS", 5)
-        self.WEBHOOK_RETRY_BASE_SECONDS = env_int(env, "WEBHOOK_RETRY_BASE_SECONDS", 30)
-        self.WEBHOOK_RETRY_MAX_SECONDS = env_int(env, "WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
-        self.WEBHOOK_RETRY_WINDOW_HOURS = env_int(env, "WEBHOOK_RETRY_WINDOW_HOURS", 72)
-
-    def _read_tokens(self, env: Mapping[str, str]) -> None:
-        # JWT_KEYS: "kid1:secret1,kid2:secret2"; the first (or JWT_ACTIVE_KID) signs, all verify.
-        self.JWT_KEYS = env_str(env, "JWT_KEYS", "")
-        self.JWT_ACTIVE_KID = env_str(env, "JWT_ACTIVE_KID", "")
-        self.JWT_ISSUER = env_str(env, "JWT_ISSUER", "microcourt")
-        self.AUDIT_HMAC_KEYS = env_str(env, "AUDIT_HMAC_KEYS", "")
-        self.AUDIT_ACTIVE_KID = env_str(env, "AUDIT_ACTIVE_KID", "")
-        self.ACCESS_TOKEN_TTL_SECONDS = env_int(env, "ACCESS_TOKEN_TTL_SECONDS", 900)
-        self.MACHINE_TOKEN_TTL_SECONDS = env_int(env, "MACHINE_TOKEN_TTL_SECONDS", 900)
-        self.REFRESH_TOKEN_TTL_DAYS = env_int(env, "REFRESH_TOKEN_TTL_DAYS", 30)
-        self.SESSION_MAX_DAYS = env_int(env, "SESSION_MAX_DAYS", 90)
-        self.CLIENT_SECRET_OVERLAP_HOURS = env_int(env, "CLIENT_SECRET_OVERLAP_HOURS", 24)
 
     def _read_evidence(self, env: Mapping[str, str]) -> None:
         mib = 1024 * 1024
@@ -273,6 +255,57 @@ class Config:
         self.EVIDENCE_ORPHAN_GRACE_SECONDS = env_int(env, "EVIDENCE_ORPHAN_GRACE_SECONDS", 86400)
         self.EVIDENCE_SWEEP_INTERVAL_SECONDS = env_int(env, "EVIDENCE_SWEEP_INTERVAL_SECONDS", 3600)
         self.EVIDENCE_SWEEP_VERIFY_HASHES = env_bool(env, "EVIDENCE_SWEEP_VERIFY_HASHES", True)
+
+    def _read_mediation(self, env: Mapping[str, str]) -> None:
+        self.MEDIATION_DAYS = env_int(env, "MEDIATION_DAYS", 30)
+        self.MEDIATION_WARN_DAYS = env_int(env, "MEDIATION_WARN_DAYS", 5)
+        self.MEDIATOR_DEFAULT_MAX_LOAD = env_int(env, "MEDIATOR_DEFAULT_MAX_LOAD", 10)
+        self.JUDICIAL_CONFIRMATION_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_DAYS", 30)
+        self.JUDICIAL_CONFIRMATION_ACCEPT_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_ACCEPT_DAYS", 3)
+        self.JUDICIAL_CONFIRMATION_DECIDE_DAYS = env_int(env, "JUDICIAL_CONFIRMATION_DECIDE_DAYS", 15)
+        self.JUDICIAL_CONFIRMATION_TYPE_CODE = env_str(env, "JUDICIAL_CONFIRMATION_TYPE_CODE", "调确")
+
+    def _read_scheduling(self, env: Mapping[str, str]) -> None:
+        self.SESSION_REMINDER_OFFSETS = env_str(env, "SESSION_REMINDER_OFFSETS", "24h,1h")
+        parse_offsets(self.SESSION_REMINDER_OFFSETS)  # a malformed list stops the process here
+        self.SESSION_MAX_HOURS = env_int(env, "SESSION_MAX_HOURS", 8)
+        self.SCHEDULE_SLOT_MINUTES = env_int(env, "SCHEDULE_SLOT_MINUTES", 60)
+        self.SCHEDULE_MAX_RANGE_DAYS = env_int(env, "SCHEDULE_MAX_RANGE_DAYS", 92)
+
+    def _read_invitations(self, env: Mapping[str, str]) -> None:
+        self.INVITATION_PAGE = env_str(env, "INVITATION_PAGE", "pages/invitation/accept")
+        self.INVITATION_LINK_BASE = env_str(env, "INVITATION_LINK_BASE", "")
+        self.INVITATION_DEFAULT_HOURS = env_int(env, "INVITATION_DEFAULT_HOURS", 168)
+        self.INVITATION_MAX_HOURS = env_int(env, "INVITATION_MAX_HOURS", 720)
+        self.INVITATION_ACCEPT_LIMIT_PER_IP = env_str(env, "INVITATION_ACCEPT_LIMIT_PER_IP", "30/minute;200/hour")
+        self.INVITATION_ACCEPT_LIMIT_PER_USER = env_str(env, "INVITATION_ACCEPT_LIMIT_PER_USER", "10/minute;50/hour")
+
+    def _read_documents(self, env: Mapping[str, str]) -> None:
+        """Served documents: the files, the certificate and the delivery sweep."""
+        self.DOCUMENT_MAX_BYTES = env_int(env, "DOCUMENT_MAX_BYTES", 50 * 1024 * 1024)
+        self.DOCUMENT_FILE_TYPES = env_list(env, "DOCUMENT_FILE_TYPES", ["pdf", "ofd"])
+        self.DOCUMENT_BATCH_MAX_ITEMS = env_int(env, "DOCUMENT_BATCH_MAX_ITEMS", 100)
+        self.CERTIFICATE_FONT_PATH = env_str(env, "CERTIFICATE_FONT_PATH", str(DEFAULT_CERTIFICATE_FONT))
+        self.DELIVERY_REMIND_AFTER_HOURS = env_int(env, "DELIVERY_REMIND_AFTER_HOURS", 24)
+        self.DELIVERY_ESCALATE_AFTER_HOURS = env_int(env, "DELIVERY_ESCALATE_AFTER_HOURS", 72)
+        self.DELIVERY_SWEEP_BATCH = env_int(env, "DELIVERY_SWEEP_BATCH", 500)
+
+    def _read_notifications(self, env: Mapping[str, str]) -> None:
+        self.NOTIFICATION_WECHAT_TEMPLATES = env_str(env, "NOTIFICATION_WECHAT_TEMPLATES", "")
+        self.NOTIFICATION_PENDING_GRACE_SECONDS = env_int(env, "NOTIFICATION_PENDING_GRACE_SECONDS", 120)
+        self.NOTIFICATION_CLAIM_GRACE_SECONDS = env_int(env, "NOTIFICATION_CLAIM_GRACE_SECONDS", 300)
+
+    def _read_webhooks(self, env: Mapping[str, str]) -> None:
+        local = self.ENV_NAME in {"development", "testing"}
+        self.WEBHOOK_ALLOWED_HOSTS = env_list(env, "WEBHOOK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if local else [])
+        self.WEBHOOK_ALLOW_HTTP = env_bool(env, "WEBHOOK_ALLOW_HTTP", local)
+        self.WEBHOOK_TIMEOUT_SECONDS = env_int(env, "WEBHOOK_TIMEOUT_SECONDS", 5)
+        self.WEBHOOK_RETRY_BASE_SECONDS = env_int(env, "WEBHOOK_RETRY_BASE_SECONDS", 30)
+        self.WEBHOOK_RETRY_MAX_SECONDS = env_int(env, "WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+        self.WEBHOOK_RETRY_WINDOW_HOURS = env_int(env, "WEBHOOK_RETRY_WINDOW_HOURS", 72)
+
+    def _read_statistics(self, env: Mapping[str, str]) -> None:
+        self.DIRECTORY_COUNTS_TTL_SECONDS = env_int(env, "DIRECTORY_COUNTS_TTL_SECONDS", 60)
 
     def as_dict(self) -> dict[str, object]:
         """Return the upper-case settings, as Flask's config wants them."""

@@ -6,16 +6,23 @@ import logging
 
 from flask import Flask
 
+from app.platform.settings import VersionedConfig
 from config import Config, load_config
 
 log = logging.getLogger(__name__)
+
+
+class MicroCourtFlask(Flask):
+    """Flask whose config counts its changes, so the settings objects (app/platform/settings.py) see them."""
+
+    config_class = VersionedConfig
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the application: configuration, logging, extensions, the HTTP API and CLI commands."""
     config = config or load_config()
     config.validate()
-    app = Flask(__name__, instance_path=str(_instance_path()), instance_relative_config=False)
+    app = MicroCourtFlask(__name__, instance_path=str(_instance_path()), instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
     app.config["MICROCOURT_ENV"] = config.ENV_NAME
     configure_logging(app)
@@ -50,17 +57,23 @@ def configure_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations, rate limiter, storage and jobs to this app."""
+    """Bind the database, migrations, rate limiter, storage and jobs; build the settings objects and adapters once."""
     from app import tables as registry  # noqa: F401  (registers every table)
+    from app import wiring
+
+    wiring.connect()  # cross-domain providers, before anything serves
     from app.database import configure_engine_options
     from app.extensions import db, limiter, migrate, storage
     from app.jobs import init_celery
+    from app.platform import adapters, settings
 
     configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_path()), render_as_batch=True, compare_type=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
+    settings.install(app)
+    adapters.install(app)
     storage.init_app(app)
     init_celery(app)
 

@@ -42,7 +42,7 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 DEV_KID = "dev"
 PHONE_REASON = "identity.phone_invalid"
-_EXTENSION = "microcourt.pii"
+EXTENSION_KEY = "microcourt.pii"  # the app.extensions slot app/platform/adapters.py fills in create_app
 
 _KID = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
 _FIELD = re.compile(r"[a-z][a-z0-9_]{0,39}(?:\.[a-z][a-z0-9_]{0,39}){0,3}", re.ASCII)
@@ -229,10 +229,14 @@ class PiiCipher:
 
 
 def current_cipher() -> PiiCipher:
-    """The cipher of the current Flask app, built from its config on first use."""
-    cipher = current_app.extensions.get(_EXTENSION)
+    """The cipher of the current Flask app: the one create_app built, else built from its config and kept.
+
+    The fallback serves apps not made by create_app and tests that dropped the cipher to rebuild it;
+    it cannot call app.platform.adapters (platform imports security, never the other way).
+    """
+    cipher = current_app.extensions.get(EXTENSION_KEY)
     if cipher is None:
-        cipher = current_app.extensions[_EXTENSION] = PiiCipher.from_config(current_app.config)
+        cipher = current_app.extensions[EXTENSION_KEY] = PiiCipher.from_config(current_app.config)
     return cipher
 
 

@@ -1,0 +1,237 @@
+"""Typed, per-domain settings objects read from the app's config, built once and rebuilt only when it changes.
+
+config.py reads the environment into flat UPPER_CASE names (app.config). Services do not read those
+names: they ask this module for their domain's frozen settings object, e.g.
+
+    limits = settings.evidence()
+    if size > limits.max_bytes_per_user: ...
+
+Each object is built from the current app's config the first time it is asked for (create_app builds
+them all, so a value that cannot be read stops the process at start) and cached in app.extensions.
+The app's config is a `VersionedConfig`: every change to it (tests change it after create_app) bumps a
+counter, and a cached object older than the counter is rebuilt, so a change is seen on the next read.
+An app whose config is a plain flask.Config (a bare Flask() in a unit test) gets a fresh object each time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from flask import Config as FlaskConfig
+from flask import Flask, current_app
+
+from app.platform.settings_groups import (
+    GROUPS,
+    AuditSettings,
+    CaseSettings,
+    CertificateSettings,
+    DocumentSettings,
+    EvidenceSettings,
+    HotlineSettings,
+    HttpSettings,
+    IdentitySettings,
+    InvitationSettings,
+    JobSettings,
+    MediationSettings,
+    NotificationSettings,
+    SchedulingSettings,
+    StatisticsSettings,
+    StorageSettings,
+    WebhookSettings,
+    WeChatSettings,
+)
+
+EXTENSION_KEY = "microcourt.settings"
+S = TypeVar("S")
+
+__all__ = [
+    "GROUPS",
+    "VersionedConfig",
+    "audit",
+    "build",
+    "cases",
+    "certificate",
+    "current",
+    "documents",
+    "evidence",
+    "hotline",
+    "http",
+    "identity",
+    "install",
+    "invitations",
+    "jobs",
+    "mediation",
+    "notifications",
+    "scheduling",
+    "statistics",
+    "storage",
+    "webhooks",
+    "wechat",
+]
+
+
+class VersionedConfig(FlaskConfig):
+    """flask.Config that counts its changes, so cached settings objects know when they are stale."""
+
+    version = 0
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """dict.update, counted (dict.update does not go through __setitem__)."""
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """dict.setdefault, counted."""
+        self._changed()
+        return super().setdefault(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """dict.pop, counted."""
+        self._changed()
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        """dict.popitem, counted."""
+        self._changed()
+        return super().popitem()
+
+    def clear(self) -> None:
+        """dict.clear, counted."""
+        super().clear()
+        self._changed()
+
+    def __ior__(self, other: Any) -> VersionedConfig:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+
+def build(cls: Callable[..., S], config: Mapping[str, Any]) -> S:
+    """A settings object of type cls from a config mapping: each field names its key in metadata["key"]."""
+    values = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        key, convert = field.metadata["key"], field.metadata.get("convert")
+        if key in config:
+            value = config[key]
+            values[field.name] = convert(value) if convert is not None else value
+        elif field.default is dataclasses.MISSING:
+            raise KeyError(key)  # the same failure as reading app.config[key] directly
+    return cls(**values)
+
+
+def current(cls: Callable[..., S], app: Flask | None = None) -> S:
+    """The settings object of type cls for the given (default: current) app, rebuilt when its config changed."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    version = getattr(app.config, "version", None)
+    if version is None:
+        return build(cls, app.config)  # a plain flask.Config cannot tell us it changed: never cache
+    cache = app.extensions.get(EXTENSION_KEY)
+    if cache is None or cache["version"] != version:
+        cache = app.extensions[EXTENSION_KEY] = {"version": version}
+    built = cache.get(cls)
+    if built is None:
+        built = cache[cls] = build(cls, app.config)
+    return built
+
+
+def install(app: Flask) -> None:
+    """Build every settings object once for a new app (create_app), so an unreadable value fails at start."""
+    for cls in GROUPS:
+        current(cls, app)
+
+
+def identity() -> IdentitySettings:
+    """Logins, tokens and sessions of the current app."""
+    return current(IdentitySettings)
+
+
+def wechat() -> WeChatSettings:
+    """The WeChat mini-program's settings of the current app."""
+    return current(WeChatSettings)
+
+
+def audit() -> AuditSettings:
+    """The audit chain's keys of the current app."""
+    return current(AuditSettings)
+
+
+def http() -> HttpSettings:
+    """The public origin, page sizes, idempotency and environment name of the current app."""
+    return current(HttpSettings)
+
+
+def storage() -> StorageSettings:
+    """Link lifetimes of the blob store of the current app."""
+    return current(StorageSettings)
+
+
+def jobs() -> JobSettings:
+    """The broker and eager mode of the current app."""
+    return current(JobSettings)
+
+
+def cases() -> CaseSettings:
+    """Filing and correction rules of the current app."""
+    return current(CaseSettings)
+
+
+def hotline() -> HotlineSettings:
+    """Hotline claim codes of the current app."""
+    return current(HotlineSettings)
+
+
+def evidence() -> EvidenceSettings:
+    """Evidence limits, categories and sweep of the current app."""
+    return current(EvidenceSettings)
+
+
+def mediation() -> MediationSettings:
+    """Mediation periods and judicial confirmation of the current app."""
+    return current(MediationSettings)
+
+
+def scheduling() -> SchedulingSettings:
+    """Sessions, slots and reminders of the current app."""
+    return current(SchedulingSettings)
+
+
+def invitations() -> InvitationSettings:
+    """Invitation links and lifetimes of the current app."""
+    return current(InvitationSettings)
+
+
+def documents() -> DocumentSettings:
+    """Served documents and the delivery sweep of the current app."""
+    return current(DocumentSettings)
+
+
+def certificate() -> CertificateSettings:
+    """The service certificate's font of the current app."""
+    return current(CertificateSettings)
+
+
+def notifications() -> NotificationSettings:
+    """Notification templates and grace periods of the current app."""
+    return current(NotificationSettings)
+
+
+def webhooks() -> WebhookSettings:
+    """Webhook hosts, timeouts and retries of the current app."""
+    return current(WebhookSettings)
+
+
+def statistics() -> StatisticsSettings:
+    """Statistics caching of the current app."""
+    return current(StatisticsSettings)
