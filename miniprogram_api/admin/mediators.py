@@ -9,24 +9,24 @@ from flask_smorest import Blueprint
 from app.mediation import directory as mediation_directory
 from app.mediation import queues as mediation_queues
 from miniprogram_api.auth import current_principal, login_required
-from miniprogram_api.schemas.mediation import (
+from miniprogram_api.schemas.mediation_assignment import UnassignedCasePage
+from miniprogram_api.schemas.mediation_directory import (
     LinkedCourtsIn,
-    MediationPageArgs,
     MediatorAdminOut,
-    MediatorAdminPageOut,
+    MediatorAdminPage,
     MediatorProfileIn,
     OrgDirectoryIn,
     OrgDirectoryOut,
-    UnassignedPageOut,
 )
+from miniprogram_api.schemas.pages import CursorArgs
 
 blp = Blueprint("admin_mediators", __name__, description="Mediators, directory data and queue of an organisation.")
 
 
 @blp.route("/orgs/<uuid:org_id>/mediators", methods=["GET"])
 @login_required()
-@blp.arguments(MediationPageArgs, location="query")
-@blp.response(200, MediatorAdminPageOut)
+@blp.arguments(CursorArgs, location="query")
+@blp.response(200, MediatorAdminPage)
 def list_profiles(args: dict, org_id: uuid.UUID) -> object:
     """Every mediator profile of the organisation (its admins, platform admins)."""
     return mediation_directory.admin_list_mediators(
@@ -67,8 +67,8 @@ def link_courts(payload: dict, org_id: uuid.UUID) -> dict:
 
 @blp.route("/orgs/<uuid:org_id>/unassigned-cases", methods=["GET"])
 @login_required()
-@blp.arguments(MediationPageArgs, location="query")
-@blp.response(200, UnassignedPageOut)
+@blp.arguments(CursorArgs, location="query")
+@blp.response(200, UnassignedCasePage)
 def unassigned(args: dict, org_id: uuid.UUID) -> object:
     """Disputes waiting for a mediator: new ones and ones a mediator declined."""
     return mediation_queues.unassigned_cases(

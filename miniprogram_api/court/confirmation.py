@@ -10,8 +10,12 @@ from app.mediation import confirmation as judicial_confirmation
 from app.mediation import confirmation_queue as judicial_confirmation_queue
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
-from miniprogram_api.schemas.confirmations import ConfirmationQueueArgs, ConfirmationQueuePageOut
-from miniprogram_api.schemas.mediation import ConfirmationDecideIn, ConfirmationOut
+from miniprogram_api.schemas.confirmations import (
+    ConfirmationDecideIn,
+    ConfirmationOut,
+    ConfirmationQueueArgs,
+    ConfirmationQueuePage,
+)
 
 blp = Blueprint("court_confirmation", __name__, description="Judicial confirmation of mediation agreements.")
 
@@ -19,7 +23,7 @@ blp = Blueprint("court_confirmation", __name__, description="Judicial confirmati
 @blp.route("/judicial-confirmations", methods=["GET"])
 @login_required(kinds=("user", "machine"))
 @blp.arguments(ConfirmationQueueArgs, location="query")
-@blp.response(200, ConfirmationQueuePageOut)
+@blp.response(200, ConfirmationQueuePage)
 def queue(args: dict) -> object:
     """Applications at the caller's court(s) waiting for it (or in one state), oldest submitted first."""
     return judicial_confirmation_queue.list_for_court(

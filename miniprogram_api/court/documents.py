@@ -17,15 +17,8 @@ from app.documents import push as documents
 from app.documents import uploads as documents_uploads
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
-from miniprogram_api.schemas.documents import (
-    BatchIn,
-    BatchOut,
-    CourtDocumentOut,
-    DocumentPushIn,
-    PushOut,
-    UploadIn,
-    UploadOut,
-)
+from miniprogram_api.schemas.documents_court import CourtDocumentOut
+from miniprogram_api.schemas.documents_push import BatchIn, BatchOut, DocumentPushIn, PushOut, UploadIn, UploadOut
 
 MACHINE_OR_STAFF = ("user", "machine")
 UPLOAD_FIELDS = ("content_type", "size", "sha256", "court_id")

@@ -11,7 +11,7 @@ from app.cases import review as court_review
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut
-from miniprogram_api.schemas.review import AcceptIn, CorrectionRequestIn, FilingListArgs, FilingPageOut, RejectIn
+from miniprogram_api.schemas.review import AcceptIn, CorrectionRequestIn, FilingListArgs, FilingPage, RejectIn
 
 blp = Blueprint("court_filings", __name__, description="Review litigation filings at the caller's court.")
 STAFF = ("user", "machine")
@@ -20,7 +20,7 @@ STAFF = ("user", "machine")
 @blp.route("/filings", methods=["GET"])
 @login_required(kinds=STAFF)
 @blp.arguments(FilingListArgs, location="query")
-@blp.response(200, FilingPageOut)
+@blp.response(200, FilingPage)
 def list_filings(args: dict) -> object:
     """Litigation filings at the caller's court(s) in one state (default submitted), oldest submitted first."""
     return court_review.list_filings(

@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 from app.hotline import calls as hotline
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
-from miniprogram_api.schemas.hotline import HotlineCallIn, HotlineCallListArgs, HotlineCallOut, HotlineCallPageOut
+from miniprogram_api.schemas.hotline import HotlineCallIn, HotlineCallOut, HotlineCallPage
+from miniprogram_api.schemas.pages import CursorArgs
 
 blp = Blueprint("court_hotline", __name__, description="12368 hotline: assisted filing for callers.")
 
@@ -27,8 +28,8 @@ def record_call(payload: dict) -> dict:
 
 @blp.route("/hotline/calls", methods=["GET"])
 @login_required()
-@blp.arguments(HotlineCallListArgs, location="query")
-@blp.response(200, HotlineCallPageOut)
+@blp.arguments(CursorArgs, location="query")
+@blp.response(200, HotlineCallPage)
 def list_calls(args: dict) -> object:
     """The operator's own calls, newest first (404 for anyone who is not a hotline operator)."""
     return hotline.list_calls(actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit"))

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.documents import work_items as delivery_work_items
 from miniprogram_api.auth import current_principal, login_required
-from miniprogram_api.schemas.documents import WorkItemArgs, WorkItemOut, WorkItemPageOut, WorkItemResolveIn
+from miniprogram_api.schemas.work_items import WorkItemArgs, WorkItemOut, WorkItemPage, WorkItemResolveIn
 
 blp = Blueprint("court_work_items", __name__, description="Work items for clerks: held and unopened documents.")
 
@@ -16,7 +16,7 @@ blp = Blueprint("court_work_items", __name__, description="Work items for clerks
 @blp.route("/work-items", methods=["GET"])
 @login_required(kinds=("user", "machine"))
 @blp.arguments(WorkItemArgs, location="query")
-@blp.response(200, WorkItemPageOut)
+@blp.response(200, WorkItemPage)
 def list_items(args: dict) -> object:
     """Work items of the caller's courts, newest first."""
     return delivery_work_items.list_items(

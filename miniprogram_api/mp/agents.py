@@ -13,7 +13,7 @@ from miniprogram_api.schemas.agents import (
     AgentDecisionIn,
     CaseAgentOut,
     LawyerCaseArgs,
-    LawyerCasePageOut,
+    LawyerCasePage,
 )
 
 blp = Blueprint("mp_agents", __name__, description="Lawyers acting for parties, and the lawyer's workspace.")
@@ -64,7 +64,7 @@ def revoke(payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
 @blp.route("/lawyer/cases", methods=["GET"])
 @login_required()
 @blp.arguments(LawyerCaseArgs, location="query")
-@blp.response(200, LawyerCasePageOut)
+@blp.response(200, LawyerCasePage)
 def workspace(args: dict) -> object:
     """Every case the caller acts in as a lawyer, newest first; pending requests flagged (empty for non-lawyers)."""
     return case_agents.lawyer_cases(

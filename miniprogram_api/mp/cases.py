@@ -16,7 +16,7 @@ from miniprogram_api.schemas.cases import (
     CaseCreateIn,
     CaseDetailOut,
     CaseListArgs,
-    CasePageOut,
+    CasePage,
     TimelineEventOut,
     WithdrawIn,
 )
@@ -39,7 +39,7 @@ def create(payload: dict) -> dict:
 @blp.route("/cases", methods=["GET"])
 @login_required()
 @blp.arguments(CaseListArgs, location="query")
-@blp.response(200, CasePageOut)
+@blp.response(200, CasePage)
 def list_cases(args: dict) -> object:
     """The caller's cases, newest first, with cursor pagination."""
     return case_queries.list_cases(

@@ -8,15 +8,16 @@ from flask_smorest import Blueprint
 
 from app.documents import recipient as documents_recipient
 from miniprogram_api.auth import current_principal, login_required
-from miniprogram_api.schemas.documents import DownloadOut, InboxPageOut, PageArgs, RecipientDocumentOut
+from miniprogram_api.schemas.documents_recipient import DownloadOut, InboxPage, RecipientDocumentOut
+from miniprogram_api.schemas.pages import CursorArgs
 
 blp = Blueprint("mp_documents", __name__, description="Documents served on the caller or the parties they act for.")
 
 
 @blp.route("/documents", methods=["GET"])
 @login_required()
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, InboxPageOut)
+@blp.arguments(CursorArgs, location="query")
+@blp.response(200, InboxPage)
 def inbox(args: dict) -> object:
     """The inbox, newest delivery first, with cursor pagination."""
     return documents_recipient.inbox(actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit"))

@@ -13,15 +13,15 @@ from app.evidence import uploads as evidence_uploads
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.evidence import (
-    CatalogueArgs,
     EvidenceDetailOut,
     EvidenceOut,
-    EvidencePageOut,
+    EvidencePage,
     OpinionIn,
     OpinionOut,
     UploadRequestIn,
     UploadTicketOut,
 )
+from miniprogram_api.schemas.pages import CursorArgs
 
 blp = Blueprint("mp_evidence", __name__, description="Evidence: direct uploads, catalogue, exchange, 质证.")
 
@@ -40,8 +40,8 @@ def request_upload(payload: dict, case_id: uuid.UUID) -> object:
 
 @blp.route("/cases/<uuid:case_id>/evidence", methods=["GET"])
 @login_required()
-@blp.arguments(CatalogueArgs, location="query")
-@blp.response(200, EvidencePageOut)
+@blp.arguments(CursorArgs, location="query")
+@blp.response(200, EvidencePage)
 def catalogue(args: dict, case_id: uuid.UUID) -> object:
     """The catalogue: your party's items (drafts too) and other parties' submitted items."""
     return evidence_catalogue.list_catalogue(

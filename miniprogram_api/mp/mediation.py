@@ -11,18 +11,20 @@ from app.mediation import directory as mediation_directory
 from app.mediation import queues as mediation_queues
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
-from miniprogram_api.schemas.mediation import (
+from miniprogram_api.schemas.mediation_assignment import (
     ChooseMediatorIn,
-    MediationOfferPageOut,
-    MediationOrgPageOut,
-    MediationPageArgs,
+    MediationOfferPage,
     MediatorAssignmentOut,
     MediatorDeclineIn,
-    MediatorPageOut,
+)
+from miniprogram_api.schemas.mediation_directory import (
+    MediationOrgPage,
+    MediatorPage,
     MediatorSearchArgs,
     OrgSearchArgs,
     RecommendationOut,
 )
+from miniprogram_api.schemas.pages import CursorArgs
 
 blp = Blueprint("mp_mediation", __name__, description="Mediation directory and mediator assignment.")
 
@@ -30,7 +32,7 @@ blp = Blueprint("mp_mediation", __name__, description="Mediation directory and m
 @blp.route("/mediation/orgs", methods=["GET"])
 @login_required()
 @blp.arguments(OrgSearchArgs, location="query")
-@blp.response(200, MediationOrgPageOut)
+@blp.response(200, MediationOrgPage)
 def orgs(args: dict) -> object:
     """Mediation organisations serving a region and/or a category."""
     return mediation_directory.list_orgs(actor=current_principal(), **_page(args, "region", "category"))
@@ -39,7 +41,7 @@ def orgs(args: dict) -> object:
 @blp.route("/mediation/orgs/<uuid:org_id>/mediators", methods=["GET"])
 @login_required()
 @blp.arguments(MediatorSearchArgs, location="query")
-@blp.response(200, MediatorPageOut)
+@blp.response(200, MediatorPage)
 def mediators(args: dict, org_id: uuid.UUID) -> object:
     """An organisation's mediators (public profile and current load)."""
     return mediation_directory.list_mediators(
@@ -49,8 +51,8 @@ def mediators(args: dict, org_id: uuid.UUID) -> object:
 
 @blp.route("/mediation/offers", methods=["GET"])
 @login_required()
-@blp.arguments(MediationPageArgs, location="query")
-@blp.response(200, MediationOfferPageOut)
+@blp.arguments(CursorArgs, location="query")
+@blp.response(200, MediationOfferPage)
 def offers(args: dict) -> object:
     """Cases offered to the caller as mediator, waiting for an answer."""
     return mediation_queues.my_offers(actor=current_principal(), **_page(args))

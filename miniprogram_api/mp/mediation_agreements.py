@@ -13,11 +13,11 @@ from app.mediation import transfer as mediation_transfer
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut
-from miniprogram_api.schemas.mediation import (
+from miniprogram_api.schemas.confirmations import ConfirmationOut
+from miniprogram_api.schemas.mediation_agreement import (
     AgreementOut,
     AgreementReviseIn,
     AgreementSignIn,
-    ConfirmationOut,
     LitigationTransferIn,
     MediationOutcomeIn,
     MediationOutcomeOut,

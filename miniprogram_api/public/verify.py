@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from app.documents import certificate as service_certificate
 from app.extensions import limiter
-from miniprogram_api.schemas.documents import VerificationOut
+from miniprogram_api.schemas.documents_verification import VerificationOut
 
 blp = Blueprint("public_verify", __name__, description="Verify a served document's certificate.")
 

@@ -6,6 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
 from miniprogram_api.schemas.cases import CaseSummaryOut
+from miniprogram_api.schemas.pages import CursorArgs, cursor_page
 
 AUTHORITIES = ("general", "special")
 AGENT_STATUSES = ("pending_confirmation", "active", "declined", "revoked")
@@ -56,12 +57,10 @@ class CaseAgentOut(OutSchema):
     created_at = fields.AwareDateTime(required=True)
 
 
-class LawyerCaseArgs(InSchema):
+class LawyerCaseArgs(CursorArgs):
     """Filter by case status (lists active agencies only) and the page."""
 
     status = fields.String(validate=validate.Length(max=40))
-    cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
 
 
 class LawyerCaseOut(OutSchema):
@@ -79,8 +78,4 @@ class LawyerCaseOut(OutSchema):
     case = fields.Nested(CaseSummaryOut, allow_none=True)
 
 
-class LawyerCasePageOut(OutSchema):
-    """A page of the lawyer's workspace."""
-
-    items = fields.List(fields.Nested(LawyerCaseOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+LawyerCasePage = cursor_page("LawyerCasePage", LawyerCaseOut, "A page of the lawyer's workspace.")

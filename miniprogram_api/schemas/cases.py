@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
+from miniprogram_api.schemas.pages import CursorArgs, cursor_page
 
 KINDS = ("mediation", "litigation")
 
@@ -49,13 +50,11 @@ class CaseCreateIn(InSchema):
     service_address = fields.String(validate=validate.Length(max=255))
 
 
-class CaseListArgs(InSchema):
+class CaseListArgs(CursorArgs):
     """Filters and the page."""
 
     status = fields.String(validate=validate.Length(max=40))
     kind = fields.String(validate=validate.OneOf(KINDS))
-    cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
 
 
 class CaseSummaryOut(OutSchema):
@@ -72,11 +71,7 @@ class CaseSummaryOut(OutSchema):
     org_id = fields.UUID(allow_none=True)
 
 
-class CasePageOut(OutSchema):
-    """A page of cases."""
-
-    items = fields.List(fields.Nested(CaseSummaryOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+CasePage = cursor_page("CasePage", CaseSummaryOut, "A page of cases.")
 
 
 class VenueOut(OutSchema):

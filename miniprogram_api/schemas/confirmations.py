@@ -1,16 +1,17 @@
-"""The court's queue of judicial-confirmation applications: query arguments and the page."""
+"""Judicial confirmation payloads: an application and its consents, the court's decision, and the court's queue."""
 
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
+from miniprogram_api.schemas.pages import CursorArgs, cursor_page
 
 # The states an application has once it reached the court (app/mediation/confirmation_queue.py).
 COURT_STATES = ("submitted", "accepted", "confirmed", "rejected")
 
 
-class ConfirmationQueueArgs(InSchema):
+class ConfirmationQueueArgs(CursorArgs):
     """Which applications, and the page."""
 
     status = fields.String(
@@ -18,8 +19,6 @@ class ConfirmationQueueArgs(InSchema):
         metadata={"description": "One state; default: waiting for the court (submitted and accepted)"},
     )
     court_id = fields.UUID(metadata={"description": "One of the caller's courts (default: all of them)"})
-    cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
 
 
 class ConfirmationQueueItemOut(OutSchema):
@@ -39,8 +38,41 @@ class ConfirmationQueueItemOut(OutSchema):
     overdue = fields.Boolean(required=True)
 
 
-class ConfirmationQueuePageOut(OutSchema):
-    """A page of the queue, oldest submitted first."""
+ConfirmationQueuePage = cursor_page(
+    "ConfirmationQueuePage", ConfirmationQueueItemOut, "A page of the queue, oldest submitted first."
+)
 
-    items = fields.List(fields.Nested(ConfirmationQueueItemOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+
+class ConfirmationConsentOut(OutSchema):
+    """A party joining the application."""
+
+    party_id = fields.UUID(required=True)
+    at = fields.AwareDateTime(required=True)
+    as_applicant = fields.Boolean(required=True)
+
+
+class ConfirmationOut(OutSchema):
+    """An application for judicial confirmation and where it stands."""
+
+    id = fields.UUID(required=True)
+    case_id = fields.UUID(required=True)
+    court_id = fields.UUID(required=True)
+    status = fields.String(required=True)
+    applied_at = fields.AwareDateTime(required=True)
+    window_ends_at = fields.AwareDateTime(required=True)
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    accept_due_at = fields.AwareDateTime(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    accepted_late = fields.Boolean(required=True)
+    case_number = fields.String(allow_none=True)
+    decide_due_at = fields.AwareDateTime(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    consents = fields.List(fields.Nested(ConfirmationConsentOut), required=True)
+
+
+class ConfirmationDecideIn(InSchema):
+    """The court's decision."""
+
+    confirmed = fields.Boolean(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=5000))

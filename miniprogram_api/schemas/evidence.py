@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
+from miniprogram_api.schemas.pages import cursor_page
 
 OPINION_VALUES = ("admitted", "disputed", "partly_admitted")
 SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="A SHA-256 is 64 hexadecimal characters.")
@@ -79,18 +80,7 @@ class EvidenceOut(OutSchema):
     rejection_reason = fields.String(allow_none=True, metadata={"description": "e.g. evidence.hash_mismatch"})
 
 
-class EvidencePageOut(OutSchema):
-    """A page of the catalogue: party by party, in catalogue order."""
-
-    items = fields.List(fields.Nested(EvidenceOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
-
-
-class CatalogueArgs(InSchema):
-    """The page."""
-
-    cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
+EvidencePage = cursor_page("EvidencePage", EvidenceOut, "A page of the catalogue: party by party, in catalogue order.")
 
 
 class CustodyEventOut(OutSchema):

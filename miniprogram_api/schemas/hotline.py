@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
 from miniprogram_api.schemas.cases import CaseCreateIn, CaseSummaryOut, PartyIn
+from miniprogram_api.schemas.pages import cursor_page
 
 CALL_CATEGORIES = ("filing", "inquiry", "consultation", "complaint", "other")
 
@@ -59,18 +60,7 @@ class HotlineCallOut(OutSchema):
     claimed_at = fields.AwareDateTime(allow_none=True)
 
 
-class HotlineCallListArgs(InSchema):
-    """The page."""
-
-    cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
-
-
-class HotlineCallPageOut(OutSchema):
-    """A page of the operator's calls."""
-
-    items = fields.List(fields.Nested(HotlineCallOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+HotlineCallPage = cursor_page("HotlineCallPage", HotlineCallOut, "A page of the operator's calls.")
 
 
 class HotlineClaimIn(InSchema):

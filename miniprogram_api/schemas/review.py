@@ -5,18 +5,17 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from miniprogram_api.schemas.base import InSchema, OutSchema
+from miniprogram_api.schemas.pages import CursorArgs, cursor_page
 
 # The states of a litigation filing (app/cases/lifecycle.py; schemas may not import services).
 LITIGATION_STATES = ("submitted", "correction_requested", "accepted", "rejected", "withdrawn")
 
 
-class FilingListArgs(InSchema):
+class FilingListArgs(CursorArgs):
     """Which filings, and the page."""
 
     status = fields.String(load_default="submitted", validate=validate.OneOf(LITIGATION_STATES))
     court_id = fields.UUID(metadata={"description": "One of the caller's courts (default: all of them)"})
-    cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
 
 
 class FilingOut(OutSchema):
@@ -41,11 +40,7 @@ class FilingOut(OutSchema):
     correction_overdue = fields.Boolean(required=True)
 
 
-class FilingPageOut(OutSchema):
-    """A page of the queue, oldest submitted first."""
-
-    items = fields.List(fields.Nested(FilingOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+FilingPage = cursor_page("FilingPage", FilingOut, "A page of the queue, oldest submitted first.")
 
 
 class AcceptIn(InSchema):
