@@ -8,7 +8,6 @@ import hashlib
 import secrets
 import uuid
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.audit import log as audit
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.identity.login_models import AuthSession, RefreshToken
 from app.identity.models import LawyerProfile, User, UserRole
 from app.identity.organization_models import CourtMembership, OrgMembership
+from app.platform import adapters, settings
 from app.security import tokens
 from app.security.permissions import Principal
 from app.utils import clock
@@ -37,11 +37,8 @@ class TokenPair:
 
 
 def key_ring() -> tokens.KeyRing:
-    """The app's JWT key ring (built once per app)."""
-    ring = current_app.extensions.get("microcourt.jwt_ring")
-    if ring is None:
-        ring = current_app.extensions["microcourt.jwt_ring"] = tokens.KeyRing.from_config(current_app.config)
-    return ring
+    """The app's JWT key ring (built once, in create_app)."""
+    return adapters.jwt_ring()
 
 
 def hash_token(raw: str) -> str:
@@ -52,9 +49,8 @@ def hash_token(raw: str) -> str:
 def start_session(*, user: User, method: str) -> TokenPair:
     """Open a new refresh-token family for a user who just logged in; commits."""
     now = clock.now()
-    config = current_app.config
     session = AuthSession(
-        user_id=user.id, method=method, expires_at=now + dt.timedelta(days=config["SESSION_MAX_DAYS"])
+        user_id=user.id, method=method, expires_at=now + dt.timedelta(days=settings.identity().session_max_days)
     )
     db.session.add(session)
     db.session.flush()
@@ -73,17 +69,17 @@ def start_session(*, user: User, method: str) -> TokenPair:
 
 def _issue_pair(session: AuthSession, user: User) -> TokenPair:
     now = clock.now()
-    config = current_app.config
+    config = settings.identity()
     raw_refresh = "rt_" + secrets.token_urlsafe(32)
-    refresh_expiry = min(now + dt.timedelta(days=config["REFRESH_TOKEN_TTL_DAYS"]), session.expires_at)
+    refresh_expiry = min(now + dt.timedelta(days=config.refresh_token_ttl_days), session.expires_at)
     db.session.add(RefreshToken(session_id=session.id, token_hash=hash_token(raw_refresh), expires_at=refresh_expiry))
     session.last_used_at = now
-    ttl = config["ACCESS_TOKEN_TTL_SECONDS"]
+    ttl = config.access_token_ttl_seconds
     access, _claims = tokens.encode(
         key_ring(),
         subject=str(user.id),
         audience=USER_AUDIENCE,
-        issuer=config["JWT_ISSUER"],
+        issuer=config.jwt_issuer,
         token_type="access",
         ttl=dt.timedelta(seconds=ttl),
         sid=str(session.id),
@@ -150,8 +146,8 @@ def end_all_sessions(*, user_id: uuid.UUID, reason: str) -> int:
 
 def authenticate_user(*, token: str) -> Principal:
     """Verify an access token and load the caller's live session, status, roles and memberships."""
-    config = current_app.config
-    claims = tokens.decode(key_ring(), token, audience=USER_AUDIENCE, issuer=config["JWT_ISSUER"], token_type="access")
+    issuer = settings.identity().jwt_issuer
+    claims = tokens.decode(key_ring(), token, audience=USER_AUDIENCE, issuer=issuer, token_type="access")
     try:
         user_id = uuid.UUID(claims["sub"])
         session_id = uuid.UUID(str(claims.get("sid", "")))

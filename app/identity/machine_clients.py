@@ -8,7 +8,6 @@ import hmac
 import secrets
 import uuid
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.audit import log as audit
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.identity.client_models import MachineClient
 from app.identity.login_sessions import MACHINE_AUDIENCE, hash_token, key_ring
 from app.identity.organization_models import Court
+from app.platform import settings
 from app.security import permissions, tokens
 from app.security.permissions import Principal
 from app.utils import clock
@@ -80,7 +80,7 @@ def rotate_secret(*, client_id: str, actor: Principal | None) -> IssuedSecret:
         _require_admin(actor)
     client = _get_client(client_id)
     secret = _new_secret()
-    overlap = dt.timedelta(hours=current_app.config["CLIENT_SECRET_OVERLAP_HOURS"])
+    overlap = dt.timedelta(hours=settings.identity().client_secret_overlap_hours)
     client.previous_secret_hash, client.previous_valid_until = client.secret_hash, clock.now() + overlap
     client.secret_hash = hash_token(secret)
     audit.record("admin.client_rotated", actor=actor, object_type="machine_client", object_id=client.client_id)
@@ -115,12 +115,13 @@ def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:
     if client is None or client.status != "active" or not _secret_matches(client, client_secret):
         audit.record_now("auth.machine_login_failed", actor_kind="machine", actor_id=client_id[:40])
         raise Unauthorized("The client credentials are invalid.", reason="auth.invalid_client")
-    ttl = current_app.config["MACHINE_TOKEN_TTL_SECONDS"]
+    config = settings.identity()
+    ttl = config.machine_token_ttl_seconds
     token, _claims = tokens.encode(
         key_ring(),
         subject=client.client_id,
         audience=MACHINE_AUDIENCE,
-        issuer=current_app.config["JWT_ISSUER"],
+        issuer=config.jwt_issuer,
         token_type="machine",
         ttl=dt.timedelta(seconds=ttl),
         court=str(client.court_id),
@@ -140,7 +141,7 @@ def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:
 def authenticate_machine(*, token: str) -> Principal:
     """Verify a machine token and that its client is still active."""
     claims = tokens.decode(
-        key_ring(), token, audience=MACHINE_AUDIENCE, issuer=current_app.config["JWT_ISSUER"], token_type="machine"
+        key_ring(), token, audience=MACHINE_AUDIENCE, issuer=settings.identity().jwt_issuer, token_type="machine"
     )
     client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == claims["sub"]))
     if client is None or client.status != "active" or str(client.court_id) != claims.get("court"):

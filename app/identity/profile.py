@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -10,7 +9,8 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import wechat_login
 from app.identity.models import LawyerProfile, SubscriptionGrant, User
-from app.integrations.identity import IdentityVerifier, build_verifier
+from app.integrations.identity import IdentityVerifier
+from app.platform import adapters
 from app.security import idcard, permissions, pii
 from app.security.permissions import Principal
 from app.utils import clock
@@ -68,12 +68,8 @@ def bind_phone(*, actor: Principal, code: str | None, encrypted_data: str | None
 
 
 def verifier() -> IdentityVerifier:
-    """The configured identity provider (built once per app)."""
-    built = current_app.extensions.get("microcourt.identity_verifier")
-    if built is None:
-        config = {**current_app.config, "ENV_NAME": current_app.config["MICROCOURT_ENV"]}
-        built = current_app.extensions["microcourt.identity_verifier"] = build_verifier(config)
-    return built
+    """The configured identity provider (built once, in create_app)."""
+    return adapters.identity_verifier()
 
 
 def verify_identity(*, actor: Principal, real_name: str, id_number: str) -> dict:

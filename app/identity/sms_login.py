@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import logging
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +16,7 @@ from app.identity import login_sessions as sessions
 from app.identity.login_models import SmsCode
 from app.identity.models import User
 from app.notifications import sms_outbox as notifications_sms
+from app.platform import settings
 from app.security import otp, pii
 from app.utils import clock
 
@@ -26,7 +26,7 @@ WRONG_CODE = "The code is wrong or has expired."
 
 
 def _code_key() -> bytes:
-    return hashlib.sha256(b"microcourt-otp:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hashlib.sha256(b"microcourt-otp:" + settings.identity().secret_key.encode()).digest()
 
 
 def send_login_code(*, phone: str) -> None:
@@ -41,7 +41,7 @@ def send_login_code(*, phone: str) -> None:
         .values(consumed_at=now)
     )
     code = otp.new_code()
-    ttl = dt.timedelta(seconds=current_app.config["SMS_CODE_TTL_SECONDS"])
+    ttl = dt.timedelta(seconds=settings.identity().sms_code_ttl_seconds)
     code_hash = otp.hash_code(_code_key(), subject=index, purpose=PURPOSE, code=code)
     db.session.add(SmsCode(phone_index=index, purpose=PURPOSE, code_hash=code_hash, expires_at=now + ttl))
     message = notifications_sms.queue(phone=normalized, template="login_code", params={"code": code})
@@ -65,7 +65,7 @@ def verify_login_code(*, phone: str, code: str) -> sessions.TokenPair:
         raise Unauthorized(WRONG_CODE, reason="auth.code_invalid")
     if not otp.code_matches(_code_key(), subject=index, purpose=PURPOSE, code=code, expected_hash=record.code_hash):
         record.attempts += 1
-        if record.attempts >= current_app.config["SMS_CODE_MAX_ATTEMPTS"]:
+        if record.attempts >= settings.identity().sms_code_max_attempts:
             record.consumed_at = now  # burnt: a new code must be requested
         audit.record(
             "auth.login_failed",

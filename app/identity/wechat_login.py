@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,15 +10,13 @@ from app.extensions import db
 from app.identity import login_sessions as sessions
 from app.identity.models import User, WeChatSessionKey
 from app.integrations.wechat import WeChatClient, WeChatSession
+from app.platform import adapters
 from app.security import pii
 
 
 def client() -> WeChatClient:
-    """The app's WeChat client (built once per app)."""
-    built = current_app.extensions.get("microcourt.wechat")
-    if built is None:
-        built = current_app.extensions["microcourt.wechat"] = WeChatClient.from_config(current_app.config)
-    return built
+    """The app's WeChat client (built once, in create_app)."""
+    return adapters.wechat()
 
 
 def login(*, code: str) -> sessions.TokenPair:
