@@ -53,9 +53,9 @@ def verify_service_chains(skip_objects: bool) -> None:
 def delivery_sweep() -> None:
     """Run the electronic-service sweep once (reminders, escalations, held documents, webhooks due)."""
     from app.documents.escalation import run
-    from app.webhooks.tasks import sweep_webhooks
+    from app.webhooks import deliveries as webhooks
 
-    click.echo(f"{run()} webhooks due: {sweep_webhooks()}")
+    click.echo(f"{run()} webhooks due: {webhooks.sweep()}")
 
 
 @click.command("seed-demo")
@@ -166,7 +166,7 @@ def revoke_client(client_id: str) -> None:
 @click.argument("phone")
 def sms_outbox(phone: str) -> None:
     """Development: show the latest console SMS to a phone (the login code)."""
-    from app.notifications import dev_outbox as dev_tools
+    from app.sms import dev_outbox as dev_tools
 
     for message in dev_tools.sms_outbox(phone=phone):
         click.echo(f"{message.created_at:%H:%M:%S} {message.text}")

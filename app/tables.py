@@ -16,9 +16,9 @@ import app.invitations.models
 import app.legal.models
 import app.mediation.models
 import app.notifications.models
-import app.notifications.sms_models
 import app.platform.models
 import app.scheduling.models
+import app.sms.models
 import app.statistics.models
 import app.statistics.upkeep
 import app.webhooks.models  # noqa: F401

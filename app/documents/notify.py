@@ -14,20 +14,18 @@ import uuid
 
 from sqlalchemy import select
 
-from app.cases.models import CaseAgent, CaseParty
+from app.cases import CaseAgent, CaseParty
 from app.documents import chain as delivery_chain
 from app.documents import outbox as delivery_outbox
 from app.documents.chain import SYSTEM
 from app.documents.models import DocumentNotification, ServedDocument
 from app.extensions import db
-from app.identity.models import User
-from app.identity.organization_models import Court
+from app.identity import Court, User
+from app.notifications import Notification, NotificationAttempt
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
-from app.notifications import sms_outbox as notifications_sms
-from app.notifications.models import Notification, NotificationAttempt
-from app.notifications.sms_models import SmsMessage
 from app.security import pii
+from app.sms import outbox as notifications_sms
 from app.utils import clock
 
 log = logging.getLogger(__name__)
@@ -101,34 +99,6 @@ def _phone(user_id: uuid.UUID, party: CaseParty | None) -> str | None:
     return pii.decrypt(encrypted, field="phone") if encrypted else None
 
 
-def reconcile_sms(sms_ids: list[uuid.UUID]) -> int:
-    """Copy the outcome of finished SMS messages onto their documents' chains (once each)."""
-    from app.documents.delivery import lock
-
-    query = select(DocumentNotification.id, DocumentNotification.document_id).where(
-        DocumentNotification.channel == "sms",
-        DocumentNotification.status == "queued",
-        DocumentNotification.outbox_id.in_(sms_ids),
-    )
-    written = 0
-    for row_id, document_id in db.session.execute(query).all():
-        document = lock(document_id)
-        row = db.session.get(DocumentNotification, row_id, populate_existing=True)
-        message = db.session.get(SmsMessage, row.outbox_id, populate_existing=True)
-        if document is None or row.status != "queued" or message is None or message.status not in ("sent", "failed"):
-            db.session.rollback()
-            continue
-        data = {"audience": row.audience, "purpose": row.purpose, "channel": "sms", "outcome": message.status}
-        data.update(provider=message.provider, provider_message=message.provider_message_id or message.error)
-        event = "notified" if message.status == "sent" else "notification_failed"
-        row.event_seq = delivery_chain.append(document, event, actor=SYSTEM, data=data).seq
-        row.status, row.provider, row.error = message.status, message.provider, message.error
-        row.provider_message_id = message.provider_message_id
-        delivery_outbox.commit()
-        written += 1
-    return written
-
-
 def record_outcome(note: Notification) -> int:
     """Copy a final notification's channel attempts onto the document's chain (once); return events written."""
     rows = list(
@@ -140,9 +110,7 @@ def record_outcome(note: Notification) -> int:
     )
     if not rows or note.status not in ("sent", "failed"):
         return 0
-    from app.documents.delivery import lock
-
-    document = lock(rows[0].document_id)
+    document = delivery_chain.lock_document(rows[0].document_id)
     db.session.refresh(rows[0], with_for_update=True)
     if document is None or rows[0].status != "queued":
         db.session.rollback()
@@ -212,7 +180,7 @@ def reconcile_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=2), limit
         DocumentNotification.status == "queued",
         DocumentNotification.created_at <= cutoff,
     )
-    return written + reconcile_sms(list(db.session.scalars(sms.limit(limit))))
+    return written + delivery_outbox.reconcile_sms(list(db.session.scalars(sms.limit(limit))))
 
 
 def _short(value: str, limit: int = 20) -> str:

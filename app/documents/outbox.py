@@ -1,22 +1,35 @@
 """The one commit of every delivery change: webhook rows written with the events, sends started afterwards.
 
-Rows (notifications, webhook deliveries) are written in the same transaction as the events that caused
-them; the jobs are enqueued only after the commit, and the periodic sweeps re-enqueue anything left
-behind, so a lost job delays work but never loses it.
+Rows (notifications, SMS messages, webhook deliveries) are written in the same transaction as the events
+that caused them; the jobs are enqueued only after the commit, and the periodic sweeps re-enqueue anything
+left behind, so a lost job delays work but never loses it. Document events become webhook events here
+(documents -> webhooks: the webhook package knows nothing of documents).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 
+from sqlalchemy import select
+
+from app.cases import Case
 from app.documents import chain as delivery_chain
+from app.documents.chain import SYSTEM
+from app.documents.models import EVENT_TYPES, DeliveryEvent, DocumentNotification, ServedDocument
 from app.extensions import db
+from app.notifications import dispatch as notifications
+from app.sms import SmsMessage
+from app.sms import outbox as sms_outbox
 from app.webhooks import deliveries as webhooks
+from app.webhooks import events as webhook_events
 
 log = logging.getLogger(__name__)
 NOTES_KEY = "document_notifications"
 SMS_KEY = "document_sms"
+
+webhook_events.register(f"document.{name}" for name in EVENT_TYPES)
 
 
 def remember_notifications(ids: list[uuid.UUID]) -> None:
@@ -31,24 +44,51 @@ def remember_sms(ids: list[uuid.UUID]) -> None:
 
 def commit() -> None:
     """Write webhook rows for this transaction's events, commit once, then start notifications and webhooks."""
-    hook_ids = webhooks.record(delivery_chain.take_appended())
+    hook_ids = webhooks.record(webhook_events_of(delivery_chain.take_appended()))
     note_ids = db.session.info.pop(NOTES_KEY, [])
     sms_ids = db.session.info.pop(SMS_KEY, [])
     db.session.commit()
     after_commit(note_ids, hook_ids, sms_ids)
 
 
+def webhook_events_of(events: list[DeliveryEvent]) -> list[webhooks.Event]:
+    """Document events as webhook events (`document.<type>` for the document's court)."""
+    if not events:
+        return []
+    db.session.flush()  # the events get their ids (the webhook event ids) at the flush
+    documents = {event.document_id: db.session.get(ServedDocument, event.document_id) for event in events}
+    return [
+        webhooks.Event(
+            id=event.id,
+            type=f"document.{event.type}",
+            court_id=documents[event.document_id].court_id,
+            at=event.at,
+            data=functools.partial(_webhook_data, event, documents[event.document_id]),
+        )
+        for event in events
+    ]
+
+
+def _webhook_data(event: DeliveryEvent, document: ServedDocument) -> dict:
+    case = db.session.get(Case, document.case_id)
+    return {
+        "document_id": str(document.id),
+        "case_id": str(document.case_id),
+        "case_number": case.case_number if case else None,
+        "document_status": document.status,
+        "seq": event.seq,
+        "hash": event.hash,
+        "event": event.data or {},
+    }
+
+
 def after_commit(note_ids: list[uuid.UUID], hook_ids: list[uuid.UUID], sms_ids: list[uuid.UUID]) -> None:
     """Enqueue the sends; a failure here is logged, never raised (the rows are committed, the sweep retries)."""
-    from app.documents import notify as delivery_notify
-    from app.notifications import dispatch as notifications
-    from app.notifications import sms_outbox as notifications_sms
-
     if sms_ids:
         try:
             for sms_id in sms_ids:
-                notifications_sms.dispatch(sms_id)
-            delivery_notify.reconcile_sms(sms_ids)  # inline jobs have sent them already; otherwise the sweep does
+                sms_outbox.dispatch(sms_id)
+            reconcile_sms(sms_ids)  # inline jobs have sent them already; otherwise the sweep does
         except Exception:
             log.exception("sms reminder dispatch failed")
     for note_id in note_ids:
@@ -60,3 +100,29 @@ def after_commit(note_ids: list[uuid.UUID], hook_ids: list[uuid.UUID], sms_ids: 
         webhooks.dispatch(hook_ids)
     except Exception:
         log.exception("webhook dispatch failed")
+
+
+def reconcile_sms(sms_ids: list[uuid.UUID]) -> int:
+    """Copy the outcome of finished SMS messages onto their documents' chains (once each)."""
+    query = select(DocumentNotification.id, DocumentNotification.document_id).where(
+        DocumentNotification.channel == "sms",
+        DocumentNotification.status == "queued",
+        DocumentNotification.outbox_id.in_(sms_ids),
+    )
+    written = 0
+    for row_id, document_id in db.session.execute(query).all():
+        document = delivery_chain.lock_document(document_id)
+        row = db.session.get(DocumentNotification, row_id, populate_existing=True)
+        message = db.session.get(SmsMessage, row.outbox_id, populate_existing=True)
+        if document is None or row.status != "queued" or message is None or message.status not in ("sent", "failed"):
+            db.session.rollback()
+            continue
+        data = {"audience": row.audience, "purpose": row.purpose, "channel": "sms", "outcome": message.status}
+        data.update(provider=message.provider, provider_message=message.provider_message_id or message.error)
+        event = "notified" if message.status == "sent" else "notification_failed"
+        row.event_seq = delivery_chain.append(document, event, actor=SYSTEM, data=data).seq
+        row.status, row.provider, row.error = message.status, message.provider, message.error
+        row.provider_message_id = message.provider_message_id
+        commit()
+        written += 1
+    return written

@@ -21,7 +21,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.hotline.models import HotlineCall
 from app.identity.models import User
-from app.notifications import sms_outbox as notifications_sms
+from app.sms import outbox as notifications_sms
 from app.platform.pagination import Page, newest_first
 from app.security import otp, permissions, pii
 from app.security.permissions import Principal

@@ -15,8 +15,8 @@ from app.extensions import db
 from app.identity import login_sessions as sessions
 from app.identity.login_models import SmsCode
 from app.identity.models import User
-from app.notifications import sms_outbox as notifications_sms
 from app.platform import settings
+from app.sms import outbox as notifications_sms
 from app.security import otp, pii
 from app.utils import clock
 

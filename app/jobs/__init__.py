@@ -18,7 +18,7 @@ TASK_MODULES = (
     "app.scheduling.tasks",
     "app.documents.tasks",
     "app.notifications.tasks",
-    "app.notifications.sms_tasks",
+    "app.sms.tasks",
     "app.webhooks.tasks",
     "app.statistics.tasks",
 )

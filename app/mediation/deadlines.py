@@ -15,7 +15,7 @@ from app.identity.models import User
 from app.legal.calendar import load_overrides
 from app.legal.deadlines import Deadline, compute_deadline
 from app.mediation.models import JudicialConfirmation, MediationAgreement, MediatorAssignment
-from app.notifications import sms_outbox as notifications_sms
+from app.sms import outbox as notifications_sms
 from app.security import pii
 from app.utils import clock
 from app.utils.clock import SHANGHAI

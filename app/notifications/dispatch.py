@@ -2,10 +2,11 @@
 
 Delivery: a WeChat subscribe message when the kind has a configured template and the user holds an
 unused grant for it (one grant is consumed per send); otherwise, or when WeChat refuses (43101) or fails,
-an SMS through the SMS outbox. Every channel attempt is a `notification_attempts` row with the provider's
-answer. Exactly once: a worker claims the row (an atomic UPDATE from `pending`, or from a `sending` claim
-older than NOTIFICATION_CLAIM_GRACE_SECONDS); the sweep re-enqueues rows left pending or claimed by a
-worker that died. Kinds (template ids, data mappings, SMS templates) live in `notification_kinds`.
+an SMS through the SMS outbox (app/sms). Every channel attempt is a `notification_attempts` row with the
+provider's answer. Exactly once, on the outbox engine (app/platform/outbox.py): a worker claims the row (an
+atomic UPDATE from `pending`, or from a `sending` claim older than NOTIFICATION_CLAIM_GRACE_SECONDS); the
+sweep re-enqueues rows left pending or claimed by a worker that died. Kinds (template ids, data mappings,
+SMS templates) live in `notification_kinds`.
 """
 
 from __future__ import annotations
@@ -15,20 +16,37 @@ import logging
 import uuid
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from app.errors import AppError
 from app.extensions import db
-from app.identity import wechat_login
-from app.identity.models import SubscriptionGrant, User
+from app.identity import SubscriptionGrant, User, wechat_login
 from app.notifications import kinds as notification_kinds
-from app.notifications import sms_outbox as notifications_sms
 from app.notifications.models import Notification, NotificationAttempt
-from app.notifications.sms_models import SmsMessage
+from app.platform import jobs
+from app.platform.outbox import Outbox
 from app.security import pii
+from app.sms import SmsMessage
+from app.sms import outbox as notifications_sms
 from app.utils import clock
 
 log = logging.getLogger(__name__)
+DELIVER_TASK = "microcourt.notifications.deliver"
+
+
+def _lease_seconds() -> float:
+    return float(current_app.config["NOTIFICATION_CLAIM_GRACE_SECONDS"])
+
+
+# A claimed notification is `sending`; the claim counts in `claims`; a claim older than the grace is taken over.
+OUTBOX: Outbox[Notification] = Outbox(
+    model=Notification,
+    waiting="pending",
+    leased="sending",
+    lease_seconds=_lease_seconds,
+    attempts="claims",
+    error="error",
+)
 
 
 def notify(*, user_id: uuid.UUID, kind: str, data: dict, subject: tuple[str, uuid.UUID] | None = None) -> Notification:
@@ -48,14 +66,12 @@ def notify(*, user_id: uuid.UUID, kind: str, data: dict, subject: tuple[str, uui
 
 def dispatch(notification_id: uuid.UUID) -> None:
     """Enqueue delivery after commit (runs at once in the embedded default; the sweep covers a lost message)."""
-    from app.notifications.tasks import deliver_notification
-
-    deliver_notification.delay(str(notification_id))
+    jobs.enqueue(DELIVER_TASK, str(notification_id))
 
 
 def deliver(notification_id: uuid.UUID) -> str:
     """Deliver one notification if this worker wins the claim; return its status afterwards."""
-    note = _claim(notification_id)
+    note = OUTBOX.claim(notification_id)
     if note is None:
         current = db.session.get(Notification, notification_id)
         return current.status if current else "missing"
@@ -72,23 +88,6 @@ def deliver(notification_id: uuid.UUID) -> str:
         if sms is None:
             return _finish(note, "failed", error="no usable channel (no WeChat grant, no phone number)")
     return _send_sms(note, sms)
-
-
-def _claim(notification_id: uuid.UUID) -> Notification | None:
-    """Take the row for this worker: from pending, or from a claim whose worker must have died."""
-    now = clock.now()
-    stale = now - dt.timedelta(seconds=current_app.config["NOTIFICATION_CLAIM_GRACE_SECONDS"])
-    claimable = or_(
-        Notification.status == "pending", and_(Notification.status == "sending", Notification.claimed_at < stale)
-    )
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, claimable)
-        .values(status="sending", claimed_at=now, claims=Notification.claims + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return db.session.get(Notification, notification_id) if result.rowcount == 1 else None
 
 
 def _close_in_doubt(attempts: list[NotificationAttempt]) -> None:
@@ -198,9 +197,8 @@ def _record(
 
 
 def _finish(note: Notification, status: str, *, channel: str | None = None, error: str | None = None) -> str:
-    note.status, note.channel, note.error, note.finished_at = status, channel, (error or None), clock.now()
-    if note.error:
-        note.error = note.error[:255]
+    OUTBOX.finish(note, status, error=error)
+    note.channel, note.finished_at = channel, clock.now()
     db.session.commit()
     hook = notification_kinds.get(note.kind).on_outcome
     if hook is not None:
@@ -211,14 +209,13 @@ def _finish(note: Notification, status: str, *, channel: str | None = None, erro
 
 def stuck_ids(*, limit: int = 500) -> list[uuid.UUID]:
     """Notifications a worker never finished: pending past the grace time, or claimed by a dead worker."""
-    now = clock.now()
-    config = current_app.config
-    pending_cutoff = now - dt.timedelta(seconds=config["NOTIFICATION_PENDING_GRACE_SECONDS"])
-    claim_cutoff = now - dt.timedelta(seconds=config["NOTIFICATION_CLAIM_GRACE_SECONDS"])
-    query = select(Notification.id).where(
-        or_(
-            and_(Notification.status == "pending", Notification.created_at <= pending_cutoff),
-            and_(Notification.status == "sending", Notification.claimed_at < claim_cutoff),
-        )
-    )
-    return list(db.session.scalars(query.order_by(Notification.created_at).limit(limit)))
+    waited = dt.timedelta(seconds=current_app.config["NOTIFICATION_PENDING_GRACE_SECONDS"])
+    return OUTBOX.sweep_ids(limit=limit, waited=waited)
+
+
+def sweep() -> int:
+    """Re-enqueue every notification no worker finished (the row is the source of truth)."""
+    ids = stuck_ids()
+    for notification_id in ids:
+        dispatch(notification_id)
+    return len(ids)

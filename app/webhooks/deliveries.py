@@ -1,61 +1,81 @@
 """Webhooks to court systems: one delivery row per event and subscription, sends and retries by row.
 
-Subscriptions are created and managed in webhook_subscriptions.py.
+Generic over events: a domain hands `record` its events (an id, a type such as `document.opened`, the court,
+the time and the event's data) in the transaction that wrote them; subscriptions are managed in
+subscriptions.py, and the event types one may subscribe to are registered in events.py by the domains.
 
-A delivery row is written in the same transaction as the evidence event it announces. Sending claims the
-row with a conditional UPDATE (two workers or two sweeps never send it at once), posts once, and records
-the answer: 2xx delivered; 410 disables the subscription; anything else is retried with exponential
-backoff and jitter until WEBHOOK_RETRY_WINDOW_HOURS after the event, then `failed`.
+Sending runs on the outbox engine (app/platform/outbox.py): the job claims the row with a lease (two workers
+or two sweeps never send it at once), posts once, and records the answer: 2xx delivered; 410 disables the
+subscription; anything else is retried with exponential backoff and jitter until WEBHOOK_RETRY_WINDOW_HOURS
+after the event, then `failed`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
-import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
-from app.cases.models import Case
-from app.documents.models import DeliveryEvent, ServedDocument
 from app.extensions import db
 from app.integrations import webhooks as http
+from app.platform import jobs
+from app.platform.outbox import Outbox, backoff_seconds, gave_up
 from app.security import pii
 from app.utils import clock
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
 SECRET_FIELD = "webhook_secret"
+DELIVER_TASK = "microcourt.webhooks.deliver"
 
 
-def record(events: Iterable[DeliveryEvent]) -> list[uuid.UUID]:
+def _lease_seconds() -> float:
+    return float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"]) + 30
+
+
+OUTBOX: Outbox[WebhookDelivery] = Outbox(
+    model=WebhookDelivery, waiting="pending", lease_seconds=_lease_seconds, due="next_attempt_at"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One event to announce to a court's subscribers; `data` is built only when someone subscribed."""
+
+    id: uuid.UUID
+    type: str
+    court_id: uuid.UUID
+    at: dt.datetime
+    data: Callable[[], dict]
+
+
+def record(events: Iterable[Event]) -> list[uuid.UUID]:
     """Write a delivery row per event and matching active subscription (the caller commits)."""
     events = list(events)
     if not events:
         return []
-    documents = {event.document_id: db.session.get(ServedDocument, event.document_id) for event in events}
-    courts = {document.court_id for document in documents.values()}
     query = select(WebhookSubscription).where(
-        WebhookSubscription.court_id.in_(courts), WebhookSubscription.status == "active"
+        WebhookSubscription.court_id.in_({event.court_id for event in events}),
+        WebhookSubscription.status == "active",
     )
     subscriptions = list(db.session.scalars(query))
     rows = []
     for event in events:
-        document = documents[event.document_id]
-        event_type = f"document.{event.type}"
         body = None
         for subscription in subscriptions:
-            if subscription.court_id != document.court_id or not _wants(subscription, event_type):
+            if subscription.court_id != event.court_id or not _wants(subscription, event.type):
                 continue
-            body = body or _body(event, document)
+            body = body or _body(event)
             row = WebhookDelivery(
                 subscription_id=subscription.id,
                 event_id=event.id,
-                event_type=event_type,
+                event_type=event.type,
                 body=body,
                 next_attempt_at=clock.now(),
             )
@@ -69,55 +89,27 @@ def _wants(subscription: WebhookSubscription, event_type: str) -> bool:
     return "*" in subscription.events or event_type in subscription.events
 
 
-def _body(event: DeliveryEvent, document: ServedDocument) -> str:
-    case = db.session.get(Case, document.case_id)
+def _body(event: Event) -> str:
     payload = {
         "id": str(event.id),
-        "type": f"document.{event.type}",
+        "type": event.type,
         "created_at": event.at.isoformat(),
-        "court_id": str(document.court_id),
-        "data": {
-            "document_id": str(document.id),
-            "case_id": str(document.case_id),
-            "case_number": case.case_number if case else None,
-            "document_status": document.status,
-            "seq": event.seq,
-            "hash": event.hash,
-            "event": event.data or {},
-        },
+        "court_id": str(event.court_id),
+        "data": event.data(),
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def dispatch(delivery_ids: list[uuid.UUID]) -> None:
     """Enqueue the sends after the commit (inline in the embedded default)."""
-    from app.webhooks.tasks import deliver_webhook
-
     for delivery_id in delivery_ids:
-        deliver_webhook.delay(str(delivery_id))
-
-
-def _claim(delivery_id: uuid.UUID, now: dt.datetime) -> WebhookDelivery | None:
-    lease = now + dt.timedelta(seconds=current_app.config["WEBHOOK_TIMEOUT_SECONDS"] + 30)
-    claimed = db.session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
-        )
-        .values(locked_until=lease, attempts=WebhookDelivery.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return db.session.get(WebhookDelivery, delivery_id) if claimed.rowcount == 1 else None
+        jobs.enqueue(DELIVER_TASK, str(delivery_id))
 
 
 def send(delivery_id: uuid.UUID) -> str:
     """Attempt one delivery if it is due and unclaimed; return its status afterwards."""
     now = clock.now()
-    row = _claim(delivery_id, now)
+    row = OUTBOX.claim(delivery_id)
     if row is None:
         current = db.session.get(WebhookDelivery, delivery_id)
         return current.status if current else "missing"
@@ -149,18 +141,18 @@ def send(delivery_id: uuid.UUID) -> str:
 
 def _retry_later(row: WebhookDelivery, error: str) -> str:
     config = current_app.config
-    now = clock.now()
-    if now - row.created_at >= dt.timedelta(hours=config["WEBHOOK_RETRY_WINDOW_HOURS"]):
+    window = dt.timedelta(hours=config["WEBHOOK_RETRY_WINDOW_HOURS"])
+    if gave_up(attempts=row.attempts, created_at=row.created_at, window=window):
         return _finish(row, "failed", error=error)
-    delay = min(
-        config["WEBHOOK_RETRY_BASE_SECONDS"] * 2 ** max(row.attempts - 1, 0), config["WEBHOOK_RETRY_MAX_SECONDS"]
+    delay = backoff_seconds(
+        row.attempts, base=config["WEBHOOK_RETRY_BASE_SECONDS"], cap=config["WEBHOOK_RETRY_MAX_SECONDS"]
     )
-    row.next_attempt_at = now + dt.timedelta(seconds=delay * random.uniform(0.5, 1.0))  # full jitter, bounded below
+    OUTBOX.retry_later(row, delay_seconds=delay, error=error)
     return _finish(row, "pending", error=error)
 
 
 def _finish(row: WebhookDelivery, status: str, *, error: str | None = None) -> str:
-    row.status, row.locked_until, row.last_error = status, None, (error or None) and error[:255]
+    OUTBOX.finish(row, status, error=error)
     db.session.commit()
     log.info("webhook %s", status, extra={"webhook_delivery_id": str(row.id), "attempt": row.attempts})
     return status
@@ -171,17 +163,18 @@ def _disable(subscription: WebhookSubscription, reason: str) -> None:
     db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.subscription_id == subscription.id, WebhookDelivery.status == "pending")
-        .values(status="cancelled", last_error="subscription disabled (410)")
+        .values(status="cancelled", last_error="subscription disabled (410)", claimed_at=None)
         .execution_options(synchronize_session=False)
     )
 
 
 def due_ids(*, limit: int) -> list[uuid.UUID]:
     """Pending deliveries whose next attempt is due and that no worker holds."""
-    now = clock.now()
-    query = select(WebhookDelivery.id).where(
-        WebhookDelivery.status == "pending",
-        WebhookDelivery.next_attempt_at <= now,
-        or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
-    )
-    return list(db.session.scalars(query.order_by(WebhookDelivery.next_attempt_at).limit(limit)))
+    return OUTBOX.sweep_ids(limit=limit)
+
+
+def sweep() -> int:
+    """Enqueue every due delivery: first attempts whose job was lost and retries whose backoff has passed."""
+    ids = due_ids(limit=current_app.config["DELIVERY_SWEEP_BATCH"])
+    dispatch(ids)
+    return len(ids)

@@ -44,7 +44,7 @@ class WebhookDelivery(IdMixin, TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed | cancelled
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime]
-    locked_until: Mapped[dt.datetime | None]
+    claimed_at: Mapped[dt.datetime | None]  # the outbox lease: a claim older than the lease may be taken over
     last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(255))
     delivered_at: Mapped[dt.datetime | None]

@@ -18,17 +18,16 @@ from sqlalchemy import select, update
 
 from app.audit import log as audit
 from app.cases import access as case_access
-from app.documents.models import EVENT_TYPES
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.integrations import webhooks as http
 from app.security import permissions, pii
 from app.security.permissions import Principal
 from app.utils import clock
+from app.webhooks import events as webhook_events
 from app.webhooks.deliveries import SECRET_FIELD
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
-SUBSCRIBABLE = frozenset(f"document.{name}" for name in EVENT_TYPES)
 OBJECT_TYPE = "webhook_subscription"
 
 
@@ -103,7 +102,7 @@ def input_errors(*, url: str | None, events: list[str] | None) -> dict[str, list
         )
         if problem:
             errors["url"] = [problem]
-    unknown = sorted(set(events or ()) - SUBSCRIBABLE - {"*"})
+    unknown = sorted(set(events or ()) - webhook_events.known() - {"*"})
     if unknown:
         errors["events"] = [f"Unknown events: {', '.join(unknown)}."]
     return errors
@@ -191,7 +190,7 @@ def _cancel_pending(subscription_id: uuid.UUID, reason: str) -> int:
     result = db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == "pending")
-        .values(status="cancelled", last_error=reason, locked_until=None)
+        .values(status="cancelled", last_error=reason, claimed_at=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from app.notifications import dev_outbox as dev_tools
+from app.sms import dev_outbox as dev_tools
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
 blp = Blueprint("mp_dev", __name__, description="Development helpers (disabled in production).")

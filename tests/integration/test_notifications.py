@@ -14,7 +14,7 @@ from app.extensions import db
 from app.identity.models import SubscriptionGrant
 from app.notifications import dispatch as notifications
 from app.notifications.models import Notification, NotificationAttempt
-from app.notifications.sms_models import SmsMessage
+from app.sms.models import SmsMessage
 from app.notifications.tasks import sweep_notifications
 from app.scheduling import reminders as mediation_sessions_reminders
 from app.scheduling.models import SessionReminder

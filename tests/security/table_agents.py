@@ -21,7 +21,7 @@ from app.cases.models import CaseParty
 from app.extensions import db
 from app.hotline import calls as hotline
 from app.identity import login_sessions as sessions
-from app.notifications import sms_outbox as notifications_sms
+from app.sms import outbox as notifications_sms
 from app.security import pii
 from miniprogram_api.schemas.hotline import HotlineCaseIn
 from tests.security.routes import COURT, MP, USERS, Route

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from app.cases.models import Case, CaseConsent, CaseParty, TimelineEvent
 from app.extensions import db
 from app.hotline.models import HotlineCall
-from app.notifications.sms_models import SmsMessage
+from app.sms.models import SmsMessage
 from app.utils.logging import JsonFormatter
 from tests.conftest import is_postgres
 from tests.support.factories import grant, login, make_court, make_org, make_user

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.identity.login_models import SmsCode
 from app.identity.models import User
-from app.notifications.sms_models import SmsMessage
+from app.sms.models import SmsMessage
 
 PHONE = "13812345678"
 

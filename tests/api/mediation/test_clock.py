@@ -11,7 +11,7 @@ from app.extensions import db
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation.models import MediatorAssignment
 from app.mediation.tasks import clock_sweep
-from app.notifications.sms_models import SmsMessage
+from app.sms.models import SmsMessage
 from app.utils.clock import SHANGHAI
 from tests.api.mediation.helpers_outcome import MP, dispute, events, mediator, offer
 from tests.conftest import is_postgres

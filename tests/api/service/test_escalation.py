@@ -10,7 +10,7 @@ from app.cases.models import TimelineEvent
 from app.documents import escalation as delivery_escalation
 from app.documents.models import DocumentNotification, WorkItem
 from app.extensions import db
-from app.notifications.sms_models import SmsMessage
+from app.sms.models import SmsMessage
 from tests.api.service.support import add_lawyer, consent, document, events, push, relogin, service_world, types
 from tests.support.factories import grant, login, make_user
 

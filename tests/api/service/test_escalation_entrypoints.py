@@ -15,7 +15,7 @@ from app.documents.models import DocumentNotification, WorkItem
 from app.documents.tasks import SWEEP_EVERY, sweep_delivery
 from app.extensions import celery, db
 from app.identity.models import User
-from app.notifications.sms_models import SmsMessage
+from app.sms.models import SmsMessage
 from app.security import pii
 from tests.api.service.support import document, events, push, service_world
 

@@ -29,6 +29,7 @@ class SmsMessage(IdMixin, TimestampMixin, db.Model):
     provider: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[dt.datetime | None]  # the outbox lease: a claim older than the lease may be taken over
     sent_at: Mapped[dt.datetime | None]
     provider_message_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(String(255))

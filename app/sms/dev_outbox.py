@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import current_app
 
 from app.errors import NotFound
-from app.notifications import sms_outbox as notifications_sms
-from app.notifications.sms_models import SmsMessage
+from app.sms import outbox
+from app.sms.models import SmsMessage
 
 
 def sms_outbox(*, phone: str) -> list[SmsMessage]:
     """Console messages to a phone (404 when the outbox is disabled)."""
     if not current_app.config["DEV_SMS_OUTBOX"] or current_app.config["MICROCOURT_ENV"] == "production":
         raise NotFound("Not found.", reason="resource.not_found")
-    return notifications_sms.outbox_for(phone=phone)
+    return outbox.outbox_for(phone=phone)

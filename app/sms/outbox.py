@@ -1,7 +1,14 @@
-"""The SMS outbox: a row per message written with the change that caused it, sent by a background job."""
+"""The SMS outbox: a row per message written with the change that caused it, sent by a background job.
+
+Sending runs on the outbox engine (app/platform/outbox.py): the job claims the row with a lease (the
+gateway's timeout plus a margin, so two workers never send one message), sends once, and records the
+answer. A retryable failure leaves the row `queued` (the job retries with backoff; the sweep finds rows
+whose job was lost); after MAX_ATTEMPTS, or a refusal, the row is `failed`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import uuid
@@ -12,12 +19,24 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.integrations.sms import SmsGateway, build_gateway, render
-from app.notifications.sms_models import SmsMessage
+from app.platform import jobs
+from app.platform.outbox import Outbox, gave_up
 from app.security import pii
+from app.sms.models import SmsMessage
 from app.utils import clock
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+SEND_TASK = "microcourt.sms.send"
+RETRY_BASE_SECONDS = 30  # the job's retries wait 30, 60, 120, 240 s
+SWEEP_AFTER = dt.timedelta(seconds=60)  # a queued row this old has lost its job (or is between retries)
+
+
+def _lease_seconds() -> float:
+    return float(current_app.config["SMS_HTTP_TIMEOUT"]) + 30
+
+
+OUTBOX: Outbox[SmsMessage] = Outbox(model=SmsMessage, waiting="queued", lease_seconds=_lease_seconds, error="error")
 
 
 def gateway() -> SmsGateway:
@@ -44,37 +63,38 @@ def queue(*, phone: str, template: str, params: Mapping[str, str]) -> SmsMessage
 
 def dispatch(message_id: uuid.UUID) -> None:
     """Enqueue the send after commit (runs at once in the embedded default)."""
-    from app.notifications.sms_tasks import send_sms
-
-    send_sms.delay(str(message_id))
+    jobs.enqueue(SEND_TASK, str(message_id))
 
 
 def send(message_id: uuid.UUID) -> str:
-    """Send one queued message (idempotent: a sent message is not sent again); return its status."""
-    message = db.session.scalar(select(SmsMessage).where(SmsMessage.id == message_id).with_for_update())
-    if message is None or message.status != "queued" or message.params_enc is None:
-        return message.status if message else "missing"
+    """Send one queued message if this worker wins the claim (a sent message is never sent again)."""
+    message = OUTBOX.claim(message_id)
+    if message is None or message.params_enc is None:
+        current = message or db.session.get(SmsMessage, message_id)
+        return current.status if current else "missing"
     payload = json.loads(pii.decrypt(message.params_enc, field="sms_params"))
     result = gateway().send(phone=payload["phone"], template=message.template, params=payload["params"])
-    message.attempts += 1
     message.provider = result.provider
     if result.ok:
-        message.status, message.sent_at, message.provider_message_id = "sent", clock.now(), result.message_id
+        OUTBOX.finish(message, "sent")
+        message.sent_at, message.provider_message_id = clock.now(), result.message_id
         message.params_enc = None  # the code is not kept once it has been handed over
-    elif not result.retryable or message.attempts >= MAX_ATTEMPTS:
-        message.status, message.error, message.params_enc = "failed", result.error, None
+    elif not result.retryable or gave_up(attempts=message.attempts, max_attempts=MAX_ATTEMPTS):
+        OUTBOX.finish(message, "failed", error=result.error)
+        message.params_enc = None
     else:
-        message.error = result.error
+        OUTBOX.retry_later(message, delay_seconds=0, error=result.error)  # the job's retry or the sweep resends
     db.session.commit()
     log.info("sms %s", message.status, extra={"sms_id": str(message.id), "sms_template": message.template})
     return message.status
 
 
-def pending_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[uuid.UUID]:
-    """Queued messages that no worker has finished (for the re-enqueue sweep)."""
-    cutoff = clock.now().timestamp() - older_than_seconds
-    query = select(SmsMessage.id, SmsMessage.created_at).where(SmsMessage.status == "queued").limit(limit)
-    return [row.id for row in db.session.execute(query) if row.created_at.timestamp() <= cutoff]
+def sweep(*, limit: int = 500) -> int:
+    """Re-enqueue queued messages that no worker has finished (the row is the source of truth)."""
+    ids = OUTBOX.sweep_ids(limit=limit, waited=SWEEP_AFTER)
+    for message_id in ids:
+        dispatch(message_id)
+    return len(ids)
 
 
 def outbox_for(*, phone: str, limit: int = 5) -> list[SmsMessage]:
