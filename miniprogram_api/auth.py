@@ -11,8 +11,7 @@ from typing import Any
 from flask import g, request
 
 from app.errors import Unauthorized
-from app.identity import login_sessions as sessions
-from app.identity import machine_clients
+from app.identity import login_sessions, machine_clients
 from app.security.permissions import Principal
 
 BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*)$")
@@ -34,9 +33,9 @@ def _authenticate(kinds: tuple[str, ...]) -> Principal:
     if kinds == ("machine",):
         return machine_clients.authenticate_machine(token=token)
     if kinds == ("user",):
-        return sessions.authenticate_user(token=token)
+        return login_sessions.authenticate_user(token=token)
     try:
-        return sessions.authenticate_user(token=token)
+        return login_sessions.authenticate_user(token=token)
     except Unauthorized as user_error:
         try:
             return machine_clients.authenticate_machine(token=token)

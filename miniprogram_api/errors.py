@@ -11,7 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, DatabaseUnavailable
-from app.platform import transactions as unit_of_work
+from app.platform import transactions
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def error_body(code: int, reason: str, message: str, errors: dict | None = None)
 
 
 def _respond(code: int, body: dict, headers: dict | None = None) -> Response:
-    unit_of_work.rollback()  # nothing a failed request wrote survives it
+    transactions.rollback()  # nothing a failed request wrote survives it
     response = jsonify(body)
     response.status_code = code
     for name, value in (headers or {}).items():

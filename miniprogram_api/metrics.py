@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from app.errors import NotFound
-from app.platform import broker as ops
+from app.platform import broker
 from app.utils.metrics import LATENCY, REQUESTS
 
 bp = Blueprint("metrics", __name__)
@@ -20,7 +20,7 @@ def metrics() -> Response:
     token = current_app.config.get("METRICS_BEARER_TOKEN")
     if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
         raise NotFound()
-    return Response(ops.metrics_text(), mimetype="text/plain; version=0.0.4")
+    return Response(broker.metrics_text(), mimetype="text/plain; version=0.0.4")
 
 
 def _start() -> None:

@@ -6,8 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.mediation import directory as mediation_directory
-from app.mediation import queues as mediation_queues
+from app.mediation import directory, queues
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.mediation_assignment import UnassignedCasePage
 from miniprogram_api.schemas.mediation_directory import (
@@ -29,7 +28,7 @@ blp = Blueprint("admin_mediators", __name__, description="Mediators, directory d
 @blp.response(200, MediatorAdminPage)
 def list_profiles(args: dict, org_id: uuid.UUID) -> object:
     """Every mediator profile of the organisation (its admins, platform admins)."""
-    return mediation_directory.admin_list_mediators(
+    return directory.admin_list_mediators(
         org_id=org_id, actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit")
     )
 
@@ -40,7 +39,7 @@ def list_profiles(args: dict, org_id: uuid.UUID) -> object:
 @blp.response(200, MediatorAdminOut)
 def put_profile(payload: dict, org_id: uuid.UUID, user_id: uuid.UUID) -> dict:
     """Create or update the directory profile of one of the organisation's mediators."""
-    return mediation_directory.put_mediator(org_id=org_id, user_id=user_id, data=payload, actor=current_principal())
+    return directory.put_mediator(org_id=org_id, user_id=user_id, data=payload, actor=current_principal())
 
 
 @blp.route("/orgs/<uuid:org_id>/directory", methods=["PATCH"])
@@ -49,7 +48,7 @@ def put_profile(payload: dict, org_id: uuid.UUID, user_id: uuid.UUID) -> dict:
 @blp.response(200, OrgDirectoryOut)
 def update_directory(payload: dict, org_id: uuid.UUID) -> dict:
     """Change the regions and categories the organisation serves."""
-    return mediation_directory.update_org_directory(
+    return directory.update_org_directory(
         org_id=org_id, regions=payload.get("regions"), categories=payload.get("categories"), actor=current_principal()
     )
 
@@ -60,9 +59,7 @@ def update_directory(payload: dict, org_id: uuid.UUID) -> dict:
 @blp.response(200, OrgDirectoryOut)
 def link_courts(payload: dict, org_id: uuid.UUID) -> dict:
     """Set the courts the organisation is linked to (platform admins)."""
-    return mediation_directory.set_linked_courts(
-        org_id=org_id, court_ids=payload["court_ids"], actor=current_principal()
-    )
+    return directory.set_linked_courts(org_id=org_id, court_ids=payload["court_ids"], actor=current_principal())
 
 
 @blp.route("/orgs/<uuid:org_id>/unassigned-cases", methods=["GET"])
@@ -71,6 +68,6 @@ def link_courts(payload: dict, org_id: uuid.UUID) -> dict:
 @blp.response(200, UnassignedCasePage)
 def unassigned(args: dict, org_id: uuid.UUID) -> object:
     """Disputes waiting for a mediator: new ones and ones a mediator declined."""
-    return mediation_queues.unassigned_cases(
+    return queues.unassigned_cases(
         org_id=org_id, actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit")
     )

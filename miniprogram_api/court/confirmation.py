@@ -6,8 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.mediation import confirmation as judicial_confirmation
-from app.mediation import confirmation_queue as judicial_confirmation_queue
+from app.mediation import confirmation, confirmation_queue
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.confirmations import (
@@ -26,7 +25,7 @@ blp = Blueprint("court_confirmation", __name__, description="Judicial confirmati
 @blp.response(200, ConfirmationQueuePage)
 def queue(args: dict) -> object:
     """Applications at the caller's court(s) waiting for it (or in one state), oldest submitted first."""
-    return judicial_confirmation_queue.list_for_court(
+    return confirmation_queue.list_for_court(
         actor=current_principal(), **{k: args.get(k) for k in ("status", "court_id", "cursor", "limit")}
     )
 
@@ -37,7 +36,7 @@ def queue(args: dict) -> object:
 @blp.response(200, ConfirmationOut)
 def accept(case_id: uuid.UUID) -> dict:
     """Accept the application and number it (Idempotency-Key honoured)."""
-    return judicial_confirmation.accept(case_id=case_id, actor=current_principal())
+    return confirmation.accept(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/judicial-confirmation/decide", methods=["POST"])
@@ -47,6 +46,6 @@ def accept(case_id: uuid.UUID) -> dict:
 @blp.response(200, ConfirmationOut)
 def decide(payload: dict, case_id: uuid.UUID) -> dict:
     """Confirm the agreement or reject it, with reasons (Idempotency-Key honoured)."""
-    return judicial_confirmation.decide(
+    return confirmation.decide(
         case_id=case_id, confirmed=payload["confirmed"], reason=payload["reason"], actor=current_principal()
     )

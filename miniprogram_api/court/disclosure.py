@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.cases import disclosure as pii_disclosure
+from app.cases import disclosure
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.limits import per_caller
 from miniprogram_api.schemas.disclosure import DisclosureIn, DisclosureOut
@@ -23,7 +23,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 @blp.response(200, DisclosureOut)
 def disclose(payload: dict, case_id: uuid.UUID, party_id: uuid.UUID) -> tuple:
     """A party's name, full phone and full ID number for the court's clerks and judges (404 for everyone else)."""
-    result = pii_disclosure.disclose_party(
+    result = disclosure.disclose_party(
         case_id=case_id, party_id=party_id, reason=payload["reason"], actor=current_principal()
     )
     return result, 200, NO_STORE

@@ -10,11 +10,9 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from app.documents import batch as documents_batch
+from app.documents import batch, court_view, uploads
 from app.documents import certificate as service_certificate
-from app.documents import court_view as documents_court
-from app.documents import push as documents
-from app.documents import uploads as documents_uploads
+from app.documents import push as documents_push
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.documents_court import CourtDocumentOut
@@ -46,7 +44,7 @@ blp.ARGUMENTS_PARSER = _MultipartParser()
 def push(payload: dict) -> dict:
     """Push one document for service (Idempotency-Key required); delivered, held for a clerk, or rejected."""
     upload = payload.get("file")
-    return documents.push(
+    return documents_push.push(
         actor=current_principal(),
         meta=payload["meta"],
         stream=upload.stream if upload else None,
@@ -60,7 +58,7 @@ def push(payload: dict) -> dict:
 @blp.response(201, UploadOut)
 def create_upload(payload: dict) -> dict:
     """A signed form to upload one file straight to the store; then push it with `meta.upload_id`."""
-    return documents_uploads.create_upload(actor=current_principal(), **{k: payload.get(k) for k in UPLOAD_FIELDS})
+    return uploads.create_upload(actor=current_principal(), **{k: payload.get(k) for k in UPLOAD_FIELDS})
 
 
 @blp.route("/documents/batch", methods=["POST"])
@@ -71,7 +69,7 @@ def create_upload(payload: dict) -> dict:
 def push_batch(payload: dict) -> dict:
     """Push many documents: `items` JSON plus one file part per item; each item has its own key and result."""
     files = {name: upload.stream for name, upload in request.files.items()}
-    return documents_batch.push_batch(actor=current_principal(), items=payload["items"], files=files)
+    return batch.push_batch(actor=current_principal(), items=payload["items"], files=files)
 
 
 @blp.route("/documents/<uuid:document_id>", methods=["GET"])
@@ -79,7 +77,7 @@ def push_batch(payload: dict) -> dict:
 @blp.response(200, CourtDocumentOut)
 def detail(document_id: uuid.UUID) -> dict:
     """Status, legal effect, deadline with its explanation, notifications and every hash-chained event."""
-    return documents_court.court_detail(document_id=document_id, actor=current_principal())
+    return court_view.court_detail(document_id=document_id, actor=current_principal())
 
 
 @blp.route("/documents/<uuid:document_id>/certificate.pdf", methods=["GET"])

@@ -6,8 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.cases import corrections as case_corrections
-from app.cases import review as court_review
+from app.cases import corrections, review
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut
@@ -23,7 +22,7 @@ STAFF = ("user", "machine")
 @blp.response(200, FilingPage)
 def list_filings(args: dict) -> object:
     """Litigation filings at the caller's court(s) in one state (default submitted), oldest submitted first."""
-    return court_review.list_filings(
+    return review.list_filings(
         actor=current_principal(), **{k: args.get(k) for k in ("status", "court_id", "cursor", "limit")}
     )
 
@@ -35,7 +34,7 @@ def list_filings(args: dict) -> object:
 @blp.response(200, CaseDetailOut)
 def accept(payload: dict, case_id: uuid.UUID) -> dict:
     """Accept the filing (立案) with a new case number, or with the court system's own number."""
-    return court_review.accept(case_id=case_id, case_number=payload.get("case_number"), actor=current_principal())
+    return review.accept(case_id=case_id, case_number=payload.get("case_number"), actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/reject", methods=["POST"])
@@ -45,7 +44,7 @@ def accept(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.response(200, CaseDetailOut)
 def reject(payload: dict, case_id: uuid.UUID) -> dict:
     """Do not accept the filing (不予受理), with the reasons."""
-    return court_review.reject(case_id=case_id, reason=payload["reason"], actor=current_principal())
+    return review.reject(case_id=case_id, reason=payload["reason"], actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/request-correction", methods=["POST"])
@@ -55,4 +54,4 @@ def reject(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.response(200, CaseDetailOut)
 def request_correction(payload: dict, case_id: uuid.UUID) -> dict:
     """Ask the filer to correct the filing within due_days (the due time ends at 24:00 Asia/Shanghai)."""
-    return case_corrections.request_correction(case_id=case_id, actor=current_principal(), **payload)
+    return corrections.request_correction(case_id=case_id, actor=current_principal(), **payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from app.hotline import calls as hotline
+from app.hotline import calls
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.hotline import HotlineCallIn, HotlineCallOut, HotlineCallPage
@@ -21,9 +21,7 @@ blp = Blueprint("court_hotline", __name__, description="12368 hotline: assisted 
 @blp.response(201, HotlineCallOut)
 def record_call(payload: dict) -> dict:
     """Record a call; with `create_case`, file it for the caller, who gets a claim code by SMS (operators only)."""
-    return hotline.record_call(
-        actor=current_principal(), creation_key=request.headers.get("Idempotency-Key"), **payload
-    )
+    return calls.record_call(actor=current_principal(), creation_key=request.headers.get("Idempotency-Key"), **payload)
 
 
 @blp.route("/hotline/calls", methods=["GET"])
@@ -32,4 +30,4 @@ def record_call(payload: dict) -> dict:
 @blp.response(200, HotlineCallPage)
 def list_calls(args: dict) -> object:
     """The operator's own calls, newest first (404 for anyone who is not a hotline operator)."""
-    return hotline.list_calls(actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit"))
+    return calls.list_calls(actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit"))

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.webhooks import subscriptions as subscriptions
+from app.webhooks import subscriptions
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.webhooks import (
     WebhookCreatedOut,

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.documents import work_items as delivery_work_items
+from app.documents import work_items
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.work_items import WorkItemArgs, WorkItemOut, WorkItemPage, WorkItemResolveIn
 
@@ -19,7 +19,7 @@ blp = Blueprint("court_work_items", __name__, description="Work items for clerks
 @blp.response(200, WorkItemPage)
 def list_items(args: dict) -> object:
     """Work items of the caller's courts, newest first."""
-    return delivery_work_items.list_items(
+    return work_items.list_items(
         actor=current_principal(), status=args.get("status"), cursor=args.get("cursor"), limit=args.get("limit")
     )
 
@@ -30,6 +30,6 @@ def list_items(args: dict) -> object:
 @blp.response(200, WorkItemOut)
 def resolve(payload: dict, item_id: uuid.UUID) -> object:
     """Record how the document was served in the end (a held one served another way becomes `failed`)."""
-    return delivery_work_items.resolve(
+    return work_items.resolve(
         item_id=item_id, outcome=payload["outcome"], note=payload.get("note"), actor=current_principal()
     )

@@ -6,8 +6,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from app.extensions import limiter
-from app.identity import login_sessions as sessions
-from app.identity import profile, sms_login, wechat_login
+from app.identity import login_sessions, profile, sms_login, wechat_login
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.limits import configured, phone_key
 from miniprogram_api.schemas.auth import RefreshIn, SmsSendIn, SmsVerifyIn, TokenPairOut, WeChatLoginIn
@@ -15,8 +14,8 @@ from miniprogram_api.schemas.auth import RefreshIn, SmsSendIn, SmsVerifyIn, Toke
 blp = Blueprint("mp_auth", __name__, description="Login with WeChat or an SMS code; token refresh and logout.")
 
 
-def _pair(pair: sessions.TokenPair) -> dict:
-    principal = sessions.load_principal(pair.user)
+def _pair(pair: login_sessions.TokenPair) -> dict:
+    principal = login_sessions.load_principal(pair.user)
     return {
         "access_token": pair.access_token,
         "refresh_token": pair.refresh_token,
@@ -61,7 +60,7 @@ def sms_verify(payload: dict) -> dict:
 @blp.response(200, TokenPairOut)
 def refresh(payload: dict) -> dict:
     """Spend the refresh token for a new pair (reusing a spent one ends the session: 401 auth.refresh_reused)."""
-    return _pair(sessions.refresh(refresh_token=payload["refresh_token"]))
+    return _pair(login_sessions.refresh(refresh_token=payload["refresh_token"]))
 
 
 @blp.route("/auth/logout", methods=["POST"])
@@ -69,4 +68,4 @@ def refresh(payload: dict) -> dict:
 @blp.response(204)
 def logout() -> None:
     """End this session; its access and refresh tokens stop working at once."""
-    sessions.logout(actor=current_principal())
+    login_sessions.logout(actor=current_principal())

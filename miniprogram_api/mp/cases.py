@@ -7,9 +7,7 @@ import uuid
 from flask import request
 from flask_smorest import Blueprint
 
-from app.cases import filing as case_filing
-from app.cases import queries as case_queries
-from app.cases import withdrawal as case_actions
+from app.cases import filing, queries, withdrawal
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import (
@@ -32,8 +30,8 @@ blp = Blueprint("mp_cases", __name__, description="File a case and follow it.")
 def create(payload: dict) -> dict:
     """File a dispute for mediation or a case for litigation (Idempotency-Key honoured)."""
     actor = current_principal()
-    case = case_filing.create_case(actor=actor, data=payload, creation_key=request.headers.get("Idempotency-Key"))
-    return case_queries.case_detail(case_id=case.id, actor=actor)
+    case = filing.create_case(actor=actor, data=payload, creation_key=request.headers.get("Idempotency-Key"))
+    return queries.case_detail(case_id=case.id, actor=actor)
 
 
 @blp.route("/cases", methods=["GET"])
@@ -42,7 +40,7 @@ def create(payload: dict) -> dict:
 @blp.response(200, CasePage)
 def list_cases(args: dict) -> object:
     """The caller's cases, newest first, with cursor pagination."""
-    return case_queries.list_cases(
+    return queries.list_cases(
         actor=current_principal(), **{k: args.get(k) for k in ("status", "kind", "cursor", "limit")}
     )
 
@@ -52,7 +50,7 @@ def list_cases(args: dict) -> object:
 @blp.response(200, CaseDetailOut)
 def detail(case_id: uuid.UUID) -> dict:
     """A case as the caller may see it (other people's PII masked)."""
-    return case_queries.case_detail(case_id=case_id, actor=current_principal())
+    return queries.case_detail(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/timeline", methods=["GET"])
@@ -60,7 +58,7 @@ def detail(case_id: uuid.UUID) -> dict:
 @blp.response(200, TimelineEventOut(many=True))
 def case_timeline(case_id: uuid.UUID) -> list:
     """Every event of the case, oldest first."""
-    return case_queries.case_timeline(case_id=case_id, actor=current_principal())
+    return queries.case_timeline(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/withdraw", methods=["POST"])
@@ -69,4 +67,4 @@ def case_timeline(case_id: uuid.UUID) -> list:
 @blp.response(200, CaseDetailOut)
 def withdraw(payload: dict, case_id: uuid.UUID) -> dict:
     """Withdraw the case (the party who brought it, or their lawyer)."""
-    return case_actions.withdraw(case_id=case_id, reason=payload["reason"], actor=current_principal())
+    return withdrawal.withdraw(case_id=case_id, reason=payload["reason"], actor=current_principal())

@@ -7,7 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from app.extensions import limiter
-from app.hotline import calls as hotline
+from app.hotline import calls
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.limits import configured
 from miniprogram_api.schemas.cases import CaseDetailOut
@@ -29,4 +29,4 @@ def _caller_key() -> str:
 @blp.response(200, CaseDetailOut)
 def claim(payload: dict) -> dict:
     """Bind yourself to your party: your account's phone must be the caller's (wrong, used, expired: all 404)."""
-    return hotline.claim_case(code=payload["code"], actor=current_principal())
+    return calls.claim_case(code=payload["code"], actor=current_principal())

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.cases import corrections as case_corrections
+from app.cases import corrections
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut
@@ -23,4 +23,4 @@ blp = Blueprint("mp_corrections", __name__, description="Answer a court's correc
 def answer(payload: dict, case_id: uuid.UUID) -> dict:
     """Correct the filing (the party who brought it, or their lawyer); it goes back to the court for review."""
     note = payload.pop("note")
-    return case_corrections.answer_correction(case_id=case_id, note=note, changes=payload, actor=current_principal())
+    return corrections.answer_correction(case_id=case_id, note=note, changes=payload, actor=current_principal())

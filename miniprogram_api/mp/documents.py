@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.documents import recipient as documents_recipient
+from app.documents import recipient
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.documents_recipient import DownloadOut, InboxPage, RecipientDocumentOut
 from miniprogram_api.schemas.pages import CursorArgs
@@ -20,7 +20,7 @@ blp = Blueprint("mp_documents", __name__, description="Documents served on the c
 @blp.response(200, InboxPage)
 def inbox(args: dict) -> object:
     """The inbox, newest delivery first, with cursor pagination."""
-    return documents_recipient.inbox(actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit"))
+    return recipient.inbox(actor=current_principal(), cursor=args.get("cursor"), limit=args.get("limit"))
 
 
 @blp.route("/documents/<uuid:document_id>", methods=["GET"])
@@ -28,7 +28,7 @@ def inbox(args: dict) -> object:
 @blp.response(200, RecipientDocumentOut)
 def detail(document_id: uuid.UUID) -> dict:
     """The document, its legal effect and deadline; records `opened`."""
-    return documents_recipient.open_document(document_id=document_id, actor=current_principal())
+    return recipient.open_document(document_id=document_id, actor=current_principal())
 
 
 @blp.route("/documents/<uuid:document_id>/download", methods=["GET"])
@@ -36,7 +36,7 @@ def detail(document_id: uuid.UUID) -> dict:
 @blp.response(200, DownloadOut)
 def download(document_id: uuid.UUID) -> dict:
     """A short-lived download link; records `downloaded`."""
-    return documents_recipient.download(document_id=document_id, actor=current_principal())
+    return recipient.download(document_id=document_id, actor=current_principal())
 
 
 @blp.route("/documents/<uuid:document_id>/acknowledge", methods=["POST"])
@@ -44,4 +44,4 @@ def download(document_id: uuid.UUID) -> dict:
 @blp.response(200, RecipientDocumentOut)
 def acknowledge(document_id: uuid.UUID) -> dict:
     """签收: acknowledge receipt (once)."""
-    return documents_recipient.acknowledge(document_id=document_id, actor=current_principal())
+    return recipient.acknowledge(document_id=document_id, actor=current_principal())

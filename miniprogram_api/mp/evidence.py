@@ -8,8 +8,7 @@ from flask_smorest import Blueprint
 
 from app.evidence import catalogue as evidence_catalogue
 from app.evidence import complete as evidence_complete
-from app.evidence import opinions as evidence_opinions
-from app.evidence import uploads as evidence_uploads
+from app.evidence import opinions, uploads
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.evidence import (
@@ -35,7 +34,7 @@ blp = Blueprint("mp_evidence", __name__, description="Evidence: direct uploads, 
 @blp.alt_response(409, description="A file-count or byte quota is used up, or the case is closed.")
 def request_upload(payload: dict, case_id: uuid.UUID) -> object:
     """Declare a file and get a form to post it straight to the store (wx.uploadFile)."""
-    return evidence_uploads.request_upload(case_id=case_id, data=payload, actor=current_principal())
+    return uploads.request_upload(case_id=case_id, data=payload, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/evidence", methods=["GET"])
@@ -90,4 +89,4 @@ def delete(evidence_id: uuid.UUID) -> None:
 @blp.response(201, OpinionOut)
 def opinion(payload: dict, evidence_id: uuid.UUID) -> object:
     """Record your party's opinion on another party's item: authenticity, legality, relevance (质证)."""
-    return evidence_opinions.record_opinion(evidence_id=evidence_id, data=payload, actor=current_principal())
+    return opinions.record_opinion(evidence_id=evidence_id, data=payload, actor=current_principal())

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from app.extensions import limiter
 from app.invitations import accept as invitations_accept
-from app.invitations import issuing as invitations
+from app.invitations import issuing
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.limits import configured
@@ -46,7 +46,7 @@ def _image_doc(mimetype: str) -> dict:
 @blp.response(201, InvitationIssuedOut)
 def issue(payload: dict, case_id: uuid.UUID) -> dict:
     """Invite a named party or anyone in a role (the case's mediator, or a clerk/judge of its court)."""
-    return invitations.issue(case_id=case_id, actor=current_principal(), **payload)
+    return issuing.issue(case_id=case_id, actor=current_principal(), **payload)
 
 
 @blp.route("/invitations/<uuid:invitation_id>/revoke", methods=["POST"])
@@ -54,35 +54,35 @@ def issue(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.response(200, InvitationStateOut)
 def revoke(invitation_id: uuid.UUID) -> dict:
     """Revoke an invitation; it then answers 404 like an unknown one."""
-    return invitations.revoke(invitation_id=invitation_id, actor=current_principal())
+    return issuing.revoke(invitation_id=invitation_id, actor=current_principal())
 
 
 @blp.route("/invitations/<string:token>", methods=["GET"])
 @blp.response(200, InvitationPreviewOut)
 def preview(token: str) -> dict:
     """What the invitation offers, without personal data (no auth: the token is the secret)."""
-    return invitations.preview(token=token)
+    return issuing.preview(token=token)
 
 
 @blp.route("/invitations/<string:token>/qr.png", methods=["GET"])
 @blp.doc(**_image_doc("image/png"))
 def qr_png(token: str) -> Response:
     """The QR code (PNG) of the invitation link."""
-    return _image(invitations.qr_png(token=token), "image/png")
+    return _image(issuing.qr_png(token=token), "image/png")
 
 
 @blp.route("/invitations/<string:token>/qr.svg", methods=["GET"])
 @blp.doc(**_image_doc("image/svg+xml"))
 def qr_svg(token: str) -> Response:
     """The QR code (SVG) of the invitation link."""
-    return _image(invitations.qr_svg(token=token), "image/svg+xml")
+    return _image(issuing.qr_svg(token=token), "image/svg+xml")
 
 
 @blp.route("/invitations/<string:token>/wxacode.png", methods=["GET"])
 @blp.doc(**_image_doc("image/png"))
 def wxacode(token: str) -> Response:
     """The WeChat mini-program code opening the invitation page (when WeChat is configured)."""
-    return _image(invitations.wxacode_png(token=token), "image/png")
+    return _image(issuing.wxacode_png(token=token), "image/png")
 
 
 @blp.route("/invitations/<string:token>/accept", methods=["POST"])

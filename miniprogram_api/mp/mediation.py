@@ -6,9 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.mediation import assignment as mediation_assignment
-from app.mediation import directory as mediation_directory
-from app.mediation import queues as mediation_queues
+from app.mediation import assignment, directory, queues
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.mediation_assignment import (
@@ -35,7 +33,7 @@ blp = Blueprint("mp_mediation", __name__, description="Mediation directory and m
 @blp.response(200, MediationOrgPage)
 def orgs(args: dict) -> object:
     """Mediation organisations serving a region and/or a category."""
-    return mediation_directory.list_orgs(actor=current_principal(), **_page(args, "region", "category"))
+    return directory.list_orgs(actor=current_principal(), **_page(args, "region", "category"))
 
 
 @blp.route("/mediation/orgs/<uuid:org_id>/mediators", methods=["GET"])
@@ -44,9 +42,7 @@ def orgs(args: dict) -> object:
 @blp.response(200, MediatorPage)
 def mediators(args: dict, org_id: uuid.UUID) -> object:
     """An organisation's mediators (public profile and current load)."""
-    return mediation_directory.list_mediators(
-        org_id=org_id, actor=current_principal(), **_page(args, "region", "category")
-    )
+    return directory.list_mediators(org_id=org_id, actor=current_principal(), **_page(args, "region", "category"))
 
 
 @blp.route("/mediation/offers", methods=["GET"])
@@ -55,7 +51,7 @@ def mediators(args: dict, org_id: uuid.UUID) -> object:
 @blp.response(200, MediationOfferPage)
 def offers(args: dict) -> object:
     """Cases offered to the caller as mediator, waiting for an answer."""
-    return mediation_queues.my_offers(actor=current_principal(), **_page(args))
+    return queues.my_offers(actor=current_principal(), **_page(args))
 
 
 @blp.route("/cases/<uuid:case_id>/mediator-recommendations", methods=["GET"])
@@ -63,7 +59,7 @@ def offers(args: dict) -> object:
 @blp.response(200, RecommendationOut(many=True))
 def recommendations(case_id: uuid.UUID) -> list:
     """The three best mediators for the case, scored by specialty, region and load."""
-    return mediation_assignment.recommendations(case_id=case_id, actor=current_principal())
+    return assignment.recommendations(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/mediator", methods=["POST"])
@@ -73,7 +69,7 @@ def recommendations(case_id: uuid.UUID) -> list:
 @blp.response(201, MediatorAssignmentOut)
 def choose(payload: dict, case_id: uuid.UUID) -> dict:
     """A party chooses (or the organisation's admin assigns) the mediator."""
-    return mediation_assignment.choose(case_id=case_id, mediator_id=payload["mediator_id"], actor=current_principal())
+    return assignment.choose(case_id=case_id, mediator_id=payload["mediator_id"], actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/mediator/accept", methods=["POST"])
@@ -81,7 +77,7 @@ def choose(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.response(200, MediatorAssignmentOut)
 def accept(case_id: uuid.UUID) -> dict:
     """The offered mediator takes the case; the mediation clock starts."""
-    return mediation_assignment.accept(case_id=case_id, actor=current_principal())
+    return assignment.accept(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/mediator/decline", methods=["POST"])
@@ -90,7 +86,7 @@ def accept(case_id: uuid.UUID) -> dict:
 @blp.response(200, MediatorAssignmentOut)
 def decline(payload: dict, case_id: uuid.UUID) -> dict:
     """The offered mediator refuses; the case goes back to the organisation's admin."""
-    return mediation_assignment.decline(case_id=case_id, reason=payload.get("reason"), actor=current_principal())
+    return assignment.decline(case_id=case_id, reason=payload.get("reason"), actor=current_principal())
 
 
 def _page(args: dict, *names: str) -> dict:

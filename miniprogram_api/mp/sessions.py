@@ -6,9 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.scheduling import availability
-from app.scheduling import queries as session_queries
-from app.scheduling import sessions as mediation_sessions
+from app.scheduling import availability, queries, sessions
 from app.utils.clock import SHANGHAI
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
@@ -39,7 +37,7 @@ blp = Blueprint("mp_sessions", __name__, description="Mediation sessions, schedu
 @blp.response(201, SessionOut)
 def book(payload: dict, case_id: uuid.UUID) -> dict:
     """Book a session (the case's mediator); 409 mediation.slot_conflict names who is double-booked."""
-    return mediation_sessions.book(case_id=case_id, actor=current_principal(), **payload)
+    return sessions.book(case_id=case_id, actor=current_principal(), **payload)
 
 
 @blp.route("/cases/<uuid:case_id>/sessions", methods=["GET"])
@@ -47,7 +45,7 @@ def book(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.response(200, SessionOut(many=True))
 def case_sessions(case_id: uuid.UUID) -> list:
     """Every session of the case, earliest first."""
-    return session_queries.case_sessions(case_id=case_id, actor=current_principal())
+    return queries.case_sessions(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/sessions/<uuid:session_id>", methods=["GET"])
@@ -55,7 +53,7 @@ def case_sessions(case_id: uuid.UUID) -> list:
 @blp.response(200, SessionOut)
 def detail(session_id: uuid.UUID) -> dict:
     """One session with everyone's attendance answers."""
-    return session_queries.session_detail(session_id=session_id, actor=current_principal())
+    return queries.session_detail(session_id=session_id, actor=current_principal())
 
 
 @blp.route("/sessions/<uuid:session_id>", methods=["PATCH"])
@@ -64,7 +62,7 @@ def detail(session_id: uuid.UUID) -> dict:
 @blp.response(200, SessionOut)
 def reschedule(payload: dict, session_id: uuid.UUID) -> dict:
     """Move a session or change its mode and place (the case's mediator; same overlap checks)."""
-    return mediation_sessions.reschedule(session_id=session_id, actor=current_principal(), changes=payload)
+    return sessions.reschedule(session_id=session_id, actor=current_principal(), changes=payload)
 
 
 @blp.route("/sessions/<uuid:session_id>/cancel", methods=["POST"])
@@ -73,7 +71,7 @@ def reschedule(payload: dict, session_id: uuid.UUID) -> dict:
 @blp.response(200, SessionOut)
 def cancel(payload: dict, session_id: uuid.UUID) -> dict:
     """Cancel a session (the case's mediator); its reminders are cancelled too."""
-    return mediation_sessions.cancel(session_id=session_id, actor=current_principal(), reason=payload.get("reason"))
+    return sessions.cancel(session_id=session_id, actor=current_principal(), reason=payload.get("reason"))
 
 
 @blp.route("/sessions/<uuid:session_id>/attendance", methods=["POST"])
@@ -82,7 +80,7 @@ def cancel(payload: dict, session_id: uuid.UUID) -> dict:
 @blp.response(200, SessionOut)
 def attendance(payload: dict, session_id: uuid.UUID) -> dict:
     """A party (or their lawyer) confirms whether they will attend."""
-    return mediation_sessions.confirm_attendance(session_id=session_id, actor=current_principal(), **payload)
+    return sessions.confirm_attendance(session_id=session_id, actor=current_principal(), **payload)
 
 
 @blp.route("/sessions/<uuid:session_id>/held", methods=["POST"])
@@ -91,7 +89,7 @@ def attendance(payload: dict, session_id: uuid.UUID) -> dict:
 @blp.response(200, SessionOut)
 def held(payload: dict, session_id: uuid.UUID) -> dict:
     """The mediator records that the session took place and who attended."""
-    return mediation_sessions.mark_held(session_id=session_id, actor=current_principal(), **payload)
+    return sessions.mark_held(session_id=session_id, actor=current_principal(), **payload)
 
 
 @blp.route("/me/schedule", methods=["GET"])
@@ -100,7 +98,7 @@ def held(payload: dict, session_id: uuid.UUID) -> dict:
 @blp.response(200, ScheduleOut)
 def schedule(args: dict) -> dict:
     """The caller's sessions in a range (as mediator, party or lawyer), across all cases."""
-    return session_queries.my_schedule(actor=current_principal(), starts=args.get("starts"), ends=args.get("ends"))
+    return queries.my_schedule(actor=current_principal(), starts=args.get("starts"), ends=args.get("ends"))
 
 
 @blp.route("/mediators/<uuid:mediator_id>/availability", methods=["GET"])

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.statistics import figures as statistics
+from app.statistics import figures
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.statistics import CourtStatsArgs, StatsArgs, StatsOut
 
@@ -20,7 +20,7 @@ org_blp = Blueprint("org_stats", __name__, description="An organisation's own fi
 @blp.response(200, StatsOut)
 def platform(args: dict) -> dict:
     """Platform-wide figures over a period."""
-    return statistics.compute(date_from=args.get("date_from"), date_to=args.get("date_to"))
+    return figures.compute(date_from=args.get("date_from"), date_to=args.get("date_to"))
 
 
 @court_blp.route("/stats", methods=["GET"])
@@ -29,7 +29,7 @@ def platform(args: dict) -> dict:
 @court_blp.response(200, StatsOut)
 def court(args: dict) -> dict:
     """The caller's court's figures."""
-    return statistics.for_court(
+    return figures.for_court(
         court_id=args["court_id"],
         actor=current_principal(),
         date_from=args.get("date_from"),
@@ -43,6 +43,6 @@ def court(args: dict) -> dict:
 @org_blp.response(200, StatsOut)
 def org(args: dict, org_id: uuid.UUID) -> dict:
     """An organisation's figures (its admins, platform admins)."""
-    return statistics.for_org(
+    return figures.for_org(
         org_id=org_id, actor=current_principal(), date_from=args.get("date_from"), date_to=args.get("date_to")
     )

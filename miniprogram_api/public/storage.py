@@ -16,7 +16,7 @@ from marshmallow import fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from app.storage import serving as blobs
+from app.storage import serving
 from miniprogram_api.schemas.base import InSchema
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -57,7 +57,7 @@ blp.ARGUMENTS_PARSER = _MultipartParser()
 @blp.before_request
 def _only_for_local_store() -> None:
     """404 before the body is read when another backend is configured."""
-    blobs.local_store()
+    serving.local_store()
 
 
 @blp.route("/storage/uploads", methods=["POST"])
@@ -69,7 +69,7 @@ def upload(form: dict) -> flask.Response:
     """Store a file posted with a signed form (what `wx.uploadFile` sends)."""
     signed = {"key": form["key"], "Content-Type": form["content_type"]}
     signed.update(policy=form["policy"], signature=form["signature"])
-    blobs.accept_local_upload(fields=signed, stream=form["file"].stream)
+    serving.accept_local_upload(fields=signed, stream=form["file"].stream)
     response = flask.Response(status=204)
     del response.headers["Content-Type"]  # an empty 204, as S3 sends
     return response
@@ -82,7 +82,7 @@ def upload(form: dict) -> flask.Response:
 @blp.alt_response(404, description="The object no longer exists.")
 def download(params: dict) -> flask.Response:
     """Stream a file for a signed link with its signed name and type."""
-    opened = blobs.open_local_download(params=params)
+    opened = serving.open_local_download(params=params)
     response = flask.Response(opened.chunks, status=200, content_type=opened.content_type, direct_passthrough=True)
     response.headers["Content-Length"] = str(opened.size)
     response.headers["Content-Disposition"] = opened.content_disposition

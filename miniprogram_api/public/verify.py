@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.documents import certificate as service_certificate
+from app.documents import certificate
 from app.extensions import limiter
 from miniprogram_api.schemas.documents_verification import VerificationOut
 
@@ -17,4 +17,4 @@ blp = Blueprint("public_verify", __name__, description="Verify a served document
 @blp.alt_response(404, description="No certificate has this code.")
 def verify(verification_code: str) -> dict:
     """Court, case number, digests, service time and event times of a certificate; chain re-verified."""
-    return service_certificate.verify_public(code=verification_code[:64])
+    return certificate.verify_public(code=verification_code[:64])
