@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from app.sms import dev_outbox as dev_tools
+from app.sms import dev_outbox
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
 blp = Blueprint("mp_dev", __name__, description="Development helpers (disabled in production).")
@@ -31,4 +31,4 @@ class OutboxOut(OutSchema):
 @blp.response(200, OutboxOut(many=True))
 def sms_outbox(args: dict) -> object:
     """The latest console messages to a phone, so a developer can read the login code."""
-    return dev_tools.sms_outbox(phone=args["phone"])
+    return dev_outbox.sms_outbox(phone=args["phone"])
