@@ -26,7 +26,6 @@ from app.platform.settings_groups import (
     GROUPS,
     AuditSettings,
     CaseSettings,
-    CertificateSettings,
     DocumentSettings,
     EvidenceSettings,
     HotlineSettings,
@@ -52,7 +51,6 @@ __all__ = [
     "audit",
     "build",
     "cases",
-    "certificate",
     "current",
     "documents",
     "evidence",
@@ -133,7 +131,7 @@ def build(cls: Callable[..., S], config: Mapping[str, Any]) -> S:
 
 def current(cls: Callable[..., S], app: Flask | None = None) -> S:
     """The settings object of type cls for the given (default: current) app, rebuilt when its config changed."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app if app is not None else current_app
     version = getattr(app.config, "version", None)
     if version is None:
         return build(cls, app.config)  # a plain flask.Config cannot tell us it changed: never cache
@@ -152,86 +150,81 @@ def install(app: Flask) -> None:
         current(cls, app)
 
 
-def identity() -> IdentitySettings:
-    """Logins, tokens and sessions of the current app."""
-    return current(IdentitySettings)
+def identity(app: Flask | None = None) -> IdentitySettings:
+    """Logins, tokens and sessions of the current app (or the given one)."""
+    return current(IdentitySettings, app)
 
 
-def wechat() -> WeChatSettings:
-    """The WeChat mini-program's settings of the current app."""
-    return current(WeChatSettings)
+def wechat(app: Flask | None = None) -> WeChatSettings:
+    """The WeChat mini-program's settings of the current app (or the given one)."""
+    return current(WeChatSettings, app)
 
 
-def audit() -> AuditSettings:
-    """The audit chain's keys of the current app."""
-    return current(AuditSettings)
+def audit(app: Flask | None = None) -> AuditSettings:
+    """The audit chain's keys of the current app (or the given one)."""
+    return current(AuditSettings, app)
 
 
-def http() -> HttpSettings:
-    """The public origin, page sizes, idempotency and environment name of the current app."""
-    return current(HttpSettings)
+def http(app: Flask | None = None) -> HttpSettings:
+    """The public origin, page sizes, idempotency and environment name of the current app (or the given one)."""
+    return current(HttpSettings, app)
 
 
-def storage() -> StorageSettings:
-    """Link lifetimes of the blob store of the current app."""
-    return current(StorageSettings)
+def storage(app: Flask | None = None) -> StorageSettings:
+    """Link lifetimes of the blob store of the current app (or the given one)."""
+    return current(StorageSettings, app)
 
 
-def jobs() -> JobSettings:
-    """The broker and eager mode of the current app."""
-    return current(JobSettings)
+def jobs(app: Flask | None = None) -> JobSettings:
+    """The broker and eager mode of the current app (or the given one)."""
+    return current(JobSettings, app)
 
 
-def cases() -> CaseSettings:
-    """Filing and correction rules of the current app."""
-    return current(CaseSettings)
+def cases(app: Flask | None = None) -> CaseSettings:
+    """Filing and correction rules of the current app (or the given one)."""
+    return current(CaseSettings, app)
 
 
-def hotline() -> HotlineSettings:
-    """Hotline claim codes of the current app."""
-    return current(HotlineSettings)
+def hotline(app: Flask | None = None) -> HotlineSettings:
+    """Hotline claim codes of the current app (or the given one)."""
+    return current(HotlineSettings, app)
 
 
-def evidence() -> EvidenceSettings:
-    """Evidence limits, categories and sweep of the current app."""
-    return current(EvidenceSettings)
+def evidence(app: Flask | None = None) -> EvidenceSettings:
+    """Evidence limits, categories and sweep of the current app (or the given one)."""
+    return current(EvidenceSettings, app)
 
 
-def mediation() -> MediationSettings:
-    """Mediation periods and judicial confirmation of the current app."""
-    return current(MediationSettings)
+def mediation(app: Flask | None = None) -> MediationSettings:
+    """Mediation periods and judicial confirmation of the current app (or the given one)."""
+    return current(MediationSettings, app)
 
 
-def scheduling() -> SchedulingSettings:
-    """Sessions, slots and reminders of the current app."""
-    return current(SchedulingSettings)
+def scheduling(app: Flask | None = None) -> SchedulingSettings:
+    """Sessions, slots and reminders of the current app (or the given one)."""
+    return current(SchedulingSettings, app)
 
 
-def invitations() -> InvitationSettings:
-    """Invitation links and lifetimes of the current app."""
-    return current(InvitationSettings)
+def invitations(app: Flask | None = None) -> InvitationSettings:
+    """Invitation links and lifetimes of the current app (or the given one)."""
+    return current(InvitationSettings, app)
 
 
-def documents() -> DocumentSettings:
-    """Served documents and the delivery sweep of the current app."""
-    return current(DocumentSettings)
+def documents(app: Flask | None = None) -> DocumentSettings:
+    """Served documents and the delivery sweep of the current app (or the given one)."""
+    return current(DocumentSettings, app)
 
 
-def certificate() -> CertificateSettings:
-    """The service certificate's font of the current app."""
-    return current(CertificateSettings)
+def notifications(app: Flask | None = None) -> NotificationSettings:
+    """Notification templates and grace periods of the current app (or the given one)."""
+    return current(NotificationSettings, app)
 
 
-def notifications() -> NotificationSettings:
-    """Notification templates and grace periods of the current app."""
-    return current(NotificationSettings)
+def webhooks(app: Flask | None = None) -> WebhookSettings:
+    """Webhook hosts, timeouts and retries of the current app (or the given one)."""
+    return current(WebhookSettings, app)
 
 
-def webhooks() -> WebhookSettings:
-    """Webhook hosts, timeouts and retries of the current app."""
-    return current(WebhookSettings)
-
-
-def statistics() -> StatisticsSettings:
-    """Statistics caching of the current app."""
-    return current(StatisticsSettings)
+def statistics(app: Flask | None = None) -> StatisticsSettings:
+    """Statistics caching of the current app (or the given one)."""
+    return current(StatisticsSettings, app)

@@ -17,10 +17,6 @@ def setting(key: str, *, default: Any = dataclasses.MISSING, convert: Callable[[
     return dataclasses.field(default=default, metadata={"key": key, "convert": convert})
 
 
-def _optional_str(value: Any) -> str | None:
-    return str(value) if value else None
-
-
 frozen = dataclasses.dataclass(frozen=True, kw_only=True)
 
 
@@ -187,13 +183,6 @@ class DocumentSettings:
 
 
 @frozen
-class CertificateSettings:
-    """The service certificate's font (None: the bundled one); apart so app/integrations/pdf.py needs no more."""
-
-    font_path: str | None = setting("CERTIFICATE_FONT_PATH", default=None, convert=_optional_str)
-
-
-@frozen
 class NotificationSettings:
     """Notifications: WeChat subscribe-message templates, outbox grace periods and the dev SMS outbox."""
 
@@ -237,7 +226,6 @@ GROUPS: tuple[type, ...] = (
     SchedulingSettings,
     InvitationSettings,
     DocumentSettings,
-    CertificateSettings,
     NotificationSettings,
     WebhookSettings,
     StatisticsSettings,
