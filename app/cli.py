@@ -9,6 +9,8 @@ import uuid
 import click
 from flask import Flask
 
+from app.platform import settings
+
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
@@ -176,11 +178,9 @@ def sms_outbox(phone: str) -> None:
 @click.argument("phone")
 def dev_token(phone: str) -> None:
     """Development: print an access token for a demo phone (refused in production)."""
-    from flask import current_app
-
     from app.identity.demo import demo_token
 
-    if current_app.config["MICROCOURT_ENV"] == "production":
+    if settings.http().env_name == "production":
         raise click.ClickException("dev-token is not available in production")
     click.echo(demo_token(phone))
 

@@ -10,13 +10,13 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit.models import AuditEvent, AuditHead
 from app.extensions import db
+from app.platform import settings
 from app.security.permissions import Principal
 from app.utils import clock
 from app.utils.request_context import current_request_id
@@ -28,15 +28,16 @@ HEAD_ID = 1
 
 
 def _keys() -> dict[str, bytes]:
-    pairs = parse_key_ring(current_app.config.get("AUDIT_HMAC_KEYS", ""))
+    config = settings.audit()
+    pairs = parse_key_ring(config.hmac_keys)
     if not pairs:
-        derived = hashlib.sha256(b"microcourt-audit:" + current_app.config["SECRET_KEY"].encode()).hexdigest()
+        derived = hashlib.sha256(b"microcourt-audit:" + config.secret_key.encode()).hexdigest()
         pairs = [("dev", derived)]
     return {kid: secret.encode() for kid, secret in pairs}
 
 
 def _active_kid(keys: Mapping[str, bytes]) -> str:
-    return current_app.config.get("AUDIT_ACTIVE_KID") or next(iter(keys))
+    return settings.audit().active_kid or next(iter(keys))
 
 
 def canonical(event: AuditEvent) -> bytes:

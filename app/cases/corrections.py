@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases import access as case_access
@@ -16,6 +15,7 @@ from app.cases.models import FILER_ROLES, Case, CaseParty, CorrectionRequest
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.legal import calendar, deadlines
+from app.platform import settings
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -58,7 +58,7 @@ def _check_request(items: list[str], due_days: int) -> None:
     for number, item in enumerate(items):
         if not item:
             errors[f"items.{number}"] = ["Must not be blank."]
-    longest = current_app.config["CORRECTION_MAX_DAYS"]
+    longest = settings.cases().correction_max_days
     if not 1 <= due_days <= longest:
         errors["due_days"] = [f"Must be between 1 and {longest} days."]
     if errors:
@@ -122,7 +122,7 @@ def answer_correction(*, case_id: uuid.UUID, actor: Principal, note: str, change
         "late": late,
         "answered_by": str(actor.user_id),
     }
-    case.review_due_at = now + dt.timedelta(days=current_app.config["FILING_REVIEW_DAYS"])
+    case.review_due_at = now + dt.timedelta(days=settings.cases().filing_review_days)
     changed = ", ".join(sorted(previous)) or "nothing"
     event.summary = f"{event.summary}: correction answered (changed {changed}){' late' if late else ''}"
     event.data = {"correction_id": str(request.id), "changed": sorted(previous), "late": late}
@@ -138,10 +138,10 @@ def _check_answer(note: str, changes: dict) -> None:
     for name in ("title", "claims", "facts"):
         if name in changes and len(changes[name].strip()) < 2:
             errors[name] = ["Must not be blank."]
-    if "category" in changes and changes["category"] not in current_app.config["CASE_CATEGORIES"]:
+    if "category" in changes and changes["category"] not in settings.cases().categories:
         errors["category"] = ["Not a category this platform handles."]
     amount = changes.get("amount")
-    if amount is not None and not Decimal(0) <= amount <= current_app.config["CASE_AMOUNT_MAX_YUAN"]:
+    if amount is not None and not Decimal(0) <= amount <= settings.cases().amount_max_yuan:
         errors["amount"] = ["Must be between 0 and the maximum amount, in yuan."]
     if errors:
         raise ValidationFailed(errors=errors)

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +17,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.identity.models import User
 from app.identity.organization_models import Court, MediationOrganization
+from app.platform import settings
 from app.security import idcard, permissions, pii
 from app.security.permissions import Principal
 from app.utils import clock
@@ -60,10 +60,10 @@ def validate(data: dict, *, actor: Principal, filed_via: str) -> dict[str, list[
     errors: dict[str, list[str]] = {}
     kind = data["kind"]
     _check_venue(data, errors)
-    if data["category"] not in current_app.config["CASE_CATEGORIES"]:
+    if data["category"] not in settings.cases().categories:
         errors["category"] = ["Not a category this platform handles."]
     amount = data.get("amount")
-    if amount is not None and not Decimal(0) <= amount <= current_app.config["CASE_AMOUNT_MAX_YUAN"]:
+    if amount is not None and not Decimal(0) <= amount <= settings.cases().amount_max_yuan:
         errors["amount"] = ["Must be between 0 and the maximum amount, in yuan."]
     _check_parties(kind, data["parties"], errors, filed_via=filed_via)
     self_filing = filed_via == "self" and _self_party(data) is not None
@@ -126,7 +126,7 @@ def _self_party(data: dict) -> dict | None:
 
 def _build(*, actor: Principal, data: dict, creation_key: str | None, filed_via: str) -> Case:
     now = clock.now()
-    review_days = current_app.config["FILING_REVIEW_DAYS"]
+    review_days = settings.cases().filing_review_days
     case = Case(
         kind=data["kind"],
         status=case_lifecycle.INITIAL,

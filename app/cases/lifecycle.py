@@ -6,6 +6,7 @@ from app.cases import timeline
 from app.cases.models import Case, TimelineEvent
 from app.errors import Conflict
 from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
+from app.platform import settings
 from app.security.permissions import Principal
 from app.utils import clock
 
@@ -52,12 +53,13 @@ def _record_conclusion(case: Case, outcome: str) -> None:
 
 def filed_off_hours(at: object) -> bool | None:
     """Whether a filing at `at` is outside working hours (holiday-aware); None beyond the calendar."""
-    from flask import current_app
-
-    from app.legal.working_hours import hours_from_config, is_off_hours
+    from app.legal.working_hours import is_off_hours
 
     try:
-        return is_off_hours(at, **hours_from_config(current_app.config), overrides=load_overrides())
+        hours = settings.cases()
+        return is_off_hours(
+            at, start=hours.working_hours_start, end=hours.working_hours_end, overrides=load_overrides()
+        )
     except CalendarNotCovered:
         return None
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import BinaryIO
 
-from flask import current_app
-
 from app.documents import push as documents
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
+from app.platform import settings
 from app.security.permissions import Principal
 
 
 def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, BinaryIO]) -> dict:
     """Push every item; return per-item results in the order sent (201 new, 200 replayed, 4xx refused)."""
-    limit = current_app.config["DOCUMENT_BATCH_MAX_ITEMS"]
+    limit = settings.documents().batch_max_items
     if len(items) > limit:
         raise ValidationFailed(errors={"items": [f"At most {limit} items per batch."]})
     return {"items": [_one(index, item, actor=actor, files=files) for index, item in enumerate(items)]}

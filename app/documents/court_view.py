@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseParty
@@ -13,6 +12,7 @@ from app.documents import rules as documents_rules
 from app.documents.models import DocumentNotification, ServedDocument, WorkItem
 from app.documents.recipient import not_found
 from app.extensions import db
+from app.platform import settings
 from app.security import permissions, pii
 from app.security.permissions import Principal
 
@@ -33,7 +33,7 @@ def court_detail(*, document_id: uuid.UUID, actor: Principal) -> dict:
 
 def verify_url(code: str) -> str:
     """The public URL that confirms a certificate."""
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/public/v1/verify/{code}"
+    return f"{settings.http().public_base_url.rstrip('/')}/api/public/v1/verify/{code}"
 
 
 def recipient_of(document: ServedDocument) -> dict:

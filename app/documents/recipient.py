@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
 from sqlalchemy import select, union
 
 from app.audit import log as audit
@@ -25,6 +24,7 @@ from app.documents.models import ServedDocument
 from app.errors import NotFound
 from app.extensions import db, storage
 from app.identity.organization_models import Court
+from app.platform import settings
 from app.platform.pagination import Page, newest_first
 from app.security import permissions
 from app.security.permissions import Principal
@@ -91,7 +91,7 @@ def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
     document, relation = _load(document_id, actor)
     if not delivery_states.allowed("download", document.status):
         raise delivery_states.illegal(document, "download")
-    expires = current_app.config["DOWNLOAD_URL_EXPIRES_SECONDS"]
+    expires = settings.storage().download_url_expires_seconds
     extension = documents_rules.EXTENSIONS.get(document.content_type or "", "pdf")
     url = storage.download_url(
         document.storage_key,

@@ -8,11 +8,10 @@ import re
 import zipfile
 from typing import BinaryIO
 
-from flask import current_app
-
 from app.documents.models import ServedDocument
 from app.legal.calendar import load_overrides
 from app.legal.deadlines import compute_deadline
+from app.platform import settings
 from app.security import pii
 
 
@@ -93,12 +92,12 @@ def _sniff(head: bytes, stream: BinaryIO) -> str | None:
 
 def rejection(intake: Intake, declared_sha256: str | None) -> str | None:
     """Why a file cannot be served (None when it can)."""
-    config = current_app.config
+    config = settings.documents()
     if intake.size == 0:
         return "empty_file"
-    if intake.size > config["DOCUMENT_MAX_BYTES"]:
+    if intake.size > config.max_bytes:
         return "file_too_large"
-    if intake.file_type is None or intake.file_type not in config["DOCUMENT_FILE_TYPES"]:
+    if intake.file_type is None or intake.file_type not in config.file_types:
         return "file_type_not_allowed"
     if declared_sha256 and declared_sha256.lower() != intake.sha256:
         return "sha256_mismatch"

@@ -15,7 +15,6 @@ import tempfile
 import uuid
 from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases.models import Case
@@ -23,6 +22,7 @@ from app.documents import rules as documents_rules
 from app.documents.models import DocumentUpload
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
+from app.platform import settings
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -48,18 +48,18 @@ def serving_court(actor: Principal, court_id: uuid.UUID | None) -> uuid.UUID:
 def create_upload(*, actor: Principal, content_type: str, size: int, sha256: str, court_id: uuid.UUID | None) -> dict:
     """A signed form for one file of exactly this size and type; push it afterwards with its upload_id."""
     court = serving_court(actor, court_id)
-    config = current_app.config
-    allowed = {documents_rules.CONTENT_TYPES[kind] for kind in config["DOCUMENT_FILE_TYPES"]}
+    config = settings.documents()
+    allowed = {documents_rules.CONTENT_TYPES[kind] for kind in config.file_types}
     errors = {}
     if content_type not in allowed:
         errors["content_type"] = [f"Must be one of {', '.join(sorted(allowed))}."]
-    if not 1 <= size <= config["DOCUMENT_MAX_BYTES"]:
-        errors["size"] = [f"Must be between 1 and {config['DOCUMENT_MAX_BYTES']} bytes."]
+    if not 1 <= size <= config.max_bytes:
+        errors["size"] = [f"Must be between 1 and {config.max_bytes} bytes."]
     if errors:
         raise ValidationFailed(errors=errors)
     upload_id = new_id()
     key = f"courts/{court}/document-uploads/{upload_id}"
-    expires = config["UPLOAD_URL_EXPIRES_SECONDS"]
+    expires = settings.storage().upload_url_expires_seconds
     form = storage.create_upload_form(
         key=key, content_type=content_type, max_size=size, min_size=size, expires_in=expires
     )

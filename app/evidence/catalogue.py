@@ -9,7 +9,6 @@ import json
 import logging
 import uuid
 
-from flask import current_app
 from sqlalchemy import false, func, or_, select, tuple_
 
 from app.cases import access as case_access
@@ -20,6 +19,7 @@ from app.evidence import access as evidence_access
 from app.evidence import rules as rules
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem, EvidenceOpinion
 from app.extensions import db, storage
+from app.platform import settings
 from app.platform.pagination import Page, clamp_limit
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
@@ -99,7 +99,7 @@ def detail(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceDetail:
     role = evidence_access.actor_role(actor, facts)
     url = expires = None
     if item.status == "stored":
-        lifetime = min(int(current_app.config["DOWNLOAD_URL_EXPIRES_SECONDS"]), 300)
+        lifetime = min(int(settings.storage().download_url_expires_seconds), 300)
         name = rules.download_name(item.filename, item.detected_type or item.declared_type)
         url = storage.download_url(item.object_key, filename=name, content_type=item.detected_type, expires_in=lifetime)
         expires = clock.now() + dt.timedelta(seconds=lifetime)

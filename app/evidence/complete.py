@@ -11,8 +11,6 @@ import datetime as dt
 import logging
 import uuid
 
-from flask import current_app
-
 from app.errors import Conflict, StorageUnavailable
 from app.evidence import access as evidence_access
 from app.evidence import rules as rules
@@ -20,6 +18,7 @@ from app.evidence import uploads as evidence_uploads
 from app.evidence.models import EvidenceItem
 from app.evidence.verify import Verdict, verify
 from app.extensions import db, storage
+from app.platform import settings
 from app.security.permissions import Principal
 from app.utils import clock
 
@@ -55,7 +54,7 @@ def complete(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
 
 
 def _grace() -> dt.timedelta:
-    return dt.timedelta(seconds=current_app.config["EVIDENCE_PENDING_GRACE_SECONDS"])
+    return dt.timedelta(seconds=settings.evidence().pending_grace_seconds)
 
 
 def _decide(evidence_id: uuid.UUID, *, actor: Principal, verdict: Verdict, attempt_key: str | None) -> EvidenceItem:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.evidence.file_types import FOREIGN_EXTENSIONS, TYPES
+from app.platform.settings_groups import EvidenceSettings
 
 MAX_NAME_CHARS = 150
 FALLBACK_NAME = "evidence"
@@ -84,6 +85,9 @@ def upload_key(case_id: uuid.UUID) -> str:
     return object_key(case_id) + ".upload"
 
 
+FAMILIES = ("pdf", "image", "audio", "video")
+
+
 @dataclasses.dataclass(frozen=True)
 class Limits:
     """The configured limits of one app."""
@@ -93,16 +97,25 @@ class Limits:
     bytes_per_user: int
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, store_name: str) -> Limits:
+    def from_settings(cls, evidence: EvidenceSettings, *, store_name: str) -> Limits:
         """Per-type maxima (capped by MAX_CONTENT_LENGTH when the app itself receives uploads)."""
-        cap = None
-        if store_name == "local":
-            cap = max(1, int(config["MAX_CONTENT_LENGTH"]) - MULTIPART_OVERHEAD)
-        families = {}
-        for family in ("pdf", "image", "audio", "video"):
-            limit = int(config[f"EVIDENCE_MAX_BYTES_{family.upper()}"])
-            families[family] = min(limit, cap) if cap else limit
-        return cls(families, int(config["EVIDENCE_MAX_FILES_PER_CASE"]), int(config["EVIDENCE_MAX_BYTES_PER_USER"]))
+        families = {family: evidence.max_bytes(family) for family in FAMILIES}
+        cap = evidence.max_request_bytes if store_name == "local" else None
+        return cls._capped(families, cap, evidence.max_files_per_case, evidence.max_bytes_per_user)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, store_name: str) -> Limits:
+        """The same from a mapping of the config's own names (EVIDENCE_MAX_BYTES_PDF, ..., MAX_CONTENT_LENGTH)."""
+        families = {family: int(config[f"EVIDENCE_MAX_BYTES_{family.upper()}"]) for family in FAMILIES}
+        cap = int(config["MAX_CONTENT_LENGTH"]) if store_name == "local" else None
+        files, total = int(config["EVIDENCE_MAX_FILES_PER_CASE"]), int(config["EVIDENCE_MAX_BYTES_PER_USER"])
+        return cls._capped(families, cap, files, total)
+
+    @classmethod
+    def _capped(cls, families: dict[str, int], request_cap: int | None, files: int, total: int) -> Limits:
+        # A file the app receives itself travels in one multipart request of at most MAX_CONTENT_LENGTH.
+        cap = max(1, request_cap - MULTIPART_OVERHEAD) if request_cap is not None else None
+        return cls({family: min(limit, cap) if cap else limit for family, limit in families.items()}, files, total)
 
     def max_size(self, mime: str) -> int:
         """The largest file allowed for this (allow-listed) type."""

@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 import logging
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from app.evidence import access as evidence_access
@@ -25,6 +24,7 @@ from app.evidence import rules as rules
 from app.evidence.models import EvidenceItem
 from app.evidence.verify import read
 from app.extensions import db, storage
+from app.platform import settings
 from app.storage.base import LIST_PAGE_SIZE
 from app.utils import clock
 
@@ -70,7 +70,7 @@ class SweepReport:
 def sweep(*, verify_hashes: bool | None = None, page_size: int = PAGE_SIZE) -> SweepReport:
     """Run the three passes; StorageUnavailable stops the sweep (nothing is deleted on a guess)."""
     if verify_hashes is None:
-        verify_hashes = bool(current_app.config["EVIDENCE_SWEEP_VERIFY_HASHES"])
+        verify_hashes = settings.evidence().sweep_verify_hashes
     report = SweepReport()
     report.expired = expire_abandoned()
     delete_orphans(report, page_size=page_size)
@@ -81,7 +81,7 @@ def sweep(*, verify_hashes: bool | None = None, page_size: int = PAGE_SIZE) -> S
 
 def expire_abandoned() -> int:
     """Reject pending items past their form's expiry plus the grace period, deleting their upload objects."""
-    grace = dt.timedelta(seconds=current_app.config["EVIDENCE_PENDING_GRACE_SECONDS"])
+    grace = dt.timedelta(seconds=settings.evidence().pending_grace_seconds)
     cutoff = clock.now() - grace
     query = select(EvidenceItem).where(EvidenceItem.status == "pending", EvidenceItem.upload_expires_at < cutoff)
     done = 0
@@ -98,7 +98,7 @@ def expire_abandoned() -> int:
 
 def delete_orphans(report: SweepReport, *, page_size: int = PAGE_SIZE) -> None:
     """Delete evidence objects older than the grace period that no stored or pending row claims, page by page."""
-    grace = dt.timedelta(seconds=current_app.config["EVIDENCE_ORPHAN_GRACE_SECONDS"])
+    grace = dt.timedelta(seconds=settings.evidence().orphan_grace_seconds)
     cutoff = clock.now() - grace
     for page in storage.list_pages("cases/", page_size=page_size):
         report.pages += 1

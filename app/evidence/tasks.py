@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import celery
+from app.platform import settings
 
 TASK_NAME = "microcourt.evidence.sweep"
 SCHEDULE_NAME = "evidence-sweep"
@@ -20,7 +21,7 @@ def sweep_evidence(verify_hashes: bool | None = None, page_size: int | None = No
 def _schedule() -> None:
     """Add the sweep to beat's schedule, at the interval configured for the app Celery is bound to."""
     app = getattr(celery, "flask_app", None)
-    interval = app.config["EVIDENCE_SWEEP_INTERVAL_SECONDS"] if app is not None else 3600
+    interval = settings.evidence(app).sweep_interval_seconds if app is not None else 3600
     schedule = dict(celery.conf.beat_schedule or {})
     schedule[SCHEDULE_NAME] = {"task": TASK_NAME, "schedule": float(interval)}
     celery.conf.beat_schedule = schedule

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 import uuid
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.cases import access as case_access
@@ -24,6 +23,7 @@ from app.evidence import rules as rules
 from app.evidence.models import LIVE_STATUSES, EvidenceItem
 from app.extensions import db, storage
 from app.identity.models import User
+from app.platform import settings
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.storage.base import UploadForm
@@ -42,7 +42,7 @@ class UploadTicket:
 
 def limits() -> rules.Limits:
     """The configured limits for the current app and store."""
-    return rules.Limits.from_config(current_app.config, store_name=storage.store.name)
+    return rules.Limits.from_settings(settings.evidence(), store_name=storage.store.name)
 
 
 def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> UploadTicket:
@@ -62,7 +62,7 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         content_type=mime,
         min_size=data["size"],
         max_size=data["size"],  # the store refuses any other size, where it enforces policies
-        expires_in=current_app.config["UPLOAD_URL_EXPIRES_SECONDS"],
+        expires_in=settings.storage().upload_url_expires_seconds,
     )
     item = EvidenceItem(
         case_id=case.id,
@@ -111,7 +111,7 @@ def _check_declaration(data: dict) -> str:
             errors={"content_type": [f"Must be one of {allowed}."]},
         )
     errors = {}
-    if data["category"] not in current_app.config["EVIDENCE_CATEGORIES"]:
+    if data["category"] not in settings.evidence().categories:
         errors["category"] = ["Not a category of evidence this platform uses."]
     if rules.foreign_extension(rules.clean_filename(data["filename"]), mime):
         errors["filename"] = [f"The name's extension does not match {mime}."]

@@ -8,7 +8,6 @@ import re
 import secrets
 import uuid
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.audit import log as audit
@@ -21,10 +20,11 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.hotline.models import HotlineCall
 from app.identity.models import User
-from app.sms import outbox as notifications_sms
+from app.platform import settings
 from app.platform.pagination import Page, newest_first
 from app.security import otp, permissions, pii
 from app.security.permissions import Principal
+from app.sms import outbox as notifications_sms
 from app.utils import clock
 
 CLAIM_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
@@ -45,7 +45,7 @@ def claim_not_found() -> NotFound:
 
 
 def _code_key() -> bytes:
-    return hashlib.sha256(b"microcourt-hotline-claim:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hashlib.sha256(b"microcourt-hotline-claim:" + settings.hotline().secret_key.encode()).digest()
 
 
 def hash_claim_code(code: str) -> str:
@@ -144,7 +144,7 @@ def _attach(
 ) -> uuid.UUID:
     """The call record, the consents given by phone, the claim code and its SMS; returns the message id."""
     code, digest = _new_claim_code()
-    days = current_app.config["HOTLINE_CLAIM_CODE_DAYS"]
+    days = settings.hotline().claim_code_days
     call.case_id, call.party_id = case.id, party.id
     call.claim_code_hash, call.claim_expires_at = digest, clock.now() + dt.timedelta(days=days)
     db.session.add(call)

@@ -13,7 +13,6 @@ import secrets
 import string
 import uuid
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases import access as case_access
@@ -26,6 +25,7 @@ from app.identity import wechat_login
 from app.identity.organization_models import Court, MediationOrganization
 from app.integrations import qr
 from app.invitations.models import Invitation
+from app.platform import settings
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -114,13 +114,13 @@ def _inviter_role(actor: Principal, facts: CaseFacts) -> str:
 def _check_terms(
     case: Case, *, role: str, party_id: uuid.UUID | None, expires_in_hours: int | None, max_uses: int | None
 ) -> tuple[int, int]:
-    config = current_app.config
-    hours = expires_in_hours or config["INVITATION_DEFAULT_HOURS"]
+    config = settings.invitations()
+    hours = expires_in_hours or config.default_hours
     errors: dict[str, list[str]] = {}
     if role not in PARTY_ROLES[case.kind]:
         errors["role"] = [f"Must be one of {', '.join(PARTY_ROLES[case.kind])} for a {case.kind} case."]
-    if not 1 <= hours <= config["INVITATION_MAX_HOURS"]:
-        errors["expires_in_hours"] = [f"Between 1 and {config['INVITATION_MAX_HOURS']} hours."]
+    if not 1 <= hours <= config.max_hours:
+        errors["expires_in_hours"] = [f"Between 1 and {config.max_hours} hours."]
     if party_id is not None:
         party = db.session.get(CaseParty, party_id)
         if party is None or party.case_id != case.id:
@@ -167,11 +167,10 @@ def issued_view(invitation: Invitation) -> dict:
 
 def links(token: str) -> dict:
     """The scene, page and image URLs of a token."""
-    config = current_app.config
-    base = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/api/mp/v1/invitations/{token}"
+    base = f"{settings.http().public_base_url.rstrip('/')}/api/mp/v1/invitations/{token}"
     answer = {
         "scene": token,
-        "page": config["INVITATION_PAGE"],
+        "page": settings.invitations().page,
         "qr_png_url": f"{base}/qr.png",
         "qr_svg_url": f"{base}/qr.svg",
     }
@@ -181,7 +180,7 @@ def links(token: str) -> dict:
 
 def wechat_configured() -> bool:
     """Mini-program codes need the mini-program's credentials."""
-    return bool(current_app.config.get("WECHAT_APPID"))
+    return settings.wechat().configured
 
 
 def revoke(*, invitation_id: uuid.UUID, actor: Principal) -> dict:
@@ -270,9 +269,9 @@ def qr_svg(*, token: str) -> bytes:
 
 def qr_link(token: str) -> str:
     """`{INVITATION_LINK_BASE}/{page}?scene={token}`: a 普通链接二维码 rule maps it to the page with the scene."""
-    config = current_app.config
-    base = config["INVITATION_LINK_BASE"] or f"{config['PUBLIC_BASE_URL'].rstrip('/')}/mp"
-    return f"{base.rstrip('/')}/{config['INVITATION_PAGE']}?scene={token}"
+    config = settings.invitations()
+    base = config.link_base or f"{settings.http().public_base_url.rstrip('/')}/mp"
+    return f"{base.rstrip('/')}/{config.page}?scene={token}"
 
 
 def wxacode_png(*, token: str) -> bytes:
@@ -280,7 +279,6 @@ def wxacode_png(*, token: str) -> bytes:
     if not wechat_configured():
         raise NotFound("Mini-program codes are not configured.", reason="invitation.wxacode_unavailable")
     by_token(token)
-    config = current_app.config
     return wechat_login.client().wxacode_unlimited(
-        token, config["INVITATION_PAGE"], check_path=False, env_version=config["WECHAT_ENV_VERSION"]
+        token, settings.invitations().page, check_path=False, env_version=settings.wechat().env_version
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.cases import access as case_access
@@ -18,6 +17,7 @@ from app.extensions import db
 from app.legal.calendar import CalendarNotCovered
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation.models import ConfirmationConsent, JudicialConfirmation, MediationAgreement
+from app.platform import settings
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -148,7 +148,7 @@ def _submit_when_complete(case: Case, confirmation: JudicialConfirmation, *, act
     confirmation.status, confirmation.submitted_at = "submitted", now
     confirmation.accept_due_at = _court_deadline(
         now,
-        "JUDICIAL_CONFIRMATION_ACCEPT_DAYS",
+        settings.mediation().confirmation_accept_days,
         "application for judicial confirmation complete",
         "court decides whether to accept",
     )
@@ -161,9 +161,9 @@ def _submit_when_complete(case: Case, confirmation: JudicialConfirmation, *, act
     )
 
 
-def _court_deadline(trigger: dt.datetime, setting: str, trigger_label: str, period_label: str) -> dt.datetime:
+def _court_deadline(trigger: dt.datetime, days: int, trigger_label: str, period_label: str) -> dt.datetime:
     deadline = mediation_deadlines.legal_deadline(
-        trigger_at=trigger, days=current_app.config[setting], trigger_label=trigger_label, period_label=period_label
+        trigger_at=trigger, days=days, trigger_label=trigger_label, period_label=period_label
     )
     return deadline.require_covered().ends_at
 
@@ -229,16 +229,14 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
             errors={"status": [confirmation.status]},
         )
     now = clock.now()
-    number = case_numbers.assign(
-        court_id=confirmation.court_id, type_code=current_app.config["JUDICIAL_CONFIRMATION_TYPE_CODE"]
-    )
+    number = case_numbers.assign(court_id=confirmation.court_id, type_code=settings.mediation().confirmation_type_code)
     confirmation.status, confirmation.accepted_at, confirmation.accepted_by = "accepted", now, actor.user_id
     confirmation.accepted_late = confirmation.accept_due_at is not None and now >= confirmation.accept_due_at
     confirmation.case_number = number
     case.case_number = case.case_number or number
     confirmation.decide_due_at = _court_deadline(
         now,
-        "JUDICIAL_CONFIRMATION_DECIDE_DAYS",
+        settings.mediation().confirmation_decide_days,
         "application for judicial confirmation accepted",
         "court confirms or rejects",
     )

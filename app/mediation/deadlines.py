@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.cases import timeline
@@ -15,8 +14,9 @@ from app.identity.models import User
 from app.legal.calendar import load_overrides
 from app.legal.deadlines import Deadline, compute_deadline
 from app.mediation.models import JudicialConfirmation, MediationAgreement, MediatorAssignment
-from app.sms import outbox as notifications_sms
+from app.platform import settings
 from app.security import pii
+from app.sms import outbox as notifications_sms
 from app.utils import clock
 from app.utils.clock import SHANGHAI
 
@@ -26,16 +26,16 @@ CLOCK_RUNNING = ("mediator_accepted", "in_mediation")
 
 def mediation_clock(accepted_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """(due_at, warn_at): 24:00 Asia/Shanghai of the MEDIATION_DAYS-th day after acceptance, and the warning."""
-    config = current_app.config
+    config = settings.mediation()
     accepted_day = clock.as_utc(accepted_at).astimezone(SHANGHAI).date()
-    last_day = accepted_day + dt.timedelta(days=config["MEDIATION_DAYS"])
+    last_day = accepted_day + dt.timedelta(days=config.days)
     due_at = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=SHANGHAI).astimezone(dt.UTC)
-    return due_at, due_at - dt.timedelta(days=config["MEDIATION_WARN_DAYS"])
+    return due_at, due_at - dt.timedelta(days=config.warn_days)
 
 
 def clock_explanation(assignment: MediatorAssignment) -> list[str]:
     """Why the mediation ends when it does."""
-    days = current_app.config["MEDIATION_DAYS"]
+    days = settings.mediation().days
     accepted = assignment.accepted_at.astimezone(SHANGHAI)
     return [
         f"Trigger: the mediator accepted the case at {accepted:%Y-%m-%d %H:%M} Asia/Shanghai.",
@@ -59,7 +59,7 @@ def application_window(agreement: MediationAgreement) -> Deadline:
     """The window for applying for judicial confirmation: JUDICIAL_CONFIRMATION_DAYS after the agreement took effect."""
     return legal_deadline(
         trigger_at=agreement.effective_at,
-        days=current_app.config["JUDICIAL_CONFIRMATION_DAYS"],
+        days=settings.mediation().confirmation_days,
         trigger_label="mediation agreement took effect",
         period_label="application for judicial confirmation (CPL Art. 205)",
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from app.cases.models import Case
@@ -14,6 +13,7 @@ from app.extensions import db
 from app.identity.models import User
 from app.identity.organization_models import Court, MediationOrganization, MediationOrgCourt, OrgMembership
 from app.mediation.models import ALL_CATEGORIES, MediatorAssignment, MediatorProfile, MediatorSpecialty, OrgFacet
+from app.platform import settings
 from app.platform.pagination import Page, newest_first
 from app.security import permissions
 from app.security.permissions import Principal
@@ -206,7 +206,7 @@ def put_mediator(*, org_id: uuid.UUID, user_id: uuid.UUID, actor: Principal, dat
     profile = db.session.scalar(select(MediatorProfile).filter_by(org_id=org_id, user_id=user_id))
     if profile is None:
         profile = MediatorProfile(
-            org_id=org_id, user_id=user_id, max_load=current_app.config["MEDIATOR_DEFAULT_MAX_LOAD"]
+            org_id=org_id, user_id=user_id, max_load=settings.mediation().mediator_default_max_load
         )
         db.session.add(profile)
     for name, value in data.items():
@@ -216,7 +216,7 @@ def put_mediator(*, org_id: uuid.UUID, user_id: uuid.UUID, actor: Principal, dat
 
 
 def _check_categories(values: list[str], *, field: str) -> None:
-    unknown = sorted(set(values) - set(current_app.config["CASE_CATEGORIES"]))
+    unknown = sorted(set(values) - set(settings.cases().categories))
     if unknown:
         raise ValidationFailed(errors={field: [f"Not a category this platform handles: {', '.join(unknown)}."]})
 

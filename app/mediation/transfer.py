@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases import access as case_access
@@ -17,6 +16,7 @@ from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import carry as evidence_carry
 from app.extensions import db
 from app.identity.organization_models import Court
+from app.platform import settings
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -93,7 +93,7 @@ def _file(origin: Case, *, court_id: uuid.UUID, actor: Principal, plaintiff_role
         filed_via="transfer",
         submitted_at=now,
         origin_case_id=origin.id,
-        review_due_at=now + dt.timedelta(days=current_app.config["FILING_REVIEW_DAYS"]),
+        review_due_at=now + dt.timedelta(days=settings.cases().filing_review_days),
     )
     db.session.add(litigation)
     db.session.flush()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import current_app
 from prometheus_client.core import GaugeMetricFamily
+
+from app.platform import settings
 
 log = logging.getLogger(__name__)
 QUEUES = ("celery",)
 
 
 def _redis_client() -> redis.Redis | None:
-    url = current_app.config["CELERY_BROKER_URL"]
+    url = settings.jobs().broker_url
     if not url.startswith(("redis://", "rediss://")):
         return None
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
@@ -21,7 +22,8 @@ def _redis_client() -> redis.Redis | None:
 
 def broker_status() -> str:
     """'ok' when the broker answers (or jobs run in-process), else a short failure note."""
-    if current_app.config["JOBS_EAGER"] or current_app.config["CELERY_BROKER_URL"].startswith("memory://"):
+    jobs = settings.jobs()
+    if jobs.eager or jobs.broker_url.startswith("memory://"):
         return "ok"
     client = _redis_client()
     if client is None:

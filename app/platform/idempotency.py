@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 import json
 
-from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
+from app.platform import settings
 from app.platform.models import IdempotencyRecord
 from app.utils import clock
 
@@ -42,7 +42,7 @@ def begin(*, scope: str, key: str, fingerprint: str) -> StoredResponse | None:
     """Claim the key for this request; return the stored response if the work was already done."""
     check_key(key)
     now = clock.now()
-    ttl = dt.timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    ttl = dt.timedelta(hours=settings.http().idempotency_ttl_hours)
     record = IdempotencyRecord(
         scope=scope, key=key, fingerprint=fingerprint, locked_until=now + IN_FLIGHT_LEASE, expires_at=now + ttl
     )

@@ -9,11 +9,11 @@ import json
 import uuid
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, or_, select
 
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.platform import settings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,8 +26,8 @@ class Page:
 
 def clamp_limit(limit: int | None) -> int:
     """The requested page size within 1..PAGE_LIMIT_MAX (default PAGE_LIMIT_DEFAULT)."""
-    config = current_app.config
-    return max(1, min(limit or config["PAGE_LIMIT_DEFAULT"], config["PAGE_LIMIT_MAX"]))
+    config = settings.http()
+    return max(1, min(limit or config.page_limit_default, config.page_limit_max))
 
 
 def encode_cursor(at: dt.datetime, row_id: uuid.UUID) -> str:

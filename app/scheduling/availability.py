@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from app.cases import access as case_access
@@ -19,6 +18,7 @@ from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity.organization_models import OrgMembership
 from app.mediation.models import MediatorProfile
+from app.platform import settings
 from app.scheduling import conflicts as conflicts
 from app.scheduling.models import Unavailability, WorkingHours
 from app.scheduling.queries import check_range
@@ -128,7 +128,7 @@ def free_slots(
     """Slots in the mediator's working hours where the mediator (and, for a case, everyone in it) is free."""
     mediator_user_id = _mediator_user(mediator_id)
     start, end = check_range(starts, ends)
-    length = dt.timedelta(minutes=slot_minutes or current_app.config["SCHEDULE_SLOT_MINUTES"])
+    length = dt.timedelta(minutes=slot_minutes or settings.scheduling().slot_minutes)
     people = {mediator_user_id}
     if case_id is not None:
         case, facts = case_access.load(case_id, actor=actor)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases import access as case_access
 from app.cases.models import Case, CaseAgent, CaseParty
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.platform import settings
 from app.scheduling.models import MediationSession, SessionAttendance
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
@@ -100,7 +100,7 @@ def check_range(starts: dt.datetime | None, ends: dt.datetime | None) -> tuple[d
     """A from/to range: default from now for 30 days; at most SCHEDULE_MAX_RANGE_DAYS wide."""
     start = clock.as_utc(starts) if starts else clock.now()
     end = clock.as_utc(ends) if ends else start + DEFAULT_RANGE
-    widest = current_app.config["SCHEDULE_MAX_RANGE_DAYS"]
+    widest = settings.scheduling().max_range_days
     if end <= start:
         raise ValidationFailed(errors={"to": ["Must be after from."]})
     if end - start > dt.timedelta(days=widest):
@@ -117,7 +117,7 @@ def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.dateti
     as_party = select(CaseParty.case_id).where(CaseParty.user_id == me)
     as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active")
     # Overlapping [start, end): a session is at most SESSION_MAX_HOURS long, which bounds starts_at below too.
-    earliest = start - dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    earliest = start - dt.timedelta(hours=settings.scheduling().session_max_hours)
     in_range = (
         select(MediationSession, Case.title)
         .join(Case, Case.id == MediationSession.case_id)

@@ -13,12 +13,12 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.cases.models import Case
 from app.extensions import db
 from app.notifications import dispatch as notifications
+from app.platform import settings
 from app.scheduling.models import MediationSession, SessionReminder
 from app.utils import clock
 from config import parse_offsets
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def offsets_minutes() -> list[int]:
     """The configured reminder offsets in minutes, largest first."""
-    return parse_offsets(current_app.config["SESSION_REMINDER_OFFSETS"])
+    return parse_offsets(settings.scheduling().reminder_offsets)
 
 
 def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:

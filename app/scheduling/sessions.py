@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases import access as case_access
@@ -19,6 +18,7 @@ from app.cases import timeline
 from app.cases.models import Case
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.platform import settings
 from app.scheduling import conflicts as conflicts
 from app.scheduling import queries as queries
 from app.scheduling import reminders as reminders
@@ -202,11 +202,12 @@ def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datet
     """Aware, in the future, start before end, no longer than SESSION_MAX_HOURS."""
     start, end = clock.as_utc(starts_at), clock.as_utc(ends_at)
     errors: dict[str, list[str]] = {}
-    longest = dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    max_hours = settings.scheduling().session_max_hours
+    longest = dt.timedelta(hours=max_hours)
     if end <= start:
         errors["ends_at"] = ["Must be after starts_at."]
     elif end - start > longest:
-        errors["ends_at"] = [f"A session lasts at most {current_app.config['SESSION_MAX_HOURS']} hours."]
+        errors["ends_at"] = [f"A session lasts at most {max_hours} hours."]
     if start <= clock.now():
         errors["starts_at"] = ["Must be in the future."]
     if errors:

@@ -19,6 +19,7 @@ from app.identity.models import LawyerProfile
 from app.identity.organization_models import Court, MediationOrganization, OrgMembership
 from app.legal.calendar import CalendarNotCovered, load_overrides
 from app.legal.working_hours import working_minutes_between
+from app.platform import settings
 from app.security import permissions
 from app.security.permissions import Principal
 from app.statistics import rollup as statistics_rollup
@@ -104,7 +105,7 @@ DIRECTORY_CACHE = "microcourt.directory_counts"
 
 def _directory(org_id) -> dict[str, int]:
     """Directory counts, kept per process for DIRECTORY_COUNTS_TTL_SECONDS (0: not kept) per scope."""
-    ttl = dt.timedelta(seconds=current_app.config["DIRECTORY_COUNTS_TTL_SECONDS"])
+    ttl = dt.timedelta(seconds=settings.statistics().directory_counts_ttl_seconds)
     if ttl <= dt.timedelta(0):
         return _directory_counts(org_id)
     cache = current_app.extensions.setdefault(DIRECTORY_CACHE, {})
