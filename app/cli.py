@@ -40,9 +40,9 @@ def register(app: Flask) -> None:
 @click.option("--skip-objects", is_flag=True, help="Check the event chains only, not the stored files.")
 def verify_service_chains(skip_objects: bool) -> None:
     """Recompute every served document's event chain and re-hash its stored file; exit 1 on the first problem."""
-    from app.documents.chain_audit import verify_all
+    from app.documents import chain_audit
 
-    report = verify_all(objects=not skip_objects)
+    report = chain_audit.verify_all(objects=not skip_objects)
     click.echo(f"checked {report.documents} documents, {report.events} events, {report.objects} stored files")
     for problem in report.problems:
         click.echo(f"BROKEN {problem}")
@@ -54,10 +54,10 @@ def verify_service_chains(skip_objects: bool) -> None:
 @click.command("delivery-sweep")
 def delivery_sweep() -> None:
     """Run the electronic-service sweep once (reminders, escalations, held documents, webhooks due)."""
-    from app.documents.escalation import run
+    from app.documents import escalation
     from app.webhooks import deliveries as webhooks
 
-    click.echo(f"{run()} webhooks due: {webhooks.sweep()}")
+    click.echo(f"{escalation.run()} webhooks due: {webhooks.sweep()}")
 
 
 @click.command("seed-demo")
@@ -178,11 +178,11 @@ def sms_outbox(phone: str) -> None:
 @click.argument("phone")
 def dev_token(phone: str) -> None:
     """Development: print an access token for a demo phone (refused in production)."""
-    from app.identity.demo import demo_token
+    from app.identity import demo
 
     if settings.http().env_name == "production":
         raise click.ClickException("dev-token is not available in production")
-    click.echo(demo_token(phone))
+    click.echo(demo.demo_token(phone))
 
 
 @click.group("audit")

@@ -15,8 +15,8 @@ from app.cases import timeline
 from app.cases.models import FILER_ROLES, OPPOSING_ROLES, PARTY_ROLES, Case, CaseConsent, CaseParty
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.identity.models import User
-from app.identity.organization_models import Court, MediationOrganization
+from app.identity import User
+from app.identity import Court, MediationOrganization
 from app.platform import settings
 from app.security import idcard, permissions, pii
 from app.security.permissions import Principal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.cases import timeline
 from app.cases.models import Case, TimelineEvent
 from app.errors import Conflict
-from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
+from app.legal import CalendarNotCovered, day_kind, load_overrides
 from app.platform import settings
 from app.security.permissions import Principal
 from app.utils import clock
@@ -53,7 +53,7 @@ def _record_conclusion(case: Case, outcome: str) -> None:
 
 def filed_off_hours(at: object) -> bool | None:
     """Whether a filing at `at` is outside working hours (holiday-aware); None beyond the calendar."""
-    from app.legal.working_hours import is_off_hours
+    from app.legal import is_off_hours
 
     try:
         hours = settings.cases()

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.cases.models import CaseNumberSequence
 from app.errors import NotFound
 from app.extensions import db
-from app.identity.organization_models import Court
+from app.identity import Court
 from app.utils import clock
 
 FIRST_INSTANCE_CIVIL = "民初"

@@ -7,16 +7,12 @@ import uuid
 from sqlalchemy import select
 
 from app.cases import access as case_access
-from app.cases import timeline
+from app.cases import detail_sections, timeline
 from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, CorrectionRequest
-from app.documents import queries as documents_queries
-from app.evidence import catalogue as evidence_catalogue
 from app.extensions import db
-from app.identity.models import User
-from app.identity.organization_models import Court, MediationOrganization
-from app.mediation import deadlines as mediation_deadlines
+from app.identity import User
+from app.identity import Court, MediationOrganization
 from app.platform.pagination import Page, newest_first_merged
-from app.scheduling import queries as mediation_sessions_queries
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
 
@@ -79,11 +75,11 @@ def describe(case: Case, facts: CaseFacts, *, actor: Principal) -> dict:
         "my_party_ids": sorted(mine),
         "open_correction": correction,
         "consents": _consents(case, mine),
-        "next_session": mediation_sessions_queries.next_session(case),
-        "deadlines": mediation_deadlines.for_case(case),
+        "next_session": detail_sections.section("next_session", case, facts, actor),
+        "deadlines": detail_sections.section("deadlines", case, facts, actor),
         "counts": {
-            "evidence": evidence_catalogue.visible_count(case, facts, actor=actor),
-            "documents": documents_queries.visible_count(case, facts, actor=actor),
+            "evidence": detail_sections.section("evidence_count", case, facts, actor),
+            "documents": detail_sections.section("document_count", case, facts, actor),
         },
     }
 

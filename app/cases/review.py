@@ -14,7 +14,7 @@ from app.cases import queries as case_queries
 from app.cases.models import Case, CorrectionRequest, TimelineEvent
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.identity.organization_models import Court
+from app.identity import Court
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal

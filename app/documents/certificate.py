@@ -9,14 +9,14 @@ import uuid
 from sqlalchemy import select
 
 from app.audit import log as audit
-from app.cases.models import Case
+from app.cases import Case
 from app.documents import chain as delivery_chain
 from app.documents import court_view as documents_court
 from app.documents import rules as documents_rules
 from app.documents.models import ServedDocument
 from app.errors import NotFound
 from app.extensions import db
-from app.identity.organization_models import Court
+from app.identity import Court
 from app.integrations import pdf
 from app.security.permissions import Principal
 from app.utils import clock

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from app.cases.models import Case, CaseParty
+from app.cases import Case, CaseParty
 from app.documents import chain as delivery_chain
 from app.documents import rules as documents_rules
 from app.documents.models import DocumentNotification, ServedDocument, WorkItem

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.cases import timeline
-from app.cases.models import Case, CaseConsent, CaseParty
+from app.cases import Case, CaseConsent, CaseParty, timeline
 from app.documents import chain as delivery_chain
 from app.documents import notify as delivery_notify
 from app.documents import rules as documents_rules

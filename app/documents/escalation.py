@@ -21,8 +21,7 @@ from collections.abc import Callable
 from flask import current_app
 from sqlalchemy import select
 
-from app.cases import timeline
-from app.cases.models import Case, CaseParty
+from app.cases import Case, CaseParty, timeline
 from app.documents import delivery
 from app.documents import notify as delivery_notify
 from app.documents import outbox as delivery_outbox

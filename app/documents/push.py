@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.cases import access as case_access
 from app.cases import timeline
-from app.cases.models import Case, CaseParty
+from app.cases import Case, CaseParty
 from app.documents import chain as delivery_chain
 from app.documents import delivery
 from app.documents import outbox as delivery_outbox

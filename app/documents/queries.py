@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.cases.models import Case
+from app.cases import Case
 from app.documents.models import ServedDocument
 from app.extensions import db
 from app.security import permissions

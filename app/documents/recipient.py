@@ -13,7 +13,7 @@ from sqlalchemy import select, union
 
 from app.audit import log as audit
 from app.cases import timeline
-from app.cases.models import Case, CaseAgent, CaseParty
+from app.cases import Case, CaseAgent, CaseParty
 from app.documents import chain as delivery_chain
 from app.documents import delivery
 from app.documents import outbox as delivery_outbox
@@ -23,7 +23,7 @@ from app.documents.chain import Actor
 from app.documents.models import ServedDocument
 from app.errors import NotFound
 from app.extensions import db, storage
-from app.identity.organization_models import Court
+from app.identity import Court
 from app.platform import settings
 from app.platform.pagination import Page, newest_first
 from app.security import permissions

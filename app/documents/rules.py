@@ -9,8 +9,8 @@ import zipfile
 from typing import BinaryIO
 
 from app.documents.models import ServedDocument
-from app.legal.calendar import load_overrides
-from app.legal.deadlines import compute_deadline
+from app.legal import load_overrides
+from app.legal import compute_deadline
 from app.platform import settings
 from app.security import pii
 

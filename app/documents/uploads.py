@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
-from app.cases.models import Case
+from app.cases import Case
 from app.documents import rules as documents_rules
 from app.documents.models import DocumentUpload
 from app.errors import Conflict, Forbidden, ValidationFailed

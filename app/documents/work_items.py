@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from app.cases import timeline
-from app.cases.models import Case
+from app.cases import Case
 from app.documents import delivery
 from app.documents import outbox as delivery_outbox
 from app.documents import push as documents

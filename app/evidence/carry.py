@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.cases import access as case_access
 from app.cases import timeline
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import StorageUnavailable
 from app.evidence import access as evidence_access
 from app.evidence import rules as rules

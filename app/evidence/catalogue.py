@@ -13,7 +13,7 @@ from sqlalchemy import false, func, or_, select, tuple_
 
 from app.cases import access as case_access
 from app.cases import timeline
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import access as evidence_access
 from app.evidence import rules as rules

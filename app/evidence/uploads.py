@@ -22,7 +22,7 @@ from app.evidence import file_types as types
 from app.evidence import rules as rules
 from app.evidence.models import LIVE_STATUSES, EvidenceItem
 from app.extensions import db, storage
-from app.identity.models import User
+from app.identity import User
 from app.platform import settings
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal

@@ -15,16 +15,16 @@ from app.cases import access as case_access
 from app.cases import filing as case_filing
 from app.cases import queries as case_queries
 from app.cases import timeline
-from app.cases.models import Case, CaseConsent, CaseParty
+from app.cases import Case, CaseConsent, CaseParty
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.hotline.models import HotlineCall
-from app.identity.models import User
+from app.identity import User
 from app.platform import settings
+from app.sms import outbox as notifications_sms
 from app.platform.pagination import Page, newest_first
 from app.security import otp, permissions, pii
 from app.security.permissions import Principal
-from app.sms import outbox as notifications_sms
 from app.utils import clock
 
 CLAIM_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"

@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 
 from app.cases import access as case_access
 from app.cases import timeline
-from app.cases.models import Case, CaseParty
+from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden
 from app.extensions import db
-from app.identity.models import User
+from app.identity import User
 from app.invitations import issuing as invitations
 from app.invitations.models import Invitation
 from app.scheduling import reminders as mediation_sessions_reminders

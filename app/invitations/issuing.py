@@ -18,11 +18,11 @@ from sqlalchemy import select
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import timeline
-from app.cases.models import PARTY_ROLES, Case, CaseParty
+from app.cases import PARTY_ROLES, Case, CaseParty
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import wechat_login
-from app.identity.organization_models import Court, MediationOrganization
+from app.identity import Court, MediationOrganization
 from app.integrations import qr
 from app.invitations.models import Invitation
 from app.platform import settings

@@ -1,7 +1,24 @@
-"""Legal time: the holiday calendar (calendar.py), deadlines (deadlines.py) and working hours (working_hours.py).
+"""Legal rules with no knowledge of cases: the holiday calendar (and entering a year), working hours, and the deadline
+engine that explains every date it computes.
 
-Everything here is pure and takes the admin calendar overrides as a mapping; a service loads them once
-with `app.legal.calendar.load_overrides()` and passes them in. A day that neither the chinesecalendar
-package nor an override covers is never guessed: day lookups raise `CalendarNotCovered` (HTTP 409,
-reason `legal.calendar_not_covered`) and deadlines come back flagged `calendar_covered=False`.
+Other packages import only what `__all__` names: the modules listed (`from app.legal import <module>`) and the
+names re-exported below.
 """
+
+from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
+from app.legal.deadlines import Deadline, compute_deadline
+from app.legal.working_hours import hours_from_config, is_off_hours, working_minutes_between
+
+__all__ = [
+    "CalendarNotCovered",
+    "Deadline",
+    "calendar",
+    "calendar_admin",
+    "compute_deadline",
+    "day_kind",
+    "deadlines",
+    "hours_from_config",
+    "is_off_hours",
+    "load_overrides",
+    "working_minutes_between",
+]

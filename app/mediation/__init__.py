@@ -1,1 +1,21 @@
-"""mediation."""
+"""Mediation: the directory of organisations and mediators, recommendation and assignment, work queues, the mediation
+clock, the outcome and agreement, judicial confirmation and the transfer to litigation.
+
+Other packages import only what `__all__` names: the modules listed (`from app.mediation import <module>`) and the
+names re-exported below.
+"""
+
+from app.mediation.models import MediatorProfile
+
+__all__ = [
+    "MediatorProfile",
+    "agreement",
+    "assignment",
+    "confirmation",
+    "confirmation_queue",
+    "deadlines",
+    "directory",
+    "outcome",
+    "queues",
+    "transfer",
+]

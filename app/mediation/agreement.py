@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.cases import access as case_access
 from app.cases import timeline
-from app.cases.models import Case, CaseParty
+from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden, ValidationFailed
-from app.evidence.models import EvidenceItem
+from app.evidence import EvidenceItem
 from app.extensions import db
-from app.identity.models import User
+from app.identity import User
 from app.mediation import outcome as mediation_outcome
 from app.mediation.models import AgreementSignature, MediationAgreement
 from app.security.permissions import Principal

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import timeline
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
-from app.identity.organization_models import Court, MediationOrganization, MediationOrgCourt
+from app.identity import Court, MediationOrganization, MediationOrgCourt
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import directory as mediation_directory
 from app.mediation.models import MediatorAssignment, MediatorProfile

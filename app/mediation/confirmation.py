@@ -11,10 +11,10 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import numbers as case_numbers
 from app.cases import timeline
-from app.cases.models import Case, CaseParty
+from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
-from app.legal.calendar import CalendarNotCovered
+from app.legal import CalendarNotCovered
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation.models import ConfirmationConsent, JudicialConfirmation, MediationAgreement
 from app.platform import settings
@@ -229,7 +229,9 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
             errors={"status": [confirmation.status]},
         )
     now = clock.now()
-    number = case_numbers.assign(court_id=confirmation.court_id, type_code=settings.mediation().confirmation_type_code)
+    number = case_numbers.assign(
+        court_id=confirmation.court_id, type_code=settings.mediation().confirmation_type_code
+    )
     confirmation.status, confirmation.accepted_at, confirmation.accepted_by = "accepted", now, actor.user_id
     confirmation.accepted_late = confirmation.accept_due_at is not None and now >= confirmation.accept_due_at
     confirmation.case_number = number

@@ -12,7 +12,7 @@ import uuid
 
 from sqlalchemy import select
 
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.mediation.models import JudicialConfirmation

@@ -8,15 +8,15 @@ import logging
 from sqlalchemy import select, update
 
 from app.cases import timeline
-from app.cases.models import Case
+from app.cases import Case
 from app.extensions import db
-from app.identity.models import User
-from app.legal.calendar import load_overrides
-from app.legal.deadlines import Deadline, compute_deadline
+from app.identity import User
+from app.legal import load_overrides
+from app.legal import Deadline, compute_deadline
 from app.mediation.models import JudicialConfirmation, MediationAgreement, MediatorAssignment
 from app.platform import settings
-from app.security import pii
 from app.sms import outbox as notifications_sms
+from app.security import pii
 from app.utils import clock
 from app.utils.clock import SHANGHAI
 

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import and_, func, or_, select
 
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.identity.models import User
-from app.identity.organization_models import Court, MediationOrganization, MediationOrgCourt, OrgMembership
+from app.identity import User
+from app.identity import Court, MediationOrganization, MediationOrgCourt, OrgMembership
 from app.mediation.models import ALL_CATEGORIES, MediatorAssignment, MediatorProfile, MediatorSpecialty, OrgFacet
 from app.platform import settings
 from app.platform.pagination import Page, newest_first

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.errors import Conflict
 from app.extensions import db
-from app.identity.organization_models import MediationOrganization
+from app.identity import MediationOrganization
 from app.platform.db import IdMixin, TimestampMixin
 
 ALL_CATEGORIES = "*"  # an organisation that lists no categories takes every category

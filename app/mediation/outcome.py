@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import timeline
-from app.cases.models import Case, CaseParty
+from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.identity.organization_models import Court, MediationOrganization
+from app.identity import Court, MediationOrganization
 from app.mediation import assignment as mediation_assignment
 from app.mediation.models import AgreementSignature, MediationAgreement, MediatorProfile
 from app.security import permissions

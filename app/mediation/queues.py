@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import exists, select
 
-from app.cases.models import Case
+from app.cases import Case
 from app.extensions import db
 from app.mediation import directory as mediation_directory
 from app.mediation.assignment import OPEN_FOR_ASSIGNMENT, assignment_view

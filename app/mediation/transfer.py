@@ -11,11 +11,11 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import queries as case_queries
 from app.cases import timeline
-from app.cases.models import Case, CaseConsent, CaseParty
+from app.cases import Case, CaseConsent, CaseParty
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import carry as evidence_carry
 from app.extensions import db
-from app.identity.organization_models import Court
+from app.identity import Court
 from app.platform import settings
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal

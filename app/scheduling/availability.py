@@ -16,8 +16,8 @@ from sqlalchemy import delete, select
 from app.cases import access as case_access
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.identity.organization_models import OrgMembership
-from app.mediation.models import MediatorProfile
+from app.identity import OrgMembership
+from app.mediation import MediatorProfile
 from app.platform import settings
 from app.scheduling import conflicts as conflicts
 from app.scheduling.models import Unavailability, WorkingHours

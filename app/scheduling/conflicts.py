@@ -23,10 +23,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.cases.models import Case, CaseAgent, CaseParty
+from app.cases import Case, CaseAgent, CaseParty
 from app.errors import Conflict
 from app.extensions import db
-from app.identity.models import User
+from app.identity import User
 from app.scheduling.models import MediationSession, ScheduleLock, Unavailability
 from app.security import pii
 from app.security.permissions import CaseFacts

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from app.cases import access as case_access
-from app.cases.models import Case, CaseAgent, CaseParty
+from app.cases import Case, CaseAgent, CaseParty
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.platform import settings

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select, update
 
-from app.cases.models import Case
+from app.cases import Case
 from app.extensions import db
 from app.notifications import dispatch as notifications
 from app.platform import settings

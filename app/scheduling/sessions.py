@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import timeline
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.platform import settings

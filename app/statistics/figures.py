@@ -12,13 +12,13 @@ import uuid
 from flask import current_app
 from sqlalchemy import and_, func, select
 
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.identity.models import LawyerProfile
-from app.identity.organization_models import Court, MediationOrganization, OrgMembership
-from app.legal.calendar import CalendarNotCovered, load_overrides
-from app.legal.working_hours import working_minutes_between
+from app.identity import LawyerProfile
+from app.identity import Court, MediationOrganization, OrgMembership
+from app.legal import CalendarNotCovered, load_overrides
+from app.legal import working_minutes_between
 from app.platform import settings
 from app.security import permissions
 from app.security.permissions import Principal
@@ -140,7 +140,7 @@ def _directory_counts(org_id) -> dict[str, int]:
 
 def _hotline_calls(start: dt.datetime, end: dt.datetime) -> int | None:
     try:
-        from app.hotline.models import HotlineCall
+        from app.hotline import HotlineCall
     except ImportError:
         return None
     return db.session.scalar(

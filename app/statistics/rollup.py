@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import and_, delete, func, insert, select
 
-from app.cases.models import Case
+from app.cases import Case
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.statistics.models import COUNTS, GRAINS, Key, StatsDaily, StatsDayRolled, row_keys

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from sqlalchemy import delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 
-from app.cases.models import Case
+from app.cases import Case
 from app.statistics.models import COUNTS, Key, StatsDaily, StatsDayRolled, row_keys
 from app.utils import clock
 from app.utils.ids import new_id

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.cases import agents as case_agents
+from app.agents import appointments as case_agents
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.agents import (
     AgentCreateIn,

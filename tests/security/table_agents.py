@@ -16,7 +16,7 @@ import re
 
 from sqlalchemy import select
 
-from app.cases import agents as case_agents
+from app.agents import appointments as case_agents
 from app.cases.models import CaseParty
 from app.extensions import db
 from app.hotline import calls as hotline

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from app.cases import agents as case_agents
+from app.agents import appointments as case_agents
 from app.cases import withdrawal as case_actions
 from app.cases.models import CaseAgent, CaseParty, TimelineEvent
 from app.extensions import db

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from app.cases import agents as case_agents
+from app.agents import appointments as case_agents
 from app.cases.models import CaseAgent, CaseParty
 from app.errors import ValidationFailed
 from app.evidence.models import EvidenceItem

@@ -15,11 +15,11 @@ from app.audit import log as audit
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import timeline
-from app.cases.models import Case, CaseAgent, CaseParty
+from app.cases import Case, CaseAgent, CaseParty
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.evidence.models import EvidenceItem
+from app.evidence import EvidenceItem
 from app.extensions import db
-from app.identity.models import LawyerProfile, User
+from app.identity import LawyerProfile, User
 from app.platform.pagination import Page, newest_first
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal

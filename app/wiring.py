@@ -1,0 +1,25 @@
+"""Connections between domains made once at start-up, where a lower domain must call a higher one.
+
+Cases shows parts owned by scheduling, mediation, evidence and documents in its detail; importing them from
+cases would make a circle of packages, so the providers are registered here, in the composition root.
+"""
+
+from __future__ import annotations
+
+from app.cases import detail_sections
+from app.documents import queries as documents_queries
+from app.evidence import catalogue as evidence_catalogue
+from app.mediation import deadlines as mediation_deadlines
+from app.scheduling import queries as session_queries
+
+
+def connect() -> None:
+    """Register every cross-domain provider (idempotent: registering again replaces)."""
+    detail_sections.provide("next_session", lambda case, facts, actor: session_queries.next_session(case))
+    detail_sections.provide("deadlines", lambda case, facts, actor: mediation_deadlines.for_case(case))
+    detail_sections.provide(
+        "evidence_count", lambda case, facts, actor: evidence_catalogue.visible_count(case, facts, actor=actor)
+    )
+    detail_sections.provide(
+        "document_count", lambda case, facts, actor: documents_queries.visible_count(case, facts, actor=actor)
+    )
