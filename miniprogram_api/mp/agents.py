@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.agents import appointments as case_agents
+from app.agents import appointments
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.schemas.agents import (
     AgentCreateIn,
@@ -25,11 +25,11 @@ blp = Blueprint("mp_agents", __name__, description="Lawyers acting for parties, 
 @blp.response(201, CaseAgentOut)
 def add(payload: dict, case_id: uuid.UUID) -> dict:
     """The party appoints a verified lawyer (active at once) or a verified lawyer asks to act (pending)."""
-    return case_agents.add_agent(case_id=case_id, actor=current_principal(), **payload)
+    return appointments.add_agent(case_id=case_id, actor=current_principal(), **payload)
 
 
 def _decide(decision: str, payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
-    return case_agents.decide(
+    return appointments.decide(
         case_id=case_id, agent_id=agent_id, decision=decision, actor=current_principal(), reason=payload.get("reason")
     )
 
@@ -67,6 +67,6 @@ def revoke(payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
 @blp.response(200, LawyerCasePage)
 def workspace(args: dict) -> object:
     """Every case the caller acts in as a lawyer, newest first; pending requests flagged (empty for non-lawyers)."""
-    return case_agents.lawyer_cases(
+    return appointments.lawyer_cases(
         actor=current_principal(), **{k: args.get(k) for k in ("status", "cursor", "limit")}
     )
