@@ -111,7 +111,7 @@ class VersionedConfig(FlaskConfig):
         super().clear()
         self._changed()
 
-    def __ior__(self, other: Any) -> VersionedConfig:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> VersionedConfig:  # type: ignore[misc]
         self.update(other)
         return self
 

@@ -184,12 +184,13 @@ class DocumentSettings:
 
 @frozen
 class NotificationSettings:
-    """Notifications: WeChat subscribe-message templates, outbox grace periods and the dev SMS outbox."""
+    """Notifications: WeChat subscribe-message templates, outbox grace periods, the dev SMS outbox, SMS timeout."""
 
     wechat_templates: str = setting("NOTIFICATION_WECHAT_TEMPLATES", default="", convert=lambda v: str(v or ""))
     pending_grace_seconds: int = setting("NOTIFICATION_PENDING_GRACE_SECONDS")
     claim_grace_seconds: int = setting("NOTIFICATION_CLAIM_GRACE_SECONDS")
     dev_sms_outbox: bool = setting("DEV_SMS_OUTBOX")
+    sms_http_timeout: int = setting("SMS_HTTP_TIMEOUT")  # the SMS outbox's lease outlasts one gateway call
 
 
 @frozen
