@@ -56,17 +56,18 @@ def webhook_events_of(events: list[DeliveryEvent]) -> list[webhooks.Event]:
     if not events:
         return []
     db.session.flush()  # the events get their ids (the webhook event ids) at the flush
-    documents = {event.document_id: db.session.get(ServedDocument, event.document_id) for event in events}
-    return [
-        webhooks.Event(
-            id=event.id,
-            type=f"document.{event.type}",
-            court_id=documents[event.document_id].court_id,
-            at=event.at,
-            data=functools.partial(_webhook_data, event, documents[event.document_id]),
+    found = []
+    for event in events:
+        document = db.session.get(ServedDocument, event.document_id)
+        if document is None:  # an event of a document that no longer exists announces nothing
+            continue
+        data = functools.partial(_webhook_data, event, document)
+        found.append(
+            webhooks.Event(
+                id=event.id, type=f"document.{event.type}", court_id=document.court_id, at=event.at, data=data
+            )
         )
-        for event in events
-    ]
+    return found
 
 
 def _webhook_data(event: DeliveryEvent, document: ServedDocument) -> dict:
@@ -113,11 +114,19 @@ def reconcile_sms(sms_ids: list[uuid.UUID]) -> int:
     for row_id, document_id in db.session.execute(query).all():
         document = delivery_chain.lock_document(document_id)
         row = db.session.get(DocumentNotification, row_id, populate_existing=True)
-        message = db.session.get(SmsMessage, row.outbox_id, populate_existing=True)
-        if document is None or row.status != "queued" or message is None or message.status not in ("sent", "failed"):
+        message = db.session.get(SmsMessage, row.outbox_id, populate_existing=True) if row else None
+        if document is None or row is None or row.status != "queued" or message is None:
             db.session.rollback()
             continue
-        data = {"audience": row.audience, "purpose": row.purpose, "channel": "sms", "outcome": message.status}
+        if message.status not in ("sent", "failed"):
+            db.session.rollback()
+            continue
+        data: dict[str, object] = {
+            "audience": row.audience,
+            "purpose": row.purpose,
+            "channel": "sms",
+            "outcome": message.status,
+        }
         data.update(provider=message.provider, provider_message=message.provider_message_id or message.error)
         event = "notified" if message.status == "sent" else "notification_failed"
         row.event_seq = delivery_chain.append(document, event, actor=SYSTEM, data=data).seq

@@ -145,7 +145,7 @@ def _consume_grant(user_id: uuid.UUID, template: str) -> uuid.UUID | None:
             .values(remaining=SubscriptionGrant.remaining - 1)
             .execution_options(synchronize_session=False)
         )
-        if spent.rowcount == 1:
+        if spent.rowcount == 1:  # type: ignore[attr-defined]
             return grant_id
     return None
 
@@ -174,10 +174,11 @@ def _queue_sms(note: Notification, user: User | None) -> NotificationAttempt | N
 
 def _send_sms(note: Notification, attempt: NotificationAttempt) -> str:
     """Send the outbox message (idempotent there) and copy the provider's answer onto the attempt."""
-    status = notifications_sms.send(attempt.sms_message_id)
-    message = db.session.get(SmsMessage, attempt.sms_message_id)
+    message_id = attempt.sms_message_id
+    status = notifications_sms.send(message_id) if message_id else "missing"
+    message = db.session.get(SmsMessage, message_id) if message_id else None
     answer = (message.provider_message_id or message.error) if message else "message missing"
-    if status == "sent":
+    if status == "sent" and message is not None:
         _record(attempt, "sent", provider=message.provider, code="ok", message=answer)
         return _finish(note, "sent", channel="sms")
     if status in ("failed", "missing"):

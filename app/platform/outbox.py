@@ -15,14 +15,23 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from app.extensions import db
 from app.utils import clock
 
-Row = TypeVar("Row")
+
+class OutboxRow(Protocol):
+    """The columns every outbox table has under these names (the others are named in its `Outbox`)."""
+
+    id: uuid.UUID
+    status: str
+    created_at: dt.datetime
+
+
+Row = TypeVar("Row", bound=OutboxRow)
 ERROR_LENGTH = 255
 
 

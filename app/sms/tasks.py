@@ -10,7 +10,7 @@ from app.sms import outbox as sms_outbox
 
 
 @celery.task(name=sms_outbox.SEND_TASK, bind=True, max_retries=sms_outbox.MAX_ATTEMPTS, default_retry_delay=30)
-def send_sms(self, message_id: str) -> str:  # type: ignore[no-untyped-def]
+def send_sms(self, message_id: str) -> str:
     """Send one SMS from the outbox; a retryable failure is retried after 30, 60, 120 ... seconds."""
     status = sms_outbox.send(uuid.UUID(message_id))
     if status == "queued" and not self.request.is_eager:

@@ -193,7 +193,7 @@ def _cancel_pending(subscription_id: uuid.UUID, reason: str) -> int:
         .values(status="cancelled", last_error=reason, claimed_at=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]
 
 
 def _new_secret() -> str:
