@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import uuid
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.errors import AppError
@@ -23,7 +22,7 @@ from app.extensions import db
 from app.identity import SubscriptionGrant, User, wechat_login
 from app.notifications import kinds as notification_kinds
 from app.notifications.models import Notification, NotificationAttempt
-from app.platform import jobs
+from app.platform import jobs, settings
 from app.platform.outbox import Outbox
 from app.security import pii
 from app.sms import SmsMessage
@@ -35,7 +34,7 @@ DELIVER_TASK = "microcourt.notifications.deliver"
 
 
 def _lease_seconds() -> float:
-    return float(current_app.config["NOTIFICATION_CLAIM_GRACE_SECONDS"])
+    return float(settings.notifications().claim_grace_seconds)
 
 
 # A claimed notification is `sending`; the claim counts in `claims`; a claim older than the grace is taken over.
@@ -103,7 +102,7 @@ def _try_wechat(note: Notification, user: User | None) -> bool:
     """One subscribe-message send when a template and an unused grant exist; True when WeChat accepted it."""
     kind = notification_kinds.get(note.kind)
     template = notification_kinds.wechat_template(note.kind)
-    if not template or user is None or not user.wechat_openid or not current_app.config.get("WECHAT_APPID"):
+    if not template or user is None or not user.wechat_openid or not settings.wechat().appid:
         return False
     grant_id = _consume_grant(user.id, template)
     if grant_id is None:
@@ -210,7 +209,7 @@ def _finish(note: Notification, status: str, *, channel: str | None = None, erro
 
 def stuck_ids(*, limit: int = 500) -> list[uuid.UUID]:
     """Notifications a worker never finished: pending past the grace time, or claimed by a dead worker."""
-    waited = dt.timedelta(seconds=current_app.config["NOTIFICATION_PENDING_GRACE_SECONDS"])
+    waited = dt.timedelta(seconds=settings.notifications().pending_grace_seconds)
     return OUTBOX.sweep_ids(limit=limit, waited=waited)
 
 

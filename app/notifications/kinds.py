@@ -12,10 +12,9 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from flask import current_app
-
 from app.integrations.wechat import subscribe_value
 from app.notifications.models import Notification
+from app.platform import settings
 
 MODE_LABELS = {"video": "视频调解", "phone": "电话调解", "in_person": "现场调解"}
 
@@ -51,7 +50,7 @@ def get(name: str) -> Kind:
 
 def wechat_template(name: str) -> str | None:
     """The subscribe-message template configured for a kind, if any."""
-    for entry in str(current_app.config.get("NOTIFICATION_WECHAT_TEMPLATES") or "").split(","):
+    for entry in settings.notifications().wechat_templates.split(","):
         kind, _, template = entry.strip().partition(":")
         if kind.strip() == name and template.strip():
             return template.strip()

@@ -14,12 +14,11 @@ import logging
 import uuid
 from collections.abc import Mapping
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.sms import SmsGateway, build_gateway, render
-from app.platform import jobs
+from app.integrations.sms import SmsGateway, render
+from app.platform import adapters, jobs, settings
 from app.platform.outbox import Outbox, gave_up
 from app.security import pii
 from app.sms.models import SmsMessage
@@ -33,18 +32,15 @@ SWEEP_AFTER = dt.timedelta(seconds=60)  # a queued row this old has lost its job
 
 
 def _lease_seconds() -> float:
-    return float(current_app.config["SMS_HTTP_TIMEOUT"]) + 30
+    return float(settings.notifications().sms_http_timeout) + 30
 
 
 OUTBOX: Outbox[SmsMessage] = Outbox(model=SmsMessage, waiting="queued", lease_seconds=_lease_seconds, error="error")
 
 
 def gateway() -> SmsGateway:
-    """The configured gateway, built once per app."""
-    built = current_app.extensions.get("microcourt.sms")
-    if built is None:
-        built = current_app.extensions["microcourt.sms"] = build_gateway(current_app.config)
-    return built
+    """The app's gateway (built once per app by the platform's adapters)."""
+    return adapters.sms_gateway()
 
 
 def queue(*, phone: str, template: str, params: Mapping[str, str]) -> SmsMessage:

@@ -19,12 +19,11 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.integrations import webhooks as http
-from app.platform import jobs
+from app.platform import jobs, settings
 from app.platform.outbox import Outbox, backoff_seconds, gave_up
 from app.security import pii
 from app.utils import clock
@@ -36,7 +35,7 @@ DELIVER_TASK = "microcourt.webhooks.deliver"
 
 
 def _lease_seconds() -> float:
-    return float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"]) + 30
+    return float(settings.webhooks().timeout_seconds) + 30
 
 
 OUTBOX: Outbox[WebhookDelivery] = Outbox(
@@ -114,12 +113,10 @@ def send(delivery_id: uuid.UUID) -> str:
         current = db.session.get(WebhookDelivery, delivery_id)
         return current.status if current else "missing"
     subscription = db.session.get(WebhookSubscription, row.subscription_id)
-    config = current_app.config
+    config = settings.webhooks()
     if subscription is None or subscription.status != "active":
         return _finish(row, "cancelled", error="subscription disabled")
-    if http.check_url(
-        subscription.url, allowed_hosts=config["WEBHOOK_ALLOWED_HOSTS"], allow_http=config["WEBHOOK_ALLOW_HTTP"]
-    ):
+    if http.check_url(subscription.url, allowed_hosts=config.allowed_hosts, allow_http=config.allow_http):
         return _finish(row, "failed", error="the URL's host is no longer allowed")
     secret = pii.decrypt(subscription.secret_enc, field=SECRET_FIELD)
     headers = {
@@ -128,7 +125,7 @@ def send(delivery_id: uuid.UUID) -> str:
         http.EVENT_TYPE_HEADER: row.event_type,
         http.ATTEMPT_HEADER: str(row.attempts),
     }
-    attempt = http.post(subscription.url, row.body, headers, timeout=config["WEBHOOK_TIMEOUT_SECONDS"])
+    attempt = http.post(subscription.url, row.body, headers, timeout=config.timeout_seconds)
     row.last_status = attempt.status
     if attempt.ok:
         row.delivered_at = clock.now()
@@ -140,13 +137,11 @@ def send(delivery_id: uuid.UUID) -> str:
 
 
 def _retry_later(row: WebhookDelivery, error: str) -> str:
-    config = current_app.config
-    window = dt.timedelta(hours=config["WEBHOOK_RETRY_WINDOW_HOURS"])
+    config = settings.webhooks()
+    window = dt.timedelta(hours=config.retry_window_hours)
     if gave_up(attempts=row.attempts, created_at=row.created_at, window=window):
         return _finish(row, "failed", error=error)
-    delay = backoff_seconds(
-        row.attempts, base=config["WEBHOOK_RETRY_BASE_SECONDS"], cap=config["WEBHOOK_RETRY_MAX_SECONDS"]
-    )
+    delay = backoff_seconds(row.attempts, base=config.retry_base_seconds, cap=config.retry_max_seconds)
     OUTBOX.retry_later(row, delay_seconds=delay, error=error)
     return _finish(row, "pending", error=error)
 
@@ -175,6 +170,6 @@ def due_ids(*, limit: int) -> list[uuid.UUID]:
 
 def sweep() -> int:
     """Enqueue every due delivery: first attempts whose job was lost and retries whose backoff has passed."""
-    ids = due_ids(limit=current_app.config["DELIVERY_SWEEP_BATCH"])
+    ids = due_ids(limit=settings.webhooks().sweep_batch)
     dispatch(ids)
     return len(ids)

@@ -13,7 +13,6 @@ import secrets
 import urllib.parse
 import uuid
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.audit import log as audit
@@ -21,6 +20,7 @@ from app.cases import access as case_access
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.integrations import webhooks as http
+from app.platform import settings
 from app.security import permissions, pii
 from app.security.permissions import Principal
 from app.utils import clock
@@ -96,10 +96,8 @@ def input_errors(*, url: str | None, events: list[str] | None) -> dict[str, list
     """Field errors for a URL and an event list (None: not sent): the same rules on create and on change."""
     errors: dict[str, list[str]] = {}
     if url is not None:
-        config = current_app.config
-        problem = http.check_url(
-            url, allowed_hosts=config["WEBHOOK_ALLOWED_HOSTS"], allow_http=config["WEBHOOK_ALLOW_HTTP"]
-        )
+        config = settings.webhooks()
+        problem = http.check_url(url, allowed_hosts=config.allowed_hosts, allow_http=config.allow_http)
         if problem:
             errors["url"] = [problem]
     unknown = sorted(set(events or ()) - webhook_events.known() - {"*"})
