@@ -18,7 +18,6 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.cases import Case, CaseParty, timeline
@@ -30,6 +29,7 @@ from app.documents import uploads as documents_uploads
 from app.documents.chain import SYSTEM
 from app.documents.models import ServedDocument
 from app.extensions import db
+from app.platform import settings
 from app.utils import clock
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def run() -> dict[str, int]:
 
 
 def _ids(*conditions: object) -> list[uuid.UUID]:
-    limit = current_app.config["DELIVERY_SWEEP_BATCH"]
+    limit = settings.documents().sweep_batch
     query = select(ServedDocument.id).where(*conditions).order_by(ServedDocument.delivered_at, ServedDocument.id)
     return list(db.session.scalars(query.limit(limit)))
 
@@ -67,14 +67,14 @@ def _each(step: str, document_ids: list[uuid.UUID], handle: Callable[[uuid.UUID]
     return done
 
 
-def _hours(name: str) -> dt.timedelta:
-    return dt.timedelta(hours=current_app.config[name])
+def _hours(hours: int) -> dt.timedelta:
+    return dt.timedelta(hours=hours)
 
 
 def remind_due() -> int:
     """Send the one SMS reminder for documents delivered long enough ago and still unopened."""
     now = clock.now()
-    cutoff = now - _hours("DELIVERY_REMIND_AFTER_HOURS")
+    cutoff = now - _hours(settings.documents().remind_after_hours)
     due = _ids(
         ServedDocument.status == "delivered",
         ServedDocument.reminded_at.is_(None),
@@ -104,7 +104,8 @@ def _remind(document_id: uuid.UUID, now: dt.datetime) -> bool:
 def expire_due() -> int:
     """Mark long-unopened documents `expired` and hand them to a clerk for paper or phone service."""
     now = clock.now()
-    escalate, remind = _hours("DELIVERY_ESCALATE_AFTER_HOURS"), _hours("DELIVERY_REMIND_AFTER_HOURS")
+    config = settings.documents()
+    escalate, remind = _hours(config.escalate_after_hours), _hours(config.remind_after_hours)
     due = _ids(
         ServedDocument.status == "delivered",
         ServedDocument.reminded_at.is_not(None),
@@ -118,7 +119,7 @@ def _expire(document_id: uuid.UUID) -> bool:
     document = delivery.lock(document_id, skip_locked=True)
     if document is None or not delivery_states.allowed("expire", document.status):
         return False
-    hours = current_app.config["DELIVERY_ESCALATE_AFTER_HOURS"]
+    hours = settings.documents().escalate_after_hours
     data = {"not_opened_for_hours": hours, "reminded_at": document.reminded_at.isoformat()}
     delivery_states.apply(document, "expire", actor=SYSTEM, data=data)
     served = "already deemed served at delivery" if document.served_at else "not served electronically"
