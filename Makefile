@@ -3,23 +3,36 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# Lock files are compiled for Python 3.11 on Linux; every wheel is checked against its sha256.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint format migrate seed clean
+# Coverage only on the whole suite: its floor (fail_under in pyproject.toml) would fail any subset.
+COV_ARGS ?= $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered)
+# 1 = mypy errors fail `make test`; 0 = only its summary line is printed (until app/ type-checks clean).
+MYPY_GATE ?= 0
+
+.PHONY: run test typecheck install install-dev lock lint format migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(PIP) install -r requirements.txt
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(PIP) install --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
-	$(PIP) install -r requirements-dev.txt
+$(VENV)/.dev: requirements-dev.lock | $(BIN)/python
+	$(PIP) install --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.runtime
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
+
+# Recompile the lock files after editing requirements*.txt (keeps other pins; PIP_COMPILE_ARGS=--upgrade moves all).
+lock: install-dev
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) -o requirements-dev.lock requirements-dev.txt
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -33,7 +46,16 @@ run: seed
 
 test: install-dev
 	$(BIN)/ruff check --quiet .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff format --check --quiet .
+ifeq ($(MYPY_GATE),1)
+	$(BIN)/mypy
+else
+	@$(BIN)/mypy | tail -n 1; echo "(mypy does not gate make test yet: MYPY_GATE=0)"
+endif
+	$(BIN)/python -m pytest $(COV_ARGS) $(PYTEST_ARGS)
+
+typecheck: install-dev
+	$(BIN)/mypy
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -44,4 +66,4 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) instance/microcourt.db* instance/blobs
+	rm -rf $(VENV) .mypy_cache .coverage htmlcov instance/microcourt.db* instance/blobs
