@@ -6,11 +6,13 @@ cases would make a circle of packages, so the providers are registered here, in 
 
 from __future__ import annotations
 
+from app import documents
 from app.cases import detail_sections
 from app.documents import queries as documents_queries
 from app.evidence import catalogue as evidence_catalogue
 from app.mediation import deadlines as mediation_deadlines
 from app.scheduling import queries as session_queries
+from app.webhooks import events as webhook_events
 
 
 def connect() -> None:
@@ -23,3 +25,5 @@ def connect() -> None:
     detail_sections.provide(
         "document_count", lambda case, facts, actor: documents_queries.visible_count(case, facts, actor=actor)
     )
+    # Court systems may subscribe to every event of a served document's chain.
+    webhook_events.register(f"document.{name}" for name in documents.EVENT_TYPES)

@@ -17,19 +17,16 @@ from sqlalchemy import select
 from app.cases import Case
 from app.documents import chain as delivery_chain
 from app.documents.chain import SYSTEM
-from app.documents.models import EVENT_TYPES, DeliveryEvent, DocumentNotification, ServedDocument
+from app.documents.models import DeliveryEvent, DocumentNotification, ServedDocument
 from app.extensions import db
 from app.notifications import dispatch as notifications
 from app.sms import SmsMessage
 from app.sms import outbox as sms_outbox
 from app.webhooks import deliveries as webhooks
-from app.webhooks import events as webhook_events
 
 log = logging.getLogger(__name__)
 NOTES_KEY = "document_notifications"
 SMS_KEY = "document_sms"
-
-webhook_events.register(f"document.{name}" for name in EVENT_TYPES)
 
 
 def remember_notifications(ids: list[uuid.UUID]) -> None:

@@ -8,6 +8,8 @@ from app.extensions import celery
 from app.platform.outbox import backoff_seconds
 from app.sms import outbox as sms_outbox
 
+SWEEP_EVERY_SECONDS = 60.0
+
 
 @celery.task(name=sms_outbox.SEND_TASK, bind=True, max_retries=sms_outbox.MAX_ATTEMPTS, default_retry_delay=30)
 def send_sms(self, message_id: str) -> str:
@@ -23,3 +25,10 @@ def send_sms(self, message_id: str) -> str:
 def sweep_sms() -> int:
     """Re-enqueue queued messages whose job was lost (the row is the source of truth)."""
     return sms_outbox.sweep()
+
+
+# A lost job (a worker killed between the commit and the send) delays a login code by a minute, never loses it.
+celery.conf.beat_schedule = {
+    **(celery.conf.beat_schedule or {}),
+    "sms-sweep": {"task": "microcourt.sms.sweep", "schedule": SWEEP_EVERY_SECONDS},
+}

@@ -73,3 +73,13 @@ def test_a_refusal_is_final_at_once(app, clock):
     assert sms_outbox.send(message_id) == "failed"
     message = db.session.get(SmsMessage, message_id)
     assert (message.attempts, message.error, message.params_enc) == (1, "invalid number", None)
+
+
+def test_the_sms_sweep_runs_on_beat_every_minute(app):
+    """A job lost between the commit and the send (a killed worker) is found by beat, not only by hand."""
+    from app.extensions import celery
+
+    entry = celery.conf.beat_schedule["sms-sweep"]
+    assert entry["task"] == "microcourt.sms.sweep"
+    assert entry["schedule"] == 60.0
+    assert "microcourt.sms.sweep" in celery.tasks
