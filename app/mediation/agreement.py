@@ -8,9 +8,8 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
-from app.cases import timeline
-from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import EvidenceItem
 from app.extensions import db
@@ -28,7 +27,8 @@ def _signer_parties(case: Case, actor: Principal) -> list[CaseParty]:
         raise Forbidden(
             "Each party signs in person; only a party's own account can sign.", reason="agreement.not_a_party"
         )
-    user = db.session.get(User, actor.user_id)
+    # the caller is one of these parties, so actor.user_id names an existing account (a foreign key)
+    user = db.session.get_one(User, actor.user_id)
     if user.verification_status != "verified" or not user.real_name:
         raise Forbidden("Verify your real name before signing.", reason="agreement.identity_not_verified")
     for party in own:
@@ -57,7 +57,7 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
     if not unsigned:
         raise Conflict("You have already signed this agreement.", reason="agreement.already_signed")
     _check_signature_image(case, signature_evidence_id, actor=actor)
-    user = db.session.get(User, actor.user_id)
+    user = db.session.get_one(User, actor.user_id)  # found by _signer_parties above
     now = clock.now()
     for party in unsigned:
         db.session.add(
@@ -102,7 +102,9 @@ def _check_signature_image(case: Case, evidence_id: uuid.UUID | None, *, actor: 
 def _take_effect_when_complete(
     case: Case, agreement: MediationAgreement, *, actor: Principal, now: dt.datetime
 ) -> None:
-    total = db.session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case.id))
+    total = db.session.execute(
+        select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case.id)
+    ).scalar_one()  # a count without GROUP BY always returns one row
     if mediation_outcome.signature_count(agreement) < total:
         return
     agreement.effective_at = now

@@ -8,10 +8,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases import Case, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
-from app.cases import timeline
-from app.cases import Case
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.identity import Court, MediationOrganization, MediationOrgCourt
@@ -84,7 +83,7 @@ def candidate_org_ids(case: Case) -> list[uuid.UUID]:
 def case_region(case: Case) -> str | None:
     """Where the dispute is: the court's region, else the organisation's."""
     if case.court_id is not None:
-        return db.session.get(Court, case.court_id).region
+        return db.session.get_one(Court, case.court_id).region  # a foreign key: the court exists
     org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
     return org.region if org else None
 
@@ -177,7 +176,7 @@ def _commit(message: str) -> None:
 
 def assignment_view(assignment: MediatorAssignment, profile: MediatorProfile | None = None) -> dict:
     """An offer or assignment, with the mediation clock once accepted."""
-    profile = profile or db.session.get(MediatorProfile, assignment.profile_id)
+    profile = profile or db.session.get_one(MediatorProfile, assignment.profile_id)  # a foreign key
     return {
         "id": assignment.id,
         "case_id": assignment.case_id,

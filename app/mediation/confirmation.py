@@ -7,11 +7,10 @@ import uuid
 
 from sqlalchemy import func, select
 
+from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import numbers as case_numbers
-from app.cases import timeline
-from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.legal import CalendarNotCovered
@@ -37,9 +36,9 @@ def _my_parties(actor: Principal, facts: CaseFacts) -> set[uuid.UUID]:
     return parties
 
 
-def _in_window(agreement: MediationAgreement, now: dt.datetime) -> dt.datetime:
+def _in_window(effective_at: dt.datetime, now: dt.datetime) -> dt.datetime:
     """The window's end if `now` is inside it; 409 with the explanation when late (or the calendar is missing)."""
-    deadline = mediation_deadlines.application_window(agreement)
+    deadline = mediation_deadlines.application_window(effective_at)
     if not deadline.calendar_covered:
         raise CalendarNotCovered(deadline.uncovered_date or deadline.raw_end_date)
     if not deadline.is_met_by(now):
@@ -48,6 +47,7 @@ def _in_window(agreement: MediationAgreement, now: dt.datetime) -> dt.datetime:
             reason="judicial_confirmation.out_of_time",
             errors={"deadline": deadline.explanation()},
         )
+    assert deadline.ends_at is not None  # a covered deadline has its end
     return deadline.ends_at
 
 
@@ -66,7 +66,7 @@ def apply(*, case_id: uuid.UUID, actor: Principal) -> dict:
     if case.court_id is None:
         raise Conflict("The case names no court to confirm the agreement.", reason="judicial_confirmation.no_court")
     now = clock.now()
-    window_ends_at = _in_window(agreement, now)
+    window_ends_at = _in_window(agreement.effective_at, now)
     confirmation = JudicialConfirmation(
         case_id=case.id,
         agreement_id=agreement.id,
@@ -118,7 +118,9 @@ def consent(*, case_id: uuid.UUID, actor: Principal) -> dict:
     if not missing:
         raise Conflict("Your consent is already recorded.", reason="judicial_confirmation.already_consented")
     now = clock.now()
-    _in_window(db.session.get(MediationAgreement, confirmation.agreement_id), now)
+    agreement = db.session.get_one(MediationAgreement, confirmation.agreement_id)  # a foreign key
+    assert agreement.effective_at is not None  # apply() refuses an agreement not yet in effect
+    _in_window(agreement.effective_at, now)
     for party_id in missing:
         db.session.add(
             ConfirmationConsent(confirmation_id=confirmation.id, party_id=party_id, user_id=actor.user_id, at=now)
@@ -138,10 +140,13 @@ def consent(*, case_id: uuid.UUID, actor: Principal) -> dict:
 
 
 def _submit_when_complete(case: Case, confirmation: JudicialConfirmation, *, actor: Principal) -> None:
-    parties = db.session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case.id))
-    consents = db.session.scalar(
+    # a count without GROUP BY always returns one row
+    parties = db.session.execute(
+        select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case.id)
+    ).scalar_one()
+    consents = db.session.execute(
         select(func.count()).select_from(ConfirmationConsent).filter_by(confirmation_id=confirmation.id)
-    )
+    ).scalar_one()
     if consents < parties:
         return
     now = clock.now()
@@ -165,7 +170,9 @@ def _court_deadline(trigger: dt.datetime, days: int, trigger_label: str, period_
     deadline = mediation_deadlines.legal_deadline(
         trigger_at=trigger, days=days, trigger_label=trigger_label, period_label=period_label
     )
-    return deadline.require_covered().ends_at
+    ends_at = deadline.require_covered().ends_at
+    assert ends_at is not None  # a covered deadline has its end
+    return ends_at
 
 
 def _confirmation(case: Case, *, lock: bool = False) -> JudicialConfirmation:
@@ -229,9 +236,7 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
             errors={"status": [confirmation.status]},
         )
     now = clock.now()
-    number = case_numbers.assign(
-        court_id=confirmation.court_id, type_code=settings.mediation().confirmation_type_code
-    )
+    number = case_numbers.assign(court_id=confirmation.court_id, type_code=settings.mediation().confirmation_type_code)
     confirmation.status, confirmation.accepted_at, confirmation.accepted_by = "accepted", now, actor.user_id
     confirmation.accepted_late = confirmation.accept_due_at is not None and now >= confirmation.accept_due_at
     confirmation.case_number = number

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 from sqlalchemy import select, update
 
-from app.cases import timeline
-from app.cases import Case
+from app.cases import Case, timeline
 from app.extensions import db
 from app.identity import User
-from app.legal import load_overrides
-from app.legal import Deadline, compute_deadline
+from app.legal import Deadline, compute_deadline, load_overrides
 from app.mediation.models import JudicialConfirmation, MediationAgreement, MediatorAssignment
 from app.platform import settings
-from app.sms import outbox as notifications_sms
 from app.security import pii
+from app.sms import SmsMessage
+from app.sms import outbox as notifications_sms
 from app.utils import clock
 from app.utils.clock import SHANGHAI
 
@@ -33,10 +33,10 @@ def mediation_clock(accepted_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]
     return due_at, due_at - dt.timedelta(days=config.warn_days)
 
 
-def clock_explanation(assignment: MediatorAssignment) -> list[str]:
-    """Why the mediation ends when it does."""
+def clock_explanation(accepted_at: dt.datetime) -> list[str]:
+    """Why the mediation ends when it does (the clock starts when the mediator accepts)."""
     days = settings.mediation().days
-    accepted = assignment.accepted_at.astimezone(SHANGHAI)
+    accepted = accepted_at.astimezone(SHANGHAI)
     return [
         f"Trigger: the mediator accepted the case at {accepted:%Y-%m-%d %H:%M} Asia/Shanghai.",
         f"Period: mediation within {days} days, counted from {accepted.date() + dt.timedelta(days=1)}.",
@@ -55,10 +55,10 @@ def legal_deadline(*, trigger_at: dt.datetime, days: int, trigger_label: str, pe
     )
 
 
-def application_window(agreement: MediationAgreement) -> Deadline:
+def application_window(effective_at: dt.datetime) -> Deadline:
     """The window for applying for judicial confirmation: JUDICIAL_CONFIRMATION_DAYS after the agreement took effect."""
     return legal_deadline(
-        trigger_at=agreement.effective_at,
+        trigger_at=effective_at,
         days=settings.mediation().confirmation_days,
         trigger_label="mediation agreement took effect",
         period_label="application for judicial confirmation (CPL Art. 205)",
@@ -74,7 +74,7 @@ def for_case(case: Case) -> list[dict]:
     if case.status == "settled":
         agreement = db.session.scalar(select(MediationAgreement).where(MediationAgreement.case_id == case.id))
         if agreement is not None and agreement.effective_at is not None:
-            return [_deadline_entry("judicial_confirmation_application", application_window(agreement))]
+            return [_deadline_entry("judicial_confirmation_application", application_window(agreement.effective_at))]
     if case.status == "judicial_confirmation_requested":
         return _court_entries(case)
     return []
@@ -84,7 +84,8 @@ def _clock_entries(case: Case) -> list[dict]:
     assignment = db.session.scalar(
         select(MediatorAssignment).where(MediatorAssignment.case_id == case.id, MediatorAssignment.status == "accepted")
     )
-    if assignment is None or assignment.due_at is None:
+    # due_at and accepted_at are set together when the mediator accepts
+    if assignment is None or assignment.due_at is None or assignment.accepted_at is None:
         return []
     return [
         {
@@ -92,7 +93,7 @@ def _clock_entries(case: Case) -> list[dict]:
             "due_at": _iso(assignment.due_at),
             "warn_at": _iso(assignment.warn_at),
             "calendar_covered": True,
-            "explanation": clock_explanation(assignment),
+            "explanation": clock_explanation(assignment.accepted_at),
         }
     ]
 
@@ -146,17 +147,20 @@ def send_due_warnings(*, limit: int = 500) -> int:
     return warned
 
 
-def _warn_one(assignment_id: object, *, now: dt.datetime) -> int:
-    claimed = db.session.execute(
+def _warn_one(assignment_id: uuid.UUID, *, now: dt.datetime) -> int:
+    claimed = db.session.execute(  # an UPDATE gives a CursorResult; Session.execute is typed as the plain Result
         update(MediatorAssignment)
         .where(MediatorAssignment.id == assignment_id, MediatorAssignment.warned_at.is_(None))
         .values(warned_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if claimed != 1:  # another sweep got there first
         db.session.rollback()
         return 0
-    assignment = db.session.get(MediatorAssignment, assignment_id)
-    case = db.session.get(Case, assignment.case_id)
+    # the row was just claimed above and its case is a non-null foreign key: both exist
+    assignment = db.session.get_one(MediatorAssignment, assignment_id)
+    case = db.session.get_one(Case, assignment.case_id)
+    # only accepted assignments with a warn_at are swept, and acceptance sets due_at with warn_at
+    assert assignment.due_at is not None
     due = assignment.due_at.astimezone(SHANGHAI)
     timeline.record(
         case,
@@ -174,7 +178,7 @@ def _warn_one(assignment_id: object, *, now: dt.datetime) -> int:
     return 1
 
 
-def _sms_mediator(assignment: MediatorAssignment, case: Case, due: dt.datetime) -> object | None:
+def _sms_mediator(assignment: MediatorAssignment, case: Case, due: dt.datetime) -> SmsMessage | None:
     mediator = db.session.get(User, assignment.mediator_user_id)
     if mediator is None or not mediator.phone_enc:
         return None

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from app.cases import Case
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.identity import User
-from app.identity import Court, MediationOrganization, MediationOrgCourt, OrgMembership
+from app.identity import Court, MediationOrganization, MediationOrgCourt, OrgMembership, User
 from app.mediation.models import ALL_CATEGORIES, MediatorAssignment, MediatorProfile, MediatorSpecialty, OrgFacet
 from app.platform import settings
 from app.platform.pagination import Page, newest_first
@@ -48,7 +47,7 @@ def list_orgs(
     return Page(items=items, next_cursor=page.next_cursor)
 
 
-def _facet(facet: str, values: list[str]) -> object:
+def _facet(facet: str, values: list[str]) -> Select[uuid.UUID]:
     return select(OrgFacet.org_id).where(OrgFacet.facet == facet, OrgFacet.value.in_(values))
 
 
@@ -90,7 +89,7 @@ def active_org(org_id: uuid.UUID) -> MediationOrganization:
     return org
 
 
-def listed_mediators() -> object:
+def listed_mediators() -> Select[MediatorProfile]:
     """Profiles whose owner is an active mediator of the profile's organisation and an active user."""
     membership = and_(
         OrgMembership.org_id == MediatorProfile.org_id,

@@ -11,10 +11,9 @@ import uuid
 
 from sqlalchemy import func, select
 
+from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
-from app.cases import timeline
-from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import Court, MediationOrganization
@@ -101,6 +100,7 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
         event=f"mediation.{result}",
     )
     if result == "settled":
+        assert terms is not None  # checked above: a settled mediation needs its terms
         _draft(case, terms=terms, actor=actor)
     db.session.commit()
     return outcome_view(case)
@@ -161,9 +161,9 @@ def agreement_view(agreement: MediationAgreement) -> dict:
         .where(AgreementSignature.agreement_id == agreement.id)
         .order_by(AgreementSignature.signed_at, AgreementSignature.id)
     ).all()
-    parties = db.session.scalar(
+    parties = db.session.execute(
         select(func.count()).select_from(CaseParty).where(CaseParty.case_id == agreement.case_id)
-    )
+    ).scalar_one()  # a count without GROUP BY always returns one row
     return {
         "id": agreement.id,
         "case_id": agreement.case_id,
@@ -214,4 +214,4 @@ def revise_agreement(*, case_id: uuid.UUID, terms: str, actor: Principal) -> dic
 def signature_count(agreement: MediationAgreement) -> int:
     """How many parties have signed the agreement."""
     query = select(func.count()).select_from(AgreementSignature).where(AgreementSignature.agreement_id == agreement.id)
-    return db.session.scalar(query)
+    return db.session.execute(query).scalar_one()  # a count without GROUP BY always returns one row
