@@ -9,6 +9,7 @@ from celery import Task
 from flask import Flask, current_app, has_app_context
 
 from app.extensions import celery
+from app.platform import settings
 
 # Every domain's background tasks: thin Celery wrappers over that domain's functions, registered by name.
 TASK_MODULES = (
@@ -53,10 +54,11 @@ def init_celery(app: Flask) -> None:
     """Configure the shared Celery app from Flask config (eager in the embedded default)."""
     celery.flask_app = app
     _forget_clients()
+    jobs = settings.jobs(app)
     celery.conf.update(
-        broker_url=app.config["CELERY_BROKER_URL"],
-        result_backend=app.config["CELERY_RESULT_BACKEND"] or None,
-        task_always_eager=app.config["JOBS_EAGER"],
+        broker_url=jobs.broker_url,
+        result_backend=jobs.result_backend or None,
+        task_always_eager=jobs.eager,
         task_eager_propagates=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
