@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import JSON, BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model, db
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One security-relevant action. Never updated or deleted; `flask audit verify` recomputes the chain."""
 
     __tablename__ = "audit_events"
@@ -32,7 +32,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """The single row every append locks: the last sequence number and hash (the chain's head)."""
 
     __tablename__ = "audit_head"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 KINDS = ("mediation", "litigation")
@@ -21,7 +21,7 @@ FILER_ROLES = ("applicant", "plaintiff")
 OPPOSING_ROLES = ("respondent", "defendant")
 
 
-class Case(IdMixin, TimestampMixin, db.Model):
+class Case(IdMixin, TimestampMixin, Model):
     """A dispute brought for mediation or a filing for litigation; everything else hangs on it."""
 
     __tablename__ = "cases"
@@ -64,7 +64,7 @@ class Case(IdMixin, TimestampMixin, db.Model):
     filed_off_hours: Mapped[bool | None]
 
 
-class CaseParty(IdMixin, TimestampMixin, db.Model):
+class CaseParty(IdMixin, TimestampMixin, Model):
     """A party to a case: a natural person or an organisation, linked to a user once they join."""
 
     __tablename__ = "case_parties"
@@ -84,7 +84,7 @@ class CaseParty(IdMixin, TimestampMixin, db.Model):
     joined_at: Mapped[dt.datetime | None]
 
 
-class CaseAgent(IdMixin, TimestampMixin, db.Model):
+class CaseAgent(IdMixin, TimestampMixin, Model):
     """A lawyer acting for a party under a recorded authorisation (power of attorney)."""
 
     __tablename__ = "case_agents"
@@ -105,7 +105,7 @@ class CaseAgent(IdMixin, TimestampMixin, db.Model):
     confirmed_at: Mapped[dt.datetime | None]
 
 
-class CaseConsent(IdMixin, TimestampMixin, db.Model):
+class CaseConsent(IdMixin, TimestampMixin, Model):
     """A party's consent to e-service (with the confirmed address) or to online mediation; withdrawable."""
 
     __tablename__ = "case_consents"
@@ -123,7 +123,7 @@ class CaseConsent(IdMixin, TimestampMixin, db.Model):
     withdrawn_at: Mapped[dt.datetime | None]
 
 
-class TimelineEvent(IdMixin, db.Model):
+class TimelineEvent(IdMixin, Model):
     """One append-only entry of a case's history: who did what, when, from which state to which, and why."""
 
     __tablename__ = "case_timeline"
@@ -141,7 +141,7 @@ class TimelineEvent(IdMixin, db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class CaseNumberSequence(db.Model):
+class CaseNumberSequence(Model):
     """The last case-number sequence used per court, year and case type (gap-free, locked on use)."""
 
     __tablename__ = "case_number_sequences"
@@ -152,7 +152,7 @@ class CaseNumberSequence(db.Model):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
-class CorrectionRequest(IdMixin, TimestampMixin, db.Model):
+class CorrectionRequest(IdMixin, TimestampMixin, Model):
     """A court's request that the filer correct or complete a filing (补正), and the filer's answer."""
 
     __tablename__ = "case_corrections"

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 DOCUMENT_STATUSES = ("accepted", "rejected", "held", "delivered", "opened", "acknowledged", "expired", "failed")
@@ -27,7 +27,7 @@ EVENT_TYPES = (
 )
 
 
-class ServedDocument(IdMixin, TimestampMixin, db.Model):
+class ServedDocument(IdMixin, TimestampMixin, Model):
     """A document a court serves on one party: the stored file (never changed), its state and legal effect."""
 
     __tablename__ = "served_documents"
@@ -73,7 +73,7 @@ class ServedDocument(IdMixin, TimestampMixin, db.Model):
     head_hash: Mapped[str | None] = mapped_column(String(64))
 
 
-class DeliveryEvent(IdMixin, db.Model):
+class DeliveryEvent(IdMixin, Model):
     """One append-only evidence event of a document, hash-chained to the previous one (prev_hash -> hash)."""
 
     __tablename__ = "delivery_events"
@@ -97,7 +97,7 @@ def _append_only(_mapper: object, _connection: object, target: DeliveryEvent) ->
     raise RuntimeError(f"delivery events are append-only (document {target.document_id}, seq {target.seq})")
 
 
-class DocumentNotification(IdMixin, TimestampMixin, db.Model):
+class DocumentNotification(IdMixin, TimestampMixin, Model):
     """One notification of a document on one channel to one person, with the provider's answer."""
 
     __tablename__ = "document_notifications"
@@ -116,7 +116,7 @@ class DocumentNotification(IdMixin, TimestampMixin, db.Model):
     event_seq: Mapped[int | None]
 
 
-class WorkItem(IdMixin, TimestampMixin, db.Model):
+class WorkItem(IdMixin, TimestampMixin, Model):
     """A task for a court clerk: serve a held or unopened document by another method (paper, phone)."""
 
     __tablename__ = "work_items"
@@ -135,7 +135,7 @@ class WorkItem(IdMixin, TimestampMixin, db.Model):
     resolved_by: Mapped[str | None] = mapped_column(String(120))
 
 
-class DocumentUpload(IdMixin, TimestampMixin, db.Model):
+class DocumentUpload(IdMixin, TimestampMixin, Model):
     """A file a court system uploads straight to the store before pushing it (`meta.upload_id`); used once."""
 
     __tablename__ = "document_uploads"

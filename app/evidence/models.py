@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 STATUSES = ("pending", "stored", "rejected", "deleted")
@@ -16,7 +16,7 @@ LIVE_STATUSES = ("pending", "stored")  # count against the limits
 OPINION_VALUES = ("admitted", "disputed", "partly_admitted")
 
 
-class EvidenceItem(IdMixin, TimestampMixin, db.Model):
+class EvidenceItem(IdMixin, TimestampMixin, Model):
     """One file a party puts before the mediator or court: pending until verified, private until submitted.
 
     The phone posts to `upload_key` (`cases/{case}/evidence/{uuid}.upload`). `complete` copies that object
@@ -62,7 +62,7 @@ class EvidenceItem(IdMixin, TimestampMixin, db.Model):
         return self.submitted_at is not None
 
 
-class EvidenceCustodyEvent(IdMixin, db.Model):
+class EvidenceCustodyEvent(IdMixin, Model):
     """Append-only chain of custody: who did what to an item, when, and the SHA-256 it had then."""
 
     __tablename__ = "evidence_custody_events"
@@ -78,7 +78,7 @@ class EvidenceCustodyEvent(IdMixin, db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class EvidenceOpinion(IdMixin, TimestampMixin, db.Model):
+class EvidenceOpinion(IdMixin, TimestampMixin, Model):
     """Cross-examination (质证): one party's view of another party's item on authenticity, legality, relevance."""
 
     __tablename__ = "evidence_opinions"

@@ -8,13 +8,13 @@ import uuid
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 CALL_CATEGORIES = ("filing", "inquiry", "consultation", "complaint", "other")
 
 
-class HotlineCall(IdMixin, TimestampMixin, db.Model):
+class HotlineCall(IdMixin, TimestampMixin, Model):
     """One call taken by an operator; with a filed case it carries the (hashed) code the caller claims it with."""
 
     __tablename__ = "hotline_calls"

@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 
-class MachineClient(IdMixin, TimestampMixin, db.Model):
+class MachineClient(IdMixin, TimestampMixin, Model):
     """A court system calling the court API with client credentials; secrets stored as hashes."""
 
     __tablename__ = "machine_clients"

@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 
-class AuthSession(IdMixin, TimestampMixin, db.Model):
+class AuthSession(IdMixin, TimestampMixin, Model):
     """A refresh-token family: one login on one device; revoking it ends access at once."""
 
     __tablename__ = "auth_sessions"
@@ -26,7 +26,7 @@ class AuthSession(IdMixin, TimestampMixin, db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
 
-class RefreshToken(IdMixin, TimestampMixin, db.Model):
+class RefreshToken(IdMixin, TimestampMixin, Model):
     """One opaque refresh token, stored as its SHA-256; spent when rotated."""
 
     __tablename__ = "refresh_tokens"
@@ -37,7 +37,7 @@ class RefreshToken(IdMixin, TimestampMixin, db.Model):
     spent_at: Mapped[dt.datetime | None]
 
 
-class SmsCode(IdMixin, TimestampMixin, db.Model):
+class SmsCode(IdMixin, TimestampMixin, Model):
     """A one-time login code: hashed, short-lived, single use, burnt after too many wrong tries."""
 
     __tablename__ = "sms_codes"

@@ -8,13 +8,13 @@ import uuid
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 PLATFORM_ROLES = ("platform_admin", "hotline_operator")
 
 
-class User(IdMixin, TimestampMixin, db.Model):
+class User(IdMixin, TimestampMixin, Model):
     """One person, one account: found by WeChat openid or by the blind index of the phone number."""
 
     __tablename__ = "users"
@@ -34,7 +34,7 @@ class User(IdMixin, TimestampMixin, db.Model):
     verified_at: Mapped[dt.datetime | None]
 
 
-class UserRole(IdMixin, TimestampMixin, db.Model):
+class UserRole(IdMixin, TimestampMixin, Model):
     """A platform-wide role (platform_admin, hotline_operator) granted to a user."""
 
     __tablename__ = "user_roles"
@@ -45,7 +45,7 @@ class UserRole(IdMixin, TimestampMixin, db.Model):
     granted_by: Mapped[uuid.UUID | None]
 
 
-class LawyerProfile(IdMixin, TimestampMixin, db.Model):
+class LawyerProfile(IdMixin, TimestampMixin, Model):
     """A lawyer's licence and firm, pending until a platform admin verifies it."""
 
     __tablename__ = "lawyer_profiles"
@@ -61,7 +61,7 @@ class LawyerProfile(IdMixin, TimestampMixin, db.Model):
     review_note: Mapped[str | None] = mapped_column(String(500))
 
 
-class WeChatSessionKey(TimestampMixin, db.Model):
+class WeChatSessionKey(TimestampMixin, Model):
     """The latest WeChat session_key of a user, encrypted; it never leaves the server."""
 
     __tablename__ = "wechat_session_keys"
@@ -70,7 +70,7 @@ class WeChatSessionKey(TimestampMixin, db.Model):
     session_key_enc: Mapped[str] = mapped_column(Text)
 
 
-class SubscriptionGrant(IdMixin, TimestampMixin, db.Model):
+class SubscriptionGrant(IdMixin, TimestampMixin, Model):
     """A subscribe-message grant: one accepted one-time grant allows one send of that template."""
 
     __tablename__ = "subscription_grants"

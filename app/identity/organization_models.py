@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 COURT_ROLES = ("clerk", "judge")
@@ -15,7 +15,7 @@ ORG_ROLES = ("mediator", "org_admin")
 ORG_TYPES = ("peoples_committee", "industry", "court_annexed", "commercial", "other")
 
 
-class Court(IdMixin, TimestampMixin, db.Model):
+class Court(IdMixin, TimestampMixin, Model):
     """A people's court, known by its code such as 浙0212 (used in case numbers)."""
 
     __tablename__ = "courts"
@@ -26,7 +26,7 @@ class Court(IdMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class MediationOrganization(IdMixin, TimestampMixin, db.Model):
+class MediationOrganization(IdMixin, TimestampMixin, Model):
     """A mediation organisation: people's mediation committee, industry body, court-annexed office..."""
 
     __tablename__ = "mediation_organizations"
@@ -39,7 +39,7 @@ class MediationOrganization(IdMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class MediationOrgCourt(TimestampMixin, db.Model):
+class MediationOrgCourt(TimestampMixin, Model):
     """A court an organisation is linked to (court-annexed or entrusted mediation, 委派/委托调解)."""
 
     __tablename__ = "mediation_org_courts"
@@ -51,7 +51,7 @@ class MediationOrgCourt(TimestampMixin, db.Model):
     court_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courts.id", ondelete="CASCADE"), primary_key=True)
 
 
-class CourtMembership(IdMixin, TimestampMixin, db.Model):
+class CourtMembership(IdMixin, TimestampMixin, Model):
     """A user working for a court as clerk or judge."""
 
     __tablename__ = "court_memberships"
@@ -63,7 +63,7 @@ class CourtMembership(IdMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class OrgMembership(IdMixin, TimestampMixin, db.Model):
+class OrgMembership(IdMixin, TimestampMixin, Model):
     """A user working for a mediation organisation as mediator or organisation admin."""
 
     __tablename__ = "org_memberships"

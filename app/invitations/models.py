@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 
-class Invitation(IdMixin, TimestampMixin, db.Model):
+class Invitation(IdMixin, TimestampMixin, Model):
     """An invitation to join a case as a named party or in a role; expiring, counted, revocable."""
 
     __tablename__ = "case_invitations"

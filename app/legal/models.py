@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 
-class CalendarOverride(IdMixin, TimestampMixin, db.Model):
+class CalendarOverride(IdMixin, TimestampMixin, Model):
     """One day whose status the administrators set: a newly announced holiday, 调休 working day or closure.
 
     A row for a year the package does not cover also declares that whole year covered: its other days

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.errors import Conflict
-from app.extensions import db
+from app.extensions import Model
 from app.identity import MediationOrganization
 from app.platform.db import IdMixin, TimestampMixin
 
@@ -33,7 +33,7 @@ ASSIGNMENT_STATES = ("pending", "accepted", "declined", "superseded")
 CONFIRMATION_STATES = ("awaiting_consent", "submitted", "accepted", "confirmed", "rejected")
 
 
-class OrgFacet(db.Model):
+class OrgFacet(Model):
     """One region or category an organisation serves: the index-backed search rows of the directory.
 
     Derived from MediationOrganization.region/regions/categories on every flush (listener below);
@@ -50,7 +50,7 @@ class OrgFacet(db.Model):
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
-class MediatorProfile(IdMixin, TimestampMixin, db.Model):
+class MediatorProfile(IdMixin, TimestampMixin, Model):
     """A mediator's public directory entry at one organisation: specialties, region, load limit."""
 
     __tablename__ = "mediator_profiles"
@@ -72,7 +72,7 @@ class MediatorProfile(IdMixin, TimestampMixin, db.Model):
     accepting: Mapped[bool] = mapped_column(default=True)
 
 
-class MediatorSpecialty(db.Model):
+class MediatorSpecialty(Model):
     """One category a mediator specialises in (search rows derived from MediatorProfile.specialties)."""
 
     __tablename__ = "mediator_specialties"
@@ -84,7 +84,7 @@ class MediatorSpecialty(db.Model):
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
-class MediatorAssignment(IdMixin, TimestampMixin, db.Model):
+class MediatorAssignment(IdMixin, TimestampMixin, Model):
     """A case offered to a mediator (by a party's choice or an org admin), and the mediator's answer.
 
     An accepted assignment carries the mediation clock: due_at, warn_at and warned_at (the warning
@@ -128,7 +128,7 @@ class MediatorAssignment(IdMixin, TimestampMixin, db.Model):
     warned_at: Mapped[dt.datetime | None]
 
 
-class MediationAgreement(IdMixin, TimestampMixin, db.Model):
+class MediationAgreement(IdMixin, TimestampMixin, Model):
     """The mediation agreement of a settled case: rendered text and its SHA-256; frozen once anyone signed."""
 
     __tablename__ = "mediation_agreements"
@@ -143,7 +143,7 @@ class MediationAgreement(IdMixin, TimestampMixin, db.Model):
     effective_at: Mapped[dt.datetime | None]
 
 
-class AgreementSignature(IdMixin, db.Model):
+class AgreementSignature(IdMixin, Model):
     """One party's signature, bound to the exact text (its SHA-256) the party signed."""
 
     __tablename__ = "mediation_agreement_signatures"
@@ -159,7 +159,7 @@ class AgreementSignature(IdMixin, db.Model):
     signature_evidence_id: Mapped[uuid.UUID | None]
 
 
-class JudicialConfirmation(IdMixin, TimestampMixin, db.Model):
+class JudicialConfirmation(IdMixin, TimestampMixin, Model):
     """An application for judicial confirmation (司法确认) of an effective agreement, and the court's answer."""
 
     __tablename__ = "judicial_confirmations"
@@ -185,7 +185,7 @@ class JudicialConfirmation(IdMixin, TimestampMixin, db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class ConfirmationConsent(IdMixin, db.Model):
+class ConfirmationConsent(IdMixin, Model):
     """A party joining the application for judicial confirmation (the applicant's own is recorded at once)."""
 
     __tablename__ = "judicial_confirmation_consents"

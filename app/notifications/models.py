@@ -8,13 +8,13 @@ import uuid
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
 
 
-class Notification(IdMixin, TimestampMixin, db.Model):
+class Notification(IdMixin, TimestampMixin, Model):
     """Something to tell one user (a kind plus its data), delivered by a job through WeChat or SMS."""
 
     __tablename__ = "notifications"
@@ -37,7 +37,7 @@ class Notification(IdMixin, TimestampMixin, db.Model):
     error: Mapped[str | None] = mapped_column(String(255))
 
 
-class NotificationAttempt(IdMixin, TimestampMixin, db.Model):
+class NotificationAttempt(IdMixin, TimestampMixin, Model):
     """One try on one channel and what the provider answered (outcome, code, message)."""
 
     __tablename__ = "notification_attempts"

@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 
-class IdempotencyRecord(IdMixin, TimestampMixin, db.Model):
+class IdempotencyRecord(IdMixin, TimestampMixin, Model):
     """One key of one caller: in flight until the first request finishes, then its response."""
 
     __tablename__ = "idempotency_records"

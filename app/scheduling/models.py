@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 SESSION_MODES = ("video", "phone", "in_person")
@@ -21,7 +21,7 @@ SESSION_STATUSES = ("scheduled", "cancelled", "held")
 REMINDER_STATUSES = ("pending", "notified", "cancelled", "expired")
 
 
-class WorkingHours(IdMixin, TimestampMixin, db.Model):
+class WorkingHours(IdMixin, TimestampMixin, Model):
     """One weekly window in which a mediator takes sessions (local Asia/Shanghai minutes of the day)."""
 
     __tablename__ = "mediator_working_hours"
@@ -37,7 +37,7 @@ class WorkingHours(IdMixin, TimestampMixin, db.Model):
     end_minute: Mapped[int]
 
 
-class Unavailability(IdMixin, TimestampMixin, db.Model):
+class Unavailability(IdMixin, TimestampMixin, Model):
     """A period a person cannot attend: a party's or lawyer's declared dates, or a mediator's time off."""
 
     __tablename__ = "user_unavailability"
@@ -52,7 +52,7 @@ class Unavailability(IdMixin, TimestampMixin, db.Model):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
-class MediationSession(IdMixin, TimestampMixin, db.Model):
+class MediationSession(IdMixin, TimestampMixin, Model):
     """A mediation session of a case: when, how (video, phone, in person) and where."""
 
     __tablename__ = "mediation_sessions"
@@ -77,7 +77,7 @@ class MediationSession(IdMixin, TimestampMixin, db.Model):
     held_at: Mapped[dt.datetime | None]
 
 
-class SessionAttendance(IdMixin, TimestampMixin, db.Model):
+class SessionAttendance(IdMixin, TimestampMixin, Model):
     """One participant's answer for a session (will attend or not) and, once held, whether they attended."""
 
     __tablename__ = "mediation_session_attendance"
@@ -93,7 +93,7 @@ class SessionAttendance(IdMixin, TimestampMixin, db.Model):
     attended: Mapped[bool | None]
 
 
-class ScheduleLock(db.Model):
+class ScheduleLock(Model):
     """One row per person whose calendar a booking touches; locked in id order to serialise bookings."""
 
     __tablename__ = "schedule_locks"
@@ -101,7 +101,7 @@ class ScheduleLock(db.Model):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
 
-class SessionReminder(IdMixin, TimestampMixin, db.Model):
+class SessionReminder(IdMixin, TimestampMixin, Model):
     """A reminder due before a session for one participant; handed to the notification path once."""
 
     __tablename__ = "session_reminders"

@@ -1,10 +1,15 @@
-"""Who may do what: the Principal and pure predicates over it (deny by default, no I/O here)."""
+"""Who may do what: the Principal and pure predicates over it (deny by default, no I/O here).
+
+A predicate whose True answer proves a caller is present returns TypeGuard[Principal], so a caller's
+`if is_user(principal):` narrows `Principal | None` to `Principal` for the type checker.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 from collections.abc import Mapping
+from typing import TypeGuard
 
 EMPTY: frozenset[str] = frozenset()
 
@@ -41,27 +46,32 @@ class Principal:
         return frozenset(held)
 
 
-def is_user(principal: Principal | None) -> bool:
+def is_user(principal: Principal | None) -> TypeGuard[Principal]:
     """A logged-in person (not a machine client)."""
     return principal is not None and principal.kind == "user" and principal.user_id is not None
 
 
-def is_machine(principal: Principal | None) -> bool:
+def user_id_of(principal: Principal | None) -> uuid.UUID | None:
+    """The logged-in person's user id; None for anonymous callers and machine clients."""
+    return principal.user_id if is_user(principal) else None
+
+
+def is_machine(principal: Principal | None) -> TypeGuard[Principal]:
     """A court system authenticated with client credentials."""
     return principal is not None and principal.kind == "machine"
 
 
-def is_platform_admin(principal: Principal | None) -> bool:
+def is_platform_admin(principal: Principal | None) -> TypeGuard[Principal]:
     """May administer the whole platform."""
     return is_user(principal) and "platform_admin" in principal.roles
 
 
-def is_hotline_operator(principal: Principal | None) -> bool:
+def is_hotline_operator(principal: Principal | None) -> TypeGuard[Principal]:
     """Answers 12368 calls and may file on a caller's behalf."""
     return is_user(principal) and "hotline_operator" in principal.roles
 
 
-def is_verified_lawyer(principal: Principal | None) -> bool:
+def is_verified_lawyer(principal: Principal | None) -> TypeGuard[Principal]:
     """Holds a lawyer profile verified by an admin."""
     return is_user(principal) and principal.lawyer_verified
 
@@ -73,14 +83,14 @@ def court_roles(principal: Principal | None, court_id: uuid.UUID) -> frozenset[s
     return principal.court_roles.get(court_id, EMPTY)
 
 
-def is_court_staff(principal: Principal | None, court_id: uuid.UUID, *roles: str) -> bool:
+def is_court_staff(principal: Principal | None, court_id: uuid.UUID, *roles: str) -> TypeGuard[Principal]:
     """Clerk or judge (or the named roles) of this court, or its machine client."""
     held = court_roles(principal, court_id)
     wanted = set(roles) if roles else {"clerk", "judge", "court_system"}
     return bool(held & wanted)
 
 
-def may_serve_documents(principal: Principal | None, court_id: uuid.UUID) -> bool:
+def may_serve_documents(principal: Principal | None, court_id: uuid.UUID) -> TypeGuard[Principal]:
     """Clerks and the court system of this court push documents for service and handle service work items."""
     return is_court_staff(principal, court_id, "clerk", "court_system")
 
@@ -102,27 +112,27 @@ def org_roles(principal: Principal | None, org_id: uuid.UUID) -> frozenset[str]:
     return principal.org_roles.get(org_id, EMPTY)
 
 
-def is_org_admin(principal: Principal | None, org_id: uuid.UUID) -> bool:
+def is_org_admin(principal: Principal | None, org_id: uuid.UUID) -> TypeGuard[Principal]:
     """Administers this organisation (its own only)."""
     return is_user(principal) and "org_admin" in org_roles(principal, org_id)
 
 
-def is_mediator_of(principal: Principal | None, org_id: uuid.UUID) -> bool:
+def is_mediator_of(principal: Principal | None, org_id: uuid.UUID) -> TypeGuard[Principal]:
     """Mediates for this organisation."""
     return is_user(principal) and "mediator" in org_roles(principal, org_id)
 
 
-def may_manage_org(principal: Principal | None, org_id: uuid.UUID) -> bool:
+def may_manage_org(principal: Principal | None, org_id: uuid.UUID) -> TypeGuard[Principal]:
     """Org admins manage their own organisation; platform admins manage all."""
     return is_platform_admin(principal) or is_org_admin(principal, org_id)
 
 
-def may_manage_court_staff(principal: Principal | None, court_id: uuid.UUID) -> bool:
+def may_manage_court_staff(principal: Principal | None, court_id: uuid.UUID) -> TypeGuard[Principal]:
     """Only platform admins add or remove court staff and machine clients."""
     return is_platform_admin(principal)
 
 
-def may_read_user_pii(principal: Principal | None, user_id: uuid.UUID) -> bool:
+def may_read_user_pii(principal: Principal | None, user_id: uuid.UUID) -> TypeGuard[Principal]:
     """Unmasked phone and ID numbers: the owner only (staff unmasking is a separate, audited act)."""
     return is_user(principal) and principal.user_id == user_id
 
@@ -143,24 +153,26 @@ class CaseFacts:
 
 def parties_of(principal: Principal | None, facts: CaseFacts) -> set[uuid.UUID]:
     """The parties this caller is, or acts for as their lawyer."""
-    if not is_user(principal):
+    user_id = user_id_of(principal)
+    if user_id is None:
         return set()
-    own = {pid for pid, uid in facts.party_users.items() if uid == principal.user_id}
-    represented = {pid for pid, uid in facts.agent_lawyers.items() if uid == principal.user_id}
+    own = {pid for pid, uid in facts.party_users.items() if uid == user_id}
+    represented = {pid for pid, uid in facts.agent_lawyers.items() if uid == user_id}
     return own | represented
 
 
 def case_relations(principal: Principal | None, facts: CaseFacts) -> frozenset[str]:
     """Every way the caller is connected to the case (empty: the case does not exist for them)."""
-    relations = set()
-    if is_user(principal):
-        if principal.user_id in facts.party_users.values():
+    relations: set[str] = set()
+    user_id = user_id_of(principal)
+    if user_id is not None:
+        if user_id in facts.party_users.values():
             relations.add("party")
-        if principal.user_id in facts.agent_lawyers.values():
+        if user_id in facts.agent_lawyers.values():
             relations.add("agent")
-        if facts.mediator_user_id is not None and principal.user_id == facts.mediator_user_id:
+        if facts.mediator_user_id is not None and user_id == facts.mediator_user_id:
             relations.add("mediator")
-        if principal.user_id == facts.filed_by_user_id and facts.filed_via != "hotline":
+        if user_id == facts.filed_by_user_id and facts.filed_via != "hotline":
             relations.add("filer")  # a 12368 operator files for the caller, who takes the case over by claiming it
         if facts.org_id is not None and is_org_admin(principal, facts.org_id):
             relations.add("org_admin")
@@ -169,22 +181,24 @@ def case_relations(principal: Principal | None, facts: CaseFacts) -> frozenset[s
     return frozenset(relations)
 
 
-def may_read_case(principal: Principal | None, facts: CaseFacts) -> bool:
+def may_read_case(principal: Principal | None, facts: CaseFacts) -> TypeGuard[Principal]:
     """Parties, their lawyers, the mediator, the organisation's admins and the court's staff."""
     return bool(case_relations(principal, facts))
 
 
-def may_act_for_party(principal: Principal | None, facts: CaseFacts, party_id: uuid.UUID) -> bool:
+def may_act_for_party(principal: Principal | None, facts: CaseFacts, party_id: uuid.UUID) -> TypeGuard[Principal]:
     """The party's own user or their active lawyer."""
     return party_id in parties_of(principal, facts)
 
 
-def is_party_user(principal: Principal | None, facts: CaseFacts, party_id: uuid.UUID) -> bool:
+def is_party_user(principal: Principal | None, facts: CaseFacts, party_id: uuid.UUID) -> TypeGuard[Principal]:
     """The party's own joined user (not their lawyer): appoints, confirms and revokes the party's agents."""
     return is_user(principal) and facts.party_users.get(party_id) == principal.user_id
 
 
-def is_filer_side(principal: Principal | None, facts: CaseFacts, filer_party_ids: set[uuid.UUID]) -> bool:
+def is_filer_side(
+    principal: Principal | None, facts: CaseFacts, filer_party_ids: set[uuid.UUID]
+) -> TypeGuard[Principal]:
     """The party who brought the case (applicant/plaintiff), their lawyer, or the user who filed it."""
     return bool(parties_of(principal, facts) & filer_party_ids) or "filer" in case_relations(principal, facts)
 
@@ -192,41 +206,43 @@ def is_filer_side(principal: Principal | None, facts: CaseFacts, filer_party_ids
 EVIDENCE_READERS = frozenset({"party", "agent", "mediator", "court_staff"})
 
 
-def may_manage_evidence(principal: Principal | None, facts: CaseFacts, owner_party_id: uuid.UUID) -> bool:
+def may_manage_evidence(
+    principal: Principal | None, facts: CaseFacts, owner_party_id: uuid.UUID
+) -> TypeGuard[Principal]:
     """Upload, complete, submit and delete a party's evidence: that party's user or their lawyer."""
     return may_act_for_party(principal, facts, owner_party_id)
 
 
-def may_see_submitted_evidence(principal: Principal | None, facts: CaseFacts) -> bool:
+def may_see_submitted_evidence(principal: Principal | None, facts: CaseFacts) -> TypeGuard[Principal]:
     """Submitted evidence is for the parties, their lawyers, the mediator and the court (not org admins)."""
     return bool(case_relations(principal, facts) & EVIDENCE_READERS)
 
 
 def may_view_evidence(
     principal: Principal | None, facts: CaseFacts, *, owner_party_id: uuid.UUID, submitted: bool
-) -> bool:
+) -> TypeGuard[Principal]:
     """Drafts are private to their party's side; submitted items are shared with every evidence reader."""
     if may_manage_evidence(principal, facts, owner_party_id):
         return True
     return submitted and may_see_submitted_evidence(principal, facts)
 
 
-def may_cross_examine(principal: Principal | None, facts: CaseFacts, owner_party_id: uuid.UUID) -> bool:
+def may_cross_examine(principal: Principal | None, facts: CaseFacts, owner_party_id: uuid.UUID) -> TypeGuard[Principal]:
     """Opinions (质证) come from another party of the case, or that party's lawyer."""
     return bool(parties_of(principal, facts) - {owner_party_id})
 
 
-def may_review_filing(principal: Principal | None, facts: CaseFacts) -> bool:
+def may_review_filing(principal: Principal | None, facts: CaseFacts) -> TypeGuard[Principal]:
     """Clerks, judges and the court system of the court the case was filed at."""
     return facts.court_id is not None and is_court_staff(principal, facts.court_id)
 
 
-def may_schedule_sessions(principal: Principal | None, facts: CaseFacts) -> bool:
+def may_schedule_sessions(principal: Principal | None, facts: CaseFacts) -> TypeGuard[Principal]:
     """Only the case's own mediator books, moves, cancels and closes its mediation sessions."""
     return is_user(principal) and facts.mediator_user_id is not None and principal.user_id == facts.mediator_user_id
 
 
-def may_invite_to_case(principal: Principal | None, facts: CaseFacts) -> bool:
+def may_invite_to_case(principal: Principal | None, facts: CaseFacts) -> TypeGuard[Principal]:
     """The case's mediator, or a clerk or judge of the case's court, issues and revokes invitations."""
     if may_schedule_sessions(principal, facts):
         return True
@@ -237,6 +253,6 @@ def may_invite_to_case(principal: Principal | None, facts: CaseFacts) -> bool:
     )
 
 
-def keeps_working_hours(principal: Principal | None) -> bool:
+def keeps_working_hours(principal: Principal | None) -> TypeGuard[Principal]:
     """Mediates for at least one organisation, so has working hours others can book into."""
     return is_user(principal) and any("mediator" in roles for roles in principal.org_roles.values())

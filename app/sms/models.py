@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 
-class SmsMessage(IdMixin, TimestampMixin, db.Model):
+class SmsMessage(IdMixin, TimestampMixin, Model):
     """An SMS to send (the row is the source of truth) and the provider's answer.
 
     Template parameters are kept encrypted only until the send; the text is kept only by the console

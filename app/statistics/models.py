@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin
 
 GRAINS = ("total", "court", "org")
@@ -32,7 +32,7 @@ def row_keys(day: dt.date, court_id: uuid.UUID | None, org_id: uuid.UUID | None,
     return keys
 
 
-class StatsDaily(IdMixin, db.Model):
+class StatsDaily(IdMixin, Model):
     """One Asia/Shanghai day's counts of one kind of case: platform-wide, for one court, or for one organisation.
 
     grain 'total': court_id and org_id None, every case of the day. grain 'court': the cases of court_id
@@ -64,7 +64,7 @@ class StatsDaily(IdMixin, db.Model):
     concluded_on_working_days: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class StatsDayRolled(db.Model):
+class StatsDayRolled(Model):
     """A day whose stats_daily rows are complete; cases_seen = filings + mediation conclusions at the roll."""
 
     __tablename__ = "stats_days_rolled"

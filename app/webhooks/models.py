@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 
-class WebhookSubscription(IdMixin, TimestampMixin, db.Model):
+class WebhookSubscription(IdMixin, TimestampMixin, Model):
     """A court system's endpoint for events of one court; the signing secret is stored encrypted."""
 
     __tablename__ = "webhook_subscriptions"
@@ -28,7 +28,7 @@ class WebhookSubscription(IdMixin, TimestampMixin, db.Model):
     created_by: Mapped[str] = mapped_column(String(120))
 
 
-class WebhookDelivery(IdMixin, TimestampMixin, db.Model):
+class WebhookDelivery(IdMixin, TimestampMixin, Model):
     """One event for one subscription: the row drives sending and retries (it is the source of truth)."""
 
     __tablename__ = "webhook_deliveries"
