@@ -33,29 +33,30 @@ SLOT_GRID = dt.timedelta(minutes=15)
 
 def set_working_hours(*, actor: Principal, hours: list[dict]) -> list[dict]:
     """Replace the caller's weekly working hours (mediators only)."""
-    _require_mediator(actor)
+    me = _require_mediator(actor)
     windows = sorted((h["weekday"], _minutes(h["start"], "start"), _minutes(h["end"], "end")) for h in hours)
     for number, (weekday, start, end) in enumerate(windows):
         if start >= end:
             raise ValidationFailed(errors={"hours": [f"{_day(weekday)}: start must be before end."]})
         if number and windows[number - 1][0] == weekday and windows[number - 1][2] > start:
             raise ValidationFailed(errors={"hours": [f"{_day(weekday)}: windows overlap."]})
-    db.session.execute(delete(WorkingHours).where(WorkingHours.user_id == actor.user_id))
+    db.session.execute(delete(WorkingHours).where(WorkingHours.user_id == me))
     for weekday, start, end in windows:
-        db.session.add(WorkingHours(user_id=actor.user_id, weekday=weekday, start_minute=start, end_minute=end))
+        db.session.add(WorkingHours(user_id=me, weekday=weekday, start_minute=start, end_minute=end))
     db.session.commit()
     return working_hours(actor=actor)
 
 
 def working_hours(*, actor: Principal) -> list[dict]:
     """The caller's weekly working hours (mediators only)."""
-    _require_mediator(actor)
-    return [_hours_view(row) for row in _hours_of(actor.user_id)]
+    return [_hours_view(row) for row in _hours_of(_require_mediator(actor))]
 
 
-def _require_mediator(actor: Principal) -> None:
-    if not permissions.keeps_working_hours(actor):
+def _require_mediator(actor: Principal) -> uuid.UUID:
+    """The caller's user id if they keep working hours; 403 otherwise."""
+    if not permissions.keeps_working_hours(actor) or actor.user_id is None:  # a mediator is a person: has an id
         raise Forbidden("Only mediators keep working hours.", reason="schedule.not_a_mediator")
+    return actor.user_id
 
 
 def _hours_of(user_id: uuid.UUID) -> list[WorkingHours]:
@@ -94,8 +95,10 @@ def add_unavailability(
         raise ValidationFailed(errors={"to": ["Must be in the future."]})
     if end - start > dt.timedelta(days=MAX_UNAVAILABLE_DAYS):
         raise ValidationFailed(errors={"to": [f"A period lasts at most {MAX_UNAVAILABLE_DAYS} days."]})
-    conflicts.lock([actor.user_id])  # a booking checking this person's calendar waits for us, and we for it
-    row = Unavailability(user_id=actor.user_id, starts_at=start, ends_at=end, reason=reason)
+    me = actor.user_id
+    assert me is not None  # only people reach this (the route takes user tokens): a person has an id
+    conflicts.lock([me])  # a booking checking this person's calendar waits for us, and we for it
+    row = Unavailability(user_id=me, starts_at=start, ends_at=end, reason=reason)
     db.session.add(row)
     db.session.commit()
     return row
@@ -167,7 +170,7 @@ def _windows(user_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> list[t
     hours = _hours_of(user_id)
     day = start.astimezone(clock.SHANGHAI).date()
     last = end.astimezone(clock.SHANGHAI).date()
-    windows = []
+    windows: list[tuple[dt.datetime, dt.datetime]] = []
     while day <= last:
         midnight = dt.datetime.combine(day, dt.time(0), tzinfo=clock.SHANGHAI)
         for row in (h for h in hours if h.weekday == day.weekday()):
@@ -179,10 +182,12 @@ def _windows(user_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> list[t
     return windows
 
 
-def _subtract(windows: list, busy: list) -> list[tuple[dt.datetime, dt.datetime]]:
+def _subtract(
+    windows: list[tuple[dt.datetime, dt.datetime]], busy: list[conflicts.Busy]
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """Windows minus busy intervals (half-open: touching intervals leave the window whole)."""
     blocked = sorted((item.starts_at, item.ends_at) for item in busy)
-    free = []
+    free: list[tuple[dt.datetime, dt.datetime]] = []
     for a, b in windows:
         cursor = a
         for s, e in blocked:
@@ -196,8 +201,8 @@ def _subtract(windows: list, busy: list) -> list[tuple[dt.datetime, dt.datetime]
     return free
 
 
-def _cut(free: list, length: dt.timedelta) -> list[tuple[dt.datetime, dt.datetime]]:
-    slots = []
+def _cut(free: list[tuple[dt.datetime, dt.datetime]], length: dt.timedelta) -> list[tuple[dt.datetime, dt.datetime]]:
+    slots: list[tuple[dt.datetime, dt.datetime]] = []
     for a, b in free:
         while a + length <= b and len(slots) < MAX_SLOTS:
             slots.append((a, a + length))

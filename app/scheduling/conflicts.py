@@ -19,7 +19,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -119,7 +119,9 @@ def busy(
     return found
 
 
-def _sessions_of(ids: set[uuid.UUID], start: dt.datetime, end: dt.datetime, exclude: uuid.UUID | None):
+def _sessions_of(
+    ids: set[uuid.UUID], start: dt.datetime, end: dt.datetime, exclude: uuid.UUID | None
+) -> Select[MediationSession]:
     as_party = select(CaseParty.case_id).where(CaseParty.user_id.in_(ids))
     as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active")
     query = select(MediationSession).where(
@@ -140,16 +142,21 @@ def _members(ids: set[uuid.UUID], case_ids: set[uuid.UUID]) -> dict[uuid.UUID, s
     members: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     if not case_ids:
         return members
-    rows = db.session.execute(
-        select(CaseParty.case_id, CaseParty.user_id).where(CaseParty.case_id.in_(case_ids), CaseParty.user_id.in_(ids))
-    ).all()
+    rows = list(
+        db.session.execute(
+            select(CaseParty.case_id, CaseParty.user_id).where(
+                CaseParty.case_id.in_(case_ids), CaseParty.user_id.in_(ids)
+            )
+        )
+    )
     rows += db.session.execute(
         select(CaseAgent.case_id, CaseAgent.lawyer_user_id).where(
             CaseAgent.case_id.in_(case_ids), CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active"
         )
     ).all()
     for case_id, user_id in rows:
-        members[case_id].add(user_id)
+        if user_id is not None:  # always (IN never matches NULL): narrows the nullable party column
+            members[case_id].add(user_id)
     return members
 
 

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy import select
 
-from app.cases import access as case_access
 from app.cases import Case, CaseAgent, CaseParty
+from app.cases import access as case_access
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.platform import settings
@@ -85,7 +85,7 @@ def session_detail(*, session_id: uuid.UUID, actor: Principal) -> dict:
         _case, facts = case_access.load(case_id, actor=actor)
     except NotFound:
         raise not_found() from None
-    return view(db.session.get(MediationSession, session_id), actor=actor, facts=facts)
+    return view(db.session.get_one(MediationSession, session_id), actor=actor, facts=facts)  # its case_id was read
 
 
 def case_sessions(*, case_id: uuid.UUID, actor: Principal) -> list[dict]:
@@ -111,9 +111,9 @@ def check_range(starts: dt.datetime | None, ends: dt.datetime | None) -> tuple[d
 def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.datetime | None) -> dict:
     """The caller's scheduled and held sessions in the range: as mediator, party or lawyer (all cases)."""
     start, end = check_range(starts, ends)
-    if not permissions.is_user(actor):
+    me = actor.user_id if permissions.is_user(actor) else None
+    if me is None:
         return {"from": start, "to": end, "items": []}
-    me = actor.user_id
     as_party = select(CaseParty.case_id).where(CaseParty.user_id == me)
     as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active")
     # Overlapping [start, end): a session is at most SESSION_MAX_HOURS long, which bounds starts_at below too.

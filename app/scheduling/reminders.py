@@ -66,7 +66,7 @@ def cancel_pending(session: MediationSession) -> int:
         .values(status="cancelled")
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
 
 
 def replace(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
@@ -92,16 +92,16 @@ def send_one(reminder_id: uuid.UUID) -> str:
         .values(status="notified")
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
         db.session.rollback()
         return "skipped"
-    reminder = db.session.get(SessionReminder, reminder_id)
+    reminder = db.session.get_one(SessionReminder, reminder_id)  # just claimed above
     session = db.session.get(MediationSession, reminder.session_id)
     if session is None or session.status != "scheduled" or session.starts_at <= now:
         reminder.status = "expired"  # too late to be useful (the workers were down): say nothing
         db.session.commit()
         return "expired"
-    case = db.session.get(Case, session.case_id)
+    case = db.session.get_one(Case, session.case_id)  # a foreign key
     note = notifications.notify(
         user_id=reminder.user_id,
         kind="session_reminder",

@@ -12,12 +12,11 @@ import uuid
 
 from sqlalchemy import select
 
+from app.cases import Case, timeline
 from app.cases import access as case_access
-from app.cases import lifecycle as case_lifecycle
-from app.cases import timeline
-from app.cases import Case
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.mediation import assignment as mediation_assignment
 from app.platform import settings
 from app.scheduling import conflicts as conflicts
 from app.scheduling import queries as queries
@@ -113,14 +112,15 @@ def confirm_attendance(
 ) -> dict:
     """A party (or their lawyer) says whether they will attend."""
     session, case, facts = _load(session_id, actor, lock=True)
-    if not permissions.parties_of(actor, facts):
+    me = actor.user_id
+    if me is None or not permissions.parties_of(actor, facts):  # parties_of is empty for callers without a user id
         raise Forbidden("Only a party of the case or their lawyer confirms attendance.", reason="session.not_a_party")
     _require_scheduled(session)
     if session.ends_at <= clock.now():
         raise Conflict("The session is over.", reason="session.over")
-    own = sorted(pid for pid, uid in facts.party_users.items() if uid == actor.user_id)
+    own = sorted(pid for pid, uid in facts.party_users.items() if uid == me)
     role, parties = ("party", own) if own else ("lawyer", sorted(permissions.parties_of(actor, facts)))
-    row = _attendance(session, actor.user_id, role=role, party_id=parties[0])
+    row = _attendance(session, me, role=role, party_id=parties[0])
     row.attending, row.confirmed_at, row.note = attending, clock.now(), note
     event = "session.attendance_confirmed" if attending else "session.attendance_declined"
     _record(case, session, event, actor, f"{role} {'will' if attending else 'will not'} attend", role=role)
@@ -160,6 +160,8 @@ def _load(session_id: uuid.UUID, actor: Principal, *, lock: bool) -> tuple[Media
         raise queries.not_found() from None
     query = select(MediationSession).where(MediationSession.id == session_id)
     session = db.session.scalar(query.with_for_update() if lock else query)
+    if session is None:  # never: its case_id was just read, and a session is never deleted
+        raise queries.not_found()
     return session, case, facts
 
 
@@ -228,16 +230,8 @@ def _check_place(mode: str, location: str | None, meeting_url: str | None) -> tu
 
 
 def _start_mediation(case: Case, actor: Principal) -> None:
-    """Hand over to the assignment feature's start_mediation when it exists; otherwise transition here."""
-    try:
-        from app.mediation import assignment as mediation_assignment
-    except ImportError:
-        mediation_assignment = None
-    start = getattr(mediation_assignment, "start_mediation", None)
-    if start is not None:
-        start(case, actor=actor)  # keyword-only there; it transitions and records, the caller commits
-        return
-    case_lifecycle.transition(case, "in_mediation", actor=actor, actor_role="mediator", event="mediation.started")
+    """The first session starts the mediation (mediation's start_mediation transitions and records; we commit)."""
+    mediation_assignment.start_mediation(case, actor=actor)
 
 
 def _record(
