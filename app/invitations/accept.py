@@ -11,9 +11,8 @@ import unicodedata
 
 from sqlalchemy import select, update
 
+from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
-from app.cases import timeline
-from app.cases import Case, CaseParty
 from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.identity import User
@@ -38,14 +37,15 @@ def accept_code(*, code: str, actor: Principal) -> dict:
 
 
 def _accept(invitation: Invitation, *, actor: Principal) -> dict:
-    case = db.session.scalar(select(Case).where(Case.id == invitation.case_id).with_for_update())
+    # usable() has seen the case (a foreign key, never deleted while it has invitations)
+    case = db.session.execute(select(Case).where(Case.id == invitation.case_id).with_for_update()).scalar_one()
     facts = case_access.facts_for(case)
     relations = permissions.case_relations(actor, facts)
     if relations & STAFF_RELATIONS:
         raise Forbidden("Staff of the case cannot join it as a party.", reason="invitation.staff_of_case")
     if "party" in relations:
         raise Conflict("You are already a party to this case.", reason="invitation.already_party")
-    user = db.session.get(User, actor.user_id)
+    user = db.session.get_one(User, actor.user_id)  # the caller's own account (the route admits people only)
     party = db.session.get(CaseParty, invitation.party_id) if invitation.party_id else None
     if party is not None:
         if party.user_id is not None:
@@ -98,7 +98,7 @@ def _take_use(invitation: Invitation) -> None:
         .values(uses=Invitation.uses + 1, last_accepted_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
         db.session.rollback()
         raise invitations.not_found()
 
@@ -110,7 +110,7 @@ def _bind(party: CaseParty, user: User) -> CaseParty:
         .values(user_id=user.id, joined_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
         db.session.rollback()
         raise invitations.not_found()
     db.session.refresh(party)

@@ -15,14 +15,12 @@ import uuid
 
 from sqlalchemy import select
 
+from app.cases import PARTY_ROLES, Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
-from app.cases import timeline
-from app.cases import PARTY_ROLES, Case, CaseParty
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.identity import wechat_login
-from app.identity import Court, MediationOrganization
+from app.identity import Court, MediationOrganization, wechat_login
 from app.integrations import qr
 from app.invitations.models import Invitation
 from app.platform import settings
@@ -165,10 +163,10 @@ def issued_view(invitation: Invitation) -> dict:
     }
 
 
-def links(token: str) -> dict:
+def links(token: str) -> dict[str, str | None]:
     """The scene, page and image URLs of a token."""
     base = f"{settings.http().public_base_url.rstrip('/')}/api/mp/v1/invitations/{token}"
-    answer = {
+    answer: dict[str, str | None] = {
         "scene": token,
         "page": settings.invitations().page,
         "qr_png_url": f"{base}/qr.png",
@@ -240,7 +238,7 @@ def by_code(code: str) -> Invitation:
 def preview(*, token: str) -> dict:
     """What the invitation offers, without personal data: the court or organisation, the case title, the role."""
     invitation = by_token(token)
-    case = db.session.get(Case, invitation.case_id)
+    case = db.session.get_one(Case, invitation.case_id)  # by_token -> usable() has read it
     court = db.session.get(Court, case.court_id) if case.court_id else None
     org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
     return {
