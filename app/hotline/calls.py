@@ -11,20 +11,19 @@ import uuid
 from sqlalchemy import select, update
 
 from app.audit import log as audit
+from app.cases import Case, CaseConsent, CaseParty, timeline
 from app.cases import access as case_access
 from app.cases import filing as case_filing
 from app.cases import queries as case_queries
-from app.cases import timeline
-from app.cases import Case, CaseConsent, CaseParty
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.hotline.models import HotlineCall
 from app.identity import User
 from app.platform import settings
-from app.sms import outbox as notifications_sms
 from app.platform.pagination import Page, newest_first
 from app.security import otp, permissions, pii
 from app.security.permissions import Principal
+from app.sms import outbox as notifications_sms
 from app.utils import clock
 
 CLAIM_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
@@ -190,19 +189,19 @@ def claim_case(*, code: str, actor: Principal) -> dict:
     """Bind the logged-in caller to their party: the code unused and unexpired, their phone the party's."""
     if not permissions.is_user(actor):
         raise claim_not_found()
-    call = _claimable(code, actor)
+    call, party = _claimable(code, actor)
     now = clock.now()
-    won = db.session.execute(
+    won = db.session.execute(  # an UPDATE gives a CursorResult; Session.execute is typed as the plain Result
         update(HotlineCall)
         .where(HotlineCall.id == call.id, HotlineCall.claimed_at.is_(None))
         .values(claimed_at=now, claimed_by_user_id=actor.user_id)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if not won:  # claimed by a concurrent request between our read and our write
         db.session.rollback()
         raise claim_not_found()
-    party = db.session.get(CaseParty, call.party_id)
     party.user_id, party.joined_at = actor.user_id, party.joined_at or now
-    case = db.session.get(Case, call.case_id)
+    assert call.case_id is not None  # the call's party exists, so the case it was filed in does
+    case = db.session.get_one(Case, call.case_id)
     timeline.record(
         case,
         "case.claimed",
@@ -217,7 +216,8 @@ def claim_case(*, code: str, actor: Principal) -> dict:
     return case_queries.describe(case, facts, actor=actor)
 
 
-def _claimable(code: str, actor: Principal) -> HotlineCall:
+def _claimable(code: str, actor: Principal) -> tuple[HotlineCall, CaseParty]:
+    """The locked call the code names and the party it was filed for, if the caller may claim it; 404 otherwise."""
     normalized = normalize_claim_code(code)
     call = None
     if normalized is not None:
@@ -225,8 +225,9 @@ def _claimable(code: str, actor: Principal) -> HotlineCall:
         call = db.session.scalar(query.with_for_update())
     party = db.session.get(CaseParty, call.party_id) if call is not None and call.party_id else None
     user = db.session.get(User, actor.user_id)
-    usable = (
-        party is not None
+    if not (
+        call is not None
+        and party is not None
         and call.claimed_at is None
         and call.claim_expires_at is not None
         and call.claim_expires_at > clock.now()
@@ -234,12 +235,11 @@ def _claimable(code: str, actor: Principal) -> HotlineCall:
         and user.phone_index is not None
         and user.phone_index == party.phone_index
         and party.user_id in (None, user.id)
-    )
-    if not usable:
+    ):
         object_id = call.id if call is not None else None
         audit.record_now("hotline.claim_failed", actor=actor, object_type="hotline_call", object_id=object_id)
         raise claim_not_found()
-    return call
+    return call, party
 
 
 def list_calls(*, actor: Principal, cursor: str | None, limit: int | None) -> Page:
