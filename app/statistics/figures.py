@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 
 from app.cases import Case
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.identity import LawyerProfile
-from app.identity import Court, MediationOrganization, OrgMembership
-from app.legal import CalendarNotCovered, load_overrides
-from app.legal import working_minutes_between
+from app.identity import Court, LawyerProfile, MediationOrganization, OrgMembership
+from app.legal import CalendarNotCovered, load_overrides, working_minutes_between
 from app.platform import settings
 from app.security import permissions
 from app.security.permissions import Principal
@@ -26,6 +25,7 @@ from app.statistics import rollup as statistics_rollup
 from app.utils import clock
 
 MAX_RANGE_DAYS = 3660
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")  # any SELECT; _scope keeps its row type
 
 
 def _bounds(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
@@ -39,7 +39,7 @@ def _bounds(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date
     return date_from, date_to, *statistics_rollup.utc_span(date_from, date_to)
 
 
-def _scope(query, court_id: uuid.UUID | None, org_id: uuid.UUID | None):
+def _scope(query: _Query, court_id: uuid.UUID | None, org_id: uuid.UUID | None) -> _Query:
     if court_id is not None:
         query = query.where(Case.court_id == court_id)
     if org_id is not None:
@@ -47,7 +47,9 @@ def _scope(query, court_id: uuid.UUID | None, org_id: uuid.UUID | None):
     return query
 
 
-def _filings(start: dt.datetime, end: dt.datetime, court_id, org_id) -> dict[str, int]:
+def _filings(
+    start: dt.datetime, end: dt.datetime, court_id: uuid.UUID | None, org_id: uuid.UUID | None
+) -> dict[str, int]:
     """One indexed range scan over submitted_at for every filing figure."""
     in_period = and_(Case.submitted_at >= start, Case.submitted_at < end)
     query = select(
@@ -61,7 +63,9 @@ def _filings(start: dt.datetime, end: dt.datetime, court_id, org_id) -> dict[str
     return row._asdict()
 
 
-def _conclusions(start: dt.datetime, end: dt.datetime, court_id, org_id) -> dict[str, int]:
+def _conclusions(
+    start: dt.datetime, end: dt.datetime, court_id: uuid.UUID | None, org_id: uuid.UUID | None
+) -> dict[str, int]:
     """One indexed range scan over concluded_at for the outcome figures."""
     in_period = and_(Case.concluded_at >= start, Case.concluded_at < end, Case.kind == "mediation")
     query = select(
@@ -86,7 +90,9 @@ def _live_runs(date_from: dt.date, date_to: dt.date, rolled: set[dt.date]) -> li
     return runs
 
 
-def _period_counts(date_from: dt.date, date_to: dt.date, court_id, org_id) -> tuple[dict, dict]:
+def _period_counts(
+    date_from: dt.date, date_to: dt.date, court_id: uuid.UUID | None, org_id: uuid.UUID | None
+) -> tuple[dict[str, int], dict[str, int]]:
     """Filing and conclusion counts: rolled days summed from the summary, the other days counted live."""
     rolled, filings, outcomes = statistics_rollup.summed(date_from, date_to, court_id, org_id)
     for first, last in _live_runs(date_from, date_to, rolled):
@@ -103,7 +109,7 @@ def _period_counts(date_from: dt.date, date_to: dt.date, court_id, org_id) -> tu
 DIRECTORY_CACHE = "microcourt.directory_counts"
 
 
-def _directory(org_id) -> dict[str, int]:
+def _directory(org_id: uuid.UUID | None) -> dict[str, int]:
     """Directory counts, kept per process for DIRECTORY_COUNTS_TTL_SECONDS (0: not kept) per scope."""
     ttl = dt.timedelta(seconds=settings.statistics().directory_counts_ttl_seconds)
     if ttl <= dt.timedelta(0):
@@ -120,21 +126,23 @@ def clear_directory_cache() -> None:
     current_app.extensions.pop(DIRECTORY_CACHE, None)
 
 
-def _directory_counts(org_id) -> dict[str, int]:
+def _directory_counts(org_id: uuid.UUID | None) -> dict[str, int]:
     mediators = select(func.count(func.distinct(OrgMembership.user_id))).where(
         OrgMembership.role == "mediator", OrgMembership.active.is_(True)
     )
     if org_id is not None:
         mediators = mediators.where(OrgMembership.org_id == org_id)
-    return {
-        "courts_connected": db.session.scalar(select(func.count()).select_from(Court).where(Court.active.is_(True))),
-        "organisations": db.session.scalar(
+    return {  # counts without GROUP BY: always one row
+        "courts_connected": db.session.execute(
+            select(func.count()).select_from(Court).where(Court.active.is_(True))
+        ).scalar_one(),
+        "organisations": db.session.execute(
             select(func.count()).select_from(MediationOrganization).where(MediationOrganization.active.is_(True))
-        ),
-        "mediators": db.session.scalar(mediators),
-        "lawyers": db.session.scalar(
+        ).scalar_one(),
+        "mediators": db.session.execute(mediators).scalar_one(),
+        "lawyers": db.session.execute(
             select(func.count()).select_from(LawyerProfile).where(LawyerProfile.status == "verified")
-        ),
+        ).scalar_one(),
     }
 
 
@@ -150,7 +158,13 @@ def _hotline_calls(start: dt.datetime, end: dt.datetime) -> int | None:
     )
 
 
-def compute(*, date_from: dt.date | None, date_to: dt.date | None, court_id=None, org_id=None) -> dict:
+def compute(
+    *,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    court_id: uuid.UUID | None = None,
+    org_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
     """Every published figure over a period (dates in Asia/Shanghai, both ends included)."""
     date_from, date_to, start, end = _bounds(date_from, date_to)
     filings, outcomes = _period_counts(date_from, date_to, court_id, org_id)

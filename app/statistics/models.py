@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import Date, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -62,6 +62,13 @@ class StatsDaily(IdMixin, Model):
     settled: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     concluded_on_working_days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def daily_table() -> Table:
+    """stats_daily as a Core Table, for batched inserts and updates (the ORM types __table__ as any FROM clause)."""
+    table = StatsDaily.__table__
+    assert isinstance(table, Table)  # a model declared with __tablename__ maps a Table
+    return table
 
 
 class StatsDayRolled(Model):

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, func, insert, select
 from app.cases import Case
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.statistics.models import COUNTS, GRAINS, Key, StatsDaily, StatsDayRolled, row_keys
+from app.statistics.models import COUNTS, GRAINS, Key, StatsDaily, StatsDayRolled, daily_table, row_keys
 from app.statistics.upkeep import day_of, lock_day
 from app.utils import clock
 from app.utils.ids import new_id
@@ -107,7 +107,7 @@ def rollup_day(day: dt.date, *, unless_rolled: bool = False) -> int | None:
     db.session.execute(delete(StatsDaily).where(StatsDaily.grain.in_(GRAINS), StatsDaily.day == day))
     rows, seen = _count_day(day)
     if rows:
-        db.session.execute(insert(StatsDaily.__table__), rows)  # Core executemany: batched, not row by row
+        db.session.execute(insert(daily_table()), rows)  # Core executemany: batched, not row by row
     db.session.add(StatsDayRolled(day=day, rolled_at=clock.now(), cases_seen=seen))
     db.session.commit()
     return len(rows)

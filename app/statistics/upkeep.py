@@ -21,7 +21,7 @@ from sqlalchemy import delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 
 from app.cases import Case
-from app.statistics.models import COUNTS, Key, StatsDaily, StatsDayRolled, row_keys
+from app.statistics.models import COUNTS, Key, StatsDayRolled, daily_table, row_keys
 from app.utils import clock
 from app.utils.ids import new_id
 
@@ -37,7 +37,7 @@ TRACKED = (
 )
 ADVISORY_LOCK_SPACE = 0x5354  # first key of pg_advisory_xact_lock(space, day ordinal): "ST"
 
-_daily = StatsDaily.__table__
+_daily = daily_table()
 
 
 def lock_day(connection: Connection, day: dt.date) -> None:
