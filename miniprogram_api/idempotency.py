@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify, make_response, request
+from werkzeug.exceptions import HTTPException
 
-from app.errors import BadRequest
+from app.errors import AppError, BadRequest
 from app.platform import idempotency
 
 HEADER = "Idempotency-Key"
@@ -19,9 +20,11 @@ def request_fingerprint() -> str:
     """SHA-256 over method, path, and the body (form fields and file digests for multipart)."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
+        fields = request.form.items(multi=True)
+        files = request.files.items(multi=True)
+        for name, value in sorted(_named(fields)):
             digest.update(f"field {name}={value}\n".encode())
-        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        for name, upload in sorted(_named(files), key=lambda item: item[0]):
             file_digest = hashlib.sha256()
             while chunk := upload.stream.read(256 * 1024):
                 file_digest.update(chunk)
@@ -30,6 +33,17 @@ def request_fingerprint() -> str:
     else:
         digest.update(request.get_data(cache=True))
     return digest.hexdigest()
+
+
+def _named(items: Iterable[tuple[str | None, Any]]) -> list[tuple[str, Any]]:
+    """The parts of a multipart body; a part without a name is malformed (werkzeug gives it the name None)."""
+    parts = list(items)
+    if any(not isinstance(name, str) for name, _ in parts):
+        raise BadRequest(
+            "Every part of a multipart body needs a name (Content-Disposition: form-data; name=...).",
+            reason="request.multipart_part_unnamed",
+        )
+    return parts  # type: ignore[return-value]
 
 
 def idempotent(*, required: bool = False) -> Callable:
@@ -44,34 +58,44 @@ def idempotent(*, required: bool = False) -> Callable:
                     raise BadRequest(f"The {HEADER} header is required.", reason="idempotency.key_required")
                 return view(*args, **kwargs)
             scope = f"{g.get('principal_scope', 'anonymous')}|{request.endpoint}"
-            stored = idempotency.begin(scope=scope, key=key, fingerprint=request_fingerprint())
-            if stored is not None:
-                replay = jsonify(stored.body)
-                replay.status_code = stored.status
+            outcome = idempotency.claim(scope=scope, key=key, fingerprint=request_fingerprint())
+            if isinstance(outcome, idempotency.StoredResponse):
+                replay = jsonify(outcome.body)
+                replay.status_code = outcome.status
                 replay.headers["Idempotent-Replayed"] = "true"
                 return replay
-            return _run_and_record(view, args, kwargs, scope=scope, key=key)
+            return _run_and_record(view, args, kwargs, held=outcome)
 
         return wrapper
 
     return decorator
 
 
-def _run_and_record(view: Callable, args: tuple, kwargs: dict, *, scope: str, key: str) -> Any:
+def _run_and_record(view: Callable, args: tuple, kwargs: dict, *, held: idempotency.Claim) -> Any:
     try:
-        result = view(*args, **kwargs)
-    except BaseException:
-        idempotency.abandon(scope=scope, key=key)
+        with idempotency.holding(held):
+            result = view(*args, **kwargs)
+    except BaseException as exc:
+        if _refused(exc):
+            idempotency.release(held)  # the request was refused: a corrected retry may use the key
+        else:
+            idempotency.fail(held)  # released if nothing committed; else retries learn the outcome is unknown
         raise
-    response = result if isinstance(result, Response) else _as_response(result)
+    response = result if isinstance(result, Response) else make_response(result)
     if 200 <= response.status_code < 300 and response.is_json:
-        idempotency.finish(scope=scope, key=key, status=response.status_code, body=response.get_json())
+        # The work is done: even if the record cannot be written now, the caller gets its answer.
+        idempotency.finish(
+            scope=held.scope, key=held.key, status=response.status_code, body=response.get_json(), held=held
+        )
     else:
-        idempotency.abandon(scope=scope, key=key)
+        idempotency.release(held)
     return response
 
 
-def _as_response(result: Any) -> Response:
-    from flask import make_response
-
-    return make_response(result)
+def _refused(exc: BaseException) -> bool:
+    """A client error (4xx) the view raised on purpose, as opposed to a failure of the server."""
+    if isinstance(exc, AppError):
+        return exc.http_status < 500
+    if isinstance(exc, HTTPException):
+        return (exc.code or 500) < 500
+    return False

@@ -43,6 +43,36 @@ def echo(payload: dict) -> dict:
     return {"title": payload["title"], "execution": number}
 
 
+class WriteIn(InSchema):
+    """A write with a place to fail: before or after its commit."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+hooks: dict = {}  # tests set "before_commit" / "after_commit" callables to fail the write there
+
+
+@blp.route("/write", methods=["POST"])
+@idempotent()
+@blp.arguments(WriteIn)
+@blp.response(201)
+def write(payload: dict) -> dict:
+    """Write one row (a court named by the title) and commit; no key of its own, so only the layer dedups."""
+    import uuid
+
+    from app.identity import Court
+
+    court = Court(code=uuid.uuid4().hex[:16], name=payload["title"], region="probe")
+    db.session.add(court)
+    db.session.flush()
+    if hook := hooks.get("before_commit"):
+        hook()
+    db.session.commit()
+    if hook := hooks.get("after_commit"):
+        hook()
+    return {"id": str(court.id), "title": court.name}
+
+
 @blp.route("/must-key", methods=["POST"])
 @idempotent(required=True)
 @blp.response(201)

@@ -1,0 +1,215 @@
+"""Idempotency-Key after a failed transaction: released when nothing committed, never run twice when it did.
+
+The work of a request carries a marker into its own commit, so the layer knows after a failure whether the
+work landed. These tests break the request at each point: the database connection killed mid-request
+(PostgreSQL, pg_terminate_backend from another connection), the commit failing, the answer failing after
+the commit, and a request whose lease ran out and was taken over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict
+from app.extensions import db
+from app.identity import Court
+from app.platform import idempotency
+from app.platform.models import IdempotencyRecord
+from tests.conftest import is_postgres
+from tests.support import probe_routes
+
+WRITE = "/api/probe/write"
+
+
+@pytest.fixture
+def hooks() -> Iterator[dict]:
+    """The probe write's failure points, cleared after the test."""
+    probe_routes.hooks.clear()
+    yield probe_routes.hooks
+    probe_routes.hooks.clear()
+
+
+@pytest.fixture
+def postgres_only(database_url: str) -> None:
+    if not is_postgres(database_url):
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): killing a backend connection mid-request")
+
+
+def rows(title: str) -> int:
+    """How many rows the probe write made for this title."""
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Court).where(Court.name == title))
+
+
+def lost_connection() -> OperationalError:
+    """What the driver raises when the server went away."""
+    return OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+
+def once(action: Callable[[], None]) -> Callable[[], None]:
+    """Run `action` the first time only."""
+    done: list[bool] = []
+
+    def run() -> None:
+        if not done:
+            done.append(True)
+            action()
+
+    return run
+
+
+def raising(error: Exception) -> Callable[[], None]:
+    """A hook that raises `error`."""
+
+    def run() -> None:
+        raise error
+
+    return run
+
+
+def kill_my_connection() -> None:
+    """Terminate this session's backend from another connection and wait until it is gone."""
+    pid = db.session.execute(text("select pg_backend_pid()")).scalar()
+    with db.engine.connect() as other:
+        assert other.execute(text("select pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
+
+
+@contextlib.contextmanager
+def commit_fails_once() -> Iterator[None]:
+    """The first commit of a request holding a key raises as a dropped connection would (its marker included)."""
+    fired: list[bool] = []
+
+    def fail(session: Session) -> None:
+        if idempotency._CLAIM in session.info and not fired:
+            fired.append(True)
+            raise lost_connection()
+
+    event.listen(Session, "before_commit", fail)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_commit", fail)
+
+
+def test_a_failed_commit_releases_the_key_and_the_retry_writes_once(probe_client, hooks):
+    headers = {"Idempotency-Key": "commit-fails"}
+    with commit_fails_once():
+        first = probe_client.post(WRITE, json={"title": "提交失败"}, headers=headers)
+    assert first.status_code == 503 and first.get_json()["reason"] == "database.unavailable"
+    assert rows("提交失败") == 0 and db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    retry = probe_client.post(WRITE, json={"title": "提交失败"}, headers=headers)
+    assert retry.status_code == 201
+    replay = probe_client.post(WRITE, json={"title": "提交失败"}, headers=headers)
+    assert replay.status_code == 201 and replay.get_json() == retry.get_json()
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert rows("提交失败") == 1
+
+
+def test_a_failure_after_the_commit_never_runs_the_work_twice(probe_client, hooks):
+    hooks["after_commit"] = once(raising(lost_connection()))
+    headers = {"Idempotency-Key": "answer-lost"}
+    first = probe_client.post(WRITE, json={"title": "答复丢失"}, headers=headers)
+    assert first.status_code == 503
+    retry = probe_client.post(WRITE, json={"title": "答复丢失"}, headers=headers)
+    assert retry.status_code == 409 and retry.get_json()["reason"] == "idempotency.outcome_unknown"
+    assert rows("答复丢失") == 1
+
+
+def test_a_refused_request_frees_its_key(probe_client, hooks):
+    hooks["before_commit"] = once(raising(Conflict("not now", reason="state.conflict")))
+    headers = {"Idempotency-Key": "refused"}
+    assert probe_client.post(WRITE, json={"title": "被拒"}, headers=headers).status_code == 409
+    assert probe_client.post(WRITE, json={"title": "被拒"}, headers=headers).status_code == 201
+    assert rows("被拒") == 1
+
+
+def test_killed_connection_mid_request_then_an_immediate_retry_succeeds(postgres_only, probe_client, hooks):
+    hooks["before_commit"] = once(kill_my_connection)
+    headers = {"Idempotency-Key": "killed-mid-request"}
+    first = probe_client.post(WRITE, json={"title": "连接被杀"}, headers=headers)
+    assert first.status_code == 503 and first.get_json()["reason"] == "database.unavailable"
+    retry = probe_client.post(WRITE, json={"title": "连接被杀"}, headers=headers)
+    assert retry.status_code == 201, retry.get_json()
+    assert rows("连接被杀") == 1
+
+
+def test_killed_connection_while_filing_a_case(postgres_only, client, monkeypatch):
+    from app.cases import filing as case_filing
+    from app.cases.models import Case
+    from tests.support.cases import filing
+    from tests.support.factories import login, make_org, make_user
+
+    headers = {**login(make_user(real_name="张三", phone="13800000008")), "Idempotency-Key": "file-killed"}
+    body = filing(org=make_org())
+    record = case_filing.timeline.record
+    kill = once(kill_my_connection)
+
+    def killing_record(*args, **kwargs):
+        kill()
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(case_filing.timeline, "record", killing_record)
+    first = client.post("/api/mp/v1/cases", json=body, headers=headers)
+    assert first.status_code == 503
+    retry = client.post("/api/mp/v1/cases", json=body, headers=headers)
+    assert retry.status_code == 201, retry.get_json()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_request_taken_over_after_its_lease_cannot_commit(app, clock):
+    first = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    clock.advance(seconds=idempotency.IN_FLIGHT_LEASE.total_seconds() + 1)
+    second = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(first, idempotency.Claim) and isinstance(second, idempotency.Claim)
+    with idempotency.holding(first):
+        db.session.add(Court(code="late", name="迟到", region="probe"))
+        with pytest.raises(Conflict):
+            db.session.commit()
+    db.session.rollback()
+    assert rows("迟到") == 0
+    with idempotency.holding(second):
+        db.session.add(Court(code="owner", name="接手", region="probe"))
+        db.session.commit()
+    assert second.committed and rows("接手") == 1
+
+
+def test_committed_work_without_an_answer_is_in_flight_then_unknown(app, clock):
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    with idempotency.holding(held):
+        db.session.commit()  # nothing written: not the work
+        assert not held.committed
+        db.session.add(Court(code="c1", name="进程被杀", region="probe"))
+        db.session.commit()
+    assert held.committed  # ... and the process dies here, before finish()
+    with pytest.raises(Conflict) as running:
+        idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert running.value.reason == "idempotency.in_flight"
+    clock.advance(seconds=idempotency.IN_FLIGHT_LEASE.total_seconds() + 1)
+    with pytest.raises(Conflict) as unknown:
+        idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert unknown.value.reason == "idempotency.outcome_unknown"
+
+
+def test_a_bookkeeping_write_is_retried_once_after_a_lost_connection(app, monkeypatch):
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    attempts: list[int] = []
+    execute = db.session.execute
+
+    def flaky(statement, *args, **kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise lost_connection()
+        return execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "execute", flaky)
+    assert idempotency.fail(held)
+    monkeypatch.undo()
+    assert len(attempts) == 2
+    assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
