@@ -14,6 +14,8 @@ BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # refused in production
 DEFAULT_CERTIFICATE_FONT = BASE_DIR / "app" / "integrations" / "fonts" / "DroidSansFallbackFull.ttf"
 MIN_SECRET_LENGTH = 32
+SMS_GATEWAYS = ("console", "http")  # build_gateway knows exactly these; anything else is refused at start
+MAX_TOKEN_TTL_SECONDS = 24 * 3600  # no access or machine token lives longer (app/security/tokens.py enforces it)
 
 
 DEFAULT_CASE_CATEGORIES = [
@@ -331,6 +333,21 @@ class Config:
             found.append("PAGE_LIMIT_DEFAULT must be between 1 and PAGE_LIMIT_MAX")
         if not 0 < self.DELIVERY_REMIND_AFTER_HOURS < self.DELIVERY_ESCALATE_AFTER_HOURS:
             found.append("DELIVERY_REMIND_AFTER_HOURS must be positive and below DELIVERY_ESCALATE_AFTER_HOURS")
+        found.extend(self._adapter_problems())
+        for name in ("ACCESS_TOKEN_TTL_SECONDS", "MACHINE_TOKEN_TTL_SECONDS"):
+            if not 60 <= getattr(self, name) <= MAX_TOKEN_TTL_SECONDS:
+                found.append(f"{name} must be between 60 and {MAX_TOKEN_TTL_SECONDS} seconds")
+        return found
+
+    def _adapter_problems(self) -> list[str]:
+        """Adapters are named exactly: an unknown name is refused here, never replaced by a default."""
+        found = []
+        if self.SMS_GATEWAY not in SMS_GATEWAYS:
+            found.append(f"SMS_GATEWAY must be one of {', '.join(SMS_GATEWAYS)} (exactly), got {self.SMS_GATEWAY!r}")
+        elif self.SMS_GATEWAY == "http" and not self.SMS_HTTP_URL.startswith(("https://", "http://")):
+            found.append("SMS_GATEWAY=http needs SMS_HTTP_URL (an http(s) URL)")
+        if self.IDENTITY_VERIFIER.strip().lower() not in {"development", "http"}:
+            found.append(f"IDENTITY_VERIFIER must be 'development' or 'http', got {self.IDENTITY_VERIFIER!r}")
         return found
 
 
@@ -393,7 +410,31 @@ class ProductionConfig(Config):
             found.append("IDENTITY_VERIFIER=http is required; the development verifier accepts anyone")
         if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION:
             found.append("local-disk storage in production needs ALLOW_LOCAL_STORAGE_IN_PRODUCTION=1")
+        return found + self._shared_state_problems()
+
+    def _shared_state_problems(self) -> list[str]:
+        """State every app server must share lives in Redis: a per-process stand-in would weaken it silently."""
+        found = []
+        if _is_memory(self.RATELIMIT_STORAGE_URI):
+            found.append("RATELIMIT_STORAGE_URI must be shared (redis://...): memory:// counts per process")
+        if not self.RATELIMIT_ENABLED:
+            found.append("RATELIMIT_ENABLED=0 is refused in production (logins and SMS sends need their limits)")
+        if _is_memory(self.CELERY_BROKER_URL):
+            found.append("CELERY_BROKER_URL must be a real broker (redis://...): memory:// loses every job")
+        if self.WECHAT_APPID and not (self.WECHAT_TOKEN_REDIS_URL or self.REDIS_URL):
+            found.append(
+                "REDIS_URL (or WECHAT_TOKEN_REDIS_URL) is required: servers must share one WeChat access token"
+            )
+        if self.SMS_GATEWAY == "http" and not self.SMS_HTTP_URL.startswith("https://"):
+            found.append("SMS_HTTP_URL must use https in production (login codes travel)")
+        if not self.PUBLIC_BASE_URL.startswith("https://") or "127.0.0.1" in self.PUBLIC_BASE_URL:
+            found.append("PUBLIC_BASE_URL must be the public https:// origin (links in texts and certificates)")
         return found
+
+
+def _is_memory(url: str) -> bool:
+    """True for a process-local store (memory://, or nothing at all)."""
+    return not url.strip() or url.strip().lower().startswith("memory:")
 
 
 def parse_offsets(raw: str) -> list[int]:

@@ -10,6 +10,8 @@ from typing import Any
 
 import requests
 
+from config import ConfigError
+
 log = logging.getLogger(__name__)
 
 TEMPLATES = {
@@ -99,7 +101,13 @@ def _json(response: requests.Response) -> dict[str, Any]:
 
 
 def build_gateway(config: Mapping[str, Any]) -> SmsGateway:
-    """The gateway named by SMS_GATEWAY (console | http)."""
-    if config.get("SMS_GATEWAY", "console") == "http":
+    """The gateway named by SMS_GATEWAY (console | http); any other name is refused, never taken for console.
+
+    The console gateway writes login codes to the log, so a misspelt provider name must stop the start.
+    """
+    name = config.get("SMS_GATEWAY", "console")
+    if name == "http":
         return HttpSmsGateway(config["SMS_HTTP_URL"], config["SMS_HTTP_API_KEY"], float(config["SMS_HTTP_TIMEOUT"]))
-    return ConsoleSmsGateway()
+    if name == "console":
+        return ConsoleSmsGateway()
+    raise ConfigError(f"SMS_GATEWAY must be 'console' or 'http', got {name!r}")

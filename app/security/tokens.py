@@ -13,19 +13,31 @@ import jwt
 
 from app.errors import Unauthorized
 from app.utils import clock
-from config import parse_key_ring
+from config import MAX_TOKEN_TTL_SECONDS, parse_key_ring
 
 ALGORITHM = "HS256"  # one algorithm family, fixed: never taken from the token header
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti", "typ"]
 LEEWAY_SECONDS = 10
+# No token lives longer than this, whatever it says: a leaked signing key or a bug minting long tokens must not
+# yield a credential good for months. Each type is held to its configured TTL below this ceiling.
+MAX_LIFETIME = dt.timedelta(seconds=MAX_TOKEN_TTL_SECONDS)
+TTL_SETTINGS = {"access": "ACCESS_TOKEN_TTL_SECONDS", "machine": "MACHINE_TOKEN_TTL_SECONDS"}
 
 
 @dataclasses.dataclass(frozen=True)
 class KeyRing:
-    """Signing keys by id: `active` signs, every key verifies (so old tokens survive a rotation)."""
+    """Signing keys by id: `active` signs, every key verifies (so old tokens survive a rotation).
+
+    `lifetimes` holds the longest a token of each type may live (its TTL); other types get MAX_LIFETIME.
+    """
 
     keys: dict[str, bytes]
     active: str
+    lifetimes: Mapping[str, dt.timedelta] = dataclasses.field(default_factory=dict)
+
+    def max_lifetime(self, token_type: str) -> dt.timedelta:
+        """The longest a token of this type may live from its iat to its exp."""
+        return min(self.lifetimes.get(token_type, MAX_LIFETIME), MAX_LIFETIME)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> KeyRing:
@@ -38,13 +50,20 @@ class KeyRing:
         active = config.get("JWT_ACTIVE_KID") or pairs[0][0]
         if active not in keys:
             raise ValueError(f"JWT_ACTIVE_KID {active!r} is not in JWT_KEYS")
-        return cls(keys=keys, active=active)
+        lifetimes = {
+            token_type: dt.timedelta(seconds=int(config[name]))
+            for token_type, name in TTL_SETTINGS.items()
+            if config.get(name)
+        }
+        return cls(keys=keys, active=active, lifetimes=lifetimes)
 
 
 def encode(
     ring: KeyRing, *, subject: str, audience: str, issuer: str, token_type: str, ttl: dt.timedelta, **claims: Any
 ) -> tuple[str, dict[str, Any]]:
     """Sign a token with the active key; return it with its claims."""
+    if not dt.timedelta(0) < ttl <= ring.max_lifetime(token_type):
+        raise ValueError(f"a {token_type} token may live at most {ring.max_lifetime(token_type)}, not {ttl}")
     now = clock.now()
     payload = {
         "iss": issuer,
@@ -82,14 +101,18 @@ def decode(ring: KeyRing, token: str, *, audience: str, issuer: str, token_type:
         raise Unauthorized("The token has expired.", reason="auth.token_expired") from None
     except jwt.PyJWTError:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token") from None
-    _check_times(claims)
+    _check_times(claims, max_lifetime=ring.max_lifetime(token_type))
     if claims.get("typ") != token_type:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token")
     return claims
 
 
-def _check_times(claims: Mapping[str, Any]) -> None:
-    """Check exp, nbf and iat against app.utils.clock (PyJWT would read the system clock)."""
+def _check_times(claims: Mapping[str, Any], *, max_lifetime: dt.timedelta) -> None:
+    """Check exp, nbf and iat against app.utils.clock (PyJWT would read the system clock), and the lifetime.
+
+    A correctly signed token whose exp lies further from its iat than its type may live is refused: the
+    lifetime is bounded by the verifier, not by whoever signed.
+    """
     now = clock.now().timestamp()
     try:
         exp, nbf, iat = (float(claims[name]) for name in ("exp", "nbf", "iat"))
@@ -98,4 +121,6 @@ def _check_times(claims: Mapping[str, Any]) -> None:
     if exp + LEEWAY_SECONDS < now:
         raise Unauthorized("The token has expired.", reason="auth.token_expired")
     if nbf - LEEWAY_SECONDS > now or iat - LEEWAY_SECONDS > now:
+        raise Unauthorized("The token is invalid.", reason="auth.invalid_token")
+    if exp - iat > max_lifetime.total_seconds() + LEEWAY_SECONDS or exp < iat:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token")

@@ -28,6 +28,9 @@ GOOD_PRODUCTION = {
     "SMS_HTTP_URL": "https://sms.example.test/send",
     "IDENTITY_VERIFIER": "http",
     "AUDIT_HMAC_KEYS": "a1:" + "h" * 40,
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/1",
+    "PUBLIC_BASE_URL": "https://api.microcourt.example.cn",
 }
 
 
@@ -53,6 +56,18 @@ def test_production_with_real_settings_starts():
         ({"AUDIT_HMAC_KEYS": ""}, "AUDIT_HMAC_KEYS"),
         ({"SMS_GATEWAY": "console"}, "SMS_GATEWAY"),
         ({"IDENTITY_VERIFIER": "development"}, "IDENTITY_VERIFIER"),
+        # no silent per-process stand-ins for what every server must share (issue 13)
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, "RATELIMIT_STORAGE_URI"),
+        ({"RATELIMIT_STORAGE_URI": ""}, "RATELIMIT_STORAGE_URI"),
+        ({"RATELIMIT_ENABLED": "0"}, "RATELIMIT_ENABLED"),
+        ({"CELERY_BROKER_URL": "memory://", "JOBS_EAGER": "0"}, "CELERY_BROKER_URL"),
+        ({"CELERY_BROKER_URL": "memory://", "JOBS_EAGER": "1"}, "CELERY_BROKER_URL"),
+        ({"WECHAT_APPID": "wx0123456789abcdef"}, "WeChat access token"),
+        ({"SMS_HTTP_URL": "http://sms.example.test/send"}, "SMS_HTTP_URL must use https"),
+        ({"PUBLIC_BASE_URL": "http://127.0.0.1:5000"}, "PUBLIC_BASE_URL"),
+        ({"SMS_GATEWAY": "aliyun"}, "SMS_GATEWAY must be one of"),
+        ({"SMS_GATEWAY": "HTTP"}, "SMS_GATEWAY must be one of"),
+        ({"ACCESS_TOKEN_TTL_SECONDS": str(400 * 86400)}, "ACCESS_TOKEN_TTL_SECONDS"),
     ],
 )
 def test_production_refuses_unsafe_settings(change, complaint):
@@ -99,3 +114,41 @@ def test_key_ring_and_urls():
 
 def test_download_links_never_live_longer_than_five_minutes():
     assert load_config({"DOWNLOAD_URL_EXPIRES_SECONDS": "3600"}).DOWNLOAD_URL_EXPIRES_SECONDS == 300
+
+
+def test_production_with_redis_for_the_wechat_token_starts():
+    config = load_config({**GOOD_PRODUCTION, "WECHAT_APPID": "wx0123456789abcdef", "REDIS_URL": "redis://r:6379/2"})
+    assert config.WECHAT_APPID == "wx0123456789abcdef"
+
+
+@pytest.mark.parametrize("env_name", ["development", "testing", "production"])
+@pytest.mark.parametrize("gateway", ["aliyun", "HTTP", "Console"])
+def test_unknown_sms_gateway_names_are_refused_in_every_environment(env_name, gateway):
+    """A misspelt provider must stop the start: the console gateway would write login codes to the log."""
+    base = GOOD_PRODUCTION if env_name == "production" else {}
+    with pytest.raises(ConfigError, match="SMS_GATEWAY must be one of"):
+        load_config({**base, "MICROCOURT_ENV": env_name, "SMS_GATEWAY": gateway})
+
+
+def test_the_gateway_builder_refuses_unknown_names_too():
+    from app.integrations.sms import ConsoleSmsGateway, HttpSmsGateway, build_gateway
+
+    assert isinstance(build_gateway({"SMS_GATEWAY": "console"}), ConsoleSmsGateway)
+    http = {"SMS_GATEWAY": "http", "SMS_HTTP_URL": "https://s/x", "SMS_HTTP_API_KEY": "k", "SMS_HTTP_TIMEOUT": 5}
+    assert isinstance(build_gateway(http), HttpSmsGateway)
+    for name in ("aliyun", "HTTP", ""):
+        with pytest.raises(ConfigError, match="SMS_GATEWAY"):
+            build_gateway({"SMS_GATEWAY": name})
+
+
+def test_sms_over_http_needs_its_url_and_identity_verifier_names_are_checked():
+    with pytest.raises(ConfigError, match="SMS_HTTP_URL"):
+        load_config({"SMS_GATEWAY": "http"})
+    with pytest.raises(ConfigError, match="IDENTITY_VERIFIER must be"):
+        load_config({"IDENTITY_VERIFIER": "face"})
+
+
+@pytest.mark.parametrize("ttl", ["0", "30", str(24 * 3600 + 1)])
+def test_token_lifetimes_are_bounded(ttl):
+    with pytest.raises(ConfigError, match="MACHINE_TOKEN_TTL_SECONDS"):
+        load_config({"MACHINE_TOKEN_TTL_SECONDS": ttl})

@@ -91,3 +91,51 @@ def test_expiry_follows_the_app_clock(clock):
     with pytest.raises(Unauthorized) as caught:
         tokens.decode(RING, token, **ARGS)
     assert caught.value.reason == "auth.token_expired"
+
+
+def _signed(claims: dict, secret: bytes = b"a" * 40, kid: str = "k1") -> str:
+    return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": kid})
+
+
+def _claims(now: int, **changes) -> dict:
+    base = {"iss": "microcourt", "aud": "mp", "sub": "u", "iat": now, "nbf": now, "exp": now + 900, "jti": "j"}
+    return {**base, "typ": "access", **changes}
+
+
+def test_a_correctly_signed_token_must_carry_a_bounded_lifetime(clock):
+    """exp and iat are required, and exp - iat may not exceed the type's TTL (or the 24 h ceiling)."""
+    now = int(clock.current.timestamp())
+    ten_years = 10 * 365 * 86400
+    refused = {
+        "exp in ten years": _claims(now, exp=now + ten_years),
+        "no exp": {k: v for k, v in _claims(now).items() if k != "exp"},
+        "no iat": {k: v for k, v in _claims(now).items() if k != "iat"},
+        "issued two days ago, still valid": _claims(now, iat=now - 2 * 86400, nbf=now - 2 * 86400, exp=now + 60),
+        "exp before iat": _claims(now, exp=now - 5, iat=now, nbf=now - 10),
+    }
+    for name, claims in refused.items():
+        with pytest.raises(Unauthorized):
+            tokens.decode(RING, _signed(claims), **ARGS)
+            pytest.fail(f"{name} was accepted")
+    assert tokens.decode(RING, _signed(_claims(now, exp=now + 86400)), **ARGS)["sub"] == "u"  # at the ceiling
+
+
+def test_each_type_is_held_to_its_configured_ttl(clock):
+    config = {
+        "JWT_KEYS": "k1:" + "a" * 40,
+        "SECRET_KEY": "x",
+        "ACCESS_TOKEN_TTL_SECONDS": 900,
+        "MACHINE_TOKEN_TTL_SECONDS": 1800,
+    }
+    ring = tokens.KeyRing.from_config(config)
+    now = int(clock.current.timestamp())
+    assert tokens.decode(ring, _signed(_claims(now)), **ARGS)
+    with pytest.raises(Unauthorized) as caught:
+        tokens.decode(ring, _signed(_claims(now, exp=now + 3600)), **ARGS)  # an hour: the access TTL is 15 min
+    assert caught.value.reason == "auth.invalid_token"
+    machine = _signed(_claims(now, aud="court", typ="machine", exp=now + 1800))
+    assert tokens.decode(ring, machine, audience="court", issuer="microcourt", token_type="machine")
+    with pytest.raises(ValueError, match="at most"):
+        tokens.encode(ring, subject="u", ttl=dt.timedelta(hours=1), **ARGS)
+    with pytest.raises(ValueError, match="at most"):
+        tokens.encode(RING, subject="u", ttl=dt.timedelta(days=2), **ARGS)
