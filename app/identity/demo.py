@@ -8,8 +8,10 @@ from app.extensions import db
 from app.identity import accounts, directory_admin, machine_clients, user_admin
 from app.identity import login_sessions as sessions
 from app.identity.client_models import MachineClient
+from app.identity.models import LawyerProfile, User
 from app.identity.organization_models import Court, MediationOrganization
 from app.platform.demo import SEEDERS
+from app.utils import clock
 
 DEMO_COURT = ("浙0212", "宁波市北仑区人民法院", "浙江省宁波市")
 DEMO_ORG = "宁波市北仑区人民调解委员会"
@@ -67,10 +69,7 @@ def seed_identity() -> str:
     return f"demo identity: court {court.code}, org {org.name}, {len(DEMO_PEOPLE)} people{note}"
 
 
-def _verified_lawyer(user: object) -> None:
-    from app.identity.models import LawyerProfile
-    from app.utils import clock
-
+def _verified_lawyer(user: User) -> None:
     if db.session.scalar(select(LawyerProfile).where(LawyerProfile.user_id == user.id)) is None:
         db.session.add(
             LawyerProfile(

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from typing import TypeGuard
 
 from sqlalchemy import select, update
 
@@ -96,7 +97,7 @@ def refresh(*, refresh_token: str) -> TokenPair:
     session = db.session.get(AuthSession, record.session_id)
     spent = db.session.execute(
         update(RefreshToken).where(RefreshToken.id == record.id, RefreshToken.spent_at.is_(None)).values(spent_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; Session.execute is typed as Result
     if not spent:
         _revoke(session, reason="refresh_reused")
         audit.record(
@@ -108,7 +109,7 @@ def refresh(*, refresh_token: str) -> TokenPair:
         )
         db.session.commit()
         raise Unauthorized("This refresh token was already used; the session is ended.", reason="auth.refresh_reused")
-    user = db.session.get(User, session.user_id)
+    user = db.session.get(User, session.user_id) if session is not None else None
     if record.expires_at <= now or not _session_alive(session, now) or user is None or user.status != "active":
         db.session.rollback()
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
@@ -117,7 +118,7 @@ def refresh(*, refresh_token: str) -> TokenPair:
     return pair
 
 
-def _session_alive(session: AuthSession | None, now: dt.datetime) -> bool:
+def _session_alive(session: AuthSession | None, now: dt.datetime) -> TypeGuard[AuthSession]:
     return session is not None and session.revoked_at is None and session.expires_at > now
 
 
@@ -141,7 +142,7 @@ def end_all_sessions(*, user_id: uuid.UUID, reason: str) -> int:
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=clock.now(), revoked_reason=reason)
     )
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult, typed as Result
 
 
 def authenticate_user(*, token: str) -> Principal:

@@ -103,10 +103,10 @@ def _secret_matches(client: MachineClient, secret: str) -> bool:
     presented = hash_token(secret)
     if hmac.compare_digest(presented, client.secret_hash):
         return True
-    previous_valid = client.previous_valid_until is not None and client.previous_valid_until > clock.now()
-    return bool(previous_valid and client.previous_secret_hash) and hmac.compare_digest(
-        presented, client.previous_secret_hash
-    )
+    previous, valid_until = client.previous_secret_hash, client.previous_valid_until
+    if not previous or valid_until is None or valid_until <= clock.now():
+        return False
+    return hmac.compare_digest(presented, previous)
 
 
 def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:

@@ -16,8 +16,8 @@ from app.identity import login_sessions as sessions
 from app.identity.login_models import SmsCode
 from app.identity.models import User
 from app.platform import settings
-from app.sms import outbox as notifications_sms
 from app.security import otp, pii
+from app.sms import outbox as notifications_sms
 from app.utils import clock
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def verify_login_code(*, phone: str, code: str) -> sessions.TokenPair:
         raise Unauthorized(WRONG_CODE, reason="auth.code_invalid")
     consumed = db.session.execute(
         update(SmsCode).where(SmsCode.id == record.id, SmsCode.consumed_at.is_(None)).values(consumed_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; Session.execute is typed as Result
     if not consumed:
         db.session.rollback()
         raise Unauthorized(WRONG_CODE, reason="auth.code_invalid")
@@ -94,7 +94,7 @@ def _user_for_phone(normalized: str, index: str) -> User:
                 user = User(phone_enc=pii.encrypt(normalized, field="phone"), phone_index=index)
                 db.session.add(user)
         except IntegrityError:  # the same phone signed up concurrently: use that account
-            user = db.session.scalar(select(User).where(User.phone_index == index))
+            user = db.session.scalars(select(User).where(User.phone_index == index)).one()
     if user.status != "active":
         db.session.rollback()
         raise Unauthorized("This account is disabled.", reason="auth.account_disabled")

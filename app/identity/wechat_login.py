@@ -41,8 +41,8 @@ def _find_or_create(wx: WeChatSession) -> User:
             with db.session.begin_nested():
                 user = User(wechat_openid=wx.openid, wechat_unionid=wx.unionid)
                 db.session.add(user)
-        except IntegrityError:  # the same WeChat user logged in twice at once
-            user = db.session.scalar(select(User).where(User.wechat_openid == wx.openid))
+        except IntegrityError:  # the same WeChat user logged in twice at once: use that account
+            user = db.session.scalars(select(User).where(User.wechat_openid == wx.openid)).one()
     if wx.unionid and user.wechat_unionid is None:
         user.wechat_unionid = wx.unionid
     return user
