@@ -12,10 +12,9 @@ import uuid
 from sqlalchemy import select
 
 from app.audit import log as audit
+from app.cases import Case, CaseAgent, CaseParty, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
-from app.cases import timeline
-from app.cases import Case, CaseAgent, CaseParty
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.evidence import EvidenceItem
 from app.extensions import db
@@ -97,13 +96,12 @@ def _check_power_of_attorney(
     so the field cannot be used to probe for evidence; a visible item of another party is named as such.
     """
     item = db.session.get(EvidenceItem, evidence_id)
-    visible = (
-        item is not None
-        and item.case_id == case.id
-        and item.status != "deleted"
-        and permissions.may_view_evidence(actor, facts, owner_party_id=item.party_id, submitted=item.submitted)
-    )
-    if not visible:
+    if (
+        item is None
+        or item.case_id != case.id
+        or item.status == "deleted"
+        or not permissions.may_view_evidence(actor, facts, owner_party_id=item.party_id, submitted=item.submitted)
+    ):
         message, reason = "No such evidence in this case.", "agent.power_of_attorney_not_found"
     elif item.party_id != party.id:
         message, reason = (
@@ -186,7 +184,7 @@ def decide(*, case_id: uuid.UUID, agent_id: uuid.UUID, decision: str, actor: Pri
             reason="agent.illegal_transition",
             errors={"status": [agent.status]},
         )
-    party = db.session.get(CaseParty, agent.party_id)
+    party = db.session.get_one(CaseParty, agent.party_id)
     if decision == "confirm":
         if case.status in case_lifecycle.TERMINAL[case.kind]:
             raise Conflict(f"The case is {case.status}; no new agents.", reason="agent.case_closed")

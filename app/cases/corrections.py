@@ -35,7 +35,7 @@ def request_correction(
         case,
         "correction_requested",
         actor=actor,
-        actor_role=court_review.staff_role(actor, case.court_id),
+        actor_role=court_review.staff_role(actor, court_review.review_court(case)),
         event="case.correction_requested",
         reason="; ".join(cleaned) + (f" ({note})" if note else ""),
     )

@@ -35,7 +35,7 @@ def disclose_party(*, case_id: uuid.UUID, party_id: uuid.UUID, reason: str, acto
     """The party's name, full phone and full ID number, for a permitted caller, recorded in the audit log."""
     case = db.session.get(Case, case_id)
     role = _disclosing_role(actor, case) if case is not None else None
-    if role is None:
+    if case is None or role is None:
         raise case_access.not_found()
     party = db.session.scalar(select(CaseParty).where(CaseParty.id == party_id, CaseParty.case_id == case.id))
     if party is None:

@@ -15,8 +15,7 @@ from app.cases import timeline
 from app.cases.models import FILER_ROLES, OPPOSING_ROLES, PARTY_ROLES, Case, CaseConsent, CaseParty
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.identity import User
-from app.identity import Court, MediationOrganization
+from app.identity import Court, MediationOrganization, User
 from app.platform import settings
 from app.security import idcard, permissions, pii
 from app.security.permissions import Principal
@@ -49,9 +48,11 @@ def create_case(
         db.session.commit()
     except IntegrityError:  # the same key raced in: the other request's case is the answer
         db.session.rollback()
-        return db.session.scalar(
+        if not creation_key:  # without a key no other request's case is the answer
+            raise
+        return db.session.scalars(
             select(Case).where(Case.filed_by_user_id == actor.user_id, Case.creation_key == creation_key)
-        )
+        ).one()
     return case
 
 
@@ -108,7 +109,7 @@ def _check_parties(kind: str, parties: list[dict], errors: dict, *, filed_via: s
         _check_pii(party, prefix, errors, today)
 
 
-def _check_pii(party: dict, prefix: str, errors: dict, today: object) -> None:
+def _check_pii(party: dict, prefix: str, errors: dict[str, list[str]], today: dt.date) -> None:
     for field, check in (
         ("phone", pii.normalize_phone),
         ("id_number", lambda v: idcard.parse_id_number(v, today=today)),
@@ -117,7 +118,13 @@ def _check_pii(party: dict, prefix: str, errors: dict, today: object) -> None:
             try:
                 check(party[field])
             except ValidationFailed as exc:
-                errors[f"{prefix}.{field}"] = [msg for msgs in exc.errors.values() for msg in msgs] or [exc.message]
+                errors[f"{prefix}.{field}"] = _messages(exc)
+
+
+def _messages(exc: ValidationFailed) -> list[str]:
+    """The messages of a validation error's fields (each a list of them), else its message."""
+    found = [str(msg) for msgs in exc.errors.values() if isinstance(msgs, list) for msg in msgs]
+    return found or [exc.message]
 
 
 def _self_party(data: dict) -> dict | None:

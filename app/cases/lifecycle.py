@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from app.cases import timeline
 from app.cases.models import Case, TimelineEvent
 from app.errors import Conflict
@@ -51,7 +53,7 @@ def _record_conclusion(case: Case, outcome: str) -> None:
         case.concluded_on_working_day = None
 
 
-def filed_off_hours(at: object) -> bool | None:
+def filed_off_hours(at: dt.datetime) -> bool | None:
     """Whether a filing at `at` is outside working hours (holiday-aware); None beyond the calendar."""
     from app.legal import is_off_hours
 

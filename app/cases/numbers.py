@@ -11,6 +11,7 @@ import re
 import unicodedata
 import uuid
 
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -70,13 +71,13 @@ def parse_case_number(text: str) -> CaseNumber:
 
 def next_sequence(*, court_id: uuid.UUID, year: int, type_code: str) -> int:
     """Take the next number of this court/year/type in the caller's transaction (rolled back = given back)."""
-    table = CaseNumberSequence.__table__
+    table = _sequences()
     return _upsert(court_id, year, type_code, first=1, then=table.c.last_value + 1)
 
 
 def note_external(*, court_id: uuid.UUID, number: CaseNumber) -> int:
     """Keep the sequence at or above a number the court's own system assigned, so ours never collide with it."""
-    table = CaseNumberSequence.__table__
+    table = _sequences()
     at_least = sql_case((table.c.last_value < number.sequence, number.sequence), else_=table.c.last_value)
     return _upsert(court_id, number.year, number.type_code, first=number.sequence, then=at_least)
 
@@ -91,15 +92,25 @@ def assign(*, court_id: uuid.UUID, type_code: str) -> str:
     return format_case_number(year=year, court_code=court.code, type_code=type_code, sequence=sequence)
 
 
-def _upsert(court_id: uuid.UUID, year: int, type_code: str, *, first: int, then: object) -> int:
+def _sequences() -> Table:
+    """The sequences' table, for Core upserts (the ORM types a model's __table__ as any FROM clause)."""
     table = CaseNumberSequence.__table__
+    assert isinstance(table, Table)  # a model declared with __tablename__ maps a Table
+    return table
+
+
+def _upsert(court_id: uuid.UUID, year: int, type_code: str, *, first: int, then: ColumnElement[int]) -> int:
+    table = _sequences()
     dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
+    insert: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        insert = postgresql.insert(table)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(table)
+    else:
         raise RuntimeError(f"case numbering needs PostgreSQL or SQLite, not {dialect}")
     statement = (
-        insert(table)
-        .values(court_id=court_id, year=year, type_code=type_code, last_value=first)
+        insert.values(court_id=court_id, year=year, type_code=type_code, last_value=first)
         .on_conflict_do_update(
             index_elements=[table.c.court_id, table.c.year, table.c.type_code], set_={"last_value": then}
         )

@@ -92,6 +92,12 @@ def load_for_review(*, case_id: uuid.UUID, actor: Principal) -> tuple[Case, Case
     return case, facts
 
 
+def review_court(case: Case) -> uuid.UUID:
+    """The court of a case `load_for_review` returned (it admits only the staff of the case's own court)."""
+    assert case.court_id is not None  # may_review_filing is false for a case without a court
+    return case.court_id
+
+
 def staff_role(actor: Principal, court_id: uuid.UUID) -> str:
     """How the caller appears on the timeline: court_system, judge or clerk."""
     held = permissions.court_roles(actor, court_id)
@@ -108,13 +114,14 @@ def record_transition(
 def accept(*, case_id: uuid.UUID, actor: Principal, case_number: str | None = None) -> dict:
     """Accept a filing (立案): a new gap-free case number, or the court system's own one after checking it."""
     case, facts = load_for_review(case_id=case_id, actor=actor)
+    court_id = review_court(case)
     explicit = _parse(case_number) if case_number is not None else None
     event = record_transition(
-        case, "accepted", actor=actor, actor_role=staff_role(actor, case.court_id), event="case.accepted"
+        case, "accepted", actor=actor, actor_role=staff_role(actor, court_id), event="case.accepted"
     )
     try:
         if explicit is None:
-            number = case_numbers.assign(court_id=case.court_id, type_code=LITIGATION_TYPE_CODE)
+            number = case_numbers.assign(court_id=court_id, type_code=LITIGATION_TYPE_CODE)
         else:
             number = _claim_explicit(case, explicit)
     except AppError:
@@ -150,7 +157,7 @@ def _claim_explicit(case: Case, number: case_numbers.CaseNumber) -> str:
         errors.append(NUMBER_TAKEN)
     if errors:
         raise ValidationFailed(errors={"case_number": errors})
-    case_numbers.note_external(court_id=case.court_id, number=number)
+    case_numbers.note_external(court_id=review_court(case), number=number)
     return text
 
 
@@ -177,7 +184,7 @@ def reject(*, case_id: uuid.UUID, actor: Principal, reason: str) -> dict:
         case,
         "rejected",
         actor=actor,
-        actor_role=staff_role(actor, case.court_id),
+        actor_role=staff_role(actor, review_court(case)),
         event="case.rejected",
         reason=reason.strip(),
     )
