@@ -7,7 +7,7 @@ spoils the others and a retried batch (whole or in part) creates nothing twice.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import BinaryIO
+from typing import IO
 
 from app.documents import push as documents
 from app.errors import AppError, ValidationFailed
@@ -16,7 +16,7 @@ from app.platform import settings
 from app.security.permissions import Principal
 
 
-def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, BinaryIO]) -> dict:
+def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, IO[bytes]]) -> dict:
     """Push every item; return per-item results in the order sent (201 new, 200 replayed, 4xx refused)."""
     limit = settings.documents().batch_max_items
     if len(items) > limit:
@@ -24,7 +24,7 @@ def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, Binar
     return {"items": [_one(index, item, actor=actor, files=files) for index, item in enumerate(items)]}
 
 
-def _one(index: int, item: dict, *, actor: Principal, files: Mapping[str, BinaryIO]) -> dict:
+def _one(index: int, item: dict, *, actor: Principal, files: Mapping[str, IO[bytes]]) -> dict:
     result = {"index": index, "idempotency_key": item["idempotency_key"], "document": None, "error": None}
     stream = files.get(item["file"]) if item.get("file") else None
     if item.get("file") and stream is None:

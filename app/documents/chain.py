@@ -85,7 +85,9 @@ def lock_document(document_id: object, *, skip_locked: bool = False) -> ServedDo
 
 def _sqlite_write_lock() -> None:
     connection = db.session.connection()
-    if not connection.connection.driver_connection.in_transaction:
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a connection checked out of the pool always wraps a live driver connection
+    if not driver.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app.cases import Case, CaseParty, timeline
 from app.documents import delivery
@@ -46,7 +46,7 @@ def run() -> dict[str, int]:
     }
 
 
-def _ids(*conditions: object) -> list[uuid.UUID]:
+def _ids(*conditions: ColumnElement[bool]) -> list[uuid.UUID]:
     limit = settings.documents().sweep_batch
     query = select(ServedDocument.id).where(*conditions).order_by(ServedDocument.delivered_at, ServedDocument.id)
     return list(db.session.scalars(query.limit(limit)))
@@ -88,10 +88,10 @@ def _remind(document_id: uuid.UUID, now: dt.datetime) -> bool:
     if document is None or document.status != "delivered" or document.reminded_at is not None:
         return False
     document.reminded_at = now
-    party = db.session.get(CaseParty, document.recipient_party_id)
+    party = db.session.get_one(CaseParty, document.recipient_party_id)
     delivery_notify.queue_sms(document, party, purpose="reminder")
     timeline.record(
-        db.session.get(Case, document.case_id),
+        db.session.get_one(Case, document.case_id),
         "document.reminder_sent",
         actor=None,
         actor_role="system",
@@ -117,7 +117,8 @@ def expire_due() -> int:
 
 def _expire(document_id: uuid.UUID) -> bool:
     document = delivery.lock(document_id, skip_locked=True)
-    if document is None or not delivery_states.allowed("expire", document.status):
+    # reminded_at is set before a document is due (and never cleared): re-checked here under the lock
+    if document is None or document.reminded_at is None or not delivery_states.allowed("expire", document.status):
         return False
     hours = settings.documents().escalate_after_hours
     data = {"not_opened_for_hours": hours, "reminded_at": document.reminded_at.isoformat()}
@@ -126,7 +127,7 @@ def _expire(document_id: uuid.UUID) -> bool:
     reason = f"Not opened {hours} hours after delivery despite a reminder ({served}): serve by paper or phone."
     delivery.open_work_item(document, "document_unopened", reason, {"served": document.served_at is not None})
     timeline.record(
-        db.session.get(Case, document.case_id),
+        db.session.get_one(Case, document.case_id),
         "document.escalated",
         actor=None,
         actor_role="system",

@@ -52,7 +52,8 @@ def queue(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[D
         "court": court.name if court else "",
         "at": clock.now().isoformat(),
     }
-    rows = []
+    rows: list[DocumentNotification] = []
+    note_ids: list[uuid.UUID] = []
     for user_id, audience in people(party):
         note = notifications.notify(
             user_id=user_id, kind=KINDS[purpose], data=data, subject=("served_document", document.id)
@@ -67,7 +68,8 @@ def queue(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[D
         )
         db.session.add(row)
         rows.append(row)
-    delivery_outbox.remember_notifications([row.outbox_id for row in rows])
+        note_ids.append(note.id)
+    delivery_outbox.remember_notifications(note_ids)
     return rows
 
 

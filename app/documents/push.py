@@ -12,14 +12,13 @@ import hashlib
 import json
 import logging
 import secrets
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
-from app.cases import timeline
-from app.cases import Case, CaseParty
 from app.documents import chain as delivery_chain
 from app.documents import delivery
 from app.documents import outbox as delivery_outbox
@@ -43,7 +42,7 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def push(*, actor: Principal, meta: dict, stream: BinaryIO | None, submission_key: str | None) -> dict:
+def push(*, actor: Principal, meta: dict, stream: IO[bytes] | None, submission_key: str | None) -> dict:
     """Accept one document for service and deliver or hold it; a retry with the same key returns the same one."""
     case, party = target(actor=actor, meta=meta)
     if (stream is None) == (meta.get("upload_id") is None):
@@ -112,7 +111,7 @@ def target(*, actor: Principal, meta: dict) -> tuple[Case, CaseParty]:
     party = db.session.get(CaseParty, meta["recipient_party_id"])
     if party is None or party.case_id != case.id:
         errors["recipient_party_id"] = ["Not a party of this case."]
-    if errors:
+    if party is None or errors:  # no party means an error above
         raise ValidationFailed(errors=errors)
     return case, party
 
@@ -181,7 +180,7 @@ def _new_document(
 
 
 def _accept_or_reject(
-    document: ServedDocument, case: Case, party: CaseParty, stream: BinaryIO | None, *, actor: Principal
+    document: ServedDocument, case: Case, party: CaseParty, stream: IO[bytes] | None, *, actor: Principal
 ) -> None:
     """Record the submission, then either the rejection or the acceptance (storing a fresh file) and routing."""
     submitted = {

@@ -12,8 +12,7 @@ import uuid
 from sqlalchemy import select, union
 
 from app.audit import log as audit
-from app.cases import timeline
-from app.cases import Case, CaseAgent, CaseParty
+from app.cases import Case, CaseAgent, CaseParty, timeline
 from app.documents import chain as delivery_chain
 from app.documents import delivery
 from app.documents import outbox as delivery_outbox
@@ -56,7 +55,7 @@ def _load(document_id: uuid.UUID, actor: Principal) -> tuple[ServedDocument, str
     """The document under its row lock, if the caller receives it; otherwise 404 with nothing written."""
     document = delivery.lock(document_id)
     relation = relation_to(document, actor) if document is not None else None
-    if relation is None:
+    if document is None or relation is None:
         db.session.rollback()
         raise not_found()
     return document, relation
@@ -113,7 +112,7 @@ def acknowledge(*, document_id: uuid.UUID, actor: Principal) -> dict:
 def _act(document: ServedDocument, action: str, *, actor: Principal, relation: str) -> None:
     was_served = document.served_at is not None
     delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
-    case = db.session.get(Case, document.case_id)
+    case = db.session.get_one(Case, document.case_id)
     if not was_served and document.served_at is not None:
         delivery.served(case, document)
     audit.record(

@@ -6,11 +6,10 @@ import dataclasses
 import hashlib
 import re
 import zipfile
-from typing import BinaryIO
+from typing import IO
 
 from app.documents.models import ServedDocument
-from app.legal import load_overrides
-from app.legal import compute_deadline
+from app.legal import compute_deadline, load_overrides
 from app.platform import settings
 from app.security import pii
 
@@ -64,7 +63,7 @@ class Intake:
         return CONTENT_TYPES.get(self.file_type or "")
 
 
-def inspect(stream: BinaryIO) -> Intake:
+def inspect(stream: IO[bytes]) -> Intake:
     """Hash and measure the file and detect its format by magic bytes; the stream is rewound afterwards."""
     digest, size, head = hashlib.sha256(), 0, b""
     while chunk := stream.read(CHUNK):
@@ -78,7 +77,7 @@ def inspect(stream: BinaryIO) -> Intake:
     return Intake(sha256=digest.hexdigest(), size=size, file_type=file_type)
 
 
-def _sniff(head: bytes, stream: BinaryIO) -> str | None:
+def _sniff(head: bytes, stream: IO[bytes]) -> str | None:
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):

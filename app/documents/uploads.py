@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import tempfile
 import uuid
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import select
 
@@ -83,7 +83,7 @@ def create_upload(*, actor: Principal, content_type: str, size: int, sha256: str
 class Source:
     """The file of a push: a readable, seekable copy, and the upload it came from (None for multipart)."""
 
-    stream: BinaryIO
+    stream: IO[bytes]
     upload: DocumentUpload | None = None
 
 

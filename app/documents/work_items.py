@@ -6,8 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from app.cases import timeline
-from app.cases import Case
+from app.cases import Case, timeline
 from app.documents import delivery
 from app.documents import outbox as delivery_outbox
 from app.documents import push as documents
@@ -66,7 +65,7 @@ def resolve(*, item_id: uuid.UUID, outcome: str, note: str | None, actor: Princi
     item.status, item.outcome, item.note = "resolved", outcome, note
     item.resolved_at, item.resolved_by = clock.now(), actor.scope
     timeline.record(
-        db.session.get(Case, item.case_id),
+        db.session.get_one(Case, item.case_id),
         "work_item.resolved",
         actor=actor,
         actor_role=role,
