@@ -9,11 +9,10 @@ import json
 import logging
 import uuid
 
-from sqlalchemy import false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, false, func, or_, select, tuple_
 
+from app.cases import Case, timeline
 from app.cases import access as case_access
-from app.cases import timeline
-from app.cases import Case
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import access as evidence_access
 from app.evidence import rules as rules
@@ -44,14 +43,14 @@ class EvidenceDetail:
         return getattr(self.item, name)  # the item's own fields, for the output schema
 
 
-def _visible(case: Case, facts: CaseFacts, actor: Principal) -> object:
+def _visible(case: Case, facts: CaseFacts, actor: Principal) -> ColumnElement[bool]:
     """The SQL condition for listed items: the caller's side's pending and stored ones, others' submitted ones.
 
     Rejected and deleted items are never listed: a rejection's reason came with `complete` and stays
     readable by its owner at GET /evidence/{id}.
     """
     mine = permissions.parties_of(actor, facts)
-    condition = EvidenceItem.party_id.in_(mine) if mine else false()
+    condition: ColumnElement[bool] = EvidenceItem.party_id.in_(mine) if mine else false()
     if permissions.may_see_submitted_evidence(actor, facts):
         condition = or_(condition, EvidenceItem.submitted_at.is_not(None))
     return (EvidenceItem.case_id == case.id) & EvidenceItem.status.in_(("pending", "stored")) & condition

@@ -124,9 +124,9 @@ def _claimed(keys: set[str]) -> set[str]:
             or_(EvidenceItem.object_key.in_(keys), EvidenceItem.upload_key.in_(keys))
         )
     ).all()
-    claimed = set()
+    claimed: set[str] = set()
     for object_key, upload_key, status in rows:
-        if status == "stored":
+        if status == "stored" and object_key:
             claimed.add(object_key)
         if status == "pending":
             claimed.update(key for key in (object_key, upload_key) if key)
@@ -153,6 +153,8 @@ def check_stored(report: SweepReport, *, verify_hashes: bool) -> None:
 
 def _problem(item: EvidenceItem, *, verify_hashes: bool) -> str | None:
     """ "missing", "changed" or None for one stored item."""
+    if item.object_key is None:  # a stored item always has its object: without one, it is missing
+        return "missing"
     info = storage.head(item.object_key)
     if info is None:
         return "missing"

@@ -49,10 +49,12 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
     """Check the declared file against the rules and limits, record a pending item, return its upload form."""
     case, facts = case_access.load(case_id, actor=actor, lock=True)
     party_id = _owner_party(actor, facts, data.get("party_id"))
+    uploader = actor.user_id
+    assert uploader is not None  # _owner_party admits only people: parties and their lawyers
     evidence_access.ensure_open(case)
     mime = _check_declaration(data)
     breach = limit_breach(
-        case_id=case.id, party_id=party_id, user_id=actor.user_id, mime=mime, size=data["size"], statuses=LIVE_STATUSES
+        case_id=case.id, party_id=party_id, user_id=uploader, mime=mime, size=data["size"], statuses=LIVE_STATUSES
     )
     if breach:
         _raise_limit(breach, mime)
@@ -67,7 +69,7 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
     item = EvidenceItem(
         case_id=case.id,
         party_id=party_id,
-        uploaded_by_user_id=actor.user_id,
+        uploaded_by_user_id=uploader,
         status="pending",
         catalogue_order=_next_order(case.id, party_id),
         title=data["title"],
