@@ -39,12 +39,16 @@ def encode_cursor(at: dt.datetime, row_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
     """Read a cursor back; a malformed one is a 422 on the `cursor` field."""
     try:
-        at, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        parsed = dt.datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        # Only the shape encode_cursor writes: two strings. A forged one (an integer id, nested lists) is
+        # refused here rather than failing inside uuid or datetime with an error that is not a ValueError.
+        if not (isinstance(decoded, list) and len(decoded) == 2 and all(isinstance(part, str) for part in decoded)):
+            raise ValueError("not a cursor")
+        parsed = dt.datetime.fromisoformat(decoded[0])
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
             raise ValueError("naive")
-        return parsed, uuid.UUID(row_id)
-    except (ValueError, TypeError):
+        return parsed.astimezone(dt.UTC), uuid.UUID(decoded[1])  # OverflowError at year 1 or 9999 with an offset
+    except (ValueError, TypeError, OverflowError, RecursionError):
         raise ValidationFailed(errors={"cursor": ["Not a cursor this API issued."]}) from None
 
 

@@ -1,27 +1,86 @@
-"""Base schemas: unknown input fields are refused, so server-owned fields can never be smuggled in."""
+"""Base schemas: unknown input fields are refused, so server-owned fields can never be smuggled in.
+
+Two contract rules live here for every schema at once: a date or date-time the API accepts lies in
+[EARLIEST, LATEST) (outside it Python's datetime overflows, and Asia/Shanghai had a local mean time offset
+of +08:05:43 before 1901 that RFC 3339 cannot write); money is one type, a decimal string of yuan (Money).
+"""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields
+import datetime as dt
+import decimal
+import re
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+TIME_RANGE_TEXT = "RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z"
+MONEY_PATTERN = r"^[0-9]{1,14}(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+
+
+def in_time_range(value: dt.date) -> None:
+    """Refuse a date or aware date-time outside [EARLIEST, LATEST)."""
+    if isinstance(value, dt.datetime):
+        inside = value.utcoffset() is not None and EARLIEST <= value < LATEST
+    else:
+        inside = EARLIEST.date() <= value < LATEST.date()
+    if not inside:
+        raise ValidationError(f"Must be {TIME_RANGE_TEXT}.")
+
+
+def _temporal(field: fields.Field) -> bool:
+    return isinstance(field, fields.DateTime | fields.Date)
 
 
 class InSchema(Schema):
-    """Input schema: every unknown field is a validation error."""
+    """Input schema: every unknown field is a validation error; dates and times must lie in the range."""
 
     class Meta:
         unknown = RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """Give every date/date-time field (or list of them) the range check (fields are copies per schema)."""
+        inner = field_obj.inner if isinstance(field_obj, fields.List) else field_obj
+        if _temporal(inner):
+            inner.validators = [*inner.validators, in_time_range]
 
 
 class OutSchema(Schema):
     """Output schema."""
 
 
-class ErrorOut(OutSchema):
-    """The one error shape."""
+class Money(fields.Decimal):
+    """Money: a decimal string of yuan with at most two places ("12000.00"), in and out; never a JSON number.
 
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
+    Stored as NUMERIC(16, 2). A JSON number is refused on input so that requests and responses have one type.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "description": 'Yuan as a decimal string with at most two places, e.g. "12000.00"',
+            "pattern": MONEY_PATTERN,
+            "example": "12000.00",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(places=2, as_string=True, allow_nan=False, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> decimal.Decimal | None:
+        if not isinstance(value, str) or not _MONEY.fullmatch(value):
+            raise ValidationError('A decimal string of yuan with at most two places, e.g. "12000.00".')
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ErrorOut(OutSchema):
+    """The one error shape: every error response is exactly this object."""
+
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "The HTTP status phrase"})
     reason = fields.String(required=True, metadata={"description": "Stable dotted slug, e.g. case.not_found"})
     message = fields.String(required=True)
-    errors = fields.Dict(metadata={"description": "Per-field messages for 422"})
-    request_id = fields.String(required=True)
+    errors = fields.Dict(
+        required=True, metadata={"description": "Per-field messages (422), nested like the body; else empty"}
+    )
+    request_id = fields.String(required=True, metadata={"description": "Also sent as the X-Request-ID header"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from miniprogram_api.schemas.base import InSchema, OutSchema
+from miniprogram_api.schemas.base import InSchema, Money, OutSchema
 from miniprogram_api.schemas.pages import CursorArgs, cursor_page
 
 KINDS = ("mediation", "litigation")
@@ -42,9 +42,7 @@ class CaseCreateIn(InSchema):
     title = fields.String(required=True, validate=validate.Length(min=2, max=200))
     claims = fields.String(required=True, validate=validate.Length(min=2, max=5000))
     facts = fields.String(required=True, validate=validate.Length(min=2, max=20000))
-    amount = fields.Decimal(
-        places=2, as_string=True, allow_nan=False, metadata={"description": 'Yuan, e.g. "12000.00"'}
-    )
+    amount = Money()
     parties = fields.List(fields.Nested(PartyIn), required=True, validate=validate.Length(min=2, max=30))
     consents = fields.Nested(ConsentsIn, required=True)
     service_address = fields.String(validate=validate.Length(max=255))
@@ -131,7 +129,7 @@ class CaseDetailOut(CaseSummaryOut):
 
     claims = fields.String(required=True)
     facts = fields.String(required=True)
-    amount = fields.Decimal(as_string=True, allow_none=True)
+    amount = Money(allow_none=True)
     filed_via = fields.String(required=True)
     review_due_at = fields.AwareDateTime(allow_none=True)
     accepted_at = fields.AwareDateTime(allow_none=True)

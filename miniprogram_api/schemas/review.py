@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from miniprogram_api.schemas.base import InSchema, OutSchema
+from miniprogram_api.schemas.base import InSchema, Money, OutSchema
 from miniprogram_api.schemas.pages import CursorArgs, cursor_page
 
 # The states of a litigation filing (app/cases/lifecycle.py; schemas may not import services).
@@ -27,7 +27,7 @@ class FilingOut(OutSchema):
     case_number = fields.String(allow_none=True)
     category = fields.String(required=True)
     title = fields.String(required=True)
-    amount = fields.Decimal(as_string=True, allow_none=True)
+    amount = Money(allow_none=True)
     filed_via = fields.String(required=True)
     court_id = fields.UUID(required=True)
     submitted_at = fields.AwareDateTime(required=True)
@@ -73,8 +73,6 @@ class CorrectionAnswerIn(InSchema):
     title = fields.String(validate=validate.Length(min=2, max=200))
     claims = fields.String(validate=validate.Length(min=2, max=5000))
     facts = fields.String(validate=validate.Length(min=2, max=20000))
-    amount = fields.Decimal(
-        places=2, as_string=True, allow_nan=False, allow_none=True, metadata={"description": 'Yuan, e.g. "12000.00"'}
-    )
+    amount = Money(allow_none=True)
     category = fields.String(validate=validate.Length(min=1, max=40))
     note = fields.String(required=True, validate=validate.Length(min=2, max=2000))

@@ -1,0 +1,131 @@
+"""Hostile JSON stops here: depth, number size, lone surrogates and NUL are refused before any schema or database.
+
+Python's json module recurses once per nesting level (RecursionError near 1,000), refuses integers longer
+than 4,300 digits with a ValueError, accepts NaN/Infinity, and decodes `\\ud800` escapes into lone
+surrogates that no database can encode; PostgreSQL also refuses NUL in text. Every JSON body is read
+through `parse` (the request guard and Flask's own `get_json` both), so none of those reaches a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+MAX_DEPTH = 64  # the deepest real body (a filing with parties) is 4 levels
+MAX_INT_DIGITS = 40  # bigint is 19 digits: no field stores a longer integer
+BAD_TEXT = re.compile("[\ud800-\udfff\x00]")
+
+
+class BadJson(ValueError):
+    """A body that is not acceptable JSON at all (a 400): malformed, too deep, unreadable."""
+
+
+class _Refused:
+    """A value the decoder met but must not hand on (a huge integer, NaN): its field is named in the 422."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _parse_int(text: str) -> int | _Refused:
+    digits = len(text.lstrip("-"))
+    return int(text) if digits <= MAX_INT_DIGITS else _Refused(f"Integers have at most {MAX_INT_DIGITS} digits.")
+
+
+def _parse_constant(text: str) -> _Refused:
+    return _Refused(f"{text} is not a JSON number.")
+
+
+def _parse_float(text: str) -> float | _Refused:
+    value = float(text)
+    return value if value - value == 0 else _Refused("Number out of range.")  # inf - inf is nan
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant, parse_float=_parse_float)
+
+
+def decode(data: bytes | str) -> Any:
+    """The decoded document, possibly holding refused values; BadJson when it is not JSON at all."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+    except UnicodeDecodeError:
+        raise BadJson("The body is not UTF-8.") from None
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:  # the C decoder recurses per level; the walk in `problems` bounds the rest
+        raise BadJson(f"JSON nested deeper than {MAX_DEPTH} levels.") from None
+    except ValueError as exc:
+        raise BadJson(f"Invalid JSON body: {exc}") from None
+
+
+def problems(node: Any, depth: int = 1) -> dict:
+    """Per-field messages (nested like marshmallow's) for every refused value or bad text in `node`.
+
+    BadJson when containers nest deeper than MAX_DEPTH (no schema goes near it; deeper only costs stack).
+    """
+    if depth > MAX_DEPTH and isinstance(node, dict | list):
+        raise BadJson(f"JSON nested deeper than {MAX_DEPTH} levels.")
+    found: dict = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if BAD_TEXT.search(key):
+                found["_schema"] = ["A field name holds a character text cannot hold."]
+                continue
+            _add(found, key, value, depth)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _add(found, str(index), value, depth)
+    else:
+        message = _message(node)
+        if message:
+            found["_schema"] = [message]
+    return found
+
+
+def _add(found: dict, key: str, value: Any, depth: int) -> None:
+    if isinstance(value, dict | list):
+        inner = problems(value, depth + 1)
+        if inner:
+            found[key] = inner
+        return
+    message = _message(value)
+    if message:
+        found[key] = [message]
+
+
+def _message(value: Any) -> str | None:
+    if isinstance(value, _Refused):
+        return value.message
+    if isinstance(value, str) and BAD_TEXT.search(value):
+        return "Text may not hold NUL or unpaired surrogate characters."
+    return None
+
+
+def parse(data: bytes | str) -> Any:
+    """The decoded document, or BadJson when it is malformed, too deep or holds a value no field may take."""
+    value = decode(data)
+    if problems(value):
+        raise BadJson("The body holds values that are refused.")
+    return value
+
+
+def loads(data: bytes | str) -> Any:
+    """json.loads for JSON held inside a form field: the same limits as a body (ValueError when refused)."""
+    return parse(data)
+
+
+class GuardedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider with the same limits, so `request.get_json` (rate-limit keys...) cannot 500 either."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Decode with the limits; a refused document raises ValueError (get_json(silent=True) gives None)."""
+        return parse(s)
+
+
+def install(app: Flask) -> None:
+    """Use the guarded provider for every JSON the app decodes."""
+    app.json = GuardedJSONProvider(app)
