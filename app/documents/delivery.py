@@ -86,7 +86,8 @@ def deliver(document: ServedDocument, case: Case, party: CaseParty, consent: Cas
 
 
 def served(case: Case, document: ServedDocument) -> None:
-    """Put the moment of deemed service on the case timeline."""
+    """Put the moment of deemed service on the case timeline (once the document is served)."""
+    assert document.served_at is not None  # both callers check it: a document just became served
     basis = documents_rules.BASIS_LABELS[document.served_basis or ""]
     timeline.record(
         case,
@@ -136,11 +137,11 @@ def _close_work_items(document: ServedDocument, *, outcome: str) -> None:
 
 def retry_held(document: ServedDocument) -> bool:
     """Deliver a held document whose recipient has since consented; True when it was delivered."""
-    party = db.session.get(CaseParty, document.recipient_party_id)
+    party = db.session.get_one(CaseParty, document.recipient_party_id)
     consent, _reason = usable_consent(party)
     if consent is None or document.status != "held":
         return False
-    deliver(document, db.session.get(Case, document.case_id), party, consent)
+    deliver(document, db.session.get_one(Case, document.case_id), party, consent)
     return True
 
 
