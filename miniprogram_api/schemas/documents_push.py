@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from miniprogram_api import json_input
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
 PRINTABLE_KEY = validate.Regexp(r"^[\x21-\x7e]{1,255}$", error="1 to 255 printable ASCII characters.")
@@ -18,7 +17,7 @@ class JsonNested(fields.Nested):
     def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> object:
         if isinstance(value, str | bytes):
             try:
-                value = json.loads(value)
+                value = json_input.loads(value)
             except ValueError:
                 raise ValidationError("Not valid JSON.") from None
         return super()._deserialize(value, attr, data, **kwargs)
@@ -85,7 +84,7 @@ class BatchIn(InSchema):
     def _items(self, value: object) -> list[dict]:
         if isinstance(value, str | bytes):
             try:
-                value = json.loads(value)
+                value = json_input.loads(value)
             except ValueError:
                 raise ValidationError("Not valid JSON.") from None
         if not isinstance(value, list) or not value:

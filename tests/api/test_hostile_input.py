@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import socket
@@ -208,3 +209,35 @@ def test_invalid_chunked_transfer_encoding_over_a_socket_is_400(app):
     assert head.split(b"\r\n")[0].split(b" ")[1] == b"400", raw
     error = json.loads(body)
     assert set(error) == SHAPE and error["code"] == 400
+
+
+SOME_ID = "00000000-0000-0000-0000-000000000001"
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "body"),
+    [
+        (f"{MP}/cases/{SOME_ID}/withdraw", "reason", '{"reason": "ab\\ud800cd"}'),
+        (f"{COURT}/cases/{SOME_ID}/reject", "reason", '{"reason": "ab\\udc00cd"}'),
+        (f"{COURT}/hotline/calls", "summary", '{"summary": "\\ud800", "caller_phone": "13800000000"}'),
+        ("/api/admin/v1/courts", "name", '{"name": "\\u0000court"}'),
+        (f"{MP}/auth/sms/send", "phone", '{"phone": "1380000\\ud8000"}'),
+    ],
+)
+def test_bad_text_is_refused_on_every_json_route_before_the_database(client, path, field, body):
+    """The guard is central: whatever the route and the caller, the field is named and nothing reaches SQL."""
+    response = post_raw(client, path, body, login(make_user()))
+    assert field in assert_client_error(response, 422)["errors"]
+
+
+def test_bad_text_inside_a_multipart_json_part_is_refused(client):
+    from tests.api.service.support import PUSH, meta, pdf_bytes, service_world
+
+    world = service_world(respondent_consents=True)
+    data = {
+        "meta": json.dumps(meta(world, title="起诉状\ud800副本"), ensure_ascii=True),  # the escape, as sent
+        "file": (io.BytesIO(pdf_bytes()), "doc.pdf"),
+    }
+    headers = {**world.machine_headers, "Idempotency-Key": "hostile-1"}
+    response = client.post(PUSH, data=data, headers=headers, content_type="multipart/form-data")
+    assert "meta" in assert_client_error(response, 422)["errors"]
