@@ -5,6 +5,7 @@ One import per line, so that features added side by side do not collide here.
 
 import app.audit.models
 import app.cases.models
+import app.documents.consent_models
 import app.documents.models
 import app.evidence.models
 import app.hotline.models

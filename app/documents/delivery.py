@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.cases import Case, CaseConsent, CaseParty, timeline
 from app.documents import chain as delivery_chain
+from app.documents import consent_notice, consent_records
 from app.documents import notify as delivery_notify
 from app.documents import rules as documents_rules
 from app.documents import states as delivery_states
@@ -30,6 +31,7 @@ HOLD_REASONS = {
 
 def usable_consent(party: CaseParty) -> tuple[CaseConsent | None, str | None]:
     """The consent that allows e-service to this party now, or why there is none."""
+    consent_records.carry_standing(party)  # a newer consent for all the user's cases counts here too
     query = (
         select(CaseConsent)
         .where(CaseConsent.case_id == party.case_id, CaseConsent.party_id == party.id, CaseConsent.kind == "e_service")
@@ -53,7 +55,7 @@ def route(document: ServedDocument, case: Case, party: CaseParty) -> None:
         routing["hold_reason"] = reason
     delivery_chain.append(document, "accepted", actor=SYSTEM, data=routing)
     if consent is None:
-        hold(document, case, reason or "no_e_service_consent")
+        hold(document, case, reason or "no_e_service_consent", party)
     else:
         deliver(document, case, party, consent)
 
@@ -99,8 +101,8 @@ def served(case: Case, document: ServedDocument) -> None:
     )
 
 
-def hold(document: ServedDocument, case: Case, reason: str) -> None:
-    """Keep the document out of any inbox and ask a clerk to serve it another way."""
+def hold(document: ServedDocument, case: Case, reason: str, party: CaseParty) -> None:
+    """Keep the document out of any inbox, ask a clerk to serve it another way and the recipient to consent."""
     document.status, document.hold_reason = "held", reason
     open_work_item(document, "document_held", HOLD_REASONS[reason], {"hold_reason": reason})
     timeline.record(
@@ -110,6 +112,7 @@ def hold(document: ServedDocument, case: Case, reason: str) -> None:
         actor_role="system",
         summary=f"《{document.title}》 held: {HOLD_REASONS[reason]}",
     )
+    consent_notice.invite(document, case, party, reason)
 
 
 def open_work_item(document: ServedDocument, kind: str, reason: str, data: dict) -> WorkItem | None:

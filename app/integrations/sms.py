@@ -20,6 +20,9 @@ TEMPLATES = {
     "session_reminder": "【微法院】您的调解将于{time}开始，请准时参加。",
     "mediation_deadline": "【微法院】您调解的案件《{title}》调解期限至{due}届满，请及时结案。",
     "case_claim": "【微法院】12368已为您代办立案，认领码{code}，请在微法院小程序中认领。",
+    "service_claim": "【微法院】{court}有诉讼文书待您接收。请用本手机号登录微法院小程序，输入接收码{code}并确认电子送达后查看；"
+    "如需纸质文书请联系法院。",
+    "service_consent_request": "【微法院】{court}有诉讼文书待您接收，请在微法院小程序确认电子送达后查看。",
 }
 
 

@@ -27,3 +27,6 @@ def register(api: Api) -> None:
     from miniprogram_api.court.disclosure import blp as disclosure
 
     api.register_blueprint(disclosure, url_prefix=PREFIX)
+    from miniprogram_api.court.service_consent import blp as service_consent
+
+    api.register_blueprint(service_consent, url_prefix=PREFIX)

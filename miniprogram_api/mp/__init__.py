@@ -38,3 +38,6 @@ def register(api: Api) -> None:
     from miniprogram_api.mp.disclosure import blp as disclosure
 
     api.register_blueprint(disclosure, url_prefix=PREFIX)
+    from miniprogram_api.mp.service_consent import blp as service_consent
+
+    api.register_blueprint(service_consent, url_prefix=PREFIX)
