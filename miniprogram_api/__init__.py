@@ -27,7 +27,7 @@ class MicroCourtApi(Api):
     def _register_responses(self) -> None:
         # Named before flask-smorest's default responses refer to it (else it would be "ErrorOut").
         self.spec.components.schema("Error", schema=ErrorOut)
-        super()._register_responses()  # type: ignore[misc]
+        super()._register_responses()
 
 
 def _time_range(self: Any, field: fields.Field, **_kwargs: Any) -> dict:

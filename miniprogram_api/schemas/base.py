@@ -67,7 +67,7 @@ class Money(fields.Decimal):
         }
         super().__init__(places=2, as_string=True, allow_nan=False, metadata=metadata, **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> decimal.Decimal | None:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> decimal.Decimal:
         if not isinstance(value, str) or not _MONEY.fullmatch(value):
             raise ValidationError('A decimal string of yuan with at most two places, e.g. "12000.00".')
         return super()._deserialize(value, attr, data, **kwargs)
