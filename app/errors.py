@@ -51,10 +51,17 @@ class Unauthorized(AppError):
     reason = "auth.unauthorized"
     default_message = "Authentication is required."
 
-    def __init__(self, message: str | None = None, **kwargs: object) -> None:
-        headers = dict(kwargs.pop("headers", None) or {})  # type: ignore[arg-type]
-        headers.setdefault("WWW-Authenticate", 'Bearer realm="microcourt"')
-        super().__init__(message, headers=headers, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        reason: str | None = None,
+        errors: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        challenge = dict(headers or {})
+        challenge.setdefault("WWW-Authenticate", 'Bearer realm="microcourt"')
+        super().__init__(message, reason=reason, errors=errors, headers=challenge)
 
 
 class Forbidden(AppError):

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import qrcode
 from flask import current_app, has_app_context
+from qrcode.image.pil import PilImage
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 DEFAULT_CJK_FONT = FONT_DIR / "DroidSansFallbackFull.ttf"
@@ -110,7 +111,12 @@ def certificate_fonts(cjk_path: Path | str | None = None) -> _Fonts:
 
 def qr_png(text: str, *, box_size: int = 6) -> bytes:
     """A QR code of `text` as PNG bytes."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=box_size,
+        border=2,
+        image_factory=PilImage,  # the default when Pillow is installed (reportlab needs it), named for the type checker
+    )
     code.add_data(text)
     code.make(fit=True)
     buffer = io.BytesIO()
@@ -129,18 +135,20 @@ def _styles(fonts: _Fonts) -> dict[str, ParagraphStyle]:
     }
 
 
-def _grid(rows: list[list[object]], widths: list[float], *, font: str, header: bool = False) -> Table:
+def _grid(rows: list[list[Paragraph]], widths: list[float], *, font: str, header: bool = False) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), font),  # cells default to Helvetica, which would be named but not embedded
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), font),  # cells default to Helvetica, which would be named but not embedded
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ]
+    )
     if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")))
-    table.setStyle(TableStyle(style))
+        style.add("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))
+    table.setStyle(style)
     return table
 
 
@@ -154,7 +162,7 @@ def render_service_certificate(data: CertificateData, *, font_path: Path | str |
         return Paragraph(_markup(text, mono_faces if style == "mono" else text_faces), styles[style])
 
     width, cjk = A4[0] - 36 * mm, fonts.cjk.name
-    story: list[object] = [para(data.heading, "heading"), Spacer(1, 4 * mm)]
+    story: list[Flowable] = [para(data.heading, "heading"), Spacer(1, 4 * mm)]
     story.append(
         _grid(
             [[para(label, "label"), para(value)] for label, value in data.fields], [35 * mm, width - 35 * mm], font=cjk

@@ -79,7 +79,12 @@ class HttpSmsGateway(SmsGateway):
 
     def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
         """POST to the provider; 2xx with a message id is success, 5xx and network errors are retryable."""
-        body = {"phone": phone, "template": template, "params": dict(params), "text": render(template, params)}
+        body: dict[str, str | dict[str, str]] = {
+            "phone": phone,
+            "template": template,
+            "params": dict(params),
+            "text": render(template, params),
+        }
         try:
             response = self.http.post(
                 self.url, json=body, headers={"Authorization": f"Bearer {self.api_key}"}, timeout=self.timeout

@@ -48,9 +48,11 @@ def check_admin(actor: Principal | None) -> None:
         raise HIDDEN
 
 
-def _check_year(year: int) -> None:
+def _check_year(year: object) -> int:
+    """`year` itself when it is a year the calendar may hold (input may come straight from JSON)."""
     if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(errors={"year": [f"Must be a year from {FIRST_YEAR} to {LAST_YEAR}."]})
+    return year
 
 
 def package_covers(year: int) -> bool:
@@ -98,8 +100,7 @@ def _entries(
     return found
 
 
-def _validate(year: int, holidays: list, workdays: list) -> tuple[dict[dt.date, str], dict[dt.date, str | None]]:
-    _check_year(year)
+def _validate(year: int, holidays: list, workdays: list) -> tuple[dict[dt.date, str | None], dict[dt.date, str | None]]:
     errors: dict[str, dict[str, list[str]]] = {}
     if not isinstance(holidays, list) or not isinstance(workdays, list):
         raise ValidationFailed(errors={"holidays": ["Must be a list."], "workdays": ["Must be a list."]})
@@ -113,7 +114,7 @@ def _validate(year: int, holidays: list, workdays: list) -> tuple[dict[dt.date, 
         errors["holidays"] = {"": ["A year's announcement lists at least one holiday."]}
     if errors:
         raise ValidationFailed(f"The {year} calendar has invalid days.", errors=errors)
-    return rest, work  # type: ignore[return-value]
+    return rest, work
 
 
 def _year_rows(year: int) -> list[CalendarOverride]:
@@ -122,7 +123,7 @@ def _year_rows(year: int) -> list[CalendarOverride]:
 
 
 def import_year(
-    year: int,
+    year: object,
     holidays: list[Mapping[str, Any]],
     workdays: list[Mapping[str, Any]],
     actor: Principal | None,
@@ -130,6 +131,7 @@ def import_year(
 ) -> YearImport:
     """Write a year's whole announcement (holidays and 调休 working days) in one transaction, audited."""
     check_admin(actor)
+    year = _check_year(year)
     rest, work = _validate(year, holidays, workdays)
     existing = _year_rows(year)
     if not replace and package_covers(year):

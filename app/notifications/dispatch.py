@@ -38,7 +38,9 @@ def _lease_seconds() -> float:
 
 
 # A claimed notification is `sending`; the claim counts in `claims`; a claim older than the grace is taken over.
-OUTBOX: Outbox[Notification] = Outbox(
+# Outbox[Notification], inferred from `model`: written out, mypy checks the type argument before it reads the
+# model's Mapped columns as values and wrongly refuses it (python/mypy#20317).
+OUTBOX = Outbox(
     model=Notification,
     waiting="pending",
     leased="sending",

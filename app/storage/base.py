@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import builtins
 import dataclasses
 import datetime as dt
 import re
@@ -162,7 +163,9 @@ class BlobStore(abc.ABC):
     def list(self, prefix: str = "") -> Iterator[BlobInfo]:
         """Iterate over objects under a prefix (for clean-up sweeps), fetching lazily as it goes."""
 
-    def list_pages(self, prefix: str = "", *, page_size: int = LIST_PAGE_SIZE) -> Iterator[list[BlobInfo]]:
+    def list_pages(
+        self, prefix: str = "", *, page_size: int = LIST_PAGE_SIZE
+    ) -> Iterator[builtins.list[BlobInfo]]:  # `list` here is the method above
         """The objects under a prefix in pages of at most `page_size`, fetched one page at a time.
 
         A sweep holds one page in memory and looks its keys up in one query, however large the store is.

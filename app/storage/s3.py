@@ -7,6 +7,7 @@ and download with a presigned GET, so file bytes never pass through a worker. Ev
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import io
@@ -157,7 +158,11 @@ class S3BlobStore(BlobStore):
 
     def copy(self, source: str, target: str) -> BlobInfo:
         """Server-side CopyObject (type kept); KeyError when the source does not exist."""
-        request = {"Bucket": self.bucket, "Key": check_key(target), "MetadataDirective": "COPY"}
+        request: dict[str, str | dict[str, str]] = {
+            "Bucket": self.bucket,
+            "Key": check_key(target),
+            "MetadataDirective": "COPY",
+        }
         request["CopySource"] = {"Bucket": self.bucket, "Key": check_key(source)}
         try:
             with _outage_as_unavailable("copy"):
@@ -221,7 +226,9 @@ class S3BlobStore(BlobStore):
         for page in self.list_pages(prefix):
             yield from page
 
-    def list_pages(self, prefix: str = "", *, page_size: int = LIST_PAGE_SIZE) -> Iterator[list[BlobInfo]]:
+    def list_pages(
+        self, prefix: str = "", *, page_size: int = LIST_PAGE_SIZE
+    ) -> Iterator[builtins.list[BlobInfo]]:  # `list` here is the method above
         """One ListObjectsV2 request per page (MaxKeys = page_size; S3 answers at most 1000 keys a request)."""
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size!r}")

@@ -7,7 +7,9 @@ import uuid
 import flask
 from flask import request
 from flask_smorest import Blueprint
+from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
 from app.documents import batch, court_view, uploads
@@ -19,13 +21,12 @@ from miniprogram_api.schemas.documents_court import CourtDocumentOut
 from miniprogram_api.schemas.documents_push import BatchIn, BatchOut, DocumentPushIn, PushOut, UploadIn, UploadOut
 
 MACHINE_OR_STAFF = ("user", "machine")
-UPLOAD_FIELDS = ("content_type", "size", "sha256", "court_id")
 
 
 class _MultipartParser(FlaskParser):
     """The `files` location sees the whole multipart body: text parts (meta) and the file."""
 
-    def load_files(self, req: flask.Request, schema: object) -> object:
+    def load_files(self, req: flask.Request, schema: Schema) -> MultiDictProxy:
         """Load form fields and files together."""
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 
@@ -58,7 +59,13 @@ def push(payload: dict) -> dict:
 @blp.response(201, UploadOut)
 def create_upload(payload: dict) -> dict:
     """A signed form to upload one file straight to the store; then push it with `meta.upload_id`."""
-    return uploads.create_upload(actor=current_principal(), **{k: payload.get(k) for k in UPLOAD_FIELDS})
+    return uploads.create_upload(
+        actor=current_principal(),
+        content_type=payload["content_type"],
+        size=payload["size"],
+        sha256=payload["sha256"],
+        court_id=payload.get("court_id"),
+    )
 
 
 @blp.route("/documents/batch", methods=["POST"])

@@ -23,7 +23,11 @@ STAFF = ("user", "machine")
 def list_filings(args: dict) -> object:
     """Litigation filings at the caller's court(s) in one state (default submitted), oldest submitted first."""
     return review.list_filings(
-        actor=current_principal(), **{k: args.get(k) for k in ("status", "court_id", "cursor", "limit")}
+        actor=current_principal(),
+        status=args["status"],  # always there: the schema's load_default
+        court_id=args.get("court_id"),
+        cursor=args.get("cursor"),
+        limit=args.get("limit"),
     )
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import flask
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import fields
+from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
 from app.storage import serving
@@ -25,7 +26,7 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 class _MultipartParser(FlaskParser):
     """The `files` location sees the whole multipart body (text fields and the file), as S3 does."""
 
-    def load_files(self, req: flask.Request, schema: object) -> object:
+    def load_files(self, req: flask.Request, schema: Schema) -> MultiDictProxy:
         """Load form fields and files together."""
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 

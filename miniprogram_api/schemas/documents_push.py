@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow.types import StrSequenceOrSet
 
 from miniprogram_api import json_input
 from miniprogram_api.schemas.base import InSchema, OutSchema
@@ -14,13 +17,20 @@ PRINTABLE_KEY = validate.Regexp(r"^[\x21-\x7e]{1,255}$", error="1 to 255 printab
 class JsonNested(fields.Nested):
     """A nested object sent as a JSON string (a multipart text part), validated like any nested schema."""
 
-    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> object:
+    def _deserialize(
+        self,
+        value: object,
+        attr: str | None,
+        data: Mapping[str, object] | None,
+        partial: bool | StrSequenceOrSet | None = None,
+        **kwargs: object,
+    ) -> object:
         if isinstance(value, str | bytes):
             try:
                 value = json_input.loads(value)
             except ValueError:
                 raise ValidationError("Not valid JSON.") from None
-        return super()._deserialize(value, attr, data, **kwargs)
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
 
 
 class DocumentMetaIn(InSchema):

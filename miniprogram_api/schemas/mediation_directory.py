@@ -72,7 +72,8 @@ class RecommendationScoreOut(OutSchema):
 
     specialty = fields.Float(required=True)
     region = fields.Float(required=True)
-    load = fields.Float(required=True)
+    # Named load_ in Python, "load" on the wire: a field named load would hide Schema.load from the type checker.
+    load_ = fields.Float(required=True, data_key="load", attribute="load")
     total = fields.Float(required=True)
 
 

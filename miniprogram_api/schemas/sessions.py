@@ -21,7 +21,9 @@ CLOCK_TIME = validate.Regexp(
 class ShanghaiDateTime(fields.AwareDateTime):
     """ISO 8601 with an offset in; Asia/Shanghai (+08:00) out."""
 
-    def _serialize(self, value: dt.datetime | None, attr: str | None, obj: object, **kwargs: object) -> str | None:
+    def _serialize(
+        self, value: dt.datetime | None, attr: str | None, obj: object, **kwargs: object
+    ) -> str | float | None:  # float: marshmallow's timestamp formats (not used here)
         if value is None:
             return None
         return super()._serialize(value.astimezone(SHANGHAI), attr, obj, **kwargs)
