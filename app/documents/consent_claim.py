@@ -39,7 +39,7 @@ def claim(*, code: str, actor: Principal) -> dict:
         .where(ServiceClaim.id == found.id, ServiceClaim.claimed_at.is_(None))
         .values(claimed_at=now, claimed_by_user_id=actor.user_id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
     if not won:
         db.session.rollback()
         raise claim_not_found()

@@ -31,6 +31,7 @@ KIND = "service_consent_requested"
 CODE_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
 CODE_LENGTH = 8
 CLAIM_VALID = dt.timedelta(days=30)
+RESEND_AFTER = dt.timedelta(days=1)
 ASKING = ("no_e_service_consent", "address_not_confirmed", "recipient_not_registered")
 
 
@@ -58,6 +59,8 @@ def invite(document: ServedDocument, case: Case, party: CaseParty, reason: str) 
         )
         delivery_outbox.remember_notifications([note.id])
         how = "a notification asking them to consent"
+    elif party.phone_enc and _recently_sent(party):
+        how = "no new SMS: the claim code sent earlier today is still valid and covers this document too"
     elif party.phone_enc:
         code = _new_claim(document, party)
         phone = pii.decrypt(party.phone_enc, field="phone")
@@ -74,6 +77,15 @@ def invite(document: ServedDocument, case: Case, party: CaseParty, reason: str) 
         summary=f"《{document.title}》 waits for {party.name}: sent {how}",
         data={"document_id": str(document.id), "party_id": str(party.id)},
     )
+
+
+def _recently_sent(party: CaseParty) -> bool:
+    """A code sent to this party in the last day and still unused: one SMS, not one per document of a batch."""
+    since = clock.now() - RESEND_AFTER
+    query = select(ServiceClaim.id).where(
+        ServiceClaim.party_id == party.id, ServiceClaim.claimed_at.is_(None), ServiceClaim.created_at > since
+    )
+    return db.session.scalars(query.limit(1)).first() is not None
 
 
 def _new_claim(document: ServedDocument, party: CaseParty) -> str:

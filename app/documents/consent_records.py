@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TypeGuard
 
 from sqlalchemy import select
 
@@ -35,7 +36,7 @@ def latest(party: CaseParty) -> CaseConsent | None:
     return db.session.scalars(query.limit(1)).first()
 
 
-def is_given(row: CaseConsent | None) -> bool:
+def is_given(row: CaseConsent | None) -> TypeGuard[CaseConsent]:
     """The row is a consent in force (given and not withdrawn)."""
     return row is not None and row.given and row.withdrawn_at is None
 

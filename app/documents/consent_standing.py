@@ -18,6 +18,7 @@ from app.documents import outbox as delivery_outbox
 from app.documents.consent_models import StandingServiceConsent
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.identity import User
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -53,6 +54,7 @@ def give_standing_now(
     actor: Principal, method: str, address_kind: str, value: str | None, text: tuple[str, str]
 ) -> StandingServiceConsent:
     """Record the consent, carry it into each of the caller's cases and deliver what waits (the caller commits)."""
+    _lock_person(actor)
     standing = records.standing_of(actor.user_id)
     if standing is None:
         standing = StandingServiceConsent(user_id=actor.user_id)
@@ -87,6 +89,7 @@ def give_standing_now(
 def withdraw_standing(*, actor: Principal) -> dict:
     """Withdraw the consent for all cases, and so the consent in each case (served documents stay served)."""
     _require_user(actor)
+    _lock_person(actor)
     standing = records.standing_of(actor.user_id)
     if standing is None or not standing.given:
         raise Conflict("There is no consent for all cases to withdraw.", reason="service_consent.not_given")
@@ -110,6 +113,11 @@ def withdraw_standing(*, actor: Principal) -> dict:
 
 def _parties_of(actor: Principal) -> list[CaseParty]:
     return list(db.session.scalars(select(CaseParty).where(CaseParty.user_id == actor.user_id)))
+
+
+def _lock_person(actor: Principal) -> None:
+    """One act on a person's all-cases consent at a time (two first consents would both insert the row)."""
+    db.session.scalar(select(User.id).where(User.id == actor.user_id).with_for_update())
 
 
 def _require_user(actor: Principal) -> None:
