@@ -103,8 +103,16 @@ class RateLimited(AppError):
     reason = "rate.limited"
     default_message = "Too many requests; try again later."
 
-    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs: object) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))}, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: int = 60,
+        reason: str | None = None,
+        errors: Mapping[str, object] | None = None,
+    ) -> None:
+        retry = {"Retry-After": str(max(1, int(retry_after)))}
+        super().__init__(message, reason=reason, errors=errors, headers=retry)
 
 
 class ServiceUnavailable(AppError):
@@ -114,8 +122,16 @@ class ServiceUnavailable(AppError):
     reason = "service.unavailable"
     default_message = "A service the request needs is unavailable; try again shortly."
 
-    def __init__(self, message: str | None = None, *, retry_after: int = 5, **kwargs: object) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))}, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: int = 5,
+        reason: str | None = None,
+        errors: Mapping[str, object] | None = None,
+    ) -> None:
+        retry = {"Retry-After": str(max(1, int(retry_after)))}
+        super().__init__(message, reason=reason, errors=errors, headers=retry)
 
 
 class StorageUnavailable(ServiceUnavailable):

@@ -40,7 +40,7 @@ class AppContextTask(Task):
 
     def _flask_app(self) -> Flask:
         if has_app_context():
-            return current_app._get_current_object()  # type: ignore[attr-defined]
+            return current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types its proxy as Flask
         bound = getattr(self.app, "flask_app", None)
         if bound is None:
             raise RuntimeError("no Flask app for Celery tasks: call init_celery(app) first")

@@ -146,7 +146,7 @@ def _consume_grant(user_id: uuid.UUID, template: str) -> uuid.UUID | None:
             .values(remaining=SubscriptionGrant.remaining - 1)
             .execution_options(synchronize_session=False)
         )
-        if spent.rowcount == 1:  # type: ignore[attr-defined]
+        if spent.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; Session.execute is typed as Result
             return grant_id
     return None
 

@@ -114,7 +114,7 @@ class Outbox(Generic[Row]):
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; Session.execute is typed as Result
             return None
         return db.session.get(self.model, row_id, populate_existing=True)
 

@@ -16,8 +16,8 @@ An app whose config is a plain flask.Config (a bare Flask() in a unit test) gets
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Config as FlaskConfig
 from flask import Flask, current_app
@@ -42,8 +42,11 @@ from app.platform.settings_groups import (
     WeChatSettings,
 )
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 EXTENSION_KEY = "microcourt.settings"
-S = TypeVar("S")
+S = TypeVar("S", bound="DataclassInstance")  # every settings group is a dataclass
 
 __all__ = [
     "GROUPS",
@@ -111,15 +114,15 @@ class VersionedConfig(FlaskConfig):
         super().clear()
         self._changed()
 
-    def __ior__(self, other: Any) -> VersionedConfig:  # type: ignore[misc]
+    def __ior__(self, other: Any) -> VersionedConfig:  # type: ignore[misc]  # typeshed overloads dict.__or__
         self.update(other)
         return self
 
 
-def build(cls: Callable[..., S], config: Mapping[str, Any]) -> S:
+def build(cls: type[S], config: Mapping[str, Any]) -> S:
     """A settings object of type cls from a config mapping: each field names its key in metadata["key"]."""
     values = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for field in dataclasses.fields(cls):
         key, convert = field.metadata["key"], field.metadata.get("convert")
         if key in config:
             value = config[key]
@@ -129,7 +132,7 @@ def build(cls: Callable[..., S], config: Mapping[str, Any]) -> S:
     return cls(**values)
 
 
-def current(cls: Callable[..., S], app: Flask | None = None) -> S:
+def current(cls: type[S], app: Flask | None = None) -> S:
     """The settings object of type cls for the given (default: current) app, rebuilt when its config changed."""
     app = app if app is not None else current_app
     version = getattr(app.config, "version", None)

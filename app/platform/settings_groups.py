@@ -17,10 +17,10 @@ def setting(key: str, *, default: Any = dataclasses.MISSING, convert: Callable[[
     return dataclasses.field(default=default, metadata={"key": key, "convert": convert})
 
 
-frozen = dataclasses.dataclass(frozen=True, kw_only=True)
+# Each group spells the decorator out: mypy sees no dataclass behind an alias of it.
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class HttpSettings:
     """Platform: the public origin, list pages, idempotency and the environment's name."""
 
@@ -32,7 +32,7 @@ class HttpSettings:
     max_content_length: int = setting("MAX_CONTENT_LENGTH")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class StorageSettings:
     """Storage: how long signed upload and download links live (the store itself: app/storage/registry.py)."""
 
@@ -40,7 +40,7 @@ class StorageSettings:
     download_url_expires_seconds: int = setting("DOWNLOAD_URL_EXPIRES_SECONDS")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class JobSettings:
     """Jobs: the Celery broker and whether jobs run inline."""
 
@@ -49,7 +49,7 @@ class JobSettings:
     eager: bool = setting("JOBS_EAGER")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class IdentitySettings:
     """Identity: token lifetimes, login sessions, SMS login codes and login rate limits."""
 
@@ -68,7 +68,7 @@ class IdentitySettings:
     sms_verify_limit_per_ip: str = setting("SMS_VERIFY_LIMIT_PER_IP")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class WeChatSettings:
     """WeChat: what services need to know of the mini-program (the client itself: app/platform/adapters.py)."""
 
@@ -81,7 +81,7 @@ class WeChatSettings:
         return bool(self.appid)
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AuditSettings:
     """Audit: the chain's HMAC keys (derived from SECRET_KEY when none are set)."""
 
@@ -90,7 +90,7 @@ class AuditSettings:
     active_kid: str = setting("AUDIT_ACTIVE_KID", default="")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CaseSettings:
     """Cases: filing, corrections, working hours and the staff's PII disclosure limit."""
 
@@ -103,7 +103,7 @@ class CaseSettings:
     pii_disclosure_limit_per_user: str = setting("PII_DISCLOSURE_LIMIT_PER_USER", default="30/hour")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class HotlineSettings:
     """Hotline: claim codes (hashed with a key derived from SECRET_KEY) and their limits."""
 
@@ -113,7 +113,7 @@ class HotlineSettings:
     claim_limit_per_user: str = setting("HOTLINE_CLAIM_LIMIT_PER_USER")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class EvidenceSettings:
     """Evidence: size and count limits, categories and the sweep of abandoned uploads."""
 
@@ -135,7 +135,7 @@ class EvidenceSettings:
         return int(getattr(self, f"max_bytes_{family}"))
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class MediationSettings:
     """Mediation: the mediation clock, mediators' load and judicial confirmation periods."""
 
@@ -148,7 +148,7 @@ class MediationSettings:
     confirmation_type_code: str = setting("JUDICIAL_CONFIRMATION_TYPE_CODE")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SchedulingSettings:
     """Scheduling: session length, availability slots, calendar ranges and reminder offsets."""
 
@@ -158,7 +158,7 @@ class SchedulingSettings:
     max_range_days: int = setting("SCHEDULE_MAX_RANGE_DAYS")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class InvitationSettings:
     """Invitations: the mini-program page, link base, lifetimes and acceptance limits."""
 
@@ -170,7 +170,7 @@ class InvitationSettings:
     accept_limit_per_user: str = setting("INVITATION_ACCEPT_LIMIT_PER_USER")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DocumentSettings:
     """Served documents: file limits, batches and the delivery sweep (reminders, escalation)."""
 
@@ -182,7 +182,7 @@ class DocumentSettings:
     sweep_batch: int = setting("DELIVERY_SWEEP_BATCH")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NotificationSettings:
     """Notifications: WeChat subscribe-message templates, outbox grace periods, the dev SMS outbox, SMS timeout."""
 
@@ -193,7 +193,7 @@ class NotificationSettings:
     sms_http_timeout: int = setting("SMS_HTTP_TIMEOUT")  # the SMS outbox's lease outlasts one gateway call
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class WebhookSettings:
     """Webhooks: allowed receivers, timeouts, retries and the sweep batch."""
 
@@ -206,7 +206,7 @@ class WebhookSettings:
     sweep_batch: int = setting("DELIVERY_SWEEP_BATCH")
 
 
-@frozen
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class StatisticsSettings:
     """Statistics: how long the directory's counts are cached."""
 

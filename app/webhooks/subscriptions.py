@@ -191,7 +191,7 @@ def _cancel_pending(subscription_id: uuid.UUID, reason: str) -> int:
         .values(status="cancelled", last_error=reason, claimed_at=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount  # type: ignore[attr-defined]
+    return result.rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; Session.execute is typed as Result
 
 
 def _new_secret() -> str:
