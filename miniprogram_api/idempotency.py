@@ -38,12 +38,13 @@ def request_fingerprint() -> str:
 def _named(items: Iterable[tuple[str | None, Any]]) -> list[tuple[str, Any]]:
     """The parts of a multipart body; a part without a name is malformed (werkzeug gives it the name None)."""
     parts = list(items)
-    if any(not isinstance(name, str) for name, _ in parts):
+    named = [(name, value) for name, value in parts if isinstance(name, str)]
+    if len(named) != len(parts):
         raise BadRequest(
             "Every part of a multipart body needs a name (Content-Disposition: form-data; name=...).",
             reason="request.multipart_part_unnamed",
         )
-    return parts  # type: ignore[return-value]
+    return named
 
 
 def idempotent(*, required: bool = False) -> Callable:
