@@ -47,8 +47,13 @@ def _named(items: Iterable[tuple[str | None, Any]]) -> list[tuple[str, Any]]:
     return named
 
 
-def idempotent(*, required: bool = False) -> Callable:
-    """Honour Idempotency-Key on a write; with required=True a missing key is a 400."""
+def idempotent(*, required: bool = False, rerun_committed: bool = False) -> Callable:
+    """Honour Idempotency-Key on a write; with required=True a missing key is a 400.
+
+    rerun_committed=True only for views whose domain call takes the key and returns its earlier result for it
+    (filing a case, pushing a document): a retry whose first answer was lost after the commit runs the view
+    again and gets that result, instead of 409 idempotency.outcome_unknown.
+    """
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -59,7 +64,9 @@ def idempotent(*, required: bool = False) -> Callable:
                     raise BadRequest(f"The {HEADER} header is required.", reason="idempotency.key_required")
                 return view(*args, **kwargs)
             scope = f"{g.get('principal_scope', 'anonymous')}|{request.endpoint}"
-            outcome = idempotency.claim(scope=scope, key=key, fingerprint=request_fingerprint())
+            outcome = idempotency.claim(
+                scope=scope, key=key, fingerprint=request_fingerprint(), rerun_committed=rerun_committed
+            )
             if isinstance(outcome, idempotency.StoredResponse):
                 replay = jsonify(outcome.body)
                 replay.status_code = outcome.status

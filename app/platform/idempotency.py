@@ -74,8 +74,12 @@ def begin(*, scope: str, key: str, fingerprint: str) -> StoredResponse | None:
     return outcome if isinstance(outcome, StoredResponse) else None
 
 
-def claim(*, scope: str, key: str, fingerprint: str) -> StoredResponse | Claim:
-    """Claim the key (committed at once); a finished key answers its stored response instead."""
+def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = False) -> StoredResponse | Claim:
+    """Claim the key (committed at once); a finished key answers its stored response instead.
+
+    `rerun_committed`: the work finds its own earlier result by this key (a case's creation_key, a document's
+    submission key), so a retry whose first answer was lost after the commit may run it again to get the answer.
+    """
     check_key(key)
     now = clock.now()
     ttl = dt.timedelta(hours=settings.http().idempotency_ttl_hours)
@@ -87,14 +91,21 @@ def claim(*, scope: str, key: str, fingerprint: str) -> StoredResponse | Claim:
         return Claim(scope=scope, key=key, lease=lease)
     except IntegrityError:
         db.session.rollback()
+    except DBAPIError as exc:
+        # The connection died around COMMIT: the claim may have landed. If it did, it is ours (our lease);
+        # leaving it would hold every retry at 409 for the whole lease.
+        _safe_rollback()
+        if _is_connection_error(exc) and _lease_of(scope, key) == lease:
+            return Claim(scope=scope, key=key, lease=lease)
+        raise
     existing = db.session.scalars(_where(scope, key, select(IdempotencyRecord))).one_or_none()
     if existing is None:  # released between our insert and this read: the caller retries
         raise _in_flight()
-    return _resolve_existing(existing, fingerprint=fingerprint, now=now, ttl=ttl)
+    return _resolve_existing(existing, fingerprint=fingerprint, now=now, ttl=ttl, rerun=rerun_committed)
 
 
 def _resolve_existing(
-    record: IdempotencyRecord, *, fingerprint: str, now: dt.datetime, ttl: dt.timedelta
+    record: IdempotencyRecord, *, fingerprint: str, now: dt.datetime, ttl: dt.timedelta, rerun: bool = False
 ) -> StoredResponse | Claim:
     if record.fingerprint != fingerprint:
         raise ValidationFailed(
@@ -106,19 +117,20 @@ def _resolve_existing(
         return StoredResponse(status=record.response_status or 200, body=json.loads(record.response_body or "null"))
     if record.locked_until > now:
         raise _in_flight()
-    if record.state == COMMITTED:
+    if record.state == COMMITTED and not rerun:
         raise Conflict(
             "The first request with this Idempotency-Key changed data but its answer was lost; "
             "read the resource instead of retrying.",
             reason="idempotency.outcome_unknown",
         )
-    # The first attempt died before committing anything (its lease ran out): this retry takes over.
+    # The first attempt died before committing anything (or its work dedups by key), and its lease ran out:
+    # this retry takes over.
     lease = now + IN_FLIGHT_LEASE
     taken = db.session.execute(
         update(IdempotencyRecord)
         .where(
             IdempotencyRecord.id == record.id,
-            IdempotencyRecord.state == IN_FLIGHT,
+            IdempotencyRecord.state == record.state,
             IdempotencyRecord.locked_until == record.locked_until,
         )
         .values(locked_until=lease, expires_at=now + ttl)
@@ -176,17 +188,27 @@ def release(held: Claim) -> bool:
 
 
 def fail(held: Claim) -> bool:
-    """After a server-side failure: release the key if nothing committed, else end its lease (outcome unknown)."""
-    if not held.committed:
-        _safe_rollback()
-        statement = _where(held.scope, held.key, delete(IdempotencyRecord)).where(
-            IdempotencyRecord.state == IN_FLIGHT, IdempotencyRecord.locked_until == held.lease
-        )
-        return _write_with_retry(lambda: db.session.execute(statement))
+    """After a server-side failure: release the key if nothing committed, else end its lease (outcome unknown).
+
+    The record decides, not `held.committed`: a connection lost during COMMIT leaves the request unsure whether
+    its work (and the marker with it) landed, and the record knows.
+    """
     _safe_rollback()
-    ended = _where(held.scope, held.key, update(IdempotencyRecord)).where(IdempotencyRecord.locked_until == held.lease)
-    ended = ended.values(locked_until=clock.now()).execution_options(synchronize_session=False)
-    return _write_with_retry(lambda: db.session.execute(ended))
+    released = _where(held.scope, held.key, delete(IdempotencyRecord)).where(
+        IdempotencyRecord.locked_until == held.lease, IdempotencyRecord.state == IN_FLIGHT
+    )
+    ended = (
+        _where(held.scope, held.key, update(IdempotencyRecord))
+        .where(IdempotencyRecord.locked_until == held.lease, IdempotencyRecord.state == COMMITTED)
+        .values(locked_until=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+    def write() -> None:
+        db.session.execute(released)
+        db.session.execute(ended)
+
+    return _write_with_retry(write)
 
 
 def purge_expired() -> int:
@@ -198,6 +220,15 @@ def purge_expired() -> int:
 
 def _where(scope: str, key: str, statement: Any) -> Any:
     return statement.where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+
+
+def _lease_of(scope: str, key: str) -> dt.datetime | None:
+    """The lease on the key as stored now (None when there is no record or the database is unreachable)."""
+    try:
+        return db.session.scalar(_where(scope, key, select(IdempotencyRecord.locked_until)))
+    except DBAPIError:
+        _safe_rollback()
+        return None
 
 
 def _rowcount(result: object) -> int:

@@ -211,5 +211,23 @@ def test_a_bookkeeping_write_is_retried_once_after_a_lost_connection(app, monkey
     monkeypatch.setattr(db.session, "execute", flaky)
     assert idempotency.fail(held)
     monkeypatch.undo()
-    assert len(attempts) == 2
+    assert len(attempts) == 3  # the lost first try, then both statements of the release on a fresh connection
     assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
+
+
+def test_work_that_dedups_by_key_may_run_again_when_its_answer_was_lost(app, clock):
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    with idempotency.holding(held):
+        db.session.add(Court(code="c1", name="答复丢失", region="probe"))
+        db.session.commit()
+    assert idempotency.fail(held)  # the answer failed after the commit: the lease ends at once
+    with pytest.raises(Conflict) as unknown:
+        idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert unknown.value.reason == "idempotency.outcome_unknown"
+    again = idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
+    assert isinstance(again, idempotency.Claim)  # e.g. filing a case: create_case returns the case of this key
+    with pytest.raises(Conflict) as running:
+        idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
+    assert running.value.reason == "idempotency.in_flight"
+    assert idempotency.finish(scope="u1", key="k", status=201, body={"id": "c1"}, held=again)
+    assert idempotency.begin(scope="u1", key="k", fingerprint="f") == idempotency.StoredResponse(201, {"id": "c1"})
