@@ -1,11 +1,27 @@
 """gunicorn settings from the environment (see docs/configuration.md)."""
 
+import json
 import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("WEB_CONCURRENCY", str(min(4, multiprocessing.cpu_count() * 2))))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+_asked_workers = int(os.environ.get("WEB_CONCURRENCY", str(min(4, multiprocessing.cpu_count() * 2))))
+_asked_threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+
+def _limits_are_shared() -> bool:
+    """True when rate limits live in a store every process sees (Redis), not in each process's memory."""
+    uri = os.environ.get("RATELIMIT_STORAGE_URI", "").strip().lower()
+    return bool(uri) and not uri.startswith("memory:")
+
+
+if _limits_are_shared():
+    workers, threads = _asked_workers, _asked_threads
+else:
+    # memory:// (the embedded default) counts per process: N workers would let N times the limit through
+    # (4 of 8 SMS sends to one phone inside a minute with 4 workers). One process keeps one count; threads
+    # keep the concurrency that was asked for.
+    workers, threads = 1, max(_asked_threads, min(16, _asked_workers * _asked_threads))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
@@ -13,9 +29,53 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# What gunicorn refuses before the app sees the request (414, 431, 400); stated here, not left to its defaults.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
+limit_request_fields = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELDS", "100"))
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "8190"))
 accesslog = None  # the app writes one JSON access line per request itself
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# gunicorn's own refusals in the API's one error shape (it has no setting for their body: it writes HTML).
+_REASONS = {
+    400: ("request.bad", "The request is malformed."),
+    403: ("auth.forbidden", "The request is forbidden."),
+    414: ("request.uri_too_long", "The request line is too long."),
+    417: ("request.expectation_failed", "The Expect header cannot be met."),
+    431: ("request.headers_too_large", "The request's header fields are too large or too many."),
+    500: ("internal.error", "The server could not complete the request."),
+    501: ("request.not_implemented", "The transfer coding is not supported."),
+}
+
+
+def json_error(status_int, reason, mesg):
+    """The bytes of a gunicorn refusal as JSON (the client's input is never echoed back)."""
+    slug, message = _REASONS.get(status_int, ("request.bad", "The request is malformed."))
+    body = {"code": status_int, "status": reason, "reason": slug, "message": message, "errors": {}, "request_id": "-"}
+    payload = json.dumps(body).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    )
+    return head.encode("latin-1") + payload
+
+
+def _install_json_errors():
+    """Replace gunicorn.util.write_error, which the workers call for every request gunicorn itself refuses."""
+    from gunicorn import util
+
+    if getattr(util.write_error, "microcourt_json", False):
+        return
+
+    def write_error(sock, status_int, reason, mesg):
+        util.write_nonblock(sock, json_error(status_int, reason, mesg))
+
+    write_error.microcourt_json = True
+    util.write_error = write_error
+
+
+_install_json_errors()
 
 
 def on_starting(server):
@@ -27,6 +87,13 @@ def on_starting(server):
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         pathlib.Path(folder).mkdir(parents=True, exist_ok=True)
+    if not _limits_are_shared() and _asked_workers > 1:
+        server.log.warning(
+            "RATELIMIT_STORAGE_URI is memory://: serving with 1 process and %d threads (not %d workers), "
+            "so every rate limit is counted once; set a redis:// store to run more processes",
+            threads,
+            _asked_workers,
+        )
 
 
 def child_exit(server, worker):

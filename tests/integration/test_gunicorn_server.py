@@ -1,0 +1,120 @@
+"""gunicorn.conf.py as `make run` serves: one rate-limit count for the whole server, and gunicorn's own
+refusals (414, 431, bad Content-Length, a broken request line) in the API's one JSON error shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.extensions import db
+from tests.conftest import make_app
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+ERROR_KEYS = {"code", "status", "reason", "message", "errors", "request_id"}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`gunicorn -c gunicorn.conf.py wsgi:app` asked for 4 workers, with the embedded (memory://) limits."""
+    folder = tmp_path_factory.mktemp("gunicorn")
+    url = f"sqlite:///{folder / 'app.db'}"
+    application = make_app(url, folder)
+    with application.app_context():
+        db.create_all()
+        db.engine.dispose()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RATELIMIT_", "TEST_DATABASE"))},
+        "MICROCOURT_ENV": "development",
+        "DATABASE_URL": url,
+        "STORAGE_LOCAL_ROOT": str(folder / "blobs"),
+        "BIND": "127.0.0.1:0",
+        "WEB_CONCURRENCY": "4",
+        "GUNICORN_THREADS": "2",
+    }
+    log = folder / "gunicorn.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env, stdout=sink, stderr=sink
+        )
+    try:
+        yield _wait_for_listen(log, process), log
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_for_listen(log: Path, process: subprocess.Popen) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
+        if found:
+            base = found.group(1)
+            try:
+                if requests.get(f"{base}/api/public/v1/healthz", timeout=10).status_code == 200:
+                    return base
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited: " + log.read_text(errors="replace")[-2000:])
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start: " + log.read_text(errors="replace")[-2000:])
+
+
+def _raw(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def test_memory_limits_are_counted_once_by_one_process(served):
+    base, log = served
+    statuses = [
+        requests.post(f"{base}/api/mp/v1/auth/sms/send", json={"phone": "13800000011"}, timeout=10).status_code
+        for _ in range(8)
+    ]
+    assert statuses.count(202) == 1 and statuses.count(429) == 7, statuses  # SMS_SEND_LIMIT_PER_PHONE 1/minute
+    text = log.read_text(errors="replace")
+    assert text.count("Booting worker") == 1 and "serving with 1 process and 8 threads" in text
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "reason"),
+    [
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "request.uri_too_long"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431, "request.headers_too_large"),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(120)) + b"\r\n",
+            431,
+            "request.headers_too_large",
+        ),
+        (b"POST /api/mp/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400, "request.bad"),
+        (b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400, "request.bad"),
+        (b"<script>\r\n\r\n", 400, "request.bad"),
+    ],
+    ids=["uri-too-long", "header-too-large", "too-many-headers", "bad-content-length", "two-lengths", "garbage"],
+)
+def test_gunicorn_refusals_are_json_in_the_one_shape(served, request_bytes, status, reason):
+    base, _log = served
+    code, headers, body = _raw(base, request_bytes)
+    assert code == status and headers["content-type"] == "application/json"
+    error = json.loads(body)
+    assert set(error) == ERROR_KEYS and error["code"] == status and error["reason"] == reason
+    assert b"<" not in body and b"aaaa" not in body  # no HTML, and the client's input is not echoed
