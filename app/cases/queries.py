@@ -10,8 +10,7 @@ from app.cases import access as case_access
 from app.cases import detail_sections, timeline
 from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, CorrectionRequest
 from app.extensions import db
-from app.identity import User
-from app.identity import Court, MediationOrganization
+from app.identity import Court, MediationOrganization, User
 from app.platform.pagination import Page, newest_first_merged
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal

@@ -7,9 +7,9 @@ import uuid
 from sqlalchemy import func, select
 
 from app.audit import log as audit
+from app.cases import Case
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
-from app.cases import Case
 from app.errors import Conflict, Forbidden, NotFound
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db

@@ -21,9 +21,8 @@ import uuid
 
 from sqlalchemy import select
 
+from app.cases import Case, timeline
 from app.cases import access as case_access
-from app.cases import timeline
-from app.cases import Case
 from app.errors import StorageUnavailable
 from app.evidence import access as evidence_access
 from app.evidence import rules as rules

@@ -7,11 +7,10 @@ import uuid
 
 from sqlalchemy import select
 
+from app.cases import Case, CaseConsent, CaseParty, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import queries as case_queries
-from app.cases import timeline
-from app.cases import Case, CaseConsent, CaseParty
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import carry as evidence_carry
 from app.extensions import db

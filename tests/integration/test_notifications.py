@@ -14,12 +14,12 @@ from app.extensions import db
 from app.identity.models import SubscriptionGrant
 from app.notifications import dispatch as notifications
 from app.notifications.models import Notification, NotificationAttempt
-from app.sms.models import SmsMessage
 from app.notifications.tasks import sweep_notifications
 from app.scheduling import reminders as mediation_sessions_reminders
 from app.scheduling.models import SessionReminder
 from app.scheduling.tasks import send_due_reminders
 from app.security import pii
+from app.sms.models import SmsMessage
 from app.utils import clock as clock_module
 from tests.support.factories import login
 from tests.support.scheduling import MP, book, local, mediation_case, mediator, parse, person

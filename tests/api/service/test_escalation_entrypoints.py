@@ -15,8 +15,8 @@ from app.documents.models import DocumentNotification, WorkItem
 from app.documents.tasks import SWEEP_EVERY, sweep_delivery
 from app.extensions import celery, db
 from app.identity.models import User
-from app.sms.models import SmsMessage
 from app.security import pii
+from app.sms.models import SmsMessage
 from tests.api.service.support import document, events, push, service_world
 
 IDLE = {"reminded": 0, "expired": 0, "delivered": 0, "notifications": 0, "uploads_purged": 0}
