@@ -18,6 +18,7 @@ from tests.support.live_server import live_server
 MP = "/api/mp/v1"
 COURT = "/api/court/v1"
 SHAPE = {"code", "status", "reason", "message", "errors", "request_id"}
+SOME_ID = "00000000-0000-0000-0000-000000000001"
 
 
 def assert_client_error(response, *codes: int) -> dict:
@@ -76,6 +77,10 @@ def test_nul_character_in_a_query_string_is_refused(client):
     assert_client_error(client.get(f"{MP}/cases?status=a%00b", headers=login(user)), 400, 422)
 
 
+def test_nul_character_in_a_path_is_refused(client):
+    assert_client_error(client.get(f"{MP}/invitations/ab%00cd"), 400)
+
+
 def test_integer_literal_of_thousands_of_digits_is_refused(client):
     user = make_user(real_name="张三")
     raw = json.dumps(filing(org=make_org(), amount=0)).replace('"amount": 0', '"amount": ' + "9" * 5000)
@@ -113,7 +118,10 @@ def test_well_formed_cursor_with_an_integer_id_is_422_on_filings(client):
     assert set(body["errors"]) == {"cursor"}
 
 
-@pytest.mark.parametrize("cursor", [base64.urlsafe_b64encode(b"[1, 2, 3]").decode(), "e30", "bnVsbA"])
+OVERFLOWING = base64.urlsafe_b64encode(json.dumps(["0001-01-01T00:00:00+14:00", SOME_ID]).encode()).decode()
+
+
+@pytest.mark.parametrize("cursor", [base64.urlsafe_b64encode(b"[1, 2, 3]").decode(), "e30", "bnVsbA", OVERFLOWING])
 def test_cursor_of_another_shape_is_422(client, cursor):
     user = make_user()
     response = client.get(f"{MP}/cases", query_string={"cursor": cursor}, headers=login(user))
@@ -209,9 +217,6 @@ def test_invalid_chunked_transfer_encoding_over_a_socket_is_400(app):
     assert head.split(b"\r\n")[0].split(b" ")[1] == b"400", raw
     error = json.loads(body)
     assert set(error) == SHAPE and error["code"] == 400
-
-
-SOME_ID = "00000000-0000-0000-0000-000000000001"
 
 
 @pytest.mark.parametrize(
