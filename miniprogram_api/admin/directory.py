@@ -7,7 +7,7 @@ import uuid
 from flask_smorest import Blueprint
 
 from app.identity import directory_admin
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import ORG_MANAGER, current_principal, login_required
 from miniprogram_api.schemas.admin import CourtIn, CourtOut, MembershipAdminOut, MembershipIn, OrgIn, OrgOut
 
 blp = Blueprint("admin_directory", __name__, description="Courts, organisations and staff (platform admins).")
@@ -50,7 +50,7 @@ def remove_court_member(payload: dict, court_id: uuid.UUID) -> object:
 
 
 @blp.route("/orgs/<uuid:org_id>/members", methods=["PUT"])
-@login_required()
+@login_required(role=ORG_MANAGER)
 @blp.arguments(MembershipIn)
 @blp.response(200, MembershipAdminOut)
 def add_org_member(payload: dict, org_id: uuid.UUID) -> object:
@@ -59,7 +59,7 @@ def add_org_member(payload: dict, org_id: uuid.UUID) -> object:
 
 
 @blp.route("/orgs/<uuid:org_id>/members/remove", methods=["POST"])
-@login_required()
+@login_required(role=ORG_MANAGER)
 @blp.arguments(MembershipIn)
 @blp.response(200, MembershipAdminOut)
 def remove_org_member(payload: dict, org_id: uuid.UUID) -> object:

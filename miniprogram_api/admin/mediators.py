@@ -7,7 +7,7 @@ import uuid
 from flask_smorest import Blueprint
 
 from app.mediation import directory, queues
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import ORG_MANAGER, current_principal, login_required
 from miniprogram_api.schemas.mediation_assignment import UnassignedCasePage
 from miniprogram_api.schemas.mediation_directory import (
     LinkedCourtsIn,
@@ -19,11 +19,13 @@ from miniprogram_api.schemas.mediation_directory import (
 )
 from miniprogram_api.schemas.pages import CursorArgs
 
+# Outsiders get the services' answer for an organisation that is not theirs.
+ORG_DIRECTORY = ORG_MANAGER.refusing(directory.org_not_found)
 blp = Blueprint("admin_mediators", __name__, description="Mediators, directory data and queue of an organisation.")
 
 
 @blp.route("/orgs/<uuid:org_id>/mediators", methods=["GET"])
-@login_required()
+@login_required(role=ORG_DIRECTORY)
 @blp.arguments(CursorArgs, location="query")
 @blp.response(200, MediatorAdminPage)
 def list_profiles(args: dict, org_id: uuid.UUID) -> object:
@@ -34,7 +36,7 @@ def list_profiles(args: dict, org_id: uuid.UUID) -> object:
 
 
 @blp.route("/orgs/<uuid:org_id>/mediators/<uuid:user_id>", methods=["PUT"])
-@login_required()
+@login_required(role=ORG_DIRECTORY)
 @blp.arguments(MediatorProfileIn)
 @blp.response(200, MediatorAdminOut)
 def put_profile(payload: dict, org_id: uuid.UUID, user_id: uuid.UUID) -> dict:
@@ -43,7 +45,7 @@ def put_profile(payload: dict, org_id: uuid.UUID, user_id: uuid.UUID) -> dict:
 
 
 @blp.route("/orgs/<uuid:org_id>/directory", methods=["PATCH"])
-@login_required()
+@login_required(role=ORG_DIRECTORY)
 @blp.arguments(OrgDirectoryIn)
 @blp.response(200, OrgDirectoryOut)
 def update_directory(payload: dict, org_id: uuid.UUID) -> dict:
@@ -54,7 +56,7 @@ def update_directory(payload: dict, org_id: uuid.UUID) -> dict:
 
 
 @blp.route("/orgs/<uuid:org_id>/courts", methods=["PUT"])
-@login_required()
+@login_required(role=ORG_DIRECTORY)
 @blp.arguments(LinkedCourtsIn)
 @blp.response(200, OrgDirectoryOut)
 def link_courts(payload: dict, org_id: uuid.UUID) -> dict:
@@ -63,7 +65,7 @@ def link_courts(payload: dict, org_id: uuid.UUID) -> dict:
 
 
 @blp.route("/orgs/<uuid:org_id>/unassigned-cases", methods=["GET"])
-@login_required()
+@login_required(role=ORG_DIRECTORY)
 @blp.arguments(CursorArgs, location="query")
 @blp.response(200, UnassignedCasePage)
 def unassigned(args: dict, org_id: uuid.UUID) -> object:

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from app.extensions import limiter
 from app.identity import machine_clients
 from app.security.permissions import staff_court_ids
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import ANY, current_principal, login_required, public
 from miniprogram_api.limits import configured
 from miniprogram_api.schemas.auth import ClientCredentialsIn, MachineTokenOut, WhoAmIOut
 
@@ -15,6 +15,7 @@ blp = Blueprint("court_auth", __name__, description="Machine-client authenticati
 
 
 @blp.route("/auth/token", methods=["POST"])
+@public
 @limiter.limit(configured("LOGIN_LIMIT_PER_IP"))
 @blp.arguments(ClientCredentialsIn)
 @blp.response(200, MachineTokenOut)
@@ -25,7 +26,7 @@ def token(payload: dict) -> dict:
 
 
 @blp.route("/whoami", methods=["GET"])
-@login_required(kinds=("user", "machine"))
+@login_required(kinds=("user", "machine"), role=ANY)
 @blp.response(200, WhoAmIOut)
 def whoami() -> dict:
     """Who the token belongs to and which courts it may act for (integrators use it to test credentials)."""

@@ -6,18 +6,20 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.cases import disclosure
-from miniprogram_api.auth import current_principal, login_required
+from app.cases import access, disclosure
+from miniprogram_api.auth import COURT_STAFF_OR_MEDIATOR, current_principal, login_required
 from miniprogram_api.limits import per_caller
 from miniprogram_api.schemas.disclosure import DisclosureIn, DisclosureOut
 
 blp = Blueprint("court_disclosure", __name__, description="Unmask a party's PII, with a reason (audited).")
 STAFF = ("user", "machine")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Court staff and mediators pass; anyone else gets what an unknown case gets (the route's documented answer).
+DISCLOSERS = COURT_STAFF_OR_MEDIATOR.refusing(access.not_found)
 
 
 @blp.route("/cases/<uuid:case_id>/parties/<uuid:party_id>/disclose", methods=["POST"])
-@login_required(kinds=STAFF)
+@login_required(kinds=STAFF, role=DISCLOSERS)
 @per_caller("PII_DISCLOSURE_LIMIT_PER_USER", "pii-disclosure")  # one budget with the mp route
 @blp.arguments(DisclosureIn)
 @blp.response(200, DisclosureOut)

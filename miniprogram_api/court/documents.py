@@ -15,7 +15,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from app.documents import batch, court_view, uploads
 from app.documents import certificate as service_certificate
 from app.documents import push as documents_push
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import DOCUMENT_SERVER, current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.documents_court import CourtDocumentOut
 from miniprogram_api.schemas.documents_push import BatchIn, BatchOut, DocumentPushIn, PushOut, UploadIn, UploadOut
@@ -36,7 +36,7 @@ blp.ARGUMENTS_PARSER = _MultipartParser()
 
 
 @blp.route("/documents", methods=["POST"])
-@login_required(kinds=MACHINE_OR_STAFF)
+@login_required(kinds=MACHINE_OR_STAFF, role=DOCUMENT_SERVER)
 @idempotent(required=True)
 @blp.arguments(DocumentPushIn, location="files")
 @blp.response(201, PushOut)
@@ -54,7 +54,7 @@ def push(payload: dict) -> dict:
 
 
 @blp.route("/documents/uploads", methods=["POST"])
-@login_required(kinds=MACHINE_OR_STAFF)
+@login_required(kinds=MACHINE_OR_STAFF, role=DOCUMENT_SERVER)
 @blp.arguments(UploadIn)
 @blp.response(201, UploadOut)
 def create_upload(payload: dict) -> dict:
@@ -69,7 +69,7 @@ def create_upload(payload: dict) -> dict:
 
 
 @blp.route("/documents/batch", methods=["POST"])
-@login_required(kinds=MACHINE_OR_STAFF)
+@login_required(kinds=MACHINE_OR_STAFF, role=DOCUMENT_SERVER)
 @idempotent()
 @blp.arguments(BatchIn, location="form", content_type="multipart/form-data")
 @blp.response(200, BatchOut)

@@ -6,7 +6,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from app.hotline import calls
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import HOTLINE_OPERATOR, current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.hotline import HotlineCallIn, HotlineCallOut, HotlineCallPage
 from miniprogram_api.schemas.pages import CursorArgs
@@ -15,7 +15,7 @@ blp = Blueprint("court_hotline", __name__, description="12368 hotline: assisted 
 
 
 @blp.route("/hotline/calls", methods=["POST"])
-@login_required()
+@login_required(role=HOTLINE_OPERATOR)
 @idempotent()
 @blp.arguments(HotlineCallIn)
 @blp.response(201, HotlineCallOut)
@@ -25,7 +25,7 @@ def record_call(payload: dict) -> dict:
 
 
 @blp.route("/hotline/calls", methods=["GET"])
-@login_required()
+@login_required(role=HOTLINE_OPERATOR)
 @blp.arguments(CursorArgs, location="query")
 @blp.response(200, HotlineCallPage)
 def list_calls(args: dict) -> object:

@@ -7,7 +7,7 @@ import uuid
 from flask_smorest import Blueprint
 
 from app.webhooks import subscriptions
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import WEBHOOK_MANAGER, current_principal, login_required
 from miniprogram_api.schemas.webhooks import (
     WebhookCreatedOut,
     WebhookIn,
@@ -20,7 +20,7 @@ blp = Blueprint("court_webhooks", __name__, description="Signed webhook deliveri
 
 
 @blp.route("/webhooks", methods=["POST"])
-@login_required(kinds=("user", "machine"))
+@login_required(kinds=("user", "machine"), role=WEBHOOK_MANAGER)
 @blp.arguments(WebhookIn)
 @blp.response(201, WebhookCreatedOut)
 def create(payload: dict) -> dict:

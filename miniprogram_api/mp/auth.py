@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from app.extensions import limiter
 from app.identity import login_sessions, profile, sms_login, wechat_login
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import current_principal, login_required, public
 from miniprogram_api.limits import configured, phone_key
 from miniprogram_api.schemas.auth import RefreshIn, SmsSendIn, SmsVerifyIn, TokenPairOut, WeChatLoginIn
 
@@ -26,6 +26,7 @@ def _pair(pair: login_sessions.TokenPair) -> dict:
 
 
 @blp.route("/auth/wechat", methods=["POST"])
+@public
 @limiter.limit(configured("LOGIN_LIMIT_PER_IP"), key_func=get_remote_address)
 @blp.arguments(WeChatLoginIn)
 @blp.response(200, TokenPairOut)
@@ -35,6 +36,7 @@ def wechat(payload: dict) -> dict:
 
 
 @blp.route("/auth/sms/send", methods=["POST"])
+@public
 @limiter.limit(configured("SMS_SEND_LIMIT_PER_IP"), key_func=get_remote_address)
 @limiter.limit(configured("SMS_SEND_LIMIT_PER_PHONE"), key_func=phone_key)
 @blp.arguments(SmsSendIn)
@@ -46,6 +48,7 @@ def sms_send(payload: dict) -> dict:
 
 
 @blp.route("/auth/sms/verify", methods=["POST"])
+@public
 @limiter.limit(configured("SMS_VERIFY_LIMIT_PER_IP"), key_func=get_remote_address)
 @blp.arguments(SmsVerifyIn)
 @blp.response(200, TokenPairOut)
@@ -55,6 +58,7 @@ def sms_verify(payload: dict) -> dict:
 
 
 @blp.route("/auth/refresh", methods=["POST"])
+@public
 @limiter.limit(configured("LOGIN_LIMIT_PER_IP"), key_func=get_remote_address)
 @blp.arguments(RefreshIn)
 @blp.response(200, TokenPairOut)

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from app.sms import dev_outbox
+from miniprogram_api.auth import public
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
 blp = Blueprint("mp_dev", __name__, description="Development helpers (disabled in production).")
@@ -27,6 +28,7 @@ class OutboxOut(OutSchema):
 
 
 @blp.route("/dev/sms-outbox", methods=["GET"])
+@public
 @blp.arguments(OutboxArgs, location="query")
 @blp.response(200, OutboxOut(many=True))
 def sms_outbox(args: dict) -> object:

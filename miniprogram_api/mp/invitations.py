@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from app.extensions import limiter
 from app.invitations import accept as invitations_accept
 from app.invitations import issuing
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import current_principal, login_required, public
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.limits import configured
 from miniprogram_api.schemas.invitations import (
@@ -58,6 +58,7 @@ def revoke(invitation_id: uuid.UUID) -> dict:
 
 
 @blp.route("/invitations/<string:token>", methods=["GET"])
+@public
 @blp.response(200, InvitationPreviewOut)
 def preview(token: str) -> dict:
     """What the invitation offers, without personal data (no auth: the token is the secret)."""
@@ -65,6 +66,7 @@ def preview(token: str) -> dict:
 
 
 @blp.route("/invitations/<string:token>/qr.png", methods=["GET"])
+@public
 @blp.doc(**_image_doc("image/png"))
 def qr_png(token: str) -> Response:
     """The QR code (PNG) of the invitation link."""
@@ -72,6 +74,7 @@ def qr_png(token: str) -> Response:
 
 
 @blp.route("/invitations/<string:token>/qr.svg", methods=["GET"])
+@public
 @blp.doc(**_image_doc("image/svg+xml"))
 def qr_svg(token: str) -> Response:
     """The QR code (SVG) of the invitation link."""
@@ -79,6 +82,7 @@ def qr_svg(token: str) -> Response:
 
 
 @blp.route("/invitations/<string:token>/wxacode.png", methods=["GET"])
+@public
 @blp.doc(**_image_doc("image/png"))
 def wxacode(token: str) -> Response:
     """The WeChat mini-program code opening the invitation page (when WeChat is configured)."""

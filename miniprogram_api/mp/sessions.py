@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.scheduling import availability, queries, sessions
 from app.utils.clock import SHANGHAI
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import MEDIATOR, current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.sessions import (
     AttendanceIn,
@@ -147,7 +147,7 @@ def delete_unavailability(unavailability_id: uuid.UUID) -> None:
 
 
 @blp.route("/me/working-hours", methods=["PUT"])
-@login_required()
+@login_required(role=MEDIATOR)
 @blp.arguments(WorkingHoursIn)
 @blp.response(200, WorkingHoursOut)
 def set_working_hours(payload: dict) -> dict:
@@ -157,7 +157,7 @@ def set_working_hours(payload: dict) -> dict:
 
 
 @blp.route("/me/working-hours", methods=["GET"])
-@login_required()
+@login_required(role=MEDIATOR)
 @blp.response(200, WorkingHoursOut)
 def working_hours() -> dict:
     """Your weekly working hours (mediators)."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.platform import health
+from miniprogram_api.auth import public
 from miniprogram_api.schemas.health import HealthOut, ReadyOut
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
 
 
 @blp.route("/healthz")
+@public
 @blp.response(200, HealthOut)
 def healthz() -> dict:
     """The process is up and serving requests (touches nothing else)."""
@@ -18,6 +20,7 @@ def healthz() -> dict:
 
 
 @blp.route("/readyz")
+@public
 @blp.response(200, ReadyOut)
 @blp.alt_response(503, description="A dependency is down; `errors` names it.")
 def readyz() -> dict:

@@ -7,7 +7,7 @@ import uuid
 from flask_smorest import Blueprint
 
 from app.statistics import figures
-from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.auth import ORG_MANAGER, current_principal, login_required, public
 from miniprogram_api.schemas.statistics import CourtStatsArgs, StatsArgs, StatsOut
 
 blp = Blueprint("stats", __name__, description="Published figures: disputes, success rate, filings, off-hours share.")
@@ -16,6 +16,7 @@ org_blp = Blueprint("org_stats", __name__, description="An organisation's own fi
 
 
 @blp.route("/stats", methods=["GET"])
+@public
 @blp.arguments(StatsArgs, location="query")
 @blp.response(200, StatsOut)
 def platform(args: dict) -> dict:
@@ -38,7 +39,7 @@ def court(args: dict) -> dict:
 
 
 @org_blp.route("/orgs/<uuid:org_id>/stats", methods=["GET"])
-@login_required()
+@login_required(role=ORG_MANAGER)
 @org_blp.arguments(StatsArgs, location="query")
 @org_blp.response(200, StatsOut)
 def org(args: dict, org_id: uuid.UUID) -> dict:

@@ -18,6 +18,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
 from app.storage import serving
+from miniprogram_api.auth import public
 from miniprogram_api.schemas.base import InSchema
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -62,6 +63,7 @@ def _only_for_local_store() -> None:
 
 
 @blp.route("/storage/uploads", methods=["POST"])
+@public
 @blp.arguments(UploadFormIn, location="files")
 @blp.response(204, description="Stored, like S3's default success_action_status.")
 @blp.alt_response(403, description="Bad signature, expired form, or another key or type (`storage.*`).")
@@ -77,6 +79,7 @@ def upload(form: dict) -> flask.Response:
 
 
 @blp.route("/storage/objects", methods=["GET"])
+@public
 @blp.arguments(DownloadArgs, location="query")
 @blp.doc(responses={"200": {"description": "The file, as an attachment.", "content": {"*/*": BINARY}}})
 @blp.alt_response(403, description="The link was tampered with or has expired (`storage.*`).")

@@ -6,12 +6,14 @@ from flask_smorest import Blueprint
 
 from app.documents import certificate
 from app.extensions import limiter
+from miniprogram_api.auth import public
 from miniprogram_api.schemas.documents_verification import VerificationOut
 
 blp = Blueprint("public_verify", __name__, description="Verify a served document's certificate.")
 
 
 @blp.route("/verify/<string:verification_code>", methods=["GET"])
+@public
 @limiter.limit("60/minute")
 @blp.response(200, VerificationOut)
 @blp.alt_response(404, description="No certificate has this code.")

@@ -1,8 +1,12 @@
 """THE authorization table: every route, who may call it, and how to call it. A new route must be added here.
 
 auth: "public" (no token), "user" (a person's token), "machine" (a court system's), "any" (either).
-allowed: the principals for whom the call succeeds; every other authenticated principal of the right kind
-gets 404 (not yours looks like does not exist), the wrong kind and anonymous get 401.
+gate: who may call the route at all (function level, checked before the body is read): GATES names the world's
+principals each gate lets through and the one status every other caller gets. A row that names none has its
+audience's: court routes are for court staff and court systems, admin routes for platform admins, mini-program
+routes for any person.
+allowed: the principals for whom the call succeeds; every other authenticated principal of the right kind that
+passes the gate gets 404 (not yours looks like does not exist), the wrong kind and anonymous get 401.
 """
 
 from __future__ import annotations
@@ -19,6 +23,22 @@ _licences = itertools.count(1)
 USERS = frozenset(p for p in PRINCIPALS if p not in {"anonymous", "machine", "other_machine"})
 ADMIN = frozenset({"platform_admin"})
 CASE_READERS = frozenset({"citizen", "clerk", "judge", "org_admin"})
+COURT_STAFF = frozenset({"clerk", "other_clerk", "judge", "machine", "other_machine"})
+DOCUMENT_SERVERS = COURT_STAFF - {"judge"}
+ORG_MANAGERS = frozenset({"platform_admin", "org_admin", "other_org_admin"})
+
+# gate -> (the principals it lets through, the status of everyone else)
+GATES: dict[str, tuple[frozenset[str], int]] = {
+    "any": (frozenset(PRINCIPALS), 0),
+    "court_staff": (COURT_STAFF, 403),
+    "discloser": (COURT_STAFF | {"mediator"}, 404),  # answered like an unknown case
+    "document_server": (DOCUMENT_SERVERS, 403),
+    "hotline_operator": (frozenset({"hotline_operator"}), 404),
+    "platform_admin": (ADMIN, 404),
+    "org_manager": (ORG_MANAGERS, 404),
+    "mediator": (frozenset({"mediator"}), 403),
+}
+AUDIENCE_GATES = {"mp": "any", "court": "court_staff", "admin": "platform_admin", "public": "any"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +54,17 @@ class Route:
     public_status: int | None = None  # for public routes: the status of the call below
     query: dict | None = None
     special: dict[str, int] = dataclasses.field(default_factory=dict)  # principal -> a documented other answer
+    gate: str | None = None  # a key of GATES; None: the audience's
+
+    @property
+    def gate_name(self) -> str:
+        """The gate this route sits behind."""
+        return self.gate or AUDIENCE_GATES[self.rule.split("/")[2]]
+
+    def refused_by_gate(self, principal: str) -> int | None:
+        """The status the gate answers this principal, or None when it lets them through."""
+        passing, status = GATES[self.gate_name]
+        return None if principal in passing else status
 
 
 def _id_number() -> str:
@@ -107,7 +138,7 @@ TABLE: list[Route] = [
         "POST", f"{MP}/me/verification", "user", USERS, body=lambda w: {"real_name": "李四", "id_number": _id_number()}
     ),
     Route("POST", f"{MP}/me/subscriptions", "user", USERS, body=lambda w: {"template_id": "tpl-1", "accepted": True}),
-    Route("GET", f"{COURT}/whoami", "any", USERS | {"machine", "other_machine"}),
+    Route("GET", f"{COURT}/whoami", "any", USERS | {"machine", "other_machine"}, gate="any"),
     # cases (the world's case: a mediation filed by "citizen" at court and org)
     Route("POST", f"{MP}/cases", "user", USERS, body=lambda w: filing(org=w.org)),
     Route("GET", f"{MP}/cases", "user", USERS),
@@ -155,6 +186,7 @@ TABLE: list[Route] = [
         ADMIN | {"org_admin"},
         _p("/orgs/{w.org.id}/members"),
         _org_member,
+        gate="org_manager",
     ),
     Route(
         "POST",
@@ -163,6 +195,7 @@ TABLE: list[Route] = [
         ADMIN | {"org_admin"},
         _p("/orgs/{w.org.id}/members/remove"),
         _org_member,
+        gate="org_manager",
     ),
     Route(
         "PUT",

@@ -21,8 +21,8 @@ from app.cases.models import CaseParty
 from app.extensions import db
 from app.hotline import calls as hotline
 from app.identity import login_sessions as sessions
-from app.sms import outbox as notifications_sms
 from app.security import pii
+from app.sms import outbox as notifications_sms
 from miniprogram_api.schemas.hotline import HotlineCaseIn
 from tests.security.routes import COURT, MP, USERS, Route
 from tests.security.world import NONEXISTENT, PREPARERS, World
@@ -152,8 +152,9 @@ ROUTES = [
             "category": "filing",
             "create_case": _hotline_case(w),
         },
+        gate="hotline_operator",
     ),
-    Route("GET", f"{COURT}/hotline/calls", "user", HOTLINE),
+    Route("GET", f"{COURT}/hotline/calls", "user", HOTLINE, gate="hotline_operator"),
     Route(
         "POST",
         f"{MP}/cases/claim",

@@ -36,7 +36,7 @@ def _body(w: World) -> dict:
 
 
 ROUTES = [
-    Route("POST", f"{COURT}{RULE}", "any", DISCLOSERS, _path, _body),
+    Route("POST", f"{COURT}{RULE}", "any", DISCLOSERS, _path, _body, gate="discloser"),
     Route("POST", f"{MP}{RULE}", "user", DISCLOSERS, _path, _body),
 ]
 

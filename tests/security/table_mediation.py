@@ -30,6 +30,7 @@ from tests.support.cases import file_case
 
 USERS = frozenset(p for p in PRINCIPALS if p not in {"anonymous", "machine", "other_machine"})
 ORG_ADMINS = ADMIN | {"org_admin"}
+ORG = "org_manager"  # the gate of organisation administration
 CASE_READERS = frozenset({"citizen", "clerk", "judge", "org_admin"})
 
 
@@ -263,8 +264,10 @@ ROUTES = [
         lambda w: {"court_id": str(w.court.id)},
         special=_forbidden("mediator", "org_admin"),
     ),
-    # organisation administration
-    Route("GET", f"{ADMIN_P}/orgs/<uuid:org_id>/mediators", "user", ORG_ADMINS, _p("/orgs/{w.org.id}/mediators")),
+    # organisation administration: org admins and platform admins pass the gate, everyone else gets 404
+    Route(
+        "GET", f"{ADMIN_P}/orgs/<uuid:org_id>/mediators", "user", ORG_ADMINS, _p("/orgs/{w.org.id}/mediators"), gate=ORG
+    ),
     Route(
         "PUT",
         f"{ADMIN_P}/orgs/<uuid:org_id>/mediators/<uuid:user_id>",
@@ -272,6 +275,7 @@ ROUTES = [
         ORG_ADMINS,
         _p("/orgs/{w.org.id}/mediators/{w.people[mediator].id}"),
         _profile_body,
+        gate=ORG,
     ),
     Route(
         "PATCH",
@@ -280,6 +284,7 @@ ROUTES = [
         ORG_ADMINS,
         _p("/orgs/{w.org.id}/directory"),
         lambda w: {"categories": ["劳动争议"]},
+        gate=ORG,
     ),
     Route(
         "PUT",
@@ -288,6 +293,7 @@ ROUTES = [
         ADMIN,
         _p("/orgs/{w.org.id}/courts"),
         lambda w: {"court_ids": [str(w.court.id)]},
+        gate=ORG,
     ),
     Route(
         "GET",
@@ -295,6 +301,7 @@ ROUTES = [
         "user",
         ORG_ADMINS,
         _p("/orgs/{w.org.id}/unassigned-cases"),
+        gate=ORG,
     ),
 ]
 

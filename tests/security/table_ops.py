@@ -11,5 +11,12 @@ ROUTES = [
         frozenset({"clerk", "judge", "machine"}),
         query=lambda w: {"court_id": str(w.court.id)},
     ),
-    Route("GET", "/api/admin/v1/orgs/<uuid:org_id>/stats", "user", ADMIN | {"org_admin"}, _p("/orgs/{w.org.id}/stats")),
+    Route(
+        "GET",
+        "/api/admin/v1/orgs/<uuid:org_id>/stats",
+        "user",
+        ADMIN | {"org_admin"},
+        _p("/orgs/{w.org.id}/stats"),
+        gate="org_manager",
+    ),
 ]

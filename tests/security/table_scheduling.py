@@ -167,9 +167,9 @@ ROUTES: list[Route] = [
         "user",
         MEDIATOR,
         body=lambda w: {"hours": [{"weekday": 0, "start": "09:00", "end": "12:00"}]},
-        special=_forbidden(*(USERS - MEDIATOR)),
+        gate="mediator",
     ),
-    Route("GET", f"{MP}/me/working-hours", "user", MEDIATOR, special=_forbidden(*(USERS - MEDIATOR))),
+    Route("GET", f"{MP}/me/working-hours", "user", MEDIATOR, gate="mediator"),
     # invitations
     Route(
         "POST",

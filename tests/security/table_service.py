@@ -4,12 +4,14 @@ The world gets a document served by the world court's system on the world case's
 citizen, who consented on the filing form): its recipient is the citizen; the court's clerk, judge and machine
 client read its evidence. Work items come from a document held for the respondent, who never joined.
 
-The two push routes take multipart bodies, which this table's JSON calls cannot send: every authenticated
-caller gets 400 (Idempotency-Key missing) on the single push and 422 (no `items` part) on the batch. Who may
-push for which case is proven with real multipart bodies, principal by principal, in
-tests/api/service/test_push_authorization.py. Uploads, like webhooks, belong to a court the caller serves
-documents for: any clerk or court system of any court may create them for its own court (201), other people
-are known but not allowed (403).
+Pushing, uploads and webhooks sit behind the document-server gate: only clerks and court systems (of any
+court) pass it, everyone else gets 403 before the body is read. The two push routes take multipart bodies,
+which this table's JSON calls cannot send: the callers who pass the gate get 400 (Idempotency-Key missing) on the
+single push and 422 (no `items` part) on the batch. Who may push for which case is proven with real multipart
+bodies, principal by principal, in tests/api/service/test_push_authorization.py. Uploads and webhooks belong to
+a court the caller serves documents for: any clerk or court system of any court may create them for its own
+court (201). Work items and the webhook list are court routes: court staff see their own courts' (judges too),
+everyone else is refused like on every other court route (403 court.not_staff).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from app.documents.models import WorkItem
 from app.extensions import db
 from app.security.permissions import Principal
 from tests.security import world as world_module
-from tests.security.routes import COURT, MP, PUBLIC, USERS, Route
+from tests.security.routes import COURT, COURT_STAFF, MP, PUBLIC, USERS, Route
 from tests.security.world import NONEXISTENT, World
 
 EVERYONE = USERS | {"machine", "other_machine"}
@@ -68,15 +70,22 @@ def _fresh_work_item(w: World) -> str:
 world_module.PREPARERS.append(_prepare)
 
 ROUTES = [
-    Route("POST", f"{COURT}/documents", "any", EVERYONE, special=dict.fromkeys(EVERYONE, 400)),
-    Route("POST", f"{COURT}/documents/batch", "any", frozenset(), body=lambda w: {}),
+    Route(
+        "POST",
+        f"{COURT}/documents",
+        "any",
+        SERVERS,
+        special=dict.fromkeys(SERVERS, 400),
+        gate="document_server",
+    ),
+    Route("POST", f"{COURT}/documents/batch", "any", frozenset(), body=lambda w: {}, gate="document_server"),
     Route(
         "POST",
         f"{COURT}/documents/uploads",
         "any",
         SERVERS,
         body=lambda w: {"content_type": "application/pdf", "size": 2048, "sha256": "ab" * 32},
-        special=dict.fromkeys(EVERYONE - SERVERS, 403),
+        gate="document_server",
     ),
     Route(
         "GET",
@@ -98,10 +107,10 @@ ROUTES = [
         "any",
         SERVERS,
         body=lambda w: {"url": "http://127.0.0.1:9/hooks/microcourt", "events": ["*"]},
-        special=dict.fromkeys(EVERYONE - SERVERS, 403),
+        gate="document_server",
     ),
-    Route("GET", f"{COURT}/webhooks", "any", EVERYONE),
-    Route("GET", f"{COURT}/work-items", "any", EVERYONE),
+    Route("GET", f"{COURT}/webhooks", "any", COURT_STAFF),  # each sees its own court's; others are refused
+    Route("GET", f"{COURT}/work-items", "any", COURT_STAFF),
     Route(
         "POST",
         f"{COURT}/work-items/<uuid:item_id>/resolve",

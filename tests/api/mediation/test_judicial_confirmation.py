@@ -173,8 +173,8 @@ def test_the_court_side_is_for_the_named_court_only(client, clock, settled):
     url = f"{COURT}/cases/{case.id}/judicial-confirmation/accept"
     assert client.post(url, headers=login(other_clerk)).status_code == 404
     assert client.post(url, headers=machine_headers(make_court())).status_code == 404
-    party = client.post(url, headers=login(settled["filer"]))
-    assert (party.status_code, party.get_json()["reason"]) == (403, "judicial_confirmation.not_court")
+    party = client.post(url, headers=login(settled["filer"]))  # not court staff: refused at the route
+    assert (party.status_code, party.get_json()["reason"]) == (403, "court.not_staff")
 
 
 def test_consent_after_the_window_is_refused(client, clock, settled):

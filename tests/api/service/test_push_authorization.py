@@ -20,10 +20,9 @@ EXPECTED = {
     "anonymous": 401,
     "machine": 201,
     "clerk": 201,
-    "judge": 403,  # court staff, but clerks and court systems serve documents
-    "other_machine": 404,
+    "other_machine": 404,  # they serve documents, but the case is not theirs to see
     "other_clerk": 404,
-}  # everyone else: 404 (the case is not theirs to see)
+}  # everyone else, the judge too, serves no documents: 403 before the body is read
 
 
 def _meta(world) -> dict:
@@ -44,7 +43,7 @@ def test_single_push(client, principal):
     headers = {**world.headers[principal], "Idempotency-Key": f"auth-{uuid.uuid4()}"}
     data = {"meta": json.dumps(_meta(world), ensure_ascii=False), "file": (io.BytesIO(pdf_bytes()), "a.pdf")}
     response = client.post(PUSH, data=data, headers=headers, content_type="multipart/form-data")
-    assert response.status_code == EXPECTED.get(principal, 404), response.get_json()
+    assert response.status_code == EXPECTED.get(principal, 403), response.get_json()
     assert _count() == before + (1 if response.status_code == 201 else 0)
 
 
@@ -55,9 +54,9 @@ def test_batch_push(client, principal):
     items = [{"idempotency_key": "one", "file": "f", "meta": _meta(world)}]
     data = {"items": json.dumps(items, ensure_ascii=False), "f": (io.BytesIO(pdf_bytes()), "f.pdf")}
     response = client.post(BATCH, data=data, headers=world.headers[principal], content_type="multipart/form-data")
-    expected = EXPECTED.get(principal, 404)
-    if expected == 401:
-        assert response.status_code == 401
+    expected = EXPECTED.get(principal, 403)
+    if expected in (401, 403):  # refused before the items are read
+        assert response.status_code == expected
         return
     assert response.status_code == 200
     assert response.get_json()["items"][0]["status"] == expected
