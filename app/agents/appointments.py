@@ -53,6 +53,10 @@ def add_agent(
     if not (appointing or asking or permissions.may_read_case(actor, facts)):
         raise case_access.not_found()
     party = db.session.get(CaseParty, party_id)
+    if asking and not permissions.may_read_case(actor, facts) and not _may_ask(case, party):
+        # A lawyer outside the case knows it only by the ids the party gave them: a wrong pair, or a case that
+        # takes no agents, answers exactly like an unknown case (no existence, no status).
+        raise case_access.not_found()
     if party is None or party.case_id != case.id:
         raise ValidationFailed(errors={"party_id": ["No such party in this case."]}, reason="agent.party_not_found")
     if not (appointing or asking):
@@ -75,6 +79,11 @@ def add_agent(
     _record(case, agent, party, actor, "agent.appointed" if appointing else "agent.requested", role=role)
     db.session.commit()
     return view(agent)
+
+
+def _may_ask(case: Case, party: CaseParty | None) -> bool:
+    """A lawyer outside the case may ask to act for one of its parties while the case is open."""
+    return party is not None and party.case_id == case.id and case.status not in case_lifecycle.TERMINAL[case.kind]
 
 
 def _verified_lawyer(field: str, value: object) -> LawyerProfile | None:

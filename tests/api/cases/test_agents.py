@@ -307,7 +307,8 @@ def test_a_lawyer_names_a_party_of_this_case(client, filer, lawyer, case):
     response = add(
         client, case, login(lawyer), lawyer_user_id=str(lawyer.id), party_id=party(other_case, "applicant")["id"]
     )
-    assert response.status_code == 422 and set(response.json["errors"]) == {"party_id"}
+    # Outside the case, a wrong pair answers like an unknown case (tests/security/test_existence_leaks.py).
+    assert response.status_code == 404 and response.json["reason"] == "case.not_found"
 
 
 @pytest.mark.postgres
