@@ -176,7 +176,9 @@ def enforce(fallback: Access | None = None) -> None:
     rule = request.url_rule
     if request.method == "OPTIONS" and rule is not None and getattr(rule, "provide_automatic_options", False):
         return
-    access = current_app.extensions.get(ACCESS_EXTENSION, {}).get(request.endpoint, fallback)
+    access = current_app.extensions.get(ACCESS_EXTENSION, {}).get(request.endpoint)
+    if access is None and fallback is not None:  # an app built without register(): the view's own declaration
+        access = resolve(rule.rule if rule is not None else "", fallback)
     if access is None or access.public:
         return
     principal = _authenticate(access.kinds)
