@@ -104,3 +104,19 @@ def test_written_date_times_are_rfc3339_with_a_whole_minute_offset(client, spec)
     assert "+08:05" not in text
     stamps = [value for value in body.values() if isinstance(value, str) and value[:2] == "20" and "T" in value]
     assert stamps and all(value.endswith(("+00:00", "+08:00", "Z")) for value in stamps)
+
+
+def test_the_contract_checker_catches_a_response_that_lies(app, client):
+    """tests/support/contract_check.py (run the suite with `-p tests.support.contract_check`) sees lies."""
+    from tests.support import contract_check
+
+    user = make_user(real_name="张三")
+    response = client.post(f"{MP}/cases", json=filing(org=make_org()), headers=login(user))
+    assert contract_check.check(app, response) is None
+    lying = response.get_json() | {"amount": 12000.0}
+    response.set_data(json.dumps(lying))
+    assert "amount" in contract_check.check(app, response)
+    error = client.get(f"{MP}/me")
+    assert contract_check.check(app, error) is None
+    error.set_data(json.dumps(error.get_json() | {"extra": 1}))
+    assert "Error" in contract_check.check(app, error) or "extra" in contract_check.check(app, error)
