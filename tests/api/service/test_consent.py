@@ -162,3 +162,21 @@ def test_a_claim_code_works_once_and_only_for_the_phone_it_was_sent_to(client):
     assert client.post(f"{MP}/service/claim", json={"code": code}, headers=owner).status_code == 404
     assert db.session.scalars(select(ServiceClaim)).one().claimed_at is not None
     assert "service_claim.failed" in set(db.session.scalars(select(AuditEvent.action)))
+
+
+def test_a_party_who_joins_later_with_a_consent_for_all_cases_gets_the_held_document_from_the_sweep(client, clock):
+    from app.documents import escalation
+
+    world = service_world(respondent_consents=False, joined=False)
+    given = client.post(f"{MP}/me/service-consent", json=_agree(), headers=world.respondent_headers)
+    assert given.status_code == 200 and given.get_json()["status"] == "given"
+    held = push(client, world).get_json()
+    assert held["status"] == "held"
+    party = db.session.get(CaseParty, world.respondent.id)
+    party.user_id = world.respondent_user.id  # joined by invitation, say
+    db.session.commit()
+    clock.advance(hours=1)
+    escalation.deliver_held()
+    served = document(held["document_id"])
+    assert served.status == "delivered" and served.served_at == clock()
+    assert "consent.e_service_given" in _timeline(world.case.id)
