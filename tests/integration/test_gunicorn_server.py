@@ -34,7 +34,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         db.create_all()
         db.engine.dispose()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("RATELIMIT_", "TEST_DATABASE"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("RATELIMIT_", "TEST_DATABASE", "PROMETHEUS_", "GUNICORN_", "WEB_CONCURRENCY"))
+        },
         "MICROCOURT_ENV": "development",
         "DATABASE_URL": url,
         "STORAGE_LOCAL_ROOT": str(folder / "blobs"),
