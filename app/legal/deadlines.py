@@ -7,6 +7,11 @@ day (调休 working days count); the deadline ends at 24:00 Asia/Shanghai of tha
 A deadline that needs a day the calendar does not cover is not guessed: it comes back with
 `calendar_covered=False`, `last_day=None`, `ends_at=None` and the uncovered date named in its
 explanation. Call `deadline.require_covered()` to turn that into `CalendarNotCovered` (HTTP 409).
+
+Holidays can only extend a period (a last day on a rest day rolls forward, never back), so even an uncovered
+deadline has a known lower bound: `earliest_last_day`, the raw end (or, for calendar days, the first uncovered
+day reached while rolling forward; for working days, as if every uncovered day were worked). An act before
+24:00 of that day is in time whatever the missing year's holidays turn out to be (`certainly_met_by`).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class Deadline:
     ends_at: dt.datetime | None
     calendar_covered: bool
     uncovered_date: dt.date | None = None
+    earliest_last_day: dt.date | None = None
 
     @property
     def counting_starts(self) -> dt.date:
@@ -74,6 +80,16 @@ class Deadline:
         ends_at = self.require_covered().ends_at
         assert ends_at is not None
         return as_utc(at) < ends_at
+
+    @property
+    def earliest_ends_at(self) -> dt.datetime:
+        """24:00 Asia/Shanghai of the earliest possible last day (the real end when the calendar covered it)."""
+        day = self.last_day or self.earliest_last_day or self.raw_end_date
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=SHANGHAI)
+
+    def certainly_met_by(self, at: dt.datetime) -> bool:
+        """True when an act at `at` is in time however the uncovered days turn out (holidays only extend)."""
+        return as_utc(at) < self.earliest_ends_at
 
     def explanation(self) -> list[str]:
         """The human explanation, one sentence a line."""
@@ -114,8 +130,8 @@ def compute_deadline(
     for _ in range(MAX_NON_WORKING_RUN):
         try:
             info = day_kind(day, overrides)
-        except CalendarNotCovered:
-            return _finish(head, steps, None, uncovered=day)
+        except CalendarNotCovered:  # every day before it was a rest day: the last day is this one or later
+            return _finish(head, steps, None, uncovered=day, earliest=day)
         if info.is_working_day:
             return _finish(head, steps, info)
         steps.append(Step(info, "rolled_forward"))
@@ -134,8 +150,8 @@ def add_working_days(
         day += dt.timedelta(days=1)
         try:
             info = day_kind(day, overrides)
-        except CalendarNotCovered:
-            return _finish(head, steps, None, uncovered=day)
+        except CalendarNotCovered:  # at best every day from here on is a working day
+            return _finish(head, steps, None, uncovered=day, earliest=day + dt.timedelta(days=days - counted - 1))
         if info.is_working_day:
             counted += 1
             if counted == days:
@@ -161,7 +177,14 @@ def _head(counting: Counting, trigger_at: dt.datetime, days: int, trigger_label:
     }
 
 
-def _finish(head: dict, steps: list[Step], final: DayInfo | None, *, uncovered: dt.date | None = None) -> Deadline:
+def _finish(
+    head: dict,
+    steps: list[Step],
+    final: DayInfo | None,
+    *,
+    uncovered: dt.date | None = None,
+    earliest: dt.date | None = None,
+) -> Deadline:
     last_day = final.date if final else None
     ends_at = None
     if last_day is not None:
@@ -174,6 +197,7 @@ def _finish(head: dict, steps: list[Step], final: DayInfo | None, *, uncovered: 
         ends_at=ends_at,
         calendar_covered=final is not None,
         uncovered_date=uncovered,
+        earliest_last_day=last_day or earliest,
     )
 
 
@@ -190,6 +214,11 @@ def _explain(deadline: Deadline) -> list[str]:
     lines += [step.describe() for step in deadline.steps]
     if deadline.last_day_info is None or deadline.ends_at is None:
         uncovered = deadline.uncovered_date
+        # the lower bound comes first: callers and tests read the last line as the reason it is not covered
+        lines.append(
+            f"Holidays can only extend a period: it ends no earlier than 24:00 Asia/Shanghai on "
+            f"{deadline.earliest_last_day}, so an act before then is in time whatever that year's holidays are."
+        )
         lines.append(
             f"Calendar not covered: {uncovered} is beyond the holiday calendar (built-in data ends "
             f"{covered_until()}, no override announces {uncovered.year if uncovered else '?'}); "
