@@ -21,8 +21,15 @@ from flask import Flask, current_app, g, request
 
 from app.errors import AppError, Forbidden, NotFound, Unauthorized
 from app.identity import login_sessions, machine_clients
-from app.security import permissions
-from app.security.permissions import Principal
+from app.security.permissions import (
+    Principal,
+    is_hotline_operator,
+    is_org_admin,
+    is_platform_admin,
+    keeps_working_hours,
+    may_serve_documents,
+    staff_court_ids,
+)
 
 BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*)$")
 MAX_HEADER = 4096
@@ -55,20 +62,18 @@ def _not_court_staff() -> AppError:
 
 
 def _serves_documents(principal: Principal) -> bool:
-    return any(permissions.may_serve_documents(principal, court) for court in permissions.staff_court_ids(principal))
+    return any(may_serve_documents(principal, court) for court in staff_court_ids(principal))
 
 
 def _manages_an_org(principal: Principal) -> bool:
-    return permissions.is_platform_admin(principal) or any(
-        permissions.is_org_admin(principal, org) for org in principal.org_roles
-    )
+    return is_platform_admin(principal) or any(is_org_admin(principal, org) for org in principal.org_roles)
 
 
 ANY = Role("any", lambda principal: True, lambda: Forbidden())
-COURT_STAFF = Role("court_staff", lambda p: bool(permissions.staff_court_ids(p)), _not_court_staff)
+COURT_STAFF = Role("court_staff", lambda p: bool(staff_court_ids(p)), _not_court_staff)
 COURT_STAFF_OR_MEDIATOR = Role(
     "court_staff_or_mediator",
-    lambda p: bool(permissions.staff_court_ids(p)) or permissions.keeps_working_hours(p),
+    lambda p: bool(staff_court_ids(p)) or keeps_working_hours(p),
     _not_court_staff,
 )
 DOCUMENT_SERVER = Role(
@@ -79,12 +84,12 @@ DOCUMENT_SERVER = Role(
 WEBHOOK_MANAGER = DOCUMENT_SERVER.refusing(
     lambda: Forbidden("Only a court's clerks and court systems manage its webhooks.", reason="webhook.forbidden")
 )
-HOTLINE_OPERATOR = Role("hotline_operator", permissions.is_hotline_operator, _hidden)
-PLATFORM_ADMIN = Role("platform_admin", permissions.is_platform_admin, _hidden)
+HOTLINE_OPERATOR = Role("hotline_operator", is_hotline_operator, _hidden)
+PLATFORM_ADMIN = Role("platform_admin", is_platform_admin, _hidden)
 ORG_MANAGER = Role("org_manager", _manages_an_org, _hidden)
 MEDIATOR = Role(
     "mediator",
-    permissions.keeps_working_hours,
+    keeps_working_hours,
     lambda: Forbidden("Only mediators keep working hours.", reason="schedule.not_a_mediator"),
 )
 AUDIENCE_ROLES = {"mp": ANY, "court": COURT_STAFF, "admin": PLATFORM_ADMIN}
