@@ -1,9 +1,10 @@
-"""Hostile JSON stops here: depth, number size, lone surrogates and NUL are refused before any schema or database.
+"""Hostile JSON stops here: depth, number size and lone surrogates are refused before any schema or database.
 
 Python's json module recurses once per nesting level (RecursionError near 1,000), refuses integers longer
 than 4,300 digits with a ValueError, accepts NaN/Infinity, and decodes `\\ud800` escapes into lone
-surrogates that no database can encode; PostgreSQL also refuses NUL in text. Every JSON body is read
-through `parse` (the request guard and Flask's own `get_json` both), so none of those reaches a 500.
+surrogates that no database can encode. Every JSON body is read through `parse` (the request guard and
+Flask's own `get_json` both), so none of those reaches a 500. (NUL, which PostgreSQL refuses in text, is
+refused by each string field: see miniprogram_api/schemas/base.py.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from flask.json.provider import DefaultJSONProvider
 
 MAX_DEPTH = 64  # the deepest real body (a filing with parties) is 4 levels
 MAX_INT_DIGITS = 40  # bigint is 19 digits: no field stores a longer integer
-BAD_TEXT = re.compile("[\ud800-\udfff\x00]")
+# No database can encode a lone surrogate, and nothing can clean one: refused in every string of a body.
+# NUL is refused per field by the schemas (schemas/base.py), where a field can say its service cleans it.
+BAD_TEXT = re.compile("[\ud800-\udfff]")
+NUL_OR_SURROGATE = re.compile("[\ud800-\udfff\x00]")
 
 
 class BadJson(ValueError):
@@ -101,7 +105,7 @@ def _message(value: Any) -> str | None:
     if isinstance(value, _Refused):
         return value.message
     if isinstance(value, str) and BAD_TEXT.search(value):
-        return "Text may not hold NUL or unpaired surrogate characters."
+        return "Text may not hold unpaired surrogate characters."
     return None
 
 

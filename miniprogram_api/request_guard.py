@@ -1,7 +1,8 @@
 """Every request's raw input is checked once, before any route: JSON bodies, query strings, the body stream.
 
-JSON bodies go through miniprogram_api/json_input.py (depth, number size, NUL and lone surrogates); query
-strings and paths may not carry NUL (PostgreSQL refuses it in text); a body stream that breaks while it
+JSON bodies go through miniprogram_api/json_input.py (depth, number size, lone surrogates); query
+strings and paths may not carry NUL (PostgreSQL refuses it in text; a body's text fields refuse it in
+their schema, schemas/base.py); a body stream that breaks while it
 is read (invalid chunked encoding, a client gone mid-body) is the client's 400, not the server's 500.
 """
 
@@ -43,7 +44,7 @@ def check_request() -> None:
 
 
 def _bad_text(name: str, value: str) -> bool:
-    return bool(json_input.BAD_TEXT.search(name) or json_input.BAD_TEXT.search(value))
+    return bool(json_input.NUL_OR_SURROGATE.search(name) or json_input.NUL_OR_SURROGATE.search(value))
 
 
 class _GuardedStream:

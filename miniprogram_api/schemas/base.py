@@ -31,21 +31,35 @@ def in_time_range(value: dt.date) -> None:
         raise ValidationError(f"Must be {TIME_RANGE_TEXT}.")
 
 
+CLEANED = "x-control-characters"  # metadata key: this field's service removes control characters itself
+
+
+def no_nul(value: object) -> None:
+    """Refuse NUL in text: PostgreSQL cannot store it, and no reader wants it."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError("Text may not hold NUL characters.")
+
+
 def _temporal(field: fields.Field) -> bool:
     return isinstance(field, fields.DateTime | fields.Date)
 
 
 class InSchema(Schema):
-    """Input schema: every unknown field is a validation error; dates and times must lie in the range."""
+    """Input schema: unknown fields are refused; dates and times lie in the range; text holds no NUL."""
 
     class Meta:
         unknown = RAISE
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        """Give every date/date-time field (or list of them) the range check (fields are copies per schema)."""
+        """Give every date/date-time field the range check and every text field the NUL check (also in lists).
+
+        Fields are copies per schema instance, so the validators are added once per field.
+        """
         inner = field_obj.inner if isinstance(field_obj, fields.List) else field_obj
         if _temporal(inner):
             inner.validators = [*inner.validators, in_time_range]
+        if isinstance(inner, fields.String) and CLEANED not in inner.metadata:
+            inner.validators = [*inner.validators, no_nul]
 
 
 class OutSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from miniprogram_api.schemas.base import InSchema, OutSchema
+from miniprogram_api.schemas.base import CLEANED, InSchema, OutSchema
 from miniprogram_api.schemas.pages import cursor_page
 
 OPINION_VALUES = ("admitted", "disputed", "partly_admitted")
@@ -15,7 +15,9 @@ class UploadRequestIn(InSchema):
     """What the phone declares about the file before uploading it (the server checks all of it afterwards)."""
 
     filename = fields.String(
-        required=True, validate=validate.Length(min=1, max=1024), metadata={"description": "Shown to readers"}
+        required=True,
+        validate=validate.Length(min=1, max=1024),
+        metadata={"description": "Shown to readers", CLEANED: "removed by the server"},  # NUL too: cleaned
     )
     content_type = fields.String(
         required=True,

@@ -225,7 +225,7 @@ def test_invalid_chunked_transfer_encoding_over_a_socket_is_400(app):
         (f"{MP}/cases/{SOME_ID}/withdraw", "reason", '{"reason": "ab\\ud800cd"}'),
         (f"{COURT}/cases/{SOME_ID}/reject", "reason", '{"reason": "ab\\udc00cd"}'),
         (f"{COURT}/hotline/calls", "summary", '{"summary": "\\ud800", "caller_phone": "13800000000"}'),
-        ("/api/admin/v1/courts", "name", '{"name": "\\u0000court"}'),
+        ("/api/admin/v1/courts", "name", '{"name": "\\udbffcourt"}'),
         (f"{MP}/auth/sms/send", "phone", '{"phone": "1380000\\ud8000"}'),
     ],
 )
