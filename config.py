@@ -166,6 +166,10 @@ class Config:
         self.CELERY_BROKER_URL = env_str(env, "CELERY_BROKER_URL", "memory://")
         self.CELERY_RESULT_BACKEND = env_str(env, "CELERY_RESULT_BACKEND", "")
         self.JOBS_EAGER = env_bool(env, "JOBS_EAGER", self.DEFAULT_JOBS_EAGER)
+        # beat's periodic tasks inside the app server (make run): only development with in-process jobs by default
+        self.EMBEDDED_SCHEDULER = env_bool(
+            env, "EMBEDDED_SCHEDULER", self.JOBS_EAGER and self.ENV_NAME == "development"
+        )
         self.REDIS_URL = env_str(env, "REDIS_URL", "")
 
     def _read_http(self, env: Mapping[str, str]) -> None:
@@ -421,6 +425,8 @@ class ProductionConfig(Config):
             found.append("RATELIMIT_ENABLED=0 is refused in production (logins and SMS sends need their limits)")
         if _is_memory(self.CELERY_BROKER_URL):
             found.append("CELERY_BROKER_URL must be a real broker (redis://...): memory:// loses every job")
+        if self.EMBEDDED_SCHEDULER:
+            found.append("EMBEDDED_SCHEDULER=1 is refused in production: every server would run it; run celery beat")
         if self.WECHAT_APPID and not (self.WECHAT_TOKEN_REDIS_URL or self.REDIS_URL):
             found.append(
                 "REDIS_URL (or WECHAT_TOKEN_REDIS_URL) is required: servers must share one WeChat access token"

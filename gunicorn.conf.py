@@ -102,3 +102,10 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """Start the embedded scheduler (beat's periodic tasks) when the app asks for it: `make run`, never production."""
+    from app.platform import scheduler
+
+    scheduler.start_embedded(worker.wsgi)

@@ -47,6 +47,7 @@ class JobSettings:
     broker_url: str = setting("CELERY_BROKER_URL")
     result_backend: str = setting("CELERY_RESULT_BACKEND")
     eager: bool = setting("JOBS_EAGER")
+    embedded_scheduler: bool = setting("EMBEDDED_SCHEDULER")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
