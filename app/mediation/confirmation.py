@@ -14,6 +14,7 @@ from app.cases import numbers as case_numbers
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.legal import CalendarNotCovered
+from app.mediation import confirmation_court
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation.models import ConfirmationConsent, JudicialConfirmation, MediationAgreement
 from app.platform import settings
@@ -37,9 +38,15 @@ def _my_parties(actor: Principal, facts: CaseFacts) -> set[uuid.UUID]:
 
 
 def _in_window(effective_at: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """The window's end if `now` is inside it; 409 with the explanation when late (or the calendar is missing)."""
+    """The window's end (its earliest end beyond the calendar) if `now` is inside it; 409 when late.
+
+    Holidays only extend the window, so an application before 24:00 of its raw 30th day is in time whatever
+    next year's holidays are; only a later one needs the calendar (409 legal.calendar_not_covered until entered).
+    """
     deadline = mediation_deadlines.application_window(effective_at)
     if not deadline.calendar_covered:
+        if deadline.certainly_met_by(now):
+            return deadline.earliest_ends_at.astimezone(dt.UTC)
         raise CalendarNotCovered(deadline.uncovered_date or deadline.raw_end_date)
     if not deadline.is_met_by(now):
         raise Conflict(
@@ -51,8 +58,8 @@ def _in_window(effective_at: dt.datetime, now: dt.datetime) -> dt.datetime:
     return deadline.ends_at
 
 
-def apply(*, case_id: uuid.UUID, actor: Principal) -> dict:
-    """A party applies within the window after the agreement took effect; the case goes to the court named."""
+def apply(*, case_id: uuid.UUID, actor: Principal, court_id: uuid.UUID | None = None) -> dict:
+    """A party applies within the window after the agreement took effect, to the case's court or a chosen one."""
     case, facts = case_access.load(case_id, actor=actor, lock=True)
     mine = _my_parties(actor, facts)
     agreement = db.session.scalar(select(MediationAgreement).where(MediationAgreement.case_id == case.id))
@@ -63,14 +70,15 @@ def apply(*, case_id: uuid.UUID, actor: Principal) -> dict:
             reason="case.illegal_transition",
             errors={"status": [case.status]},
         )
-    if case.court_id is None:
-        raise Conflict("The case names no court to confirm the agreement.", reason="judicial_confirmation.no_court")
+    court = confirmation_court.choose(case, court_id)
     now = clock.now()
     window_ends_at = _in_window(agreement.effective_at, now)
+    chosen = case.court_id is None
+    case.court_id = court  # the confirming court handles the case from now on (its staff may read it)
     confirmation = JudicialConfirmation(
         case_id=case.id,
         agreement_id=agreement.id,
-        court_id=case.court_id,
+        court_id=court,
         status="awaiting_consent",
         applied_by_party_id=sorted(mine)[0],
         applied_by_user_id=actor.user_id,
@@ -91,6 +99,7 @@ def apply(*, case_id: uuid.UUID, actor: Principal) -> dict:
         actor=actor,
         actor_role=_role(actor, facts),
         event="judicial_confirmation.requested",
+        data={"court_id": str(court), "court_chosen": chosen},
     )
     db.session.flush()
     _submit_when_complete(case, confirmation, actor=actor)
@@ -170,9 +179,9 @@ def _court_deadline(trigger: dt.datetime, days: int, trigger_label: str, period_
     deadline = mediation_deadlines.legal_deadline(
         trigger_at=trigger, days=days, trigger_label=trigger_label, period_label=period_label
     )
-    ends_at = deadline.require_covered().ends_at
-    assert ends_at is not None  # a covered deadline has its end
-    return ends_at
+    # Beyond the calendar the court's limit is its earliest end: the court is told it early, never late,
+    # and the parties' application is not refused for a year nobody has entered yet.
+    return deadline.ends_at if deadline.ends_at is not None else deadline.earliest_ends_at.astimezone(dt.UTC)
 
 
 def _confirmation(case: Case, *, lock: bool = False) -> JudicialConfirmation:
@@ -210,8 +219,12 @@ def view(confirmation: JudicialConfirmation) -> dict:
         "decided_at",
         "decision_reason",
     )
+    agreement = db.session.get_one(MediationAgreement, confirmation.agreement_id)  # a foreign key
+    window = mediation_deadlines.application_window(agreement.effective_at) if agreement.effective_at else None
     return {
         **{name: getattr(confirmation, name) for name in fields},
+        # False: the window ends no earlier than window_ends_at; next year's holidays may extend it
+        "window_calendar_covered": window is None or window.calendar_covered,
         "consents": [{"party_id": c.party_id, "at": c.at, "as_applicant": c.as_applicant} for c in consents],
     }
 

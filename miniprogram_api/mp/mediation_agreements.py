@@ -8,12 +8,13 @@ from flask_smorest import Blueprint
 
 from app.mediation import agreement as mediation_agreement
 from app.mediation import confirmation as judicial_confirmation
+from app.mediation import confirmation_court
 from app.mediation import outcome as mediation_outcome
 from app.mediation import transfer as mediation_transfer
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut
-from miniprogram_api.schemas.confirmations import ConfirmationOut
+from miniprogram_api.schemas.confirmations import ConfirmationApplyIn, ConfirmationCourtOut, ConfirmationOut
 from miniprogram_api.schemas.mediation_agreement import (
     AgreementOut,
     AgreementReviseIn,
@@ -74,10 +75,19 @@ def sign(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.route("/cases/<uuid:case_id>/judicial-confirmation", methods=["POST"])
 @login_required()
 @idempotent()
+@blp.arguments(ConfirmationApplyIn)
 @blp.response(201, ConfirmationOut)
-def apply(case_id: uuid.UUID) -> dict:
+def apply(payload: dict, case_id: uuid.UUID) -> dict:
     """A party applies for judicial confirmation within the window after the agreement took effect."""
-    return judicial_confirmation.apply(case_id=case_id, actor=current_principal())
+    return judicial_confirmation.apply(case_id=case_id, actor=current_principal(), court_id=payload.get("court_id"))
+
+
+@blp.route("/cases/<uuid:case_id>/judicial-confirmation/courts", methods=["GET"])
+@login_required()
+@blp.response(200, ConfirmationCourtOut(many=True))
+def confirmation_courts(case_id: uuid.UUID) -> list[dict]:
+    """The courts the parties may ask: the case's court, or the organisation's linked courts (venue marked)."""
+    return confirmation_court.options(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/judicial-confirmation", methods=["GET"])

@@ -51,6 +51,25 @@ class ConfirmationConsentOut(OutSchema):
     as_applicant = fields.Boolean(required=True)
 
 
+class ConfirmationApplyIn(InSchema):
+    """The court to ask, when the case names only an organisation (optional: the venue rule picks otherwise)."""
+
+    court_id = fields.UUID(
+        metadata={"description": "The case's court, or one linked to its organisation (GET .../courts lists them)"}
+    )
+
+
+class ConfirmationCourtOut(OutSchema):
+    """A court the parties may ask to confirm their agreement."""
+
+    id = fields.UUID(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    region = fields.String(required=True)
+    venue = fields.Boolean(required=True, metadata={"description": "The court the venue rule picks (CPL Art. 205)"})
+    named = fields.Boolean(required=True, metadata={"description": "The court the case itself names"})
+
+
 class ConfirmationOut(OutSchema):
     """An application for judicial confirmation and where it stands."""
 
@@ -60,6 +79,10 @@ class ConfirmationOut(OutSchema):
     status = fields.String(required=True)
     applied_at = fields.AwareDateTime(required=True)
     window_ends_at = fields.AwareDateTime(required=True)
+    window_calendar_covered = fields.Boolean(
+        required=True,
+        metadata={"description": "False: next year's holidays are not entered; the window ends no earlier than this"},
+    )
     submitted_at = fields.AwareDateTime(allow_none=True)
     accept_due_at = fields.AwareDateTime(allow_none=True)
     accepted_at = fields.AwareDateTime(allow_none=True)

@@ -231,6 +231,13 @@ ROUTES = [
         _case("submitted", "/judicial-confirmation"),
     ),
     Route(
+        "GET",
+        f"{MP}/cases/<uuid:case_id>/judicial-confirmation/courts",
+        "user",
+        CASE_READERS,
+        _case("effective", "/judicial-confirmation/courts"),
+    ),
+    Route(
         "POST",
         f"{MP}/cases/<uuid:case_id>/judicial-confirmation/consent",
         "user",

@@ -71,9 +71,21 @@ def test_a_window_the_calendar_does_not_cover_is_not_guessed(client, clock, sett
     row = agreement_row(settled)
     row.effective_at = _at(2026, 12, 20, 9, 0)  # + 30 days is in 2027: no calendar data in this install
     db.session.commit()
-    clock.set(_at(2026, 12, 21, 9, 0))
+    clock.set(_at(2027, 1, 20, 0, 0))  # after the raw 30th day (2027-01-19): only the calendar can say
     response = _apply(client, settled)
     assert (response.status_code, response.get_json()["reason"]) == (409, "legal.calendar_not_covered")
+
+
+def test_an_application_before_the_raw_end_is_in_time_whatever_next_year_holds(client, clock, settled):
+    # issue 14: holidays only extend the window, so the 30th day itself is always inside it
+    row = agreement_row(settled)
+    row.effective_at = _at(2026, 12, 20, 9, 0)
+    db.session.commit()
+    clock.set(_at(2026, 12, 21, 9, 0))
+    response = _apply(client, settled)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["window_ends_at"] == "2027-01-19T16:00:00+00:00" and body["window_calendar_covered"] is False
 
 
 def agreement_row(s):
