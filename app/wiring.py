@@ -7,11 +7,12 @@ cases would make a circle of packages, so the providers are registered here, in 
 from __future__ import annotations
 
 from app import documents
-from app.cases import detail_sections
+from app.cases import detail_sections, end_hooks
 from app.documents import queries as documents_queries
 from app.evidence import catalogue as evidence_catalogue
 from app.mediation import deadlines as mediation_deadlines
 from app.scheduling import queries as session_queries
+from app.scheduling import sessions as scheduling_sessions
 from app.webhooks import events as webhook_events
 
 
@@ -25,5 +26,7 @@ def connect() -> None:
     detail_sections.provide(
         "document_count", lambda case, facts, actor: documents_queries.visible_count(case, facts, actor=actor)
     )
+    # A case that ends cancels its future sessions and their reminders (scheduling sits above cases).
+    end_hooks.register("scheduling.sessions", scheduling_sessions.cancel_for_ended_case)
     # Court systems may subscribe to every event of a served document's chain.
     webhook_events.register(f"document.{name}" for name in documents.EVENT_TYPES)

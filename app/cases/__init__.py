@@ -17,6 +17,7 @@ __all__ = [
     "corrections",
     "detail_sections",
     "disclosure",
+    "end_hooks",
     "filing",
     "lifecycle",
     "numbers",

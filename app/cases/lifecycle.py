@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.cases import timeline
+from app.cases import end_hooks, timeline
 from app.cases.models import Case, TimelineEvent
 from app.errors import Conflict
 from app.legal import CalendarNotCovered, day_kind, load_overrides
@@ -97,7 +97,7 @@ def transition(
         case.closed_at = clock.now()
     if case.kind == "mediation" and target in CONCLUSIONS:
         _record_conclusion(case, target)
-    return timeline.record(
+    event_row = timeline.record(
         case,
         event or f"status.{target}",
         actor=actor,
@@ -108,3 +108,6 @@ def transition(
         summary=f"{previous} -> {target}",
         data=data,
     )
+    if end_hooks.has_ended(case.kind, target) and not end_hooks.has_ended(case.kind, previous):
+        end_hooks.case_ended(case, target, actor)  # e.g. scheduling cancels future sessions and reminders
+    return event_row

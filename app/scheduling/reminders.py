@@ -69,6 +69,18 @@ def cancel_pending(session: MediationSession) -> int:
     return result.rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
 
 
+def cancel_pending_of_case(case_id: uuid.UUID) -> int:
+    """Cancel every reminder of the case's sessions that has not been handed over yet."""
+    sessions = select(MediationSession.id).where(MediationSession.case_id == case_id).scalar_subquery()
+    result = db.session.execute(
+        update(SessionReminder)
+        .where(SessionReminder.session_id.in_(sessions), SessionReminder.status == "pending")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
+
+
 def replace(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
     """A reschedule: the old reminders go, new ones for the new time come."""
     cancel_pending(session)

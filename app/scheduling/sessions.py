@@ -107,6 +107,33 @@ def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str | None = None
     return queries.view(session, actor=actor, facts=facts)
 
 
+def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> int:
+    """A case ended: cancel its future sessions (one timeline event each) and every pending reminder.
+
+    Runs inside the transaction that ended the case (registered as a cases end hook in app/wiring.py).
+    """
+    now = clock.now()
+    sessions = db.session.scalars(
+        select(MediationSession)
+        .where(
+            MediationSession.case_id == case.id,
+            MediationSession.status == "scheduled",
+            MediationSession.starts_at > now,
+        )
+        .order_by(MediationSession.starts_at)
+    ).all()
+    reason = f"the case ended ({status})"
+    for session in sessions:
+        session.status, session.cancelled_at = "cancelled", now
+        session.cancelled_by = actor.user_id if actor is not None else None
+        session.cancel_reason = reason
+        cancelled = reminders.cancel_pending(session)
+        summary = f"session of {_local(session.starts_at)} cancelled: {reason}; {cancelled} reminder(s) cancelled"
+        _record(case, session, "session.cancelled", actor, summary, reason, role="system")
+    reminders.cancel_pending_of_case(case.id)  # a session already under way keeps no reminder either
+    return len(sessions)
+
+
 def confirm_attendance(
     *, session_id: uuid.UUID, actor: Principal, attending: bool = True, note: str | None = None
 ) -> dict:
@@ -238,7 +265,7 @@ def _record(
     case: Case,
     session: MediationSession,
     event: str,
-    actor: Principal,
+    actor: Principal | None,
     summary: str,
     reason: str | None = None,
     *,
