@@ -11,6 +11,7 @@ from app.cases import detail_sections, end_hooks
 from app.documents import queries as documents_queries
 from app.evidence import catalogue as evidence_catalogue
 from app.mediation import deadlines as mediation_deadlines
+from app.mediation import delegation as mediation_delegation
 from app.scheduling import queries as session_queries
 from app.scheduling import sessions as scheduling_sessions
 from app.webhooks import events as webhook_events
@@ -30,3 +31,5 @@ def connect() -> None:
     end_hooks.register("scheduling.sessions", scheduling_sessions.cancel_for_ended_case)
     # Court systems may subscribe to every event of a served document's chain.
     webhook_events.register(f"document.{name}" for name in documents.EVENT_TYPES)
+    # ... and every step of what they delegated to a mediation organisation.
+    webhook_events.register(f"delegation.{name}" for name in mediation_delegation.EVENT_TYPES)

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import (
     JSON,
+    Date,
     ForeignKey,
     Index,
     String,
@@ -31,6 +32,8 @@ from app.platform.db import IdMixin, TimestampMixin
 ALL_CATEGORIES = "*"  # an organisation that lists no categories takes every category
 ASSIGNMENT_STATES = ("pending", "accepted", "declined", "superseded")
 CONFIRMATION_STATES = ("awaiting_consent", "submitted", "accepted", "confirmed", "rejected")
+DELEGATION_STAGES = ("pre_filing", "post_filing")  # 委派调解 | 委托调解
+DELEGATION_STATES = ("sent", "accepted", "declined", "expired", "returned")
 
 
 class OrgFacet(Model):
@@ -196,6 +199,42 @@ class ConfirmationConsent(IdMixin, Model):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime]
     as_applicant: Mapped[bool] = mapped_column(default=False)
+
+
+class CourtDelegation(IdMixin, TimestampMixin, Model):
+    """A court sending a dispute (委派调解, before filing) or a case (委托调解, after filing) to a linked
+    organisation, the organisation's answer and the outcome returned (app/mediation/delegation.py)."""
+
+    __tablename__ = "court_delegations"
+    __table_args__ = (
+        Index(None, "court_id", "created_at", "id"),
+        Index(None, "org_id", "state", "created_at"),
+        Index(None, "mediation_case_id"),
+        # one live delegation per case, whatever races
+        Index(
+            "uq_court_delegations_case_id_live",
+            "case_id",
+            unique=True,
+            sqlite_where=text("state IN ('sent', 'accepted')"),
+            postgresql_where=text("state IN ('sent', 'accepted')"),
+        ),
+    )
+
+    court_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courts.id"))
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mediation_organizations.id"))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    mediation_case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
+    stage: Mapped[str] = mapped_column(String(16))  # DELEGATION_STAGES
+    state: Mapped[str] = mapped_column(String(16), default="sent")  # DELEGATION_STATES
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(1000))
+    sent_by: Mapped[str | None] = mapped_column(String(64))  # the actor's subject (a user or a court system)
+    sent_at: Mapped[dt.datetime]
+    responded_by: Mapped[uuid.UUID | None]
+    responded_at: Mapped[dt.datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(1000))
+    returned_at: Mapped[dt.datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))  # "settled" | "failed"
 
 
 def org_facet_values(org: MediationOrganization) -> set[tuple[str, str]]:

@@ -18,6 +18,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import Court, MediationOrganization
 from app.mediation import assignment as mediation_assignment
+from app.mediation import delegation as mediation_delegation
 from app.mediation.models import AgreementSignature, MediationAgreement, MediatorProfile
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
@@ -102,7 +103,9 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
     if result == "settled":
         assert terms is not None  # checked above: a settled mediation needs its terms
         _draft(case, terms=terms, actor=actor)
+    returned = mediation_delegation.on_outcome(case, result=result, actor=actor)  # back to a delegating court
     db.session.commit()
+    mediation_delegation.dispatch(returned)
     return outcome_view(case)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -115,11 +116,24 @@ def _carry_parties(
 ) -> dict[uuid.UUID, uuid.UUID]:
     """Copy every party (PII stays encrypted as it was); roles follow who brings the suit. Old id -> new id."""
     roles = {plaintiff_role: "plaintiff", OPPOSITE[plaintiff_role]: "defendant", "third_party": "third_party"}
+    return carry_parties(
+        origin, litigation, roles=roles, keep_account=lambda p: p.user_id == actor.user_id, actor=actor
+    )
+
+
+def carry_parties(
+    origin: Case, target: Case, *, roles: dict[str, str], keep_account: Callable[[CaseParty], bool], actor: Principal
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Copy every party of `origin` into `target` under `roles` (old role -> new); old party id -> new party id.
+
+    A party whose account `keep_account` keeps stays linked to it and keeps its e-service consent; the others
+    join when they are served or invited.
+    """
     mapping = {}
     for old in db.session.scalars(select(CaseParty).where(CaseParty.case_id == origin.id).order_by(CaseParty.id)):
-        own = old.user_id is not None and old.user_id == actor.user_id
+        own = old.user_id is not None and keep_account(old)
         new = CaseParty(
-            case_id=litigation.id,
+            case_id=target.id,
             role=roles[old.role],
             user_id=old.user_id if own else None,
             joined_at=clock.now() if own else None,

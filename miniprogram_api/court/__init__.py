@@ -30,3 +30,6 @@ def register(api: Api) -> None:
     from miniprogram_api.court.service_consent import blp as service_consent
 
     api.register_blueprint(service_consent, url_prefix=PREFIX)
+    from miniprogram_api.court.delegations import blp as delegations
+
+    api.register_blueprint(delegations, url_prefix=PREFIX)

@@ -1,0 +1,260 @@
+"""A court delegates a dispute (委派调解, before filing) or a case (委托调解, after filing) to a linked organisation.
+
+sent -> accepted | declined | expired (not accepted by the due date) ; accepted -> returned (the outcome). A
+dispute brought to the court for mediation is mediated as it is (its organisation is set on acceptance); a
+litigation filing or case is mediated in a new mediation case made from it, carrying its parties and evidence
+(transfer.py's carrying). Every step is a timeline event on the court's case, an audit event and a webhook
+event (`delegation.*`) to the court's subscribers. Reading and listing are in delegation_queries.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import log as audit_log
+from app.cases import Case, timeline
+from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.identity import MediationOrganization, MediationOrgCourt
+from app.mediation import assignment as mediation_assignment
+from app.mediation import delegation_queries as queries
+from app.mediation import transfer as mediation_transfer
+from app.mediation.models import CourtDelegation
+from app.security import permissions
+from app.security.permissions import Principal
+from app.utils import clock
+from app.utils.ids import new_id
+from app.webhooks import deliveries as webhooks
+
+EVENT_TYPES = ("sent", "accepted", "declined", "expired", "returned")
+LIVE = ("sent", "accepted")
+LITIGATION_STAGES = {"submitted": "pre_filing", "correction_requested": "pre_filing", "accepted": "post_filing"}
+TO_MEDIATION_ROLES = {"plaintiff": "applicant", "defendant": "respondent", "third_party": "third_party"}
+HOOKS_KEY = "delegation_webhooks"
+
+
+def send(*, case_id: uuid.UUID, org_id: uuid.UUID, due_date: dt.date, note: str | None, actor: Principal) -> dict:
+    """The court sends its dispute or case to a linked organisation, to be mediated by `due_date`."""
+    case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    if case is None or case.court_id is None or not permissions.is_court_staff(actor, case.court_id):
+        raise case_access.not_found()
+    court_id = case.court_id
+    stage = _stage_of(case)
+    _check_org(org_id, court_id)
+    if due_date < clock.now_shanghai().date():
+        raise ValidationFailed(errors={"due_date": ["The due date has passed."]})
+    for live in db.session.scalars(
+        select(CourtDelegation).filter_by(case_id=case.id).where(CourtDelegation.state.in_(LIVE))
+    ):
+        if not _expire_if_due(live):
+            raise Conflict(
+                "The case is already with a mediation organisation.",
+                reason="delegation.already_delegated",
+                errors={"delegation_id": [str(live.id)]},
+            )
+    now = clock.now()
+    row = CourtDelegation(
+        court_id=court_id,
+        org_id=org_id,
+        case_id=case.id,
+        mediation_case_id=case.id if case.kind == "mediation" else None,
+        stage=stage,
+        state="sent",
+        due_date=due_date,
+        note=note,
+        sent_by=actor.subject,
+        sent_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    _step(row, case, "sent", actor=actor, role="court_staff", summary=f"Delegated to mediation, due {due_date}")
+    return _commit(row)
+
+
+def _stage_of(case: Case) -> str:
+    """pre_filing (a dispute, or a filing under review) or post_filing (an accepted case); 409 otherwise."""
+    if case.kind == "mediation" and case.status == "submitted" and case.org_id is None:
+        return "pre_filing"
+    if case.kind == "litigation" and case.status in LITIGATION_STAGES:
+        return LITIGATION_STAGES[case.status]
+    raise Conflict(
+        f"A {case.kind} case in state '{case.status}' cannot be delegated to mediation.",
+        reason="delegation.not_delegable",
+        errors={"status": [case.status]},
+    )
+
+
+def _check_org(org_id: uuid.UUID, court_id: uuid.UUID) -> None:
+    org = db.session.get(MediationOrganization, org_id)
+    if org is None or not org.active:
+        raise ValidationFailed(errors={"org_id": ["No such mediation organisation."]})
+    if db.session.get(MediationOrgCourt, (org_id, court_id)) is None:
+        raise Conflict(
+            "The organisation is not linked to this court; a platform admin links it first.",
+            reason="delegation.org_not_linked",
+            errors={"org_id": [str(org_id)]},
+        )
+
+
+def accept(*, delegation_id: uuid.UUID, mediator_id: uuid.UUID | None, actor: Principal) -> dict:
+    """The organisation's admin takes the delegation; the mediation starts as any other (optionally assigned)."""
+    row, case = _incoming(delegation_id, actor)
+    now = clock.now()
+    row.state, row.responded_by, row.responded_at = "accepted", actor.user_id, now
+    if case.kind == "mediation":
+        case.org_id = row.org_id
+    else:
+        row.mediation_case_id = _mediation_from(case, org_id=row.org_id, actor=actor).id
+    db.session.flush()
+    _step(row, case, "accepted", actor=actor, role="org_admin", summary="The organisation accepted the delegation")
+    if mediator_id is None:
+        return _commit(row)
+    hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
+    assert row.mediation_case_id is not None  # set above
+    # choose() checks the mediator against the organisation's candidates and commits the whole acceptance
+    offer = mediation_assignment.choose(case_id=row.mediation_case_id, mediator_id=mediator_id, actor=actor)
+    webhooks.dispatch(hook_ids)
+    return {**queries.view(row), "assignment": offer}
+
+
+def decline(*, delegation_id: uuid.UUID, reason: str, actor: Principal) -> dict:
+    """The organisation's admin refuses the delegation, with the reason; the court may send it elsewhere."""
+    row, case = _incoming(delegation_id, actor)
+    row.state, row.responded_by, row.responded_at, row.decline_reason = "declined", actor.user_id, clock.now(), reason
+    _step(row, case, "declined", actor=actor, role="org_admin", summary="The organisation declined", reason=reason)
+    return _commit(row)
+
+
+def _incoming(delegation_id: uuid.UUID, actor: Principal) -> tuple[CourtDelegation, Case]:
+    """The delegation and its case, locked, for the admin of the organisation it was sent to (404 otherwise)."""
+    row = db.session.scalar(select(CourtDelegation).where(CourtDelegation.id == delegation_id).with_for_update())
+    if row is None or not permissions.is_org_admin(actor, row.org_id):
+        raise NotFound("No such delegation.", reason="delegation.not_found")
+    case = db.session.scalar(select(Case).where(Case.id == row.case_id).with_for_update())
+    assert case is not None  # a foreign key
+    if _expire_if_due(row):
+        _commit_steps()
+        raise Conflict("The due date passed before the delegation was answered.", reason="delegation.expired")
+    if row.state != "sent":
+        raise Conflict(f"The delegation is already '{row.state}'.", reason="delegation.answered")
+    if case.kind == "mediation" and (case.status != "submitted" or case.org_id is not None):
+        raise Conflict(
+            f"The dispute has moved on ('{case.status}') since it was delegated.",
+            reason="delegation.case_moved",
+            errors={"status": [case.status]},
+        )
+    return row, case
+
+
+def _mediation_from(case: Case, *, org_id: uuid.UUID, actor: Principal) -> Case:
+    """A mediation case made from a litigation filing or case: parties (accounts kept) and submitted evidence."""
+    now = clock.now()
+    mediation = Case(
+        kind="mediation",
+        status=case_lifecycle.INITIAL,
+        court_id=case.court_id,
+        org_id=org_id,
+        category=case.category,
+        title=case.title,
+        claims=case.claims,
+        facts=case.facts,
+        amount=case.amount,
+        filed_by_user_id=case.filed_by_user_id,
+        filed_via="delegation",
+        submitted_at=now,
+        origin_case_id=case.id,
+    )
+    db.session.add(mediation)
+    db.session.flush()
+    parties = mediation_transfer.carry_parties(
+        case, mediation, roles=TO_MEDIATION_ROLES, keep_account=lambda party: True, actor=actor
+    )
+    timeline.record(
+        mediation,
+        "case.filed",
+        actor=actor,
+        actor_role="org_admin",
+        to_status=mediation.status,
+        summary=f"mediation delegated by the court: {mediation.title}"[:500],
+        data={"origin_case_id": str(case.id)},
+    )
+    mediation_transfer.carry_evidence(case, mediation, parties=parties, actor=actor)
+    return mediation
+
+
+def on_outcome(case: Case, *, result: str, actor: Principal) -> list[uuid.UUID]:
+    """A delegated mediation ended (settled or failed): the delegation returns to the court. The caller commits
+    and then calls `dispatch` with the webhook deliveries returned."""
+    row = db.session.scalar(
+        select(CourtDelegation).filter_by(mediation_case_id=case.id, state="accepted").with_for_update()
+    )
+    if row is None:
+        return []
+    row.state, row.returned_at, row.outcome = "returned", clock.now(), result
+    court_case = db.session.get_one(Case, row.case_id)  # a foreign key
+    summary = f"Mediation returned to the court: {result}"
+    _step(row, court_case, "returned", actor=actor, role="mediator", summary=summary)
+    if court_case.id != case.id:
+        timeline.record(case, "delegation.returned", actor=actor, actor_role="mediator", summary=summary)
+    return webhooks.record(db.session.info.pop(HOOKS_KEY, []))
+
+
+def dispatch(hook_ids: list[uuid.UUID]) -> None:
+    """Start the webhook sends after the commit (the sweep retries any left behind)."""
+    webhooks.dispatch(hook_ids)
+
+
+def _expire_if_due(row: CourtDelegation) -> bool:
+    """A sent delegation past its due date becomes expired (recorded once); the caller commits."""
+    if row.state != "sent" or row.due_date >= clock.now_shanghai().date():
+        return False
+    row.state = "expired"
+    case = db.session.get_one(Case, row.case_id)  # a foreign key
+    _step(row, case, "expired", actor=None, role="system", summary="Not accepted by the due date")
+    return True
+
+
+def _step(
+    row: CourtDelegation,
+    case: Case,
+    step: str,
+    *,
+    actor: Principal | None,
+    role: str,
+    summary: str,
+    reason: str | None = None,
+) -> None:
+    """One step: the court case's timeline, the audit log, and a webhook event to send at the commit."""
+    data = {"delegation_id": str(row.id), "org_id": str(row.org_id), "stage": row.stage}
+    timeline.record(case, f"delegation.{step}", actor=actor, actor_role=role, summary=summary, reason=reason, data=data)
+    audit_log.record(f"delegation.{step}", actor=actor, object_type="court_delegation", object_id=row.id, details=data)
+    at = clock.now()
+    event = webhooks.Event(
+        id=new_id(), type=f"delegation.{step}", court_id=row.court_id, at=at, data=lambda: queries.payload(row)
+    )
+    db.session.info.setdefault(HOOKS_KEY, []).append(event)
+
+
+def _commit(row: CourtDelegation) -> dict:
+    """Commit the steps; the delegation as the caller sees it."""
+    _commit_steps()
+    return queries.view(row)
+
+
+def _commit_steps() -> None:
+    """Write the webhook rows of this transaction's steps, commit once, then start the sends."""
+    hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            "The case was delegated at the same time; reload it.", reason="delegation.already_delegated"
+        ) from None
+    webhooks.dispatch(hook_ids)
