@@ -1,4 +1,4 @@
-# The two commands: `make run` serves the API on 127.0.0.1:5000; `make test` runs the whole suite.
+# The two commands: `make run` serves the API on BIND (127.0.0.1:5000); `make test` runs the whole suite.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -38,8 +38,11 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo
 
+# make run serves BIND; links it hands out (upload forms, downloads, QR codes) start with PUBLIC_BASE_URL, which
+# follows BIND unless set. The seed ends with the court client's credentials and the login table.
+run: export BIND ?= 127.0.0.1:5000
+run: export PUBLIC_BASE_URL ?= http://$(BIND)
 run: seed
-	@echo "Micro Court API: http://127.0.0.1:5000  (explorer /api/docs, OpenAPI /api/openapi.json)"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install-dev

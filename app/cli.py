@@ -62,12 +62,15 @@ def delivery_sweep() -> None:
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Load the demo data used by `make run` (idempotent)."""
-    from app.identity import demo as demo_identity  # noqa: F401  (registers its seeder)
+    """Load the demo data used by `make run` (idempotent); end with the court client and the login table."""
+    from app.identity import demo as demo_identity
     from app.platform.demo import seed
 
     for line in seed():
         click.echo(line)
+    client_id, secret = demo_identity.demo_client()
+    base_url = settings.http().public_base_url.rstrip("/")
+    click.echo(demo_identity.summary(client_id=client_id, secret=secret, base_url=base_url))
 
 
 @click.command("purge-idempotency")
@@ -171,7 +174,8 @@ def sms_outbox(phone: str) -> None:
     from app.sms import dev_outbox as dev_tools
 
     for message in dev_tools.sms_outbox(phone=phone):
-        click.echo(f"{message.created_at:%H:%M:%S} {message.text}")
+        code = f"  code {message['code']}" if message["code"] else ""
+        click.echo(f"{message['created_at']:%H:%M:%S} {message['text']}{code}")
 
 
 @click.command("dev-token")

@@ -25,6 +25,12 @@ class OutboxOut(OutSchema):
     text = fields.String(allow_none=True)
     status = fields.String()
     created_at = fields.AwareDateTime()
+    code = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The code of a login or claim text (login_code, case_claim, service_claim); else null."
+        },
+    )
 
 
 @blp.route("/dev/sms-outbox", methods=["GET"])
@@ -32,5 +38,5 @@ class OutboxOut(OutSchema):
 @blp.arguments(OutboxArgs, location="query")
 @blp.response(200, OutboxOut(many=True))
 def sms_outbox(args: dict) -> object:
-    """The latest console messages to a phone, so a developer can read the login code."""
+    """The latest console messages to a phone, newest first; `code` holds a login or claim code."""
     return dev_outbox.sms_outbox(phone=args["phone"])
