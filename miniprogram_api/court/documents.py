@@ -37,7 +37,7 @@ blp.ARGUMENTS_PARSER = _MultipartParser()
 
 @blp.route("/documents", methods=["POST"])
 @login_required(kinds=MACHINE_OR_STAFF, role=DOCUMENT_SERVER)
-@idempotent(required=True)
+@idempotent(required=True, rerun_committed=True)  # push returns the document its key stored
 @blp.arguments(DocumentPushIn, location="files")
 @blp.response(201, PushOut)
 @blp.alt_response(404, description="No such case at the caller's court.")
@@ -70,7 +70,7 @@ def create_upload(payload: dict) -> dict:
 
 @blp.route("/documents/batch", methods=["POST"])
 @login_required(kinds=MACHINE_OR_STAFF, role=DOCUMENT_SERVER)
-@idempotent()
+@idempotent(rerun_committed=True)  # every item carries its own key
 @blp.arguments(BatchIn, location="form", content_type="multipart/form-data")
 @blp.response(200, BatchOut)
 def push_batch(payload: dict) -> dict:

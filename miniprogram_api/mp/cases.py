@@ -24,7 +24,7 @@ blp = Blueprint("mp_cases", __name__, description="File a case and follow it.")
 
 @blp.route("/cases", methods=["POST"])
 @login_required()
-@idempotent()
+@idempotent(rerun_committed=True)  # filing returns the case its creation key made
 @blp.arguments(CaseCreateIn)
 @blp.response(201, CaseDetailOut)
 def create(payload: dict) -> dict:
