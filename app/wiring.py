@@ -12,6 +12,7 @@ from app.documents import queries as documents_queries
 from app.evidence import catalogue as evidence_catalogue
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import delegation as mediation_delegation
+from app.mediation import period_end as mediation_period_end
 from app.scheduling import queries as session_queries
 from app.scheduling import sessions as scheduling_sessions
 from app.webhooks import events as webhook_events
@@ -29,7 +30,11 @@ def connect() -> None:
     )
     # A case that ends cancels its future sessions and their reminders (scheduling sits above cases).
     end_hooks.register("scheduling.sessions", scheduling_sessions.cancel_for_ended_case)
+    # ... and a mediation a court delegated returns to that court.
+    end_hooks.register("mediation.delegations", mediation_delegation.on_case_ended)
     # Court systems may subscribe to every event of a served document's chain.
     webhook_events.register(f"document.{name}" for name in documents.EVENT_TYPES)
     # ... and every step of what they delegated to a mediation organisation.
     webhook_events.register(f"delegation.{name}" for name in mediation_delegation.EVENT_TYPES)
+    # ... and the end of the mediation period of a dispute that came from them (extended or closed).
+    webhook_events.register(mediation_period_end.WEBHOOK_EVENTS)

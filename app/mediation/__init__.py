@@ -19,6 +19,7 @@ __all__ = [
     "delegation_queries",
     "directory",
     "outcome",
+    "period_end",
     "queues",
     "transfer",
 ]

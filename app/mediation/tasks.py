@@ -1,4 +1,4 @@
-"""The mediation clock sweep: warn mediators before their mediation period ends (periodic, safe to repeat)."""
+"""The mediation clock sweep: warn before the period ends, then extend or close it (periodic, safe to repeat)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ SWEEP_EVERY = dt.timedelta(minutes=10)
 
 @celery.task(name="microcourt.mediation.clock_sweep")
 def clock_sweep() -> int:
-    """Send every warning that is due and not yet sent; the database rows say what is due."""
+    """Send every warning due, then extend or close every period run out; the database rows say what is due."""
     from app.mediation import deadlines as mediation_deadlines
+    from app.mediation import period_end
 
-    return mediation_deadlines.send_due_warnings()
+    # warnings first: a period that both warns and runs out in one sweep is still warned before it ends
+    return mediation_deadlines.send_due_warnings() + period_end.end_expired()
 
 
 celery.conf.beat_schedule = {

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.mediation import agreement as mediation_agreement
 from app.mediation import confirmation as judicial_confirmation
-from app.mediation import confirmation_court
+from app.mediation import confirmation_court, period_end
 from app.mediation import outcome as mediation_outcome
 from app.mediation import transfer as mediation_transfer
 from miniprogram_api.auth import current_principal, login_required
@@ -23,6 +23,7 @@ from miniprogram_api.schemas.mediation_agreement import (
     MediationOutcomeIn,
     MediationOutcomeOut,
 )
+from miniprogram_api.schemas.mediation_period import ExtensionAgreeIn, MediationPeriodOut
 
 blp = Blueprint("mp_mediation_outcome", __name__, description="Mediation outcome, agreement, confirmation.")
 
@@ -105,6 +106,24 @@ def confirmation(case_id: uuid.UUID) -> dict:
 def consent(case_id: uuid.UUID) -> dict:
     """Another party joins the application."""
     return judicial_confirmation.consent(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/mediation-period/extension", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.arguments(ExtensionAgreeIn)
+@blp.response(200, MediationPeriodOut)
+def agree_extension(payload: dict, case_id: uuid.UUID) -> dict:
+    """A party agrees to extend the mediation period; every party must, and it is extended once when it ends."""
+    return period_end.agree(case_id=case_id, days=payload["days"], actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/mediation-period", methods=["GET"])
+@login_required()
+@blp.response(200, MediationPeriodOut)
+def mediation_period(case_id: uuid.UUID) -> dict:
+    """The mediation period, the parties' agreements to extend it and the extension applied."""
+    return period_end.get(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/transfer-to-litigation", methods=["POST"])

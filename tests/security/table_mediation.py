@@ -21,6 +21,7 @@ from app.cases.models import Case, CaseAgent
 from app.extensions import db
 from app.legal.calendar import is_covered, load_overrides
 from app.legal.models import CalendarOverride
+from app.mediation import deadlines as mediation_deadlines
 from app.mediation.models import ConfirmationConsent, MediatorProfile
 from app.utils import clock
 from tests.api.mediation.helpers_outcome import agreement, applicant_party, confirmation, offer, respondent_party
@@ -74,9 +75,12 @@ def _build(w: World, key: str) -> Case:
     profile = w.extra["mediator_profile"]
     if key == "offered":
         offer(case, profile, case_status="assigned")
-    elif key in {"mediating", "settled", "failed"}:
-        status = {"mediating": "in_mediation", "settled": "settled", "failed": "failed"}[key]
-        offer(case, profile, status="accepted", case_status=status)
+    elif key in {"mediating", "settled", "failed", "running"}:
+        status = {"mediating": "in_mediation", "settled": "settled", "failed": "failed", "running": "in_mediation"}[key]
+        assignment = offer(case, profile, status="accepted", case_status=status)
+        if key == "running":  # the mediation clock as acceptance sets it
+            assignment.due_at, assignment.warn_at = mediation_deadlines.mediation_clock(clock.now())
+            db.session.commit()
         if key == "settled":
             agreement(case, effective=False)
     else:
@@ -188,6 +192,22 @@ ROUTES = [
         _case("mediating", "/outcome"),
         lambda w: {"result": "failed", "reason": "分歧过大"},
         special=_forbidden("citizen", "org_admin"),
+    ),
+    Route(
+        "POST",
+        f"{MP}/cases/<uuid:case_id>/mediation-period/extension",
+        "user",
+        frozenset({"citizen"}),
+        _case("running", "/mediation-period/extension"),
+        lambda w: {"days": 10},
+        special=_forbidden("mediator", "org_admin"),
+    ),
+    Route(
+        "GET",
+        f"{MP}/cases/<uuid:case_id>/mediation-period",
+        "user",
+        frozenset({"citizen", "mediator", "org_admin"}),
+        _case("running", "/mediation-period"),
     ),
     Route(
         "GET",
