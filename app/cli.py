@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     """Attach the commands to the app."""
     for command in (
         seed_demo,
+        create_bucket,
         purge_idempotency,
         create_admin,
         create_court,
@@ -71,6 +72,19 @@ def seed_demo() -> None:
     client_id, secret = demo_identity.demo_client()
     base_url = settings.http().public_base_url.rstrip("/")
     click.echo(demo_identity.summary(client_id=client_id, secret=secret, base_url=base_url))
+
+
+@click.command("create-bucket")
+def create_bucket() -> None:
+    """Create the S3 bucket (S3_BUCKET) when it is missing, so readyz stops answering 'bucket not usable'."""
+    from app.extensions import storage
+    from app.storage.s3 import S3BlobStore
+
+    store = storage.store
+    if not isinstance(store, S3BlobStore):
+        click.echo("STORAGE_BACKEND is local: there is no bucket to create")
+        return
+    click.echo(f"bucket {store.bucket}: {'created' if store.ensure_bucket() else 'exists'}")
 
 
 @click.command("purge-idempotency")
