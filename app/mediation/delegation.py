@@ -37,6 +37,8 @@ LIVE = ("sent", "accepted")
 LITIGATION_STAGES = {"submitted": "pre_filing", "correction_requested": "pre_filing", "accepted": "post_filing"}
 TO_MEDIATION_ROLES = {"plaintiff": "applicant", "defendant": "respondent", "third_party": "third_party"}
 HOOKS_KEY = "delegation_webhooks"
+DISPATCH_KEY = "delegation_returns"
+RETURNING = ("settled", "failed", "withdrawn")  # how a mediation ends; confirmation comes later, by the court
 
 
 def send(*, case_id: uuid.UUID, org_id: uuid.UUID, due_date: dt.date, note: str | None, actor: Principal) -> dict:
@@ -188,26 +190,34 @@ def _mediation_from(case: Case, *, org_id: uuid.UUID, actor: Principal) -> Case:
     return mediation
 
 
-def on_outcome(case: Case, *, result: str, actor: Principal) -> list[uuid.UUID]:
-    """A delegated mediation ended (settled or failed): the delegation returns to the court. The caller commits
-    and then calls `dispatch` with the webhook deliveries returned."""
+def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
+    """A delegated mediation ended (settled, failed or withdrawn): the delegation returns to the court.
+
+    Registered in `app.cases.end_hooks` (app/wiring.py), so it runs in the transaction of the status change,
+    whoever made it; the webhook rows are written now and sent by `dispatch_pending` after the commit (or by
+    the webhook sweep when the caller does not call it).
+    """
+    if case.kind != "mediation" or status not in RETURNING:
+        return
     row = db.session.scalar(
         select(CourtDelegation).filter_by(mediation_case_id=case.id, state="accepted").with_for_update()
     )
     if row is None:
-        return []
-    row.state, row.returned_at, row.outcome = "returned", clock.now(), result
+        return
+    row.state, row.returned_at, row.outcome = "returned", clock.now(), status
     court_case = db.session.get_one(Case, row.case_id)  # a foreign key
-    summary = f"Mediation returned to the court: {result}"
-    _step(row, court_case, "returned", actor=actor, role="mediator", summary=summary)
+    summary = f"Mediation returned to the court: {status}"
+    role = "mediator" if actor is not None and actor.user_id == case.mediator_user_id else "party"
+    _step(row, court_case, "returned", actor=actor, role=role if actor else "system", summary=summary)
     if court_case.id != case.id:
-        timeline.record(case, "delegation.returned", actor=actor, actor_role="mediator", summary=summary)
-    return webhooks.record(db.session.info.pop(HOOKS_KEY, []))
+        timeline.record(case, "delegation.returned", actor=actor, actor_role=role, summary=summary)
+    hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
+    db.session.info.setdefault(DISPATCH_KEY, []).extend(hook_ids)
 
 
-def dispatch(hook_ids: list[uuid.UUID]) -> None:
-    """Start the webhook sends after the commit (the sweep retries any left behind)."""
-    webhooks.dispatch(hook_ids)
+def dispatch_pending() -> None:
+    """Start the sends of returns recorded in the transaction just committed (the sweep retries any left)."""
+    webhooks.dispatch(db.session.info.pop(DISPATCH_KEY, []))
 
 
 def _expire_if_due(row: CourtDelegation) -> bool:

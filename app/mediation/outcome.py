@@ -103,9 +103,8 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
     if result == "settled":
         assert terms is not None  # checked above: a settled mediation needs its terms
         _draft(case, terms=terms, actor=actor)
-    returned = mediation_delegation.on_outcome(case, result=result, actor=actor)  # back to a delegating court
     db.session.commit()
-    mediation_delegation.dispatch(returned)
+    mediation_delegation.dispatch_pending()  # a delegating court hears of the outcome at once
     return outcome_view(case)
 
 
