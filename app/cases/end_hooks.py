@@ -12,8 +12,8 @@ from collections.abc import Callable
 from app.cases.models import Case
 from app.security.permissions import Principal
 
-# (case, the state it reached, who caused it or None for the system)
-Hook = Callable[[Case, str, Principal | None], None]
+# (case, the state it reached, who caused it or None for the system); what a hook returns is ignored
+Hook = Callable[[Case, str, Principal | None], object]
 
 # The states after which nothing is left to meet about: a settled mediation may still go to the court for
 # confirmation, but not to another session.

@@ -65,12 +65,14 @@ def agree(*, case_id: uuid.UUID, days: int, actor: Principal) -> dict:
     assert assignment.due_at is not None  # a running clock has its end
     if now >= assignment.due_at:
         raise Conflict("The mediation period has already run out.", reason="mediation.period_over")
+    user_id = permissions.user_id_of(actor)
+    assert user_id is not None  # only a person is a party or a party's lawyer
     for party_id in sorted(mine):
         row = db.session.scalar(select(ExtensionAgreement).filter_by(assignment_id=assignment.id, party_id=party_id))
         if row is None:
-            row = ExtensionAgreement(assignment_id=assignment.id, party_id=party_id, user_id=actor.user_id)
+            row = ExtensionAgreement(assignment_id=assignment.id, party_id=party_id, user_id=user_id)
             db.session.add(row)
-        row.days, row.agreed_at, row.user_id = days, now, actor.user_id
+        row.days, row.agreed_at, row.user_id = days, now, user_id
     timeline.record(
         case,
         "mediation.extension_agreed",
