@@ -19,6 +19,7 @@ from app.audit import log as audit_log
 from app.cases import Case, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
+from app.cases import queries as case_queries
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import MediationOrganization, MediationOrgCourt
@@ -213,6 +214,53 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
         timeline.record(case, "delegation.returned", actor=actor, actor_role=role, summary=summary)
     hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
     db.session.info.setdefault(DISPATCH_KEY, []).extend(hook_ids)
+
+
+def file_after_failure(*, delegation_id: uuid.UUID, actor: Principal) -> dict:
+    """The court files a delegated dispute whose mediation failed (立案): a litigation filing at the court, the
+    applicant's side the plaintiff, carrying the parties (joined ones keep their accounts) and the evidence."""
+    row = db.session.scalar(select(CourtDelegation).where(CourtDelegation.id == delegation_id).with_for_update())
+    if row is None or not permissions.is_court_staff(actor, row.court_id):
+        raise NotFound("No such delegation.", reason="delegation.not_found")
+    dispute = db.session.get_one(Case, row.case_id)  # a foreign key
+    if row.state != "returned" or row.outcome not in ("failed", "withdrawn") or dispute.kind != "mediation":
+        raise Conflict(
+            "Only a dispute whose delegated mediation came back without agreement is filed from here.",
+            reason="delegation.not_fileable",
+            errors={"state": [row.state]},
+        )
+    filed = db.session.scalar(
+        select(Case.id).where(
+            Case.origin_case_id == dispute.id,
+            Case.kind == "litigation",
+            Case.status.in_(mediation_transfer.LIVE_TRANSFERS),
+        )
+    )
+    if filed is not None:
+        raise Conflict("This dispute has already been taken to court.", reason="mediation.already_transferred")
+    litigation = mediation_transfer.file_litigation(
+        dispute,
+        court_id=row.court_id,
+        actor=actor,
+        actor_role="court_staff",
+        plaintiff_role="applicant",
+        filed_by_user_id=dispute.filed_by_user_id,
+        filed_via="delegation",
+        keep_account=lambda party: True,
+    )
+    summary = "Filed for litigation by the court after the delegated mediation"
+    data = {"litigation_case_id": str(litigation.id), "delegation_id": str(row.id)}
+    timeline.record(
+        dispute,
+        "mediation.transferred_to_litigation",
+        actor=actor,
+        actor_role="court_staff",
+        summary=summary,
+        data=data,
+    )
+    audit_log.record("delegation.filed", actor=actor, object_type="court_delegation", object_id=row.id, details=data)
+    db.session.commit()
+    return case_queries.case_detail(case_id=litigation.id, actor=actor)
 
 
 def dispatch_pending() -> None:

@@ -78,6 +78,30 @@ def _check(case: Case, *, court_id: uuid.UUID, actor: Principal, party: CasePart
 
 
 def _file(origin: Case, *, court_id: uuid.UUID, actor: Principal, plaintiff_role: str) -> Case:
+    return file_litigation(
+        origin,
+        court_id=court_id,
+        actor=actor,
+        actor_role="party",
+        plaintiff_role=plaintiff_role,
+        filed_by_user_id=actor.user_id,
+        filed_via="transfer",
+        keep_account=lambda party: party.user_id == actor.user_id,
+    )
+
+
+def file_litigation(
+    origin: Case,
+    *,
+    court_id: uuid.UUID,
+    actor: Principal,
+    actor_role: str,
+    plaintiff_role: str,
+    filed_by_user_id: uuid.UUID | None,
+    filed_via: str,
+    keep_account: Callable[[CaseParty], bool],
+) -> Case:
+    """A litigation filing made from a mediation, carrying its parties and submitted evidence (the caller commits)."""
     now = clock.now()
     litigation = Case(
         kind="litigation",
@@ -89,36 +113,27 @@ def _file(origin: Case, *, court_id: uuid.UUID, actor: Principal, plaintiff_role
         claims=origin.claims,
         facts=origin.facts,
         amount=origin.amount,
-        filed_by_user_id=actor.user_id,
-        filed_via="transfer",
+        filed_by_user_id=filed_by_user_id,
+        filed_via=filed_via,
         submitted_at=now,
         origin_case_id=origin.id,
         review_due_at=now + dt.timedelta(days=settings.cases().filing_review_days),
     )
     db.session.add(litigation)
     db.session.flush()
-    mapping = _carry_parties(origin, litigation, plaintiff_role=plaintiff_role, actor=actor)
+    roles = {plaintiff_role: "plaintiff", OPPOSITE[plaintiff_role]: "defendant", "third_party": "third_party"}
+    mapping = carry_parties(origin, litigation, roles=roles, keep_account=keep_account, actor=actor)
     timeline.record(
         litigation,
         "case.filed",
         actor=actor,
-        actor_role="party",
+        actor_role=actor_role,
         to_status=litigation.status,
         summary=f"litigation filed from failed mediation: {litigation.title}"[:500],
         data={"origin_case_id": str(origin.id)},
     )
     carry_evidence(origin, litigation, parties=mapping, actor=actor)
     return litigation
-
-
-def _carry_parties(
-    origin: Case, litigation: Case, *, plaintiff_role: str, actor: Principal
-) -> dict[uuid.UUID, uuid.UUID]:
-    """Copy every party (PII stays encrypted as it was); roles follow who brings the suit. Old id -> new id."""
-    roles = {plaintiff_role: "plaintiff", OPPOSITE[plaintiff_role]: "defendant", "third_party": "third_party"}
-    return carry_parties(
-        origin, litigation, roles=roles, keep_account=lambda p: p.user_id == actor.user_id, actor=actor
-    )
 
 
 def carry_parties(

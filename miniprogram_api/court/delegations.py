@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from app.mediation import delegation, delegation_queries
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
+from miniprogram_api.schemas.cases import CaseDetailOut
 from miniprogram_api.schemas.delegations import DelegationArgs, DelegationOut, DelegationPage, DelegationSendIn
 
 blp = Blueprint("court_delegations", __name__, description="Delegating disputes and cases to mediation organisations.")
@@ -47,3 +48,12 @@ def list_sent(args: dict) -> object:
 def get_one(delegation_id: uuid.UUID) -> dict:
     """One delegation of the caller's court and where its mediation stands."""
     return delegation_queries.get_for_court(delegation_id=delegation_id, actor=current_principal())
+
+
+@blp.route("/delegations/<uuid:delegation_id>/file", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.response(201, CaseDetailOut)
+def file_failed(delegation_id: uuid.UUID) -> dict:
+    """File a delegated dispute whose mediation failed as a litigation case, with its parties and evidence."""
+    return delegation.file_after_failure(delegation_id=delegation_id, actor=current_principal())

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from app.cases.models import Case
 from app.extensions import db
 from app.identity import login_sessions
 from app.identity.organization_models import MediationOrgCourt
 from app.mediation import delegation
+from app.mediation.models import CourtDelegation
 from tests.security.routes import COURT, MP, USERS, Route
 from tests.security.world import NONEXISTENT, World
 from tests.support.cases import file_case
@@ -42,6 +44,20 @@ def _sent(w: World) -> str:
     return w.extra["delegation_id"]
 
 
+def _failed(w: World) -> str:
+    """A delegated dispute whose mediation came back failed, for the court to file."""
+    if "failed_delegation_id" not in w.extra:
+        case_id = _dispute(w)
+        clerk = login_sessions.load_principal(w.people["clerk"])
+        sent = delegation.send(case_id=case_id, org_id=w.org.id, due_date=dt.date(2099, 12, 31), note=None, actor=clerk)
+        row = db.session.get(CourtDelegation, sent["id"])
+        row.state, row.outcome = "returned", "failed"
+        db.session.get(Case, case_id).status = "failed"
+        db.session.commit()
+        w.extra["failed_delegation_id"] = str(row.id)
+    return w.extra["failed_delegation_id"]
+
+
 def _send_body(w: World) -> dict:
     return {"case_id": str(_dispute(w)), "org_id": str(w.org.id), "due_date": DUE}
 
@@ -55,6 +71,14 @@ ROUTES = [
         "any",
         SENDERS,
         lambda w: f"/delegations/{_sent(w)}",
+    ),
+    Route(
+        "POST",
+        f"{COURT}/delegations/<uuid:delegation_id>/file",
+        "any",
+        frozenset({"clerk"}),
+        lambda w: f"/delegations/{_failed(w)}/file",
+        special={"judge": 409, "machine": 409},  # the clerk filed it first: already taken to court
     ),
     Route("GET", f"{MP}/mediation/delegations", "user", USERS),
     Route(
@@ -77,6 +101,7 @@ ROUTES = [
 
 NONEXISTENT_PATHS = {
     f"{COURT}/delegations/<uuid:delegation_id>": f"/delegations/{NONEXISTENT}",
+    f"{COURT}/delegations/<uuid:delegation_id>/file": f"/delegations/{NONEXISTENT}/file",
     f"{MP}/mediation/delegations/<uuid:delegation_id>/accept": f"/mediation/delegations/{NONEXISTENT}/accept",
     f"{MP}/mediation/delegations/<uuid:delegation_id>/decline": f"/mediation/delegations/{NONEXISTENT}/decline",
 }

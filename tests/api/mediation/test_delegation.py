@@ -175,3 +175,40 @@ def test_a_withdrawn_delegated_dispute_returns_to_the_court(client, world):
     assert status_of(case.id) == "withdrawn"
     row = db.session.get(CourtDelegation, uuid.UUID(d_id))
     assert (row.state, row.outcome) == ("returned", "withdrawn")
+
+
+def test_the_court_files_a_delegated_dispute_whose_mediation_failed(client, world):
+    from tests.api.mediation.helpers_outcome import respondent_party
+    from tests.support.cases import file_case
+
+    case = file_case(world["filer"], court=world["court"])
+    party = respondent_party(case)
+    party.user_id = world["defendant"].id
+    db.session.commit()
+    d_id = _send(client, world, case.id).get_json()["id"]
+    too_soon = client.post(f"{COURT}/delegations/{d_id}/file", headers=login(world["clerk"]))
+    assert (too_soon.status_code, too_soon.get_json()["reason"]) == (409, "delegation.not_fileable")
+    body = {"mediator_id": str(world["profile"].id)}
+    assert (
+        client.post(f"{MP}/mediation/delegations/{d_id}/accept", json=body, headers=login(world["admin"])).status_code
+        == 200
+    )
+    assert client.post(f"{MP}/cases/{case.id}/mediator/accept", headers=login(world["mediator"])).status_code == 200
+    body = {"result": "failed", "reason": "双方分歧较大"}
+    assert client.post(f"{MP}/cases/{case.id}/outcome", json=body, headers=login(world["mediator"])).status_code == 200
+
+    filed = client.post(f"{COURT}/delegations/{d_id}/file", headers=login(world["clerk"]) | {"Idempotency-Key": "f-1"})
+    assert filed.status_code == 201, filed.get_json()
+    litigation = filed.get_json()
+    assert (litigation["kind"], litigation["status"], litigation["court"]["id"]) == (
+        "litigation",
+        "submitted",
+        str(world["court"].id),
+    )
+    assert litigation["origin_case_id"] == str(case.id)
+    new_id = uuid.UUID(litigation["id"])
+    parties = {p.name: (p.role, p.user_id) for p in db.session.scalars(select(CaseParty).filter_by(case_id=new_id))}
+    assert parties == {"张三": ("plaintiff", world["filer"].id), "李四": ("defendant", world["defendant"].id)}
+    assert db.session.get(Case, new_id).filed_via == "delegation"
+    again = client.post(f"{COURT}/delegations/{d_id}/file", headers=login(world["clerk"]))
+    assert (again.status_code, again.get_json()["reason"]) == (409, "mediation.already_transferred")
