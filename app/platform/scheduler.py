@@ -31,6 +31,7 @@ from app.utils import clock
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
+THREAD_NAME = "embedded-scheduler"
 CRONTAB_HORIZON = dt.timedelta(days=366)
 
 Runner = Callable[[str, tuple, dict], None]
@@ -159,7 +160,7 @@ class Scheduler:
 
     def start(self) -> None:
         """Step every tick in a daemon thread (it dies with the process, and the lock with it)."""
-        self._thread = threading.Thread(target=self._loop, name="embedded-scheduler", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:
@@ -177,6 +178,15 @@ class Scheduler:
             except Exception:  # the lock file or the clock failing: try again next tick
                 log.exception("embedded scheduler step failed")
             self._stop.wait(self.tick_seconds)
+
+
+class QuietRoutineRuns(logging.Filter):
+    """Drop Celery's per-task success lines from the scheduler's thread: sweeps every 30-60 s would flood the
+    development log (and push `make run`'s login table out of sight). Failures are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep warnings and errors, and everything logged outside the scheduler's thread."""
+        return record.levelno >= logging.WARNING or threading.current_thread().name != THREAD_NAME
 
 
 def task_runner(app: Flask) -> Runner:
@@ -200,6 +210,9 @@ def start_embedded(app: object) -> Scheduler | None:
     """Start the scheduler when the app's settings ask for it (EMBEDDED_SCHEDULER); called in each gunicorn worker."""
     if not isinstance(app, Flask) or not settings.jobs(app).embedded_scheduler:
         return None
+    trace = logging.getLogger("celery.app.trace")
+    if not any(isinstance(f, QuietRoutineRuns) for f in trace.filters):
+        trace.addFilter(QuietRoutineRuns())
     scheduler = Scheduler(entries_from(celery.conf.beat_schedule or {}), task_runner(app), LeaderLock(lock_path(app)))
     scheduler.start()
     app.extensions["embedded_scheduler"] = scheduler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 
 import pytest
@@ -147,3 +148,19 @@ def test_on_by_default_only_in_development_with_inline_jobs(app):
     assert config.ProductionConfig({}).EMBEDDED_SCHEDULER is False
     assert any("EMBEDDED_SCHEDULER" in p for p in config.ProductionConfig({"EMBEDDED_SCHEDULER": "1"}).problems())
     assert scheduler.start_embedded(app) is None  # the test app does not start one
+
+
+def test_celery_success_lines_from_the_scheduler_thread_are_dropped_failures_kept():
+    quiet = scheduler.QuietRoutineRuns()
+    seen = {}
+
+    def judge():
+        info = logging.LogRecord("celery.app.trace", logging.INFO, __file__, 1, "succeeded", None, None)
+        error = logging.LogRecord("celery.app.trace", logging.ERROR, __file__, 1, "raised", None, None)
+        seen[threading.current_thread().name] = (quiet.filter(info), quiet.filter(error))
+
+    for name in (scheduler.THREAD_NAME, "request-thread"):
+        thread = threading.Thread(target=judge, name=name)
+        thread.start()
+        thread.join()
+    assert seen == {scheduler.THREAD_NAME: (False, True), "request-thread": (True, True)}
