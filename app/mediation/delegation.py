@@ -146,7 +146,8 @@ def _incoming(delegation_id: uuid.UUID, actor: Principal) -> tuple[CourtDelegati
         raise Conflict("The due date passed before the delegation was answered.", reason="delegation.expired")
     if row.state != "sent":
         raise Conflict(f"The delegation is already '{row.state}'.", reason="delegation.answered")
-    if case.kind == "mediation" and (case.status != "submitted" or case.org_id is not None):
+    moved_on = case.status != "submitted" or case.org_id is not None
+    if (case.kind == "mediation" and moved_on) or (case.kind == "litigation" and case.status not in LITIGATION_STAGES):
         raise Conflict(
             f"The dispute has moved on ('{case.status}') since it was delegated.",
             reason="delegation.case_moved",

@@ -212,3 +212,13 @@ def test_the_court_files_a_delegated_dispute_whose_mediation_failed(client, worl
     assert db.session.get(Case, new_id).filed_via == "delegation"
     again = client.post(f"{COURT}/delegations/{d_id}/file", headers=login(world["clerk"]))
     assert (again.status_code, again.get_json()["reason"]) == (409, "mediation.already_transferred")
+
+
+def test_a_filing_rejected_meanwhile_is_not_mediated(client, world):
+    case = litigation(world["court"], world["filer"])
+    d_id = _send(client, world, case.id).get_json()["id"]
+    db.session.get(Case, case.id).status = "rejected"
+    db.session.commit()
+    moved = client.post(f"{MP}/mediation/delegations/{d_id}/accept", json={}, headers=login(world["admin"]))
+    assert (moved.status_code, moved.get_json()["reason"]) == (409, "delegation.case_moved")
+    assert db.session.get(CourtDelegation, uuid.UUID(d_id)).state == "sent"

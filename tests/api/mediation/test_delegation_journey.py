@@ -4,6 +4,7 @@ court. Over HTTP end to end; on PostgreSQL too with TEST_DATABASE_URL."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 from sqlalchemy import select
@@ -118,3 +119,13 @@ def test_a_court_delegates_the_organisation_mediates_and_that_court_confirms(cli
     assert sorted(audited) == ["delegation.accepted", "delegation.returned", "delegation.sent"]
     announced = db.session.scalars(select(WebhookDelivery.event_type))  # the clock is frozen: compare as a set
     assert sorted(announced) == ["delegation.accepted", "delegation.returned", "delegation.sent"]
+    returned = db.session.scalar(
+        select(WebhookDelivery.body).where(WebhookDelivery.event_type == "delegation.returned")
+    )
+    data = json.loads(returned)["data"]
+    assert (data["id"], data["state"], data["outcome"], data["court_id"]) == (
+        d_id,
+        "returned",
+        "settled",
+        str(court.id),
+    )
