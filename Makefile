@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 # Coverage only on the whole suite: its floor (fail_under in pyproject.toml) would fail any subset.
 COV_ARGS ?= $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered)
 
-.PHONY: run test typecheck install install-dev lock lint format migrate seed clean
+.PHONY: run test fuzz typecheck install install-dev lock lint format migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ test: install-dev
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(COV_ARGS) $(PYTEST_ARGS)
+
+# The property-based API test (tests/fuzz: Schemathesis over /api/openapi.json) with many more examples per
+# operation and caller than make test's bounded run; CI runs it on PostgreSQL (TEST_DATABASE_URL).
+FUZZ_EXAMPLES ?= 100
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider -q tests/fuzz
 
 typecheck: install-dev
 	$(BIN)/mypy

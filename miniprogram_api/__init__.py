@@ -76,4 +76,5 @@ def register(app: Flask) -> None:
     register_admin(api)
     auth.register(app)  # after every route exists: refuses undeclared ones, gates callers before any parsing
     docs.register(app)
+    docs.document_statuses(app, api)  # after auth.register: reads each route's resolved access
     metrics.register(app)
