@@ -201,8 +201,12 @@ def task_runner(app: Flask) -> Runner:
 
 def lock_path(app: Flask) -> str:
     """One lock per database on this machine: the processes serving one database elect one leader."""
-    database = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
-    digest = hashlib.sha256(database.encode()).hexdigest()[:16]
+    return lock_path_for(str(app.config.get("SQLALCHEMY_DATABASE_URI", "")))
+
+
+def lock_path_for(database_uri: str) -> str:
+    """The lock file of the scheduler serving this database (in the temporary folder)."""
+    digest = hashlib.sha256(database_uri.encode()).hexdigest()[:16]
     return os.path.join(tempfile.gettempdir(), f"microcourt-scheduler-{digest}.lock")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import requests
 
 from app.extensions import db
+from app.platform import scheduler
 from app.utils import clock
 from tests.conftest import make_app
 from tests.integration.test_gunicorn_server import GUNICORN, ROOT, _wait_for_listen
@@ -68,3 +69,4 @@ def test_a_reminder_due_while_the_server_runs_is_sent_to_the_dev_outbox(tmp_path
     finally:
         process.terminate()
         process.wait(timeout=20)
+        Path(scheduler.lock_path_for(url)).unlink(missing_ok=True)  # nobody holds it now
