@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -81,6 +83,7 @@ def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = Fal
     submission key), so a retry whose first answer was lost after the commit may run it again to get the answer.
     """
     check_key(key)
+    _flush_pending()
     now = clock.now()
     ttl = dt.timedelta(hours=settings.http().idempotency_ttl_hours)
     lease = now + IN_FLIGHT_LEASE
@@ -95,8 +98,13 @@ def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = Fal
         # The connection died around COMMIT: the claim may have landed. If it did, it is ours (our lease);
         # leaving it would hold every retry at 409 for the whole lease.
         _safe_rollback()
-        if _is_connection_error(exc) and _lease_of(scope, key) == lease:
+        if not _is_connection_error(exc):
+            raise
+        if _lease_of(scope, key) == lease:
             return Claim(scope=scope, key=key, lease=lease)
+        # Unknown whether it landed (the database is still unreachable): take back what may be ours, now or
+        # as soon as this process reaches the database again, so retries are not held for the whole lease.
+        _settle(Claim(scope=scope, key=key, lease=lease), _failure_writes)
         raise
     existing = db.session.scalars(_where(scope, key, select(IdempotencyRecord))).one_or_none()
     if existing is None:  # released between our insert and this read: the caller retries
@@ -182,9 +190,7 @@ def abandon(*, scope: str, key: str) -> None:
 def release(held: Claim) -> bool:
     """Forget the key whatever the work did (the request was refused: a corrected retry may use the key)."""
     _safe_rollback()
-    statement = _where(held.scope, held.key, delete(IdempotencyRecord))
-    statement = statement.where(IdempotencyRecord.locked_until == held.lease)
-    return _write_with_retry(lambda: db.session.execute(statement))
+    return _settle(held, _release_writes)
 
 
 def fail(held: Claim) -> bool:
@@ -194,21 +200,58 @@ def fail(held: Claim) -> bool:
     its work (and the marker with it) landed, and the record knows.
     """
     _safe_rollback()
-    released = _where(held.scope, held.key, delete(IdempotencyRecord)).where(
-        IdempotencyRecord.locked_until == held.lease, IdempotencyRecord.state == IN_FLIGHT
+    return _settle(held, _failure_writes)
+
+
+def _release_writes(held: Claim) -> None:
+    db.session.execute(
+        _where(held.scope, held.key, delete(IdempotencyRecord)).where(IdempotencyRecord.locked_until == held.lease)
     )
-    ended = (
+
+
+def _failure_writes(held: Claim) -> None:
+    db.session.execute(
+        _where(held.scope, held.key, delete(IdempotencyRecord)).where(
+            IdempotencyRecord.locked_until == held.lease, IdempotencyRecord.state == IN_FLIGHT
+        )
+    )
+    db.session.execute(
         _where(held.scope, held.key, update(IdempotencyRecord))
         .where(IdempotencyRecord.locked_until == held.lease, IdempotencyRecord.state == COMMITTED)
         .values(locked_until=clock.now())
         .execution_options(synchronize_session=False)
     )
 
-    def write() -> None:
-        db.session.execute(released)
-        db.session.execute(ended)
 
-    return _write_with_retry(write)
+# Settlements a failed request could not write because the database was unreachable. They are kept in this
+# process and written before its next claim: without them a key would answer `in_flight` to every retry for the
+# whole lease (120 s) after an outage. Each is fenced by its lease, so a late write never touches a newer claim.
+_pending: list[tuple[Claim, Callable[[Claim], None]]] = []
+_pending_lock = threading.Lock()
+
+
+def _settle(held: Claim, writes: Callable[[Claim], None]) -> bool:
+    """Write a settlement now, or keep it for later when the database cannot be reached."""
+    if _write_with_retry(functools.partial(writes, held)):
+        return True
+    with _pending_lock:
+        _pending.append((held, writes))
+    log.warning("idempotency: settlement kept for later (database unreachable)")
+    return False
+
+
+def _flush_pending() -> None:
+    """Write the settlements kept after an outage (cheap when there are none)."""
+    if not _pending:
+        return
+    with _pending_lock:
+        todo = list(_pending)
+        _pending.clear()
+    for index, (held, writes) in enumerate(todo):
+        if not _write_with_retry(functools.partial(writes, held)):
+            with _pending_lock:
+                _pending.extend(todo[index:])
+            return
 
 
 def purge_expired() -> int:

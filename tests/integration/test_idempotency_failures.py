@@ -231,3 +231,44 @@ def test_work_that_dedups_by_key_may_run_again_when_its_answer_was_lost(app, clo
     assert running.value.reason == "idempotency.in_flight"
     assert idempotency.finish(scope="u1", key="k", status=201, body={"id": "c1"}, held=again)
     assert idempotency.begin(scope="u1", key="k", fingerprint="f") == idempotency.StoredResponse(201, {"id": "c1"})
+
+
+def test_a_release_the_outage_prevented_is_written_before_the_next_claim(app, monkeypatch, caplog):
+    """After an outage longer than the retry, the key is freed as soon as the process reaches the database."""
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    execute = db.session.execute
+
+    def down(statement, *args, **kwargs):
+        raise lost_connection()
+
+    monkeypatch.setattr(db.session, "execute", down)
+    assert not idempotency.fail(held)  # both tries lost: kept for later, not forgotten
+    monkeypatch.setattr(db.session, "execute", execute)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+    # The next request of this process (any key) writes the kept release first.
+    assert isinstance(idempotency.claim(scope="u2", key="other", fingerprint="g"), idempotency.Claim)
+    assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
+
+
+def test_a_claim_whose_commit_outcome_is_unknown_is_taken_back(app, monkeypatch):
+    """The COMMIT of the claim lost its connection and the lease cannot be read: the claim is taken back."""
+    commit = db.session.commit
+    lease_of = idempotency._lease_of
+    commits: list[int] = []
+
+    def first_answer_lost() -> None:
+        commit()  # it landed ...
+        commits.append(1)
+        if len(commits) == 1:
+            raise lost_connection()  # ... but the first answer was lost
+
+    monkeypatch.setattr(db.session, "commit", first_answer_lost)
+    monkeypatch.setattr(idempotency, "_lease_of", lambda scope, key: None)  # and still unreachable
+    with pytest.raises(OperationalError):
+        idempotency.claim(scope="u1", key="k", fingerprint="f")
+    monkeypatch.setattr(idempotency, "_lease_of", lease_of)
+    monkeypatch.setattr(db.session, "commit", commit)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
