@@ -6,9 +6,8 @@ Create Date: 2026-12-06 05:35:15.138338
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012"
