@@ -69,4 +69,4 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .mypy_cache .coverage htmlcov instance/microcourt.db* instance/blobs
+	rm -rf $(VENV) .mypy_cache .hypothesis .coverage htmlcov instance/microcourt.db* instance/blobs

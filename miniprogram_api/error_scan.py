@@ -17,7 +17,6 @@ import functools
 import inspect
 import os
 import sys
-import textwrap
 import types
 from collections.abc import Callable, Iterator
 
@@ -32,6 +31,7 @@ PROJECT_FOLDERS = tuple(
 )
 
 
+@functools.cache
 def statuses(view: Callable) -> frozenset[int]:
     """Every HTTP status of an error the view (with its decorators) may raise, as far as the code shows."""
     found: set[int] = set()
@@ -82,14 +82,26 @@ def _scan(function: types.FunctionType) -> tuple[frozenset[int], tuple[types.Fun
 
 def _tree(function: types.FunctionType) -> ast.AST | None:
     # The code object, not the function: functools.wraps gives a decorator's wrapper the view's name and
-    # module, and inspect would unwrap it, but the wrapper's own code (idempotency, the gate) raises too.
+    # module, but the wrapper's own code (idempotency, the gate) raises too.
     code = function.__code__
     if not code.co_filename.startswith(PROJECT_FOLDERS) or code.co_name == "<lambda>":
         return None
+    return _definitions(code.co_filename).get(code.co_firstlineno)
+
+
+@functools.cache
+def _definitions(filename: str) -> dict[int, ast.AST]:
+    """Each function defined in a source file by the first line of its code (its first decorator's line)."""
     try:
-        return ast.parse(textwrap.dedent(inspect.getsource(code)))
-    except (OSError, TypeError, SyntaxError):
-        return None
+        with open(filename, encoding="utf-8") as source:
+            tree = ast.parse(source.read(), filename)
+    except (OSError, SyntaxError):
+        return {}
+    found: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found[min([node.lineno, *(d.lineno for d in node.decorator_list)])] = node
+    return found
 
 
 def _scope(function: types.FunctionType) -> dict[str, object]:

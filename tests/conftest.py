@@ -14,6 +14,9 @@ from app.extensions import db
 from app.utils import clock as clock_module
 from config import TestingConfig, normalize_database_url
 
+# Every JSON response any test receives must keep the published OpenAPI contract (issue 13, item 3).
+pytest_plugins = ["tests.support.contract_check"]
+
 _schema_ready: set[str] = set()
 
 
