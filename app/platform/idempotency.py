@@ -90,22 +90,9 @@ def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = Fal
     record = IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, locked_until=lease, expires_at=now + ttl)
     db.session.add(record)
     try:
-        db.session.commit()
-        return Claim(scope=scope, key=key, lease=lease)
+        return _commit_claim(Claim(scope=scope, key=key, lease=lease))
     except IntegrityError:
         db.session.rollback()
-    except DBAPIError as exc:
-        # The connection died around COMMIT: the claim may have landed. If it did, it is ours (our lease);
-        # leaving it would hold every retry at 409 for the whole lease.
-        _safe_rollback()
-        if not _is_connection_error(exc):
-            raise
-        if _lease_of(scope, key) == lease:
-            return Claim(scope=scope, key=key, lease=lease)
-        # Unknown whether it landed (the database is still unreachable): take back what may be ours, now or
-        # as soon as this process reaches the database again, so retries are not held for the whole lease.
-        _settle(Claim(scope=scope, key=key, lease=lease), _failure_writes)
-        raise
     existing = db.session.scalars(_where(scope, key, select(IdempotencyRecord))).one_or_none()
     if existing is None:  # released between our insert and this read: the caller retries
         raise _in_flight()
@@ -144,10 +131,32 @@ def _resolve_existing(
         .values(locked_until=lease, expires_at=now + ttl)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     if _rowcount(taken) != 1:  # another retry took it over first
+        db.session.rollback()
         raise _in_flight()
-    return Claim(scope=record.scope, key=record.key, lease=lease)
+    return _commit_claim(Claim(scope=record.scope, key=record.key, lease=lease))
+
+
+def _commit_claim(held: Claim) -> Claim:
+    """Commit a claim (its INSERT or a take-over); if the connection dies around COMMIT, settle what may be ours.
+
+    The claim may have landed. If it did and can be read, it is ours: go on. If it cannot be read, take it back
+    (now, or before this process's next claim): a landed claim that nobody holds would answer every retry with
+    409 in_flight for the whole lease.
+    """
+    try:
+        db.session.commit()
+    except IntegrityError:
+        raise
+    except DBAPIError as exc:
+        _safe_rollback()
+        if not _is_connection_error(exc):
+            raise
+        if _lease_of(held.scope, held.key) == held.lease:
+            return held
+        _settle(held, _failure_writes)
+        raise
+    return held
 
 
 def _in_flight() -> Conflict:

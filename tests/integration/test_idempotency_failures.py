@@ -272,3 +272,32 @@ def test_a_claim_whose_commit_outcome_is_unknown_is_taken_back(app, monkeypatch)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
     assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
+
+
+def test_a_take_over_whose_commit_outcome_is_unknown_does_not_hold_the_key(app, monkeypatch):
+    """The nothing-lost storm found it: a retry took over a committed key, its COMMIT lost the connection and
+    the new lease could not be read; the key then answered in_flight to every retry for the whole lease."""
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    with idempotency.holding(held):
+        db.session.add(Court(code="c1", name="接手丢失", region="probe"))
+        db.session.commit()
+    assert idempotency.fail(held)  # the answer was lost after the commit: the lease ends
+    commit = db.session.commit
+    lease_of = idempotency._lease_of
+    commits: list[int] = []
+
+    def first_answer_lost() -> None:
+        commit()
+        commits.append(1)
+        if len(commits) == 1:
+            raise lost_connection()
+
+    monkeypatch.setattr(db.session, "commit", first_answer_lost)
+    monkeypatch.setattr(idempotency, "_lease_of", lambda scope, key: None)
+    with pytest.raises(OperationalError):
+        idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
+    monkeypatch.setattr(idempotency, "_lease_of", lease_of)
+    monkeypatch.setattr(db.session, "commit", commit)
+    db.session.rollback()
+    again = idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
+    assert isinstance(again, idempotency.Claim)

@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from app.cases.models import Case
 from app.extensions import db
+from app.platform.models import IdempotencyRecord
 from tests.conftest import is_postgres
 from tests.support.cases import filing
 from tests.support.factories import login, make_org, make_user
@@ -131,6 +132,11 @@ def test_every_2xx_is_in_the_database_exactly_once(postgres_only, app, database_
 
     assert sum(kills) >= 3, f"the killer terminated only {sum(kills)} connections"
     assert sum(w.failures for w in writes) >= 1, "no request was hit: the test proved nothing"
+    stuck = [w.key for w in writes if w.status not in (201, 409)]
+    if stuck:  # name what the store says of a write that never finished
+        db.session.remove()
+        records = db.session.scalars(select(IdempotencyRecord).where(IdempotencyRecord.key.in_(stuck))).all()
+        print([(r.key, r.state, r.locked_until, r.created_at) for r in records])
     assert all(w.status in (201, 409) for w in writes), [
         (w.key, w.status, w.attempts, w.last, w.body) for w in writes if w.status not in (201, 409)
     ]
