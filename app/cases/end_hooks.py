@@ -19,7 +19,7 @@ Hook = Callable[[Case, str, Principal | None], object]
 # confirmation, but not to another session.
 ENDED: dict[str, frozenset[str]] = {
     "mediation": frozenset({"settled", "failed", "withdrawn", "confirmed", "confirmation_rejected"}),
-    "litigation": frozenset({"rejected", "withdrawn"}),
+    "litigation": frozenset({"rejected", "withdrawn", "adjudicated", "appealed", "effective", "closed"}),
 }
 
 _hooks: dict[str, Hook] = {}

@@ -30,7 +30,16 @@ TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "litigation": {
         "submitted": ("accepted", "rejected", "correction_requested", "withdrawn"),
         "correction_requested": ("submitted", "withdrawn"),
-        "accepted": (),
+        # After acceptance (受理): trial, hearings, the decision served (judgment, ruling or mediation statement;
+        # 结案 with its closing method), then appeal or legal effect. "closed" is 结案 without a served decision
+        # (withdrawal permitted by ruling, treated as withdrawn, dismissal, transfer).
+        "accepted": ("in_trial", "hearing_scheduled", "adjudicated", "closed"),
+        "in_trial": ("hearing_scheduled", "adjudicated", "closed"),
+        "hearing_scheduled": ("in_trial", "adjudicated", "closed"),
+        "adjudicated": ("appealed", "effective"),
+        "appealed": ("effective",),
+        "effective": (),
+        "closed": (),
         "rejected": (),
         "withdrawn": (),
     },
