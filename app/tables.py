@@ -8,6 +8,7 @@ import app.cases.models
 import app.documents.consent_models
 import app.documents.models
 import app.evidence.models
+import app.fees.models
 import app.hotline.models
 import app.identity.client_models
 import app.identity.login_models
