@@ -26,7 +26,7 @@ from app.cases import access as case_access
 from app.errors import StorageUnavailable
 from app.evidence import access as evidence_access
 from app.evidence import rules as rules
-from app.evidence.models import EvidenceItem
+from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db, storage
 from app.security.permissions import Principal
 from app.utils import clock
@@ -45,19 +45,33 @@ class CarryReport:
     not_carried: list[uuid.UUID] = dataclasses.field(default_factory=list)
 
 
-def carry(origin: Case, litigation: Case, *, parties: dict[uuid.UUID, uuid.UUID], actor: Principal) -> CarryReport:
-    """Copy each stored, submitted item of `origin` into `litigation` for the mapped party (503 leaves nothing)."""
+def carry(
+    origin: Case,
+    litigation: Case,
+    *,
+    parties: dict[uuid.UUID, uuid.UUID],
+    actor: Principal | None,
+    role: str | None = None,
+    exclude_from_case: uuid.UUID | None = None,
+) -> CarryReport:
+    """Copy each stored, submitted item of `origin` into `litigation` for the mapped party (503 leaves nothing).
+
+    Items of a party `parties` does not map stay behind; with `exclude_from_case`, so do the items that were
+    themselves carried from that case (a delegated mediation's evidence going back to the court's case).
+    """
     query = select(EvidenceItem).where(
         EvidenceItem.case_id == origin.id,
         EvidenceItem.status == "stored",
         EvidenceItem.submitted_at.is_not(None),
     )
     items = list(db.session.scalars(query.order_by(EvidenceItem.party_id, EvidenceItem.catalogue_order)))
+    came_from = set(copies_from(origin.id, exclude_from_case).values()) if exclude_from_case else set()
+    items = [item for item in items if item.party_id in parties and item.id not in came_from]
     report = CarryReport()
     if not items:
         return report
     keys = _copy_objects(items, litigation)
-    role = evidence_access.actor_role(actor, case_access.facts_for(origin))
+    role = role or evidence_access.actor_role(actor, case_access.facts_for(origin))
     orders: dict[uuid.UUID, int] = {}
     for old in items:
         key = keys.get(old.id)
@@ -74,6 +88,26 @@ def carry(origin: Case, litigation: Case, *, parties: dict[uuid.UUID, uuid.UUID]
         report.carried.append((old, new))
     _record(litigation, origin, report, actor=actor, role=role)
     return report
+
+
+def copies_in(case_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
+    """The items carried into a case: origin item id -> its copy there (read from the custody chain)."""
+    return copies_from(case_id, None)
+
+
+def copies_from(case_id: uuid.UUID, from_case_id: uuid.UUID | None) -> dict[uuid.UUID, uuid.UUID]:
+    """Like `copies_in`, only the items carried from `from_case_id` (None: from any case)."""
+    rows = db.session.execute(
+        select(EvidenceCustodyEvent.evidence_id, EvidenceCustodyEvent.data).where(
+            EvidenceCustodyEvent.case_id == case_id, EvidenceCustodyEvent.action == ACTION
+        )
+    )
+    found = {}
+    for item_id, data in rows:
+        origin_item, origin_case = (data or {}).get("from_evidence_id"), (data or {}).get("from_case_id")
+        if origin_item and (from_case_id is None or origin_case == str(from_case_id)):
+            found[uuid.UUID(origin_item)] = item_id
+    return found
 
 
 def _copy_objects(items: list[EvidenceItem], litigation: Case) -> dict[uuid.UUID, str]:
@@ -126,7 +160,7 @@ def _new_item(old: EvidenceItem, litigation: Case, *, party_id: uuid.UUID, order
     return item
 
 
-def _record(litigation: Case, origin: Case, report: CarryReport, *, actor: Principal, role: str) -> None:
+def _record(litigation: Case, origin: Case, report: CarryReport, *, actor: Principal | None, role: str) -> None:
     count = len(report.carried)
     summary = f"{count} evidence item{'s' if count != 1 else ''} carried over from the mediation"
     if report.not_carried:

@@ -19,11 +19,11 @@ from app.audit import log as audit_log
 from app.cases import Case, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
-from app.cases import queries as case_queries
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import MediationOrganization, MediationOrgCourt
 from app.mediation import assignment as mediation_assignment
+from app.mediation import delegation_carry
 from app.mediation import delegation_queries as queries
 from app.mediation import transfer as mediation_transfer
 from app.mediation.models import CourtDelegation
@@ -33,7 +33,7 @@ from app.utils import clock
 from app.utils.ids import new_id
 from app.webhooks import deliveries as webhooks
 
-EVENT_TYPES = ("sent", "accepted", "declined", "expired", "returned")
+EVENT_TYPES = ("sent", "accepted", "declined", "expired", "returned", "recalled", "overdue")
 LIVE = ("sent", "accepted")
 LITIGATION_STAGES = {"submitted": "pre_filing", "correction_requested": "pre_filing", "accepted": "post_filing"}
 TO_MEDIATION_ROLES = {"plaintiff": "applicant", "defendant": "respondent", "third_party": "third_party"}
@@ -53,9 +53,12 @@ def send(*, case_id: uuid.UUID, org_id: uuid.UUID, due_date: dt.date, note: str 
     if due_date < clock.now_shanghai().date():
         raise ValidationFailed(errors={"due_date": ["The due date has passed."]})
     for live in db.session.scalars(
-        select(CourtDelegation).filter_by(case_id=case.id).where(CourtDelegation.state.in_(LIVE))
+        select(CourtDelegation)
+        .filter_by(case_id=case.id)
+        .where(CourtDelegation.state.in_(LIVE))
+        .with_for_update()  # waits for a sweep expiring it; the state is read again after
     ):
-        if not _expire_if_due(live):
+        if not expire_if_due(live):
             raise Conflict(
                 "The case is already with a mediation organisation.",
                 reason="delegation.already_delegated",
@@ -76,8 +79,8 @@ def send(*, case_id: uuid.UUID, org_id: uuid.UUID, due_date: dt.date, note: str 
     )
     db.session.add(row)
     db.session.flush()
-    _step(row, case, "sent", actor=actor, role="court_staff", summary=f"Delegated to mediation, due {due_date}")
-    return _commit(row)
+    step(row, case, "sent", actor=actor, role="court_staff", summary=f"Delegated to mediation, due {due_date}")
+    return commit(row)
 
 
 def _stage_of(case: Case) -> str:
@@ -113,11 +116,11 @@ def accept(*, delegation_id: uuid.UUID, mediator_id: uuid.UUID | None, actor: Pr
     if case.kind == "mediation":
         case.org_id = row.org_id
     else:
-        row.mediation_case_id = _mediation_from(case, org_id=row.org_id, actor=actor).id
+        row.mediation_case_id = _mediation_from(row, case, actor=actor).id
     db.session.flush()
-    _step(row, case, "accepted", actor=actor, role="org_admin", summary="The organisation accepted the delegation")
+    step(row, case, "accepted", actor=actor, role="org_admin", summary="The organisation accepted the delegation")
     if mediator_id is None:
-        return _commit(row)
+        return commit(row)
     hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
     assert row.mediation_case_id is not None  # set above
     # choose() checks the mediator against the organisation's candidates and commits the whole acceptance
@@ -130,8 +133,8 @@ def decline(*, delegation_id: uuid.UUID, reason: str, actor: Principal) -> dict:
     """The organisation's admin refuses the delegation, with the reason; the court may send it elsewhere."""
     row, case = _incoming(delegation_id, actor)
     row.state, row.responded_by, row.responded_at, row.decline_reason = "declined", actor.user_id, clock.now(), reason
-    _step(row, case, "declined", actor=actor, role="org_admin", summary="The organisation declined", reason=reason)
-    return _commit(row)
+    step(row, case, "declined", actor=actor, role="org_admin", summary="The organisation declined", reason=reason)
+    return commit(row)
 
 
 def _incoming(delegation_id: uuid.UUID, actor: Principal) -> tuple[CourtDelegation, Case]:
@@ -141,8 +144,10 @@ def _incoming(delegation_id: uuid.UUID, actor: Principal) -> tuple[CourtDelegati
         raise NotFound("No such delegation.", reason="delegation.not_found")
     case = db.session.scalar(select(Case).where(Case.id == row.case_id).with_for_update())
     assert case is not None  # a foreign key
-    if _expire_if_due(row):
-        _commit_steps()
+    if expire_if_due(row):
+        commit_steps()
+        raise Conflict("The due date passed before the delegation was answered.", reason="delegation.expired")
+    if row.state == "expired":  # the sweep recorded it
         raise Conflict("The due date passed before the delegation was answered.", reason="delegation.expired")
     if row.state != "sent":
         raise Conflict(f"The delegation is already '{row.state}'.", reason="delegation.answered")
@@ -156,14 +161,15 @@ def _incoming(delegation_id: uuid.UUID, actor: Principal) -> tuple[CourtDelegati
     return row, case
 
 
-def _mediation_from(case: Case, *, org_id: uuid.UUID, actor: Principal) -> Case:
-    """A mediation case made from a litigation filing or case: parties (accounts kept) and submitted evidence."""
+def _mediation_from(row: CourtDelegation, case: Case, *, actor: Principal) -> Case:
+    """A mediation case made from a litigation filing or case: parties (accounts kept), submitted evidence and the
+    lawyers' mandates (delegation_carry)."""
     now = clock.now()
     mediation = Case(
         kind="mediation",
         status=case_lifecycle.INITIAL,
         court_id=case.court_id,
-        org_id=org_id,
+        org_id=row.org_id,
         category=case.category,
         title=case.title,
         claims=case.claims,
@@ -189,7 +195,16 @@ def _mediation_from(case: Case, *, org_id: uuid.UUID, actor: Principal) -> Case:
         data={"origin_case_id": str(case.id)},
     )
     mediation_transfer.carry_evidence(case, mediation, parties=parties, actor=actor)
+    _carry_into(row, case, mediation, parties, actor)
     return mediation
+
+
+def _carry_into(row: CourtDelegation, case: Case, mediation: Case, parties: dict, actor: Principal) -> None:
+    """Keep the party map for the way back, and the lawyers' mandates acting in the mediation."""
+    delegation_carry.followup(row).party_map = {str(old): str(new) for old, new in parties.items()}
+    delegation_carry.carry_agents(
+        case, mediation, parties=parties, actor=actor, role="org_admin", need_power_of_attorney=False
+    )
 
 
 def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
@@ -210,58 +225,14 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     court_case = db.session.get_one(Case, row.case_id)  # a foreign key
     summary = f"Mediation returned to the court: {status}"
     role = "mediator" if actor is not None and actor.user_id == case.mediator_user_id else "party"
-    _step(row, court_case, "returned", actor=actor, role=role if actor else "system", summary=summary)
+    role = role if actor else "system"
+    step(row, court_case, "returned", actor=actor, role=role, summary=summary)
     if court_case.id != case.id:
         timeline.record(case, "delegation.returned", actor=actor, actor_role=role, summary=summary)
+        # evidence and mandates back into the litigation (a store outage leaves it to the delegation sweep)
+        delegation_carry.bring_back(row, actor=actor, role=role)
     hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
     db.session.info.setdefault(DISPATCH_KEY, []).extend(hook_ids)
-
-
-def file_after_failure(*, delegation_id: uuid.UUID, actor: Principal) -> dict:
-    """The court files a delegated dispute whose mediation failed (立案): a litigation filing at the court, the
-    applicant's side the plaintiff, carrying the parties (joined ones keep their accounts) and the evidence."""
-    row = db.session.scalar(select(CourtDelegation).where(CourtDelegation.id == delegation_id).with_for_update())
-    if row is None or not permissions.is_court_staff(actor, row.court_id):
-        raise NotFound("No such delegation.", reason="delegation.not_found")
-    dispute = db.session.get_one(Case, row.case_id)  # a foreign key
-    if row.state != "returned" or row.outcome not in ("failed", "withdrawn") or dispute.kind != "mediation":
-        raise Conflict(
-            "Only a dispute whose delegated mediation came back without agreement is filed from here.",
-            reason="delegation.not_fileable",
-            errors={"state": [row.state]},
-        )
-    filed = db.session.scalar(
-        select(Case.id).where(
-            Case.origin_case_id == dispute.id,
-            Case.kind == "litigation",
-            Case.status.in_(mediation_transfer.LIVE_TRANSFERS),
-        )
-    )
-    if filed is not None:
-        raise Conflict("This dispute has already been taken to court.", reason="mediation.already_transferred")
-    litigation = mediation_transfer.file_litigation(
-        dispute,
-        court_id=row.court_id,
-        actor=actor,
-        actor_role="court_staff",
-        plaintiff_role="applicant",
-        filed_by_user_id=dispute.filed_by_user_id,
-        filed_via="delegation",
-        keep_account=lambda party: True,
-    )
-    summary = "Filed for litigation by the court after the delegated mediation"
-    data = {"litigation_case_id": str(litigation.id), "delegation_id": str(row.id)}
-    timeline.record(
-        dispute,
-        "mediation.transferred_to_litigation",
-        actor=actor,
-        actor_role="court_staff",
-        summary=summary,
-        data=data,
-    )
-    audit_log.record("delegation.filed", actor=actor, object_type="court_delegation", object_id=row.id, details=data)
-    db.session.commit()
-    return case_queries.case_detail(case_id=litigation.id, actor=actor)
 
 
 def dispatch_pending() -> None:
@@ -269,17 +240,17 @@ def dispatch_pending() -> None:
     webhooks.dispatch(db.session.info.pop(DISPATCH_KEY, []))
 
 
-def _expire_if_due(row: CourtDelegation) -> bool:
+def expire_if_due(row: CourtDelegation) -> bool:
     """A sent delegation past its due date becomes expired (recorded once); the caller commits."""
     if row.state != "sent" or row.due_date >= clock.now_shanghai().date():
         return False
     row.state = "expired"
     case = db.session.get_one(Case, row.case_id)  # a foreign key
-    _step(row, case, "expired", actor=None, role="system", summary="Not accepted by the due date")
+    step(row, case, "expired", actor=None, role="system", summary="Not accepted by the due date")
     return True
 
 
-def _step(
+def step(
     row: CourtDelegation,
     case: Case,
     step: str,
@@ -300,13 +271,13 @@ def _step(
     db.session.info.setdefault(HOOKS_KEY, []).append(event)
 
 
-def _commit(row: CourtDelegation) -> dict:
+def commit(row: CourtDelegation) -> dict:
     """Commit the steps; the delegation as the caller sees it."""
-    _commit_steps()
+    commit_steps()
     return queries.view(row)
 
 
-def _commit_steps() -> None:
+def commit_steps() -> None:
     """Write the webhook rows of this transaction's steps, commit once, then start the sends."""
     hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
     try:

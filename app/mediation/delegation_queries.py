@@ -17,11 +17,14 @@ from app.cases import Case
 from app.errors import NotFound
 from app.extensions import db
 from app.identity import MediationOrganization
+from app.mediation.delegation_models import DelegationFollowup
 from app.mediation.models import CourtDelegation
 from app.platform.pagination import Page, newest_first
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
+
+MEDIATED = ("accepted", "returned", "recalled")  # a recalled one shows the mediation only if it was accepted
 
 
 def _today() -> dt.date:
@@ -98,7 +101,17 @@ def views(rows: Iterable[CourtDelegation]) -> list[dict]:
         if rows
         else {}
     )
-    return [_view(row, cases, orgs) for row in rows]
+    followups = (
+        {
+            f.delegation_id: f
+            for f in db.session.scalars(
+                select(DelegationFollowup).where(DelegationFollowup.delegation_id.in_([row.id for row in rows]))
+            )
+        }
+        if rows
+        else {}
+    )
+    return [_view(row, cases, orgs, followups.get(row.id)) for row in rows]
 
 
 def view(row: CourtDelegation) -> dict:
@@ -106,10 +119,16 @@ def view(row: CourtDelegation) -> dict:
     return views([row])[0]
 
 
-def _view(row: CourtDelegation, cases: dict[uuid.UUID, Case], orgs: dict[uuid.UUID, MediationOrganization]) -> dict:
+def _view(
+    row: CourtDelegation,
+    cases: dict[uuid.UUID, Case],
+    orgs: dict[uuid.UUID, MediationOrganization],
+    followup: DelegationFollowup | None,
+) -> dict:
     case = cases[row.case_id]
     mediation = cases.get(row.mediation_case_id) if row.mediation_case_id else None
     state = effective_state(row)
+    mediated = state in MEDIATED and row.responded_at is not None
     return {
         "id": row.id,
         "court_id": row.court_id,
@@ -129,10 +148,15 @@ def _view(row: CourtDelegation, cases: dict[uuid.UUID, Case], orgs: dict[uuid.UU
         "sent_at": row.sent_at,
         "responded_at": row.responded_at,
         "decline_reason": row.decline_reason,
-        "mediation_case_id": row.mediation_case_id if state in ("accepted", "returned") else None,
-        "mediation_status": mediation.status if mediation is not None and state in ("accepted", "returned") else None,
+        "mediation_case_id": row.mediation_case_id if mediated else None,
+        "mediation_status": mediation.status if mediation is not None and mediated else None,
         "returned_at": row.returned_at,
         "outcome": row.outcome,
+        "recalled_at": followup.recalled_at if followup else None,
+        "recall_reason": followup.recall_reason if followup else None,
+        "overdue_notified_at": followup.overdue_at if followup else None,
+        "carried_back_at": followup.carried_back_at if followup else None,
+        "carried_back_count": followup.carried_back_count if followup else None,
         "assignment": None,
     }
 

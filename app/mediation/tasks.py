@@ -1,4 +1,5 @@
-"""The mediation clock sweep: warn before the period ends, then extend or close it (periodic, safe to repeat)."""
+"""The mediation sweeps: the mediation clock (warn, then extend or close) and court delegations (periodic, safe to
+repeat and to run on several workers at once)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 from app.extensions import celery
 
 SWEEP_EVERY = dt.timedelta(minutes=10)
+DELEGATION_SWEEP_EVERY = dt.timedelta(minutes=10)
 
 
 @celery.task(name="microcourt.mediation.clock_sweep")
@@ -19,7 +21,19 @@ def clock_sweep() -> int:
     return mediation_deadlines.send_due_warnings() + period_end.end_expired()
 
 
+@celery.task(name="microcourt.mediation.delegation_sweep")
+def delegation_sweep() -> int:
+    """Expire unanswered delegations past their due date, tell of overdue ones, finish pending carrying back."""
+    from app.mediation import delegation_sweep as sweep
+
+    return sweep.sweep()
+
+
 celery.conf.beat_schedule = {
     **(celery.conf.beat_schedule or {}),
     "mediation-clock-sweep": {"task": "microcourt.mediation.clock_sweep", "schedule": SWEEP_EVERY},
+    "mediation-delegation-sweep": {
+        "task": "microcourt.mediation.delegation_sweep",
+        "schedule": DELEGATION_SWEEP_EVERY,
+    },
 }

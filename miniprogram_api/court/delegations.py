@@ -1,4 +1,4 @@
-"""Delegation to mediation for the court (委派调解 / 委托调解): send a dispute or case, follow what it sent."""
+"""Delegation to mediation for the court (委派调解 / 委托调解): send, follow, recall, and file what failed."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.mediation import delegation, delegation_queries
+from app.mediation import delegation, delegation_filing, delegation_queries, delegation_recall
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import CaseDetailOut
-from miniprogram_api.schemas.delegations import DelegationArgs, DelegationOut, DelegationPage, DelegationSendIn
+from miniprogram_api.schemas.delegations import (
+    DelegationArgs,
+    DelegationOut,
+    DelegationPage,
+    DelegationRecallIn,
+    DelegationSendIn,
+)
 
 blp = Blueprint("court_delegations", __name__, description="Delegating disputes and cases to mediation organisations.")
 
@@ -56,4 +62,16 @@ def get_one(delegation_id: uuid.UUID) -> dict:
 @blp.response(201, CaseDetailOut)
 def file_failed(delegation_id: uuid.UUID) -> dict:
     """File a delegated dispute whose mediation failed as a litigation case, with its parties and evidence."""
-    return delegation.file_after_failure(delegation_id=delegation_id, actor=current_principal())
+    return delegation_filing.file_after_failure(delegation_id=delegation_id, actor=current_principal())
+
+
+@blp.route("/delegations/<uuid:delegation_id>/recall", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(DelegationRecallIn)
+@blp.response(200, DelegationOut)
+def recall(payload: dict, delegation_id: uuid.UUID) -> dict:
+    """Take back a delegation not yet answered, or an accepted one with a reason (its mediation ends)."""
+    return delegation_recall.recall(
+        delegation_id=delegation_id, reason=payload.get("reason"), actor=current_principal()
+    )

@@ -58,6 +58,16 @@ def _failed(w: World) -> str:
     return w.extra["failed_delegation_id"]
 
 
+def _to_recall(w: World) -> str:
+    """A sent delegation of its own, for the recall row (the first allowed caller recalls it)."""
+    if "recall_delegation_id" not in w.extra:
+        case_id = _dispute(w)
+        clerk = login_sessions.load_principal(w.people["clerk"])
+        sent = delegation.send(case_id=case_id, org_id=w.org.id, due_date=dt.date(2099, 12, 31), note=None, actor=clerk)
+        w.extra["recall_delegation_id"] = str(sent["id"])
+    return w.extra["recall_delegation_id"]
+
+
 def _send_body(w: World) -> dict:
     return {"case_id": str(_dispute(w)), "org_id": str(w.org.id), "due_date": DUE}
 
@@ -79,6 +89,15 @@ ROUTES = [
         frozenset({"clerk"}),
         lambda w: f"/delegations/{_failed(w)}/file",
         special={"judge": 409, "machine": 409},  # the clerk filed it first: already taken to court
+    ),
+    Route(
+        "POST",
+        f"{COURT}/delegations/<uuid:delegation_id>/recall",
+        "any",
+        frozenset({"clerk"}),
+        lambda w: f"/delegations/{_to_recall(w)}/recall",
+        lambda w: {"reason": "当事人已自行和解"},
+        special={"judge": 409, "machine": 409},  # the clerk recalled it first: no longer recallable
     ),
     Route("GET", f"{MP}/mediation/delegations", "user", USERS),
     Route(
@@ -102,6 +121,7 @@ ROUTES = [
 NONEXISTENT_PATHS = {
     f"{COURT}/delegations/<uuid:delegation_id>": f"/delegations/{NONEXISTENT}",
     f"{COURT}/delegations/<uuid:delegation_id>/file": f"/delegations/{NONEXISTENT}/file",
+    f"{COURT}/delegations/<uuid:delegation_id>/recall": f"/delegations/{NONEXISTENT}/recall",
     f"{MP}/mediation/delegations/<uuid:delegation_id>/accept": f"/mediation/delegations/{NONEXISTENT}/accept",
     f"{MP}/mediation/delegations/<uuid:delegation_id>/decline": f"/mediation/delegations/{NONEXISTENT}/decline",
 }

@@ -1,0 +1,85 @@
+"""Telling the organisation (and the mediator) what the court or the clock did to a delegation.
+
+Three kinds: `delegation_expired` (not answered by the due date: the organisation's admins),
+`delegation_overdue` (accepted and not back by the due date: the admins and the mediator) and
+`delegation_recalled` (the court took it back: the admins and the mediator). Each is a notification written in
+the caller's transaction; `dispatch` sends them after the commit (the notification sweep covers a lost send).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from app.cases import Case
+from app.extensions import db
+from app.identity import OrgMembership
+from app.integrations import sms as sms_templates
+from app.integrations.wechat import subscribe_value
+from app.mediation.models import CourtDelegation
+from app.notifications import dispatch as notifications
+from app.notifications import kinds as notification_kinds
+
+TEXTS = {
+    "delegation_expired": ("【微法院】法院委派的案件《{title}》已过期限未接收，委派失效。", "委派已过期限未接收"),
+    "delegation_overdue": (
+        "【微法院】法院委派调解的案件《{title}》已超过法院确定的期限，请尽快结案。",
+        "已超过委派期限",
+    ),
+    "delegation_recalled": ("【微法院】法院已撤回委派调解的案件《{title}》，请停止调解工作。", "法院已撤回委派"),
+}
+
+
+def _register(name: str, sms_text: str, status: str) -> None:
+    # the SMS template lives with the kind that uses it (the gateway renders by name)
+    sms_templates.TEMPLATES.setdefault(name, sms_text)
+    notification_kinds.register(
+        notification_kinds.Kind(
+            name=name,
+            sms_template=name,
+            sms_params=lambda data: {"title": subscribe_value("thing", data["case_title"])},
+            wechat_data=lambda data: {"thing1": data["case_title"], "thing2": status},
+            page=lambda data: "pages/mediation/delegations",
+        )
+    )
+
+
+for _name, (_text, _status) in TEXTS.items():
+    _register(_name, _text, _status)
+
+
+def org_admins(org_id: uuid.UUID) -> set[uuid.UUID]:
+    """The active admins of an organisation."""
+    return set(
+        db.session.scalars(
+            select(OrgMembership.user_id).where(
+                OrgMembership.org_id == org_id, OrgMembership.role == "org_admin", OrgMembership.active.is_(True)
+            )
+        )
+    )
+
+
+def tell(row: CourtDelegation, kind: str, *, with_mediator: bool) -> list[uuid.UUID]:
+    """Notify the organisation's admins (and the mediator of the delegated mediation); the notification ids."""
+    case = db.session.get_one(Case, row.case_id)
+    people = org_admins(row.org_id)
+    if with_mediator and row.mediation_case_id is not None:
+        mediation = db.session.get_one(Case, row.mediation_case_id)
+        if mediation.mediator_user_id is not None:
+            people.add(mediation.mediator_user_id)
+    data = {
+        "delegation_id": str(row.id),
+        "case_id": str(row.mediation_case_id or row.case_id),
+        "case_title": case.title,
+    }
+    return [
+        notifications.notify(user_id=user_id, kind=kind, data=data, subject=("court_delegation", row.id)).id
+        for user_id in sorted(people)
+    ]
+
+
+def dispatch(note_ids: list[uuid.UUID]) -> None:
+    """Send the notifications written in the transaction just committed."""
+    for note_id in note_ids:
+        notifications.dispatch(note_id)
