@@ -1,10 +1,12 @@
 """Who takes part in a case's sessions, the locks that serialise bookings, and the overlap check (排期避让).
 
 Intervals are half-open [start, end): a session ending at 10:00 and one starting at 10:00 do not overlap.
-Busy means: a scheduled session in which the person takes part (as its mediator, a joined party of its
-case, or an active lawyer acting in it), or a period the person declared unavailable.
+Busy means: a scheduled session of any kind (mediation session, hearing, pre-trial meeting) in which the
+person takes part (as its mediator, presiding judge or clerk, a joined party of its case, or an active lawyer
+acting in it), or a period the person declared unavailable. A courtroom is busy during its scheduled hearings.
 
-Concurrency: `lock` takes one `schedule_locks` row per person, in user-id order, before anything is read.
+Concurrency: `lock` takes the courtroom rows first (courtroom-id order), then one `schedule_locks` row per
+person, in user-id order, before anything is read. Every booking takes them in that order.
 On PostgreSQL two bookings sharing a person therefore run one after the other and the second sees the
 first's session (READ COMMITTED takes a fresh snapshot per statement); the fixed order rules out deadlocks.
 On SQLite the row lock is a no-op, but the INSERT takes the database's single write lock, which serialises
@@ -27,7 +29,7 @@ from app.cases import Case, CaseAgent, CaseParty
 from app.errors import Conflict
 from app.extensions import db
 from app.identity import User
-from app.scheduling.models import MediationSession, ScheduleLock, Unavailability
+from app.scheduling.models import Courtroom, MediationSession, ScheduleLock, Unavailability
 from app.security import pii
 from app.security.permissions import CaseFacts
 
@@ -39,7 +41,7 @@ class Participant:
     """A person who takes part in a case's sessions, and how."""
 
     user_id: uuid.UUID
-    role: str  # mediator | party | lawyer
+    role: str  # mediator | judge | clerk | party | lawyer
     party_id: uuid.UUID | None
     party_role: str | None
     name: str | None
@@ -55,13 +57,15 @@ class Busy:
     ends_at: dt.datetime
 
 
-def participants(case: Case, facts: CaseFacts) -> list[Participant]:
-    """The mediator, every joined party user and every active lawyer of the case (each person once)."""
+def participants(
+    case: Case, facts: CaseFacts, *, staff: tuple[tuple[str, uuid.UUID | None], ...] | None = None
+) -> list[Participant]:
+    """The mediator (or, for a hearing, the `staff` given: judge and clerk), every joined party user and every
+    active lawyer of the case (each person once)."""
     found: dict[uuid.UUID, Participant] = {}
-    if case.mediator_user_id is not None:
-        found[case.mediator_user_id] = Participant(
-            case.mediator_user_id, "mediator", None, None, _name(case.mediator_user_id)
-        )
+    for role, user_id in staff if staff is not None else (("mediator", case.mediator_user_id),):
+        if user_id is not None:
+            found.setdefault(user_id, Participant(user_id, role, None, None, _name(user_id)))
     parties = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)))
     roles = {party.id: party.role for party in parties}
     for party in parties:
@@ -77,8 +81,14 @@ def _name(user_id: uuid.UUID) -> str | None:
     return None if user is None else (user.real_name or user.display_name)
 
 
-def lock(user_ids: Iterable[uuid.UUID]) -> None:
-    """Create (if needed) and lock the schedule rows of these people, in id order, until commit."""
+def lock(user_ids: Iterable[uuid.UUID], *, courtroom_ids: Iterable[uuid.UUID] = ()) -> None:
+    """Lock the courtrooms' rows, then create (if needed) and lock the schedule rows of these people, each in id
+    order, until commit."""
+    rooms = sorted(set(courtroom_ids))
+    if rooms:
+        db.session.execute(
+            select(Courtroom.id).where(Courtroom.id.in_(rooms)).order_by(Courtroom.id).with_for_update()
+        ).all()
     ids = sorted(set(user_ids))
     if not ids:
         return
@@ -114,7 +124,8 @@ def busy(
     sessions = list(db.session.scalars(_sessions_of(ids, start, end, exclude_session)))
     members = _members(ids, {session.case_id for session in sessions})
     for session in sessions:
-        people = members[session.case_id] | ({session.mediator_user_id} & ids)
+        staff = {session.mediator_user_id, session.judge_user_id, session.clerk_user_id}
+        people = members[session.case_id] | {uid for uid in staff if uid is not None and uid in ids}
         found += [Busy(uid, "session", session.starts_at, session.ends_at) for uid in people]
     return found
 
@@ -130,6 +141,8 @@ def _sessions_of(
         MediationSession.ends_at > start,
         or_(
             MediationSession.mediator_user_id.in_(ids),
+            MediationSession.judge_user_id.in_(ids),
+            MediationSession.clerk_user_id.in_(ids),
             MediationSession.case_id.in_(as_party),
             MediationSession.case_id.in_(as_lawyer),
         ),
@@ -160,12 +173,33 @@ def _members(ids: set[uuid.UUID], case_ids: set[uuid.UUID]) -> dict[uuid.UUID, s
     return members
 
 
+def courtroom_busy(
+    courtroom_id: uuid.UUID, start: dt.datetime, end: dt.datetime, *, exclude_session: uuid.UUID | None = None
+) -> bool:
+    """Whether a scheduled hearing holds the courtroom during [start, end)."""
+    query = select(MediationSession.id).where(
+        MediationSession.courtroom_id == courtroom_id,
+        MediationSession.status == "scheduled",
+        MediationSession.starts_at < end,
+        MediationSession.ends_at > start,
+    )
+    if exclude_session is not None:
+        query = query.where(MediationSession.id != exclude_session)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def ensure_free(
-    people: list[Participant], start: dt.datetime, end: dt.datetime, *, exclude_session: uuid.UUID | None = None
+    people: list[Participant],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    exclude_session: uuid.UUID | None = None,
+    courtroom: Courtroom | None = None,
 ) -> None:
-    """409 mediation.slot_conflict naming (role + masked name) everyone who is double-booked."""
+    """409 mediation.slot_conflict naming (role + masked name) everyone, and the courtroom, double-booked."""
     found = busy([p.user_id for p in people], start, end, exclude_session=exclude_session)
-    if not found:
+    room_taken = courtroom is not None and courtroom_busy(courtroom.id, start, end, exclude_session=exclude_session)
+    if not found and not room_taken:
         return
     reasons: dict[uuid.UUID, set[str]] = defaultdict(set)
     for item in found:
@@ -180,6 +214,8 @@ def ensure_free(
         for person in people
         if person.user_id in reasons
     ]
+    if room_taken and courtroom is not None:
+        booked.append({"role": "courtroom", "party_role": None, "name": courtroom.name, "reasons": ["session"]})
     raise Conflict(
         "The slot overlaps another session or a declared unavailability of a participant.",
         reason=SLOT_CONFLICT,

@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 SESSION_MODES = ("video", "phone", "in_person")
+SESSION_KINDS = ("mediation", "hearing", "pretrial_meeting")  # a hearing (庭审) and a pre-trial meeting (庭前会议)
+HEARING_KINDS = ("hearing", "pretrial_meeting")
+HEARING_MODES = ("in_person", "video")
 SESSION_STATUSES = ("scheduled", "cancelled", "held")
 REMINDER_STATUSES = ("pending", "notified", "cancelled", "expired")
 
@@ -52,18 +55,39 @@ class Unavailability(IdMixin, TimestampMixin, Model):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
+class Courtroom(IdMixin, TimestampMixin, Model):
+    """A courtroom of a court (法庭): a resource a hearing books like a person, so it is never double-booked."""
+
+    __tablename__ = "courtrooms"
+    __table_args__ = (UniqueConstraint("court_id", "name"),)
+
+    court_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    location: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
 class MediationSession(IdMixin, TimestampMixin, Model):
-    """A mediation session of a case: when, how (video, phone, in person) and where."""
+    """A meeting of a case on the one schedule: a mediation session (its mediator), or a hearing or pre-trial
+    meeting of a litigation case (its presiding judge, clerk and courtroom). The table keeps its first name."""
 
     __tablename__ = "mediation_sessions"
     __table_args__ = (
         Index(None, "case_id", "status", "starts_at"),
         Index(None, "mediator_user_id", "status", "starts_at"),
+        Index(None, "judge_user_id", "status", "starts_at"),
+        Index(None, "clerk_user_id", "status", "starts_at"),
+        Index(None, "courtroom_id", "status", "starts_at"),
         CheckConstraint("starts_at < ends_at", name="period"),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    mediator_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(24), default="mediation", server_default="mediation")
+    mediator_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    judge_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    clerk_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    courtroom_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courtrooms.id"))
+    postponements: Mapped[list | None] = mapped_column(JSON)  # 延期开庭: [{at, by, reason, from, to}]
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
     mode: Mapped[str] = mapped_column(String(16))
@@ -86,11 +110,26 @@ class SessionAttendance(IdMixin, TimestampMixin, Model):
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mediation_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_parties.id", ondelete="SET NULL"))
-    role: Mapped[str] = mapped_column(String(16))  # mediator | party | lawyer
+    role: Mapped[str] = mapped_column(String(16))  # mediator | judge | clerk | party | lawyer
     attending: Mapped[bool | None]
     confirmed_at: Mapped[dt.datetime | None]
     note: Mapped[str | None] = mapped_column(String(500))
     attended: Mapped[bool | None]
+    # a hearing's absent party: may_be_treated_as_withdrawn (plaintiff) | default_judgment_possible (defendant)
+    consequence: Mapped[str | None] = mapped_column(String(40))
+
+
+class HearingSummons(IdMixin, TimestampMixin, Model):
+    """A summons (传票) served on a party for a hearing; round 1 at booking, one more per postponement."""
+
+    __tablename__ = "hearing_summons"
+    __table_args__ = (UniqueConstraint("session_id", "party_id", "round"),)
+
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mediation_sessions.id", ondelete="CASCADE"))
+    party_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_parties.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    document_id: Mapped[uuid.UUID | None]  # the served document (documents domain); None if it could not be made
+    error: Mapped[str | None] = mapped_column(String(500))
 
 
 class ScheduleLock(Model):

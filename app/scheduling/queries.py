@@ -1,4 +1,7 @@
-"""Reading sessions: one session, a case's sessions, the caller's schedule, a case's next session."""
+"""Reading sessions: one session, a case's sessions, the caller's schedule, a case's next session.
+
+Hearings and pre-trial meetings are sessions too (`kind`), so a party's phone shows them in the same lists.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +56,8 @@ def view(session: MediationSession, *, actor: Principal, facts: CaseFacts) -> di
 _FIELDS = (
     "id",
     "case_id",
+    "kind",
+    "courtroom_id",
     "mediator_user_id",
     "starts_at",
     "ends_at",
@@ -129,8 +134,10 @@ def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.dateti
         )
     )
     found = {}
-    for relation in (  # one index each: an OR of the three would read every session in the range
+    for relation in (  # one index each: an OR of them would read every session in the range
         MediationSession.mediator_user_id == me,
+        MediationSession.judge_user_id == me,
+        MediationSession.clerk_user_id == me,
         MediationSession.case_id.in_(as_party),
         MediationSession.case_id.in_(as_lawyer),
     ):
@@ -151,8 +158,9 @@ def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.dateti
 
 
 def _role_in(session: MediationSession, me: uuid.UUID, lawyer_cases: set[uuid.UUID]) -> str:
-    if session.mediator_user_id == me:
-        return "mediator"
+    for role in ("mediator", "judge", "clerk"):
+        if getattr(session, f"{role}_user_id") == me:
+            return role
     return "lawyer" if session.case_id in lawyer_cases else "party"
 
 
@@ -177,4 +185,5 @@ def next_session(case: Case) -> dict | None:
         "mode": session.mode,
         "location": session.location,
         "meeting_url": session.meeting_url,
+        "kind": session.kind,
     }

@@ -19,6 +19,7 @@ from app.cases import Case
 from app.extensions import db
 from app.notifications import dispatch as notifications
 from app.platform import settings
+from app.scheduling import hearing_events  # noqa: F401 - registers the hearing_reminder kind
 from app.scheduling.models import MediationSession, SessionReminder
 from app.utils import clock
 from config import parse_offsets
@@ -116,7 +117,7 @@ def send_one(reminder_id: uuid.UUID) -> str:
     case = db.session.get_one(Case, session.case_id)  # a foreign key
     note = notifications.notify(
         user_id=reminder.user_id,
-        kind="session_reminder",
+        kind="session_reminder" if session.kind == "mediation" else "hearing_reminder",
         data=_data(session, case),
         subject=("mediation_session", session.id),
     )
@@ -135,6 +136,8 @@ def _data(session: MediationSession, case: Case) -> dict:
         "ends_at": session.ends_at.astimezone(clock.SHANGHAI).isoformat(),
         "mode": session.mode,
         "location": session.location,
+        "kind": session.kind,
+        "meeting_url": session.meeting_url,
     }
 
 

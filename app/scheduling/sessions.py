@@ -71,7 +71,7 @@ def book(
 def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dict:
     """Move a scheduled session or change its mode and place (same checks as booking; reminders replaced)."""
     session, case, facts = _load(session_id, actor, lock=True)
-    _require_mediator(actor, facts)
+    _require_mediator(actor, facts, session)
     _require_scheduled(session)
     _require_schedulable(case)
     start = changes.get("starts_at", session.starts_at)
@@ -97,7 +97,7 @@ def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dic
 def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str | None = None) -> dict:
     """Cancel a scheduled session; its pending reminders are cancelled with it."""
     session, case, facts = _load(session_id, actor, lock=True)
-    _require_mediator(actor, facts)
+    _require_mediator(actor, facts, session)
     _require_scheduled(session)
     session.status, session.cancelled_at, session.cancelled_by = "cancelled", clock.now(), actor.user_id
     session.cancel_reason = reason
@@ -158,7 +158,7 @@ def confirm_attendance(
 def mark_held(*, session_id: uuid.UUID, actor: Principal, attended_user_ids: list[uuid.UUID]) -> dict:
     """The mediator records that the session took place and who attended."""
     session, case, facts = _load(session_id, actor, lock=True)
-    _require_mediator(actor, facts)
+    _require_mediator(actor, facts, session)
     _require_scheduled(session)
     if session.starts_at > clock.now():
         raise Conflict("The session has not started yet.", reason="session.not_started")
@@ -206,8 +206,10 @@ def _attendance(
     return row
 
 
-def _require_mediator(actor: Principal, facts: CaseFacts) -> None:
-    if not permissions.may_schedule_sessions(actor, facts):
+def _require_mediator(actor: Principal, facts: CaseFacts, session: MediationSession | None = None) -> None:
+    """The case's mediator; a hearing is the court's (its routes are /api/court/v1/hearings)."""
+    hearing = session is not None and session.kind != "mediation"
+    if hearing or not permissions.may_schedule_sessions(actor, facts):
         raise Forbidden("Only the case's mediator manages its sessions.", reason="session.not_the_mediator")
 
 
@@ -272,6 +274,7 @@ def _record(
     role: str = "mediator",
 ) -> None:
     data = {"session_id": str(session.id), "starts_at": session.starts_at.isoformat(), "mode": session.mode}
+    data["kind"] = session.kind or "mediation"  # None until flushed
     timeline.record(case, event, actor=actor, actor_role=role, summary=summary, reason=reason, data=data)
 
 

@@ -33,3 +33,8 @@ def register(api: Api) -> None:
     from miniprogram_api.court.delegations import blp as delegations
 
     api.register_blueprint(delegations, url_prefix=PREFIX)
+    from miniprogram_api.court.courtrooms import blp as courtrooms
+    from miniprogram_api.court.hearings import blp as hearings
+
+    api.register_blueprint(courtrooms, url_prefix=PREFIX)
+    api.register_blueprint(hearings, url_prefix=PREFIX)

@@ -89,7 +89,11 @@ class SessionBaseOut(OutSchema):
 
     id = fields.UUID(required=True)
     case_id = fields.UUID(required=True)
-    mediator_user_id = fields.UUID(required=True)
+    kind = fields.String(
+        required=True, metadata={"description": "mediation, hearing (庭审) or pretrial_meeting (庭前会议)"}
+    )
+    courtroom_id = fields.UUID(allow_none=True, metadata={"description": "A hearing's courtroom (in person)."})
+    mediator_user_id = fields.UUID(allow_none=True, metadata={"description": "None for a hearing."})
     starts_at = ShanghaiDateTime(required=True)
     ends_at = ShanghaiDateTime(required=True)
     mode = fields.String(required=True)
