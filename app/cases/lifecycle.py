@@ -80,6 +80,16 @@ def allowed(kind: str, current: str, target: str) -> bool:
     return target in TRANSITIONS[kind].get(current, ())
 
 
+def check(case: Case, target: str) -> None:
+    """Raise the 409 `case.illegal_transition` (naming the current state) unless current -> target is legal."""
+    if not allowed(case.kind, case.status, target):
+        raise Conflict(
+            f"A {case.kind} case in state '{case.status}' cannot become '{target}'.",
+            reason="case.illegal_transition",
+            errors={"status": [case.status]},
+        )
+
+
 def transition(
     case: Case,
     target: str,
@@ -94,12 +104,7 @@ def transition(
 
     Returns the timeline event (still pending) so the caller can add details it learns later in the transaction.
     """
-    if not allowed(case.kind, case.status, target):
-        raise Conflict(
-            f"A {case.kind} case in state '{case.status}' cannot become '{target}'.",
-            reason="case.illegal_transition",
-            errors={"status": [case.status]},
-        )
+    check(case, target)
     previous = case.status
     case.status = target
     if target in TERMINAL[case.kind]:

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -82,6 +82,8 @@ class CaseParty(IdMixin, TimestampMixin, Model):
     address: Mapped[str | None] = mapped_column(String(255))
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     joined_at: Mapped[dt.datetime | None]
+    # No domicile in China: 30 days to appeal (CPL Art. 286); set by the court (app/litigation/court_actions.py)
+    domicile_abroad: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseAgent(IdMixin, TimestampMixin, Model):

@@ -24,6 +24,8 @@ __all__ = [
     "push",
     "queries",
     "recipient",
+    "rules",
+    "served_hooks",
     "uploads",
     "work_items",
 ]

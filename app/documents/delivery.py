@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.cases import Case, CaseConsent, CaseParty, timeline
 from app.documents import chain as delivery_chain
-from app.documents import consent_notice, consent_records
+from app.documents import consent_notice, consent_records, served_hooks
 from app.documents import notify as delivery_notify
 from app.documents import rules as documents_rules
 from app.documents import states as delivery_states
@@ -99,6 +99,7 @@ def served(case: Case, document: ServedDocument) -> None:
         summary=f"《{document.title}》 deemed served: {basis}",
         data={"document_id": str(document.id), "served_at": document.served_at.isoformat()},
     )
+    served_hooks.document_served(case, document)  # e.g. a served judgment moves the litigation to adjudicated
 
 
 def hold(document: ServedDocument, case: Case, reason: str, party: CaseParty) -> None:

@@ -8,8 +8,10 @@ import re
 import zipfile
 from typing import IO
 
+from app.cases import CaseParty
 from app.documents.models import ServedDocument
-from app.legal import compute_deadline, load_overrides
+from app.extensions import db
+from app.legal import Deadline, compute_deadline, load_overrides
 from app.platform import settings
 from app.security import pii
 
@@ -37,6 +39,8 @@ DOC_TYPES: dict[str, DocType] = {
     "mediation_document": DocType("调解书"),
     "other": DocType("其他法律文书"),
 }
+APPEALABLE = ("judgment", "ruling")  # their period is the appeal period (上诉期)
+ABROAD_APPEAL_DAYS = 30  # CPL Art. 286: a party without a domicile in China
 CONTENT_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd"}
 EXTENSIONS = {"application/pdf": "pdf", "application/ofd": "ofd"}
 CHUNK = 256 * 1024
@@ -104,13 +108,24 @@ def rejection(intake: Intake, declared_sha256: str | None) -> str | None:
 
 
 def period_of(document: ServedDocument) -> tuple[int, str] | None:
-    """The response period in days and its name: `response_days` if given, else the type's statutory one."""
+    """The response period in days and its name: `response_days` if given, else the type's statutory one.
+
+    A judgment or ruling served on a party without a domicile in China (CaseParty.domicile_abroad, set by the
+    court) has 30 days to appeal instead of 15 or 10 (CPL Art. 286).
+    """
     doc_type = DOC_TYPES[document.doc_type]
     if document.response_days:
         return document.response_days, doc_type.period_label or "答复期限"
+    if document.doc_type in APPEALABLE and _recipient_abroad(document):
+        return ABROAD_APPEAL_DAYS, f"{doc_type.period_label}（在中华人民共和国领域内没有住所的当事人）"
     if doc_type.period_days:
         return doc_type.period_days, doc_type.period_label or "答复期限"
     return None
+
+
+def _recipient_abroad(document: ServedDocument) -> bool:
+    party = db.session.get(CaseParty, document.recipient_party_id)  # usually in the session already
+    return bool(party is not None and party.domicile_abroad)
 
 
 def deadline_of(document: ServedDocument, overrides: dict | None = None) -> dict | None:
@@ -129,14 +144,24 @@ def deadline_of(document: ServedDocument, overrides: dict | None = None) -> dict
                 "the document is not yet served, so the deadline cannot be computed yet."
             ],
         }
-    result = compute_deadline(
+    result = deadline_for(document, overrides)
+    assert result is not None  # served, with a period
+    return {"pending": False, **result.as_dict()}
+
+
+def deadline_for(document: ServedDocument, overrides: dict | None = None) -> Deadline | None:
+    """The deadline itself (None until served or for a document without a period), e.g. for an appeal's check."""
+    period = period_of(document)
+    if period is None or document.served_at is None:
+        return None
+    days, label = period
+    return compute_deadline(
         trigger_at=document.served_at,
         period_days=days,
         trigger_label=f"{DOC_TYPES[document.doc_type].label}送达（{BASIS_LABELS[document.served_basis or '']}）",
         period_label=label,
         overrides=load_overrides() if overrides is None else overrides,
     )
-    return {"pending": False, **result.as_dict()}
 
 
 _EMAIL = re.compile(r"^([^@\s])[^@\s]*(@.+)$")

@@ -20,6 +20,7 @@ TEMPLATES = {
     "session_reminder": "【微法院】您的调解将于{time}开始，请准时参加。",
     "mediation_deadline": "【微法院】您调解的案件《{title}》调解期限至{due}届满，请及时结案。",
     "mediation_period_ended": "【微法院】案件《{title}》调解期限届满，调解终结。如需诉讼，可在微法院小程序中转为立案。",
+    "litigation_effective": "【微法院】案件《{title}》的裁判文书已发生法律效力，请登录微法院小程序查看。",
     "case_claim": "【微法院】12368已为您代办立案，认领码{code}，请在微法院小程序中认领。",
     "service_claim": (
         "【微法院】{court}有诉讼文书待您接收。请用本手机号登录微法院小程序，"

@@ -6,12 +6,13 @@ names re-exported below.
 """
 
 from app.legal.calendar import CalendarNotCovered, day_kind, load_overrides
-from app.legal.deadlines import Deadline, compute_deadline
+from app.legal.deadlines import Deadline, add_months, compute_deadline
 from app.legal.working_hours import hours_from_config, is_off_hours, working_minutes_between
 
 __all__ = [
     "CalendarNotCovered",
     "Deadline",
+    "add_months",
     "calendar",
     "calendar_admin",
     "compute_deadline",

@@ -17,6 +17,7 @@ day reached while rolling forward; for working days, as if every uncovered day w
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,6 +64,7 @@ class Deadline:
     calendar_covered: bool
     uncovered_date: dt.date | None = None
     earliest_last_day: dt.date | None = None
+    period_months: int | None = None  # a period in months or years (Civil Code Art. 202); period_days then spans it
 
     @property
     def counting_starts(self) -> dt.date:
@@ -107,6 +109,7 @@ class Deadline:
             "period": {
                 "label": self.period_label,
                 "days": self.period_days,
+                **({"months": self.period_months} if self.period_months else {}),
                 "counting_starts": _iso(self.counting_starts),
             },
             "raw_end_date": _iso(self.raw_end_date),
@@ -125,6 +128,28 @@ def compute_deadline(
 ) -> Deadline:
     """A period of calendar days after the trigger, its last day rolled past rest days and holidays."""
     head = _head("calendar_days", trigger_at, period_days, trigger_label, period_label)
+    return _roll(head, overrides)
+
+
+def add_months(
+    *, trigger_at: dt.datetime, months: int, trigger_label: str, period_label: str, overrides: Overrides
+) -> Deadline:
+    """A period of months (a year is 12) after the trigger (Civil Code Arts. 201-203).
+
+    Counting starts the day after the trigger; the last day is the corresponding day of the last month, or that
+    month's last day when it has none (31 January + 1 month: 28/29 February); then rolled like a period of days.
+    """
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise ValueError(f"a period is a positive whole number of months, got {months!r}")
+    start = as_utc(trigger_at).astimezone(SHANGHAI).date()
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    end = dt.date(year, month + 1, min(start.day, monthrange(year, month + 1)[1]))
+    head = _head("calendar_days", trigger_at, (end - start).days, trigger_label, period_label)
+    head["period_months"] = months
+    return _roll(head, overrides)
+
+
+def _roll(head: dict, overrides: Overrides) -> Deadline:
     steps: list[Step] = []
     day = head["raw_end_date"]
     for _ in range(MAX_NON_WORKING_RUN):
@@ -205,7 +230,13 @@ def _explain(deadline: Deadline) -> list[str]:
     trigger = deadline.trigger_at.strftime("%Y-%m-%d %H:%M")
     lines = [f"Trigger: {deadline.trigger_label} at {trigger} Asia/Shanghai (trigger date {deadline.trigger_date})."]
     starts = f"counted from {deadline.counting_starts}, the day after the trigger"
-    if deadline.counting == "calendar_days":
+    if deadline.period_months:
+        lines.append(f"Period: {deadline.period_label}, {deadline.period_months} months, {starts}.")
+        lines.append(
+            f"Raw end date: {deadline.raw_end_date} (the day of the trigger date {deadline.period_months} months "
+            "later, or that month's last day when it has no such day; Civil Code Art. 202)."
+        )
+    elif deadline.counting == "calendar_days":
         lines.append(f"Period: {deadline.period_label}, {deadline.period_days} days, {starts}.")
         lines.append(f"Raw end date: {deadline.raw_end_date} (trigger date + {deadline.period_days} days).")
     else:
