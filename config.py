@@ -130,6 +130,7 @@ class Config:
             self._read_notifications,
             self._read_webhooks,
             self._read_statistics,
+            self._read_payments,
         ):
             read(env)
         for key, value in overrides.items():
@@ -313,6 +314,39 @@ class Config:
     def _read_statistics(self, env: Mapping[str, str]) -> None:
         self.DIRECTORY_COUNTS_TTL_SECONDS = env_int(env, "DIRECTORY_COUNTS_TTL_SECONDS", 60)
 
+    def _read_payments(self, env: Mapping[str, str]) -> None:
+        # WeChat Pay (docs/payments.md): "dev" is the built-in in-process stand-in, "live" the real API.
+        self.PAYMENTS_ENABLED = env_bool(env, "PAYMENTS_ENABLED", self.ENV_NAME != "production")
+        self.WECHATPAY_MODE = env_str(env, "WECHATPAY_MODE", "live" if self.ENV_NAME == "production" else "dev")
+        self.WECHATPAY_BASE_URL = env_str(env, "WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
+        self.WECHATPAY_MCHID = env_str(env, "WECHATPAY_MCHID", "")
+        self.WECHATPAY_APPID = env_str(env, "WECHATPAY_APPID", self.WECHAT_APPID)
+        self.WECHATPAY_CERT_SERIAL_NO = env_str(env, "WECHATPAY_CERT_SERIAL_NO", "")
+        self.WECHATPAY_PRIVATE_KEY = env_str(env, "WECHATPAY_PRIVATE_KEY", "")  # PEM text or a file path
+        self.WECHATPAY_APIV3_KEY = env_str(env, "WECHATPAY_APIV3_KEY", "")
+        self.WECHATPAY_PUBLIC_KEY = env_str(env, "WECHATPAY_PUBLIC_KEY", "")  # PEM text or a file path
+        self.WECHATPAY_PUBLIC_KEY_ID = env_str(env, "WECHATPAY_PUBLIC_KEY_ID", "")
+        self.WECHATPAY_CERT_DIR = env_str(env, "WECHATPAY_CERT_DIR", "")  # platform-certificate mode instead
+        self.WECHATPAY_NOTIFY_URL = env_str(env, "WECHATPAY_NOTIFY_URL", "")
+        self.WECHATPAY_TIMEOUT_SECONDS = env_int(env, "WECHATPAY_TIMEOUT_SECONDS", 10)
+        self.WECHATPAY_NOTIFY_WINDOW_SECONDS = env_int(env, "WECHATPAY_NOTIFY_WINDOW_SECONDS", 300)
+        self.PAYMENT_ORDER_EXPIRE_MINUTES = env_int(env, "PAYMENT_ORDER_EXPIRE_MINUTES", 30)
+        self.PAYMENT_QUERY_AFTER_MINUTES = env_int(env, "PAYMENT_QUERY_AFTER_MINUTES", 5)
+
+    def payment_problems(self) -> list[str]:
+        """WeChat Pay in production: the live API with every merchant secret, when payments are enabled."""
+        if not self.PAYMENTS_ENABLED:
+            return []
+        if self.WECHATPAY_MODE != "live":
+            return ["WECHATPAY_MODE=live is required when PAYMENTS_ENABLED=1 (dev is the in-process stand-in)"]
+        needed = ("MCHID", "APPID", "CERT_SERIAL_NO", "PRIVATE_KEY", "APIV3_KEY")
+        missing = [f"WECHATPAY_{name}" for name in needed if not getattr(self, f"WECHATPAY_{name}")]
+        if self.WECHATPAY_APIV3_KEY and len(self.WECHATPAY_APIV3_KEY) != 32:
+            missing.append("WECHATPAY_APIV3_KEY (32 characters)")
+        if not (self.WECHATPAY_PUBLIC_KEY and self.WECHATPAY_PUBLIC_KEY_ID) and not self.WECHATPAY_CERT_DIR:
+            missing.append("WECHATPAY_PUBLIC_KEY with WECHATPAY_PUBLIC_KEY_ID (or WECHATPAY_CERT_DIR)")
+        return [f"payments are enabled (PAYMENTS_ENABLED=1) but {', '.join(missing)} missing"] if missing else []
+
     def as_dict(self) -> dict[str, object]:
         """Return the upper-case settings, as Flask's config wants them."""
         names = {n for n in dir(self) if n.isupper()}
@@ -414,7 +448,7 @@ class ProductionConfig(Config):
             found.append("IDENTITY_VERIFIER=http is required; the development verifier accepts anyone")
         if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION:
             found.append("local-disk storage in production needs ALLOW_LOCAL_STORAGE_IN_PRODUCTION=1")
-        return found + self._shared_state_problems()
+        return found + self._shared_state_problems() + self.payment_problems()
 
     def _shared_state_problems(self) -> list[str]:
         """State every app server must share lives in Redis: a per-process stand-in would weaken it silently."""

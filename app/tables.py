@@ -20,6 +20,7 @@ import app.mediation.delegation_models
 import app.mediation.extension_models
 import app.mediation.models
 import app.notifications.models
+import app.payments.models
 import app.platform.models
 import app.scheduling.models
 import app.sms.models

@@ -14,6 +14,7 @@ from app.mediation import deadlines as mediation_deadlines
 from app.mediation import delegation as mediation_delegation
 from app.mediation import period_end as mediation_period_end
 from app.scheduling import hearing_events
+from app.payments import events as payment_events
 from app.scheduling import queries as session_queries
 from app.scheduling import sessions as scheduling_sessions
 from app.webhooks import events as webhook_events
@@ -39,5 +40,7 @@ def connect() -> None:
     webhook_events.register(f"delegation.{name}" for name in mediation_delegation.EVENT_TYPES)
     # ... and the end of the mediation period of a dispute that came from them (extended or closed).
     webhook_events.register(mediation_period_end.WEBHOOK_EVENTS)
+    # ... and a fee paid or refunded through WeChat Pay.
+    webhook_events.register(payment_events.EVENT_TYPES)
     # ... and the hearings of their cases (booked, postponed, cancelled, held).
     webhook_events.register(hearing_events.WEBHOOK_EVENTS)

@@ -35,6 +35,7 @@ from app.platform.settings_groups import (
     JobSettings,
     MediationSettings,
     NotificationSettings,
+    PaymentSettings,
     SchedulingSettings,
     StatisticsSettings,
     StorageSettings,
@@ -65,6 +66,7 @@ __all__ = [
     "jobs",
     "mediation",
     "notifications",
+    "payments",
     "scheduling",
     "statistics",
     "storage",
@@ -231,3 +233,8 @@ def webhooks(app: Flask | None = None) -> WebhookSettings:
 def statistics(app: Flask | None = None) -> StatisticsSettings:
     """Statistics caching of the current app (or the given one)."""
     return current(StatisticsSettings, app)
+
+
+def payments(app: Flask | None = None) -> PaymentSettings:
+    """WeChat Pay's merchant settings and payment timings of the current app (or the given one)."""
+    return current(PaymentSettings, app)

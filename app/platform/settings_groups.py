@@ -214,6 +214,28 @@ class StatisticsSettings:
     directory_counts_ttl_seconds: int = setting("DIRECTORY_COUNTS_TTL_SECONDS")
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PaymentSettings:
+    """Payments: WeChat Pay's merchant, keys and mode, order lifetimes and the lost-notification query."""
+
+    enabled: bool = setting("PAYMENTS_ENABLED", default=True)
+    mode: str = setting("WECHATPAY_MODE", default="dev")
+    base_url: str = setting("WECHATPAY_BASE_URL", default="https://api.mch.weixin.qq.com")
+    mchid: str = setting("WECHATPAY_MCHID", default="")
+    appid: str = setting("WECHATPAY_APPID", default="")
+    cert_serial_no: str = setting("WECHATPAY_CERT_SERIAL_NO", default="")
+    private_key: str = setting("WECHATPAY_PRIVATE_KEY", default="")
+    apiv3_key: str = setting("WECHATPAY_APIV3_KEY", default="")
+    public_key: str = setting("WECHATPAY_PUBLIC_KEY", default="")
+    public_key_id: str = setting("WECHATPAY_PUBLIC_KEY_ID", default="")
+    cert_dir: str = setting("WECHATPAY_CERT_DIR", default="")
+    notify_url: str = setting("WECHATPAY_NOTIFY_URL", default="")
+    timeout_seconds: int = setting("WECHATPAY_TIMEOUT_SECONDS", default=10)
+    notify_window_seconds: int = setting("WECHATPAY_NOTIFY_WINDOW_SECONDS", default=300)
+    order_expire_minutes: int = setting("PAYMENT_ORDER_EXPIRE_MINUTES", default=30)
+    query_after_minutes: int = setting("PAYMENT_QUERY_AFTER_MINUTES", default=5)
+
+
 GROUPS: tuple[type, ...] = (
     HttpSettings,
     StorageSettings,
@@ -231,4 +253,5 @@ GROUPS: tuple[type, ...] = (
     NotificationSettings,
     WebhookSettings,
     StatisticsSettings,
+    PaymentSettings,
 )

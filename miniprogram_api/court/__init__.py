@@ -38,3 +38,6 @@ def register(api: Api) -> None:
 
     api.register_blueprint(courtrooms, url_prefix=PREFIX)
     api.register_blueprint(hearings, url_prefix=PREFIX)
+    from miniprogram_api.court.payments import blp as payments
+
+    api.register_blueprint(payments, url_prefix=PREFIX)

@@ -44,3 +44,6 @@ def register(api: Api) -> None:
     from miniprogram_api.mp.delegations import blp as delegations
 
     api.register_blueprint(delegations, url_prefix=PREFIX)
+    from miniprogram_api.mp.payments import blp as payments
+
+    api.register_blueprint(payments, url_prefix=PREFIX)

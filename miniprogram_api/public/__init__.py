@@ -23,3 +23,6 @@ def register(api: Api) -> None:
     api.register_blueprint(stats, url_prefix=PREFIX)
     api.register_blueprint(court_blp, url_prefix="/api/court/v1")
     api.register_blueprint(org_blp, url_prefix="/api/admin/v1")
+    from miniprogram_api.public.payments import blp as payments
+
+    api.register_blueprint(payments, url_prefix=PREFIX)

@@ -1,0 +1,69 @@
+"""Court staff: a case's WeChat Pay payments, refunds, receipt numbers and the daily reconciliation."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_smorest import Blueprint
+
+from app.payments import queries, receipts, reconciliation, refunds
+from miniprogram_api.auth import current_principal, login_required
+from miniprogram_api.idempotency import idempotent
+from miniprogram_api.schemas.payments import (
+    CasePaymentOut,
+    OrderOut,
+    ReceiptIn,
+    ReconcileIn,
+    ReconciliationOut,
+    RefundIn,
+    RefundOut,
+)
+
+blp = Blueprint("court_payments", __name__, description="Litigation fees paid with WeChat Pay: the court's side.")
+
+
+@blp.route("/cases/<uuid:case_id>/payments", methods=["GET"])
+@login_required(kinds=("user", "machine"))
+@blp.response(200, CasePaymentOut(many=True))
+def case_payments(case_id: uuid.UUID) -> list[dict]:
+    """Every WeChat Pay order of a case of your court, with its refunds, oldest first."""
+    return queries.for_case(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/payments/<uuid:order_id>/refunds", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(RefundIn)
+@blp.response(201, RefundOut)
+def refund(payload: dict, order_id: uuid.UUID) -> dict:
+    """Pay back part or all of a paid order; booked in the ledger once WeChat Pay confirms it."""
+    return refunds.request(order_id=order_id, actor=current_principal(), **payload)
+
+
+@blp.route("/payments/<uuid:order_id>/receipt", methods=["PUT"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(ReceiptIn)
+@blp.response(200, OrderOut)
+def record_receipt(payload: dict, order_id: uuid.UUID) -> dict:
+    """Record the 电子票据 number the court's finance system issued for a paid order."""
+    return receipts.record(order_id=order_id, actor=current_principal(), **payload)
+
+
+@blp.route("/payments/reconciliations", methods=["GET"])
+@login_required(kinds=("user", "machine"))
+@blp.response(200, ReconciliationOut(many=True))
+def list_reconciliations() -> list[dict]:
+    """The latest daily reconciliations of WeChat Pay's bill against the ledger, with your courts' differences."""
+    return reconciliation.list_reports(actor=current_principal())
+
+
+@blp.route("/payments/reconciliations", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(ReconcileIn)
+@blp.response(201, ReconciliationOut)
+def run_reconciliation(payload: dict) -> dict:
+    """Reconcile a day again now (the daily job does yesterday at 10:30 China Standard Time)."""
+    report = reconciliation.run(bill_date=payload["bill_date"])
+    return reconciliation.get(report_id=report["id"], actor=current_principal())

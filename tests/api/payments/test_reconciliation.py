@@ -1,0 +1,64 @@
+"""The daily bill against the ledger: balanced, and every planted difference reported to the court."""
+
+from __future__ import annotations
+
+from app.utils import clock
+from tests.api.payments.conftest import COURT, notify, order, payer_with_notice
+
+
+def _paid(client, wechatpay, world) -> dict:
+    made = order(client, world)
+    headers, body = wechatpay.notification("TRANSACTION.SUCCESS", wechatpay.pay(made["out_trade_no"]))
+    assert notify(client, headers, body).status_code == 204
+    return made
+
+
+def _run(client, world) -> dict:
+    today = clock.now_shanghai().date().isoformat()
+    answer = client.post(f"{COURT}/payments/reconciliations", json={"bill_date": today}, headers=world.clerk)
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+def test_a_bill_matching_the_ledger_is_balanced(client, wechatpay):
+    world = payer_with_notice(amount_fen=5000)
+    made = _paid(client, wechatpay, world)
+    refund = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 2500, "reason": "撤诉减半"}, headers=world.clerk
+    ).get_json()
+    headers, body = wechatpay.notification("REFUND.SUCCESS", wechatpay.finish_refund(refund["out_refund_no"]))
+    assert notify(client, headers, body).status_code == 204
+    report = _run(client, world)
+    assert report["status"] == "balanced" and report["differences"] == []
+    assert report["bill_rows"] == 2 and report["ledger_rows"] == 2
+
+
+def test_planted_differences_are_each_reported(client, wechatpay):
+    world = payer_with_notice(amount_fen=5000)
+    first = _paid(client, wechatpay, world)
+    second_world = payer_with_notice(amount_fen=8000)
+    second = _paid(client, wechatpay, second_world)
+    wechatpay.bill_amounts[first["out_trade_no"]] = 4999  # the bill says another amount
+    wechatpay.bill_dropped.add(second["out_trade_no"])  # the bill lacks a payment the ledger has
+    wechatpay.bill_extra_rows.append(  # a payment WeChat took that the ledger never heard of
+        {"transaction_id": "4200000000000000000000009999", "out_trade_no": "MC20261206UNKNOWN", "total_fen": 100}
+    )
+    report = _run(client, world)
+    assert report["status"] == "differences"
+    found = {(d["difference"], d["out_trade_no"]): d for d in report["differences"]}
+    mismatch = found[("amount_mismatch", first["out_trade_no"])]
+    assert (mismatch["bill_fen"], mismatch["ledger_fen"], mismatch["case_id"]) == (4999, 5000, str(world.case.id))
+    assert ("missing_in_ledger", "MC20261206UNKNOWN") in found
+    assert ("missing_in_bill", second["out_trade_no"]) not in found  # another court's case: not this clerk's
+    theirs = client.get(f"{COURT}/payments/reconciliations", headers=second_world.clerk).get_json()[0]
+    kinds = {(d["difference"], d["out_trade_no"]) for d in theirs["differences"]}
+    assert ("missing_in_bill", second["out_trade_no"]) in kinds and ("missing_in_ledger", "MC20261206UNKNOWN") in kinds
+    assert ("amount_mismatch", first["out_trade_no"]) not in kinds
+
+
+def test_a_bill_that_cannot_be_had_is_a_failed_report(app, client, wechatpay):
+    world = payer_with_notice()
+    app.config["WECHATPAY_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens
+    app.extensions.pop("microcourt.wechatpay", None)
+    report = _run(client, world)
+    assert report["status"] == "failed" and report["error"]

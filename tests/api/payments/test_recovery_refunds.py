@@ -1,0 +1,107 @@
+"""A lost notification recovered by the query sweep, expired orders closed, refunds with their notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from app.extensions import db
+from app.payments import PaymentOrder, orders
+from tests.api.payments.conftest import COURT, MP, balance, notify, order, payer_with_notice
+
+
+def _age(order_id: str, minutes: int) -> None:
+    row = db.session.get(PaymentOrder, uuid.UUID(order_id))
+    row.created_at -= dt.timedelta(minutes=minutes)
+    row.expires_at -= dt.timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def test_the_sweep_queries_an_order_whose_notification_was_lost(client, wechatpay):
+    world = payer_with_notice(amount_fen=5000)
+    made = order(client, world)
+    resource = wechatpay.pay(made["out_trade_no"])  # WeChat's notification never arrives
+    assert orders.sweep()["queried"] == 0  # too young to ask about
+    _age(made["id"], 6)
+    assert orders.sweep() == {"queried": 1, "paid": 1, "closed": 0}
+    assert balance(world)["paid"] == 5000
+    headers, body = wechatpay.notification("TRANSACTION.SUCCESS", resource)  # it arrives after all
+    assert notify(client, headers, body).status_code == 204
+    assert balance(world)["paid"] == 5000
+
+
+def test_the_sweep_closes_an_expired_unpaid_order(client, wechatpay):
+    world = payer_with_notice()
+    made = order(client, world)
+    _age(made["id"], 31)
+    assert orders.sweep() == {"queried": 1, "paid": 0, "closed": 1}
+    shown = client.get(f"{MP}/payments/{made['id']}", headers=world.headers).get_json()
+    assert shown["status"] == "closed" and shown["close_reason"] == "expired"
+    assert wechatpay.orders[made["out_trade_no"]]["trade_state"] == "CLOSED"
+    again = order(client, world)  # a new attempt gets a new out_trade_no
+    assert again["out_trade_no"] != made["out_trade_no"] and again["status"] == "pending"
+
+
+def test_the_payer_cancels_and_the_order_is_closed_at_wechat_pay(client, wechatpay):
+    world = payer_with_notice()
+    made = order(client, world)
+    answer = client.post(f"{MP}/payments/{made['id']}/cancel", headers=world.headers)
+    assert answer.status_code == 200 and answer.get_json()["status"] == "closed"
+    assert wechatpay.orders[made["out_trade_no"]]["trade_state"] == "CLOSED"
+
+
+def _paid(client, wechatpay, world) -> dict:
+    made = order(client, world)
+    headers, body = wechatpay.notification("TRANSACTION.SUCCESS", wechatpay.pay(made["out_trade_no"]))
+    assert notify(client, headers, body).status_code == 204
+    return made
+
+
+def test_half_refund_after_a_mediated_settlement_is_booked_on_the_refund_notification(client, wechatpay):
+    world = payer_with_notice(amount_fen=5000)
+    made = _paid(client, wechatpay, world)
+    answer = client.post(
+        f"{COURT}/payments/{made['id']}/refunds",
+        json={"amount_fen": 2500, "reason": "调解结案，减半收取"},
+        headers=world.clerk,
+    )
+    assert answer.status_code == 201, answer.get_json()
+    refund = answer.get_json()
+    assert refund["status"] == "processing" and balance(world)["refunded"] == 0  # not yet confirmed
+    resource = wechatpay.finish_refund(refund["out_refund_no"])
+    headers, body = wechatpay.notification("REFUND.SUCCESS", resource)
+    assert notify(client, headers, body).status_code == 204
+    headers, body = wechatpay.notification("REFUND.SUCCESS", resource)  # a retry
+    assert notify(client, headers, body).status_code == 204
+    assert balance(world)["refunded"] == 2500
+    listed = client.get(f"{COURT}/cases/{world.case.id}/payments", headers=world.clerk).get_json()
+    assert listed[0]["refunds"][0]["status"] == "succeeded"
+    too_much = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 2501, "reason": "再退"}, headers=world.clerk
+    )
+    assert too_much.status_code == 409 and too_much.get_json()["reason"] == "payments.refund_exceeds_paid"
+
+
+def test_a_refund_of_an_unpaid_order_and_by_a_payer_are_refused(client, wechatpay):
+    world = payer_with_notice()
+    made = order(client, world)
+    answer = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 1, "reason": "x"}, headers=world.clerk
+    )
+    assert answer.status_code == 409 and answer.get_json()["reason"] == "payments.not_paid"
+    other = payer_with_notice()  # another court's clerk
+    answer = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 1, "reason": "x"}, headers=other.clerk
+    )
+    assert answer.status_code == 404
+
+
+def test_the_receipt_number_is_stored_and_shown_to_the_payer(client, wechatpay):
+    world = payer_with_notice()
+    made = _paid(client, wechatpay, world)
+    answer = client.put(
+        f"{COURT}/payments/{made['id']}/receipt", json={"receipt_no": "33010124-0000123456"}, headers=world.clerk
+    )
+    assert answer.status_code == 200 and answer.get_json()["receipt_no"] == "33010124-0000123456"
+    shown = client.get(f"{MP}/payments/{made['id']}", headers=world.headers).get_json()
+    assert shown["receipt_no"] == "33010124-0000123456" and shown["receipt_recorded_at"]
