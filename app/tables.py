@@ -16,6 +16,7 @@ import app.identity.models
 import app.identity.organization_models
 import app.invitations.models
 import app.legal.models
+import app.litigation.models
 import app.mediation.delegation_models
 import app.mediation.extension_models
 import app.mediation.models

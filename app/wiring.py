@@ -9,7 +9,10 @@ from __future__ import annotations
 from app import documents
 from app.cases import detail_sections, end_hooks
 from app.documents import queries as documents_queries
+from app.documents import served_hooks
 from app.evidence import catalogue as evidence_catalogue
+from app.litigation import rules as litigation_rules
+from app.litigation import served as litigation_served
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import delegation as mediation_delegation
 from app.mediation import period_end as mediation_period_end
@@ -40,6 +43,10 @@ def connect() -> None:
     webhook_events.register(f"delegation.{name}" for name in mediation_delegation.EVENT_TYPES)
     # ... and the end of the mediation period of a dispute that came from them (extended or closed).
     webhook_events.register(mediation_period_end.WEBHOOK_EVENTS)
+    # A served judgment, ruling or mediation statement decides the litigation (litigation sits above documents);
+    # court systems may subscribe to every step after acceptance (docs/litigation.md).
+    served_hooks.register("litigation.decision_served", litigation_served.on_document_served)
+    webhook_events.register(litigation_rules.WEBHOOK_EVENTS)
     # ... and a fee paid or refunded through WeChat Pay.
     webhook_events.register(payment_events.EVENT_TYPES)
     # ... and the hearings of their cases (booked, postponed, cancelled, held).

@@ -41,3 +41,8 @@ def register(api: Api) -> None:
     from miniprogram_api.court.payments import blp as payments
 
     api.register_blueprint(payments, url_prefix=PREFIX)
+    from miniprogram_api.court.litigation import blp as litigation
+    from miniprogram_api.court.litigation_queues import blp as litigation_queues
+
+    api.register_blueprint(litigation, url_prefix=PREFIX)
+    api.register_blueprint(litigation_queues, url_prefix=PREFIX)

@@ -47,3 +47,6 @@ def register(api: Api) -> None:
     from miniprogram_api.mp.payments import blp as payments
 
     api.register_blueprint(payments, url_prefix=PREFIX)
+    from miniprogram_api.mp.litigation import blp as litigation
+
+    api.register_blueprint(litigation, url_prefix=PREFIX)
