@@ -52,7 +52,12 @@ ROLE_LABELS = {
     "third_party": "第三人",
 }
 ADDRESS_LABELS = {"mini-program inbox": "受送达人的微法院小程序账户"}
-CHANNEL_LABELS = {"mini_program_inbox": "微法院小程序送达箱", "sms": "短信", "wechat": "微信订阅消息"}
+CHANNEL_LABELS = {
+    "mini_program_inbox": "微法院小程序送达箱",
+    "sms": "短信",
+    "wechat": "微信订阅消息",
+    "email": "电子邮件",
+}
 
 
 def _local(at: dt.datetime | None) -> str:
@@ -106,6 +111,7 @@ def _detail(event: dict) -> str:
         channel = CHANNEL_LABELS.get(data.get("channel") or "", data.get("channel") or "—")
         audience = "代理律师" if data.get("audience") == "agent" else "受送达人"
         audience += "（催告）" if data.get("purpose") == "reminder" else ""
+        audience += f" {data['to']}" if data.get("to") else ""  # the address it went to, masked
         return f"{channel} → {audience}" + (
             f"（{data['provider_message']}）"
             if event["type"] == "notification_failed" and data.get("provider_message")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.cases import CaseConsent, CaseParty
 from app.cases import access as case_access
+from app.documents import consent_address as addresses
 from app.documents import consent_effects as effects
 from app.documents import consent_records as records
 from app.documents import consent_standing, consent_text
@@ -49,6 +50,7 @@ def party_view(party: CaseParty) -> dict:
     use_standing = row is not None and row.method == records.STANDING_METHOD and standing is not None
     kind = (standing.address_kind if use_standing and standing else None) or (address.address_kind if address else None)
     enc = (standing.address_enc if use_standing and standing else None) or (address.address_enc if address else None)
+    verified = addresses.verification(kind, enc, user_id=party.user_id, party_id=party.id)
     return {
         "party_id": party.id,
         "role": party.role,
@@ -60,9 +62,17 @@ def party_view(party: CaseParty) -> dict:
         "given_at": row.given_at if row else None,
         "address_kind": kind or ("mini_program" if records.is_given(row) else None),
         "address": records.masked(kind, enc) if records.is_given(row) else None,
-        "address_confirmed": bool(row and row.address_confirmed and records.is_given(row)),
+        "address_confirmed": bool(row and row.address_confirmed and records.is_given(row)) and verified != "pending",
+        "address_verification": verified if records.is_given(row) else None,
+        "notices_to": _notices_to(party) if records.is_given(row) else None,
         "waiting_documents": effects.held_count(party.id),
     }
+
+
+def _notices_to(party: CaseParty) -> str:
+    """Where the next notice goes: `phone` / `email` (the confirmed address), else `account` (WeChat or SMS)."""
+    found = addresses.notice_address(party)
+    return found[0] if found else "account"
 
 
 def give(
@@ -82,6 +92,7 @@ def give(
     party, role = _own_party(facts, party_id, actor=actor)
     _check_text(text_version, text_sha256)
     value = records.clean_address(address_kind, address)
+    addresses.check_available(address_kind)
     if scope == "all_cases":
         if role != "party":
             raise Forbidden(
@@ -90,7 +101,7 @@ def give(
         consent_standing.give_standing_now(actor, method, address_kind, value, (text_version, text_sha256))
     else:
         row = records.write_case_consent(party, given=True, method=method, recorded_by=actor.user_id)
-        records.record_act(
+        act = records.record_act(
             "give",
             scope="case",
             actor=actor,
@@ -101,9 +112,11 @@ def give(
             text=(text_version, text_sha256),
             row=row,
         )
+        addresses.start(act, value, party=party, user_id=party.user_id)
         effects.announce(case, party, "given", actor=actor, role=role, data={"scope": "case", "method": method})
     effects.deliver_waiting(party)
     delivery_outbox.commit()
+    addresses.send_pending()
     return party_view(party)
 
 
@@ -117,8 +130,9 @@ def change_address(
     if not records.is_given(current):
         raise Conflict("There is no e-service consent to change.", reason="service_consent.not_given")
     value = records.clean_address(address_kind, address)
+    addresses.check_available(address_kind)
     row = records.write_case_consent(party, given=True, method=current.method, recorded_by=actor.user_id)
-    records.record_act(
+    act = records.record_act(
         "change_address",
         scope="case",
         actor=actor,
@@ -128,9 +142,23 @@ def change_address(
         address=(address_kind, value),
         row=row,
     )
+    addresses.start(act, value, party=party, user_id=party.user_id)
     effects.announce(case, party, "address_changed", actor=actor, role=role, data={"address_kind": address_kind})
     effects.deliver_waiting(party)
     delivery_outbox.commit()
+    addresses.send_pending()
+    return party_view(party)
+
+
+def confirm_address(*, case_id: uuid.UUID, actor: Principal, party_id: uuid.UUID | None, code: str) -> dict:
+    """Enter the code sent to the e-mail address: from now on the party's notices go there."""
+    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    party, role = _own_party(facts, party_id, actor=actor)
+    if not records.is_given(records.latest(party)):
+        raise Conflict("There is no e-service consent in force.", reason="service_consent.not_given")
+    addresses.check_code(addresses.pending(party_id=party.id, user_id=None), code)
+    effects.announce(case, party, "address_verified", actor=actor, role=role, data={"address_kind": "email"})
+    db.session.commit()
     return party_view(party)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.cases import CaseParty
 from app.cases import access as case_access
+from app.documents import consent_address as addresses
 from app.documents import consent_effects as effects
 from app.documents import consent_records as records
 from app.documents import consent_text
@@ -55,10 +56,11 @@ def record_by_clerk(
     if party is None or party.case_id != case.id:
         raise not_found()
     value = records.clean_address(address_kind, address)
+    addresses.check_available(address_kind)
     row = records.write_case_consent(
         party, given=True, method=consent_text.CLERK_METHOD, recorded_by=actor.user_id, confirmed=address_read_back
     )
-    records.record_act(
+    act = records.record_act(
         "give",
         scope="case",
         actor=actor,
@@ -70,8 +72,10 @@ def record_by_clerk(
         note=note,
         row=row,
     )
+    addresses.start(act, value, party=party, user_id=party.user_id)
     data = {"scope": "case", "method": consent_text.CLERK_METHOD, "address_read_back": address_read_back}
     effects.announce(case, party, "given", actor=actor, role="clerk", data=data)
     effects.deliver_waiting(party)
     delivery_outbox.commit()
+    addresses.send_pending()
     return party_view(party)

@@ -16,6 +16,7 @@ from app.security.permissions import Principal
 WORDS = {
     "given": "consented to",
     "address_changed": "confirmed a new address for",
+    "address_verified": "entered the code sent to the e-mail address for",
     "withdrawn": "withdrew consent to",
 }
 

@@ -67,3 +67,26 @@ class ServiceClaim(IdMixin, TimestampMixin, Model):
     expires_at: Mapped[dt.datetime]
     claimed_at: Mapped[dt.datetime | None]
     claimed_by_user_id: Mapped[uuid.UUID | None]
+
+
+class ServiceAddressCode(IdMixin, TimestampMixin, Model):
+    """Proof that an e-mail service address reaches its owner: a one-time code sent to it, entered back.
+
+    One row per e-mail an act named (case acts carry the party, acts for all cases only the person). An address
+    counts as verified for a person or party once any of their rows for it has `verified_at`.
+    """
+
+    __tablename__ = "service_address_codes"
+    __table_args__ = (Index(None, "address_index", "verified_at"), Index(None, "party_id", "created_at"))
+
+    act_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service_consent_acts.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_parties.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))  # case | all_cases
+    address_index: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    email_message_id: Mapped[uuid.UUID | None]
+    verified_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]  # replaced by a newer code, or burnt by wrong tries

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.audit import log as audit
 from app.cases import Case, CaseParty
+from app.documents import consent_address as addresses
 from app.documents import consent_effects as effects
 from app.documents import consent_records as records
 from app.documents import consent_text
@@ -45,8 +46,23 @@ def give_standing(
             errors={"text_version": [consent_text.CURRENT_VERSION]},
         )
     value = records.clean_address(address_kind, address)
+    addresses.check_available(address_kind)
     give_standing_now(actor, method, address_kind, value, (text_version, text_sha256))
     delivery_outbox.commit()
+    addresses.send_pending()
+    return view_standing(actor=actor)
+
+
+def confirm_standing_address(*, actor: Principal, code: str) -> dict:
+    """Enter the code sent to the e-mail address of the consent for all cases."""
+    _require_user(actor)
+    _lock_person(actor)
+    standing = records.standing_of(actor.user_id)
+    if standing is None or not standing.given:
+        raise Conflict("There is no consent for all cases.", reason="service_consent.not_given")
+    addresses.check_code(addresses.pending(party_id=None, user_id=actor.user_id), code)
+    audit.record("service_consent.address_verified", actor=actor, object_type="user", object_id=actor.user_id)
+    db.session.commit()
     return view_standing(actor=actor)
 
 
@@ -61,7 +77,7 @@ def give_standing_now(
         db.session.add(standing)
     standing.given, standing.method, standing.given_at, standing.withdrawn_at = True, method, clock.now(), None
     standing.address_kind = address_kind
-    standing.address_enc = records.record_act(
+    act = records.record_act(
         "give",
         scope="all_cases",
         actor=actor,
@@ -70,8 +86,10 @@ def give_standing_now(
         user_id=actor.user_id,
         address=(address_kind, value),
         text=text,
-    ).address_enc
+    )
+    standing.address_enc = act.address_enc
     standing.text_version, standing.text_sha256 = text
+    addresses.start(act, value, party=None, user_id=actor.user_id)
     db.session.flush()
     audit.record(
         "service_consent.given_all_cases",
@@ -134,5 +152,10 @@ def _standing_view(standing: StandingServiceConsent | None) -> dict:
         "withdrawn_at": standing.withdrawn_at if standing else None,
         "address_kind": standing.address_kind if given and standing else None,
         "address": records.masked(standing.address_kind, standing.address_enc) if given and standing else None,
+        "address_verification": (
+            addresses.verification(standing.address_kind, standing.address_enc, user_id=standing.user_id, party_id=None)
+            if given and standing
+            else None
+        ),
         "text_version": standing.text_version if standing else None,
     }

@@ -1,9 +1,13 @@
 """Telling recipients a document arrived: through the generic notification path, each outcome on the chain.
 
-`notifications.notify` picks the channel (a WeChat subscribe message when a grant exists, else SMS) and
-records every attempt with the provider's answer; when a notification is final, the `on_outcome` hook of
-our kinds copies each channel attempt onto the document's evidence chain as `notified` or
-`notification_failed`. A sweep (`reconcile_stale`) does the same for any outcome whose hook never ran.
+The recipient's notices go to the service address of their consent in force when it is confirmed
+(`consent_address.notice_address`: a phone -> SMS to that number, a verified e-mail -> an e-mail); otherwise, and
+for their lawyers, `notifications.notify` picks the channel (a WeChat subscribe message when a grant exists, else
+SMS to the account's phone). The address is read as each notice is written, so a change counts from the next one.
+`notifications.notify` records every attempt with the provider's answer and the (masked) address it went to;
+when a notification is final, the `on_outcome` hook of our kinds copies each channel attempt onto the document's
+evidence chain as `notified` or `notification_failed` (with `to`, the masked address). A sweep
+(`reconcile_stale`) does the same for any outcome whose hook never ran.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy import select
 
 from app.cases import CaseAgent, CaseParty
 from app.documents import chain as delivery_chain
+from app.documents import consent_address
 from app.documents import outbox as delivery_outbox
 from app.documents.chain import SYSTEM
 from app.documents.models import DocumentNotification, ServedDocument
@@ -54,9 +59,14 @@ def queue(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[D
     }
     rows: list[DocumentNotification] = []
     note_ids: list[uuid.UUID] = []
+    address = consent_address.notice_address(party)
     for user_id, audience in people(party):
         note = notifications.notify(
-            user_id=user_id, kind=KINDS[purpose], data=data, subject=("served_document", document.id)
+            user_id=user_id,
+            kind=KINDS[purpose],
+            data=data,
+            subject=("served_document", document.id),
+            address=address if audience == "recipient" else None,
         )
         row = DocumentNotification(
             document_id=document.id,
@@ -74,9 +84,16 @@ def queue(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[D
 
 
 def queue_sms(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[DocumentNotification]:
-    """One SMS per person with a phone number, whatever WeChat grants exist (reminders go by SMS)."""
+    """One SMS per person with a phone number, whatever WeChat grants exist (reminders go by SMS).
+
+    A recipient with a confirmed service address gets the reminder there instead (SMS to that phone, or e-mail).
+    """
     rows = []
+    address = consent_address.notice_address(party)
     for user_id, audience in people(party):
+        if audience == "recipient" and address is not None:
+            rows += queue_to_address(document, user_id, address, purpose=purpose)
+            continue
         phone = _phone(user_id, party if audience == "recipient" else None)
         row = DocumentNotification(
             document_id=document.id, user_id=user_id, audience=audience, purpose=purpose, channel="sms"
@@ -93,6 +110,25 @@ def queue_sms(document: ServedDocument, party: CaseParty, *, purpose: str) -> li
         rows.append(row)
     delivery_outbox.remember_sms([row.outbox_id for row in rows if row.outbox_id])
     return rows
+
+
+def queue_to_address(
+    document: ServedDocument, user_id: uuid.UUID, address: tuple[str, str], *, purpose: str
+) -> list[DocumentNotification]:
+    """A notice to the recipient's confirmed service address, through the notification path (outcome by hook)."""
+    court = db.session.get(Court, document.court_id)
+    data = {"document_id": str(document.id), "title": document.title, "court": court.name if court else ""}
+    data["at"] = clock.now().isoformat()
+    note = notifications.notify(
+        user_id=user_id, kind=KINDS[purpose], data=data, subject=("served_document", document.id), address=address
+    )
+    row = DocumentNotification(
+        document_id=document.id, user_id=user_id, audience="recipient", purpose=purpose, channel="auto"
+    )
+    row.outbox_id = note.id
+    db.session.add(row)
+    delivery_outbox.remember_notifications([note.id])
+    return [row]
 
 
 def _phone(user_id: uuid.UUID, party: CaseParty | None) -> str | None:
@@ -135,6 +171,7 @@ def _write_outcome(document: ServedDocument, row: DocumentNotification, note: No
             continue
         event = "notified" if attempt.outcome == "sent" else "notification_failed"
         answer = {
+            "to": attempt.address_masked,
             "channel": attempt.channel,
             "outcome": attempt.outcome,
             "provider": attempt.provider,
@@ -202,5 +239,7 @@ for _purpose, _kind in KINDS.items():
             wechat_data=lambda data: {"thing1": data["title"], "thing2": data["court"], "time3": _time(data)},
             page=lambda data: f"pages/documents/detail?id={data['document_id']}",
             on_outcome=_on_outcome,
+            email_template=_kind,
+            email_params=lambda data: {"title": data["title"], "court": data["court"] or "法院"},
         )
     )

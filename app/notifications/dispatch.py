@@ -2,11 +2,14 @@
 
 Delivery: a WeChat subscribe message when the kind has a configured template and the user holds an
 unused grant for it (one grant is consumed per send); otherwise, or when WeChat refuses (43101) or fails,
-an SMS through the SMS outbox (app/sms). Every channel attempt is a `notification_attempts` row with the
-provider's answer. Exactly once, on the outbox engine (app/platform/outbox.py): a worker claims the row (an
-atomic UPDATE from `pending`, or from a `sending` claim older than NOTIFICATION_CLAIM_GRACE_SECONDS); the
-sweep re-enqueues rows left pending or claimed by a worker that died. Kinds (template ids, data mappings,
-SMS templates) live in `notification_kinds`.
+an SMS through the SMS outbox (app/sms). A notification written with an address (the recipient's confirmed
+service address) goes there instead: `phone` -> an SMS to that number (no WeChat), `email` -> an e-mail through
+the e-mail outbox (`email_outbox`), falling back to the account's own channels only if the e-mail finally fails.
+Every channel attempt is a `notification_attempts` row with the provider's answer and the masked address.
+Exactly once, on the outbox engine (app/platform/outbox.py): a worker claims the row (an atomic UPDATE from
+`pending`, or from a `sending` claim older than NOTIFICATION_CLAIM_GRACE_SECONDS); the sweep re-enqueues rows
+left pending or claimed by a worker that died. Kinds (template ids, data mappings, SMS and e-mail templates)
+live in `notification_kinds`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from sqlalchemy import select, update
 from app.errors import AppError
 from app.extensions import db
 from app.identity import SubscriptionGrant, User, wechat_login
+from app.notifications import email_outbox
 from app.notifications import kinds as notification_kinds
+from app.notifications.email_models import EmailMessage
 from app.notifications.models import Notification, NotificationAttempt
 from app.platform import jobs, settings
 from app.platform.outbox import Outbox
@@ -50,15 +55,29 @@ OUTBOX = Outbox(
 )
 
 
-def notify(*, user_id: uuid.UUID, kind: str, data: dict, subject: tuple[str, uuid.UUID] | None = None) -> Notification:
-    """Write a notification in the caller's transaction; after commit call `dispatch(notification.id)`."""
+def notify(
+    *,
+    user_id: uuid.UUID,
+    kind: str,
+    data: dict,
+    subject: tuple[str, uuid.UUID] | None = None,
+    address: tuple[str, str] | None = None,
+) -> Notification:
+    """Write a notification in the caller's transaction; after commit call `dispatch(notification.id)`.
+
+    `address` (`("phone", "+86...")` or `("email", "...")`) sends it there instead of to the account's channels.
+    """
     notification_kinds.get(kind)  # an unknown kind is a programming error, caught before anything is written
+    if address is not None and address[0] not in ("phone", "email"):
+        raise ValueError(f"unknown address kind {address[0]!r}")
     note = Notification(
         user_id=user_id,
         kind=kind,
         data=data,
         subject_type=subject[0] if subject else None,
         subject_id=subject[1] if subject else None,
+        address_kind=address[0] if address else None,
+        address_enc=pii.encrypt(address[1], field="notification_address") if address else None,
     )
     db.session.add(note)
     db.session.flush()
@@ -80,10 +99,18 @@ def deliver(notification_id: uuid.UUID) -> str:
     attempts = list(
         db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.notification_id == note.id))
     )
+    if note.address_kind == "email":
+        email = next((attempt for attempt in attempts if attempt.channel == "email"), None) or _queue_email(note)
+        outcome = _send_email(email)
+        if outcome == "sent":
+            return _finish(note, "sent", channel="email")
+        if outcome == "waiting":  # the e-mail outbox retries after its backoff; the sweep comes back for it
+            return note.status
     sms = next((attempt for attempt in attempts if attempt.channel == "sms"), None)
     if sms is None:
         _close_in_doubt(attempts)
-        if not any(attempt.channel == "wechat" for attempt in attempts) and _try_wechat(note, user):
+        tried_wechat = any(attempt.channel == "wechat" for attempt in attempts)
+        if note.address_kind != "phone" and not tried_wechat and _try_wechat(note, user):
             return _finish(note, "sent", channel="wechat")
         sms = _queue_sms(note, user)
         if sms is None:
@@ -160,17 +187,66 @@ def _restore_grant(grant_id: uuid.UUID) -> None:
     )
 
 
+def _address(note: Notification) -> str:
+    return pii.decrypt(note.address_enc or "", field="notification_address")
+
+
 def _queue_sms(note: Notification, user: User | None) -> NotificationAttempt | None:
     """Put the SMS in the outbox and record the attempt in one commit (so it is never queued twice)."""
-    if user is None or not user.phone_enc:
+    if note.address_kind == "phone":
+        phone = _address(note)
+    elif user is not None and user.phone_enc:
+        phone = pii.decrypt(user.phone_enc, field="phone")
+    else:
         return None
     kind = notification_kinds.get(note.kind)
-    phone = pii.decrypt(user.phone_enc, field="phone")
     message = notifications_sms.queue(phone=phone, template=kind.sms_template, params=kind.sms_params(note.data))
-    attempt = NotificationAttempt(notification_id=note.id, channel="sms", outcome="queued", sms_message_id=message.id)
+    attempt = NotificationAttempt(
+        notification_id=note.id,
+        channel="sms",
+        outcome="queued",
+        sms_message_id=message.id,
+        address_masked=message.phone_masked,
+    )
     db.session.add(attempt)
     db.session.commit()
     return attempt
+
+
+def _queue_email(note: Notification) -> NotificationAttempt:
+    """Put the e-mail in the e-mail outbox and record the attempt in one commit (never queued twice)."""
+    kind = notification_kinds.get(note.kind)
+    template = kind.email_template or kind.name
+    message = email_outbox.queue(to=_address(note), template=template, params=kind.email_params(note.data))
+    attempt = NotificationAttempt(
+        notification_id=note.id,
+        channel="email",
+        outcome="queued",
+        email_message_id=message.id,
+        address_masked=message.address_masked,
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def _send_email(attempt: NotificationAttempt) -> str:
+    """Send (or look at) the outbox message: `sent`, `failed` (final) or `waiting` (its retry is due later)."""
+    if attempt.outcome in ("sent", "failed"):
+        return attempt.outcome
+    message_id = attempt.email_message_id
+    status = email_outbox.send(message_id) if message_id else "missing"
+    message = db.session.get(EmailMessage, message_id) if message_id else None
+    answer = (message.provider_message_id or message.error) if message else "message missing"
+    provider = message.provider if message else None
+    if status == "sent":
+        _record(attempt, "sent", provider=provider, code="ok", message=answer)
+    elif status in ("failed", "missing"):
+        _record(attempt, "failed", provider=provider, code=status, message=answer)
+    else:
+        attempt.provider_message = (answer or "")[:255] or None
+    db.session.commit()
+    return attempt.outcome if attempt.outcome in ("sent", "failed") else "waiting"
 
 
 def _send_sms(note: Notification, attempt: NotificationAttempt) -> str:

@@ -1,4 +1,4 @@
-"""Kinds of notification: for each, the WeChat data mapping and page, the SMS template and its parameters.
+"""Kinds of notification: for each, the WeChat data mapping and page, the SMS and e-mail templates and parameters.
 
 The WeChat template id of a kind comes from NOTIFICATION_WECHAT_TEMPLATES (`kind:template_id,...`); a kind
 without one is sent by SMS. Keyword names (thing1, time2 ...) must match the template chosen in the WeChat
@@ -29,6 +29,8 @@ class Kind:
     wechat_data: Callable[[dict], dict[str, object]]
     page: Callable[[dict], str]
     on_outcome: Callable[[Notification], None] | None = None  # called after the final status is committed
+    email_template: str | None = None  # a template of app/integrations/email.py (None: the kind's name)
+    email_params: Callable[[dict], dict[str, str]] = lambda data: {}
 
 
 _KINDS: dict[str, Kind] = {}

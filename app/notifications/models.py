@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -15,7 +15,7 @@ NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class Notification(IdMixin, TimestampMixin, Model):
-    """Something to tell one user (a kind plus its data), delivered by a job through WeChat or SMS."""
+    """Something to tell one user (a kind plus its data), delivered by a job through WeChat, SMS or e-mail."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -35,6 +35,10 @@ class Notification(IdMixin, TimestampMixin, Model):
     claimed_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(String(255))
+    # A set address (the recipient's confirmed service address) replaces the account's channels: phone -> SMS to
+    # that number, email -> an e-mail. None: WeChat subscribe message, else SMS to the account's phone.
+    address_kind: Mapped[str | None] = mapped_column(String(16))
+    address_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class NotificationAttempt(IdMixin, TimestampMixin, Model):
@@ -44,11 +48,13 @@ class NotificationAttempt(IdMixin, TimestampMixin, Model):
     __table_args__ = (Index(None, "notification_id", "created_at"),)
 
     notification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(16))  # wechat | sms
+    channel: Mapped[str] = mapped_column(String(16))  # wechat | sms | email
     outcome: Mapped[str] = mapped_column(String(16))  # started | queued | sent | refused | failed | error | unknown
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_code: Mapped[str | None] = mapped_column(String(32))
     provider_message: Mapped[str | None] = mapped_column(String(255))
     grant_id: Mapped[uuid.UUID | None]
     sms_message_id: Mapped[uuid.UUID | None]
+    email_message_id: Mapped[uuid.UUID | None]
+    address_masked: Mapped[str | None] = mapped_column(String(128))  # where the SMS or e-mail went, masked
     finished_at: Mapped[dt.datetime | None]

@@ -17,6 +17,7 @@ from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.limits import configured
 from miniprogram_api.schemas.service_consent import (
+    AddressCodeIn,
     AddressIn,
     CaseConsentOut,
     ClaimIn,
@@ -24,6 +25,7 @@ from miniprogram_api.schemas.service_consent import (
     ConsentGiveIn,
     PartyArgs,
     PartyConsentOut,
+    StandingCodeIn,
     StandingGiveIn,
     StandingOut,
 )
@@ -64,6 +66,17 @@ def change_address(payload: dict, case_id: uuid.UUID) -> dict:
     return consent.change_address(case_id=case_id, actor=current_principal(), **payload)
 
 
+@blp.route("/cases/<uuid:case_id>/service-consent/address/confirm", methods=["POST"])
+@login_required()
+@limiter.limit(configured("SMS_VERIFY_LIMIT_PER_IP"), key_func=get_remote_address)
+@idempotent()
+@blp.arguments(AddressCodeIn)
+@blp.response(200, PartyConsentOut)
+def confirm_address(payload: dict, case_id: uuid.UUID) -> dict:
+    """Enter the code sent to the e-mail address: later notices go there (422 wrong code, 409 none waiting)."""
+    return consent.confirm_address(case_id=case_id, actor=current_principal(), **payload)
+
+
 @blp.route("/cases/<uuid:case_id>/service-consent", methods=["DELETE"])
 @login_required()
 @blp.arguments(PartyArgs, location="query")
@@ -89,6 +102,17 @@ def show_standing() -> dict:
 def give_standing(payload: dict) -> dict:
     """Consent for all your cases, present and future; what waits in any of them is delivered."""
     return consent_standing.give_standing(actor=current_principal(), **payload)
+
+
+@blp.route("/me/service-consent/address/confirm", methods=["POST"])
+@login_required()
+@limiter.limit(configured("SMS_VERIFY_LIMIT_PER_IP"), key_func=get_remote_address)
+@idempotent()
+@blp.arguments(StandingCodeIn)
+@blp.response(200, StandingOut)
+def confirm_standing_address(payload: dict) -> dict:
+    """Enter the code sent to the e-mail address of your consent for all cases."""
+    return consent_standing.confirm_standing_address(actor=current_principal(), code=payload["code"])
 
 
 @blp.route("/me/service-consent", methods=["DELETE"])

@@ -1,4 +1,4 @@
-"""E-service consent: give (this case / all my cases), change the address, withdraw, claim by SMS code, court view."""
+"""E-service consent: give (this case / all my cases), change or verify the address, withdraw, claim, court view."""
 
 from __future__ import annotations
 
@@ -75,6 +75,19 @@ class ClerkConsentIn(InSchema):
     address_read_back = fields.Boolean(load_default=False)
 
 
+class AddressCodeIn(InSchema):
+    """The code sent to the e-mail service address."""
+
+    party_id = fields.UUID(load_default=None)
+    code = fields.String(required=True, validate=validate.Length(min=4, max=12))
+
+
+class StandingCodeIn(InSchema):
+    """The code sent to the e-mail address of the consent for all cases."""
+
+    code = fields.String(required=True, validate=validate.Length(min=4, max=12))
+
+
 class ClaimIn(InSchema):
     """The code from the SMS notice."""
 
@@ -95,6 +108,14 @@ class PartyConsentOut(OutSchema):
     address_kind = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     address_confirmed = fields.Boolean()
+    address_verification = fields.String(
+        allow_none=True,
+        metadata={"description": "An e-mail needs the code sent to it: pending | verified; not_needed otherwise"},
+    )
+    notices_to = fields.String(
+        allow_none=True,
+        metadata={"description": "Where the next notice goes: phone | email (the confirmed address) | account"},
+    )
     waiting_documents = fields.Integer()
 
 
@@ -115,6 +136,10 @@ class StandingOut(OutSchema):
     withdrawn_at = fields.AwareDateTime(allow_none=True)
     address_kind = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
+    address_verification = fields.String(
+        allow_none=True,
+        metadata={"description": "An e-mail needs the code sent to it: pending | verified; not_needed otherwise"},
+    )
     text_version = fields.String(allow_none=True)
     consent_text = fields.Nested(ConsentTextOut)
 
