@@ -120,6 +120,7 @@ class Config:
             self._read_security,
             self._read_wechat,
             self._read_sms,
+            self._read_email,
             self._read_cases,
             self._read_hotline,
             self._read_evidence,
@@ -235,6 +236,18 @@ class Config:
         self.DEV_SMS_OUTBOX = env_bool(env, "DEV_SMS_OUTBOX", self.ENV_NAME in {"development", "testing"})
 
     # -- the domains ------------------------------------------------------------------------------------
+    def _read_email(self, env: Mapping[str, str]) -> None:
+        # No EMAIL_SMTP_HOST: the console mailer (development); app/integrations/email.py
+        self.EMAIL_SMTP_HOST = env_str(env, "EMAIL_SMTP_HOST", "")
+        self.EMAIL_SMTP_PORT = env_int(env, "EMAIL_SMTP_PORT", 587)
+        self.EMAIL_SMTP_SECURITY = env_str(env, "EMAIL_SMTP_SECURITY", "starttls")
+        self.EMAIL_SMTP_USER = env_str(env, "EMAIL_SMTP_USER", "")
+        self.EMAIL_SMTP_PASSWORD = env_str(env, "EMAIL_SMTP_PASSWORD", "")
+        self.EMAIL_SMTP_TIMEOUT = env_int(env, "EMAIL_SMTP_TIMEOUT", 10)
+        self.EMAIL_FROM = env_str(env, "EMAIL_FROM", "微法院 <no-reply@microcourt.invalid>")
+        self.EMAIL_CODE_TTL_MINUTES = env_int(env, "EMAIL_CODE_TTL_MINUTES", 30)
+        self.DEV_EMAIL_OUTBOX = env_bool(env, "DEV_EMAIL_OUTBOX", self.ENV_NAME in {"development", "testing"})
+
 
     def _read_cases(self, env: Mapping[str, str]) -> None:
         self.CASE_CATEGORIES = env_list(env, "CASE_CATEGORIES", DEFAULT_CASE_CATEGORIES)
@@ -391,6 +404,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     """The embedded default: SQLite, local-disk blobs, eager jobs, one process."""
+        if self.EMAIL_SMTP_SECURITY not in ("starttls", "ssl", "plain"):
+            found.append(f"EMAIL_SMTP_SECURITY must be starttls, ssl or plain, got {self.EMAIL_SMTP_SECURITY!r}")
 
     ENV_NAME = "development"
     DEBUG = False
@@ -451,6 +466,8 @@ class ProductionConfig(Config):
         return found + self._shared_state_problems() + self.payment_problems()
 
     def _shared_state_problems(self) -> list[str]:
+        if self.DEV_EMAIL_OUTBOX:
+            found.append("DEV_EMAIL_OUTBOX is for development; set EMAIL_SMTP_HOST for e-mail in production")
         """State every app server must share lives in Redis: a per-process stand-in would weaken it silently."""
         found = []
         if _is_memory(self.RATELIMIT_STORAGE_URI):

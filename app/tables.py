@@ -23,6 +23,7 @@ import app.mediation.models
 import app.notifications.models
 import app.payments.models
 import app.platform.models
+import app.notifications.email_models
 import app.scheduling.models
 import app.sms.models
 import app.statistics.models

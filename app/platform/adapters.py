@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app
 
+from app.integrations.email import Mailer, build_mailer
 from app.integrations.identity import IdentityVerifier, build_verifier
 from app.integrations.sms import SmsGateway, build_gateway
 from app.integrations.wechat import WeChatClient
@@ -31,6 +32,7 @@ T = TypeVar("T")
 
 WECHAT = "microcourt.wechat"
 SMS = "microcourt.sms"
+MAILER = "microcourt.mailer"
 IDENTITY_VERIFIER = "microcourt.identity_verifier"
 JWT_RING = "microcourt.jwt_ring"
 PII = pii.EXTENSION_KEY
@@ -44,6 +46,7 @@ def _build_identity_verifier(config: Mapping[str, Any]) -> IdentityVerifier:
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     WECHAT: WeChatClient.from_config,
     SMS: build_gateway,
+    MAILER: build_mailer,
     IDENTITY_VERIFIER: _build_identity_verifier,
     JWT_RING: tokens.KeyRing.from_config,
     PII: pii.PiiCipher.from_config,
@@ -73,6 +76,12 @@ def sms_gateway() -> SmsGateway:
     """The app's SMS gateway (console in development, http in production)."""
     gateway: SmsGateway = _kept(SMS)
     return gateway
+
+
+def mailer() -> Mailer:
+    """The app's e-mail sender (SMTP when EMAIL_SMTP_HOST is set, else the console mailer)."""
+    built: Mailer = _kept(MAILER)
+    return built
 
 
 def identity_verifier() -> IdentityVerifier:

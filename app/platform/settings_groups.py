@@ -192,6 +192,9 @@ class NotificationSettings:
     claim_grace_seconds: int = setting("NOTIFICATION_CLAIM_GRACE_SECONDS")
     dev_sms_outbox: bool = setting("DEV_SMS_OUTBOX")
     sms_http_timeout: int = setting("SMS_HTTP_TIMEOUT")  # the SMS outbox's lease outlasts one gateway call
+    dev_email_outbox: bool = setting("DEV_EMAIL_OUTBOX", default=False)
+    email_smtp_timeout: int = setting("EMAIL_SMTP_TIMEOUT", default=10)  # the e-mail outbox's lease outlasts it
+    email_code_ttl_minutes: int = setting("EMAIL_CODE_TTL_MINUTES", default=30)  # service-address codes
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

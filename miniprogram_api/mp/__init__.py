@@ -41,6 +41,9 @@ def register(api: Api) -> None:
     from miniprogram_api.mp.service_consent import blp as service_consent
 
     api.register_blueprint(service_consent, url_prefix=PREFIX)
+    from miniprogram_api.mp.dev_email import blp as dev_email
+
+    api.register_blueprint(dev_email, url_prefix=PREFIX)
     from miniprogram_api.mp.delegations import blp as delegations
 
     api.register_blueprint(delegations, url_prefix=PREFIX)
