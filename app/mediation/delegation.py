@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit import log as audit_log
 from app.cases import Case, timeline
@@ -110,9 +111,9 @@ def _check_org(org_id: uuid.UUID, court_id: uuid.UUID) -> None:
 
 def accept(*, delegation_id: uuid.UUID, mediator_id: uuid.UUID | None, actor: Principal) -> dict:
     """The organisation's admin takes the delegation; the mediation starts as any other (optionally assigned)."""
-    row, case = _incoming(delegation_id, actor)
+    row, case = _incoming(delegation_id, actor, to_state="accepted")
     now = clock.now()
-    row.state, row.responded_by, row.responded_at = "accepted", actor.user_id, now
+    row.responded_by, row.responded_at = actor.user_id, now
     if case.kind == "mediation":
         case.org_id = row.org_id
     else:
@@ -131,14 +132,15 @@ def accept(*, delegation_id: uuid.UUID, mediator_id: uuid.UUID | None, actor: Pr
 
 def decline(*, delegation_id: uuid.UUID, reason: str, actor: Principal) -> dict:
     """The organisation's admin refuses the delegation, with the reason; the court may send it elsewhere."""
-    row, case = _incoming(delegation_id, actor)
-    row.state, row.responded_by, row.responded_at, row.decline_reason = "declined", actor.user_id, clock.now(), reason
+    row, case = _incoming(delegation_id, actor, to_state="declined")
+    row.responded_by, row.responded_at, row.decline_reason = actor.user_id, clock.now(), reason
     step(row, case, "declined", actor=actor, role="org_admin", summary="The organisation declined", reason=reason)
     return commit(row)
 
 
-def _incoming(delegation_id: uuid.UUID, actor: Principal) -> tuple[CourtDelegation, Case]:
-    """The delegation and its case, locked, for the admin of the organisation it was sent to (404 otherwise)."""
+def _incoming(delegation_id: uuid.UUID, actor: Principal, *, to_state: str) -> tuple[CourtDelegation, Case]:
+    """The delegation, moved to `to_state`, and its case, locked, for the admin of the organisation it was sent
+    to (404 otherwise)."""
     row = db.session.scalar(select(CourtDelegation).where(CourtDelegation.id == delegation_id).with_for_update())
     if row is None or not permissions.is_org_admin(actor, row.org_id):
         raise NotFound("No such delegation.", reason="delegation.not_found")
@@ -158,6 +160,8 @@ def _incoming(delegation_id: uuid.UUID, actor: Principal) -> tuple[CourtDelegati
             reason="delegation.case_moved",
             errors={"status": [case.status]},
         )
+    if not claim(row, to_state, from_state="sent"):
+        raise Conflict(f"The delegation is already '{row.state}'.", reason="delegation.answered")
     return row, case
 
 
@@ -219,9 +223,9 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     row = db.session.scalar(
         select(CourtDelegation).filter_by(mediation_case_id=case.id, state="accepted").with_for_update()
     )
-    if row is None:
+    if row is None or not claim(row, "returned", from_state="accepted"):
         return
-    row.state, row.returned_at, row.outcome = "returned", clock.now(), status
+    row.returned_at, row.outcome = clock.now(), status
     court_case = db.session.get_one(Case, row.case_id)  # a foreign key
     summary = f"Mediation returned to the court: {status}"
     role = "mediator" if actor is not None and actor.user_id == case.mediator_user_id else "party"
@@ -244,9 +248,26 @@ def expire_if_due(row: CourtDelegation) -> bool:
     """A sent delegation past its due date becomes expired (recorded once); the caller commits."""
     if row.state != "sent" or row.due_date >= clock.now_shanghai().date():
         return False
-    row.state = "expired"
+    if not claim(row, "expired", from_state="sent"):
+        return False
     case = db.session.get_one(Case, row.case_id)  # a foreign key
     step(row, case, "expired", actor=None, role="system", summary="Not accepted by the due date")
+    return True
+
+
+def claim(row: CourtDelegation, to_state: str, *, from_state: str) -> bool:
+    """Move the row to `to_state` only if it is still `from_state`: one conditional UPDATE, so exactly one of
+    several racing callers wins on SQLite too, where FOR UPDATE locks nothing. False (row reloaded) if lost."""
+    result = db.session.execute(
+        update(CourtDelegation)
+        .where(CourtDelegation.id == row.id, CourtDelegation.state == from_state)
+        .values(state=to_state, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.refresh(row)
+        return False
+    set_committed_value(row, "state", to_state)
     return True
 
 

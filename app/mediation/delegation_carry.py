@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.agents import appointments
 from app.audit import log as audit_log
@@ -36,15 +36,29 @@ log = logging.getLogger(__name__)
 BACK_OUTCOMES = ("failed", "withdrawn")
 
 
-def followup(row: CourtDelegation, *, lock: bool = False) -> DelegationFollowup:
+def followup(row: CourtDelegation) -> DelegationFollowup:
     """The delegation's follow-up row, made on first need (the caller commits)."""
-    query = select(DelegationFollowup).where(DelegationFollowup.delegation_id == row.id)
-    found = db.session.scalar(query.with_for_update() if lock else query)
+    found = db.session.get(DelegationFollowup, row.id)
     if found is None:
         found = DelegationFollowup(delegation_id=row.id, party_map={})
         db.session.add(found)
         db.session.flush()
     return found
+
+
+def claim_once(row: CourtDelegation, field: str) -> bool:
+    """Stamp `field` of the follow-up now if it is still empty: one conditional UPDATE, so one caller of many
+    wins (the row lock holds the others until the winner commits, then they see it set). False if lost."""
+    followup(row)
+    column = getattr(DelegationFollowup, field)
+    result = db.session.execute(
+        update(DelegationFollowup)
+        .where(DelegationFollowup.delegation_id == row.id, column.is_(None))
+        .values({field: clock.now()})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(followup(row), [field])
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def carried_copies(case_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
@@ -126,16 +140,17 @@ def _appoint(
     audit_log.record("case.agent_granted", actor=actor, object_type="case_agent", object_id=row.id, details=data)
 
 
-def bring_back(row: CourtDelegation, *, actor: Principal | None, role: str) -> bool:
-    """Carry the mediation's evidence and mandates back into the court's case, once; False when the store is down.
+def bring_back(row: CourtDelegation, *, actor: Principal | None, role: str) -> bool | None:
+    """Carry the mediation's evidence and mandates back into the court's case, once: True when carried now, None
+    when there is nothing (more) to carry or another worker carries it, False when the store is down.
 
     Only for a separate mediation case (a litigation filing or case) that ended without agreement.
     """
     if row.mediation_case_id is None or row.mediation_case_id == row.case_id or row.outcome not in BACK_OUTCOMES:
-        return True
-    state = followup(row, lock=True)
-    if state.carried_back_at is not None:
-        return True
+        return None
+    if not claim_once(row, "carried_back_at"):
+        return None  # done, or being done by another worker
+    state = followup(row)
     court_case = db.session.get_one(Case, row.case_id)
     mediation = db.session.get_one(Case, row.mediation_case_id)
     parties = {uuid.UUID(m): uuid.UUID(c) for c, m in (state.party_map or {}).items()} or _match(mediation, court_case)
@@ -146,9 +161,11 @@ def bring_back(row: CourtDelegation, *, actor: Principal | None, role: str) -> b
         )
     except StorageUnavailable:
         log.warning("delegated mediation's evidence not carried back yet", extra={"delegation_id": str(row.id)})
+        state.carried_back_at = None  # the claim is given back: the sweep tries again
+        db.session.flush()
         return False
     agents = carry_agents(mediation, court_case, parties=parties, actor=actor, role=role, need_power_of_attorney=True)
-    state.carried_back_at, state.carried_back_count = clock.now(), len(report.carried)
+    state.carried_back_count = len(report.carried)
     data = {"delegation_id": str(row.id), "evidence": len(report.carried), "agents": agents}
     audit_log.record(
         "delegation.carried_back", actor=actor, object_type="court_delegation", object_id=row.id, details=data

@@ -46,7 +46,8 @@ def recall(*, delegation_id: uuid.UUID, reason: str | None, actor: Principal) ->
     if row.state == "accepted" and not reason:
         raise ValidationFailed(errors={"reason": ["Give the reason: the organisation has accepted and mediates."]})
     accepted = row.state == "accepted"
-    row.state = "recalled"
+    if not delegation.claim(row, "recalled", from_state=row.state):
+        raise Conflict(f"The delegation became '{row.state}' meanwhile.", reason="delegation.not_recallable")
     state = delegation_carry.followup(row)
     state.recalled_at, state.recalled_by, state.recall_reason = clock.now(), actor.subject, reason
     summary = "The court recalled the delegation" + (" and ended its mediation" if accepted else "")
@@ -69,7 +70,6 @@ def _end_mediation(row: CourtDelegation, case: Case, *, reason: str, actor: Prin
     target = "failed" if mediation.status == "in_mediation" else "withdrawn"
     if not case_lifecycle.allowed("mediation", mediation.status, target):
         return None
-    db.session.flush()  # the delegation reads as recalled to the case-end hook: it does not return it as well
     case_lifecycle.transition(
         mediation,
         target,

@@ -18,6 +18,7 @@ import logging
 import uuid
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, timeline
 from app.extensions import db
@@ -53,10 +54,15 @@ def expire_due(*, limit: int = 200) -> int:
 
 def _expire_one(delegation_id: uuid.UUID) -> int:
     row = _locked(select(CourtDelegation).where(CourtDelegation.id == delegation_id))
-    if row is None or not delegation.expire_if_due(row):
+    if row is None or not delegation.expire_if_due(row):  # expire_if_due claims the row: one winner
         db.session.rollback()
         return 0
-    delegation_carry.followup(row).expired_at = clock.now()
+    try:
+        delegation_carry.followup(row).expired_at = clock.now()
+        db.session.flush()
+    except IntegrityError:  # cannot happen for the winner of the claim; never leave the expiry unrecorded
+        db.session.rollback()
+        return 0
     notes = delegation_notices.tell(row, "delegation_expired", with_mediator=False)
     delegation.commit_steps()
     delegation_notices.dispatch(notes)
@@ -79,11 +85,13 @@ def _overdue_one(delegation_id: uuid.UUID) -> int:
     if row is None or row.state != "accepted" or row.due_date >= _today():
         db.session.rollback()
         return 0
-    state = delegation_carry.followup(row, lock=True)
-    if state.overdue_at is not None:
+    try:
+        won = delegation_carry.claim_once(row, "overdue_at")
+    except IntegrityError:  # another worker made the follow-up row at the same moment: it tells
+        won = False
+    if not won:
         db.session.rollback()
         return 0
-    state.overdue_at = clock.now()
     case = db.session.get_one(Case, row.case_id)
     summary = f"The mediation is not back by the due date {row.due_date}"
     delegation.step(row, case, "overdue", actor=None, role="system", summary=summary)
@@ -111,7 +119,11 @@ def carry_back_pending(*, limit: int = 200) -> int:
     count = 0
     for delegation_id in ids:
         row = _locked(select(CourtDelegation).where(CourtDelegation.id == delegation_id))
-        if row is not None and delegation_carry.bring_back(row, actor=None, role="system"):
+        try:
+            done = row is not None and delegation_carry.bring_back(row, actor=None, role="system") is True
+        except IntegrityError:  # another worker made the follow-up row at the same moment: it carries
+            done = False
+        if done:
             db.session.commit()
             count += 1
         else:

@@ -103,7 +103,7 @@ def test_mandates_and_evidence_go_to_the_mediation_and_back_once(client, world):
     assert shown["carried_back_count"] == 2 and shown["carried_back_at"] is not None
 
     # once only: another attempt (the sweep, a retry) carries nothing more
-    assert delegation_carry.bring_back(row, actor=None, role="system") is True
+    assert delegation_carry.bring_back(row, actor=None, role="system") is None
     db.session.commit()
     assert delegation_sweep.carry_back_pending() == 0
     assert titles(case.id) == ["借条", "委托书", "授权委托书", "收条"]
