@@ -48,7 +48,7 @@ def _in_threads(app, work, n: int) -> list:
             barrier.wait()
             try:
                 results.append(work(index))
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            except Exception as error:  # reported by the assertion below
                 results.append(error)
             finally:
                 db.session.remove()
