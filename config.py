@@ -235,7 +235,6 @@ class Config:
         self.SMS_HTTP_TIMEOUT = env_int(env, "SMS_HTTP_TIMEOUT", 5)
         self.DEV_SMS_OUTBOX = env_bool(env, "DEV_SMS_OUTBOX", self.ENV_NAME in {"development", "testing"})
 
-    # -- the domains ------------------------------------------------------------------------------------
     def _read_email(self, env: Mapping[str, str]) -> None:
         # No EMAIL_SMTP_HOST: the console mailer (development); app/integrations/email.py
         self.EMAIL_SMTP_HOST = env_str(env, "EMAIL_SMTP_HOST", "")
@@ -248,6 +247,7 @@ class Config:
         self.EMAIL_CODE_TTL_MINUTES = env_int(env, "EMAIL_CODE_TTL_MINUTES", 30)
         self.DEV_EMAIL_OUTBOX = env_bool(env, "DEV_EMAIL_OUTBOX", self.ENV_NAME in {"development", "testing"})
 
+    # -- the domains ------------------------------------------------------------------------------------
 
     def _read_cases(self, env: Mapping[str, str]) -> None:
         self.CASE_CATEGORIES = env_list(env, "CASE_CATEGORIES", DEFAULT_CASE_CATEGORIES)
@@ -397,6 +397,8 @@ class Config:
             found.append(f"SMS_GATEWAY must be one of {', '.join(SMS_GATEWAYS)} (exactly), got {self.SMS_GATEWAY!r}")
         elif self.SMS_GATEWAY == "http" and not self.SMS_HTTP_URL.startswith(("https://", "http://")):
             found.append("SMS_GATEWAY=http needs SMS_HTTP_URL (an http(s) URL)")
+        if self.EMAIL_SMTP_SECURITY not in ("starttls", "ssl", "plain"):
+            found.append(f"EMAIL_SMTP_SECURITY must be starttls, ssl or plain, got {self.EMAIL_SMTP_SECURITY!r}")
         if self.IDENTITY_VERIFIER.strip().lower() not in {"development", "http"}:
             found.append(f"IDENTITY_VERIFIER must be 'development' or 'http', got {self.IDENTITY_VERIFIER!r}")
         return found
@@ -404,8 +406,6 @@ class Config:
 
 class DevelopmentConfig(Config):
     """The embedded default: SQLite, local-disk blobs, eager jobs, one process."""
-        if self.EMAIL_SMTP_SECURITY not in ("starttls", "ssl", "plain"):
-            found.append(f"EMAIL_SMTP_SECURITY must be starttls, ssl or plain, got {self.EMAIL_SMTP_SECURITY!r}")
 
     ENV_NAME = "development"
     DEBUG = False
@@ -459,6 +459,8 @@ class ProductionConfig(Config):
             found.append("PII_KEYS and PII_INDEX_KEY are required (phone and ID numbers are encrypted at rest)")
         if self.SMS_GATEWAY == "console" or self.DEV_SMS_OUTBOX:
             found.append("SMS_GATEWAY=http (with SMS_HTTP_URL) is required; the console gateway is for development")
+        if self.DEV_EMAIL_OUTBOX:
+            found.append("DEV_EMAIL_OUTBOX is for development; set EMAIL_SMTP_HOST for e-mail in production")
         if self.IDENTITY_VERIFIER == "development":
             found.append("IDENTITY_VERIFIER=http is required; the development verifier accepts anyone")
         if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION:
@@ -466,8 +468,6 @@ class ProductionConfig(Config):
         return found + self._shared_state_problems() + self.payment_problems()
 
     def _shared_state_problems(self) -> list[str]:
-        if self.DEV_EMAIL_OUTBOX:
-            found.append("DEV_EMAIL_OUTBOX is for development; set EMAIL_SMTP_HOST for e-mail in production")
         """State every app server must share lives in Redis: a per-process stand-in would weaken it silently."""
         found = []
         if _is_memory(self.RATELIMIT_STORAGE_URI):
