@@ -20,10 +20,10 @@ import app.litigation.models
 import app.mediation.delegation_models
 import app.mediation.extension_models
 import app.mediation.models
+import app.notifications.email_models
 import app.notifications.models
 import app.payments.models
 import app.platform.models
-import app.notifications.email_models
 import app.scheduling.models
 import app.sms.models
 import app.statistics.models
