@@ -7,10 +7,12 @@ cases would make a circle of packages, so the providers are registered here, in 
 from __future__ import annotations
 
 from app import documents
-from app.cases import detail_sections, end_hooks
+from app.cases import acceptance_hooks, detail_sections, end_hooks
 from app.documents import queries as documents_queries
 from app.documents import served_hooks
 from app.evidence import catalogue as evidence_catalogue
+from app.fees import messages as fee_messages
+from app.fees import notices as fee_notices
 from app.litigation import rules as litigation_rules
 from app.litigation import served as litigation_served
 from app.mediation import deadlines as mediation_deadlines
@@ -51,3 +53,6 @@ def connect() -> None:
     webhook_events.register(payment_events.EVENT_TYPES)
     # ... and the hearings of their cases (booked, postponed, cancelled, held).
     webhook_events.register(hearing_events.WEBHOOK_EVENTS)
+    # A litigation case accepted gets its notice to pay (fees sits above cases); courts may follow fees.
+    acceptance_hooks.register("fees.notice", fee_notices.on_case_accepted)
+    webhook_events.register(fee_messages.WEBHOOK_EVENTS)

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases import acceptance_hooks
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import numbers as case_numbers
@@ -130,6 +131,7 @@ def accept(*, case_id: uuid.UUID, actor: Principal, case_number: str | None = No
     case.case_number, case.accepted_at = number, clock.now()
     event.summary = f"{event.summary}: {number}"
     event.data = {"case_number": number, "numbered_by": "platform" if explicit is None else "court_system"}
+    acceptance_hooks.case_accepted(case, actor)  # e.g. fees issues the notice to pay (app/wiring.py)
     _commit_number(explicit_given=explicit is not None)
     return case_queries.describe(case, facts, actor=actor)
 

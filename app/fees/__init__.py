@@ -1,7 +1,8 @@
 """Litigation fees (诉讼费用): the calculation by the Measures on the Payment of Litigation Costs (its brackets and
-fixed amounts are data in app/fees/data/), payment notices and their deadlines, the append-only ledger per case
-and payer in fen, and deferral, reduction and waiver. It sits above cases, legal and notifications; payments
-(WeChat Pay) posts its money movements here through `ledger.post`.
+fixed amounts are data in app/fees/data/), payment notices and their deadlines, reminders and the clerk's decision
+at the deadline, the append-only ledger per case and payer in fen, and deferral, reduction and waiver. It sits
+above cases, legal, evidence and notifications; payments (WeChat Pay) posts its money movements here through
+`ledger.post`.
 
 Other packages import only what `__all__` names: the modules listed (`from app.fees import <module>`) and the
 names re-exported below.
@@ -9,4 +10,17 @@ names re-exported below.
 
 from app.fees.models import LEDGER_KINDS, FeeNotice, FeeRelief, LedgerEntry
 
-__all__ = ["LEDGER_KINDS", "FeeNotice", "FeeRelief", "LedgerEntry", "ledger"]
+__all__ = [
+    "LEDGER_KINDS",
+    "FeeNotice",
+    "FeeRelief",
+    "LedgerEntry",
+    "calculation",
+    "ledger",
+    "messages",
+    "notices",
+    "overdue",
+    "queries",
+    "relief",
+    "schedule",
+]

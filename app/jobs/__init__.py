@@ -22,6 +22,7 @@ TASK_MODULES = (
     "app.sms.tasks",
     "app.webhooks.tasks",
     "app.statistics.tasks",
+    "app.fees.tasks",
     "app.litigation.tasks",
     "app.payments.tasks",
 )

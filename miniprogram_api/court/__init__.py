@@ -46,3 +46,6 @@ def register(api: Api) -> None:
 
     api.register_blueprint(litigation, url_prefix=PREFIX)
     api.register_blueprint(litigation_queues, url_prefix=PREFIX)
+    from miniprogram_api.court.fees import blp as fees
+
+    api.register_blueprint(fees, url_prefix=PREFIX)

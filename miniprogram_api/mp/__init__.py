@@ -53,3 +53,6 @@ def register(api: Api) -> None:
     from miniprogram_api.mp.litigation import blp as litigation
 
     api.register_blueprint(litigation, url_prefix=PREFIX)
+    from miniprogram_api.mp.fees import blp as fees
+
+    api.register_blueprint(fees, url_prefix=PREFIX)

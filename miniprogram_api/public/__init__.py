@@ -26,3 +26,6 @@ def register(api: Api) -> None:
     from miniprogram_api.public.payments import blp as payments
 
     api.register_blueprint(payments, url_prefix=PREFIX)
+    from miniprogram_api.public.fees import blp as fees
+
+    api.register_blueprint(fees, url_prefix=PREFIX)

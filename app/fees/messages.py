@@ -1,0 +1,131 @@
+"""How fees tells people and court systems: notification kinds (with their SMS texts), the timeline actor role,
+webhook events, and notifications dispatched after the commit that wrote them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.cases import Case, CaseParty
+from app.extensions import db
+from app.integrations import sms as sms_texts
+from app.integrations.wechat import subscribe_value
+from app.notifications import dispatch as notifications
+from app.notifications import kinds as notification_kinds
+from app.security import permissions
+from app.security.permissions import Principal
+from app.webhooks import deliveries as webhooks
+
+WEBHOOK_EVENTS = (
+    "fee.notice_issued",
+    "fee.overdue",
+    "fee.relief_decided",
+    "fee.deadline_extended",
+    "fee.treated_as_withdrawn",
+)
+_PENDING = "fees.notifications_to_dispatch"
+
+# The SMS texts of the fee kinds (the gateway's template table is keyed by name; these names are fees' own).
+sms_texts.TEMPLATES.setdefault(
+    "fee_notice", "【微法院】案件《{title}》已立案，请于{due}前交纳诉讼费{amount}元，请在微法院小程序查看交费通知。"
+)
+sms_texts.TEMPLATES.setdefault(
+    "fee_reminder", "【微法院】案件《{title}》诉讼费{amount}元交纳期限至{due}，逾期未交将按撤诉处理。"
+)
+sms_texts.TEMPLATES.setdefault("fee_decision", "【微法院】案件《{title}》诉讼费事项有新的决定，请在微法院小程序查看。")
+
+
+def _due(data: dict) -> str:
+    return str(data.get("due_date") or "")
+
+
+def _register(name: str, template: str, params) -> None:
+    notification_kinds.register(
+        notification_kinds.Kind(
+            name=name,
+            sms_template=template,
+            sms_params=params,
+            wechat_data=lambda data: {
+                "thing1": data["case_title"],
+                "amount2": data.get("amount_yuan", ""),
+                "thing3": data.get("what", "诉讼费"),
+            },
+            page=lambda data: f"pages/case/fees?id={data['case_id']}",
+        )
+    )
+
+
+_register(
+    "fee_notice",
+    "fee_notice",
+    lambda data: {
+        "title": subscribe_value("thing", data["case_title"]),
+        "due": _due(data),
+        "amount": data.get("amount_yuan", ""),
+    },
+)
+_register(
+    "fee_reminder",
+    "fee_reminder",
+    lambda data: {
+        "title": subscribe_value("thing", data["case_title"]),
+        "due": _due(data),
+        "amount": data.get("amount_yuan", ""),
+    },
+)
+_register("fee_decision", "fee_decision", lambda data: {"title": subscribe_value("thing", data["case_title"])})
+
+
+def tell_payer(case: Case, party: CaseParty, kind: str, data: dict) -> None:
+    """Notify the payer (and the filer, when someone else filed for them), dispatched after the commit."""
+    users = {party.user_id, case.filed_by_user_id} - {None}
+    payload = {"case_id": str(case.id), "case_title": case.title, **data}
+    for user_id in sorted(users, key=str):
+        assert user_id is not None
+        note = notifications.notify(user_id=user_id, kind=kind, data=payload, subject=("case", case.id))
+        db.session.info.setdefault(_PENDING, []).append(note.id)
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    for notification_id in session.info.pop(_PENDING, []):
+        notifications.dispatch(notification_id)  # a lost one is sent by the notification sweep
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
+
+
+def court_event(case: Case, event_type: str, now: dt.datetime, payload: dict) -> None:
+    """A webhook to the case's court (delivered by the webhook outbox)."""
+    if case.court_id is None:
+        return
+    body = {"case_id": str(case.id), "case_number": case.case_number, **payload}
+    ids = webhooks.record(
+        [webhooks.Event(id=uuid.uuid4(), type=event_type, court_id=case.court_id, at=now, data=lambda: body)]
+    )
+    db.session.info.setdefault("fees.webhooks_to_dispatch", []).extend(ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_webhooks_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    ids = session.info.pop("fees.webhooks_to_dispatch", [])
+    if ids:
+        webhooks.dispatch(ids)
+
+
+def staff_role(actor: Principal | None, court_id: uuid.UUID | None) -> str:
+    """How court staff appear on the timeline: court_system, judge or clerk (system when no one)."""
+    if actor is None or court_id is None:
+        return "system"
+    held = permissions.court_roles(actor, court_id)
+    return next((role for role in ("court_system", "judge", "clerk") if role in held), "court_staff")
