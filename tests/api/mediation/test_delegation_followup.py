@@ -229,3 +229,22 @@ def test_strangers_cannot_recall(client, world):
         assert answer.status_code in (403, 404)
     unknown = _recall(client, world, uuid.uuid4())
     assert (unknown.status_code, unknown.get_json()["reason"]) == (404, "delegation.not_found")
+
+
+def test_a_recalled_dispute_is_filed_with_its_lawyer(client, world):
+    from tests.support.cases import file_case
+
+    dispute = file_case(world["filer"], court=world["court"])
+    applicant = party(dispute, "applicant")
+    letter = put_item(dispute, applicant, world["filer"], b"%PDF poa", order=1, title="授权委托书")
+    appoint(client, dispute.id, applicant, world["filer"], world["lawyer"], letter)
+    d_id = send(client, world, dispute.id)["id"]
+    accept(client, world, d_id)
+    recalled = _recall(client, world, d_id, "当事人要求直接起诉")
+    assert (recalled.get_json()["state"], recalled.get_json()["outcome"]) == ("recalled", "withdrawn")
+    assert status_of(dispute.id) == "withdrawn"
+    filed = client.post(f"{COURT}/delegations/{d_id}/file", headers=login(world["clerk"]))
+    assert filed.status_code == 201, filed.get_json()
+    litigation_id = uuid.UUID(filed.get_json()["id"])
+    copies = evidence_carry.copies_in(litigation_id)
+    assert agents_of(litigation_id) == [("plaintiff", world["lawyer"].id, "active", copies[letter.id])]
