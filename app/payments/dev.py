@@ -22,7 +22,7 @@ def simulate_paid(*, order_id: uuid.UUID, actor: Principal) -> dict:
     fake = client.current() if settings.http().env_name != "production" else None
     if not isinstance(fake, DevWeChatPay):
         raise NotFound("Not found.", reason="resource.not_found")
-    order = orders.load(order_id, actor=actor)
+    order = orders.load(order_id, actor=actor, payer_only=True)
     if order.status == "pending":
         transaction = fake.pay(order.out_trade_no, order.amount_fen)
         headers, body = fake.notification("TRANSACTION.SUCCESS", transaction)

@@ -119,8 +119,8 @@ def get(*, order_id: uuid.UUID, actor: Principal) -> dict:
     return order_view(load(order_id, actor=actor))
 
 
-def load(order_id: uuid.UUID, *, actor: Principal, staff_only: bool = False) -> PaymentOrder:
-    """The order if the caller may see it (payer side or court staff); 404 otherwise."""
+def load(order_id: uuid.UUID, *, actor: Principal, staff_only: bool = False, payer_only: bool = False) -> PaymentOrder:
+    """The order if the caller may see it (payer side or court staff, or only one of them); 404 otherwise."""
     order = db.session.get(PaymentOrder, order_id)
     if order is None:
         raise not_found()
@@ -128,7 +128,7 @@ def load(order_id: uuid.UUID, *, actor: Principal, staff_only: bool = False) -> 
         _, facts = case_access.load(order.case_id, actor=actor)
     except NotFound:
         raise not_found() from None
-    staff = order.court_id is not None and order.court_id in permissions.staff_court_ids(actor)
+    staff = not payer_only and order.court_id is not None and order.court_id in permissions.staff_court_ids(actor)
     if not staff and (staff_only or not permissions.may_act_for_party(actor, facts, order.party_id)):
         raise not_found()
     return order
@@ -136,7 +136,7 @@ def load(order_id: uuid.UUID, *, actor: Principal, staff_only: bool = False) -> 
 
 def cancel(*, order_id: uuid.UUID, actor: Principal) -> dict:
     """The payer gave up: close the order at WeChat Pay (a paid one is booked instead)."""
-    order = load(order_id, actor=actor)
+    order = load(order_id, actor=actor, payer_only=True)
     if order.status == "pending":
         close(order, reason="cancelled")
         db.session.commit()

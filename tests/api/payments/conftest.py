@@ -43,6 +43,7 @@ def payer_with_notice(*, amount_fen: int = 5000, openid: bool = True) -> types.S
     grant(clerk, role="clerk", court=court)
     case = file_case(user, kind="litigation", court=court)
     party = db.session.scalar(select(CaseParty).where(CaseParty.case_id == case.id, CaseParty.user_id == user.id))
+    assert party is not None
     notice = FeeNotice(
         case_id=case.id,
         party_id=party.id,
