@@ -1,4 +1,5 @@
-"""Authorization rows for scheduling (sessions, schedule, availability, unavailability, working hours) and invitations.
+"""Authorization rows for scheduling (sessions, schedule, availability, unavailability, working hours, hearings,
+courtrooms) and invitations.
 
 The preparer adds a mediation case of its own (so the world's case stays as other tables expect): filed by
 "citizen" at the world's court and organisation, with "mediator" as its mediator (Case.mediator_user_id set
@@ -9,13 +10,14 @@ Readers of that case who may not do an action get 403 (known but forbidden), eve
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from app.extensions import db
 from app.identity import login_sessions as sessions
 from app.invitations import issuing as invitations
-from app.scheduling.models import MediationSession, Unavailability
+from app.scheduling.models import Courtroom, MediationSession, Unavailability
 from app.utils import clock
-from tests.security.routes import MP, Route
+from tests.security.routes import COURT, MP, Route
 from tests.security.world import NONEXISTENT, PREPARERS, PRINCIPALS, World
 from tests.support.cases import file_case
 
@@ -74,6 +76,64 @@ def prepare(world: World) -> None:
 
 
 PREPARERS.append(prepare)
+
+COURT_ACTORS = frozenset({"clerk", "judge", "machine"})  # staff and the system of the case's court
+COURT_STAFF = frozenset({"clerk", "other_clerk", "judge", "machine", "other_machine"})
+ROOM_KEEPERS = frozenset({"clerk", "other_clerk", "machine", "other_machine"})  # judges read, clerks keep
+_slots = itertools.count(1)
+
+
+def prepare_hearings(world: World) -> None:
+    """An accepted litigation case at the world's court with a courtroom (hearings are made per call)."""
+    case = file_case(kind="litigation", court=world.court)  # a verified filer of its own
+    case.status, case.case_number = "accepted", "(2026)浙0206民初900号"
+    room = Courtroom(court_id=world.court.id, name="第一法庭", active=True)
+    db.session.add(room)
+    db.session.commit()
+    world.extra.update(hearing_case=case, courtroom=room)
+
+
+PREPARERS.append(prepare_hearings)
+
+
+def _fresh_hearing(w: World, *, past: bool = False) -> MediationSession:
+    """A hearing of its own for each call (so one principal's cancel or postponement leaves the next one a hearing)."""
+    start = clock.now() - dt.timedelta(hours=2) if past else clock.now() + dt.timedelta(days=40 + next(_slots))
+    hearing = MediationSession(
+        case_id=w.extra["hearing_case"].id,
+        kind="hearing",
+        judge_user_id=w.people["judge"].id,
+        clerk_user_id=w.people["clerk"].id,
+        courtroom_id=w.extra["courtroom"].id,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        mode="in_person",
+        location="第一法庭",
+        postponements=[],
+    )
+    db.session.add(hearing)
+    db.session.commit()
+    return hearing
+
+
+def _hearing(suffix: str = "", *, past: bool = False):
+    return lambda w: f"/hearings/{_fresh_hearing(w, past=past).id}{suffix}"
+
+
+def _booking(w: World) -> dict:
+    n = next(_slots)
+    return {
+        "starts_at": _at(200 + n),
+        "ends_at": _at(200 + n, 1),
+        "mode": "in_person",
+        "courtroom_id": str(w.extra["courtroom"].id),
+        "judge_user_id": str(w.people["judge"].id),
+    }
+
+
+def _later(w: World) -> dict:
+    n = next(_slots)
+    return {"starts_at": _at(300 + n), "ends_at": _at(300 + n, 1), "reason": "当事人申请延期"}
 
 
 def _at(days: float, hours: float = 0) -> str:
@@ -204,6 +264,59 @@ ROUTES: list[Route] = [
     Route(
         "GET", f"{MP}/invitations/<string:token>/wxacode.png", "public", path=_token("/wxacode.png"), public_status=404
     ),
+    # hearings and courtrooms (court side)
+    Route(
+        "POST",
+        f"{COURT}/cases/<uuid:case_id>/hearings",
+        "any",
+        COURT_ACTORS,
+        lambda w: f"/cases/{w.extra['hearing_case'].id}/hearings",
+        _booking,
+    ),
+    Route(
+        "GET",
+        f"{COURT}/cases/<uuid:case_id>/hearings",
+        "any",
+        COURT_ACTORS,
+        lambda w: f"/cases/{w.extra['hearing_case'].id}/hearings",
+    ),
+    Route("GET", f"{COURT}/hearings/<uuid:hearing_id>", "any", COURT_ACTORS, _hearing()),
+    Route("POST", f"{COURT}/hearings/<uuid:hearing_id>/postpone", "any", COURT_ACTORS, _hearing("/postpone"), _later),
+    Route(
+        "POST",
+        f"{COURT}/hearings/<uuid:hearing_id>/cancel",
+        "any",
+        COURT_ACTORS,
+        _hearing("/cancel"),
+        lambda w: {"reason": "原告撤诉"},
+    ),
+    Route(
+        "POST",
+        f"{COURT}/hearings/<uuid:hearing_id>/held",
+        "any",
+        COURT_ACTORS,
+        _hearing("/held", past=True),
+        lambda w: {"attendance": [{"user_id": str(w.extra["hearing_case"].filed_by_user_id), "present": True}]},
+    ),
+    Route("GET", f"{COURT}/hearings", "any", COURT_STAFF, query=RANGE),
+    Route(
+        "POST",
+        f"{COURT}/courtrooms",
+        "any",
+        ROOM_KEEPERS,
+        body=lambda w: {"name": f"第{next(_slots)}法庭"},
+        special=_forbidden("judge"),
+    ),
+    Route("GET", f"{COURT}/courtrooms", "any", COURT_STAFF),
+    Route(
+        "PATCH",
+        f"{COURT}/courtrooms/<uuid:courtroom_id>",
+        "any",
+        frozenset({"clerk", "machine"}),
+        lambda w: f"/courtrooms/{w.extra['courtroom'].id}",
+        lambda w: {"location": "二楼"},
+        special=_forbidden("judge"),
+    ),
 ]
 
 NONEXISTENT_PATHS = {
@@ -218,4 +331,10 @@ NONEXISTENT_PATHS = {
     f"{MP}/invitations/<uuid:invitation_id>/revoke": f"/invitations/{NONEXISTENT}/revoke",
     f"{MP}/invitations/<string:token>/accept": "/invitations/AAAAAAAAAAAAAAAAAAAAAAAA/accept",
     f"{MP}/invitations/by-code/<string:code>/accept": "/invitations/by-code/AAAAAAAA/accept",
+    f"{COURT}/cases/<uuid:case_id>/hearings": f"/cases/{NONEXISTENT}/hearings",
+    f"{COURT}/hearings/<uuid:hearing_id>": f"/hearings/{NONEXISTENT}",
+    f"{COURT}/hearings/<uuid:hearing_id>/postpone": f"/hearings/{NONEXISTENT}/postpone",
+    f"{COURT}/hearings/<uuid:hearing_id>/cancel": f"/hearings/{NONEXISTENT}/cancel",
+    f"{COURT}/hearings/<uuid:hearing_id>/held": f"/hearings/{NONEXISTENT}/held",
+    f"{COURT}/courtrooms/<uuid:courtroom_id>": f"/courtrooms/{NONEXISTENT}",
 }
