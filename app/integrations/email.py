@@ -141,7 +141,11 @@ class SmtpMailer(Mailer):
             )
         client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
         if config.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            try:
+                client.starttls(context=ssl.create_default_context())
+            except BaseException:
+                client.close()  # never fall back to sending in clear
+                raise
         return client
 
     def send(self, *, to: str, template: str, params: Mapping[str, str]) -> EmailResult:
