@@ -18,6 +18,7 @@ __all__ = [
     "PaymentRefund",
     "ReconciliationReport",
     "client",
+    "demo",
     "dev",
     "events",
     "notify",

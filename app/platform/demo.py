@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 # Imported by name, in this order (a seeder may use what an earlier one made), as app/jobs registers task modules:
 # the shared base never imports a domain.
-DEMO_MODULES = ("app.identity.demo", "app.mediation.demo", "app.scheduling.demo")
+DEMO_MODULES = ("app.identity.demo", "app.mediation.demo", "app.scheduling.demo", "app.payments.demo")
 
 SEEDERS: list[Callable[[], str]] = []
 
