@@ -3,11 +3,13 @@
 One import per line, so that features added side by side do not collide here.
 """
 
+import app.agents.models
 import app.audit.models
 import app.cases.models
 import app.documents.consent_models
 import app.documents.models
 import app.evidence.models
+import app.evidence.period_models
 import app.fees.models
 import app.hotline.models
 import app.identity.client_models

@@ -7,10 +7,12 @@ cases would make a circle of packages, so the providers are registered here, in 
 from __future__ import annotations
 
 from app import documents
+from app.agents import approvals as agent_approvals
 from app.cases import acceptance_hooks, detail_sections, end_hooks
 from app.documents import queries as documents_queries
 from app.documents import served_hooks
 from app.evidence import catalogue as evidence_catalogue
+from app.evidence import period_events as evidence_period_events
 from app.fees import messages as fee_messages
 from app.fees import notices as fee_notices
 from app.litigation import rules as litigation_rules
@@ -56,3 +58,6 @@ def connect() -> None:
     # A litigation case accepted gets its notice to pay (fees sits above cases); courts may follow fees.
     acceptance_hooks.register("fees.notice", fee_notices.on_case_accepted)
     webhook_events.register(fee_messages.WEBHOOK_EVENTS)
+    webhook_events.register(agent_approvals.WEBHOOK_EVENTS)
+    # ... and what waits for them in evidence (a period extension applied for, late evidence) and agents.
+    webhook_events.register(evidence_period_events.WEBHOOK_EVENTS)

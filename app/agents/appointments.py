@@ -1,8 +1,12 @@
-"""Lawyers acting for parties: a party appoints one (active at once) or a lawyer asks and the party confirms.
+"""Agents acting for parties: a party appoints a lawyer (active at once) or a lawyer asks and the party confirms;
+in litigation a party may also appoint a citizen agent (公民代理: near relative, staff, or recommended by their
+community or unit).
 
-Statuses: pending_confirmation -> active | declined; active -> revoked. A declined or revoked lawyer may be
-appointed or ask again later (the same row comes back to life; the timeline keeps the history).
-One active lawyer per party at a time: CaseFacts.agent_lawyers maps each party to one lawyer.
+Statuses: pending_confirmation -> active | declined; active -> revoked. Where the law wants the court's approval
+(`rules.approval_grounds`: a citizen agent; special authority after acceptance) an appointment or confirmation
+leads to pending_court_approval -> active | court_refused (`approvals`), and the party may revoke it meanwhile.
+A declined, refused or revoked agent may be appointed or ask again later (the same row comes back to life; the
+timeline keeps the history). One active agent per party at a time: CaseFacts.agent_lawyers maps each party to one.
 """
 
 from __future__ import annotations
@@ -11,21 +15,25 @@ import uuid
 
 from sqlalchemy import select
 
+from app.agents import approvals, power_of_attorney
+from app.agents import rules as agent_rules
+from app.agents.workspace import lawyer_cases
 from app.audit import log as audit
 from app.cases import Case, CaseAgent, CaseParty, timeline
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.evidence import EvidenceItem
 from app.extensions import db
 from app.identity import LawyerProfile, User
-from app.platform.pagination import Page, newest_first
 from app.security import permissions
-from app.security.permissions import CaseFacts, Principal
+from app.security.permissions import Principal
 from app.utils import clock
+from app.webhooks import deliveries as webhooks
 
 PENDING, ACTIVE, DECLINED, REVOKED = "pending_confirmation", "active", "declined", "revoked"
-LIVE = (PENDING, ACTIVE)
+PENDING_COURT = approvals.PENDING_COURT
+LIVE = (PENDING, ACTIVE, PENDING_COURT)
+__all__ = ["add_agent", "agent_not_found", "decide", "lawyer_cases", "view"]
 
 
 def agent_not_found() -> NotFound:
@@ -42,8 +50,12 @@ def add_agent(
     lawyer_user_id: uuid.UUID | None = None,
     license_number: str | None = None,
     power_of_attorney_evidence_id: uuid.UUID | None = None,
+    agent_kind: str = "lawyer",
+    agent_user_id: uuid.UUID | None = None,
+    citizen_basis: str | None = None,
 ) -> dict:
-    """The party appoints a verified lawyer (active at once), or a verified lawyer asks to act (pending)."""
+    """The party appoints a verified lawyer (active at once, or pending the court's approval where the law wants
+    it) or a citizen agent (pending the court), or a verified lawyer asks to act (pending the party)."""
     case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
     if case is None:
         raise case_access.not_found()
@@ -59,26 +71,59 @@ def add_agent(
         raise case_access.not_found()
     if party is None or party.case_id != case.id:
         raise ValidationFailed(errors={"party_id": ["No such party in this case."]}, reason="agent.party_not_found")
-    if not (appointing or asking):
+    if not (appointing or asking) or (agent_kind == "citizen" and not appointing):
         raise Forbidden("Only the party, or a lawyer asking for themselves, adds an agent.", reason="agent.not_party")
-    field = "lawyer_user_id" if lawyer_user_id is not None else "license_number"
-    profile = _verified_lawyer(field, lawyer_user_id if lawyer_user_id is not None else license_number)
-    if profile is None:
-        raise ValidationFailed(errors={field: ["Not a verified lawyer."]}, reason="agent.lawyer_not_verified")
-    if not appointing and profile.user_id != actor.user_id:
-        raise Forbidden("A lawyer can only ask to act for a party themselves.", reason="agent.not_party")
-    if profile.user_id == party.user_id:
+    if agent_kind == "citizen":
+        field, person_id = "agent_user_id", _citizen(case, agent_user_id)
+    else:
+        field = "lawyer_user_id" if lawyer_user_id is not None else "license_number"
+        profile = _verified_lawyer(field, lawyer_user_id if lawyer_user_id is not None else license_number)
+        if profile is None:
+            raise ValidationFailed(errors={field: ["Not a verified lawyer."]}, reason="agent.lawyer_not_verified")
+        if not appointing and profile.user_id != actor.user_id:
+            raise Forbidden("A lawyer can only ask to act for a party themselves.", reason="agent.not_party")
+        person_id = profile.user_id
+    if person_id == party.user_id:
         raise ValidationFailed(errors={field: ["A party cannot be their own agent."]}, reason="agent.self")
     if power_of_attorney_evidence_id is not None:
-        _check_power_of_attorney(case, facts, actor, party, power_of_attorney_evidence_id)
-    _check_can_take(case, party, profile.user_id)
+        power_of_attorney.check(case, facts, actor, party, power_of_attorney_evidence_id)
+    _check_can_take(case, party, person_id)
     if appointing:
         _check_party_free(party)
-    agent = _upsert(case, party, profile.user_id, authority, power_of_attorney_evidence_id, actor, appointing)
+    agent = _upsert(case, party, person_id, authority, power_of_attorney_evidence_id, actor, appointing)
     role = "party" if appointing else "lawyer"
+    hooks = _before_court(case, agent, actor, agent_kind, citizen_basis) if appointing else []
     _record(case, agent, party, actor, "agent.appointed" if appointing else "agent.requested", role=role)
     db.session.commit()
+    webhooks.dispatch(hooks)
     return view(agent)
+
+
+def _citizen(case: Case, user_id: uuid.UUID | None) -> uuid.UUID:
+    """A citizen agent: litigation only (mediation keeps its lawyers-only rule), a real-name verified user."""
+    if case.kind != "litigation":
+        raise ValidationFailed(
+            errors={"agent_kind": ["Citizen agents act in litigation; a mediation party appoints a lawyer."]},
+            reason="agent.citizen_not_litigation",
+        )
+    person = db.session.get(User, user_id) if user_id is not None else None
+    if person is None or person.verification_status != "verified":
+        raise ValidationFailed(
+            errors={"agent_user_id": ["Not a real-name verified user."]}, reason="agent.citizen_not_verified"
+        )
+    return person.id
+
+
+def _before_court(
+    case: Case, agent: CaseAgent, actor: Principal, agent_kind: str, basis: str | None
+) -> list[uuid.UUID]:
+    """Send the appointment to the court's queue where the law wants its approval (the agent waits meanwhile)."""
+    grounds = agent_rules.approval_grounds(
+        case_kind=case.kind, case_status=case.status, agent_kind=agent_kind, authority=agent.authority
+    )
+    if not grounds:
+        return []
+    return approvals.require(case, agent, agent_kind=agent_kind, basis=basis, grounds=grounds, actor=actor)
 
 
 def _may_ask(case: Case, party: CaseParty | None) -> bool:
@@ -94,37 +139,6 @@ def _verified_lawyer(field: str, value: object) -> LawyerProfile | None:
         condition = LawyerProfile.license_number == str(value or "").strip()
     profile = db.session.scalar(select(LawyerProfile).where(condition))
     return profile if profile is not None and profile.status == "verified" else None
-
-
-def _check_power_of_attorney(
-    case: Case, facts: CaseFacts, actor: Principal, party: CaseParty, evidence_id: uuid.UUID
-) -> None:
-    """The power of attorney is stored evidence of the represented party that the caller may see; else 422.
-
-    Unknown ids, other cases' items, deleted items and drafts the caller may not see get the same answer,
-    so the field cannot be used to probe for evidence; a visible item of another party is named as such.
-    """
-    item = db.session.get(EvidenceItem, evidence_id)
-    if (
-        item is None
-        or item.case_id != case.id
-        or item.status == "deleted"
-        or not permissions.may_view_evidence(actor, facts, owner_party_id=item.party_id, submitted=item.submitted)
-    ):
-        message, reason = "No such evidence in this case.", "agent.power_of_attorney_not_found"
-    elif item.party_id != party.id:
-        message, reason = (
-            "The power of attorney must be evidence of the party the lawyer acts for.",
-            "agent.power_of_attorney_wrong_party",
-        )
-    elif item.status != "stored":
-        message, reason = (
-            f"The evidence is {item.status}, not stored: upload and complete it first.",
-            "agent.power_of_attorney_not_stored",
-        )
-    else:
-        return
-    raise ValidationFailed(errors={"power_of_attorney_evidence_id": [message]}, reason=reason)
 
 
 def _check_can_take(case: Case, party: CaseParty, lawyer_id: uuid.UUID) -> None:
@@ -187,7 +201,7 @@ def decide(*, case_id: uuid.UUID, agent_id: uuid.UUID, decision: str, actor: Pri
     if not permissions.is_party_user(actor, facts, agent.party_id):
         raise Forbidden("Only the party decides who acts for them.", reason="agent.not_party")
     wanted = ACTIVE if decision == "revoke" else PENDING
-    if agent.status != wanted:
+    if agent.status != wanted and not (decision == "revoke" and agent.status == PENDING_COURT):
         raise Conflict(
             f"The agent is in state '{agent.status}'; this needs state '{wanted}'.",
             reason="agent.illegal_transition",
@@ -201,18 +215,22 @@ def decide(*, case_id: uuid.UUID, agent_id: uuid.UUID, decision: str, actor: Pri
             raise Conflict("The lawyer is no longer verified.", reason="agent.lawyer_not_verified")
         _check_party_free(party)
         agent.confirmed_by, agent.confirmed_at = actor.user_id, clock.now()
+    if decision == "revoke":
+        approvals.withdraw(agent)
     agent.status, event = DECISIONS[decision]
+    hooks = _before_court(case, agent, actor, "lawyer", None) if decision == "confirm" else []
     _record(case, agent, party, actor, event, role="party", reason=reason)
     db.session.commit()
+    webhooks.dispatch(hooks)
     return view(agent)
 
 
 SUMMARIES = {
-    "agent.appointed": "{party} appointed lawyer {lawyer} as agent ({authority} authority)",
-    "agent.requested": "lawyer {lawyer} asks to act for {party} ({authority} authority)",
-    "agent.confirmed": "{party} confirmed lawyer {lawyer} as agent ({authority} authority)",
-    "agent.declined": "{party} declined lawyer {lawyer}'s request to act for them",
-    "agent.revoked": "{party} revoked lawyer {lawyer}'s authority",
+    "agent.appointed": "{party} appointed {lawyer} as agent ({authority} authority)",
+    "agent.requested": "{lawyer} asks to act for {party} ({authority} authority)",
+    "agent.confirmed": "{party} confirmed {lawyer} as agent ({authority} authority)",
+    "agent.declined": "{party} declined {lawyer}'s request to act for them",
+    "agent.revoked": "{party} revoked {lawyer}'s authority",
 }
 DECISIONS = {
     "confirm": (ACTIVE, "agent.confirmed"),
@@ -232,8 +250,11 @@ def _record(
     reason: str | None = None,
 ) -> None:
     lawyer = db.session.get(User, agent.lawyer_user_id)
-    name = (lawyer.real_name or lawyer.display_name or "a lawyer") if lawyer else "a lawyer"
-    summary = SUMMARIES[event].format(lawyer=name, party=party.name, authority=agent.authority)
+    approval = approvals.of(agent)
+    kind = approval.agent_kind if approval is not None else "lawyer"
+    name = (lawyer.real_name or lawyer.display_name or "") if lawyer else ""
+    label = f"{'citizen agent' if kind == 'citizen' else 'lawyer'} {name}".strip()
+    summary = SUMMARIES[event].format(lawyer=label, party=party.name, authority=agent.authority)
     timeline.record(
         case,
         event,
@@ -243,7 +264,7 @@ def _record(
         reason=reason,
         data={"agent_id": str(agent.id), "party_id": str(party.id), "status": agent.status},
     )
-    if event in ("agent.appointed", "agent.confirmed", "agent.revoked"):
+    if event == "agent.revoked" or (event in ("agent.appointed", "agent.confirmed") and agent.status == ACTIVE):
         audit.record(
             "case.agent_granted" if agent.status == ACTIVE else "case.agent_revoked",
             actor=actor,
@@ -257,7 +278,11 @@ def view(agent: CaseAgent) -> dict:
     """An agent as the API shows it."""
     lawyer = db.session.get(User, agent.lawyer_user_id)
     profile = db.session.scalar(select(LawyerProfile).where(LawyerProfile.user_id == agent.lawyer_user_id))
+    approval = approvals.of(agent)
     return {
+        "agent_kind": approval.agent_kind if approval is not None else "lawyer",
+        "citizen_basis": approval.citizen_basis if approval is not None else None,
+        "court_approval": approvals.describe(approval) if approval is not None else None,
         "id": agent.id,
         "case_id": agent.case_id,
         "party_id": agent.party_id,
@@ -271,40 +296,4 @@ def view(agent: CaseAgent) -> dict:
         "power_of_attorney_verified": False,
         "confirmed_at": agent.confirmed_at,
         "created_at": agent.created_at,
-    }
-
-
-def lawyer_cases(*, actor: Principal, status: str | None, cursor: str | None, limit: int | None) -> Page:
-    """The caller's agencies, newest first: active ones with their case, pending requests flagged (no case data)."""
-    if not permissions.is_user(actor):
-        return Page(items=[], next_cursor=None)
-    # Filtering pending requests by case status would tell the lawyer that status: a filter lists active ones.
-    query = select(CaseAgent).where(
-        CaseAgent.lawyer_user_id == actor.user_id, CaseAgent.status.in_((ACTIVE,) if status else LIVE)
-    )
-    if status:
-        query = query.join(Case, Case.id == CaseAgent.case_id).where(Case.status == status)
-    page = newest_first(query, at_column=CaseAgent.created_at, id_column=CaseAgent.id, cursor=cursor, limit=limit)
-    active = [agent for agent in page.items if agent.status == ACTIVE]
-    cases = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_([a.case_id for a in active])))}
-    parties = {
-        party.id: party
-        for party in db.session.scalars(select(CaseParty).where(CaseParty.id.in_([a.party_id for a in active])))
-    }
-    return Page(items=[_workspace_item(agent, cases, parties) for agent in page.items], next_cursor=page.next_cursor)
-
-
-def _workspace_item(agent: CaseAgent, cases: dict, parties: dict) -> dict:
-    party = parties.get(agent.party_id)
-    return {
-        "agent_id": agent.id,
-        "agent_status": agent.status,
-        "pending": agent.status == PENDING,
-        "authority": agent.authority,
-        "case_id": agent.case_id,
-        "party_id": agent.party_id,
-        "party_name": party.name if party else None,
-        "party_role": party.role if party else None,
-        "created_at": agent.created_at,
-        "case": cases.get(agent.case_id),
     }

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 
 from app.audit import log as audit
-from app.cases import Case
+from app.cases import Case, end_hooks
 from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden, NotFound
@@ -59,8 +59,10 @@ def load_own(evidence_id: uuid.UUID, *, actor: Principal, lock: bool = False) ->
 
 
 def ensure_open(case: Case) -> None:
-    """Evidence can be added, shared and examined only while the case is still open."""
-    if case.status in case_lifecycle.TERMINAL[case.kind]:
+    """Evidence can be added, shared and examined only while the case is open: for litigation, until the decision
+    (adjudicated, appealed, effective, closed: a second instance has its own case and evidence)."""
+    ended = case.kind == "litigation" and end_hooks.has_ended(case.kind, case.status)
+    if ended or case.status in case_lifecycle.TERMINAL[case.kind]:
         raise Conflict(
             f"The case is {case.status}; its evidence can no longer change.",
             reason="evidence.case_closed",

@@ -15,6 +15,8 @@ from app.cases import Case, timeline
 from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import access as evidence_access
+from app.evidence import period as evidence_period
+from app.evidence import period_events
 from app.evidence import rules as rules
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem, EvidenceOpinion
 from app.extensions import db, storage
@@ -126,17 +128,24 @@ def submit(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
         )
     role = evidence_access.actor_role(actor, facts)
     item.submitted_at = clock.now()
-    evidence_access.custody(item, "submitted", actor=actor, role=role)
-    summary = f"evidence submitted: {item.title}"
+    if not item.late and evidence_period.is_late(case, item.submitted_at):
+        evidence_period.mark_late(item, None)  # uploaded in time, shared after the end: late all the same
+    evidence_access.custody(item, "submitted", actor=actor, role=role, data={"late": True} if item.late else None)
+    summary = f"evidence submitted{' late (逾期举证)' if item.late else ''}: {item.title}"
     timeline.record(
         case,
         "evidence.submitted",
         actor=actor,
         actor_role=role,
         summary=summary,
-        data={"evidence_id": str(item.id), "sha256": item.declared_sha256},
+        data={"evidence_id": str(item.id), "sha256": item.declared_sha256} | ({"late": True} if item.late else {}),
     )
+    hooks = []
+    if item.late:
+        data = {"evidence_id": str(item.id), "party_id": str(item.party_id), "title": item.title}
+        hooks = period_events.announce(case, "evidence.late_submitted", data)
     db.session.commit()
+    period_events.dispatch(hooks)
     return item
 
 

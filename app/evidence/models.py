@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -14,6 +14,7 @@ from app.platform.db import IdMixin, TimestampMixin
 STATUSES = ("pending", "stored", "rejected", "deleted")
 LIVE_STATUSES = ("pending", "stored")  # count against the limits
 OPINION_VALUES = ("admitted", "disputed", "partly_admitted")
+LATE_DECISIONS = ("pending", "admitted", "refused")
 
 
 class EvidenceItem(IdMixin, TimestampMixin, Model):
@@ -55,6 +56,13 @@ class EvidenceItem(IdMixin, TimestampMixin, Model):
     rejected_at: Mapped[dt.datetime | None]
     rejection_reason: Mapped[str | None] = mapped_column(String(64))
     deleted_at: Mapped[dt.datetime | None]
+    # Late evidence (逾期举证): submitted after the evidence period ended; the court admits or refuses it.
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    late_decision: Mapped[str | None] = mapped_column(String(16))  # pending | admitted | refused
+    late_decision_reason: Mapped[str | None] = mapped_column(Text)
+    late_decided_by_user_id: Mapped[uuid.UUID | None]
+    late_decided_at: Mapped[dt.datetime | None]
 
     @property
     def submitted(self) -> bool:

@@ -19,6 +19,7 @@ from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, PayloadTooLarge, ValidationFailed
 from app.evidence import access as evidence_access
 from app.evidence import file_types as types
+from app.evidence import period as evidence_period
 from app.evidence import rules as rules
 from app.evidence.models import LIVE_STATUSES, EvidenceItem
 from app.extensions import db, storage
@@ -53,6 +54,14 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
     assert uploader is not None  # _owner_party admits only people: parties and their lawyers
     evidence_access.ensure_open(case)
     mime = _check_declaration(data)
+    late = evidence_period.is_late(case)
+    if late and not (data.get("late_reason") or "").strip():
+        raise ValidationFailed(
+            "The evidence period has ended: late evidence is accepted with the reason it comes late, for the court "
+            "to admit or refuse.",
+            reason="evidence.late_reason_required",
+            errors={"late_reason": ["Required after the evidence period has ended."]},
+        )
     breach = limit_breach(
         case_id=case.id, party_id=party_id, user_id=uploader, mime=mime, size=data["size"], statuses=LIVE_STATUSES
     )
@@ -82,9 +91,17 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         upload_key=upload_key,
         upload_expires_at=form.expires_at,
     )
+    if late:
+        evidence_period.mark_late(item, data["late_reason"].strip())
     db.session.add(item)
     db.session.flush()
-    evidence_access.custody(item, "requested", actor=actor, role=evidence_access.actor_role(actor, facts))
+    evidence_access.custody(
+        item,
+        "requested",
+        actor=actor,
+        role=evidence_access.actor_role(actor, facts),
+        data={"late": True} if item.late else None,
+    )
     db.session.commit()
     log.info("evidence upload requested", extra={"evidence_id": str(item.id), "size": item.declared_size})
     return UploadTicket(evidence_id=item.id, upload=form, expires_at=form.expires_at)

@@ -49,3 +49,9 @@ def register(api: Api) -> None:
     from miniprogram_api.court.fees import blp as fees
 
     api.register_blueprint(fees, url_prefix=PREFIX)
+    from miniprogram_api.court.evidence_period import blp as evidence_period
+
+    api.register_blueprint(evidence_period, url_prefix=PREFIX)
+    from miniprogram_api.court.agents import blp as agents
+
+    api.register_blueprint(agents, url_prefix=PREFIX)

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from app.evidence import catalogue as evidence_catalogue
 from app.evidence import complete as evidence_complete
 from app.evidence import opinions, uploads
+from app.evidence import period as evidence_period
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.evidence import (
@@ -20,6 +21,7 @@ from miniprogram_api.schemas.evidence import (
     UploadRequestIn,
     UploadTicketOut,
 )
+from miniprogram_api.schemas.evidence_period import EvidenceExtensionApplyIn, EvidenceExtensionOut, EvidencePeriodOut
 from miniprogram_api.schemas.pages import CursorArgs
 
 blp = Blueprint("mp_evidence", __name__, description="Evidence: direct uploads, catalogue, exchange, 质证.")
@@ -90,3 +92,23 @@ def delete(evidence_id: uuid.UUID) -> None:
 def opinion(payload: dict, evidence_id: uuid.UUID) -> object:
     """Record your party's opinion on another party's item: authenticity, legality, relevance (质证)."""
     return opinions.record_opinion(evidence_id=evidence_id, data=payload, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/evidence-period", methods=["GET"])
+@login_required()
+@blp.response(200, EvidencePeriodOut)
+@blp.alt_response(409, description="The court has not set a period (`evidence_period.not_set`).")
+def period(case_id: uuid.UUID) -> object:
+    """The evidence period (举证期限): its end explained, the notices served, extensions granted and your own."""
+    return evidence_period.get(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/evidence-period/extensions", methods=["POST"])
+@login_required()
+@idempotent()
+@blp.arguments(EvidenceExtensionApplyIn)
+@blp.response(201, EvidenceExtensionOut)
+@blp.alt_response(409, description="No period, the period has ended, or an application is already pending.")
+def apply_for_extension(payload: dict, case_id: uuid.UUID) -> object:
+    """Apply, before the period ends, for more days to give evidence; the court grants or refuses."""
+    return evidence_period.apply_for_extension(case_id=case_id, data=payload, actor=current_principal())

@@ -35,6 +35,10 @@ class UploadRequestIn(InSchema):
         required=True, validate=validate.Length(min=1, max=2000), metadata={"description": "证明目的"}
     )
     party_id = fields.UUID(metadata={"description": "Only when the caller acts for several parties"})
+    late_reason = fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "Why the evidence comes after the evidence period ended (required then; 逾期举证)"},
+    )
 
 
 class UploadFormOut(OutSchema):
@@ -80,6 +84,14 @@ class EvidenceOut(OutSchema):
     stored_at = fields.AwareDateTime(allow_none=True)
     rejected_at = fields.AwareDateTime(allow_none=True)
     rejection_reason = fields.String(allow_none=True, metadata={"description": "e.g. evidence.hash_mismatch"})
+    late = fields.Boolean(required=True, metadata={"description": "Given after the evidence period ended (逾期举证)"})
+    late_reason = fields.String(allow_none=True)
+    late_decision = fields.String(
+        allow_none=True,
+        metadata={"enum": ["pending", "admitted", "refused", None], "description": "The court's, if late"},
+    )
+    late_decision_reason = fields.String(allow_none=True)
+    late_decided_at = fields.AwareDateTime(allow_none=True)
 
 
 EvidencePage = cursor_page("EvidencePage", EvidenceOut, "A page of the catalogue: party by party, in catalogue order.")

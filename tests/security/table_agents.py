@@ -6,6 +6,11 @@ tables expect. Its readers are the citizen (the party: allowed), the clerk, judg
 the party: 403); everyone else gets 404, except that a verified lawyer may ask to act for a party of a case they
 cannot read yet (the "lawyer" principal: allowed on POST .../agents, where the request stays pending).
 
+The court's queue of appointments waiting for its approval is read by the court's staff and systems (each sees its
+own court's); deciding one takes a fresh litigation case of the citizen's, accepted at the world's court, in which the
+citizen appointed the world's lawyer with special authority (pending the court): its clerk, judge and system decide,
+the other court's staff get 404.
+
 The preparer also files a case through the hotline for a caller whose phone is the citizen's, so the citizen
 (and nobody else) can claim it with the SMS code.
 """
@@ -17,6 +22,7 @@ import re
 from sqlalchemy import select
 
 from app.agents import appointments as case_agents
+from app.cases import review
 from app.cases.models import CaseParty
 from app.extensions import db
 from app.hotline import calls as hotline
@@ -24,9 +30,10 @@ from app.identity import login_sessions as sessions
 from app.security import pii
 from app.sms import outbox as notifications_sms
 from miniprogram_api.schemas.hotline import HotlineCaseIn
-from tests.security.routes import COURT, MP, USERS, Route
+from tests.security.routes import COURT, COURT_STAFF, MP, USERS, Route
 from tests.security.world import NONEXISTENT, PREPARERS, World
 from tests.support.cases import file_case
+from tests.support.factories import make_user
 
 CITIZEN = frozenset({"citizen"})
 HOTLINE = frozenset({"hotline_operator"})
@@ -94,6 +101,20 @@ def _fresh_case(w: World, agent_status: str | None = None) -> str:
     return f"/cases/{case.id}"
 
 
+def _pending_approval(w: World) -> str:
+    """A fresh accepted litigation case where the citizen appointed the lawyer with special authority (pending)."""
+    citizen = sessions.load_principal(w.people["citizen"])
+    case = file_case(make_user(real_name="张三"), kind="litigation", court=w.court)  # litigation needs a verified filer
+    review.accept(case_id=case.id, actor=sessions.load_principal(w.people["clerk"]))
+    party = db.session.scalar(select(CaseParty).where(CaseParty.case_id == case.id, CaseParty.role == "plaintiff"))
+    party.user_id, plaintiff = w.people["citizen"].id, party.id  # the citizen is the plaintiff
+    db.session.commit()
+    agent = case_agents.add_agent(
+        case_id=case.id, party_id=plaintiff, authority="special", lawyer_user_id=w.people["lawyer"].id, actor=citizen
+    )
+    return f"/agent-approvals/{agent['court_approval']['id']}/decide"
+
+
 def _decision(status: str, decision: str):
     return lambda w: _fresh_case(w, status) + f"/agents/{w.extra['agent_id']}/{decision}"
 
@@ -139,7 +160,16 @@ ROUTES = [
         lambda w: {},
         special={**READERS_NOT_PARTY, "lawyer": 403},  # the active lawyer reads the case but cannot revoke
     ),
-    Route("GET", f"{MP}/lawyer/cases", "user", USERS),  # everyone's own agencies; empty for non-lawyers
+    Route("GET", f"{MP}/lawyer/cases", "user", USERS),
+    Route("GET", f"{COURT}/agent-approvals", "any", COURT_STAFF),  # each court's staff see their own court's queue
+    Route(
+        "POST",
+        f"{COURT}/agent-approvals/<uuid:approval_id>/decide",
+        "any",
+        frozenset({"clerk", "judge", "machine"}),
+        _pending_approval,
+        lambda w: {"approved": True, "reason": "授权委托书载明特别授权事项，予以准许"},
+    ),  # everyone's own agencies; empty for non-lawyers
     Route(
         "POST",
         f"{COURT}/hotline/calls",
@@ -165,6 +195,7 @@ ROUTES = [
 ]
 
 NONEXISTENT_PATHS = {
+    f"{COURT}/agent-approvals/<uuid:approval_id>/decide": f"/agent-approvals/{NONEXISTENT}/decide",
     f"{MP}/cases/<uuid:case_id>/agents": f"/cases/{NONEXISTENT}/agents",
     f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/confirm": f"/cases/{NONEXISTENT}/agents/{NONEXISTENT}/confirm",
     f"{MP}/cases/<uuid:case_id>/agents/<uuid:agent_id>/decline": f"/cases/{NONEXISTENT}/agents/{NONEXISTENT}/decline",
