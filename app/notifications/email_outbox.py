@@ -109,9 +109,9 @@ def send(message_id: uuid.UUID) -> str:
 
 
 def retry_delay(message_id: uuid.UUID) -> float | None:
-    """Seconds until a message put back after a failure is due (None when it is not waiting)."""
-    message = db.session.get(EmailMessage, message_id)
-    if message is None or message.status != "queued":
+    """Seconds until a message put back after a failure is due (None when it is not waiting, or another holds it)."""
+    message = db.session.get(EmailMessage, message_id, populate_existing=True)
+    if message is None or message.status != "queued" or message.claimed_at is not None:
         return None
     return max((message.next_attempt_at - clock.now()).total_seconds(), 0.0)
 
