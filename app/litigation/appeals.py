@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, access, lifecycle, review, timeline
 from app.documents import ServedDocument
@@ -80,7 +81,11 @@ def file(
         status="filed",
     )
     db.session.add(appeal)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same party's appeal raced in (where the case lock does not serialise)
+        db.session.rollback()
+        raise Conflict("This party has already appealed.", reason="litigation.already_appealed") from None
     data = {"appeal_id": str(appeal.id), "party_id": str(party_id)}
     if case.status == "adjudicated":
         lifecycle.transition(case, "appealed", actor=actor, actor_role=role, event="litigation.appealed", data=data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.cases import Case, CaseAgent, CaseParty, lifecycle
 from app.extensions import db
@@ -90,19 +90,31 @@ def mark_effective(*, limit: int = 200) -> int:
 def _settle(case_id: uuid.UUID) -> int:
     from app.litigation import served  # served.py calls make_effective: imported here, not at the top
 
+    # The case first (appeals lock it too, so the two never wait on each other crosswise), then a claim: only one
+    # transaction moves the decision out of `served`, also where row locks do not exist (SQLite: the UPDATE takes
+    # the write lock and reads the latest data). Anything that stops the move below rolls the claim back.
     case = db.session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one()
-    decision = db.session.scalars(
-        select(LitigationDecision).where(LitigationDecision.case_id == case_id).with_for_update()
-    ).one()
+    claim = (
+        update(LitigationDecision)
+        .where(LitigationDecision.case_id == case_id, LitigationDecision.state == "served")
+        .values(state="effective")
+    )
+    if db.session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+        db.session.rollback()
+        return 0
+    decision = db.session.scalars(select(LitigationDecision).where(LitigationDecision.case_id == case_id)).one()
     db.session.refresh(case)
-    db.session.refresh(decision)  # read again under the lock: another sweep may have acted
+    db.session.refresh(decision)
     ends = served.appeal_end(case, decision)
     appealed = db.session.scalar(select(Appeal.id).where(Appeal.case_id == case_id).limit(1)) is not None
-    if case.status != "adjudicated" or decision.state != "served" or appealed or ends is None:
+    if case.status != "adjudicated" or appealed or ends is None:
         db.session.rollback()
         return 0
     if ends > clock.now() or not _covered(case, decision):
-        decision.appeal_ends_at = ends  # later than thought (a period not covered by the calendar yet)
+        db.session.rollback()  # later than thought (a period the calendar does not cover yet): look again then
+        db.session.execute(
+            update(LitigationDecision).where(LitigationDecision.case_id == case_id).values(appeal_ends_at=ends)
+        )
         db.session.commit()
         return 0
     notes, hooks = make_effective(case, decision, effective_at=ends)
