@@ -97,7 +97,10 @@ class FeeNoticeOut(OutSchema):
     amount_fen = FEN(required=True, metadata={"description": "Still to pay under this notice, in fen"})
     amount_yuan = Money(required=True)
     original_amount_fen = FEN(required=True)
-    basis = fields.Nested(FeeBasisOut, required=True)
+    basis = fields.Dict(
+        required=True,
+        metadata={"description": "How the amount was reached (as FeeBasisOut: articles, brackets, lines)"},
+    )
     issued_at = fields.AwareDateTime(required=True)
     due_at = fields.AwareDateTime(allow_none=True, required=True, metadata={"description": "24:00 Asia/Shanghai"})
     last_day = fields.Date(allow_none=True, required=True)
