@@ -43,7 +43,7 @@ def _court_for(actor: Principal, court_id: uuid.UUID | None) -> uuid.UUID:
 def create(*, actor: Principal, name: str, location: str | None = None, court_id: uuid.UUID | None = None) -> Courtroom:
     """Add a courtroom to the caller's court (names are unique per court: 409 courtroom.name_taken)."""
     court = _court_for(actor, court_id)
-    room = Courtroom(court_id=court, name=name.strip(), location=(location or "").strip() or None, active=True)
+    room = Courtroom(court_id=court, name=_name(name), location=(location or "").strip() or None, active=True)
     db.session.add(room)
     try:
         db.session.flush()
@@ -60,7 +60,7 @@ def update(*, actor: Principal, courtroom_id: uuid.UUID, changes: dict) -> Court
     room = get(actor=actor, courtroom_id=courtroom_id, lock=True)
     _court_for(actor, room.court_id)
     if "name" in changes:
-        room.name = changes["name"].strip()
+        room.name = _name(changes["name"])
     if "location" in changes:
         room.location = (changes["location"] or "").strip() or None
     if "active" in changes:
@@ -105,6 +105,12 @@ def for_booking(court_id: uuid.UUID | None, courtroom_id: uuid.UUID) -> Courtroo
     if not room.active:
         raise ValidationFailed(errors={"courtroom_id": ["The courtroom is not in use."]})
     return room
+
+
+def _name(text: str) -> str:
+    if not text.strip():
+        raise ValidationFailed(errors={"name": ["A courtroom needs a name."]})
+    return text.strip()
 
 
 def _name_taken() -> Conflict:

@@ -51,7 +51,7 @@ def book(
     """Book a hearing or pre-trial meeting for an accepted litigation case; summons go to every party."""
     case, facts = _load_case(case_id, actor)
     _require_schedulable(case)
-    start, end = mediation_sessions._check_times(starts_at, ends_at)
+    start, end = mediation_sessions.check_times(starts_at, ends_at)
     room, meeting_url = _place(case, mode, courtroom_id, meeting_url)
     judge = _staff_member(case, judge_user_id or _self_if(actor, case, "judge"), "judge", "judge_user_id")
     clerk = _staff_member(case, clerk_user_id or _self_if(actor, case, "clerk"), "clerk", "clerk_user_id")
@@ -97,9 +97,9 @@ def postpone(
 ) -> dict:
     """延期开庭: move the hearing to a new time (same checks as booking) with a reason; summons served again."""
     session, case, facts = _load(session_id, actor)
-    mediation_sessions._require_scheduled(session)
+    mediation_sessions.require_scheduled(session)
     _require_schedulable(case)
-    start, end = mediation_sessions._check_times(starts_at, ends_at)
+    start, end = mediation_sessions.check_times(starts_at, ends_at)
     mode = mode or session.mode
     wanted_room = courtroom_id or (session.courtroom_id if mode == "in_person" else None)
     room, url = _place(case, mode, wanted_room, meeting_url or (session.meeting_url if mode == "video" else None))
@@ -125,7 +125,7 @@ def postpone(
 def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str) -> dict:
     """Cancel a scheduled hearing; with no other hearing ahead the case goes back to `in_trial`."""
     session, case, facts = _load(session_id, actor)
-    mediation_sessions._require_scheduled(session)
+    mediation_sessions.require_scheduled(session)
     session.status, session.cancelled_at, session.cancelled_by = "cancelled", clock.now(), actor.user_id
     session.cancel_reason = reason
     reminders.cancel_pending(session)
@@ -147,7 +147,7 @@ def hold(*, session_id: uuid.UUID, actor: Principal, attendance: list[dict], not
     possible); it is only recorded, the court decides.
     """
     session, case, facts = _load(session_id, actor)
-    mediation_sessions._require_scheduled(session)
+    mediation_sessions.require_scheduled(session)
     if session.starts_at > clock.now():
         raise Conflict("The hearing has not started yet.", reason="session.not_started")
     people = {p.user_id: p for p in _participants(case, facts, session)}
@@ -157,7 +157,7 @@ def hold(*, session_id: uuid.UUID, actor: Principal, attendance: list[dict], not
     came = {uid for uid in people if present.get(uid, False)}
     represented = {p.party_id for uid, p in people.items() if uid in came and p.party_id is not None}
     for user_id, person in people.items():
-        row = mediation_sessions._attendance(session, user_id, role=person.role, party_id=person.party_id)
+        row = mediation_sessions.attendance_row(session, user_id, role=person.role, party_id=person.party_id)
         row.attended = user_id in came
         absent_party = person.role == "party" and not row.attended and person.party_id not in represented
         row.consequence = ABSENCE_CONSEQUENCES.get(person.party_role or "") if absent_party else None

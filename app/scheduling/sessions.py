@@ -43,7 +43,7 @@ def book(
     case, facts = case_access.load(case_id, actor=actor, lock=True)
     _require_mediator(actor, facts)
     _require_schedulable(case)
-    start, end = _check_times(starts_at, ends_at)
+    start, end = check_times(starts_at, ends_at)
     location, meeting_url = _check_place(mode, location, meeting_url)
     people = conflicts.participants(case, facts)
     conflicts.lock(p.user_id for p in people)
@@ -72,7 +72,7 @@ def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dic
     """Move a scheduled session or change its mode and place (same checks as booking; reminders replaced)."""
     session, case, facts = _load(session_id, actor, lock=True)
     _require_mediator(actor, facts, session)
-    _require_scheduled(session)
+    require_scheduled(session)
     _require_schedulable(case)
     start = changes.get("starts_at", session.starts_at)
     end = changes.get("ends_at", session.ends_at)
@@ -83,7 +83,7 @@ def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dic
     )
     people = conflicts.participants(case, facts)
     if moved:
-        start, end = _check_times(start, end)
+        start, end = check_times(start, end)
         conflicts.lock(p.user_id for p in people)
         conflicts.ensure_free(people, start, end, exclude_session=session.id)
         session.starts_at, session.ends_at = start, end
@@ -98,7 +98,7 @@ def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str | None = None
     """Cancel a scheduled session; its pending reminders are cancelled with it."""
     session, case, facts = _load(session_id, actor, lock=True)
     _require_mediator(actor, facts, session)
-    _require_scheduled(session)
+    require_scheduled(session)
     session.status, session.cancelled_at, session.cancelled_by = "cancelled", clock.now(), actor.user_id
     session.cancel_reason = reason
     reminders.cancel_pending(session)
@@ -142,12 +142,12 @@ def confirm_attendance(
     me = actor.user_id
     if me is None or not permissions.parties_of(actor, facts):  # parties_of is empty for callers without a user id
         raise Forbidden("Only a party of the case or their lawyer confirms attendance.", reason="session.not_a_party")
-    _require_scheduled(session)
+    require_scheduled(session)
     if session.ends_at <= clock.now():
         raise Conflict("The session is over.", reason="session.over")
     own = sorted(pid for pid, uid in facts.party_users.items() if uid == me)
     role, parties = ("party", own) if own else ("lawyer", sorted(permissions.parties_of(actor, facts)))
-    row = _attendance(session, me, role=role, party_id=parties[0])
+    row = attendance_row(session, me, role=role, party_id=parties[0])
     row.attending, row.confirmed_at, row.note = attending, clock.now(), note
     event = "session.attendance_confirmed" if attending else "session.attendance_declined"
     _record(case, session, event, actor, f"{role} {'will' if attending else 'will not'} attend", role=role)
@@ -159,7 +159,7 @@ def mark_held(*, session_id: uuid.UUID, actor: Principal, attended_user_ids: lis
     """The mediator records that the session took place and who attended."""
     session, case, facts = _load(session_id, actor, lock=True)
     _require_mediator(actor, facts, session)
-    _require_scheduled(session)
+    require_scheduled(session)
     if session.starts_at > clock.now():
         raise Conflict("The session has not started yet.", reason="session.not_started")
     people = {p.user_id: p for p in conflicts.participants(case, facts)}
@@ -167,7 +167,7 @@ def mark_held(*, session_id: uuid.UUID, actor: Principal, attended_user_ids: lis
     if unknown:
         raise ValidationFailed(errors={"attended_user_ids": ["Only people taking part in the case can attend."]})
     for user_id, person in people.items():
-        row = _attendance(session, user_id, role=person.role, party_id=person.party_id)
+        row = attendance_row(session, user_id, role=person.role, party_id=person.party_id)
         row.attended = user_id in attended_user_ids
     session.status, session.held_at = "held", clock.now()
     reminders.cancel_pending(session)
@@ -192,9 +192,10 @@ def _load(session_id: uuid.UUID, actor: Principal, *, lock: bool) -> tuple[Media
     return session, case, facts
 
 
-def _attendance(
+def attendance_row(
     session: MediationSession, user_id: uuid.UUID, *, role: str, party_id: uuid.UUID | None
 ) -> SessionAttendance:
+    """The participant's attendance row of a session, added if missing (hearings use it too)."""
     row = db.session.scalar(
         select(SessionAttendance).where(
             SessionAttendance.session_id == session.id, SessionAttendance.user_id == user_id
@@ -222,14 +223,15 @@ def _require_schedulable(case: Case) -> None:
         )
 
 
-def _require_scheduled(session: MediationSession) -> None:
+def require_scheduled(session: MediationSession) -> None:
+    """409 session.not_scheduled unless the session (or hearing) is still scheduled."""
     if session.status != "scheduled":
         raise Conflict(
             f"The session is {session.status}.", reason="session.not_scheduled", errors={"status": [session.status]}
         )
 
 
-def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """Aware, in the future, start before end, no longer than SESSION_MAX_HOURS."""
     start, end = clock.as_utc(starts_at), clock.as_utc(ends_at)
     errors: dict[str, list[str]] = {}
