@@ -307,3 +307,49 @@ def test_the_dev_email_outbox_shows_the_code_without_an_smtp_host(client, clock)
     assert answer.status_code == 200 and answer.get_json()["notices_to"] == "email"
     pushed = push(client, world, doc_type="summons", title="传票").get_json()
     assert [(n["channel"], n["provider"]) for n in _notices(pushed["document_id"])] == [("email", "console")]
+
+
+def test_a_clerk_recorded_phone_counts_only_when_read_back(client, clock):
+    world = service_world(respondent_consents=False)
+    url = f"{COURT}/cases/{world.case.id}/service-consents"
+    body = {"party_id": str(world.respondent.id), "note": "by phone", "address_kind": "phone", "address": "13912340000"}
+    recorded = client.post(url, json=body, headers=world.clerk_headers)
+    assert recorded.status_code == 200 and recorded.get_json()["notices_to"] == "account"
+    first = push(client, world, doc_type="summons", title="传票").get_json()
+    assert first["hold_reason"] == "address_not_confirmed" and _notices(first["document_id"]) == []
+    read_back = client.post(url, json={**body, "address_read_back": True}, headers=world.clerk_headers)
+    assert read_back.status_code == 200 and read_back.get_json()["notices_to"] == "phone"
+    # the held document is delivered now, and its notice goes to the number read back
+    assert [n["to"] for n in _notices(first["document_id"])] == ["139****0000"]
+    second = push(client, world, doc_type="complaint_copy", title="起诉状副本").get_json()
+    assert [n["to"] for n in _notices(second["document_id"])] == ["139****0000"]
+
+
+def test_a_clerk_recorded_email_is_confirmed_by_the_party_with_the_mailed_code(client, clock, smtp):
+    world = service_world(respondent_consents=False)
+    url = f"{COURT}/cases/{world.case.id}/service-consents"
+    body = {
+        "party_id": str(world.respondent.id),
+        "note": "in person",
+        "address_kind": "email",
+        "address": "c@example.com",
+    }
+    body["address_read_back"] = True
+    recorded = client.post(url, json=body, headers=world.clerk_headers)
+    assert recorded.status_code == 200 and recorded.get_json()["address_verification"] == "pending"
+    assert _confirm(client, world, world.respondent_headers, _code(smtp, "c@example.com")).status_code == 200
+    pushed = push(client, world, doc_type="summons", title="传票").get_json()
+    assert [n["to"] for n in _notices(pushed["document_id"])] == ["c***@example.com"]
+
+
+def test_without_an_smtp_host_in_production_an_email_address_is_refused(app, client, clock):
+    from app.integrations.email import ConsoleMailer
+
+    world = service_world(respondent_consents=False)
+    app.extensions["microcourt.mailer"] = ConsoleMailer(production=True)
+    try:
+        answer = _consent(client, world, world.respondent_headers, address_kind="email", address="x@example.com")
+    finally:
+        app.extensions.pop("microcourt.mailer", None)
+    assert answer.status_code == 409 and answer.get_json()["reason"] == "service_consent.email_unavailable"
+    assert db.session.scalar(select(EmailMessage.id)) is None
