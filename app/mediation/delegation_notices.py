@@ -40,7 +40,12 @@ def _register(name: str, sms_text: str, status: str) -> None:
             sms_template=name,
             sms_params=lambda data: {"title": subscribe_value("thing", data["case_title"])},
             wechat_data=lambda data: {"thing1": data["case_title"], "thing2": status},
-            page=lambda data: "pages/mediation/delegations",
+            # the mediation for those who mediate it; the organisation's list of delegations otherwise
+            page=lambda data: (
+                f"pages/case/detail?id={data['mediation_case_id']}"
+                if data.get("mediation_case_id")
+                else "pages/mediation/delegations"
+            ),
         )
     )
 
@@ -70,7 +75,7 @@ def tell(row: CourtDelegation, kind: str, *, with_mediator: bool) -> list[uuid.U
             people.add(mediation.mediator_user_id)
     data = {
         "delegation_id": str(row.id),
-        "case_id": str(row.mediation_case_id or row.case_id),
+        "mediation_case_id": str(row.mediation_case_id) if row.responded_at and row.mediation_case_id else None,
         "case_title": case.title,
     }
     return [
