@@ -120,10 +120,10 @@ def carry_back_pending(*, limit: int = 200) -> int:
     for delegation_id in ids:
         row = _locked(select(CourtDelegation).where(CourtDelegation.id == delegation_id))
         try:
-            done = row is not None and delegation_carry.bring_back(row, actor=None, role="system") is True
+            carried = row is not None and delegation_carry.bring_back(row, actor=None, role="system") is True
         except IntegrityError:  # another worker made the follow-up row at the same moment: it carries
-            done = False
-        if done:
+            carried = False
+        if carried:
             db.session.commit()
             count += 1
         else:
