@@ -1,7 +1,8 @@
 """The periodic delivery sweep, driven only by database state, so running it twice (even at once) is harmless.
 
-1. Delivered but not opened after DELIVERY_REMIND_AFTER_HOURS: one SMS reminder (to the recipient and their
-   lawyers); `reminded_at` is the guard.
+1. Delivered but not opened after DELIVERY_REMIND_AFTER_HOURS: one reminder (to the recipient and their
+   lawyers; by SMS, or to the recipient's confirmed service address: that phone, or e-mail, see
+   `notify.queue_sms`); `reminded_at` is the guard.
 2. Still not opened DELIVERY_ESCALATE_AFTER_HOURS after delivery (and at least the difference after the
    reminder): `expired` on the chain and a clerk work item to serve it by paper or phone.
 3. Held documents whose recipient has since consented with a confirmed address: delivered now.
@@ -72,7 +73,7 @@ def _hours(hours: int) -> dt.timedelta:
 
 
 def remind_due() -> int:
-    """Send the one SMS reminder for documents delivered long enough ago and still unopened."""
+    """Send the one reminder for documents delivered long enough ago and still unopened."""
     now = clock.now()
     cutoff = now - _hours(settings.documents().remind_after_hours)
     due = _ids(
@@ -95,7 +96,7 @@ def _remind(document_id: uuid.UUID, now: dt.datetime) -> bool:
         "document.reminder_sent",
         actor=None,
         actor_role="system",
-        summary=f"《{document.title}》 not opened yet: SMS reminder sent",
+        summary=f"《{document.title}》 not opened yet: reminder sent",
         data={"document_id": str(document.id)},
     )
     return True
