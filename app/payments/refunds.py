@@ -7,6 +7,7 @@ verified refund notification (usually the last; the answer is normally PROCESSIN
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import uuid
@@ -22,6 +23,7 @@ from app.integrations.wechatpay import WeChatPayError
 from app.payments import client, events, orders
 from app.payments.models import PaymentOrder, PaymentRefund
 from app.payments.views import refund_view
+from app.platform import settings
 from app.security.permissions import Principal
 from app.utils import clock
 
@@ -31,8 +33,13 @@ STATES = {"SUCCESS": "succeeded", "CLOSED": "closed", "ABNORMAL": "abnormal", "P
 
 
 def request(*, order_id: uuid.UUID, amount_fen: int, reason: str, actor: Principal) -> dict:
-    """Ask WeChat Pay to refund part or all of a paid order (court staff of its court)."""
+    """Ask WeChat Pay to refund part or all of a paid order (court staff of its court).
+
+    The refund row is committed before WeChat Pay is asked, so a refund WeChat took is never unknown here: an
+    unanswered call leaves it `processing` for the sweep's refund query; a refusal closes it (409-free retry).
+    """
     order = orders.load(order_id, actor=actor, staff_only=True)
+    db.session.refresh(order, with_for_update=True)  # two refunds at once see each other's amounts
     if amount_fen <= 0:
         raise ValidationFailed(errors={"amount_fen": ["A positive whole number of fen."]})
     if order.status != "paid":
@@ -47,6 +54,15 @@ def request(*, order_id: uuid.UUID, amount_fen: int, reason: str, actor: Princip
         requested_by_user_id=actor.user_id,
         requested_by=actor.scope[:120],
     )
+    db.session.add(refund)
+    audit.record(
+        "payment.refund_requested",
+        actor=actor,
+        object_type="payment",
+        object_id=order.out_trade_no,
+        details={"out_refund_no": refund.out_refund_no, "amount_fen": amount_fen},
+    )
+    db.session.commit()
     try:
         answer = client.current().refund(
             out_trade_no=order.out_trade_no,
@@ -56,24 +72,37 @@ def request(*, order_id: uuid.UUID, amount_fen: int, reason: str, actor: Princip
             reason=reason,
         )
     except WeChatPayError as exc:
-        log.warning("wechatpay refund refused: %s", exc)
+        log.warning("wechatpay refund %s: %s", refund.out_refund_no, exc)
+        if exc.status:  # WeChat Pay answered and refused: nothing will be refunded
+            refund.status = "closed"
+            db.session.commit()
         raise ServiceUnavailable(
             "WeChat Pay did not take the refund; try again.", reason="payments.unavailable"
         ) from exc
-    db.session.add(refund)
     refund.refund_id = answer.get("refund_id") or None
-    audit.record(
-        "payment.refund_requested",
-        actor=actor,
-        object_type="payment",
-        object_id=order.out_trade_no,
-        details={"out_refund_no": refund.out_refund_no, "amount_fen": amount_fen},
-    )
-    db.session.flush()
     apply_refund({**answer, "out_refund_no": refund.out_refund_no}, source="answer")
     db.session.commit()
     events.flush()
     return refund_view(refund)
+
+
+def sweep(*, limit: int = 100) -> int:
+    """Query refunds still processing after PAYMENT_QUERY_AFTER_MINUTES (a lost answer or notification)."""
+    cutoff = clock.now() - dt.timedelta(minutes=settings.payments().query_after_minutes)
+    query = select(PaymentRefund).where(PaymentRefund.status == "processing", PaymentRefund.created_at <= cutoff)
+    settled = 0
+    for refund in list(db.session.scalars(query.order_by(PaymentRefund.created_at).limit(limit))):
+        try:
+            answer = client.current().query_refund(refund.out_refund_no)
+        except WeChatPayError as exc:
+            if exc.status == 404:  # WeChat never took it (the request was lost on the way)
+                refund.status = "closed"
+            log.warning("wechatpay refund query %s: %s", refund.out_refund_no, exc)
+        else:
+            settled += apply_refund({**answer, "out_refund_no": refund.out_refund_no}, source="query") == "refunded"
+        db.session.commit()
+        events.flush()
+    return settled
 
 
 def refundable(order: PaymentOrder) -> int:

@@ -17,13 +17,13 @@ RECONCILE_AT = crontab(hour=2, minute=30)
 
 @celery.task(name=SWEEP_TASK)
 def sweep_pending() -> dict[str, int]:
-    """Query orders pending past PAYMENT_QUERY_AFTER_MINUTES and close the expired ones."""
-    from app.payments import orders
+    """Query orders (and refunds) pending past PAYMENT_QUERY_AFTER_MINUTES; close the expired orders."""
+    from app.payments import orders, refunds
     from app.platform import settings
 
     if not settings.payments().enabled:
         return {}
-    return orders.sweep()
+    return {**orders.sweep(), "refunds_settled": refunds.sweep()}
 
 
 @celery.task(name=RECONCILE_TASK)

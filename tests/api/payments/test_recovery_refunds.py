@@ -105,3 +105,37 @@ def test_the_receipt_number_is_stored_and_shown_to_the_payer(client, wechatpay):
     assert answer.status_code == 200 and answer.get_json()["receipt_no"] == "33010124-0000123456"
     shown = client.get(f"{MP}/payments/{made['id']}", headers=world.headers).get_json()
     assert shown["receipt_no"] == "33010124-0000123456" and shown["receipt_recorded_at"]
+
+
+def test_a_refund_whose_notification_was_lost_is_settled_by_the_sweep(client, wechatpay):
+    from app.payments import PaymentRefund, refunds
+
+    world = payer_with_notice(amount_fen=5000)
+    made = _paid(client, wechatpay, world)
+    refund = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 5000, "reason": "撤诉退费"}, headers=world.clerk
+    ).get_json()
+    wechatpay.finish_refund(refund["out_refund_no"])  # done at WeChat; the notification never comes
+    assert refunds.sweep() == 0  # too young to ask about
+    row = db.session.get(PaymentRefund, uuid.UUID(refund["id"]))
+    row.created_at -= dt.timedelta(minutes=6)
+    db.session.commit()
+    assert refunds.sweep() == 1
+    assert balance(world)["refunded"] == 5000
+
+
+def test_a_refund_wechat_pay_refuses_is_closed_and_frees_the_amount(client, wechatpay):
+    world = payer_with_notice(amount_fen=5000)
+    made = _paid(client, wechatpay, world)
+    wechatpay.orders[made["out_trade_no"]]["trade_state"] = "REFUND"  # WeChat will say the order is not refundable
+    refused = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 5000, "reason": "退费"}, headers=world.clerk
+    )
+    assert refused.status_code == 503 and refused.get_json()["reason"] == "payments.unavailable"
+    listed = client.get(f"{COURT}/cases/{world.case.id}/payments", headers=world.clerk).get_json()
+    assert [r["status"] for r in listed[0]["refunds"]] == ["closed"]
+    wechatpay.orders[made["out_trade_no"]]["trade_state"] = "SUCCESS"
+    again = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 5000, "reason": "退费"}, headers=world.clerk
+    )
+    assert again.status_code == 201
