@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -12,13 +13,16 @@ from app.cases.models import TimelineEvent
 from app.documents import ServedDocument
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.evidence import period as evidence_period
-from app.evidence import period_rules
+from app.evidence import period_events, period_rules
 from app.evidence import uploads as evidence_uploads
 from app.evidence.models import EvidenceItem
 from app.extensions import db
 from app.litigation import evidence_period as commands
+from app.security import pii
 from app.utils.clock import SHANGHAI
-from tests.api.litigation.evidence_period_support import accepted_case, declaration
+from app.webhooks import deliveries as webhook_deliveries
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
+from tests.api.litigation.evidence_period_support import accepted_case, declaration, upload
 from tests.support.cases import file_case
 from tests.support.factories import grant, make_court, make_org, make_user
 from tests.support.review import principal
@@ -207,3 +211,32 @@ def test_evidence_closes_once_the_case_is_adjudicated(app, clock):
             case_id=world.case.id, data=declaration("借条"), actor=world.principal("plaintiff")
         )
     assert caught.value.reason == "evidence.case_closed"
+
+
+def test_the_court_system_hears_of_applications_and_late_evidence(app, client, clock, monkeypatch):
+    monkeypatch.setattr(webhook_deliveries, "dispatch", lambda ids: None)  # recorded, not sent (no receiver)
+    clock.set(SEPT_16)
+    world = accepted_case()
+    db.session.add(
+        WebhookSubscription(
+            court_id=world.court.id,
+            url="https://court.invalid/hooks",
+            events=list(period_events.WEBHOOK_EVENTS),
+            secret_enc=pii.encrypt("s" * 32, field=webhook_deliveries.SECRET_FIELD),
+            created_by="test",
+        )
+    )
+    db.session.commit()
+    commands.set_period(
+        case_id=world.case.id, procedure="summary", days=10, reason=None, actor=world.principal("clerk")
+    )
+    evidence_period.apply_for_extension(
+        case_id=world.case.id, data={"days": 3, "reason": "证人出差"}, actor=world.principal("defendant")
+    )
+    clock.set(dt.datetime(2026, 10, 9, 0, 0, tzinfo=SHANGHAI))
+    upload(client, world.case.id, world.headers("plaintiff"), "收据", late_reason="新发现")
+    bodies = [
+        json.loads(row.body) for row in db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.created_at))
+    ]
+    assert [body["type"] for body in bodies] == ["evidence_period.extension_applied", "evidence.late_submitted"]
+    assert bodies[1]["data"]["title"] == "收据" and bodies[1]["data"]["case_number"] == world.case.case_number
