@@ -30,6 +30,7 @@ def on_document_served(case: Case, document: ServedDocument) -> None:
     """Adjudicate the case when the document served is its decision; settle a mediation statement served on all."""
     if case.kind != "litigation":
         return
+    db.session.flush()  # keep what the caller changed: the refresh below reloads the case
     db.session.refresh(case, with_for_update=True)  # two parties served at once: one moves the case
     decision = db.session.scalar(
         select(LitigationDecision).where(LitigationDecision.case_id == case.id).with_for_update()
