@@ -132,6 +132,7 @@ class Config:
             self._read_webhooks,
             self._read_statistics,
             self._read_payments,
+            self._read_archives,
         ):
             read(env)
         for key, value in overrides.items():
@@ -359,6 +360,12 @@ class Config:
         if not (self.WECHATPAY_PUBLIC_KEY and self.WECHATPAY_PUBLIC_KEY_ID) and not self.WECHATPAY_CERT_DIR:
             missing.append("WECHATPAY_PUBLIC_KEY with WECHATPAY_PUBLIC_KEY_ID (or WECHATPAY_CERT_DIR)")
         return [f"payments are enabled (PAYMENTS_ENABLED=1) but {', '.join(missing)} missing"] if missing else []
+
+    def _read_archives(self, env: Mapping[str, str]) -> None:
+        # case files and personal-data exports (app/casefile, app/privacy)
+        self.ARCHIVE_LINK_EXPIRES_SECONDS = env_int(env, "ARCHIVE_LINK_EXPIRES_SECONDS", 300)
+        self.ARCHIVE_BUILD_LEASE_SECONDS = env_int(env, "ARCHIVE_BUILD_LEASE_SECONDS", 900)
+        self.ARCHIVE_RETENTION_HOURS = env_int(env, "ARCHIVE_RETENTION_HOURS", 24)
 
     def as_dict(self) -> dict[str, object]:
         """Return the upper-case settings, as Flask's config wants them."""

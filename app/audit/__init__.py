@@ -6,4 +6,5 @@ names re-exported below.
 
 __all__ = [
     "log",
+    "subjects",
 ]

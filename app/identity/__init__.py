@@ -17,6 +17,7 @@ __all__ = [
     "SubscriptionGrant",
     "User",
     "accounts",
+    "closure",
     "demo",
     "directory_admin",
     "login_sessions",

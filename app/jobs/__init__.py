@@ -23,8 +23,10 @@ TASK_MODULES = (
     "app.webhooks.tasks",
     "app.statistics.tasks",
     "app.fees.tasks",
-    "app.litigation.tasks",
     "app.payments.tasks",
+    "app.litigation.tasks",
+    "app.casefile.tasks",
+    "app.privacy.tasks",
 )
 
 

@@ -24,6 +24,7 @@ from flask import Flask, current_app
 
 from app.platform.settings_groups import (
     GROUPS,
+    ArchiveSettings,
     AuditSettings,
     CaseSettings,
     DocumentSettings,
@@ -52,6 +53,7 @@ S = TypeVar("S", bound="DataclassInstance")  # every settings group is a datacla
 __all__ = [
     "GROUPS",
     "VersionedConfig",
+    "archives",
     "audit",
     "build",
     "cases",
@@ -233,6 +235,11 @@ def webhooks(app: Flask | None = None) -> WebhookSettings:
 def statistics(app: Flask | None = None) -> StatisticsSettings:
     """Statistics caching of the current app (or the given one)."""
     return current(StatisticsSettings, app)
+
+
+def archives(app: Flask | None = None) -> ArchiveSettings:
+    """Case-file and personal-data archive links, leases and retention of the current app (or the given one)."""
+    return current(ArchiveSettings, app)
 
 
 def payments(app: Flask | None = None) -> PaymentSettings:

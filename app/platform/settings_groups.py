@@ -239,6 +239,15 @@ class PaymentSettings:
     query_after_minutes: int = setting("PAYMENT_QUERY_AFTER_MINUTES", default=5)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ArchiveSettings:
+    """Case files and personal-data exports: the download link's life, the build lease, how long archives stay."""
+
+    link_expires_seconds: int = setting("ARCHIVE_LINK_EXPIRES_SECONDS", default=300)
+    build_lease_seconds: int = setting("ARCHIVE_BUILD_LEASE_SECONDS", default=900)
+    retention_hours: int = setting("ARCHIVE_RETENTION_HOURS", default=24)
+
+
 GROUPS: tuple[type, ...] = (
     HttpSettings,
     StorageSettings,
@@ -257,4 +266,5 @@ GROUPS: tuple[type, ...] = (
     WebhookSettings,
     StatisticsSettings,
     PaymentSettings,
+    ArchiveSettings,
 )

@@ -38,9 +38,15 @@ def register(api: Api) -> None:
 
     api.register_blueprint(courtrooms, url_prefix=PREFIX)
     api.register_blueprint(hearings, url_prefix=PREFIX)
-    from miniprogram_api.court.payments import blp as payments
+    from miniprogram_api.court.casefile import blp as casefile
 
-    api.register_blueprint(payments, url_prefix=PREFIX)
+    api.register_blueprint(casefile, url_prefix=PREFIX)
+    from miniprogram_api.court.evidence_period import blp as evidence_period
+
+    api.register_blueprint(evidence_period, url_prefix=PREFIX)
+    from miniprogram_api.court.agents import blp as agents
+
+    api.register_blueprint(agents, url_prefix=PREFIX)
     from miniprogram_api.court.litigation import blp as litigation
     from miniprogram_api.court.litigation_queues import blp as litigation_queues
 
@@ -49,9 +55,6 @@ def register(api: Api) -> None:
     from miniprogram_api.court.fees import blp as fees
 
     api.register_blueprint(fees, url_prefix=PREFIX)
-    from miniprogram_api.court.evidence_period import blp as evidence_period
+    from miniprogram_api.court.payments import blp as payments
 
-    api.register_blueprint(evidence_period, url_prefix=PREFIX)
-    from miniprogram_api.court.agents import blp as agents
-
-    api.register_blueprint(agents, url_prefix=PREFIX)
+    api.register_blueprint(payments, url_prefix=PREFIX)

@@ -47,12 +47,18 @@ def register(api: Api) -> None:
     from miniprogram_api.mp.delegations import blp as delegations
 
     api.register_blueprint(delegations, url_prefix=PREFIX)
-    from miniprogram_api.mp.payments import blp as payments
+    from miniprogram_api.mp.casefile import blp as casefile
 
-    api.register_blueprint(payments, url_prefix=PREFIX)
+    api.register_blueprint(casefile, url_prefix=PREFIX)
+    from miniprogram_api.mp.privacy import blp as privacy
+
+    api.register_blueprint(privacy, url_prefix=PREFIX)
     from miniprogram_api.mp.litigation import blp as litigation
 
     api.register_blueprint(litigation, url_prefix=PREFIX)
     from miniprogram_api.mp.fees import blp as fees
 
     api.register_blueprint(fees, url_prefix=PREFIX)
+    from miniprogram_api.mp.payments import blp as payments
+
+    api.register_blueprint(payments, url_prefix=PREFIX)

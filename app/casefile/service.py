@@ -1,0 +1,192 @@
+"""The case file in hand (卷宗): request it, follow its build, download it; and the producer the job runs.
+
+A party or their lawyer gets what they may see of the case; the court's staff get the full file. The archive
+holds the evidence files, the served documents, a service certificate for each delivered document and the
+timeline, with index.json and 目录.html giving each item's title, origin, date, size and SHA-256.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from app.audit import log as audit
+from app.casefile import archive, builds, contents
+from app.casefile.models import ArchiveBuild
+from app.cases import Case, timeline
+from app.documents import ServedDocument
+from app.documents import certificate as documents_certificate
+from app.extensions import db
+from app.integrations import pdf
+from app.security.permissions import Principal
+from app.utils import clock
+
+TASK = "microcourt.casefile.build"
+PARTY, COURT = "case_file", "case_file_court"
+EXTENSIONS = {"application/pdf": "pdf", "application/ofd": "ofd", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def request_case_file(*, case_id: uuid.UUID, actor: Principal, full: bool = False) -> dict:
+    """Queue (or answer the existing) build of the caller's case file; the phone polls the returned status."""
+    case, facts = contents.request_facts(case_id, actor=actor, full=full)
+    content = contents.manifest(case, facts, actor=actor, full=full)
+    kind = COURT if full else PARTY
+    audit.record(
+        "casefile.requested",
+        actor=actor,
+        object_type="case",
+        object_id=case.id,
+        details={"scope": "full" if full else "party", "evidence": len(content["evidence"])},
+    )
+    row = builds.request(
+        kind=kind,
+        subject_key=str(case.id),
+        actor=actor,
+        manifest=content,
+        fingerprint=contents.fingerprint(content),
+        task=TASK,
+        case_id=case.id,
+    )
+    return status_view(row, actor=actor)
+
+
+def build_status(*, build_id: uuid.UUID, actor: Principal, full: bool = False) -> dict:
+    """The build's status; once ready, with a download link that lives ARCHIVE_LINK_EXPIRES_SECONDS."""
+    row = builds.load_own(build_id, actor=actor, kinds=(COURT,) if full else (PARTY,))
+    return status_view(row, actor=actor)
+
+
+def status_view(row: ArchiveBuild, *, actor: Principal) -> dict:
+    """The status resource; handing out a link is recorded in the audit log."""
+    view: dict[str, Any] = {
+        "build_id": row.id,
+        "case_id": row.case_id,
+        "scope": "full" if row.kind == COURT else "party",
+        "status": row.status,
+        "requested_at": row.requested_at,
+        "finished_at": row.finished_at,
+        "item_count": row.item_count,
+        "size": row.size,
+        "sha256": row.sha256,
+        "error": row.error,
+        "download_url": None,
+        "download_expires_at": None,
+        "poll_after_seconds": 2 if row.status in builds.LIVE else None,
+    }
+    issued = builds.link(row)
+    if issued is not None:
+        view["download_url"], view["download_expires_at"] = issued
+        audit.record_now(
+            "casefile.link_issued",
+            actor=actor,
+            object_type="archive",
+            object_id=row.id,
+            details={"case_id": str(row.case_id), "sha256": row.sha256},
+        )
+    return view
+
+
+def run_build(build_id: uuid.UUID) -> str:
+    """The job: build the archive of one row (see builds.run)."""
+    return builds.run(build_id, produce, task=TASK)
+
+
+def produce(row: ArchiveBuild) -> builds.Produced:
+    """The members of a case file, from the manifest fixed at request time (timeline and certificates as now)."""
+    content = row.manifest
+    case = db.session.get(Case, uuid.UUID(content["case_id"]))
+    if case is None:
+        raise LookupError("case gone")
+    court = contents.court_label(case)
+    number = case.case_number or "—"
+    header = {
+        "format": "microcourt.case-file/1",
+        "build_id": str(row.id),
+        "case_id": str(case.id),
+        "case_number": case.case_number,
+        "scope": "full" if content["full"] else "party",
+        "generated_at": clock.now().isoformat(),
+        "summary": {
+            "案号": number,
+            "案件": case.title,
+            "法院": court,
+            "范围": "全部材料（法院）" if content["full"] else "本方可查阅的材料",
+            "生成时间": clock.now_shanghai().strftime("%Y-%m-%d %H:%M:%S"),
+        },
+    }
+    title = f"案件材料 {number}"
+    filename = f"案件材料-{case.case_number or str(case.id)[:8]}.zip"
+    return builds.Produced(_members(case, content, court), header, title, filename)
+
+
+def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
+    for number, item in enumerate(content["evidence"], start=1):
+        label = contents.ROLE_LABELS.get(item["party_role"], "当事人")
+        yield archive.Member(
+            path=f"证据/{number:03d}_{safe_name(item['filename'])}",
+            title=item["title"],
+            origin=f"{label}提交" + ("（本方）" if item["own_side"] else ""),
+            date=item["submitted_at"] or item["stored_at"],
+            kind="evidence",
+            chunks=archive.blob_chunks(item["key"]),
+            recorded_sha256=item["sha256"],
+        )
+    for number, item in enumerate(content["documents"], start=1):
+        extension = EXTENSIONS.get(item["content_type"] or "", "pdf")
+        recipient = contents.ROLE_LABELS.get(item["party_role"], "当事人")
+        yield archive.Member(
+            path=f"送达文书/{number:03d}_{safe_name(item['title'])}.{extension}",
+            title=item["title"],
+            origin=f"{court}（送达{recipient}）",
+            date=item["delivered_at"],
+            kind="document",
+            chunks=archive.blob_chunks(item["key"]),
+            recorded_sha256=item["sha256"],
+        )
+    for number, item in enumerate(content["documents"], start=1):
+        document = db.session.get(ServedDocument, uuid.UUID(item["id"]))
+        if document is None or not item["delivered"]:
+            continue
+        body = pdf.render_service_certificate(documents_certificate.certificate_data(document))
+        yield archive.Member(
+            path=f"送达凭证/{number:03d}_{safe_name(item['title'])}_送达凭证.pdf",
+            title=f"《{item['title']}》电子送达凭证",
+            origin="微法院电子送达平台",
+            date=clock.now().isoformat(),
+            kind="certificate",
+            chunks=[body],
+        )
+    events = [
+        {
+            "at": event.at.isoformat(),
+            "type": event.type,
+            "actor_role": event.actor_role,
+            "summary": event.summary,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "reason": event.reason,
+        }
+        for event in timeline.events_for(case)
+    ]
+    yield archive.Member(
+        path="案件时间线.json",
+        title="案件时间线",
+        origin=court,
+        date=events[-1]["at"] if events else None,
+        kind="timeline",
+        chunks=[json.dumps(events, ensure_ascii=False, indent=2).encode()],
+        compress=True,
+    )
+
+
+def safe_name(name: str, *, limit: int = 80) -> str:
+    """A file name safe inside a ZIP on any system: no separators, control or format characters, not too long."""
+    cleaned = "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", name)
+        if ch.isprintable() and unicodedata.category(ch) != "Cf" and ch not in '/\\:*?"<>|'
+    ).strip(" .")
+    return (cleaned or "file")[:limit]
