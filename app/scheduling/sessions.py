@@ -19,6 +19,7 @@ from app.extensions import db
 from app.mediation import assignment as mediation_assignment
 from app.platform import settings
 from app.scheduling import conflicts as conflicts
+from app.scheduling import hearing_events
 from app.scheduling import queries as queries
 from app.scheduling import reminders as reminders
 from app.scheduling.models import MediationSession, SessionAttendance
@@ -130,6 +131,8 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
         cancelled = reminders.cancel_pending(session)
         summary = f"session of {_local(session.starts_at)} cancelled: {reason}; {cancelled} reminder(s) cancelled"
         _record(case, session, "session.cancelled", actor, summary, reason, role="system")
+        if session.kind != "mediation":  # the court hears of it (sent after that commit by the webhook sweep)
+            hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
     reminders.cancel_pending_of_case(case.id)  # a session already under way keeps no reminder either
     return len(sessions)
 

@@ -226,6 +226,7 @@ def test_a_case_that_ends_cancels_its_hearings(client, clock, app):
     db.session.commit()
     session = db.session.get(MediationSession, uuid.UUID(hearing["id"]))
     assert session.status == "cancelled" and session.cancel_reason == "the case ended (closed)"
+    assert db.session.get(Case, t.case.id).status == "closed"
     assert not db.session.scalars(select(SessionReminder).where(SessionReminder.status == "pending")).all()
 
 

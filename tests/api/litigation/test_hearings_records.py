@@ -37,6 +37,26 @@ def test_court_systems_hear_of_hearings_and_the_audit_log_keeps_them(client, clo
     assert actions == {"hearing.scheduled", "hearing.postponed", "hearing.cancelled"}
 
 
+def test_a_hearing_cancelled_because_the_case_ended_is_announced(client, clock):
+    from app.cases import lifecycle
+    from app.cases.models import Case
+
+    t = trial()
+    subscription = WebhookSubscription(
+        court_id=t.court.id,
+        url="https://court.example/hook",
+        events=["hearing.cancelled"],
+        secret_enc="x",
+        created_by="t",
+    )
+    db.session.add(subscription)
+    db.session.commit()
+    book(client, t, local(DAY, "09:00"), local(DAY, "10:00"))
+    lifecycle.transition(db.session.get(Case, t.case.id), "closed", actor=None, actor_role="system")
+    db.session.commit()
+    assert list(db.session.scalars(select(WebhookDelivery.event_type))) == ["hearing.cancelled"]
+
+
 def test_a_summons_that_cannot_be_made_leaves_the_hearing_booked_and_says_why(client, clock, monkeypatch):
     t = trial()
 
