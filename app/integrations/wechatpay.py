@@ -8,6 +8,8 @@ short (docs/payments.md):
 
 - the gateway is configurable (`base_url`), so tests point it at a local fake server: the SDK hard-codes
   https://api.mch.weixin.qq.com in its core, which is set after construction;
+- in platform-certificate mode the SDK downloads the certificates in its constructor (from its own host): it is
+  built with a placeholder key, pointed at `base_url`, and then loads them;
 - a notification's timestamp is checked against a window (the SDK verifies the signature only, so a replayed
   signed notification would pass forever);
 - errors become one exception with WeChat's code and message, instead of (status, text) tuples;
@@ -25,7 +27,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from wechatpayv3 import WeChatPay, WeChatPayType  # type: ignore[import-untyped]  # the SDK ships no types
+from wechatpayv3.utils import load_private_key  # type: ignore[import-untyped]
 
 NOTIFY_HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial")
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
@@ -102,16 +106,21 @@ class WeChatPayClient:
                 notify_url=m.notify_url or None,
                 cert_dir=m.cert_dir or None,
                 timeout=(5, m.timeout_seconds),
-                public_key=m.public_key or None,
-                public_key_id=m.public_key_id or None,
+                public_key=m.public_key or _public_half(m.private_key),
+                public_key_id=m.public_key_id if m.public_key else "PLACEHOLDER",
             )
             sdk._core._gate_way = m.base_url.rstrip("/")  # the SDK has no option for the gateway
+            if not m.public_key:
+                # Certificate mode: the SDK would download the certificates in its constructor from its own host;
+                # it was built with a placeholder key (above), so load them now, from base_url.
+                sdk._core._public_key = sdk._core._public_key_id = None
+                sdk._core._init_certificates()
             self._sdk = sdk
         return self._sdk
 
-    def _call(self, method: Any, *args: Any, **kwargs: Any) -> tuple[int, Any]:
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> tuple[int, Any]:
         try:
-            status, text = method(*args, **kwargs)
+            status, text = getattr(self.sdk(), name)(*args, **kwargs)
         except Exception as exc:  # the SDK raises bare Exception (bad signature, network)
             raise WeChatPayError(0, "UNREACHABLE_OR_UNVERIFIED", str(exc)[:300]) from exc
         if not 200 <= status < 300:
@@ -124,7 +133,7 @@ class WeChatPayClient:
     ) -> str:
         """Place a JSAPI order and return its prepay_id."""
         _, text = self._call(
-            self.sdk().pay,
+            "pay",
             description=description[:127],
             out_trade_no=out_trade_no,
             amount={"total": amount_fen, "currency": "CNY"},
@@ -152,17 +161,17 @@ class WeChatPayClient:
 
     def query(self, out_trade_no: str) -> dict:
         """The order as WeChat Pay sees it (trade_state SUCCESS, NOTPAY, CLOSED, REFUND, ...)."""
-        _, text = self._call(self.sdk().query, out_trade_no=out_trade_no)
+        _, text = self._call("query", out_trade_no=out_trade_no)
         return _json(text)
 
     def close(self, out_trade_no: str) -> None:
         """Close an unpaid order (WeChat answers 204)."""
-        self._call(self.sdk().close, out_trade_no=out_trade_no)
+        self._call("close", out_trade_no=out_trade_no)
 
     def refund(self, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int, reason: str) -> dict:
         """Ask for a refund of part or all of a paid order; the answer's status is usually PROCESSING."""
         _, text = self._call(
-            self.sdk().refund,
+            "refund",
             out_refund_no=out_refund_no,
             amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
             out_trade_no=out_trade_no,
@@ -172,14 +181,14 @@ class WeChatPayClient:
 
     def query_refund(self, out_refund_no: str) -> dict:
         """A refund as WeChat Pay sees it (status SUCCESS, PROCESSING, CLOSED, ABNORMAL)."""
-        _, text = self._call(self.sdk().query_refund, out_refund_no=out_refund_no)
+        _, text = self._call("query_refund", out_refund_no=out_refund_no)
         return _json(text)
 
     def trade_bill(self, bill_date: str) -> list[dict]:
         """The day's trade bill (ALL), downloaded, checked against its announced hash and parsed into rows."""
-        _, text = self._call(self.sdk().trade_bill, bill_date=bill_date, bill_type="ALL", tar_type="GZIP")
+        _, text = self._call("trade_bill", bill_date=bill_date, bill_type="ALL", tar_type="GZIP")
         meta = _json(text)
-        _, content = self._call(self.sdk().download_bill, meta["download_url"])
+        _, content = self._call("download_bill", meta["download_url"])
         raw = content if isinstance(content, bytes) else str(content).encode()
         announced = meta.get("hash_value")
         if (
@@ -219,6 +228,12 @@ class WeChatPayClient:
             timestamp=timestamp,
             resource=data["resource"],
         )
+
+
+def _public_half(private_key: str) -> str:
+    """The PEM public key of the merchant's private key (a stand-in the SDK needs while it is being built)."""
+    key = load_private_key(private_key)
+    return str(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode())
 
 
 def _json(text: Any) -> dict:

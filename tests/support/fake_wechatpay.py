@@ -14,6 +14,7 @@ Use the `fake_wechatpay` fixture: `fake.merchant_config()` is the app's WeChat P
 from __future__ import annotations
 
 import base64
+import datetime
 import functools
 import gzip
 import hashlib
@@ -30,10 +31,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
 
 PUBLIC_KEY_ID = "PUB_KEY_ID_0114232003082013000000000000"
 AUTH = re.compile(r"^WECHATPAY2-SHA256-RSA2048 (.+)$")
@@ -61,6 +64,23 @@ def pem_public(key: rsa.RSAPrivateKey) -> str:
         key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
+    )
+
+
+@functools.cache
+def platform_certificate(key: rsa.RSAPrivateKey) -> x509.Certificate:
+    """A self-signed platform certificate for the key, valid from yesterday for a year."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA (fake)")])
+    now = datetime.datetime.now(datetime.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .sign(key, hashes.SHA256())
     )
 
 
@@ -95,9 +115,21 @@ class FakeWeChatPay:
     bill_dropped: set[str] = field(default_factory=set)  # planted: out_trade_no left out of the bill
     bills: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    certificate_mode: bool = False  # sign with the platform certificate's serial instead of the public key id
 
-    def merchant_config(self) -> dict[str, Any]:
-        """The app's configuration for a live merchant pointed at this server."""
+    @property
+    def serial(self) -> str:
+        """What Wechatpay-Serial names: the public key id, or the platform certificate's serial number."""
+        return (
+            format(platform_certificate(self.platform_key).serial_number, "X")
+            if self.certificate_mode
+            else PUBLIC_KEY_ID
+        )
+
+    def merchant_config(self, *, cert_dir: str = "") -> dict[str, Any]:
+        """The app's configuration for a live merchant pointed at this server (platform certificates: cert_dir)."""
+        if cert_dir:
+            self.certificate_mode = True
         return {
             "PAYMENTS_ENABLED": True,
             "WECHATPAY_MODE": "live",
@@ -107,8 +139,9 @@ class FakeWeChatPay:
             "WECHATPAY_CERT_SERIAL_NO": self.cert_serial_no,
             "WECHATPAY_PRIVATE_KEY": pem_private(self.merchant_key),
             "WECHATPAY_APIV3_KEY": self.apiv3_key,
-            "WECHATPAY_PUBLIC_KEY": pem_public(self.platform_key),
-            "WECHATPAY_PUBLIC_KEY_ID": PUBLIC_KEY_ID,
+            "WECHATPAY_PUBLIC_KEY": "" if cert_dir else pem_public(self.platform_key),
+            "WECHATPAY_PUBLIC_KEY_ID": "" if cert_dir else PUBLIC_KEY_ID,
+            "WECHATPAY_CERT_DIR": cert_dir,
         }
 
     # -- what the payer and WeChat Pay do -----------------------------------------------------------------
@@ -199,7 +232,7 @@ class FakeWeChatPay:
         )
         timestamp, header_nonce = str(int(at or time.time())), secrets.token_hex(16)
         headers = {
-            "Wechatpay-Serial": PUBLIC_KEY_ID,
+            "Wechatpay-Serial": self.serial,
             "Wechatpay-Signature": sign(key or self.platform_key, f"{timestamp}\n{header_nonce}\n{body}\n"),
             "Wechatpay-Timestamp": timestamp,
             "Wechatpay-Nonce": header_nonce,
@@ -216,6 +249,24 @@ class FakeWeChatPay:
                 return int(answer.status)
         except urllib.error.HTTPError as exc:
             return int(exc.code)
+
+    def encrypted_certificate(self) -> dict:
+        """GET /v3/certificates' entry: the platform certificate encrypted with the APIv3 key."""
+        certificate = platform_certificate(self.platform_key)
+        pem = certificate.public_bytes(serialization.Encoding.PEM)
+        nonce = secrets.token_hex(6)
+        cipher = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), pem, b"certificate")
+        return {
+            "serial_no": self.serial,
+            "effective_time": cst(time.time() - 86400),
+            "expire_time": cst(time.time() + 365 * 86400),
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": nonce,
+                "associated_data": "certificate",
+                "ciphertext": base64.b64encode(cipher).decode(),
+            },
+        }
 
     # -- the bill ---------------------------------------------------------------------------------------
 
@@ -304,7 +355,7 @@ class _Handler(BaseHTTPRequestHandler):
             timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
             self.send_header("Wechatpay-Timestamp", timestamp)
             self.send_header("Wechatpay-Nonce", nonce)
-            self.send_header("Wechatpay-Serial", PUBLIC_KEY_ID)
+            self.send_header("Wechatpay-Serial", self.fake.serial)
             self.send_header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
             self.send_header(
                 "Wechatpay-Signature",
@@ -361,6 +412,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif self.command == "GET" and url.path.startswith("/v3/refund/domestic/refunds/"):
                 refund = self.fake.refunds.get(url.path.rsplit("/", 1)[1])
                 self._answer(200, refund) if refund else self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
+            elif route == ("GET", "/v3/certificates"):
+                self._answer(200, {"data": [self.fake.encrypted_certificate()]})
             elif route == ("GET", "/v3/bill/tradebill"):
                 raw = gzip.compress(self.fake.bill_text().encode())
                 token = secrets.token_hex(8)

@@ -123,3 +123,17 @@ def test_a_wrong_merchant_key_is_refused_by_wechat_pay_with_401(app, client, wec
     assert answer.status_code == 503 and answer.get_json()["reason"] == "payments.unavailable"
     assert wechatpay.requests[-1]["authorized"] is False and not wechatpay.orders
     assert db.session.query(PaymentOrder).count() == 0
+
+
+def test_platform_certificate_mode_downloads_the_certificate_and_verifies_with_it(app, client, wechatpay, tmp_path):
+    app.config.update(wechatpay.merchant_config(cert_dir=str(tmp_path / "certs")))
+    app.extensions.pop("microcourt.wechatpay", None)
+    world = payer_with_notice(amount_fen=5000)
+    made = order(client, world)  # the SDK fetched GET /v3/certificates first and verified the answer with it
+    assert [r["path"] for r in wechatpay.requests][:1] == ["/v3/certificates"]
+    assert list((tmp_path / "certs").glob("*.pem"))
+    resource = wechatpay.pay(made["out_trade_no"])
+    forged = wechatpay.notification("TRANSACTION.SUCCESS", resource, key=key_pair("forger"))
+    assert notify(client, *forged).status_code == 401
+    assert notify(client, *wechatpay.notification("TRANSACTION.SUCCESS", resource)).status_code == 204
+    assert balance(world)["paid"] == 5000
