@@ -13,6 +13,7 @@ from app.documents import queries as documents_queries
 from app.documents import served_hooks
 from app.evidence import catalogue as evidence_catalogue
 from app.evidence import period_events as evidence_period_events
+from app.fees import court_settings as fee_court_settings
 from app.fees import messages as fee_messages
 from app.fees import notices as fee_notices
 from app.litigation import rules as litigation_rules
@@ -57,6 +58,7 @@ def connect() -> None:
     webhook_events.register(hearing_events.WEBHOOK_EVENTS)
     # A litigation case accepted gets its notice to pay (fees sits above cases); courts may follow fees.
     acceptance_hooks.register("fees.notice", fee_notices.on_case_accepted)
+    acceptance_hooks.register_filed("fees.prepayment", fee_court_settings.on_case_filed)
     webhook_events.register(fee_messages.WEBHOOK_EVENTS)
     webhook_events.register(agent_approvals.WEBHOOK_EVENTS)
     # ... and what waits for them in evidence (a period extension applied for, late evidence) and agents.

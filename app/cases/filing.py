@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases import acceptance_hooks, timeline
 from app.cases import lifecycle as case_lifecycle
-from app.cases import timeline
 from app.cases.models import FILER_ROLES, OPPOSING_ROLES, PARTY_ROLES, Case, CaseConsent, CaseParty
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -44,6 +44,7 @@ def create_case(
     if on_build is not None:  # e.g. the hotline's call record, consent and claim code: one transaction
         parties = select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)
         on_build(case, list(db.session.scalars(parties)))
+    acceptance_hooks.case_filed(case, actor)  # e.g. fees: the notice to pay where the court asks for prepayment
     try:
         db.session.commit()
     except IntegrityError:  # the same key raced in: the other request's case is the answer

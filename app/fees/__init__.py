@@ -8,14 +8,16 @@ Other packages import only what `__all__` names: the modules listed (`from app.f
 names re-exported below.
 """
 
-from app.fees.models import LEDGER_KINDS, FeeNotice, FeeRelief, LedgerEntry
+from app.fees.models import LEDGER_KINDS, FeeCourtSetting, FeeNotice, FeeRelief, LedgerEntry
 
 __all__ = [
     "LEDGER_KINDS",
+    "FeeCourtSetting",
     "FeeNotice",
     "FeeRelief",
     "LedgerEntry",
     "calculation",
+    "court_settings",
     "ledger",
     "messages",
     "notices",

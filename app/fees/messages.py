@@ -80,8 +80,10 @@ _register("fee_decision", "fee_decision", lambda data: {"title": subscribe_value
 
 
 def tell_payer(case: Case, party: CaseParty, kind: str, data: dict) -> None:
-    """Notify the payer (and the filer, when someone else filed for them), dispatched after the commit."""
-    users = {party.user_id, case.filed_by_user_id} - {None}
+    """Notify the payer (and the lawyer who filed for them), dispatched after the commit."""
+    users = {party.user_id} - {None}
+    if case.filed_via != "hotline":  # a lawyer who filed is told too; a hotline operator is not the payer's channel
+        users.add(case.filed_by_user_id)
     payload = {"case_id": str(case.id), "case_title": case.title, **data}
     for user_id in sorted(users, key=str):
         assert user_id is not None

@@ -91,3 +91,15 @@ class FeeRelief(IdMixin, TimestampMixin, Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     granted_amount_fen: Mapped[int | None] = mapped_column(Integer)
     granted_until: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class FeeCourtSetting(Model):
+    """A court's own fee settings: whether it asks for the acceptance fee at filing (prepayment) rather than at
+    acceptance. A court without a row takes the default (at acceptance)."""
+
+    __tablename__ = "fee_court_settings"
+
+    court_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courts.id", ondelete="CASCADE"), primary_key=True)
+    prepay_at_filing: Mapped[bool] = mapped_column(default=False)
+    updated_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now, onupdate=clock.now)

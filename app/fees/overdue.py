@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy import select
 
 from app.audit import log as audit
-from app.cases import Case, CaseParty, lifecycle, review, timeline
+from app.cases import Case, CaseParty, end_hooks, lifecycle, review, timeline
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.fees import calculation, ledger, messages, notices, queries
@@ -23,6 +23,7 @@ OPEN = ("unpaid", "deferred")
 REMINDERS = (("2_days_before", 2), ("last_day", 0))
 MAX_EXTENSION_DAYS = 30
 CLOSING_METHOD = "treated_as_withdrawn"
+BEFORE_ACCEPTANCE = ("submitted", "correction_requested")
 
 
 def send_due_reminders(*, now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -42,7 +43,9 @@ def send_due_reminders(*, now: dt.datetime | None = None, limit: int = 500) -> i
             continue
         notice.reminders_sent = [*(notice.reminders_sent or []), *new]
         case, party = db.session.get(Case, notice.case_id), db.session.get(CaseParty, notice.party_id)
-        if case is not None and party is not None and ledger.balance(case.id, party.id)["outstanding"] > 0:
+        if case is None or party is None or end_hooks.has_ended(case.kind, case.status):
+            continue
+        if ledger.balance(case.id, party.id)["outstanding"] > 0:
             messages.tell_payer(
                 case,
                 party,
@@ -71,7 +74,7 @@ def flag_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     for notice in rows:
         notice.overdue_flagged_at = now
         case = db.session.get(Case, notice.case_id)
-        if case is not None:
+        if case is not None and not end_hooks.has_ended(case.kind, case.status):
             timeline.record(
                 case,
                 "fee.overdue",
@@ -114,9 +117,11 @@ def treat_as_withdrawn(*, notice_id: uuid.UUID, actor: Principal, reason: str | 
         )
     text = (reason or "").strip() or "逾期未交纳案件受理费，按撤诉处理"
     role = messages.staff_role(actor, case.court_id)
+    # accepted: the case is closed (结案); still under review (prepayment at filing): the filing is withdrawn
+    target = "withdrawn" if case.status in BEFORE_ACCEPTANCE else "closed"
     lifecycle.transition(
         case,
-        "closed",
+        target,
         actor=actor,
         actor_role=role,
         reason=text,

@@ -124,8 +124,24 @@ def upgrade():
         op.f("ix_fee_reliefs_notice_id_created_at"), "fee_reliefs", ["notice_id", "created_at"], unique=False
     )
 
+    op.create_table(
+        "fee_court_settings",
+        sa.Column("court_id", sa.Uuid(), nullable=False),
+        sa.Column("prepay_at_filing", sa.Boolean(), nullable=False),
+        sa.Column("updated_by_user_id", sa.Uuid(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["court_id"], ["courts.id"], name=op.f("fk_fee_court_settings_court_id_courts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_user_id"], ["users.id"], name=op.f("fk_fee_court_settings_updated_by_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("court_id", name=op.f("pk_fee_court_settings")),
+    )
+
 
 def downgrade():
+    op.drop_table("fee_court_settings")
     op.drop_index(op.f("ix_fee_reliefs_notice_id_created_at"), table_name="fee_reliefs")
     op.drop_index(op.f("ix_fee_reliefs_case_id_status"), table_name="fee_reliefs")
     op.drop_table("fee_reliefs")

@@ -7,11 +7,13 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.fees import overdue, queries, relief
+from app.fees import court_settings, overdue, queries, relief
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.fees import (
     CaseFeesOut,
+    FeeCourtSettingsIn,
+    FeeCourtSettingsOut,
     FeeNoticeArgs,
     FeeNoticeOut,
     FeeNoticePageSchema,
@@ -92,4 +94,24 @@ def decide_relief(payload: dict, relief_id: uuid.UUID) -> dict:
         reason=payload.get("reason"),
         amount_fen=payload.get("amount_fen"),
         until=payload.get("until"),
+    )
+
+
+@blp.route("/courts/<uuid:court_id>/fee-settings", methods=["GET"])
+@login_required(kinds=("user", "machine"))
+@blp.response(200, FeeCourtSettingsOut)
+def read_settings(court_id: uuid.UUID) -> dict:
+    """The court's fee settings (its staff)."""
+    return court_settings.read(court_id=court_id, actor=current_principal())
+
+
+@blp.route("/courts/<uuid:court_id>/fee-settings", methods=["PUT"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(FeeCourtSettingsIn)
+@blp.response(200, FeeCourtSettingsOut)
+def update_settings(payload: dict, court_id: uuid.UUID) -> dict:
+    """Ask for the acceptance fee at filing (prepayment) or at acceptance; the court's judges or court system."""
+    return court_settings.update(
+        court_id=court_id, actor=current_principal(), prepay_at_filing=payload["prepay_at_filing"]
     )

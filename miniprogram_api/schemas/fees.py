@@ -212,3 +212,19 @@ class FeeOverdueDecisionIn(InSchema):
 
 FeeNoticePageSchema = cursor_page("FeeNoticePage", FeeNoticeOut, "A page of fee notices.")
 FeeReliefPageSchema = cursor_page("FeeReliefPage", FeeReliefOut, "A page of fee relief applications.")
+
+
+class FeeCourtSettingsOut(OutSchema):
+    """A court's fee settings."""
+
+    court_id = fields.UUID(required=True)
+    prepay_at_filing = fields.Boolean(
+        required=True, metadata={"description": "The notice to pay is issued at filing, not at acceptance"}
+    )
+    updated_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class FeeCourtSettingsIn(InSchema):
+    """Change a court's fee settings."""
+
+    prepay_at_filing = fields.Boolean(required=True)

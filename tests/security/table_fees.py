@@ -146,3 +146,27 @@ NONEXISTENT_PATHS = {
     f"{COURT}/fee-reliefs/<uuid:relief_id>/decision": f"/fee-reliefs/{NONEXISTENT}/decision",
     f"{COURT}/fee-notices/<uuid:notice_id>/overdue-decision": f"/fee-notices/{NONEXISTENT}/overdue-decision",
 }
+
+ROUTES += [
+    Route(
+        "GET",
+        f"{COURT}/courts/<uuid:court_id>/fee-settings",
+        "any",
+        WORLD_COURT,
+        lambda w: f"/courts/{w.court.id}/fee-settings",
+    ),
+    Route(
+        "PUT",
+        f"{COURT}/courts/<uuid:court_id>/fee-settings",
+        "any",
+        frozenset({"judge", "machine"}),
+        lambda w: f"/courts/{w.court.id}/fee-settings",
+        lambda w: {"prepay_at_filing": False},
+        special={"clerk": 403},
+    ),
+]
+NONEXISTENT_PATHS.update(
+    {
+        f"{COURT}/courts/<uuid:court_id>/fee-settings": f"/courts/{NONEXISTENT}/fee-settings",
+    }
+)
