@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from app.cases import CaseParty
 from app.documents import consent_records as records
 from app.documents.consent_models import ServiceAddressCode, ServiceConsentAct
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, RateLimited, ValidationFailed
 from app.extensions import db
 from app.notifications import email_outbox
 from app.platform import settings
@@ -29,6 +29,7 @@ from app.security import otp, pii
 from app.utils import clock
 
 MAX_TRIES = 5
+MAX_CODES_PER_HOUR = 5  # codes mailed to one address in an hour (so the route cannot flood someone's inbox)
 PENDING_KEY = "service_address_codes"
 
 
@@ -65,6 +66,7 @@ def start(act: ServiceConsentAct, value: str | None, *, party: CaseParty | None,
     if is_verified(value, user_id=user_id, party_id=party_id):
         row.verified_at = clock.now()
         return
+    _throttle(index)
     db.session.flush()
     code = otp.new_code()
     row.code_hash = _hash(row.id, code)
@@ -72,6 +74,22 @@ def start(act: ServiceConsentAct, value: str | None, *, party: CaseParty | None,
     message = email_outbox.queue(to=value, template="service_address_code", params={"code": code, "minutes": minutes})
     row.email_message_id = message.id
     db.session.info.setdefault(PENDING_KEY, []).append(message.id)
+
+
+def _throttle(index: str) -> None:
+    """429 when this address got MAX_CODES_PER_HOUR codes in the last hour (nothing of the act is kept)."""
+    since = clock.now() - dt.timedelta(hours=1)
+    query = select(func.count()).where(
+        ServiceAddressCode.address_index == index,
+        ServiceAddressCode.email_message_id.is_not(None),
+        ServiceAddressCode.created_at >= since,
+    )
+    if (db.session.scalar(query) or 0) >= MAX_CODES_PER_HOUR:
+        raise RateLimited(
+            "Too many confirmation codes were sent to this address; try again later.",
+            reason="service_consent.too_many_codes",
+            retry_after=3600,
+        )
 
 
 def send_pending() -> None:

@@ -353,3 +353,22 @@ def test_without_an_smtp_host_in_production_an_email_address_is_refused(app, cli
         app.extensions.pop("microcourt.mailer", None)
     assert answer.status_code == 409 and answer.get_json()["reason"] == "service_consent.email_unavailable"
     assert db.session.scalar(select(EmailMessage.id)) is None
+
+
+def test_codes_to_one_address_are_limited_per_hour(client, clock, smtp):
+    world = service_world(respondent_consents=False)
+    assert (
+        _consent(client, world, world.respondent_headers, address_kind="email", address="f@example.com").status_code
+        == 200
+    )
+    url = f"{MP}/cases/{world.case.id}/service-consent/address"
+    change = {"address_kind": "email", "address": "f@example.com"}
+    for _ in range(4):
+        assert client.put(url, json=change, headers=world.respondent_headers).status_code == 200
+    flooded = client.put(url, json=change, headers=world.respondent_headers)
+    assert flooded.status_code == 429 and flooded.get_json()["reason"] == "service_consent.too_many_codes"
+    assert flooded.headers["Retry-After"] == "3600"
+    assert len(smtp.to("f@example.com")) == 5
+    clock.advance(minutes=61)
+    world.respondent_headers = login(world.respondent_user)
+    assert client.put(url, json=change, headers=world.respondent_headers).status_code == 200
