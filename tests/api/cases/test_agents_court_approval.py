@@ -4,10 +4,11 @@ court approves or refuses it (timeline, audit, webhook); nothing new once the ca
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.cases.models import CaseAgent
@@ -16,7 +17,10 @@ from app.security import pii
 from app.webhooks import deliveries as webhook_deliveries
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.api.litigation.evidence_period_support import COURT, MP, accepted_case, upload
+from tests.conftest import is_postgres
 from tests.support.factories import grant, login, make_court, make_user
+
+THREADS = 6
 
 
 @pytest.fixture
@@ -214,3 +218,42 @@ def test_a_party_may_still_appoint_for_the_appeal_stage(client, world, lawyer, s
     db.session.commit()
     response = appoint(client, world, lawyer_user_id=str(lawyer.id), authority="special")
     assert response.status_code == 201 and response.json["status"] == "pending_court_approval"
+
+
+@pytest.mark.postgres
+def test_approving_two_agents_of_one_party_at_once_leaves_one_active(app, database_url, world):
+    if not is_postgres(database_url):
+        pytest.skip("needs PostgreSQL: SQLite lets one writer in at a time, so a race there proves nothing")
+    approvals = []
+    for number in range(THREADS):
+        counsel = make_user(real_name=f"律师{number}")
+        grant(counsel, role="lawyer")
+        response = appoint(app.test_client(), world, lawyer_user_id=str(counsel.id), authority="special")
+        approvals.append(response.json["court_approval"]["id"])
+    headers = [world.headers("judge", f"k-{uuid.uuid4()}") for _ in approvals]
+    barrier = threading.Barrier(THREADS)
+    results = []
+
+    def approve(number):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"{COURT}/agent-approvals/{approvals[number]}/decide",
+            json={"approved": True, "reason": "准许"},
+            headers=headers[number],
+        )
+        results.append(
+            (response.status_code, response.get_json().get("reason") if response.status_code != 200 else None)
+        )
+
+    threads = [threading.Thread(target=approve, args=(number,)) for number in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results, key=str) == sorted(
+        [(200, None)] + [(409, "agent.party_represented")] * (THREADS - 1), key=str
+    )
+    db.session.expire_all()
+    active = select(func.count()).select_from(CaseAgent).where(CaseAgent.status == "active")
+    assert db.session.scalar(active) == 1
