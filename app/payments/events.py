@@ -6,6 +6,7 @@ commit (the session forgets them on the next announcement batch).
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from app.cases import Case
@@ -15,6 +16,7 @@ from app.webhooks import deliveries as webhooks
 
 EVENT_TYPES = ("payment.paid", "payment.refunded")
 SESSION_KEY = "payments.webhooks"
+log = logging.getLogger(__name__)
 
 
 def announce(case: Case, event_type: str, data: dict) -> None:
@@ -31,5 +33,9 @@ def announce(case: Case, event_type: str, data: dict) -> None:
 def flush() -> None:
     """Enqueue the deliveries recorded so far (call after the commit)."""
     ids = db.session.info.pop(SESSION_KEY, [])
-    if ids:
+    if not ids:
+        return
+    try:
         webhooks.dispatch(ids)
+    except Exception:  # the rows are committed: the webhook sweep sends them; the booking must not fail  # noqa: BLE001
+        log.exception("payment webhooks not enqueued; the sweep will send them")

@@ -137,3 +137,29 @@ def test_platform_certificate_mode_downloads_the_certificate_and_verifies_with_i
     assert notify(client, *forged).status_code == 401
     assert notify(client, *wechatpay.notification("TRANSACTION.SUCCESS", resource)).status_code == 204
     assert balance(world)["paid"] == 5000
+
+
+def test_the_court_system_hears_of_the_payment_by_webhook(client, wechatpay):
+    from app.security import pii
+    from app.webhooks import WebhookDelivery, WebhookSubscription, events
+    from app.webhooks.deliveries import SECRET_FIELD
+
+    assert {"payment.paid", "payment.refunded"} <= events.known()
+    world = payer_with_notice(amount_fen=5000)
+    db.session.add(
+        WebhookSubscription(
+            court_id=world.court.id,
+            url="http://127.0.0.1:9/hook",
+            events=["payment.paid"],
+            secret_enc=pii.encrypt("s" * 32, field=SECRET_FIELD),
+            created_by="t",
+        )
+    )
+    db.session.commit()
+    made = order(client, world)
+    assert (
+        notify(client, *wechatpay.notification("TRANSACTION.SUCCESS", wechatpay.pay(made["out_trade_no"]))).status_code
+        == 204
+    )
+    [delivery] = db.session.query(WebhookDelivery).all()
+    assert delivery.event_type == "payment.paid" and made["out_trade_no"] in delivery.body
