@@ -37,5 +37,5 @@ def flush() -> None:
         return
     try:
         webhooks.dispatch(ids)
-    except Exception:  # the rows are committed: the webhook sweep sends them; the booking must not fail  # noqa: BLE001
+    except Exception:  # the rows are committed: the webhook sweep sends them; the booking must not fail
         log.exception("payment webhooks not enqueued; the sweep will send them")
