@@ -28,8 +28,8 @@ UNCOVERED_RECHECK = dt.timedelta(days=1)
 
 def on_document_served(case: Case, document: ServedDocument) -> None:
     """Adjudicate the case when the document served is its decision; settle a mediation statement served on all."""
-    if case.kind != "litigation":
-        return
+    if case.kind != "litigation" or document.doc_type not in rules.SERVED_BY.values():
+        return  # a summons, a notice ...: nothing to decide, and the case is not locked for it
     db.session.flush()  # keep what the caller changed: the refresh below reloads the case
     db.session.refresh(case, with_for_update=True)  # two parties served at once: one moves the case
     decision = db.session.scalar(
