@@ -108,6 +108,7 @@ def view(case: Case, period: EvidencePeriod, facts: CaseFacts, *, actor: Princip
         "notice_document_ids": list(period.notice_document_ids or []),
         "extensions": extensions,
         "late_items_pending": late_items,
+        "notices_missing": [],  # the court's view fills it in (app.litigation.evidence_period.court_view)
     }
 
 

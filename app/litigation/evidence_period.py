@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.audit import log as audit
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
+from app.documents import ServedDocument
 from app.documents import push as documents_push
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.evidence import EvidencePeriod, EvidencePeriodExtension, period_rules
@@ -117,7 +118,7 @@ def decide_extension(
         summary = f"the court refused the application to extend the evidence period by {row.requested_days} days"
         _record(case, period, "evidence_period.extension_refused", actor, role, summary, reason=reason, row=row)
         db.session.commit()
-        return evidence_period.view(case, period, case_access.facts_for(case), actor=actor)
+        return court_view(case_id=case.id, actor=actor)
     granted_days = days or row.requested_days
     period_rules.check_extension(granted_days)
     row.status = "granted"
@@ -193,11 +194,48 @@ def _record(
     audit.record(event, actor=actor, object_type="evidence_period", object_id=period.id, details=data)
 
 
-def _serve_and_view(case: Case, period: EvidencePeriod, actor: Principal) -> dict:
-    """Serve this version's notice to every party, remember the documents, and answer the period's view."""
-    served = list(period.notice_document_ids or [])
+def serve_notices(*, case_id: uuid.UUID, actor: Principal) -> dict:
+    """Serve the current version's notice to the parties who have none yet (after a push failed); idempotent."""
+    case, _role = _load(case_id, actor)
+    period = _period(case)
+    db.session.commit()  # release the locks: each push takes its own
+    return _serve_and_view(case, period, actor)
+
+
+def court_view(*, case_id: uuid.UUID, actor: Principal) -> dict:
+    """The period as the court sees it, with the parties still waiting for this version's notice."""
+    view = evidence_period.get(case_id=case_id, actor=actor)
+    case = db.session.get_one(Case, case_id)
+    period = evidence_period.current(case.id)
+    if period is not None and case.court_id is not None and permissions.is_court_staff(actor, case.court_id):
+        view["notices_missing"] = [party.id for party in _missing(case, period)]
+    return view
+
+
+def _key(period: EvidencePeriod, party: CaseParty) -> str:
+    return f"evidence-period:{period.id}:v{period.version}:{party.id}"
+
+
+def _missing(case: Case, period: EvidencePeriod) -> list[CaseParty]:
+    """The parties without this version's notice (whoever of the court pushed it), in a stable order."""
     parties = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.role)))
-    for party in parties:  # each push commits on its own
+    keys = [_key(period, party) for party in parties]
+    served = set(
+        db.session.scalars(
+            select(ServedDocument.submission_key).where(
+                ServedDocument.case_id == case.id,
+                ServedDocument.submission_key.in_(keys),
+                ServedDocument.status != "rejected",
+            )
+        )
+    )
+    return [party for party in parties if _key(period, party) not in served]
+
+
+def _serve_and_view(case: Case, period: EvidencePeriod, actor: Principal) -> dict:
+    """Serve this version's notice to every party who has none, remember the documents, answer the court's view."""
+    served = list(period.notice_document_ids or [])
+    for party in _missing(case, period):  # each push commits on its own
         try:
             result = documents_push.push(
                 actor=actor,
@@ -208,7 +246,7 @@ def _serve_and_view(case: Case, period: EvidencePeriod, actor: Principal) -> dic
                     "title": f"举证通知书（举证期限至{period.last_day}）",
                 },
                 stream=io.BytesIO(notice.render(_notice_data(case, period, party))),
-                submission_key=f"evidence-period:{period.id}:v{period.version}:{party.id}",
+                submission_key=_key(period, party),
             )
         except AppError:
             log.warning("evidence notice not served", extra={"case_id": str(case.id), "party_id": str(party.id)})
@@ -218,7 +256,7 @@ def _serve_and_view(case: Case, period: EvidencePeriod, actor: Principal) -> dic
     period = db.session.get_one(EvidencePeriod, period.id)
     period.notice_document_ids = served
     db.session.commit()
-    return evidence_period.view(case, period, case_access.facts_for(case), actor=actor)
+    return court_view(case_id=case.id, actor=actor)
 
 
 def _notice_data(case: Case, period: EvidencePeriod, party: CaseParty) -> notice.NoticeData:

@@ -27,8 +27,18 @@ KINDS = ("user", "machine")
 @login_required(kinds=KINDS)
 @blp.response(200, EvidencePeriodOut)
 def show(case_id: uuid.UUID) -> object:
-    """The period, every extension and application, and the submitted late items waiting for a decision."""
-    return evidence_period.get(case_id=case_id, actor=current_principal())
+    """The period, every extension and application, the submitted late items waiting for a decision, and the
+    parties still without the current notice."""
+    return period_commands.court_view(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/cases/<uuid:case_id>/evidence-period/notices", methods=["POST"])
+@login_required(kinds=KINDS)
+@idempotent()
+@blp.response(200, EvidencePeriodOut)
+def serve_notices(case_id: uuid.UUID) -> object:
+    """Serve the current notice to the parties who have none yet (a push failed); harmless when all have it."""
+    return period_commands.serve_notices(case_id=case_id, actor=current_principal())
 
 
 @blp.route("/cases/<uuid:case_id>/evidence-period", methods=["POST"])

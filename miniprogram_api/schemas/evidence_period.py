@@ -93,6 +93,11 @@ class EvidencePeriodOut(OutSchema):
     deadline = fields.Dict(required=True, metadata={"description": "The deadline engine's answer with explanation"})
     notice_document_ids = fields.List(fields.String(), required=True)
     extensions = fields.List(fields.Nested(EvidenceExtensionOut), required=True)
+    notices_missing = fields.List(
+        fields.UUID(),
+        required=True,
+        metadata={"description": "Court only: parties still without this version's notice (re-serve them)"},
+    )
     late_items_pending = fields.List(
         fields.Nested(LateEvidenceItemOut), required=True, metadata={"description": "Court only"}
     )

@@ -131,6 +131,14 @@ ROUTES = [
     ),
     Route(
         "POST",
+        f"{COURT}/cases/<uuid:case_id>/evidence-period/notices",
+        "any",
+        SERVERS,
+        lambda w: f"/cases/{_case(w)}/evidence-period/notices",
+        special={"judge": 403},
+    ),
+    Route(
+        "POST",
         f"{COURT}/cases/<uuid:case_id>/evidence-period/extend",
         "any",
         SERVERS,
@@ -162,6 +170,7 @@ NONEXISTENT_PATHS = {
     f"{MP}/cases/<uuid:case_id>/evidence-period/extensions": f"/cases/{NONEXISTENT}/evidence-period/extensions",
     f"{COURT}/cases/<uuid:case_id>/evidence-period": f"/cases/{NONEXISTENT}/evidence-period",
     f"{COURT}/cases/<uuid:case_id>/evidence-period/extend": f"/cases/{NONEXISTENT}/evidence-period/extend",
+    f"{COURT}/cases/<uuid:case_id>/evidence-period/notices": f"/cases/{NONEXISTENT}/evidence-period/notices",
     f"{COURT}/cases/<uuid:case_id>/evidence-period/extensions/<uuid:extension_id>/decide": (
         f"/cases/{NONEXISTENT}/evidence-period/extensions/{NONEXISTENT}/decide"
     ),

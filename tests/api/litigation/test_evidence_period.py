@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.cases.models import TimelineEvent
 from app.documents import ServedDocument
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.documents import push as documents_push
+from app.errors import Conflict, Forbidden, NotFound, StorageUnavailable, ValidationFailed
 from app.evidence import period as evidence_period
 from app.evidence import period_events, period_rules
 from app.evidence import uploads as evidence_uploads
@@ -24,7 +25,7 @@ from app.webhooks import deliveries as webhook_deliveries
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.api.litigation.evidence_period_support import accepted_case, declaration, upload
 from tests.support.cases import file_case
-from tests.support.factories import grant, make_court, make_org, make_user
+from tests.support.factories import grant, login, make_court, make_org, make_user
 from tests.support.review import principal
 
 SEPT_16 = dt.datetime(2026, 9, 16, 10, 0, tzinfo=SHANGHAI)  # 15 days end on 10-01, inside National Day
@@ -240,3 +241,36 @@ def test_the_court_system_hears_of_applications_and_late_evidence(app, client, c
     ]
     assert [body["type"] for body in bodies] == ["evidence_period.extension_applied", "evidence.late_submitted"]
     assert bodies[1]["data"]["title"] == "收据" and bodies[1]["data"]["case_number"] == world.case.case_number
+
+
+def test_a_notice_that_could_not_be_served_is_served_again_to_that_party_only(app, client, clock, monkeypatch):
+    clock.set(SEPT_16)
+    world = accepted_case()
+    real_push = documents_push.push
+
+    def store_down_for_the_defendant(**kwargs):
+        if kwargs["meta"]["recipient_party_id"] == world.defendant.id:
+            raise StorageUnavailable()
+        return real_push(**kwargs)
+
+    monkeypatch.setattr(documents_push, "push", store_down_for_the_defendant)
+    set_ = client.post(
+        f"/api/court/v1/cases/{world.case.id}/evidence-period",
+        json={"procedure": "ordinary", "days": 15},
+        headers=world.headers("clerk"),
+    )
+    assert set_.status_code == 201 and set_.get_json()["notices_missing"] == [str(world.defendant.id)]
+    monkeypatch.setattr(documents_push, "push", real_push)
+    # Another clerk of the court re-serves: only the defendant gets a notice, the plaintiff's is not doubled.
+    other_clerk = make_user()
+    grant(other_clerk, role="clerk", court=world.court)
+    again = client.post(f"/api/court/v1/cases/{world.case.id}/evidence-period/notices", headers=login(other_clerk))
+    assert again.status_code == 200 and again.get_json()["notices_missing"] == []
+    recipients = sorted(
+        db.session.scalars(select(ServedDocument.recipient_party_id).where(ServedDocument.case_id == world.case.id))
+    )
+    assert recipients == sorted([world.plaintiff.id, world.defendant.id])
+    assert len(again.get_json()["notice_document_ids"]) == 2
+    # The parties' own view never lists it.
+    mine = client.get(f"/api/mp/v1/cases/{world.case.id}/evidence-period", headers=world.headers("plaintiff"))
+    assert mine.get_json()["notices_missing"] == []
