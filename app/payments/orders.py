@@ -189,6 +189,8 @@ def apply_transaction(resource: dict, *, source: str) -> str:
     if amount <= 0 or not transaction_id:
         log.error("wechatpay %s for %s lacks an amount or transaction id", source, out_trade_no)
         return "malformed"
+    if amount != order.amount_fen:  # money moved as WeChat says; reconciliation and the balance show the rest
+        log.error("wechatpay %s for %s: paid %d fen, ordered %d", source, out_trade_no, amount, order.amount_fen)
     ledger.post(
         case_id=order.case_id,
         party_id=order.party_id,
