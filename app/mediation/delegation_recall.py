@@ -31,9 +31,19 @@ ROLE = "court_staff"
 
 def recall(*, delegation_id: uuid.UUID, reason: str | None, actor: Principal) -> dict:
     """Take the delegation back (a reason is required once accepted); 409 `delegation.not_recallable` after."""
-    row = db.session.scalar(select(CourtDelegation).where(CourtDelegation.id == delegation_id).with_for_update())
-    if row is None or not permissions.is_court_staff(actor, row.court_id):
+    seen = db.session.get(CourtDelegation, delegation_id)
+    if seen is None or not permissions.is_court_staff(actor, seen.court_id):
         raise NotFound("No such delegation.", reason="delegation.not_found")
+    if seen.mediation_case_id is not None:
+        # the mediation case first, then the delegation: the order a mediation's end takes (case, then its
+        # delegation in the end hook), so a recall and an outcome at the same moment wait, never deadlock
+        db.session.scalar(select(Case.id).where(Case.id == seen.mediation_case_id).with_for_update())
+    row = db.session.scalars(
+        select(CourtDelegation)
+        .where(CourtDelegation.id == delegation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     case = db.session.get_one(Case, row.case_id)  # a foreign key
     if delegation.expire_if_due(row):
         delegation.commit_steps()

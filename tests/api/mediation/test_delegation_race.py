@@ -21,6 +21,7 @@ from app.mediation.models import CourtDelegation
 from app.notifications.models import Notification
 from app.utils.clock import SHANGHAI
 from tests.api.mediation.helpers_delegation import COURT, MP, accept, accepted_case, build_world, send, subscribe
+from tests.conftest import is_postgres
 from tests.support.factories import login
 
 WORKERS = 6
@@ -105,3 +106,41 @@ def test_a_recall_racing_the_acceptance_leaves_one_answer(app, client, world):
         assert (row.state, row.outcome) == ("recalled", "withdrawn")
     on_court_case = _count(TimelineEvent, TimelineEvent.case_id == case_id, TimelineEvent.type == "delegation.recalled")
     assert on_court_case == (row.state == "recalled")
+
+
+def test_a_recall_racing_the_mediators_outcome_leaves_one_end(app, client, world, database_url):
+    if not is_postgres(database_url):
+        # SQLite has no row locks: the outcome route reads the case and writes its status unconditionally, so a
+        # recall committed in between is overwritten there (the delegation's own state is claimed atomically)
+        pytest.skip("needs PostgreSQL's row locks (TEST_DATABASE_URL)")
+    case_id = accepted_case(world).id
+    d_id = send(client, world, case_id)["id"]
+    mediation_id = accept(client, world, d_id, with_mediator=True)["mediation_case_id"]
+    mediator_accepts = client.post(f"{MP}/cases/{mediation_id}/mediator/accept", headers=login(world["mediator"]))
+    assert mediator_accepts.status_code == 200
+    calls = [
+        (f"{COURT}/delegations/{d_id}/recall", {"reason": "法院决定恢复审理"}, login(world["clerk"])),
+        (
+            f"{MP}/cases/{mediation_id}/outcome",
+            {"result": "failed", "reason": "双方分歧较大"},
+            login(world["mediator"]),
+        ),
+    ]
+
+    def call(index: int) -> tuple[int, dict]:
+        url, body, headers = calls[index]
+        answer = app.test_client().post(url, json=body, headers=headers)
+        return answer.status_code, answer.get_json()
+
+    results = _in_threads(app, call, len(calls))
+    assert sorted(status for status, _body in results) == [200, 409], results
+    row = db.session.get(CourtDelegation, uuid.UUID(d_id))
+    db.session.refresh(row)
+    # the outcome first: returned failed; the recall first: the mediation had not started, so it is withdrawn
+    assert (row.state, row.outcome) in (("returned", "failed"), ("recalled", "withdrawn"))
+    ends = _count(
+        TimelineEvent,
+        TimelineEvent.case_id == uuid.UUID(mediation_id),
+        TimelineEvent.to_status.in_(("failed", "withdrawn")),
+    )
+    assert ends == 1
