@@ -199,16 +199,8 @@ def _mediation_from(row: CourtDelegation, case: Case, *, actor: Principal) -> Ca
         data={"origin_case_id": str(case.id)},
     )
     mediation_transfer.carry_evidence(case, mediation, parties=parties, actor=actor)
-    _carry_into(row, case, mediation, parties, actor)
+    delegation_carry.carry_into(row, case, mediation, parties=parties, actor=actor)
     return mediation
-
-
-def _carry_into(row: CourtDelegation, case: Case, mediation: Case, parties: dict, actor: Principal) -> None:
-    """Keep the party map for the way back, and the lawyers' mandates acting in the mediation."""
-    delegation_carry.followup(row).party_map = {str(old): str(new) for old, new in parties.items()}
-    delegation_carry.carry_agents(
-        case, mediation, parties=parties, actor=actor, role="org_admin", need_power_of_attorney=False
-    )
 
 
 def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:

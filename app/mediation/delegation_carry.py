@@ -66,6 +66,14 @@ def carried_copies(case_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
     return evidence_carry.copies_in(case_id)
 
 
+def carry_into(
+    row: CourtDelegation, case: Case, mediation: Case, *, parties: dict[uuid.UUID, uuid.UUID], actor: Principal
+) -> None:
+    """On acceptance: keep the party map for the way back, and carry the lawyers' mandates into the mediation."""
+    followup(row).party_map = {str(old): str(new) for old, new in parties.items()}
+    carry_agents(case, mediation, parties=parties, actor=actor, role="org_admin", need_power_of_attorney=False)
+
+
 def carry_agents(
     origin: Case,
     target: Case,
