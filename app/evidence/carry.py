@@ -162,7 +162,8 @@ def _new_item(old: EvidenceItem, litigation: Case, *, party_id: uuid.UUID, order
 
 def _record(litigation: Case, origin: Case, report: CarryReport, *, actor: Principal | None, role: str) -> None:
     count = len(report.carried)
-    summary = f"{count} evidence item{'s' if count != 1 else ''} carried over from the mediation"
+    source = "the mediation" if origin.kind == "mediation" else "the court's case"
+    summary = f"{count} evidence item{'s' if count != 1 else ''} carried over from {source}"
     if report.not_carried:
         summary += f"; {len(report.not_carried)} could not be copied"
     timeline.record(
