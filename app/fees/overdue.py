@@ -16,6 +16,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.fees import calculation, ledger, messages, notices, queries
 from app.fees.models import FeeNotice, FeeRelief
+from app.litigation import court_actions
 from app.security.permissions import Principal
 from app.utils import clock
 
@@ -116,19 +117,17 @@ def treat_as_withdrawn(*, notice_id: uuid.UUID, actor: Principal, reason: str | 
             "An application for deferral, reduction or waiver awaits a decision.", reason="fees.relief_pending"
         )
     text = (reason or "").strip() or "逾期未交纳案件受理费，按撤诉处理"
-    role = messages.staff_role(actor, case.court_id)
-    # accepted: the case is closed (结案); still under review (prepayment at filing): the filing is withdrawn
-    target = "withdrawn" if case.status in BEFORE_ACCEPTANCE else "closed"
-    lifecycle.transition(
-        case,
-        target,
-        actor=actor,
-        actor_role=role,
-        reason=text,
-        event="case.treated_as_withdrawn",
-        data={"closing_method": CLOSING_METHOD, "fee_notice_id": str(notice.id), "basis": "诉讼费用交纳办法第二十二条"},
-    )
+    data = {"closing_method": CLOSING_METHOD, "fee_notice_id": str(notice.id), "basis": "诉讼费用交纳办法第二十二条"}
     notice.status, notice.settled_at = "treated_as_withdrawn", now
+    timeline.record(
+        case,
+        "fee.treated_as_withdrawn",
+        actor=actor,
+        actor_role=messages.staff_role(actor, case.court_id),
+        summary=f"The fee of {calculation.yuan(notice.amount_fen)} yuan was not paid in time: treated as withdrawn",
+        reason=text,
+        data=data,
+    )
     audit.record(
         "fee.treated_as_withdrawn",
         actor=actor,
@@ -140,7 +139,19 @@ def treat_as_withdrawn(*, notice_id: uuid.UUID, actor: Principal, reason: str | 
     if party is not None:
         messages.tell_payer(case, party, "fee_decision", {"notice_id": str(notice.id), "what": "按撤诉处理"})
     messages.court_event(case, "fee.treated_as_withdrawn", now, {"notice_id": str(notice.id), "reason": text})
-    db.session.commit()
+    if case.status in BEFORE_ACCEPTANCE:  # prepayment at filing: the filing is withdrawn
+        lifecycle.transition(
+            case,
+            "withdrawn",
+            actor=actor,
+            actor_role=messages.staff_role(actor, case.court_id),
+            reason=text,
+            event="case.treated_as_withdrawn",
+            data=data,
+        )
+        db.session.commit()
+    else:  # accepted: closed (结案) with its closing method, which litigation records (and commits with the above)
+        court_actions.record_decision(case_id=case.id, actor=actor, closing_method=CLOSING_METHOD, note=text)
     return queries.describe_notice(notice, case=case)
 
 

@@ -13,6 +13,7 @@ from app.cases import Case
 from app.extensions import db
 from app.fees import FeeNotice, ledger
 from app.fees import overdue as fee_overdue
+from app.litigation import LitigationDecision
 from app.notifications import Notification
 from tests.support.factories import login, make_court, make_user
 from tests.support.review import COURT, MP, events, litigation, staff
@@ -116,8 +117,12 @@ def test_unpaid_at_the_deadline_the_clerk_confirms_treated_as_withdrawn(client, 
     assert decided.get_json()["status"] == "treated_as_withdrawn"
     db.session.expire_all()
     assert db.session.get(Case, case.id).status == "closed"
-    closing = [e for e in events(case.id) if e.type == "case.treated_as_withdrawn"]
+    # litigation records the closing method (结案方式) with the case closed
+    closing = [e for e in events(case.id) if e.to_status == "closed"]
     assert closing and closing[0].data["closing_method"] == "treated_as_withdrawn"
+    decision = db.session.scalar(select(LitigationDecision).where(LitigationDecision.case_id == case.id))
+    assert decision.closing_method == "treated_as_withdrawn"
+    assert "fee.treated_as_withdrawn" in [e.type for e in events(case.id)]
 
 
 def test_the_clerk_may_grant_more_time_instead(client, clock):
