@@ -27,6 +27,7 @@ from app.cases import Case, CaseAgent, CaseParty, timeline
 from app.errors import StorageUnavailable
 from app.evidence import carry as evidence_carry
 from app.extensions import db
+from app.identity import LawyerProfile
 from app.mediation.delegation_models import DelegationFollowup
 from app.mediation.models import CourtDelegation
 from app.security.permissions import Principal
@@ -103,8 +104,12 @@ def carry_agents(
 
 
 def _takes(target: Case, party_id: uuid.UUID, lawyer_id: uuid.UUID) -> bool:
-    """The party has no active lawyer in `target`, and the lawyer acts there for no party of another role."""
+    """The lawyer is still verified, the party has no active lawyer in `target`, and the lawyer acts there for no
+    party of another role (the rules of app.agents' appointment, read here)."""
     party = db.session.get_one(CaseParty, party_id)
+    profile = db.session.scalar(select(LawyerProfile).where(LawyerProfile.user_id == lawyer_id))
+    if profile is None or profile.status != "verified":
+        return False
     if db.session.scalar(select(CaseAgent.id).filter_by(party_id=party_id, status=appointments.ACTIVE)):
         return False
     roles = db.session.scalars(

@@ -248,3 +248,19 @@ def test_a_recalled_dispute_is_filed_with_its_lawyer(client, world):
     litigation_id = uuid.UUID(filed.get_json()["id"])
     copies = evidence_carry.copies_in(litigation_id)
     assert agents_of(litigation_id) == [("plaintiff", world["lawyer"].id, "active", copies[letter.id])]
+
+
+def test_a_lawyer_no_longer_verified_is_not_carried(client, world):
+    from app.identity import LawyerProfile
+
+    case = accepted_case(world)
+    plaintiff = party(case, "plaintiff")
+    letter = put_item(case, plaintiff, world["filer"], b"%PDF poa", order=1, title="授权委托书")
+    appoint(client, case.id, plaintiff, world["filer"], world["lawyer"], letter)
+    profile = db.session.scalar(select(LawyerProfile).filter_by(user_id=world["lawyer"].id))
+    profile.status = "suspended"
+    db.session.commit()
+    d_id = send(client, world, case.id)["id"]
+    mediation_id = uuid.UUID(accept(client, world, d_id)["mediation_case_id"])
+    assert agents_of(mediation_id) == []
+    assert titles(mediation_id) == ["授权委托书"]  # the evidence still comes
