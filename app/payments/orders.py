@@ -158,6 +158,16 @@ def close(order: PaymentOrder, *, reason: str) -> None:
     order.status, order.closed_at, order.close_reason = "closed", clock.now(), reason
 
 
+def query_now(*, order_id: uuid.UUID, actor: Principal) -> dict:
+    """Court staff ask WeChat Pay about an order now ("the payer says they paid"); booked as any query."""
+    order = load(order_id, actor=actor, staff_only=True)
+    if order.status == "pending":
+        sync(order)
+        db.session.commit()
+        events.flush()
+    return order_view(order)
+
+
 def sync(order: PaymentOrder) -> str:
     """Ask WeChat Pay about an order and book what it says (recovery after a lost notification)."""
     order.last_queried_at = clock.now()

@@ -6,7 +6,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.payments import queries, receipts, reconciliation, refunds
+from app.payments import orders, queries, receipts, reconciliation, refunds
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.payments import (
@@ -28,6 +28,14 @@ blp = Blueprint("court_payments", __name__, description="Litigation fees paid wi
 def case_payments(case_id: uuid.UUID) -> list[dict]:
     """Every WeChat Pay order of a case of your court, with its refunds, oldest first."""
     return queries.for_case(case_id=case_id, actor=current_principal())
+
+
+@blp.route("/payments/<uuid:order_id>/query", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@blp.response(200, OrderOut)
+def query_order(order_id: uuid.UUID) -> dict:
+    """Ask WeChat Pay about a pending order now (e.g. the payer says they paid); a confirmed payment is booked."""
+    return orders.query_now(order_id=order_id, actor=current_principal())
 
 
 @blp.route("/payments/<uuid:order_id>/refunds", methods=["POST"])

@@ -90,6 +90,9 @@ ROUTES = [
         "GET", f"{COURT}/cases/<uuid:case_id>/payments", "any", WORLD_COURT, lambda w: f"/cases/{w.case.id}/payments"
     ),
     Route(
+        "POST", f"{COURT}/payments/<uuid:order_id>/query", "any", WORLD_COURT, lambda w: f"/payments/{_order(w)}/query"
+    ),
+    Route(
         "POST",
         f"{COURT}/payments/<uuid:order_id>/refunds",
         "any",
@@ -122,6 +125,7 @@ NONEXISTENT_PATHS = {
     f"{MP}/payments/<uuid:order_id>/cancel": f"/payments/{NONEXISTENT}/cancel",
     f"{MP}/dev/payments/<uuid:order_id>/pay": f"/dev/payments/{NONEXISTENT}/pay",
     f"{COURT}/cases/<uuid:case_id>/payments": f"/cases/{NONEXISTENT}/payments",
+    f"{COURT}/payments/<uuid:order_id>/query": f"/payments/{NONEXISTENT}/query",
     f"{COURT}/payments/<uuid:order_id>/refunds": f"/payments/{NONEXISTENT}/refunds",
     f"{COURT}/payments/<uuid:order_id>/receipt": f"/payments/{NONEXISTENT}/receipt",
 }

@@ -139,3 +139,15 @@ def test_a_refund_wechat_pay_refuses_is_closed_and_frees_the_amount(client, wech
         f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 5000, "reason": "退费"}, headers=world.clerk
     )
     assert again.status_code == 201
+
+
+def test_the_clerk_asks_wechat_pay_now_when_the_payer_says_they_paid(client, wechatpay):
+    world = payer_with_notice(amount_fen=5000)
+    made = order(client, world)
+    asked = client.post(f"{COURT}/payments/{made['id']}/query", headers=world.clerk)
+    assert asked.status_code == 200 and asked.get_json()["status"] == "pending"  # not paid: nothing moves
+    wechatpay.pay(made["out_trade_no"])
+    asked = client.post(f"{COURT}/payments/{made['id']}/query", headers=world.clerk)
+    assert asked.status_code == 200 and asked.get_json()["status"] == "paid"
+    assert balance(world)["paid"] == 5000
+    assert client.post(f"{COURT}/payments/{made['id']}/query", headers=world.headers).status_code == 403  # a payer
