@@ -111,7 +111,9 @@ def summarize(rows: list[LedgerEntry]) -> dict[str, int]:
 
 
 def _settle_notices(case_id: uuid.UUID, party_id: uuid.UUID) -> None:
-    """A payer's open notices follow the ledger: paid once nothing is outstanding, waived when nothing is owed."""
+    """A payer's notices follow the ledger: the amount is what is outstanding; paid once nothing is, waived when
+    nothing is owed. A refund does not reopen a paid notice (the balance shows what is outstanding): a refund that
+    follows a lower fee (a half fee after a mediated settlement) should come after the `reduced` entry."""
     totals = balance(case_id, party_id)
     notices = db.session.scalars(
         select(FeeNotice).where(FeeNotice.case_id == case_id, FeeNotice.party_id == party_id)

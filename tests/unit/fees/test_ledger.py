@@ -84,3 +84,25 @@ def test_amounts_are_positive_whole_fen(case, amount):
 def test_unknown_kinds_are_refused(case):
     with pytest.raises(ValidationFailed):
         ledger.post(case_id=case.id, party_id=_party(case).id, kind="gift", amount_fen=1, reference=None)
+
+
+def test_the_notice_follows_the_balance(app, clock):
+    from app.cases import review
+    from app.fees import FeeNotice
+    from tests.support.review import principal, staff
+
+    court = make_court()
+    case = litigation(court, amount="12000.00")
+    review.accept(case_id=case.id, actor=principal(staff(court)))
+    notice = db.session.scalar(select(FeeNotice).where(FeeNotice.case_id == case.id))
+    party_id = notice.party_id
+    assert (notice.status, notice.amount_fen) == ("unpaid", 10000)
+    ledger.post(case_id=case.id, party_id=party_id, kind="paid", amount_fen=6000, reference="wx:a")
+    assert (notice.status, notice.amount_fen) == ("unpaid", 4000)
+    ledger.post(case_id=case.id, party_id=party_id, kind="paid", amount_fen=4000, reference="wx:b")
+    assert (notice.status, notice.amount_fen) == ("paid", 0)
+    ledger.post(case_id=case.id, party_id=party_id, kind="reduced", amount_fen=5000, reference="half")
+    assert (notice.status, notice.amount_fen) == ("paid", 0)
+    assert ledger.balance(case.id)["outstanding"] == -5000  # held for the payer until refunded
+    ledger.post(case_id=case.id, party_id=party_id, kind="refunded", amount_fen=5000, reference="wx:b")
+    assert ledger.balance(case.id)["outstanding"] == 0 and notice.status == "paid"
