@@ -133,6 +133,7 @@ class Config:
             self._read_statistics,
             self._read_payments,
             self._read_archives,
+            self._read_video,
         ):
             read(env)
         for key, value in overrides.items():
@@ -366,6 +367,22 @@ class Config:
         self.ARCHIVE_LINK_EXPIRES_SECONDS = env_int(env, "ARCHIVE_LINK_EXPIRES_SECONDS", 300)
         self.ARCHIVE_BUILD_LEASE_SECONDS = env_int(env, "ARCHIVE_BUILD_LEASE_SECONDS", 900)
         self.ARCHIVE_RETENTION_HOURS = env_int(env, "ARCHIVE_RETENTION_HOURS", 24)
+
+    def _read_video(self, env: Mapping[str, str]) -> None:
+        # video rooms, attendance callbacks, recordings (app/video, docs/video.md)
+        self.VIDEO_PROVIDER = env_str(env, "VIDEO_PROVIDER", "external")
+        self.VIDEO_COURT_PROVIDERS = env_str(env, "VIDEO_COURT_PROVIDERS", "")
+        self.TRTC_SDK_APP_ID = env_int(env, "TRTC_SDK_APP_ID", 0)
+        self.TRTC_SECRET_KEY = env_str(env, "TRTC_SECRET_KEY", "")
+        self.TRTC_CALLBACK_KEY = env_str(env, "TRTC_CALLBACK_KEY", "")
+        self.VIDEO_USERSIG_MAX_SECONDS = env_int(env, "VIDEO_USERSIG_MAX_SECONDS", 6 * 3600)
+        self.VIDEO_EARLY_ENTRY_MINUTES = env_int(env, "VIDEO_EARLY_ENTRY_MINUTES", 15)
+        self.VIDEO_GRACE_MINUTES = env_int(env, "VIDEO_GRACE_MINUTES", 60)
+        self.VIDEO_CALLBACK_MAX_AGE_SECONDS = env_int(env, "VIDEO_CALLBACK_MAX_AGE_SECONDS", 600)
+        self.VIDEO_RECORDING_HOSTS = env_list(env, "VIDEO_RECORDING_HOSTS", [".vod2.myqcloud.com", ".myqcloud.com"])
+        self.VIDEO_RECORDING_MAX_BYTES = env_int(env, "VIDEO_RECORDING_MAX_BYTES", 4 * 1024**3)
+        self.VIDEO_RECORDING_RETENTION_DAYS = env_int(env, "VIDEO_RECORDING_RETENTION_DAYS", 3650)
+        self.VIDEO_DOWNLOAD_TIMEOUT_SECONDS = env_int(env, "VIDEO_DOWNLOAD_TIMEOUT_SECONDS", 30)
 
     def as_dict(self) -> dict[str, object]:
         """Return the upper-case settings, as Flask's config wants them."""

@@ -31,4 +31,5 @@ import app.scheduling.models
 import app.sms.models
 import app.statistics.models
 import app.statistics.upkeep
+import app.video.models
 import app.webhooks.models  # noqa: F401

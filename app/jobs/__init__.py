@@ -27,6 +27,7 @@ TASK_MODULES = (
     "app.litigation.tasks",
     "app.casefile.tasks",
     "app.privacy.tasks",
+    "app.video.tasks",
 )
 
 

@@ -40,6 +40,7 @@ from app.platform.settings_groups import (
     SchedulingSettings,
     StatisticsSettings,
     StorageSettings,
+    VideoSettings,
     WebhookSettings,
     WeChatSettings,
 )
@@ -245,3 +246,8 @@ def archives(app: Flask | None = None) -> ArchiveSettings:
 def payments(app: Flask | None = None) -> PaymentSettings:
     """WeChat Pay's merchant settings and payment timings of the current app (or the given one)."""
     return current(PaymentSettings, app)
+
+
+def video(app: Flask | None = None) -> VideoSettings:
+    """Video rooms: provider, TRTC keys, entry window and recordings of the current app (or the given one)."""
+    return current(VideoSettings, app)

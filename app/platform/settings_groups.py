@@ -248,6 +248,27 @@ class ArchiveSettings:
     retention_hours: int = setting("ARCHIVE_RETENTION_HOURS", default=24)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VideoSettings:
+    """Video rooms (docs/video.md): the provider (per court), TRTC's app and keys, the entry window, recordings."""
+
+    provider: str = setting("VIDEO_PROVIDER", default="external")
+    court_providers: str = setting("VIDEO_COURT_PROVIDERS", default="")  # "court-uuid=trtc,court-uuid=external"
+    trtc_sdk_app_id: int = setting("TRTC_SDK_APP_ID", default=0)
+    trtc_secret_key: str = setting("TRTC_SECRET_KEY", default="")
+    trtc_callback_key: str = setting("TRTC_CALLBACK_KEY", default="")
+    usersig_max_seconds: int = setting("VIDEO_USERSIG_MAX_SECONDS", default=6 * 3600)
+    early_entry_minutes: int = setting("VIDEO_EARLY_ENTRY_MINUTES", default=15)
+    grace_minutes: int = setting("VIDEO_GRACE_MINUTES", default=60)
+    callback_max_age_seconds: int = setting("VIDEO_CALLBACK_MAX_AGE_SECONDS", default=600)
+    recording_hosts: tuple[str, ...] = setting(
+        "VIDEO_RECORDING_HOSTS", default=(".vod2.myqcloud.com", ".myqcloud.com"), convert=tuple
+    )
+    recording_max_bytes: int = setting("VIDEO_RECORDING_MAX_BYTES", default=4 * 1024**3)
+    recording_retention_days: int = setting("VIDEO_RECORDING_RETENTION_DAYS", default=3650)
+    download_timeout_seconds: int = setting("VIDEO_DOWNLOAD_TIMEOUT_SECONDS", default=30)
+
+
 GROUPS: tuple[type, ...] = (
     HttpSettings,
     StorageSettings,
@@ -267,4 +288,5 @@ GROUPS: tuple[type, ...] = (
     StatisticsSettings,
     PaymentSettings,
     ArchiveSettings,
+    VideoSettings,
 )
