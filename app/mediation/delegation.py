@@ -24,7 +24,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import MediationOrganization, MediationOrgCourt
 from app.mediation import assignment as mediation_assignment
-from app.mediation import delegation_carry
+from app.mediation import delegation_carry, delegation_notices
 from app.mediation import delegation_queries as queries
 from app.mediation import transfer as mediation_transfer
 from app.mediation.models import CourtDelegation
@@ -40,6 +40,7 @@ LITIGATION_STAGES = {"submitted": "pre_filing", "correction_requested": "pre_fil
 TO_MEDIATION_ROLES = {"plaintiff": "applicant", "defendant": "respondent", "third_party": "third_party"}
 HOOKS_KEY = "delegation_webhooks"
 DISPATCH_KEY = "delegation_returns"
+NOTES_KEY = "delegation_notes"
 RETURNING = ("settled", "failed", "withdrawn")  # how a mediation ends; confirmation comes later, by the court
 
 
@@ -244,6 +245,9 @@ def expire_if_due(row: CourtDelegation) -> bool:
         return False
     case = db.session.get_one(Case, row.case_id)  # a foreign key
     step(row, case, "expired", actor=None, role="system", summary="Not accepted by the due date")
+    delegation_carry.followup(row).expired_at = clock.now()
+    notes = delegation_notices.tell(row, "delegation_expired", with_mediator=False)
+    db.session.info.setdefault(NOTES_KEY, []).extend(notes)
     return True
 
 
@@ -291,13 +295,15 @@ def commit(row: CourtDelegation) -> dict:
 
 
 def commit_steps() -> None:
-    """Write the webhook rows of this transaction's steps, commit once, then start the sends."""
+    """Write the webhook rows of this transaction's steps, commit once, then start the sends (and notifications)."""
     hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        db.session.info.pop(NOTES_KEY, None)
         raise Conflict(
             "The case was delegated at the same time; reload it.", reason="delegation.already_delegated"
         ) from None
     webhooks.dispatch(hook_ids)
+    delegation_notices.dispatch(db.session.info.pop(NOTES_KEY, []))

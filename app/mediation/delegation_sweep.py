@@ -54,18 +54,11 @@ def expire_due(*, limit: int = 200) -> int:
 
 def _expire_one(delegation_id: uuid.UUID) -> int:
     row = _locked(select(CourtDelegation).where(CourtDelegation.id == delegation_id))
-    if row is None or not delegation.expire_if_due(row):  # expire_if_due claims the row: one winner
+    # expire_if_due claims the row (one winner) and records it: timeline, audit, webhook, the admins' notices
+    if row is None or not delegation.expire_if_due(row):
         db.session.rollback()
         return 0
-    try:
-        delegation_carry.followup(row).expired_at = clock.now()
-        db.session.flush()
-    except IntegrityError:  # cannot happen for the winner of the claim; never leave the expiry unrecorded
-        db.session.rollback()
-        return 0
-    notes = delegation_notices.tell(row, "delegation_expired", with_mediator=False)
     delegation.commit_steps()
-    delegation_notices.dispatch(notes)
     return 1
 
 

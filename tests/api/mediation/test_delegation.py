@@ -156,6 +156,10 @@ def test_a_delegation_not_accepted_by_its_due_date_expires(client, world):
     assert (late.status_code, late.get_json()["reason"]) == (409, "delegation.expired")
     assert db.session.get(CourtDelegation, uuid.UUID(d_id)).state == "expired"
     assert "delegation.expired" in [e.type for e in events(case.id)]
+    from app.notifications.models import Notification
+
+    told = db.session.scalars(select(Notification.kind).filter_by(user_id=world["admin"].id)).all()
+    assert told == ["delegation_expired"]  # recorded by the answer as the sweep would have
     assert _send(client, world, case.id, due="2026-11-30").status_code == 201
 
 
