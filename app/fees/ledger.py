@@ -13,6 +13,7 @@ import uuid
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
+from app.cases import CaseParty
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.fees.models import LEDGER_KINDS, FeeNotice, LedgerEntry
@@ -41,6 +42,8 @@ def post(
         existing = _existing(kind, reference)
         if existing is not None:
             return _same_or_conflict(existing, case_id=case_id, party_id=party_id, amount_fen=amount_fen)
+    if db.session.scalar(select(CaseParty.case_id).where(CaseParty.id == party_id)) != case_id:
+        raise ValidationFailed(errors={"party_id": ["Not a party to this case."]})
     entry = LedgerEntry(
         case_id=case_id,
         party_id=party_id,

@@ -106,3 +106,10 @@ def test_the_notice_follows_the_balance(app, clock):
     assert ledger.balance(case.id)["outstanding"] == -5000  # held for the payer until refunded
     ledger.post(case_id=case.id, party_id=party_id, kind="refunded", amount_fen=5000, reference="wx:b")
     assert ledger.balance(case.id)["outstanding"] == 0 and notice.status == "paid"
+
+
+def test_the_payer_must_be_a_party_to_the_case(case):
+    other = litigation(make_court())
+    with pytest.raises(ValidationFailed) as caught:
+        ledger.post(case_id=case.id, party_id=_party(other).id, kind="due", amount_fen=1, reference=None)
+    assert "party_id" in caught.value.errors
