@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.agents import approvals, power_of_attorney
 from app.agents import rules as agent_rules
-from app.agents.workspace import lawyer_cases
+from app.agents.workspace import lawyer_cases, list_for_case, view
 from app.audit import log as audit
 from app.cases import Case, CaseAgent, CaseParty, timeline
 from app.cases import access as case_access
@@ -33,7 +33,7 @@ from app.webhooks import deliveries as webhooks
 PENDING, ACTIVE, DECLINED, REVOKED = "pending_confirmation", "active", "declined", "revoked"
 PENDING_COURT = approvals.PENDING_COURT
 LIVE = (PENDING, ACTIVE, PENDING_COURT)
-__all__ = ["add_agent", "agent_not_found", "decide", "lawyer_cases", "view"]
+__all__ = ["add_agent", "agent_not_found", "decide", "lawyer_cases", "list_for_case", "view"]
 
 
 def agent_not_found() -> NotFound:
@@ -272,28 +272,3 @@ def _record(
             object_id=agent.id,
             details={"case_id": str(case.id), "party_id": str(party.id), "lawyer_user_id": str(agent.lawyer_user_id)},
         )
-
-
-def view(agent: CaseAgent) -> dict:
-    """An agent as the API shows it."""
-    lawyer = db.session.get(User, agent.lawyer_user_id)
-    profile = db.session.scalar(select(LawyerProfile).where(LawyerProfile.user_id == agent.lawyer_user_id))
-    approval = approvals.of(agent)
-    return {
-        "agent_kind": approval.agent_kind if approval is not None else "lawyer",
-        "citizen_basis": approval.citizen_basis if approval is not None else None,
-        "court_approval": approvals.describe(approval) if approval is not None else None,
-        "id": agent.id,
-        "case_id": agent.case_id,
-        "party_id": agent.party_id,
-        "lawyer_user_id": agent.lawyer_user_id,
-        "lawyer_name": (lawyer.real_name or lawyer.display_name) if lawyer else None,
-        "law_firm": profile.law_firm if profile else None,
-        "license_number": profile.license_number if profile else None,
-        "authority": agent.authority,
-        "status": agent.status,
-        "power_of_attorney_evidence_id": agent.power_of_attorney_evidence_id,
-        "power_of_attorney_verified": False,
-        "confirmed_at": agent.confirmed_at,
-        "created_at": agent.created_at,
-    }

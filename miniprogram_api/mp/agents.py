@@ -28,6 +28,15 @@ def add(payload: dict, case_id: uuid.UUID) -> dict:
     return appointments.add_agent(case_id=case_id, actor=current_principal(), **payload)
 
 
+@blp.route("/cases/<uuid:case_id>/agents", methods=["GET"])
+@login_required()
+@blp.response(200, CaseAgentOut(many=True))
+def list_agents(case_id: uuid.UUID) -> list[dict]:
+    """Every agent of the case in any state (pending the party or the court, active, declined, refused, revoked),
+    with the court's approval and its reasons: how a party sees the court's decision on an appointment."""
+    return appointments.list_for_case(case_id=case_id, actor=current_principal())
+
+
 def _decide(decision: str, payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
     return appointments.decide(
         case_id=case_id, agent_id=agent_id, decision=decision, actor=current_principal(), reason=payload.get("reason")

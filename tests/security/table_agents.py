@@ -121,6 +121,13 @@ def _decision(status: str, decision: str):
 
 ROUTES = [
     Route(
+        "GET",
+        f"{MP}/cases/<uuid:case_id>/agents",
+        "user",
+        frozenset({"citizen", "lawyer", "clerk", "judge", "org_admin"}),  # the readers, the active lawyer too
+        lambda w: _fresh_case(w, "active") + "/agents",
+    ),
+    Route(
         "POST",
         f"{MP}/cases/<uuid:case_id>/agents",
         "user",

@@ -130,6 +130,11 @@ def test_the_court_refuses_and_the_agent_never_acts(client, world, lawyer):
     assert db.session.get_one(CaseAgent, uuid.UUID(agent["id"])).status == "court_refused"
     assert client.get(f"{MP}/cases/{world.case.id}", headers=login(lawyer)).status_code == 404
     assert "agent.refused" in timeline(client, world)
+    # Both parties read the decision and its reason on the case's agents.
+    listed = client.get(f"{MP}/cases/{world.case.id}/agents", headers=world.headers("defendant")).json
+    assert [(a["status"], a["court_approval"]["decision_reason"]) for a in listed] == [
+        ("court_refused", "授权委托书未载明特别授权事项")
+    ]
     # Appointed again with a proper power of attorney, it waits for the court again.
     retry = appoint(client, world, lawyer_user_id=str(lawyer.id), authority="special")
     assert retry.status_code == 201 and retry.json["court_approval"]["status"] == "pending"
