@@ -15,16 +15,20 @@ from app.fees import FeeNotice, ledger
 from app.fees import overdue as fee_overdue
 from app.litigation import LitigationDecision
 from app.notifications import Notification
+from tests.support.cases import filing
 from tests.support.factories import login, make_court, make_user
-from tests.support.review import COURT, MP, events, litigation, staff
+from tests.support.review import COURT, MP, events, staff
 
 PUBLIC = "/api/public/v1"
 
 
 def _accepted(client, amount="100000.00"):
+    """Filed from the phone, accepted by the court's clerk: both over HTTP."""
     court = make_court()
     filer = make_user(real_name="张三")
-    case = litigation(court, filer, amount=amount)
+    filed = client.post(f"{MP}/cases", json=filing(kind="litigation", court=court, amount=amount), headers=login(filer))
+    assert filed.status_code == 201, filed.get_json()
+    case = db.session.get(Case, uuid.UUID(filed.get_json()["id"]))
     clerk = login(staff(court, "clerk"))
     accepted = client.post(f"{COURT}/cases/{case.id}/accept", json={}, headers=clerk)
     assert accepted.status_code == 200, accepted.get_json()

@@ -27,9 +27,14 @@ def world(app, clock):
     return {"case": case, "clerk": clerk, "filer": principal(filer), "notice": notice, "clock": clock}
 
 
-def _apply(w, kind="waiver", **extra):
+def _apply(w, kind="waiver", evidence_ids=(), **extra):
     return relief.apply(
-        notice_id=w["notice"].id, actor=w["filer"], kind=kind, reasons="低保对象", evidence_ids=[], **extra
+        notice_id=w["notice"].id,
+        actor=w["filer"],
+        kind=kind,
+        reasons="低保对象",
+        evidence_ids=list(evidence_ids),
+        **extra,
     )
 
 
@@ -105,3 +110,11 @@ def test_only_the_payer_applies_and_only_the_court_decides(world):
     applied = _apply(world)
     with pytest.raises(Forbidden):
         relief.decide(relief_id=applied["id"], actor=world["filer"], decision="grant")
+
+
+def test_evidence_must_be_the_cases_own(world):
+    import uuid
+
+    with pytest.raises(ValidationFailed) as caught:
+        _apply(world, evidence_ids=[uuid.uuid4()])
+    assert "evidence_ids" in caught.value.errors
