@@ -18,6 +18,7 @@ from app.evidence import period_events, period_rules
 from app.evidence import uploads as evidence_uploads
 from app.evidence.models import EvidenceItem
 from app.extensions import db
+from app.legal import CalendarNotCovered, calendar_admin
 from app.litigation import evidence_period as commands
 from app.security import pii
 from app.utils.clock import SHANGHAI
@@ -274,3 +275,31 @@ def test_a_notice_that_could_not_be_served_is_served_again_to_that_party_only(ap
     # The parties' own view never lists it.
     mine = client.get(f"/api/mp/v1/cases/{world.case.id}/evidence-period", headers=world.headers("plaintiff"))
     assert mine.get_json()["notices_missing"] == []
+
+
+def test_across_the_year_end_the_period_waits_for_next_years_calendar(app, clock):
+    world = accepted_case()
+    clerk = world.principal("clerk")
+    clock.set(dt.datetime(2026, 12, 20, 10, 0, tzinfo=SHANGHAI))  # 15 days end 2027-01-04, beyond the built-in data
+    with pytest.raises(CalendarNotCovered) as caught:
+        commands.set_period(case_id=world.case.id, procedure="ordinary", days=15, reason=None, actor=clerk)
+    assert caught.value.reason == "legal.calendar_not_covered"
+    assert evidence_period.current(world.case.id) is None  # nothing recorded, no notice served
+    assert db.session.scalar(select(ServedDocument.id).where(ServedDocument.case_id == world.case.id)) is None
+    # An administrator enters 2027 (元旦 1-3 January): the raw end, Monday 4 January, is a working day.
+    admin = make_user()
+    grant(admin, role="platform_admin")
+    holidays = [{"day": f"2027-01-0{day}", "name": "元旦"} for day in (1, 2, 3)]
+    calendar_admin.import_year(2027, holidays, [], principal(admin))
+    view = commands.set_period(case_id=world.case.id, procedure="ordinary", days=15, reason=None, actor=clerk)
+    assert view["last_day"] == dt.date(2027, 1, 4) and view["deadline"]["calendar_covered"] is True
+
+
+def test_a_period_ending_on_new_years_eve_is_covered_by_this_years_calendar(app, clock):
+    world = accepted_case()
+    clock.set(dt.datetime(2026, 12, 16, 10, 0, tzinfo=SHANGHAI))
+    view = commands.set_period(
+        case_id=world.case.id, procedure="ordinary", days=15, reason=None, actor=world.principal("clerk")
+    )
+    assert view["last_day"] == dt.date(2026, 12, 31)
+    assert view["ends_at"] == dt.datetime(2027, 1, 1, 0, 0, tzinfo=SHANGHAI)
