@@ -58,3 +58,6 @@ def register(api: Api) -> None:
     from miniprogram_api.court.payments import blp as payments
 
     api.register_blueprint(payments, url_prefix=PREFIX)
+    from miniprogram_api.court.video import blp as video
+
+    api.register_blueprint(video, url_prefix=PREFIX)

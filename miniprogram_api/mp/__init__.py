@@ -62,3 +62,6 @@ def register(api: Api) -> None:
     from miniprogram_api.mp.payments import blp as payments
 
     api.register_blueprint(payments, url_prefix=PREFIX)
+    from miniprogram_api.mp.video import blp as video
+
+    api.register_blueprint(video, url_prefix=PREFIX)

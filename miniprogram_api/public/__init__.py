@@ -29,3 +29,6 @@ def register(api: Api) -> None:
     from miniprogram_api.public.fees import blp as fees
 
     api.register_blueprint(fees, url_prefix=PREFIX)
+    from miniprogram_api.public.video import blp as video
+
+    api.register_blueprint(video, url_prefix=PREFIX)
