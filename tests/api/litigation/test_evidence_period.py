@@ -17,7 +17,7 @@ from app.evidence import period as evidence_period
 from app.evidence import period_events, period_rules
 from app.evidence import uploads as evidence_uploads
 from app.evidence.models import EvidenceItem
-from app.extensions import db
+from app.extensions import db, storage
 from app.legal import CalendarNotCovered, calendar_admin
 from app.litigation import evidence_period as commands
 from app.security import pii
@@ -25,6 +25,7 @@ from app.utils.clock import SHANGHAI
 from app.webhooks import deliveries as webhook_deliveries
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.api.litigation.evidence_period_support import accepted_case, declaration, upload
+from tests.support import pdf_reader
 from tests.support.cases import file_case
 from tests.support.factories import grant, login, make_court, make_org, make_user
 from tests.support.review import principal
@@ -79,6 +80,11 @@ def test_a_period_ending_on_national_day_rolls_forward_and_says_why(app, clock):
         d.content_type == "application/pdf" for d in documents
     )
     assert sorted(view["notice_document_ids"]) == sorted(str(d.id) for d in documents)
+    # The notice itself: a PDF in Chinese naming the party, the case number and the explained end.
+    notice = next(d for d in documents if d.recipient_party_id == world.defendant.id)
+    text = pdf_reader.text(b"".join(storage.store.iter_chunks(notice.storage_key)))
+    for expected in ("举证通知书", "李四", world.case.case_number, "2026-10-08 24:00", "普通程序", "Rolled forward"):
+        assert expected in text, expected
     assert db.session.scalar(select(TimelineEvent.type).where(TimelineEvent.type == "evidence_period.set")) is not None
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "evidence_period.set")) is not None
     # The boundary: the last second of 10-08 is in time though the raw end (10-01) is long past.
