@@ -16,6 +16,7 @@ __all__ = [
     "FeeNotice",
     "FeeRelief",
     "LedgerEntry",
+    "adjust",
     "calculation",
     "court_settings",
     "ledger",

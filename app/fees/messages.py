@@ -21,6 +21,7 @@ from app.webhooks import deliveries as webhooks
 
 WEBHOOK_EVENTS = (
     "fee.notice_issued",
+    "fee.notice_recalculated",
     "fee.overdue",
     "fee.relief_decided",
     "fee.deadline_extended",

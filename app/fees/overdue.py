@@ -90,7 +90,7 @@ def flag_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     return flagged
 
 
-def _load(notice_id: uuid.UUID, actor: Principal) -> tuple[FeeNotice, Case]:
+def load_for_court(notice_id: uuid.UUID, actor: Principal) -> tuple[FeeNotice, Case]:
     notice = db.session.get(FeeNotice, notice_id)
     if notice is None:
         raise NotFound("No such fee notice.", reason="fees.notice_not_found")
@@ -101,7 +101,7 @@ def _load(notice_id: uuid.UUID, actor: Principal) -> tuple[FeeNotice, Case]:
 
 def treat_as_withdrawn(*, notice_id: uuid.UUID, actor: Principal, reason: str | None = None) -> dict:
     """The clerk confirms: the fee was not paid in time, the case is treated as withdrawn and closed."""
-    notice, case = _load(notice_id, actor)
+    notice, case = load_for_court(notice_id, actor)
     now = clock.now()
     if notice.status not in OPEN:
         raise Conflict(f"The notice is {notice.status}.", reason="fees.notice_not_open")
@@ -159,7 +159,7 @@ def extend(*, notice_id: uuid.UUID, actor: Principal, days: int, reason: str | N
     """The clerk grants more time: a new deadline `days` from the day after today (deadline engine)."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise ValidationFailed(errors={"days": [f"Must be between 1 and {MAX_EXTENSION_DAYS} days."]})
-    notice, case = _load(notice_id, actor)
+    notice, case = load_for_court(notice_id, actor)
     if notice.status not in OPEN:
         raise Conflict(f"The notice is {notice.status}.", reason="fees.notice_not_open")
     now = clock.now()

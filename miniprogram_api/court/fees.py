@@ -7,7 +7,7 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.fees import court_settings, overdue, queries, relief
+from app.fees import adjust, court_settings, overdue, queries, relief
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.fees import (
@@ -18,6 +18,7 @@ from miniprogram_api.schemas.fees import (
     FeeNoticeOut,
     FeeNoticePageSchema,
     FeeOverdueDecisionIn,
+    FeeRecalculateIn,
     FeeReliefArgs,
     FeeReliefDecisionIn,
     FeeReliefOut,
@@ -114,4 +115,20 @@ def update_settings(payload: dict, court_id: uuid.UUID) -> dict:
     """Ask for the acceptance fee at filing (prepayment) or at acceptance; the court's judges or court system."""
     return court_settings.update(
         court_id=court_id, actor=current_principal(), prepay_at_filing=payload["prepay_at_filing"]
+    )
+
+
+@blp.route("/fee-notices/<uuid:notice_id>/recalculation", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(FeeRecalculateIn)
+@blp.response(200, FeeNoticeOut)
+def recalculate(payload: dict, notice_id: uuid.UUID) -> dict:
+    """Correct the fee (another schedule or amount); the difference is booked and a higher fee gets a new period."""
+    return adjust.recalculate(
+        notice_id=notice_id,
+        actor=current_principal(),
+        schedule=payload["schedule"],
+        amount=payload.get("amount"),
+        reason=payload["reason"],
     )

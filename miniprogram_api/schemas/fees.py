@@ -228,3 +228,11 @@ class FeeCourtSettingsIn(InSchema):
     """Change a court's fee settings."""
 
     prepay_at_filing = fields.Boolean(required=True)
+
+
+class FeeRecalculateIn(InSchema):
+    """Correct a notice's fee: the schedule, the amount it is computed on (yuan), and why."""
+
+    schedule = fields.String(required=True, validate=validate.OneOf(SCHEDULES))
+    amount = Money(validate=validate.Range(min=0))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))

@@ -170,3 +170,22 @@ NONEXISTENT_PATHS.update(
         f"{COURT}/courts/<uuid:court_id>/fee-settings": f"/courts/{NONEXISTENT}/fee-settings",
     }
 )
+
+
+def _recalculation(w: World) -> dict:
+    """Another amount on each call (a correction that changes nothing is 409 fees.unchanged)."""
+    calls = w.extra["recalculations"] = w.extra.get("recalculations", 0) + 1
+    return {"schedule": "property", "amount": f"{10000 + calls * 1000}.00", "reason": "诉讼请求变更"}
+
+
+ROUTES.append(
+    Route(
+        "POST",
+        f"{COURT}/fee-notices/<uuid:notice_id>/recalculation",
+        "any",
+        WORLD_COURT,
+        lambda w: f"/fee-notices/{_notice(w)}/recalculation",
+        _recalculation,
+    )
+)
+NONEXISTENT_PATHS[f"{COURT}/fee-notices/<uuid:notice_id>/recalculation"] = f"/fee-notices/{NONEXISTENT}/recalculation"

@@ -151,3 +151,34 @@ def test_the_schedule_and_the_calculator_are_public(client):
     assert fee.status_code == 200 and fee.get_json()["amount_yuan"] == "13800.00"
     assert client.get(f"{PUBLIC}/fees/calculate?schedule=property&amount=1.005").status_code == 422
     assert client.get(f"{PUBLIC}/fees/calculate?schedule=nope").status_code == 422
+
+
+def test_the_court_corrects_the_fee_and_a_higher_one_gets_a_new_period(client, clock):
+    court, _filer, case, clerk = _accepted(client, amount="10000.00")
+    notice = db.session.scalar(select(FeeNotice).where(FeeNotice.case_id == case.id))
+    clock.set(dt.datetime(2026, 11, 5, 2, 0, tzinfo=dt.UTC))
+    clerk = login(staff(court, "clerk"))
+    raised = client.post(
+        f"{COURT}/fee-notices/{notice.id}/recalculation",
+        json={"schedule": "property", "amount": "100000.00", "reason": "原告增加诉讼请求"},
+        headers=clerk,
+    )
+    assert raised.status_code == 200, raised.get_json()
+    body = raised.get_json()
+    assert body["amount_fen"] == 230000 and body["original_amount_fen"] == 230000
+    assert body["last_day"] == "2026-11-12" and body["basis"]["amount_yuan"] == "100,000.00"
+    kinds = [(e.kind, e.amount_fen) for e in ledger.entries(case.id)]
+    assert kinds == [("due", 5000), ("adjusted", 225000)]
+    same = client.post(
+        f"{COURT}/fee-notices/{notice.id}/recalculation",
+        json={"schedule": "property", "amount": "100000.00", "reason": "重复"},
+        headers=clerk,
+    )
+    assert same.status_code == 409 and same.get_json()["reason"] == "fees.unchanged"
+    lowered = client.post(
+        f"{COURT}/fee-notices/{notice.id}/recalculation",
+        json={"schedule": "divorce", "reason": "案由为离婚纠纷"},
+        headers=clerk,
+    )
+    assert lowered.status_code == 200 and lowered.get_json()["amount_fen"] == 5000
+    assert ledger.balance(case.id)["owed"] == 5000
