@@ -39,7 +39,7 @@ LIVE = ("sent", "accepted")
 LITIGATION_STAGES = {"submitted": "pre_filing", "correction_requested": "pre_filing", "accepted": "post_filing"}
 TO_MEDIATION_ROLES = {"plaintiff": "applicant", "defendant": "respondent", "third_party": "third_party"}
 HOOKS_KEY = "delegation_webhooks"
-DISPATCH_KEY = "delegation_returns"
+DISPATCH_KEY = delegation_carry.DISPATCH_KEY  # the return's webhooks and the carried mandates' approvals
 NOTES_KEY = "delegation_notes"
 RETURNING = ("settled", "failed", "withdrawn")  # how a mediation ends; confirmation comes later, by the court
 
@@ -307,3 +307,4 @@ def commit_steps() -> None:
         ) from None
     webhooks.dispatch(hook_ids)
     delegation_notices.dispatch(db.session.info.pop(NOTES_KEY, []))
+    dispatch_pending()

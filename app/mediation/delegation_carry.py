@@ -21,7 +21,8 @@ import uuid
 
 from sqlalchemy import select, update
 
-from app.agents import appointments
+from app.agents import appointments, approvals
+from app.agents import rules as agent_rules
 from app.audit import log as audit_log
 from app.cases import Case, CaseAgent, CaseParty, timeline
 from app.errors import StorageUnavailable
@@ -35,6 +36,7 @@ from app.utils import clock
 
 log = logging.getLogger(__name__)
 BACK_OUTCOMES = ("failed", "withdrawn")
+DISPATCH_KEY = "delegation_returns"  # webhook deliveries to start after the commit (delegation.dispatch_pending)
 
 
 def followup(row: CourtDelegation) -> DelegationFollowup:
@@ -140,6 +142,13 @@ def _appoint(
     row.status, row.requested_by = appointments.ACTIVE, agent.requested_by
     row.confirmed_by, row.confirmed_at = agent.confirmed_by, clock.now()
     db.session.flush()
+    # where the law wants the court's approval (special authority in a case after acceptance), it waits for it
+    grounds = agent_rules.approval_grounds(
+        case_kind=target.kind, case_status=target.status, agent_kind="lawyer", authority=row.authority
+    )
+    if grounds:
+        hook_ids = approvals.require(target, row, agent_kind="lawyer", basis=None, grounds=grounds, actor=actor)  # type: ignore[arg-type]
+        db.session.info.setdefault(DISPATCH_KEY, []).extend(hook_ids)
     data = {
         "agent_id": str(row.id),
         "party_id": str(party_id),
@@ -149,8 +158,11 @@ def _appoint(
     }
     party = db.session.get_one(CaseParty, party_id)
     summary = f"The mandate for {party.name} ({row.authority} authority) carried over from case {origin.id}"
+    if grounds:
+        summary += "; it waits for the court's approval"
     timeline.record(target, "agent.carried_over", actor=actor, actor_role=role, summary=summary, data=data)
-    audit_log.record("case.agent_granted", actor=actor, object_type="case_agent", object_id=row.id, details=data)
+    if row.status == appointments.ACTIVE:
+        audit_log.record("case.agent_granted", actor=actor, object_type="case_agent", object_id=row.id, details=data)
 
 
 def bring_back(row: CourtDelegation, *, actor: Principal | None, role: str) -> bool | None:

@@ -16,6 +16,7 @@ from app.mediation import transfer as mediation_transfer
 from app.mediation.models import CourtDelegation
 from app.security import permissions
 from app.security.permissions import Principal
+from app.webhooks import deliveries as webhooks
 
 FILEABLE = {("returned", "failed"), ("returned", "withdrawn"), ("recalled", "failed"), ("recalled", "withdrawn")}
 
@@ -68,4 +69,5 @@ def file_after_failure(*, delegation_id: uuid.UUID, actor: Principal) -> dict:
     )
     audit_log.record("delegation.filed", actor=actor, object_type="court_delegation", object_id=row.id, details=data)
     db.session.commit()
+    webhooks.dispatch(db.session.info.pop(delegation_carry.DISPATCH_KEY, []))  # a carried mandate's approval
     return case_queries.case_detail(case_id=litigation.id, actor=actor)

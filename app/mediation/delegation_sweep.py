@@ -118,6 +118,7 @@ def carry_back_pending(*, limit: int = 200) -> int:
             carried = False
         if carried:
             db.session.commit()
+            delegation.dispatch_pending()
             count += 1
         else:
             db.session.rollback()

@@ -75,12 +75,12 @@ def party(case, role: str) -> CaseParty:
     return db.session.scalar(select(CaseParty).filter_by(case_id=case.id, role=role))
 
 
-def appoint(client, case_id, party_row, user, lawyer, letter) -> dict:
+def appoint(client, case_id, party_row, user, lawyer, letter, authority="general") -> dict:
     """The party appoints the lawyer over HTTP, naming the power of attorney."""
     body = {
         "lawyer_user_id": str(lawyer.id),
         "party_id": str(party_row.id),
-        "authority": "special",
+        "authority": authority,
         "power_of_attorney_evidence_id": str(letter.id),
     }
     answer = client.post(f"{MP}/cases/{case_id}/agents", json=body, headers=login(user))

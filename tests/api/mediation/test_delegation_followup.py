@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.agents import AgentApproval
 from app.audit.models import AuditEvent
 from app.cases.models import Case
 from app.errors import StorageUnavailable
@@ -82,7 +83,8 @@ def test_mandates_and_evidence_go_to_the_mediation_and_back_once(client, world):
     respondent = party(mediation, "respondent")
     put_item(mediation, respondent, world["defendant"], b"%PDF receipt", order=1, title="收条")
     their_letter = put_item(mediation, respondent, world["defendant"], b"%PDF poa 2", order=2, title="委托书")
-    appoint(client, mediation_id, respondent, world["defendant"], world["other_lawyer"], their_letter)
+    # special authority (特别授权): in the accepted case it will need the court's approval
+    appoint(client, mediation_id, respondent, world["defendant"], world["other_lawyer"], their_letter, "special")
 
     _fail(client, world, mediation_id)
     row = db.session.get(CourtDelegation, uuid.UUID(d_id))
@@ -96,9 +98,12 @@ def test_mandates_and_evidence_go_to_the_mediation_and_back_once(client, world):
     )
     assert custody == 4  # two when the court's items went to the mediation, two for the copies that came back
     assert agents_of(case.id) == [
-        ("defendant", world["other_lawyer"].id, "active", back[their_letter.id]),
+        ("defendant", world["other_lawyer"].id, "pending_court_approval", back[their_letter.id]),
         ("plaintiff", world["lawyer"].id, "active", letter.id),
     ]
+    approval = db.session.scalar(select(AgentApproval).filter_by(case_id=case.id))
+    assert (approval.status, approval.grounds) == ("pending", ["special_authority"])
+    assert "agent.approval_requested" in [e.type for e in events(case.id)]
     shown = client.get(f"{COURT}/delegations/{d_id}", headers=login(world["clerk"])).get_json()
     assert shown["carried_back_count"] == 2 and shown["carried_back_at"] is not None
 
