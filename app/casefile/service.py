@@ -19,6 +19,7 @@ from app.casefile.models import ArchiveBuild
 from app.cases import Case, timeline
 from app.documents import ServedDocument
 from app.documents import certificate as documents_certificate
+from app.errors import NotFound
 from app.extensions import db
 from app.integrations import pdf
 from app.security.permissions import Principal
@@ -56,6 +57,12 @@ def request_case_file(*, case_id: uuid.UUID, actor: Principal, full: bool = Fals
 def build_status(*, build_id: uuid.UUID, actor: Principal, full: bool = False) -> dict:
     """The build's status; once ready, with a download link that lives ARCHIVE_LINK_EXPIRES_SECONDS."""
     row = builds.load_own(build_id, actor=actor, kinds=(COURT,) if full else (PARTY,))
+    if row.case_id is None:
+        raise builds.not_found()
+    try:  # the requester may have lost the case since (a lawyer revoked, a clerk moved): their file goes with it
+        contents.request_facts(row.case_id, actor=actor, full=full)
+    except NotFound:
+        raise builds.not_found() from None
     return status_view(row, actor=actor)
 
 

@@ -10,10 +10,13 @@ import datetime as dt
 import hashlib
 import uuid
 
+from sqlalchemy import select
+
 from app.casefile import ArchiveBuild
+from app.cases.models import CaseAgent
 from app.extensions import db
 from tests.api.casefile.support import API, download, open_zip, upload
-from tests.api.service.support import push, service_world
+from tests.api.service.support import add_lawyer, push, service_world
 from tests.support.factories import login, make_user
 
 COURT = "/api/court/v1"
@@ -133,3 +136,18 @@ def test_outsiders_and_other_requesters_see_nothing(client, clock):
     for headers in (outsider, world.respondent_headers):
         other = client.get(f"{API}/case-files/{body['build_id']}", headers=headers)
         assert other.status_code == 404 and other.get_json()["reason"] == "archive.not_found"
+
+
+def test_a_lawyer_gets_their_partys_view_and_loses_it_with_the_mandate(client, clock):
+    world, _filer_headers, _items, _document_id = _world(client)
+    lawyer, lawyer_headers = add_lawyer(world)
+    body, status = _build(client, lawyer_headers, world.case.id)
+    _zip, index = _archive(client, status)
+    evidence = {e["title"] for e in index["items"] if e["kind"] == "evidence"}
+    assert evidence == {"借条原件", "还款转账记录", "被告草稿说明"}
+    assert "民间借贷纠纷民事判决书" in {e["title"] for e in index["items"]}
+    agent = db.session.scalar(select(CaseAgent).where(CaseAgent.lawyer_user_id == lawyer.id))
+    agent.status = "revoked"
+    db.session.commit()
+    gone = client.get(f"{API}/case-files/{body['build_id']}", headers=lawyer_headers)
+    assert gone.status_code == 404 and gone.get_json()["reason"] == "archive.not_found"
