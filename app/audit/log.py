@@ -1,4 +1,10 @@
-"""Appending to and verifying the hash-chained audit log (keyed HMAC, gap-free sequence)."""
+"""Appending to and verifying the hash-chained audit log (keyed HMAC, gap-free chains in SHARDS shards).
+
+There is no global lock: an event goes to the chain (shard) of its actor, and an append locks only that
+shard's head row, so audited writes of different people run in parallel on every app server. Each chain is
+gap-free and HMAC-linked on its own; `verify` walks every chain and names the shard and position of the
+first change; `export_head` gives one digest over all heads for anchoring outside the database.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,11 @@ import hashlib
 import hmac
 import json
 import logging
+import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,7 +31,9 @@ from config import parse_key_ring
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
-HEAD_ID = 1
+LEGACY_SHARD = 1  # the single chain from before sharding continues as shard 1
+SHARDS = 16  # new appends spread over shards 1..SHARDS; changing it later is safe (events keep their shard)
+_PINNED = "microcourt.audit_shard"
 
 
 def _keys() -> dict[str, bytes]:
@@ -41,9 +50,13 @@ def _active_kid(keys: Mapping[str, bytes]) -> str:
 
 
 def canonical(event: AuditEvent) -> bytes:
-    """The bytes the HMAC covers: every field but the hash itself, in a fixed order."""
+    """The bytes the HMAC covers: every chain field but the hash itself, in a fixed order.
+
+    `seq` here is the position in the event's chain (shard_seq). Shard 1 (the chain from before sharding, and
+    its continuation) leaves the shard out, so events written before sharding verify unchanged.
+    """
     body = {
-        "seq": event.seq,
+        "seq": event.shard_seq,
         "at": event.at.isoformat(),
         "action": event.action,
         "actor_kind": event.actor_kind,
@@ -55,6 +68,8 @@ def canonical(event: AuditEvent) -> bytes:
         "key_id": event.key_id,
         "prev_hash": event.prev_hash,
     }
+    if event.shard != LEGACY_SHARD:
+        body["shard"] = event.shard
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
@@ -62,11 +77,42 @@ def _mac(key: bytes, event: AuditEvent) -> str:
     return hmac.new(key, canonical(event), hashlib.sha256).hexdigest()
 
 
-def _lock_head() -> AuditHead:
-    """Create the head row once (race-safe), then lock it: appends are serialised, so seq has no gaps."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(AuditHead).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS).on_conflict_do_nothing())
-    return db.session.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).one()
+def shard_of(actor_kind: str, actor_id: str | None) -> int:
+    """The chain an actor's events go to (1..SHARDS): stable, so one actor's events stay in order in one chain."""
+    return zlib.crc32(f"{actor_kind}:{actor_id or ''}".encode()) % SHARDS + 1
+
+
+def _transaction_shard(wanted: int) -> int:
+    """The shard of the open transaction: its first append chooses, later appends follow.
+
+    One transaction thus locks one head only, so two transactions never wait for each other's heads in
+    opposite orders (no deadlock), whatever actors they record.
+    """
+    session = db.session()
+    session.connection()  # begins the transaction (no statement), so the pin names this transaction
+    transaction = session.get_transaction()
+    pinned = session.info.get(_PINNED)
+    if pinned is not None and pinned[0] is transaction:
+        return int(pinned[1])
+    session.info[_PINNED] = (transaction, wanted)
+    return wanted
+
+
+def _advance_head(shard: int) -> tuple[int, str]:
+    """Take the next position in the shard's chain, locking its head row until commit: (shard_seq, prev_hash)."""
+    advance = (
+        update(AuditHead)
+        .where(AuditHead.id == shard)
+        .values(last_seq=AuditHead.last_seq + 1)
+        .returning(AuditHead.last_seq, AuditHead.last_hash)
+        .execution_options(synchronize_session=False)
+    )
+    row = db.session.execute(advance).one_or_none()
+    if row is None:  # the shard's first event: create its head once (race-safe), then advance it
+        insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(AuditHead).values(id=shard, last_seq=0, last_hash=GENESIS).on_conflict_do_nothing())
+        row = db.session.execute(advance).one()
+    return int(row[0]), str(row[1])
 
 
 def record(
@@ -79,26 +125,39 @@ def record(
     object_id: object = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an event in the caller's transaction (the caller commits). Details must hold no raw PII."""
+    """Append an event in the caller's transaction (the caller commits). Details must hold no raw PII.
+
+    Three statements: advance the shard's head (UPDATE ... RETURNING, which locks that head only), insert the
+    event, store its hash in the head. Appends to other shards run in parallel.
+    """
     keys = _keys()
     kid = _active_kid(keys)
-    head = _lock_head()
+    kind = actor_kind or (actor.kind if actor else "system")
+    who = actor_id or (actor.subject if actor else None)
+    shard = _transaction_shard(shard_of(kind, who))
+    shard_seq, prev_hash = _advance_head(shard)
     event = AuditEvent(
-        seq=head.last_seq + 1,
+        shard=shard,
+        shard_seq=shard_seq,
         at=clock.now(),
         action=action,
-        actor_kind=actor_kind or (actor.kind if actor else "system"),
-        actor_id=actor_id or (actor.subject if actor else None),
+        actor_kind=kind,
+        actor_id=who,
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
         request_id=current_request_id() if current_request_id() != "-" else None,
         details=dict(details or {}),
         key_id=kid,
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
     )
     event.hash = _mac(keys[kid], event)
-    head.last_seq, head.last_hash = event.seq, event.hash
     db.session.add(event)
+    db.session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == shard)
+        .values(last_hash=event.hash)
+        .execution_options(synchronize_session=False)
+    )
     return event
 
 
@@ -110,52 +169,63 @@ def record_now(action: str, **kwargs: Any) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class VerifyResult:
-    """What the verifier found: ok, or the first broken position and why."""
+    """What the verifier found: ok, or the first broken position (in its shard's chain) and why."""
 
     ok: bool
     checked: int
-    head_seq: int
+    head_seq: int  # events in all chains (the sum of the heads)
     problem: str | None = None
-    position: int | None = None
+    position: int | None = None  # shard_seq of the first broken place in `shard`
+    shard: int | None = None
 
 
-def _events(batch: int = 5000) -> Iterator[AuditEvent]:
+def _events(shard: int, batch: int = 5000) -> Iterator[AuditEvent]:
     last = 0
     while True:
-        rows = list(
-            db.session.scalars(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch))
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.shard == shard, AuditEvent.shard_seq > last)
+            .order_by(AuditEvent.shard_seq)
+            .limit(batch)
         )
+        rows = list(db.session.scalars(query))
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1].shard_seq
         db.session.expunge_all()
 
 
+def _shards() -> list[int]:
+    heads = set(db.session.scalars(select(AuditHead.id)))
+    return sorted(heads | set(db.session.scalars(select(AuditEvent.shard).distinct())))
+
+
 def verify() -> VerifyResult:
-    """Recompute the chain: finds edited, deleted, swapped and inserted rows and names the first position."""
+    """Recompute every chain: finds edited, deleted, swapped and inserted rows and names the first position."""
     keys = _keys()
-    expected_seq, prev_hash, checked = 1, GENESIS, 0
-    for event in _events():
-        problem = _check(event, expected_seq, prev_hash, keys)
-        if problem:
-            return VerifyResult(ok=False, checked=checked, head_seq=event.seq, problem=problem, position=expected_seq)
-        expected_seq, prev_hash, checked = event.seq + 1, event.hash, checked + 1
-    head = db.session.get(AuditHead, HEAD_ID)
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
-        return VerifyResult(
-            ok=False,
-            checked=checked,
-            head_seq=expected_seq - 1,
-            problem="the newest rows are missing (head is ahead of the table)",
-            position=expected_seq,
-        )
-    return VerifyResult(ok=True, checked=checked, head_seq=expected_seq - 1)
+    checked = 0
+    for shard in _shards():
+        expected_seq, prev_hash = 1, GENESIS
+        for event in _events(shard):
+            problem = _check(event, expected_seq, prev_hash, keys)
+            if problem:
+                return _broken(checked, f"shard {shard}: {problem}", expected_seq, shard)
+            expected_seq, prev_hash, checked = event.shard_seq + 1, event.hash, checked + 1
+        head = db.session.get(AuditHead, shard)
+        if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
+            problem = f"shard {shard}: the newest rows are missing (head is ahead of the table)"
+            return _broken(checked, problem, expected_seq, shard)
+    return VerifyResult(ok=True, checked=checked, head_seq=checked)
+
+
+def _broken(checked: int, problem: str, position: int, shard: int) -> VerifyResult:
+    return VerifyResult(ok=False, checked=checked, head_seq=checked, problem=problem, position=position, shard=shard)
 
 
 def _check(event: AuditEvent, expected_seq: int, prev_hash: str, keys: Mapping[str, bytes]) -> str | None:
-    if event.seq != expected_seq:
-        return f"sequence gap: expected {expected_seq}, found {event.seq} (rows deleted)"
+    if event.shard_seq != expected_seq:
+        return f"sequence gap: expected {expected_seq}, found {event.shard_seq} (rows deleted)"
     if event.key_id not in keys:
         return f"unknown key id {event.key_id!r}"
     if event.prev_hash != prev_hash:
@@ -166,9 +236,19 @@ def _check(event: AuditEvent, expected_seq: int, prev_hash: str, keys: Mapping[s
 
 
 def export_head() -> dict[str, Any]:
-    """The current head (sequence, hash, time) for anchoring outside this database."""
-    head = db.session.get(AuditHead, HEAD_ID)
-    if head is None:
-        return {"seq": 0, "hash": GENESIS, "at": None}
-    last = db.session.get(AuditEvent, head.last_seq)
-    return {"seq": head.last_seq, "hash": head.last_hash, "at": last.at.isoformat() if last else None}
+    """Every chain's head and one digest over them all, for anchoring outside this database.
+
+    `hash` is SHA-256 over "shard:seq:hash" of every head in shard order: anchoring it (e.g. daily) fixes every
+    chain at once; `seq` counts the events in all chains.
+    """
+    heads = list(db.session.scalars(select(AuditHead).order_by(AuditHead.id)))
+    if not heads:
+        return {"seq": 0, "hash": GENESIS, "at": None, "shards": []}
+    digest = hashlib.sha256("\n".join(f"{h.id}:{h.last_seq}:{h.last_hash}" for h in heads).encode()).hexdigest()
+    newest = db.session.scalar(select(func.max(AuditEvent.at)))
+    return {
+        "seq": sum(h.last_seq for h in heads),
+        "hash": digest,
+        "at": newest.isoformat() if newest else None,
+        "shards": [{"shard": h.id, "seq": h.last_seq, "hash": h.last_hash} for h in heads],
+    }

@@ -1,24 +1,34 @@
-"""The tamper-evident audit log: a gap-free sequence of events, each HMAC-chained to the one before."""
+"""The tamper-evident audit log: events in a few independent chains (shards), each gap-free and HMAC-chained."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Index, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, Sequence, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, db
 
 
 class AuditEvent(Model):
-    """One security-relevant action. Never updated or deleted; `flask audit verify` recomputes the chain."""
+    """One security-relevant action. Never updated or deleted; `flask audit verify` recomputes every chain.
+
+    `seq` orders events platform-wide (a sequence: unique, increasing, not gap-free, not part of the MAC);
+    `shard` and `shard_seq` place the event in its chain, where the MAC links it to the one before.
+    """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index(None, "action", "at"), Index(None, "object_type", "object_id"))
+    __table_args__ = (
+        Index(None, "action", "at"),
+        Index(None, "object_type", "object_id"),
+        Index(None, "shard", "shard_seq", unique=True),
+    )
 
     seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True, autoincrement=False
+        BigInteger().with_variant(db.Integer, "sqlite"), Sequence("audit_events_seq_seq"), primary_key=True
     )
+    shard: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    shard_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
     at: Mapped[dt.datetime]
     action: Mapped[str] = mapped_column(String(48))
     actor_kind: Mapped[str] = mapped_column(String(16))
@@ -33,7 +43,7 @@ class AuditEvent(Model):
 
 
 class AuditHead(Model):
-    """The single row every append locks: the last sequence number and hash (the chain's head)."""
+    """One chain's head (id = shard): its last shard_seq and hash; an append locks only its shard's head."""
 
     __tablename__ = "audit_head"
 
