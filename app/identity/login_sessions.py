@@ -7,9 +7,9 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
-from sqlalchemy import select, update
+from sqlalchemy import Uuid, cast, literal, null, select, true, union_all, update
 
 from app.audit import log as audit
 from app.errors import Unauthorized
@@ -154,39 +154,73 @@ def authenticate_user(*, token: str) -> Principal:
         session_id = uuid.UUID(str(claims.get("sid", "")))
     except ValueError:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token") from None
-    session = db.session.get(AuthSession, session_id)
-    user = db.session.get(User, user_id)
+    rows = db.session.execute(_principal_query(session_id, user_id)).all()
+    session, user = (rows[0][0], rows[0][1]) if rows else (None, None)
     if not _session_alive(session, clock.now()) or session.user_id != user_id or user is None:
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
     if user.status != "active":
         raise Unauthorized("This account is disabled.", reason="auth.account_disabled")
-    return load_principal(user, session_id=session_id)
+    return _principal(user, session_id, [(kind, ref, role) for _s, _u, kind, ref, role in rows])
+
+
+# Authentication reads everything in one statement: the session joined with its user and, one row each, the
+# user's platform roles, active court and organisation memberships and lawyer-profile status (a UNION ALL
+# joined to the session row). Nothing is cached, so a revocation, a disabled account or a removed role counts on the
+# very next request, on every app server.
+_PLATFORM, _COURT, _ORG, _LAWYER = "p", "c", "o", "l"
+
+
+def _grants(user_id: uuid.UUID) -> Any:
+    """Every role-bearing row of one user as (kind, ref, role): ref is the court or organisation id."""
+    no_ref = cast(null(), Uuid)
+    return union_all(
+        select(literal(_COURT).label("kind"), CourtMembership.court_id.label("ref"), CourtMembership.role).where(
+            CourtMembership.user_id == user_id, CourtMembership.active.is_(True)
+        ),
+        select(literal(_ORG), OrgMembership.org_id, OrgMembership.role).where(
+            OrgMembership.user_id == user_id, OrgMembership.active.is_(True)
+        ),
+        select(literal(_PLATFORM), no_ref, UserRole.role).where(UserRole.user_id == user_id),
+        select(literal(_LAWYER), no_ref, LawyerProfile.status).where(LawyerProfile.user_id == user_id),
+    ).subquery("grants")
+
+
+def _principal_query(session_id: uuid.UUID, user_id: uuid.UUID) -> Any:
+    grants = _grants(user_id)  # the token's user: a session of another user is refused below anyway
+    return (
+        select(AuthSession, User, grants.c.kind, grants.c.ref, grants.c.role)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(grants, true())
+        .where(AuthSession.id == session_id)
+    )
 
 
 def load_principal(user: User, *, session_id: uuid.UUID | None = None) -> Principal:
     """Build the Principal from the database (roles are read fresh, so removal is immediate)."""
-    roles = frozenset(db.session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+    grants = db.session.execute(select(_grants(user.id))).all()
+    return _principal(user, session_id, [(kind, ref, role) for kind, ref, role in grants])
+
+
+def _principal(user: User, session_id: uuid.UUID | None, grants: list[tuple[Any, Any, Any]]) -> Principal:
+    roles: set[str] = set()
     court_roles: dict[uuid.UUID, set[str]] = {}
-    for court_id, role in db.session.execute(
-        select(CourtMembership.court_id, CourtMembership.role).where(
-            CourtMembership.user_id == user.id, CourtMembership.active.is_(True)
-        )
-    ):
-        court_roles.setdefault(court_id, set()).add(role)
     org_roles: dict[uuid.UUID, set[str]] = {}
-    for org_id, role in db.session.execute(
-        select(OrgMembership.org_id, OrgMembership.role).where(
-            OrgMembership.user_id == user.id, OrgMembership.active.is_(True)
-        )
-    ):
-        org_roles.setdefault(org_id, set()).add(role)
-    lawyer = db.session.scalar(select(LawyerProfile.status).where(LawyerProfile.user_id == user.id))
+    lawyer = None
+    for kind, ref, role in grants:
+        if kind == _PLATFORM:
+            roles.add(role)
+        elif kind == _COURT:
+            court_roles.setdefault(ref, set()).add(role)
+        elif kind == _ORG:
+            org_roles.setdefault(ref, set()).add(role)
+        elif kind == _LAWYER:
+            lawyer = role
     return Principal(
         kind="user",
         subject=str(user.id),
         user_id=user.id,
         session_id=session_id,
-        roles=roles,
+        roles=frozenset(roles),
         court_roles={k: frozenset(v) for k, v in court_roles.items()},
         org_roles={k: frozenset(v) for k, v in org_roles.items()},
         lawyer_verified=lawyer == "verified",
