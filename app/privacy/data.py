@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from app.audit import subjects as audit_subjects
 from app.cases import Case, CaseAgent, CaseConsent, CaseParty
+from app.documents import consent_standing
 from app.extensions import db
 from app.identity import closure as identity_closure
 from app.notifications import Notification
 from app.security import pii
+from app.security.permissions import Principal
 from app.sms import SmsMessage
 from app.utils import clock
 
@@ -41,6 +43,7 @@ def collect(user_id: uuid.UUID, *, for_fingerprint: bool = False) -> dict:
         "cases_as_party": [_party_case(p) for p in parties],
         "cases_as_agent": _agent_cases(user_id),
         "consents": _consents([p.id for p in parties]),
+        "e_service_consent_all_cases": _standing_consent(user_id),
         "notifications": _notifications(user_id),
         "sms": _sms(indexes),
         "audit_entries": list(
@@ -113,6 +116,13 @@ def _consents(party_ids: list[uuid.UUID]) -> list[dict]:
         }
         for c in rows
     ]
+
+
+def _standing_consent(user_id: uuid.UUID) -> dict:
+    """The person's e-service consent for all their cases, as the documents domain shows it to them (masked)."""
+    view = consent_standing.view_standing(actor=Principal(kind="user", subject=str(user_id), user_id=user_id))
+    view.pop("consent_text", None)
+    return view
 
 
 def _notifications(user_id: uuid.UUID) -> list[dict]:

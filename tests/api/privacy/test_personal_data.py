@@ -55,6 +55,7 @@ def test_a_person_exports_everything_held_about_them_as_zip_and_json(client, clo
     assert case["case_id"] == str(world.case.id) and case["party"]["name"] == "李四"
     assert case["party"]["role"] == "respondent"
     assert any(c["kind"] == "e_service" and c["given"] for c in data["consents"])
+    assert data["e_service_consent_all_cases"]["status"] == "none"
     assert data["login_sessions"] and all(s["method"] for s in data["login_sessions"])
     assert data["notifications"] and data["sms"] and "*" in data["sms"][0]["to"]
     assert "privacy.export_requested" in {entry["action"] for entry in data["audit_entries"]}
