@@ -47,14 +47,14 @@ def _answer(*, session_id: uuid.UUID, actor: Principal, sha256: str, decision: s
     minutes = minutes_core.of_session(session.id, lock=True)
     if minutes is None:
         raise minutes_core.not_found()
-    if str(actor.user_id) not in (minutes.required_user_ids or []):
-        raise Forbidden("You are not asked to sign these minutes.", reason="video.not_a_signer")
     if minutes.status != "signing":
         raise Conflict(
             f"The minutes are {minutes.status}.",
             reason="video.minutes_not_signable",
             errors={"status": [minutes.status]},
         )
+    if str(actor.user_id) not in (minutes.required_user_ids or []):
+        raise Forbidden("You are not asked to sign these minutes.", reason="video.not_a_signer")
     if minutes_core.sha256_of(minutes.text) != minutes.sha256:
         raise Conflict("The minutes' text does not match its hash.", reason="video.minutes_integrity")
     if sha256.lower() != minutes.sha256:

@@ -28,11 +28,11 @@ class Online:
     respondent: User
 
 
-def online_session(client, *, starts_in: dt.timedelta = dt.timedelta(minutes=10)) -> Online:
+def online_session(client, *, starts_in: dt.timedelta = dt.timedelta(minutes=10), **case_fields) -> Online:
     """The mediator books a video session over HTTP; both parties are joined and real-name verified."""
     boss = mediator()
     applicant = person("张三")
-    case = mediation_case(mediator_user=boss, filer=applicant)
+    case = mediation_case(mediator_user=boss, filer=applicant, **case_fields)
     respondent = person("李四")
     join(case, respondent)
     start = clock.now() + starts_in

@@ -115,5 +115,10 @@ def test_book_enter_attend_record_and_sign_the_minutes(app, client, fake_trtc):
     stored = b"".join(storage.iter_chunks(row.pdf_key))
     assert stored.startswith(b"%PDF") and hashlib.sha256(stored).hexdigest() == pdf.get_json()["sha256"]
     types = [e["type"] for e in client.get(f"{MP}/cases/{online.case.id}/timeline", headers=staff).get_json()]
-    for event in ("video.attendance_corrected", "video.recording_copied", "video.minutes_signed", "video.minutes_frozen"):
+    for event in (
+        "video.attendance_corrected",
+        "video.recording_copied",
+        "video.minutes_signed",
+        "video.minutes_frozen",
+    ):
         assert event in types
