@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from miniprogram_api import auth, error_scan, idempotency
+from miniprogram_api import auth, error_scan, idempotency, webhook_docs
 
 ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"}
 PAGE = """<!DOCTYPE html>
@@ -45,8 +45,10 @@ def asset(name: str) -> Response:
 
 
 def register(app: Flask) -> None:
-    """Mount the explorer."""
+    """Mount the explorer; publish the webhooks (event schemas, callbacks, signature) in the document."""
     app.register_blueprint(bp)
+    if "microcourt.api" in app.extensions:
+        webhook_docs.publish(app.extensions["microcourt.api"])
 
 
 # Statuses every operation can answer: the request guard's 400 (malformed request, path or body) and 422
