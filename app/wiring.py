@@ -25,6 +25,7 @@ from app.scheduling import hearing_events
 from app.payments import events as payment_events
 from app.scheduling import queries as session_queries
 from app.scheduling import sessions as scheduling_sessions
+from app.video import events as video_events
 from app.webhooks import events as webhook_events
 
 
@@ -61,5 +62,7 @@ def connect() -> None:
     acceptance_hooks.register_filed("fees.prepayment", fee_court_settings.on_case_filed)
     webhook_events.register(fee_messages.WEBHOOK_EVENTS)
     webhook_events.register(agent_approvals.WEBHOOK_EVENTS)
+    # ... and a session's recording stored and its minutes (笔录) frozen, with their SHA-256 (app/video).
+    webhook_events.register(video_events.WEBHOOK_EVENTS)
     # ... and what waits for them in evidence (a period extension applied for, late evidence) and agents.
     webhook_events.register(evidence_period_events.WEBHOOK_EVENTS)

@@ -10,6 +10,7 @@ __all__ = [
     "attendance",
     "callbacks",
     "entry",
+    "events",
     "minutes",
     "minutes_signing",
     "providers",

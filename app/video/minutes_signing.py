@@ -23,7 +23,7 @@ from app.identity import User
 from app.mediation import agreement as mediation_agreement
 from app.security.permissions import Principal
 from app.utils import clock
-from app.video import access, minutes_pdf
+from app.video import access, events, minutes_pdf
 from app.video import minutes as minutes_core
 from app.video.models import SessionMinutes, SessionMinutesSignature
 
@@ -94,6 +94,7 @@ def _answer(*, session_id: uuid.UUID, actor: Principal, sha256: str, decision: s
         raise Conflict("You have already answered.", reason="video.minutes_already_signed") from None
     _freeze_when_complete(case, session, minutes, actor)
     db.session.commit()
+    events.after_commit()
     return minutes_core.view_of(minutes, actor=actor)
 
 
@@ -149,6 +150,7 @@ def _freeze_when_complete(case: Case, session, minutes: SessionMinutes, actor: P
         data=data,
     )
     audit.record("video.minutes_frozen", actor=actor, object_type="session_minutes", object_id=minutes.id, details=data)
+    events.publish(case, "video.minutes_frozen", {**data, "kind": session.kind})
 
 
 def _local(value) -> str:

@@ -27,7 +27,7 @@ from app.extensions import db, storage
 from app.platform import settings
 from app.security.permissions import Principal
 from app.utils import clock
-from app.video import access
+from app.video import access, events
 from app.video.models import VideoRecording, VideoRoom
 
 LEASE = dt.timedelta(minutes=15)
@@ -114,6 +114,7 @@ def copy(recording_id: uuid.UUID) -> str:
         db.session.commit()
         return row.status
     db.session.commit()
+    events.after_commit()
     return outcome
 
 
@@ -149,6 +150,8 @@ def _download_and_store(row: VideoRecording) -> str:
     row.expires_at = now + dt.timedelta(days=config.recording_retention_days)
     row.error = None
     _custody(row, "copied", "system", sha256=sha256)
+    data = {"session_id": str(row.session_id), "recording_id": str(row.id), "sha256": sha256, "size": size}
+    events.publish(db.session.get_one(Case, row.case_id), "video.recording_stored", data)
     return "stored"
 
 
