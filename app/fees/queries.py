@@ -137,7 +137,8 @@ def list_notices(
 ) -> Page:
     """Notices at the caller's courts, the earliest deadline first (unpaid and deferred ones unless a status is
     asked for); overdue=true is the clerk's queue of cases whose time to pay has run out."""
-    query = select(FeeNotice).where(FeeNotice.court_id.in_(_courts(actor, court_id)))
+    # every notice fees issues has a deadline; one written without (by hand) has no place in a deadline queue
+    query = select(FeeNotice).where(FeeNotice.court_id.in_(_courts(actor, court_id)), FeeNotice.due_at.is_not(None))
     query = (
         query.where(FeeNotice.status == status) if status else query.where(FeeNotice.status.in_(("unpaid", "deferred")))
     )

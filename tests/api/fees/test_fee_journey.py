@@ -182,3 +182,29 @@ def test_the_court_corrects_the_fee_and_a_higher_one_gets_a_new_period(client, c
     )
     assert lowered.status_code == 200 and lowered.get_json()["amount_fen"] == 5000
     assert ledger.balance(case.id)["owed"] == 5000
+
+
+def test_the_court_list_pages_by_deadline(client, clock):
+    court = make_court()
+    clerk_user = staff(court, "clerk")
+    for amount in ("10000.00", "20000.00", "30000.00"):
+        clerk = login(clerk_user)  # a fresh token each simulated day
+        filer = make_user(real_name="张三")
+        filed = client.post(
+            f"{MP}/cases", json=filing(kind="litigation", court=court, amount=amount), headers=login(filer)
+        )
+        assert client.post(f"{COURT}/cases/{filed.get_json()['id']}/accept", json={}, headers=clerk).status_code == 200
+        clock.advance(days=1)
+    clerk = login(clerk_user)
+    seen, cursor = [], None
+    while True:
+        page = client.get(
+            f"{COURT}/fee-notices", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})}, headers=clerk
+        ).get_json()
+        seen += [item["amount_fen"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [5000, 30000, 55000]  # earliest deadline first
+    other = login(staff(make_court(), "clerk"))
+    assert client.get(f"{COURT}/fee-notices", headers=other).get_json()["items"] == []
