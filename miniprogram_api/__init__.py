@@ -47,7 +47,7 @@ def _publish_contract(api: Api) -> None:
 
 def register(app: Flask) -> None:
     """Mount request hooks, error handlers, the OpenAPI document and every blueprint."""
-    from miniprogram_api import auth, docs, errors, hooks, metrics, request_guard
+    from miniprogram_api import auth, docs, errors, hooks, metrics, pages, request_guard
     from miniprogram_api.admin import register as register_admin
     from miniprogram_api.court import register as register_court
     from miniprogram_api.mp import register as register_mp
@@ -74,6 +74,7 @@ def register(app: Flask) -> None:
     register_mp(api)
     register_court(api)
     register_admin(api)
+    pages.register(app)  # /h5/ and /console/: static pages over this API (docs/pages.md)
     auth.register(app)  # after every route exists: refuses undeclared ones, gates callers before any parsing
     docs.register(app)
     docs.document_statuses(app, api)  # after auth.register: reads each route's resolved access

@@ -1,0 +1,79 @@
+"""The pages people use: the mobile H5 client (/h5/) and the staff console (/console/), as static files.
+
+The pages are plain HTML, CSS and JavaScript modules under `web/` (no build step, nothing fetched from a CDN).
+They hold no data of their own: every figure they show comes from the public JSON API, called from the browser
+with the person's own bearer token, so these routes are `@public` and serve files only. Each answer carries a
+content security policy without 'unsafe-inline' (scripts and styles only from files of this origin).
+See docs/pages.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, redirect, request, send_from_directory
+
+from miniprogram_api.auth import public
+
+WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
+SITES = ("h5", "console")
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    )
+)
+
+blp = Blueprint("pages", __name__)
+
+
+def _file(folder: Path, name: str) -> Response:
+    response = send_from_directory(folder, name, max_age=0)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blp.route("/h5")
+@blp.route("/console")
+@public
+def bare() -> Response:
+    """The site's address without its trailing slash: relative asset links need the slash."""
+    return redirect(request.path + "/", code=308)  # type: ignore[return-value]
+
+
+@blp.route("/h5/", defaults={"name": "index.html"}, endpoint="h5")
+@blp.route("/h5/<path:name>", endpoint="h5")
+@public
+def h5(name: str) -> Response:
+    """The mobile H5 client (citizens, and recipients opening an SMS link)."""
+    return _file(WEB_ROOT / "h5", name)
+
+
+@blp.route("/console/", defaults={"name": "index.html"}, endpoint="console")
+@blp.route("/console/<path:name>", endpoint="console")
+@public
+def console(name: str) -> Response:
+    """The court staff console."""
+    return _file(WEB_ROOT / "console", name)
+
+
+@blp.route("/web/<path:name>")
+@public
+def shared(name: str) -> Response:
+    """What both sites share: the text catalogue (web/i18n), the API client and styles (web/common)."""
+    return _file(WEB_ROOT, name)
+
+
+def register(app: Flask) -> None:
+    """Mount the pages (plain Flask routes: they are files, not API operations, so not in the OpenAPI document)."""
+    app.register_blueprint(blp)

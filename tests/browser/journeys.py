@@ -1,0 +1,52 @@
+"""Steps the browser tests share: logging in by SMS through the page, and the people and documents they need."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from app.extensions import db
+from tests.api.service.support import Service, push, service_world
+from tests.support.factories import grant, make_user
+
+_serial = itertools.count(1)
+
+
+def sms_login(page: Page, phone: str) -> None:
+    """Type the phone, ask for a code, read it from the development hint (the dev SMS outbox), log in."""
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_role("button", name="获取验证码").click()
+    hint = page.locator("#dev-code")
+    expect(hint).to_be_visible()
+    code = re.search(r"\d{6}", hint.inner_text())
+    assert code, hint.inner_text()
+    page.get_by_label("验证码（6位数字）").fill(code.group(0))
+    page.get_by_role("button", name="登录", exact=True).click()
+
+
+def served_document(client, *, title: str = "民事判决书") -> tuple[Service, uuid.UUID]:
+    """A case at a court whose respondent consented to e-service, and a document the court served on them."""
+    world = service_world()
+    pushed = push(client, world, doc_type="judgment", title=title)
+    assert pushed.status_code == 201, pushed.get_json()
+    assert pushed.get_json()["status"] == "delivered", pushed.get_json()
+    return world, uuid.UUID(pushed.get_json()["document_id"])
+
+
+def phone_of(user) -> str:
+    """The phone a factory user was made with (the worlds above number them)."""
+    from app.security import pii
+
+    return pii.decrypt(user.phone_enc, field="phone")
+
+
+def clerk_with_phone(court) -> tuple[object, str]:
+    """A clerk of the court who logs in by SMS."""
+    phone = f"1361{next(_serial):07d}"
+    clerk = make_user(phone=phone, real_name="王书记员")
+    grant(clerk, role="clerk", court=court)
+    db.session.commit()
+    return clerk, phone

@@ -1,0 +1,92 @@
+"""The staff console in Chromium at desktop size: a clerk logs in by SMS, accepts a filing, serves a document."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from app.cases.models import Case
+from app.extensions import db
+from tests.api.service.support import pdf_bytes, service_world
+from tests.browser.conftest import Problems
+from tests.browser.journeys import clerk_with_phone, sms_login
+from tests.support.factories import make_court
+from tests.support.review import litigation
+
+
+def test_a_clerk_accepts_a_filing_in_the_review_queue(site, desktop_page: Page, problems: Problems):
+    court = make_court()
+    filing = litigation(court, title="张三诉李四民间借贷纠纷")
+    _clerk, phone = clerk_with_phone(court)
+    page = desktop_page
+    page.goto(f"{site.url}/console/")
+    sms_login(page, phone)
+
+    expect(page.get_by_role("heading", name="立案审查")).to_be_visible()
+    row = page.locator(f'li[data-case="{filing.id}"]')
+    expect(row).to_contain_text("张三诉李四民间借贷纠纷")
+    row.get_by_role("button", name="立案").click()
+    expect(row.get_by_role("status")).to_contain_text("已立案，案号")
+
+    db.session.expire_all()
+    accepted = db.session.get(Case, filing.id)
+    assert accepted.status == "accepted"
+    assert accepted.case_number and accepted.case_number in row.inner_text()
+    assert problems == []
+
+
+def test_a_clerk_asks_for_corrections_and_rejects(site, desktop_page: Page, problems: Problems):
+    court = make_court()
+    to_correct, to_reject = litigation(court, title="补正的案件"), litigation(court, title="不予受理的案件")
+    _clerk, phone = clerk_with_phone(court)
+    page = desktop_page
+    page.goto(f"{site.url}/console/")
+    sms_login(page, phone)
+
+    row = page.locator(f'li[data-case="{to_correct.id}"]')
+    row.get_by_role("button", name="要求补正").click()
+    row.get_by_label("需要补正的事项（每行一项）").fill("补充借条原件照片\n补充被告身份信息")
+    row.get_by_label("补正期限（天）").fill("10")
+    row.get_by_role("button", name="确定").click()
+    expect(row.get_by_role("status")).to_have_text("已通知当事人补正")
+
+    row = page.locator(f'li[data-case="{to_reject.id}"]')
+    row.get_by_role("button", name="不予受理").click()
+    row.get_by_label("不予受理的理由").fill("不属于本院管辖")
+    row.get_by_role("button", name="确定").click()
+    expect(row.get_by_role("status")).to_have_text("已决定不予受理")
+
+    db.session.expire_all()
+    assert db.session.get(Case, to_correct.id).status == "correction_requested"
+    assert db.session.get(Case, to_reject.id).status == "rejected"
+    assert problems == []
+
+
+def test_a_clerk_serves_a_document_and_watches_it_acknowledged(
+    site, client, desktop_page: Page, problems: Problems, tmp_path
+):
+    world = service_world()
+    _clerk, phone = clerk_with_phone(world.court)
+    page = desktop_page
+    page.goto(f"{site.url}/console/#/push?case={world.case.id}")
+    sms_login(page, phone)
+
+    expect(page.get_by_role("heading", name="推送文书")).to_be_visible()
+    page.get_by_label("受送达人").select_option(str(world.respondent.id))
+    page.get_by_label("文书类型").select_option("judgment")
+    page.get_by_label("文书标题").fill("民事判决书")
+    pdf = tmp_path / "判决书.pdf"
+    pdf.write_bytes(pdf_bytes())
+    page.get_by_label("文书文件（PDF 或 OFD）").set_input_files(str(pdf))
+    page.get_by_role("button", name="推送").click()
+
+    expect(page.get_by_role("heading", name="民事判决书")).to_be_visible()
+    expect(page.locator("#delivery-status")).to_have_text("已送达，未查看")
+    document_id = re.search(r"#/documents/([0-9a-f-]{36})$", page.url).group(1)
+
+    acknowledged = client.post(f"/api/mp/v1/documents/{document_id}/acknowledge", headers=world.respondent_headers)
+    assert acknowledged.status_code == 200, acknowledged.get_json()
+    expect(page.locator("#delivery-status")).to_have_text("已签收", timeout=12_000)  # the page polls every 5 s
+    expect(page.locator("#delivery-events")).to_contain_text("受送达人签收")
+    assert problems == []
