@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     wiring.connect()  # cross-domain providers, before anything serves
     from app.database import configure_engine_options
     from app.extensions import db, limiter, migrate, storage
+    from app.i18n import init_babel
     from app.jobs import init_celery
     from app.platform import adapters, settings
 
@@ -76,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     adapters.install(app)
     storage.init_app(app)
     init_celery(app)
+    init_babel(app)  # the message catalogue (docs/i18n.md)
 
 
 def _migrations_path() -> object:

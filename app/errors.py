@@ -1,4 +1,8 @@
-"""The AppError hierarchy: each error knows its HTTP status and a stable dotted `reason` slug."""
+"""The AppError hierarchy: each error knows its HTTP status and a stable dotted `reason` slug.
+
+The message is English, as the code writes it; the HTTP layer renders it in the reader's language through the
+catalogue keyed by the reason (docs/i18n.md). The reason never changes with language.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +23,16 @@ class AppError(Exception):
         reason: str | None = None,
         errors: Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
+        params: Mapping[str, object] | None = None,
     ) -> None:
         self.message = message or self.default_message
         if reason:
             self.reason = reason
         self.errors = dict(errors or {})
         self.headers = dict(headers or {})
+        # The values of the message's named placeholders (docs/i18n.md): the catalogue renders the reason's
+        # text in the reader's language with them; without them they are read back from the English message.
+        self.params = dict(params or {})
         super().__init__(self.message)
 
 

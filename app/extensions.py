@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from celery import Celery
+from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -27,3 +28,4 @@ migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 storage = StorageRegistry()
 celery = Celery("microcourt", set_as_current=True)
+babel = Babel()  # bound by app.i18n.init_babel; the HTTP layer selects the reader's language

@@ -1,16 +1,22 @@
-"""App-wide error handlers: every error leaves in the one JSON shape, never with a stack trace."""
+"""App-wide error handlers: every error leaves in the one JSON shape, never with a stack trace.
+
+`message` and the per-field messages are in the reader's language (Accept-Language: zh default, en), looked up
+in the catalogue by the machine `reason`, which never changes with language (docs/i18n.md).
+"""
 
 from __future__ import annotations
 
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from app import errors as app_errors
 from app.errors import AppError, DatabaseUnavailable
+from app.i18n import best_language, current_language, mark, translate, translate_fields
 from app.platform import transactions
 
 log = logging.getLogger(__name__)
@@ -28,6 +34,40 @@ HTTP_REASONS = {
     422: "validation.failed",
     429: "rate.limited",
 }
+# The texts of the reasons no AppError class carries (werkzeug's own statuses), for the catalogue.
+HTTP_MESSAGES = {
+    "request.method_not_allowed": mark("request.method_not_allowed", "The method is not allowed for this URL."),
+    "request.not_acceptable": mark("request.not_acceptable", "The requested response type cannot be produced."),
+    "request.unsupported_media_type": mark("request.unsupported_media_type", "The body's media type is not supported."),
+    "http.error": mark("http.error", "The request could not be completed."),
+}
+# Each status's generic words: what a reader sees when the catalogue does not know a message.
+GENERIC = {
+    cls.http_status: (cls.reason, cls.default_message)
+    for cls in (
+        app_errors.AppError,
+        app_errors.BadRequest,
+        app_errors.ValidationFailed,
+        app_errors.Unauthorized,
+        app_errors.Forbidden,
+        app_errors.NotFound,
+        app_errors.Conflict,
+        app_errors.PayloadTooLarge,
+        app_errors.RateLimited,
+        app_errors.ServiceUnavailable,
+    )
+}
+
+
+def _generic(code: int, reason: str) -> tuple[str, str]:
+    if reason in HTTP_MESSAGES:
+        return reason, HTTP_MESSAGES[reason]
+    return GENERIC.get(code) or GENERIC[500 if code >= 500 else 400]
+
+
+def reader_language() -> str | None:
+    """Flask-Babel's locale selector: the request's Accept-Language (zh-CN default, en; unknown -> zh)."""
+    return best_language(request.headers.get("Accept-Language"))
 
 
 def error_body(code: int, reason: str, message: str, errors: dict | None = None) -> dict:
@@ -55,19 +95,25 @@ def handle_app_error(exc: AppError) -> Response:
     """Render an AppError raised by a service."""
     if exc.http_status >= 500:
         log.warning("service error %s: %s", exc.reason, exc.message)
-    return _respond(exc.http_status, error_body(exc.http_status, exc.reason, exc.message, exc.errors), exc.headers)
+    language = current_language()
+    message = translate(exc.reason, exc.message, language, params=exc.params)
+    errors = translate_fields(exc.errors, language)
+    return _respond(exc.http_status, error_body(exc.http_status, exc.reason, message, errors), exc.headers)
 
 
 def handle_http_exception(exc: HTTPException) -> Response:
     """Render werkzeug/flask-smorest/webargs/limiter errors."""
     code = exc.code or 500
     headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
-    errors = _field_errors(exc)
+    language = current_language()
+    errors = translate_fields(_field_errors(exc), language)
+    reason = HTTP_REASONS.get(code, "http.error")
     message = (exc.description or HTTPStatus(code).phrase) if code != 422 else "Some fields are invalid."
     if code == 429:
         headers.setdefault("Retry-After", str(_retry_after(exc)))
         message = "Too many requests; try again later."
-    return _respond(code, error_body(code, HTTP_REASONS.get(code, "http.error"), message, errors), headers)
+    message = translate(reason, message, language, fallback=_generic(code, reason))
+    return _respond(code, error_body(code, reason, message, errors), headers)
 
 
 def _field_errors(exc: HTTPException) -> dict:
@@ -103,11 +149,13 @@ def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
     log.exception("unhandled error")
-    return _respond(500, error_body(500, "internal.error", "The server could not complete the request."))
+    message = translate("internal.error", "The server could not complete the request.", current_language())
+    return _respond(500, error_body(500, "internal.error", message))
 
 
 def register(app: Flask) -> None:
-    """Install the handlers (after flask-smorest's, so these win)."""
+    """Install the handlers (after flask-smorest's, so these win) and the reader's language selector."""
+    app.extensions["babel"].locale_selector = reader_language
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, _database_or_unexpected)

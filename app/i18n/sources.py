@@ -1,0 +1,177 @@
+"""The user-facing error texts, read from the code: every reason an error is raised with, and its English words.
+
+A static scan (no import of any domain): each `raise`-able call of an `AppError` subclass (the classes of
+app/errors.py and any subclass defined in the project), with its `reason` (a literal, a module constant, or
+the class's own) and its message (a literal or an f-string: each `{expression}` becomes a named placeholder
+`%(name)s`); each class's `reason`/`default_message`; and each `mark(context, text)` call. This is what
+`make messages` extracts into the catalogue and what tests/i18n checks the catalogue against.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCANNED = ("app", "miniprogram_api")
+BASE_CLASSES = "AppError"
+
+
+@dataclass(frozen=True)
+class Text:
+    """One user-facing text: its context (the error's reason), its English template, where the code says it."""
+
+    context: str
+    template: str
+    path: str
+    line: int
+
+
+def source_files() -> list[Path]:
+    return sorted(p for folder in SCANNED for p in (ROOT / folder).rglob("*.py"))
+
+
+@functools.cache
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+@functools.cache
+def error_classes() -> dict[str, tuple[str | None, str | None]]:
+    """Every AppError subclass by name: (reason, default_message), inherited from its base when not its own."""
+    found: dict[str, tuple[str | None, str | None, str | None]] = {}  # name -> (base, reason, message)
+    for path in source_files():
+        for node in ast.walk(_parsed(path)):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            base = next((_name(b) for b in node.bases if _name(b)), None)
+            attrs = {
+                t.id: s.value.value
+                for s in node.body
+                if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+                for t in s.targets
+                if isinstance(t, ast.Name)
+            }
+            found[node.name] = (base, attrs.get("reason"), attrs.get("default_message"))
+    classes: dict[str, tuple[str | None, str | None]] = {}
+
+    def resolve(name: str, depth: int = 0) -> tuple[str | None, str | None] | None:
+        if name not in found or depth > 10:
+            return None
+        base, reason, message = found[name]
+        if name == BASE_CLASSES:
+            return reason, message
+        inherited = resolve(base, depth + 1) if base else None
+        if inherited is None:
+            return None
+        return reason or inherited[0], message or inherited[1]
+
+    for name in found:
+        resolved = resolve(name)
+        if resolved is not None:
+            classes[name] = resolved
+    return classes
+
+
+def _name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def template_of(node: ast.AST | None) -> str | None:
+    """A message expression as a template: a literal as is, an f-string with `%(name)s` per expression."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.replace("%", "%%")
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    parts: list[str] = []
+    used: set[str] = set()
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            parts.append(str(value.value).replace("%", "%%"))
+        elif isinstance(value, ast.FormattedValue):
+            name = placeholder_name(value.value)
+            candidate, n = name, 2
+            while candidate in used:
+                candidate, n = f"{name}_{n}", n + 1
+            used.add(candidate)
+            parts.append(f"%({candidate})s")
+    return "".join(parts)
+
+
+def placeholder_name(node: ast.AST) -> str:
+    """A readable name for an f-string expression: `case.state` -> state, `len(ids)` -> ids, `a[0]` -> a."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id.strip("_") or "value"
+        if isinstance(node, ast.Attribute):
+            return node.attr.strip("_") or "value"
+        if isinstance(node, ast.Call):
+            node = node.args[0] if node.args and _name(node.func) in {"len", "str", "repr", "int"} else node.func
+        elif isinstance(node, ast.Subscript):
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                return node.slice.value
+            node = node.value
+        else:
+            return "value"
+
+
+def texts_in(path: Path) -> Iterator[Text]:
+    """The error texts and marked texts of one source file."""
+    tree = _parsed(path)
+    classes = error_classes()
+    constants = {
+        t.id: s.value.value
+        for s in tree.body
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+        for t in s.targets
+        if isinstance(t, ast.Name)
+    }
+    where = path.relative_to(ROOT).as_posix()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name in classes:
+            reason, message = classes[node.name]
+            if reason and message:
+                yield Text(reason, message.replace("%", "%%"), where, node.lineno)
+        if not isinstance(node, ast.Call):
+            continue
+        callee = _name(node.func)
+        if callee == "mark" and len(node.args) == 2:
+            context, text = (a.value if isinstance(a, ast.Constant) else None for a in node.args)
+            if isinstance(context, str) and isinstance(text, str):
+                yield Text(context, text, where, node.lineno)
+            continue
+        if callee not in classes:
+            continue
+        reason = classes[callee][0]
+        for keyword in node.keywords:
+            if keyword.arg == "reason":
+                value = keyword.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    reason = value.value
+                elif isinstance(value, ast.Name) and value.id in constants:
+                    reason = constants[value.id]
+                else:
+                    reason = None  # chosen at run time: the catalogue cannot name it
+        expression = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "message"), None)
+        template = template_of(expression)
+        if reason and template:
+            yield Text(reason, template, where, node.lineno)
+
+
+def all_texts() -> list[Text]:
+    """Every error text and marked text the code can produce, in file order."""
+    return [text for path in source_files() for text in texts_in(path)]
+
+
+def reasons() -> set[str]:
+    """Every reason the code names (raised with a message, or a class's own)."""
+    found = {text.context for text in all_texts() if not text.context.startswith("field")}
+    found |= {reason for reason, _message in error_classes().values() if reason}
+    return found

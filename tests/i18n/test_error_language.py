@@ -1,0 +1,92 @@
+"""Errors over HTTP in the reader's language: Accept-Language zh / en / missing / garbage; the reason never changes."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.support.factories import grant, login, make_user
+
+CHINESE = {
+    "zh-CN,zh;q=0.9": True,
+    "zh": True,
+    "en-US,en;q=0.8": False,
+    "en": False,
+    None: True,  # no header: Chinese, the default
+    "garbage;;q=x, ;": True,  # unparseable: Chinese
+    "fr-FR,de;q=0.5": True,  # a language the service does not speak: Chinese
+    "en;q=0.3, zh-CN;q=0.9": True,
+    "zh;q=0.2, en": False,
+}
+
+
+def ask(client, method: str, url: str, language: str | None, **kwargs):
+    headers = dict(kwargs.pop("headers", {}))
+    if language is not None:
+        headers["Accept-Language"] = language
+    return client.open(url, method=method, headers=headers, **kwargs)
+
+
+def admin_headers() -> dict[str, str]:
+    user = make_user()
+    grant(user, role="platform_admin")
+    return login(user)
+
+
+COURT = {"code": "浙0212", "name": "宁波市北仑区人民法院", "region": "浙江省宁波市"}
+
+
+@pytest.mark.parametrize("language", list(CHINESE))
+def test_conflict_with_a_reason_and_a_placeholder(client, language):
+    headers = admin_headers()
+    assert client.post("/api/admin/v1/courts", json=COURT, headers=headers).status_code == 201
+    body = ask(client, "POST", "/api/admin/v1/courts", language, json=COURT, headers=headers).get_json()
+    assert (body["code"], body["reason"]) == (409, "court.code_taken")
+    expected = "代码为浙0212的法院已存在。" if CHINESE[language] else "A court with code 浙0212 exists."
+    assert body["message"] == expected
+
+
+@pytest.mark.parametrize("language", list(CHINESE))
+def test_validation_message_and_field_messages(client, language):
+    response = ask(client, "POST", "/api/admin/v1/courts", language, json={"region": 7}, headers=admin_headers())
+    body = response.get_json()
+    assert (response.status_code, body["reason"]) == (422, "validation.failed")
+    if CHINESE[language]:
+        assert body["message"] == "部分字段无效。"
+        assert body["errors"]["code"] == ["缺少必填字段。"] and body["errors"]["region"] == ["不是有效的字符串。"]
+    else:
+        assert body["message"] == "Some fields are invalid."
+        assert body["errors"]["code"] == ["Missing data for required field."]
+        assert body["errors"]["region"] == ["Not a valid string."]
+
+
+@pytest.mark.parametrize("language", list(CHINESE))
+def test_not_found_of_the_core_and_of_the_router(client, language):
+    headers = login(make_user())
+    core = ask(client, "GET", f"/api/mp/v1/cases/{uuid.uuid4()}", language, headers=headers)
+    router = ask(client, "GET", "/api/mp/v1/nothing-here", language)
+    assert core.status_code == router.status_code == 404
+    assert core.get_json()["reason"] == "case.not_found" and router.get_json()["reason"] == "resource.not_found"
+    if CHINESE[language]:
+        assert (core.get_json()["message"], router.get_json()["message"]) == ("无此案件。", "未找到。")
+    else:
+        assert core.get_json()["message"] == "No such case."
+        assert "not found" in router.get_json()["message"].lower()
+
+
+def test_everything_but_the_words_is_the_same_in_both_languages(client):
+    headers = admin_headers()
+    client.post("/api/admin/v1/courts", json=COURT, headers=headers)
+    answers = {
+        language: client.post(
+            "/api/admin/v1/courts", json={**COURT, "region": 7}, headers={**headers, "Accept-Language": language}
+        )
+        for language in ("zh-CN", "en")
+    }
+    zh, en = (answers[k].get_json() for k in ("zh-CN", "en"))
+    assert answers["zh-CN"].status_code == answers["en"].status_code
+    assert {k: v for k, v in zh.items() if k not in {"message", "errors", "request_id"}} == {
+        k: v for k, v in en.items() if k not in {"message", "errors", "request_id"}
+    }
+    assert set(zh["errors"]) == set(en["errors"]) and zh["message"] != en["message"]
