@@ -21,6 +21,7 @@ __all__ = [
     "consent_standing",
     "court_view",
     "escalation",
+    "other_service",
     "push",
     "queries",
     "recipient",

@@ -12,6 +12,7 @@ from app.audit import log as audit
 from app.cases import Case
 from app.documents import chain as delivery_chain
 from app.documents import court_view as documents_court
+from app.documents import other_service
 from app.documents import rules as documents_rules
 from app.documents.models import ServedDocument
 from app.errors import NotFound
@@ -33,6 +34,7 @@ EVENT_LABELS = {
     "acknowledged": "签收",
     "expired": "逾期未查阅",
     "failed": "电子送达终止",
+    "served_otherwise": "以其他方式送达",
 }
 STATUS_LABELS = {
     "accepted": "已受理",
@@ -83,7 +85,7 @@ def certificate_data(document: ServedDocument) -> pdf.CertificateData:
         ("案号", view["case_number"] or "—"),
         ("文书", f"{view['doc_type_label']}《{document.title}》"),
         ("受送达人", who + (f" 手机 {recipient['phone']}" if recipient["phone"] else "")),
-        ("送达方式", CHANNEL_LABELS.get(document.channel, document.channel) if document.delivered_at else "—"),
+        ("送达方式", _method(document)),
         ("送达地址", ADDRESS_LABELS.get(view["service_address"] or "", view["service_address"] or "—")),
         ("送达状态", STATUS_LABELS.get(document.status, document.status)),
         ("视为送达时间", _local(document.served_at) + _basis(document)),
@@ -99,6 +101,13 @@ def certificate_data(document: ServedDocument) -> pdf.CertificateData:
         verify_url=view["verify_url"],
         footer=f"出具时间：{_local(clock.now())}（北京时间）。送达记录哈希链校验：{chain}。本凭证由微法院平台根据服务器记录自动生成。",
     )
+
+
+def _method(document: ServedDocument) -> str:
+    """The channel of electronic delivery, or the other means the court recorded (its basis then)."""
+    if document.served_basis in other_service.METHODS:
+        return other_service.METHODS[document.served_basis].label
+    return CHANNEL_LABELS.get(document.channel, document.channel) if document.delivered_at else "—"
 
 
 def _basis(document: ServedDocument) -> str:
@@ -122,9 +131,18 @@ def _detail(event: dict) -> str:
         return f"{CHANNEL_LABELS.get(data.get('channel', ''), '')} {ADDRESS_LABELS.get(address, address)}".strip()
     if event["type"] in ("rejected", "failed"):
         return str(data.get("reason") or data.get("method") or "")
+    if event["type"] == "served_otherwise":
+        text = f"{data.get('method_label') or ''} 送达时间 {_local(_parse(data.get('served_at')))}"
+        if data.get("announced_at"):
+            text += f"（公告发出 {_local(_parse(data['announced_at']))}，经过三十日视为送达）"
+        return text + (f"；{data['note']}" if data.get("note") else "")
     if event["type"] in ("opened", "downloaded", "acknowledged"):
         return "代理律师" if event["actor_role"] == "agent" else "受送达人"
     return ""
+
+
+def _parse(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def verify_public(*, code: str) -> dict:

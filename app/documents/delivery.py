@@ -83,7 +83,7 @@ def deliver(document: ServedDocument, case: Case, party: CaseParty, consent: Cas
     if document.served_at is not None:
         served(case, document)
     if was_held:
-        _close_work_items(document, outcome="delivered_electronically")
+        close_work_items(document, outcome="delivered_electronically")
     delivery_notify.queue(document, party, purpose="delivery")
 
 
@@ -133,7 +133,8 @@ def open_work_item(document: ServedDocument, kind: str, reason: str, data: dict)
     return item
 
 
-def _close_work_items(document: ServedDocument, *, outcome: str) -> None:
+def close_work_items(document: ServedDocument, *, outcome: str) -> None:
+    """Resolve the document's open work items with this outcome (the system resolved them)."""
     query = select(WorkItem).where(WorkItem.document_id == document.id, WorkItem.status == "open")
     for item in db.session.scalars(query):
         item.status, item.outcome, item.resolved_at, item.resolved_by = "resolved", outcome, clock.now(), "system"

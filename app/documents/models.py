@@ -24,6 +24,7 @@ EVENT_TYPES = (
     "acknowledged",
     "expired",
     "failed",
+    "served_otherwise",  # served by other means (paper, post, lodging, announcement): other_service.py
 )
 
 

@@ -49,6 +49,11 @@ BASIS_LABELS = {
     "opened": "首次查阅",
     "downloaded": "首次下载",
     "acknowledged": "签收",
+    # service by other means, recorded by the court (app/documents/other_service.py)
+    "in_person": "直接送达",
+    "by_post": "邮寄送达",
+    "lodged": "留置送达",
+    "announcement": "公告送达，公告期满视为送达",
     "": "未送达",
 }
 

@@ -52,6 +52,9 @@ def register(api: Api) -> None:
 
     api.register_blueprint(litigation, url_prefix=PREFIX)
     api.register_blueprint(litigation_queues, url_prefix=PREFIX)
+    from miniprogram_api.court.litigation_service import blp as litigation_service
+
+    api.register_blueprint(litigation_service, url_prefix=PREFIX)
     from miniprogram_api.court.fees import blp as fees
 
     api.register_blueprint(fees, url_prefix=PREFIX)
