@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 # Coverage only on the whole suite: its floor (fail_under in pyproject.toml) would fail any subset.
 COV_ARGS ?= $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered)
 
-.PHONY: run test fuzz typecheck install install-dev lock lint format migrate seed clean
+.PHONY: run test fuzz typecheck install install-dev lock lint format migrate seed clean messages messages-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,16 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The message catalogue (docs/i18n.md): `make messages` extracts every user-facing text (error texts by reason,
+# marked and gettext texts) into translations/messages.pot and merges it into each language's .po; translate,
+# then `make messages-compile` writes the .mo files (committed; tests/i18n checks they match the .po files).
+messages: install-dev
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg --sort-by-file --no-wrap --project microcourt -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-wrap --no-fuzzy-matching --ignore-obsolete
+
+messages-compile: install-dev
+	$(BIN)/pybabel compile -d translations -D messages --statistics
 
 clean:
 	rm -rf $(VENV) .mypy_cache .hypothesis .coverage htmlcov instance/microcourt.db* instance/blobs
