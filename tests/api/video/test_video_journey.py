@@ -2,7 +2,7 @@
 mediation session; both parties and the mediator get entry (each UserSig checked the way TRTC checks it); a stranger
 gets nothing; TRTC's signed callbacks (duplicated, forged, stale, out of order) mark attendance; the mediator
 corrects one; the cloud recording is copied into our store and hashed; the minutes are written, signed by everyone
-and frozen with their PDF."""
+and frozen with their PDF; then the settlement agreement follows, signed by both parties."""
 
 from __future__ import annotations
 
