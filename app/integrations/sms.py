@@ -27,6 +27,10 @@ TEMPLATES = {
         "输入接收码{code}并确认电子送达后查看；如需纸质文书请联系法院。"
     ),
     "service_consent_request": "【微法院】{court}有诉讼文书待您接收，请在微法院小程序确认电子送达后查看。",
+    # court-to-organisation delegation (app/mediation/delegation_notices.py)
+    "delegation_expired": "【微法院】法院委派的案件《{title}》已过期限未接收，委派失效。",
+    "delegation_overdue": "【微法院】法院委派调解的案件《{title}》已超过法院确定的期限，请尽快结案。",
+    "delegation_recalled": "【微法院】法院已撤回委派调解的案件《{title}》，请停止调解工作。",
 }
 
 

@@ -15,25 +15,20 @@ from sqlalchemy import select
 from app.cases import Case
 from app.extensions import db
 from app.identity import OrgMembership
-from app.integrations import sms as sms_templates
 from app.integrations.wechat import subscribe_value
 from app.mediation.models import CourtDelegation
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
 
-TEXTS = {
-    "delegation_expired": ("【微法院】法院委派的案件《{title}》已过期限未接收，委派失效。", "委派已过期限未接收"),
-    "delegation_overdue": (
-        "【微法院】法院委派调解的案件《{title}》已超过法院确定的期限，请尽快结案。",
-        "已超过委派期限",
-    ),
-    "delegation_recalled": ("【微法院】法院已撤回委派调解的案件《{title}》，请停止调解工作。", "法院已撤回委派"),
+# the WeChat status line of each kind; its SMS text is the template of the same name in app/integrations/sms.py
+STATUSES = {
+    "delegation_expired": "委派已过期限未接收",
+    "delegation_overdue": "已超过委派期限",
+    "delegation_recalled": "法院已撤回委派",
 }
 
 
-def _register(name: str, sms_text: str, status: str) -> None:
-    # the SMS template lives with the kind that uses it (the gateway renders by name)
-    sms_templates.TEMPLATES.setdefault(name, sms_text)
+def _register(name: str, status: str) -> None:
     notification_kinds.register(
         notification_kinds.Kind(
             name=name,
@@ -50,8 +45,8 @@ def _register(name: str, sms_text: str, status: str) -> None:
     )
 
 
-for _name, (_text, _status) in TEXTS.items():
-    _register(_name, _text, _status)
+for _name, _status in STATUSES.items():
+    _register(_name, _status)
 
 
 def org_admins(org_id: uuid.UUID) -> set[uuid.UUID]:

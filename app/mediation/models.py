@@ -33,7 +33,7 @@ ALL_CATEGORIES = "*"  # an organisation that lists no categories takes every cat
 ASSIGNMENT_STATES = ("pending", "accepted", "declined", "superseded")
 CONFIRMATION_STATES = ("awaiting_consent", "submitted", "accepted", "confirmed", "rejected")
 DELEGATION_STAGES = ("pre_filing", "post_filing")  # 委派调解 | 委托调解
-DELEGATION_STATES = ("sent", "accepted", "declined", "expired", "returned")
+DELEGATION_STATES = ("sent", "accepted", "declined", "expired", "returned", "recalled")
 
 
 class OrgFacet(Model):

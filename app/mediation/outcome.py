@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
@@ -91,6 +91,7 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
     field, text = ("terms", terms) if result == "settled" else ("reason", reason)
     if not (text or "").strip():
         raise ValidationFailed(errors={field: [f"A {result} mediation needs its {field}."]})
+    _take(case)
     mediation_assignment.start_mediation(case, actor=actor)
     case_lifecycle.transition(
         case,
@@ -106,6 +107,24 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
     db.session.commit()
     mediation_delegation.dispatch_pending()  # a delegating court hears of the outcome at once
     return outcome_view(case)
+
+
+def _take(case: Case) -> None:
+    """Make the case's status as read the one this outcome changes, on SQLite too (FOR UPDATE locks nothing there).
+
+    A conditional UPDATE on the status read: on PostgreSQL the row is already locked and it always matches; on
+    SQLite it waits for any writer and, if one changed the status meanwhile (the court's recall ending the
+    mediation), matches nothing. The row is then read again while this transaction holds the write lock, so the
+    transition checks the current status (409 `case.illegal_transition`) instead of overwriting the recall's.
+    """
+    taken = db.session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.status == case.status)
+        .values(updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.refresh(case)
 
 
 def _draft(case: Case, *, terms: str, actor: Principal) -> MediationAgreement:
