@@ -1,12 +1,20 @@
 """Idempotency-Key semantics: same key + same body replays, different body 422, in flight 409.
 
-A key is claimed in a transaction of its own (so a concurrent retry sees it at once), and the request's own
-work carries a marker into its commit: the record turns `committed` in the same transaction as the work.
-So when the request fails, the layer knows whether anything was written. Nothing committed: the key is
-released and an immediate retry runs the work. Work committed but the answer lost (the connection died
-after the commit, the process was killed): a retry is told so (409 `idempotency.outcome_unknown`) and the
-work never runs twice. The lease (`locked_until`) a request took is its fencing token: a request that was
-taken over after its lease ran out can no longer commit.
+The key is claimed inside the request's own transaction: its row is inserted (or taken over) uncommitted,
+already saying `committed`, so it lands with the request's first write in the same COMMIT and costs no
+transaction of its own. A concurrent duplicate's INSERT waits on the unique key until that transaction ends,
+then finds the record (replay, or 409 in flight while the answer is being recorded) or, if it rolled back,
+claims the key itself. Should the request's first commit carry no write, the record is put back to
+`in_flight` in it (rare). A rollback inside the request drops the uncommitted claim; it is claimed again as
+the next transaction begins (409 in flight if a duplicate got it meanwhile).
+
+So when the request fails, the layer knows whether anything was written. Nothing committed: the key is free
+(nothing landed, or the `in_flight` record is deleted) and an immediate retry runs the work. Work committed
+but the answer lost (the connection died after the commit, the process was killed): a retry is told so (409
+`idempotency.outcome_unknown`) and the work never runs twice. The lease (`locked_until`) a request took is its
+fencing token: once its claim has landed, every later commit of the request is fenced by it, so a request
+taken over after its lease ran out can no longer commit. The successful answer is recorded in one more short
+transaction (`finish`): a write request pays two commits, its own and the answer's.
 """
 
 from __future__ import annotations
@@ -21,9 +29,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import Connection, delete, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
@@ -57,6 +65,13 @@ class Claim:
     committed: bool = False  # the request's work committed (and the record says so)
     wrote: bool = False  # the open transaction has written something
     marking: bool = False  # the open transaction carries the `committed` marker
+    fresh: bool = False  # the claim is in the open transaction, not committed yet
+    base_state: str = IN_FLIGHT  # what the record says when a commit lands it without the work
+    attempted: bool = False  # a commit was tried while the claim was fresh (its outcome may be unknown)
+    transaction: object = None  # the session transaction the fresh claim is in
+    taken_from: tuple[str, dt.datetime] | None = None  # a take-over: the (state, lease) it replaced
+    fingerprint: str = ""
+    expires_at: dt.datetime | None = None
 
 
 def check_key(key: str) -> str:
@@ -77,7 +92,7 @@ def begin(*, scope: str, key: str, fingerprint: str) -> StoredResponse | None:
 
 
 def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = False) -> StoredResponse | Claim:
-    """Claim the key (committed at once); a finished key answers its stored response instead.
+    """Claim the key in the open transaction (it lands with the work); a finished key answers its stored response.
 
     `rerun_committed`: the work finds its own earlier result by this key (a case's creation_key, a document's
     submission key), so a retry whose first answer was lost after the commit may run it again to get the answer.
@@ -86,17 +101,29 @@ def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = Fal
     _flush_pending()
     now = clock.now()
     ttl = dt.timedelta(hours=settings.http().idempotency_ttl_hours)
-    lease = now + IN_FLIGHT_LEASE
-    record = IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, locked_until=lease, expires_at=now + ttl)
-    db.session.add(record)
+    held = Claim(scope=scope, key=key, lease=now + IN_FLIGHT_LEASE, fingerprint=fingerprint, expires_at=now + ttl)
     try:
-        return _commit_claim(Claim(scope=scope, key=key, lease=lease))
+        db.session.execute(_claim_insert(held))
     except IntegrityError:
-        db.session.rollback()
+        db.session.rollback()  # a committed record holds the key (a duplicate waited here for its commit)
+    else:
+        return _fresh(held)
     existing = db.session.scalars(_where(scope, key, select(IdempotencyRecord))).one_or_none()
     if existing is None:  # released between our insert and this read: the caller retries
         raise _in_flight()
     return _resolve_existing(existing, fingerprint=fingerprint, now=now, ttl=ttl, rerun=rerun_committed)
+
+
+def _claim_insert(held: Claim) -> Any:
+    """The claim's row: already `committed`, for it becomes visible only with the COMMIT that carries the work."""
+    return insert(IdempotencyRecord).values(
+        scope=held.scope,
+        key=held.key,
+        fingerprint=held.fingerprint,
+        state=COMMITTED,
+        locked_until=held.lease,
+        expires_at=held.expires_at,
+    )
 
 
 def _resolve_existing(
@@ -119,7 +146,8 @@ def _resolve_existing(
             reason="idempotency.outcome_unknown",
         )
     # The first attempt died before committing anything (or its work dedups by key), and its lease ran out:
-    # this retry takes over.
+    # this retry takes over, in its own transaction (a concurrent take-over waits on the row, then finds the
+    # lease changed and answers in flight).
     lease = now + IN_FLIGHT_LEASE
     taken = db.session.execute(
         update(IdempotencyRecord)
@@ -128,35 +156,55 @@ def _resolve_existing(
             IdempotencyRecord.state == record.state,
             IdempotencyRecord.locked_until == record.locked_until,
         )
-        .values(locked_until=lease, expires_at=now + ttl)
+        .values(state=COMMITTED, locked_until=lease, expires_at=now + ttl)
         .execution_options(synchronize_session=False)
     )
     if _rowcount(taken) != 1:  # another retry took it over first
         db.session.rollback()
         raise _in_flight()
-    return _commit_claim(Claim(scope=record.scope, key=record.key, lease=lease))
+    return _fresh(
+        Claim(
+            scope=record.scope,
+            key=record.key,
+            lease=lease,
+            base_state=record.state,
+            fingerprint=fingerprint,
+            expires_at=now + ttl,
+            taken_from=(record.state, record.locked_until),
+        )
+    )
 
 
-def _commit_claim(held: Claim) -> Claim:
-    """Commit a claim (its INSERT or a take-over); if the connection dies around COMMIT, settle what may be ours.
-
-    The claim may have landed. If it did and can be read, it is ours: go on. If it cannot be read, take it back
-    (now, or before this process's next claim): a landed claim that nobody holds would answer every retry with
-    409 in_flight for the whole lease.
-    """
-    try:
-        db.session.commit()
-    except IntegrityError:
-        raise
-    except DBAPIError as exc:
-        _safe_rollback()
-        if not _is_connection_error(exc):
-            raise
-        if _lease_of(held.scope, held.key) == held.lease:
-            return held
-        _settle(held, _failure_writes)
-        raise
+def _fresh(held: Claim) -> Claim:
+    """The claim is in the session's open transaction (not committed yet)."""
+    held.fresh, held.transaction = True, db.session().get_transaction()
     return held
+
+
+def _dropped(session: Session, held: Claim) -> bool:
+    """The fresh claim's transaction ended without a commit (rolled back, or its connection lost)."""
+    return held.fresh and held.transaction is not session.get_transaction()
+
+
+def _reclaim_in(session: Session, held: Claim, execute: Callable[[Any], Any], transaction: object = None) -> None:
+    """Claim the key again in the session's new transaction (the same insert or take-over as the first time);
+    a duplicate that got it meanwhile stops this request."""
+    if held.taken_from is None:
+        try:
+            execute(_claim_insert(held))
+        except IntegrityError:
+            raise _in_flight() from None
+    else:
+        state, lease = held.taken_from
+        taken = execute(
+            _where(held.scope, held.key, update(IdempotencyRecord))
+            .where(IdempotencyRecord.state == state, IdempotencyRecord.locked_until == lease)
+            .values(state=COMMITTED, locked_until=held.lease, expires_at=held.expires_at)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(taken) != 1:
+            raise _in_flight()
+    held.transaction = transaction or session.get_transaction()
 
 
 def _in_flight() -> Conflict:
@@ -186,7 +234,17 @@ def finish(*, scope: str, key: str, status: int, body: object, held: Claim | Non
     statement = _where(scope, key, statement)
     if held is not None:
         statement = statement.where(IdempotencyRecord.locked_until == held.lease)
-    return _write_with_retry(lambda: db.session.execute(statement.execution_options(synchronize_session=False)))
+
+    def write() -> None:
+        if held is not None and _dropped(db.session(), held):  # rolled back, nothing written since: claim again
+            _reclaim_in(db.session(), held, db.session.execute)
+        db.session.execute(statement.execution_options(synchronize_session=False))
+
+    try:
+        return _write_with_retry(write)
+    except Conflict:  # another request holds the key now: this answer is not the one to replay
+        _safe_rollback()
+        return False
 
 
 def abandon(*, scope: str, key: str) -> None:
@@ -199,7 +257,14 @@ def abandon(*, scope: str, key: str) -> None:
 def release(held: Claim) -> bool:
     """Forget the key whatever the work did (the request was refused: a corrected retry may use the key)."""
     _safe_rollback()
+    if _never_left(held):
+        return True
     return _settle(held, _release_writes)
+
+
+def _never_left(held: Claim) -> bool:
+    """The claim was only ever in transactions that rolled back: there is no record to settle."""
+    return held.fresh and not held.attempted
 
 
 def fail(held: Claim) -> bool:
@@ -209,6 +274,8 @@ def fail(held: Claim) -> bool:
     its work (and the marker with it) landed, and the record knows.
     """
     _safe_rollback()
+    if _never_left(held):
+        return True
     return _settle(held, _failure_writes)
 
 
@@ -274,15 +341,6 @@ def _where(scope: str, key: str, statement: Any) -> Any:
     return statement.where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
 
 
-def _lease_of(scope: str, key: str) -> dt.datetime | None:
-    """The lease on the key as stored now (None when there is no record or the database is unreachable)."""
-    try:
-        return db.session.scalar(_where(scope, key, select(IdempotencyRecord.locked_until)))
-    except DBAPIError:
-        _safe_rollback()
-        return None
-
-
 def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -345,7 +403,25 @@ def _mark_committed(session: Session) -> None:
     if held is None or session.in_nested_transaction():
         return
     held.marking = False
-    if held.committed or not (held.wrote or session.new or session.dirty or session.deleted):
+    writes = held.wrote or bool(session.new or session.dirty or session.deleted)
+    if held.fresh:
+        session.connection()  # a transaction begun now claims the key again (after_begin) if a rollback dropped it
+        if _dropped(session, held):
+            _reclaim_in(session, held, session.execute)
+    if held.fresh:
+        # The claim row is in this transaction and already says `committed`; nobody else can have taken it.
+        held.attempted = True
+        if writes:
+            held.marking = True
+        elif held.base_state != COMMITTED:  # a commit without the work: the record lands as not yet committed
+            session.execute(
+                _where(held.scope, held.key, update(IdempotencyRecord))
+                .where(IdempotencyRecord.locked_until == held.lease)
+                .values(state=held.base_state)
+                .execution_options(synchronize_session=False)
+            )
+        return
+    if held.committed or not writes:
         return
     marked = session.execute(
         _where(held.scope, held.key, update(IdempotencyRecord))
@@ -365,7 +441,7 @@ def _note_commit(session: Session) -> None:
         return
     if held.marking:
         held.committed = True
-    held.marking = held.wrote = False
+    held.fresh = held.marking = held.wrote = False
 
 
 @event.listens_for(Session, "after_rollback")
@@ -373,3 +449,11 @@ def _note_rollback(session: Session) -> None:
     held = _held(session)
     if held is not None and not session.in_nested_transaction():
         held.marking = held.wrote = False
+
+
+@event.listens_for(Session, "after_begin")
+def _reclaim(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    """A rollback (or a lost connection) dropped the uncommitted claim: claim the key again before going on."""
+    held = _held(session)
+    if held is not None and not transaction.nested and held.fresh and held.transaction is not transaction:
+        _reclaim_in(session, held, connection.execute, transaction)

@@ -5,8 +5,17 @@ import threading
 import pytest
 
 from app.errors import Conflict, ValidationFailed
+from app.extensions import db
 from app.platform import idempotency
 from tests.support import probe_routes
+
+
+def landed(held: idempotency.StoredResponse | idempotency.Claim) -> idempotency.Claim:
+    """Commit a claim as a request's first commit without its work would: the record lands `in_flight`."""
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held):
+        db.session.commit()
+    return held
 
 
 def test_service_replays_the_finished_response(app):
@@ -17,7 +26,7 @@ def test_service_replays_the_finished_response(app):
 
 
 def test_service_refuses_a_different_body_and_an_in_flight_key(app):
-    idempotency.begin(scope="u1", key="k", fingerprint="f1")
+    landed(idempotency.claim(scope="u1", key="k", fingerprint="f1"))
     with pytest.raises(Conflict) as in_flight:
         idempotency.begin(scope="u1", key="k", fingerprint="f1")
     assert in_flight.value.reason == "idempotency.in_flight"
@@ -32,7 +41,7 @@ def test_keys_are_scoped_per_caller(app):
 
 
 def test_a_dead_first_attempt_is_taken_over_after_its_lease(app, clock):
-    idempotency.begin(scope="u1", key="k", fingerprint="f")
+    landed(idempotency.claim(scope="u1", key="k", fingerprint="f"))
     clock.advance(seconds=idempotency.IN_FLIGHT_LEASE.total_seconds() + 1)
     assert idempotency.begin(scope="u1", key="k", fingerprint="f") is None
 

@@ -1,9 +1,10 @@
 """Idempotency-Key after a failed transaction: released when nothing committed, never run twice when it did.
 
-The work of a request carries a marker into its own commit, so the layer knows after a failure whether the
-work landed. These tests break the request at each point: the database connection killed mid-request
-(PostgreSQL, pg_terminate_backend from another connection), the commit failing, the answer failing after
-the commit, and a request whose lease ran out and was taken over.
+The claim of a request is its record, written in the request's own transaction and landing with its first
+write, so the layer knows after a failure whether the work landed. These tests break the request at each
+point: the database connection killed mid-request (PostgreSQL, pg_terminate_backend from another
+connection), the commit failing, the answer failing after the commit, a rollback inside the request, and a
+request whose lease ran out and was taken over.
 """
 
 from __future__ import annotations
@@ -163,11 +164,19 @@ def test_killed_connection_while_filing_a_case(postgres_only, client, monkeypatc
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
 
 
+def landed(held: idempotency.StoredResponse | idempotency.Claim) -> idempotency.Claim:
+    """Commit a claim as a request's first commit without its work would: the record lands `in_flight`."""
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held):
+        db.session.commit()
+    return held
+
+
 def test_a_request_taken_over_after_its_lease_cannot_commit(app, clock):
-    first = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    first = landed(idempotency.claim(scope="u1", key="k", fingerprint="f"))
     clock.advance(seconds=idempotency.IN_FLIGHT_LEASE.total_seconds() + 1)
-    second = idempotency.claim(scope="u1", key="k", fingerprint="f")
-    assert isinstance(first, idempotency.Claim) and isinstance(second, idempotency.Claim)
+    with app.app_context():  # the retry: another request, its own session
+        second = landed(idempotency.claim(scope="u1", key="k", fingerprint="f"))
     with idempotency.holding(first):
         db.session.add(Court(code="late", name="迟到", region="probe"))
         with pytest.raises(Conflict):
@@ -178,6 +187,36 @@ def test_a_request_taken_over_after_its_lease_cannot_commit(app, clock):
         db.session.add(Court(code="owner", name="接手", region="probe"))
         db.session.commit()
     assert second.committed and rows("接手") == 1
+
+
+def test_the_claim_lands_with_the_work_in_one_commit(app):
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held):
+        db.session.rollback()  # the work rolls back (e.g. to retry a race): nothing of the claim is left ...
+        with db.engine.connect() as other:
+            assert other.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+        # ... and the request's next transaction claims the key again, landing it with the work
+        db.session.add(Court(code="c1", name="一次提交", region="probe"))
+        db.session.commit()
+    assert held.committed and rows("一次提交") == 1
+    with pytest.raises(Conflict) as running:
+        idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert running.value.reason == "idempotency.in_flight"
+
+
+def test_a_duplicate_that_claimed_the_key_during_a_rollback_stops_the_request(app):
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held):
+        db.session.rollback()
+    with app.app_context():  # a duplicate gets the key while the first request is between transactions
+        landed(idempotency.claim(scope="u1", key="k", fingerprint="f"))
+    with idempotency.holding(held), pytest.raises(Conflict) as stopped:
+        db.session.add(Court(code="c1", name="重复", region="probe"))
+        db.session.commit()
+    assert stopped.value.reason == "idempotency.in_flight"
+    assert rows("重复") == 0
 
 
 def test_committed_work_without_an_answer_is_in_flight_then_unknown(app, clock):
@@ -198,7 +237,7 @@ def test_committed_work_without_an_answer_is_in_flight_then_unknown(app, clock):
 
 
 def test_a_bookkeeping_write_is_retried_once_after_a_lost_connection(app, monkeypatch):
-    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    held = landed(idempotency.claim(scope="u1", key="k", fingerprint="f"))
     attempts: list[int] = []
     execute = db.session.execute
 
@@ -224,7 +263,7 @@ def test_work_that_dedups_by_key_may_run_again_when_its_answer_was_lost(app, clo
     with pytest.raises(Conflict) as unknown:
         idempotency.claim(scope="u1", key="k", fingerprint="f")
     assert unknown.value.reason == "idempotency.outcome_unknown"
-    again = idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
+    again = landed(idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True))
     assert isinstance(again, idempotency.Claim)  # e.g. filing a case: create_case returns the case of this key
     with pytest.raises(Conflict) as running:
         idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
@@ -235,7 +274,7 @@ def test_work_that_dedups_by_key_may_run_again_when_its_answer_was_lost(app, clo
 
 def test_a_release_the_outage_prevented_is_written_before_the_next_claim(app, monkeypatch, caplog):
     """After an outage longer than the retry, the key is freed as soon as the process reaches the database."""
-    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    held = landed(idempotency.claim(scope="u1", key="k", fingerprint="f"))
     execute = db.session.execute
 
     def down(statement, *args, **kwargs):
@@ -251,53 +290,48 @@ def test_a_release_the_outage_prevented_is_written_before_the_next_claim(app, mo
     assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
 
 
-def test_a_claim_whose_commit_outcome_is_unknown_is_taken_back(app, monkeypatch):
-    """The COMMIT of the claim lost its connection and the lease cannot be read: the claim is taken back."""
+def test_work_whose_commit_outcome_is_unknown_is_settled_by_the_record(app, monkeypatch):
+    """The COMMIT carrying the claim and the work lost its connection after it landed: the key answers
+    outcome_unknown (never a second run); had it not landed, nothing would be left and a retry would run."""
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
     commit = db.session.commit
-    lease_of = idempotency._lease_of
-    commits: list[int] = []
 
-    def first_answer_lost() -> None:
-        commit()  # it landed ...
-        commits.append(1)
-        if len(commits) == 1:
-            raise lost_connection()  # ... but the first answer was lost
+    def landed_but_lost() -> None:
+        commit()
+        raise lost_connection()
 
-    monkeypatch.setattr(db.session, "commit", first_answer_lost)
-    monkeypatch.setattr(idempotency, "_lease_of", lambda scope, key: None)  # and still unreachable
-    with pytest.raises(OperationalError):
-        idempotency.claim(scope="u1", key="k", fingerprint="f")
-    monkeypatch.setattr(idempotency, "_lease_of", lease_of)
+    monkeypatch.setattr(db.session, "commit", landed_but_lost)
+    with idempotency.holding(held), pytest.raises(OperationalError):
+        db.session.add(Court(code="c1", name="提交未知", region="probe"))
+        db.session.commit()
     monkeypatch.setattr(db.session, "commit", commit)
-    db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
-    assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
+    assert idempotency.fail(held)
+    with pytest.raises(Conflict) as unknown:
+        idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert unknown.value.reason == "idempotency.outcome_unknown"
+    assert rows("提交未知") == 1
 
 
 def test_a_take_over_whose_commit_outcome_is_unknown_does_not_hold_the_key(app, monkeypatch):
-    """The nothing-lost storm found it: a retry took over a committed key, its COMMIT lost the connection and
-    the new lease could not be read; the key then answered in_flight to every retry for the whole lease."""
+    """The nothing-lost storm found it: a retry took over a committed key, its COMMIT lost the connection;
+    the key then answered in_flight to every retry for the whole lease. The take-over now lands with the
+    retry's work, and its failure ends the lease at once."""
     held = idempotency.claim(scope="u1", key="k", fingerprint="f")
     with idempotency.holding(held):
         db.session.add(Court(code="c1", name="接手丢失", region="probe"))
         db.session.commit()
     assert idempotency.fail(held)  # the answer was lost after the commit: the lease ends
-    commit = db.session.commit
-    lease_of = idempotency._lease_of
-    commits: list[int] = []
-
-    def first_answer_lost() -> None:
-        commit()
-        commits.append(1)
-        if len(commits) == 1:
-            raise lost_connection()
-
-    monkeypatch.setattr(db.session, "commit", first_answer_lost)
-    monkeypatch.setattr(idempotency, "_lease_of", lambda scope, key: None)
-    with pytest.raises(OperationalError):
-        idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
-    monkeypatch.setattr(idempotency, "_lease_of", lease_of)
-    monkeypatch.setattr(db.session, "commit", commit)
-    db.session.rollback()
     again = idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True)
     assert isinstance(again, idempotency.Claim)
+    commit = db.session.commit
+
+    def landed_but_lost() -> None:
+        commit()
+        raise lost_connection()
+
+    monkeypatch.setattr(db.session, "commit", landed_but_lost)
+    with idempotency.holding(again), pytest.raises(OperationalError):
+        db.session.commit()  # the rerun finds its earlier result: the take-over commits alone
+    monkeypatch.setattr(db.session, "commit", commit)
+    assert idempotency.fail(again)
+    assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True), idempotency.Claim)
