@@ -81,3 +81,19 @@ messages-compile: install-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .hypothesis .coverage htmlcov instance/microcourt.db* instance/blobs
+
+# The mini-program's typed client (clients/miniprogram, docs/clients.md): npm ci from its lock (offline when the npm
+# cache holds it), then node --test against the app served on 127.0.0.1. clients-types regenerates its TypeScript
+# types from the published OpenAPI document (a test fails while they are stale).
+.PHONY: clients-test clients-types clients-npm
+clients-npm:
+	cd clients/miniprogram && (npm ci --offline --no-audit --no-fund || npm ci --no-audit --no-fund)
+
+clients-test: install-dev clients-npm
+	cd clients/miniprogram && node_modules/.bin/tsc -p tsconfig.json
+	$(BIN)/python -m tests.clients.miniprogram_server
+
+clients-types: install-dev clients-npm
+	tmp=$$(mktemp --suffix=.json) && $(BIN)/python -m tests.clients.miniprogram_server --dump-openapi $$tmp && \
+	clients/miniprogram/node_modules/.bin/openapi-typescript $$tmp -o clients/miniprogram/types/api.d.ts; \
+	status=$$?; rm -f $$tmp; exit $$status
