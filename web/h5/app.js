@@ -5,6 +5,7 @@
 import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView } from "/web/common/login.js";
+import { claimPage, consentSection } from "./consent.js";
 import { announce, errorText, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
 const MP = "/api/mp/v1";
@@ -17,6 +18,7 @@ const routes = [
   [/^#\/documents\/([0-9a-f-]{36})$/, documentPage],
   [/^#\/cases$/, casesPage],
   [/^#\/cases\/([0-9a-f-]{36})$/, casePage],
+  [/^#\/claim$/, () => claimPage(main, go)],
   [/^#\/logout$/, logoutPage],
 ];
 
@@ -84,7 +86,8 @@ async function inboxPage() {
       statusBadge("document_status", doc.status))));
   main.replaceChildren(
     h("h1", { id: "page-title", tabindex: "-1" }, t("h5.inbox.title")),
-    items.length ? h("ul", { class: "list", id: "inbox" }, items) : h("p", { class: "card" }, t("h5.inbox.empty")));
+    items.length ? h("ul", { class: "list", id: "inbox" }, items) : h("p", { class: "card" }, t("h5.inbox.empty")),
+    h("p", {}, h("a", { href: "#/claim", id: "claim-link" }, t("h5.inbox.have_code"))));
   setTitle(t("h5.inbox.title"));
 }
 
@@ -191,6 +194,8 @@ async function casePage(id) {
     h("h2", {}, t("h5.case.timeline")),
     h("ol", { class: "timeline", id: "timeline" }, timeline.map((event) => h("li", {},
       h("span", { class: "meta" }, formatTime(event.at)), h("br"), event.summary))));
+  const consent = await consentSection(id, (party) => (party.waiting_documents ? go("#/documents") : casePage(id)));
+  main.insertBefore(consent, main.querySelector("h2"));
   setTitle(detail.title);
 }
 
