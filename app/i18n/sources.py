@@ -3,7 +3,8 @@
 A static scan (no import of any domain): each `raise`-able call of an `AppError` subclass (the classes of
 app/errors.py and any subclass defined in the project), with its `reason` (a literal, a module constant, or
 the class's own) and its message (a literal or an f-string: each `{expression}` becomes a named placeholder
-`%(name)s`); each class's `reason`/`default_message`; and each `mark(context, text)` call. This is what
+`%(name)s`); the per-field messages written as literals in its `errors={...}` (context "field"); each class's
+`reason`/`default_message`; and each `mark(context, text)` call. This is what
 `make messages` extracts into the catalogue and what tests/i18n checks the catalogue against.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,14 +108,16 @@ def template_of(node: ast.AST | None) -> str | None:
 
 
 def placeholder_name(node: ast.AST) -> str:
-    """A readable name for an f-string expression: `case.state` -> state, `len(ids)` -> ids, `a[0]` -> a."""
+    """A readable name for an f-string expression: `case.state` -> state, `len(ids)` -> ids, `", ".join(kinds)`
+    -> kinds, `a[0]` -> a."""
     while True:
         if isinstance(node, ast.Name):
             return node.id.strip("_") or "value"
         if isinstance(node, ast.Attribute):
             return node.attr.strip("_") or "value"
         if isinstance(node, ast.Call):
-            node = node.args[0] if node.args and _name(node.func) in {"len", "str", "repr", "int"} else node.func
+            wraps = _name(node.func) in {"len", "str", "repr", "int", "sorted", "list", "set", "tuple", "join"}
+            node = node.args[0] if node.args and wraps else node.func
         elif isinstance(node, ast.Subscript):
             if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
                 return node.slice.value
@@ -163,6 +167,21 @@ def texts_in(path: Path) -> Iterator[Text]:
         template = template_of(expression)
         if reason and template:
             yield Text(reason, template, where, node.lineno)
+        for keyword in node.keywords:
+            if keyword.arg == "errors" and isinstance(keyword.value, ast.Dict):
+                yield from _field_texts(keyword.value, where)
+
+
+MACHINE_VALUE = re.compile(r"[a-z0-9_.\-]+")  # a state or code in a field's list ("submitted"), not words
+
+
+def _field_texts(errors: ast.Dict, where: str) -> Iterator[Text]:
+    """The per-field messages the core writes as literals: `errors={"field": "Words."}` (or a list of them)."""
+    for value in errors.values:
+        for item in value.elts if isinstance(value, ast.List | ast.Tuple) else [value]:
+            template = template_of(item)
+            if template and not MACHINE_VALUE.fullmatch(template):
+                yield Text("field", template, where, item.lineno)
 
 
 def all_texts() -> list[Text]:
@@ -172,6 +191,6 @@ def all_texts() -> list[Text]:
 
 def reasons() -> set[str]:
     """Every reason the code names (raised with a message, or a class's own)."""
-    found = {text.context for text in all_texts() if not text.context.startswith("field")}
+    found = {text.context for text in all_texts() if text.context != "field"}
     found |= {reason for reason, _message in error_classes().values() if reason}
     return found
