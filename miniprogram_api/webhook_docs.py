@@ -159,6 +159,21 @@ DATA: dict[str, dict[str, Any]] = {
         {**CASE},
         ["case_id", "case_number"],
     ),
+    "video": _data(
+        "A video session's recording stored (`recording_id`, `sha256`, `size` in bytes) or its minutes (笔录) "
+        "frozen once every signer answered (`minutes_id`, `sha256` of the text, `pdf_sha256`, the session's `kind`).",
+        {
+            **CASE,
+            "session_id": UUID,
+            "recording_id": UUID,
+            "minutes_id": UUID,
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "pdf_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "size": {"type": "integer", "minimum": 0},
+            "kind": {"type": "string"},
+        },
+        ["case_id", "case_number", "session_id", "sha256"],
+    ),
 }
 DATA["enforcement"] = DATA["litigation"]  # announced through litigation's signals: the same shape
 
