@@ -20,6 +20,7 @@ from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.identity import User
+from app.notifications import dispatch as notifications
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
 from app.security.permissions import Principal
@@ -143,9 +144,27 @@ def decide(*, approval_id: uuid.UUID, approved: bool, reason: str, actor: Princi
         object_id=agent.id,
         details={"case_id": str(case.id), "party_id": str(agent.party_id), "approval_id": str(row.id)},
     )
+    told = _tell(case, agent, row.status)
     db.session.commit()
     webhooks.dispatch(hooks)
+    for note_id in told:
+        notifications.dispatch(note_id)
     return describe(row)
+
+
+def _tell(case: Case, agent: CaseAgent, status: str) -> list[uuid.UUID]:
+    """The party and the agent learn the court's decision (kind `agent_approval_decided`)."""
+    party = db.session.get_one(CaseParty, agent.party_id)
+    data = {
+        "case_id": str(case.id),
+        "case_title": case.title,
+        "result": "已获法院准许" if status == "approved" else "未获法院准许",
+    }
+    people = sorted({user for user in (party.user_id, agent.lawyer_user_id) if user is not None})
+    return [
+        notifications.notify(user_id=user, kind="agent_approval_decided", data=data, subject=("case", case.id)).id
+        for user in people
+    ]
 
 
 SUMMARIES = {

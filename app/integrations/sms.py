@@ -31,6 +31,14 @@ TEMPLATES = {
     "delegation_expired": "【微法院】法院委派的案件《{title}》已过期限未接收，委派失效。",
     "delegation_overdue": "【微法院】法院委派调解的案件《{title}》已超过法院确定的期限，请尽快结案。",
     "delegation_recalled": "【微法院】法院已撤回委派调解的案件《{title}》，请停止调解工作。",
+    # hearings (app/scheduling/hearing_events.py): "开庭" / "召开庭前会议", not "调解"
+    "hearing_reminder": "【微法院】您的案件《{title}》将于{time}{what}，请准时参加。",
+    # litigation after acceptance (app/litigation/notices.py, app/notifications/kinds.py)
+    "litigation_appeal_filed": "【微法院】案件《{title}》已有当事人提起上诉，请登录微法院小程序查看。",
+    "enforcement_accepted": "【微法院】您对案件《{title}》的强制执行申请已立案，执行案号{number}。",
+    "enforcement_rejected": "【微法院】您对案件《{title}》的强制执行申请法院不予受理，理由请登录微法院小程序查看。",
+    "evidence_extension_decided": "【微法院】您在案件《{title}》中延长举证期限的申请{result}，请登录微法院小程序查看。",
+    "agent_approval_decided": "【微法院】案件《{title}》中代理人的委托{result}，请登录微法院小程序查看。",
 }
 
 

@@ -21,7 +21,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.evidence import EvidenceItem
 from app.extensions import db
 from app.legal import CalendarNotCovered
-from app.litigation import rules, served, signals
+from app.litigation import effect, notices, rules, served, signals
 from app.litigation.models import Appeal, LitigationDecision
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
@@ -93,8 +93,10 @@ def file(
     else:
         timeline.record(case, "litigation.appealed", actor=actor, actor_role=role, summary="Another party appealed.")
     hooks = signals.announce(case, "litigation.appeal_filed", actor=actor, data=data)
+    told = notices.tell(case, "litigation_appeal_filed", effect.people_to_tell(case))
     db.session.commit()
     webhooks.dispatch(hooks)
+    notices.send(told)
     return view(appeal)
 
 

@@ -14,12 +14,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.cases import Case, access, numbers, review, timeline
+from app.cases import Case, CaseParty, access, numbers, review, timeline
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import Court
 from app.legal import CalendarNotCovered, Deadline, load_overrides
-from app.litigation import rules, signals
+from app.litigation import notices, rules, signals
 from app.litigation.models import EnforcementApplication, LitigationDecision
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
@@ -239,6 +239,9 @@ def _decide(row: EnforcementApplication, actor: Principal, status: str, reason: 
         object_type="enforcement_application",
         object_id=row.id,
     )
+    applicant = db.session.get(CaseParty, uuid.UUID(str(row.applicant_party_id)))  # a str until reloaded
+    people = (row.applied_by_user_id, applicant.user_id if applicant else None)
+    told = notices.tell(case, f"enforcement_{status}", people, number=row.case_number or "")
     try:
         db.session.commit()
     except IntegrityError:  # the sequence's next number is held by a number made elsewhere
@@ -247,4 +250,5 @@ def _decide(row: EnforcementApplication, actor: Principal, status: str, reason: 
             "The next enforcement number is already used; nothing was changed.", reason="case.number_taken"
         ) from None
     webhooks.dispatch(hooks)
+    notices.send(told)
     return view(row)

@@ -68,6 +68,15 @@ def _place(data: dict) -> str:
     return f"{label} {data['location']}" if data.get("location") else label
 
 
+register(  # app/agents/approvals.py: the court approved or refused an agent (special authority, a citizen agent)
+    Kind(
+        name="agent_approval_decided",
+        sms_template="agent_approval_decided",
+        sms_params=lambda data: {"title": subscribe_value("thing", data["case_title"]), "result": data["result"]},
+        wechat_data=lambda data: {"thing1": data["case_title"], "thing2": f"代理人委托{data['result']}"},
+        page=lambda data: f"pages/case/detail?id={data['case_id']}",
+    )
+)
 register(
     Kind(
         name="session_reminder",

@@ -13,7 +13,6 @@ import uuid
 
 from app.cases import Case
 from app.extensions import db
-from app.integrations import sms as sms_templates
 from app.integrations.wechat import subscribe_value
 from app.notifications import kinds as notification_kinds
 from app.scheduling.models import MediationSession
@@ -24,8 +23,8 @@ log = logging.getLogger(__name__)
 WEBHOOK_EVENTS = ("hearing.scheduled", "hearing.postponed", "hearing.cancelled", "hearing.held")
 _PENDING = "microcourt.hearing_webhooks"
 
-# The reminder of a hearing says "开庭" / "庭前会议", not "调解" (the mediation session's template).
-sms_templates.TEMPLATES.setdefault("hearing_reminder", "【微法院】您的案件《{title}》将于{time}{what}，请准时参加。")
+# The reminder of a hearing says "开庭" / "庭前会议", not "调解": its own template `hearing_reminder` in
+# app/integrations/sms.py.
 
 
 def _starts(data: dict) -> dt.datetime:
