@@ -9,14 +9,17 @@ See docs/pages.md.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, redirect, request, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, redirect, request, send_from_directory
 
+from app.errors import NotFound
 from miniprogram_api.auth import public
 
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
 SITES = ("h5", "console")
+TOKEN = re.compile(r"[A-Za-z0-9]{8,64}")  # an invitation token's shape (the H5 page asks the API whether it is one)
 CSP = "; ".join(
     (
         "default-src 'self'",
@@ -65,6 +68,17 @@ def h5(name: str) -> Response:
 def console(name: str) -> Response:
     """The court staff console."""
     return _file(WEB_ROOT / "console", name)
+
+
+@blp.route("/mp/<path:page>")
+@public
+def invitation_link(page: str) -> Response:
+    """The plain QR code's link opened outside WeChat (`INVITATION_LINK_BASE` left at its default, PUBLIC_BASE_URL/mp):
+    the invitation's page in the H5 client. Inside WeChat the 普通链接二维码 rule opens the mini-program instead."""
+    scene = request.args.get("scene", "")
+    if page != current_app.config.get("INVITATION_PAGE") or not TOKEN.fullmatch(scene):
+        raise NotFound()
+    return redirect(f"/h5/#/invite/{scene}", code=302)  # type: ignore[return-value]
 
 
 @blp.route("/web/<path:name>")

@@ -33,3 +33,17 @@ def test_shared_files_and_the_catalogue_are_served(client):
 @pytest.mark.parametrize("path", ["/h5/../config.py", "/web/../config.py", "/h5/%2e%2e/wsgi.py", "/console/nope.js"])
 def test_nothing_outside_web_and_nothing_missing(client, path: str):
     assert client.get(path, buffered=True).status_code == 404
+
+
+def test_the_plain_qr_link_opened_outside_wechat_lands_on_the_h5_invitation(client):
+    response = client.get("/mp/pages/invitation/accept?scene=Xk3abcdefghijklmnopqrstu", buffered=True)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/h5/#/invite/Xk3abcdefghijklmnopqrstu"
+
+
+@pytest.mark.parametrize(
+    "path", ["/mp/pages/other?scene=Xk3abcdefghijklmnopqrstu", "/mp/pages/invitation/accept?scene=<script>", "/mp/x"]
+)
+def test_other_mini_program_links_are_not_found(client, path: str):
+    response = client.get(path, buffered=True)
+    assert response.status_code == 404 and response.get_json()["reason"] == "resource.not_found"

@@ -6,6 +6,7 @@ import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView } from "/web/common/login.js";
 import { claimPage, consentSection } from "./consent.js";
+import { invitePage, joinPage } from "./join.js";
 import { announce, errorText, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
 const MP = "/api/mp/v1";
@@ -19,6 +20,8 @@ const routes = [
   [/^#\/cases$/, casesPage],
   [/^#\/cases\/([0-9a-f-]{36})$/, casePage],
   [/^#\/claim$/, () => claimPage(main, go)],
+  [/^#\/join$/, () => joinPage(main, go)],
+  [/^#\/invite\/([A-Za-z0-9]{8,64})$/, (token) => invitePage(main, go, token)],
   [/^#\/logout$/, logoutPage],
 ];
 
@@ -174,7 +177,8 @@ async function casesPage() {
       statusBadge("case_status", c.status))));
   main.replaceChildren(
     h("h1", { id: "page-title", tabindex: "-1" }, t("h5.cases.title")),
-    items.length ? h("ul", { class: "list", id: "cases" }, items) : h("p", { class: "card" }, t("h5.cases.empty")));
+    items.length ? h("ul", { class: "list", id: "cases" }, items) : h("p", { class: "card" }, t("h5.cases.empty")),
+    h("p", {}, h("a", { href: "#/join", id: "join-link" }, t("h5.cases.join"))));
   setTitle(t("h5.cases.title"));
 }
 
