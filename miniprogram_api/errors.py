@@ -88,6 +88,8 @@ def _respond(code: int, body: dict, headers: dict | None = None) -> Response:
     response.status_code = code
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    response.headers["Content-Language"] = "zh-CN" if current_language() == "zh" else current_language()
+    response.vary.add("Accept-Language")  # the words follow the header: a cache must not share them
     return response
 
 

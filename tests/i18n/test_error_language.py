@@ -43,6 +43,9 @@ def test_conflict_with_a_reason_and_a_placeholder(client, language):
     assert client.post("/api/admin/v1/courts", json=COURT, headers=headers).status_code == 201
     body = ask(client, "POST", "/api/admin/v1/courts", language, json=COURT, headers=headers).get_json()
     assert (body["code"], body["reason"]) == (409, "court.code_taken")
+    response = ask(client, "POST", "/api/admin/v1/courts", language, json=COURT, headers=headers)
+    assert response.headers["Content-Language"] == ("zh-CN" if CHINESE[language] else "en")
+    assert "Accept-Language" in response.headers["Vary"]
     expected = "代码为浙0212的法院已存在。" if CHINESE[language] else "A court with code 浙0212 exists."
     assert body["message"] == expected
 
