@@ -14,15 +14,18 @@ from app.documents import served_hooks
 from app.evidence import catalogue as evidence_catalogue
 from app.evidence import period_events as evidence_period_events
 from app.fees import court_settings as fee_court_settings
+from app.fees import litigation_steps as fee_litigation_steps
 from app.fees import messages as fee_messages
 from app.fees import notices as fee_notices
 from app.litigation import rules as litigation_rules
 from app.litigation import served as litigation_served
+from app.litigation import step_hooks as litigation_step_hooks
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import delegation as mediation_delegation
 from app.mediation import period_end as mediation_period_end
 from app.scheduling import hearing_events
 from app.payments import events as payment_events
+from app.payments import surplus as payment_surplus
 from app.scheduling import queries as session_queries
 from app.scheduling import sessions as scheduling_sessions
 from app.video import events as video_events
@@ -55,6 +58,10 @@ def connect() -> None:
     webhook_events.register(litigation_rules.WEBHOOK_EVENTS)
     # ... and a fee paid or refunded through WeChat Pay.
     webhook_events.register(payment_events.EVENT_TYPES)
+    # Litigation's later steps change fees (sits below fees and payments): Art. 15's half on mediation or
+    # withdrawal, the appeal fee; then payments proposes the refund of what was paid beyond it (in this order).
+    litigation_step_hooks.register("fees.litigation_steps", fee_litigation_steps.on_litigation_step)
+    litigation_step_hooks.register("payments.surplus", payment_surplus.on_litigation_step)
     # ... and the hearings of their cases (booked, postponed, cancelled, held).
     webhook_events.register(hearing_events.WEBHOOK_EVENTS)
     # A litigation case accepted gets its notice to pay (fees sits above cases); courts may follow fees.

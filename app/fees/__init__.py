@@ -20,6 +20,7 @@ __all__ = [
     "calculation",
     "court_settings",
     "ledger",
+    "litigation_steps",
     "messages",
     "notices",
     "overdue",

@@ -26,6 +26,7 @@ WEBHOOK_EVENTS = (
     "fee.relief_decided",
     "fee.deadline_extended",
     "fee.treated_as_withdrawn",
+    "fee.halved",
 )
 _PENDING = "fees.notifications_to_dispatch"
 

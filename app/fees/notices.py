@@ -62,26 +62,40 @@ def issue_for_case(case: Case, actor: Principal | None, *, trigger_label: str = 
     payer = payer_of(case)
     if payer is None:
         return None
+    data = fee_schedule.load()
+    name = calculation.schedule_for_case(case.category, case.amount, data)
+    fee = calculation.calculate(name, case.amount, data=data)
+    return issue(case, payer, fee, actor, purpose="acceptance", trigger_label=trigger_label, what="交纳诉讼费")
+
+
+def issue(
+    case: Case,
+    payer: CaseParty,
+    fee: calculation.Fee,
+    actor: Principal | None,
+    *,
+    purpose: str,
+    trigger_label: str,
+    what: str,
+) -> FeeNotice | None:
+    """Issue one notice to pay (one per case, payer and purpose; the caller commits). None when the fee is 0."""
     existing = db.session.scalar(
         select(FeeNotice).where(
-            FeeNotice.case_id == case.id, FeeNotice.party_id == payer.id, FeeNotice.purpose == "acceptance"
+            FeeNotice.case_id == case.id, FeeNotice.party_id == payer.id, FeeNotice.purpose == purpose
         )
     )
     if existing is not None:
         return existing
-    data = fee_schedule.load()
-    name = calculation.schedule_for_case(case.category, case.amount, data)
-    fee = calculation.calculate(name, case.amount, data=data)
     if fee.amount_fen <= 0:
         return None
     now = clock.now()
-    period = int(data["notice"]["period_days"])
+    period = int(fee_schedule.load()["notice"]["period_days"])
     due_at, explained = compute_due(now, period, f"notice to pay issued ({trigger_label})")
     notice = FeeNotice(
         case_id=case.id,
         party_id=payer.id,
         court_id=case.court_id,
-        purpose="acceptance",
+        purpose=purpose,
         amount_fen=fee.amount_fen,
         original_amount_fen=fee.amount_fen,
         basis=fee.basis,
@@ -102,11 +116,13 @@ def issue_for_case(case: Case, actor: Principal | None, *, trigger_label: str = 
         actor_user_id=actor.user_id if actor is not None else None,
         note=f"{fee.basis['label']} {fee.basis['article']}",
     )
-    _record_issued(case, payer, notice, actor, now)
+    _record_issued(case, payer, notice, actor, now, what)
     return notice
 
 
-def _record_issued(case: Case, payer: CaseParty, notice: FeeNotice, actor: Principal | None, now: dt.datetime) -> None:
+def _record_issued(
+    case: Case, payer: CaseParty, notice: FeeNotice, actor: Principal | None, now: dt.datetime, what: str
+) -> None:
     amount = calculation.yuan(notice.amount_fen)
     due = last_day(notice)
     timeline.record(
@@ -128,7 +144,7 @@ def _record_issued(case: Case, payer: CaseParty, notice: FeeNotice, actor: Princ
         case,
         payer,
         "fee_notice",
-        {"notice_id": str(notice.id), "amount_yuan": amount, "due_date": str(due), "what": "交纳诉讼费"},
+        {"notice_id": str(notice.id), "amount_yuan": amount, "due_date": str(due), "what": what},
     )
     messages.court_event(
         case,

@@ -6,6 +6,7 @@ import uuid
 
 from app.audit import log as audit
 from app.cases import Case
+from app.litigation import step_hooks
 from app.security.permissions import Principal
 from app.utils import clock
 from app.webhooks import deliveries as webhooks
@@ -26,6 +27,7 @@ def announce(
     Returns the delivery ids to hand to `webhooks.dispatch` after the commit. `data` holds ids, states and
     methods only (no personal data: it goes to the audit log and to court systems).
     """
+    step_hooks.run(case, event_type, data, actor)  # fees halves a fee, bills an appeal ... (app/wiring.py)
     audit.record(
         event_type,
         actor=actor,

@@ -27,4 +27,5 @@ __all__ = [
     "receipts",
     "reconciliation",
     "refunds",
+    "surplus",
 ]

@@ -16,7 +16,7 @@ import uuid
 
 from sqlalchemy import select
 
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.fees import LedgerEntry
 from app.integrations.wechatpay import WeChatPayError
@@ -164,6 +164,14 @@ def list_reports(*, actor: Principal, limit: int = 30) -> list[dict]:
     """The latest reports, newest first, each with the differences the caller may see."""
     query = select(ReconciliationReport).order_by(ReconciliationReport.created_at.desc()).limit(limit)
     return [view(report, items=visible_items(report, actor)) for report in db.session.scalars(query)]
+
+
+def list_all(*, actor: Principal, limit: int = 90) -> list[dict]:
+    """Platform operators: the latest reports with every difference, whatever court (platform admins only)."""
+    if not permissions.is_platform_admin(actor):
+        raise Forbidden("Platform administrators only.", reason="payments.admin_only")
+    query = select(ReconciliationReport).order_by(ReconciliationReport.created_at.desc()).limit(limit)
+    return [view(report, items=list(report.items or [])) for report in db.session.scalars(query)]
 
 
 def get(*, report_id: uuid.UUID, actor: Principal) -> dict:

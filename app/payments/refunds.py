@@ -28,15 +28,16 @@ from app.security.permissions import Principal
 from app.utils import clock
 
 log = logging.getLogger(__name__)
-OPEN = ("processing", "succeeded")
+OPEN = ("requested", "processing", "succeeded")
 STATES = {"SUCCESS": "succeeded", "CLOSED": "closed", "ABNORMAL": "abnormal", "PROCESSING": "processing"}
 
 
 def request(*, order_id: uuid.UUID, amount_fen: int, reason: str, actor: Principal) -> dict:
     """Ask WeChat Pay to refund part or all of a paid order (court staff of its court).
 
-    The refund row is committed before WeChat Pay is asked, so a refund WeChat took is never unknown here: an
-    unanswered call leaves it `processing` for the sweep's refund query; a refusal closes it (409-free retry).
+    Only money the ledger holds for the payer is refunded: a lower fee (Art. 15's half, booked by fees when the
+    case ends by mediation or withdrawal; a relief decision; a recalculation) or a payment beyond the notice. A
+    refund beyond it is refused (409 `payments.refund_exceeds_surplus`) so the ledger always balances.
     """
     order = orders.load(order_id, actor=actor, staff_only=True)
     db.session.refresh(order, with_for_update=True)  # two refunds at once see each other's amounts
@@ -46,30 +47,49 @@ def request(*, order_id: uuid.UUID, amount_fen: int, reason: str, actor: Princip
         raise Conflict("Only a paid order can be refunded.", reason="payments.not_paid")
     if amount_fen > refundable(order):
         raise Conflict("The refund exceeds what is left of the payment.", reason="payments.refund_exceeds_paid")
+    if amount_fen > held(order.case_id, order.party_id):
+        raise Conflict(
+            "The ledger does not hold that much for the payer: book the lower fee (reduction, waiver or "
+            "recalculation) first; a refund pays back only what is no longer owed.",
+            reason="payments.refund_exceeds_surplus",
+        )
+    refund = create(order, amount_fen=amount_fen, reason=reason, actor=actor, status="processing")
+    db.session.commit()
+    return send(refund, order)
+
+
+def create(order: PaymentOrder, *, amount_fen: int, reason: str, actor: Principal | None, status: str) -> PaymentRefund:
+    """A refund row (`processing`: about to be sent; `requested`: waiting for the court's approval)."""
     refund = PaymentRefund(
         order_id=order.id,
         out_refund_no="RF" + order.out_trade_no[2:10] + secrets.token_hex(8).upper(),
         amount_fen=amount_fen,
-        reason=reason,
-        requested_by_user_id=actor.user_id,
-        requested_by=actor.scope[:120],
+        reason=reason[:200],
+        status=status,
+        requested_by_user_id=actor.user_id if actor is not None else None,
+        requested_by=(actor.scope if actor is not None else "system:fees")[:120],
     )
     db.session.add(refund)
     audit.record(
-        "payment.refund_requested",
+        "payment.refund_requested" if status == "processing" else "payment.refund_proposed",
         actor=actor,
+        actor_kind=None if actor is not None else "system",
         object_type="payment",
         object_id=order.out_trade_no,
         details={"out_refund_no": refund.out_refund_no, "amount_fen": amount_fen},
     )
-    db.session.commit()
+    return refund
+
+
+def send(refund: PaymentRefund, order: PaymentOrder) -> dict:
+    """Ask WeChat Pay for a committed `processing` refund; book its answer."""
     try:
         answer = client.current().refund(
             out_trade_no=order.out_trade_no,
             out_refund_no=refund.out_refund_no,
-            refund_fen=amount_fen,
+            refund_fen=refund.amount_fen,
             total_fen=order.amount_fen,
-            reason=reason,
+            reason=refund.reason,
         )
     except WeChatPayError as exc:
         log.warning("wechatpay refund %s: %s", refund.out_refund_no, exc)
@@ -84,6 +104,27 @@ def request(*, order_id: uuid.UUID, amount_fen: int, reason: str, actor: Princip
     db.session.commit()
     events.flush()
     return refund_view(refund)
+
+
+def pending_fen(case_id: uuid.UUID, party_id: uuid.UUID) -> int:
+    """Refunds of a payer asked for (requested or processing) and not yet confirmed."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(PaymentRefund.amount_fen), 0))
+            .join(PaymentOrder, PaymentOrder.id == PaymentRefund.order_id)
+            .where(
+                PaymentOrder.case_id == case_id,
+                PaymentOrder.party_id == party_id,
+                PaymentRefund.status.in_(("requested", "processing")),
+            )
+        )
+        or 0
+    )
+
+
+def held(case_id: uuid.UUID, party_id: uuid.UUID) -> int:
+    """Money the ledger holds for the payer (paid - refunded - owed) not yet being refunded."""
+    return -ledger.balance(case_id, party_id)["outstanding"] - pending_fen(case_id, party_id)
 
 
 def sweep(*, limit: int = 100) -> int:

@@ -6,12 +6,14 @@ import uuid
 
 from flask_smorest import Blueprint
 
-from app.payments import orders, queries, receipts, reconciliation, refunds
+from app.payments import orders, queries, receipts, reconciliation, refunds, surplus
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.payments import (
     CasePaymentOut,
     OrderOut,
+    ProposedRefundOut,
+    ProposedRefundQuery,
     ReceiptIn,
     ReconcileIn,
     ReconciliationOut,
@@ -46,6 +48,25 @@ def query_order(order_id: uuid.UUID) -> dict:
 def refund(payload: dict, order_id: uuid.UUID) -> dict:
     """Pay back part or all of a paid order; booked in the ledger once WeChat Pay confirms it."""
     return refunds.request(order_id=order_id, actor=current_principal(), **payload)
+
+
+@blp.route("/payment-refunds", methods=["GET"])
+@login_required(kinds=("user", "machine"))
+@blp.arguments(ProposedRefundQuery, location="query")
+@blp.response(200, ProposedRefundOut(many=True))
+def proposed_refunds(args: dict) -> list[dict]:
+    """Refunds of your courts' cases by state: by default those proposed after a lower fee (Art. 15's half),
+    waiting for a clerk's approval, oldest first."""
+    return surplus.pending(actor=current_principal(), **args)
+
+
+@blp.route("/payment-refunds/<uuid:refund_id>/approve", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.response(200, RefundOut)
+def approve_refund(refund_id: uuid.UUID) -> dict:
+    """Approve a proposed refund: it goes to WeChat Pay now and is booked once WeChat Pay confirms it."""
+    return surplus.approve(refund_id=refund_id, actor=current_principal())
 
 
 @blp.route("/payments/<uuid:order_id>/receipt", methods=["PUT"])

@@ -63,9 +63,25 @@ class RefundOut(OutSchema):
     refund_id = fields.String(allow_none=True)
     amount_fen = fields.Integer()
     reason = fields.String()
-    status = fields.String(validate=validate.OneOf(("processing", "succeeded", "closed", "abnormal")))
+    status = fields.String(validate=validate.OneOf(("requested", "processing", "succeeded", "closed", "abnormal")))
     created_at = fields.AwareDateTime()
     succeeded_at = fields.AwareDateTime(allow_none=True)
+
+
+class ProposedRefundOut(RefundOut):
+    """A refund in the court's queue (proposed after a lower fee: `requested`, waiting for approval), with its case."""
+
+    case_id = fields.UUID()
+    party_id = fields.UUID()
+
+
+class ProposedRefundQuery(InSchema):
+    """Which refunds to list: `requested` (waiting for approval, the default) or `processing` / `abnormal`."""
+
+    status = fields.String(
+        load_default="requested", validate=validate.OneOf(("requested", "processing", "abnormal", "closed"))
+    )
+    court_id = fields.UUID(load_default=None)
 
 
 class CasePaymentOut(OrderOut):

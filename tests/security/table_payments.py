@@ -2,7 +2,9 @@
 
 The world's citizen (the plaintiff of the world's case, logged in with WeChat) orders, reads, cancels and (in
 development) pays a notice; the world's court staff (clerk, judge, machine) read it and the case's payments,
-refund, record the receipt number; every court's staff read and run reconciliations. WeChat Pay's notification
+refund (of money the ledger holds: a reduction is booked first), approve a proposed refund, record the receipt
+number; every court's staff read and run reconciliations and list their proposed refunds; platform admins read every
+reconciliation. WeChat Pay's notification
 URL is public and answers an unsigned call 401.
 """
 
@@ -17,9 +19,9 @@ from app.cases.models import CaseParty
 from app.extensions import db
 from app.fees import FeeNotice, ledger
 from app.identity import login_sessions
-from app.payments import dev, orders
+from app.payments import PaymentOrder, dev, orders, refunds
 from app.utils import clock
-from tests.security.routes import COURT, COURT_STAFF, MP, PUBLIC, Route
+from tests.security.routes import ADMIN, ADMIN_P, COURT, COURT_STAFF, MP, PUBLIC, Route
 from tests.security.world import NONEXISTENT, World
 
 WORLD_COURT = frozenset({"clerk", "judge", "machine"})
@@ -73,6 +75,25 @@ def _paid(w: World) -> str:
     return order_id
 
 
+def _refundable(w: World) -> str:
+    """A paid order whose payer the ledger holds 100 fen for (a reduction booked after payment)."""
+    order_id = _paid(w)
+    if not w.extra.get("payment_reduced"):
+        order = db.session.get(PaymentOrder, uuid.UUID(order_id))
+        ledger.post(case_id=order.case_id, party_id=order.party_id, kind="reduced", amount_fen=100, reference="t:red")
+        db.session.commit()
+        w.extra["payment_reduced"] = True
+    return order_id
+
+
+def _proposed(w: World) -> str:
+    """A fresh refund of 1 fen proposed on the paid order (each caller approves its own)."""
+    order = db.session.get(PaymentOrder, uuid.UUID(_paid(w)))
+    refund = refunds.create(order, amount_fen=1, reason="调解结案，减半收取", actor=None, status="requested")
+    db.session.commit()
+    return str(refund.id)
+
+
 ROUTES = [
     Route(
         "POST",
@@ -97,7 +118,7 @@ ROUTES = [
         f"{COURT}/payments/<uuid:order_id>/refunds",
         "any",
         WORLD_COURT,
-        lambda w: f"/payments/{_paid(w)}/refunds",
+        lambda w: f"/payments/{_refundable(w)}/refunds",
         lambda w: {"amount_fen": 1, "reason": "调解结案退费"},
     ),
     Route(
@@ -109,6 +130,15 @@ ROUTES = [
         lambda w: {"receipt_no": "33010124-0000000001"},
     ),
     Route("GET", f"{COURT}/payments/reconciliations", "any", COURT_STAFF),
+    Route("GET", f"{COURT}/payment-refunds", "any", COURT_STAFF),
+    Route(
+        "POST",
+        f"{COURT}/payment-refunds/<uuid:refund_id>/approve",
+        "any",
+        WORLD_COURT,
+        lambda w: f"/payment-refunds/{_proposed(w)}/approve",
+    ),
+    Route("GET", f"{ADMIN_P}/payments/reconciliations", "user", ADMIN),
     Route(
         "POST",
         f"{COURT}/payments/reconciliations",
@@ -128,4 +158,5 @@ NONEXISTENT_PATHS = {
     f"{COURT}/payments/<uuid:order_id>/query": f"/payments/{NONEXISTENT}/query",
     f"{COURT}/payments/<uuid:order_id>/refunds": f"/payments/{NONEXISTENT}/refunds",
     f"{COURT}/payments/<uuid:order_id>/receipt": f"/payments/{NONEXISTENT}/receipt",
+    f"{COURT}/payment-refunds/<uuid:refund_id>/approve": f"/payment-refunds/{NONEXISTENT}/approve",
 }

@@ -80,3 +80,15 @@ def notify(client, headers: dict, body: str):
 def balance(world: types.SimpleNamespace) -> dict:
     db.session.expire_all()
     return ledger.balance(world.case.id, world.party.id)
+
+
+def reduce(world: types.SimpleNamespace, amount_fen: int, reference: str | None = None) -> None:
+    """Book a lower fee (e.g. Art. 15's half) so the ledger holds money to refund."""
+    ledger.post(
+        case_id=world.case.id,
+        party_id=world.party.id,
+        kind="reduced",
+        amount_fen=amount_fen,
+        reference=reference or f"test-reduction:{secrets.token_hex(4)}",
+    )
+    db.session.commit()

@@ -44,7 +44,7 @@ def test_no_wechat_login_is_a_clear_409(client, wechatpay):
     world = payer_with_notice(openid=False)
     answer = client.post(f"{MP}/fee-notices/{world.notice.id}/payments", headers=world.headers)
     assert answer.status_code == 409 and answer.get_json()["reason"] == "payments.wechat_login_required"
-    assert "WeChat" in answer.get_json()["message"]
+    assert "微信" in answer.get_json()["message"]  # Chinese first (app/i18n)
 
 
 def test_someone_elses_notice_is_not_found(client, wechatpay):

@@ -1,7 +1,8 @@
 """The whole journey over HTTP across people and systems: the plaintiff files, the court accepts, the notice to
 pay arrives, the plaintiff orders and pays in WeChat, WeChat Pay (the fake on 127.0.0.1) sends its notification
 to the app's public notification URL (a real HTTP server), the ledger shows the payment and the case proceeds;
-then the court refunds half after a mediated settlement and WeChat Pay's refund notification books it."""
+then the plaintiff withdraws, the court permits it (准予撤诉): the fee is halved by itself (Art. 15), the refund of the
+half paid is proposed, a clerk approves it in one action and WeChat Pay's refund notification books it: balance 0."""
 
 from __future__ import annotations
 
@@ -55,12 +56,24 @@ def test_file_accept_notice_pay_notify_and_the_case_proceeds(app, client, wechat
             headers, body = wechatpay.notification("TRANSACTION.SUCCESS", resource)
             assert wechatpay.deliver(url, headers, body) == 204
 
-        refund = client.post(
-            f"{COURT}/payments/{made['id']}/refunds",
-            json={"amount_fen": notice["amount_fen"] // 2, "reason": "调解结案，减半收取"},
-            headers=clerk,
+        closed = client.post(
+            f"{COURT}/cases/{case_id}/decision",
+            json={"closing_method": "withdrawal_permitted", "note": "原告申请撤诉，准许"},
+            headers={**clerk, "Idempotency-Key": secrets.token_hex(8)},
         )
-        assert refund.status_code == 201, refund.get_json()
+        assert closed.status_code == 200, closed.get_json()
+        halved = client.get(f"{MP}/cases/{case_id}/fees", headers=plaintiff).get_json()["balance"]
+        assert halved["reduced"] == notice["amount_fen"] // 2 and halved["outstanding"] == -halved["reduced"]
+        [proposed] = client.get(f"{COURT}/payment-refunds", headers=clerk).get_json()
+        assert proposed["status"] == "requested" and proposed["amount_fen"] == notice["amount_fen"] // 2
+        assert proposed["case_id"] == case_id
+        approved = client.post(
+            f"{COURT}/payment-refunds/{proposed['id']}/approve",
+            headers={**clerk, "Idempotency-Key": secrets.token_hex(8)},
+        )
+        assert approved.status_code == 200, approved.get_json()
+        refund = approved
+        assert client.get(f"{COURT}/payment-refunds", headers=clerk).get_json() == []
         headers, body = wechatpay.notification(
             "REFUND.SUCCESS", wechatpay.finish_refund(refund.get_json()["out_refund_no"])
         )
@@ -72,11 +85,11 @@ def test_file_accept_notice_pay_notify_and_the_case_proceeds(app, client, wechat
     after = client.get(f"{MP}/cases/{case_id}/fees", headers=plaintiff).get_json()
     assert after["notices"][0]["status"] == "paid"
     assert after["balance"]["paid"] == notice["amount_fen"]
-    assert after["balance"]["refunded"] == notice["amount_fen"] // 2
+    assert after["balance"]["refunded"] == notice["amount_fen"] // 2 and after["balance"]["outstanding"] == 0
     assert client.get(f"{COURT}/fee-notices", headers=clerk).get_json()["items"] == []  # nothing left to chase
-    assert db.session.get(Case, uuid.UUID(case_id)).status == "accepted"  # the case goes on, not treated as withdrawn
+    assert db.session.get(Case, uuid.UUID(case_id)).status == "closed"  # withdrawn with permission, not for the fee
     types = [e["type"] for e in client.get(f"{MP}/cases/{case_id}/timeline", headers=plaintiff).get_json()]
-    assert "fee.paid" in types and "fee.refunded" in types
+    assert {"fee.paid", "fee.halved", "fee.refund_proposed", "fee.refunded"} <= set(types)
 
 
 def test_development_mode_walks_the_journey_without_wechat_pay(app, client):

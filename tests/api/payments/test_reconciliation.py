@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.utils import clock
-from tests.api.payments.conftest import COURT, notify, order, payer_with_notice
+from tests.api.payments.conftest import COURT, notify, order, payer_with_notice, reduce
 
 
 def _paid(client, wechatpay, world) -> dict:
@@ -23,6 +23,7 @@ def _run(client, world) -> dict:
 def test_a_bill_matching_the_ledger_is_balanced(client, wechatpay):
     world = payer_with_notice(amount_fen=5000)
     made = _paid(client, wechatpay, world)
+    reduce(world, 2500)
     refund = client.post(
         f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 2500, "reason": "撤诉减半"}, headers=world.clerk
     ).get_json()

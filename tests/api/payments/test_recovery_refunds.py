@@ -7,7 +7,7 @@ import uuid
 
 from app.extensions import db
 from app.payments import PaymentOrder, orders
-from tests.api.payments.conftest import COURT, MP, balance, notify, order, payer_with_notice
+from tests.api.payments.conftest import COURT, MP, balance, notify, order, payer_with_notice, reduce
 
 
 def _age(order_id: str, minutes: int) -> None:
@@ -60,6 +60,11 @@ def _paid(client, wechatpay, world) -> dict:
 def test_half_refund_after_a_mediated_settlement_is_booked_on_the_refund_notification(client, wechatpay):
     world = payer_with_notice(amount_fen=5000)
     made = _paid(client, wechatpay, world)
+    beyond = client.post(  # the ledger still says 5000 is owed: nothing to pay back yet
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 2500, "reason": "调解"}, headers=world.clerk
+    )
+    assert beyond.status_code == 409 and beyond.get_json()["reason"] == "payments.refund_exceeds_surplus"
+    reduce(world, 2500)  # Art. 15's half (booked by fees when the case ends by mediation)
     answer = client.post(
         f"{COURT}/payments/{made['id']}/refunds",
         json={"amount_fen": 2500, "reason": "调解结案，减半收取"},
@@ -73,7 +78,7 @@ def test_half_refund_after_a_mediated_settlement_is_booked_on_the_refund_notific
     assert notify(client, headers, body).status_code == 204
     headers, body = wechatpay.notification("REFUND.SUCCESS", resource)  # a retry
     assert notify(client, headers, body).status_code == 204
-    assert balance(world)["refunded"] == 2500
+    assert balance(world)["refunded"] == 2500 and balance(world)["outstanding"] == 0
     listed = client.get(f"{COURT}/cases/{world.case.id}/payments", headers=world.clerk).get_json()
     assert listed[0]["refunds"][0]["status"] == "succeeded"
     too_much = client.post(
@@ -112,6 +117,7 @@ def test_a_refund_whose_notification_was_lost_is_settled_by_the_sweep(client, we
 
     world = payer_with_notice(amount_fen=5000)
     made = _paid(client, wechatpay, world)
+    reduce(world, 5000)
     refund = client.post(
         f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 5000, "reason": "撤诉退费"}, headers=world.clerk
     ).get_json()
@@ -127,6 +133,7 @@ def test_a_refund_whose_notification_was_lost_is_settled_by_the_sweep(client, we
 def test_a_refund_wechat_pay_refuses_is_closed_and_frees_the_amount(client, wechatpay):
     world = payer_with_notice(amount_fen=5000)
     made = _paid(client, wechatpay, world)
+    reduce(world, 5000)
     wechatpay.orders[made["out_trade_no"]]["trade_state"] = "REFUND"  # WeChat will say the order is not refundable
     refused = client.post(
         f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 5000, "reason": "退费"}, headers=world.clerk
