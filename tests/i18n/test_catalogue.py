@@ -134,3 +134,12 @@ def test_the_scan_finds_reasons_placeholders_and_class_texts(tmp_path: Path, mon
     monkeypatch.setattr(sources, "ROOT", tmp_path)
     found = {(t.context, t.template) for t in sources.texts_in(source)}
     assert found == {("sample.state", "Case %(state)s has %(ids)s of %(n)s; 100%%."), ("sample.gone", "Gone.")}
+
+
+def test_a_persons_language_comes_from_the_connected_provider_else_chinese(monkeypatch):
+    from app.i18n import languages
+
+    monkeypatch.setattr(languages, "_user_language_provider", [])
+    assert languages.user_language("u1") == "zh"  # nothing connected yet: users have no language column
+    languages.set_user_language_provider({"u1": "en-GB", "u2": "fr", "u3": None}.get)
+    assert [languages.user_language(u) for u in ("u1", "u2", "u3", "u4", None)] == ["en", "zh", "zh", "zh", "zh"]
