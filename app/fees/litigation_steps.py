@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import uuid
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -39,7 +40,7 @@ def on_litigation_step(case: Case, event_type: str, data: dict, actor: Principal
     if rule is not None:
         halve_acceptance_fee(case, rule, actor)
     elif event_type == "litigation.appeal_filed" and data.get("party_id"):
-        party = db.session.get(CaseParty, data["party_id"])
+        party = db.session.get(CaseParty, uuid.UUID(str(data["party_id"])))
         if party is not None and party.case_id == case.id:
             issue_appeal_notice(case, party, actor)
 

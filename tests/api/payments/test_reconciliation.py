@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.utils import clock
 from tests.api.payments.conftest import COURT, notify, order, payer_with_notice, reduce
+from tests.support.factories import grant, login, make_user
 
 
 def _paid(client, wechatpay, world) -> dict:
@@ -11,6 +12,9 @@ def _paid(client, wechatpay, world) -> dict:
     headers, body = wechatpay.notification("TRANSACTION.SUCCESS", wechatpay.pay(made["out_trade_no"]))
     assert notify(client, headers, body).status_code == 204
     return made
+
+
+ADMIN = "/api/admin/v1"
 
 
 def _run(client, world) -> dict:
@@ -55,6 +59,15 @@ def test_planted_differences_are_each_reported(client, wechatpay):
     kinds = {(d["difference"], d["out_trade_no"]) for d in theirs["differences"]}
     assert ("missing_in_bill", second["out_trade_no"]) in kinds and ("missing_in_ledger", "MC20261206UNKNOWN") in kinds
     assert ("amount_mismatch", first["out_trade_no"]) not in kinds
+    # the platform's operators see every difference of every court, and only they may ask
+    admin = make_user()
+    grant(admin, role="platform_admin")
+    everything = client.get(f"{ADMIN}/payments/reconciliations", headers=login(admin))
+    assert everything.status_code == 200, everything.get_json()
+    all_kinds = {(d["difference"], d["out_trade_no"]) for d in everything.get_json()[0]["differences"]}
+    assert all_kinds == set(found) | kinds
+    refused = client.get(f"{ADMIN}/payments/reconciliations", headers=world.clerk)
+    assert refused.status_code == 404
 
 
 def test_a_bill_that_cannot_be_had_is_a_failed_report(app, client, wechatpay):

@@ -1,0 +1,141 @@
+"""Fees after acceptance, over HTTP: Art. 15's half when the case ends by a mediation statement in effect or by
+withdrawal permitted (booked as `reduced`, once; an unpaid notice asks half, a paid one turns the surplus into a
+refund proposal the clerk approves), and the appellant's notice to pay the appeal fee (Art. 17) with its period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.fees import FeeNotice, LedgerEntry, ledger, litigation_steps
+from app.payments import PaymentOrder, PaymentRefund, surplus
+from app.utils.clock import SHANGHAI
+from tests.api.litigation.support import COURT, MP, World, accepted_case, push, timeline_types
+
+
+def _post(client, url: str, body: dict, headers: dict):
+    return client.post(url, json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+
+
+def _notice(world: World) -> FeeNotice:
+    db.session.expire_all()
+    notice = db.session.scalar(select(FeeNotice).where(FeeNotice.case_id == world.case.id))
+    assert notice is not None and notice.purpose == "acceptance"
+    return notice
+
+
+def _reductions(world: World) -> list[LedgerEntry]:
+    return [e for e in ledger.entries(world.case.id) if e.kind == "reduced"]
+
+
+def test_a_mediation_statement_in_effect_halves_an_unpaid_fee(client, clock):
+    clock.set(dt.datetime(2026, 11, 9, 10, 0, tzinfo=SHANGHAI))
+    world = accepted_case()
+    notice = _notice(world)
+    fee = notice.amount_fen
+    decided = _post(
+        client, f"{COURT}/cases/{world.case.id}/decision", {"closing_method": "mediation"}, world.headers("judge")
+    )
+    assert decided.status_code == 200, decided.get_json()
+    push(client, world, world.plaintiff, "mediation_document", "民事调解书")
+    assert _reductions(world) == []  # served on one party only: not in effect yet (CPL Art. 100)
+    push(client, world, world.defendant, "mediation_document", "民事调解书")
+    [reduced] = _reductions(world)
+    half = (fee + 1) // 2  # half, rounded half up to a whole fen
+    assert reduced.amount_fen == fee - half and reduced.reference == f"art15:{notice.id}"
+    assert "第十五条" in (reduced.note or "") or "15" in (reduced.note or "")
+    shown = client.get(f"{MP}/cases/{world.case.id}/fees", headers=world.headers("plaintiff")).get_json()
+    assert shown["balance"]["outstanding"] == half and shown["notices"][0]["amount_fen"] == half
+    assert "fee.halved" in timeline_types(world.case.id)
+    # the step seen again books nothing more
+    litigation_steps.on_litigation_step(world.case, "litigation.effective", {"closing_method": "mediation"}, None)
+    assert len(_reductions(world)) == 1
+    assert db.session.scalars(select(PaymentRefund)).all() == []  # nothing was paid: nothing to refund
+
+
+def test_withdrawal_permitted_after_payment_proposes_the_half_for_the_clerk(client):
+    world = accepted_case()
+    notice = _notice(world)
+    fee = notice.amount_fen
+    order = PaymentOrder(
+        out_trade_no="MC20261109" + uuid.uuid4().hex[:16].upper(),
+        case_id=world.case.id,
+        party_id=notice.party_id,
+        court_id=world.court.id,
+        notice_id=notice.id,
+        payer_user_id=world.people["plaintiff"].id,
+        amount_fen=fee,
+        description="诉讼费",
+        status="paid",
+        expires_at=notice.issued_at,
+        transaction_id="42000" + uuid.uuid4().hex[:20],
+        paid_at=notice.issued_at,
+    )
+    db.session.add(order)
+    ledger.post(case_id=world.case.id, party_id=notice.party_id, kind="paid", amount_fen=fee, reference="wxpay:t1")
+    db.session.commit()
+    assert _notice(world).status == "paid"
+
+    closed = _post(
+        client,
+        f"{COURT}/cases/{world.case.id}/decision",
+        {"closing_method": "withdrawal_permitted", "note": "原告申请撤诉"},
+        world.headers("clerk"),
+    )
+    assert closed.status_code == 200, closed.get_json()
+    [reduced] = _reductions(world)
+    totals = ledger.balance(world.case.id, notice.party_id)
+    assert totals["outstanding"] == -reduced.amount_fen  # money held for the plaintiff until refunded
+    queue = client.get(f"{COURT}/payment-refunds", headers=world.headers("clerk")).get_json()
+    assert [(r["amount_fen"], r["status"], r["case_id"]) for r in queue] == [
+        (reduced.amount_fen, "requested", str(world.case.id))
+    ]
+    # a refund by hand on top of the proposal would pay back twice: refused
+    twice = _post(
+        client, f"{COURT}/payments/{order.id}/refunds", {"amount_fen": 1, "reason": "再退"}, world.headers("clerk")
+    )
+    assert twice.status_code == 409 and twice.get_json()["reason"] == "payments.refund_exceeds_surplus"
+    # the same step again proposes nothing more
+    surplus.on_litigation_step(world.case, "litigation.closed", {"closing_method": "withdrawal_permitted"}, None)
+    db.session.commit()
+    assert len(db.session.scalars(select(PaymentRefund)).all()) == 1
+    assert {"fee.halved", "fee.refund_proposed"} <= set(timeline_types(world.case.id))
+
+
+def test_another_closing_method_halves_nothing(client):
+    world = accepted_case()
+    fee = _notice(world).amount_fen
+    closed = _post(
+        client, f"{COURT}/cases/{world.case.id}/decision", {"closing_method": "transfer"}, world.headers("clerk")
+    )
+    assert closed.status_code == 200, closed.get_json()
+    assert _reductions(world) == [] and _notice(world).amount_fen == fee
+
+
+def test_the_appellant_gets_a_notice_to_pay_the_appeal_fee(client, clock):
+    clock.set(dt.datetime(2026, 11, 9, 10, 0, tzinfo=SHANGHAI))
+    world = accepted_case()
+    acceptance = _notice(world)
+    body = {"closing_method": "judgment", "performance_days": 15}
+    assert _post(client, f"{COURT}/cases/{world.case.id}/decision", body, world.headers("judge")).status_code == 200
+    push(client, world, world.defendant)
+    appeal = {"statement": "撤销原判", "grounds": "认定事实错误"}
+    filed = _post(client, f"{MP}/cases/{world.case.id}/appeals", appeal, world.headers("defendant"))
+    assert filed.status_code == 201, filed.get_json()
+
+    shown = client.get(f"{MP}/cases/{world.case.id}/fees", headers=world.headers("defendant")).get_json()
+    [notice] = [n for n in shown["notices"] if n["party_id"] == str(world.defendant.id)]
+    assert notice["purpose"] == "appeal" and notice["status"] == "unpaid"
+    assert notice["amount_fen"] == acceptance.original_amount_fen  # first-instance standard, same claim
+    assert any("第十七条" in a or "17" in a for a in notice["basis"]["articles"])
+    assert notice["last_day"] == "2026-11-16"  # 7 days from the day after filing (Art. 22)
+    assert shown["balance"]["outstanding"] >= notice["amount_fen"]
+    # the plaintiff's own acceptance fee is untouched, and an appeal seen twice bills once
+    assert _notice(world).amount_fen == acceptance.amount_fen
+    litigation_steps.issue_appeal_notice(world.case, world.defendant, None)
+    db.session.commit()
+    appeal_notices = db.session.scalars(select(FeeNotice).where(FeeNotice.purpose == "appeal")).all()
+    assert len(appeal_notices) == 1
