@@ -70,7 +70,9 @@ def test_unexpected_error_is_500_without_internals_and_rolled_back(probe_client,
     assert "secret internals" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
     assert "secret internals" in caplog.text  # the operator still gets the trace in the log
-    assert body["message"] == "The server could not complete the request."
+    assert body["message"] == "服务器无法完成该请求。"  # Chinese unless the reader asks otherwise
+    english = probe_client.post("/api/probe/boom", headers={"Accept-Language": "en"})
+    assert assert_shape(english, 500, "internal.error")["message"] == "The server could not complete the request."
     assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
 
 
