@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from miniprogram_api import auth, error_scan, idempotency, webhook_docs
+from miniprogram_api import auth, error_scan, idempotency, operation_docs, webhook_docs
 
 ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"}
 PAGE = """<!DOCTYPE html>
@@ -79,13 +79,17 @@ def document_statuses(app: Flask, api: Any) -> None:
             codes.add(access.role.refusal().http_status)
         if rule.arguments:
             codes.add(404)
-        if limited_everywhere or any(hasattr(f, LIMITER_MARK) for f in _chain(view)):
+        limited = limited_everywhere or any(hasattr(f, LIMITER_MARK) for f in _chain(view))
+        if limited:
             codes.add(429)
         for method in (m.lower() for m in rule.methods or ()):
             operation = item.get(method)
             if method not in METHODS or operation is None:
                 continue
             _complete(api, operation, codes | ({413} if "requestBody" in operation else set()), view)
+            operation_docs.describe(  # operationId, who may call it, examples (miniprogram_api/operation_docs.json)
+                operation, endpoint=rule.endpoint, access=access, idempotency=_idempotency_key(view), limited=limited
+            )
 
 
 def _complete(api: Any, operation: dict, codes: set[int], view: Callable) -> None:

@@ -1,0 +1,67 @@
+"""Operation descriptions and examples for the OpenAPI document, kept outside the route modules.
+
+Every operation gets an `operationId` (its Flask endpoint, e.g. `court_documents.push`) and a description
+that says who may call it, whether it takes an Idempotency-Key and whether it is rate limited (derived from the
+route's declarations, so it cannot drift). Hand-written descriptions and request/response examples come from
+`operation_docs.json`, keyed by operationId; tests/api/test_operation_docs.py validates every example against
+its schema and refuses keys that are not operations.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+DATA_FILE = Path(__file__).with_name("operation_docs.json")
+
+# Who passes each role gate (miniprogram_api/auth.py), for the reader of the document.
+ROLE_TEXT = {
+    "any": "any logged-in person",
+    "court_staff": "a court's clerks, judges and court systems",
+    "court_staff_or_mediator": "a court's staff, or a mediator",
+    "document_server": "a court's clerks and court systems (judges do not serve documents: 403)",
+    "hotline_operator": "12368 hotline operators",
+    "platform_admin": "platform administrators (others get 404)",
+    "org_manager": "a mediation organisation's administrators, or platform administrators",
+    "mediator": "mediators",
+}
+KIND_TEXT = {"user": "a person's token", "machine": "a court system's token"}
+
+
+@functools.cache
+def entries() -> dict[str, dict[str, Any]]:
+    """The hand-written part, by operationId."""
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def access_text(access: Any) -> str:
+    """Who may call an operation, from its declared access."""
+    if access.public:
+        return "**Who may call it:** anyone; no token."
+    kinds = " or ".join(KIND_TEXT.get(kind, kind) for kind in access.kinds)
+    role = getattr(access.role, "name", None)
+    who = ROLE_TEXT.get(role or "", f"callers passing the `{role}` gate") if role else "the route's audience"
+    return f"**Who may call it:** {who}, with {kinds}. Objects the caller may not see answer 404."
+
+
+def describe(operation: dict, *, endpoint: str, access: Any, idempotency: bool | None, limited: bool) -> None:
+    """Set the operationId, the description (hand-written, then derived) and the examples of one operation."""
+    operation.setdefault("operationId", endpoint)
+    entry = entries().get(endpoint, {})
+    parts = [entry.get("description"), operation.get("description"), access_text(access)]
+    if idempotency is not None:
+        need = "required" if idempotency else "accepted"
+        parts.append(f"**Idempotency-Key:** {need}; a retry with the same key and body replays the first answer.")
+    if limited:
+        parts.append("**Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).")
+    operation["description"] = "\n\n".join(part for part in parts if part)
+    if "request" in entry:
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            media["example"] = entry["request"]
+    for status, example in entry.get("responses", {}).items():
+        response = operation.get("responses", {}).get(status, {})
+        media = response.get("content", {}).get("application/json")
+        if media is not None and "$ref" not in response:
+            media["example"] = example

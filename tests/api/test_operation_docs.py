@@ -1,0 +1,78 @@
+"""Operation descriptions and examples (miniprogram_api/operation_docs.py and operation_docs.json)."""
+
+from __future__ import annotations
+
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+from miniprogram_api import operation_docs
+
+METHODS = ("get", "put", "post", "patch", "delete")
+PROBES = "/api/probe/"  # tests/support/probe_routes.py: test-only routes mounted after the document is made
+
+
+def _operations(document: dict) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for path, item in document["paths"].items():
+        if path.startswith(PROBES):
+            continue
+        for method in METHODS:
+            if method in item:
+                operation_id = item[method]["operationId"]
+                assert operation_id not in found, f"operationId {operation_id} twice"
+                found[operation_id] = item[method]
+    return found
+
+
+def _errors(document: dict, schema: dict, example: object) -> list[str]:
+    registry: Registry = Registry().with_resource("urn:openapi", DRAFT4.create_resource(document))
+    wrapped = (
+        {"$ref": "urn:openapi#/components/schemas/" + schema["$ref"].rsplit("/", 1)[-1]} if "$ref" in schema else schema
+    )
+    return sorted(e.message for e in OAS30Validator(wrapped, registry=registry).iter_errors(example))
+
+
+def test_every_operation_has_a_unique_id_and_says_who_may_call_it(client):
+    document = client.get("/api/openapi.json").get_json()
+    operations = _operations(document)
+    assert len(operations) > 100
+    for operation_id, operation in operations.items():
+        assert "**Who may call it:**" in operation.get("description", ""), operation_id
+        takes_key = any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+        assert takes_key == ("**Idempotency-Key:**" in operation["description"]), operation_id
+        if "**Rate limited:**" in operation["description"]:  # a 429 may also come from the code (e.g. SMS quotas)
+            assert "429" in operation["responses"], operation_id
+
+
+def test_every_hand_written_entry_names_an_operation_and_its_examples_validate(client):
+    document = client.get("/api/openapi.json").get_json()
+    operations = _operations(document)
+    unknown = sorted(set(operation_docs.entries()) - set(operations))
+    assert not unknown, f"operation_docs.json names no such operationId: {unknown}"
+    checked = 0
+    for operation_id, entry in operation_docs.entries().items():
+        assert set(entry) <= {"description", "request", "responses"}, operation_id
+        operation = operations[operation_id]
+        assert operation["description"].startswith(entry.get("description", "")), operation_id
+        if "request" in entry:
+            content = operation["requestBody"]["content"]
+            for media in content.values():
+                assert media["example"] == entry["request"]
+                errors = _errors(document, media["schema"], entry["request"])
+                assert not errors, (operation_id, "request", errors)
+                checked += 1
+        for status, example in entry.get("responses", {}).items():
+            media = operation["responses"][status]["content"]["application/json"]
+            assert media["example"] == example, (operation_id, status, "a shared ($ref) response takes no example")
+            errors = _errors(document, media["schema"], example)
+            assert not errors, (operation_id, status, errors)
+            checked += 1
+    assert checked >= 5
+
+
+def test_a_broken_example_is_caught(client):
+    document = client.get("/api/openapi.json").get_json()
+    schema = {"$ref": "#/components/schemas/MachineTokenOut"}
+    assert _errors(document, schema, {"access_token": "x", "token_type": "Bearer"})  # expires_in missing
+    assert not _errors(document, schema, {"access_token": "x", "token_type": "Bearer", "expires_in": 900})
