@@ -12,11 +12,13 @@ from app.cases import acceptance_hooks, detail_sections, end_hooks
 from app.documents import queries as documents_queries
 from app.documents import served_hooks
 from app.evidence import catalogue as evidence_catalogue
+from app.evidence import period_appeal as evidence_period_appeal
 from app.evidence import period_events as evidence_period_events
 from app.fees import court_settings as fee_court_settings
 from app.fees import litigation_steps as fee_litigation_steps
 from app.fees import messages as fee_messages
 from app.fees import notices as fee_notices
+from app.litigation import appeal_evidence as litigation_appeal_evidence
 from app.litigation import rules as litigation_rules
 from app.litigation import served as litigation_served
 from app.litigation import step_hooks as litigation_step_hooks
@@ -55,6 +57,7 @@ def connect() -> None:
     # A served judgment, ruling or mediation statement decides the litigation (litigation sits above documents);
     # court systems may subscribe to every step after acceptance (docs/litigation.md).
     served_hooks.register("litigation.decision_served", litigation_served.on_document_served)
+    evidence_period_appeal.register_window(litigation_appeal_evidence.window_open)  # appeal evidence (issue 15)
     webhook_events.register(litigation_rules.WEBHOOK_EVENTS)
     # ... and a fee paid or refunded through WeChat Pay.
     webhook_events.register(payment_events.EVENT_TYPES)

@@ -18,6 +18,7 @@ __all__ = [
     "complete",
     "opinions",
     "period",
+    "period_appeal",
     "period_rules",
     "sweep",
     "uploads",

@@ -20,6 +20,7 @@ from app.errors import Conflict, Forbidden, PayloadTooLarge, ValidationFailed
 from app.evidence import access as evidence_access
 from app.evidence import file_types as types
 from app.evidence import period as evidence_period
+from app.evidence import period_appeal
 from app.evidence import rules as rules
 from app.evidence.models import LIVE_STATUSES, EvidenceItem
 from app.extensions import db, storage
@@ -52,9 +53,9 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
     party_id = _owner_party(actor, facts, data.get("party_id"))
     uploader = actor.user_id
     assert uploader is not None  # _owner_party admits only people: parties and their lawyers
-    evidence_access.ensure_open(case)
+    appeal = period_appeal.ensure_open(case, party_id=party_id, stage=data.get("stage"))  # decided: appeal only
     mime = _check_declaration(data)
-    late = evidence_period.is_late(case)
+    late = not appeal and evidence_period.is_late(case)
     if late and not (data.get("late_reason") or "").strip():
         raise ValidationFailed(
             "The evidence period has ended: late evidence is accepted with the reason it comes late, for the court "
@@ -100,7 +101,7 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         "requested",
         actor=actor,
         role=evidence_access.actor_role(actor, facts),
-        data={"late": True} if item.late else None,
+        data={"late": True} if item.late else {"stage": period_appeal.STAGE} if appeal else None,
     )
     db.session.commit()
     log.info("evidence upload requested", extra={"evidence_id": str(item.id), "size": item.declared_size})

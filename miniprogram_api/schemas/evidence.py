@@ -39,6 +39,10 @@ class UploadRequestIn(InSchema):
         validate=validate.Length(min=1, max=2000),
         metadata={"description": "Why the evidence comes after the evidence period ended (required then; 逾期举证)"},
     )
+    stage = fields.String(
+        validate=validate.OneOf(("first_instance", "appeal")),
+        metadata={"description": "appeal: new evidence for an appeal, while the party's appeal period runs"},
+    )
 
 
 class UploadFormOut(OutSchema):
