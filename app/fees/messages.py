@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from app.cases import Case, CaseParty
 from app.extensions import db
-from app.integrations import sms as sms_texts
 from app.integrations.wechat import subscribe_value
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
@@ -30,14 +29,8 @@ WEBHOOK_EVENTS = (
 )
 _PENDING = "fees.notifications_to_dispatch"
 
-# The SMS texts of the fee kinds (the gateway's template table is keyed by name; these names are fees' own).
-sms_texts.TEMPLATES.setdefault(
-    "fee_notice", "【微法院】案件《{title}》已立案，请于{due}前交纳诉讼费{amount}元，请在微法院小程序查看交费通知。"
-)
-sms_texts.TEMPLATES.setdefault(
-    "fee_reminder", "【微法院】案件《{title}》诉讼费{amount}元交纳期限至{due}，逾期未交将按撤诉处理。"
-)
-sms_texts.TEMPLATES.setdefault("fee_decision", "【微法院】案件《{title}》诉讼费事项有新的决定，请在微法院小程序查看。")
+# The SMS texts of the fee kinds are in app/integrations/sms.py TEMPLATES ("fee_notice", "fee_reminder",
+# "fee_decision"), with the gateway's other templates.
 
 
 def _due(data: dict) -> str:
@@ -66,6 +59,7 @@ _register(
     lambda data: {
         "title": subscribe_value("thing", data["case_title"]),
         "due": _due(data),
+        "what": data.get("what", "交纳诉讼费"),
         "amount": data.get("amount_yuan", ""),
     },
 )

@@ -39,6 +39,10 @@ TEMPLATES = {
     "enforcement_rejected": "【微法院】您对案件《{title}》的强制执行申请法院不予受理，理由请登录微法院小程序查看。",
     "evidence_extension_decided": "【微法院】您在案件《{title}》中延长举证期限的申请{result}，请登录微法院小程序查看。",
     "agent_approval_decided": "【微法院】案件《{title}》中代理人的委托{result}，请登录微法院小程序查看。",
+    # litigation fees (app/fees/messages.py): {what} is 交纳诉讼费 (acceptance fee) or 交纳上诉费 (appeal fee)
+    "fee_notice": "【微法院】案件《{title}》请于{due}前{what}{amount}元，请在微法院小程序查看交费通知。",
+    "fee_reminder": "【微法院】案件《{title}》诉讼费{amount}元交纳期限至{due}，逾期未交将按撤诉处理。",
+    "fee_decision": "【微法院】案件《{title}》诉讼费事项有新的决定，请在微法院小程序查看。",
 }
 
 

@@ -64,7 +64,7 @@ def test_withdrawal_permitted_after_payment_proposes_the_half_for_the_clerk(clie
         out_trade_no="MC20261109" + uuid.uuid4().hex[:16].upper(),
         case_id=world.case.id,
         party_id=notice.party_id,
-        court_id=world.court.id,
+        court_id=world.court.id,  # type: ignore[attr-defined]
         notice_id=notice.id,
         payer_user_id=world.people["plaintiff"].id,
         amount_fen=fee,
