@@ -10,7 +10,10 @@ See docs/pages.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, send_from_directory
 
@@ -20,26 +23,42 @@ from miniprogram_api.auth import public
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
 SITES = ("h5", "console")
 TOKEN = re.compile(r"[A-Za-z0-9]{8,64}")  # an invitation token's shape (the H5 page asks the API whether it is one)
-CSP = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    )
+POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'{store}",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
 )
+CSP = "; ".join(POLICY).format(store="")  # with the local store: uploads go to this origin
+
+
+def store_origin(config: Mapping[str, Any]) -> str | None:
+    """Where the browser posts an upload form when the store is S3 (its endpoint's origin), else None."""
+    if config.get("STORAGE_BACKEND") != "s3":
+        return None
+    endpoint = urlsplit(str(config.get("S3_ENDPOINT_URL") or ""))
+    if endpoint.scheme and endpoint.netloc:
+        return f"{endpoint.scheme}://{endpoint.netloc}"
+    return "https://*.amazonaws.com"
+
+
+def policy(config: Mapping[str, Any]) -> str:
+    """The content security policy: this origin only, plus the S3 endpoint evidence uploads go to."""
+    origin = store_origin(config)
+    return "; ".join(POLICY).format(store=f" {origin}" if origin else "")
+
 
 blp = Blueprint("pages", __name__)
 
 
 def _file(folder: Path, name: str) -> Response:
     response = send_from_directory(folder, name, max_age=0)
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = policy(current_app.config)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from miniprogram_api.pages import CSP
+from miniprogram_api.pages import CSP, policy
 
 
 @pytest.mark.parametrize("path", ["/h5/", "/console/"])
@@ -47,3 +47,10 @@ def test_the_plain_qr_link_opened_outside_wechat_lands_on_the_h5_invitation(clie
 def test_other_mini_program_links_are_not_found(client, path: str):
     response = client.get(path, buffered=True)
     assert response.status_code == 404 and response.get_json()["reason"] == "resource.not_found"
+
+
+def test_with_an_s3_store_the_policy_lets_the_page_post_uploads_to_its_endpoint():
+    s3 = {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": "https://oss.court.example:9000/bucket"}
+    assert "connect-src 'self' https://oss.court.example:9000;" in policy(s3)
+    assert "connect-src 'self' https://*.amazonaws.com;" in policy({"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": ""})
+    assert policy({"STORAGE_BACKEND": "local"}) == CSP

@@ -76,8 +76,9 @@ async function refreshed() {
   return true;
 }
 
-export async function api(path, { method = "GET", body, form, auth = true, keyed = method !== "GET" } = {}) {
-  const key = keyed ? newKey() : null;
+// `key`: an Idempotency-Key the caller keeps across its own retries (else each write gets a fresh one).
+export async function api(path, { method = "GET", body, form, auth = true, keyed = method !== "GET", key: given } = {}) {
+  const key = given || (keyed ? newKey() : null);
   let response = await send(path, { method, body, form, key, token: auth ? session()?.access_token : null });
   if (response.status === 401 && auth && (await refreshed())) {
     response = await send(path, { method, body, form, key, token: session()?.access_token });

@@ -6,6 +6,7 @@ import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView } from "/web/common/login.js";
 import { claimPage, consentSection } from "./consent.js";
+import { evidencePage } from "./evidence.js";
 import { invitePage, joinPage } from "./join.js";
 import { announce, errorText, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
@@ -21,6 +22,7 @@ const routes = [
   [/^#\/cases\/([0-9a-f-]{36})$/, casePage],
   [/^#\/claim$/, () => claimPage(main, go)],
   [/^#\/join$/, () => joinPage(main, go)],
+  [/^#\/cases\/([0-9a-f-]{36})\/evidence$/, (id) => evidencePage(main, id)],
   [/^#\/invite\/([A-Za-z0-9]{8,64})$/, (token) => invitePage(main, go, token)],
   [/^#\/logout$/, logoutPage],
 ];
@@ -200,6 +202,7 @@ async function casePage(id) {
       h("span", { class: "meta" }, formatTime(event.at)), h("br"), event.summary))));
   const consent = await consentSection(id, (party) => (party.waiting_documents ? go("#/documents") : casePage(id)));
   main.insertBefore(consent, main.querySelector("h2"));
+  main.insertBefore(h("p", {}, h("a", { href: `#/cases/${id}/evidence`, id: "evidence-link" }, t("h5.case.evidence"))), consent);
   setTitle(detail.title);
 }
 
