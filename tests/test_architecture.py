@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_FLASK_NAMES = {"request", "g", "abort", "jsonify"}
 # What every domain shares; these never import a domain.
-SHARED_PACKAGES = ("platform", "security", "storage", "integrations", "utils")
+SHARED_PACKAGES = ("platform", "security", "storage", "integrations", "utils", "i18n")
 DOMAINS = sorted(
     p.name
     for p in (ROOT / "app").iterdir()
@@ -69,7 +69,7 @@ def test_only_the_adapters_import_jwt_and_boto3(path):
 
 @pytest.mark.parametrize("path", modules("miniprogram_api"), ids=rel)
 def test_http_layer_goes_through_services(path):
-    allowed = ("app.platform", "app.storage", "app.errors", "app.utils", "app.security.permissions")
+    allowed = ("app.platform", "app.storage", "app.errors", "app.utils", "app.security.permissions", "app.i18n")
     for module, name, _top in imports_of(path):
         if is_module(module, "app") and module != "app":
             if module == "app.extensions":
@@ -98,6 +98,8 @@ LAYERS = {
     "app/integrations": (*(f"app.{d}" for d in DOMAINS), "app.jobs"),
     "app/utils": (*(f"app.{d}" for d in DOMAINS), "app.extensions", "app.security", "app.storage", "app.platform"),
     "app/jobs": tuple(f"app.{d}" for d in DOMAINS),
+    # the message catalogue: looked up by every layer, so it stands on nothing but Flask-Babel
+    "app/i18n": (*(f"app.{d}" for d in DOMAINS), "app.jobs", "app.platform", "app.security", "app.storage"),
 }
 
 
