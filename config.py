@@ -331,7 +331,10 @@ class Config:
 
     def _read_payments(self, env: Mapping[str, str]) -> None:
         # WeChat Pay (docs/payments.md): "dev" is the built-in in-process stand-in, "live" the real API.
-        self.PAYMENTS_ENABLED = env_bool(env, "PAYMENTS_ENABLED", self.ENV_NAME != "production")
+        # Fees are always on (every accepted litigation case gets a notice to pay), so payments are on by default
+        # everywhere: production then refuses to start without the merchant's secrets. A court that collects
+        # fees only offline (bank counter, POS) opts out with PAYMENTS_ENABLED=0.
+        self.PAYMENTS_ENABLED = env_bool(env, "PAYMENTS_ENABLED", True)
         self.WECHATPAY_MODE = env_str(env, "WECHATPAY_MODE", "live" if self.ENV_NAME == "production" else "dev")
         self.WECHATPAY_BASE_URL = env_str(env, "WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
         self.WECHATPAY_MCHID = env_str(env, "WECHATPAY_MCHID", "")

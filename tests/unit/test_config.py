@@ -31,6 +31,14 @@ GOOD_PRODUCTION = {
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/1",
     "PUBLIC_BASE_URL": "https://api.microcourt.example.cn",
+    # WeChat Pay (on by default: fees are always on; docs/payments.md)
+    "WECHATPAY_MCHID": "1900009191",
+    "WECHATPAY_APPID": "wxd678efh567hg6787",
+    "WECHATPAY_CERT_SERIAL_NO": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    "WECHATPAY_PRIVATE_KEY": "/run/secrets/apiclient_key.pem",
+    "WECHATPAY_APIV3_KEY": "a" * 32,
+    "WECHATPAY_PUBLIC_KEY": "/run/secrets/pub_key.pem",
+    "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0114232003082013000000000000",
 }
 
 
@@ -68,6 +76,8 @@ def test_production_with_real_settings_starts():
         ({"SMS_GATEWAY": "aliyun"}, "SMS_GATEWAY must be one of"),
         ({"SMS_GATEWAY": "HTTP"}, "SMS_GATEWAY must be one of"),
         ({"ACCESS_TOKEN_TTL_SECONDS": str(400 * 86400)}, "ACCESS_TOKEN_TTL_SECONDS"),
+        # fees are always on, so WeChat Pay is too unless a court opts out (PAYMENTS_ENABLED=0)
+        ({"WECHATPAY_MCHID": ""}, "PAYMENTS_ENABLED=1"),
     ],
 )
 def test_production_refuses_unsafe_settings(change, complaint):

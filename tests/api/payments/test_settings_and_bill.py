@@ -21,8 +21,12 @@ MERCHANT = {
 }
 
 
-def test_production_without_payments_needs_no_merchant():
-    assert load_config(GOOD_PRODUCTION).PAYMENTS_ENABLED is False
+def test_production_pays_by_default_and_a_court_collecting_offline_opts_out():
+    assert load_config(GOOD_PRODUCTION).PAYMENTS_ENABLED is True  # fees are always on
+    merchantless = {k: v for k, v in GOOD_PRODUCTION.items() if not k.startswith("WECHATPAY_")}
+    with pytest.raises(ConfigError, match="WECHATPAY_MCHID"):
+        load_config(merchantless)
+    assert load_config({**merchantless, "PAYMENTS_ENABLED": "0"}).PAYMENTS_ENABLED is False
 
 
 def test_production_with_a_complete_merchant_starts():
