@@ -14,41 +14,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Correct one day of a year the calendar already covers. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    day: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CalendarDayIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CalendarDayOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Correct one day of a year the calendar already covers.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["admin_calendar.set_day"];
         post?: never;
         delete?: never;
         options?: never;
@@ -65,72 +35,17 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every holiday and adjusted working day of a year, with its source; covered=false if not entered yet. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    year: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CalendarYearOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every holiday and adjusted working day of a year, with its source; covered=false if not entered yet.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["admin_calendar.show_year"];
         put?: never;
-        /** Enter a year's whole State Council announcement at once (replace=true to enter it again). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    year: number;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CalendarYearIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CalendarImportOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Enter a year's whole State Council announcement at once (replace=true to enter it again).
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_calendar.import_year"];
         delete?: never;
         options?: never;
         head?: never;
@@ -144,66 +59,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every machine client. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClientOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every machine client.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["admin_clients.list_clients"];
         put?: never;
-        /** Register a court system; the secret is shown in this response only. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ClientIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClientSecretOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Register a court system; the secret is shown in this response only.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_clients.create_client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -221,35 +87,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a client and every token it holds. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    client_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClientOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Revoke a client and every token it holds.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_clients.revoke_client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -267,35 +109,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a new secret; the old one works for CLIENT_SECRET_OVERLAP_HOURS more. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    client_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClientSecretOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Issue a new secret; the old one works for CLIENT_SECRET_OVERLAP_HOURS more.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_clients.rotate_client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -311,39 +129,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register a court. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CourtIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CourtOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Register a court.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_directory.create_court"];
         delete?: never;
         options?: never;
         head?: never;
@@ -360,40 +150,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Make a user clerk or judge of a court. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    court_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MembershipIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MembershipAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Make a user clerk or judge of a court.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["admin_directory.add_court_member"];
         post?: never;
         delete?: never;
         options?: never;
@@ -412,40 +173,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Remove a court role (effective on the user's next request). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    court_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MembershipIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MembershipAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Remove a court role (effective on the user's next request).
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_directory.remove_court_member"];
         delete?: never;
         options?: never;
         head?: never;
@@ -459,35 +191,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lawyer profiles by review state (pending first). */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "pending" | "verified" | "rejected";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LawyerProfileOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Lawyer profiles by review state (pending first).
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["admin_people.list_lawyers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -507,40 +215,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify or reject a lawyer's licence. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    profile_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["LawyerReviewIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LawyerProfileOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Verify or reject a lawyer's licence.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_people.review_lawyer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -556,38 +235,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register a mediation organisation. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["OrgIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrgOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Register a mediation organisation.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_directory.create_org"];
         delete?: never;
         options?: never;
         head?: never;
@@ -604,40 +256,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set the courts the organisation is linked to (platform admins). */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["LinkedCourtsIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrgDirectoryOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Set the courts the organisation is linked to (platform admins).
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["admin_mediators.link_courts"];
         post?: never;
         delete?: never;
         options?: never;
@@ -660,40 +283,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the regions and categories the organisation serves. */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["OrgDirectoryIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrgDirectoryOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Change the regions and categories the organisation serves.
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        patch: operations["admin_mediators.update_directory"];
         trace?: never;
     };
     "/api/admin/v1/orgs/{org_id}/mediators": {
@@ -705,38 +299,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every mediator profile of the organisation (its admins, platform admins). */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediatorAdminPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every mediator profile of the organisation (its admins, platform admins).
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["admin_mediators.list_profiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -756,41 +323,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Create or update the directory profile of one of the organisation's mediators. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org_id: string;
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MediatorProfileIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediatorAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Create or update the directory profile of one of the organisation's mediators.
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["admin_mediators.put_profile"];
         post?: never;
         delete?: never;
         options?: never;
@@ -808,40 +345,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Make a user mediator or org admin (platform admins, or the org's own admins). */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MembershipIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MembershipAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Make a user mediator or org admin (platform admins, or the org's own admins).
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["admin_directory.add_org_member"];
         post?: never;
         delete?: never;
         options?: never;
@@ -860,40 +368,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Remove an organisation role. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MembershipIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MembershipAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Remove an organisation role.
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_directory.remove_org_member"];
         delete?: never;
         options?: never;
         head?: never;
@@ -909,41 +388,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** An organisation's figures (its admins, platform admins). */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    from?: string;
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    to?: string;
-                };
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["StatsOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * An organisation's figures (its admins, platform admins).
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["org_stats.org"];
         put?: never;
         post?: never;
         delete?: never;
@@ -961,38 +410,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Disputes waiting for a mediator: new ones and ones a mediator declined. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UnassignedCasePage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Disputes waiting for a mediator: new ones and ones a mediator declined.
+         * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["admin_mediators.unassigned"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1008,34 +430,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest reports, newest first, each with every difference (any court's, and those no case explains). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReconciliationOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The latest reports, newest first, each with every difference (any court's, and those no case explains).
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["admin_payments.list_reconciliations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1054,41 +453,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Grant platform_admin or hotline_operator. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RoleIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UserAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Grant platform_admin or hotline_operator.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["admin_people.grant_role"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1107,41 +476,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Remove a platform role (effective on the user's next request). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RoleIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UserAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Remove a platform role (effective on the user's next request).
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["admin_people.revoke_role"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1158,41 +497,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Disable (ends every session at once) or re-enable an account. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UserStatusIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UserAdminOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Disable (ends every session at once) or re-enable an account.
+         * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["admin_people.set_status"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1207,37 +516,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Appointments at the caller's court(s) waiting for approval (or in the status asked), longest waiting first. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: "pending" | "approved" | "refused" | "withdrawn";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AgentApprovalPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Appointments at the caller's court(s) waiting for approval (or in the status asked), longest waiting first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_agents.queue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1257,45 +540,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve (the agent acts from now on) or refuse an appointment; the parties read it on the timeline. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    approval_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AgentApprovalDecideIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AgentApprovalOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Approve (the agent acts from now on) or refuse an appointment; the parties read it on the timeline.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_agents.decide"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1309,41 +560,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Appeals filed with the caller's court(s), oldest first (default: not yet forwarded). */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description Default: filed and acknowledged */
-                    status?: "filed" | "acknowledged" | "forwarded";
-                    /** @description One of the caller's courts (default: all of them) */
-                    court_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AppealPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Appeals filed with the caller's court(s), oldest first (default: not yet forwarded).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_litigation_queues.appeal_queue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1363,45 +584,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledge receipt of the appeal. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    appeal_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["NoteIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AppealOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Acknowledge receipt of the appeal.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_litigation_queues.acknowledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1419,45 +608,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Forward the appeal and the case file to the appellate court. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    appeal_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["NoteIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AppealOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Forward the appeal and the case file to the appellate court.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_litigation_queues.forward"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1473,38 +630,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange client credentials for a short-lived token scoped to the client's court. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ClientCredentialsIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MachineTokenOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Exchange client credentials for a short-lived token scoped to the client's court.
+         * @description A court system exchanges its client id and secret (made by a platform administrator with `flask create-client`) for a bearer token of its court. The token lives `expires_in` seconds; fetch a new one shortly before it expires (there is no refresh token for machines). A wrong or revoked secret answers 401.
+         *
+         *     **Who may call it:** anyone; no token.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["court_auth.token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1520,36 +654,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The build's status; when ready, a short-lived download link. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    build_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseFileStatusOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The build's status; when ready, a short-lived download link.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_casefile.full_case_file_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1569,45 +678,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the filing (立案) with a new case number, or with the court system's own number. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AcceptIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Accept the filing (立案) with a new case number, or with the court system's own number.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_filings.accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1625,45 +702,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The appellate court's final judgment or ruling was made: appealed -> effective. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["NoteIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The appellate court's final judgment or ruling was made: appealed -> effective.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_litigation.conclude_appeal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1681,40 +726,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Build (or answer the build already made of) the full case file of a case at the caller's court. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseFileStatusOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Build (or answer the build already made of) the full case file of a case at the caller's court.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_casefile.request_full_case_file"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1732,45 +750,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record the decision and its closing method: closed at once, or adjudicated once the document is served. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DecisionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record the decision and its closing method: closed at once, or adjudicated once the document is served.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_litigation.record_decision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1789,77 +775,17 @@ export interface paths {
         /**
          * The period, every extension and application, the submitted late items waiting for a decision, and the
          *     parties still without the current notice.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidencePeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        get: operations["court_evidence_period.show"];
         put?: never;
-        /** Set the period under the case's procedure and serve the evidence notice to every party (clerk, court system). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["EvidencePeriodSetIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidencePeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Set the period under the case's procedure and serve the evidence notice to every party (clerk, court system).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_evidence_period.set_period"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1877,45 +803,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Extend the period of the court's own motion, serving the new notice to every party. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["EvidencePeriodExtendIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidencePeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Extend the period of the court's own motion, serving the new notice to every party.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_evidence_period.extend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1934,46 +828,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Grant (extending for every party, with a new notice) or refuse a party's application. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                    extension_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["EvidenceExtensionDecideIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidencePeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Grant (extending for every party, with a new notice) or refuse a party's application.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_evidence_period.decide_extension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1991,40 +852,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Serve the current notice to the parties who have none yet (a push failed); harmless when all have it. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidencePeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Serve the current notice to the parties who have none yet (a push failed); harmless when all have it.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_evidence_period.serve_notices"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2040,36 +874,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every payer's notices, ledger entries, the balance and the applications of a case. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseFeesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every payer's notices, ledger entries, the balance and the applications of a case.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_fees.case_fees"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2087,76 +896,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The case's hearings and pre-trial meetings, earliest first. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HearingOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The case's hearings and pre-trial meetings, earliest first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_hearings.case_hearings"];
         put?: never;
-        /** Book a hearing or pre-trial meeting; summons are served on every party (409 names who is double-booked). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["HearingCreateIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HearingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Book a hearing or pre-trial meeting; summons are served on every party (409 names who is double-booked).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_hearings.book"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2174,40 +926,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the application and number it (Idempotency-Key honoured). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConfirmationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Accept the application and number it (Idempotency-Key honoured).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_confirmation.accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2225,45 +950,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the agreement or reject it, with reasons (Idempotency-Key honoured). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ConfirmationDecideIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConfirmationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Confirm the agreement or reject it, with reasons (Idempotency-Key honoured).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_confirmation.decide"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2279,37 +972,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The decision, every party's appeal deadline (explained), the appeals and enforcement applications. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LitigationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The decision, every party's appeal deadline (explained), the appeals and enforcement applications.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_litigation.overview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2330,42 +997,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A party's name, full phone and full ID number for the court's clerks and judges (404 for everyone else). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                    party_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DisclosureIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DisclosureOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party's name, full phone and full ID number for the court's clerks and judges (404 for everyone else).
+         * @description **Who may call it:** a court's staff, or a mediator, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["court_disclosure.disclose"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2383,46 +1021,13 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Record whether a party has no domicile in China (its appeal period becomes 30 days). */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                    party_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DomicileIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DomicileOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record whether a party has no domicile in China (its appeal period becomes 30 days).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        put: operations["court_litigation.set_domicile"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2439,36 +1044,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every WeChat Pay order of a case of your court, with its refunds, oldest first. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CasePaymentOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every WeChat Pay order of a case of your court, with its refunds, oldest first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_payments.case_payments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2488,45 +1068,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Do not accept the filing (不予受理), with the reasons. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RejectIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Do not accept the filing (不予受理), with the reasons.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_filings.reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2544,45 +1092,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ask the filer to correct the filing within due_days (the due time ends at 24:00 Asia/Shanghai). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CorrectionRequestIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Ask the filer to correct the filing within due_days (the due time ends at 24:00 Asia/Shanghai).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_filings.request_correction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2598,77 +1114,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every party with its consent, those without one first (`without_consent` counts them). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CourtConsentsOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every party with its consent, those without one first (`without_consent` counts them).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_service_consent.overview"];
         put?: never;
-        /** Record a consent the party gave a clerk (note how); documents held for them are delivered. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ClerkConsentIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PartyConsentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record a consent the party gave a clerk (note how); documents held for them are delivered.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_service_consent.record"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2686,45 +1144,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** accepted (or after a hearing) -> in_trial; 409 case.illegal_transition from any other state. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["NoteIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * accepted (or after a hearing) -> in_trial; 409 case.illegal_transition from any other state.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_litigation.start_trial"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2738,74 +1164,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The courtrooms of the caller's courts, by name. */
-        get: {
-            parameters: {
-                query?: {
-                    court_id?: string;
-                    active?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CourtroomOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The courtrooms of the caller's courts, by name.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_courtrooms.list_rooms"];
         put?: never;
-        /** Add a courtroom (clerks and the court system); names are unique per court. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CourtroomIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CourtroomOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Add a courtroom (clerks and the court system); names are unique per court.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_courtrooms.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2827,42 +1198,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, move or take a courtroom out of use (booked hearings keep it). */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    courtroom_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CourtroomUpdateIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CourtroomOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Rename, move or take a courtroom out of use (booked hearings keep it).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        patch: operations["court_courtrooms.update"];
         trace?: never;
     };
     "/api/court/v1/courts/{court_id}/fee-settings": {
@@ -2874,75 +1214,18 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The court's fee settings (its staff). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    court_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeCourtSettingsOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
-        /** Ask for the acceptance fee at filing (prepayment) or at acceptance; the court's judges or court system. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    court_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FeeCourtSettingsIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeCourtSettingsOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The court's fee settings (its staff).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_fees.read_settings"];
+        /**
+         * Ask for the acceptance fee at filing (prepayment) or at acceptance; the court's judges or court system.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        put: operations["court_fees.update_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2957,76 +1240,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the caller's court(s) delegated, newest first, optionally in one state. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description One state; default: all */
-                    state?: "sent" | "accepted" | "declined" | "expired" | "returned" | "recalled";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DelegationPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * What the caller's court(s) delegated, newest first, optionally in one state.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_delegations.list_sent"];
         put?: never;
-        /** Send the court's dispute or case to a linked organisation, due by a date (Idempotency-Key honoured). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DelegationSendIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DelegationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Send the court's dispute or case to a linked organisation, due by a date (Idempotency-Key honoured).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_delegations.send"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3042,36 +1268,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One delegation of the caller's court and where its mediation stands. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    delegation_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DelegationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * One delegation of the caller's court and where its mediation stands.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_delegations.get_one"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3091,40 +1292,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** File a delegated dispute whose mediation failed as a litigation case, with its parties and evidence. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    delegation_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * File a delegated dispute whose mediation failed as a litigation case, with its parties and evidence.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_delegations.file_failed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3142,45 +1316,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take back a delegation not yet answered, or an accepted one with a reason (its mediation ends). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    delegation_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DelegationRecallIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DelegationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Take back a delegation not yet answered, or an accepted one with a reason (its mediation ends).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_delegations.recall"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3196,59 +1338,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Push one document for service (Idempotency-Key required); delivered, held for a clerk, or rejected. */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": components["schemas"]["DocumentPushIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PushOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                /** @description No such case at the caller's court. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                /** @description Invalid meta, or the Idempotency-Key was used with another document. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Push one document for service (Idempotency-Key required); delivered, held for a clerk, or rejected.
+         * @description Serves one document to a party of a case at the caller's court. What happens next: `delivered` puts it in the recipient's inbox and notifies them (the response period starts at service); `held` waits for e-service consent (a clerk work item and a notice to the recipient follow); `rejected` stores nothing. Court systems may follow each step through `document.*` webhooks. See docs/court-api.md.
+         *
+         *     **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** required; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_documents.push"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3264,43 +1362,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Push many documents: `items` JSON plus one file part per item; each item has its own key and result. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": components["schemas"]["BatchIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BatchOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Push many documents: `items` JSON plus one file part per item; each item has its own key and result.
+         * @description Serves up to `DOCUMENT_BATCH_MAX_ITEMS` documents in one multipart request, each item in its own transaction with its own Idempotency-Key, exactly like a single push; one bad item never spoils the others. After a timeout resend the same batch: finished items answer 200 with the same document.
+         *
+         *     **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_documents.push_batch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3316,38 +1386,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A signed form to upload one file straight to the store; then push it with `meta.upload_id`. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UploadIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UploadOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A signed form to upload one file straight to the store; then push it with `meta.upload_id`.
+         * @description **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        post: operations["court_documents.create_upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3363,37 +1406,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Status, legal effect, deadline with its explanation, notifications and every hash-chained event. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    document_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CourtDocumentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Status, legal effect, deadline with its explanation, notifications and every hash-chained event.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_documents.detail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3411,37 +1428,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The electronic service certificate (电子送达凭证) as PDF. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    document_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description 电子送达凭证 */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/pdf": string;
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The electronic service certificate (电子送达凭证) as PDF.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_documents.certificate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3464,45 +1455,11 @@ export interface paths {
         /**
          * Record that the recipient was served another way; the document counts as served from then (appeal period,
          *     legal effect). 409 document.already_served once served; 403 for a judge; 404 outside the court.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    document_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["OtherServiceIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CourtDocumentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        post: operations["court_other_service.record_other_service"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3516,41 +1473,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Enforcement applications to the caller's court(s), oldest first (default: submitted). */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description Default: submitted */
-                    status?: "submitted" | "accepted" | "rejected";
-                    /** @description One of the caller's courts (default: all of them) */
-                    court_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnforcementPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Enforcement applications to the caller's court(s), oldest first (default: submitted).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_litigation_queues.enforcement_queue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3570,40 +1497,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the application with a new enforcement case number (执). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    application_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnforcementOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Accept the application with a new enforcement case number (执).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_litigation_queues.accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3621,45 +1521,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Do not accept the application, with the reasons. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    application_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["EnforcementRejectIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnforcementOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Do not accept the application, with the reasons.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_litigation_queues.reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3677,45 +1545,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Admit or refuse a submitted late item (逾期举证); the parties see the decision on the item and the timeline. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    evidence_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["LateEvidenceDecisionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidenceOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Admit or refuse a submitted late item (逾期举证); the parties see the decision on the item and the timeline.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_evidence_period.late_decision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3729,40 +1565,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Notices at the caller's courts, earliest deadline first; overdue=true is the clerk's queue. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: "unpaid" | "paid" | "deferred" | "waived" | "treated_as_withdrawn";
-                    overdue?: boolean;
-                    court_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeNoticePage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Notices at the caller's courts, earliest deadline first; overdue=true is the clerk's queue.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_fees.list_notices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3782,45 +1589,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** At the deadline: confirm the case is treated as withdrawn (it is closed), or grant `days` more. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    notice_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FeeOverdueDecisionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeNoticeOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * At the deadline: confirm the case is treated as withdrawn (it is closed), or grant `days` more.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_fees.decide_overdue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3838,45 +1613,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Correct the fee (another schedule or amount); the difference is booked and a higher fee gets a new period. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    notice_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FeeRecalculateIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeNoticeOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Correct the fee (another schedule or amount); the difference is booked and a higher fee gets a new period.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_fees.recalculate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3890,39 +1633,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Applications for deferral, reduction or waiver at the caller's courts, the longest waiting first. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: "pending" | "granted" | "partial" | "refused";
-                    court_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeReliefPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Applications for deferral, reduction or waiver at the caller's courts, the longest waiting first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_fees.list_reliefs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3942,45 +1657,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Grant, partly grant (amount_fen / until) or refuse (with reasons) an application. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    relief_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FeeReliefDecisionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeReliefOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Grant, partly grant (amount_fen / until) or refuse (with reasons) an application.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_fees.decide_relief"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3994,40 +1677,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Litigation filings at the caller's court(s) in one state (default submitted), oldest submitted first. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: "submitted" | "correction_requested" | "accepted" | "rejected" | "withdrawn";
-                    /** @description One of the caller's courts (default: all of them) */
-                    court_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FilingPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Litigation filings at the caller's court(s) in one state (default submitted), oldest submitted first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_filings.list_filings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4043,42 +1697,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The court's hearings in a range, per judge or courtroom. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    from?: string;
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    to?: string;
-                    judge_user_id?: string;
-                    courtroom_id?: string;
-                    include_cancelled?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CalendarOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The court's hearings in a range, per judge or courtroom.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_hearings.calendar"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4096,36 +1719,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One hearing with attendance and the summons served. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    hearing_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HearingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * One hearing with attendance and the summons served.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_hearings.detail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4145,45 +1743,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a hearing (its reminders go too). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    hearing_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["HearingCancelIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HearingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Cancel a hearing (its reminders go too).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_hearings.cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4201,45 +1767,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The hearing took place: who was present and absent (absent parties' consequences recorded). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    hearing_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["HearingHeldIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HearingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The hearing took place: who was present and absent (absent parties' consequences recorded).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_hearings.held"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4257,45 +1791,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 延期开庭: a new time with the reason; summons are served again. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    hearing_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["HearingPostponeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HearingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * 延期开庭: a new time with the reason; summons are served again.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_hearings.postpone"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4309,73 +1811,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The operator's own calls, newest first (404 for anyone who is not a hotline operator). */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HotlineCallPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The operator's own calls, newest first (404 for anyone who is not a hotline operator).
+         * @description **Who may call it:** 12368 hotline operators, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_hotline.list_calls"];
         put?: never;
-        /** Record a call; with `create_case`, file it for the caller, who gets a claim code by SMS (operators only). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["HotlineCallIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HotlineCallOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record a call; with `create_case`, file it for the caller, who gets a claim code by SMS (operators only).
+         * @description **Who may call it:** 12368 hotline operators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_hotline.record_call"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4389,41 +1837,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Applications at the caller's court(s) waiting for it (or in one state), oldest submitted first. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description One state; default: waiting for the court (submitted and accepted) */
-                    status?: "submitted" | "accepted" | "confirmed" | "rejected";
-                    /** @description One of the caller's courts (default: all of them) */
-                    court_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConfirmationQueuePage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Applications at the caller's court(s) waiting for it (or in one state), oldest submitted first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_confirmation.queue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4442,36 +1860,9 @@ export interface paths {
         /**
          * Refunds of your courts' cases by state: by default those proposed after a lower fee (Art. 15's half),
          *     waiting for a clerk's approval, oldest first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "requested" | "processing" | "abnormal" | "closed";
-                    court_id?: string | null;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ProposedRefundOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        get: operations["court_payments.proposed_refunds"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4491,40 +1882,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a proposed refund: it goes to WeChat Pay now and is booked once WeChat Pay confirms it. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    refund_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RefundOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Approve a proposed refund: it goes to WeChat Pay now and is booked once WeChat Pay confirms it.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_payments.approve_refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4538,71 +1902,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest daily reconciliations of WeChat Pay's bill against the ledger, with your courts' differences. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReconciliationOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The latest daily reconciliations of WeChat Pay's bill against the ledger, with your courts' differences.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_payments.list_reconciliations"];
         put?: never;
-        /** Reconcile a day again now (the daily job does yesterday at 10:30 China Standard Time). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ReconcileIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReconciliationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Reconcile a day again now (the daily job does yesterday at 10:30 China Standard Time).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_payments.run_reconciliation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4620,37 +1932,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ask WeChat Pay about a pending order now (e.g. the payer says they paid); a confirmed payment is booked. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    order_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Ask WeChat Pay about a pending order now (e.g. the payer says they paid); a confirmed payment is booked.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        post: operations["court_payments.query_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4667,45 +1953,13 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Record the 电子票据 number the court's finance system issued for a paid order. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    order_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ReceiptIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record the 电子票据 number the court's finance system issued for a paid order.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        put: operations["court_payments.record_receipt"];
         post?: never;
         delete?: never;
         options?: never;
@@ -4724,45 +1978,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pay back part or all of a paid order; booked in the ledger once WeChat Pay confirms it. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    order_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RefundIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RefundOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Pay back part or all of a paid order; booked in the ledger once WeChat Pay confirms it.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_payments.refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4778,75 +2000,18 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The session's minutes, with who has signed or refused. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
-        /** The judge or clerk saves the draft (a new version each time). */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VideoMinutesIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The session's minutes, with who has signed or refused.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_video.minutes_view"];
+        /**
+         * The judge or clerk saves the draft (a new version each time).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        put: operations["court_video.minutes_write"];
         post?: never;
         delete?: never;
         options?: never;
@@ -4865,37 +2030,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A short-lived link to the frozen minutes' PDF. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoLinkOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A short-lived link to the frozen minutes' PDF.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["court_video.minutes_pdf"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4913,40 +2052,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The judge or clerk closes the draft and asks everyone to sign. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The judge or clerk closes the draft and asks everyone to sign.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_video.minutes_open"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4962,76 +2074,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Who was in the room, from the provider's callbacks (no-shows once the session has ended). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoAttendanceOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Who was in the room, from the provider's callbacks (no-shows once the session has ended).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_video.attendance_view"];
         put?: never;
-        /** The hearing's judge or clerk corrects a participant's attendance (dial-in, in person ...) with a reason. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VideoAttendanceCorrectionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoAttendanceOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The hearing's judge or clerk corrects a participant's attendance (dial-in, in person ...) with a reason.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_video.attendance_correct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5049,40 +2104,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The caller's entry ticket (participants only, real-name verified, inside the session's window). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoEntryOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The caller's entry ticket (participants only, real-name verified, inside the session's window).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["court_video.enter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5098,36 +2126,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The session's recordings (whoever may read the case). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoRecordingOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The session's recordings (whoever may read the case).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_video.recording_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5143,41 +2146,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's court's figures. */
-        get: {
-            parameters: {
-                query: {
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    from?: string;
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    to?: string;
-                    court_id: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["StatsOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The caller's court's figures.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_stats.court"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5197,37 +2170,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A short-lived link to watch a stored recording (a custody event). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    recording_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoLinkOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A short-lived link to watch a stored recording (a custody event).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["court_video.recording_link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5241,67 +2188,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The subscriptions of the caller's courts (without secrets). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The subscriptions of the caller's courts (without secrets).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_webhooks.list_all"];
         put?: never;
-        /** Subscribe an HTTPS endpoint of an allowed host to events of the caller's court; the secret is shown once. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["WebhookIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookCreatedOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Subscribe an HTTPS endpoint of an allowed host to events of the caller's court; the secret is shown once.
+         * @description Subscribes a URL of the court's case-management system to events (`*` for all). The signing secret is in this answer only. Every event type, its payload and the signature are in this operation's callbacks and in docs/webhooks.md.
+         *
+         *     **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        post: operations["court_webhooks.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5320,71 +2219,18 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End the subscription: pending deliveries are cancelled, not sent. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    webhook_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No Content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * End the subscription: pending deliveries are cancelled, not sent.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        delete: operations["court_webhooks.delete"];
         options?: never;
         head?: never;
-        /** Change the URL or events, pause (`active: false`) or resume (also after a 410, which the answer says). */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    webhook_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["WebhookUpdateIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookUpdatedOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Change the URL or events, pause (`active: false`) or resume (also after a 410, which the answer says).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        patch: operations["court_webhooks.update"];
         trace?: never;
     };
     "/api/court/v1/webhooks/{webhook_id}/rotate-secret": {
@@ -5398,36 +2244,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new signing secret, shown once; it signs every delivery from now on. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    webhook_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookCreatedOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A new signing secret, shown once; it signs every delivery from now on.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        post: operations["court_webhooks.rotate_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5441,32 +2262,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who the token belongs to and which courts it may act for (integrators use it to test credentials). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WhoAmIOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Who the token belongs to and which courts it may act for (integrators use it to test credentials).
+         * @description **Who may call it:** any logged-in person, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_auth.whoami"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5482,37 +2282,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Work items of the caller's courts, newest first. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: "open" | "resolved";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkItemPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Work items of the caller's courts, newest first.
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        get: operations["court_work_items.list_items"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5532,42 +2306,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record how the document was served in the end (a held one served another way becomes `failed`). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    item_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["WorkItemResolveIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkItemOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record how the document was served in the end (a held one served another way becomes `failed`).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         */
+        post: operations["court_work_items.resolve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5583,30 +2326,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this session; its access and refresh tokens stop working at once. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No Content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * End this session; its access and refresh tokens stop working at once.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_auth.logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5622,40 +2346,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Spend the refresh token for a new pair (reusing a spent one ends the session: 401 auth.refresh_reused). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["RefreshIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenPairOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Spend the refresh token for a new pair (reusing a spent one ends the session: 401 auth.refresh_reused).
+         * @description Spends the refresh token for a new pair (refresh rotation). Keep only the newest pair: a refresh token spent twice ends the whole login (401 `auth.refresh_reused`), so requests that fail together should share one refresh.
+         *
+         *     **Who may call it:** anyone; no token.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_auth.refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5671,35 +2370,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a login code; the answer is the same whether or not the phone has an account. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SmsSendIn"];
-                };
-            };
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Send a login code; the answer is the same whether or not the phone has an account.
+         * @description Sends a login code by SMS to a mainland phone number. Anyone may call it; it is limited per phone and per IP (429 with Retry-After). The answer is the same whether or not the number has an account.
+         *
+         *     **Who may call it:** anyone; no token.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_auth.sms_send"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5715,40 +2394,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with the code (5 wrong tries burn it). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SmsVerifyIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenPairOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Log in with the code (5 wrong tries burn it).
+         * @description Logs in with the SMS code: an access token (short-lived) and a refresh token (spend it at /auth/refresh; each refresh token works once). Five wrong tries burn the code.
+         *
+         *     **Who may call it:** anyone; no token.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_auth.sms_verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5764,40 +2418,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with a `wx.login` code (400 auth.invalid_code when WeChat refuses it). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["WeChatLoginIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenPairOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Log in with a `wx.login` code (400 auth.invalid_code when WeChat refuses it).
+         * @description **Who may call it:** anyone; no token.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_auth.wechat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5813,35 +2440,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The build's status; when ready, a download link that lives a few minutes (ask again for a fresh one). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    build_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseFileStatusOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The build's status; when ready, a download link that lives a few minutes (ask again for a fresh one).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_casefile.case_file_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5857,74 +2460,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's cases, newest first, with cursor pagination. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: string;
-                    kind?: "mediation" | "litigation";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CasePage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The caller's cases, newest first, with cursor pagination.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_cases.list_cases"];
         put?: never;
-        /** File a dispute for mediation or a case for litigation (Idempotency-Key honoured). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CaseCreateIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * File a dispute for mediation or a case for litigation (Idempotency-Key honoured).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_cases.create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5940,39 +2488,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bind yourself to your party: your account's phone must be the caller's (wrong, used, expired: all 404). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["HotlineClaimIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Bind yourself to your party: your account's phone must be the caller's (wrong, used, expired: all 404).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_claims.claim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5988,35 +2510,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A case as the caller may see it (other people's PII masked). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A case as the caller may see it (other people's PII masked).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_cases.detail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6037,72 +2535,15 @@ export interface paths {
         /**
          * Every agent of the case in any state (pending the party or the court, active, declined, refused, revoked),
          *     with the court's approval and its reasons: how a party sees the court's decision on an appointment.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseAgentOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        get: operations["mp_agents.list_agents"];
         put?: never;
-        /** The party appoints a verified lawyer (active at once) or a verified lawyer asks to act (pending). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AgentCreateIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseAgentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The party appoints a verified lawyer (active at once) or a verified lawyer asks to act (pending).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_agents.add"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6121,43 +2562,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The party confirms a lawyer's request to act for them. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                    agent_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AgentDecisionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseAgentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The party confirms a lawyer's request to act for them.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_agents.confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6176,43 +2585,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The party declines a lawyer's request. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                    agent_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AgentDecisionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseAgentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The party declines a lawyer's request.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_agents.decline"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6231,43 +2608,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The party ends a lawyer's authority; the lawyer loses access to the case at once. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                    agent_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AgentDecisionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseAgentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The party ends a lawyer's authority; the lawyer loses access to the case at once.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_agents.revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6283,76 +2628,21 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The mediation agreement, its SHA-256 and who has signed. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AgreementOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The mediation agreement, its SHA-256 and who has signed.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation_outcome.agreement"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** The mediator corrects the terms before anyone has signed. */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AgreementReviseIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AgreementOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The mediator corrects the terms before anyone has signed.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        patch: operations["mp_mediation_outcome.revise"];
         trace?: never;
     };
     "/api/mp/v1/cases/{case_id}/agreement/sign": {
@@ -6366,45 +2656,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A party signs in person (verified real name must match the party). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AgreementSignIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AgreementOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party signs in person (verified real name must match the party).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_mediation_outcome.sign"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6422,45 +2680,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Appeal the served decision inside your period (409 litigation.appeal_out_of_time, explained, after it). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AppealIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AppealOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Appeal the served decision inside your period (409 litigation.appeal_out_of_time, explained, after it).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_litigation.file_appeal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6478,40 +2704,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Build (or answer the build already made of) your case file; rebuilt only when the case changed. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseFileStatusOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Build (or answer the build already made of) your case file; rebuilt only when the case changed.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_casefile.request_case_file"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6529,45 +2728,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Correct the filing (the party who brought it, or their lawyer); it goes back to the court for review. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CorrectionAnswerIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Correct the filing (the party who brought it, or their lawyer); it goes back to the court for review.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_corrections.answer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6585,45 +2752,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply for enforcement of the effective decision or confirmed agreement within the two-year period. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["EnforcementIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnforcementOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Apply for enforcement of the effective decision or confirmed agreement within the two-year period.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_litigation.apply_for_enforcement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6639,39 +2774,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The catalogue: your party's items (drafts too) and other parties' submitted items. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidencePage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The catalogue: your party's items (drafts too) and other parties' submitted items.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_evidence.catalogue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6689,44 +2796,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The evidence period (举证期限): its end explained, the notices served, extensions granted and your own. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidencePeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                /** @description The court has not set a period (`evidence_period.not_set`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The evidence period (举证期限): its end explained, the notices served, extensions granted and your own.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_evidence.period"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6746,53 +2820,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply, before the period ends, for more days to give evidence; the court grants or refuses. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["EvidenceExtensionApplyIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidenceExtensionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                /** @description No period, the period has ended, or an application is already pending. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Apply, before the period ends, for more days to give evidence; the court grants or refuses.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_evidence.apply_for_extension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6810,61 +2844,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Declare a file and get a form to post it straight to the store (wx.uploadFile). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UploadRequestIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UploadTicketOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                /** @description A file-count or byte quota is used up, or the case is closed. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Larger than allowed for the type (`evidence.too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Declare a file and get a form to post it straight to the store (wx.uploadFile).
+         * @description Declares a file of evidence for the caller's party (or `party_id`) and answers a presigned form: post the file with `wx.uploadFile` to `upload.url` with `upload.fields` and the file as `upload.file_field`, then call `/evidence/{id}/complete`. The item exists as `pending` from now on. See docs/evidence.md.
+         *
+         *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_evidence.request_upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6880,36 +2868,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The caller's parties' notices (amount, basis, deadline), ledger entries, balance and applications. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseFeesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The caller's parties' notices (amount, basis, deadline), ledger entries, balance and applications.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_fees.case_fees"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6929,45 +2892,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Invite a named party or anyone in a role (the case's mediator, or a clerk/judge of its court). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["InvitationCreateIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InvitationIssuedOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Invite a named party or anyone in a role (the case's mediator, or a clerk/judge of its court).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_invitations.issue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6983,76 +2914,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The application for judicial confirmation and where it stands. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConfirmationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The application for judicial confirmation and where it stands.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation_outcome.confirmation"];
         put?: never;
-        /** A party applies for judicial confirmation within the window after the agreement took effect. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ConfirmationApplyIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConfirmationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party applies for judicial confirmation within the window after the agreement took effect.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_mediation_outcome.apply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7070,40 +2944,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Another party joins the application. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConfirmationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Another party joins the application.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_mediation_outcome.consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7119,35 +2966,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The courts the parties may ask: the case's court, or the organisation's linked courts (venue marked). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConfirmationCourtOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The courts the parties may ask: the case's court, or the organisation's linked courts (venue marked).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation_outcome.confirmation_courts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7165,36 +2988,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The decision, every party's appeal deadline with its explanation, appeals and enforcement. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LitigationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The decision, every party's appeal deadline with its explanation, appeals and enforcement.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_litigation.overview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7212,36 +3010,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The mediation period, the parties' agreements to extend it and the extension applied. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediationPeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The mediation period, the parties' agreements to extend it and the extension applied.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation_outcome.mediation_period"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7261,45 +3034,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A party agrees to extend the mediation period; every party must, and it is extended once when it ends. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ExtensionAgreeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediationPeriodOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party agrees to extend the mediation period; every party must, and it is extended once when it ends.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_mediation_outcome.agree_extension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7317,45 +3058,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A party chooses (or the organisation's admin assigns) the mediator. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ChooseMediatorIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediatorAssignmentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party chooses (or the organisation's admin assigns) the mediator.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_mediation.choose"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7371,36 +3080,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The three best mediators for the case, scored by specialty, region and load. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RecommendationOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The three best mediators for the case, scored by specialty, region and load.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation.recommendations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7420,37 +3104,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The offered mediator takes the case; the mediation clock starts. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediatorAssignmentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The offered mediator takes the case; the mediation clock starts.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_mediation.accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7468,42 +3126,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The offered mediator refuses; the case goes back to the organisation's admin. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MediatorDeclineIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediatorAssignmentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The offered mediator refuses; the case goes back to the organisation's admin.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_mediation.decline"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7521,45 +3148,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The mediator records the outcome: settled (terms) or failed (reason). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["MediationOutcomeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediationOutcomeOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The mediator records the outcome: settled (terms) or failed (reason).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_mediation_outcome.outcome"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7578,42 +3173,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A party's name, full phone and full ID number for the case's mediator (404 for everyone else). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                    party_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DisclosureIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DisclosureOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party's name, full phone and full ID number for the case's mediator (404 for everyone else).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_disclosure.disclose"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7629,108 +3195,24 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Your parties in the case (yourself, those you act for) with their consent, and the text to agree to. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseConsentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Your parties in the case (yourself, those you act for) with their consent, and the text to agree to.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_service_consent.show"];
         put?: never;
-        /** Consent (scope `case`, or `all_cases` as the party yourself); documents held for the party are delivered. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ConsentGiveIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PartyConsentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
-        /** Withdraw the consent in this case; documents served before stay served. */
-        delete: {
-            parameters: {
-                query?: {
-                    party_id?: string | null;
-                };
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PartyConsentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Consent (scope `case`, or `all_cases` as the party yourself); documents held for the party are delivered.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_service_consent.give"];
+        /**
+         * Withdraw the consent in this case; documents served before stay served.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        delete: operations["mp_service_consent.withdraw"];
         options?: never;
         head?: never;
         patch?: never;
@@ -7746,45 +3228,13 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Confirm or change the service address (409 `service_consent.not_given` without a consent). */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AddressIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PartyConsentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Confirm or change the service address (409 `service_consent.not_given` without a consent).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        put: operations["mp_service_consent.change_address"];
         post?: never;
         delete?: never;
         options?: never;
@@ -7803,45 +3253,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enter the code sent to the e-mail address: later notices go there (422 wrong code, 409 none waiting). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AddressCodeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PartyConsentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Enter the code sent to the e-mail address: later notices go there (422 wrong code, 409 none waiting).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_service_consent.confirm_address"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7857,75 +3277,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every session of the case, earliest first. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SessionOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every session of the case, earliest first.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_sessions.case_sessions"];
         put?: never;
-        /** Book a session (the case's mediator); 409 mediation.slot_conflict names who is double-booked. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SessionCreateIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SessionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Book a session (the case's mediator); 409 mediation.slot_conflict names who is double-booked.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_sessions.book"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7941,35 +3305,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every event of the case, oldest first. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TimelineEventOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every event of the case, oldest first.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_cases.case_timeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7989,45 +3329,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A party takes a failed mediation to court as a litigation filing. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["LitigationTransferIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party takes a failed mediation to court as a litigation filing.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_mediation_outcome.transfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8045,42 +3353,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw the case (the party who brought it, or their lawyer). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    case_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["WithdrawIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CaseDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Withdraw the case (the party who brought it, or their lawyer).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_cases.withdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8094,34 +3371,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest console e-mails to an address, newest first; `code` holds a service-address code. */
-        get: {
-            parameters: {
-                query: {
-                    email: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EmailOutboxOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The latest console e-mails to an address, newest first; `code` holds a service-address code.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["mp_dev_email.email_outbox_view"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8141,36 +3395,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Development only (404 elsewhere): the payer pays; the built-in WeChat Pay sends its signed notification. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    order_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Development only (404 elsewhere): the payer pays; the built-in WeChat Pay sends its signed notification.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_payments.dev_pay"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8184,34 +3413,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest console messages to a phone, newest first; `code` holds a login or claim code. */
-        get: {
-            parameters: {
-                query: {
-                    phone: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OutboxOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The latest console messages to a phone, newest first; `code` holds a login or claim code.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["mp_dev.sms_outbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8227,35 +3433,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The inbox, newest delivery first, with cursor pagination. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InboxPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The inbox, newest delivery first, with cursor pagination.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_documents.inbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8273,36 +3455,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The document, its legal effect and deadline; records `opened`. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    document_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RecipientDocumentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The document, its legal effect and deadline; records `opened`.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_documents.detail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8322,36 +3479,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 签收: acknowledge receipt (once). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    document_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RecipientDocumentOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * 签收: acknowledge receipt (once).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_documents.acknowledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8367,36 +3499,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A short-lived download link; records `downloaded`. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    document_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DownloadOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A short-lived download link; records `downloaded`.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_documents.download"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8414,66 +3521,18 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The item with a 5-minute download link, its custody and the opinions on it (this read is recorded). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    evidence_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidenceDetailOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The item with a 5-minute download link, its custody and the opinions on it (this read is recorded).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_evidence.detail"];
         put?: never;
         post?: never;
-        /** Delete a draft (never a submitted item). */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    evidence_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No Content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Delete a draft (never a submitted item).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        delete: operations["mp_evidence.delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -8490,53 +3549,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify the uploaded file: `stored`, or `rejected` with a reason (calling again is harmless). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    evidence_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidenceOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                /** @description Not uploaded yet (`evidence.not_uploaded`). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                /** @description The store is unavailable; the item stays pending. Retry after Retry-After. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * Verify the uploaded file: `stored`, or `rejected` with a reason (calling again is harmless).
+         * @description After the file was posted to the form: the server copies it out of the upload area, checks its size, type and SHA-256 and answers the item `stored` (or `rejected` with the reason). 409 `evidence.not_uploaded` while no file has arrived and the form is still valid: upload, then call again.
+         *
+         *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_evidence.complete"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8554,45 +3573,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record your party's opinion on another party's item: authenticity, legality, relevance (质证). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    evidence_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["OpinionIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OpinionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record your party's opinion on another party's item: authenticity, legality, relevance (质证).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_evidence.opinion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8610,37 +3597,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Share a stored item with the other parties, the mediator and the court. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    evidence_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EvidenceOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Share a stored item with the other parties, the mediator and the court.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_evidence.submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8661,39 +3622,12 @@ export interface paths {
         /**
          * Order what the notice still asks and get the wx.requestPayment parameters (409 without a WeChat login).
          * @description The order's state changes only when WeChat Pay confirms the payment; poll GET /payments/{id} after paying.
+         *
+         *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    notice_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NewOrderOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        post: operations["mp_payments.create_payment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8711,45 +3645,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply to defer (requested_until), reduce (requested_amount_fen, at least 30%) or waive the fee. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    notice_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FeeReliefIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeReliefOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Apply to defer (requested_until), reduce (requested_amount_fen, at least 30%) or waive the fee.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_fees.apply_for_relief"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8767,41 +3669,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join the case by the typed 8-character code. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InvitationAcceptedOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Join the case by the typed 8-character code.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_invitations.accept_by_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8819,36 +3695,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke an invitation; it then answers 404 like an unknown one. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    invitation_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InvitationStateOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Revoke an invitation; it then answers 404 like an unknown one.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_invitations.revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8864,34 +3715,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** What the invitation offers, without personal data (no auth: the token is the secret). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    token: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InvitationPreviewOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * What the invitation offers, without personal data (no auth: the token is the secret).
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["mp_invitations.preview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8911,41 +3739,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join the case by the QR token (a named party needs a matching verified real name). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    token: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InvitationAcceptedOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Join the case by the QR token (a named party needs a matching verified real name).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_invitations.accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8961,34 +3763,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The QR code (PNG) of the invitation link. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    token: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/png": unknown;
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The QR code (PNG) of the invitation link.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["mp_invitations.qr_png"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9006,34 +3785,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The QR code (SVG) of the invitation link. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    token: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/svg+xml": unknown;
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The QR code (SVG) of the invitation link.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["mp_invitations.qr_svg"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9051,36 +3807,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The WeChat mini-program code opening the invitation page (when WeChat is configured). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    token: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/png": unknown;
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The WeChat mini-program code opening the invitation page (when WeChat is configured).
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["mp_invitations.wxacode"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9096,36 +3827,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every case the caller acts in as a lawyer, newest first; pending requests flagged (empty for non-lawyers). */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    status?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LawyerCasePage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Every case the caller acts in as a lawyer, newest first; pending requests flagged (empty for non-lawyers).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_agents.workspace"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9141,33 +3847,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Profile with own PII unmasked, roles, memberships and verification state. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MeOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Profile with own PII unmasked, roles, memberships and verification state.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_me.me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9185,50 +3869,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close your account: refused while you have live cases; afterwards no token of yours works. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ClosureIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClosureOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                /** @description Live cases (`privacy.live_cases`, named) or a staff account. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Close your account: refused while you have live cases; afterwards no token of yours works.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_privacy.close_account"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9244,37 +3891,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Build the export of all data held about you (profile, cases, consents, logins, notifications, SMS, audit). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DataExportStatusOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Build the export of all data held about you (profile, cases, consents, logins, notifications, SMS, audit).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_privacy.request_export"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9290,35 +3913,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The export's status; when ready, short-lived links to the ZIP and to the JSON. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    build_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DataExportStatusOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The export's status; when ready, short-lived links to the ZIP and to the JSON.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_privacy.export_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9336,39 +3935,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply for lawyer verification (pending until an admin reviews it). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["LawyerProfileIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LawyerProfileOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Apply for lawyer verification (pending until an admin reviews it).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_me.lawyer_profile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9384,41 +3955,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bind the WeChat phone number (`code`, or legacy `encrypted_data` + `iv`). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["PhoneBindIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MeOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Bind the WeChat phone number (`code`, or legacy `encrypted_data` + `iv`).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_me.bind_phone"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9432,37 +3973,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's sessions in a range (as mediator, party or lawyer), across all cases. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    from?: string;
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ScheduleOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The caller's sessions in a range (as mediator, party or lawyer), across all cases.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_sessions.schedule"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9478,99 +3993,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your consent for all your cases, and the text to agree to. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["StandingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Your consent for all your cases, and the text to agree to.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_service_consent.show_standing"];
         put?: never;
-        /** Consent for all your cases, present and future; what waits in any of them is delivered. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["StandingGiveIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["StandingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
-        /** Withdraw the consent for all cases (and so in each of them). */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["StandingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Consent for all your cases, present and future; what waits in any of them is delivered.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_service_consent.give_standing"];
+        /**
+         * Withdraw the consent for all cases (and so in each of them).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        delete: operations["mp_service_consent.withdraw_standing"];
         options?: never;
         head?: never;
         patch?: never;
@@ -9585,43 +4025,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enter the code sent to the e-mail address of your consent for all cases. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["StandingCodeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["StandingOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Enter the code sent to the e-mail address of your consent for all cases.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_service_consent.confirm_standing_address"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9637,38 +4049,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a subscribe-message grant. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SubscriptionIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SubscriptionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Record a subscribe-message grant.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_me.subscriptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9682,64 +4067,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your declared periods that are not over yet. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UnavailabilityOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Your declared periods that are not over yet.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_sessions.list_unavailability"];
         put?: never;
-        /** Declare dates you cannot attend (a mediator's time off too). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UnavailabilityIn"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UnavailabilityOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Declare dates you cannot attend (a mediator's time off too).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_sessions.add_unavailability"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9758,33 +4096,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Withdraw one of your periods. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    unavailability_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No Content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Withdraw one of your periods.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        delete: operations["mp_sessions.delete_unavailability"];
         options?: never;
         head?: never;
         patch?: never;
@@ -9799,39 +4115,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Real-name verification (422 identity.id_number_invalid for a malformed number). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VerificationIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MeOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Real-name verification (422 identity.id_number_invalid for a malformed number).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_me.verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9845,65 +4133,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your weekly working hours (mediators). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkingHoursOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
-        /** Replace your weekly working hours (mediators; local Asia/Shanghai times). */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["WorkingHoursIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkingHoursOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Your weekly working hours (mediators).
+         * @description **Who may call it:** mediators, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_sessions.working_hours"];
+        /**
+         * Replace your weekly working hours (mediators; local Asia/Shanghai times).
+         * @description **Who may call it:** mediators, with a person's token. Objects the caller may not see answer 404.
+         */
+        put: operations["mp_sessions.set_working_hours"];
         post?: never;
         delete?: never;
         options?: never;
@@ -9918,37 +4157,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Delegations sent to the organisations the caller administers, newest first (empty for anyone else). */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    /** @description One state; default: all */
-                    state?: "sent" | "accepted" | "declined" | "expired" | "returned" | "recalled";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DelegationPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Delegations sent to the organisations the caller administers, newest first (empty for anyone else).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_delegations.incoming"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9968,45 +4181,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take the delegation; the mediation starts, offered at once to `mediator_id` if given. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    delegation_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DelegationAcceptIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DelegationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Take the delegation; the mediation starts, offered at once to `mediator_id` if given.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_delegations.accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10024,44 +4205,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refuse the delegation, with the reason; the court may send it to another organisation. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    delegation_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["DelegationDeclineIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DelegationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Refuse the delegation, with the reason; the court may send it to another organisation.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_delegations.decline"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10075,35 +4225,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Cases offered to the caller as mediator, waiting for an answer. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediationOfferPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Cases offered to the caller as mediator, waiting for an answer.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation.offers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -10119,37 +4245,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Mediation organisations serving a region and/or a category. */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    region?: string;
-                    category?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediationOrgPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Mediation organisations serving a region and/or a category.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation.orgs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -10167,40 +4267,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** An organisation's mediators (public profile and current load). */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: number;
-                    region?: string;
-                    category?: string;
-                };
-                header?: never;
-                path: {
-                    org_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MediatorPage"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * An organisation's mediators (public profile and current load).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_mediation.mediators"];
         put?: never;
         post?: never;
         delete?: never;
@@ -10218,42 +4289,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Free slots in the mediator's working hours (id: the directory's mediator id or the mediator's user id). */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    from?: string;
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    to?: string;
-                    slot_minutes?: number;
-                    case_id?: string;
-                };
-                header?: never;
-                path: {
-                    mediator_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AvailabilityOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Free slots in the mediator's working hours (id: the directory's mediator id or the mediator's user id).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_sessions.free_slots"];
         put?: never;
         post?: never;
         delete?: never;
@@ -10271,35 +4311,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** An order of yours: pending until WeChat Pay confirms it; its receipt number once issued. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    order_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * An order of yours: pending until WeChat Pay confirms it; its receipt number once issued.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_payments.get_payment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -10319,39 +4335,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give up a pending order (it is closed at WeChat Pay; a paid one stays paid). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    order_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Give up a pending order (it is closed at WeChat Pay; a paid one stays paid).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_payments.cancel_payment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10367,43 +4357,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join the case as the party the SMS notice was for: your phone must be theirs (wrong, used, expired: 404). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ClaimIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClaimOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Join the case as the party the SMS notice was for: your phone must be theirs (wrong, used, expired: 404).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        post: operations["mp_service_consent.claim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10419,76 +4381,21 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One session with everyone's attendance answers. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SessionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * One session with everyone's attendance answers.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_sessions.detail"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Move a session or change its mode and place (the case's mediator; same overlap checks). */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SessionUpdateIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SessionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Move a session or change its mode and place (the case's mediator; same overlap checks).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        patch: operations["mp_sessions.reschedule"];
         trace?: never;
     };
     "/api/mp/v1/sessions/{session_id}/attendance": {
@@ -10502,42 +4409,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A party (or their lawyer) confirms whether they will attend. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["AttendanceIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SessionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A party (or their lawyer) confirms whether they will attend.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_sessions.attendance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10555,42 +4431,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a session (the case's mediator); its reminders are cancelled too. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SessionCancelIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SessionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Cancel a session (the case's mediator); its reminders are cancelled too.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_sessions.cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10608,42 +4453,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The mediator records that the session took place and who attended. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["HeldIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SessionOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The mediator records that the session took place and who attended.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_sessions.held"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10659,74 +4473,18 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The session's minutes, with who has signed or refused. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
-        /** The mediator saves the draft (a new version each time). */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VideoMinutesIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The session's minutes, with who has signed or refused.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_video.minutes_view"];
+        /**
+         * The mediator saves the draft (a new version each time).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        put: operations["mp_video.minutes_write"];
         post?: never;
         delete?: never;
         options?: never;
@@ -10745,36 +4503,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A short-lived link to the frozen minutes' PDF. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoLinkOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A short-lived link to the frozen minutes' PDF.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_video.minutes_pdf"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10792,45 +4525,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refuse to sign, with the reason (recorded). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VideoMinutesRefuseIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Refuse to sign, with the reason (recorded).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_video.minutes_refuse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10848,45 +4549,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign the minutes as read (their SHA-256); a party signs in person, real-name verified. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VideoMinutesSignIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Sign the minutes as read (their SHA-256); a party signs in person, real-name verified.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_video.minutes_sign"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10904,40 +4573,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The mediator closes the draft and asks everyone to sign. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoMinutesOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The mediator closes the draft and asks everyone to sign.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_video.minutes_open"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10953,75 +4595,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Who was in the room, from the provider's callbacks (no-shows once the session has ended). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoAttendanceOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Who was in the room, from the provider's callbacks (no-shows once the session has ended).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_video.attendance_view"];
         put?: never;
-        /** The session's mediator corrects a participant's attendance (dial-in, in person ...) with a reason. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["VideoAttendanceCorrectionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoAttendanceOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The session's mediator corrects a participant's attendance (dial-in, in person ...) with a reason.
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_video.attendance_correct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -11039,40 +4625,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The caller's entry ticket (participants only, real-name verified, inside the session's window). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retry with the same key and body replays the first answer instead of acting twice. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoEntryOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The caller's entry ticket (participants only, real-name verified, inside the session's window).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         */
+        post: operations["mp_video.enter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -11088,35 +4647,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The session's recordings (whoever may read the case). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoRecordingOut"][];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The session's recordings (whoever may read the case).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        get: operations["mp_video.recording_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11136,36 +4671,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A short-lived link to watch a stored recording (a custody event). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    recording_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoLinkOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                404: components["responses"]["NOT_FOUND"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A short-lived link to watch a stored recording (a custody event).
+         * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         */
+        post: operations["mp_video.recording_link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -11179,37 +4689,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A fee with its basis (articles, brackets, arithmetic), in whole fen. */
-        get: {
-            parameters: {
-                query: {
-                    schedule: "property" | "divorce" | "personality_rights" | "other_non_property" | "ip_without_amount" | "labour" | "administrative_special" | "administrative_other" | "jurisdiction_objection" | "enforcement" | "preservation" | "payment_order" | "judicial_confirmation";
-                    /** @description Yuan as a decimal string with at most two places, e.g. "12000.00" */
-                    amount?: string;
-                    halved?: "mediated_settlement" | "withdrawal" | "summary_procedure";
-                    appeal?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * A fee with its basis (articles, brackets, arithmetic), in whole fen.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["public_fees.calculate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11225,31 +4709,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The brackets and fixed amounts in force (the versioned data file), with their articles. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FeeScheduleOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The brackets and fixed amounts in force (the versioned data file), with their articles.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["public_fees.fee_schedule"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11265,31 +4729,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up and serving requests (touches nothing else). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HealthOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * The process is up and serving requests (touches nothing else).
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["health.healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11311,31 +4755,10 @@ export interface paths {
          * WeChat Pay's notification: 204 once verified and booked (also for a retry); 401 when forged, late or replayed.
          * @description The Wechatpay-Signature is checked with the platform public key (or certificate), Wechatpay-Timestamp must lie
          *     within five minutes, the resource is decrypted with the APIv3 key. WeChat Pay retries on any non-2xx answer.
+         *
+         *     **Who may call it:** anyone; no token.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No Content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                401: components["responses"]["UNAUTHORIZED"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        post: operations["public_payments.wechatpay_notify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -11349,39 +4772,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the blob store are reachable; 503 naming the one that is not. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReadyOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                /** @description A dependency is down; `errors` names it. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        /**
+         * The database and the blob store are reachable; 503 naming the one that is not.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["health.readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11397,37 +4792,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Platform-wide figures over a period. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    from?: string;
-                    /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["StatsOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                409: components["responses"]["CONFLICT"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Platform-wide figures over a period.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["stats.platform"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11443,56 +4812,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stream a file for a signed link with its signed name and type. */
-        get: {
-            parameters: {
-                query: {
-                    key: string;
-                    exp: string;
-                    name: string;
-                    type: string;
-                    sig: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The file, as an attachment. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "*/*": string;
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                /** @description The link was tampered with or has expired (`storage.*`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The object no longer exists. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Stream a file for a signed link with its signed name and type.
+         * @description **Who may call it:** anyone; no token.
+         */
+        get: operations["storage.download"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11510,52 +4834,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Store a file posted with a signed form (what `wx.uploadFile` sends). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": components["schemas"]["UploadFormIn"];
-                };
-            };
-            responses: {
-                /** @description Stored, like S3's default success_action_status. */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                /** @description Bad signature, expired form, or another key or type (`storage.*`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                404: components["responses"]["NOT_FOUND"];
-                /** @description Over the signed size or MAX_CONTENT_LENGTH. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Store a file posted with a signed form (what `wx.uploadFile` sends).
+         * @description **Who may call it:** anyone; no token.
+         */
+        post: operations["storage.upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -11571,43 +4854,13 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Court, case number, digests, service time and event times of a certificate; chain re-verified. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    verification_code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VerificationOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                /** @description No certificate has this code. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                429: components["responses"]["TOO_MANY_REQUESTS"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        /**
+         * Court, case number, digests, service time and event times of a certificate; chain re-verified.
+         * @description **Who may call it:** anyone; no token.
+         *
+         *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         */
+        get: operations["public_verify.verify"];
         put?: never;
         post?: never;
         delete?: never;
@@ -11629,40 +4882,10 @@ export interface paths {
          * A TRTC event: 200 {"code": 0} once recorded (a duplicate too); 401 when forged, foreign or stale.
          * @description Sign = base64(HMAC-SHA256(TRTC_CALLBACK_KEY, raw body)), SdkAppId must be TRTC_SDK_APP_ID, CallbackTs within
          *     VIDEO_CALLBACK_MAX_AGE_SECONDS. Events 103/104 mark attendance; 311 registers a recording to copy.
+         *
+         *     **Who may call it:** anyone; no token.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VideoCallbackOut"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                /** @description Unknown SdkAppId, bad Sign, or a callback older than the window (`video.*`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                500: components["responses"]["INTERNAL_SERVER_ERROR"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-            };
-        };
+        post: operations["public_video.trtc_callback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -15069,6 +8292,11 @@ export interface components {
             sha256: string;
             /** @description Bytes */
             size: number;
+            /**
+             * @description appeal: new evidence for an appeal, while the party's appeal period runs
+             * @enum {string}
+             */
+            stage?: "first_instance" | "appeal";
             title: string;
         };
         UploadTicketOut: {
@@ -16964,7 +10192,7 @@ export interface components {
             /** @enum {string} */
             type: "payment.refunded";
         };
-        /** @description The `video.minutes_frozen` event. Not documented yet. */
+        /** @description The `video.minutes_frozen` event. A video session's recording stored (`recording_id`, `sha256`, `size` in bytes) or its minutes (笔录) frozen once every signer answered (`minutes_id`, `sha256` of the text, `pdf_sha256`, the session's `kind`). */
         "WebhookEvent.video.minutes_frozen": {
             /** Format: uuid */
             court_id: string;
@@ -16973,8 +10201,24 @@ export interface components {
              * @description When the event happened (RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z).
              */
             created_at: string;
-            /** @description Not documented yet. */
-            data: Record<string, never>;
+            /** @description A video session's recording stored (`recording_id`, `sha256`, `size` in bytes) or its minutes (笔录) frozen once every signer answered (`minutes_id`, `sha256` of the text, `pdf_sha256`, the session's `kind`). */
+            data: {
+                /** Format: uuid */
+                case_id: string;
+                case_number: string | null;
+                kind?: string;
+                /** Format: uuid */
+                minutes_id?: string;
+                pdf_sha256?: string;
+                /** Format: uuid */
+                recording_id?: string;
+                /** Format: uuid */
+                session_id: string;
+                sha256: string;
+                size?: number;
+            } & {
+                [key: string]: unknown;
+            };
             /**
              * Format: uuid
              * @description The event id; a retry carries the same id.
@@ -16983,7 +10227,7 @@ export interface components {
             /** @enum {string} */
             type: "video.minutes_frozen";
         };
-        /** @description The `video.recording_stored` event. Not documented yet. */
+        /** @description The `video.recording_stored` event. A video session's recording stored (`recording_id`, `sha256`, `size` in bytes) or its minutes (笔录) frozen once every signer answered (`minutes_id`, `sha256` of the text, `pdf_sha256`, the session's `kind`). */
         "WebhookEvent.video.recording_stored": {
             /** Format: uuid */
             court_id: string;
@@ -16992,8 +10236,24 @@ export interface components {
              * @description When the event happened (RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z).
              */
             created_at: string;
-            /** @description Not documented yet. */
-            data: Record<string, never>;
+            /** @description A video session's recording stored (`recording_id`, `sha256`, `size` in bytes) or its minutes (笔录) frozen once every signer answered (`minutes_id`, `sha256` of the text, `pdf_sha256`, the session's `kind`). */
+            data: {
+                /** Format: uuid */
+                case_id: string;
+                case_number: string | null;
+                kind?: string;
+                /** Format: uuid */
+                minutes_id?: string;
+                pdf_sha256?: string;
+                /** Format: uuid */
+                recording_id?: string;
+                /** Format: uuid */
+                session_id: string;
+                sha256: string;
+                size?: number;
+            } & {
+                [key: string]: unknown;
+            };
             /**
              * Format: uuid
              * @description The event id; a retry carries the same id.
@@ -17222,4 +10482,8032 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    "admin_calendar.set_day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarDayIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarDayOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_calendar.show_year": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarYearOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_calendar.import_year": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarYearIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarImportOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_clients.list_clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_clients.create_client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientSecretOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_clients.revoke_client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_clients.rotate_client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientSecretOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_directory.create_court": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourtIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_directory.add_court_member": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                court_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_directory.remove_court_member": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                court_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_people.list_lawyers": {
+        parameters: {
+            query?: {
+                status?: "pending" | "verified" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawyerProfileOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_people.review_lawyer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LawyerReviewIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawyerProfileOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_directory.create_org": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrgIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_mediators.link_courts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkedCourtsIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgDirectoryOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_mediators.update_directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrgDirectoryIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgDirectoryOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_mediators.list_profiles": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediatorAdminPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_mediators.put_profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediatorProfileIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediatorAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_directory.add_org_member": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_directory.remove_org_member": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "org_stats.org": {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                from?: string;
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_mediators.unassigned": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnassignedCasePage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_payments.list_reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_people.grant_role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_people.revoke_role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "admin_people.set_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserStatusIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_agents.queue": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "pending" | "approved" | "refused" | "withdrawn";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentApprovalPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_agents.decide": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                approval_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentApprovalDecideIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentApprovalOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation_queues.appeal_queue": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Default: filed and acknowledged */
+                status?: "filed" | "acknowledged" | "forwarded";
+                /** @description One of the caller's courts (default: all of them) */
+                court_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation_queues.acknowledge": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                appeal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation_queues.forward": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                appeal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_auth.token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "client_id": "mc_7Hq2pX9k",
+                 *       "client_secret": "s3cr3t-from-the-administrator"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ClientCredentialsIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl",
+                     *       "expires_in": 900,
+                     *       "token_type": "Bearer"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MachineTokenOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_casefile.full_case_file_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                build_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseFileStatusOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_filings.accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation.conclude_appeal": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_casefile.request_full_case_file": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseFileStatusOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation.record_decision": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_evidence_period.show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_evidence_period.set_period": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidencePeriodSetIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_evidence_period.extend": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidencePeriodExtendIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_evidence_period.decide_extension": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+                extension_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidenceExtensionDecideIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_evidence_period.serve_notices": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.case_fees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseFeesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hearings.case_hearings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hearings.book": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HearingCreateIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_confirmation.accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_confirmation.decide": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmationDecideIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation.overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LitigationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_disclosure.disclose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+                party_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation.set_domicile": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+                party_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomicileIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomicileOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.case_payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePaymentOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_filings.reject": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_filings.request_correction": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionRequestIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_service_consent.overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtConsentsOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_service_consent.record": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClerkConsentIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyConsentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation.start_trial": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_courtrooms.list_rooms": {
+        parameters: {
+            query?: {
+                court_id?: string;
+                active?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtroomOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_courtrooms.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourtroomIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtroomOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_courtrooms.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                courtroom_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourtroomUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtroomOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.read_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                court_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeCourtSettingsOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.update_settings": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                court_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeCourtSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeCourtSettingsOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_delegations.list_sent": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description One state; default: all */
+                state?: "sent" | "accepted" | "declined" | "expired" | "returned" | "recalled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_delegations.send": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationSendIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_delegations.get_one": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delegation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_delegations.file_failed": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                delegation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_delegations.recall": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                delegation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationRecallIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_documents.push": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["DocumentPushIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description No such case at the caller's court. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            /** @description Invalid meta, or the Idempotency-Key was used with another document. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_documents.push_batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["BatchIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_documents.create_upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_documents.detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtDocumentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_documents.certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 电子送达凭证 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_other_service.record_other_service": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtherServiceIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtDocumentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation_queues.enforcement_queue": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Default: submitted */
+                status?: "submitted" | "accepted" | "rejected";
+                /** @description One of the caller's courts (default: all of them) */
+                court_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnforcementPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation_queues.accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnforcementOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_litigation_queues.reject": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnforcementRejectIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnforcementOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_evidence_period.late_decision": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LateEvidenceDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.list_notices": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "unpaid" | "paid" | "deferred" | "waived" | "treated_as_withdrawn";
+                overdue?: boolean;
+                court_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeNoticePage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.decide_overdue": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeOverdueDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeNoticeOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.recalculate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeRecalculateIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeNoticeOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.list_reliefs": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "pending" | "granted" | "partial" | "refused";
+                court_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeReliefPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_fees.decide_relief": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                relief_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeReliefDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeReliefOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_filings.list_filings": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "submitted" | "correction_requested" | "accepted" | "rejected" | "withdrawn";
+                /** @description One of the caller's courts (default: all of them) */
+                court_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hearings.calendar": {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                from?: string;
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                to?: string;
+                judge_user_id?: string;
+                courtroom_id?: string;
+                include_cancelled?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hearings.detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hearing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hearings.cancel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                hearing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HearingCancelIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hearings.held": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                hearing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HearingHeldIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hearings.postpone": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                hearing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HearingPostponeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HearingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hotline.list_calls": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HotlineCallPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_hotline.record_call": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HotlineCallIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HotlineCallOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_confirmation.queue": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description One state; default: waiting for the court (submitted and accepted) */
+                status?: "submitted" | "accepted" | "confirmed" | "rejected";
+                /** @description One of the caller's courts (default: all of them) */
+                court_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationQueuePage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.proposed_refunds": {
+        parameters: {
+            query?: {
+                status?: "requested" | "processing" | "abnormal" | "closed";
+                court_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposedRefundOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.approve_refund": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                refund_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.list_reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.run_reconciliation": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconcileIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.query_order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.record_receipt": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.refund": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.minutes_view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.minutes_write": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoMinutesIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.minutes_pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoLinkOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.minutes_open": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.attendance_view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAttendanceOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.attendance_correct": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoAttendanceCorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAttendanceOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.enter": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoEntryOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.recording_list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoRecordingOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_stats.court": {
+        parameters: {
+            query: {
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                from?: string;
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                to?: string;
+                court_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_video.recording_link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoLinkOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_webhooks.list_all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_webhooks.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         "document.delivered",
+                 *         "hearing.scheduled"
+                 *       ],
+                 *       "url": "https://cms.court.example/hooks/microcourt"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *       "disabled_reason": null,
+                     *       "events": [
+                     *         "document.delivered",
+                     *         "hearing.scheduled"
+                     *       ],
+                     *       "secret": "whsec_3q2-7wE9xvYb0Zk1aLmNoPqRsTuVwXyZ",
+                     *       "status": "active",
+                     *       "url": "https://cms.court.example/hooks/microcourt",
+                     *       "webhook_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookCreatedOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_webhooks.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_webhooks.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookUpdatedOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_webhooks.rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreatedOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_auth.whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmIOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_work_items.list_items": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "open" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkItemPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_work_items.resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkItemResolveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkItemOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_auth.logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_auth.refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "rt_Zk1aLmNoPqRsTuVwXyZ0123"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPairOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_auth.sms_send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "phone": "13800138000"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SmsSendIn"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_auth.sms_verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "123456",
+                 *       "phone": "13800138000"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SmsVerifyIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "rt_Zk1aLmNoPqRsTuVwXyZ0123",
+                     *       "token_type": "Bearer",
+                     *       "user": {
+                     *         "display_name": "张三",
+                     *         "id": "9b2e6f1c-3d4a-4e5b-8c7d-1f2a3b4c5d6e",
+                     *         "id_number": null,
+                     *         "lawyer_profile": null,
+                     *         "memberships": [],
+                     *         "phone": "138****8000",
+                     *         "real_name": null,
+                     *         "roles": [],
+                     *         "status": "active",
+                     *         "verification_status": "unverified",
+                     *         "verified_at": null,
+                     *         "wechat_linked": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenPairOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_auth.wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeChatLoginIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPairOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_casefile.case_file_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                build_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseFileStatusOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_cases.list_cases": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: string;
+                kind?: "mediation" | "litigation";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_cases.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseCreateIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_claims.claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HotlineClaimIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_cases.detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_agents.list_agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseAgentOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_agents.add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentCreateIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseAgentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_agents.confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseAgentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_agents.decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseAgentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_agents.revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseAgentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.revise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgreementReviseIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.sign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgreementSignIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_litigation.file_appeal": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_casefile.request_case_file": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseFileStatusOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_corrections.answer": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionAnswerIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_litigation.apply_for_enforcement": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnforcementIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnforcementOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.catalogue": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.period": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            /** @description The court has not set a period (`evidence_period.not_set`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.apply_for_extension": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidenceExtensionApplyIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceExtensionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            /** @description No period, the period has ended, or an application is already pending. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.request_upload": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "category": "书证",
+                 *       "content_type": "application/pdf",
+                 *       "filename": "借条.pdf",
+                 *       "purpose": "证明被申请人向申请人借款12000元",
+                 *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                 *       "size": 183042,
+                 *       "title": "借条"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UploadRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadTicketOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            /** @description A file-count or byte quota is used up, or the case is closed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Larger than allowed for the type (`evidence.too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_fees.case_fees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseFeesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.issue": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreateIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationIssuedOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.apply": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmationApplyIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.consent": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.confirmation_courts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationCourtOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_litigation.overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LitigationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.mediation_period": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediationPeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.agree_extension": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionAgreeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediationPeriodOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation.choose": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChooseMediatorIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediatorAssignmentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation.recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation.accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediatorAssignmentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation.decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediatorDeclineIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediatorAssignmentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.outcome": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediationOutcomeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediationOutcomeOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_disclosure.disclose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+                party_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseConsentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.give": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentGiveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyConsentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.withdraw": {
+        parameters: {
+            query?: {
+                party_id?: string | null;
+            };
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyConsentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.change_address": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyConsentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.confirm_address": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressCodeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyConsentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.case_sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.book": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCreateIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_cases.case_timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineEventOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation_outcome.transfer": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LitigationTransferIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_cases.withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_dev_email.email_outbox_view": {
+        parameters: {
+            query: {
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailOutboxOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_payments.dev_pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_dev.sms_outbox": {
+        parameters: {
+            query: {
+                phone: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_documents.inbox": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_documents.detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientDocumentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_documents.acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientDocumentOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_documents.download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceDetailOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            /** @description Not uploaded yet (`evidence.not_uploaded`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            /** @description The store is unavailable; the item stays pending. Retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "mp_evidence.opinion": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpinionIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpinionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_evidence.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_payments.create_payment": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewOrderOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_fees.apply_for_relief": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeReliefIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeReliefOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.accept_by_code": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationAcceptedOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationStateOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreviewOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationAcceptedOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.qr_png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.qr_svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_invitations.wxacode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_agents.workspace": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawyerCasePage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_me.me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_privacy.close_account": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosureIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosureOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            /** @description Live cases (`privacy.live_cases`, named) or a staff account. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_privacy.request_export": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataExportStatusOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_privacy.export_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                build_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataExportStatusOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_me.lawyer_profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LawyerProfileIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LawyerProfileOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_me.bind_phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneBindIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.schedule": {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                from?: string;
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.show_standing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.give_standing": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StandingGiveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.withdraw_standing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.confirm_standing_address": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StandingCodeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_me.subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.list_unavailability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnavailabilityOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.add_unavailability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnavailabilityIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnavailabilityOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.delete_unavailability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unavailability_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_me.verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerificationIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.working_hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingHoursOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.set_working_hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkingHoursIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingHoursOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_delegations.incoming": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description One state; default: all */
+                state?: "sent" | "accepted" | "declined" | "expired" | "returned" | "recalled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_delegations.accept": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                delegation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationAcceptIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_delegations.decline": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                delegation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationDeclineIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation.offers": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediationOfferPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation.orgs": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                region?: string;
+                category?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediationOrgPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_mediation.mediators": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                region?: string;
+                category?: string;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediatorPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.free_slots": {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                from?: string;
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                to?: string;
+                slot_minutes?: number;
+                case_id?: string;
+            };
+            header?: never;
+            path: {
+                mediator_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_payments.get_payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_payments.cancel_payment": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_service_consent.claim": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttendanceIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCancelIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_sessions.held": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeldIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.minutes_view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.minutes_write": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoMinutesIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.minutes_pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoLinkOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.minutes_refuse": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoMinutesRefuseIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.minutes_sign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoMinutesSignIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.minutes_open": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoMinutesOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.attendance_view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAttendanceOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.attendance_correct": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoAttendanceCorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAttendanceOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.enter": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoEntryOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.recording_list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoRecordingOut"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_video.recording_link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoLinkOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "public_fees.calculate": {
+        parameters: {
+            query: {
+                schedule: "property" | "divorce" | "personality_rights" | "other_non_property" | "ip_without_amount" | "labour" | "administrative_special" | "administrative_other" | "jurisdiction_objection" | "enforcement" | "preservation" | "payment_order" | "judicial_confirmation";
+                /** @description Yuan as a decimal string with at most two places, e.g. "12000.00" */
+                amount?: string;
+                halved?: "mediated_settlement" | "withdrawal" | "summary_procedure";
+                appeal?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "public_fees.fee_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeScheduleOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "health.healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "public_payments.wechatpay_notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "health.readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            /** @description A dependency is down; `errors` names it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "stats.platform": {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                from?: string;
+                /** @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "storage.download": {
+        parameters: {
+            query: {
+                key: string;
+                exp: string;
+                name: string;
+                type: string;
+                sig: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            /** @description The link was tampered with or has expired (`storage.*`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The object no longer exists. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "storage.upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadFormIn"];
+            };
+        };
+        responses: {
+            /** @description Stored, like S3's default success_action_status. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            /** @description Bad signature, expired form, or another key or type (`storage.*`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            /** @description Over the signed size or MAX_CONTENT_LENGTH. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "public_verify.verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                verification_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            /** @description No certificate has this code. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "public_video.trtc_callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoCallbackOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            /** @description Unknown SdkAppId, bad Sign, or a callback older than the window (`video.*`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+}
