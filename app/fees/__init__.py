@@ -19,6 +19,7 @@ __all__ = [
     "adjust",
     "calculation",
     "court_settings",
+    "enforcement",
     "ledger",
     "litigation_steps",
     "messages",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.cases import Case, access
 from app.errors import Forbidden, NotFound
 from app.extensions import db
-from app.fees import calculation, ledger, notices
+from app.fees import calculation, enforcement, ledger, notices
 from app.fees.models import FeeNotice, FeeRelief, LedgerEntry
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
@@ -112,6 +112,7 @@ def case_fees(*, case_id: uuid.UUID, actor: Principal) -> dict[str, Any]:
         "entries": [describe_entry(row) for row in rows],
         "balance": ledger.summarize(rows),
         "reliefs": [describe_relief(r) for r in relief_rows if parties is None or r.party_id in parties],
+        "enforcement_fee": enforcement.for_case(case),
     }
 
 

@@ -156,6 +156,16 @@ class FeeReliefOut(OutSchema):
     created_at = fields.AwareDateTime(required=True)
 
 
+class EnforcementFeeOut(FeeOut):
+    """The enforcement application fee (Art. 14(1)): shown with its basis, never prepaid (Art. 20), borne by the
+    person subject to enforcement (Art. 38)."""
+
+    application_id = fields.UUID(required=True)
+    prepaid = fields.Boolean(required=True)
+    borne_by = fields.String(required=True, validate=validate.OneOf(["person_subject_to_enforcement"]))
+    note = fields.String(required=True)
+
+
 class CaseFeesOut(OutSchema):
     """A case's fees as the caller may see them."""
 
@@ -164,6 +174,7 @@ class CaseFeesOut(OutSchema):
     entries = fields.List(fields.Nested(FeeLedgerEntryOut), required=True)
     balance = fields.Nested(FeeBalanceOut, required=True)
     reliefs = fields.List(fields.Nested(FeeReliefOut), required=True)
+    enforcement_fee = fields.Nested(EnforcementFeeOut, allow_none=True, required=True)
 
 
 class FeeReliefIn(InSchema):

@@ -139,3 +139,31 @@ def test_the_appellant_gets_a_notice_to_pay_the_appeal_fee(client, clock):
     db.session.commit()
     appeal_notices = db.session.scalars(select(FeeNotice).where(FeeNotice.purpose == "appeal")).all()
     assert len(appeal_notices) == 1
+
+
+def test_an_enforcement_application_shows_its_fee_and_asks_nothing_in_advance(client, clock):
+    clock.set(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI))
+    world = accepted_case()
+    body = {"closing_method": "mediation", "performance_days": 30}
+    assert _post(client, f"{COURT}/cases/{world.case.id}/decision", body, world.headers("judge")).status_code == 200
+    for party in (world.plaintiff, world.defendant):
+        push(client, world, party, "mediation_document", "民事调解书")
+    before = client.get(f"{MP}/cases/{world.case.id}/fees", headers=world.headers("plaintiff")).get_json()
+    assert before["enforcement_fee"] is None
+    applied = _post(
+        client,
+        f"{MP}/cases/{world.case.id}/enforcement-applications",
+        {"request": "强制被告履行调解书", "property_clues": []},
+        world.headers("plaintiff"),
+    )
+    assert applied.status_code == 201, applied.get_json()
+    shown = client.get(f"{MP}/cases/{world.case.id}/fees", headers=world.headers("plaintiff")).get_json()
+    fee = shown["enforcement_fee"]
+    assert fee["application_id"] == applied.get_json()["id"] and fee["schedule"] == "enforcement"
+    assert fee["prepaid"] is False and fee["borne_by"] == "person_subject_to_enforcement" and "Art. 20" in fee["note"]
+    assert fee["basis"]["article"] == "第十四条第（一）项" and fee["amount_fen"] >= 5000
+    # no notice to pay and nothing owed for it (执行申请费执行后交纳)
+    assert {n["purpose"] for n in shown["notices"]} == {"acceptance"}
+    assert shown["balance"] == before["balance"]
+    court_view = client.get(f"{COURT}/cases/{world.case.id}/fees", headers=world.headers("clerk")).get_json()
+    assert court_view["enforcement_fee"]["amount_fen"] == fee["amount_fen"]
