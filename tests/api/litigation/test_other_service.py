@@ -23,6 +23,7 @@ from app.litigation.models import LitigationDecision
 from app.utils.clock import SHANGHAI
 from app.webhooks.models import WebhookDelivery
 from tests.api.litigation.support import COURT, accepted_case, status_of, timeline_types
+from tests.api.litigation.test_races import THREADS, _together
 from tests.api.litigation.test_transitions import serve
 from tests.api.service.support import consent
 from tests.support.factories import grant, make_court, make_user
@@ -166,3 +167,20 @@ def test_over_http(client, clock):
     assert again.status_code == 409 and again.get_json()["reason"] == "document.already_served"
     pdf = client.get(f"{COURT}/documents/{held['document_id']}/certificate.pdf", headers=world.headers("clerk"))
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_recorded_at_once_by_several_clerks_it_is_recorded_once(app, client, clock):
+    world, held = _held_judgment(clock, _at(2026, 11, 2, 9, 0))
+    clock.set(_at(2026, 11, 4, 9, 0))
+    headers = world.headers("clerk")
+    url = f"{COURT}/documents/{held['document_id']}/other-service"
+    body = {"method": "by_post", "served_at": "2026-11-03T10:00:00+08:00"}
+    answers = _together(app, lambda: app.test_client().post(url, json=body, headers=headers))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] + [409] * (THREADS - 1), [answer.get_json() for answer in answers]
+    assert {a.get_json()["reason"] for a in answers if a.status_code == 409} == {"document.already_served"}
+    db.session.expire_all()
+    document = db.session.get_one(ServedDocument, held["document_id"])
+    events = [event.type for event in delivery_chain.events_of(document.id)]
+    assert events.count("served_otherwise") == 1
+    assert timeline_types(world.case.id).count("document.served_otherwise") == 1
