@@ -5,10 +5,15 @@
 import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView } from "/web/common/login.js";
-import { claimPage, consentSection } from "./consent.js";
-import { evidencePage } from "./evidence.js";
-import { invitePage, joinPage } from "./join.js";
 import { announce, errorText, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
+
+// Pages beyond the first load arrive when first visited (a slow connection fetches only what it shows).
+const later = (module, name) => async (...args) => (await import(module))[name](...args);
+const claimPage = later("./consent.js", "claimPage");
+const consentSection = later("./consent.js", "consentSection");
+const evidencePage = later("./evidence.js", "evidencePage");
+const invitePage = later("./join.js", "invitePage");
+const joinPage = later("./join.js", "joinPage");
 
 const MP = "/api/mp/v1";
 const NEXT = "mc.h5.next";
