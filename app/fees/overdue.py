@@ -105,6 +105,11 @@ def treat_as_withdrawn(*, notice_id: uuid.UUID, actor: Principal, reason: str | 
     now = clock.now()
     if notice.status not in OPEN:
         raise Conflict(f"The notice is {notice.status}.", reason="fees.notice_not_open")
+    if notice.purpose != "acceptance":  # an unpaid appeal fee: the appeal (not the case) is treated as withdrawn,
+        raise Conflict(  # which the appellate court rules on (SPC Interpretation Art. 318); extend is still open
+            "An unpaid appeal fee is for the appellate court to rule on; the first-instance case is not withdrawn.",
+            reason="fees.not_acceptance_fee",
+        )
     if notice.due_at is None or now < notice.due_at:
         raise Conflict("The time to pay has not run out yet.", reason="fees.not_overdue")
     if ledger.balance(case.id, notice.party_id)["outstanding"] <= 0:

@@ -167,3 +167,21 @@ def test_an_enforcement_application_shows_its_fee_and_asks_nothing_in_advance(cl
     assert shown["balance"] == before["balance"]
     court_view = client.get(f"{COURT}/cases/{world.case.id}/fees", headers=world.headers("clerk")).get_json()
     assert court_view["enforcement_fee"]["amount_fen"] == fee["amount_fen"]
+
+
+def test_an_unpaid_appeal_fee_does_not_withdraw_the_first_instance_case(client, clock):
+    clock.set(dt.datetime(2026, 11, 9, 10, 0, tzinfo=SHANGHAI))
+    world = accepted_case()
+    body = {"closing_method": "judgment", "performance_days": 15}
+    assert _post(client, f"{COURT}/cases/{world.case.id}/decision", body, world.headers("judge")).status_code == 200
+    push(client, world, world.defendant)
+    appeal = {"statement": "撤销原判", "grounds": "认定事实错误"}
+    assert _post(client, f"{MP}/cases/{world.case.id}/appeals", appeal, world.headers("defendant")).status_code == 201
+    notice = db.session.scalar(select(FeeNotice).where(FeeNotice.purpose == "appeal"))
+    assert notice is not None
+    clock.advance(days=10)
+    url = f"{COURT}/fee-notices/{notice.id}/overdue-decision"
+    refused = _post(client, url, {"decision": "treated_as_withdrawn", "reason": "逾期"}, world.headers("clerk"))
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "fees.not_acceptance_fee"
+    extended = _post(client, url, {"decision": "extend", "days": 3}, world.headers("clerk"))
+    assert extended.status_code == 200, extended.get_json()
