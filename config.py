@@ -12,6 +12,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # refused in production
+VIDEO_PROVIDERS = ("trtc", "external")  # app/video/providers.py
 DEFAULT_CERTIFICATE_FONT = BASE_DIR / "app" / "integrations" / "fonts" / "DroidSansFallbackFull.ttf"
 MIN_SECRET_LENGTH = 32
 SMS_GATEWAYS = ("console", "http")  # build_gateway knows exactly these; anything else is refused at start
@@ -386,6 +387,34 @@ class Config:
         self.VIDEO_RECORDING_MAX_BYTES = env_int(env, "VIDEO_RECORDING_MAX_BYTES", 4 * 1024**3)
         self.VIDEO_RECORDING_RETENTION_DAYS = env_int(env, "VIDEO_RECORDING_RETENTION_DAYS", 3650)
         self.VIDEO_DOWNLOAD_TIMEOUT_SECONDS = env_int(env, "VIDEO_DOWNLOAD_TIMEOUT_SECONDS", 30)
+        # TRTC's server API (dismissing a closed room): a Tencent Cloud API key pair, not the SDK secret
+        self.TRTC_API_SECRET_ID = env_str(env, "TRTC_API_SECRET_ID", "")
+        self.TRTC_API_SECRET_KEY = env_str(env, "TRTC_API_SECRET_KEY", "")
+        self.TRTC_API_URL = env_str(env, "TRTC_API_URL", "https://trtc.tencentcloudapi.com")
+        self.TRTC_API_REGION = env_str(env, "TRTC_API_REGION", "ap-guangzhou")
+
+    def video_problems(self) -> list[str]:
+        """TRTC in production: the app id, both secrets and the API key pair whenever any court uses it."""
+        courts = [item.partition("=")[2].strip() for item in self.VIDEO_COURT_PROVIDERS.split(",") if item.strip()]
+        names = [self.VIDEO_PROVIDER.strip(), *courts]
+        found = [
+            f"VIDEO_PROVIDER / VIDEO_COURT_PROVIDERS: unknown provider {n!r}" for n in names if n not in VIDEO_PROVIDERS
+        ]
+        if "trtc" not in names:
+            return found
+        needed = {
+            "TRTC_SDK_APP_ID": self.TRTC_SDK_APP_ID > 0,
+            "TRTC_SECRET_KEY": bool(self.TRTC_SECRET_KEY),
+            "TRTC_CALLBACK_KEY": bool(self.TRTC_CALLBACK_KEY),
+            "TRTC_API_SECRET_ID": bool(self.TRTC_API_SECRET_ID),
+            "TRTC_API_SECRET_KEY": bool(self.TRTC_API_SECRET_KEY),
+        }
+        missing = [name for name, present in needed.items() if not present]
+        if missing:
+            found.append(f"video rooms use TRTC but {', '.join(missing)} missing (docs/video.md)")
+        if not self.TRTC_API_URL.startswith("https://"):
+            found.append("TRTC_API_URL must use https in production")
+        return found
 
     def as_dict(self) -> dict[str, object]:
         """Return the upper-case settings, as Flask's config wants them."""
@@ -492,7 +521,7 @@ class ProductionConfig(Config):
             found.append("IDENTITY_VERIFIER=http is required; the development verifier accepts anyone")
         if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE_IN_PRODUCTION:
             found.append("local-disk storage in production needs ALLOW_LOCAL_STORAGE_IN_PRODUCTION=1")
-        return found + self._shared_state_problems() + self.payment_problems()
+        return found + self._shared_state_problems() + self.payment_problems() + self.video_problems()
 
     def _shared_state_problems(self) -> list[str]:
         """State every app server must share lives in Redis: a per-process stand-in would weaken it silently."""

@@ -5,6 +5,7 @@ Other packages import only what `__all__` names: the modules listed (`from app.m
 names re-exported below.
 """
 
+from app.mediation.agreement import signer_parties
 from app.mediation.models import MediatorProfile
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "outcome",
     "period_end",
     "queues",
+    "signer_parties",
     "transfer",
 ]

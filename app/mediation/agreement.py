@@ -20,8 +20,13 @@ from app.security.permissions import Principal
 from app.utils import clock
 
 
-def _signer_parties(case: Case, actor: Principal) -> list[CaseParty]:
-    """The parties the caller IS (a lawyer cannot sign for a client), with the identity re-confirmed."""
+def signer_parties(case: Case, actor: Principal) -> list[CaseParty]:
+    """The parties the caller IS (a lawyer cannot sign for a client), with the identity re-confirmed.
+
+    The one rule for signing in person (the agreement, and a session's minutes in app/video): a party's own
+    account, real-name verified, a person's verified name matching the party's; 403 agreement.not_a_party,
+    agreement.identity_not_verified or agreement.identity_mismatch otherwise.
+    """
     own = list(db.session.scalars(select(CaseParty).filter_by(case_id=case.id, user_id=actor.user_id)))
     if not own:
         raise Forbidden(
@@ -40,7 +45,7 @@ def _signer_parties(case: Case, actor: Principal) -> list[CaseParty]:
 def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: Principal) -> dict:
     """A party signs the agreement text as hashed; the agreement takes effect when the last party signs."""
     case, _facts = case_access.load(case_id, actor=actor, lock=True)
-    parties = _signer_parties(case, actor)
+    parties = signer_parties(case, actor)
     agreement = mediation_outcome.agreement_of(case, lock=True)
     if case.status != "settled" or agreement.effective_at is not None:
         raise Conflict(
@@ -57,7 +62,7 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
     if not unsigned:
         raise Conflict("You have already signed this agreement.", reason="agreement.already_signed")
     _check_signature_image(case, signature_evidence_id, actor=actor)
-    user = db.session.get_one(User, actor.user_id)  # found by _signer_parties above
+    user = db.session.get_one(User, actor.user_id)  # found by signer_parties above
     now = clock.now()
     for party in unsigned:
         db.session.add(

@@ -267,6 +267,10 @@ class VideoSettings:
     recording_max_bytes: int = setting("VIDEO_RECORDING_MAX_BYTES", default=4 * 1024**3)
     recording_retention_days: int = setting("VIDEO_RECORDING_RETENTION_DAYS", default=3650)
     download_timeout_seconds: int = setting("VIDEO_DOWNLOAD_TIMEOUT_SECONDS", default=30)
+    trtc_api_secret_id: str = setting("TRTC_API_SECRET_ID", default="")
+    trtc_api_secret_key: str = setting("TRTC_API_SECRET_KEY", default="")
+    trtc_api_url: str = setting("TRTC_API_URL", default="https://trtc.tencentcloudapi.com")
+    trtc_api_region: str = setting("TRTC_API_REGION", default="ap-guangzhou")
 
 
 GROUPS: tuple[type, ...] = (

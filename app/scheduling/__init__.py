@@ -6,7 +6,10 @@ Other packages import only what `__all__` names: the modules listed (`from app.s
 names re-exported below.
 """
 
+from app.scheduling.models import MediationSession
+
 __all__ = [
+    "MediationSession",
     "availability",
     "courtrooms",
     "hearing_events",
@@ -14,5 +17,6 @@ __all__ = [
     "hearings",
     "queries",
     "reminders",
+    "session_hooks",
     "sessions",
 ]

@@ -23,7 +23,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.identity import User
 from app.identity import login_sessions as identity_sessions
-from app.scheduling import conflicts, courtrooms, hearing_events, hearing_queries, reminders, summons
+from app.scheduling import conflicts, courtrooms, hearing_events, hearing_queries, reminders, session_hooks, summons
 from app.scheduling import sessions as mediation_sessions
 from app.scheduling.models import Courtroom, MediationSession
 from app.security import permissions
@@ -117,6 +117,7 @@ def postpone(
     reminders.replace(session, (p.user_id for p in people))
     _record(case, session, "hearing.postponed", actor, f"{_label(session)} postponed to {_local(start)}", reason)
     hearing_events.publish(case, session, "hearing.postponed", reason=reason)
+    session_hooks.session_changed(case, session, "rescheduled", actor)
     db.session.commit()
     summons.serve_all(session.id, round_no=len(session.postponements) + 1, actor=actor, reason=reason)
     return hearing_queries.view(db.session.get_one(MediationSession, session.id), actor=actor, facts=facts)
@@ -135,6 +136,7 @@ def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str) -> dict:
     if case.status == "hearing_scheduled" and not _hearings_ahead(case, session.id):
         lifecycle.transition(case, "in_trial", actor=actor, actor_role=_role(actor), reason=reason, data=_data(session))
     hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
+    session_hooks.session_changed(case, session, "cancelled", actor)
     db.session.commit()
     return hearing_queries.view(session, actor=actor, facts=facts)
 

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.mediation import assignment as mediation_assignment
 from app.platform import settings
 from app.scheduling import conflicts as conflicts
-from app.scheduling import hearing_events
+from app.scheduling import hearing_events, session_hooks
 from app.scheduling import queries as queries
 from app.scheduling import reminders as reminders
 from app.scheduling.models import MediationSession, SessionAttendance
@@ -89,8 +89,11 @@ def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dic
         conflicts.ensure_free(people, start, end, exclude_session=session.id)
         session.starts_at, session.ends_at = start, end
         reminders.replace(session, (p.user_id for p in people))
+    changed_mode = mode != session.mode
     session.mode, session.location, session.meeting_url = mode, location, meeting_url
     _record(case, session, "session.rescheduled", actor, f"session moved to {_local(session.starts_at)} ({mode})")
+    if moved or changed_mode:
+        session_hooks.session_changed(case, session, "rescheduled", actor)
     db.session.commit()
     return queries.view(session, actor=actor, facts=facts)
 
@@ -104,6 +107,7 @@ def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str | None = None
     session.cancel_reason = reason
     reminders.cancel_pending(session)
     _record(case, session, "session.cancelled", actor, f"session of {_local(session.starts_at)} cancelled", reason)
+    session_hooks.session_changed(case, session, "cancelled", actor)
     db.session.commit()
     return queries.view(session, actor=actor, facts=facts)
 
@@ -133,6 +137,7 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
         _record(case, session, "session.cancelled", actor, summary, reason, role="system")
         if session.kind != "mediation":  # the court hears of it (sent after that commit by the webhook sweep)
             hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
+        session_hooks.session_changed(case, session, "cancelled", actor)
     reminders.cancel_pending_of_case(case.id)  # a session already under way keeps no reminder either
     return len(sessions)
 

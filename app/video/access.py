@@ -1,8 +1,4 @@
-"""Who takes part in a session's video room, and loading a session for the caller (private to app/video).
-
-Scheduling does not re-export its table in `__all__`; its public `sessions` module carries it, so the table is
-taken from there (the missing link is named in docs/video.md).
-"""
+"""Who takes part in a session's video room, and loading a session for the caller (private to app/video)."""
 
 from __future__ import annotations
 
@@ -15,11 +11,10 @@ from app.cases import Case, CaseParty, end_hooks
 from app.cases import access as case_access
 from app.errors import NotFound
 from app.extensions import db
+from app.scheduling import MediationSession
 from app.scheduling import queries as session_queries
-from app.scheduling import sessions as scheduling_sessions
 from app.security.permissions import CaseFacts, Principal
 
-MediationSession = scheduling_sessions.MediationSession
 STAFF_ROLES = ("mediator", "judge", "clerk")
 
 

@@ -19,6 +19,7 @@ from app.audit import log as audit
 from app.cases import timeline
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from app.scheduling import MediationSession
 from app.scheduling import sessions as scheduling_sessions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -79,7 +80,7 @@ def _row(session_id: uuid.UUID, user_id: uuid.UUID) -> VideoAttendance:
 
 
 def _mirror(session_id: uuid.UUID, user_id: uuid.UUID, role: str, party_id: uuid.UUID | None, status: str) -> None:
-    session = db.session.get_one(access.MediationSession, session_id)
+    session = db.session.get_one(MediationSession, session_id)
     scheduling_row = scheduling_sessions.attendance_row(session, user_id, role=role, party_id=party_id)
     scheduling_row.attended = status != "absent"
 

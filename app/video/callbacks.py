@@ -8,7 +8,9 @@ every stored event of the user in event-time order, so late and out-of-order eve
 
 Events used: 103 enter room, 104 exit room (group 1, room events); 201-204 media events are kept as seen-in-room
 evidence; 311 (group 3, recording uploaded to VOD: FileId, VideoUrl) and 310/305 with a file reference register a
-recording, copied after the commit by the `microcourt.video.copy_recording` job.
+recording, copied after the commit by the `microcourt.video.copy_recording` job (in a thread when JOBS_EAGER: the
+answer never waits for a download). An "entered" event in a room that is closed (session cancelled or moved, case
+ended) dismisses the room again: a UserSig handed out earlier cannot be revoked at TRTC.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
-from app.platform import jobs, settings
+from app.platform import settings
 from app.utils import clock
-from app.video import attendance, recordings, usersig
+from app.video import attendance, background, recordings, rooms, usersig
 from app.video.models import VideoCallback, VideoRoom
 
 ROOM_GROUP, MEDIA_GROUP, RECORDING_GROUP = 1, 2, 3
@@ -71,11 +73,13 @@ def receive(*, headers: Mapping[str, str], body: bytes) -> dict:
     if room is not None:
         if event["group"] in (ROOM_GROUP, MEDIA_GROUP) and event["user_id"]:
             attendance.rebuild_for(room, event["user_id"])
+            if event["type"] == attendance.ENTER and rooms.is_closed(room):
+                rooms.dismiss_later(room.room_id)  # an old UserSig used after the room closed: put them out again
         elif event["group"] == RECORDING_GROUP and event["type"] in RECORDING_EVENTS:
             queued = recordings.register(room, event["info"])
     db.session.commit()
     if queued is not None:
-        jobs.enqueue(COPY_TASK, str(queued))
+        background.run(COPY_TASK, str(queued))  # TRTC waits 5 s for the answer: never copy inside the request
     return {"code": 0, "duplicate": False}
 
 

@@ -19,12 +19,11 @@ from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.identity import User
 from app.platform import settings
+from app.scheduling import MediationSession
 from app.security.permissions import Principal
 from app.utils import clock
 from app.video import access, providers, usersig
 from app.video.models import VideoRoom, VideoRoomMember
-
-MediationSession = access.MediationSession
 
 
 def window(session: MediationSession) -> tuple[dt.datetime, dt.datetime]:

@@ -1,7 +1,7 @@
 """Signing the minutes: each participant in person, the same verified signing as the mediation agreement.
 
 A party signs only as themselves (not through a lawyer), real-name verified, with a verified name matching their
-party's: the rule is mediation's agreement signing rule itself (`app.mediation.agreement`). The signer names the
+party's: the rule is mediation's agreement signing rule itself (`app.mediation.signer_parties`). The signer names the
 SHA-256 they read; a different one is 409 video.minutes_changed. Signing twice is 409 video.minutes_already_signed
 (the unique row makes a concurrent double-tap one signature). A refusal is recorded with its reason and counts as
 answered (拒绝签名的，记明情况附卷). When every required signer has answered, the minutes freeze: the text's SHA-256
@@ -20,7 +20,7 @@ from app.cases import Case, timeline
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
 from app.identity import User
-from app.mediation import agreement as mediation_agreement
+from app.mediation import signer_parties
 from app.security.permissions import Principal
 from app.utils import clock
 from app.video import access, events, minutes_pdf
@@ -101,7 +101,7 @@ def _answer(*, session_id: uuid.UUID, actor: Principal, sha256: str, decision: s
 def _verified_name(case: Case, actor: Principal) -> str | None:
     """Mediation's signing rule: the caller is the party in person, real-name verified, the name matching."""
     try:
-        mediation_agreement._signer_parties(case, actor)  # the agreement's own rule (see docs/video.md)
+        signer_parties(case, actor)  # the agreement's own rule, shared
     except Forbidden as refused:
         reason = (refused.reason or "").replace("agreement.", "video.")
         raise Forbidden(str(refused.message), reason=reason) from None

@@ -3,8 +3,12 @@
 It plays TRTC's event-callback server: `callback(...)` builds a room, media or cloud-recording event as TRTC does
 (EventGroupId, EventType, CallbackTs, EventInfo), `deliver` POSTs it to the app over HTTP with the SdkAppId header
 and Sign = base64(HMAC-SHA256(callback key, body)); tests can forge, duplicate, delay and reorder them. It serves
-recording files over HTTP (`add_recording`), as VOD would. `verify_user_sig` checks a UserSig the way TRTC's
-back end does (TLSSigAPIv2's published scheme), written independently of app/video/usersig.py.
+recording files over HTTP (`add_recording`; `slow_seconds` drips them out slowly), as VOD would. `verify_user_sig`
+checks a UserSig the way TRTC's back end does (TLSSigAPIv2's published scheme), written independently of
+app/video/usersig.py. It also answers TRTC's server API (POST /, Tencent Cloud API 3.0): every request's
+TC3-HMAC-SHA256 Authorization is checked against its own API key (`verify_tc3`, independent of
+app/video/trtc_api.py); DismissRoomByStrRoomId is recorded in `dismissed`; `api_failures` answers the next N
+requests with an InternalError (TRTC down).
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ class FakeTrtc:
         self.files: dict[str, bytes] = {}
         self.downloads: list[str] = []
         self.url = ""
+        self.api_secret_id = "AKID" + secrets.token_hex(16)
+        self.api_secret_key = secrets.token_hex(16)
+        self.api_calls: list[dict] = []  # {action, params, signature_ok}
+        self.dismissed: list[str] = []
+        self.api_failures = 0
+        self.slow_seconds = 0.0
 
     def config(self) -> dict:
         """The app's settings pointing at this fake (recordings come from 127.0.0.1)."""
@@ -44,7 +54,53 @@ class FakeTrtc:
             "TRTC_SECRET_KEY": self.secret_key,
             "TRTC_CALLBACK_KEY": self.callback_key,
             "VIDEO_RECORDING_HOSTS": ["127.0.0.1"],
+            "TRTC_API_SECRET_ID": self.api_secret_id,
+            "TRTC_API_SECRET_KEY": self.api_secret_key,
+            "TRTC_API_URL": self.url,
         }
+
+    # -- the server API (Tencent Cloud API 3.0), as TRTC's gateway checks it ----------------------------
+
+    def verify_tc3(self, headers: dict[str, str], body: bytes) -> bool:
+        """Recompute the TC3-HMAC-SHA256 signature of a request from its headers and body."""
+        auth = headers.get("authorization", "")
+        algorithm, _, rest = auth.partition(" ")
+        fields = dict(part.strip().split("=", 1) for part in rest.split(",") if "=" in part)
+        credential = fields.get("Credential", "").split("/")
+        if algorithm != "TC3-HMAC-SHA256" or len(credential) != 4 or credential[0] != self.api_secret_id:
+            return False
+        _, date, service, terminator = credential
+        stamp = int(headers.get("x-tc-timestamp", "0"))
+        if time.strftime("%Y-%m-%d", time.gmtime(stamp)) != date or abs(time.time() - stamp) > 300:
+            return False
+        signed = fields.get("SignedHeaders", "").split(";")
+        canonical_headers = "".join(f"{name}:{headers.get(name, '').strip().lower()}\n" for name in signed)
+        canonical = "\n".join(["POST", "/", "", canonical_headers, ";".join(signed), hashlib.sha256(body).hexdigest()])
+        scope = f"{date}/{service}/{terminator}"
+        to_sign = "\n".join(["TC3-HMAC-SHA256", str(stamp), scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        key = ("TC3" + self.api_secret_key).encode()
+        for part in (date, service, terminator):
+            key = hmac.digest(key, part.encode(), "sha256")
+        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        return service == "trtc" and hmac.compare_digest(expected, fields.get("Signature", ""))
+
+    def api(self, headers: dict[str, str], body: bytes) -> dict:
+        """Answer one server API request as TRTC would."""
+        ok = self.verify_tc3(headers, body)
+        action = headers.get("x-tc-action", "")
+        params = json.loads(body or b"{}")
+        self.api_calls.append({"action": action, "params": params, "signature_ok": ok})
+        request_id = secrets.token_hex(8)
+        if not ok:
+            error = {"Code": "AuthFailure.SignatureFailure", "Message": "signature mismatch"}
+            return {"Response": {"Error": error, "RequestId": request_id}}
+        if self.api_failures > 0:
+            self.api_failures -= 1
+            return {"Response": {"Error": {"Code": "InternalError", "Message": "busy"}, "RequestId": request_id}}
+        if action == "DismissRoomByStrRoomId" and params.get("SdkAppId") == self.sdk_app_id:
+            self.dismissed.append(str(params.get("RoomId")))
+            return {"Response": {"RequestId": request_id}}
+        return {"Response": {"Error": {"Code": "InvalidAction", "Message": action}, "RequestId": request_id}}
 
     # -- UserSig, as TRTC's back end checks it --------------------------------------------------------
 
@@ -149,7 +205,23 @@ def _handler(fake: FakeTrtc) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "video/mp4")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if fake.slow_seconds:  # VOD far away: the file trickles in
+                half = len(data) // 2
+                self.wfile.write(data[:half])
+                self.wfile.flush()
+                time.sleep(fake.slow_seconds)
+                self.wfile.write(data[half:])
+                return
             self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            answer = json.dumps(fake.api({k.lower(): v for k, v in self.headers.items()}, body)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, *args: object) -> None:
             return

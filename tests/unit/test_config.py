@@ -162,3 +162,39 @@ def test_sms_over_http_needs_its_url_and_identity_verifier_names_are_checked():
 def test_token_lifetimes_are_bounded(ttl):
     with pytest.raises(ConfigError, match="MACHINE_TOKEN_TTL_SECONDS"):
         load_config({"MACHINE_TOKEN_TTL_SECONDS": ttl})
+
+
+# -- video (docs/video.md): TRTC in production needs its app id, secrets and API key pair --------------------
+
+TRTC_READY = {
+    "VIDEO_PROVIDER": "trtc",
+    "TRTC_SDK_APP_ID": "1400123456",
+    "TRTC_SECRET_KEY": "t" * 64,
+    "TRTC_CALLBACK_KEY": "c" * 32,
+    "TRTC_API_SECRET_ID": "AKID" + "i" * 32,
+    "TRTC_API_SECRET_KEY": "k" * 32,
+}
+
+
+def test_production_with_trtc_configured_starts():
+    config = load_config({**GOOD_PRODUCTION, **TRTC_READY})
+    assert config.VIDEO_PROVIDER == "trtc" and config.video_problems() == []
+
+
+@pytest.mark.parametrize(
+    "missing", ["TRTC_SDK_APP_ID", "TRTC_SECRET_KEY", "TRTC_CALLBACK_KEY", "TRTC_API_SECRET_ID", "TRTC_API_SECRET_KEY"]
+)
+def test_production_refuses_trtc_without_its_keys(missing):
+    with pytest.raises(ConfigError, match=missing):
+        load_config({**GOOD_PRODUCTION, **TRTC_READY, missing: ""})
+
+
+def test_production_refuses_a_court_on_trtc_without_keys_and_unknown_providers():
+    court = "01a24a78-96b1-711b-93fd-3f04054aa494"
+    with pytest.raises(ConfigError, match="TRTC_SDK_APP_ID"):
+        load_config({**GOOD_PRODUCTION, "VIDEO_COURT_PROVIDERS": f"{court}=trtc"})
+    with pytest.raises(ConfigError, match="unknown provider 'zoom'"):
+        load_config({**GOOD_PRODUCTION, "VIDEO_PROVIDER": "zoom"})
+    with pytest.raises(ConfigError, match="TRTC_API_URL must use https"):
+        load_config({**GOOD_PRODUCTION, **TRTC_READY, "TRTC_API_URL": "http://trtc.example.test"})
+    assert load_config(GOOD_PRODUCTION).video_problems() == []  # the external link needs nothing

@@ -10,7 +10,7 @@ import uuid
 
 from app.extensions import db, storage
 from app.utils import clock as clock_module
-from app.video import recordings
+from app.video import background, recordings
 from app.video.models import VideoCallback, VideoRecording
 from tests.api.video.helpers import CALLBACK, enter, online_session
 from tests.support.factories import login
@@ -63,6 +63,7 @@ def _register(client, online, fake_trtc, data: bytes, **payload_overrides) -> Vi
     body = fake_trtc.callback(3, 311, room, payload=payload, task_id="t")
     answer = callbacks.receive(headers={"SdkAppId": str(fake_trtc.sdk_app_id), "Sign": fake_trtc.sign(body)}, body=body)
     assert answer == {"code": 0, "duplicate": False}
+    background.wait()  # JOBS_EAGER: the copy runs in a thread after the answer
     db.session.expire_all()
     return db.session.query(VideoRecording).filter_by(session_id=uuid.UUID(online.session_id)).one()
 

@@ -4,8 +4,10 @@ phones (UserSigs checked the TRTC way), the clerk writes the minutes, the partie
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from app.utils import clock
+from app.video import background
 from tests.api.video.helpers import COURT, enter
 from tests.support.factories import login
 from tests.support.hearings import book, trial
@@ -43,3 +45,19 @@ def test_online_hearing_entry_and_minutes(client, fake_trtc):
         assert signed.status_code == 200, signed.get_json()
     assert signed.get_json()["status"] == "frozen"
     assert client.post(f"{COURT}/sessions/{sid}/minutes/pdf", headers=login(t.judge)).status_code == 200
+
+
+def test_a_cancelled_online_hearing_closes_its_room(client, fake_trtc):
+    t = trial()
+    start = clock.now() + dt.timedelta(minutes=10)
+    end = (start + dt.timedelta(hours=1)).isoformat()
+    booked = book(client, t, start.isoformat(), end, mode="video", courtroom_id=None, meeting_url="https://c.cn/o/8")
+    sid = booked.get_json()["id"]
+    room = enter(client, t.plaintiff, sid).get_json()["room_id"]
+    headers = {**login(t.clerk), "Idempotency-Key": secrets.token_hex(8)}
+    cancelled = client.post(f"{COURT}/hearings/{sid}/cancel", json={"reason": "审判员回避"}, headers=headers)
+    assert cancelled.status_code == 200, cancelled.get_json()
+    background.wait()
+    assert fake_trtc.dismissed == [room]
+    refused = enter(client, t.judge, sid, prefix=COURT)
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "video.session_closed"

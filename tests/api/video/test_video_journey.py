@@ -10,6 +10,7 @@ import hashlib
 import time
 
 from app.extensions import db, storage
+from app.video import background
 from app.video.models import SessionMinutes
 from tests.api.video.helpers import CALLBACK, enter, online_session
 from tests.support.factories import login
@@ -59,11 +60,12 @@ def test_book_enter_attend_record_and_sign_the_minutes(app, client, fake_trtc):
         status, error = fake_trtc.deliver(url, stale)
         assert status == 401 and error["reason"] == "video.callback_stale"
 
-        # the cloud recording: TRTC uploads it to VOD and says so (311); the job copies it at once (JOBS_EAGER)
+        # the cloud recording: TRTC uploads it to VOD and says so (311); the job copies it after the answer
         video = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 400
         fake_trtc.add_recording("rec1", video)
         body = fake_trtc.callback(3, 311, room, payload=fake_trtc.recording_payload("rec1"), task_id="task-1")
         assert fake_trtc.deliver(url, body)[0] == 200
+        background.wait()  # the copy runs after the answer (a thread when JOBS_EAGER)
 
     db.session.expire_all()
     staff = login(online.mediator)

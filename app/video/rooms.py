@@ -1,0 +1,115 @@
+"""Closing a session's room: when the session is cancelled or moved, or its case ends.
+
+Scheduling calls `on_session_changed` through its session hooks and cases calls `on_case_ended` through its end
+hooks (both registered in app/wiring.py), inside the transaction that made the change. Entry is refused from then
+on (entry checks the session and the case each time); the case's timeline and the audit log say the room was
+closed; after the commit a job asks TRTC to dismiss the room (DismissRoomByStrRoomId), which puts out whoever is
+still in it. TRTC down: the job retries with backoff (Celery). A UserSig already handed out cannot be revoked at
+TRTC, so a later "entered" callback (103) in a closed room dismisses it again (`is_closed`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app.audit import log as audit
+from app.cases import Case, timeline
+from app.extensions import db
+from app.platform import settings
+from app.scheduling import MediationSession
+from app.security.permissions import Principal
+from app.utils import clock
+from app.video import access, background, entry, trtc_api
+from app.video.models import VideoRoom
+
+log = logging.getLogger(__name__)
+DISMISS_TASK = "microcourt.video.dismiss_room"
+_PENDING = "video.rooms_to_dismiss"
+
+
+def on_session_changed(case: Case, session: MediationSession, change: str, actor: Principal | None) -> None:
+    """A session was cancelled or moved: close its room, if one was opened (the caller commits)."""
+    room = db.session.scalar(select(VideoRoom).where(VideoRoom.session_id == session.id))
+    if room is not None:
+        close(case, room, f"session {change}", actor)
+
+
+def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
+    """A case ended: close the room of every session of it (one under way included)."""
+    for room in db.session.scalars(select(VideoRoom).where(VideoRoom.case_id == case.id).order_by(VideoRoom.id)):
+        close(case, room, f"case ended ({status})", actor)
+
+
+def close(case: Case, room: VideoRoom, why: str, actor: Principal | None) -> None:
+    """Record the closing (timeline, audit) and dismiss the room at the provider after the commit (once)."""
+    pending = db.session.info.setdefault(_PENDING, [])
+    if room.room_id in pending:
+        return
+    pending.append(room.room_id)
+    data = {"session_id": str(room.session_id), "room_id": room.room_id, "provider": room.provider, "why": why}
+    role = "system" if actor is None else "staff"
+    timeline.record(
+        case, "video.room_closed", actor=actor, actor_role=role, summary=f"video room closed: {why}", data=data
+    )
+    audit.record("video.room_closed", actor=actor, object_type="session", object_id=room.session_id, details=data)
+
+
+def is_closed(room: VideoRoom) -> bool:
+    """Whether nobody should be in the room now: cancelled, moved out of now, no longer by video, or case ended."""
+    session = db.session.get(MediationSession, room.session_id)
+    case = db.session.get(Case, room.case_id)
+    if session is None or case is None:
+        return True
+    if access.case_ended(case) or session.status == "cancelled" or session.mode != "video":
+        return True
+    opens, closes = entry.window(session)
+    return not opens <= clock.now() <= closes
+
+
+def dismiss_later(room_id: str) -> None:
+    """Dismiss a room after the current transaction commits (a room found closed outside a hook)."""
+    pending = db.session.info.setdefault(_PENDING, [])
+    if room_id not in pending:
+        pending.append(room_id)
+
+
+def dismiss(room_id: str) -> str:
+    """Ask the provider to dismiss one room: "dismissed", "gone", "skipped" (not a TRTC room); raises when down."""
+    room = db.session.scalar(select(VideoRoom).where(VideoRoom.room_id == room_id))
+    if room is None or room.provider != "trtc":
+        return "skipped"
+    config = settings.video()
+    if not (config.trtc_api_secret_id and config.trtc_api_secret_key and config.trtc_sdk_app_id):
+        log.warning("TRTC room %s not dismissed: TRTC_API_SECRET_ID/KEY are not set", room_id)
+        return "skipped"
+    creds = trtc_api.Credentials(
+        config.trtc_api_secret_id, config.trtc_api_secret_key, config.trtc_api_url, config.trtc_api_region
+    )
+    outcome = trtc_api.dismiss_room(
+        creds,
+        sdk_app_id=config.trtc_sdk_app_id,
+        room_id=room_id,
+        timestamp=int(time.time()),  # TRTC's clock
+    )
+    data = {"session_id": str(room.session_id), "room_id": room_id, "outcome": outcome}
+    audit.record("video.room_dismissed", object_type="session", object_id=room.session_id, details=data)
+    db.session.commit()
+    return outcome
+
+
+@event.listens_for(Session, "after_commit")
+def _dismiss_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    for room_id in session.info.pop(_PENDING, []):
+        background.run(DISMISS_TASK, room_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
