@@ -29,8 +29,10 @@ from app.scheduling import hearing_events
 from app.payments import events as payment_events
 from app.payments import surplus as payment_surplus
 from app.scheduling import queries as session_queries
+from app.scheduling import session_hooks as scheduling_hooks
 from app.scheduling import sessions as scheduling_sessions
 from app.video import events as video_events
+from app.video import rooms as video_rooms
 from app.webhooks import events as webhook_events
 
 
@@ -48,6 +50,9 @@ def connect() -> None:
     end_hooks.register("scheduling.sessions", scheduling_sessions.cancel_for_ended_case)
     # ... and a mediation a court delegated returns to that court.
     end_hooks.register("mediation.delegations", mediation_delegation.on_case_ended)
+    # ... and closes the video rooms of its sessions; so does a session cancelled or moved (video sits above both).
+    end_hooks.register("video.rooms", video_rooms.on_case_ended)
+    scheduling_hooks.register("video.rooms", video_rooms.on_session_changed)
     # Court systems may subscribe to every event of a served document's chain.
     webhook_events.register(f"document.{name}" for name in documents.EVENT_TYPES)
     # ... and every step of what they delegated to a mediation organisation.
