@@ -88,7 +88,12 @@ def document_statuses(app: Flask, api: Any) -> None:
                 continue
             _complete(api, operation, codes | ({413} if "requestBody" in operation else set()), view)
             operation_docs.describe(  # operationId, who may call it, examples (miniprogram_api/operation_docs.json)
-                operation, endpoint=rule.endpoint, access=access, idempotency=_idempotency_key(view), limited=limited
+                operation,
+                endpoint=rule.endpoint,
+                access=access,
+                idempotency=_idempotency_key(view),
+                limited=limited,
+                view=view,
             )
 
 

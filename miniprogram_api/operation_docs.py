@@ -2,7 +2,8 @@
 
 Every operation gets an `operationId` (its Flask endpoint, e.g. `court_documents.push`) and a description
 that says who may call it, whether it takes an Idempotency-Key and whether it is rate limited (derived from the
-route's declarations, so it cannot drift). Hand-written descriptions and request/response examples come from
+route's declarations, so it cannot drift) and, per error status, the `reason` values its code can answer
+(`x-error-reasons`, from reason_scan.py). Hand-written descriptions and request/response examples come from
 `operation_docs.json`, keyed by operationId; tests/api/test_operation_docs.py validates every example against
 its schema and refuses keys that are not operations.
 """
@@ -13,6 +14,8 @@ import functools
 import json
 from pathlib import Path
 from typing import Any
+
+from miniprogram_api import auth, reason_scan
 
 DATA_FILE = Path(__file__).with_name("operation_docs.json")
 
@@ -46,7 +49,19 @@ def access_text(access: Any) -> str:
     return f"**Who may call it:** {who}, with {kinds}. Objects the caller may not see answer 404."
 
 
-def describe(operation: dict, *, endpoint: str, access: Any, idempotency: bool | None, limited: bool) -> None:
+def error_reasons(operation: dict, *, access: Any, view: Any) -> dict[str, list[str]]:
+    """status -> the `reason` values the operation may answer (reason_scan.py, plus the role gate's refusal)."""
+    found = {status: set(names) for status, names in reason_scan.reasons(view).items()}
+    if access.role is not None and access.role is not auth.ANY:
+        refusal = access.role.refusal()
+        found.setdefault(int(refusal.http_status), set()).add(refusal.reason)
+    documented = operation.get("responses", {})
+    return {str(s): sorted(found[s]) for s in sorted(found) if str(s) in documented and s != 500}
+
+
+def describe(
+    operation: dict, *, endpoint: str, access: Any, idempotency: bool | None, limited: bool, view: Any = None
+) -> None:
     """Set the operationId, the description (hand-written, then derived) and the examples of one operation."""
     operation.setdefault("operationId", endpoint)
     entry = entries().get(endpoint, {})
@@ -56,6 +71,11 @@ def describe(operation: dict, *, endpoint: str, access: Any, idempotency: bool |
         parts.append(f"**Idempotency-Key:** {need}; a retry with the same key and body replays the first answer.")
     if limited:
         parts.append("**Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).")
+    listed = error_reasons(operation, access=access, view=view)
+    if listed:
+        operation["x-error-reasons"] = listed
+        said = "; ".join(f"{status} " + ", ".join(f"`{r}`" for r in names) for status, names in listed.items())
+        parts.append(f"**Error reasons:** {said}.")
     operation["description"] = "\n\n".join(part for part in parts if part)
     if "request" in entry:
         for media in operation.get("requestBody", {}).get("content", {}).values():

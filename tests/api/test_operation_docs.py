@@ -7,6 +7,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from miniprogram_api import operation_docs
+from tests.api.service.support import push, service_world
+from tests.support.factories import grant, login, make_user
 
 METHODS = ("get", "put", "post", "patch", "delete")
 PROBES = "/api/probe/"  # tests/support/probe_routes.py: test-only routes mounted after the document is made
@@ -76,3 +78,31 @@ def test_a_broken_example_is_caught(client):
     schema = {"$ref": "#/components/schemas/MachineTokenOut"}
     assert _errors(document, schema, {"access_token": "x", "token_type": "Bearer"})  # expires_in missing
     assert not _errors(document, schema, {"access_token": "x", "token_type": "Bearer", "expires_in": 900})
+
+
+def _listed(document: dict, path: str, method: str, response) -> None:
+    body = response.get_json()
+    reasons = document["paths"][path][method].get("x-error-reasons", {})
+    assert body["reason"] in reasons.get(str(response.status_code), []), (path, method, body, reasons)
+
+
+def test_error_answers_carry_reasons_their_operation_lists(client):
+    document = client.get("/api/openapi.json").get_json()
+    world = service_world()
+    judge = make_user()
+    grant(judge, role="judge", court=world.court)  # type: ignore[arg-type]  # service_world types it loosely
+    missing = "/api/court/v1/webhooks/00000000-0000-0000-0000-000000000000"
+    _listed(
+        document,
+        "/api/court/v1/webhooks/{webhook_id}",
+        "patch",
+        client.patch(missing, json={}, headers=world.machine_headers),
+    )
+    refused = push(client, world, headers=login(judge))
+    assert refused.status_code == 403
+    _listed(document, "/api/court/v1/documents", "post", refused)
+    _listed(document, "/api/court/v1/documents", "post", push(client, world, key=False))  # type: ignore[arg-type]  # no key at all
+    spent = client.post("/api/mp/v1/auth/refresh", json={"refresh_token": "rt_not-a-real-token-at-all"})
+    _listed(document, "/api/mp/v1/auth/refresh", "post", spent)
+    anonymous = client.get("/api/court/v1/webhooks")
+    _listed(document, "/api/court/v1/webhooks", "get", anonymous)
