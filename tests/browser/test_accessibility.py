@@ -80,3 +80,6 @@ def test_console_pages_have_no_serious_violations(site, checked_page: Page):
     page.goto(f"{site.url}/console/#/push?case={world.case.id}")
     expect(page.get_by_label("受送达人")).not_to_be_empty()
     assert serious(page) == [], "push"
+    page.goto(f"{site.url}/console/#/work-items")
+    expect(page.get_by_role("heading", name="送达待办事项")).to_be_visible()
+    assert serious(page) == [], "work items"

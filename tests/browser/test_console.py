@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from app.cases.models import Case
+from app.documents.models import WorkItem
 from app.extensions import db
-from tests.api.service.support import pdf_bytes, service_world
+from tests.api.service.support import pdf_bytes, push, service_world
 from tests.browser.conftest import Problems
 from tests.browser.journeys import clerk_with_phone, sms_login
 from tests.support.factories import make_court
@@ -89,4 +91,30 @@ def test_a_clerk_serves_a_document_and_watches_it_acknowledged(
     assert acknowledged.status_code == 200, acknowledged.get_json()
     expect(page.locator("#delivery-status")).to_have_text("已签收", timeout=12_000)  # the page polls every 5 s
     expect(page.locator("#delivery-events")).to_contain_text("受送达人签收")
+    assert problems == []
+
+
+def test_a_held_document_shows_as_a_work_item_the_clerk_resolves(site, client, desktop_page: Page, problems: Problems):
+    world = service_world(respondent_consents=False)
+    pushed = push(client, world, doc_type="summons", title="传票")
+    assert pushed.get_json()["status"] == "held", pushed.get_json()
+    _clerk, phone = clerk_with_phone(world.court)
+    page = desktop_page
+    page.goto(f"{site.url}/console/#/work-items")
+    sms_login(page, phone)
+
+    expect(page.get_by_role("heading", name="送达待办事项")).to_be_visible()
+    row = page.locator("#work-items li").first
+    expect(row).to_contain_text("文书暂缓送达")
+    expect(row).to_contain_text("受送达人未同意电子送达")
+    row.get_by_label("最终送达方式").select_option("served_by_post")
+    row.get_by_label("备注（如邮寄单号、送达地点）").fill("EMS 1234567890")
+    row.get_by_role("button", name="办结").click()
+    expect(row.get_by_role("status")).to_have_text("已办结：邮寄送达")
+
+    db.session.expire_all()
+    item = db.session.scalars(select(WorkItem).where(WorkItem.case_id == world.case.id)).one()
+    assert item.status == "resolved" and item.outcome == "served_by_post" and item.note == "EMS 1234567890"
+    page.get_by_label("显示").select_option("resolved")
+    expect(page.locator("#work-items li").first).to_contain_text("已办结：邮寄送达")
     assert problems == []

@@ -6,6 +6,8 @@ import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView } from "/web/common/login.js";
 import { announce, errorText, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
+const workItemsPage = async (...args) => (await import("./work_items.js")).workItemsPage(main, go, ...args);
+
 const COURT = "/api/court/v1";
 const MP = "/api/mp/v1";
 const NEXT = "mc.console.next";
@@ -25,6 +27,7 @@ const routes = [
   [/^#\/filings(?:\?status=(\w+))?$/, filingsPage],
   [/^#\/push(?:\?case=([0-9a-f-]{36}))?$/, pushPage],
   [/^#\/documents\/([0-9a-f-]{36})$/, documentPage],
+  [/^#\/work-items(?:\?status=(\w+))?$/, workItemsPage],
   [/^#\/logout$/, logoutPage],
 ];
 
@@ -228,7 +231,7 @@ async function documentPage(id, refresh = false) {
         h("dt", {}, t("console.document.status")), h("dd", { id: "delivery-status" }, label("document_status", doc.status)),
         h("dt", {}, t("console.document.case_number")), h("dd", {}, doc.case_number || t("common.none")),
         h("dt", {}, t("console.document.channel")), h("dd", {}, doc.channel || t("common.none")),
-        h("dt", {}, t("console.document.hold_reason")), h("dd", {}, doc.hold_reason || t("common.none")),
+        h("dt", {}, t("console.document.hold_reason")), h("dd", {}, label("hold_reason", doc.hold_reason) || t("common.none")),
         h("dt", {}, t("console.document.served_at")), h("dd", {}, formatTime(doc.served_at) || t("common.none")),
         h("dt", {}, t("console.document.acknowledged_at")), h("dd", {}, formatTime(doc.acknowledged_at) || t("common.none")),
         h("dt", {}, t("console.document.verification_code")), h("dd", {}, doc.verification_code))),
