@@ -17,6 +17,8 @@ export interface paths {
         /**
          * Correct one day of a year the calendar already covers.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `calendar.conflict`, `calendar.year_not_covered`, `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["admin_calendar.set_day"];
         post?: never;
@@ -38,12 +40,16 @@ export interface paths {
         /**
          * Every holiday and adjusted working day of a year, with its source; covered=false if not entered yet.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["admin_calendar.show_year"];
         put?: never;
         /**
          * Enter a year's whole State Council announcement at once (replace=true to enter it again).
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `calendar.conflict`, `calendar.year_already_entered`, `calendar.year_covered_by_package`, `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_calendar.import_year"];
         delete?: never;
@@ -62,12 +68,16 @@ export interface paths {
         /**
          * Every machine client.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["admin_clients.list_clients"];
         put?: never;
         /**
          * Register a court system; the secret is shown in this response only.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_clients.create_client"];
         delete?: never;
@@ -90,6 +100,8 @@ export interface paths {
         /**
          * Revoke a client and every token it holds.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `client.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_clients.revoke_client"];
         delete?: never;
@@ -112,6 +124,8 @@ export interface paths {
         /**
          * Issue a new secret; the old one works for CLIENT_SECRET_OVERLAP_HOURS more.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `client.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_clients.rotate_client"];
         delete?: never;
@@ -132,6 +146,8 @@ export interface paths {
         /**
          * Register a court.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `court.code_taken`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_directory.create_court"];
         delete?: never;
@@ -153,6 +169,8 @@ export interface paths {
         /**
          * Make a user clerk or judge of a court.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`, `user.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["admin_directory.add_court_member"];
         post?: never;
@@ -176,6 +194,8 @@ export interface paths {
         /**
          * Remove a court role (effective on the user's next request).
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`, `user.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_directory.remove_court_member"];
         delete?: never;
@@ -194,6 +214,8 @@ export interface paths {
         /**
          * Lawyer profiles by review state (pending first).
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["admin_people.list_lawyers"];
         put?: never;
@@ -218,6 +240,8 @@ export interface paths {
         /**
          * Verify or reject a lawyer's licence.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `lawyer.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_people.review_lawyer"];
         delete?: never;
@@ -238,6 +262,8 @@ export interface paths {
         /**
          * Register a mediation organisation.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_directory.create_org"];
         delete?: never;
@@ -259,6 +285,8 @@ export interface paths {
         /**
          * Set the courts the organisation is linked to (platform admins).
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["admin_mediators.link_courts"];
         post?: never;
@@ -286,6 +314,8 @@ export interface paths {
         /**
          * Change the regions and categories the organisation serves.
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         patch: operations["admin_mediators.update_directory"];
         trace?: never;
@@ -302,6 +332,8 @@ export interface paths {
         /**
          * Every mediator profile of the organisation (its admins, platform admins).
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["admin_mediators.list_profiles"];
         put?: never;
@@ -326,6 +358,8 @@ export interface paths {
         /**
          * Create or update the directory profile of one of the organisation's mediators.
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["admin_mediators.put_profile"];
         post?: never;
@@ -348,6 +382,8 @@ export interface paths {
         /**
          * Make a user mediator or org admin (platform admins, or the org's own admins).
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`, `user.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["admin_directory.add_org_member"];
         post?: never;
@@ -371,6 +407,8 @@ export interface paths {
         /**
          * Remove an organisation role.
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`, `user.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_directory.remove_org_member"];
         delete?: never;
@@ -391,6 +429,8 @@ export interface paths {
         /**
          * An organisation's figures (its admins, platform admins).
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["org_stats.org"];
         put?: never;
@@ -413,6 +453,8 @@ export interface paths {
         /**
          * Disputes waiting for a mediator: new ones and ones a mediator declined.
          * @description **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["admin_mediators.unassigned"];
         put?: never;
@@ -433,6 +475,8 @@ export interface paths {
         /**
          * The latest reports, newest first, each with every difference (any court's, and those no case explains).
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `payments.admin_only`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["admin_payments.list_reconciliations"];
         put?: never;
@@ -456,6 +500,8 @@ export interface paths {
         /**
          * Grant platform_admin or hotline_operator.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_demotion`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["admin_people.grant_role"];
         post?: never;
@@ -479,6 +525,8 @@ export interface paths {
         /**
          * Remove a platform role (effective on the user's next request).
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_demotion`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["admin_people.revoke_role"];
         delete?: never;
@@ -500,6 +548,8 @@ export interface paths {
         /**
          * Disable (ends every session at once) or re-enable an account.
          * @description **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_disable`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["admin_people.set_status"];
         post?: never;
@@ -519,6 +569,8 @@ export interface paths {
         /**
          * Appointments at the caller's court(s) waiting for approval (or in the status asked), longest waiting first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_agents.queue"];
         put?: never;
@@ -545,6 +597,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `agent.approval_not_found`; 409 `agent.approval_decided`, `agent.case_closed`, `agent.party_represented`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_agents.decide"];
         delete?: never;
@@ -563,6 +617,8 @@ export interface paths {
         /**
          * Appeals filed with the caller's court(s), oldest first (default: not yet forwarded).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_litigation_queues.appeal_queue"];
         put?: never;
@@ -589,6 +645,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `litigation.appeal_not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `litigation.appeal_illegal_transition`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_litigation_queues.acknowledge"];
         delete?: never;
@@ -613,6 +671,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `litigation.appeal_not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `litigation.appeal_illegal_transition`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_litigation_queues.forward"];
         delete?: never;
@@ -637,6 +697,8 @@ export interface paths {
          *     **Who may call it:** anyone; no token.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 401 `auth.invalid_client`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_auth.token"];
         delete?: never;
@@ -657,6 +719,8 @@ export interface paths {
         /**
          * The build's status; when ready, a short-lived download link.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `archive.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_casefile.full_case_file_status"];
         put?: never;
@@ -683,6 +747,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `court.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `case.number_taken`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_filings.accept"];
         delete?: never;
@@ -707,6 +773,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_litigation.conclude_appeal"];
         delete?: never;
@@ -731,6 +799,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `evidence.forbidden`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_casefile.request_full_case_file"];
         delete?: never;
@@ -755,6 +825,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `litigation.decision_recorded`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_litigation.record_decision"];
         delete?: never;
@@ -776,6 +848,8 @@ export interface paths {
          * The period, every extension and application, the submitted late items waiting for a decision, and the
          *     parties still without the current notice.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 409 `evidence_period.not_set`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_evidence_period.show"];
         put?: never;
@@ -784,6 +858,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.push_forbidden`, `evidence_period.not_court`; 404 `resource.not_found`; 409 `case.illegal_transition`, `evidence_period.already_set`, `evidence_period.case_not_open`, `evidence_period.not_set`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`, `upload.already_used`; 422 `evidence_period.reason_required`, `evidence_period.too_long`, `evidence_period.too_short`, `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_evidence_period.set_period"];
         delete?: never;
@@ -808,6 +884,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.push_forbidden`, `evidence_period.not_court`; 404 `resource.not_found`; 409 `case.illegal_transition`, `evidence_period.case_not_open`, `evidence_period.not_set`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`, `upload.already_used`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_evidence_period.extend"];
         delete?: never;
@@ -833,6 +911,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.push_forbidden`, `evidence_period.not_court`; 404 `evidence_period.extension_not_found`, `resource.not_found`; 409 `case.illegal_transition`, `evidence_period.case_not_open`, `evidence_period.extension_decided`, `evidence_period.not_set`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`, `upload.already_used`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_evidence_period.decide_extension"];
         delete?: never;
@@ -857,6 +937,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.push_forbidden`, `evidence_period.not_court`; 404 `resource.not_found`; 409 `case.illegal_transition`, `evidence_period.case_not_open`, `evidence_period.not_set`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`, `upload.already_used`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_evidence_period.serve_notices"];
         delete?: never;
@@ -877,6 +959,8 @@ export interface paths {
         /**
          * Every payer's notices, ledger entries, the balance and the applications of a case.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `fees.not_a_party`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_fees.case_fees"];
         put?: never;
@@ -899,6 +983,8 @@ export interface paths {
         /**
          * The case's hearings and pre-trial meetings, earliest first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_hearings.case_hearings"];
         put?: never;
@@ -907,6 +993,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.push_forbidden`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `session.case_not_schedulable`, `state.conflict`, `upload.already_used`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_hearings.book"];
         delete?: never;
@@ -931,6 +1019,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `judicial_confirmation.not_court`; 404 `court.not_found`, `judicial_confirmation.not_found`, `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `judicial_confirmation.not_submitted`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_confirmation.accept"];
         delete?: never;
@@ -955,6 +1045,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `judicial_confirmation.not_court`; 404 `judicial_confirmation.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `judicial_confirmation.not_accepted`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_confirmation.decide"];
         delete?: never;
@@ -975,6 +1067,8 @@ export interface paths {
         /**
          * The decision, every party's appeal deadline (explained), the appeals and enforcement applications.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 409 `enforcement.not_enforceable`, `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_litigation.overview"];
         put?: never;
@@ -1002,6 +1096,8 @@ export interface paths {
          * @description **Who may call it:** a court's staff, or a mediator, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `pii.reason_invalid`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_disclosure.disclose"];
         delete?: never;
@@ -1026,6 +1122,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `case.party_not_found`, `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["court_litigation.set_domicile"];
         post?: never;
@@ -1047,6 +1145,8 @@ export interface paths {
         /**
          * Every WeChat Pay order of a case of your court, with its refunds, oldest first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_payments.case_payments"];
         put?: never;
@@ -1073,6 +1173,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `resource.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_filings.reject"];
         delete?: never;
@@ -1097,6 +1199,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `resource.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_filings.request_correction"];
         delete?: never;
@@ -1117,6 +1221,8 @@ export interface paths {
         /**
          * Every party with its consent, those without one first (`without_consent` counts them).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_service_consent.overview"];
         put?: never;
@@ -1125,6 +1231,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `service_consent.not_clerk`; 404 `resource.not_found`, `service_consent.party_not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `service_consent.email_unavailable`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `service_consent.address_invalid`, `validation.failed`; 429 `service_consent.too_many_codes`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_service_consent.record"];
         delete?: never;
@@ -1149,6 +1257,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_litigation.start_trial"];
         delete?: never;
@@ -1167,6 +1277,8 @@ export interface paths {
         /**
          * The courtrooms of the caller's courts, by name.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_courtrooms.list_rooms"];
         put?: never;
@@ -1175,6 +1287,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `courtroom.forbidden`; 404 `court.not_found`; 409 `courtroom.name_taken`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_courtrooms.create"];
         delete?: never;
@@ -1201,6 +1315,8 @@ export interface paths {
         /**
          * Rename, move or take a courtroom out of use (booked hearings keep it).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `courtroom.forbidden`; 404 `court.not_found`, `resource.not_found`; 409 `courtroom.name_taken`, `state.conflict`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         patch: operations["court_courtrooms.update"];
         trace?: never;
@@ -1217,6 +1333,8 @@ export interface paths {
         /**
          * The court's fee settings (its staff).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_fees.read_settings"];
         /**
@@ -1224,6 +1342,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `fees.not_setter`; 404 `court.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["court_fees.update_settings"];
         post?: never;
@@ -1243,6 +1363,8 @@ export interface paths {
         /**
          * What the caller's court(s) delegated, newest first, optionally in one state.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_delegations.list_sent"];
         put?: never;
@@ -1251,6 +1373,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 409 `delegation.already_delegated`, `delegation.not_delegable`, `delegation.org_not_linked`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_delegations.send"];
         delete?: never;
@@ -1271,6 +1395,8 @@ export interface paths {
         /**
          * One delegation of the caller's court and where its mediation stands.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `delegation.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_delegations.get_one"];
         put?: never;
@@ -1297,6 +1423,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `delegation.not_found`, `resource.not_found`; 409 `delegation.not_fileable`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `mediation.already_transferred`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_delegations.file_failed"];
         delete?: never;
@@ -1321,6 +1449,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `delegation.not_found`; 409 `case.illegal_transition`, `delegation.already_delegated`, `delegation.not_recallable`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_delegations.recall"];
         delete?: never;
@@ -1345,6 +1475,8 @@ export interface paths {
          *     **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** required; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `document.push_forbidden`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`, `upload.already_used`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_documents.push"];
         delete?: never;
@@ -1369,6 +1501,8 @@ export interface paths {
          *     **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `document.push_forbidden`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`, `upload.already_used`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_documents.push_batch"];
         delete?: never;
@@ -1389,6 +1523,8 @@ export interface paths {
         /**
          * A signed form to upload one file straight to the store; then push it with `meta.upload_id`.
          * @description **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `document.push_forbidden`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_documents.create_upload"];
         delete?: never;
@@ -1409,6 +1545,8 @@ export interface paths {
         /**
          * Status, legal effect, deadline with its explanation, notifications and every hash-chained event.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `document.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_documents.detail"];
         put?: never;
@@ -1431,6 +1569,8 @@ export interface paths {
         /**
          * The electronic service certificate (电子送达凭证) as PDF.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `document.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_documents.certificate"];
         put?: never;
@@ -1458,6 +1598,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.service_forbidden`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `document.already_served`, `document.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_other_service.record_other_service"];
         delete?: never;
@@ -1476,6 +1618,8 @@ export interface paths {
         /**
          * Enforcement applications to the caller's court(s), oldest first (default: submitted).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_litigation_queues.enforcement_queue"];
         put?: never;
@@ -1502,6 +1646,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`, `enforcement.not_found`; 409 `case.number_taken`, `enforcement.already_decided`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_litigation_queues.accept"];
         delete?: never;
@@ -1526,6 +1672,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `enforcement.not_found`; 409 `case.number_taken`, `enforcement.already_decided`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_litigation_queues.reject"];
         delete?: never;
@@ -1550,6 +1698,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `evidence_period.not_court`; 404 `resource.not_found`; 409 `evidence.late_decided`, `evidence.not_late`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_evidence_period.late_decision"];
         delete?: never;
@@ -1568,6 +1718,8 @@ export interface paths {
         /**
          * Notices at the caller's courts, earliest deadline first; overdue=true is the clerk's queue.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_fees.list_notices"];
         put?: never;
@@ -1594,6 +1746,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `fees.notice_not_found`, `resource.not_found`; 409 `case.illegal_transition`, `fees.not_acceptance_fee`, `fees.not_overdue`, `fees.nothing_outstanding`, `fees.notice_not_open`, `fees.reference_reused`, `fees.relief_pending`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `litigation.decision_recorded`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_fees.decide_overdue"];
         delete?: never;
@@ -1618,6 +1772,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `fees.notice_not_found`, `resource.not_found`; 409 `fees.notice_not_open`, `fees.reference_reused`, `fees.unchanged`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_fees.recalculate"];
         delete?: never;
@@ -1636,6 +1792,8 @@ export interface paths {
         /**
          * Applications for deferral, reduction or waiver at the caller's courts, the longest waiting first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_fees.list_reliefs"];
         put?: never;
@@ -1662,6 +1820,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_court_staff`, `court.not_staff`; 404 `fees.relief_not_found`, `resource.not_found`; 409 `fees.reference_reused`, `fees.relief_decided`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_fees.decide_relief"];
         delete?: never;
@@ -1680,6 +1840,8 @@ export interface paths {
         /**
          * Litigation filings at the caller's court(s) in one state (default submitted), oldest submitted first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_filings.list_filings"];
         put?: never;
@@ -1700,6 +1862,8 @@ export interface paths {
         /**
          * The court's hearings in a range, per judge or courtroom.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `courtroom.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_hearings.calendar"];
         put?: never;
@@ -1722,6 +1886,8 @@ export interface paths {
         /**
          * One hearing with attendance and the summons served.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_hearings.detail"];
         put?: never;
@@ -1748,6 +1914,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `session.not_scheduled`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_hearings.cancel"];
         delete?: never;
@@ -1772,6 +1940,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `session.not_scheduled`, `session.not_started`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_hearings.held"];
         delete?: never;
@@ -1796,6 +1966,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.push_forbidden`; 404 `resource.not_found`, `session.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `session.case_not_schedulable`, `session.not_scheduled`, `state.conflict`, `upload.already_used`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_hearings.postpone"];
         delete?: never;
@@ -1814,6 +1986,8 @@ export interface paths {
         /**
          * The operator's own calls, newest first (404 for anyone who is not a hotline operator).
          * @description **Who may call it:** 12368 hotline operators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_hotline.list_calls"];
         put?: never;
@@ -1822,6 +1996,8 @@ export interface paths {
          * @description **Who may call it:** 12368 hotline operators, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.key_reused`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_hotline.record_call"];
         delete?: never;
@@ -1840,6 +2016,8 @@ export interface paths {
         /**
          * Applications at the caller's court(s) waiting for it (or in one state), oldest submitted first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_confirmation.queue"];
         put?: never;
@@ -1861,6 +2039,8 @@ export interface paths {
          * Refunds of your courts' cases by state: by default those proposed after a lower fee (Art. 15's half),
          *     waiting for a clerk's approval, oldest first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_payments.proposed_refunds"];
         put?: never;
@@ -1887,6 +2067,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `payments.refund_not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.disabled`, `payments.refund_not_requested`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `payments.unavailable`, `service.unavailable`.
          */
         post: operations["court_payments.approve_refund"];
         delete?: never;
@@ -1905,6 +2087,8 @@ export interface paths {
         /**
          * The latest daily reconciliations of WeChat Pay's bill against the ledger, with your courts' differences.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_payments.list_reconciliations"];
         put?: never;
@@ -1913,6 +2097,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `payments.report_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.disabled`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_payments.run_reconciliation"];
         delete?: never;
@@ -1935,6 +2121,8 @@ export interface paths {
         /**
          * Ask WeChat Pay about a pending order now (e.g. the payer says they paid); a confirmed payment is booked.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `payments.disabled`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_payments.query_order"];
         delete?: never;
@@ -1958,6 +2146,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `payments.not_found`, `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.not_paid`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["court_payments.record_receipt"];
         post?: never;
@@ -1983,6 +2173,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.disabled`, `payments.not_paid`, `payments.refund_exceeds_paid`, `payments.refund_exceeds_surplus`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `payments.unavailable`, `service.unavailable`.
          */
         post: operations["court_payments.refund"];
         delete?: never;
@@ -2003,6 +2195,8 @@ export interface paths {
         /**
          * The session's minutes, with who has signed or refused.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_video.minutes_view"];
         /**
@@ -2010,6 +2204,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `video.not_staff`; 404 `resource.not_found`, `session.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_locked`, `video.session_closed`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["court_video.minutes_write"];
         post?: never;
@@ -2033,6 +2229,8 @@ export interface paths {
         /**
          * A short-lived link to the frozen minutes' PDF.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `video.minutes_not_frozen`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_video.minutes_pdf"];
         delete?: never;
@@ -2057,6 +2255,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `video.not_staff`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_locked`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_video.minutes_open"];
         delete?: never;
@@ -2077,6 +2277,8 @@ export interface paths {
         /**
          * Who was in the room, from the provider's callbacks (no-shows once the session has ended).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_video.attendance_view"];
         put?: never;
@@ -2085,6 +2287,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `video.not_staff`; 404 `resource.not_found`, `session.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_video.attendance_correct"];
         delete?: never;
@@ -2109,6 +2313,8 @@ export interface paths {
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `video.identity_not_verified`, `video.not_a_participant`; 404 `resource.not_found`, `session.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.case_ended`, `video.no_meeting_url`, `video.not_online`, `video.session_closed`, `video.too_early`, `video.window_closed`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `video.provider_unconfigured`.
          */
         post: operations["court_video.enter"];
         delete?: never;
@@ -2129,6 +2335,8 @@ export interface paths {
         /**
          * The session's recordings (whoever may read the case).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_video.recording_list"];
         put?: never;
@@ -2149,6 +2357,8 @@ export interface paths {
         /**
          * The caller's court's figures.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_stats.court"];
         put?: never;
@@ -2173,6 +2383,8 @@ export interface paths {
         /**
          * A short-lived link to watch a stored recording (a custody event).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `session.not_found`, `video.recording_not_found`; 409 `video.recording_not_stored`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_video.recording_link"];
         delete?: never;
@@ -2191,6 +2403,8 @@ export interface paths {
         /**
          * The subscriptions of the caller's courts (without secrets).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_webhooks.list_all"];
         put?: never;
@@ -2199,6 +2413,8 @@ export interface paths {
          * @description Subscribes a URL of the court's case-management system to events (`*` for all). The signing secret is in this answer only. Every event type, its payload and the signature are in this operation's callbacks and in docs/webhooks.md.
          *
          *     **Who may call it:** a court's clerks and court systems (judges do not serve documents: 403), with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `webhook.forbidden`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_webhooks.create"];
         delete?: never;
@@ -2222,6 +2438,8 @@ export interface paths {
         /**
          * End the subscription: pending deliveries are cancelled, not sent.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         delete: operations["court_webhooks.delete"];
         options?: never;
@@ -2229,6 +2447,8 @@ export interface paths {
         /**
          * Change the URL or events, pause (`active: false`) or resume (also after a 410, which the answer says).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         patch: operations["court_webhooks.update"];
         trace?: never;
@@ -2247,6 +2467,8 @@ export interface paths {
         /**
          * A new signing secret, shown once; it signs every delivery from now on.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["court_webhooks.rotate_secret"];
         delete?: never;
@@ -2265,6 +2487,8 @@ export interface paths {
         /**
          * Who the token belongs to and which courts it may act for (integrators use it to test credentials).
          * @description **Who may call it:** any logged-in person, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_auth.whoami"];
         put?: never;
@@ -2285,6 +2509,8 @@ export interface paths {
         /**
          * Work items of the caller's courts, newest first.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["court_work_items.list_items"];
         put?: never;
@@ -2309,6 +2535,8 @@ export interface paths {
         /**
          * Record how the document was served in the end (a held one served another way becomes `failed`).
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `work_item.forbidden`; 404 `work_item.not_found`; 409 `case.illegal_transition`, `document.not_deliverable`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`, `work_item.already_resolved`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_work_items.resolve"];
         delete?: never;
@@ -2329,6 +2557,8 @@ export interface paths {
         /**
          * End this session; its access and refresh tokens stop working at once.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_auth.logout"];
         delete?: never;
@@ -2353,6 +2583,8 @@ export interface paths {
          *     **Who may call it:** anyone; no token.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `auth.invalid_code`; 401 `auth.invalid_refresh`, `auth.refresh_reused`, `auth.session_ended`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 422 `validation.failed`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_auth.refresh"];
         delete?: never;
@@ -2377,6 +2609,8 @@ export interface paths {
          *     **Who may call it:** anyone; no token.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_auth.sms_send"];
         delete?: never;
@@ -2401,6 +2635,8 @@ export interface paths {
          *     **Who may call it:** anyone; no token.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `auth.invalid_code`; 401 `auth.account_disabled`, `auth.code_invalid`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 422 `validation.failed`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_auth.sms_verify"];
         delete?: never;
@@ -2423,6 +2659,8 @@ export interface paths {
          * @description **Who may call it:** anyone; no token.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`; 401 `auth.account_disabled`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 422 `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_auth.wechat"];
         delete?: never;
@@ -2443,6 +2681,8 @@ export interface paths {
         /**
          * The build's status; when ready, a download link that lives a few minutes (ask again for a fresh one).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `archive.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_casefile.case_file_status"];
         put?: never;
@@ -2463,6 +2703,8 @@ export interface paths {
         /**
          * The caller's cases, newest first, with cursor pagination.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_cases.list_cases"];
         put?: never;
@@ -2471,6 +2713,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_cases.create"];
         delete?: never;
@@ -2493,6 +2737,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `claim.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_claims.claim"];
         delete?: never;
@@ -2513,6 +2759,8 @@ export interface paths {
         /**
          * A case as the caller may see it (other people's PII masked).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_cases.detail"];
         put?: never;
@@ -2536,12 +2784,16 @@ export interface paths {
          * Every agent of the case in any state (pending the party or the court, active, declined, refused, revoked),
          *     with the court's approval and its reasons: how a party sees the court's decision on an appointment.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_agents.list_agents"];
         put?: never;
         /**
          * The party appoints a verified lawyer (active at once) or a verified lawyer asks to act (pending).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `resource.not_found`; 409 `agent.case_closed`, `agent.conflict_of_interest`, `agent.duplicate`, `agent.party_represented`; 422 `agent.citizen_not_litigation`, `agent.citizen_not_verified`, `agent.lawyer_not_verified`, `agent.party_not_found`, `agent.self`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_agents.add"];
         delete?: never;
@@ -2565,6 +2817,8 @@ export interface paths {
         /**
          * The party confirms a lawyer's request to act for them.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_agents.confirm"];
         delete?: never;
@@ -2588,6 +2842,8 @@ export interface paths {
         /**
          * The party declines a lawyer's request.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_agents.decline"];
         delete?: never;
@@ -2611,6 +2867,8 @@ export interface paths {
         /**
          * The party ends a lawyer's authority; the lawyer loses access to the case at once.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_agents.revoke"];
         delete?: never;
@@ -2631,6 +2889,8 @@ export interface paths {
         /**
          * The mediation agreement, its SHA-256 and who has signed.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `agreement.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.agreement"];
         put?: never;
@@ -2641,6 +2901,8 @@ export interface paths {
         /**
          * The mediator corrects the terms before anyone has signed.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_mediator`; 404 `agreement.not_found`, `resource.not_found`; 409 `agreement.signed`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         patch: operations["mp_mediation_outcome.revise"];
         trace?: never;
@@ -2661,6 +2923,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agreement.identity_mismatch`, `agreement.identity_not_verified`, `agreement.not_a_party`; 404 `agreement.not_found`, `resource.not_found`; 409 `agreement.already_signed`, `agreement.integrity`, `agreement.not_signable`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_mediation_outcome.sign"];
         delete?: never;
@@ -2685,6 +2949,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `litigation.not_a_party`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `litigation.already_appealed`, `litigation.appeal_out_of_time`, `litigation.decision_not_served`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_litigation.file_appeal"];
         delete?: never;
@@ -2709,6 +2975,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.forbidden`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_casefile.request_case_file"];
         delete?: never;
@@ -2733,6 +3001,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_filer`; 404 `resource.not_found`; 409 `case.illegal_transition`, `case.no_open_correction`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_corrections.answer"];
         delete?: never;
@@ -2757,6 +3027,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `enforcement.not_a_party`; 404 `resource.not_found`; 409 `enforcement.already_applied`, `enforcement.not_enforceable`, `enforcement.out_of_time`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_litigation.apply_for_enforcement"];
         delete?: never;
@@ -2777,6 +3049,8 @@ export interface paths {
         /**
          * The catalogue: your party's items (drafts too) and other parties' submitted items.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.forbidden`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_evidence.catalogue"];
         put?: never;
@@ -2799,6 +3073,8 @@ export interface paths {
         /**
          * The evidence period (举证期限): its end explained, the notices served, extensions granted and your own.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `evidence_period.not_set`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_evidence.period"];
         put?: never;
@@ -2825,6 +3101,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence_period.not_a_party`; 404 `resource.not_found`; 409 `evidence_period.case_not_open`, `evidence_period.ended`, `evidence_period.not_set`, `evidence_period.pending`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_evidence.apply_for_extension"];
         delete?: never;
@@ -2851,6 +3129,8 @@ export interface paths {
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_a_party`; 404 `resource.not_found`; 409 `evidence.appeal_closed`, `evidence.case_closed`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `evidence.late_reason_required`, `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_evidence.request_upload"];
         delete?: never;
@@ -2871,6 +3151,8 @@ export interface paths {
         /**
          * The caller's parties' notices (amount, basis, deadline), ledger entries, balance and applications.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `fees.not_a_party`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_fees.case_fees"];
         put?: never;
@@ -2897,6 +3179,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `invitation.forbidden`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `invitation.case_closed`, `invitation.party_joined`, `invitation.retry`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_invitations.issue"];
         delete?: never;
@@ -2917,6 +3201,8 @@ export interface paths {
         /**
          * The application for judicial confirmation and where it stands.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `judicial_confirmation.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.confirmation"];
         put?: never;
@@ -2925,6 +3211,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `judicial_confirmation.not_a_party`; 404 `resource.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `judicial_confirmation.no_court`, `judicial_confirmation.out_of_time`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `judicial_confirmation.court_not_allowed`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_mediation_outcome.apply"];
         delete?: never;
@@ -2949,6 +3237,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `judicial_confirmation.not_a_party`; 404 `judicial_confirmation.not_found`, `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `judicial_confirmation.already_consented`, `judicial_confirmation.not_awaiting_consent`, `judicial_confirmation.out_of_time`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_mediation_outcome.consent"];
         delete?: never;
@@ -2969,6 +3259,8 @@ export interface paths {
         /**
          * The courts the parties may ask: the case's court, or the organisation's linked courts (venue marked).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.confirmation_courts"];
         put?: never;
@@ -2991,6 +3283,8 @@ export interface paths {
         /**
          * The decision, every party's appeal deadline with its explanation, appeals and enforcement.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `enforcement.not_enforceable`, `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_litigation.overview"];
         put?: never;
@@ -3013,6 +3307,8 @@ export interface paths {
         /**
          * The mediation period, the parties' agreements to extend it and the extension applied.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `mediation.no_period`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.mediation_period"];
         put?: never;
@@ -3039,6 +3335,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_a_party`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `mediation.already_extended`, `mediation.no_period`, `mediation.period_over`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_mediation_outcome.agree_extension"];
         delete?: never;
@@ -3063,6 +3361,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_assigner`; 404 `resource.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `mediation.assignment_conflict`, `mediation.not_open_for_assignment`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_mediation.choose"];
         delete?: never;
@@ -3083,6 +3383,8 @@ export interface paths {
         /**
          * The three best mediators for the case, scored by specialty, region and load.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `mediation.not_open_for_assignment`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation.recommendations"];
         put?: never;
@@ -3107,6 +3409,8 @@ export interface paths {
         /**
          * The offered mediator takes the case; the mediation clock starts.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_offered_to_you`; 404 `resource.not_found`; 409 `case.illegal_transition`, `legal.calendar_not_covered`, `mediation.assignment_conflict`, `mediation.offer_answered`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_mediation.accept"];
         delete?: never;
@@ -3129,6 +3433,8 @@ export interface paths {
         /**
          * The offered mediator refuses; the case goes back to the organisation's admin.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_offered_to_you`; 404 `resource.not_found`; 409 `mediation.assignment_conflict`, `mediation.offer_answered`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_mediation.decline"];
         delete?: never;
@@ -3153,6 +3459,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_mediator`; 404 `resource.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_mediation_outcome.outcome"];
         delete?: never;
@@ -3178,6 +3486,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `pii.reason_invalid`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_disclosure.disclose"];
         delete?: never;
@@ -3198,6 +3508,8 @@ export interface paths {
         /**
          * Your parties in the case (yourself, those you act for) with their consent, and the text to agree to.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `service_consent.party_not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_service_consent.show"];
         put?: never;
@@ -3206,11 +3518,15 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `service_consent.scope`; 404 `resource.not_found`, `service_consent.party_not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `service_consent.email_unavailable`, `service_consent.text_mismatch`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `service_consent.address_invalid`, `service_consent.party_required`, `validation.failed`; 429 `service_consent.too_many_codes`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_service_consent.give"];
         /**
          * Withdraw the consent in this case; documents served before stay served.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `service_consent.party_not_found`; 409 `service_consent.not_given`; 422 `service_consent.party_required`, `validation.failed`; 503 `service.unavailable`.
          */
         delete: operations["mp_service_consent.withdraw"];
         options?: never;
@@ -3233,6 +3549,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `service_consent.party_not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `service_consent.email_unavailable`, `service_consent.not_given`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `service_consent.address_invalid`, `service_consent.party_required`, `validation.failed`; 429 `service_consent.too_many_codes`; 503 `service.unavailable`, `storage.unavailable`.
          */
         put: operations["mp_service_consent.change_address"];
         post?: never;
@@ -3260,6 +3578,8 @@ export interface paths {
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `service_consent.party_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `service_consent.no_code_pending`, `service_consent.not_given`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `service_consent.code_invalid`, `service_consent.party_required`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_service_consent.confirm_address"];
         delete?: never;
@@ -3280,6 +3600,8 @@ export interface paths {
         /**
          * Every session of the case, earliest first.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_sessions.case_sessions"];
         put?: never;
@@ -3288,6 +3610,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `resource.not_found`; 409 `case.illegal_transition`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `session.case_not_schedulable`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_sessions.book"];
         delete?: never;
@@ -3308,6 +3632,8 @@ export interface paths {
         /**
          * Every event of the case, oldest first.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_cases.case_timeline"];
         put?: never;
@@ -3334,6 +3660,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_a_party`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `mediation.already_transferred`, `mediation.not_failed`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_mediation_outcome.transfer"];
         delete?: never;
@@ -3356,6 +3684,8 @@ export interface paths {
         /**
          * Withdraw the case (the party who brought it, or their lawyer).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_filer`; 404 `resource.not_found`; 409 `case.illegal_transition`, `legal.calendar_not_covered`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_cases.withdraw"];
         delete?: never;
@@ -3374,6 +3704,8 @@ export interface paths {
         /**
          * The latest console e-mails to an address, newest first; `code` holds a service-address code.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 404 `resource.not_found`; 422 `validation.failed`.
          */
         get: operations["mp_dev_email.email_outbox_view"];
         put?: never;
@@ -3398,6 +3730,8 @@ export interface paths {
         /**
          * Development only (404 elsewhere): the payer pays; the built-in WeChat Pay sends its signed notification.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `payments.disabled`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_payments.dev_pay"];
         delete?: never;
@@ -3416,6 +3750,8 @@ export interface paths {
         /**
          * The latest console messages to a phone, newest first; `code` holds a login or claim code.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 404 `resource.not_found`; 422 `validation.failed`.
          */
         get: operations["mp_dev.sms_outbox"];
         put?: never;
@@ -3436,6 +3772,8 @@ export interface paths {
         /**
          * The inbox, newest delivery first, with cursor pagination.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_documents.inbox"];
         put?: never;
@@ -3458,6 +3796,8 @@ export interface paths {
         /**
          * The document, its legal effect and deadline; records `opened`.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         get: operations["mp_documents.detail"];
         put?: never;
@@ -3482,6 +3822,8 @@ export interface paths {
         /**
          * 签收: acknowledge receipt (once).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_documents.acknowledge"];
         delete?: never;
@@ -3502,6 +3844,8 @@ export interface paths {
         /**
          * A short-lived download link; records `downloaded`.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         get: operations["mp_documents.download"];
         put?: never;
@@ -3524,6 +3868,8 @@ export interface paths {
         /**
          * The item with a 5-minute download link, its custody and the opinions on it (this read is recorded).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_evidence.detail"];
         put?: never;
@@ -3531,6 +3877,8 @@ export interface paths {
         /**
          * Delete a draft (never a submitted item).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `resource.not_found`; 409 `evidence.already_submitted`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         delete: operations["mp_evidence.delete"];
         options?: never;
@@ -3554,6 +3902,8 @@ export interface paths {
          * @description After the file was posted to the form: the server copies it out of the upload area, checks its size, type and SHA-256 and answers the item `stored` (or `rejected` with the reason). 409 `evidence.not_uploaded` while no file has arrived and the form is still valid: upload, then call again.
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `resource.not_found`; 409 `evidence.not_uploaded`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_evidence.complete"];
         delete?: never;
@@ -3578,6 +3928,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_other_party`; 404 `resource.not_found`; 409 `evidence.case_closed`, `evidence.opinion_exists`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_evidence.opinion"];
         delete?: never;
@@ -3600,6 +3952,8 @@ export interface paths {
         /**
          * Share a stored item with the other parties, the mediator and the court.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `resource.not_found`; 409 `evidence.case_closed`, `evidence.not_stored`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_evidence.submit"];
         delete?: never;
@@ -3626,6 +3980,8 @@ export interface paths {
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.disabled`, `payments.nothing_due`, `payments.wechat_login_required`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `payments.unavailable`, `service.unavailable`.
          */
         post: operations["mp_payments.create_payment"];
         delete?: never;
@@ -3650,6 +4006,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `fees.not_payer`; 404 `fees.notice_not_found`, `resource.not_found`; 409 `fees.notice_not_open`, `fees.relief_pending`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_fees.apply_for_relief"];
         delete?: never;
@@ -3676,6 +4034,8 @@ export interface paths {
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `invitation.identity_mismatch`, `invitation.staff_of_case`, `invitation.verification_required`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `invitation.already_party`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_invitations.accept_by_code"];
         delete?: never;
@@ -3698,6 +4058,8 @@ export interface paths {
         /**
          * Revoke an invitation; it then answers 404 like an unknown one.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `invitation.forbidden`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_invitations.revoke"];
         delete?: never;
@@ -3718,6 +4080,8 @@ export interface paths {
         /**
          * What the invitation offers, without personal data (no auth: the token is the secret).
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 404 `resource.not_found`; 422 `validation.failed`.
          */
         get: operations["mp_invitations.preview"];
         put?: never;
@@ -3746,6 +4110,8 @@ export interface paths {
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `invitation.identity_mismatch`, `invitation.staff_of_case`, `invitation.verification_required`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `invitation.already_party`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_invitations.accept"];
         delete?: never;
@@ -3766,6 +4132,8 @@ export interface paths {
         /**
          * The QR code (PNG) of the invitation link.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 404 `resource.not_found`; 422 `validation.failed`.
          */
         get: operations["mp_invitations.qr_png"];
         put?: never;
@@ -3788,6 +4156,8 @@ export interface paths {
         /**
          * The QR code (SVG) of the invitation link.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 404 `resource.not_found`; 422 `validation.failed`.
          */
         get: operations["mp_invitations.qr_svg"];
         put?: never;
@@ -3810,6 +4180,8 @@ export interface paths {
         /**
          * The WeChat mini-program code opening the invitation page (when WeChat is configured).
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`; 403 `auth.wechat_risky_user`; 404 `invitation.wxacode_unavailable`, `resource.not_found`; 422 `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         get: operations["mp_invitations.wxacode"];
         put?: never;
@@ -3830,6 +4202,8 @@ export interface paths {
         /**
          * Every case the caller acts in as a lawyer, newest first; pending requests flagged (empty for non-lawyers).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_agents.workspace"];
         put?: never;
@@ -3850,6 +4224,8 @@ export interface paths {
         /**
          * Profile with own PII unmasked, roles, memberships and verification state.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_me.me"];
         put?: never;
@@ -3874,6 +4250,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `privacy.live_cases`, `privacy.staff_account`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_privacy.close_account"];
         delete?: never;
@@ -3896,6 +4274,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_privacy.request_export"];
         delete?: never;
@@ -3916,6 +4296,8 @@ export interface paths {
         /**
          * The export's status; when ready, short-lived links to the ZIP and to the JSON.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `archive.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_privacy.export_status"];
         put?: never;
@@ -3938,6 +4320,8 @@ export interface paths {
         /**
          * Apply for lawyer verification (pending until an admin reviews it).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `lawyer.already_verified`, `lawyer.license_taken`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_me.lawyer_profile"];
         delete?: never;
@@ -3958,6 +4342,8 @@ export interface paths {
         /**
          * Bind the WeChat phone number (`code`, or legacy `encrypted_data` + `iv`).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 409 `identity.no_wechat_session`, `identity.phone_taken`; 422 `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_me.bind_phone"];
         delete?: never;
@@ -3976,6 +4362,8 @@ export interface paths {
         /**
          * The caller's sessions in a range (as mediator, party or lawyer), across all cases.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_sessions.schedule"];
         put?: never;
@@ -3996,6 +4384,8 @@ export interface paths {
         /**
          * Your consent for all your cases, and the text to agree to.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_service_consent.show_standing"];
         put?: never;
@@ -4004,11 +4394,15 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `service_consent.email_unavailable`, `service_consent.text_mismatch`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `service_consent.address_invalid`, `validation.failed`; 429 `service_consent.too_many_codes`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_service_consent.give_standing"];
         /**
          * Withdraw the consent for all cases (and so in each of them).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `service_consent.not_given`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         delete: operations["mp_service_consent.withdraw_standing"];
         options?: never;
@@ -4032,6 +4426,8 @@ export interface paths {
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `service_consent.no_code_pending`, `service_consent.not_given`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `service_consent.code_invalid`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_service_consent.confirm_standing_address"];
         delete?: never;
@@ -4052,6 +4448,8 @@ export interface paths {
         /**
          * Record a subscribe-message grant.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_me.subscriptions"];
         delete?: never;
@@ -4070,12 +4468,16 @@ export interface paths {
         /**
          * Your declared periods that are not over yet.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_sessions.list_unavailability"];
         put?: never;
         /**
          * Declare dates you cannot attend (a mediator's time off too).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_sessions.add_unavailability"];
         delete?: never;
@@ -4099,6 +4501,8 @@ export interface paths {
         /**
          * Withdraw one of your periods.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `unavailability.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         delete: operations["mp_sessions.delete_unavailability"];
         options?: never;
@@ -4118,6 +4522,8 @@ export interface paths {
         /**
          * Real-name verification (422 identity.id_number_invalid for a malformed number).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `identity.already_verified`, `identity.id_number_taken`; 422 `identity.verification_failed`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_me.verify"];
         delete?: never;
@@ -4136,11 +4542,15 @@ export interface paths {
         /**
          * Your weekly working hours (mediators).
          * @description **Who may call it:** mediators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `schedule.not_a_mediator`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_sessions.working_hours"];
         /**
          * Replace your weekly working hours (mediators; local Asia/Shanghai times).
          * @description **Who may call it:** mediators, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `schedule.not_a_mediator`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["mp_sessions.set_working_hours"];
         post?: never;
@@ -4160,6 +4570,8 @@ export interface paths {
         /**
          * Delegations sent to the organisations the caller administers, newest first (empty for anyone else).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_delegations.incoming"];
         put?: never;
@@ -4186,6 +4598,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_assigner`; 404 `delegation.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `delegation.already_delegated`, `delegation.answered`, `delegation.case_moved`, `delegation.expired`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `mediation.assignment_conflict`, `mediation.not_open_for_assignment`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_delegations.accept"];
         delete?: never;
@@ -4210,6 +4624,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `delegation.not_found`; 409 `delegation.already_delegated`, `delegation.answered`, `delegation.case_moved`, `delegation.expired`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_delegations.decline"];
         delete?: never;
@@ -4228,6 +4644,8 @@ export interface paths {
         /**
          * Cases offered to the caller as mediator, waiting for an answer.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation.offers"];
         put?: never;
@@ -4248,6 +4666,8 @@ export interface paths {
         /**
          * Mediation organisations serving a region and/or a category.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation.orgs"];
         put?: never;
@@ -4270,6 +4690,8 @@ export interface paths {
         /**
          * An organisation's mediators (public profile and current load).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_mediation.mediators"];
         put?: never;
@@ -4292,6 +4714,8 @@ export interface paths {
         /**
          * Free slots in the mediator's working hours (id: the directory's mediator id or the mediator's user id).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `mediator.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_sessions.free_slots"];
         put?: never;
@@ -4314,6 +4738,8 @@ export interface paths {
         /**
          * An order of yours: pending until WeChat Pay confirms it; its receipt number once issued.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `payments.not_found`, `resource.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_payments.get_payment"];
         put?: never;
@@ -4340,6 +4766,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.disabled`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `payments.unavailable`, `service.unavailable`.
          */
         post: operations["mp_payments.cancel_payment"];
         delete?: never;
@@ -4364,6 +4792,8 @@ export interface paths {
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `service_claim.not_found`; 409 `case.illegal_transition`, `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `legal.calendar_not_covered`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_service_consent.claim"];
         delete?: never;
@@ -4384,6 +4814,8 @@ export interface paths {
         /**
          * One session with everyone's attendance answers.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `session.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_sessions.detail"];
         put?: never;
@@ -4394,6 +4826,8 @@ export interface paths {
         /**
          * Move a session or change its mode and place (the case's mediator; same overlap checks).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `resource.not_found`, `session.not_found`; 409 `session.case_not_schedulable`, `session.not_scheduled`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         patch: operations["mp_sessions.reschedule"];
         trace?: never;
@@ -4412,6 +4846,8 @@ export interface paths {
         /**
          * A party (or their lawyer) confirms whether they will attend.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_a_party`; 404 `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`, `session.over`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_sessions.attendance"];
         delete?: never;
@@ -4434,6 +4870,8 @@ export interface paths {
         /**
          * Cancel a session (the case's mediator); its reminders are cancelled too.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_sessions.cancel"];
         delete?: never;
@@ -4456,6 +4894,8 @@ export interface paths {
         /**
          * The mediator records that the session took place and who attended.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`, `session.not_started`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_sessions.held"];
         delete?: never;
@@ -4476,6 +4916,8 @@ export interface paths {
         /**
          * The session's minutes, with who has signed or refused.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_video.minutes_view"];
         /**
@@ -4483,6 +4925,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `video.not_staff`; 404 `resource.not_found`, `session.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_locked`, `video.session_closed`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         put: operations["mp_video.minutes_write"];
         post?: never;
@@ -4506,6 +4950,8 @@ export interface paths {
         /**
          * A short-lived link to the frozen minutes' PDF.
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `video.minutes_not_frozen`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.minutes_pdf"];
         delete?: never;
@@ -4530,6 +4976,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agreement.identity_mismatch`, `agreement.identity_not_verified`, `agreement.not_a_party`, `auth.forbidden`, `video.not_a_signer`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_already_signed`, `video.minutes_changed`, `video.minutes_integrity`, `video.minutes_not_signable`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.minutes_refuse"];
         delete?: never;
@@ -4554,6 +5002,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agreement.identity_mismatch`, `agreement.identity_not_verified`, `agreement.not_a_party`, `auth.forbidden`, `video.not_a_signer`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_already_signed`, `video.minutes_changed`, `video.minutes_integrity`, `video.minutes_not_signable`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.minutes_sign"];
         delete?: never;
@@ -4578,6 +5028,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `video.not_staff`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_locked`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.minutes_open"];
         delete?: never;
@@ -4598,6 +5050,8 @@ export interface paths {
         /**
          * Who was in the room, from the provider's callbacks (no-shows once the session has ended).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `session.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_video.attendance_view"];
         put?: never;
@@ -4606,6 +5060,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `video.not_staff`; 404 `resource.not_found`, `session.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.attendance_correct"];
         delete?: never;
@@ -4630,6 +5086,8 @@ export interface paths {
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `video.identity_not_verified`, `video.not_a_participant`; 404 `resource.not_found`, `session.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.case_ended`, `video.no_meeting_url`, `video.not_online`, `video.session_closed`, `video.too_early`, `video.window_closed`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`, `video.provider_unconfigured`.
          */
         post: operations["mp_video.enter"];
         delete?: never;
@@ -4650,6 +5108,8 @@ export interface paths {
         /**
          * The session's recordings (whoever may read the case).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `session.not_found`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         get: operations["mp_video.recording_list"];
         put?: never;
@@ -4674,6 +5134,8 @@ export interface paths {
         /**
          * A short-lived link to watch a stored recording (a custody event).
          * @description **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `session.not_found`, `video.recording_not_found`; 409 `video.recording_not_stored`; 422 `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.recording_link"];
         delete?: never;
@@ -4692,6 +5154,8 @@ export interface paths {
         /**
          * A fee with its basis (articles, brackets, arithmetic), in whole fen.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 422 `validation.failed`.
          */
         get: operations["public_fees.calculate"];
         put?: never;
@@ -4757,6 +5221,8 @@ export interface paths {
          *     within five minutes, the resource is decrypted with the APIv3 key. WeChat Pay retries on any non-2xx answer.
          *
          *     **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 409 `fees.reference_reused`, `payments.disabled`; 422 `validation.failed`.
          */
         post: operations["public_payments.wechatpay_notify"];
         delete?: never;
@@ -4775,6 +5241,8 @@ export interface paths {
         /**
          * The database and the blob store are reachable; 503 naming the one that is not.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 503 `health.not_ready`.
          */
         get: operations["health.readyz"];
         put?: never;
@@ -4795,6 +5263,8 @@ export interface paths {
         /**
          * Platform-wide figures over a period.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 409 `legal.calendar_not_covered`; 422 `validation.failed`.
          */
         get: operations["stats.platform"];
         put?: never;
@@ -4815,6 +5285,8 @@ export interface paths {
         /**
          * Stream a file for a signed link with its signed name and type.
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 400 `storage.too_small`; 403 `storage.form_expired`, `storage.key_mismatch`, `storage.link_expired`, `storage.link_invalid`, `storage.policy_invalid`, `storage.signature_invalid`, `storage.type_mismatch`; 404 `resource.not_found`; 413 `storage.too_large`; 503 `storage.unavailable`.
          */
         get: operations["storage.download"];
         put?: never;
@@ -4837,6 +5309,8 @@ export interface paths {
         /**
          * Store a file posted with a signed form (what `wx.uploadFile` sends).
          * @description **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 400 `storage.too_small`; 403 `storage.form_expired`, `storage.key_mismatch`, `storage.link_expired`, `storage.link_invalid`, `storage.policy_invalid`, `storage.signature_invalid`, `storage.type_mismatch`; 404 `resource.not_found`; 413 `storage.too_large`; 503 `storage.unavailable`.
          */
         post: operations["storage.upload"];
         delete?: never;
@@ -4859,6 +5333,8 @@ export interface paths {
          * @description **Who may call it:** anyone; no token.
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
+         *
+         *     **Error reasons:** 404 `verification.not_found`.
          */
         get: operations["public_verify.verify"];
         put?: never;
@@ -4884,6 +5360,8 @@ export interface paths {
          *     VIDEO_CALLBACK_MAX_AGE_SECONDS. Events 103/104 mark attendance; 311 registers a recording to copy.
          *
          *     **Who may call it:** anyone; no token.
+         *
+         *     **Error reasons:** 401 `auth.unauthorized`; 422 `validation.failed`.
          */
         post: operations["public_video.trtc_callback"];
         delete?: never;
@@ -5343,6 +5821,7 @@ export interface components {
             balance: components["schemas"]["FeeBalanceOut"];
             /** Format: uuid */
             case_id: string;
+            enforcement_fee: (Record<string, never> | null) | components["schemas"]["EnforcementFeeOut"];
             entries: components["schemas"]["FeeLedgerEntryOut"][];
             notices: components["schemas"]["FeeNoticeOut"][];
             reliefs: components["schemas"]["FeeReliefOut"][];
@@ -6129,6 +6608,22 @@ export interface components {
             subject?: string | null;
             template?: string;
             text?: string | null;
+        };
+        EnforcementFeeOut: {
+            amount_fen: number;
+            /**
+             * @description Yuan as a decimal string with at most two places, e.g. "12000.00"
+             * @example 12000.00
+             */
+            amount_yuan: string;
+            /** Format: uuid */
+            application_id: string;
+            basis: components["schemas"]["FeeBasisOut"];
+            /** @enum {string} */
+            borne_by: "person_subject_to_enforcement";
+            note: string;
+            prepaid: boolean;
+            schedule: string;
         };
         EnforcementIn: {
             /**
