@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 from app.extensions import celery
 from app.platform import jobs, settings
@@ -25,7 +25,7 @@ _threads: list[threading.Thread] = []
 
 def run(task_name: str, *args: str) -> None:
     """Run a registered task: enqueued for a worker, or in a thread when jobs run in-process."""
-    if not settings.jobs().eager:
+    if not has_app_context() or not settings.jobs().eager:
         jobs.enqueue(task_name, *args)
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug's LocalProxy

@@ -106,7 +106,10 @@ def _dismiss_after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     for room_id in session.info.pop(_PENDING, []):
-        background.run(DISMISS_TASK, room_id)
+        try:
+            background.run(DISMISS_TASK, room_id)
+        except Exception:  # never fail the caller's committed change; the next 103 in the room dismisses it again
+            log.exception("dismissing video room %s could not be started", room_id)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from app.video import background
+
 
 class FakeTrtc:
     """The fake: its app id and keys, its recording files, and what it was asked."""
@@ -241,6 +243,7 @@ def fake_trtc(app) -> Iterator[FakeTrtc]:
     try:
         yield fake
     finally:
+        background.wait()  # a copy or dismissal started in a thread (JOBS_EAGER) ends while the fake still answers
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
