@@ -47,8 +47,8 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-def authorization(*, secret_id: str, secret_key: str, host: str, body: bytes, timestamp: int) -> str:
-    """The Authorization header of a TC3-HMAC-SHA256 signed POST with a JSON body."""
+def string_to_sign(*, host: str, body: bytes, timestamp: int, service: str = SERVICE) -> str:
+    """Steps 1-2 of signature v3: the canonical request of a JSON POST, hashed into the string to sign."""
     date = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).strftime("%Y-%m-%d")
     canonical = "\n".join(
         (
@@ -60,8 +60,15 @@ def authorization(*, secret_id: str, secret_key: str, host: str, body: bytes, ti
             hashlib.sha256(body).hexdigest(),
         )
     )
-    scope = f"{date}/{SERVICE}/tc3_request"
-    to_sign = f"{ALGORITHM}\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    scope = f"{date}/{service}/tc3_request"
+    return f"{ALGORITHM}\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def authorization(*, secret_id: str, secret_key: str, host: str, body: bytes, timestamp: int) -> str:
+    """The Authorization header of a TC3-HMAC-SHA256 signed POST with a JSON body."""
+    to_sign = string_to_sign(host=host, body=body, timestamp=timestamp)
+    scope = to_sign.split("\n")[2]
+    date = scope.split("/")[0]
     key = _hmac(_hmac(_hmac(("TC3" + secret_key).encode(), date), SERVICE), "tc3_request")
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     return f"{ALGORITHM} Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"

@@ -6,6 +6,7 @@ callback answers at once while the copy runs after it (TRTC allows 5 seconds).""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import time
 
@@ -119,3 +120,26 @@ def test_the_recording_callback_answers_before_a_slow_download(app, client, fake
     db.session.expire_all()
     row = db.session.query(VideoRecording).one()
     assert row.status == "stored" and row.size_bytes == len(data)
+
+
+def test_the_string_to_sign_matches_tencents_published_example():
+    """Signature v3's worked example (English docs, CVM DescribeInstances): the same string to sign, byte for byte."""
+    body = b'{"Limit": 1, "Filters": [{"Values": ["unnamed"], "Name": "instance-name"}]}'
+    assert hashlib.sha256(body).hexdigest() == "99d58dfbc6745f6747f36bfca17dee5e6881dc0428a0a36f96199342bc5b4907"
+    expected = (
+        "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n"
+        "2815843035062fffda5fd6f2a44ea8a34818b0dc46f024b8b3786976a3adda7a"
+    )
+    signed = trtc_api.string_to_sign(host="cvm.tencentcloudapi.com", body=body, timestamp=1551113065, service="cvm")
+    assert signed == expected
+
+
+def test_a_session_no_longer_held_by_video_closes_its_room(client, fake_trtc):
+    online = online_session(client)
+    room = enter(client, online.respondent, online.session_id).get_json()["room_id"]
+    url = f"{MP}/sessions/{online.session_id}"
+    assert _write(client, "PATCH", url, online.mediator, json={"mode": "phone"}).status_code == 200
+    background.wait()
+    assert fake_trtc.dismissed == [room]
+    refused = enter(client, online.respondent, online.session_id)
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "video.not_online"
