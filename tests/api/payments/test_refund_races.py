@@ -29,7 +29,7 @@ def test_concurrent_approvals_send_a_proposed_refund_once(app, client, wechatpay
     world = payer_with_notice(amount_fen=5000)
     made = _paid(client, wechatpay, world)
     reduce(world, 2500)
-    row = db.session.get(PaymentOrder, uuid.UUID(made["id"]))
+    row = db.session.get_one(PaymentOrder, uuid.UUID(made["id"]))
     proposed = refunds.create(row, amount_fen=2500, reason="调解结案，减半收取", actor=None, status="requested")
     db.session.commit()
     url = f"{COURT}/payment-refunds/{proposed.id}/approve"
@@ -54,7 +54,7 @@ def test_concurrent_refunds_never_exceed_what_the_ledger_holds(app, client, wech
 
     def refund(_: int) -> int:
         headers = {**world.clerk, "Idempotency-Key": secrets.token_hex(8)}
-        body = {"amount_fen": 2500, "reason": "撤诉减半"}
+        body: dict[str, int | str] = {"amount_fen": 2500, "reason": "撤诉减半"}
         return requests.post(server.url + url, json=body, headers=headers, timeout=30).status_code
 
     with live_server(app=app) as server, concurrent.futures.ThreadPoolExecutor(ROUNDS) as pool:
