@@ -61,3 +61,25 @@ def test_a_cancelled_online_hearing_closes_its_room(client, fake_trtc):
     assert fake_trtc.dismissed == [room]
     refused = enter(client, t.judge, sid, prefix=COURT)
     assert refused.status_code == 409 and refused.get_json()["reason"] == "video.session_closed"
+
+
+def test_a_postponed_online_hearing_closes_the_room_of_the_old_time(client, fake_trtc):
+    t = trial()
+    start = clock.now() + dt.timedelta(minutes=10)
+    end = (start + dt.timedelta(hours=1)).isoformat()
+    booked = book(client, t, start.isoformat(), end, mode="video", courtroom_id=None, meeting_url="https://c.cn/o/9")
+    sid = booked.get_json()["id"]
+    room = enter(client, t.judge, sid, prefix=COURT).get_json()["room_id"]
+    later = clock.now() + dt.timedelta(days=3)
+    body = {
+        "reason": "当事人申请延期",
+        "starts_at": later.isoformat(),
+        "ends_at": (later + dt.timedelta(hours=1)).isoformat(),
+    }
+    headers = {**login(t.clerk), "Idempotency-Key": secrets.token_hex(8)}
+    postponed = client.post(f"{COURT}/hearings/{sid}/postpone", json=body, headers=headers)
+    assert postponed.status_code == 200, postponed.get_json()
+    background.wait()
+    assert fake_trtc.dismissed == [room]
+    early = enter(client, t.plaintiff, sid)
+    assert early.status_code == 409 and early.get_json()["reason"] == "video.too_early"
