@@ -4,8 +4,9 @@ Evidence closes when the case is decided (access.ensure_open: 409 `evidence.case
 period is still running may nevertheless bring new evidence with the appeal (CPL Art. 172: the appeal states its
 evidence). Such an item is requested with `stage: "appeal"`; it goes through the same presigned upload and
 verification, is marked on its `requested` custody event (`{"stage": "appeal"}`), and is offered by id with the
-appeal (`POST /cases/{id}/appeals` `evidence_ids`). It is not submitted into the first-instance catalogue (submitting,
-opinions and every other upload stay closed) and is never late: the first-instance evidence period does not govern it.
+appeal (`POST /cases/{id}/appeals` `evidence_ids`), which shares it with the court and the other parties
+(`share_with_appeal`). It cannot be submitted on its own (submitting, opinions and every other upload stay closed)
+and is never late: the first-instance evidence period does not govern it.
 
 Whether a party's appeal period is open is litigation's knowledge (litigation sits above evidence): it registers
 the check here (`register_window`), connected once in app/wiring.py.
@@ -18,11 +19,13 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from app.cases import Case
+from app.cases import Case, timeline
 from app.errors import Conflict
 from app.evidence import access as evidence_access
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db
+from app.security.permissions import Principal
+from app.utils import clock
 
 STAGE = "appeal"
 STAGES = ("first_instance", STAGE)
@@ -71,3 +74,26 @@ def appeal_item_ids(case_id: uuid.UUID) -> set[uuid.UUID]:
 def is_appeal_item(item: EvidenceItem) -> bool:
     """Whether an item was requested as appeal evidence."""
     return item.id in appeal_item_ids(item.case_id)
+
+
+def share_with_appeal(
+    case: Case, evidence_ids: list[uuid.UUID], *, actor: Principal, role: str, appeal_id: uuid.UUID
+) -> None:
+    """The items offered with an appeal become visible to the court and the other parties (CPL Art. 174 sends the
+    appeal and its evidence to them): each unsubmitted stored one is submitted now, with custody and timeline
+    events naming the appeal (the caller commits)."""
+    now = clock.now()
+    for item in db.session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(evidence_ids))):
+        if item.case_id != case.id or item.submitted or item.status != "stored":
+            continue
+        item.submitted_at = now
+        data = {"stage": STAGE, "appeal_id": str(appeal_id)}
+        evidence_access.custody(item, "submitted", actor=actor, role=role, data=data)
+        timeline.record(
+            case,
+            "evidence.submitted",
+            actor=actor,
+            actor_role=role,
+            summary=f"evidence submitted with the appeal: {item.title}",
+            data={"evidence_id": str(item.id), "sha256": item.declared_sha256, **data},
+        )

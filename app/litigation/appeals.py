@@ -18,7 +18,7 @@ from app.cases import Case, access, lifecycle, review, timeline
 from app.documents import ServedDocument
 from app.documents import rules as documents_rules
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.evidence import EvidenceItem
+from app.evidence import EvidenceItem, period_appeal
 from app.extensions import db
 from app.legal import CalendarNotCovered
 from app.litigation import effect, notices, rules, served, signals
@@ -87,6 +87,7 @@ def file(
         db.session.rollback()
         raise Conflict("This party has already appealed.", reason="litigation.already_appealed") from None
     data = {"appeal_id": str(appeal.id), "party_id": str(party_id)}
+    period_appeal.share_with_appeal(case, evidence, actor=actor, role=role, appeal_id=appeal.id)
     if case.status == "adjudicated":
         lifecycle.transition(case, "appealed", actor=actor, actor_role=role, event="litigation.appealed", data=data)
         decision.state = "appealed"

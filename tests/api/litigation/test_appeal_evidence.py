@@ -1,6 +1,6 @@
 """Evidence with an appeal: once the judgment is served, evidence is closed, except new evidence a party brings for
 their appeal (`stage: "appeal"`) while their own appeal period runs; it goes through the presigned upload, is offered
-with the appeal by id, and is never submitted into the first-instance catalogue."""
+with the appeal by id, which shares it with the court and the other side; it is never submitted on its own."""
 
 from __future__ import annotations
 
@@ -97,3 +97,10 @@ def test_the_appeal_offers_its_new_evidence(client, clock):
     appeal = client.post(f"{MP}/cases/{world.case.id}/appeals", json=body, headers=headers)
     assert appeal.status_code == 201, appeal.get_json()
     assert appeal.get_json()["evidence_ids"] == [evidence_id]
+    # offered with the appeal, it is shared with the other side and the court (CPL Art. 174), on the timeline
+    for who in ("plaintiff", "clerk"):
+        seen = client.get(f"{MP}/evidence/{evidence_id}", headers=world.headers(who))
+        assert seen.status_code == 200, (who, seen.get_json())
+    timeline = client.get(f"{MP}/cases/{world.case.id}/timeline", headers=world.headers("plaintiff")).get_json()
+    shared = [e for e in timeline if e["type"] == "evidence.submitted"]
+    assert len(shared) == 1 and "appeal" in shared[0]["summary"]
