@@ -26,6 +26,18 @@ try:
 except ImportError:  # pragma: no cover - the dev lock installs it
     sync_playwright = None
 
+NEEDS_PLAYWRIGHT = ["test_h5*.py", "test_console.py", "test_accessibility.py"]
+collect_ignore_glob = NEEDS_PLAYWRIGHT if sync_playwright is None else []
+
+
+def pytest_report_header() -> str | None:
+    """Say so at the top of the run when the browser journeys cannot run here."""
+    if sync_playwright is None:
+        return f"tests/browser: playwright is not installed, so {', '.join(NEEDS_PLAYWRIGHT)} are not collected"
+    if not CHROMIUM.exists():
+        return f"tests/browser: no Chromium at {CHROMIUM}: the browser journeys are skipped"
+    return None
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Skip the tests that need a browser (only those) when there is no Chromium or no Playwright."""
