@@ -209,6 +209,7 @@ class CourtDelegation(IdMixin, TimestampMixin, Model):
     __table_args__ = (
         Index(None, "court_id", "created_at", "id"),
         Index(None, "org_id", "state", "created_at"),
+        Index(None, "state", "due_date"),  # the sweep: sent or accepted ones past their due date, earliest first
         Index(None, "mediation_case_id"),
         # one live delegation per case, whatever races
         Index(
