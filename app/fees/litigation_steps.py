@@ -83,6 +83,10 @@ def halve_acceptance_fee(case: Case, rule: str, actor: Principal | None) -> Ledg
         data=details,
     )
     audit.record("fee.halved", actor=actor, object_type="fee_notice", object_id=notice.id, details=details)
+    payer = db.session.get(CaseParty, notice.party_id)
+    if payer is not None:
+        what = f"案件受理费减半（{halving['article']}）"
+        messages.tell_payer(case, payer, "fee_decision", {"amount_yuan": calculation.yuan(half), "what": what})
     messages.court_event(
         case, "fee.halved", clock.now(), {"notice_id": str(notice.id), "amount_fen": reduction, "kind": rule}
     )

@@ -10,7 +10,8 @@ import uuid
 from sqlalchemy import select
 
 from app.extensions import db
-from app.fees import FeeNotice, LedgerEntry, ledger, litigation_steps
+from app.fees import FeeNotice, LedgerEntry, calculation, ledger, litigation_steps
+from app.notifications import Notification
 from app.payments import PaymentOrder, PaymentRefund, surplus
 from app.utils.clock import SHANGHAI
 from tests.api.litigation.support import COURT, MP, World, accepted_case, push, timeline_types
@@ -50,6 +51,8 @@ def test_a_mediation_statement_in_effect_halves_an_unpaid_fee(client, clock):
     shown = client.get(f"{MP}/cases/{world.case.id}/fees", headers=world.headers("plaintiff")).get_json()
     assert shown["balance"]["outstanding"] == half and shown["notices"][0]["amount_fen"] == half
     assert "fee.halved" in timeline_types(world.case.id)
+    told = db.session.scalars(select(Notification).where(Notification.kind == "fee_decision")).all()
+    assert told and told[-1].data["amount_yuan"] == calculation.yuan(half)
     # the step seen again books nothing more
     litigation_steps.on_litigation_step(world.case, "litigation.effective", {"closing_method": "mediation"}, None)
     assert len(_reductions(world)) == 1
