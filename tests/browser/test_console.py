@@ -12,8 +12,8 @@ from app.documents.models import WorkItem
 from app.extensions import db
 from tests.api.service.support import pdf_bytes, push, service_world
 from tests.browser.conftest import Problems
-from tests.browser.journeys import clerk_with_phone, sms_login
-from tests.support.factories import make_court
+from tests.browser.journeys import clerk_with_phone, phone_of, sms_login
+from tests.support.factories import make_court, make_user
 from tests.support.review import litigation
 
 
@@ -117,4 +117,15 @@ def test_a_held_document_shows_as_a_work_item_the_clerk_resolves(site, client, d
     assert item.status == "resolved" and item.outcome == "served_by_post" and item.note == "EMS 1234567890"
     page.get_by_label("显示").select_option("resolved")
     expect(page.locator("#work-items li").first).to_contain_text("已办结：邮寄送达")
+    assert problems == []
+
+
+def test_a_citizen_is_told_the_console_is_for_court_staff(site, desktop_page: Page, problems: Problems):
+    page = desktop_page
+    page.goto(f"{site.url}/console/")
+    sms_login(page, phone_of(make_user(phone="13712340001")))
+    expect(page.get_by_role("alert")).to_have_text("该手机号没有法院工作人员身份，请联系管理员。")
+    expect(page.get_by_role("navigation")).to_be_hidden()
+    page.reload()  # and no token was kept
+    expect(page.get_by_role("heading", name="短信验证码登录")).to_be_visible()
     assert problems == []
