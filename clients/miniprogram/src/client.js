@@ -75,7 +75,7 @@ function createClient(options) {
   let refreshing = null;
 
   /** One wx.request as a promise: {statusCode, data, header}; rejects on a network failure. */
-  function call(method, url, data, headers) {
+  function wxRequest(method, url, data, headers) {
     return new Promise((resolve, reject) => {
       wx.request({ url, method, data, header: headers, success: resolve, fail: reject });
     });
@@ -87,7 +87,7 @@ function createClient(options) {
       const spent = tokens && tokens.refresh_token;
       refreshing = (async () => {
         if (!spent) throw new ApiError(401, { reason: "auth.required", message: "Not logged in." });
-        const res = await call("POST", options.baseUrl + REFRESH_PATH, { refresh_token: spent }, {
+        const res = await wxRequest("POST", options.baseUrl + REFRESH_PATH, { refresh_token: spent }, {
           "Content-Type": "application/json",
         });
         if (res.statusCode !== 200) {
@@ -123,7 +123,7 @@ function createClient(options) {
       if (tokens) headers.Authorization = `Bearer ${tokens.access_token}`;
       let res;
       try {
-        res = await call(verb, options.baseUrl + path, init.data, headers);
+        res = await wxRequest(verb, options.baseUrl + path, init.data, headers);
       } catch (failure) {
         if (attempt >= maxRetries || !(key || verb === "GET")) throw failure;
         await sleep(Math.min(maxWaitMs, 500 * 2 ** attempt));
@@ -187,7 +187,27 @@ function createClient(options) {
     });
   }
 
+  /**
+   * A documented operation by its path template: `call("get", "/api/mp/v1/evidence/{evidence_id}",
+   * {params: {evidence_id}})`; typed by src/client.d.ts over the generated types.
+   * @param {string} method
+   * @param {string} template
+   * @param {{params?: Record<string, string>, data?: any, query?: Record<string, string | number>,
+   *          idempotencyKey?: string}} [init]
+   */
+  function call(method, template, init = {}) {
+    const params = init.params || {};
+    let path = template.replace(/\{([^}]+)\}/g, (_whole, name) => {
+      if (!(name in params)) throw new TypeError(`missing path parameter ${name}`);
+      return encodeURIComponent(String(params[name]));
+    });
+    const query = new URLSearchParams(Object.entries(init.query || {}).map(([k, v]) => [k, String(v)])).toString();
+    if (query) path += `?${query}`;
+    return request(method, path, { data: init.data, idempotencyKey: init.idempotencyKey });
+  }
+
   return {
+    call,
     request,
     uploadEvidence,
     refresh,

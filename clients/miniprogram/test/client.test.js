@@ -67,6 +67,16 @@ test("429 and 503 are retried after Retry-After with the same Idempotency-Key", 
   assert.ok(keys[0]);
 });
 
+test("call fills the path template and answers the operation's body", async () => {
+  const { api } = client("retry");
+  const listed = await api.call("get", "/api/mp/v1/cases/{case_id}/evidence", {
+    params: { case_id: fixtures.case_id },
+    query: { limit: 5 },
+  });
+  assert.ok(Array.isArray(listed.items));
+  assert.throws(() => api.call("get", "/api/mp/v1/cases/{case_id}/evidence", {}), /missing path parameter case_id/);
+});
+
 test("errors carry the API's machine reason", async () => {
   const { api } = client("retry");
   await assert.rejects(api.request("GET", "/api/mp/v1/evidence/00000000-0000-0000-0000-000000000000"), (error) => {
