@@ -46,7 +46,8 @@ def query_order(order_id: uuid.UUID) -> dict:
 @blp.arguments(RefundIn)
 @blp.response(201, RefundOut)
 def refund(payload: dict, order_id: uuid.UUID) -> dict:
-    """Pay back part or all of a paid order; booked in the ledger once WeChat Pay confirms it."""
+    """Pay back part or all of a paid order, up to what the ledger holds for the payer (book the lower fee first);
+    booked in the ledger once WeChat Pay confirms it."""
     return refunds.request(order_id=order_id, actor=current_principal(), **payload)
 
 
