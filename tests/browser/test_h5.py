@@ -29,6 +29,7 @@ def test_sms_login_inbox_open_and_acknowledge_at_360px(site, client, phone_page:
 
     expect(page.get_by_role("heading", name="民事判决书")).to_be_visible()
     expect(page.get_by_text("判决书", exact=True)).to_be_visible()
+    expect(page.locator("#deadline")).to_contain_text("24 时届满")  # served on delivery: the last day, to 24:00
     _fits_the_screen(page)
     page.get_by_role("button", name="下载文书").click()
     link = page.locator("#download-link")

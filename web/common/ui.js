@@ -31,6 +31,14 @@ export function formatTime(iso) {
   }).format(at);
 }
 
+// A calendar date the API sends as YYYY-MM-DD (a day in China), written the reader's way.
+export function formatDate(isoDate) {
+  if (!isoDate) return "";
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: "long", timeZone: "UTC" })
+    .format(new Date(Date.UTC(year, month - 1, day)));
+}
+
 export function formatSize(bytes) {
   if (bytes >= 1048576) return t("common.size_mb", { n: (bytes / 1048576).toFixed(1) });
   return t("common.size_kb", { n: Math.max(1, Math.round(bytes / 1024)) });

@@ -5,7 +5,7 @@
 import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView } from "/web/common/login.js";
-import { announce, errorText, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
+import { announce, errorText, formatDate, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
 // Pages beyond the first load arrive when first visited (a slow connection fetches only what it shows).
 const later = (module, name) => async (...args) => (await import(module))[name](...args);
@@ -150,9 +150,7 @@ async function documentPage(id) {
     } }, t("h5.document.acknowledge"));
     actions.append(ack);
   }
-  const deadline = doc.deadline && doc.deadline.due_at
-    ? [h("dt", {}, t("h5.document.deadline")), h("dd", {}, formatTime(doc.deadline.due_at))]
-    : [];
+  const deadline = doc.deadline ? deadlineFacts(doc.deadline) : [];
   main.replaceChildren(
     h("p", {}, h("a", { href: "#/documents" }, t("h5.document.back"))),
     h("h1", { id: "page-title", tabindex: "-1" }, doc.title),
@@ -173,6 +171,21 @@ async function documentPage(id) {
       message),
     h("p", {}, h("a", { href: `#/cases/${doc.case_id}` }, t("h5.document.open_case"))));
   setTitle(doc.title);
+}
+
+// The response deadline the API computed (the deadline engine: holidays, make-up working days), with its reasons.
+function deadlineFacts(deadline) {
+  const period = (deadline.period && deadline.period.label) || "";
+  const text = deadline.pending
+    ? t("h5.document.deadline_pending", { period })
+    : t("h5.document.deadline_ends", { period, date: formatDate(deadline.last_day) }); // ends at 24:00 that day
+  const steps = Array.isArray(deadline.explanation) ? deadline.explanation : [];
+  return [
+    h("dt", {}, t("h5.document.deadline")),
+    h("dd", { id: "deadline" }, text, steps.length
+      ? h("details", {}, h("summary", {}, t("h5.document.deadline_how")), h("ul", {}, steps.map((step) => h("li", {}, String(step)))))
+      : null),
+  ];
 }
 
 async function casesPage() {
