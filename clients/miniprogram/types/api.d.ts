@@ -2169,7 +2169,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Pay back part or all of a paid order; booked in the ledger once WeChat Pay confirms it.
+         * Pay back part or all of a paid order, up to what the ledger holds for the payer (book the lower fee first);
+         *     booked in the ledger once WeChat Pay confirms it.
          * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
