@@ -187,7 +187,8 @@ def test_only_subscribed_events_are_sent_and_other_courts_see_nothing(app, clien
 def test_urls_are_restricted(app, client, clock, url, http_allowed, message):
     app.config["WEBHOOK_ALLOW_HTTP"] = http_allowed
     world = service_world()
-    response = client.post("/api/court/v1/webhooks", json={"url": url, "events": ["*"]}, headers=world.clerk_headers)
+    headers = {**world.clerk_headers, "Accept-Language": "en"}  # the messages checked are the English ones
+    response = client.post("/api/court/v1/webhooks", json={"url": url, "events": ["*"]}, headers=headers)
     assert response.status_code == 422 and message in json.dumps(response.get_json()["errors"])
 
 
