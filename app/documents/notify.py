@@ -29,6 +29,7 @@ from app.identity import Court, User
 from app.notifications import Notification, NotificationAttempt
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
+from app.platform import settings
 from app.security import pii
 from app.sms import outbox as notifications_sms
 from app.utils import clock
@@ -104,7 +105,7 @@ def queue_sms(document: ServedDocument, party: CaseParty, *, purpose: str) -> li
             data["provider_message"] = row.error
             row.event_seq = delivery_chain.append(document, "notification_failed", actor=SYSTEM, data=data).seq
         else:
-            params = {"title": _short(document.title)}
+            params = {"title": _short(document.title), "link": document_link(document.id)}
             row.outbox_id = notifications_sms.queue(phone=phone, template="document_served", params=params).id
         db.session.add(row)
         rows.append(row)
@@ -222,6 +223,12 @@ def reconcile_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=2), limit
     return written + delivery_outbox.reconcile_sms(list(db.session.scalars(sms.limit(limit))))
 
 
+def document_link(document_id: uuid.UUID | str) -> str:
+    """The page a recipient without the mini-program opens from the SMS: the H5 client's page for the document,
+    shown once they log in with the phone it was sent to (docs/pages.md)."""
+    return f"{settings.http().public_base_url.rstrip('/')}/h5/#/documents/{document_id}"
+
+
 def _short(value: str, limit: int = 20) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
@@ -235,7 +242,7 @@ for _purpose, _kind in KINDS.items():
         notification_kinds.Kind(
             name=_kind,
             sms_template="document_served",
-            sms_params=lambda data: {"title": _short(data["title"])},
+            sms_params=lambda data: {"title": _short(data["title"]), "link": document_link(data["document_id"])},
             wechat_data=lambda data: {"thing1": data["title"], "thing2": data["court"], "time3": _time(data)},
             page=lambda data: f"pages/documents/detail?id={data['document_id']}",
             on_outcome=_on_outcome,

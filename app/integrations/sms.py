@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = {
     "login_code": "【微法院】验证码{code}，5分钟内有效。请勿告诉他人。",
-    "document_served": "【微法院】您有一份法律文书《{title}》待查收，请登录微法院小程序查看。",
+    "document_served": "【微法院】您有一份法律文书《{title}》待查收，请登录微法院小程序或打开 {link} 查看。",
     "session_reminder": "【微法院】您的调解将于{time}开始，请准时参加。",
     "mediation_deadline": "【微法院】您调解的案件《{title}》调解期限至{due}届满，请及时结案。",
     "mediation_period_ended": "【微法院】案件《{title}》调解期限届满，调解终结。如需诉讼，可在微法院小程序中转为立案。",
