@@ -29,7 +29,16 @@ def list_items(args: dict) -> object:
 @blp.arguments(WorkItemResolveIn)
 @blp.response(200, WorkItemOut)
 def resolve(payload: dict, item_id: uuid.UUID) -> object:
-    """Record how the document was served in the end (a held one served another way becomes `failed`)."""
+    """Record how the document was served in the end; service by post, in person or announcement counts as served.
+
+    `served_at` (`announced_at` for an announcement) is required for those outcomes while the document is unserved.
+    """
     return work_items.resolve(
-        item_id=item_id, outcome=payload["outcome"], note=payload.get("note"), actor=current_principal()
+        item_id=item_id,
+        outcome=payload["outcome"],
+        note=payload.get("note"),
+        actor=current_principal(),
+        method=payload.get("method"),
+        served_at=payload.get("served_at"),
+        announced_at=payload.get("announced_at"),
     )

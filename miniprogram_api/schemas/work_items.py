@@ -52,3 +52,13 @@ class WorkItemResolveIn(InSchema):
         ),
     )
     note = fields.String(validate=validate.Length(max=2000))
+    method = fields.String(
+        validate=validate.OneOf(["in_person", "lodged", "by_post", "announcement"]),
+        metadata={"description": "Method of service by other means; by default the outcome's own."},
+    )
+    served_at = fields.AwareDateTime(
+        metadata={"description": "When the party was served; required for served_by_post / served_in_person."}
+    )
+    announced_at = fields.AwareDateTime(
+        metadata={"description": "When the announcement was published; required for served_by_announcement."}
+    )

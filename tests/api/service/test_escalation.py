@@ -111,12 +111,25 @@ def test_resolving_a_held_documents_work_item(client, clock):
     not_yet = client.post(path, json={"outcome": "consent_obtained"}, headers=world.clerk_headers)
     assert not_yet.status_code == 409 and not_yet.get_json()["reason"] == "document.not_deliverable"
     assert types(document_id) == ["submitted", "accepted"]
-    done = client.post(path, json={"outcome": "served_by_post", "note": "EMS 1234"}, headers=world.machine_headers)
+    missing = client.post(path, json={"outcome": "served_by_post"}, headers=world.clerk_headers)
+    assert missing.status_code == 422 and "served_at" in missing.get_json()["errors"]
+    wrong = {"outcome": "served_by_post", "method": "lodged", "served_at": document(document_id).created_at.isoformat()}
+    assert client.post(path, json=wrong, headers=world.clerk_headers).status_code == 422
+    posted = {
+        "outcome": "served_by_post",
+        "note": "EMS 1234",
+        "served_at": document(document_id).created_at.isoformat(),
+    }
+    done = client.post(path, json=posted, headers=world.machine_headers)
     assert done.status_code == 200 and done.get_json()["status"] == "resolved"
-    assert document(document_id).status == "failed" and events(document_id)[-1].data["method"] == "served_by_post"
+    assert done.get_json()["resolved_by"] != "system" and done.get_json()["outcome"] == "served_by_post"
+    served = document(document_id)  # the same result as recording the postal service on the document
+    assert served.status == "failed" and served.served_basis == "by_post" and served.served_at is not None
+    assert types(document_id)[-2:] == ["failed", "served_otherwise"]
+    assert events(document_id)[-1].data["method"] == "by_post"
     again = client.post(path, json={"outcome": "served_by_post"}, headers=world.clerk_headers)
     assert again.status_code == 409 and again.get_json()["reason"] == "work_item.already_resolved"
-    assert "work_item.resolved" in _timeline(world.case.id)
+    assert {"work_item.resolved", "document.served_otherwise", "document.served"} <= set(_timeline(world.case.id))
 
 
 def test_consent_obtained_delivers_the_held_document(client, clock):
