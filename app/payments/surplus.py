@@ -92,8 +92,8 @@ def pending(*, actor: Principal, court_id: uuid.UUID | None = None, status: str 
     ]
 
 
-def approve(*, refund_id: uuid.UUID, actor: Principal) -> dict:
-    """A clerk, judge or court system of the order's court sends a proposed refund to WeChat Pay."""
+def _proposed(refund_id: uuid.UUID, actor: Principal) -> tuple[PaymentRefund, PaymentOrder]:
+    """The proposed refund (locked) and its order, for staff of the order's court; 404 / 409 otherwise."""
     refund = db.session.get(PaymentRefund, refund_id, with_for_update=True)
     order = db.session.get(PaymentOrder, refund.order_id) if refund is not None else None
     if refund is None or order is None or order.court_id is None:
@@ -102,6 +102,12 @@ def approve(*, refund_id: uuid.UUID, actor: Principal) -> dict:
         raise NotFound("No such refund.", reason="payments.refund_not_found")
     if refund.status != "requested":
         raise Conflict("This refund is not waiting for approval.", reason="payments.refund_not_requested")
+    return refund, order
+
+
+def approve(*, refund_id: uuid.UUID, actor: Principal) -> dict:
+    """A clerk, judge or court system of the order's court sends a proposed refund to WeChat Pay."""
+    refund, order = _proposed(refund_id, actor)
     refund.status = "processing"
     refund.requested_by_user_id, refund.requested_by = actor.user_id, actor.scope[:120]
     audit.record(
@@ -113,3 +119,29 @@ def approve(*, refund_id: uuid.UUID, actor: Principal) -> dict:
     )
     db.session.commit()
     return refunds.send(refund, order)
+
+
+def decline(*, refund_id: uuid.UUID, reason: str, actor: Principal) -> dict:
+    """The court declines a proposed refund (`declined`): nothing is sent and the ledger is untouched, so what the
+    ledger holds for the payer is free again for another proposal or a refund the court types itself."""
+    refund, order = _proposed(refund_id, actor)
+    refund.status = "declined"
+    case = db.session.get_one(Case, order.case_id)
+    timeline.record(
+        case,
+        "fee.refund_declined",
+        actor=actor,
+        actor_role="court",
+        summary=f"法院未准许退还诉讼费 {refund.amount_fen / 100:.2f} 元",
+        reason=reason,
+        data={"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen},
+    )
+    audit.record(
+        "payment.refund_declined",
+        actor=actor,
+        object_type="payment",
+        object_id=order.out_trade_no,
+        details={"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "reason": reason},
+    )
+    db.session.commit()
+    return refund_view(refund)

@@ -17,6 +17,7 @@ from miniprogram_api.schemas.payments import (
     ReceiptIn,
     ReconcileIn,
     ReconciliationOut,
+    RefundDeclineIn,
     RefundIn,
     RefundOut,
 )
@@ -68,6 +69,17 @@ def proposed_refunds(args: dict) -> list[dict]:
 def approve_refund(refund_id: uuid.UUID) -> dict:
     """Approve a proposed refund: it goes to WeChat Pay now and is booked once WeChat Pay confirms it."""
     return surplus.approve(refund_id=refund_id, actor=current_principal())
+
+
+@blp.route("/payment-refunds/<uuid:refund_id>/decline", methods=["POST"])
+@login_required(kinds=("user", "machine"))
+@idempotent()
+@blp.arguments(RefundDeclineIn)
+@blp.response(200, RefundOut)
+def decline_refund(payload: dict, refund_id: uuid.UUID) -> dict:
+    """Decline a proposed refund, with the reason: nothing is sent and the ledger is untouched (409 unless it is
+    `requested`)."""
+    return surplus.decline(refund_id=refund_id, reason=payload["reason"], actor=current_principal())
 
 
 @blp.route("/payments/<uuid:order_id>/receipt", methods=["PUT"])

@@ -63,7 +63,9 @@ class RefundOut(OutSchema):
     refund_id = fields.String(allow_none=True)
     amount_fen = fields.Integer()
     reason = fields.String()
-    status = fields.String(validate=validate.OneOf(("requested", "processing", "succeeded", "closed", "abnormal")))
+    status = fields.String(
+        validate=validate.OneOf(("requested", "processing", "succeeded", "closed", "abnormal", "declined"))
+    )
     created_at = fields.AwareDateTime()
     succeeded_at = fields.AwareDateTime(allow_none=True)
 
@@ -75,11 +77,18 @@ class ProposedRefundOut(RefundOut):
     party_id = fields.UUID()
 
 
+class RefundDeclineIn(InSchema):
+    """Why the court does not refund a proposed refund (shown on the case timeline)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 class ProposedRefundQuery(InSchema):
     """Which refunds to list: `requested` (waiting for approval, the default) or `processing` / `abnormal`."""
 
     status = fields.String(
-        load_default="requested", validate=validate.OneOf(("requested", "processing", "abnormal", "closed"))
+        load_default="requested",
+        validate=validate.OneOf(("requested", "processing", "abnormal", "closed", "declined")),
     )
     court_id = fields.UUID(load_default=None)
 

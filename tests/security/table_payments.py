@@ -138,6 +138,14 @@ ROUTES = [
         WORLD_COURT,
         lambda w: f"/payment-refunds/{_proposed(w)}/approve",
     ),
+    Route(
+        "POST",
+        f"{COURT}/payment-refunds/<uuid:refund_id>/decline",
+        "any",
+        WORLD_COURT,
+        lambda w: f"/payment-refunds/{_proposed(w)}/decline",
+        lambda w: {"reason": "当事人已另行结算"},
+    ),
     Route("GET", f"{ADMIN_P}/payments/reconciliations", "user", ADMIN),
     Route(
         "POST",
@@ -159,4 +167,5 @@ NONEXISTENT_PATHS = {
     f"{COURT}/payments/<uuid:order_id>/refunds": f"/payments/{NONEXISTENT}/refunds",
     f"{COURT}/payments/<uuid:order_id>/receipt": f"/payments/{NONEXISTENT}/receipt",
     f"{COURT}/payment-refunds/<uuid:refund_id>/approve": f"/payment-refunds/{NONEXISTENT}/approve",
+    f"{COURT}/payment-refunds/<uuid:refund_id>/decline": f"/payment-refunds/{NONEXISTENT}/decline",
 }
