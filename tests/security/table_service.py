@@ -117,7 +117,7 @@ ROUTES = [
         "any",
         frozenset({"clerk", "machine"}),
         lambda w: f"/work-items/{_fresh_work_item(w)}/resolve",
-        lambda w: {"outcome": "served_by_post", "note": "已邮寄送达"},
+        lambda w: {"outcome": "served_by_phone", "note": "已电话通知"},
         special={"judge": 403},
     ),
     Route("GET", f"{MP}/documents", "user", USERS),

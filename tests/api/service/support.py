@@ -190,7 +190,7 @@ def make_state(client, world: Service, state: str, clock) -> str:
             item = db.session.scalar(select(WorkItem).where(WorkItem.document_id == uuid.UUID(document_id)))
             answer = client.post(
                 f"/api/court/v1/work-items/{item.id}/resolve",
-                json={"outcome": "served_by_post"},
+                json={"outcome": "served_by_phone"},  # failed without a service time (post would serve it)
                 headers=world.clerk_headers,
             )
             assert answer.status_code == 200, answer.get_json()
