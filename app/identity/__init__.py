@@ -20,6 +20,7 @@ __all__ = [
     "closure",
     "demo",
     "directory_admin",
+    "language",
     "login_sessions",
     "machine_clients",
     "profile",

@@ -32,6 +32,8 @@ class User(IdMixin, TimestampMixin, Model):
     verification_provider: Mapped[str | None] = mapped_column(String(32))
     verification_reference: Mapped[str | None] = mapped_column(String(128))
     verified_at: Mapped[dt.datetime | None]
+    # The person's explicit choice for texts sent later ('zh' / 'en'); NULL: none made (app/identity/language.py).
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class UserRole(IdMixin, TimestampMixin, Model):

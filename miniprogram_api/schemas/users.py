@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from app.i18n import LANGUAGES
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
 
@@ -41,6 +42,26 @@ class MeOut(OutSchema):
     memberships = fields.List(fields.Nested(MembershipOut), required=True)
     lawyer_profile = fields.Nested(LawyerProfileOut, allow_none=True)
     wechat_linked = fields.Boolean(required=True)
+    language = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The person's chosen language for texts sent later (SMS, subscribe messages): 'zh', "
+            "'en', or null when none was chosen (then Chinese). Set with PUT /me/language; never taken from "
+            "Accept-Language."
+        },
+    )
+
+
+class LanguageIn(InSchema):
+    """The caller's language for texts sent later; null clears the choice (then Chinese)."""
+
+    language = fields.String(required=True, allow_none=True, validate=validate.OneOf(LANGUAGES))
+
+
+class LanguageOut(OutSchema):
+    """The caller's stored language choice."""
+
+    language = fields.String(required=True, allow_none=True)
 
 
 class PhoneBindIn(InSchema):

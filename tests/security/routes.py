@@ -138,6 +138,7 @@ TABLE: list[Route] = [
         "POST", f"{MP}/me/verification", "user", USERS, body=lambda w: {"real_name": "李四", "id_number": _id_number()}
     ),
     Route("POST", f"{MP}/me/subscriptions", "user", USERS, body=lambda w: {"template_id": "tpl-1", "accepted": True}),
+    Route("PUT", f"{MP}/me/language", "user", USERS, body=lambda w: {"language": "en"}),
     Route("GET", f"{COURT}/whoami", "any", USERS | {"machine", "other_machine"}, gate="any"),
     # cases (the world's case: a mediation filed by "citizen" at court and org)
     Route("POST", f"{MP}/cases", "user", USERS, body=lambda w: filing(org=w.org)),
