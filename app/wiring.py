@@ -18,6 +18,8 @@ from app.fees import court_settings as fee_court_settings
 from app.fees import litigation_steps as fee_litigation_steps
 from app.fees import messages as fee_messages
 from app.fees import notices as fee_notices
+from app.i18n import set_user_language_provider
+from app.identity import language as identity_language
 from app.litigation import appeal_evidence as litigation_appeal_evidence
 from app.litigation import rules as litigation_rules
 from app.litigation import served as litigation_served
@@ -38,6 +40,8 @@ from app.webhooks import events as webhook_events
 
 def connect() -> None:
     """Register every cross-domain provider (idempotent: registering again replaces)."""
+    # Texts sent later (SMS, subscribe messages) follow the person's chosen language (i18n is a shared base).
+    set_user_language_provider(identity_language.language_of)
     detail_sections.provide("next_session", lambda case, facts, actor: session_queries.next_session(case))
     detail_sections.provide("deadlines", lambda case, facts, actor: mediation_deadlines.for_case(case))
     detail_sections.provide(
