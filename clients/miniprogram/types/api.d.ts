@@ -4309,6 +4309,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mp/v1/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose the language of texts sent later (SMS, subscribe messages): 'zh', 'en', or null to clear (Chinese).
+         * @description Only this call stores it: a request's Accept-Language chooses the language of that answer, never the stored one.
+         *     An unknown language is 422 validation.failed.
+         *
+         *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
+         */
+        put: operations["mp_me.set_language"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mp/v1/me/lawyer-profile": {
         parameters: {
             query?: never;
@@ -7612,6 +7639,13 @@ export interface components {
             role: string;
             uses: number;
         };
+        LanguageIn: {
+            /** @enum {string|null} */
+            language: "zh" | "en" | null;
+        };
+        LanguageOut: {
+            language: string | null;
+        };
         LateEvidenceDecisionIn: {
             admitted: boolean;
             reason: string;
@@ -7704,6 +7738,8 @@ export interface components {
             id: string;
             /** @description Own ID number, unmasked */
             id_number?: string | null;
+            /** @description The person's chosen language for texts sent later (SMS, subscribe messages): 'zh', 'en', or null when none was chosen (then Chinese). Set with PUT /me/language; never taken from Accept-Language. */
+            language?: string | null;
             lawyer_profile?: (Record<string, never> | null) | components["schemas"]["LawyerProfileOut"];
             memberships: components["schemas"]["MembershipOut"][];
             /** @description Own phone, unmasked */
@@ -17397,6 +17433,41 @@ export interface operations {
             400: components["responses"]["BAD_REQUEST"];
             401: components["responses"]["UNAUTHORIZED"];
             404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "mp_me.set_language": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LanguageIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LanguageOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             500: components["responses"]["INTERNAL_SERVER_ERROR"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
