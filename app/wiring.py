@@ -27,9 +27,9 @@ from app.litigation import step_hooks as litigation_step_hooks
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import delegation as mediation_delegation
 from app.mediation import period_end as mediation_period_end
-from app.scheduling import hearing_events
 from app.payments import events as payment_events
 from app.payments import surplus as payment_surplus
+from app.scheduling import hearing_events
 from app.scheduling import queries as session_queries
 from app.scheduling import session_hooks as scheduling_hooks
 from app.scheduling import sessions as scheduling_sessions
@@ -63,11 +63,10 @@ def connect() -> None:
     webhook_events.register(f"delegation.{name}" for name in mediation_delegation.EVENT_TYPES)
     # ... and the end of the mediation period of a dispute that came from them (extended or closed).
     webhook_events.register(mediation_period_end.WEBHOOK_EVENTS)
-    # A served judgment, ruling or mediation statement decides the litigation (litigation sits above documents);
-    # court systems may subscribe to every step after acceptance (docs/litigation.md).
-    served_hooks.register("litigation.decision_served", litigation_served.on_document_served)
-    evidence_period_appeal.register_window(litigation_appeal_evidence.window_open)  # appeal evidence (issue 15)
-    webhook_events.register(litigation_rules.WEBHOOK_EVENTS)
+    # A litigation case accepted gets its notice to pay (fees sits above cases); courts may follow fees.
+    acceptance_hooks.register("fees.notice", fee_notices.on_case_accepted)
+    acceptance_hooks.register_filed("fees.prepayment", fee_court_settings.on_case_filed)
+    webhook_events.register(fee_messages.WEBHOOK_EVENTS)
     # ... and a fee paid or refunded through WeChat Pay.
     webhook_events.register(payment_events.EVENT_TYPES)
     # Litigation's later steps change fees (sits below fees and payments): Art. 15's half on mediation or
@@ -76,12 +75,13 @@ def connect() -> None:
     litigation_step_hooks.register("payments.surplus", payment_surplus.on_litigation_step)
     # ... and the hearings of their cases (booked, postponed, cancelled, held).
     webhook_events.register(hearing_events.WEBHOOK_EVENTS)
-    # A litigation case accepted gets its notice to pay (fees sits above cases); courts may follow fees.
-    acceptance_hooks.register("fees.notice", fee_notices.on_case_accepted)
-    acceptance_hooks.register_filed("fees.prepayment", fee_court_settings.on_case_filed)
-    webhook_events.register(fee_messages.WEBHOOK_EVENTS)
+    # A served judgment, ruling or mediation statement decides the litigation (litigation sits above documents);
+    # court systems may subscribe to every step after acceptance (docs/litigation.md).
+    served_hooks.register("litigation.decision_served", litigation_served.on_document_served)
+    evidence_period_appeal.register_window(litigation_appeal_evidence.window_open)  # appeal evidence (issue 15)
+    webhook_events.register(litigation_rules.WEBHOOK_EVENTS)
+    # ... and what waits for them in evidence (a period extension applied for, late evidence) and agents.
+    webhook_events.register(evidence_period_events.WEBHOOK_EVENTS)
     webhook_events.register(agent_approvals.WEBHOOK_EVENTS)
     # ... and a session's recording stored and its minutes (笔录) frozen, with their SHA-256 (app/video).
     webhook_events.register(video_events.WEBHOOK_EVENTS)
-    # ... and what waits for them in evidence (a period extension applied for, late evidence) and agents.
-    webhook_events.register(evidence_period_events.WEBHOOK_EVENTS)

@@ -23,12 +23,12 @@ def register(api: Api) -> None:
     api.register_blueprint(stats, url_prefix=PREFIX)
     api.register_blueprint(court_blp, url_prefix="/api/court/v1")
     api.register_blueprint(org_blp, url_prefix="/api/admin/v1")
-    from miniprogram_api.public.payments import blp as payments
-
-    api.register_blueprint(payments, url_prefix=PREFIX)
     from miniprogram_api.public.fees import blp as fees
 
     api.register_blueprint(fees, url_prefix=PREFIX)
+    from miniprogram_api.public.payments import blp as payments
+
+    api.register_blueprint(payments, url_prefix=PREFIX)
     from miniprogram_api.public.video import blp as video
 
     api.register_blueprint(video, url_prefix=PREFIX)
