@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -10,11 +12,13 @@ from sqlalchemy import select
 from app.cases.models import Case
 from app.documents.models import WorkItem
 from app.extensions import db
-from tests.api.service.support import pdf_bytes, push, service_world
+from tests.api.service.support import document, pdf_bytes, push, service_world
 from tests.browser.conftest import Problems
 from tests.browser.journeys import clerk_with_phone, phone_of, sms_login
 from tests.support.factories import make_court, make_user
 from tests.support.review import litigation
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_a_clerk_accepts_a_filing_in_the_review_queue(site, desktop_page: Page, problems: Problems):
@@ -108,6 +112,10 @@ def test_a_held_document_shows_as_a_work_item_the_clerk_resolves(site, client, d
     expect(row).to_contain_text("文书暂缓送达")
     expect(row).to_contain_text("受送达人未同意电子送达")
     row.get_by_label("最终送达方式").select_option("served_by_post")
+    # signed for a minute after the push (Asia/Shanghai, the browser's zone): service counts from then
+    pushed_at = document(pushed.get_json()["document_id"]).created_at.astimezone(SHANGHAI)
+    signed = (pushed_at + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    row.get_by_label("送达时间（邮寄签收、直接送达或公告发布的时间）").fill(signed.strftime("%Y-%m-%dT%H:%M"))
     row.get_by_label("备注（如邮寄单号、送达地点）").fill("EMS 1234567890")
     row.get_by_role("button", name="办结").click()
     expect(row.get_by_role("status")).to_have_text("已办结：邮寄送达")
@@ -115,6 +123,7 @@ def test_a_held_document_shows_as_a_work_item_the_clerk_resolves(site, client, d
     db.session.expire_all()
     item = db.session.scalars(select(WorkItem).where(WorkItem.case_id == world.case.id)).one()
     assert item.status == "resolved" and item.outcome == "served_by_post" and item.note == "EMS 1234567890"
+    assert document(pushed.get_json()["document_id"]).served_at == signed  # counted from the signing
     page.get_by_label("显示").select_option("resolved")
     expect(page.locator("#work-items li").first).to_contain_text("已办结：邮寄送达")
     assert problems == []

@@ -8,11 +8,15 @@ import { announce, errorText, formatTime, h, setTitle } from "/web/common/ui.js"
 const COURT = "/api/court/v1";
 const OUTCOMES = ["consent_obtained", "served_by_post", "served_in_person", "served_by_phone", "served_by_announcement",
   "no_action_needed"];
+const TIMED = ["served_by_post", "served_in_person", "served_by_announcement"];
 
 function resolveForm(item, row) {
   const id = `resolve-${item.id}`;
   const outcome = h("select", { id }, OUTCOMES.map((o) => h("option", { value: o }, label("work_outcome", o))));
   const note = h("textarea", { id: `${id}-note`, maxlength: 2000 });
+  // Service by other means counts from when it happened (an announcement: from its publication), so the court
+  // records the time; the API refuses these outcomes without it.
+  const at = h("input", { id: `${id}-at`, type: "datetime-local", step: 60 });
   const message = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "resolve", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
@@ -21,6 +25,9 @@ function resolveForm(item, row) {
     try {
       const body = { outcome: outcome.value };
       if (note.value.trim()) body.note = note.value.trim();
+      if (TIMED.includes(outcome.value) && at.value) {
+        body[outcome.value === "served_by_announcement" ? "announced_at" : "served_at"] = new Date(at.value).toISOString();
+      }
       await api(`${COURT}/work-items/${item.id}/resolve`, { method: "POST", body });
       const done = t("console.work.resolved", { outcome: label("work_outcome", outcome.value) });
       form.replaceWith(h("p", { class: "info", role: "status" }, done));
@@ -31,6 +38,7 @@ function resolveForm(item, row) {
     }
   } },
   h("label", { for: id }, t("console.work.outcome")), outcome,
+  h("label", { for: `${id}-at` }, t("console.work.served_at")), at,
   h("label", { for: `${id}-note` }, t("console.work.note")), note,
   message,
   h("button", { type: "submit" }, t("console.work.resolve")));
