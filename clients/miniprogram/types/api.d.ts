@@ -2077,6 +2077,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/court/v1/payment-refunds/{refund_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                refund_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a proposed refund, with the reason: nothing is sent and the ledger is untouched (409 unless it is
+         *     `requested`).
+         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `payments.refund_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.refund_not_requested`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
+         */
+        post: operations["court_payments.decline_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/court/v1/payments/reconciliations": {
         parameters: {
             query?: never;
@@ -2534,10 +2561,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record how the document was served in the end (a held one served another way becomes `failed`).
-         * @description **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         * Record how the document was served in the end; service by post, in person or announcement counts as served.
+         * @description `served_at` (`announced_at` for an announcement) is required for those outcomes while the document is unserved.
          *
-         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `work_item.forbidden`; 404 `work_item.not_found`; 409 `case.illegal_transition`, `document.not_deliverable`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`, `work_item.already_resolved`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
+         *     **Who may call it:** a court's clerks, judges and court systems, with a person's token or a court system's token. Objects the caller may not see answer 404.
+         *
+         *     **Error reasons:** 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.service_forbidden`, `work_item.forbidden`; 404 `document.not_found`, `resource.not_found`, `work_item.not_found`; 409 `case.illegal_transition`, `document.already_served`, `document.illegal_transition`, `document.not_deliverable`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`, `work_item.already_resolved`; 422 `validation.failed`; 503 `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_work_items.resolve"];
         delete?: never;
@@ -8287,7 +8316,7 @@ export interface components {
             reason?: string;
             refund_id?: string | null;
             /** @enum {string} */
-            status?: "requested" | "processing" | "succeeded" | "closed" | "abnormal";
+            status?: "requested" | "processing" | "succeeded" | "closed" | "abnormal" | "declined";
             /**
              * Format: date-time
              * @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z
@@ -8425,6 +8454,9 @@ export interface components {
         RefreshIn: {
             refresh_token: string;
         };
+        RefundDeclineIn: {
+            reason: string;
+        };
         RefundIn: {
             amount_fen: number;
             reason: string;
@@ -8444,7 +8476,7 @@ export interface components {
             reason?: string;
             refund_id?: string | null;
             /** @enum {string} */
-            status?: "requested" | "processing" | "succeeded" | "closed" | "abnormal";
+            status?: "requested" | "processing" | "succeeded" | "closed" | "abnormal" | "declined";
             /**
              * Format: date-time
              * @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z
@@ -10895,9 +10927,24 @@ export interface components {
             next_cursor: string | null;
         };
         WorkItemResolveIn: {
+            /**
+             * Format: date-time
+             * @description When the announcement was published; required for served_by_announcement. (RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z)
+             */
+            announced_at?: string;
+            /**
+             * @description Method of service by other means; by default the outcome's own.
+             * @enum {string}
+             */
+            method?: "in_person" | "lodged" | "by_post" | "announcement";
             note?: string;
             /** @enum {string} */
             outcome: "served_by_post" | "served_in_person" | "served_by_phone" | "served_by_announcement" | "consent_obtained" | "no_action_needed";
+            /**
+             * Format: date-time
+             * @description When the party was served; required for served_by_post / served_in_person. (RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z)
+             */
+            served_at?: string;
         };
         WorkingHoursIn: {
             hours: components["schemas"]["WindowIn"][];
@@ -14049,7 +14096,7 @@ export interface operations {
     "court_payments.proposed_refunds": {
         parameters: {
             query?: {
-                status?: "requested" | "processing" | "abnormal" | "closed";
+                status?: "requested" | "processing" | "abnormal" | "closed" | "declined";
                 court_id?: string | null;
             };
             header?: never;
@@ -14103,6 +14150,44 @@ export interface operations {
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
             409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            500: components["responses"]["INTERNAL_SERVER_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    "court_payments.decline_refund": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                refund_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundDeclineIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundOut"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             500: components["responses"]["INTERNAL_SERVER_ERROR"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
