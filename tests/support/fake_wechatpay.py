@@ -113,6 +113,7 @@ class FakeWeChatPay:
     bill_extra_rows: list[dict] = field(default_factory=list)  # planted: payments WeChat has and the app may not
     bill_amounts: dict[str, int] = field(default_factory=dict)  # planted: out_trade_no -> another amount
     bill_dropped: set[str] = field(default_factory=set)  # planted: out_trade_no left out of the bill
+    bill_hash: str | None = None  # planted: a SHA1 announced for the bill that does not match its file
     bills: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     certificate_mode: bool = False  # sign with the platform certificate's serial instead of the public key id
@@ -422,7 +423,7 @@ class _Handler(BaseHTTPRequestHandler):
                     200,
                     {
                         "hash_type": "SHA1",
-                        "hash_value": hashlib.sha1(raw).hexdigest(),
+                        "hash_value": self.fake.bill_hash or hashlib.sha1(raw).hexdigest(),
                         "download_url": f"{self.fake.base_url}/v3/billdownload/file?token={token}",
                     },
                 )

@@ -163,3 +163,20 @@ def test_the_court_system_hears_of_the_payment_by_webhook(client, wechatpay):
     )
     [delivery] = db.session.query(WebhookDelivery).all()
     assert delivery.event_type == "payment.paid" and made["out_trade_no"] in delivery.body
+
+
+def test_a_signed_notification_whose_resource_does_not_decrypt_is_refused(client, wechatpay):
+    """AEAD_AES_256_GCM: a resource sealed with another APIv3 key fails its tag, however well it is signed."""
+    world = payer_with_notice(amount_fen=5000)
+    made = order(client, world)
+    resource = wechatpay.pay(made["out_trade_no"])
+    genuine, wechatpay.apiv3_key = wechatpay.apiv3_key, "b" * 32
+    try:
+        headers, body = wechatpay.notification("TRANSACTION.SUCCESS", resource)  # signed by the platform key
+    finally:
+        wechatpay.apiv3_key = genuine
+    answer = notify(client, headers, body)
+    assert answer.status_code == 401 and answer.get_json()["reason"] == "payments.notification_forged"
+    assert balance(world)["paid"] == 0
+    assert notify(client, *wechatpay.notification("TRANSACTION.SUCCESS", resource)).status_code == 204
+    assert balance(world)["paid"] == 5000

@@ -76,3 +76,12 @@ def test_a_bill_that_cannot_be_had_is_a_failed_report(app, client, wechatpay):
     app.extensions.pop("microcourt.wechatpay", None)
     report = _run(client, world)
     assert report["status"] == "failed" and report["error"]
+
+
+def test_a_bill_that_does_not_match_its_announced_hash_is_a_failed_report(client, wechatpay):
+    world = payer_with_notice(amount_fen=5000)
+    _paid(client, wechatpay, world)
+    wechatpay.bill_hash = "0" * 40  # the file was altered on the way (or truncated)
+    report = _run(client, world)
+    assert report["status"] == "failed" and report["differences"] == []
+    assert "SHA1" in report["error"] or "BILL_HASH_MISMATCH" in report["error"]

@@ -158,3 +158,22 @@ def test_the_clerk_asks_wechat_pay_now_when_the_payer_says_they_paid(client, wec
     assert asked.status_code == 200 and asked.get_json()["status"] == "paid"
     assert balance(world)["paid"] == 5000
     assert client.post(f"{COURT}/payments/{made['id']}/query", headers=world.headers).status_code == 403  # a payer
+
+
+def test_an_abnormal_refund_books_nothing_until_wechat_pay_says_it_succeeded(client, wechatpay):
+    """A full refund: REFUND.ABNORMAL (the payer's card closed) shows abnormal; the later REFUND.SUCCESS books it."""
+    world = payer_with_notice(amount_fen=5000)
+    made = _paid(client, wechatpay, world)
+    reduce(world, 5000)
+    refund = client.post(
+        f"{COURT}/payments/{made['id']}/refunds", json={"amount_fen": 5000, "reason": "免交退费"}, headers=world.clerk
+    ).get_json()
+    abnormal = wechatpay.finish_refund(refund["out_refund_no"], "ABNORMAL")
+    assert notify(client, *wechatpay.notification("REFUND.ABNORMAL", abnormal)).status_code == 204
+    listed = client.get(f"{COURT}/cases/{world.case.id}/payments", headers=world.clerk).get_json()
+    assert listed[0]["refunds"][0]["status"] == "abnormal" and balance(world)["refunded"] == 0
+    success = wechatpay.finish_refund(refund["out_refund_no"])  # the finance office resolved it at WeChat Pay
+    assert notify(client, *wechatpay.notification("REFUND.SUCCESS", success)).status_code == 204
+    assert balance(world)["refunded"] == 5000 and balance(world)["outstanding"] == 0
+    listed = client.get(f"{COURT}/cases/{world.case.id}/payments", headers=world.clerk).get_json()
+    assert listed[0]["refunds"][0]["status"] == "succeeded"

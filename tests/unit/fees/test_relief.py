@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.cases import CaseParty, review
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
-from app.fees import FeeNotice, ledger, relief
+from app.fees import FeeNotice, ledger, queries, relief
 from tests.support.factories import make_court, make_user
 from tests.support.review import litigation, principal, staff
 
@@ -118,3 +118,38 @@ def test_evidence_must_be_the_cases_own(world):
     with pytest.raises(ValidationFailed) as caught:
         _apply(world, evidence_ids=[uuid.uuid4()])
     assert "evidence_ids" in caught.value.errors
+
+
+def test_the_application_carries_the_cases_own_evidence_to_the_court(world):
+    import hashlib
+
+    from app.evidence import EvidenceItem
+    from app.utils import clock
+
+    plaintiff = db.session.get(CaseParty, world["notice"].party_id)
+    assert plaintiff is not None
+    now = clock.now()
+    item = EvidenceItem(
+        case_id=world["case"].id,
+        party_id=plaintiff.id,
+        uploaded_by_user_id=world["filer"].user_id,
+        status="stored",
+        catalogue_order=1,
+        title="低保证",
+        category="书证",
+        purpose="证明经济困难",
+        filename="低保证.pdf",
+        declared_type="application/pdf",
+        declared_size=3,
+        declared_sha256=hashlib.sha256(b"pdf").hexdigest(),
+        upload_key="fees-relief-evidence",
+        upload_expires_at=now,
+        stored_at=now,
+        submitted_at=now,
+    )
+    db.session.add(item)
+    db.session.commit()
+    applied = _apply(world, evidence_ids=[item.id])
+    assert applied["evidence_ids"] == [str(item.id)] and applied["reasons"] == "低保对象"
+    queue = queries.list_reliefs(actor=world["clerk"]).items
+    assert [(r["id"], r["evidence_ids"]) for r in queue] == [(applied["id"], [str(item.id)])]
