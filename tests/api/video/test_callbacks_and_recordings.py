@@ -83,14 +83,20 @@ def test_a_url_off_the_allow_list_is_never_fetched(app, client, fake_trtc):
 
 
 def test_copy_is_claimed_once_and_retention_deletes_the_copy(app, client, fake_trtc):
+    app.config["VIDEO_RECORDING_RETENTION_DAYS"] = 30  # retention is the deployer's choice
     online = online_session(client)
     data = b"\x00mp4" * 5000
     row = _register(client, online, fake_trtc, data)
     assert row.status == "stored" and row.sha256 == hashlib.sha256(data).hexdigest()
+    # the provider's reference is kept: file id, duration, size and the hash it gave
+    assert row.file_id.startswith("5285890") and row.duration_seconds == 1800 and row.provider_size == len(data)
+    assert row.provider_hash == "md5:" + hashlib.md5(data, usedforsecurity=False).hexdigest()
+    assert row.expires_at is not None and row.stored_at is not None
+    assert 29 < (row.expires_at - row.stored_at).total_seconds() / 86400 <= 30
     assert recordings.copy(row.id) == "skipped"  # already stored: nothing downloads twice
     assert fake_trtc.downloads.count("r0") == 1
     assert storage.head(row.storage_key).size == len(data)
-    clock_module.set_source(clock_module.FakeClock(clock_module.now() + dt.timedelta(days=3651)))
+    clock_module.set_source(clock_module.FakeClock(clock_module.now() + dt.timedelta(days=31)))
     try:
         assert recordings.sweep("microcourt.video.copy_recording") == {"requeued": 0, "expired": 1}
     finally:

@@ -18,6 +18,23 @@ def test_too_early_then_open(client, fake_trtc):
     assert early.status_code == 409 and early.get_json()["reason"] == "video.too_early"
 
 
+def test_the_window_early_entry_is_configurable_and_the_ticket_ends_with_it(app, client, fake_trtc, clock):
+    online = online_session(client, starts_in=dt.timedelta(hours=2))
+    early = enter(client, online.applicant, online.session_id).get_json()
+    assert early["reason"] == "video.too_early" and early["errors"]["opens_at"]
+    app.config["VIDEO_EARLY_ENTRY_MINUTES"] = 150  # this court lets people in two and a half hours early
+    ticket = enter(client, online.applicant, online.session_id)
+    assert ticket.status_code == 200, ticket.get_json()
+    ticket = ticket.get_json()
+    expires, closes = (dt.datetime.fromisoformat(ticket[k]) for k in ("expires_at", "closes_at"))
+    assert expires <= closes  # the UserSig dies with the window
+    assert fake_trtc.verify_user_sig(ticket["user_sig"], ticket["room_user_id"], now=clock().timestamp())
+    app.config["VIDEO_EARLY_ENTRY_MINUTES"] = 15
+    clock.advance(hours=4, minutes=1)  # past the end (3 h from now) and the 60-minute grace
+    late = enter(client, online.applicant, online.session_id)
+    assert late.status_code == 409 and late.get_json()["reason"] == "video.window_closed"
+
+
 def test_cancelled_session_and_ended_case_are_409(client, fake_trtc):
     online = online_session(client)
     cancelled = client.post(

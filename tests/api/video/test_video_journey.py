@@ -124,3 +124,15 @@ def test_book_enter_attend_record_and_sign_the_minutes(app, client, fake_trtc):
         "video.minutes_frozen",
     ):
         assert event in types
+
+    # the agreement follows: the mediator records the settlement, both parties sign it in person, it takes effect
+    case_url = f"{MP}/cases/{online.case.id}"
+    terms = "一、李四于2027年1月31日前向张三归还借款五万元，分两期支付。"
+    settled = client.post(f"{case_url}/outcome", json={"result": "settled", "terms": terms}, headers=staff)
+    assert settled.status_code == 200, settled.get_json()
+    assert settled.get_json()["status"] == "settled" and terms in settled.get_json()["agreement"]["text"]
+    for who in (online.applicant, online.respondent):
+        signed = client.post(f"{case_url}/agreement/sign", json={}, headers=login(who))
+        assert signed.status_code == 200, signed.get_json()
+    agreement = client.get(f"{case_url}/agreement", headers=login(online.applicant)).get_json()
+    assert agreement["effective_at"] is not None and len(agreement["signatures"]) == 2
