@@ -6,8 +6,13 @@ conclusion; an appeal before the decision reached the party, with someone else's
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from sqlalchemy import select
+
+from app.extensions import db
 from app.utils.clock import SHANGHAI
+from app.webhooks.models import WebhookDelivery
 from tests.api.litigation.support import (
     COURT,
     MP,
@@ -99,9 +104,18 @@ def test_both_parties_appeal_and_the_court_forwards_and_concludes(client, clock)
 
 def test_a_closed_case_has_nothing_to_appeal_and_nothing_to_enforce(client, clock):
     world = accepted_case()
+    hooks = {"url": "http://127.0.0.1:9/hooks", "events": ["litigation.closed"]}
+    assert client.post(f"{COURT}/webhooks", json=hooks, headers=world.headers("machine")).status_code == 201
     body = {"closing_method": "withdrawal_permitted", "note": "原告申请撤诉，准许"}
     closed = _post(client, f"{COURT}/cases/{world.case.id}/decision", body, world.headers("judge"), "w")
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    [sent] = db.session.scalars(select(WebhookDelivery.body).where(WebhookDelivery.event_type == "litigation.closed"))
+    data = json.loads(sent)["data"]
+    assert (data["case_id"], data["closing_method"], data["status"]) == (
+        str(world.case.id),
+        "withdrawal_permitted",
+        "closed",
+    )
     view = client.get(f"{MP}/cases/{world.case.id}/litigation", headers=world.headers("plaintiff")).get_json()
     assert view["decision"]["closing_method_label"] == "准予撤诉" and view["decision"]["closed_at"] is not None
     appeal = _post(client, f"{MP}/cases/{world.case.id}/appeals", BODY, world.headers("plaintiff"), "a")
