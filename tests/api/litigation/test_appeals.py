@@ -120,8 +120,8 @@ def test_a_closed_case_has_nothing_to_appeal_and_nothing_to_enforce(client, cloc
     assert view["decision"]["closing_method_label"] == "准予撤诉" and view["decision"]["closed_at"] is not None
     appeal = _post(client, f"{MP}/cases/{world.case.id}/appeals", BODY, world.headers("plaintiff"), "a")
     assert appeal.status_code == 409 and appeal.get_json()["errors"] == {"status": ["closed"]}
-    body = {"request": "执行", "property_clues": []}
+    application = {"request": "执行", "property_clues": []}
     enforce = _post(
-        client, f"{MP}/cases/{world.case.id}/enforcement-applications", body, world.headers("plaintiff"), "e"
+        client, f"{MP}/cases/{world.case.id}/enforcement-applications", application, world.headers("plaintiff"), "e"
     )
     assert enforce.status_code == 409 and enforce.get_json()["reason"] == "enforcement.not_enforceable"
