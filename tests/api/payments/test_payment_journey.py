@@ -56,6 +56,15 @@ def test_file_accept_notice_pay_notify_and_the_case_proceeds(app, client, wechat
             headers, body = wechatpay.notification("TRANSACTION.SUCCESS", resource)
             assert wechatpay.deliver(url, headers, body) == 204
 
+        # paid, and only now on the verified notification: the case proceeds to its next step
+        assert client.get(f"{MP}/cases/{case_id}/fees", headers=plaintiff).get_json()["notices"][0]["status"] == "paid"
+        period = client.post(
+            f"{COURT}/cases/{case_id}/evidence-period",
+            json={"procedure": "summary", "days": 15},
+            headers={**clerk, "Idempotency-Key": secrets.token_hex(8)},
+        )
+        assert period.status_code == 201, period.get_json()
+
         closed = client.post(
             f"{COURT}/cases/{case_id}/decision",
             json={"closing_method": "withdrawal_permitted", "note": "原告申请撤诉，准许"},
