@@ -6,10 +6,12 @@ applies for the party they act for.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from app.cases.models import CaseAgent, TimelineEvent
 from app.extensions import db
 from app.utils.clock import SHANGHAI
+from app.webhooks.models import WebhookDelivery
 from tests.api.litigation.support import COURT, MP, accepted_case, serve_all, status_of
 from tests.support.factories import grant, login, machine_headers, make_court, make_user
 
@@ -54,6 +56,8 @@ def test_an_application_to_another_court_rejected_then_accepted_there(client, cl
     mine = client.post(f"{COURT}/enforcement-applications/{application['id']}/accept", headers=world.headers("clerk"))
     assert mine.status_code == 404
 
+    hooks = {"url": "http://127.0.0.1:9/hooks", "events": ["enforcement.rejected"]}
+    assert client.post(f"{COURT}/webhooks", json=hooks, headers=machine_headers(elsewhere)).status_code == 201
     rejected = client.post(
         f"{COURT}/enforcement-applications/{application['id']}/reject",
         json={"reason": "申请执行书未载明被执行人"},
@@ -64,6 +68,8 @@ def test_an_application_to_another_court_rejected_then_accepted_there(client, cl
     assert twice.status_code == 409 and twice.get_json()["reason"] == "enforcement.already_decided"
     event = db.session.query(TimelineEvent).filter_by(case_id=world.case.id, type="enforcement.rejected").one()
     assert event.reason == "申请执行书未载明被执行人"
+    [hook] = db.session.query(WebhookDelivery.body).filter_by(event_type="enforcement.rejected").all()
+    assert json.loads(hook.body)["data"]["application_id"] == application["id"]  # the named court's system is told
 
     # the plaintiff's lawyer applies again; the court system accepts it with the enforcement court's number
     lawyer = make_user()
