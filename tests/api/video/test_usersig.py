@@ -27,6 +27,20 @@ def test_user_sig_verifies_with_the_published_scheme():
         fake.verify_user_sig(sig, "mc_other", now=1_800_000_100)  # for someone else
 
 
+# Made by Tencent's own Python SDK, tls-sig-api-v2 1.1 (TLSSigAPIv2.gen_sig with time.time() fixed at 1800000000):
+# our UserSig must be the same string, byte for byte.
+OFFICIAL_SDK_SIG = (
+    "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkcpPjE5OSYXLFKdmJBQWZKUAZQxMDCDCEyqVWFGQWpQJljM0MDKBiJZm5IBFDC6hamHhxZjr"
+    "I8JIyY8dy7*Dk1MxkF32jRM9sl0hHy8oiY5*iUsdMZ*eIMF93A3NtP4*SpFBbpVoABJoxog__"
+)
+
+
+def test_user_sig_is_the_official_sdks_byte_for_byte():
+    key = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
+    ours = usersig.gen_user_sig(sdk_app_id=1400000001, secret_key=key, identifier="mc_abc", expire=3600, now=1800000000)
+    assert ours == OFFICIAL_SDK_SIG
+
+
 def test_a_tampered_user_sig_fails():
     fake = FakeTrtc()
     sig = usersig.gen_user_sig(
