@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 
 from app.cases import CaseParty
-from app.extensions import db
-from app.video.models import SessionMinutesVersion
+from app.extensions import db, storage
+from app.video.models import SessionMinutes, SessionMinutesVersion
 from tests.api.video.helpers import online_session, party_of
+from tests.support import pdf_reader
 from tests.support.factories import login
 from tests.support.scheduling import MP, add_lawyer, lawyer
 
@@ -38,6 +39,14 @@ def test_a_refusal_is_recorded_and_the_minutes_still_freeze(client, fake_trtc):
     assert [s["reason"] for s in frozen["signatures"] if s["decision"] == "refused"] == ["第二段与我的陈述不符"]
     again = client.put(url, json={"text": "改"}, headers=login(online.mediator))
     assert again.status_code == 409 and again.get_json()["reason"] == "video.minutes_locked"
+    # the frozen PDF carries the Chinese text as text (searchable, copyable), the refusal and the text's SHA-256
+    row = db.session.query(SessionMinutes).one()
+    data = b"".join(storage.iter_chunks(row.pdf_key))
+    assert hashlib.sha256(data).hexdigest() == frozen["pdf_sha256"]
+    text = pdf_reader.text(data)
+    for expected in ("调解笔录", "调解员：开始。", "张三：同意。", "拒绝签名", "第二段与我的陈述不符", digest):
+        assert expected in text, expected
+    assert all(font.embedded_file == "FontFile2" for font in pdf_reader.fonts(data))
 
 
 def test_versions_are_kept_and_signing_needs_the_text_as_read(client, fake_trtc):
