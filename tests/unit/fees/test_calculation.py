@@ -29,6 +29,7 @@ WORKED = [
     ("property", "30000000", None, "191800.00", "141,800 + 10,000,000 x 0.5% (= 0.5% x A + 41,800)"),
     ("property", "123456.78", None, "2769.14", "2,300 + 23,456.78 x 2% = 2,769.1356"),
     ("property", "100000", "mediated_settlement", "1150.00", "Art. 15: half of 2,300"),
+    ("property", "10001", "withdrawal", "25.02", "Art. 15: half of 50.03 = 25.015, half up to the fen"),
     ("property", "12345.67", "summary_procedure", "54.32", "Art. 16: half of 108.64 (50 + 2,345.67 x 2.5%)"),
     ("divorce", None, None, "50.00", "Art. 13(2)1: 50-300, the deployment's amount 50"),
     ("divorce", "200000", None, "50.00", "property divided up to 200,000: nothing more"),
@@ -58,7 +59,7 @@ WORKED = [
 
 
 @pytest.mark.parametrize(
-    ("name", "amount", "halved", "expected", "how"), WORKED, ids=[f"{w[0]}-{w[1]}" for w in WORKED]
+    ("name", "amount", "halved", "expected", "how"), WORKED, ids=[f"{w[0]}-{w[1]}-{w[2] or 'full'}" for w in WORKED]
 )
 def test_worked_examples(name, amount, halved, expected, how):
     fee = calculation.calculate(name, amount, halved=halved)
