@@ -5,8 +5,8 @@ One import per line, so that features added side by side do not collide here.
 
 import app.agents.models
 import app.audit.models
-import app.cases.models
 import app.casefile.models
+import app.cases.models
 import app.documents.consent_models
 import app.documents.models
 import app.evidence.models
