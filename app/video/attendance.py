@@ -35,9 +35,15 @@ def _at(ms: int) -> dt.datetime:
 
 
 def rebuild_for(room: VideoRoom, room_user_id: str) -> VideoAttendance | None:
-    """Recompute one member's attendance from every stored event (the caller commits)."""
+    """Recompute one member's attendance from every stored event (the caller commits).
+
+    The member's row is locked first: TRTC sends a person's enter and media events at the same moment, and two
+    rebuilds at once would both add the attendance row; the second now waits and sees the first's events too.
+    """
     member = db.session.scalar(
-        select(VideoRoomMember).where(VideoRoomMember.room_id == room.id, VideoRoomMember.room_user_id == room_user_id)
+        select(VideoRoomMember)
+        .where(VideoRoomMember.room_id == room.id, VideoRoomMember.room_user_id == room_user_id)
+        .with_for_update()
     )
     if member is None:
         return None  # someone we never gave entry to: the callback stays stored, nobody is marked

@@ -1,5 +1,6 @@
-"""Races on PostgreSQL: TRTC retrying one callback at once, everyone entering a new room at once, and a party's
-double-tap on "sign": one row each, nothing doubled, and the losers get the answer for a decided question."""
+"""Races on PostgreSQL: TRTC retrying one callback at once, everyone entering a new room at once, one person's
+enter and media events arriving together, and a party's double-tap on "sign": one row each, nothing doubled, and
+the losers get the answer for a decided question."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ import pytest
 
 from app.extensions import db
 from app.video import callbacks
-from app.video.models import SessionMinutesSignature, VideoCallback, VideoRoom, VideoRoomMember
+from app.video.models import (
+    SessionMinutesSignature,
+    VideoAttendance,
+    VideoCallback,
+    VideoRoom,
+    VideoRoomMember,
+)
 from tests.api.video.helpers import online_session
 from tests.conftest import is_postgres
 from tests.support.factories import login
@@ -83,3 +90,23 @@ def test_entries_callbacks_and_signatures_at_once(app, client, fake_trtc, postgr
     db.session.expire_all()
     rows = db.session.query(SessionMinutesSignature).filter_by(user_id=uuid.UUID(str(online.applicant.id))).all()
     assert len(rows) == 1
+
+
+@pytest.mark.postgres
+def test_one_persons_enter_and_media_events_at_once(app, client, fake_trtc, postgres):
+    online = online_session(client)
+    assert race(app, [lambda c: _entry(online.applicant)(c, online.session_id)]) == [200]
+    db.session.expire_all()
+    room = db.session.query(VideoRoom).one()
+    member = db.session.query(VideoRoomMember).one()
+    now = int(time.time() * 1000)
+    calls = []
+    for offset, (group, kind) in enumerate(((1, 103), (2, 201), (2, 202), (2, 203))):
+        body = fake_trtc.callback(group, kind, room.room_id, user_id=member.room_user_id, at_ms=now + offset)
+        headers = {"SdkAppId": str(fake_trtc.sdk_app_id), "Sign": fake_trtc.sign(body)}
+        calls.append(lambda c, b=body, h=headers: callbacks.receive(headers=h, body=b))
+    assert race(app, calls) == [{"code": 0, "duplicate": False}] * 4  # none fails on the attendance row
+    db.session.expire_all()
+    [row] = db.session.query(VideoAttendance).all()
+    assert row.status == "present" and row.first_joined_at is not None
+    assert int(row.first_joined_at.timestamp() * 1000) == now  # every event counted, the earliest first
