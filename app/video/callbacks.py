@@ -35,22 +35,18 @@ RECORDING_EVENTS = (305, 310, 311)
 COPY_TASK = "microcourt.video.copy_recording"
 
 
-def _refuse(message: str, reason: str) -> Unauthorized:
-    return Unauthorized(message, reason=reason)
-
-
 def receive(*, headers: Mapping[str, str], body: bytes) -> dict:
     """Verify and record one callback; returns {"code": 0, "duplicate": bool}."""
     config = settings.video()
     lower = {k.lower(): v for k, v in headers.items()}
     if not config.trtc_callback_key or str(lower.get("sdkappid", "")).strip() != str(config.trtc_sdk_app_id):
-        raise _refuse("Unknown application.", "video.callback_unknown_app")
+        raise Unauthorized("Unknown application.", reason="video.callback_unknown_app")
     if not usersig.callback_valid(config.trtc_callback_key, body, lower.get("sign")):
-        raise _refuse("The callback signature does not match.", "video.callback_bad_signature")
+        raise Unauthorized("The callback signature does not match.", reason="video.callback_bad_signature")
     event = _parse(body)
     now_ms = int(clock.now().timestamp() * 1000)
     if abs(now_ms - event["callback_ms"]) > config.callback_max_age_seconds * 1000:
-        raise _refuse("The callback is too old (or from the future).", "video.callback_stale")
+        raise Unauthorized("The callback is too old (or from the future).", reason="video.callback_stale")
     row = VideoCallback(
         dedupe_key=event["key"],
         provider="trtc",
