@@ -102,9 +102,16 @@ def _verified_name(case: Case, actor: Principal) -> str | None:
     """Mediation's signing rule: the caller is the party in person, real-name verified, the name matching."""
     try:
         signer_parties(case, actor)  # the agreement's own rule, shared
-    except Forbidden as refused:
-        reason = (refused.reason or "").replace("agreement.", "video.")
-        raise Forbidden(str(refused.message), reason=reason) from None
+    except Forbidden as refused:  # the same refusal, in the minutes' words (literals: the catalogue has them)
+        if refused.reason == "agreement.identity_mismatch":
+            raise Forbidden(
+                "Your verified name does not match the party's name.", reason="video.identity_mismatch"
+            ) from None
+        if refused.reason == "agreement.identity_not_verified":
+            raise Forbidden("Verify your real name before signing.", reason="video.identity_not_verified") from None
+        raise Forbidden(
+            "Each party signs the minutes in person, from their own account.", reason="video.not_a_party"
+        ) from None
     user = db.session.get_one(User, actor.user_id)
     return user.real_name
 

@@ -78,3 +78,4 @@ def test_the_agreement_identity_rule_applies_and_lawyers_do_not_sign(client, fak
     db.session.commit()
     mismatch = client.post(f"{url}/sign", json={"sha256": digest}, headers=login(online.respondent))
     assert mismatch.status_code == 403 and mismatch.get_json()["reason"] == "video.identity_mismatch"
+    assert mismatch.get_json()["message"] == "您的实名认证姓名与当事人姓名不符。"  # the catalogue knows the text
