@@ -163,20 +163,26 @@ def confirm_attendance(
     return queries.view(session, actor=actor, facts=facts)
 
 
-def mark_held(*, session_id: uuid.UUID, actor: Principal, attended_user_ids: list[uuid.UUID]) -> dict:
-    """The mediator records that the session took place and who attended."""
+def mark_held(*, session_id: uuid.UUID, actor: Principal, attended_user_ids: list[uuid.UUID] | None = None) -> dict:
+    """The mediator records that the session took place and who attended.
+
+    Without `attended_user_ids`, a video session keeps the attendance mirrored from the provider (app.video:
+    present, dial_in and in_person count as attended; nobody seen is absent); any other session has nobody attended.
+    A given list always decides.
+    """
     session, case, facts = _load(session_id, actor, lock=True)
     _require_mediator(actor, facts, session)
     require_scheduled(session)
     if session.starts_at > clock.now():
         raise Conflict("The session has not started yet.", reason="session.not_started")
     people = {p.user_id: p for p in conflicts.participants(case, facts)}
-    unknown = set(attended_user_ids) - set(people)
-    if unknown:
+    keep_provider = attended_user_ids is None and session.mode == "video"
+    attended = set(attended_user_ids or ())
+    if attended - set(people):
         raise ValidationFailed(errors={"attended_user_ids": ["Only people taking part in the case can attend."]})
     for user_id, person in people.items():
         row = attendance_row(session, user_id, role=person.role, party_id=person.party_id)
-        row.attended = user_id in attended_user_ids
+        row.attended = bool(row.attended) if keep_provider else user_id in attended
     session.status, session.held_at = "held", clock.now()
     reminders.cancel_pending(session)
     _record(case, session, "session.held", actor, f"session of {_local(session.starts_at)} held")

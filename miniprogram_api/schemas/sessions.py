@@ -68,9 +68,17 @@ class AttendanceIn(InSchema):
 
 
 class HeldIn(InSchema):
-    """Who attended the session that took place."""
+    """Who attended the session that took place; omitted for a video session, the provider's attendance stands."""
 
-    attended_user_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=200))
+    attended_user_ids = fields.List(
+        fields.UUID(),
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Who attended. Omitted: a video session keeps the attendance from the provider "
+            "(present, dial-in and in-person count); any other session has nobody attended."
+        },
+    )
 
 
 class AttendanceOut(OutSchema):
