@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app import documents
 from app.agents import approvals as agent_approvals
+from app.casefile import providers as casefile_providers
 from app.cases import acceptance_hooks, detail_sections, end_hooks
 from app.documents import queries as documents_queries
 from app.documents import served_hooks
@@ -33,6 +34,7 @@ from app.scheduling import hearing_events
 from app.scheduling import queries as session_queries
 from app.scheduling import session_hooks as scheduling_hooks
 from app.scheduling import sessions as scheduling_sessions
+from app.video import case_file as video_case_file
 from app.video import events as video_events
 from app.video import rooms as video_rooms
 from app.webhooks import events as webhook_events
@@ -57,6 +59,8 @@ def connect() -> None:
     # ... and closes the video rooms of its sessions; so does a session cancelled or moved (video sits above both).
     end_hooks.register("video.rooms", video_rooms.on_case_ended)
     scheduling_hooks.register("video.rooms", video_rooms.on_session_changed)
+    # The case file (卷宗) holds every frozen minutes (笔录) of the case in 笔录/ (video sits above casefile's sources).
+    casefile_providers.register("minutes", video_case_file.for_case_file, folder="笔录")
     # Court systems may subscribe to every event of a served document's chain.
     webhook_events.register(f"document.{name}" for name in documents.EVENT_TYPES)
     # ... and every step of what they delegated to a mediation organisation.

@@ -13,5 +13,6 @@ __all__ = [
     "ArchiveBuild",
     "archive",
     "builds",
+    "providers",
     "service",
 ]

@@ -120,6 +120,7 @@ KIND_LABELS = {
     "certificate": "送达凭证",
     "timeline": "案件时间线",
     "data": "个人信息",
+    "minutes": "笔录",
 }
 
 

@@ -5,6 +5,8 @@ and other parties' items once submitted; the court sees every submitted item), s
 documents follow the documents domain's rule (app.documents.queries.visible_count): the court's staff get every
 document of the case, a party and their lawyer those delivered to their party. Each delivered document brings its
 service certificate (电子送达凭证, masked), and the case's timeline is written as read at build time.
+Other domains' materials (the frozen minutes, 笔录, of the case's sessions) come from the providers registered in
+app.casefile.providers, listed under the provider's name ("minutes").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.casefile import providers
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.documents import ServedDocument
@@ -88,6 +91,7 @@ def manifest(case: Case, facts: CaseFacts, *, actor: Principal, full: bool) -> d
         "full": full,
         "evidence": evidence,
         "documents": documents,
+        **providers.items(case, actor),  # e.g. "minutes": the frozen minutes (笔录), from app.video
         "timeline": {"count": len(events), "last": str(events[-1].id) if events else None},
         "case": {"status": case.status, "number": case.case_number},
     }

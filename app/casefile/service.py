@@ -2,7 +2,8 @@
 
 A party or their lawyer gets what they may see of the case; the court's staff get the full file. The archive
 holds the evidence files, the served documents, a service certificate for each delivered document and the
-timeline, with index.json and 目录.html giving each item's title, origin, date, size and SHA-256.
+timeline, and the materials other domains provide (the frozen minutes, 笔录/, from app.video), with index.json
+and 目录.html giving each item's title, origin, date, size and SHA-256.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.audit import log as audit
-from app.casefile import archive, builds, contents
+from app.casefile import archive, builds, contents, providers
 from app.casefile.models import ArchiveBuild
 from app.cases import Case, timeline
 from app.documents import ServedDocument
@@ -166,6 +167,7 @@ def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
             kind="certificate",
             chunks=[body],
         )
+    yield from _provided(content)
     events = [
         {
             "at": event.at.isoformat(),
@@ -187,6 +189,21 @@ def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
         chunks=[json.dumps(events, ensure_ascii=False, indent=2).encode()],
         compress=True,
     )
+
+
+def _provided(content: dict) -> Iterator[archive.Member]:
+    """Other domains' materials (the frozen minutes in 笔录/), each in its provider's folder, hash checked."""
+    for part in providers.sections():
+        for number, item in enumerate(content.get(part.name) or [], start=1):
+            yield archive.Member(
+                path=f"{part.folder}/{number:03d}_{safe_name(item['title'])}.{item.get('extension') or 'pdf'}",
+                title=item["title"],
+                origin=item.get("origin_label") or item["origin"],
+                date=item.get("date"),
+                kind=part.kind,
+                chunks=archive.blob_chunks(item["key"]),
+                recorded_sha256=item.get("sha256"),
+            )
 
 
 def safe_name(name: str, *, limit: int = 80) -> str:
