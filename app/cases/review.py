@@ -131,6 +131,9 @@ def accept(*, case_id: uuid.UUID, actor: Principal, case_number: str | None = No
     case.case_number, case.accepted_at = number, clock.now()
     event.summary = f"{event.summary}: {number}"
     event.data = {"case_number": number, "numbered_by": "platform" if explicit is None else "court_system"}
+    # The number is written before the hooks read anything (their queries would autoflush it and meet a taken
+    # number as a bare IntegrityError), so a taken number is answered the same way whatever runs after it.
+    _commit_number(explicit_given=explicit is not None, flush_only=True)
     acceptance_hooks.case_accepted(case, actor)  # e.g. fees issues the notice to pay (app/wiring.py)
     _commit_number(explicit_given=explicit is not None)
     return case_queries.describe(case, facts, actor=actor)
@@ -163,9 +166,9 @@ def _claim_explicit(case: Case, number: case_numbers.CaseNumber) -> str:
     return text
 
 
-def _commit_number(*, explicit_given: bool) -> None:
+def _commit_number(*, explicit_given: bool, flush_only: bool = False) -> None:
     try:
-        db.session.commit()
+        db.session.flush() if flush_only else db.session.commit()
     except IntegrityError:
         db.session.rollback()  # the sequence step is rolled back too: no number is used up
         if explicit_given:  # the same number raced in from another accept
