@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.cases import Case, CaseParty
 from app.extensions import db
@@ -28,6 +28,8 @@ WEBHOOK_EVENTS = (
     "fee.halved",
 )
 _PENDING = "fees.notifications_to_dispatch"
+_WEBHOOKS = "fees.webhooks_to_dispatch"
+_COMMITTED = "fees.committed"
 
 # The SMS texts of the fee kinds are in app/integrations/sms.py TEMPLATES ("fee_notice", "fee_reminder",
 # "fee_decision"), with the gateway's other templates.
@@ -88,17 +90,29 @@ def tell_payer(case: Case, party: CaseParty, kind: str, data: dict) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _dispatch_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    for notification_id in session.info.pop(_PENDING, []):
-        notifications.dispatch(notification_id)  # a lost one is sent by the notification sweep
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
+def _note_commit(session: Session) -> None:
     if not session.in_nested_transaction():
-        session.info.pop(_PENDING, None)
+        session.info[_COMMITTED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _dispatch_after_release(session: Session, transaction: SessionTransaction) -> None:
+    """Start the sends once the committed transaction has given its connection back to the pool.
+
+    Inline (eager) deliveries take a connection of their own: started from `after_commit`, while the request
+    still held its connection, N simultaneous requests needed 2N connections and could exhaust the pool.
+    """
+    if transaction.parent is not None:
+        return
+    committed = session.info.pop(_COMMITTED, False)
+    notes = session.info.pop(_PENDING, [])
+    hooks = session.info.pop(_WEBHOOKS, [])
+    if not committed:  # rolled back: what this transaction wrote is gone, so is what it meant to send
+        return
+    for notification_id in notes:
+        notifications.dispatch(notification_id)  # a lost one is sent by the notification sweep
+    if hooks:
+        webhooks.dispatch(hooks)
 
 
 def court_event(case: Case, event_type: str, now: dt.datetime, payload: dict) -> None:
@@ -109,16 +123,7 @@ def court_event(case: Case, event_type: str, now: dt.datetime, payload: dict) ->
     ids = webhooks.record(
         [webhooks.Event(id=uuid.uuid4(), type=event_type, court_id=case.court_id, at=now, data=lambda: body)]
     )
-    db.session.info.setdefault("fees.webhooks_to_dispatch", []).extend(ids)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_webhooks_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    ids = session.info.pop("fees.webhooks_to_dispatch", [])
-    if ids:
-        webhooks.dispatch(ids)
+    db.session.info.setdefault(_WEBHOOKS, []).extend(ids)
 
 
 def staff_role(actor: Principal | None, court_id: uuid.UUID | None) -> str:
