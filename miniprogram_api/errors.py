@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import errors as app_errors
 from app.errors import AppError, DatabaseUnavailable
-from app.i18n import best_language, current_language, mark, translate, translate_fields
+from app.i18n import best_language, current_language, init_babel, mark, translate, translate_fields
 from app.platform import transactions
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,8 @@ def handle_unexpected(exc: Exception) -> Response:
 
 def register(app: Flask) -> None:
     """Install the handlers (after flask-smorest's, so these win) and the reader's language selector."""
+    if "babel" not in app.extensions:  # an app built without the factory (a test's bare Flask app)
+        init_babel(app)
     app.extensions["babel"].locale_selector = reader_language
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)

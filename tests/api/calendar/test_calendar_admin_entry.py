@@ -87,6 +87,11 @@ def test_http_errors_use_the_one_shape_and_name_the_days(client):
     day = client.put("/api/admin/v1/calendar/days/2031-02-30", json={"is_working_day": True}, headers=headers)
     assert day.status_code == 422 and "day" in day.get_json()["errors"]
     uncovered = client.put("/api/admin/v1/calendar/days/2032-06-02", json={"is_working_day": True}, headers=headers)
-    assert uncovered.status_code == 409 and uncovered.get_json()["errors"] == {"2032-06-02": ["2032 is not covered."]}
+    assert uncovered.status_code == 409 and uncovered.get_json()["errors"] == {
+        "2032-06-02": ["2032年的节假日安排尚未录入日历。"]
+    }
+    english = {**headers, "Accept-Language": "en"}
+    uncovered = client.put("/api/admin/v1/calendar/days/2032-06-02", json={"is_working_day": True}, headers=english)
+    assert uncovered.get_json()["errors"] == {"2032-06-02": ["2032 is not covered."]}
     assert client.get("/api/admin/v1/calendar/1900", headers=headers).status_code == 422
     assert load_overrides() == {}
