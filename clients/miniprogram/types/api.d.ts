@@ -5034,7 +5034,7 @@ export interface paths {
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
-         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agreement.identity_mismatch`, `agreement.identity_not_verified`, `agreement.not_a_party`, `auth.forbidden`, `video.not_a_signer`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_already_signed`, `video.minutes_changed`, `video.minutes_integrity`, `video.minutes_not_signable`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agreement.identity_mismatch`, `agreement.identity_not_verified`, `agreement.not_a_party`, `auth.forbidden`, `video.identity_mismatch`, `video.identity_not_verified`, `video.not_a_party`, `video.not_a_signer`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_already_signed`, `video.minutes_changed`, `video.minutes_integrity`, `video.minutes_not_signable`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.minutes_refuse"];
         delete?: never;
@@ -5060,7 +5060,7 @@ export interface paths {
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
-         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agreement.identity_mismatch`, `agreement.identity_not_verified`, `agreement.not_a_party`, `auth.forbidden`, `video.not_a_signer`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_already_signed`, `video.minutes_changed`, `video.minutes_integrity`, `video.minutes_not_signable`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agreement.identity_mismatch`, `agreement.identity_not_verified`, `agreement.not_a_party`, `auth.forbidden`, `video.identity_mismatch`, `video.identity_not_verified`, `video.not_a_party`, `video.not_a_signer`; 404 `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`, `video.minutes_already_signed`, `video.minutes_changed`, `video.minutes_integrity`, `video.minutes_not_signable`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `validation.failed`; 503 `service.unavailable`.
          */
         post: operations["mp_video.minutes_sign"];
         delete?: never;
@@ -5418,7 +5418,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 401 `auth.unauthorized`; 422 `validation.failed`.
+         *     **Error reasons:** 401 `video.callback_bad_signature`, `video.callback_stale`, `video.callback_unknown_app`; 422 `validation.failed`.
          */
         post: operations["public_video.trtc_callback"];
         delete?: never;
@@ -7475,7 +7475,11 @@ export interface components {
             starts_at: string;
         };
         HeldIn: {
-            attended_user_ids?: string[];
+            /**
+             * @description Who attended. Omitted: a video session keeps the attendance from the provider (present, dial-in and in-person count); any other session has nobody attended.
+             * @default null
+             */
+            attended_user_ids: string[] | null;
         };
         HotlineCallIn: {
             caller_name: string;
