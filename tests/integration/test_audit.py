@@ -74,6 +74,7 @@ def test_an_inserted_row_is_found(app):
             text(
                 "UPDATE audit_head SET last_seq = 4,"
                 " last_hash = (SELECT hash FROM audit_events WHERE shard_seq = 2 AND seq < 1000)"
+                " WHERE id = (SELECT shard FROM audit_events WHERE shard_seq = 2 AND seq < 1000)"
             )
         )
     result = audit.verify()
