@@ -87,7 +87,7 @@ def document_statuses(app: Flask, api: Any) -> None:
             if method not in METHODS or operation is None:
                 continue
             _complete(api, operation, codes | ({413} if "requestBody" in operation else set()), view)
-            operation_docs.describe(  # operationId, who may call it, examples (miniprogram_api/operation_docs.json)
+            operation_docs.describe(  # operationId, who may call it, examples (miniprogram_api/operation_docs/*.json)
                 operation,
                 endpoint=rule.endpoint,
                 access=access,

@@ -4,8 +4,9 @@ Every operation gets an `operationId` (its Flask endpoint, e.g. `court_documents
 that says who may call it, whether it takes an Idempotency-Key and whether it is rate limited (derived from the
 route's declarations, so it cannot drift) and, per error status, the `reason` values its code can answer
 (`x-error-reasons`, from reason_scan.py). Hand-written descriptions and request/response examples come from
-`operation_docs.json`, keyed by operationId; tests/api/test_operation_docs.py validates every example against
-its schema and refuses keys that are not operations.
+`operation_docs/*.json` (one file per group of blueprints, so that several people can write at once), keyed by
+operationId; tests/api/test_operation_docs.py validates every example against its schema and refuses keys that
+are not operations or that appear in two files.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from miniprogram_api import auth, reason_scan
 
-DATA_FILE = Path(__file__).with_name("operation_docs.json")
+DATA_DIR = Path(__file__).with_name("operation_docs")
 
 # Who passes each role gate (miniprogram_api/auth.py), for the reader of the document.
 ROLE_TEXT = {
@@ -35,8 +36,14 @@ KIND_TEXT = {"user": "a person's token", "machine": "a court system's token"}
 
 @functools.cache
 def entries() -> dict[str, dict[str, Any]]:
-    """The hand-written part, by operationId."""
-    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    """The hand-written part, by operationId, from every file in operation_docs/ (an id in two files is an error)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in sorted(DATA_DIR.glob("*.json")):
+        for operation_id, entry in json.loads(path.read_text(encoding="utf-8")).items():
+            if operation_id in merged:
+                raise ValueError(f"{operation_id} is described twice ({path.name})")
+            merged[operation_id] = entry
+    return merged
 
 
 def access_text(access: Any) -> str:
