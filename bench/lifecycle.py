@@ -358,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         with harness.throwaway_database(args.pg) as database_url:
             evidence_upload.store_for(s3).ensure_bucket()
             env = mixed.serve_env(database_url, s3, workdir)
+            # Every respondent joins from 127.0.0.1 here; the per-person limit stays at its default.
+            env["INVITATION_ACCEPT_LIMIT_PER_IP"] = mixed.PER_IP_LIMIT
             evidence_upload.prepare_database(env)
             mixed.flush_redis()
             try:
