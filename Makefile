@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 # Coverage only on the whole suite: its floor (fail_under in pyproject.toml) would fail any subset.
 COV_ARGS ?= $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered)
 
-.PHONY: run test fuzz typecheck install install-dev lock lint format migrate seed clean messages messages-compile
+.PHONY: run test fuzz typecheck install install-dev lock lint format migrate seed clean messages messages-compile openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,11 @@ messages: install-dev
 
 messages-compile: install-dev
 	$(BIN)/pybabel compile -d translations -D messages --statistics
+
+# The committed OpenAPI document (docs/openapi.json, docs/versioning.md): rewrite it after a contract change, review
+# the diff and add a CHANGELOG.md line; tests/api/test_versioning.py fails while it differs from the generated one.
+openapi: install-dev
+	PYTHONPATH=. $(BIN)/python -m miniprogram_api.published
 
 clean:
 	rm -rf $(VENV) .mypy_cache .hypothesis .coverage htmlcov instance/microcourt.db* instance/blobs

@@ -47,7 +47,7 @@ def _publish_contract(api: Api) -> None:
 
 def register(app: Flask) -> None:
     """Mount request hooks, error handlers, the OpenAPI document and every blueprint."""
-    from miniprogram_api import auth, docs, errors, hooks, metrics, pages, request_guard
+    from miniprogram_api import auth, deprecation, docs, errors, hooks, metrics, pages, request_guard
     from miniprogram_api.admin import register as register_admin
     from miniprogram_api.court import register as register_court
     from miniprogram_api.mp import register as register_mp
@@ -70,6 +70,7 @@ def register(app: Flask) -> None:
     hooks.register(app)
     request_guard.register(app)  # after the request id is set, before any route reads input
     errors.register(app)
+    deprecation.register(app)  # Deprecation/Sunset headers of deprecated routes (docs/versioning.md)
     register_public(api)
     register_mp(api)
     register_court(api)

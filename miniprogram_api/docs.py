@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from miniprogram_api import auth, error_scan, idempotency, operation_docs, webhook_docs
+from miniprogram_api import auth, deprecation, error_scan, idempotency, operation_docs, webhook_docs
 
 ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"}
 PAGE = """<!DOCTYPE html>
@@ -95,6 +95,7 @@ def document_statuses(app: Flask, api: Any) -> None:
                 limited=limited,
                 view=view,
             )
+            deprecation.describe(operation, view)  # `deprecated: true`, when it goes, the headers (docs/versioning.md)
 
 
 def _complete(api: Any, operation: dict, codes: set[int], view: Callable) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -13,6 +14,7 @@ from app.errors import Conflict
 from app.extensions import db, limiter
 from app.platform.models import IdempotencyRecord
 from app.utils import clock
+from miniprogram_api.deprecation import deprecated
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.base import InSchema
 
@@ -109,6 +111,17 @@ def upload() -> dict:
     from flask import request
 
     return {"size": len(request.get_data())}
+
+
+@blp.route("/deprecated", methods=["GET"])
+@deprecated(since=dt.date(2026, 12, 1), sunset=dt.date(2027, 6, 1), successor="/api/probe/echo")
+def old_route() -> dict:
+    """A deprecated route: answers as before, with Deprecation and Sunset headers."""
+    from flask import request
+
+    if request.args.get("fail"):
+        raise Conflict("Case is in state 'accepted'.", reason="case.illegal_transition")
+    return {"ok": True}
 
 
 def mount(app: Flask) -> None:
