@@ -168,3 +168,16 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert retry_after_seconds("3") == 3.0 and retry_after_seconds(None) == 1.0
     assert retry_after_seconds("Thu, 01 Jan 1970 00:00:10 GMT", now=4.0) == 6.0
     assert retry_after_seconds("soon") == 1.0
+
+
+def test_a_deprecated_operation_is_remembered_and_logged_once(served, caplog):
+    """docs/versioning.md: the server's Deprecation/Sunset headers reach the integrator's logs."""
+    _front, _world, _fake, court = served
+    with caplog.at_level("WARNING", logger="microcourt_client"):
+        court.request("GET", "/api/probe/deprecated")
+        court.request("GET", "/api/probe/deprecated")
+    seen = court.deprecations["GET /api/probe/deprecated"]
+    assert seen["deprecation"] == "@1796083200" and seen["sunset"] == "Tue, 01 Jun 2027 00:00:00 GMT"
+    assert [r.getMessage() for r in caplog.records].count(
+        "GET /api/probe/deprecated is deprecated (@1796083200); sunset Tue, 01 Jun 2027 00:00:00 GMT"
+    ) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import json
+import logging
 import mimetypes
 import threading
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 PREFIX = "/api/court/v1"
+log = logging.getLogger("microcourt_client")
 RETRY_STATUSES = frozenset({429, 503})
 
 
@@ -116,6 +118,7 @@ class MicroCourtClient:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
+        self.deprecations: dict[str, dict[str, str]] = {}  # "METHOD path" -> Deprecation/Sunset/Link headers seen
 
     # -- token -------------------------------------------------------------------------------------------------
     def token(self) -> str:
@@ -173,6 +176,7 @@ class MicroCourtClient:
                 attempt += 1
                 self.sleep(min(self.max_wait, 2.0**attempt))
                 continue
+            self._note_deprecation(method, path, answer)
             if answer.status == 401 and not refreshed:
                 refreshed = True
                 with self._lock:
@@ -188,6 +192,19 @@ class MicroCourtClient:
             if answer.status not in expect:
                 raise ApiError(answer.status, _json_or_text(answer), answer.headers)
             return answer
+
+    def _note_deprecation(self, method: str, path: str, answer: Response) -> None:
+        """Remember (and log once) an operation the server says is deprecated: docs/versioning.md."""
+        since = answer.headers.get("deprecation")
+        if since is None:
+            return
+        key = f"{method} {path}"
+        if key not in self.deprecations:
+            log.warning("%s is deprecated (%s); sunset %s", key, since, answer.headers.get("sunset", "not given"))
+        self.deprecations[key] = {
+            "deprecation": since,
+            **{k: v for k, v in answer.headers.items() if k in ("sunset", "link")},
+        }
 
     def _send(self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]) -> Response:
         url = self.base_url + path  # base_url is the operator's configured http(s) URL, never user input
