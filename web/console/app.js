@@ -1,5 +1,7 @@
 // The court staff console: SMS login (staff log in like everyone else; their roles come with the account),
-// the review queue (accept / reject / request corrections), pushing a document and watching its delivery.
+// the review queue (accept / reject / request corrections), pushing a document and watching its delivery; the
+// other pages (batch push, delegations, calendar, judicial confirmation, statistics) are modules loaded on first
+// visit, each given { main, go, later } (`later(fn, ms)`: a refresh that stops when the page is left).
 
 import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
@@ -7,10 +9,16 @@ import { loginView } from "/web/common/login.js";
 import { announce, errorText, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
 const workItemsPage = async (...args) => (await import("./work_items.js")).workItemsPage(main, go, ...args);
+const batchPage = async (...args) => (await import("./batch.js")).batchPage(context(), ...args);
+const delegationsPage = async (...args) => (await import("./delegations.js")).delegationsPage(context(), ...args);
+const calendarPage = async (...args) => (await import("./calendar.js")).calendarPage(context(), ...args);
+const confirmationsPage = async (...args) => (await import("./confirmations.js")).confirmationsPage(context(), ...args);
+const statsPage = async (...args) => (await import("./stats.js")).statsPage(context(), ...args);
 
 const COURT = "/api/court/v1";
 const MP = "/api/mp/v1";
 const NEXT = "mc.console.next";
+const ROLES = "mc.console.roles"; // { court: [court ids], mediator: bool } of the logged-in person, for this tab
 const DOC_TYPES = ["summons", "notice", "hearing_notice", "evidence_notice", "complaint_copy", "answer_copy",
   "payment_order", "judgment", "ruling", "mediation_document", "other"];
 const DONE = {
@@ -28,8 +36,44 @@ const routes = [
   [/^#\/push(?:\?case=([0-9a-f-]{36}))?$/, pushPage],
   [/^#\/documents\/([0-9a-f-]{36})$/, documentPage],
   [/^#\/work-items(?:\?status=(\w+))?$/, workItemsPage],
+  [/^#\/batch(?:\?case=([0-9a-f-]{36}))?$/, batchPage],
+  [/^#\/delegations(?:\?state=(\w+))?$/, delegationsPage],
+  [/^#\/calendar(?:\?week=(\d{4}-\d{2}-\d{2}))?$/, calendarPage],
+  [/^#\/confirmations(?:\?status=(\w+))?$/, confirmationsPage],
+  [/^#\/stats(?:\?scope=([\w-]+))?$/, statsPage],
   [/^#\/logout$/, logoutPage],
 ];
+
+function context() {
+  return { main, go, roles: roles(), later: (fn, ms) => { poller = setTimeout(fn, ms); } };
+}
+
+function roles() {
+  try {
+    return JSON.parse(sessionStorage.getItem(ROLES)) || { court: [], mediator: false };
+  } catch {
+    return { court: [], mediator: false };
+  }
+}
+
+// Court staff (whoami's court_ids) and mediators (GET /me memberships) may use the console; each sees its pages.
+async function learnRoles() {
+  let court = [];
+  try {
+    court = (await api(`${COURT}/whoami`)).court_ids;
+  } catch (error) {
+    if (error.status !== 403) throw error;
+  }
+  const me = await api(`${MP}/me`);
+  const mediator = (me.memberships || []).some((m) => m.role === "mediator");
+  const found = { court, mediator };
+  sessionStorage.setItem(ROLES, JSON.stringify(found));
+  return found;
+}
+
+function home(found = roles()) {
+  return found.court.length ? "#/filings" : "#/calendar";
+}
 
 function go(hash) {
   if (window.location.hash === hash) route();
@@ -38,9 +82,9 @@ function go(hash) {
 
 async function route() {
   if (poller) clearTimeout(poller);
-  const hash = window.location.hash || "#/filings";
+  const hash = window.location.hash || home();
   const found = routes.find(([pattern]) => pattern.test(hash));
-  if (!found) return go("#/filings");
+  if (!found) return go(home());
   const [pattern, page] = found;
   if (page !== loginPage && !session()) {
     sessionStorage.setItem(NEXT, hash);
@@ -48,6 +92,10 @@ async function route() {
   }
   const nav = document.getElementById("tabs");
   nav.hidden = !session();
+  const mine = roles();
+  for (const link of nav.querySelectorAll("a[data-for]")) {
+    link.hidden = !(link.dataset.for === "court" ? mine.court.length : mine.mediator);
+  }
   for (const link of nav.querySelectorAll("a")) {
     if (hash.startsWith(`#/${link.dataset.route}`)) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -64,21 +112,23 @@ async function loginPage() {
   main.replaceChildren(loginView({
     intro: t("console.login.intro"),
     onLoggedIn: async () => {
-      const who = await api(`${COURT}/whoami`);
-      if (!who.court_ids.length) {
+      const who = await learnRoles();
+      if (!who.court.length && !who.mediator) {
+        sessionStorage.removeItem(ROLES);
         await logout();
         main.querySelector(".messages").replaceChildren(h("p", { class: "error", role: "alert" }, t("console.login.not_staff")));
         return;
       }
       const next = sessionStorage.getItem(NEXT);
       sessionStorage.removeItem(NEXT);
-      go(next || "#/filings");
+      go(next || home(who));
     },
   }));
   setTitle(t("login.title"));
 }
 
 async function logoutPage() {
+  sessionStorage.removeItem(ROLES);
   await logout();
   go("#/login");
 }
