@@ -17,6 +17,7 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import i18n
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.documents import chain as delivery_chain
@@ -192,7 +193,6 @@ def _accept_or_reject(
         "size": document.size,
     }
     delivery_chain.append(document, "submitted", actor=Actor.of(actor, document.submitter_role), data=submitted)
-    label = documents_rules.DOC_TYPES[document.doc_type].label
     if document.rejection_reason:
         delivery_chain.append(document, "rejected", actor=SYSTEM, data={"reason": document.rejection_reason})
         timeline.record(
@@ -200,7 +200,12 @@ def _accept_or_reject(
             "document.rejected",
             actor=actor,
             actor_role=document.submitter_role,
-            summary=f"{label}《{document.title}》 not accepted for service: {document.rejection_reason}",
+            summary=i18n.message(
+                "%(type)s《%(title)s》 not accepted for service: %(reason)s",
+                type=i18n.label("document.type", document.doc_type),
+                title=document.title,
+                reason=document.rejection_reason,
+            ),
         )
         return
     if stream is not None:  # a multipart file; an uploaded one is already in place under its own key
@@ -212,7 +217,11 @@ def _accept_or_reject(
         "document.pushed",
         actor=actor,
         actor_role=document.submitter_role,
-        summary=f"{label}《{document.title}》 accepted for electronic service",
+        summary=i18n.message(
+            "%(type)s《%(title)s》 accepted for electronic service",
+            type=i18n.label("document.type", document.doc_type),
+            title=document.title,
+        ),
     )
     delivery.route(document, case, party)
 
