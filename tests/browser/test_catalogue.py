@@ -23,7 +23,7 @@ KEY_LITERAL = re.compile('"((?:' + "|".join(KEY_PREFIXES) + r')\.[\w.-]+)"')
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 IMPORT = re.compile(r"""(?:import\s[^"']*?from\s*|import\s*)["']([^"']+\.js)["']""")
-FIRST_LOAD_BUDGET = 64 * 1024  # bytes per site, uncompressed: HTML, CSS, every module, one catalogue
+FIRST_LOAD_BUDGET = 80 * 1024  # bytes per site, uncompressed: HTML, CSS, every module, one catalogue (docs/pages.md)
 SCRIPTS = sorted(WEB_ROOT.rglob("*.js"))
 PAGES = sorted(WEB_ROOT.rglob("*.html"))
 

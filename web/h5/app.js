@@ -14,6 +14,12 @@ const consentSection = later("./consent.js", "consentSection");
 const evidencePage = later("./evidence.js", "evidencePage");
 const invitePage = later("./join.js", "invitePage");
 const joinPage = later("./join.js", "joinPage");
+const verifyPage = later("./verify.js", "verifyPage");
+const filingPage = later("./filing.js", "filingPage");
+const schedulePage = later("./schedule.js", "schedulePage");
+const sessionPage = later("./schedule.js", "sessionPage");
+const agreementPage = later("./agreement.js", "agreementPage");
+const feesPage = later("./fees.js", "feesPage");
 
 const MP = "/api/mp/v1";
 const NEXT = "mc.h5.next";
@@ -29,6 +35,12 @@ const routes = [
   [/^#\/join$/, () => joinPage(main, go)],
   [/^#\/cases\/([0-9a-f-]{36})\/evidence$/, (id) => evidencePage(main, id)],
   [/^#\/invite\/([A-Za-z0-9]{8,64})$/, (token) => invitePage(main, go, token)],
+  [/^#\/me(\?next=[a-z0-9/-]+)?$/, () => verifyPage(main, go)],
+  [/^#\/file$/, () => filingPage(main, go)],
+  [/^#\/schedule$/, () => schedulePage(main)],
+  [/^#\/sessions\/([0-9a-f-]{36})$/, (id) => sessionPage(main, id)],
+  [/^#\/cases\/([0-9a-f-]{36})\/agreement$/, (id) => agreementPage(main, id)],
+  [/^#\/cases\/([0-9a-f-]{36})\/fees$/, (id) => feesPage(main, id)],
   [/^#\/logout$/, logoutPage],
 ];
 
@@ -198,7 +210,8 @@ async function casesPage() {
   main.replaceChildren(
     h("h1", { id: "page-title", tabindex: "-1" }, t("h5.cases.title")),
     items.length ? h("ul", { class: "list", id: "cases" }, items) : h("p", { class: "card" }, t("h5.cases.empty")),
-    h("p", {}, h("a", { href: "#/join", id: "join-link" }, t("h5.cases.join"))));
+    h("p", {}, h("a", { href: "#/join", id: "join-link" }, t("h5.cases.join"))),
+    h("p", {}, h("a", { href: "#/file", id: "file-link" }, t("h5.cases.file"))));
   setTitle(t("h5.cases.title"));
 }
 
@@ -220,7 +233,11 @@ async function casePage(id) {
       h("span", { class: "meta" }, formatTime(event.at)), h("br"), event.summary))));
   const consent = await consentSection(id, (party) => (party.waiting_documents ? go("#/documents") : casePage(id)));
   main.insertBefore(consent, main.querySelector("h2"));
-  main.insertBefore(h("p", {}, h("a", { href: `#/cases/${id}/evidence`, id: "evidence-link" }, t("h5.case.evidence"))), consent);
+  main.insertBefore(h("p", { class: "links" },
+    h("a", { href: `#/cases/${id}/evidence`, id: "evidence-link" }, t("h5.case.evidence")),
+    detail.kind === "mediation" ? h("a", { href: `#/cases/${id}/agreement`, id: "agreement-link" }, t("h5.agreement.title")) : null,
+    h("a", { href: `#/cases/${id}/fees`, id: "fees-link" }, t("h5.fees.title")),
+    h("a", { href: "#/schedule" }, t("h5.schedule.title"))), consent);
   setTitle(detail.title);
 }
 
