@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app.errors import RateLimited
 from miniprogram_api import auth, reason_scan
 
 DATA_DIR = Path(__file__).with_name("operation_docs")
@@ -32,6 +33,10 @@ ROLE_TEXT = {
     "mediator": "mediators",
 }
 KIND_TEXT = {"user": "a person's token", "machine": "a court system's token"}
+# What the request guard answers before any view runs (miniprogram_api/request_guard.py, errors.py): NUL in the
+# path or a query value, then, for a body, JSON it cannot accept and a body over the size limit.
+EVERY_OPERATION_REASONS: tuple[tuple[int, str], ...] = ((400, "request.bad"), (422, "validation.failed"))
+BODY_REASONS: tuple[tuple[int, str], ...] = ((400, "request.bad_json"), (413, "request.too_large"))
 
 
 @functools.cache
@@ -56,9 +61,14 @@ def access_text(access: Any) -> str:
     return f"**Who may call it:** {who}, with {kinds}. Objects the caller may not see answer 404."
 
 
-def error_reasons(operation: dict, *, access: Any, view: Any) -> dict[str, list[str]]:
-    """status -> the `reason` values the operation may answer (reason_scan.py, plus the role gate's refusal)."""
+def error_reasons(operation: dict, *, access: Any, view: Any, limited: bool = False) -> dict[str, list[str]]:
+    """status -> the `reason` values the operation may answer (reason_scan.py, plus the role gate's refusal and
+    the rate limiter's)."""
     found = {status: set(names) for status, names in reason_scan.reasons(view).items()}
+    for status, reason in EVERY_OPERATION_REASONS + (BODY_REASONS if "requestBody" in operation else ()):
+        found.setdefault(status, set()).add(reason)
+    if limited:
+        found.setdefault(429, set()).add(RateLimited.reason)
     if access.role is not None and access.role is not auth.ANY:
         refusal = access.role.refusal()
         found.setdefault(int(refusal.http_status), set()).add(refusal.reason)
@@ -78,7 +88,7 @@ def describe(
         parts.append(f"**Idempotency-Key:** {need}; a retry with the same key and body replays the first answer.")
     if limited:
         parts.append("**Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).")
-    listed = error_reasons(operation, access=access, view=view)
+    listed = error_reasons(operation, access=access, view=view, limited=limited)
     if listed:
         operation["x-error-reasons"] = listed
         said = "; ".join(f"{status} " + ", ".join(f"`{r}`" for r in names) for status, names in listed.items())

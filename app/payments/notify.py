@@ -26,6 +26,13 @@ from app.payments.models import PaymentNotification
 from app.utils import clock
 
 log = logging.getLogger(__name__)
+# Why a notification was not believed -> the reason answered (literal, so the OpenAPI document can list them).
+REFUSALS = {
+    "forged": "payments.notification_forged",
+    "late": "payments.notification_late",
+    "malformed": "payments.notification_malformed",
+    "replayed": "payments.notification_replayed",
+}
 
 
 def receive(*, headers: Mapping[str, str], body: str) -> str:
@@ -67,4 +74,4 @@ def _book(note: Notification) -> str:
 def _refuse(reason: str, headers: Mapping[str, str]) -> None:
     log.warning("wechatpay notification refused (%s), serial %r", reason, headers.get("Wechatpay-Serial", ""))
     audit.record_now("payment.notification_refused", actor_kind="system", details={"reason": reason})
-    raise Unauthorized("The notification could not be verified.", reason=f"payments.notification_{reason}")
+    raise Unauthorized("The notification could not be verified.", reason=REFUSALS.get(reason, REFUSALS["forged"]))

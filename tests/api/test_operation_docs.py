@@ -106,3 +106,18 @@ def test_error_answers_carry_reasons_their_operation_lists(client):
     _listed(document, "/api/mp/v1/auth/refresh", "post", spent)
     anonymous = client.get("/api/court/v1/webhooks")
     _listed(document, "/api/court/v1/webhooks", "get", anonymous)
+
+
+def test_reasons_named_through_constants_locals_and_tables_are_listed(client):
+    """reason_scan reads `reason=CONSTANT`, a local assigned literals, and a lookup in a table of reasons."""
+    document = client.get("/api/openapi.json").get_json()
+    operations = _operations(document)
+    notify = operations["public_payments.wechatpay_notify"]["x-error-reasons"]["401"]
+    assert {"payments.notification_forged", "payments.notification_late", "payments.notification_replayed"} <= set(
+        notify
+    )  # REFUSALS.get(...) in app/payments/notify.py
+    assert "case.not_found" in operations["mp_cases.detail"]["x-error-reasons"]["404"]  # reason=CASE_NOT_FOUND
+    assert "identity.phone_invalid" in operations["mp_auth.sms_send"]["x-error-reasons"]["422"]  # via a factory
+    for operation in operations.values():
+        if "requestBody" in operation:
+            assert "request.bad_json" in operation["x-error-reasons"]["400"]

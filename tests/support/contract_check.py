@@ -2,8 +2,10 @@
 
 Registered for the whole suite by tests/conftest.py (issue 13, item 3). Each response of a documented
 operation must have a documented status (operations have no `default`: miniprogram_api/docs.py lists each
-status) and validate against its schema with the OpenAPI 3.0 validator; a mismatch fails the test that
-received it. Test-only routes (tests/support/probe_routes.py) and apps built without the API are skipped.
+status) and validate against its schema with the OpenAPI 3.0 validator, and an error's `reason` must be one the
+operation lists for that status in `x-error-reasons` (issue 20: the documented reasons cannot drift from the code);
+a mismatch fails the test that received it. Test-only routes (tests/support/probe_routes.py) and apps built
+without the API are skipped.
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ def _spec(app: Flask) -> dict:
     return _specs[id(app)]
 
 
-def _documented_schema(app: Flask, method: str, path: str, status: int) -> tuple[str, dict | None] | None:
-    """The operation's name and its JSON schema for `status`, or None when the route is not published."""
+def _documented_schema(
+    app: Flask, method: str, path: str, status: int
+) -> tuple[str, dict | None, list[str] | None] | None:
+    """The operation's name, its JSON schema for `status` and the error reasons it lists for `status` (None when it
+    lists none), or None when the route is not published."""
     if "microcourt.api" not in app.extensions:  # a bare Flask app a test built around one blueprint
         return None
     try:
@@ -46,10 +51,11 @@ def _documented_schema(app: Flask, method: str, path: str, status: int) -> tuple
     name = f"{method.upper()} {template} -> {status}"
     response = operation["responses"].get(str(status))
     if response is None:
-        return name, None
+        return name, None, None
     if "$ref" in response:
         response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
-    return name, response.get("content", {}).get("application/json", {}).get("schema", {})
+    reasons = operation.get("x-error-reasons", {}).get(str(status))
+    return name, response.get("content", {}).get("application/json", {}).get("schema", {}), reasons
 
 
 def check(app: Flask, response: Any) -> str | None:
@@ -62,12 +68,18 @@ def check(app: Flask, response: Any) -> str | None:
     )
     if found is None:
         return None
-    name, schema = found
+    name, schema, reasons = found
     if schema is None:
         return f"{name}: status not documented"
+    body = response.get_json(silent=True)
     validator = OAS30Validator({**schema, "components": _spec(app)["components"]})
-    error = next(iter(validator.iter_errors(response.get_json(silent=True))), None)
-    return None if error is None else f"{name}: {error.message[:300]} at {list(error.absolute_path)}"
+    error = next(iter(validator.iter_errors(body)), None)
+    if error is not None:
+        return f"{name}: {error.message[:300]} at {list(error.absolute_path)}"
+    reason = body.get("reason") if isinstance(body, dict) and response.status_code >= 400 else None
+    if reason and reason not in (reasons or ()):
+        return f"{name}: reason {reason!r} is not among the documented x-error-reasons {reasons}"
+    return None
 
 
 def _open(self: FlaskClient, *args: Any, **kwargs: Any) -> Any:
