@@ -29,10 +29,19 @@ def _operations(document: dict) -> dict[str, dict]:
 
 def _errors(document: dict, schema: dict, example: object) -> list[str]:
     registry: Registry = Registry().with_resource("urn:openapi", DRAFT4.create_resource(document))
-    wrapped = (
-        {"$ref": "urn:openapi#/components/schemas/" + schema["$ref"].rsplit("/", 1)[-1]} if "$ref" in schema else schema
-    )
-    return sorted(e.message for e in OAS30Validator(wrapped, registry=registry).iter_errors(example))
+    return sorted(e.message for e in OAS30Validator(_absolute(schema), registry=registry).iter_errors(example))
+
+
+def _absolute(schema: object) -> object:
+    """The schema with every in-document `$ref` pointing into the registered document (arrays of refs too)."""
+    if isinstance(schema, dict):
+        return {
+            key: "urn:openapi" + value if key == "$ref" and str(value).startswith("#/") else _absolute(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_absolute(value) for value in schema]
+    return schema
 
 
 def test_every_operation_has_a_unique_id_and_says_who_may_call_it(client):
