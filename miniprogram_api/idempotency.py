@@ -80,18 +80,39 @@ def idempotent(*, required: bool = False, rerun_committed: bool = False) -> Call
 
 
 def _run_and_record(view: Callable, args: tuple, kwargs: dict, *, held: idempotency.Claim) -> Any:
+    """Run the view with its commits deferred, so that its answer lands with its work in one COMMIT."""
+    failure: BaseException | None = None
+    settled = recorded = False
     try:
-        with idempotency.holding(held):
-            result = view(*args, **kwargs)
-    except BaseException as exc:
-        if _refused(exc):
-            idempotency.release(held)  # the request was refused: a corrected retry may use the key
-        else:
-            idempotency.fail(held)  # released if nothing committed; else retries learn the outcome is unknown
+        with idempotency.holding(held, single_commit=True):
+            try:
+                result = view(*args, **kwargs)
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, once the key is settled
+                failure = exc
+                settled = idempotency.land_pending(held, refused=_refused(exc))  # its committed work lands
+            else:
+                response = result if isinstance(result, Response) else make_response(result)
+                if 200 <= response.status_code < 300 and response.is_json:
+                    recorded = idempotency.answer(held, status=response.status_code, body=response.get_json())
+                else:  # not an answer to replay: the key is freed, the work (if any) lands
+                    recorded = idempotency.land_pending(held, refused=True)
+    except BaseException:  # the COMMIT of work and answer failed: whether it landed, the record knows
+        idempotency.fail(held)
         raise
-    response = result if isinstance(result, Response) else make_response(result)
+    if failure is not None:
+        if not settled and _refused(failure):
+            idempotency.release(held)  # the request was refused: a corrected retry may use the key
+        elif not settled:
+            idempotency.fail(held)  # released if nothing committed; else retries learn the outcome is unknown
+        else:
+            idempotency.run_after_commit(held)
+        raise failure
+    idempotency.run_after_commit(held)
+    if recorded:
+        return response
     if 200 <= response.status_code < 300 and response.is_json:
-        # The work is done: even if the record cannot be written now, the caller gets its answer.
+        # The work was committed before its answer existed (a job it enqueued had to read it): the answer
+        # gets a short transaction of its own; even if it cannot be written now, the caller gets its answer.
         idempotency.finish(
             scope=held.scope, key=held.key, status=response.status_code, body=response.get_json(), held=held
         )

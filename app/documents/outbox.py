@@ -20,6 +20,7 @@ from app.documents.chain import SYSTEM
 from app.documents.models import DeliveryEvent, DocumentNotification, ServedDocument
 from app.extensions import db
 from app.notifications import dispatch as notifications
+from app.platform import transactions
 from app.sms import SmsMessage
 from app.sms import outbox as sms_outbox
 from app.webhooks import deliveries as webhooks
@@ -45,7 +46,7 @@ def commit() -> None:
     note_ids = db.session.info.pop(NOTES_KEY, [])
     sms_ids = db.session.info.pop(SMS_KEY, [])
     db.session.commit()
-    after_commit(note_ids, hook_ids, sms_ids)
+    transactions.after_commit(functools.partial(after_commit, note_ids, hook_ids, sms_ids))
 
 
 def webhook_events_of(events: list[DeliveryEvent]) -> list[webhooks.Event]:

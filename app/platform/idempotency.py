@@ -13,8 +13,19 @@ So when the request fails, the layer knows whether anything was written. Nothing
 but the answer lost (the connection died after the commit, the process was killed): a retry is told so (409
 `idempotency.outcome_unknown`) and the work never runs twice. The lease (`locked_until`) a request took is its
 fencing token: once its claim has landed, every later commit of the request is fenced by it, so a request
-taken over after its lease ran out can no longer commit. The successful answer is recorded in one more short
-transaction (`finish`): a write request pays two commits, its own and the answer's.
+taken over after its lease ran out can no longer commit.
+
+One commit per request (`holding(..., single_commit=True)`, what the HTTP decorator uses): while the view runs,
+the work's `db.session.commit()` only flushes and leaves the transaction open; the answer (status and body) is
+written into that same transaction once the response exists, and one COMMIT lands claim, work and answer
+together. A crash before it leaves nothing (the key is free), after it the answer replays; a concurrent
+duplicate waits on the claim's unique key and then replays. What must see the work committed gets it
+committed first: a job enqueued while the commit is deferred (Celery `before_task_publish`/`task_prerun`)
+commits the work then (the answer is recorded in a second, short transaction, as before), and sends that
+only need to start after the commit register with `after_work_commits`. A rollback after a deferred commit
+discards what came after it; if something was written since, it cannot be undone alone, so the request
+stops with 503 `database.unavailable` (nothing landed, the retry runs it again). A view that fails after its
+work asked to commit lands that work as it would have landed, with the record settled in the same commit.
 """
 
 from __future__ import annotations
@@ -29,11 +40,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from celery import signals
+from flask import has_app_context
 from sqlalchemy import Connection, delete, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, DatabaseUnavailable, ValidationFailed
 from app.extensions import db
 from app.platform import settings
 from app.platform.models import IdempotencyRecord
@@ -72,6 +85,11 @@ class Claim:
     taken_from: tuple[str, dt.datetime] | None = None  # a take-over: the (state, lease) it replaced
     fingerprint: str = ""
     expires_at: dt.datetime | None = None
+    deferring: bool = False  # the work's commits are deferred to the answer's (one COMMIT per request)
+    pending: bool = False  # the work asked to commit: its writes wait in the open transaction
+    since: bool = False  # something was written after the last deferred commit
+    broken: BaseException | None = None  # a forced commit (before a job) failed: the request cannot succeed
+    callbacks: list[Callable[[], None]] = dataclasses.field(default_factory=list)  # run once the work committed
 
 
 def check_key(key: str) -> str:
@@ -216,14 +234,145 @@ def _in_flight() -> Conflict:
 
 
 @contextlib.contextmanager
-def holding(held: Claim) -> Iterator[Claim]:
-    """While the request's work runs, every commit of the session carries the key's `committed` marker."""
+def holding(held: Claim, *, single_commit: bool = False) -> Iterator[Claim]:
+    """While the request's work runs, every commit of the session carries the key's `committed` marker.
+
+    single_commit: the work's commits are deferred (flush only) until `answer` records the response in the same
+    transaction and commits once.
+    """
     session = db.session()
     session.info[_CLAIM] = held
+    if single_commit:
+        held.deferring = True
+        session.commit = functools.partial(_deferred_commit, session)  # type: ignore[method-assign]
+        session.rollback = functools.partial(_deferred_rollback, session)  # type: ignore[method-assign]
     try:
         yield held
     finally:
+        held.deferring = False
+        session.__dict__.pop("commit", None)
+        session.__dict__.pop("rollback", None)
         session.info.pop(_CLAIM, None)
+
+
+def _deferred_commit(session: Session) -> None:
+    """The work's commit while the answer is not known yet: flush, keep the transaction open."""
+    held = _held(session)
+    if held is None or not held.deferring:
+        type(session).commit(session)
+        return
+    session.flush()
+    while session.in_nested_transaction():  # a root commit releases the SAVEPOINTs in effect
+        nested = session.get_nested_transaction()
+        assert nested is not None
+        nested.commit()
+    if held.wrote or held.pending:
+        held.pending = True
+    held.since = False
+
+
+def _deferred_rollback(session: Session) -> None:
+    """A rollback after a deferred commit undoes what came after that commit only."""
+    held = _held(session)
+    if held is None or not held.deferring or not held.pending or session.in_nested_transaction():
+        type(session).rollback(session)
+        return
+    if held.since:  # written after the deferred commit: it cannot be undone without undoing the work
+        held.pending, held.callbacks[:] = False, []
+        type(session).rollback(session)
+        log.warning("idempotency: a rollback after a deferred commit undid the work; the request stops")
+        raise DatabaseUnavailable(retry_after=1)
+    _discard_unflushed(session)
+
+
+def _discard_unflushed(session: Session) -> None:
+    """Forget changes not flushed yet (what a rollback to the last commit would drop)."""
+    for instance in list(session.new) + list(session.deleted):
+        session.expunge(instance)
+    session.expire_all()
+
+
+def after_work_commits(callback: Callable[[], None]) -> None:
+    """Run `callback` once the work has committed: now, or right after the request's deferred COMMIT.
+
+    For sends started after a commit (jobs that read the rows it wrote); a request whose answer fails to
+    commit drops them (nothing they would send has landed).
+    """
+    held = _held(db.session())
+    if held is not None and held.deferring and held.pending:
+        held.callbacks.append(callback)
+    else:
+        callback()
+
+
+def run_after_commit(held: Claim) -> None:
+    """Start what waited for the request's COMMIT (after `holding` is left)."""
+    callbacks, held.callbacks = list(held.callbacks), []
+    for callback in callbacks:
+        callback()
+
+
+def answer(held: Claim, *, status: int, body: object) -> bool:
+    """Record the answer in the transaction that holds the work and commit it once (inside `holding`).
+
+    False when that transaction has committed already (a job forced it): record it with `finish`. Raises
+    when the COMMIT fails: the work may not have landed, so the caller settles the key with `fail`.
+    """
+    if held.broken is not None:
+        raise held.broken
+    if not (held.pending or held.fresh):
+        return False
+    session = db.session()
+    held.deferring = False
+    session.execute(
+        _where(held.scope, held.key, update(IdempotencyRecord))
+        .where(IdempotencyRecord.locked_until == held.lease)
+        .values(state=DONE, response_status=status, response_body=json.dumps(body, ensure_ascii=False, default=str))
+        .execution_options(synchronize_session=False)
+    )
+    type(session).commit(session)
+    held.pending = False
+    return True
+
+
+def land_pending(held: Claim, *, refused: bool) -> bool:
+    """The view failed after its work asked to commit: land that work as it would have landed.
+
+    Only what was committed is kept (nothing written since, or `_deferred_rollback` would have stopped the
+    request); the record is settled in the same COMMIT: released after a refusal, its lease ended after a
+    failure (retries learn the outcome is unknown). False when there was nothing to land.
+    """
+    if held.broken is not None or not held.pending or held.since:
+        return False
+    session = db.session()
+    held.deferring = held.pending = False
+    try:
+        _discard_unflushed(session)
+        (_release_writes if refused else _failure_writes)(held)
+        type(session).commit(session)
+    except SQLAlchemyError:
+        held.callbacks[:] = []
+        return False
+    return True
+
+
+@signals.before_task_publish.connect
+@signals.task_prerun.connect
+def _commit_before_a_job(**_: object) -> None:
+    """A job is about to be sent or run in-process: the work it reads must be committed first."""
+    if not has_app_context():
+        return
+    session = db.session()
+    held = _held(session)
+    if held is None or not held.deferring or not held.pending or held.broken is not None:
+        return
+    held.pending = False
+    try:
+        type(session).commit(session)
+    except Exception as exc:  # Celery swallows a signal's error: the request raises it at its answer
+        held.broken = exc
+        _safe_rollback()
+        raise
 
 
 def finish(*, scope: str, key: str, status: int, body: object, held: Claim | None = None) -> bool:
@@ -386,14 +535,21 @@ def _held(session: Session) -> Claim | None:
 def _note_flush(session: Session, flush_context: UOWTransaction) -> None:
     held = _held(session)
     if held is not None:
-        held.wrote = True
+        held.wrote = held.since = True
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flushing(session: Session, flush_context: UOWTransaction, instances: object) -> None:
+    held = _held(session)
+    if held is not None and held.pending and (session.new or session.dirty or session.deleted):
+        held.since = True  # before the statements run: a failed flush has written, too
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     held = _held(state.session)
     if held is not None and not state.is_select:
-        held.wrote = True
+        held.wrote = held.since = True
 
 
 @event.listens_for(Session, "before_commit")

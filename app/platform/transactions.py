@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.platform import idempotency
 
 log = logging.getLogger(__name__)
 
@@ -17,3 +19,10 @@ def rollback() -> None:
         db.session.rollback()
     except SQLAlchemyError as exc:  # a dead connection must not hide the original error
         log.warning("rollback failed: %s", type(exc).__name__)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the work just committed has really landed: now, or (a request whose commits the
+    Idempotency-Key layer defers to its answer's) right after that one COMMIT. For sends started after a
+    commit, whose jobs read the rows it wrote."""
+    idempotency.after_work_commits(callback)

@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from app.errors import Conflict, DatabaseUnavailable
 from app.extensions import db
 from app.identity import Court
 from app.platform import idempotency
@@ -335,3 +335,96 @@ def test_a_take_over_whose_commit_outcome_is_unknown_does_not_hold_the_key(app, 
     monkeypatch.setattr(db.session, "commit", commit)
     assert idempotency.fail(again)
     assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f", rerun_committed=True), idempotency.Claim)
+
+
+def others_see(title: str) -> int:
+    """How many probe rows of this title another connection sees (what has committed)."""
+    with db.engine.connect() as other:
+        return other.scalar(select(func.count()).select_from(Court).where(Court.name == title))
+
+
+def test_the_answer_lands_with_the_work_in_one_commit(app):
+    """One COMMIT per write request: the work's commit is deferred until its answer is written beside it."""
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(held, idempotency.Claim)
+    commits: list[object] = []
+
+    def counted(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(db.engine, "commit", counted)
+    try:
+        with idempotency.holding(held, single_commit=True):
+            db.session.add(Court(code="c1", name="一次落库", region="probe"))
+            db.session.commit()  # the work's commit: deferred, nothing visible yet
+            assert held.pending and not commits and others_see("一次落库") == 0
+            assert idempotency.answer(held, status=201, body={"title": "一次落库"})
+    finally:
+        event.remove(db.engine, "commit", counted)
+    assert len(commits) == 1 and others_see("一次落库") == 1
+    assert idempotency.begin(scope="u1", key="k", fingerprint="f") == idempotency.StoredResponse(
+        201, {"title": "一次落库"}
+    )
+
+
+def test_a_crash_between_the_work_and_its_answer_leaves_nothing(app):
+    """The process dies after the work's (deferred) commit, before the answer: neither landed, the key is free."""
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held, single_commit=True):
+        db.session.add(Court(code="c1", name="崩溃", region="probe"))
+        db.session.commit()
+    db.session.close()  # the connection goes with the process: its transaction is rolled back
+    assert others_see("崩溃") == 0
+    assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
+
+
+def test_a_job_enqueued_mid_request_reads_the_work_committed(app):
+    """A job sent (or run in-process) while the commit is deferred would not see the work: it is committed
+    first, and the answer gets a short transaction of its own, as before."""
+    from celery import signals
+
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held, single_commit=True):
+        db.session.add(Court(code="c1", name="任务", region="probe"))
+        db.session.commit()
+        signals.task_prerun.send(sender=None)
+        assert others_see("任务") == 1 and held.committed
+        assert not idempotency.answer(held, status=201, body={"ok": True})
+    assert idempotency.finish(scope="u1", key="k", status=201, body={"ok": True}, held=held)
+    assert idempotency.begin(scope="u1", key="k", fingerprint="f") == idempotency.StoredResponse(201, {"ok": True})
+
+
+def test_a_rollback_after_a_deferred_commit_keeps_the_work_or_stops_the_request(app):
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held, single_commit=True):
+        db.session.add(Court(code="c1", name="保留", region="probe"))
+        db.session.commit()
+        db.session.add(Court(code="c2", name="未刷新", region="probe"))
+        db.session.rollback()  # only the unflushed row goes, as a rollback to the commit would
+        assert idempotency.answer(held, status=201, body={})
+    assert others_see("保留") == 1 and others_see("未刷新") == 0
+
+    again = idempotency.claim(scope="u1", key="k2", fingerprint="f")
+    assert isinstance(again, idempotency.Claim)
+    with idempotency.holding(again, single_commit=True):
+        db.session.add(Court(code="c3", name="先提交", region="probe"))
+        db.session.commit()
+        db.session.add(Court(code="c4", name="后写入", region="probe"))
+        db.session.flush()  # written after the commit: a rollback cannot undo it alone
+        with pytest.raises(DatabaseUnavailable):
+            db.session.rollback()
+    assert idempotency.fail(again)
+    assert others_see("先提交") == 0 and others_see("后写入") == 0
+    assert isinstance(idempotency.claim(scope="u1", key="k2", fingerprint="f"), idempotency.Claim)  # key free
+
+
+def test_a_refusal_after_the_work_committed_lands_the_work_and_frees_the_key(probe_client, hooks):
+    """As before one commit per request: what the work committed before a refusal stays, the key is freed."""
+    hooks["after_commit"] = once(raising(Conflict("not now", reason="state.conflict")))
+    headers = {"Idempotency-Key": "refused-after"}
+    assert probe_client.post(WRITE, json={"title": "提交后拒绝"}, headers=headers).status_code == 409
+    assert rows("提交后拒绝") == 1
+    assert probe_client.post(WRITE, json={"title": "提交后拒绝"}, headers=headers).status_code == 201

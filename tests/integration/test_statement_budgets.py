@@ -34,9 +34,9 @@ EVIDENCE_UPLOAD_STATEMENTS = 16
 # consents 3 (standing, case, acts); court 1; agents 1; notification + its link 2; webhooks 1; the document
 # re-read for the answer 1; the holiday calendar for its deadline 1.
 COURT_PUSH_STATEMENTS = 22
-# Target 1: the work's COMMIT carries the idempotency claim (it was 3: claim, work, answer); the answer's record
-# is still a short transaction of its own after the work (see app/platform/idempotency.py).
-WRITE_COMMITS = 2
+# Target 1, reached (it was 3: claim, work, answer): the claim, the work and the answer land in one COMMIT; the
+# work's own commits are deferred until the answer exists (see app/platform/idempotency.py).
+WRITE_COMMITS = 1
 
 
 @dataclasses.dataclass
