@@ -50,3 +50,18 @@ def clerk_with_phone(court) -> tuple[object, str]:
     grant(clerk, role="clerk", court=court)
     db.session.commit()
     return clerk, phone
+
+
+def file_mediation_in_page(page: Page, org_id, *, title: str, respondent: str, respondent_phone: str) -> None:
+    """From the H5 case list, a verified citizen files a mediation with one respondent and its claims."""
+    page.get_by_role("link", name="申请调解或网上立案").click()
+    expect(page.get_by_role("heading", name="申请调解 / 网上立案")).to_be_visible()
+    page.get_by_label("案由").select_option("民间借贷纠纷")
+    page.get_by_label("调解组织").select_option(str(org_id))
+    page.get_by_label("案件名称").fill(title)
+    page.get_by_label("事实与理由").fill("2025年3月1日对方借款12000元，约定三个月内归还，至今未还。")
+    page.get_by_label("调解请求").fill("1. 归还借款12000元。")
+    page.get_by_label("姓名或名称").fill(respondent)
+    page.get_by_label("手机号（可不填）").fill(respondent_phone)
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()

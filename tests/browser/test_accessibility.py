@@ -83,3 +83,62 @@ def test_console_pages_have_no_serious_violations(site, checked_page: Page):
     page.goto(f"{site.url}/console/#/work-items")
     expect(page.get_by_role("heading", name="送达待办事项")).to_be_visible()
     assert serious(page) == [], "work items"
+
+
+def test_the_h5_filing_schedule_agreement_and_fees_pages_have_no_serious_violations(site, client, checked_page: Page):
+    import datetime as dt
+
+    from app.utils import clock
+    from tests.support.factories import login, make_org
+    from tests.support.scheduling import book, join, mediation_case, mediator, person
+
+    make_org()
+    boss, citizen, respondent = mediator(), person("张三"), person("李四")
+    case = mediation_case(mediator_user=boss, filer=citizen, title="张三诉李四民间借贷纠纷")
+    join(case, respondent)
+    start = clock.now() + dt.timedelta(days=1)
+    booked = book(
+        client,
+        case,
+        boss,
+        start.isoformat(),
+        (start + dt.timedelta(hours=1)).isoformat(),
+        mode="video",
+        meeting_url="https://meeting.court.example.cn/r/1",
+    )
+    assert booked.status_code == 201, booked.get_json()
+    page = checked_page
+    page.goto(f"{site.url}/h5/#/me")
+    sms_login(page, phone_of(person()))  # not verified: the form
+    page.get_by_label("居民身份证号码").fill("123")
+    page.get_by_role("button", name="提交认证").click()
+    expect(page.locator('[data-field="id_number"] .field-error')).to_be_visible()
+    assert serious(page) == [], "verification, with an error"
+    page.goto(f"{site.url}/h5/#/file")
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator('[data-field="title"] .field-error')).to_be_visible()
+    page.get_by_role("button", name="大字模式").click()
+    assert serious(page) == [], "filing, with errors, large text"
+    page.get_by_role("button", name="大字模式").click()
+    page.goto(f"{site.url}/h5/#/logout")
+    sms_login(page, phone_of(citizen))
+    expect(page.get_by_role("heading", name="我的文书")).to_be_visible()
+    page.goto(f"{site.url}/h5/#/schedule")
+    expect(page.locator("#schedule li")).to_have_count(1)
+    assert serious(page) == [], "schedule"
+    page.goto(f"{site.url}/h5/#/sessions/{booked.get_json()['id']}")
+    page.get_by_role("button", name="进入视频调解室").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert serious(page) == [], "session, video too early"
+    settled = client.post(
+        f"/api/mp/v1/cases/{case.id}/outcome",
+        json={"result": "settled", "terms": "一、李四归还借款。"},
+        headers={**login(boss), "Idempotency-Key": "a11y-outcome"},
+    )
+    assert settled.status_code == 200, settled.get_json()
+    page.goto(f"{site.url}/h5/#/cases/{case.id}/agreement")
+    expect(page.get_by_role("button", name="签署协议")).to_be_visible()
+    assert serious(page) == [], "agreement"
+    page.goto(f"{site.url}/h5/#/cases/{case.id}/fees")
+    expect(page.locator("#no-notices")).to_be_visible()
+    assert serious(page) == [], "fees"

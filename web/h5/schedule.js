@@ -29,8 +29,8 @@ export async function schedulePage(main) {
 }
 
 function attendanceBlock(session, reload) {
-  const mine = session.attendance.find((row) => row.is_me);
-  if (!mine || mine.role === "mediator" || session.status !== "scheduled") return null;
+  const mine = session.attendance.find((row) => row.is_me) || {}; // no row until the person answers
+  if (!["party", "lawyer"].includes(session.my_role) || session.status !== "scheduled") return null;
   const message = h("div", {});
   const answer = (attending) => async () => {
     try {

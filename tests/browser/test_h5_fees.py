@@ -1,0 +1,66 @@
+"""Fees in the H5 client at 360 px: the notice to pay of a filing at a court that asks for prepayment, its state, and
+where to pay: WeChat Pay JSAPI only works in the mini-program, so the page says so rather than faking a payment."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import PHONE, Problems
+from tests.browser.journeys import phone_of, sms_login
+from tests.browser.test_h5 import _fits_the_screen
+from tests.support.cases import filing
+from tests.support.factories import login, make_court
+from tests.support.review import COURT, MP, staff
+from tests.support.scheduling import person
+
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 12; Phone) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 "
+    "MicroMessenger/8.0.47.2560(0x28002F3B) NetType/4G Language/zh_CN"
+)
+
+
+def _notice_case(client) -> tuple[object, str]:
+    court = make_court()
+    judge = login(staff(court, "judge"))
+    changed = client.put(f"{COURT}/courts/{court.id}/fee-settings", json={"prepay_at_filing": True}, headers=judge)
+    assert changed.status_code == 200, changed.get_json()
+    citizen = person("张三")
+    filed = client.post(
+        f"{MP}/cases", json=filing(kind="litigation", court=court), headers={**login(citizen), "Idempotency-Key": "k1"}
+    )
+    assert filed.status_code == 201, filed.get_json()
+    return citizen, filed.get_json()["id"]
+
+
+def test_the_fee_notice_and_where_to_pay_in_a_phone_browser(site, client, phone_page: Page, problems: Problems):
+    citizen, case_id = _notice_case(client)
+    page = phone_page
+    page.goto(f"{site.url}/h5/#/cases/{case_id}")
+    sms_login(page, phone_of(citizen))
+    page.get_by_role("link", name="诉讼费").click()
+    expect(page.get_by_role("heading", name="诉讼费", exact=True)).to_be_visible()
+    notice = page.locator("#notices li")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("案件受理费")
+    expect(notice).to_contain_text("100.00元")
+    expect(notice).to_contain_text("待缴")
+    expect(page.locator("#pay-how")).to_contain_text("网页不能使用微信支付")
+    expect(page.locator("#outstanding")).to_have_text("100.00元")
+    expect(page.get_by_role("button", name="支付")).to_have_count(0)  # no button that pretends to pay
+    page.get_by_role("button", name="大字模式").click()
+    _fits_the_screen(page)
+    assert problems == []
+
+
+def test_inside_wechat_the_page_points_to_the_mini_program(site, client, browser: Browser, problems: Problems):
+    citizen, case_id = _notice_case(client)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", user_agent=WECHAT_UA)
+    context.set_default_timeout(15_000)
+    page = problems.watch(context.new_page())
+    try:
+        page.goto(f"{site.url}/h5/#/cases/{case_id}/fees")
+        sms_login(page, phone_of(citizen))
+        expect(page.locator("#pay-how")).to_contain_text("请在微信中打开“微法院”小程序")
+    finally:
+        context.close()
+    assert problems == []
