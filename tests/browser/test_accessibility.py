@@ -85,6 +85,53 @@ def test_console_pages_have_no_serious_violations(site, checked_page: Page):
     assert serious(page) == [], "work items"
 
 
+def test_the_consoles_other_pages_have_no_serious_violations(site, client, checked_page: Page):
+    from tests.api.mediation.helpers_outcome import agreement, confirmation, dispute, link
+    from tests.browser.test_console_confirmation import judge_with_phone
+    from tests.support.factories import login, make_org
+    from tests.support.scheduling import mediation_case, mediator
+
+    world = service_world()
+    org = make_org()
+    link(org, world.court)
+    filing = litigation(world.court, title="张三诉李四物业服务合同纠纷")
+    clerk, phone = clerk_with_phone(world.court)
+    sent = client.post(
+        "/api/court/v1/delegations",
+        json={"case_id": str(filing.id), "org_id": str(org.id), "due_date": "2099-12-31"},
+        headers=login(clerk),
+    )
+    assert sent.status_code == 201, sent.get_json()
+    settled = dispute(org=org, court=world.court, title="王五与赵六民间借贷纠纷")
+    confirmation(settled, agreement(settled), status="accepted")
+    judge_phone = judge_with_phone(world.court)
+    page = checked_page
+    page.goto(f"{site.url}/console/#/batch?case={world.case.id}")
+    sms_login(page, phone)
+    expect(page.locator(".b-recipient option")).not_to_have_count(0)
+    assert serious(page) == [], "batch"
+    page.goto(f"{site.url}/console/#/delegations")
+    page.get_by_role("button", name="撤回委派").click()
+    assert serious(page) == [], "delegations"
+    page.goto(f"{site.url}/console/#/stats")
+    expect(page.get_by_role("img", name="每月调解成功率")).to_be_visible()
+    assert serious(page) == [], "stats"
+    page.goto(f"{site.url}/console/#/logout")
+    sms_login(page, judge_phone)
+    expect(page.get_by_role("heading", name="立案审查")).to_be_visible()
+    page.goto(f"{site.url}/console/#/confirmations?status=accepted")
+    expect(page.get_by_role("button", name="作出裁定")).to_be_visible()
+    assert serious(page) == [], "confirmations"
+    person = mediator(name="陈调解")
+    mediation_case(mediator_user=person, title="张三与李四邻里纠纷")
+    page.goto(f"{site.url}/console/#/logout")
+    sms_login(page, phone_of(person))
+    expect(page.get_by_role("heading", name="调解日程", exact=True)).to_be_visible()
+    expect(page.locator("#book-form")).to_be_visible()
+    page.get_by_role("button", name="大字模式").click()
+    assert serious(page) == [], "calendar, large text"
+
+
 def test_the_h5_filing_schedule_agreement_and_fees_pages_have_no_serious_violations(site, client, checked_page: Page):
     import datetime as dt
 

@@ -82,9 +82,9 @@ function go(hash) {
 
 async function route() {
   if (poller) clearTimeout(poller);
-  const hash = window.location.hash || home();
-  const found = routes.find(([pattern]) => pattern.test(hash));
-  if (!found) return go(home());
+  const hash = window.location.hash;
+  const found = hash && routes.find(([pattern]) => pattern.test(hash));
+  if (!found) return go(session() ? home() : "#/login"); // the home page depends on who logs in
   const [pattern, page] = found;
   if (page !== loginPage && !session()) {
     sessionStorage.setItem(NEXT, hash);

@@ -39,13 +39,14 @@ function dayName(date) {
 const instant = (date, time) => `${date}T${time}:00${OFFSET}`;
 
 // The fields shared by booking and moving: day, start, end (China time), mode, place.
-function timeFields(prefix, { date, start = "09:00", end = "10:00", mode = "video", location = "" }) {
+function timeFields(prefix, { date, start = "09:00", end = "10:00", mode = "video", location = "", url = "" }) {
   const f = {
     date: h("input", { id: `${prefix}-date`, type: "date", value: date, required: true }),
     start: h("input", { id: `${prefix}-start`, type: "time", value: start, step: 900, required: true }),
     end: h("input", { id: `${prefix}-end`, type: "time", value: end, step: 900, required: true }),
     mode: h("select", { id: `${prefix}-mode` }, MODES.map((m) => h("option", { value: m, selected: m === mode }, label("session_mode", m)))),
     location: h("input", { id: `${prefix}-location`, value: location || "", maxlength: 255 }),
+    url: h("input", { id: `${prefix}-url`, type: "url", value: url || "", maxlength: 500, inputmode: "url" }),
   };
   f.nodes = [
     h("div", { class: "grid" },
@@ -53,7 +54,8 @@ function timeFields(prefix, { date, start = "09:00", end = "10:00", mode = "vide
       h("div", {}, h("label", { for: f.start.id }, t("console.calendar.start")), f.start),
       h("div", {}, h("label", { for: f.end.id }, t("console.calendar.end")), f.end),
       h("div", {}, h("label", { for: f.mode.id }, t("console.calendar.mode")), f.mode),
-      h("div", {}, h("label", { for: f.location.id }, t("console.calendar.location")), f.location)),
+      h("div", {}, h("label", { for: f.location.id }, t("console.calendar.location")), f.location),
+      h("div", {}, h("label", { for: f.url.id }, t("console.calendar.meeting_url")), f.url)),
   ];
   f.body = () => {
     const body = {
@@ -62,6 +64,7 @@ function timeFields(prefix, { date, start = "09:00", end = "10:00", mode = "vide
       mode: f.mode.value,
     };
     if (f.location.value.trim()) body.location = f.location.value.trim();
+    if (f.url.value.trim()) body.meeting_url = f.url.value.trim();
     return body;
   };
   return f;
@@ -88,14 +91,13 @@ function sessionCard(s, reload) {
   const moveForm = () => {
     const f = timeFields(`move-${s.id}`, {
       date: chinaDate(new Date(s.starts_at)), start: chinaTime(s.starts_at), end: chinaTime(s.ends_at), mode: s.mode,
-      location: s.location,
+      location: s.location, url: s.meeting_url,
     });
     const form = h("form", { class: "reason", novalidate: true, onsubmit: async (event) => {
       event.preventDefault();
       form.querySelector("button[type=submit]").disabled = true;
       try {
         await api(`${MP}/sessions/${s.id}`, { method: "PATCH", body: f.body() });
-        announce(t("console.calendar.moved"));
         await reload(t("console.calendar.moved"));
       } catch (error) {
         fail(form, error);

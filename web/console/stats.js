@@ -129,7 +129,7 @@ export async function statsPage({ main, go, roles }, scope) {
     h("label", { for: "stats-scope" }, t("console.stats.scope")), scopeSelect,
     h("section", { class: "card", "aria-labelledby": "stats-summary" },
       h("h2", { id: "stats-summary" }, t("console.stats.summary", { from: whole.from, to: whole.to })),
-      h("dl", { class: "facts figures" }, summary.map(([key, value]) => [h("dt", {}, t(key)), h("dd", {}, value)]))),
+      h("dl", { class: "facts figures" }, summary.flatMap(([key, value]) => [h("dt", {}, t(key)), h("dd", {}, value)]))),
     h("h2", {}, t("console.stats.by_month")),
     figure("chart-cases", barChart({ id: "chart-cases", title: t("console.stats.chart_cases"), ...cases }),
       table({ caption: t("console.stats.chart_cases"), labels,
