@@ -27,30 +27,39 @@ export function phoneOk(raw) {
 
 const sel = (id, options) => h("select", { id }, options.map(([value, text]) => h("option", { value }, text)));
 
-function otherParty(index, onRemove) {
-  const n = index + 1; // parties.0 is the filer
-  const type = sel(`p${n}-type`, [["person", t("h5.file.person")], ["organization", t("h5.file.organization")]]);
-  const name = h("input", { id: `p${n}-name`, maxlength: 120, autocomplete: "off" });
-  const phone = h("input", { id: `p${n}-phone`, type: "tel", inputmode: "tel", maxlength: 32, autocomplete: "off" });
-  const idNumber = h("input", { id: `p${n}-id`, maxlength: 24, autocomplete: "off" });
-  const orgCode = h("input", { id: `p${n}-org`, maxlength: 18, autocomplete: "off" });
-  const address = h("input", { id: `p${n}-address`, maxlength: 255, autocomplete: "off" });
-  const idBox = field(`parties.${n}.id_number`, t("h5.file.id_number"), idNumber);
-  const orgBox = field(`parties.${n}.org_code`, t("h5.file.org_code"), orgCode);
+let made = 0;
+
+// One other party; `place(index)` names its fields by its position (the API's paths: parties.0 is the filer).
+function otherParty(onRemove) {
+  const k = (made += 1); // element ids stay unique when a party is removed
+  const type = sel(`p${k}-type`, [["person", t("h5.file.person")], ["organization", t("h5.file.organization")]]);
+  const name = h("input", { id: `p${k}-name`, maxlength: 120, autocomplete: "off" });
+  const phone = h("input", { id: `p${k}-phone`, type: "tel", inputmode: "tel", maxlength: 32, autocomplete: "off" });
+  const idNumber = h("input", { id: `p${k}-id`, maxlength: 24, autocomplete: "off" });
+  const orgCode = h("input", { id: `p${k}-org`, maxlength: 18, autocomplete: "off" });
+  const address = h("input", { id: `p${k}-address`, maxlength: 255, autocomplete: "off" });
+  const boxes = {
+    party_type: field("", t("h5.file.party_type"), type),
+    name: field("", t("h5.file.party_name"), name),
+    phone: field("", t("h5.file.party_phone"), phone, t("h5.file.phone_hint")),
+    id_number: field("", t("h5.file.id_number"), idNumber),
+    org_code: field("", t("h5.file.org_code"), orgCode),
+    address: field("", t("h5.file.party_address"), address),
+  };
   const sync = () => {
-    idBox.hidden = type.value !== "person";
-    orgBox.hidden = type.value === "person";
+    boxes.id_number.hidden = type.value !== "person";
+    boxes.org_code.hidden = type.value === "person";
   };
   type.addEventListener("change", sync);
-  const box = h("fieldset", { class: "party" },
-    h("legend", {}, t("h5.file.other_party", { n: index + 1 })),
-    field(`parties.${n}.party_type`, t("h5.file.party_type"), type),
-    field(`parties.${n}.name`, t("h5.file.party_name"), name),
-    field(`parties.${n}.phone`, t("h5.file.party_phone"), phone, t("h5.file.phone_hint")),
-    idBox, orgBox,
-    field(`parties.${n}.address`, t("h5.file.party_address"), address),
-    index > 0 ? h("button", { type: "button", class: "secondary", onclick: onRemove }, t("h5.file.remove_party")) : null);
+  const legend = h("legend", {});
+  const remove = h("button", { type: "button", class: "secondary", onclick: onRemove }, t("h5.file.remove_party"));
+  const box = h("fieldset", { class: "party" }, legend, Object.values(boxes), remove);
   sync();
+  box.place = (index) => {
+    legend.textContent = t("h5.file.other_party", { n: index + 1 });
+    for (const [name, fieldBox] of Object.entries(boxes)) fieldBox.dataset.field = `parties.${index + 1}.${name}`;
+    remove.hidden = index === 0; // at least one other party
+  };
   box.read = () => {
     const party = { name: name.value.trim(), party_type: type.value };
     if (phone.value.trim()) party.phone = phone.value.trim();
@@ -115,17 +124,15 @@ export async function filingPage(main, go) {
     h("a", { href: "#/me?next=file" }, t("h5.verify.title")));
   const myName = h("input", { id: "my-name", maxlength: 120, autocomplete: "name", value: me.real_name || "", readonly: verified });
   const others = h("div", {});
+  const renumber = () => [...others.children].forEach((box, index) => box.place(index));
   const addParty = () => {
-    const box = otherParty(others.children.length, () => {
+    const box = otherParty(() => {
       box.remove();
-      addParty.renumber();
+      renumber();
+      others.lastElementChild.querySelector("select").focus();
     });
     others.append(box);
-  };
-  addParty.renumber = () => { // indices in the API's paths follow the order on the page
-    const read = [...others.children].map((box) => box.read());
-    others.replaceChildren();
-    read.forEach(() => addParty());
+    renumber();
   };
   addParty();
 
