@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
+from app.extensions import db
 from tests.browser.conftest import PHONE, Problems
 from tests.browser.journeys import phone_of, sms_login
 from tests.browser.test_h5 import _fits_the_screen
@@ -19,21 +20,24 @@ WECHAT_UA = (
 )
 
 
-def _notice_case(client) -> tuple[object, str]:
+def _notice_case(client, *, openid: str | None = None) -> tuple[object, str, object]:
     court = make_court()
     judge = login(staff(court, "judge"))
     changed = client.put(f"{COURT}/courts/{court.id}/fee-settings", json={"prepay_at_filing": True}, headers=judge)
     assert changed.status_code == 200, changed.get_json()
     citizen = person("张三")
+    if openid:  # the same person also uses the mini-program (a WeChat login), where fees are paid
+        citizen.wechat_openid = openid
+        db.session.commit()
     filed = client.post(
         f"{MP}/cases", json=filing(kind="litigation", court=court), headers={**login(citizen), "Idempotency-Key": "k1"}
     )
     assert filed.status_code == 201, filed.get_json()
-    return citizen, filed.get_json()["id"]
+    return citizen, filed.get_json()["id"], court
 
 
 def test_the_fee_notice_and_where_to_pay_in_a_phone_browser(site, client, phone_page: Page, problems: Problems):
-    citizen, case_id = _notice_case(client)
+    citizen, case_id, _court = _notice_case(client)
     page = phone_page
     page.goto(f"{site.url}/h5/#/cases/{case_id}")
     sms_login(page, phone_of(citizen))
@@ -53,7 +57,7 @@ def test_the_fee_notice_and_where_to_pay_in_a_phone_browser(site, client, phone_
 
 
 def test_inside_wechat_the_page_points_to_the_mini_program(site, client, browser: Browser, problems: Problems):
-    citizen, case_id = _notice_case(client)
+    citizen, case_id, _court = _notice_case(client)
     context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", user_agent=WECHAT_UA)
     context.set_default_timeout(15_000)
     page = problems.watch(context.new_page())
@@ -63,4 +67,37 @@ def test_inside_wechat_the_page_points_to_the_mini_program(site, client, browser
         expect(page.locator("#pay-how")).to_contain_text("请在微信中打开“微法院”小程序")
     finally:
         context.close()
+    assert problems == []
+
+
+def test_a_fee_paid_in_the_mini_program_shows_as_paid_with_its_transaction_and_receipt(
+    site, client, phone_page: Page, problems: Problems
+):
+    citizen, case_id, court = _notice_case(client, openid="o_dev_h5_fees")
+    headers = login(citizen)
+    [notice] = client.get(f"{MP}/cases/{case_id}/fees", headers=headers).get_json()["notices"]
+    ordered = client.post(f"{MP}/fee-notices/{notice['id']}/payments", headers={**headers, "Idempotency-Key": "o1"})
+    assert ordered.status_code == 201, ordered.get_json()
+    paid = client.post(
+        f"{MP}/dev/payments/{ordered.get_json()['id']}/pay", headers={**headers, "Idempotency-Key": "p1"}
+    )
+    assert paid.status_code == 200, paid.get_json()
+    receipt = client.put(
+        f"{COURT}/payments/{ordered.get_json()['id']}/receipt",
+        json={"receipt_no": "ZJ2026-000123"},
+        headers={**login(staff(court, "clerk")), "Idempotency-Key": "r1"},
+    )
+    assert receipt.status_code == 200, receipt.get_json()
+    page = phone_page
+    page.goto(f"{site.url}/h5/#/cases/{case_id}/fees")
+    sms_login(page, phone_of(citizen))
+    expect(page.locator("#notices li")).to_contain_text("已缴")
+    expect(page.locator("#pay-how")).to_have_count(0)
+    expect(page.locator("#outstanding")).to_have_text("0.00元")
+    expect(page.locator("#paid")).to_have_text("100.00元")
+    row = page.locator("tbody tr").filter(has_text="缴纳")
+    expect(row).to_have_count(1)
+    expect(row.locator(".reference")).to_contain_text("微信支付交易单号")
+    expect(page.locator("#receipts")).to_contain_text("ZJ2026-000123")
+    _fits_the_screen(page)
     assert problems == []

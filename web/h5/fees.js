@@ -1,4 +1,6 @@
-// Fees of a case (诉讼费): GET /cases/{id}/fees (the notices to pay, the balance, the ledger with payment references).
+// Fees of a case (诉讼费): GET /cases/{id}/fees (the notices to pay, the balance, the ledger with payment references)
+// and the electronic receipts (电子票据) the court recorded, from the case timeline (GET /cases/{id}/timeline,
+// events of type fee.receipt).
 // Paying is WeChat Pay JSAPI (POST /fee-notices/{id}/payments returns wx.requestPayment parameters for the
 // mini-program), which a web page cannot start: the page says where to pay instead of pretending to take money.
 
@@ -28,14 +30,23 @@ function notice(item) {
       h("p", { class: "meta" }, t("h5.fees.pay_counter"))) : null);
 }
 
+// A WeChat Pay entry's reference is the transaction number (微信支付交易单号); others are shown as they come.
+function reference(entry) {
+  const text = entry.reference || "";
+  if (text.startsWith("wxpay:")) return t("h5.fees.wxpay", { number: text.slice(6) });
+  return text.startsWith("notice:") ? "" : text;
+}
+
 export async function feesPage(main, caseId) {
-  const fees = await api(`${MP}/cases/${caseId}/fees`);
+  const [fees, timeline] = await Promise.all([api(`${MP}/cases/${caseId}/fees`), api(`${MP}/cases/${caseId}/timeline`)]);
+  const receipts = timeline.filter((event) => event.type === "fee.receipt")
+    .map((event) => h("li", {}, h("span", { class: "meta" }, formatTime(event.at)), h("br"), event.summary));
   const b = fees.balance;
   const entries = fees.entries.map((entry) => h("tr", {},
     h("td", {}, formatTime(entry.created_at)),
     h("td", {}, label("fee_entry", entry.kind)),
     h("td", {}, yuan(entry.amount_fen)),
-    h("td", { class: "reference" }, entry.reference || entry.note || "")));
+    h("td", { class: "reference" }, reference(entry))));
   main.replaceChildren(
     h("p", {}, h("a", { href: `#/cases/${caseId}` }, t("h5.document.open_case"))),
     h("h1", { id: "page-title", tabindex: "-1" }, t("h5.fees.title")),
@@ -52,6 +63,9 @@ export async function feesPage(main, caseId) {
       h("h2", { id: "ledger-title" }, t("h5.fees.ledger")),
       h("div", { class: "scroll" }, h("table", {},
         h("thead", {}, h("tr", {}, ["h5.fees.when", "h5.fees.kind", "h5.fees.amount", "h5.fees.reference"].map((k) => h("th", { scope: "col" }, t(k))))),
-        h("tbody", {}, entries)))) : null);
+        h("tbody", {}, entries)))) : null,
+    receipts.length ? h("section", { "aria-labelledby": "receipts-title" },
+      h("h2", { id: "receipts-title" }, t("h5.fees.receipts")),
+      h("ul", { class: "card", id: "receipts" }, receipts)) : null);
   setTitle(t("h5.fees.title"));
 }
