@@ -102,3 +102,9 @@ clients-types: install-dev clients-npm
 	tmp=$$(mktemp --suffix=.json) && $(BIN)/python -m tests.clients.miniprogram_server --dump-openapi $$tmp && \
 	clients/miniprogram/node_modules/.bin/openapi-typescript $$tmp -o clients/miniprogram/types/api.d.ts; \
 	status=$$?; rm -f $$tmp; exit $$status
+
+# Screenshots of the main pages into docs/screenshots/ (a throw-away database with the demo data and sample cases;
+# needs Debian's chromium and fonts-noto-cjk). See docs/pages.md.
+.PHONY: screenshots
+screenshots: install-dev
+	$(BIN)/python -m tests.browser.screenshots

@@ -183,7 +183,7 @@ export async function calendarPage({ main, go }, week) {
     : h("p", { class: "meta" }, t("console.calendar.free")))));
   const said = sessionStorage.getItem("mc.console.said");
   sessionStorage.removeItem("mc.console.said");
-  main.replaceChildren(
+  main.replaceChildren(...[
     h("h1", { id: "page-title", tabindex: "-1" }, t("console.calendar.title")),
     h("div", { class: "week-nav" },
       h("a", { class: "button secondary", href: `#/calendar?week=${addDays(monday, -7)}` }, t("console.calendar.previous")),
@@ -192,7 +192,7 @@ export async function calendarPage({ main, go }, week) {
     said ? h("p", { class: "info", role: "status" }, said) : null,
     schedule.items.length ? null : h("p", { class: "meta" }, t("console.calendar.empty")),
     grid,
-    await bookForm(monday, reload));
+    await bookForm(monday, reload)].filter(Boolean)); // replaceChildren would write out a null
   setTitle(t("console.calendar.title"));
   if (said) announce(said);
 }

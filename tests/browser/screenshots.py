@@ -1,0 +1,219 @@
+"""Screenshots of the main pages for docs/screenshots/ (README.md and docs/pages.md show them).
+
+    .venv/bin/python -m tests.browser.screenshots            # or: make screenshots
+
+Starts the app on a throw-away SQLite database in a temporary folder, loads the demo data (`flask seed-demo`'s
+seeders), adds sample cases with the test suite's factories (a served judgment, a filing queue, a held summons, a
+delegation, a confirmation application, mediation sessions), serves it on 127.0.0.1 and logs in through the pages
+by SMS (the development hint), as each person would. H5 pages at a 360x780 phone viewport, the console at
+1280x800. Needs Debian's Chromium (/usr/bin/chromium, or BROWSER_TESTS_CHROMIUM) and, for the Chinese text,
+fonts-noto-cjk. Nothing here touches the development database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 800}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _build(folder: Path):
+    """The app on a new SQLite file with the demo data, and the sample cases the pages show."""
+    from app.extensions import db
+    from app.platform.demo import seed
+    from tests.conftest import make_app
+    from tests.support.live_server import live_server
+
+    database = f"sqlite:///{folder / 'screenshots.db'}"
+
+    def factory(url: str):
+        app = make_app(database, folder, PUBLIC_BASE_URL=url, STORAGE_BACKEND="local")
+        with app.app_context():
+            db.create_all()
+            seed()
+        return app
+
+    return live_server(factory=factory)
+
+
+def _sample_data(client) -> dict:
+    """Cases for every page, made as the browser tests make them (tests/browser/journeys.py and friends)."""
+    import itertools
+
+    from tests.api.mediation.helpers_outcome import COURT, link
+    from tests.api.service import support
+    from tests.api.service.support import push, service_world
+    from tests.browser.journeys import clerk_with_phone, phone_of, served_document
+    from tests.browser.test_console_confirmation import judge_with_phone, submitted_application
+    from tests.support.factories import login, make_org
+    from tests.support.review import litigation
+    from tests.support.scheduling import local, mediation_case, mediator
+
+    support._numbers = itertools.count(100)  # the demo people hold 13800000001-09
+    world, document_id = served_document(client, title="民事判决书")
+    held = service_world(respondent_consents=False)
+    summons = push(client, held, doc_type="summons", title="传票")
+    assert summons.status_code == 201, summons.get_json()
+    court = world.court
+    for title in ("张三诉李四民间借贷纠纷", "王五诉赵六物业服务合同纠纷", "孙七诉周八买卖合同纠纷"):
+        litigation(court, title=title)
+    clerk, clerk_phone = clerk_with_phone(court)
+    pushed = push(client, world, doc_type="summons", title="传票（第二次开庭）")
+    assert pushed.status_code == 201, pushed.get_json()
+    org = make_org(name="北仑区人民调解委员会")
+    link(org, court)
+    due = (dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=30)).isoformat()
+    for title in ("吴九诉郑十物业服务合同纠纷", "冯一诉陈二邻里纠纷"):
+        filing = litigation(court, title=title)
+        sent = client.post(
+            f"{COURT}/delegations",
+            json={"case_id": str(filing.id), "org_id": str(org.id), "due_date": due},
+            headers=login(clerk),
+        )
+        assert sent.status_code == 201, sent.get_json()
+    for title in ("张三与李四民间借贷纠纷", "王五与赵六婚姻家庭纠纷"):
+        submitted_application(court, title)
+    judge_phone = judge_with_phone(court)
+    person = mediator(name="陈调解")
+    today = dt.datetime.now(SHANGHAI).date()
+    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
+    for offset, (title, start, end, mode) in enumerate(
+        [
+            ("张三与李四邻里纠纷", "09:30", "10:30", "phone"),
+            ("王五与赵六物业纠纷", "14:00", "15:30", "in_person"),
+            ("孙七与周八民间借贷纠纷", "10:00", "11:00", "phone"),
+        ]
+    ):
+        case = mediation_case(mediator_user=person, title=title)
+        day = (monday + dt.timedelta(days=offset * 2)).isoformat()
+        body = {"starts_at": local(day, start), "ends_at": local(day, end), "mode": mode}
+        if mode == "in_person":
+            body["location"] = "第一调解室"
+        booked = client.post(f"/api/mp/v1/cases/{case.id}/sessions", json=body, headers=login(person))
+        assert booked.status_code == 201, booked.get_json()
+    return {
+        "world": world,
+        "document_id": document_id,
+        "held": held,
+        "citizen": phone_of(world.respondent_user),
+        "held_citizen": phone_of(held.respondent_user),
+        "clerk": clerk_phone,
+        "judge": judge_phone,
+        "mediator": phone_of(person),
+        "week": monday.isoformat(),
+    }
+
+
+def _shoot(page, name: str, *, wait: str | None = None) -> Path:
+    if wait:
+        page.locator(wait).first.wait_for(state="attached" if wait.endswith("option") else "visible")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    target = OUT / f"{name}.png"
+    page.screenshot(path=str(target), full_page=False)
+    print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size // 1024} KB")
+    return target
+
+
+def _session(browser, viewport, url: str, phone: str | None):
+    from tests.browser.journeys import sms_login
+
+    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(url)
+    if phone:
+        sms_login(page, phone)
+        page.locator("nav:not([hidden])").first.wait_for(state="visible")
+    return page
+
+
+def _h5(browser, base: str, data: dict) -> None:
+    world, h5 = data["world"], f"{base}/h5/"
+    page = _session(browser, PHONE, h5, None)
+    page.locator("#phone").wait_for(state="visible")
+    _shoot(page, "h5-login")
+    page.context.close()
+
+    page = _session(browser, PHONE, h5, data["citizen"])
+    pages = [
+        ("h5-documents", "#/documents", "main h1"),
+        ("h5-document", f"#/documents/{data['document_id']}", "main button"),
+        ("h5-cases", "#/cases", "main h1"),
+        ("h5-case-timeline", f"#/cases/{world.case.id}", "main h2"),
+        ("h5-join", "#/join", "main input"),
+        ("h5-evidence", f"#/cases/{world.case.id}/evidence", "main input"),
+        ("h5-verify", "#/me", "main h1"),
+        ("h5-filing", "#/file", "main h1"),
+        ("h5-schedule", "#/schedule", "main h1"),
+    ]
+    for name, hash_, wait in pages:
+        page.goto(f"{h5}{hash_}")
+        _shoot(page, name, wait=wait)
+    page.context.close()
+
+    page = _session(browser, PHONE, h5, data["held_citizen"])
+    page.goto(f"{h5}#/cases/{data['held'].case.id}")
+    _shoot(page, "h5-consent", wait="main input[type=checkbox]")
+    page.context.close()
+
+
+def _console(browser, base: str, data: dict) -> None:
+    world, console = data["world"], f"{base}/console/"
+    page = _session(browser, DESKTOP, console, data["clerk"])
+    pages = [
+        ("console-review-queue", "#/filings", "#filings"),
+        ("console-push", f"#/push?case={world.case.id}", "#recipient option"),
+        ("console-batch", f"#/batch?case={world.case.id}", ".b-recipient option"),
+        ("console-work-items", "#/work-items", "main h1"),
+        ("console-delegations", "#/delegations", "#delegations"),
+        ("console-stats", "#/stats", "svg.chart"),
+    ]
+    for name, hash_, wait in pages:
+        page.goto(f"{console}{hash_}")
+        _shoot(page, name, wait=wait)
+    page.context.close()
+
+    page = _session(browser, DESKTOP, console, data["judge"])
+    page.goto(f"{console}#/confirmations")
+    _shoot(page, "console-confirmation", wait="#confirmations")
+    page.context.close()
+
+    page = _session(browser, DESKTOP, console, data["mediator"])
+    page.goto(f"{console}#/calendar?week={data['week']}")
+    _shoot(page, "console-calendar", wait="li.session")
+    page.context.close()
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM
+
+    if not CHROMIUM.exists():
+        print(f"no Chromium at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk", file=sys.stderr)
+        return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder, _build(Path(folder)) as server, server.app.app_context():
+        data = _sample_data(server.app.test_client())
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+            try:
+                _h5(browser, server.url, data)
+                _console(browser, server.url, data)
+            finally:
+                browser.close()
+    total = sum(p.stat().st_size for p in OUT.glob("*.png"))
+    print(f"docs/screenshots: {len(list(OUT.glob('*.png')))} files, {total // 1024} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
