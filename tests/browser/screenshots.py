@@ -165,13 +165,38 @@ def _h5(browser, base: str, data: dict) -> None:
     page.context.close()
 
 
+def _batch(page, url: str, world) -> None:
+    """Two documents pushed in one batch, each one's delivery shown."""
+    from tests.api.service.support import pdf_bytes
+
+    page.goto(url)
+    page.locator(".b-recipient option").first.wait_for(state="attached")
+    page.get_by_role("button", name="再加一份文书").click()
+    items = page.locator("fieldset.batch-item")
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "document.pdf"
+        pdf.write_bytes(pdf_bytes())
+        for index, (doc_type, title) in enumerate(
+            [("hearing_notice", "开庭通知书"), ("evidence_notice", "举证通知书")]
+        ):
+            item = items.nth(index)
+            item.locator(".b-recipient option").first.wait_for(state="attached")
+            item.locator(".b-recipient").select_option(str(world.respondent.id))
+            item.locator(".b-type").select_option(doc_type)
+            item.locator(".b-title").fill(title)
+            item.locator(".b-file").set_input_files(str(pdf))
+        page.get_by_role("button", name="全部推送").click()
+        page.locator("#batch-results tbody tr").nth(1).wait_for(state="visible")
+    page.locator("#batch-results").scroll_into_view_if_needed()
+    _shoot(page, "console-batch")
+
+
 def _console(browser, base: str, data: dict) -> None:
     world, console = data["world"], f"{base}/console/"
     page = _session(browser, DESKTOP, console, data["clerk"])
     pages = [
         ("console-review-queue", "#/filings", "#filings"),
         ("console-push", f"#/push?case={world.case.id}", "#recipient option"),
-        ("console-batch", f"#/batch?case={world.case.id}", ".b-recipient option"),
         ("console-work-items", "#/work-items", "main h1"),
         ("console-delegations", "#/delegations", "#delegations"),
         ("console-stats", "#/stats", "svg.chart"),
@@ -179,6 +204,7 @@ def _console(browser, base: str, data: dict) -> None:
     for name, hash_, wait in pages:
         page.goto(f"{console}{hash_}")
         _shoot(page, name, wait=wait)
+    _batch(page, f"{console}#/batch?case={world.case.id}", world)
     page.context.close()
 
     page = _session(browser, DESKTOP, console, data["judge"])
