@@ -24,6 +24,7 @@ from tests.support.scheduling import MP, book, join, mediator, person
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TITLE = "张三诉李四民间借贷纠纷"
+MINUTES = "调解员：今天就借款归还进行调解。双方同意继续协商还款期限。"
 TERMS = "一、李四于2026年12月31日前向张三归还借款12000元。\n二、双方就本纠纷再无其他争议。"
 
 
@@ -81,6 +82,22 @@ def test_schedule_attendance_video_and_signing_the_agreement(site, client, phone
     page.get_by_role("button", name="进入视频调解室").click()
     expect(page.locator("#video-link")).to_have_attribute("href", "https://meeting.court.example.cn/r/1")
     expect(page.locator("#video-state")).to_contain_text("可进入时间")
+
+    # The mediator writes the minutes and asks everyone to sign them; the citizen reads and signs on this page.
+    mediator_headers = {**login(boss), "Idempotency-Key": secrets.token_hex(8)}
+    written = client.put(f"{MP}/sessions/{first}/minutes", json={"text": MINUTES}, headers=mediator_headers)
+    assert written.status_code == 200, written.get_json()
+    opened = client.post(
+        f"{MP}/sessions/{first}/minutes/signing", headers={**login(boss), "Idempotency-Key": secrets.token_hex(8)}
+    )
+    assert opened.status_code == 200, opened.get_json()
+    page.reload()
+    expect(page.get_by_role("region", name="调解笔录全文")).to_contain_text("双方同意继续协商")
+    expect(page.get_by_text("待签名 · 第1版")).to_be_visible()
+    page.get_by_role("button", name="确认笔录无误并签名").click()
+    expect(page.get_by_role("button", name="确认笔录无误并签名")).to_have_count(0)
+    expect(page.locator("#minutes-title ~ ul li")).to_have_count(1)
+    expect(page.locator("#minutes-title ~ ul li")).to_contain_text("当事人 · 已签名")
 
     page.goto(f"{site.url}/h5/#/sessions/{second}")
     page.get_by_role("button", name="进入视频调解室").click()

@@ -94,7 +94,7 @@ async function minutesBlock(session, reload) {
   return h("section", { class: "card", "aria-labelledby": "minutes-title" },
     h("h2", { id: "minutes-title" }, t("h5.minutes.title")),
     h("p", { class: "meta" }, `${label("minutes_status", minutes.status)} · ${t("h5.agreement.version", { n: minutes.version })}`),
-    h("div", { class: "consent-text", tabindex: "0", role: "region", "aria-label": t("h5.minutes.title") }, minutes.text),
+    h("div", { class: "consent-text", tabindex: "0", role: "region", "aria-label": t("h5.minutes.text") }, minutes.text),
     signed.length ? h("ul", {}, signed) : null,
     canSign ? h("button", { type: "button", id: "minutes-sign", onclick: async () => {
       try {
