@@ -21,12 +21,13 @@ from miniprogram_api import auth, reason_scan
 
 DATA_DIR = Path(__file__).with_name("operation_docs")
 
-# Who passes each role gate (miniprogram_api/auth.py), for the reader of the document.
+# Who passes each role gate (miniprogram_api/auth.py), for the reader of the document. Whether court systems may
+# call is said by the token kinds (a route that takes only a person's token answers a machine token 401).
 ROLE_TEXT = {
     "any": "any logged-in person",
-    "court_staff": "a court's clerks, judges and court systems",
+    "court_staff": "a court's clerks and judges",
     "court_staff_or_mediator": "a court's staff, or a mediator",
-    "document_server": "a court's clerks and court systems (judges do not serve documents: 403)",
+    "document_server": "a court's clerks (judges do not serve documents: 403)",
     "hotline_operator": "12368 hotline operators",
     "platform_admin": "platform administrators (others get 404)",
     "org_manager": "a mediation organisation's administrators, or platform administrators",
@@ -58,6 +59,10 @@ def access_text(access: Any) -> str:
     kinds = " or ".join(KIND_TEXT.get(kind, kind) for kind in access.kinds)
     role = getattr(access.role, "name", None)
     who = ROLE_TEXT.get(role or "", f"callers passing the `{role}` gate") if role else "the route's audience"
+    if "machine" in access.kinds and "user" in access.kinds:
+        who += ", or a court system"
+    elif "machine" in access.kinds:
+        who = "a court system" if role is None else f"{who} (court systems)"
     return f"**Who may call it:** {who}, with {kinds}. Objects the caller may not see answer 404."
 
 
