@@ -14,10 +14,11 @@ from app.identity.models import User
 from app.security.idcard import check_digit
 from config import DEFAULT_CASE_CATEGORIES
 from miniprogram_api.pages import WEB_ROOT
+from tests.api.mediation.helpers_outcome import link
 from tests.browser.conftest import Problems
 from tests.browser.journeys import phone_of, sms_login
 from tests.browser.test_h5 import _fits_the_screen
-from tests.support.factories import make_org
+from tests.support.factories import make_court, make_org
 from tests.support.scheduling import person
 
 BODY = "33020219900307123"
@@ -129,4 +130,42 @@ def test_the_filing_page_in_large_text_fits_360px(site, phone_page: Page, proble
     _fits_the_screen(page)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement !== document.body")
+    assert problems == []
+
+
+def test_a_verified_citizen_files_a_case_with_a_court_and_an_organisation_defendant(
+    site, phone_page: Page, problems: Problems
+):
+    court = make_court(name="宁波市北仑区人民法院")
+    link(make_org(), court)
+    citizen = person("张三")
+    page = phone_page
+    page.goto(f"{site.url}/h5/#/file")
+    sms_login(page, phone_of(citizen))
+    expect(page.get_by_role("heading", name="申请调解 / 网上立案")).to_be_visible()
+    page.get_by_label("诉讼", exact=True).check()
+    expect(page.locator("#need-verify")).to_be_hidden()
+    expect(page.get_by_label("调解组织")).to_be_hidden()
+    page.get_by_label("受理法院").select_option(str(court.id))
+    page.get_by_label("案由").select_option("买卖合同纠纷")
+    page.get_by_label("案件名称").fill("张三诉某贸易公司买卖合同纠纷")
+    page.get_by_label("事实与理由").fill("2025年5月张三向某贸易公司购买冰箱一台，货到即坏，对方拒绝退换。")
+    page.get_by_label("诉讼请求").fill("1. 判令被告退还货款3000元；2. 本案诉讼费由被告负担。")
+    page.get_by_label("类型").select_option("organization")
+    expect(page.get_by_label("身份证号码（可不填）")).to_be_hidden()
+    page.get_by_label("姓名或名称").fill("某贸易有限公司")
+    page.get_by_label("统一社会信用代码（可不填）").fill("91330206MA2AAAAAAI")  # an I is not in the code's alphabet
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator('[data-field="parties.1.org_code"] .field-error')).to_have_text(
+        "统一社会信用代码应为18位数字或大写字母。"
+    )
+    page.get_by_label("统一社会信用代码（可不填）").fill("91330206MA2AAAAAA1")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("heading", name="张三诉某贸易公司买卖合同纠纷")).to_be_visible()
+    db.session.expire_all()
+    case = db.session.scalars(select(Case).where(Case.filed_by_user_id == citizen.id)).one()
+    assert (case.kind, case.court_id) == ("litigation", court.id)
+    parties = {p.role: p for p in db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id))}
+    assert parties["plaintiff"].user_id == citizen.id
+    assert (parties["defendant"].party_type, parties["defendant"].name) == ("organization", "某贸易有限公司")
     assert problems == []
