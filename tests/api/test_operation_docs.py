@@ -130,3 +130,18 @@ def test_reasons_named_through_constants_locals_and_tables_are_listed(client):
     for operation in operations.values():
         if "requestBody" in operation:
             assert "request.bad_json" in operation["x-error-reasons"]["400"]
+
+
+def test_every_operation_has_a_hand_written_description_and_its_examples(client):
+    """A new route comes with its entry in miniprogram_api/operation_docs/*.json: a description for the person
+    calling it, a request example when it takes a JSON body, and a success example when it answers JSON."""
+    operations = _operations(client.get("/api/openapi.json").get_json())
+    entries = operation_docs.entries()
+    missing = sorted(set(operations) - set(entries))
+    assert not missing, f"operations without a hand-written entry in operation_docs/*.json: {missing}"
+    for operation_id, operation in operations.items():
+        entry = entries[operation_id]
+        assert len(entry.get("description", "")) >= 40, operation_id
+        body = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in body:
+            assert "request" in entry, f"{operation_id}: no request example"
