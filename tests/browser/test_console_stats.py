@@ -46,4 +46,12 @@ def test_stats_render_as_charts_with_tables(site, client, desktop_page: Page, pr
     page.get_by_label("范围").select_option("platform")
     expect(page.get_by_label("范围")).to_have_value("platform")
     expect(page.get_by_role("img", name="每月纠纷数与网上立案数")).to_be_visible()
+
+    page.get_by_label("语言").select_option("en")  # every word from the English catalogue too
+    expect(page.get_by_role("heading", name="Statistics", exact=True)).to_be_visible()
+    expect(page.get_by_role("table", name="Disputes and online filings each month")).to_be_visible()
+    for route in ("#/batch", "#/delegations", "#/confirmations"):
+        page.goto(f"{site.url}/console/{route}")
+        expect(page.locator("main h1")).not_to_have_text("正在加载…")
+    expect(page.get_by_role("heading", name="Judicial confirmation")).to_be_visible()
     assert problems == []

@@ -90,6 +90,13 @@ async function route() {
     sessionStorage.setItem(NEXT, hash);
     return go("#/login");
   }
+  if (session() && !sessionStorage.getItem(ROLES)) {
+    try {
+      await learnRoles(); // a tab logged in before the menu depended on the person
+    } catch {
+      // the page itself will say what went wrong
+    }
+  }
   const nav = document.getElementById("tabs");
   nav.hidden = !session();
   const mine = roles();
@@ -165,7 +172,8 @@ function filingRow(f, status) {
       h("button", { type: "button", class: "secondary correct", onclick: () => reasonForm(f, item, "correct") }, t("console.filings.request_correction")));
   }
   if (status === "accepted") {
-    panel.append(h("a", { class: "button secondary", href: `#/push?case=${f.id}` }, t("console.filings.push")));
+    panel.append(h("a", { class: "button secondary", href: `#/push?case=${f.id}` }, t("console.filings.push")),
+      h("a", { class: "button secondary", href: `#/batch?case=${f.id}` }, t("console.filings.batch")));
   }
   return item;
 }
