@@ -9,7 +9,7 @@ import secrets
 import uuid
 from typing import Any, TypeGuard
 
-from sqlalchemy import Uuid, cast, literal, null, select, true, union_all, update
+from sqlalchemy import Uuid, bindparam, cast, literal, null, select, true, union_all, update
 
 from app.audit import log as audit
 from app.errors import Unauthorized
@@ -154,7 +154,7 @@ def authenticate_user(*, token: str) -> Principal:
         session_id = uuid.UUID(str(claims.get("sid", "")))
     except ValueError:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token") from None
-    rows = db.session.execute(_principal_query(session_id, user_id)).all()
+    rows = db.session.execute(_PRINCIPAL_QUERY, {"auth_session_id": session_id, "auth_user_id": user_id}).all()
     session, user = (rows[0][0], rows[0][1]) if rows else (None, None)
     if not _session_alive(session, clock.now()) or session.user_id != user_id or user is None:
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
@@ -170,7 +170,7 @@ def authenticate_user(*, token: str) -> Principal:
 _PLATFORM, _COURT, _ORG, _LAWYER = "p", "c", "o", "l"
 
 
-def _grants(user_id: uuid.UUID) -> Any:
+def _grants(user_id: Any) -> Any:
     """Every role-bearing row of one user as (kind, ref, role): ref is the court or organisation id."""
     no_ref = cast(null(), Uuid)
     return union_all(
@@ -185,19 +185,25 @@ def _grants(user_id: uuid.UUID) -> Any:
     ).subquery("grants")
 
 
-def _principal_query(session_id: uuid.UUID, user_id: uuid.UUID) -> Any:
-    grants = _grants(user_id)  # the token's user: a session of another user is refused below anyway
+def _build_principal_query() -> Any:
+    grants = _grants(bindparam("auth_user_id", type_=Uuid))  # the token's user: another user's session is refused
     return (
         select(AuthSession, User, grants.c.kind, grants.c.ref, grants.c.role)
         .join(User, User.id == AuthSession.user_id)
         .outerjoin(grants, true())
-        .where(AuthSession.id == session_id)
+        .where(AuthSession.id == bindparam("auth_session_id", type_=Uuid))
     )
+
+
+# Built once with bound parameters: constructing this statement and its cache key cost about half of an
+# authentication's CPU (0.5 of 1 ms in process) when it was rebuilt with literal ids on every request.
+_PRINCIPAL_QUERY = _build_principal_query()
+_GRANTS_QUERY = select(_grants(bindparam("auth_user_id", type_=Uuid)))
 
 
 def load_principal(user: User, *, session_id: uuid.UUID | None = None) -> Principal:
     """Build the Principal from the database (roles are read fresh, so removal is immediate)."""
-    grants = db.session.execute(select(_grants(user.id))).all()
+    grants = db.session.execute(_GRANTS_QUERY, {"auth_user_id": user.id}).all()
     return _principal(user, session_id, [(kind, ref, role) for kind, ref, role in grants])
 
 
