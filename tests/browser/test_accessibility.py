@@ -110,7 +110,8 @@ def test_the_consoles_other_pages_have_no_serious_violations(site, client, check
     sms_login(page, phone)
     expect(page.locator(".b-recipient option")).not_to_have_count(0)
     assert serious(page) == [], "batch"
-    page.goto(f"{site.url}/console/#/delegations")
+    page.goto(f"{site.url}/console/#/delegations?case={filing.id}")
+    expect(page.locator("#send-form")).to_be_visible()
     page.get_by_role("button", name="撤回委派").click()
     assert serious(page) == [], "delegations"
     page.goto(f"{site.url}/console/#/stats")

@@ -1,5 +1,6 @@
 """Delegated cases (委派/委托调解) in the console (Chromium, desktop size): the court's list with each one's state,
-and recalling one the organisation has not answered yet, checked in the database."""
+sending a filing from the review queue to a linked organisation, and recalling it before the organisation answers,
+checked in the database."""
 
 from __future__ import annotations
 
@@ -11,30 +12,36 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.mediation.models import CourtDelegation as Delegation
-from tests.api.mediation.helpers_outcome import COURT, link
+from tests.api.mediation.helpers_outcome import link
 from tests.browser.conftest import Problems
 from tests.browser.journeys import clerk_with_phone, sms_login
-from tests.support.factories import login, make_court, make_org
+from tests.support.factories import make_court, make_org
 from tests.support.review import litigation
 
 
-def test_a_clerk_sees_the_delegations_and_recalls_one(site, client, desktop_page: Page, problems: Problems):
+def test_a_clerk_delegates_a_filing_and_recalls_it(site, desktop_page: Page, problems: Problems):
     court, org = make_court(), make_org(name="北仑区人民调解委员会")
     link(org, court)
-    clerk, phone = clerk_with_phone(court)
+    _clerk, phone = clerk_with_phone(court)
     filing = litigation(court, title="张三诉李四物业服务合同纠纷")
-    due = (dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=30)).isoformat()
-    sent = client.post(
-        f"{COURT}/delegations",
-        json={"case_id": str(filing.id), "org_id": str(org.id), "due_date": due},
-        headers=login(clerk),
-    )
-    assert sent.status_code == 201, sent.get_json()
-    delegation_id = sent.get_json()["id"]
-
     page = desktop_page
-    page.goto(f"{site.url}/console/#/delegations")
+    page.goto(f"{site.url}/console/")
     sms_login(page, phone)
+    row = page.locator(f'li[data-case="{filing.id}"]')
+    row.get_by_role("link", name="委派或委托调解").click()
+    form = page.locator("#send-form")
+    expect(form.get_by_label("案件编号（ID）")).to_have_value(str(filing.id))
+    expect(form.get_by_label("调解组织")).to_contain_text("北仑区人民调解委员会")
+    due = (dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=20)).isoformat()
+    form.get_by_label("调解期限").fill(due)
+    form.get_by_label("说明（可不填）").fill("请于期限内组织调解")
+    form.get_by_role("button", name="发送").click()
+    expect(page.locator("#main").get_by_role("status")).to_have_text("已发送：委派调解")
+    db.session.expire_all()
+    sent = db.session.query(Delegation).filter_by(case_id=filing.id).one()
+    assert (sent.state, sent.due_date.isoformat(), sent.org_id) == ("sent", due, org.id)
+    delegation_id = str(sent.id)
+
     expect(page.get_by_role("heading", name="委派、委托调解")).to_be_visible()
     row = page.locator(f'li[data-delegation="{delegation_id}"]')
     expect(row).to_contain_text("张三诉李四物业服务合同纠纷")

@@ -37,7 +37,7 @@ const routes = [
   [/^#\/documents\/([0-9a-f-]{36})$/, documentPage],
   [/^#\/work-items(?:\?status=(\w+))?$/, workItemsPage],
   [/^#\/batch(?:\?case=([0-9a-f-]{36}))?$/, batchPage],
-  [/^#\/delegations(?:\?state=(\w+))?$/, delegationsPage],
+  [/^#\/delegations(?:\?(state|case)=([\w-]+))?$/, delegationsPage],
   [/^#\/calendar(?:\?week=(\d{4}-\d{2}-\d{2}))?$/, calendarPage],
   [/^#\/confirmations(?:\?status=(\w+))?$/, confirmationsPage],
   [/^#\/stats(?:\?scope=([\w-]+))?$/, statsPage],
@@ -174,6 +174,9 @@ function filingRow(f, status) {
   if (status === "accepted") {
     panel.append(h("a", { class: "button secondary", href: `#/push?case=${f.id}` }, t("console.filings.push")),
       h("a", { class: "button secondary", href: `#/batch?case=${f.id}` }, t("console.filings.batch")));
+  }
+  if (status === "submitted" || status === "accepted") {
+    panel.append(h("a", { class: "button secondary", href: `#/delegations?case=${f.id}` }, t("console.filings.delegate")));
   }
   return item;
 }
