@@ -69,7 +69,7 @@ def test_verify_then_file_a_mediation_with_a_respondent_and_claims(site, phone_p
     assert db.session.get(User, citizen.id).verification_status == "verified"
 
     page.get_by_label("诉前调解", exact=True).check()
-    expect(page.get_by_label("您的姓名（申请人）")).to_have_value("张三")
+    expect(page.get_by_label("您的姓名", exact=True)).to_have_value("张三")
     page.get_by_role("button", name="提交").click()
     expect(page.locator('[data-field="title"] .field-error')).to_have_text("请填写2至200个字。")
     expect(page.locator('[data-field="org_id"] .field-error')).to_have_text("请选择受理的组织或法院。")
