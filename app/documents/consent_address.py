@@ -18,6 +18,7 @@ import uuid
 
 from sqlalchemy import func, or_, select, update
 
+from app import i18n
 from app.cases import CaseParty
 from app.documents import consent_records as records
 from app.documents.consent_models import ServiceAddressCode, ServiceConsentAct
@@ -71,7 +72,9 @@ def start(act: ServiceConsentAct, value: str | None, *, party: CaseParty | None,
     code = otp.new_code()
     row.code_hash = _hash(row.id, code)
     minutes = str(settings.notifications().email_code_ttl_minutes)
-    message = email_outbox.queue(to=value, template="service_address_code", params={"code": code, "minutes": minutes})
+    language = i18n.user_language(str(user_id) if user_id else None)  # the person confirming it: their language
+    params = {"code": code, "minutes": minutes}
+    message = email_outbox.queue(to=value, template="service_address_code", params=params, language=language)
     row.email_message_id = message.id
     db.session.info.setdefault(PENDING_KEY, []).append(message.id)
 
@@ -158,6 +161,8 @@ def check_code(row: ServiceAddressCode | None, code: str) -> ServiceAddressCode:
 
 def notice_address(party: CaseParty) -> tuple[str, str] | None:
     """Where the party's notices go: `("phone", "+86...")`, `("email", "...")`, or None (the account's channels)."""
+    if any(isinstance(pending, ServiceConsentAct) for pending in db.session.new):
+        db.session.flush()  # an act just recorded (a consent carried into the case) names the address
     row = records.latest(party)
     if not records.is_given(row) or not row.address_confirmed:
         return None

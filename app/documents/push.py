@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from typing import IO
 
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from app.documents import rules as documents_rules
 from app.documents import uploads as documents_uploads
 from app.documents.chain import SYSTEM, Actor
 from app.documents.models import ServedDocument
-from app.errors import Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
 from app.security import permissions
 from app.security.permissions import Principal
@@ -43,8 +44,18 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def push(*, actor: Principal, meta: dict, stream: IO[bytes] | None, submission_key: str | None) -> dict:
-    """Accept one document for service and deliver or hold it; a retry with the same key returns the same one."""
+def push(
+    *,
+    actor: Principal,
+    meta: dict,
+    stream: IO[bytes] | None,
+    submission_key: str | None,
+    calendar: Callable[[], dict] | None = None,
+) -> dict:
+    """Accept one document for service and deliver or hold it; a retry with the same key returns the same one.
+
+    `calendar`: where the answer's deadline gets the holiday calendar's overrides (a batch reads them once).
+    """
     case, party = target(actor=actor, meta=meta)
     if (stream is None) == (meta.get("upload_id") is None):
         raise ValidationFailed(errors={"file": ["Send the file as a multipart part, or give meta.upload_id."]})
@@ -53,39 +64,54 @@ def push(*, actor: Principal, meta: dict, stream: IO[bytes] | None, submission_k
     else:
         source = documents_uploads.Source(stream=stream)
     try:
-        return _push(actor, case, party, meta, source, submission_key)
+        return _push(actor, case, party, meta, source, submission_key, calendar)
     finally:
         if source.upload is not None:
             source.stream.close()
 
 
 def _push(
-    actor: Principal, case: Case, party: CaseParty, meta: dict, source: documents_uploads.Source, key: str | None
+    actor: Principal,
+    case: Case,
+    party: CaseParty,
+    meta: dict,
+    source: documents_uploads.Source,
+    key: str | None,
+    calendar: Callable[[], dict] | None = None,
 ) -> dict:
     intake = documents_rules.inspect(source.stream)
     fingerprint = _fingerprint(case, meta, intake.sha256)
-    existing = _existing(actor, key, fingerprint)
-    if existing is not None:
-        return summary(existing, replayed=True)
     reason = documents_rules.rejection(intake, meta.get("sha256")) or documents_uploads.declared_mismatch(
         source, intake
     )
     document = _new_document(actor, case, party, meta, intake, key, fingerprint, reason)
-    uploaded = documents_uploads.claim(source, document_id=document.id, rejected=reason is not None)
+    try:
+        uploaded = documents_uploads.claim(source, document_id=document.id, rejected=reason is not None)
+    except Conflict:  # the upload served a document already: this key's, when a retry lost its first answer
+        existing = _existing(actor, key, fingerprint)
+        if existing is None:
+            raise
+        return summary(existing, replayed=True, calendar=calendar)
     fresh = None if reason or uploaded else f"courts/{case.court_id}/cases/{case.id}/documents/{document.id}"
     document.storage_key = uploaded or fresh
     db.session.add(document)
     try:
-        db.session.flush()  # a duplicate key raced in: PostgreSQL waits here for the other request's commit
+        # Alone first (its events and notices refer to it): a submission key that raced in makes PostgreSQL wait
+        # here for the other request's commit; one used before conflicts at once. Checked on a conflict, not by
+        # a read before every push.
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        existing = _existing(actor, key, fingerprint)
-        if existing is None:
+        if (existing := _existing(actor, key, fingerprint)) is None:
             raise
-        return summary(existing, replayed=True)
+        return summary(existing, replayed=True, calendar=calendar)
     try:
-        _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)
-        delivery_outbox.commit()
+        # Set-based writes: the events, timeline entries, notifications and the document's new state are
+        # written by one flush (one statement per table), not by autoflushes between the reads of routing.
+        # What a read must see is flushed where it is written (a consent carried into the case, its act).
+        with db.session.no_autoflush:
+            _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)
+            delivery_outbox.commit()
     except BaseException:
         db.session.rollback()
         if fresh:
@@ -93,7 +119,7 @@ def _push(
         raise
     if reason and source.upload is not None:
         _forget_object(source.upload.storage_key)  # a rejected file is not kept
-    return summary(document)
+    return summary(document, calendar=calendar)
 
 
 def target(*, actor: Principal, meta: dict) -> tuple[Case, CaseParty]:
@@ -233,7 +259,7 @@ def _forget_object(key: str) -> None:
         log.warning("could not delete the object of a failed push", extra={"key": key})
 
 
-def summary(document: ServedDocument, *, replayed: bool = False) -> dict:
+def summary(document: ServedDocument, *, replayed: bool = False, calendar: Callable[[], dict] | None = None) -> dict:
     """What a push answers: the document's id, state, digest and (once served) its deadline."""
     return {
         "document_id": document.id,
@@ -244,6 +270,6 @@ def summary(document: ServedDocument, *, replayed: bool = False) -> dict:
         "rejection_reason": document.rejection_reason,
         "hold_reason": document.hold_reason,
         "served_at": document.served_at,
-        "deadline": documents_rules.deadline_of(document),
+        "deadline": documents_rules.deadline_of(document, calendar() if calendar and document.served_at else None),
         "replayed": replayed,
     }

@@ -9,7 +9,9 @@ Every channel attempt is a `notification_attempts` row with the provider's answe
 Exactly once, on the outbox engine (app/platform/outbox.py): a worker claims the row (an atomic UPDATE from
 `pending`, or from a `sending` claim older than NOTIFICATION_CLAIM_GRACE_SECONDS); the sweep re-enqueues rows
 left pending or claimed by a worker that died. Kinds (template ids, data mappings, SMS and e-mail templates)
-live in `notification_kinds`.
+live in `notification_kinds`. Every text is written in the recipient's language (`app.i18n.user_language` of the
+notification's user: their stored choice, Chinese when none), never in that of whoever caused it: a kind's words
+are catalogue messages (`app.i18n.message`), stored as facts in the row's data where they vary, rendered here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import uuid
 
 from sqlalchemy import select, update
 
+from app import i18n
 from app.errors import AppError
 from app.extensions import db
 from app.identity import SubscriptionGrant, User, wechat_login
@@ -33,6 +36,7 @@ from app.security import pii
 from app.sms import SmsMessage
 from app.sms import outbox as notifications_sms
 from app.utils import clock
+from app.utils.ids import new_id
 
 log = logging.getLogger(__name__)
 DELIVER_TASK = "microcourt.notifications.deliver"
@@ -79,8 +83,8 @@ def notify(
         address_kind=address[0] if address else None,
         address_enc=pii.encrypt(address[1], field="notification_address") if address else None,
     )
+    note.id = new_id()  # known before the flush: a fan-out of notifications is written by one INSERT
     db.session.add(note)
-    db.session.flush()
     return note
 
 
@@ -140,8 +144,13 @@ def _try_wechat(note: Notification, user: User | None) -> bool:
     db.session.add(attempt)
     db.session.commit()  # the grant is spent and the attempt is on record before the call leaves
     try:
+        language = i18n.user_language(str(user.id))
         result = wechat_login.client().send_subscribe_message(
-            user.wechat_openid, template, kind.page(note.data), kind.wechat_data(note.data)
+            user.wechat_openid,
+            template,
+            kind.page(note.data),
+            notification_kinds.words(kind.wechat_data(note.data), language),
+            lang=notification_kinds.WECHAT_LANG[language],
         )
     except (AppError, ValueError) as exc:
         _record(attempt, "error", provider="wechat", code=getattr(exc, "reason", "value_error"), message=str(exc))
@@ -200,7 +209,9 @@ def _queue_sms(note: Notification, user: User | None) -> NotificationAttempt | N
     else:
         return None
     kind = notification_kinds.get(note.kind)
-    message = notifications_sms.queue(phone=phone, template=kind.sms_template, params=kind.sms_params(note.data))
+    language = i18n.user_language(str(note.user_id))  # the recipient's, whoever caused the notification
+    params = notification_kinds.texts(kind.sms_params(note.data), language)
+    message = notifications_sms.queue(phone=phone, template=kind.sms_template, params=params, language=language)
     attempt = NotificationAttempt(
         notification_id=note.id,
         channel="sms",
@@ -217,7 +228,9 @@ def _queue_email(note: Notification) -> NotificationAttempt:
     """Put the e-mail in the e-mail outbox and record the attempt in one commit (never queued twice)."""
     kind = notification_kinds.get(note.kind)
     template = kind.email_template or kind.name
-    message = email_outbox.queue(to=_address(note), template=template, params=kind.email_params(note.data))
+    language = i18n.user_language(str(note.user_id))
+    params = notification_kinds.texts(kind.email_params(note.data), language)
+    message = email_outbox.queue(to=_address(note), template=template, params=params, language=language)
     attempt = NotificationAttempt(
         notification_id=note.id,
         channel="email",

@@ -356,6 +356,27 @@ def land_pending(held: Claim, *, refused: bool) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def separate_commits() -> Iterator[None]:
+    """Within the block the work's commits are real ones again (each item of a batch is its own transaction).
+
+    What the request had deferred commits first; its answer is then recorded in a short transaction of its own.
+    """
+    session = db.session()
+    held = _held(session)
+    if held is None or not held.deferring:
+        yield
+        return
+    if held.pending:
+        held.pending = False
+        type(session).commit(session)
+    held.deferring = False
+    try:
+        yield
+    finally:
+        held.deferring = True
+
+
 @signals.before_task_publish.connect
 @signals.task_prerun.connect
 def _commit_before_a_job(**_: object) -> None:

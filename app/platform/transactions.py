@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -26,3 +27,9 @@ def after_commit(callback: Callable[[], None]) -> None:
     Idempotency-Key layer defers to its answer's) right after that one COMMIT. For sends started after a
     commit, whose jobs read the rows it wrote."""
     idempotency.after_work_commits(callback)
+
+
+def separate_commits() -> contextlib.AbstractContextManager[None]:
+    """Every commit inside is a real COMMIT, even in a request whose commits are deferred to its answer's (the
+    items of a batch are each their own transaction, so one bad item never spoils the others)."""
+    return idempotency.separate_commits()
