@@ -190,6 +190,9 @@ def test_the_h5_filing_schedule_agreement_and_fees_pages_have_no_serious_violati
     page.goto(f"{site.url}/h5/#/cases/{case.id}/fees")
     expect(page.locator("#no-notices")).to_be_visible()
     assert serious(page) == [], "fees"
+    page.goto(f"{site.url}/h5/#/cases/{case.id}")
+    expect(page.locator("#case-sessions li")).to_have_count(1)
+    assert serious(page) == [], "case with its sessions"
 
 
 def fits(page: Page) -> bool:

@@ -121,6 +121,7 @@ def test_schedule_attendance_video_and_signing_the_agreement(site, client, phone
     assert signed.status_code == 200, signed.get_json()
 
     page.goto(f"{site.url}/h5/#/cases/{case.id}")
+    expect(page.locator("#case-sessions li")).to_have_count(2)  # the case page lists its sessions, past ones too
     page.get_by_role("link", name="调解协议").click()
     expect(page.get_by_role("heading", name="调解协议")).to_be_visible()
     expect(page.locator("#agreement-text")).to_contain_text("归还借款12000元")

@@ -18,6 +18,7 @@ const verifyPage = later("./verify.js", "verifyPage");
 const filingPage = later("./filing.js", "filingPage");
 const schedulePage = later("./schedule.js", "schedulePage");
 const sessionPage = later("./schedule.js", "sessionPage");
+const caseSessions = later("./schedule.js", "caseSessions");
 const agreementPage = later("./agreement.js", "agreementPage");
 const feesPage = later("./fees.js", "feesPage");
 
@@ -233,6 +234,8 @@ async function casePage(id) {
       h("span", { class: "meta" }, formatTime(event.at)), h("br"), event.summary))));
   const consent = await consentSection(id, (party) => (party.waiting_documents ? go("#/documents") : casePage(id)));
   main.insertBefore(consent, main.querySelector("h2"));
+  const sessions = await caseSessions(id); // past ones too: their minutes may wait for a signature
+  if (sessions) main.insertBefore(sessions, consent);
   main.insertBefore(h("p", { class: "links" },
     h("a", { href: `#/cases/${id}/evidence`, id: "evidence-link" }, t("h5.case.evidence")),
     detail.kind === "mediation" ? h("a", { href: `#/cases/${id}/agreement`, id: "agreement-link" }, t("h5.agreement.title")) : null,

@@ -28,6 +28,24 @@ export async function schedulePage(main) {
   setTitle(t("h5.schedule.title"));
 }
 
+// A case's sessions (GET /cases/{id}/sessions), past ones included, for its page; null when it has none.
+export async function caseSessions(caseId) {
+  let sessions;
+  try {
+    sessions = await api(`${MP}/cases/${caseId}/sessions`);
+  } catch (error) {
+    return error.status === 404 || error.status === 403 ? null : alert(errorText(error));
+  }
+  if (!sessions.length) return null;
+  return h("section", { id: "case-sessions", "aria-labelledby": "case-sessions-title" },
+    h("h2", { id: "case-sessions-title" }, t("h5.schedule.of_case")),
+    h("ul", { class: "list" }, sessions.map((item) => h("li", {},
+      h("a", { href: `#/sessions/${item.id}` },
+        h("span", { class: "title" }, `${label("session_kind", item.kind)} · ${label("session_mode", item.mode)}`),
+        h("span", { class: "meta" }, `${when(item)} `),
+        h("span", { class: `badge ${item.status === "scheduled" ? "ok" : "warn"}` }, label("session_status", item.status)))))));
+}
+
 function attendanceBlock(session, reload) {
   const mine = session.attendance.find((row) => row.is_me) || {}; // no row until the person answers
   if (!["party", "lawyer"].includes(session.my_role) || session.status !== "scheduled") return null;
