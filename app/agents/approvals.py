@@ -21,6 +21,7 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.identity import User
 from app.notifications import dispatch as notifications
+from app.notifications import kinds as notification_kinds
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
 from app.security.permissions import Principal
@@ -158,7 +159,7 @@ def _tell(case: Case, agent: CaseAgent, status: str) -> list[uuid.UUID]:
     data = {
         "case_id": str(case.id),
         "case_title": case.title,
-        "result": "已获法院准许" if status == "approved" else "未获法院准许",
+        "result": notification_kinds.agent_result(approved=status == "approved"),
     }
     people = sorted({user for user in (party.user_id, agent.lawyer_user_id) if user is not None})
     return [

@@ -18,6 +18,7 @@ import uuid
 
 from sqlalchemy import select
 
+from app import i18n
 from app.cases import CaseAgent, CaseParty
 from app.documents import chain as delivery_chain
 from app.documents import consent_address
@@ -25,6 +26,7 @@ from app.documents import outbox as delivery_outbox
 from app.documents.chain import SYSTEM
 from app.documents.models import DocumentNotification, ServedDocument
 from app.extensions import db
+from app.i18n import message
 from app.identity import Court, User
 from app.notifications import Notification, NotificationAttempt
 from app.notifications import dispatch as notifications
@@ -36,6 +38,7 @@ from app.utils import clock
 
 log = logging.getLogger(__name__)
 KINDS = {"delivery": "document_served", "reminder": "document_reminder"}
+_THE_COURT = message("the court", context="notification")  # an e-mail's court when the document names none
 FINAL_ATTEMPTS = ("sent", "refused", "failed", "error", "unknown")
 
 
@@ -106,7 +109,9 @@ def queue_sms(document: ServedDocument, party: CaseParty, *, purpose: str) -> li
             row.event_seq = delivery_chain.append(document, "notification_failed", actor=SYSTEM, data=data).seq
         else:
             params = {"title": _short(document.title), "link": document_link(document.id)}
-            row.outbox_id = notifications_sms.queue(phone=phone, template="document_served", params=params).id
+            language = i18n.user_language(str(user_id))
+            sms = notifications_sms.queue(phone=phone, template="document_served", params=params, language=language)
+            row.outbox_id = sms.id
         db.session.add(row)
         rows.append(row)
     delivery_outbox.remember_sms([row.outbox_id for row in rows if row.outbox_id])
@@ -247,6 +252,6 @@ for _purpose, _kind in KINDS.items():
             page=lambda data: f"pages/documents/detail?id={data['document_id']}",
             on_outcome=_on_outcome,
             email_template=_kind,
-            email_params=lambda data: {"title": data["title"], "court": data["court"] or "法院"},
+            email_params=lambda data: {"title": data["title"], "court": data["court"] or _THE_COURT},
         )
     )

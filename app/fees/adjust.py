@@ -96,7 +96,7 @@ def _record(case: Case, notice: FeeNotice, actor: Principal, previous: int, reas
                 "notice_id": str(notice.id),
                 "amount_yuan": calculation.yuan(notice.amount_fen),
                 "due_date": str(notices.last_day(notice)),
-                "what": "诉讼费数额已更正",
+                "what": messages.what(messages.AMOUNT_CORRECTED),
             },
         )
     messages.court_event(case, "fee.notice_recalculated", now, data)

@@ -85,7 +85,7 @@ def halve_acceptance_fee(case: Case, rule: str, actor: Principal | None) -> Ledg
     audit.record("fee.halved", actor=actor, object_type="fee_notice", object_id=notice.id, details=details)
     payer = db.session.get(CaseParty, notice.party_id)
     if payer is not None:
-        what = f"案件受理费减半（{halving['article']}）"
+        what = messages.halved(halving["article"])
         messages.tell_payer(case, payer, "fee_decision", {"amount_yuan": calculation.yuan(half), "what": what})
     messages.court_event(
         case, "fee.halved", clock.now(), {"notice_id": str(notice.id), "amount_fen": reduction, "kind": rule}
@@ -109,4 +109,6 @@ def issue_appeal_notice(case: Case, party: CaseParty, actor: Principal | None) -
     data = fee_schedule.load()
     name = calculation.schedule_for_case(case.category, case.amount, data)
     fee = calculation.calculate(name, case.amount, appeal=True, data=data)
-    return notices.issue(case, party, fee, actor, purpose="appeal", trigger_label="appeal filed", what="交纳上诉费")
+    return notices.issue(
+        case, party, fee, actor, purpose="appeal", trigger_label="appeal filed", what=messages.what(messages.APPEAL_FEE)
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.cases import Case, CaseParty
 from app.extensions import db
+from app.i18n import Message, message
 from app.integrations.wechat import subscribe_value
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
@@ -34,6 +35,33 @@ _COMMITTED = "fees.committed"
 # The SMS texts of the fee kinds are in app/integrations/sms.py TEMPLATES ("fee_notice", "fee_reminder",
 # "fee_decision"), with the gateway's other templates.
 
+# `what`, the words a fee notification names (the SMS's fee, the subscribe message's status line): catalogue
+# messages kept in the notification's data as facts (`to_data()`), written in the payer's language when sent.
+# English at most 20 characters, WeChat's limit for a `thing` value.
+ACCEPTANCE_FEE = message("Litigation fee", context="notification")
+APPEAL_FEE = message("Appeal fee", context="notification")
+DUE_SOON = message("Fee due soon", context="notification")
+DUE_TODAY = message("Fee due today", context="notification")
+TREATED_AS_WITHDRAWN = message("Treated as withdrawn", context="notification")
+TIME_EXTENDED = message("Time to pay extended", context="notification")
+AMOUNT_CORRECTED = message("Fee amount corrected", context="notification")
+RELIEF_DECIDED = {
+    "deferral": message("Deferral decided", context="notification"),
+    "reduction": message("Reduction decided", context="notification"),
+    "waiver": message("Waiver decided", context="notification"),
+}
+_FEES = message("Litigation fees", context="notification")
+
+
+def halved(article: str) -> dict:
+    """`what` when the acceptance fee is halved under an article (the article is a fact, not translated)."""
+    return message("Acceptance fee halved (%(article)s)", context="notification", article=article).to_data()
+
+
+def what(words: Message) -> dict:
+    """A fee message as a notification keeps it in its data."""
+    return words.to_data()
+
 
 def _due(data: dict) -> str:
     return str(data.get("due_date") or "")
@@ -48,7 +76,7 @@ def _register(name: str, template: str, params) -> None:
             wechat_data=lambda data: {
                 "thing1": data["case_title"],
                 "amount2": data.get("amount_yuan", ""),
-                "thing3": data.get("what", "诉讼费"),
+                "thing3": data.get("what") or _FEES,
             },
             page=lambda data: f"pages/case/fees?id={data['case_id']}",
         )
@@ -61,7 +89,7 @@ _register(
     lambda data: {
         "title": subscribe_value("thing", data["case_title"]),
         "due": _due(data),
-        "what": data.get("what", "交纳诉讼费"),
+        "what": data.get("what") or ACCEPTANCE_FEE,
         "amount": data.get("amount_yuan", ""),
     },
 )

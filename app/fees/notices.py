@@ -65,7 +65,15 @@ def issue_for_case(case: Case, actor: Principal | None, *, trigger_label: str = 
     data = fee_schedule.load()
     name = calculation.schedule_for_case(case.category, case.amount, data)
     fee = calculation.calculate(name, case.amount, data=data)
-    return issue(case, payer, fee, actor, purpose="acceptance", trigger_label=trigger_label, what="交纳诉讼费")
+    return issue(
+        case,
+        payer,
+        fee,
+        actor,
+        purpose="acceptance",
+        trigger_label=trigger_label,
+        what=messages.what(messages.ACCEPTANCE_FEE),
+    )
 
 
 def issue(
@@ -76,7 +84,7 @@ def issue(
     *,
     purpose: str,
     trigger_label: str,
-    what: str,
+    what: dict,
 ) -> FeeNotice | None:
     """Issue one notice to pay (one per case, payer and purpose; the caller commits). None when the fee is 0."""
     existing = db.session.scalar(
@@ -121,7 +129,7 @@ def issue(
 
 
 def _record_issued(
-    case: Case, payer: CaseParty, notice: FeeNotice, actor: Principal | None, now: dt.datetime, what: str
+    case: Case, payer: CaseParty, notice: FeeNotice, actor: Principal | None, now: dt.datetime, what: dict
 ) -> None:
     amount = calculation.yuan(notice.amount_fen)
     due = last_day(notice)

@@ -55,7 +55,7 @@ def send_due_reminders(*, now: dt.datetime | None = None, limit: int = 500) -> i
                     "notice_id": str(notice.id),
                     "amount_yuan": calculation.yuan(notice.amount_fen),
                     "due_date": str(last),
-                    "what": "诉讼费交纳期限将届满" if new[-1] != "last_day" else "今日为交费期限最后一日",
+                    "what": messages.what(messages.DUE_SOON if new[-1] != "last_day" else messages.DUE_TODAY),
                     "reminder": new[-1],
                 },
             )
@@ -142,7 +142,12 @@ def treat_as_withdrawn(*, notice_id: uuid.UUID, actor: Principal, reason: str | 
     )
     party = db.session.get(CaseParty, notice.party_id)
     if party is not None:
-        messages.tell_payer(case, party, "fee_decision", {"notice_id": str(notice.id), "what": "按撤诉处理"})
+        messages.tell_payer(
+            case,
+            party,
+            "fee_decision",
+            {"notice_id": str(notice.id), "what": messages.what(messages.TREATED_AS_WITHDRAWN)},
+        )
     messages.court_event(case, "fee.treated_as_withdrawn", now, {"notice_id": str(notice.id), "reason": text})
     if case.status in BEFORE_ACCEPTANCE:  # prepayment at filing: the filing is withdrawn
         lifecycle.transition(
@@ -193,7 +198,11 @@ def extend(*, notice_id: uuid.UUID, actor: Principal, days: int, reason: str | N
             case,
             party,
             "fee_decision",
-            {"notice_id": str(notice.id), "due_date": str(notices.last_day(notice)), "what": "交费期限已延长"},
+            {
+                "notice_id": str(notice.id),
+                "due_date": str(notices.last_day(notice)),
+                "what": messages.what(messages.TIME_EXTENDED),
+            },
         )
     messages.court_event(case, "fee.deadline_extended", now, {"notice_id": str(notice.id), "days": days})
     db.session.commit()

@@ -273,7 +273,7 @@ def _record_decision(case: Case, notice: FeeNotice, relief: FeeRelief, actor: Pr
                 "notice_id": str(notice.id),
                 "amount_yuan": calculation.yuan(notice.amount_fen),
                 "due_date": str(due),
-                "what": f"诉讼费{ {'deferral': '缓交', 'reduction': '减交', 'waiver': '免交'}[relief.kind] }申请已处理",
+                "what": messages.what(messages.RELIEF_DECIDED[relief.kind]),
             },
         )
     messages.court_event(

@@ -44,7 +44,9 @@ def send_login_code(*, phone: str) -> None:
     ttl = dt.timedelta(seconds=settings.identity().sms_code_ttl_seconds)
     code_hash = otp.hash_code(_code_key(), subject=index, purpose=PURPOSE, code=code)
     db.session.add(SmsCode(phone_index=index, purpose=PURPOSE, code_hash=code_hash, expires_at=now + ttl))
-    message = notifications_sms.queue(phone=normalized, template="login_code", params={"code": code})
+    # the account's language when the phone has one (an account that chose English reads English); else Chinese
+    language = db.session.scalar(select(User.language).where(User.phone_index == index))
+    message = notifications_sms.queue(phone=normalized, template="login_code", params={"code": code}, language=language)
     db.session.commit()
     notifications_sms.dispatch(message.id)
 

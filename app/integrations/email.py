@@ -19,27 +19,42 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
+from app.i18n import DEFAULT_LANGUAGE, catalogue, mark
 from config import ConfigError
 
 log = logging.getLogger(__name__)
 
 SECURITY_MODES = ("starttls", "ssl", "plain")
 
-# template -> (subject, body); every field is filled by `render`.
+# template -> (subject, body): catalogue entries (context "email"), English msgids with `%(name)s` placeholders; the
+# Chinese, the default, is in translations/zh. A message is written in its recipient's language (`render`).
+CONTEXT = "email"
 TEMPLATES: dict[str, tuple[str, str]] = {
     "document_served": (
-        "【微法院】您有一份法律文书待查收",
-        "{court}向您送达了法律文书《{title}》。\n\n请登录微法院小程序查看并下载。"
-        "本邮件是送达通知，您在送达地址确认书中确认了本邮箱作为接收通知的地址。\n",
+        mark("email", "[Micro Court] A legal document awaits you"),
+        mark(
+            "email",
+            'A legal document, "%(title)s", has been served on you by %(court)s.\n\nLog in to the Micro Court '
+            "mini-program to read and download it. This e-mail is a notice of service; you confirmed this address "
+            "for service notices in your confirmation of service address.\n",
+        ),
     ),
     "document_reminder": (
-        "【微法院】提醒：您有一份法律文书尚未查看",
-        "{court}送达给您的法律文书《{title}》尚未查看。\n\n请登录微法院小程序查看并下载。\n",
+        mark("email", "[Micro Court] Reminder: a legal document you have not read yet"),
+        mark(
+            "email",
+            'The legal document "%(title)s" that %(court)s served on you has not been read yet.\n\nLog in to the '
+            "Micro Court mini-program to read and download it.\n",
+        ),
     ),
     "service_address_code": (
-        "【微法院】确认电子送达地址",
-        "您的确认码是 {code}，{minutes}分钟内有效。\n\n"
-        "请在微法院小程序中输入此确认码，确认本邮箱用于接收法院的送达通知。如非本人操作，请忽略本邮件。\n",
+        mark("email", "[Micro Court] Confirm your electronic service address"),
+        mark(
+            "email",
+            "Your confirmation code is %(code)s, valid for %(minutes)s minutes.\n\nEnter it in the Micro Court "
+            "mini-program to confirm this address for the court's service notices. If you did not ask for it, "
+            "ignore this e-mail.\n",
+        ),
     ),
 }
 
@@ -55,10 +70,10 @@ class EmailResult:
     retryable: bool = False
 
 
-def render(template: str, params: Mapping[str, str]) -> tuple[str, str]:
-    """The subject and body of a template (an unknown template is a programming error)."""
+def render(template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """The subject and body of a template in a language (an unknown template is a programming error)."""
     subject, body = TEMPLATES[template]
-    return subject.format(**params), body.format(**params)
+    return catalogue.render(CONTEXT, subject, language, params), catalogue.render(CONTEXT, body, language, params)
 
 
 def mask(address: str) -> str:
@@ -75,8 +90,10 @@ class Mailer(abc.ABC):
     usable = True  # False: nothing can be sent (a console mailer in production)
 
     @abc.abstractmethod
-    def send(self, *, to: str, template: str, params: Mapping[str, str]) -> EmailResult:
-        """Hand the message to the server."""
+    def send(
+        self, *, to: str, template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE
+    ) -> EmailResult:
+        """Hand the message, written in `language` (the recipient's), to the server."""
 
 
 class ConsoleMailer(Mailer):
@@ -88,11 +105,13 @@ class ConsoleMailer(Mailer):
     def __init__(self, *, production: bool = False) -> None:
         self.usable = not production
 
-    def send(self, *, to: str, template: str, params: Mapping[str, str]) -> EmailResult:
+    def send(
+        self, *, to: str, template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE
+    ) -> EmailResult:
         """Log the message instead of sending it (refused in production: there is no SMTP host)."""
         if not self.usable:
             return EmailResult(ok=False, provider=self.name, error="no SMTP host configured", retryable=False)
-        subject, _body = render(template, params)
+        subject, _body = render(template, params, language)
         log.info("console e-mail to %s: %s", mask(to), subject, extra={"email_template": template})
         return EmailResult(ok=True, provider=self.name, message_id=None)
 
@@ -120,9 +139,11 @@ class SmtpMailer(Mailer):
             raise ConfigError(f"EMAIL_SMTP_SECURITY must be one of {', '.join(SECURITY_MODES)}")
         self.config = config
 
-    def message(self, *, to: str, template: str, params: Mapping[str, str]) -> EmailMessage:
+    def message(
+        self, *, to: str, template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE
+    ) -> EmailMessage:
         """The MIME message (plain text, UTF-8) with a Message-ID of the sender's domain."""
-        subject, body = render(template, params)
+        subject, body = render(template, params, language)
         message = EmailMessage()
         message["From"] = self.config.sender
         message["To"] = to
@@ -130,6 +151,7 @@ class SmtpMailer(Mailer):
         message["Date"] = email.utils.formatdate(localtime=False)
         domain = email.utils.parseaddr(self.config.sender)[1].partition("@")[2] or "localhost"
         message["Message-ID"] = email.utils.make_msgid(domain=domain)
+        message["Content-Language"] = "zh-CN" if language == "zh" else language
         message.set_content(body)
         return message
 
@@ -148,9 +170,11 @@ class SmtpMailer(Mailer):
                 raise
         return client
 
-    def send(self, *, to: str, template: str, params: Mapping[str, str]) -> EmailResult:
+    def send(
+        self, *, to: str, template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE
+    ) -> EmailResult:
         """Connect, authenticate when a user is set, send; 4xx and network errors are retryable, 5xx is not."""
-        message = self.message(to=to, template=template, params=params)
+        message = self.message(to=to, template=template, params=params, language=language)
         try:
             with self._connect() as client:
                 if self.config.user:

@@ -1,4 +1,5 @@
-"""SMS gateways: a console gateway for development, and an HTTP gateway for a real provider."""
+"""SMS gateways: a console gateway for development, and an HTTP gateway for a real provider; the texts (one
+catalogue entry each, written in the recipient's language)."""
 
 from __future__ import annotations
 
@@ -10,39 +11,117 @@ from typing import Any
 
 import requests
 
+from app.i18n import DEFAULT_LANGUAGE, catalogue, mark
 from config import ConfigError
 
 log = logging.getLogger(__name__)
 
+# Every text is a catalogue entry (context "sms"): the English template is the msgid, with `%(name)s` placeholders;
+# the Chinese, the default, is in translations/zh (the texts as sent before issue 21). A text is written in its
+# recipient's language (app/sms/outbox.py `queue(language=...)`); a phone that belongs to no user reads Chinese.
+CONTEXT = "sms"
 TEMPLATES = {
-    "login_code": "【微法院】验证码{code}，5分钟内有效。请勿告诉他人。",
-    "document_served": "【微法院】您有一份法律文书《{title}》待查收，请登录微法院小程序或打开 {link} 查看。",
-    "session_reminder": "【微法院】您的调解将于{time}开始，请准时参加。",
-    "mediation_deadline": "【微法院】您调解的案件《{title}》调解期限至{due}届满，请及时结案。",
-    "mediation_period_ended": "【微法院】案件《{title}》调解期限届满，调解终结。如需诉讼，可在微法院小程序中转为立案。",
-    "litigation_effective": "【微法院】案件《{title}》的裁判文书已发生法律效力，请登录微法院小程序查看。",
-    "case_claim": "【微法院】12368已为您代办立案，认领码{code}，请在微法院小程序中认领。",
-    "service_claim": (
-        "【微法院】{court}有诉讼文书待您接收。请用本手机号登录微法院小程序，"
-        "输入接收码{code}并确认电子送达后查看；如需纸质文书请联系法院。"
+    "login_code": mark(
+        "sms", "[Micro Court] Your verification code is %(code)s, valid for 5 minutes. Do not share it with anyone."
     ),
-    "service_consent_request": "【微法院】{court}有诉讼文书待您接收，请在微法院小程序确认电子送达后查看。",
+    "document_served": mark(
+        "sms",
+        '[Micro Court] A legal document, "%(title)s", awaits you. Log in to the Micro Court mini-program or open '
+        "%(link)s to read it.",
+    ),
+    "session_reminder": mark("sms", "[Micro Court] Your mediation starts at %(time)s. Please attend on time."),
+    "mediation_deadline": mark(
+        "sms",
+        '[Micro Court] The mediation period of the case "%(title)s" you mediate ends on %(due)s. Please close '
+        "the case in time.",
+    ),
+    "mediation_period_ended": mark(
+        "sms",
+        '[Micro Court] The mediation period of the case "%(title)s" has ended and the mediation is terminated. '
+        "To go to court, turn it into a filing in the Micro Court mini-program.",
+    ),
+    "litigation_effective": mark(
+        "sms",
+        '[Micro Court] The judgment or ruling in the case "%(title)s" has taken legal effect. Log in to the '
+        "Micro Court mini-program to read it.",
+    ),
+    "case_claim": mark(
+        "sms",
+        "[Micro Court] 12368 has filed a case for you. Your claim code is %(code)s; claim the case in the Micro "
+        "Court mini-program.",
+    ),
+    "service_claim": mark(
+        "sms",
+        "[Micro Court] %(court)s has litigation documents for you. Log in to the Micro Court mini-program with this "
+        "phone number, enter the receipt code %(code)s and confirm electronic service to read them; for paper "
+        "documents, contact the court.",
+    ),
+    "service_consent_request": mark(
+        "sms",
+        "[Micro Court] %(court)s has litigation documents for you. Confirm electronic service in the Micro Court "
+        "mini-program to read them.",
+    ),
     # court-to-organisation delegation (app/mediation/delegation_notices.py)
-    "delegation_expired": "【微法院】法院委派的案件《{title}》已过期限未接收，委派失效。",
-    "delegation_overdue": "【微法院】法院委派调解的案件《{title}》已超过法院确定的期限，请尽快结案。",
-    "delegation_recalled": "【微法院】法院已撤回委派调解的案件《{title}》，请停止调解工作。",
-    # hearings (app/scheduling/hearing_events.py): "开庭" / "召开庭前会议", not "调解"
-    "hearing_reminder": "【微法院】您的案件《{title}》将于{time}{what}，请准时参加。",
+    "delegation_expired": mark(
+        "sms",
+        '[Micro Court] The case "%(title)s" the court delegated was not accepted in time; the delegation has lapsed.',
+    ),
+    "delegation_overdue": mark(
+        "sms",
+        '[Micro Court] The case "%(title)s" the court delegated for mediation is past the time the court set. '
+        "Please close it soon.",
+    ),
+    "delegation_recalled": mark(
+        "sms",
+        '[Micro Court] The court has recalled the delegated mediation of the case "%(title)s". Please stop '
+        "mediating it.",
+    ),
+    # hearings (app/scheduling/hearing_events.py): %(what)s is a hearing or a pre-trial meeting, not a mediation
+    "hearing_reminder": mark(
+        "sms", '[Micro Court] Your case "%(title)s": %(what)s at %(time)s. Please attend on time.'
+    ),
     # litigation after acceptance (app/litigation/notices.py, app/notifications/kinds.py)
-    "litigation_appeal_filed": "【微法院】案件《{title}》已有当事人提起上诉，请登录微法院小程序查看。",
-    "enforcement_accepted": "【微法院】您对案件《{title}》的强制执行申请已立案，执行案号{number}。",
-    "enforcement_rejected": "【微法院】您对案件《{title}》的强制执行申请法院不予受理，理由请登录微法院小程序查看。",
-    "evidence_extension_decided": "【微法院】您在案件《{title}》中延长举证期限的申请{result}，请登录微法院小程序查看。",
-    "agent_approval_decided": "【微法院】案件《{title}》中代理人的委托{result}，请登录微法院小程序查看。",
-    # litigation fees (app/fees/messages.py): {what} is 交纳诉讼费 (acceptance fee) or 交纳上诉费 (appeal fee)
-    "fee_notice": "【微法院】案件《{title}》请于{due}前{what}{amount}元，请在微法院小程序查看交费通知。",
-    "fee_reminder": "【微法院】案件《{title}》诉讼费{amount}元交纳期限至{due}，逾期未交将按撤诉处理。",
-    "fee_decision": "【微法院】案件《{title}》诉讼费事项有新的决定，请在微法院小程序查看。",
+    "litigation_appeal_filed": mark(
+        "sms",
+        '[Micro Court] A party has appealed in the case "%(title)s". Log in to the Micro Court mini-program to '
+        "read more.",
+    ),
+    "enforcement_accepted": mark(
+        "sms",
+        '[Micro Court] Your application for enforcement in the case "%(title)s" has been filed; enforcement case '
+        "number %(number)s.",
+    ),
+    "enforcement_rejected": mark(
+        "sms",
+        '[Micro Court] The court did not accept your application for enforcement in the case "%(title)s". Log '
+        "in to the Micro Court mini-program for the reasons.",
+    ),
+    "evidence_extension_decided": mark(
+        "sms",
+        '[Micro Court] Your application to extend the evidence period in the case "%(title)s": %(result)s. Log '
+        "in to the Micro Court mini-program to read more.",
+    ),
+    "agent_approval_decided": mark(
+        "sms",
+        '[Micro Court] The court\'s decision on the agent in the case "%(title)s": %(result)s. Log in to the '
+        "Micro Court mini-program to read more.",
+    ),
+    # litigation fees (app/fees/messages.py): %(what)s is the acceptance (litigation) fee or the appeal fee
+    "fee_notice": mark(
+        "sms",
+        '[Micro Court] Case "%(title)s": %(what)s of CNY %(amount)s, to be paid by %(due)s. See the fee notice '
+        "in the Micro Court mini-program.",
+    ),
+    "fee_reminder": mark(
+        "sms",
+        '[Micro Court] Case "%(title)s": the litigation fee of CNY %(amount)s is due by %(due)s; if it is not '
+        "paid, the case will be treated as withdrawn.",
+    ),
+    "fee_decision": mark(
+        "sms",
+        '[Micro Court] There is a new decision on the litigation fees of the case "%(title)s". See it in the '
+        "Micro Court mini-program.",
+    ),
 }
 
 
@@ -57,9 +136,9 @@ class SmsResult:
     retryable: bool = False
 
 
-def render(template: str, params: Mapping[str, str]) -> str:
-    """The message text for a template (unknown templates are a programming error)."""
-    return TEMPLATES[template].format(**params)
+def render(template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE) -> str:
+    """The message text for a template in a language (unknown templates are a programming error)."""
+    return catalogue.render(CONTEXT, TEMPLATES[template], language, params)
 
 
 class SmsGateway(abc.ABC):
@@ -69,8 +148,10 @@ class SmsGateway(abc.ABC):
     keeps_text = False  # only the console gateway may store message text (it is for developers)
 
     @abc.abstractmethod
-    def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
-        """Hand the message to the provider."""
+    def send(
+        self, *, phone: str, template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE
+    ) -> SmsResult:
+        """Hand the message to the provider, written in `language` (the recipient's: zh or en)."""
 
 
 class ConsoleSmsGateway(SmsGateway):
@@ -79,10 +160,13 @@ class ConsoleSmsGateway(SmsGateway):
     name = "console"
     keeps_text = True
 
-    def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
+    def send(
+        self, *, phone: str, template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE
+    ) -> SmsResult:
         """Log the message instead of sending it."""
         masked = phone[-11:-8] + "****" + phone[-4:] if len(phone) >= 11 else "****"
-        log.info("console sms to %s: %s", masked, render(template, params), extra={"sms_template": template})
+        text = render(template, params, language)
+        log.info("console sms to %s: %s", masked, text, extra={"sms_template": template})
         return SmsResult(ok=True, provider=self.name, message_id=None)
 
 
@@ -97,13 +181,20 @@ class HttpSmsGateway(SmsGateway):
         self.timeout = timeout
         self.http = requests.Session()
 
-    def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
-        """POST to the provider; 2xx with a message id is success, 5xx and network errors are retryable."""
+    def send(
+        self, *, phone: str, template: str, params: Mapping[str, str], language: str = DEFAULT_LANGUAGE
+    ) -> SmsResult:
+        """POST to the provider; 2xx with a message id is success, 5xx and network errors are retryable.
+
+        `template` and `params` are the machine form (a provider with registered templates uses them, choosing the
+        registered template of `language`); `text` is the message in the recipient's language.
+        """
         body: dict[str, str | dict[str, str]] = {
             "phone": phone,
             "template": template,
             "params": dict(params),
-            "text": render(template, params),
+            "language": language,
+            "text": render(template, params, language),
         }
         try:
             response = self.http.post(

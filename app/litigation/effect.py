@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from app.cases import Case, CaseAgent, CaseParty, lifecycle
 from app.extensions import db
+from app.i18n import message
 from app.integrations.wechat import subscribe_value
 from app.litigation import rules, signals
 from app.litigation.models import Appeal, LitigationDecision
@@ -29,7 +30,10 @@ notification_kinds.register(
         name="litigation_effective",
         sms_template="litigation_effective",
         sms_params=lambda data: {"title": subscribe_value("thing", data["case_title"])},
-        wechat_data=lambda data: {"thing1": data["case_title"], "thing2": "裁判文书已发生法律效力"},
+        wechat_data=lambda data: {
+            "thing1": data["case_title"],
+            "thing2": message("Decision in effect", context="notification"),
+        },
         page=lambda data: f"pages/case/detail?id={data['case_id']}",
     )
 )

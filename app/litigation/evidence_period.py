@@ -118,7 +118,7 @@ def decide_extension(
         _decided(row, actor, reason)
         summary = f"the court refused the application to extend the evidence period by {row.requested_days} days"
         _record(case, period, "evidence_period.extension_refused", actor, role, summary, reason=reason, row=row)
-        told = _tell_applicant(case, row, "未获准")
+        told = _tell_applicant(case, row, notices.EXTENSION_REFUSED.to_data())
         db.session.commit()
         notices.send(told)
         return court_view(case_id=case.id, actor=actor)
@@ -126,13 +126,13 @@ def decide_extension(
     period_rules.check_extension(granted_days)
     row.status = "granted"
     _apply(case, period, row, granted_days, actor, role, reason)
-    told = _tell_applicant(case, row, f"已获准，延长{granted_days}日")
+    told = _tell_applicant(case, row, notices.extension_granted(granted_days))
     db.session.commit()
     notices.send(told)
     return _serve_and_view(case, period, actor)
 
 
-def _tell_applicant(case: Case, row: EvidencePeriodExtension, result: str) -> list[uuid.UUID]:
+def _tell_applicant(case: Case, row: EvidencePeriodExtension, result: dict) -> list[uuid.UUID]:
     """The party who applied (and whoever filed it for them) learns the decision (the new notice follows a grant)."""
     party = db.session.get(CaseParty, row.party_id) if row.party_id else None
     people = (row.applied_by_user_id, party.user_id if party else None)

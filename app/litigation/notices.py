@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from app.cases import Case
+from app.i18n import Message, message
 from app.integrations.wechat import subscribe_value
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
@@ -29,20 +30,44 @@ def _title(data: dict) -> str:
     return subscribe_value("thing", data["case_title"])
 
 
-def _wechat(text: str) -> Callable[[dict], dict[str, object]]:
+def _wechat(text: Message) -> Callable[[dict], dict[str, object]]:
     return lambda data: {"thing1": data["case_title"], "thing2": data.get("result") or text}
 
 
-_KINDS: tuple[tuple[str, str, Callable[[dict], dict[str, str]]], ...] = (
-    ("litigation_appeal_filed", "当事人已提起上诉", lambda data: {"title": _title(data)}),
-    ("enforcement_accepted", "强制执行申请已立案", lambda data: {"title": _title(data), "number": data["number"]}),
-    ("enforcement_rejected", "强制执行申请不予受理", lambda data: {"title": _title(data)}),
+# The status line of each kind (a catalogue message, in the recipient's language when sent; English at most 20
+# characters, WeChat's limit for a `thing` value).
+_KINDS: tuple[tuple[str, Message, Callable[[dict], dict[str, object]]], ...] = (
+    (
+        "litigation_appeal_filed",
+        message("A party has appealed", context="notification"),
+        lambda data: {"title": _title(data)},
+    ),
+    (
+        "enforcement_accepted",
+        message("Enforcement filed", context="notification"),
+        lambda data: {"title": _title(data), "number": data["number"]},
+    ),
+    (
+        "enforcement_rejected",
+        message("Enforcement refused", context="notification"),
+        lambda data: {"title": _title(data)},
+    ),
     (
         "evidence_extension_decided",
-        "延长举证期限申请已处理",
+        message("Extension decided", context="notification"),
         lambda data: {"title": _title(data), "result": data["result"]},
     ),
 )
+# The decision on an application to extend the evidence period (`result` of evidence_extension_decided), kept in
+# the notification's data as facts (`to_data()`).
+EXTENSION_REFUSED = message("Not granted", context="notification")
+
+
+def extension_granted(days: int) -> dict:
+    """`result` when the extension is granted for some days."""
+    return message("Granted, extended by %(days)s days", context="notification", days=days).to_data()
+
+
 for _name, _text, _params in _KINDS:
     notification_kinds.register(
         notification_kinds.Kind(
@@ -51,7 +76,7 @@ for _name, _text, _params in _KINDS:
     )
 
 
-def tell(case: Case, kind: str, users: Iterable[uuid.UUID | None], **data: str) -> list[uuid.UUID]:
+def tell(case: Case, kind: str, users: Iterable[uuid.UUID | None], **data: object) -> list[uuid.UUID]:
     """Write one notification of `kind` per person (each once); the ids to `send` after the commit."""
     payload = {"case_id": str(case.id), "case_title": case.title, **data}
     return [

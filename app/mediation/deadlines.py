@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import select, update
 
+from app import i18n
 from app.cases import Case, timeline
 from app.extensions import db
 from app.identity import User
@@ -185,5 +186,8 @@ def _sms_mediator(assignment: MediatorAssignment, case: Case, due: dt.datetime) 
     phone = pii.decrypt(mediator.phone_enc, field="phone")
     last_day = (due.date() - dt.timedelta(days=1)).isoformat()
     return notifications_sms.queue(
-        phone=phone, template="mediation_deadline", params={"title": case.title, "due": last_day}
+        phone=phone,
+        template="mediation_deadline",
+        params={"title": case.title, "due": last_day},
+        language=i18n.user_language(str(mediator.id)),  # the mediator's, never the clock's
     )

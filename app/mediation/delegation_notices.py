@@ -14,21 +14,23 @@ from sqlalchemy import select
 
 from app.cases import Case
 from app.extensions import db
+from app.i18n import Message, message
 from app.identity import OrgMembership
 from app.integrations.wechat import subscribe_value
 from app.mediation.models import CourtDelegation
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
 
-# the WeChat status line of each kind; its SMS text is the template of the same name in app/integrations/sms.py
+# the WeChat status line of each kind (a catalogue message, written in the recipient's language when sent; English
+# at most 20 characters, WeChat's limit); its SMS text is the template of the same name in app/integrations/sms.py
 STATUSES = {
-    "delegation_expired": "委派已过期限未接收",
-    "delegation_overdue": "已超过委派期限",
-    "delegation_recalled": "法院已撤回委派",
+    "delegation_expired": message("Delegation lapsed", context="notification"),
+    "delegation_overdue": message("Delegation overdue", context="notification"),
+    "delegation_recalled": message("Delegation recalled", context="notification"),
 }
 
 
-def _register(name: str, status: str) -> None:
+def _register(name: str, status: Message) -> None:
     notification_kinds.register(
         notification_kinds.Kind(
             name=name,

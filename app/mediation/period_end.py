@@ -22,6 +22,7 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden
 from app.extensions import db
+from app.i18n import message
 from app.identity import OrgMembership
 from app.integrations.wechat import subscribe_value
 from app.mediation import assignment as mediation_assignment
@@ -46,7 +47,10 @@ notification_kinds.register(
         name="mediation_period_ended",
         sms_template="mediation_period_ended",
         sms_params=lambda data: {"title": subscribe_value("thing", data["case_title"])},
-        wechat_data=lambda data: {"thing1": data["case_title"], "thing2": "调解期限届满，调解终结"},
+        wechat_data=lambda data: {
+            "thing1": data["case_title"],
+            "thing2": message("Mediation period up", context="notification"),
+        },
         page=lambda data: f"pages/case/detail?id={data['case_id']}",
     )
 )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import languages
 from app.integrations.email import Mailer, mask, render
 from app.notifications.email_models import EmailMessage
 from app.platform import adapters, jobs, settings
@@ -62,15 +63,21 @@ def index(address: str) -> str:
     return pii.blind_index(normalize(address), field=FIELD)
 
 
-def queue(*, to: str, template: str, params: Mapping[str, str]) -> EmailMessage:
-    """Add a message to the outbox in the caller's transaction (the caller commits, then dispatches)."""
-    subject, body = render(template, params)
+def queue(*, to: str, template: str, params: Mapping[str, str], language: str | None = None) -> EmailMessage:
+    """Add a message to the outbox in the caller's transaction (the caller commits, then dispatches).
+
+    `language` is the recipient's (`app.i18n.user_language`; None: Chinese); it travels with the encrypted
+    parameters, so the job writes the message in it.
+    """
+    language = languages.normalise(language)
+    subject, body = render(template, params, language)
+    payload = {"to": to, "params": dict(params), "language": language}
     message = EmailMessage(
         address_index=index(to),
         address_masked=mask(to)[:128],
         template=template,
         subject=subject[:200],
-        params_enc=pii.encrypt(json.dumps({"to": to, "params": dict(params)}), field="email_params"),
+        params_enc=pii.encrypt(json.dumps(payload), field="email_params"),
         text=body if mailer().keeps_text else None,
         next_attempt_at=clock.now(),
     )
@@ -91,7 +98,8 @@ def send(message_id: uuid.UUID) -> str:
         current = message or db.session.get(EmailMessage, message_id)
         return current.status if current else "missing"
     payload = json.loads(pii.decrypt(message.params_enc, field="email_params"))
-    result = mailer().send(to=payload["to"], template=message.template, params=payload["params"])
+    language = languages.normalise(payload.get("language"))  # a row queued before issue 21 has none: Chinese
+    result = mailer().send(to=payload["to"], template=message.template, params=payload["params"], language=language)
     message.provider = result.provider
     if result.ok:
         OUTBOX.finish(message, "sent")

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from app.i18n import DEFAULT_LANGUAGE, Message, message
 from app.integrations.wechat import subscribe_value
 from app.notifications.models import Notification
 from app.platform import settings
+from app.utils import clock
 
-MODE_LABELS = {"video": "视频调解", "phone": "电话调解", "in_person": "现场调解"}
+NOTIFICATION = "notification"  # the catalogue context of the words a kind writes (WeChat values, SMS parameters)
+MODE_LABELS = {
+    "video": message("video mediation", context="notification"),
+    "phone": message("phone mediation", context="notification"),
+    "in_person": message("in-person mediation", context="notification"),
+}
+WECHAT_LANG = {"zh": "zh_CN", "en": "en_US"}  # the subscribe message's `lang`: the language the mini-program opens in
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,13 +67,64 @@ def wechat_template(name: str) -> str | None:
     return None
 
 
+def words(values: Mapping[str, object], language: str) -> dict[str, object]:
+    """A kind's WeChat values for a reader: a catalogue message (or one stored in the row's data as facts) in the
+    reader's language; anything else as it is (a time keyword keeps its datetime: WeChat's format is fixed)."""
+    return {key: _word(value, language) for key, value in values.items()}
+
+
+def texts(values: Mapping[str, object], language: str) -> dict[str, str]:
+    """A kind's SMS or e-mail parameters as words in the reader's language (a time as that language writes it)."""
+    found: dict[str, str] = {}
+    for key, value in words(values, language).items():
+        if isinstance(value, dt.datetime):
+            found[key] = subscribe_value("time", value) if language == DEFAULT_LANGUAGE else _english_time(value)
+        else:
+            found[key] = "" if value is None else str(value)
+    return found
+
+
+def fact(value: object) -> object:
+    """A value of a notification's data as a message's parameter: a stored message back as a `Message`."""
+    stored = Message.from_data(value) if isinstance(value, Mapping) else None
+    return stored if stored is not None else value
+
+
+def _word(value: object, language: str) -> object:
+    if isinstance(value, Message):
+        return value.render(language)
+    if isinstance(value, Mapping):  # a message kept in the notification's data (`message(...).to_data()`)
+        stored = Message.from_data(value)
+        return stored.render(language) if stored is not None else value
+    return value
+
+
+def _english_time(value: dt.datetime) -> str:
+    """`3 Dec 2026 14:30` in Asia/Shanghai (the court's time), the English of `2026年12月3日 14:30`."""
+    local = clock.as_utc(value).astimezone(clock.SHANGHAI)
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+# The court's decision on an agent (`result` of agent_approval_decided, app/agents/approvals.py), kept in the
+# notification's data as facts.
+AGENT_PERMITTED = message("permitted", context="notification")
+AGENT_NOT_PERMITTED = message("not permitted", context="notification")
+
+
+def agent_result(*, approved: bool) -> dict:
+    """`result` of agent_approval_decided as the notification's data keeps it."""
+    return (AGENT_PERMITTED if approved else AGENT_NOT_PERMITTED).to_data()
+
+
 def _starts(data: dict) -> dt.datetime:
     return dt.datetime.fromisoformat(data["starts_at"])
 
 
-def _place(data: dict) -> str:
-    label = MODE_LABELS.get(data.get("mode", ""), "调解")
-    return f"{label} {data['location']}" if data.get("location") else label
+def _place(data: dict) -> Message:
+    label = MODE_LABELS.get(data.get("mode", "")) or message("mediation", context="notification")
+    if not data.get("location"):
+        return label
+    return message("%(mode)s %(location)s", context="notification", mode=label, location=data["location"])
 
 
 register(  # app/agents/approvals.py: the court approved or refused an agent (special authority, a citizen agent)
@@ -73,7 +132,10 @@ register(  # app/agents/approvals.py: the court approved or refused an agent (sp
         name="agent_approval_decided",
         sms_template="agent_approval_decided",
         sms_params=lambda data: {"title": subscribe_value("thing", data["case_title"]), "result": data["result"]},
-        wechat_data=lambda data: {"thing1": data["case_title"], "thing2": f"代理人委托{data['result']}"},
+        wechat_data=lambda data: {
+            "thing1": data["case_title"],
+            "thing2": message("Agent: %(result)s", context="notification", result=fact(data["result"])),
+        },
         page=lambda data: f"pages/case/detail?id={data['case_id']}",
     )
 )
@@ -81,7 +143,7 @@ register(
     Kind(
         name="session_reminder",
         sms_template="session_reminder",
-        sms_params=lambda data: {"time": subscribe_value("time", _starts(data))},
+        sms_params=lambda data: {"time": _starts(data)},  # written as the reader's language writes a time
         wechat_data=lambda data: {"thing1": data["case_title"], "time2": _starts(data), "thing3": _place(data)},
         page=lambda data: f"pages/session/detail?id={data['session_id']}",
     )

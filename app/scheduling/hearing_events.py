@@ -13,6 +13,7 @@ import uuid
 
 from app.cases import Case
 from app.extensions import db
+from app.i18n import Message, message
 from app.integrations.wechat import subscribe_value
 from app.notifications import kinds as notification_kinds
 from app.scheduling.models import MediationSession
@@ -24,17 +25,28 @@ WEBHOOK_EVENTS = ("hearing.scheduled", "hearing.postponed", "hearing.cancelled",
 _PENDING = "microcourt.hearing_webhooks"
 
 # The reminder of a hearing says "开庭" / "庭前会议", not "调解": its own template `hearing_reminder` in
-# app/integrations/sms.py.
+# app/integrations/sms.py. Its words are catalogue messages, written in the recipient's language when sent.
 
 
 def _starts(data: dict) -> dt.datetime:
     return dt.datetime.fromisoformat(data["starts_at"])
 
 
-def _place(data: dict) -> str:
-    what = "庭前会议" if data.get("kind") == "pretrial_meeting" else "开庭"
-    where = data.get("location") or ("在线" if data.get("mode") == "video" else "")
-    return f"{what} {where}".strip()
+def _place(data: dict) -> Message:
+    what = (
+        message("pre-trial meeting", context="notification")
+        if data.get("kind") == "pretrial_meeting"
+        else message("hearing", context="notification")
+    )
+    where = data.get("location") or (message("online", context="notification") if data.get("mode") == "video" else "")
+    return message("%(what)s %(where)s", context="notification", what=what, where=where) if where else what
+
+
+def _what(data: dict) -> Message:
+    """The SMS's words for the sitting: "开庭" or "召开庭前会议" (a hearing or a pre-trial meeting)."""
+    if data.get("kind") == "pretrial_meeting":
+        return message("a pre-trial meeting", context="notification")
+    return message("a hearing", context="notification")
 
 
 notification_kinds.register(
@@ -43,8 +55,8 @@ notification_kinds.register(
         sms_template="hearing_reminder",
         sms_params=lambda data: {
             "title": subscribe_value("thing", data["case_title"]),
-            "time": subscribe_value("time", _starts(data)),
-            "what": "召开庭前会议" if data.get("kind") == "pretrial_meeting" else "开庭",
+            "time": _starts(data),  # written as the reader's language writes a time
+            "what": _what(data),
         },
         wechat_data=lambda data: {
             "thing1": data["case_title"],

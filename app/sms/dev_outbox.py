@@ -6,7 +6,8 @@ import functools
 import re
 
 from app.errors import NotFound
-from app.integrations.sms import TEMPLATES
+from app.i18n import LANGUAGES, catalogue
+from app.integrations.sms import CONTEXT, TEMPLATES
 from app.platform import settings
 from app.sms import outbox
 from app.sms.models import SmsMessage
@@ -33,17 +34,23 @@ def _view(message: SmsMessage) -> dict:
 
 
 def code_in(template: str, text: str | None) -> str | None:
-    """The `{code}` of a login or claim text, read back through its template (None for any other text)."""
+    """The `%(code)s` of a login or claim text, read back through its template in any language (None for any
+    other text)."""
     if template not in CODE_TEMPLATES or not text:
         return None
-    found = _pattern(template).fullmatch(text)
-    return found.group("code") if found else None
+    for language in LANGUAGES:
+        found = _pattern(template, language).fullmatch(text)
+        if found:
+            return found.group("code")
+    return None
 
 
 @functools.cache
-def _pattern(template: str) -> re.Pattern[str]:
-    """The template as a regular expression: its literal text, the code captured, other fields skipped."""
-    pieces = re.split(r"\{(\w+)\}", TEMPLATES[template])
+def _pattern(template: str, language: str) -> re.Pattern[str]:
+    """The template in a language as a regular expression: its literal text, the code captured, other fields
+    skipped."""
+    words = catalogue.render(CONTEXT, TEMPLATES[template], language)  # no values: the placeholders stay
+    pieces = re.split(r"%\((\w+)\)s", words)
     parts = [
         re.escape(piece) if index % 2 == 0 else ("(?P<code>[0-9A-Za-z-]+?)" if piece == "code" else ".*?")
         for index, piece in enumerate(pieces)

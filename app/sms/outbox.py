@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import languages
 from app.integrations.sms import SmsGateway, render
 from app.platform import adapters, jobs, settings
 from app.platform.outbox import Outbox, gave_up
@@ -45,14 +46,22 @@ def gateway() -> SmsGateway:
     return adapters.sms_gateway()
 
 
-def queue(*, phone: str, template: str, params: Mapping[str, str]) -> SmsMessage:
-    """Add a message to the outbox in the caller's transaction (the caller commits, then dispatches)."""
+def queue(*, phone: str, template: str, params: Mapping[str, str], language: str | None = None) -> SmsMessage:
+    """Add a message to the outbox in the caller's transaction (the caller commits, then dispatches).
+
+    `language` is the recipient's (`app.i18n.user_language(user_id)` for a person with an account); a phone that
+    belongs to no user (a served party, a hotline caller) gets None: Chinese. `params` are already words in that
+    language (names, numbers, dates; a term rendered by the caller). The language travels with the encrypted
+    parameters, so the text is written in it when the job sends.
+    """
+    language = languages.normalise(language)
+    payload = {"phone": phone, "params": dict(params), "language": language}
     message = SmsMessage(
         phone_index=pii.blind_index(phone, field="phone"),
         phone_masked=pii.mask_phone(phone),
         template=template,
-        params_enc=pii.encrypt(json.dumps({"phone": phone, "params": dict(params)}), field="sms_params"),
-        text=render(template, params) if gateway().keeps_text else None,
+        params_enc=pii.encrypt(json.dumps(payload), field="sms_params"),
+        text=render(template, params, language) if gateway().keeps_text else None,
     )
     db.session.add(message)
     db.session.flush()
@@ -71,7 +80,10 @@ def send(message_id: uuid.UUID) -> str:
         current = message or db.session.get(SmsMessage, message_id)
         return current.status if current else "missing"
     payload = json.loads(pii.decrypt(message.params_enc, field="sms_params"))
-    result = gateway().send(phone=payload["phone"], template=message.template, params=payload["params"])
+    language = languages.normalise(payload.get("language"))  # a row queued before issue 21 has none: Chinese
+    result = gateway().send(
+        phone=payload["phone"], template=message.template, params=payload["params"], language=language
+    )
     message.provider = result.provider
     if result.ok:
         OUTBOX.finish(message, "sent")

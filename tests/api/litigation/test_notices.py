@@ -36,6 +36,8 @@ def test_every_kind_has_its_sms_template_and_nothing_patches_the_templates(app):
     assert "TEMPLATES" not in inspect.getsource(hearing_events)
     text = sms.render("hearing_reminder", {"title": "借款纠纷", "time": "11月2日 09:00", "what": "开庭"})
     assert text == "【微法院】您的案件《借款纠纷》将于11月2日 09:00开庭，请准时参加。"
+    english = sms.render("hearing_reminder", {"title": "借款纠纷", "time": "2 Nov 2026 09:00", "what": "a hearing"}, "en")
+    assert english == '[Micro Court] Your case "借款纠纷": a hearing at 2 Nov 2026 09:00. Please attend on time.'
 
 
 def test_an_appeal_is_told_to_every_party(app, clock):
@@ -86,7 +88,10 @@ def test_an_extension_decision_is_told_to_the_applicant(app, clock):
     )
     assert _told("evidence_extension_decided") == {world.people["defendant"].id}
     note = db.session.scalars(select(Notification).where(Notification.kind == "evidence_extension_decided")).one()
-    assert note.data["result"] == "未获准"
+    # the decision is kept as a fact (a catalogue message), written in each recipient's language when sent
+    assert note.data["result"] == {"context": "notification", "id": "Not granted", "params": {}}
+    assert kinds.texts({"result": note.data["result"]}, "zh") == {"result": "未获准"}
+    assert kinds.texts({"result": note.data["result"]}, "en") == {"result": "Not granted"}
 
 
 def test_an_agent_approval_is_told_to_the_party_and_the_agent(client, clock):

@@ -19,8 +19,9 @@ class FakeGateway(SmsGateway):
         self.answers = list(answers)
         self.calls = 0
 
-    def send(self, *, phone: str, template: str, params: Mapping[str, str]) -> SmsResult:
+    def send(self, *, phone: str, template: str, params: Mapping[str, str], language: str = "zh") -> SmsResult:
         self.calls += 1
+        self.language = language
         return self.answers.pop(0) if self.answers else SmsResult(ok=True, provider=self.name, message_id="m-1")
 
 
