@@ -47,6 +47,7 @@ def _sample_data(client) -> dict:
     """Cases for every page, made as the browser tests make them (tests/browser/journeys.py and friends)."""
     import itertools
 
+    from app.extensions import db
     from tests.api.mediation.helpers_outcome import COURT, link
     from tests.api.service import support
     from tests.api.service.support import push, service_world
@@ -58,10 +59,19 @@ def _sample_data(client) -> dict:
 
     support._numbers = itertools.count(100)  # the demo people hold 13800000001-09
     world, document_id = served_document(client, title="民事判决书")
-    held = service_world(respondent_consents=False)
-    summons = push(client, held, doc_type="summons", title="传票")
-    assert summons.status_code == 201, summons.get_json()
     court = world.court
+    held = service_world(respondent_consents=False)
+    held.case.court_id = court.id  # at the same court, so its clerk sees the held summons as a work item
+    db.session.commit()
+    summons = push(
+        client,
+        world,
+        doc_type="summons",
+        title="传票",
+        case_id=str(held.case.id),
+        recipient_party_id=str(held.respondent.id),
+    )
+    assert summons.status_code == 201 and summons.get_json()["status"] == "held", summons.get_json()
     for title in ("张三诉李四民间借贷纠纷", "王五诉赵六物业服务合同纠纷", "孙七诉周八买卖合同纠纷"):
         litigation(court, title=title)
     clerk, clerk_phone = clerk_with_phone(court)
@@ -98,7 +108,9 @@ def _sample_data(client) -> dict:
             body["location"] = "第一调解室"
         booked = client.post(f"/api/mp/v1/cases/{case.id}/sessions", json=body, headers=login(person))
         assert booked.status_code == 201, booked.get_json()
+    h5_extra = _citizen_extras(client, world.respondent_user, person)
     return {
+        **h5_extra,
         "world": world,
         "document_id": document_id,
         "held": held,
@@ -111,9 +123,47 @@ def _sample_data(client) -> dict:
     }
 
 
-def _shoot(page, name: str, *, wait: str | None = None) -> Path:
+def _citizen_extras(client, citizen, mediator_user) -> dict:
+    """For the citizen's other H5 pages: a mediation with a booked session and a draft agreement, and a
+    litigation filing at a court that asks for the fee when filing."""
+    import secrets
+
+    from tests.api.mediation.helpers_outcome import agreement
+    from tests.support.cases import filing
+    from tests.support.factories import login, make_court
+    from tests.support.review import COURT, MP, staff
+    from tests.support.scheduling import join, mediation_case
+
+    case = mediation_case(mediator_user=mediator_user, title="李四与王五邻里纠纷", status="in_mediation")
+    join(case, citizen)
+    starts = dt.datetime.now(SHANGHAI).replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=2, hours=1)
+    body = {
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + dt.timedelta(hours=1)).isoformat(),
+        "mode": "video",
+        "meeting_url": "https://meeting.court.example.cn/r/1",
+    }
+    booked = client.post(f"{MP}/cases/{case.id}/sessions", json=body, headers=login(mediator_user))
+    assert booked.status_code == 201, booked.get_json()
+    agreement(case, effective=False, terms="一、王五于2027年1月31日前修复漏水的管道。\n二、双方就本纠纷再无其他争议。")
+    court = make_court(code="浙0206")
+    judge = login(staff(court, "judge"))
+    changed = client.put(f"{COURT}/courts/{court.id}/fee-settings", json={"prepay_at_filing": True}, headers=judge)
+    assert changed.status_code == 200, changed.get_json()
+    filed = client.post(
+        f"{MP}/cases",
+        json=filing(kind="litigation", court=court),
+        headers={**login(citizen), "Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert filed.status_code == 201, filed.get_json()
+    return {"mediation": case, "session_id": booked.get_json()["id"], "fee_case_id": filed.get_json()["id"]}
+
+
+def _shoot(page, name: str, *, wait: str | None = None, top: str | None = None) -> Path:
     if wait:
         page.locator(wait).first.wait_for(state="attached" if wait.endswith("option") else "visible")
+    if top:  # the part of a long page worth showing, at the top of the screen
+        page.locator(top).first.evaluate("element => element.scrollIntoView({block: 'start'})")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)
     target = OUT / f"{name}.png"
@@ -147,21 +197,24 @@ def _h5(browser, base: str, data: dict) -> None:
         ("h5-documents", "#/documents", "main h1"),
         ("h5-document", f"#/documents/{data['document_id']}", "main button"),
         ("h5-cases", "#/cases", "main h1"),
-        ("h5-case-timeline", f"#/cases/{world.case.id}", "main h2"),
+        ("h5-case-timeline", f"#/cases/{world.case.id}", 'main h2:has-text("案件进展")'),
         ("h5-join", "#/join", "main input"),
         ("h5-evidence", f"#/cases/{world.case.id}/evidence", "main input"),
         ("h5-verify", "#/me", "main h1"),
         ("h5-filing", "#/file", "main h1"),
-        ("h5-schedule", "#/schedule", "main h1"),
+        ("h5-schedule", "#/schedule", "#schedule li"),
+        ("h5-session", f"#/sessions/{data['session_id']}", "main h1"),
+        ("h5-agreement", f"#/cases/{data['mediation'].id}/agreement", "main h1"),
+        ("h5-fees", f"#/cases/{data['fee_case_id']}/fees", "#notices li"),
     ]
     for name, hash_, wait in pages:
         page.goto(f"{h5}{hash_}")
-        _shoot(page, name, wait=wait)
+        _shoot(page, name, wait=wait, top=wait if name == "h5-case-timeline" else None)
     page.context.close()
 
     page = _session(browser, PHONE, h5, data["held_citizen"])
     page.goto(f"{h5}#/cases/{data['held'].case.id}")
-    _shoot(page, "h5-consent", wait="main input[type=checkbox]")
+    _shoot(page, "h5-consent", wait="main input[type=checkbox]", top='main h2:has-text("电子送达")')
     page.context.close()
 
 
