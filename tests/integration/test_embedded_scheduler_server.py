@@ -59,7 +59,7 @@ def test_a_reminder_due_while_the_server_runs_is_sent_to_the_dev_outbox(tmp_path
         )
     try:
         base = _wait_for_listen(log, process)
-        deadline, templates = time.monotonic() + 10, []
+        deadline, templates = time.monotonic() + 30, []  # generous: CI machines can be loaded
         while time.monotonic() < deadline and "session_reminder" not in templates:
             outbox = requests.get(f"{base}{MP}/dev/sms-outbox", params={"phone": filer_phone}, timeout=5).json()
             templates = [message["template"] for message in outbox]
@@ -68,5 +68,9 @@ def test_a_reminder_due_while_the_server_runs_is_sent_to_the_dev_outbox(tmp_path
         assert "embedded scheduler leads" in log.read_text(errors="replace")
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a loaded machine: graceful shutdown overran; do not leave it running
+            process.kill()
+            process.wait(timeout=10)
         Path(scheduler.lock_path_for(url)).unlink(missing_ok=True)  # nobody holds it now

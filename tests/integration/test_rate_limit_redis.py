@@ -40,7 +40,7 @@ def _serve(env: dict, port: int) -> subprocess.Popen:
 
 
 def _wait(port: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: a loaded machine boots slowly
     while time.monotonic() < deadline:
         try:
             requests.get(f"http://127.0.0.1:{port}/api/public/v1/healthz", timeout=1)
