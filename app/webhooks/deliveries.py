@@ -1,7 +1,8 @@
 """Webhooks to court systems: one delivery row per event and subscription, sends and retries by row.
 
 Generic over events: a domain hands `record` its events (an id, a type such as `document.opened`, the court,
-the time and the event's data) in the transaction that wrote them; subscriptions are managed in
+the time and the event's data) in the transaction that wrote them (a human-readable field may be an
+`app.i18n` message: it is sent in Chinese, the court's language); subscriptions are managed in
 subscriptions.py, and the event types one may subscribe to are registered in events.py by the domains.
 
 Sending runs on the outbox engine (app/platform/outbox.py): the job claims the row with a lease (two workers
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.i18n import DEFAULT_LANGUAGE, Message
 from app.integrations import webhooks as http
 from app.platform import jobs, settings
 from app.platform.outbox import Outbox, backoff_seconds, gave_up
@@ -94,9 +96,21 @@ def _body(event: Event) -> str:
         "type": event.type,
         "created_at": event.at.isoformat(),
         "court_id": str(event.court_id),
-        "data": event.data(),
+        "data": _words(event.data()),
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _words(value: object) -> object:
+    """An event's data as sent: a catalogue message (a human-readable field) in Chinese, the court's language
+    (a subscription has no language); every other value, machine fields included, exactly as given."""
+    if isinstance(value, Message):
+        return value.render(DEFAULT_LANGUAGE)
+    if isinstance(value, dict):
+        return {key: _words(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_words(item) for item in value]
+    return value
 
 
 def dispatch(delivery_ids: list[uuid.UUID]) -> None:

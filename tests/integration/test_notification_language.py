@@ -3,12 +3,15 @@ Chinese when none, never the language of whoever caused the send (that request's
 
 Session reminders (WeChat subscribe message and SMS), a court decision told to the parties (SMS), a document's
 e-mail notice, an SMS to a phone that belongs to no account (Chinese), and the parts that never change with
-language: the template, the keyword names, the page, a time keyword's format, the placeholders.
+language: the template, the keyword names, the page, a time keyword's format, the placeholders. A webhook's
+human-readable field is Chinese (the court's language; a subscription has none), its machine fields unchanged.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -25,6 +28,7 @@ from app.sms import SmsMessage
 from app.sms import outbox as sms_outbox
 from app.sms.dev_outbox import code_in
 from app.utils import clock as clock_module
+from app.webhooks import deliveries as webhooks
 from tests.integration import test_notifications as reminders
 from tests.support.scheduling import local, parse
 
@@ -145,3 +149,21 @@ def test_a_notification_s_words_fit_wechat_s_thing_limit_in_every_language():
             words = catalogue.render("notification", text.template, language)
             assert len(words) <= 20, (text.path, text.line, language, words)
             assert not re.search(r"%\(\w+\)s", words)
+
+
+def test_a_webhook_s_human_field_is_chinese_and_its_machine_fields_never_change(app):
+    event = webhooks.Event(
+        id=uuid.UUID(int=7),
+        type="agent.refused",
+        court_id=uuid.UUID(int=9),
+        at=clock_module.now(),
+        data=lambda: {"status": "refused", "codes": ["a_b"], "result": kinds.AGENT_NOT_PERMITTED, "n": 3},
+    )
+    with app.test_request_context(headers={"Accept-Language": "en"}):  # the clerk who caused it reads English
+        body = json.loads(webhooks._body(event))
+    assert body["data"] == {"status": "refused", "codes": ["a_b"], "result": "未获法院准许", "n": 3}
+    assert (body["id"], body["type"], body["court_id"]) == (
+        str(uuid.UUID(int=7)),
+        "agent.refused",
+        str(uuid.UUID(int=9)),
+    )
