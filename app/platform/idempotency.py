@@ -277,12 +277,22 @@ def _deferred_rollback(session: Session) -> None:
     if held is None or not held.deferring or not held.pending or session.in_nested_transaction():
         type(session).rollback(session)
         return
-    if held.since:  # written after the deferred commit: it cannot be undone without undoing the work
+    if held.since or _aborted(session):  # written (or failed) after the deferred commit: not undone alone
         held.pending, held.callbacks[:] = False, []
         type(session).rollback(session)
         log.warning("idempotency: a rollback after a deferred commit undid the work; the request stops")
         raise DatabaseUnavailable(retry_after=1)
     _discard_unflushed(session)
+
+
+def _aborted(session: Session) -> bool:
+    """PostgreSQL refuses everything after a failed statement until the transaction ends (and its COMMIT is a
+    ROLLBACK): the work that waits in it cannot land."""
+    if not session.in_transaction():
+        return False
+    driver = session.connection().connection.driver_connection
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return getattr(status, "name", "") == "INERROR"
 
 
 def _discard_unflushed(session: Session) -> None:
@@ -323,6 +333,8 @@ def answer(held: Claim, *, status: int, body: object) -> bool:
     if not (held.pending or held.fresh):
         return False
     session = db.session()
+    if _aborted(session):  # a failed statement the work went on after: COMMIT would silently roll it all back
+        raise DatabaseUnavailable(retry_after=1)
     held.deferring = False
     session.execute(
         _where(held.scope, held.key, update(IdempotencyRecord))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DatabaseUnavailable
@@ -428,3 +428,20 @@ def test_a_refusal_after_the_work_committed_lands_the_work_and_frees_the_key(pro
     assert probe_client.post(WRITE, json={"title": "提交后拒绝"}, headers=headers).status_code == 409
     assert rows("提交后拒绝") == 1
     assert probe_client.post(WRITE, json={"title": "提交后拒绝"}, headers=headers).status_code == 201
+
+
+def test_a_failed_statement_after_a_deferred_commit_never_answers_success(postgres_only, app):
+    """PostgreSQL turns the COMMIT of a transaction with a failed statement into a ROLLBACK without an error: the
+    work waiting in it cannot land, so the request stops (nothing landed, the key is free)."""
+    held = idempotency.claim(scope="u1", key="k", fingerprint="f")
+    assert isinstance(held, idempotency.Claim)
+    with idempotency.holding(held, single_commit=True):
+        db.session.add(Court(code="c1", name="语句失败", region="probe"))
+        db.session.commit()
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("select 1 / 0"))
+        with pytest.raises(DatabaseUnavailable):
+            db.session.rollback()
+    assert idempotency.fail(held)
+    assert others_see("语句失败") == 0
+    assert isinstance(idempotency.claim(scope="u1", key="k", fingerprint="f"), idempotency.Claim)
