@@ -9,13 +9,18 @@ the same way, so a domain that changes its payload breaks this test, not the int
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import json
 import re
+import shutil
+import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,3 +196,54 @@ def test_a_booked_hearings_real_event_matches_its_published_schema(app, client, 
     assert booked.status_code == 201, booked.get_json()
     seen = [_check(document, response.get_json()["secret"], body, headers) for body, headers in receiver.received]
     assert seen == ["hearing.scheduled"]
+
+
+def _example(language: str) -> str:
+    """The verification example of that language in docs/webhooks.md, as an integrator would copy it."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    found = re.search(rf"```{language}\n(.*?)```", page, re.S)
+    assert found, f"docs/webhooks.md has no {language} example"
+    return found.group(1)
+
+
+def _deliveries(secret: str) -> list[tuple[str, str, bool]]:
+    """(header, raw body, whether it must verify): a real signature, a changed body, a replay, nonsense."""
+    body = json.dumps({"id": "e1", "type": "hearing.scheduled", "data": {"case_number": "(2026)京0105民初123号"}})
+    now = int(time.time())
+    return [
+        (http.signature_header(secret, now, body), body, True),
+        (http.signature_header(secret, now, body), body + " ", False),
+        (http.signature_header(secret, now - 400, body), body, False),
+        (http.signature_header("whsec_other", now, body), body, False),
+        ("t=abc,v1=00", body, False),
+        ("garbage", body, False),
+    ]
+
+
+def test_the_python_verification_example_accepts_the_senders_signature():
+    namespace: dict[str, Any] = {}
+    exec(compile(_example("python"), "docs/webhooks.md", "exec"), namespace)
+    for header, body, valid in _deliveries("whsec_example"):
+        assert namespace["verify"]("whsec_example", header, body.encode()) is valid, (header, body)
+
+
+@pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None, reason="no JDK installed")
+def test_the_java_verification_example_compiles_and_accepts_the_senders_signature(tmp_path):
+    (tmp_path / "MicroCourtSignature.java").write_text(_example("java"), encoding="utf-8")
+    (tmp_path / "Check.java").write_text(
+        "public final class Check { public static void main(String[] a) throws Exception {\n"
+        "  byte[] body = java.util.Base64.getDecoder().decode(a[2]);\n"
+        "  System.out.print(MicroCourtSignature.verify(a[0], a[1], body, 300)); } }\n",
+        encoding="utf-8",
+    )
+    subprocess.run(["javac", "MicroCourtSignature.java", "Check.java"], cwd=tmp_path, check=True, timeout=120)
+    for header, body, valid in _deliveries("whsec_example"):
+        raw = base64.b64encode(body.encode()).decode()
+        ran = subprocess.run(
+            ["java", "-cp", str(tmp_path), "Check", "whsec_example", header, raw],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        assert ran.stdout.strip() == str(valid).lower(), (header, body, ran.stdout, ran.stderr)
