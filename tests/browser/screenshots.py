@@ -199,6 +199,7 @@ def _h5(browser, base: str, data: dict) -> None:
         ("h5-cases", "#/cases", "main h1"),
         ("h5-case-timeline", f"#/cases/{world.case.id}", 'main h2:has-text("案件进展")'),
         ("h5-join", "#/join", "main input"),
+        ("h5-claim", "#/claim", "main input"),
         ("h5-evidence", f"#/cases/{world.case.id}/evidence", "main input"),
         ("h5-verify", "#/me", "main h1"),
         ("h5-filing", "#/file", "main h1"),
