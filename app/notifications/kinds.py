@@ -33,12 +33,12 @@ class Kind:
 
     name: str
     sms_template: str  # a template of app/integrations/sms.py
-    sms_params: Callable[[dict], dict[str, str]]
+    sms_params: Callable[[dict], Mapping[str, object]]  # words: str, a message or a datetime (rendered when sent)
     wechat_data: Callable[[dict], dict[str, object]]
     page: Callable[[dict], str]
     on_outcome: Callable[[Notification], None] | None = None  # called after the final status is committed
     email_template: str | None = None  # a template of app/integrations/email.py (None: the kind's name)
-    email_params: Callable[[dict], dict[str, str]] = lambda data: {}
+    email_params: Callable[[dict], Mapping[str, object]] = lambda data: {}
 
 
 _KINDS: dict[str, Kind] = {}
