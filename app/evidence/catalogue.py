@@ -18,7 +18,7 @@ from app.evidence import access as evidence_access
 from app.evidence import period as evidence_period
 from app.evidence import period_events
 from app.evidence import rules as rules
-from app.evidence.models import EvidenceCustodyEvent, EvidenceItem, EvidenceOpinion
+from app.evidence.models import LIVE_STATUSES, EvidenceCustodyEvent, EvidenceItem, EvidenceOpinion
 from app.extensions import db, storage
 from app.platform import settings
 from app.platform.pagination import Page, clamp_limit
@@ -46,7 +46,8 @@ class EvidenceDetail:
 
 
 def _visible(case: Case, facts: CaseFacts, actor: Principal) -> ColumnElement[bool]:
-    """The SQL condition for listed items: the caller's side's pending and stored ones, others' submitted ones.
+    """The SQL condition for listed items: the caller's side's pending, verifying and stored ones, others' submitted
+    ones (only a stored item can be submitted).
 
     Rejected and deleted items are never listed: a rejection's reason came with `complete` and stays
     readable by its owner at GET /evidence/{id}.
@@ -55,7 +56,7 @@ def _visible(case: Case, facts: CaseFacts, actor: Principal) -> ColumnElement[bo
     condition: ColumnElement[bool] = EvidenceItem.party_id.in_(mine) if mine else false()
     if permissions.may_see_submitted_evidence(actor, facts):
         condition = or_(condition, EvidenceItem.submitted_at.is_not(None))
-    return (EvidenceItem.case_id == case.id) & EvidenceItem.status.in_(("pending", "stored")) & condition
+    return (EvidenceItem.case_id == case.id) & EvidenceItem.status.in_(LIVE_STATUSES) & condition
 
 
 def list_catalogue(*, case_id: uuid.UUID, actor: Principal, cursor: str | None, limit: int | None) -> Page:

@@ -1,8 +1,18 @@
-"""Completing an upload: copy it to a key no form can write, read the copy once, then decide under locks.
+"""Completing an upload: `complete` answers at once, a background job reads the object and decides.
 
-Outcomes: `stored` (verified), `rejected` with a reason (its objects deleted first), or an error that
-changes nothing (409 not uploaded yet; 503 when the store fails: the item stays pending, private, and a
-retry starts over). Repeating the call on a decided item returns it unchanged.
+`complete` (the request) costs the same whatever the file's size: it looks the upload up (one HEAD, no
+read), moves the item `pending -> verifying` with a conditional UPDATE, commits, and only then enqueues the
+verification job (JOBS_EAGER runs it right after the request's transaction). Its answers: the item
+`verifying` (202), or an item already decided, unchanged (200); an error changes nothing (409 not uploaded
+yet; 503 when the store fails: the item stays pending and a retry starts over). Only the call that moved
+the item enqueues a job: a retry while verifying answers with the current state and starts nothing.
+
+The job (`verify_job`) copies the upload to a key no form can write, reads the copy once (size, magic bytes,
+archive trailer, SHA-256, PDF pages, see verify.py), then decides under the case and item locks: `stored`,
+or `rejected` with a reason (its objects deleted first). Two jobs for one item decide once (the second finds
+it decided under the lock and deletes its own copy). The store failing during the job leaves the item
+`verifying` (never rejected): the job is retried with backoff, and the sweep re-enqueues a `verifying` item
+whose job was lost (worker died, broker down) after REQUEUE_AFTER_SECONDS.
 """
 
 from __future__ import annotations
@@ -11,6 +21,9 @@ import datetime as dt
 import logging
 import uuid
 
+from sqlalchemy import select, update
+
+from app.cases import Case
 from app.errors import Conflict, StorageUnavailable
 from app.evidence import access as evidence_access
 from app.evidence import rules as rules
@@ -18,55 +31,119 @@ from app.evidence import uploads as evidence_uploads
 from app.evidence.models import EvidenceItem
 from app.evidence.verify import Verdict, verify
 from app.extensions import db, storage
-from app.platform import settings
+from app.platform import jobs, settings, transactions
 from app.security.permissions import Principal
 from app.utils import clock
 
 log = logging.getLogger(__name__)
+VERIFY_TASK = "microcourt.evidence.verify"
+REQUEUE_AFTER_SECONDS = 600  # a `verifying` item untouched this long has lost its job: the sweep enqueues another
 
 
 def complete(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
-    """Verify the uploaded file and store or reject the item (idempotent)."""
+    """Hand the uploaded file to the verification job (idempotent); the item is `verifying` or already decided."""
     item, _case, _facts = evidence_access.load_own(evidence_id, actor=actor)
     if item.status != "pending":
         return item
     now = clock.now()
     if now > item.upload_expires_at + _grace():
-        return _decide(evidence_id, actor=actor, verdict=Verdict(rules.UPLOAD_EXPIRED, 0), attempt_key=None)
-    attempt_key = rules.object_key(item.case_id)
-    try:
-        storage.copy(item.upload_key, attempt_key)
-        verdict = verify(
-            storage.store,
-            attempt_key,
-            declared_type=item.declared_type,
-            declared_size=item.declared_size,
-            declared_sha256=item.declared_sha256,
-        )
-    except KeyError:
+        return _decide(evidence_id, verdict=Verdict(rules.UPLOAD_EXPIRED, 0), attempt_key=None)
+    if storage.head(item.upload_key) is None:  # StorageUnavailable: a 503 that changes nothing
         if now <= item.upload_expires_at:
-            raise Conflict("The file has not been uploaded yet.", reason="evidence.not_uploaded") from None
-        verdict = Verdict(rules.UPLOAD_EXPIRED, 0)
+            raise Conflict("The file has not been uploaded yet.", reason="evidence.not_uploaded")
+        return _decide(evidence_id, verdict=Verdict(rules.UPLOAD_EXPIRED, 0), attempt_key=None)
+    moved = db.session.execute(
+        update(EvidenceItem)
+        .where(EvidenceItem.id == evidence_id, EvidenceItem.status == "pending")
+        .values(status="verifying", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(item)  # the answer: the state this call committed (an eager job must not change it)
+    db.session.expunge(item)
+    db.session.rollback()  # end the read: no connection is held while an eager job runs in this thread
+    if moved.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        log.info("evidence verifying", extra={"evidence_id": str(evidence_id)})
+        # After the request's one COMMIT (an Idempotency-Key defers it to the answer's), never before.
+        transactions.after_commit(lambda: start(evidence_id))
+    return item
+
+
+def start(evidence_id: uuid.UUID) -> None:
+    """Enqueue the verification job; a broker that fails is logged (the sweep re-enqueues the item later)."""
+    try:
+        jobs.enqueue(VERIFY_TASK, str(evidence_id))
+    except Exception:  # the item is committed `verifying`: the answer stands, the sweep picks the item up
+        log.exception("evidence verification not enqueued", extra={"evidence_id": str(evidence_id)})
+
+
+def verify_job(evidence_id: uuid.UUID) -> str:
+    """Read and decide one `verifying` item: its status after the job ("skipped" when there was nothing to do).
+
+    Raises StorageUnavailable when the store fails (the item stays `verifying`; the task retries later).
+    """
+    item = db.session.get(EvidenceItem, evidence_id, populate_existing=True)
+    if item is None or item.status != "verifying":
+        db.session.rollback()
+        return "skipped"
+    upload_key, expires_at, case_id = item.upload_key, item.upload_expires_at, item.case_id
+    mime, size, sha256 = item.declared_type, item.declared_size, item.declared_sha256
+    db.session.rollback()  # no transaction is held while the object is copied and read
+    attempt_key: str | None = rules.object_key(case_id)
+    assert attempt_key is not None
+    try:
+        storage.copy(upload_key, attempt_key)
+        verdict = verify(storage.store, attempt_key, declared_type=mime, declared_size=size, declared_sha256=sha256)
+    except KeyError:  # the upload seen by `complete` is gone
+        _forget(attempt_key)
+        if clock.now() <= expires_at:
+            return _reopen(evidence_id)
+        verdict, attempt_key = Verdict(rules.UPLOAD_EXPIRED, 0), None
     except StorageUnavailable:
         _forget(attempt_key)
         raise
-    return _decide(evidence_id, actor=actor, verdict=verdict, attempt_key=attempt_key)
+    return _decide(evidence_id, verdict=verdict, attempt_key=attempt_key).status
 
 
 def _grace() -> dt.timedelta:
     return dt.timedelta(seconds=settings.evidence().pending_grace_seconds)
 
 
-def _decide(evidence_id: uuid.UUID, *, actor: Principal, verdict: Verdict, attempt_key: str | None) -> EvidenceItem:
-    """Under the case and item locks: store or reject, unless another call decided first."""
-    db.session.rollback()  # end the read transaction: the locks below must see the latest rows
-    item, case, facts = evidence_access.load_own(evidence_id, actor=actor, lock=True)
-    role = evidence_access.actor_role(actor, facts)
-    if item.status != "pending":
+def _reopen(evidence_id: uuid.UUID) -> str:
+    """The upload vanished before its form expired: back to `pending`, so the phone can post it and complete again."""
+    db.session.execute(
+        update(EvidenceItem)
+        .where(EvidenceItem.id == evidence_id, EvidenceItem.status == "verifying")
+        .values(status="pending", updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    log.warning("evidence upload vanished while verifying", extra={"evidence_id": str(evidence_id)})
+    return "pending"
+
+
+def _locked(evidence_id: uuid.UUID) -> EvidenceItem | None:
+    """The item under the case and item locks, in that order (as every writer takes them)."""
+    db.session.rollback()  # end any read transaction: the locks below must see the latest rows
+    case_id = db.session.scalar(select(EvidenceItem.case_id).where(EvidenceItem.id == evidence_id))
+    if case_id is None:
+        return None
+    db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+    query = select(EvidenceItem).where(EvidenceItem.id == evidence_id).with_for_update()
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def _decide(evidence_id: uuid.UUID, *, verdict: Verdict, attempt_key: str | None) -> EvidenceItem:
+    """Under the case and item locks: store or reject, unless another call or job decided first."""
+    item = _locked(evidence_id)
+    if item is None or item.status not in ("pending", "verifying"):
+        db.session.commit()
         _forget(attempt_key)
+        if item is None:
+            raise evidence_access.not_found()
         return item
     reason = verdict.reason or evidence_uploads.limit_breach(
-        case_id=case.id,
+        case_id=item.case_id,
         party_id=item.party_id,
         user_id=item.uploaded_by_user_id,
         mime=item.declared_type,
@@ -75,26 +152,24 @@ def _decide(evidence_id: uuid.UUID, *, actor: Principal, verdict: Verdict, attem
         exclude=item.id,
     )
     if reason:
-        return _reject(item, reason=reason, verdict=verdict, attempt_key=attempt_key, actor=actor, role=role)
+        return _reject(item, reason=reason, verdict=verdict, attempt_key=attempt_key)
     item.status, item.object_key, item.stored_at = "stored", attempt_key, clock.now()
     item.detected_type, item.page_count = verdict.detected_type, verdict.page_count
-    evidence_access.custody(item, "stored", actor=actor, role=role, data={"size": verdict.size})
+    evidence_access.custody(item, "stored", actor=None, role="system", data={"size": verdict.size})
     db.session.commit()
     log.info("evidence stored", extra={"evidence_id": str(item.id), "size": verdict.size})
     _forget(item.upload_key)  # the form may still be replayed: whatever it writes is an orphan for the sweep
     return item
 
 
-def _reject(
-    item: EvidenceItem, *, reason: str, verdict: Verdict, attempt_key: str | None, actor: Principal, role: str
-) -> EvidenceItem:
-    """Delete the item's objects first (a 503 here changes nothing), then record the rejection."""
+def _reject(item: EvidenceItem, *, reason: str, verdict: Verdict, attempt_key: str | None) -> EvidenceItem:
+    """Delete the item's objects first (a store failure here changes nothing), then record the rejection."""
     for key in (attempt_key, item.upload_key):
         if key:
             storage.delete(key)
     item.status, item.rejected_at, item.rejection_reason = "rejected", clock.now(), reason
     data = {"reason": reason, "size": verdict.size, "computed_sha256": verdict.sha256}
-    evidence_access.custody(item, "rejected", actor=actor, role=role, data=data)
+    evidence_access.custody(item, "rejected", actor=None, role="system", data=data)
     db.session.commit()
     log.info("evidence rejected", extra={"evidence_id": str(item.id), "reason": reason})
     return item

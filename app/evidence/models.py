@@ -11,19 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
-STATUSES = ("pending", "stored", "rejected", "deleted")
-LIVE_STATUSES = ("pending", "stored")  # count against the limits
+STATUSES = ("pending", "verifying", "stored", "rejected", "deleted")
+LIVE_STATUSES = ("pending", "verifying", "stored")  # count against the limits
+OPEN_STATUSES = ("pending", "verifying")  # not decided yet: the upload object is still claimed
 OPINION_VALUES = ("admitted", "disputed", "partly_admitted")
 LATE_DECISIONS = ("pending", "admitted", "refused")
 
 
 class EvidenceItem(IdMixin, TimestampMixin, Model):
-    """One file a party puts before the mediator or court: pending until verified, private until submitted.
+    """One file a party puts before the mediator or court: pending until uploaded, verifying until the background
+    check decides, stored or rejected then, private until submitted.
 
-    The phone posts to `upload_key` (`cases/{case}/evidence/{uuid}.upload`). `complete` copies that object
-    inside the store to a fresh `cases/{case}/evidence/{uuid}` and hashes the copy, which no form can
-    write to: a replayed upload form can never change stored evidence. `object_key` is that copy once the
-    item is stored. No key is ever derived from the client's file name.
+    The phone posts to `upload_key` (`cases/{case}/evidence/{uuid}.upload`) and calls `complete`, which only
+    marks the item `verifying`; the verification job copies that object inside the store to a fresh
+    `cases/{case}/evidence/{uuid}` and hashes the copy, which no form can write to: a replayed upload form can
+    never change stored evidence. `object_key` is that copy once the item is stored. No key is ever derived
+    from the client's file name.
     """
 
     __tablename__ = "evidence_items"

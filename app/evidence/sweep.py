@@ -2,13 +2,16 @@
 
 1. Pending items whose form expired more than EVIDENCE_PENDING_GRACE_SECONDS ago are rejected
    (`evidence.upload_expired`) after their upload object is deleted.
-2. Objects under `cases/*/evidence/` that no live row claims (a stored row's `object_key`, a pending row's
-   `upload_key`) and that are older than EVIDENCE_ORPHAN_GRACE_SECONDS are deleted: replayed forms,
-   copies of a `complete` that crashed, leftovers of a delete that failed half-way. The store is listed
+2. Objects under `cases/*/evidence/` that no live row claims (a stored row's `object_key`, a pending or verifying
+   row's `upload_key`) and that are older than EVIDENCE_ORPHAN_GRACE_SECONDS are deleted: replayed forms,
+   copies of a verification job that crashed, leftovers of a delete that failed half-way. The store is listed
    page by page (one ListObjectsV2 request per page on S3) and each page's keys are looked up in one
    query, so memory and queries per object stay flat however many objects the store holds.
 3. Every stored item's object is checked: missing, another size, or (with verify_hashes) another SHA-256
    is reported, never "repaired". The sweep never deletes a stored item's object.
+
+Before the orphans, `verifying` items untouched for REQUEUE_AFTER_SECONDS (their job was lost: a worker died,
+the broker was down, the store stayed down past the job's retries) get their verification job again.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import dataclasses
 import datetime as dt
 import logging
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from app.evidence import access as evidence_access
+from app.evidence import complete as evidence_complete
 from app.evidence import rules as rules
-from app.evidence.models import EvidenceItem
+from app.evidence.models import OPEN_STATUSES, EvidenceItem
 from app.evidence.verify import read
 from app.extensions import db, storage
 from app.platform import settings
@@ -40,6 +44,7 @@ class SweepReport:
     """What one sweep did and found (counts are complete; `missing`/`changed` name the first REPORTED_IDS)."""
 
     expired: int = 0
+    requeued: int = 0
     pages: int = 0
     listed: int = 0
     orphans_deleted: int = 0
@@ -73,6 +78,7 @@ def sweep(*, verify_hashes: bool | None = None, page_size: int = PAGE_SIZE) -> S
         verify_hashes = settings.evidence().sweep_verify_hashes
     report = SweepReport()
     report.expired = expire_abandoned()
+    report.requeued = requeue_verifying()
     delete_orphans(report, page_size=page_size)
     check_stored(report, verify_hashes=verify_hashes)
     log.info("evidence sweep", extra={"report": {k: v for k, v in report.as_dict().items() if k not in IDS}})
@@ -93,6 +99,32 @@ def expire_abandoned() -> int:
         evidence_access.custody(item, "rejected", actor=None, role="system", data={"reason": rules.UPLOAD_EXPIRED})
         db.session.commit()
         done += 1
+    return done
+
+
+def requeue_verifying(*, batch: int = BATCH) -> int:
+    """Enqueue the verification job again for `verifying` items whose job was lost (untouched for a while).
+
+    Each item's `updated_at` is moved first (a conditional UPDATE): the next sweep waits the delay again, and two
+    sweeps at once enqueue an item once. A job that is in fact still running only finds the item decided.
+    """
+    cutoff = clock.now() - dt.timedelta(seconds=evidence_complete.REQUEUE_AFTER_SECONDS)
+    stale = select(EvidenceItem.id).where(EvidenceItem.status == "verifying", EvidenceItem.updated_at < cutoff)
+    ids = list(db.session.scalars(stale.order_by(EvidenceItem.updated_at).limit(batch)))
+    db.session.rollback()
+    done = 0
+    for evidence_id in ids:
+        touched = db.session.execute(
+            update(EvidenceItem)
+            .where(EvidenceItem.id == evidence_id, EvidenceItem.status == "verifying", EvidenceItem.updated_at < cutoff)
+            .values(updated_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        if touched.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+            log.warning("evidence verification re-enqueued", extra={"evidence_id": str(evidence_id)})
+            evidence_complete.start(evidence_id)
+            done += 1
     return done
 
 
@@ -128,7 +160,7 @@ def _claimed(keys: set[str]) -> set[str]:
     for object_key, upload_key, status in rows:
         if status == "stored" and object_key:
             claimed.add(object_key)
-        if status == "pending":
+        if status in OPEN_STATUSES:
             claimed.update(key for key in (object_key, upload_key) if key)
     return claimed
 

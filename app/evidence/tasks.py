@@ -1,12 +1,37 @@
-"""The evidence clean-up sweep as a Celery task, run periodically by beat (EVIDENCE_SWEEP_INTERVAL_SECONDS)."""
+"""Evidence jobs (thin wrappers): verifying one completed upload; the clean-up sweep, run periodically by beat
+(EVIDENCE_SWEEP_INTERVAL_SECONDS)."""
 
 from __future__ import annotations
 
+import logging
+import uuid
+
+from app.errors import StorageUnavailable
+from app.evidence import complete as evidence_complete
 from app.extensions import celery
 from app.platform import settings
+from app.platform.outbox import backoff_seconds
+
+log = logging.getLogger(__name__)
 
 TASK_NAME = "microcourt.evidence.sweep"
 SCHEDULE_NAME = "evidence-sweep"
+
+
+@celery.task(name=evidence_complete.VERIFY_TASK, bind=True, max_retries=8)
+def verify_evidence(self, evidence_id: str) -> str:
+    """Read, hash and decide one `verifying` item (-> stored | rejected); the store down: retried with backoff.
+
+    The item stays `verifying` while the store is down (never rejected for it). In the embedded mode
+    (JOBS_EAGER) the job ran in the request's thread: it is not retried there, the sweep re-enqueues it.
+    """
+    try:
+        return evidence_complete.verify_job(uuid.UUID(evidence_id))
+    except StorageUnavailable:
+        if self.request.is_eager:
+            log.warning("evidence verification waits for the store", extra={"evidence_id": evidence_id})
+            return "verifying"
+        raise self.retry(countdown=backoff_seconds(self.request.retries + 1, base=30, cap=1800, jitter=False)) from None
 
 
 @celery.task(name=TASK_NAME)

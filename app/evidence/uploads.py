@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, PayloadTooLarge, ValidationFailed
@@ -63,9 +63,10 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
             reason="evidence.late_reason_required",
             errors={"late_reason": ["Required after the evidence period has ended."]},
         )
-    breach = limit_breach(
-        case_id=case.id, party_id=party_id, user_id=uploader, mime=mime, size=data["size"], statuses=LIVE_STATUSES
-    )
+    if data["size"] > limits().max_size(mime):  # refused before any lock or count
+        _raise_limit(rules.TOO_LARGE, mime)
+    usage = _usage(case_id=case.id, party_id=party_id, user_id=uploader, statuses=LIVE_STATUSES, exclude=None)
+    breach = _breach(usage, mime=mime, size=data["size"])
     if breach:
         _raise_limit(breach, mime)
     upload_key = rules.upload_key(case.id)
@@ -81,7 +82,7 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         party_id=party_id,
         uploaded_by_user_id=uploader,
         status="pending",
-        catalogue_order=_next_order(case.id, party_id),
+        catalogue_order=usage.last_order + 1,  # the case row is locked: numbers never collide
         title=data["title"],
         category=data["category"],
         purpose=data["purpose"],
@@ -103,9 +104,10 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         role=evidence_access.actor_role(actor, facts),
         data={"late": True} if item.late else {"stage": period_appeal.STAGE} if appeal else None,
     )
+    evidence_id, size = item.id, item.declared_size  # read before the commit expires the row: no re-read
     db.session.commit()
-    log.info("evidence upload requested", extra={"evidence_id": str(item.id), "size": item.declared_size})
-    return UploadTicket(evidence_id=item.id, upload=form, expires_at=form.expires_at)
+    log.info("evidence upload requested", extra={"evidence_id": str(evidence_id), "size": size})
+    return UploadTicket(evidence_id=evidence_id, upload=form, expires_at=form.expires_at)
 
 
 def _owner_party(actor: Principal, facts: CaseFacts, wanted: uuid.UUID | None) -> uuid.UUID:
@@ -151,13 +153,51 @@ def limit_breach(
     exclude: uuid.UUID | None = None,
 ) -> str | None:
     """The reason a file of this size would break a limit (counting items in `statuses`), or None."""
+    return _breach(
+        _usage(case_id=case_id, party_id=party_id, user_id=user_id, statuses=statuses, exclude=exclude),
+        mime=mime,
+        size=size,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Usage:
+    """What a party holds in a case and its uploader holds in all, read in one statement under the user's lock."""
+
+    files: int  # the party's items in the case, in the counted statuses
+    bytes: int  # the uploader's bytes in the counted statuses, every case
+    last_order: int  # the party's highest catalogue number in the case (every status: numbers are never reused)
+
+
+def _usage(
+    *, case_id: uuid.UUID, party_id: uuid.UUID, user_id: uuid.UUID, statuses: tuple[str, ...], exclude: uuid.UUID | None
+) -> Usage:
+    """Lock the uploader's row (serialises bytes per user across cases), then read the three figures at once.
+
+    Two statements on purpose: the aggregates must be read after the lock is granted (under READ COMMITTED
+    a statement sees what committed before it began; one statement that waited for the lock would count
+    with the snapshot it took before waiting).
+    """
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    party: ColumnElement[bool] = (EvidenceItem.case_id == case_id) & (EvidenceItem.party_id == party_id)
+    counted: ColumnElement[bool] = EvidenceItem.status.in_(statuses)
+    if exclude is not None:
+        counted = counted & (EvidenceItem.id != exclude)
+    files = select(func.count()).where(party, counted).scalar_subquery()
+    size = func.coalesce(func.sum(EvidenceItem.declared_size), 0)
+    used = select(size).where(EvidenceItem.uploaded_by_user_id == user_id, counted).scalar_subquery()
+    last = select(func.coalesce(func.max(EvidenceItem.catalogue_order), 0)).where(party).scalar_subquery()
+    row = db.session.execute(select(files, used, last)).one()
+    return Usage(files=int(row[0] or 0), bytes=int(row[1] or 0), last_order=int(row[2] or 0))
+
+
+def _breach(usage: Usage, *, mime: str, size: int) -> str | None:
     configured = limits()
     if size > configured.max_size(mime):
         return rules.TOO_LARGE
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())  # serialises bytes per user
-    if _count(case_id, party_id, statuses, exclude) + 1 > configured.files_per_case:
+    if usage.files + 1 > configured.files_per_case:
         return rules.TOO_MANY_FILES
-    if _bytes(user_id, statuses, exclude) + size > configured.bytes_per_user:
+    if usage.bytes + size > configured.bytes_per_user:
         return rules.QUOTA_EXCEEDED
     return None
 
@@ -173,29 +213,3 @@ def _raise_limit(reason: str, mime: str) -> None:
     if reason == rules.TOO_MANY_FILES:
         raise Conflict(f"A party may hold at most {configured.files_per_case} files in a case.", reason=reason)
     raise Conflict(f"You may hold at most {configured.bytes_per_user} bytes of evidence.", reason=reason)
-
-
-def _count(case_id: uuid.UUID, party_id: uuid.UUID, statuses: tuple[str, ...], exclude: uuid.UUID | None) -> int:
-    query = select(func.count()).where(
-        EvidenceItem.case_id == case_id, EvidenceItem.party_id == party_id, EvidenceItem.status.in_(statuses)
-    )
-    if exclude is not None:
-        query = query.where(EvidenceItem.id != exclude)
-    return int(db.session.scalar(query) or 0)
-
-
-def _bytes(user_id: uuid.UUID, statuses: tuple[str, ...], exclude: uuid.UUID | None) -> int:
-    query = select(func.coalesce(func.sum(EvidenceItem.declared_size), 0)).where(
-        EvidenceItem.uploaded_by_user_id == user_id, EvidenceItem.status.in_(statuses)
-    )
-    if exclude is not None:
-        query = query.where(EvidenceItem.id != exclude)
-    return int(db.session.scalar(query) or 0)
-
-
-def _next_order(case_id: uuid.UUID, party_id: uuid.UUID) -> int:
-    """The next number in the party's catalogue (the case row is locked, so numbers never collide)."""
-    query = select(func.max(EvidenceItem.catalogue_order)).where(
-        EvidenceItem.case_id == case_id, EvidenceItem.party_id == party_id
-    )
-    return int(db.session.scalar(query) or 0) + 1

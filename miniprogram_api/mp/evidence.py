@@ -52,12 +52,17 @@ def catalogue(args: dict, case_id: uuid.UUID) -> object:
 
 @blp.route("/evidence/<uuid:evidence_id>/complete", methods=["POST"])
 @login_required()
-@blp.response(200, EvidenceOut)
+@idempotent()
+@blp.response(202, EvidenceOut, description="Accepted: the item is `verifying`; poll GET /evidence/{id}.")
+@blp.alt_response(200, schema=EvidenceOut, description="Already decided: the item, unchanged (stored or rejected).")
 @blp.alt_response(409, description="Not uploaded yet (`evidence.not_uploaded`).")
 @blp.alt_response(503, description="The store is unavailable; the item stays pending. Retry after Retry-After.")
 def complete(evidence_id: uuid.UUID) -> object:
-    """Verify the uploaded file: `stored`, or `rejected` with a reason (calling again is harmless)."""
-    return evidence_complete.complete(evidence_id=evidence_id, actor=current_principal())
+    """The file is uploaded: the server verifies it in the background (`verifying`, 202) and then stores it or
+    rejects it with a reason. Calling again is harmless: it answers with the item's current state and starts
+    no second check (200 once decided)."""
+    item = evidence_complete.complete(evidence_id=evidence_id, actor=current_principal())
+    return item, 202 if item.status == "verifying" else 200
 
 
 @blp.route("/evidence/<uuid:evidence_id>", methods=["GET"])

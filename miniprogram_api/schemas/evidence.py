@@ -70,7 +70,14 @@ class EvidenceOut(OutSchema):
     id = fields.UUID(required=True)
     case_id = fields.UUID(required=True)
     party_id = fields.UUID(required=True)
-    status = fields.String(required=True, metadata={"description": "pending | stored | rejected"})
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": ["pending", "verifying", "stored", "rejected"],
+            "description": "pending (not completed), verifying (completed; the server is checking the file: poll "
+            "GET /evidence/{id}), stored (verified), rejected (see rejection_reason)",
+        },
+    )
     submitted = fields.Boolean(required=True)
     submitted_at = fields.AwareDateTime(allow_none=True)
     catalogue_order = fields.Integer(required=True)

@@ -13,11 +13,13 @@ import dataclasses
 import hashlib
 import io
 import json
+import uuid
 from collections.abc import Iterator
 
 from sqlalchemy import event
 
-from app.extensions import db
+from app.evidence import EvidenceItem
+from app.extensions import db, storage
 from app.jobs import AppContextTask
 from tests.api.service.support import BATCH, meta, pdf_bytes, push, service_world
 from tests.support.cases import file_case
@@ -26,11 +28,12 @@ from tests.support.factories import login, make_org, make_user
 MP = "/api/mp/v1"
 # Issue 18's target: 6. Reached: auth 1 (was 6), then the four "cases I am connected to" id lists and the page.
 CASE_LIST_STATEMENTS = 6
-# Target 10, reached 16 (was 18). Left: auth 1; idempotency 2 (the claim INSERT, the answer's UPDATE); case facts 3
-# (case, parties, agents); the uploader's row FOR UPDATE (quota lock); 3 aggregates (open items, bytes in use,
-# next catalogue number); the item and its custody event; audit 3 (advance the shard head, the event, the head's
-# hash); the item re-read after its commit for the answer. Next: fold the aggregates and the facts (evidence).
-EVIDENCE_UPLOAD_STATEMENTS = 16
+# Target 10, reached 13 (was 18, then 16). Left: auth 1; idempotency 2 (the claim INSERT, the answer's UPDATE); case
+# facts 3 (case, parties, agents: app/cases); the uploader's row FOR UPDATE (quota lock; it must precede the
+# aggregates, which under READ COMMITTED see only what committed before their statement began); the aggregates 1
+# (open items, bytes in use and the next catalogue number as scalar subqueries of one SELECT); the item and its
+# custody event; audit 3 (advance the shard head, the event, the head's hash). Next: the case facts in one query.
+EVIDENCE_UPLOAD_STATEMENTS = 13
 # Target 12, reached 17 (was 24). Left: machine client 1; idempotency 2 (the claim, the answer, both in the one
 # COMMIT); the document INSERT, alone first (its events refer to it; a raced submission key conflicts there,
 # instead of a read before every push); consents 4 (standing, the case's consent twice: routing and the notice
@@ -175,3 +178,46 @@ def test_batch_push_shares_its_lookups(client, monkeypatch):
     assert len(many.statements) <= BATCH_STATEMENTS, many
     assert len(many.statements) < BATCH_ITEMS * len(one.statements), (one, many)
     assert many.commits == BATCH_ITEMS, many  # one per item: one bad item never spoils the others
+
+
+# `complete` reads no object (the verification job does): auth 1; idempotency 2; the item 1 and the case facts 3;
+# the conditional UPDATE pending -> verifying 1; the item re-read for the answer 1. The same for any file size.
+EVIDENCE_COMPLETE_STATEMENTS = 9
+
+
+def test_evidence_complete_costs_the_same_for_any_size(client, monkeypatch):
+    queued: list[str] = []  # the verification job runs in a worker, not in the request: count it out
+    monkeypatch.setattr(AppContextTask, "apply_async", lambda task, *args, **kwargs: queued.append(task.name))
+    user = make_user(real_name="张三")
+    case = file_case(user, org=make_org())
+    headers = login(user)
+
+    def uploaded(size: int) -> str:
+        head = pdf_bytes(f"budget {size}")
+        content = head + b"%" + b"x" * (size - len(head) - 2) + b"\n"
+        body = {
+            "filename": "借条.pdf",
+            "content_type": "application/pdf",
+            "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "title": "借条",
+            "category": "书证",
+            "purpose": "证明借款",
+        }
+        ticket = client.post(f"{MP}/cases/{case.id}/evidence/uploads", json=body, headers=headers).get_json()
+        item = db.session.get(EvidenceItem, uuid.UUID(ticket["evidence_id"]))
+        storage.put(item.upload_key, content, content_type="application/pdf")  # what the phone's form post leaves
+        return ticket["evidence_id"]
+
+    costs = []
+    for number, size in enumerate((1024, 10 * 1024 * 1024)):
+        evidence_id = uploaded(size)
+        url = f"{MP}/evidence/{evidence_id}/complete"
+        with counting() as count:
+            answer = client.post(url, headers={**headers, "Idempotency-Key": f"budget-complete-{number}"})
+        assert answer.status_code == 202 and answer.get_json()["status"] == "verifying", answer.get_json()
+        assert len(count.statements) <= EVIDENCE_COMPLETE_STATEMENTS, count
+        assert count.commits <= WRITE_COMMITS, count
+        costs.append(len(count.statements))
+    assert costs[0] == costs[1], costs
+    assert queued == ["microcourt.evidence.verify"] * 2

@@ -83,7 +83,8 @@ def _new_item(w: World, state: str) -> object:
     ticket = evidence_uploads.request_upload(case_id=case_id, data=_declaration(state), actor=citizen)
     storage.put(db.session.get(EvidenceItem, ticket.evidence_id).upload_key, PDF, content_type="application/pdf")
     if state != "pending":
-        assert evidence_complete.complete(evidence_id=ticket.evidence_id, actor=citizen).status == "stored"
+        assert evidence_complete.complete(evidence_id=ticket.evidence_id, actor=citizen).status == "verifying"
+        assert db.session.get(EvidenceItem, ticket.evidence_id).status == "stored"  # the job ran after it (eager)
     if state == "submitted":
         evidence_catalogue.submit(evidence_id=ticket.evidence_id, actor=citizen)
     return ticket.evidence_id

@@ -1,6 +1,7 @@
 // Evidence for a case (#/cases/<id>/evidence): the party's catalogue, and an upload the way the mini-program does
 // it (docs/evidence.md): declare the file with its SHA-256, post it to the store with the presigned form (progress
-// shown; a lost connection retried, then a retry button), ask the server to verify it, then submit it.
+// shown; a lost connection retried, then a retry button), ask the server to verify it (it answers `verifying` at
+// once and checks the file in the background: the page polls the item until it is stored or rejected), submit it.
 
 import { api, ApiError, newKey } from "/web/common/api.js";
 import { label, t } from "/web/common/i18n.js";
@@ -38,11 +39,23 @@ async function complete(evidenceId) {
   }
 }
 
+// `complete` answers at once (202, `verifying`): the server checks the file in the background. Poll the item
+// until it is stored or rejected; after about two minutes give up waiting (the list shows it as being checked).
+async function settled(item) {
+  let current = item;
+  for (let attempt = 0; current.status === "verifying" && attempt < 40; attempt += 1) {
+    await sleep(Math.min(500 * 2 ** attempt, 5000));
+    current = await api(`${MP}/evidence/${item.id}`);
+  }
+  return current;
+}
+
 function itemRow(item, caseId, refresh) {
   const state = item.status === "rejected"
     ? h("span", { class: "badge warn" }, t("h5.evidence.rejected", { reason: label("error", item.rejection_reason) }))
     : h("span", { class: `badge ${item.submitted ? "ok" : ""}` },
-      t(item.submitted ? "h5.evidence.submitted" : item.status === "stored" ? "h5.evidence.draft" : "h5.evidence.pending"));
+      t(item.submitted ? "h5.evidence.submitted" : item.status === "stored" ? "h5.evidence.draft"
+        : item.status === "verifying" ? "h5.evidence.verifying" : "h5.evidence.pending"));
   const submit = item.status === "stored" && !item.submitted
     ? h("button", { type: "button", class: "secondary", onclick: async (event) => {
       event.target.disabled = true;
@@ -120,14 +133,15 @@ export async function evidencePage(main, caseId) {
         return;
       }
       say(t("h5.evidence.verifying"));
-      const item = await complete(ticket.evidence_id);
+      const item = await settled(await complete(ticket.evidence_id));
       ticket = null;
       key = null;
       if (item.status === "stored") {
         say(t("h5.evidence.stored"), "info");
         form.reset();
         progress.hidden = true;
-      } else say(t("h5.evidence.rejected", { reason: label("error", item.rejection_reason) }), "error");
+      } else if (item.status === "verifying") say(t("h5.evidence.verifying"));
+      else say(t("h5.evidence.rejected", { reason: label("error", item.rejection_reason) }), "error");
       announce(message.textContent);
       await refresh();
     } catch (error) {

@@ -60,7 +60,7 @@ export interface Client {
   uploadEvidence(
     caseId: string,
     file: RequestBody<Operation<"/api/mp/v1/cases/{case_id}/evidence/uploads", "post">> & { filePath: string },
-    init?: { idempotencyKey?: string },
+    init?: { idempotencyKey?: string; maxPolls?: number },
   ): Promise<components["schemas"]["EvidenceOut"]>;
   refresh(): Promise<Tokens>;
   tokens(): Tokens | null;

@@ -153,8 +153,9 @@ function createClient(options) {
    * @param {string} caseId
    * @param {{filePath: string, filename: string, content_type: string, size: number, sha256: string,
    *          title: string, category?: string, purpose?: string, party_id?: string, late_reason?: string}} file
-   * @param {{idempotencyKey?: string}} [init]
-   * @returns {Promise<any>} the item after `complete` (status `stored`, or `rejected` with its reason)
+   * @param {{idempotencyKey?: string, maxPolls?: number}} [init]
+   * @returns {Promise<any>} the item once verified: status `stored`, or `rejected` with its reason (`verifying`
+   *   still if the check took longer than `maxPolls` polls, 40 by default: about three minutes)
    */
   async function uploadEvidence(caseId, file, init = {}) {
     const { filePath, ...declared } = file;
@@ -182,9 +183,17 @@ function createClient(options) {
       }
       throw new ApiError(res.statusCode, safeJson(res.data));
     }
-    return request("POST", `/api/mp/v1/evidence/${ticket.evidence_id}/complete`, {
+    // `complete` answers at once (202, `verifying`): the server reads and hashes the file in the background.
+    // Poll the item (GET, backing off to every 5 s) until it is stored or rejected.
+    let item = await request("POST", `/api/mp/v1/evidence/${ticket.evidence_id}/complete`, {
       idempotencyKey: init.idempotencyKey && `${init.idempotencyKey}:complete`,
     });
+    const maxPolls = init.maxPolls ?? 40;
+    for (let poll = 0; item && item.status === "verifying" && poll < maxPolls; poll += 1) {
+      await sleep(Math.min(maxWaitMs, 500 * 2 ** Math.min(poll, 4)));
+      item = await request("GET", `/api/mp/v1/evidence/${ticket.evidence_id}`);
+    }
+    return item;
   }
 
   /**

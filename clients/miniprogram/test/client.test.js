@@ -102,6 +102,10 @@ test("evidence goes the whole way: declared, posted to the presigned form with w
   });
   assert.equal(item.status, "stored", JSON.stringify(item));
   assert.equal(wx.calls.filter((c) => c.method === "UPLOAD").length, 1);
+  // `complete` answered 202 `verifying`; the helper polled the item until the background check stored it
+  const completes = wx.calls.filter((c) => c.method === "POST" && c.url.endsWith(`/evidence/${item.id}/complete`));
+  assert.equal(completes.length, 1);
+  assert.ok(wx.calls.some((c) => c.method === "GET" && c.url.endsWith(`/evidence/${item.id}`)));
 });
 
 test("Retry-After is read as seconds or an HTTP date", () => {

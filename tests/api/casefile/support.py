@@ -32,7 +32,9 @@ def upload(client, headers: dict, case_id, *, title: str, submit: bool) -> dict:
     sent = client.post(target, data={**form["fields"], form["file_field"]: (io.BytesIO(content), "x.pdf")})
     assert sent.status_code in (200, 201, 204), sent.get_data(as_text=True)
     evidence_id = ticket.get_json()["evidence_id"]
-    done = client.post(f"{API}/evidence/{evidence_id}/complete", headers=headers)
+    first = client.post(f"{API}/evidence/{evidence_id}/complete", headers=headers)
+    assert first.status_code == 202, first.get_json()  # verifying: the job runs after the request
+    done = client.post(f"{API}/evidence/{evidence_id}/complete", headers=headers)  # decided
     assert done.status_code == 200 and done.get_json()["status"] == "stored", done.get_json()
     if submit:
         shared = client.post(f"{API}/evidence/{evidence_id}/submit", headers=headers)

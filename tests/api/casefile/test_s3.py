@@ -50,7 +50,9 @@ def test_the_case_file_is_built_on_s3_and_downloaded_with_a_presigned_get(client
     with requests.post(form["url"], data=form["fields"], files=files, timeout=30) as posted:
         assert posted.status_code in (200, 201, 204), posted.text
     evidence_id = ticket.get_json()["evidence_id"]
-    done = client.post(f"{API}/evidence/{evidence_id}/complete", headers=world.respondent_headers)
+    first = client.post(f"{API}/evidence/{evidence_id}/complete", headers=world.respondent_headers)
+    assert first.status_code == 202, first.get_json()  # verifying: the job runs after the request
+    done = client.post(f"{API}/evidence/{evidence_id}/complete", headers=world.respondent_headers)  # decided
     assert done.get_json()["status"] == "stored", done.get_json()
     queued = client.post(f"{API}/cases/{world.case.id}/case-file", headers=world.respondent_headers)
     assert queued.status_code == 202, queued.get_json()

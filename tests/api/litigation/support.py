@@ -121,6 +121,8 @@ def upload_evidence(client, world: World, who: str, title: str) -> str:
     sent = client.post(target, data={**form["fields"], form["file_field"]: (io.BytesIO(content), "x.pdf")})
     assert sent.status_code in (200, 201, 204), sent.get_data(as_text=True)
     evidence_id = ticket.get_json()["evidence_id"]
-    done = client.post(f"{MP}/evidence/{evidence_id}/complete", headers=headers)
+    first = client.post(f"{MP}/evidence/{evidence_id}/complete", headers=headers)
+    assert first.status_code == 202, first.get_json()  # verifying: the job runs after the request
+    done = client.post(f"{MP}/evidence/{evidence_id}/complete", headers=headers)  # decided
     assert done.status_code == 200 and done.get_json()["status"] == "stored", done.get_json()
     return evidence_id

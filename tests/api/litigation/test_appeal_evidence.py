@@ -44,7 +44,9 @@ def _upload(client, world: World, who: str, title: str) -> str:
     sent = client.post(target, data={**form["fields"], form["file_field"]: (io.BytesIO(content), "x.pdf")})
     assert sent.status_code in (200, 201, 204)
     evidence_id = ticket.get_json()["evidence_id"]
-    done = client.post(f"{MP}/evidence/{evidence_id}/complete", headers=world.headers(who))
+    first = client.post(f"{MP}/evidence/{evidence_id}/complete", headers=world.headers(who))
+    assert first.status_code == 202, first.get_json()  # verifying: the job runs after the request
+    done = client.post(f"{MP}/evidence/{evidence_id}/complete", headers=world.headers(who))  # decided
     assert done.status_code == 200 and done.get_json()["status"] == "stored", done.get_json()
     return evidence_id
 
@@ -103,4 +105,4 @@ def test_the_appeal_offers_its_new_evidence(client, clock):
         assert seen.status_code == 200, (who, seen.get_json())
     timeline = client.get(f"{MP}/cases/{world.case.id}/timeline", headers=world.headers("plaintiff")).get_json()
     shared = [e for e in timeline if e["type"] == "evidence.submitted"]
-    assert len(shared) == 1 and "appeal" in shared[0]["summary"]
+    assert len(shared) == 1 and "随上诉提交" in shared[0]["summary"]  # Chinese by default

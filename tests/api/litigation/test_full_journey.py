@@ -89,7 +89,9 @@ def _upload(client, case_id: str, headers: dict, title: str, **extra) -> str:
         data={**form["fields"], form["file_field"]: (io.BytesIO(content), "x.pdf")},
     )
     assert sent.status_code in (200, 201, 204)
-    assert _ok(client.post(f"{MP}/evidence/{ticket['evidence_id']}/complete", headers=headers))["status"] == "stored"
+    url = f"{MP}/evidence/{ticket['evidence_id']}/complete"
+    assert _ok(client.post(url, headers=headers), 202)["status"] == "verifying"  # the job runs after the request
+    assert _ok(client.post(url, headers=headers))["status"] == "stored"
     return ticket["evidence_id"]
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import threading
+import uuid
 from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
+from app.evidence import complete as evidence_complete
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db
+from app.jobs import AppContextTask
 from tests.conftest import is_postgres
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import declaration, post_form, upload
@@ -44,19 +47,28 @@ def race(call, times: int = THREADS) -> list:
     return results
 
 
-def test_concurrent_completes_settle_on_one_answer(local_env, dispute):
+def test_concurrent_completes_start_one_job_and_raced_jobs_decide_once(local_env, dispute, monkeypatch):
     env = local_env
     content = samples.pdf(pages=2) + b"%" + b"x" * 600_000 + b"\n"
     ticket = env.api(
         "POST", f"/cases/{dispute.case.id}/evidence/uploads", dispute.headers["applicant"], json=declaration(content)
     ).json()
     assert post_form(ticket["upload"], content).status_code == 204
+    queued: list[tuple] = []
+    monkeypatch.setattr(AppContextTask, "apply_async", lambda task, args=(), kwargs=None, **o: queued.append(args))
 
     url = f"/evidence/{ticket['evidence_id']}/complete"
     answers = race(lambda: env.api("POST", url, dispute.headers["applicant"]))
 
-    assert {a.status_code for a in answers} == {200}
-    assert {a.json()["status"] for a in answers} == {"stored"} and len({a.text for a in answers}) == 1
+    assert {a.status_code for a in answers} == {202}
+    assert {a.json()["status"] for a in answers} == {"verifying"}
+    assert queued == [(ticket["evidence_id"],)]  # one conditional UPDATE won: one job
+
+    def job() -> str:  # a redelivered job, a sweep's re-enqueue and the first one, at once
+        with env.app.app_context():
+            return evidence_complete.verify_job(uuid.UUID(ticket["evidence_id"]))
+
+    assert set(race(job)) <= {"stored", "skipped"}
     db.session.rollback()
     actions = Counter(
         db.session.scalars(
@@ -65,6 +77,7 @@ def test_concurrent_completes_settle_on_one_answer(local_env, dispute):
     )
     assert actions["stored"] == 1
     item = db.session.get(EvidenceItem, ticket["evidence_id"])
+    assert item.status == "stored"
     assert env.keys(dispute.case.id) == [item.object_key]  # the losers' copies were removed
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.utils.logging import JsonFormatter
 from tests.integration.evidence import samples
-from tests.integration.evidence.conftest import declaration, fetch, post_form, row
+from tests.integration.evidence.conftest import complete, declaration, fetch, post_form, row
 
 KEY = re.compile(r"^cases/[0-9a-f-]{36}/evidence/[0-9a-f]{32}$")
 HOSTILE = {
@@ -48,7 +48,7 @@ def test_a_hostile_name_is_cleaned_and_never_escapes(env, dispute, caplog, case)
         upload = ticket.json()["upload"]
         assert re.fullmatch(r"cases/[0-9a-f-]{36}/evidence/[0-9a-f]{32}\.upload", upload["fields"]["key"])
         assert post_form(upload, content, name=raw).status_code == 204  # the part's own name is hostile too
-        item = env.api("POST", f"/evidence/{ticket.json()['evidence_id']}/complete", dispute.headers["applicant"])
+        item = complete(env, dispute.headers["applicant"], ticket.json()["evidence_id"])
         assert item.json()["status"] == "stored"
         detail = env.api("GET", f"/evidence/{item.json()['id']}", dispute.headers["applicant"]).json()
         download = fetch(detail["download_url"])

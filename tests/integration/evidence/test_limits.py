@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.evidence import samples
-from tests.integration.evidence.conftest import declaration, post_form, row, upload
+from tests.integration.evidence.conftest import complete, declaration, post_form, row, upload
 
 LIMIT = 4096
 
@@ -122,6 +122,6 @@ def test_limits_are_checked_again_on_complete(local_env, dispute, setting, value
     ticket = ask(env, dispute, content).json()
     assert post_form(ticket["upload"], content).status_code == 204
     env.app.config[setting] = value  # the operator lowers a limit while the phone uploads
-    done = env.api("POST", f"/evidence/{ticket['evidence_id']}/complete", dispute.headers["applicant"]).json()
+    done = complete(env, dispute.headers["applicant"], ticket["evidence_id"]).json()
     assert (done["status"], done["rejection_reason"]) == ("rejected", reason)
     assert env.keys(dispute.case.id) == [row(first["id"]).object_key]

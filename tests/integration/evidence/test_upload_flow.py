@@ -11,6 +11,9 @@ import uuid
 
 import pytest
 
+from app.evidence import complete as evidence_complete
+from app.jobs import AppContextTask
+from tests.integration.evidence import conftest as evidence_env
 from tests.integration.evidence import samples
 from tests.integration.evidence.conftest import (
     ERROR_SHAPE,
@@ -37,7 +40,8 @@ def request_form(env, dispute, content, who="applicant", **declared):
 
 
 def complete(env, dispute, evidence_id, who="applicant"):
-    return env.api("POST", f"/evidence/{evidence_id}/complete", dispute.headers[who])
+    """Complete (202 verifying) and read the decision the job made after that request (200)."""
+    return evidence_env.complete(env, dispute.headers[who], evidence_id)
 
 
 def test_the_happy_path_exactly_as_a_phone_does_it(env, dispute):
@@ -71,16 +75,32 @@ def test_the_happy_path_exactly_as_a_phone_does_it(env, dispute):
     assert "filename*=UTF-8''%E5%80%9F%E6%9D%A1.pdf" in download.headers["Content-Disposition"]
 
 
-def test_complete_is_idempotent_and_repeats_its_answer(env, dispute):
+def test_complete_answers_at_once_and_is_idempotent(env, dispute, monkeypatch):
     content = samples.jpeg()
     ticket = request_form(env, dispute, content, filename="现场照片.jpg", content_type="image/jpeg")
     assert post_form(ticket["upload"], content, part_type="image/jpeg").status_code == 204
-    first = complete(env, dispute, ticket["evidence_id"]).json()
-    second = complete(env, dispute, ticket["evidence_id"]).json()
-    assert first == second and first["status"] == "stored"
+    url, headers = f"/evidence/{ticket['evidence_id']}/complete", dispute.headers["applicant"]
+    queued: list[tuple] = []  # the job is held back: the item stays verifying while the phone retries
+    monkeypatch.setattr(AppContextTask, "apply_async", lambda task, args=(), **kwargs: queued.append(tuple(args)))
+    first = env.api("POST", url, {**headers, "Idempotency-Key": "complete-1"})
+    assert first.status_code == 202 and first.json()["status"] == "verifying", first.text
+    assert first.json()["stored_at"] is None and first.json()["rejection_reason"] is None
+    replay = env.api("POST", url, {**headers, "Idempotency-Key": "complete-1"})
+    assert replay.status_code == 202 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    again = env.api("POST", url, headers)  # no key, still verifying: the current state, no second job
+    assert again.status_code == 202 and again.json()["status"] == "verifying"
+    assert queued == [(ticket["evidence_id"],)]
+    seen = env.api("GET", f"/evidence/{ticket['evidence_id']}", headers).json()  # the phone polls
+    assert (seen["status"], seen["download_url"]) == ("verifying", None)
+    monkeypatch.undo()
+    assert evidence_complete.verify_job(uuid.UUID(ticket["evidence_id"])) == "stored"
+    assert evidence_complete.verify_job(uuid.UUID(ticket["evidence_id"])) == "skipped"  # a second job acts not
+    decided = env.api("POST", url, headers)
+    assert decided.status_code == 200 and decided.json()["status"] == "stored"
+    assert env.api("POST", url, headers).json() == decided.json()
     custody = [
-        e["action"]
-        for e in env.api("GET", f"/evidence/{first['id']}", dispute.headers["applicant"]).json()["custody_events"]
+        e["action"] for e in env.api("GET", f"/evidence/{decided.json()['id']}", headers).json()["custody_events"]
     ]
     assert custody.count("stored") == 1
 
