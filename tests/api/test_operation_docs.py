@@ -145,3 +145,11 @@ def test_every_operation_has_a_hand_written_description_and_its_examples(client)
         body = operation.get("requestBody", {}).get("content", {})
         if "application/json" in body:
             assert "request" in entry, f"{operation_id}: no request example"
+        answers_json = [
+            status
+            for status, response in operation["responses"].items()
+            if status.startswith("2") and "application/json" in response.get("content", {})
+        ]
+        if answers_json:
+            documented = set(entry.get("responses", {}))
+            assert documented & set(answers_json), f"{operation_id}: no success example for {answers_json}"
