@@ -216,6 +216,7 @@ def _deliveries(secret: str) -> list[tuple[str, str, bool]]:
         (http.signature_header(secret, now - 400, body), body, False),
         (http.signature_header("whsec_other", now, body), body, False),
         ("t=abc,v1=00", body, False),
+        (f"t={now},v1=é", body, False),
         ("garbage", body, False),
     ]
 

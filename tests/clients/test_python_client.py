@@ -161,6 +161,9 @@ def test_webhook_signatures_verify_with_the_helper(served):
         assert not verify_signature(subscription["secret"], header, body + b" ", now=now)
         assert not verify_signature("whsec_other", header, body, now=now)
         assert not verify_signature(subscription["secret"], header, body, now=now + 301)
+        timestamp = header.split(",")[0]
+        assert not verify_signature(subscription["secret"], f"{timestamp},v1=é", body, now=now)  # never a TypeError
+        assert not verify_signature(subscription["secret"], "t=abc,v1=00", body, now=now)
     assert court.webhooks()[0]["events"] == ["document.delivered"]
 
 

@@ -23,4 +23,4 @@ def verify_signature(
         return False
     body = raw_body.encode() if isinstance(raw_body, str) else raw_body
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, fields.get("v1", ""))
+    return hmac.compare_digest(expected.encode(), fields.get("v1", "").encode())  # bytes: any header text is False
