@@ -113,3 +113,32 @@ test("Retry-After is read as seconds or an HTTP date", () => {
   assert.equal(retryAfterMs(undefined), 1000);
   assert.equal(retryAfterMs("Thu, 01 Jan 1970 00:00:10 GMT", 4000), 6000);
 });
+
+test("a refresh the server refuses ends the session: onTokens(null), the call fails with the reason", async () => {
+  const { api, saved, wx } = client("retry");
+  api.setTokens({ access_token: "stale", refresh_token: "rt_never-issued-by-this-server" });
+  await assert.rejects(
+    Promise.all([api.request("GET", "/api/mp/v1/me"), api.request("GET", "/api/mp/v1/me")]),
+    (error) => {
+      assert.ok(error instanceof ApiError);
+      assert.equal(error.statusCode, 401);
+      assert.ok(error.reason && error.reason.startsWith("auth."), error.reason);
+      return true;
+    },
+  );
+  assert.deepEqual(saved, [null], "logged out once");
+  assert.equal(api.tokens(), null);
+  assert.equal(wx.calls.filter((c) => c.url.endsWith("/api/mp/v1/auth/refresh")).length, 1);
+});
+
+test("a write without a key of the caller's gets one, the same on each retry; a GET gets none", async () => {
+  const { api, wx } = client("retry");
+  await fetch(`${baseUrl}/_test/refuse`, { method: "POST", body: JSON.stringify([[503, "1"]]) });
+  await assert.rejects(api.request("POST", "/api/mp/v1/evidence/00000000-0000-0000-0000-000000000000/complete"));
+  const posts = wx.calls.filter((c) => c.method === "POST" && c.url.endsWith("/complete"));
+  assert.equal(posts.length, 2, "refused once with 503, then answered");
+  assert.ok(posts[0].header["Idempotency-Key"]);
+  assert.equal(posts[0].header["Idempotency-Key"], posts[1].header["Idempotency-Key"]);
+  await api.request("GET", "/api/mp/v1/me");
+  assert.equal(wx.calls.at(-1).header["Idempotency-Key"], undefined);
+});
