@@ -24,6 +24,7 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.identity import LawyerProfile, User
 from app.security import permissions
 from app.security.permissions import Principal
@@ -226,11 +227,11 @@ def decide(*, case_id: uuid.UUID, agent_id: uuid.UUID, decision: str, actor: Pri
 
 
 SUMMARIES = {
-    "agent.appointed": "{party} appointed {lawyer} as agent ({authority} authority)",
-    "agent.requested": "{lawyer} asks to act for {party} ({authority} authority)",
-    "agent.confirmed": "{party} confirmed {lawyer} as agent ({authority} authority)",
-    "agent.declined": "{party} declined {lawyer}'s request to act for them",
-    "agent.revoked": "{party} revoked {lawyer}'s authority",
+    "agent.appointed": message("%(party)s appointed %(lawyer)s as agent (%(authority)s authority)"),
+    "agent.requested": message("%(lawyer)s asks to act for %(party)s (%(authority)s authority)"),
+    "agent.confirmed": message("%(party)s confirmed %(lawyer)s as agent (%(authority)s authority)"),
+    "agent.declined": message("%(party)s declined %(lawyer)s's request to act for them"),
+    "agent.revoked": message("%(party)s revoked %(lawyer)s's authority"),
 }
 DECISIONS = {
     "confirm": (ACTIVE, "agent.confirmed"),
@@ -253,8 +254,8 @@ def _record(
     approval = approvals.of(agent)
     kind = approval.agent_kind if approval is not None else "lawyer"
     name = (lawyer.real_name or lawyer.display_name or "") if lawyer else ""
-    label = f"{'citizen agent' if kind == 'citizen' else 'lawyer'} {name}".strip()
-    summary = SUMMARIES[event].format(lawyer=label, party=party.name, authority=agent.authority)
+    who = message("citizen agent %(name)s", name=name) if kind == "citizen" else message("lawyer %(name)s", name=name)
+    summary = SUMMARIES[event].fill(lawyer=who, party=party.name, authority=label("authority", agent.authority))
     timeline.record(
         case,
         event,

@@ -19,6 +19,7 @@ from app.cases import Case, CaseAgent, CaseParty, review, timeline
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.i18n import Message, label, message
 from app.identity import User
 from app.notifications import dispatch as notifications
 from app.notifications import kinds as notification_kinds
@@ -169,9 +170,11 @@ def _tell(case: Case, agent: CaseAgent, status: str) -> list[uuid.UUID]:
 
 
 SUMMARIES = {
-    "agent.approval_requested": "the appointment of {agent} for {party} waits for the court's approval ({grounds})",
-    "agent.approved": "the court approved {agent} as agent for {party}",
-    "agent.refused": "the court refused {agent} as agent for {party}",
+    "agent.approval_requested": message(
+        "the appointment of %(agent)s for %(party)s waits for the court's approval (%(grounds)s)"
+    ),
+    "agent.approved": message("the court approved %(agent)s as agent for %(party)s"),
+    "agent.refused": message("the court refused %(agent)s as agent for %(party)s"),
 }
 
 
@@ -180,7 +183,8 @@ def _event(
 ) -> list[uuid.UUID]:
     party = db.session.get_one(CaseParty, agent.party_id)
     person = db.session.get(User, agent.lawyer_user_id)
-    name = (person.real_name or person.display_name or "an agent") if person else "an agent"
+    found = (person.real_name or person.display_name) if person else None
+    name: str | Message = found or message("an agent")
     data = {
         "agent_id": str(agent.id),
         "approval_id": str(row.id),
@@ -189,7 +193,8 @@ def _event(
         "grounds": list(row.grounds or []),
         "status": agent.status,
     }
-    summary = SUMMARIES[event].format(agent=name, party=party.name, grounds=", ".join(row.grounds or []))
+    grounds = [label("approval.ground", ground) for ground in row.grounds or []]
+    summary = SUMMARIES[event].fill(agent=name, party=party.name, grounds=grounds)
     timeline.record(case, event, actor=actor, actor_role=role, summary=summary, reason=reason, data=data)
     payload = {"case_id": str(case.id), "case_number": case.case_number, **data}
     hook = webhooks.Event(id=uuid.uuid4(), type=event, court_id=row.court_id, at=clock.now(), data=lambda: payload)

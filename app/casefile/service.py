@@ -168,17 +168,8 @@ def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
             chunks=[body],
         )
     yield from _provided(content)
-    events = [
-        {
-            "at": event.at.isoformat(),
-            "type": event.type,
-            "actor_role": event.actor_role,
-            "summary": event.summary,
-            "from_status": event.from_status,
-            "to_status": event.to_status,
-            "reason": event.reason,
-        }
-        for event in timeline.events_for(case)
+    events = [  # the archive is Chinese (案件时间线): each entry's words rendered in Chinese
+        {**(row := timeline.read(event, "zh")), "at": row["at"].isoformat()} for event in timeline.events_for(case)
     ]
     yield archive.Member(
         path="案件时间线.json",

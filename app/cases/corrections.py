@@ -11,9 +11,11 @@ from sqlalchemy import select
 from app.cases import access as case_access
 from app.cases import queries as case_queries
 from app.cases import review as court_review
+from app.cases import timeline as case_timeline
 from app.cases.models import FILER_ROLES, Case, CaseParty, CorrectionRequest
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.legal import calendar, deadlines
 from app.platform import settings
 from app.security import permissions
@@ -45,8 +47,15 @@ def request_correction(
     )
     case.review_due_at = None
     local_due = due_at.astimezone(clock.SHANGHAI)
-    event.summary = f"{event.summary}: {len(cleaned)} item(s), due {local_due:%Y-%m-%d %H:%M} Asia/Shanghai"
-    event.data = {"items": cleaned, "due_days": due_days, "due_at": due_at.isoformat(), "explanation": explanation}
+    words = message(
+        "%(previous)s -> %(target)s: %(count)s item(s), due %(due)s Asia/Shanghai",
+        previous=label("case.state", event.from_status),
+        target=label("case.state", event.to_status),
+        count=len(cleaned),
+        due=f"{local_due:%Y-%m-%d %H:%M}",
+    )
+    data = {"items": cleaned, "due_days": due_days, "due_at": due_at.isoformat(), "explanation": explanation}
+    case_timeline.retell(event, words, data=data)
     db.session.commit()
     return case_queries.describe(case, facts, actor=actor)
 
@@ -123,9 +132,22 @@ def answer_correction(*, case_id: uuid.UUID, actor: Principal, note: str, change
         "answered_by": str(actor.user_id),
     }
     case.review_due_at = now + dt.timedelta(days=settings.cases().filing_review_days)
-    changed = ", ".join(sorted(previous)) or "nothing"
-    event.summary = f"{event.summary}: correction answered (changed {changed}){' late' if late else ''}"
-    event.data = {"correction_id": str(request.id), "changed": sorted(previous), "late": late}
+    states = {"previous": label("case.state", event.from_status), "target": label("case.state", event.to_status)}
+    changed = ", ".join(sorted(previous))
+    if changed and late:
+        words = message(
+            "%(previous)s -> %(target)s: correction answered late (changed %(changed)s)", **states, changed=changed
+        )
+    elif changed:
+        words = message(
+            "%(previous)s -> %(target)s: correction answered (changed %(changed)s)", **states, changed=changed
+        )
+    elif late:
+        words = message("%(previous)s -> %(target)s: correction answered late (nothing changed)", **states)
+    else:
+        words = message("%(previous)s -> %(target)s: correction answered (nothing changed)", **states)
+    data = {"correction_id": str(request.id), "changed": sorted(previous), "late": late}
+    case_timeline.retell(event, words, data=data)
     db.session.commit()
     return case_queries.describe(case, facts, actor=actor)
 

@@ -15,6 +15,7 @@ from app.cases import lifecycle as case_lifecycle
 from app.cases.models import FILER_ROLES, OPPOSING_ROLES, PARTY_ROLES, Case, CaseConsent, CaseParty
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.identity import Court, MediationOrganization, User
 from app.platform import settings
 from app.security import idcard, permissions, pii
@@ -167,7 +168,7 @@ def _build(*, actor: Principal, data: dict, creation_key: str | None, filed_via:
         actor=actor,
         actor_role=_role(actor, filed_via),
         to_status=case.status,
-        summary=f"{case.kind} filed: {case.title}"[:500],
+        summary=message("%(kind)s filed: %(title)s", kind=label("case.kind", case.kind), title=case.title),
     )
     return case
 

@@ -7,6 +7,7 @@ import datetime as dt
 from app.cases import end_hooks, timeline
 from app.cases.models import Case, TimelineEvent
 from app.errors import Conflict
+from app.i18n import Message, label, message
 from app.legal import CalendarNotCovered, day_kind, load_overrides
 from app.platform import settings
 from app.security.permissions import Principal
@@ -51,6 +52,13 @@ INITIAL = "submitted"
 
 
 CONCLUSIONS = ("settled", "failed")
+
+
+def moved(previous: str | None, target: str | None, /) -> Message:
+    """The words of a transition: the two states' labels in the reader's language."""
+    return message(
+        "%(previous)s -> %(target)s", previous=label("case.state", previous), target=label("case.state", target)
+    )
 
 
 def _record_conclusion(case: Case, outcome: str) -> None:
@@ -119,7 +127,7 @@ def transition(
         from_status=previous,
         to_status=target,
         reason=reason,
-        summary=f"{previous} -> {target}",
+        summary=moved(previous, target),
         data=data,
     )
     if end_hooks.has_ended(case.kind, target) and not end_hooks.has_ended(case.kind, previous):

@@ -10,6 +10,7 @@ from app.cases import access as case_access
 from app.cases import detail_sections, timeline
 from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, CorrectionRequest
 from app.extensions import db
+from app.i18n import DEFAULT_LANGUAGE
 from app.identity import Court, MediationOrganization, User
 from app.platform.pagination import Page, newest_first_merged
 from app.security import permissions, pii
@@ -144,7 +145,7 @@ def _consents(case: Case, mine: set[uuid.UUID]) -> list[CaseConsent]:
     return list(db.session.scalars(query.order_by(CaseConsent.given_at)))
 
 
-def case_timeline(*, case_id: uuid.UUID, actor: Principal) -> list:
-    """The append-only history of a case."""
+def case_timeline(*, case_id: uuid.UUID, actor: Principal, language: str = DEFAULT_LANGUAGE) -> list[dict]:
+    """The append-only history of a case, its words in the reader's language (stored facts rendered now)."""
     case, _facts = case_access.load(case_id, actor=actor)
-    return timeline.events_for(case)
+    return [timeline.read(event, language) for event in timeline.events_for(case)]

@@ -12,9 +12,11 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.cases import numbers as case_numbers
 from app.cases import queries as case_queries
+from app.cases import timeline as case_timeline
 from app.cases.models import Case, CorrectionRequest, TimelineEvent
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.identity import Court
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
@@ -129,8 +131,16 @@ def accept(*, case_id: uuid.UUID, actor: Principal, case_number: str | None = No
         db.session.rollback()  # the transition above is undone with everything else
         raise
     case.case_number, case.accepted_at = number, clock.now()
-    event.summary = f"{event.summary}: {number}"
-    event.data = {"case_number": number, "numbered_by": "platform" if explicit is None else "court_system"}
+    case_timeline.retell(
+        event,
+        message(
+            "%(previous)s -> %(target)s: %(number)s",
+            previous=label("case.state", event.from_status),
+            target=label("case.state", event.to_status),
+            number=number,
+        ),
+        data={"case_number": number, "numbered_by": "platform" if explicit is None else "court_system"},
+    )
     # The number is written before the hooks read anything (their queries would autoflush it and meet a taken
     # number as a bare IntegrityError), so a taken number is answered the same way whatever runs after it.
     _commit_number(explicit_given=explicit is not None, flush_only=True)

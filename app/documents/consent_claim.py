@@ -17,6 +17,7 @@ from app.documents.consent_models import ServiceClaim
 from app.documents.consent_notice import hash_code, normalize_code
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import message
 from app.identity import User
 from app.security import permissions
 from app.security.permissions import Principal
@@ -52,7 +53,7 @@ def claim(*, code: str, actor: Principal) -> dict:
             "case.party_joined",
             actor=actor,
             actor_role="party",
-            summary=f"{party.name} joined the case with the code sent with a court document",
+            summary=message("%(name)s joined the case with the code sent with a court document", name=party.name),
             data={"party_id": str(party.id), "claim_id": str(found.id)},
         )
     audit.record("service_claim.claimed", actor=actor, object_type="case_party", object_id=party.id)

@@ -11,25 +11,47 @@ from app.cases import Case, CaseParty, timeline
 from app.documents import delivery
 from app.documents.models import ServedDocument
 from app.extensions import db
+from app.i18n import message
 from app.security.permissions import Principal
-
-WORDS = {
-    "given": "consented to",
-    "address_changed": "confirmed a new address for",
-    "address_verified": "entered the code sent to the e-mail address for",
-    "withdrawn": "withdrew consent to",
-}
 
 
 def announce(case: Case, party: CaseParty, what: str, *, actor: Principal | None, role: str, data: dict) -> None:
     """One timeline event and one audit record per act (no addresses: they are personal data)."""
-    by = {"agent": " (by their agent)", "clerk": " (recorded by the court)"}.get(role, "")
+    name = party.name
+    words = {  # what x by whom: the timeline's words (the catalogue), facts as placeholders
+        ("given", "agent"): message("%(name)s consented to electronic service (by their agent)", name=name),
+        ("given", "clerk"): message("%(name)s consented to electronic service (recorded by the court)", name=name),
+        ("given", ""): message("%(name)s consented to electronic service", name=name),
+        ("address_changed", "agent"): message(
+            "%(name)s confirmed a new address for electronic service (by their agent)", name=name
+        ),
+        ("address_changed", "clerk"): message(
+            "%(name)s confirmed a new address for electronic service (recorded by the court)", name=name
+        ),
+        ("address_changed", ""): message("%(name)s confirmed a new address for electronic service", name=name),
+        ("address_verified", "agent"): message(
+            "%(name)s entered the code sent to the e-mail address for electronic service (by their agent)", name=name
+        ),
+        ("address_verified", "clerk"): message(
+            "%(name)s entered the code sent to the e-mail address for electronic service (recorded by the court)",
+            name=name,
+        ),
+        ("address_verified", ""): message(
+            "%(name)s entered the code sent to the e-mail address for electronic service", name=name
+        ),
+        ("withdrawn", "agent"): message("%(name)s withdrew consent to electronic service (by their agent)", name=name),
+        ("withdrawn", "clerk"): message(
+            "%(name)s withdrew consent to electronic service (recorded by the court)", name=name
+        ),
+        ("withdrawn", ""): message("%(name)s withdrew consent to electronic service", name=name),
+    }
+    by = role if role in ("agent", "clerk") else ""
     timeline.record(
         case,
         f"consent.e_service_{what}",
         actor=actor,
         actor_role=role,
-        summary=f"{party.name} {WORDS[what]} electronic service{by}",
+        summary=words[(what, by)],
         data={"party_id": str(party.id), **data},
     )
     audit.record(

@@ -15,6 +15,7 @@ import secrets
 
 from sqlalchemy import select
 
+from app import i18n
 from app.cases import Case, CaseParty, timeline
 from app.documents import outbox as delivery_outbox
 from app.documents.consent_models import ServiceClaim
@@ -58,15 +59,15 @@ def invite(document: ServedDocument, case: Case, party: CaseParty, reason: str) 
             user_id=party.user_id, kind=KIND, data=data, subject=("served_document", document.id)
         )
         delivery_outbox.remember_notifications([note.id])
-        how = "a notification asking them to consent"
+        how = i18n.message("a notification asking them to consent")
     elif party.phone_enc and _recently_sent(party):
-        how = "no new SMS: the claim code sent earlier today is still valid and covers this document too"
+        how = i18n.message("no new SMS: the claim code sent earlier today is still valid and covers this document too")
     elif party.phone_enc:
         code = _new_claim(document, party)
         phone = pii.decrypt(party.phone_enc, field="phone")
         message = sms_outbox.queue(phone=phone, template="service_claim", params={"court": court_name, "code": code})
         delivery_outbox.remember_sms([message.id])
-        how = f"an SMS with a claim code to {pii.mask_phone(phone)}"
+        how = i18n.message("an SMS with a claim code to %(phone)s", phone=pii.mask_phone(phone))
     else:
         return  # no way to reach them: the clerk's work item asks for another method
     timeline.record(
@@ -74,7 +75,9 @@ def invite(document: ServedDocument, case: Case, party: CaseParty, reason: str) 
         "document.consent_requested",
         actor=None,
         actor_role="system",
-        summary=f"《{document.title}》 waits for {party.name}: sent {how}",
+        summary=i18n.message(
+            "《%(title)s》 waits for %(name)s: sent %(how)s", title=document.title, name=party.name, how=how
+        ),
         data={"document_id": str(document.id), "party_id": str(party.id)},
     )
 

@@ -18,6 +18,7 @@ from app.documents import consent_text
 from app.documents.consent_models import ServiceConsentAct, StandingServiceConsent
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.i18n import message
 from app.security import pii
 from app.security.permissions import Principal
 from app.utils import clock
@@ -165,7 +166,7 @@ def carry_standing(party: CaseParty) -> CaseConsent | None:
         "consent.e_service_given",
         actor=None,
         actor_role="system",
-        summary=f"{party.name}: e-service consent for all their cases applies to this case",
+        summary=message("%(name)s: e-service consent for all their cases applies to this case", name=party.name),
         data={"party_id": str(party.id), "scope": "all_cases", "method": STANDING_METHOD},
     )
     return row

@@ -19,6 +19,7 @@ from app.documents import states as delivery_states
 from app.documents.chain import SYSTEM
 from app.documents.models import ServedDocument, WorkItem
 from app.extensions import db
+from app.i18n import Message, label, message, render_data
 from app.utils import clock
 
 INBOX = "mini_program_inbox"
@@ -72,13 +73,16 @@ def deliver(document: ServedDocument, case: Case, party: CaseParty, consent: Cas
         "address_confirmed_by_recipient": document.confirmed_by_recipient,
     }
     delivery_states.apply(document, "deliver", actor=SYSTEM, data=data)
-    label = documents_rules.DOC_TYPES[document.doc_type].label
     timeline.record(
         case,
         "document.delivered",
         actor=None,
         actor_role="system",
-        summary=f"{label}《{document.title}》 delivered to the inbox",
+        summary=message(
+            "%(type)s《%(title)s》 delivered to the inbox",
+            type=label("document.type", document.doc_type),
+            title=document.title,
+        ),
     )
     if document.served_at is not None:
         served(case, document)
@@ -90,13 +94,16 @@ def deliver(document: ServedDocument, case: Case, party: CaseParty, consent: Cas
 def served(case: Case, document: ServedDocument) -> None:
     """Put the moment of deemed service on the case timeline (once the document is served)."""
     assert document.served_at is not None  # both callers check it: a document just became served
-    basis = documents_rules.BASIS_LABELS[document.served_basis or ""]
     timeline.record(
         case,
         "document.served",
         actor=None,
         actor_role="system",
-        summary=f"《{document.title}》 deemed served: {basis}",
+        summary=message(
+            "《%(title)s》 deemed served: %(basis)s",
+            title=document.title,
+            basis=label("service.basis", document.served_basis or ""),
+        ),
         data={"document_id": str(document.id), "served_at": document.served_at.isoformat()},
     )
     served_hooks.document_served(case, document)  # e.g. a served judgment moves the litigation to adjudicated
@@ -105,19 +112,26 @@ def served(case: Case, document: ServedDocument) -> None:
 def hold(document: ServedDocument, case: Case, reason: str, party: CaseParty) -> None:
     """Keep the document out of any inbox, ask a clerk to serve it another way and the recipient to consent."""
     document.status, document.hold_reason = "held", reason
-    open_work_item(document, "document_held", HOLD_REASONS[reason], {"hold_reason": reason})
+    open_work_item(document, "document_held", label("hold.reason", reason), {"hold_reason": reason})
     timeline.record(
         case,
         "document.held",
         actor=None,
         actor_role="system",
-        summary=f"《{document.title}》 held: {HOLD_REASONS[reason]}",
+        summary=message("《%(title)s》 held: %(reason)s", title=document.title, reason=label("hold.reason", reason)),
     )
     consent_notice.invite(document, case, party, reason)
 
 
-def open_work_item(document: ServedDocument, kind: str, reason: str, data: dict) -> WorkItem | None:
-    """Create the clerk's work item of this kind for the document unless it already exists (safe to repeat)."""
+REASON_KEY = "reason_message"  # a work item's data: the catalogue message of its `reason` words (docs/i18n.md)
+
+
+def open_work_item(document: ServedDocument, kind: str, reason: Message | str, data: dict) -> WorkItem | None:
+    """Create the clerk's work item of this kind for the document unless it already exists (safe to repeat).
+
+    `reason` is a catalogue message: the column keeps its Chinese, `data` keeps the message, and the clerk reads
+    it in their language (`reason_in`).
+    """
     existing = db.session.scalar(select(WorkItem).where(WorkItem.document_id == document.id, WorkItem.kind == kind))
     if existing is not None:
         return None
@@ -126,11 +140,21 @@ def open_work_item(document: ServedDocument, kind: str, reason: str, data: dict)
         case_id=document.case_id,
         document_id=document.id,
         kind=kind,
-        reason=reason,
-        data={"doc_type": document.doc_type, "title": document.title, **data},
+        reason=str(reason)[:500],
+        data={
+            "doc_type": document.doc_type,
+            "title": document.title,
+            **data,
+            **({REASON_KEY: reason.to_data()} if isinstance(reason, Message) else {}),
+        },
     )
     db.session.add(item)
     return item
+
+
+def reason_in(item: WorkItem, language: str) -> str:
+    """A work item's reason in a language: its message rendered, or the stored words (an item from before)."""
+    return render_data((item.data or {}).get(REASON_KEY), language, item.reason)
 
 
 def close_work_items(document: ServedDocument, *, outcome: str) -> None:

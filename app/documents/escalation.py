@@ -30,6 +30,7 @@ from app.documents import uploads as documents_uploads
 from app.documents.chain import SYSTEM
 from app.documents.models import ServedDocument
 from app.extensions import db
+from app.i18n import message
 from app.platform import settings
 from app.utils import clock
 
@@ -96,7 +97,7 @@ def _remind(document_id: uuid.UUID, now: dt.datetime) -> bool:
         "document.reminder_sent",
         actor=None,
         actor_role="system",
-        summary=f"《{document.title}》 not opened yet: reminder sent",
+        summary=message("《%(title)s》 not opened yet: reminder sent", title=document.title),
         data={"document_id": str(document.id)},
     )
     return True
@@ -124,15 +125,27 @@ def _expire(document_id: uuid.UUID) -> bool:
     hours = settings.documents().escalate_after_hours
     data = {"not_opened_for_hours": hours, "reminded_at": document.reminded_at.isoformat()}
     delivery_states.apply(document, "expire", actor=SYSTEM, data=data)
-    served = "already deemed served at delivery" if document.served_at else "not served electronically"
-    reason = f"Not opened {hours} hours after delivery despite a reminder ({served}): serve by paper or phone."
+    if document.served_at:
+        reason = message(
+            "Not opened %(hours)s hours after delivery despite a reminder (already deemed served at delivery): "
+            "serve by paper or phone.",
+            context="work_item",
+            hours=hours,
+        )
+    else:
+        reason = message(
+            "Not opened %(hours)s hours after delivery despite a reminder (not served electronically): "
+            "serve by paper or phone.",
+            context="work_item",
+            hours=hours,
+        )
     delivery.open_work_item(document, "document_unopened", reason, {"served": document.served_at is not None})
     timeline.record(
         db.session.get_one(Case, document.case_id),
         "document.escalated",
         actor=None,
         actor_role="system",
-        summary=f"《{document.title}》 not opened: handed to a clerk for paper or phone service",
+        summary=message("《%(title)s》 not opened: handed to a clerk for paper or phone service", title=document.title),
         data={"document_id": str(document.id)},
     )
     return True

@@ -30,12 +30,12 @@ from app.documents import chain as delivery_chain
 from app.documents import court_view, delivery
 from app.documents import outbox as delivery_outbox
 from app.documents import push as documents
-from app.documents import rules as documents_rules
 from app.documents import states as delivery_states
 from app.documents.chain import Actor
 from app.documents.models import ServedDocument
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.legal import compute_deadline, load_overrides
 from app.security import permissions
 from app.security.permissions import Principal
@@ -109,13 +109,17 @@ def record(
     delivery_chain.append(document, "served_otherwise", actor=who, data=data)
     delivery.close_work_items(document, outcome=METHODS[method].outcome)
     case = db.session.get_one(Case, document.case_id)
-    label = documents_rules.DOC_TYPES[document.doc_type].label
     timeline.record(
         case,
         "document.served_otherwise",
         actor=actor,
         actor_role=role,
-        summary=f"{label}《{document.title}》{METHODS[method].label}",
+        summary=message(
+            "%(type)s《%(title)s》%(method)s",
+            type=label("document.type", document.doc_type),
+            title=document.title,
+            method=label("service.method", method),
+        ),
         data={"document_id": str(document.id), "method": method, "served_at": at.isoformat()},
     )
     audit.record(

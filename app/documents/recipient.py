@@ -22,6 +22,7 @@ from app.documents.chain import Actor
 from app.documents.models import ServedDocument
 from app.errors import NotFound
 from app.extensions import db, storage
+from app.i18n import message
 from app.identity import Court
 from app.platform import settings
 from app.platform.pagination import Page, newest_first
@@ -123,13 +124,16 @@ def _act(document: ServedDocument, action: str, *, actor: Principal, relation: s
         details={"as": relation},
     )
     if action == "acknowledge":
-        who = "the recipient" if relation == "recipient" else "the recipient's lawyer"
         timeline.record(
             case,
             "document.acknowledged",
             actor=actor,
             actor_role=relation,
-            summary=f"《{document.title}》 acknowledged by {who}",
+            summary=(
+                message("《%(title)s》 acknowledged by the recipient", title=document.title)
+                if relation == "recipient"
+                else message("《%(title)s》 acknowledged by the recipient's lawyer", title=document.title)
+            ),
         )
     delivery_outbox.commit()
 

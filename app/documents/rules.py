@@ -11,6 +11,7 @@ from typing import IO
 from app.cases import CaseParty
 from app.documents.models import ServedDocument
 from app.extensions import db
+from app.i18n import current_language, message
 from app.legal import Deadline, compute_deadline, load_overrides
 from app.platform import settings
 from app.security import pii
@@ -145,8 +146,13 @@ def deadline_of(document: ServedDocument, overrides: dict | None = None) -> dict
             "period": {"label": label, "days": days},
             "calendar_covered": None,
             "explanation": [
-                f"Period: {label}, {days} days, counted from the day after service; "
-                "the document is not yet served, so the deadline cannot be computed yet."
+                message(
+                    "Period: %(period)s, %(days)s days, counted from the day after service; "
+                    "the document is not yet served, so the deadline cannot be computed yet.",
+                    context="deadline",
+                    period=label,
+                    days=days,
+                ).render(current_language())
             ],
         }
     result = deadline_for(document, overrides)

@@ -16,6 +16,7 @@ from app.documents.chain import Actor
 from app.documents.models import WorkItem
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.platform.pagination import Page, newest_first
 from app.security import permissions
 from app.security.permissions import Principal
@@ -94,7 +95,7 @@ def resolve(
         "work_item.resolved",
         actor=actor,
         actor_role=role,
-        summary=f"Service work item resolved: {outcome}",
+        summary=message("Service work item resolved: %(outcome)s", outcome=label("work_item.outcome", outcome)),
         data={"work_item_id": str(item.id), "document_id": str(item.document_id) if item.document_id else None},
     )
     if document is not None and service_method is not None:  # records the service and commits it all at once

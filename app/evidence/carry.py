@@ -28,6 +28,7 @@ from app.evidence import access as evidence_access
 from app.evidence import rules as rules
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db, storage
+from app.i18n import message
 from app.security.permissions import Principal
 from app.utils import clock
 
@@ -162,10 +163,24 @@ def _new_item(old: EvidenceItem, litigation: Case, *, party_id: uuid.UUID, order
 
 def _record(litigation: Case, origin: Case, report: CarryReport, *, actor: Principal | None, role: str) -> None:
     count = len(report.carried)
-    source = "the mediation" if origin.kind == "mediation" else "the court's case"
-    summary = f"{count} evidence item{'s' if count != 1 else ''} carried over from {source}"
-    if report.not_carried:
-        summary += f"; {len(report.not_carried)} could not be copied"
+    source = message("the mediation") if origin.kind == "mediation" else message("the court's case")
+    facts = {"count": count, "source": source}
+    if report.not_carried and count == 1:
+        summary = message(
+            "%(count)s evidence item carried over from %(source)s; %(failed)s could not be copied",
+            **facts,
+            failed=len(report.not_carried),
+        )
+    elif report.not_carried:
+        summary = message(
+            "%(count)s evidence items carried over from %(source)s; %(failed)s could not be copied",
+            **facts,
+            failed=len(report.not_carried),
+        )
+    elif count == 1:
+        summary = message("%(count)s evidence item carried over from %(source)s", **facts)
+    else:
+        summary = message("%(count)s evidence items carried over from %(source)s", **facts)
     timeline.record(
         litigation,
         "evidence.carried_over",

@@ -12,6 +12,7 @@ from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import access as evidence_access
 from app.evidence.models import EvidenceOpinion
 from app.extensions import db
+from app.i18n import label, message
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 
@@ -45,13 +46,16 @@ def record_opinion(*, evidence_id: uuid.UUID, data: dict, actor: Principal) -> E
     db.session.add(opinion)
     role = evidence_access.actor_role(actor, facts)
     evidence_access.custody(item, "opinion", actor=actor, role=role, data={"party_id": str(party_id)})
-    views = ", ".join(f"{aspect} {data[aspect]}" for aspect in ASPECTS)
     timeline.record(
         case,
         "evidence.opinion",
         actor=actor,
         actor_role=role,
-        summary=f"opinion on {item.title}: {views}",
+        summary=message(
+            "opinion on %(title)s: authenticity %(authenticity)s, legality %(legality)s, relevance %(relevance)s",
+            title=item.title,
+            **{aspect: label("opinion", data[aspect]) for aspect in ASPECTS},
+        ),
         data={"evidence_id": str(item.id), "party_id": str(party_id)},
     )
     try:

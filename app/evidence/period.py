@@ -22,6 +22,7 @@ from app.evidence import period_rules as rules
 from app.evidence.models import EvidenceItem
 from app.evidence.period_models import EvidencePeriod, EvidencePeriodExtension
 from app.extensions import db
+from app.i18n import label, message
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -177,7 +178,9 @@ def apply_for_extension(*, case_id: uuid.UUID, data: dict, actor: Principal) -> 
         "evidence_period.extension_applied",
         actor=actor,
         actor_role=role,
-        summary=f"{party.name} applies to extend the evidence period by {row.requested_days} days",
+        summary=message(
+            "%(name)s applies to extend the evidence period by %(days)s days", name=party.name, days=row.requested_days
+        ),
         reason=row.reason,
         data={"extension_id": str(row.id), "party_id": str(party_id), "days": row.requested_days},
     )
@@ -218,7 +221,9 @@ def decide_late(*, evidence_id: uuid.UUID, admitted: bool, reason: str, actor: P
         f"evidence.late_{decision}",
         actor=actor,
         actor_role=role,
-        summary=f"late evidence {decision} by the court: {item.title}",
+        summary=message(
+            "late evidence %(decision)s by the court: %(title)s", decision=label("decision", decision), title=item.title
+        ),
         reason=item.late_decision_reason,
         data={"evidence_id": str(item.id), "party_id": str(item.party_id)},
     )

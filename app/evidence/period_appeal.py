@@ -24,6 +24,7 @@ from app.errors import Conflict
 from app.evidence import access as evidence_access
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db
+from app.i18n import message
 from app.security.permissions import Principal
 from app.utils import clock
 
@@ -94,6 +95,6 @@ def share_with_appeal(
             "evidence.submitted",
             actor=actor,
             actor_role=role,
-            summary=f"evidence submitted with the appeal: {item.title}",
+            summary=message("evidence submitted with the appeal: %(title)s", title=item.title),
             data={"evidence_id": str(item.id), "sha256": item.declared_sha256, **data},
         )

@@ -17,6 +17,7 @@ from app.fees import calculation, ledger, messages, notices, queries
 from app.fees import overdue as fee_overdue
 from app.fees import schedule as fee_schedule
 from app.fees.models import FeeNotice
+from app.i18n import message
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -72,9 +73,11 @@ def _record(case: Case, notice: FeeNotice, actor: Principal, previous: int, reas
         "fee.notice_recalculated",
         actor=actor,
         actor_role=messages.staff_role(actor, case.court_id),
-        summary=(
-            f"Fee corrected from {calculation.yuan(previous)} to {calculation.yuan(notice.original_amount_fen)} "
-            f"yuan ({notice.basis['article']})"
+        summary=message(
+            "Fee corrected from %(previous)s to %(amount)s yuan (%(article)s)",
+            previous=calculation.yuan(previous),
+            amount=calculation.yuan(notice.original_amount_fen),
+            article=notice.basis["article"],
         ),
         reason=reason,
         data=data,

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.fees import calculation, ledger, messages, notices
 from app.fees import schedule as fee_schedule
 from app.fees.models import FeeNotice, LedgerEntry
+from app.i18n import message
 from app.security.permissions import Principal
 from app.utils import clock
 
@@ -79,7 +80,11 @@ def halve_acceptance_fee(case: Case, rule: str, actor: Principal | None) -> Ledg
         "fee.halved",
         actor=actor,
         actor_role=messages.staff_role(actor, case.court_id) if actor is not None else "system",
-        summary=f"案件受理费减半交纳（{halving['article']}）：应交 {calculation.yuan(half)} 元",
+        summary=message(
+            "Filing fee halved (%(article)s): %(amount)s yuan to pay",
+            article=halving["article"],
+            amount=calculation.yuan(half),
+        ),
         data=details,
     )
     audit.record("fee.halved", actor=actor, object_type="fee_notice", object_id=notice.id, details=details)

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.fees import calculation, ledger, messages
 from app.fees import schedule as fee_schedule
 from app.fees.models import FeeNotice
+from app.i18n import current_language, message
 from app.legal import calendar, deadlines
 from app.security.permissions import Principal
 from app.utils import clock
@@ -43,7 +44,9 @@ def compute_due(trigger_at: dt.datetime, days: int, trigger_label: str) -> tuple
     end = dt.datetime.combine(deadline.raw_end_date + dt.timedelta(days=1), dt.time(0), tzinfo=clock.SHANGHAI)
     explained["explanation"] = [
         *deadline.explanation(),
-        "Not rolled forward: the holiday calendar does not cover the last day yet.",
+        message("Not rolled forward: the holiday calendar does not cover the last day yet.", context="deadline").render(
+            current_language()
+        ),
     ]
     return end.astimezone(dt.UTC), explained
 
@@ -138,7 +141,12 @@ def _record_issued(
         "fee.notice_issued",
         actor=actor,
         actor_role=messages.staff_role(actor, case.court_id),
-        summary=f"Notice to pay {amount} yuan by {due} ({notice.basis['article']})",
+        summary=message(
+            "Notice to pay %(amount)s yuan by %(due)s (%(article)s)",
+            amount=amount,
+            due=due,
+            article=notice.basis["article"],
+        ),
         data={"notice_id": str(notice.id), "amount_fen": notice.amount_fen, "due_date": str(due)},
     )
     audit.record(

@@ -16,6 +16,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.fees import calculation, ledger, messages, notices, queries
 from app.fees.models import FeeNotice, FeeRelief
+from app.i18n import message
 from app.litigation import court_actions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -81,7 +82,7 @@ def flag_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 "fee.overdue",
                 actor=None,
                 actor_role="system",
-                summary="The time to pay the litigation fee has run out; the clerk decides what follows",
+                summary=message("The time to pay the litigation fee has run out; the clerk decides what follows"),
                 data={"notice_id": str(notice.id), "amount_fen": notice.amount_fen},
             )
             messages.court_event(case, "fee.overdue", now, {"notice_id": str(notice.id)})
@@ -129,7 +130,10 @@ def treat_as_withdrawn(*, notice_id: uuid.UUID, actor: Principal, reason: str | 
         "fee.treated_as_withdrawn",
         actor=actor,
         actor_role=messages.staff_role(actor, case.court_id),
-        summary=f"The fee of {calculation.yuan(notice.amount_fen)} yuan was not paid in time: treated as withdrawn",
+        summary=message(
+            "The fee of %(amount)s yuan was not paid in time: treated as withdrawn",
+            amount=calculation.yuan(notice.amount_fen),
+        ),
         reason=text,
         data=data,
     )
@@ -181,7 +185,7 @@ def extend(*, notice_id: uuid.UUID, actor: Principal, days: int, reason: str | N
         "fee.deadline_extended",
         actor=actor,
         actor_role=messages.staff_role(actor, case.court_id),
-        summary=f"More time to pay the litigation fee: until {notices.last_day(notice)}",
+        summary=message("More time to pay the litigation fee: until %(day)s", day=notices.last_day(notice)),
         reason=(reason or "").strip() or None,
         data={"notice_id": str(notice.id), "days": days},
     )

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.fees import calculation, ledger, messages, notices, queries
 from app.fees import schedule as fee_schedule
 from app.fees.models import RELIEF_KINDS, FeeNotice, FeeRelief
+from app.i18n import label, message
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -75,7 +76,7 @@ def apply(
         "fee.relief_applied",
         actor=actor,
         actor_role="party",
-        summary=f"Application for fee {kind}",
+        summary=message("Application for fee %(kind)s", kind=label("fee.relief", kind)),
         data={"relief_id": str(relief.id), "kind": kind},
     )
     audit.record(
@@ -241,13 +242,21 @@ def _apply_effect(
 
 def _record_decision(case: Case, notice: FeeNotice, relief: FeeRelief, actor: Principal, now: dt.datetime) -> None:
     due = notices.last_day(notice)
-    summary = f"Fee {relief.kind} {relief.status}; to pay {calculation.yuan(notice.amount_fen)} yuan"
+    facts = {
+        "kind": label("fee.relief", relief.kind),
+        "status": label("decision", relief.status),
+        "amount": calculation.yuan(notice.amount_fen),
+    }
+    if notice.status in ("unpaid", "deferred"):
+        summary = message("Fee %(kind)s %(status)s; to pay %(amount)s yuan by %(due)s", **facts, due=due)
+    else:
+        summary = message("Fee %(kind)s %(status)s; to pay %(amount)s yuan", **facts)
     timeline.record(
         case,
         "fee.relief_decided",
         actor=actor,
         actor_role=messages.staff_role(actor, case.court_id),
-        summary=summary + (f" by {due}" if notice.status in ("unpaid", "deferred") else ""),
+        summary=summary,
         reason=relief.decision_reason,
         data={"relief_id": str(relief.id), "status": relief.status, "amount_fen": notice.amount_fen},
     )

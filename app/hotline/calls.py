@@ -18,6 +18,7 @@ from app.cases import queries as case_queries
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.hotline.models import HotlineCall
+from app.i18n import message
 from app.identity import User
 from app.platform import settings
 from app.platform.pagination import Page, newest_first
@@ -150,7 +151,12 @@ def _attach(
     db.session.flush()
     data = {"call_id": str(call.id)}
     timeline.record(
-        case, "hotline.call_recorded", actor=actor, actor_role=OPERATOR, summary="12368 call recorded", data=data
+        case,
+        "hotline.call_recorded",
+        actor=actor,
+        actor_role=OPERATOR,
+        summary=message("12368 call recorded"),
+        data=data,
     )
     _record_consents(case, party, request, actor=actor)
     timeline.record(
@@ -158,7 +164,7 @@ def _attach(
         "hotline.claim_code_sent",
         actor=actor,
         actor_role=OPERATOR,
-        summary=f"claim code sent to the caller by SMS, valid {days} days",
+        summary=message("claim code sent to the caller by SMS, valid %(days)s days", days=days),
         data=data,
     )
     return notifications_sms.queue(phone=phone, template="case_claim", params={"code": code}).id
@@ -177,12 +183,17 @@ def _record_consents(case: Case, party: CaseParty, request: dict, *, actor: Prin
             kind="e_service", given=e_service, address=address, address_confirmed=read_back, given_at=now, **common
         )
     )
-    given = [f"e-service {'given' if e_service else 'refused'}" + (" (address read back)" if read_back else "")]
+    if read_back:
+        e_words = message("e-service given (address read back)")
+    else:
+        e_words = message("e-service given") if e_service else message("e-service refused")
+    words = message("by phone: %(e_service)s", e_service=e_words)
     if case.kind == "mediation":
         online = bool(consents.get("online_mediation"))
         db.session.add(CaseConsent(kind="online_mediation", given=online, given_at=now, **common))
-        given.append(f"online mediation {'given' if online else 'refused'}")
-    timeline.record(case, "consent.recorded", actor=actor, actor_role=OPERATOR, summary="by phone: " + ", ".join(given))
+        o_words = message("online mediation given") if online else message("online mediation refused")
+        words = message("by phone: %(e_service)s, %(online)s", e_service=e_words, online=o_words)
+    timeline.record(case, "consent.recorded", actor=actor, actor_role=OPERATOR, summary=words)
 
 
 def claim_case(*, code: str, actor: Principal) -> dict:
@@ -207,7 +218,7 @@ def claim_case(*, code: str, actor: Principal) -> dict:
         "case.claimed",
         actor=actor,
         actor_role="party",
-        summary=f"{party.name} took over the case the 12368 hotline filed for them",
+        summary=message("%(name)s took over the case the 12368 hotline filed for them", name=party.name),
         data={"call_id": str(call.id)},
     )
     audit.record("hotline.case_claimed", actor=actor, object_type="case", object_id=case.id)

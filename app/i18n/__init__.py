@@ -10,20 +10,28 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.i18n import catalogue, field_messages, languages, sources
+from app.i18n import catalogue, field_messages, labels, languages, messages, sources
 from app.i18n.catalogue import mark, translate, translate_fields
+from app.i18n.labels import label
 from app.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, best_language, set_user_language_provider, user_language
+from app.i18n.messages import Message, message, render_data
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "Message",
     "best_language",
     "catalogue",
     "current_language",
     "field_messages",
     "init_babel",
+    "label",
+    "labels",
     "languages",
     "mark",
+    "message",
+    "messages",
+    "render_data",
     "set_user_language_provider",
     "sources",
     "translate",

@@ -4,7 +4,8 @@ A static scan (no import of any domain): each `raise`-able call of an `AppError`
 app/errors.py and any subclass defined in the project), with its `reason` (a literal, a module constant, or
 the class's own) and its message (a literal or an f-string: each `{expression}` becomes a named placeholder
 `%(name)s`); the per-field messages written as literals in its `errors={...}` (context "field"); each class's
-`reason`/`default_message`; and each `mark(context, text)` call. This is what
+`reason`/`default_message`; each `mark(context, text)` call; and each `message("template", ...)` of
+app/i18n/messages.py (context "timeline" unless a literal `context=` says otherwise). This is what
 `make messages` extracts into the catalogue and what tests/i18n checks the catalogue against.
 """
 
@@ -150,6 +151,12 @@ def texts_in(path: Path) -> Iterator[Text]:
             context, text = (a.value if isinstance(a, ast.Constant) else None for a in node.args)
             if isinstance(context, str) and isinstance(text, str):
                 yield Text(context, text, where, node.lineno)
+            continue
+        if callee == "message" and node.args and isinstance(node.args[0], ast.Constant):
+            given = next((k.value for k in node.keywords if k.arg == "context"), None)
+            name = given.value if isinstance(given, ast.Constant) else "timeline" if given is None else None
+            if isinstance(name, str) and isinstance(node.args[0].value, str):
+                yield Text(name, node.args[0].value, where, node.lineno)
             continue
         if callee not in classes:
             continue

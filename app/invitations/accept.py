@@ -15,6 +15,7 @@ from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.errors import Conflict, Forbidden
 from app.extensions import db
+from app.i18n import label, message
 from app.identity import User
 from app.invitations import issuing as invitations
 from app.invitations.models import Invitation
@@ -59,7 +60,7 @@ def _accept(invitation: Invitation, *, actor: Principal) -> dict:
         "invitation.accepted",
         actor=actor,
         actor_role="party",
-        summary=f"joined the case as the {party.role} by invitation",
+        summary=message("joined the case as the %(role)s by invitation", role=label("party.role", party.role)),
         data={"invitation_id": str(invitation.id), "party_id": str(party.id)},
     )
     db.session.commit()

@@ -20,6 +20,7 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.identity import Court, MediationOrganization, wechat_login
 from app.integrations import qr
 from app.invitations.models import Invitation
@@ -93,7 +94,11 @@ def issue(
         "invitation.issued",
         actor=actor,
         actor_role=_inviter_role(actor, facts),
-        summary=f"invitation issued for the role {role}" + (" (named party)" if party_id else ""),
+        summary=(
+            message("invitation issued for the role %(role)s (named party)", role=label("party.role", role))
+            if party_id
+            else message("invitation issued for the role %(role)s", role=label("party.role", role))
+        ),
         data={"invitation_id": str(invitation.id), "role": role, "max_uses": uses, "named_party": bool(party_id)},
     )
     db.session.commit()
@@ -198,7 +203,7 @@ def revoke(*, invitation_id: uuid.UUID, actor: Principal) -> dict:
             "invitation.revoked",
             actor=actor,
             actor_role=_inviter_role(actor, facts),
-            summary=f"invitation for the role {invitation.role} revoked",
+            summary=message("invitation for the role %(role)s revoked", role=label("party.role", invitation.role)),
             data={"invitation_id": str(invitation.id)},
         )
     db.session.commit()

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.errors import Conflict
 from app.extensions import db
+from app.i18n import Message, label, message
 from app.legal.models import CalendarOverride
 
 DayKind = Literal["workday", "rest_day", "statutory_holiday", "adjusted_workday"]
@@ -57,22 +58,52 @@ class DayInfo:
     source: Source
 
     def describe(self) -> str:
-        """A short human reason, e.g. '2026-10-01 国庆节 statutory holiday'."""
+        """A short human reason, e.g. '2026-10-01 国庆节 statutory holiday' (the English of `words()`)."""
+        return self.words().render("en")
+
+    def words(self) -> Message:
+        """The reason as a catalogue message (rendered in the reader's language): the day's facts as values."""
         day = self.date.isoformat()
-        weekday = WEEKDAY_NAMES[self.date.weekday()]
+        weekday = label("weekday", WEEKDAY_NAMES[self.date.weekday()])
+        holiday = self.holiday_name
         if self.kind == "statutory_holiday":
-            text = f"{day} {self.holiday_name or 'holiday'} statutory holiday"
+            name = holiday or message("holiday", context="deadline")
+            text = message("%(day)s %(holiday)s statutory holiday", context="deadline", day=day, holiday=name)
+        elif self.kind == "adjusted_workday" and holiday:
+            text = message(
+                "%(day)s working day (调休: %(weekday)s worked for %(holiday)s)",
+                context="deadline",
+                day=day,
+                weekday=weekday,
+                holiday=holiday,
+            )
         elif self.kind == "adjusted_workday":
-            made_up = f" for {self.holiday_name}" if self.holiday_name else ""
-            text = f"{day} working day (调休: {weekday} worked{made_up})"
-        elif self.kind == "rest_day" and self.holiday_name:
-            why = weekday if self.date.weekday() >= 5 else f"调休: {weekday} given in lieu"
-            text = f"{day} {self.holiday_name} holiday, rest day ({why})"
+            text = message(
+                "%(day)s working day (调休: %(weekday)s worked)", context="deadline", day=day, weekday=weekday
+            )
+        elif self.kind == "rest_day" and holiday and self.date.weekday() >= 5:
+            text = message(
+                "%(day)s %(holiday)s holiday, rest day (%(weekday)s)",
+                context="deadline",
+                day=day,
+                holiday=holiday,
+                weekday=weekday,
+            )
+        elif self.kind == "rest_day" and holiday:
+            text = message(
+                "%(day)s %(holiday)s holiday, rest day (调休: %(weekday)s given in lieu)",
+                context="deadline",
+                day=day,
+                holiday=holiday,
+                weekday=weekday,
+            )
         elif self.kind == "rest_day":
-            text = f"{day} rest day ({weekday})"
+            text = message("%(day)s rest day (%(weekday)s)", context="deadline", day=day, weekday=weekday)
         else:
-            text = f"{day} working day ({weekday})"
-        return text + (" [calendar override]" if self.source == "override" else "")
+            text = message("%(day)s working day (%(weekday)s)", context="deadline", day=day, weekday=weekday)
+        if self.source == "override":
+            return message("%(day)s [calendar override]", context="deadline", day=text)
+        return text
 
     def as_dict(self) -> dict[str, object]:
         """JSON form."""

@@ -21,6 +21,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from typing import Literal
 
+from app.i18n import Message, current_language, message
 from app.legal.calendar import CalendarNotCovered, DayInfo, Overrides, covered_until, day_kind
 from app.utils.clock import SHANGHAI, as_utc
 
@@ -37,9 +38,14 @@ class Step:
     action: Literal["rolled_forward", "not_counted"]
 
     def describe(self) -> str:
-        """Human form, e.g. 'Rolled forward past 2026-10-01 国庆节 statutory holiday.'."""
-        verb = "Rolled forward past" if self.action == "rolled_forward" else "Not counted:"
-        return f"{verb} {self.day.describe()}."
+        """Human form, e.g. 'Rolled forward past 2026-10-01 国庆节 statutory holiday.' (English: a JSON field)."""
+        return self.words().render("en")
+
+    def words(self) -> Message:
+        """The step as a catalogue message, rendered in the reader's language."""
+        if self.action == "rolled_forward":
+            return message("Rolled forward past %(day)s.", context="deadline", day=self.day.words())
+        return message("Not counted: %(day)s.", context="deadline", day=self.day.words())
 
     def as_dict(self) -> dict[str, object]:
         """JSON form."""
@@ -93,12 +99,17 @@ class Deadline:
         """True when an act at `at` is in time however the uncovered days turn out (holidays only extend)."""
         return as_utc(at) < self.earliest_ends_at
 
-    def explanation(self) -> list[str]:
-        """The human explanation, one sentence a line."""
+    def explanation(self, language: str | None = None) -> list[str]:
+        """The human explanation, one sentence a line, in `language` (default: the request's, else Chinese)."""
+        language = language or current_language()
+        return [line.render(language) for line in _explain(self)]
+
+    def explanation_words(self) -> list[Message]:
+        """The explanation as catalogue messages: the deadline's facts as values, words from the catalogue."""
         return _explain(self)
 
-    def as_dict(self) -> dict[str, object]:
-        """JSON form: ISO dates, datetimes in Asia/Shanghai with +08:00."""
+    def as_dict(self, language: str | None = None) -> dict[str, object]:
+        """JSON form: ISO dates, datetimes in Asia/Shanghai with +08:00; `explanation` in `language` (as above)."""
         return {
             "counting": self.counting,
             "trigger": {
@@ -119,7 +130,7 @@ class Deadline:
             "ends_at": self.ends_at.isoformat() if self.ends_at else None,
             "calendar_covered": self.calendar_covered,
             "uncovered_date": _iso(self.uncovered_date),
-            "explanation": self.explanation(),
+            "explanation": self.explanation(language),
         }
 
 
@@ -226,39 +237,95 @@ def _finish(
     )
 
 
-def _explain(deadline: Deadline) -> list[str]:
-    trigger = deadline.trigger_at.strftime("%Y-%m-%d %H:%M")
-    lines = [f"Trigger: {deadline.trigger_label} at {trigger} Asia/Shanghai (trigger date {deadline.trigger_date})."]
-    starts = f"counted from {deadline.counting_starts}, the day after the trigger"
+def _explain(deadline: Deadline) -> list[Message]:
+    """The explanation's lines as messages (context "deadline"): dates, days and labels are the values."""
+    facts = {
+        "trigger": deadline.trigger_label,
+        "period": deadline.period_label,
+        "start": deadline.counting_starts,
+        "raw_end": deadline.raw_end_date,
+        "days": deadline.period_days,
+    }
+    lines = [
+        message(
+            "Trigger: %(trigger)s at %(at)s Asia/Shanghai (trigger date %(date)s).",
+            context="deadline",
+            trigger=deadline.trigger_label,
+            at=deadline.trigger_at.strftime("%Y-%m-%d %H:%M"),
+            date=deadline.trigger_date,
+        )
+    ]
     if deadline.period_months:
-        lines.append(f"Period: {deadline.period_label}, {deadline.period_months} months, {starts}.")
+        months = deadline.period_months
         lines.append(
-            f"Raw end date: {deadline.raw_end_date} (the day of the trigger date {deadline.period_months} months "
-            "later, or that month's last day when it has no such day; Civil Code Art. 202)."
+            message(
+                "Period: %(period)s, %(months)s months, counted from %(start)s, the day after the trigger.",
+                context="deadline",
+                **facts,
+                months=months,
+            )
+        )
+        lines.append(
+            message(
+                "Raw end date: %(raw_end)s (the day of the trigger date %(months)s months later, or that month's "
+                "last day when it has no such day; Civil Code Art. 202).",
+                context="deadline",
+                **facts,
+                months=months,
+            )
         )
     elif deadline.counting == "calendar_days":
-        lines.append(f"Period: {deadline.period_label}, {deadline.period_days} days, {starts}.")
-        lines.append(f"Raw end date: {deadline.raw_end_date} (trigger date + {deadline.period_days} days).")
+        lines.append(
+            message(
+                "Period: %(period)s, %(days)s days, counted from %(start)s, the day after the trigger.",
+                context="deadline",
+                **facts,
+            )
+        )
+        lines.append(message("Raw end date: %(raw_end)s (trigger date + %(days)s days).", context="deadline", **facts))
     else:
-        lines.append(f"Period: {deadline.period_label}, {deadline.period_days} working days, {starts}.")
-        lines.append(f"If every day were a working day it would end on {deadline.raw_end_date}.")
-    lines += [step.describe() for step in deadline.steps]
+        lines.append(
+            message(
+                "Period: %(period)s, %(days)s working days, counted from %(start)s, the day after the trigger.",
+                context="deadline",
+                **facts,
+            )
+        )
+        lines.append(
+            message("If every day were a working day it would end on %(raw_end)s.", context="deadline", **facts)
+        )
+    lines += [step.words() for step in deadline.steps]
     if deadline.last_day_info is None or deadline.ends_at is None:
         uncovered = deadline.uncovered_date
         # the lower bound comes first: callers and tests read the last line as the reason it is not covered
         lines.append(
-            f"Holidays can only extend a period: it ends no earlier than 24:00 Asia/Shanghai on "
-            f"{deadline.earliest_last_day}, so an act before then is in time whatever that year's holidays are."
+            message(
+                "Holidays can only extend a period: it ends no earlier than 24:00 Asia/Shanghai on %(day)s, so an "
+                "act before then is in time whatever that year's holidays are.",
+                context="deadline",
+                day=deadline.earliest_last_day,
+            )
         )
         lines.append(
-            f"Calendar not covered: {uncovered} is beyond the holiday calendar (built-in data ends "
-            f"{covered_until()}, no override announces {uncovered.year if uncovered else '?'}); "
-            "the deadline cannot be computed until an administrator enters that year's holidays."
+            message(
+                "Calendar not covered: %(day)s is beyond the holiday calendar (built-in data ends %(until)s, no "
+                "override announces %(year)s); the deadline cannot be computed until an administrator enters that "
+                "year's holidays.",
+                context="deadline",
+                day=uncovered,
+                until=covered_until(),
+                year=uncovered.year if uncovered else "?",
+            )
         )
         return lines
     lines.append(
-        f"Final day: {deadline.last_day_info.describe()}; the deadline ends at 24:00 Asia/Shanghai on "
-        f"{deadline.last_day} ({deadline.ends_at.isoformat()})."
+        message(
+            "Final day: %(day)s; the deadline ends at 24:00 Asia/Shanghai on %(last_day)s (%(ends_at)s).",
+            context="deadline",
+            day=deadline.last_day_info.words(),
+            last_day=deadline.last_day,
+            ends_at=deadline.ends_at.isoformat(),
+        )
     )
     return lines
 

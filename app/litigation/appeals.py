@@ -20,6 +20,7 @@ from app.documents import rules as documents_rules
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.evidence import EvidenceItem, period_appeal
 from app.extensions import db
+from app.i18n import message
 from app.legal import CalendarNotCovered
 from app.litigation import effect, notices, rules, served, signals
 from app.litigation.models import Appeal, LitigationDecision
@@ -92,7 +93,9 @@ def file(
         lifecycle.transition(case, "appealed", actor=actor, actor_role=role, event="litigation.appealed", data=data)
         decision.state = "appealed"
     else:
-        timeline.record(case, "litigation.appealed", actor=actor, actor_role=role, summary="Another party appealed.")
+        timeline.record(
+            case, "litigation.appealed", actor=actor, actor_role=role, summary=message("Another party appealed.")
+        )
     hooks = signals.announce(case, "litigation.appeal_filed", actor=actor, data=data)
     told = notices.tell(case, "litigation_appeal_filed", effect.people_to_tell(case))
     db.session.commit()
@@ -225,13 +228,16 @@ def _court_step(appeal_id: uuid.UUID, actor: Principal, target: str, note: str |
     if note:
         appeal.court_note = note.strip()
     role = review.staff_role(actor, appeal.court_id)
-    words = {"acknowledged": "acknowledged by the court", "forwarded": "forwarded to the appellate court"}
+    words = {
+        "acknowledged": message("The appeal was acknowledged by the court."),
+        "forwarded": message("The appeal was forwarded to the appellate court."),
+    }
     timeline.record(
         case,
         f"litigation.appeal_{target}",
         actor=actor,
         actor_role=role,
-        summary=f"The appeal was {words[target]}.",
+        summary=words[target],
         reason=note,
         data={"appeal_id": str(appeal.id)},
     )

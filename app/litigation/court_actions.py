@@ -18,6 +18,7 @@ from app.cases import Case, CaseParty, lifecycle, review, timeline
 from app.cases import queries as case_queries
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.i18n import label, message
 from app.litigation import rules, signals
 from app.litigation.models import LitigationDecision
 from app.security.permissions import Principal
@@ -71,7 +72,6 @@ def record_decision(
         closed_at=now if at_once else None,
     )
     db.session.add(decision)
-    label = rules.closing_label(closing_method)
     data = {"closing_method": closing_method, "decided_at": decision.decided_at.isoformat()}
     if at_once:
         lifecycle.transition(
@@ -84,7 +84,10 @@ def record_decision(
             "litigation.decision_recorded",
             actor=actor,
             actor_role=role,
-            summary=f"Decided by {label} ({closing_method}); the case is adjudicated once the document is served.",
+            summary=message(
+                "Decided by %(label)s; the case is adjudicated once the document is served.",
+                label=label("closing.method", closing_method),
+            ),
             reason=note,
             data=data,
         )
@@ -107,7 +110,11 @@ def set_domicile(*, case_id: uuid.UUID, party_id: uuid.UUID, domicile_abroad: bo
             "litigation.party_domicile",
             actor=actor,
             actor_role=review.staff_role(actor, review.review_court(case)),
-            summary=f"A party's domicile recorded as {'outside' if domicile_abroad else 'inside'} China.",
+            summary=(
+                message("A party's domicile recorded as outside China.")
+                if domicile_abroad
+                else message("A party's domicile recorded as inside China.")
+            ),
             data={"party_id": str(party.id), "domicile_abroad": domicile_abroad},
         )
         audit.record(

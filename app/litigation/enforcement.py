@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.cases import Case, CaseParty, access, numbers, review, timeline
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import message
 from app.identity import Court
 from app.legal import CalendarNotCovered, Deadline, load_overrides
 from app.litigation import notices, rules, signals
@@ -118,7 +119,7 @@ def apply(
         "enforcement.applied",
         actor=actor,
         actor_role=role,
-        summary=f"Enforcement applied for at {court.name}.",
+        summary=message("Enforcement applied for at %(court)s.", court=court.name),
         data=data,
     )
     hooks = signals.announce(
@@ -219,7 +220,9 @@ def _decide(row: EnforcementApplication, actor: Principal, status: str, reason: 
     case = db.session.get_one(Case, row.origin_case_id)
     data = {"application_id": str(row.id), "court_id": str(row.court_id), "enforcement_case_number": row.case_number}
     summary = (
-        f"Enforcement accepted: {row.case_number}." if status == "accepted" else "Enforcement application rejected."
+        message("Enforcement accepted: %(number)s.", number=row.case_number)
+        if status == "accepted"
+        else message("Enforcement application rejected.")
     )
     timeline.record(
         case,

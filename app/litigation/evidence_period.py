@@ -26,6 +26,7 @@ from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.evidence import EvidencePeriod, EvidencePeriodExtension, period_rules
 from app.evidence import period as evidence_period
 from app.extensions import db
+from app.i18n import Message, label, message
 from app.identity import Court
 from app.legal import Deadline, compute_deadline, load_overrides
 from app.litigation import evidence_period_notice as notice
@@ -74,7 +75,12 @@ def set_period(*, case_id: uuid.UUID, procedure: str, days: int, reason: str | N
     )
     db.session.add(period)
     db.session.flush()
-    summary = f"evidence period set: {days} days ({procedure} procedure), ends 24:00 on {deadline.last_day}"
+    summary = message(
+        "evidence period set: %(days)s days (%(procedure)s), ends 24:00 on %(day)s",
+        days=days,
+        procedure=label("procedure", procedure),
+        day=deadline.last_day,
+    )
     _record(case, period, "evidence_period.set", actor, role, summary, reason=period.reason, days=days)
     db.session.commit()
     return _serve_and_view(case, period, actor)
@@ -116,7 +122,9 @@ def decide_extension(
     if not granted:
         row.status = "refused"
         _decided(row, actor, reason)
-        summary = f"the court refused the application to extend the evidence period by {row.requested_days} days"
+        summary = message(
+            "the court refused the application to extend the evidence period by %(days)s days", days=row.requested_days
+        )
         _record(case, period, "evidence_period.extension_refused", actor, role, summary, reason=reason, row=row)
         told = _tell_applicant(case, row, notices.EXTENSION_REFUSED.to_data())
         db.session.commit()
@@ -180,7 +188,9 @@ def _apply(
     period.version += 1
     row.new_ends_at = period.ends_at
     db.session.flush()
-    summary = f"evidence period extended by {days} days, ends 24:00 on {period.last_day}"
+    summary = message(
+        "evidence period extended by %(days)s days, ends 24:00 on %(day)s", days=days, day=period.last_day
+    )
     _record(case, period, "evidence_period.extended", actor, role, summary, reason=reason, days=days, row=row)
 
 
@@ -190,7 +200,7 @@ def _record(
     event: str,
     actor: Principal,
     role: str,
-    summary: str,
+    summary: Message,
     *,
     reason: str | None,
     days: int | None = None,

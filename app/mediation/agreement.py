@@ -13,6 +13,7 @@ from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import EvidenceItem
 from app.extensions import db
+from app.i18n import message
 from app.identity import User
 from app.mediation import outcome as mediation_outcome
 from app.mediation.models import AgreementSignature, MediationAgreement
@@ -82,7 +83,7 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
             "agreement.signed",
             actor=actor,
             actor_role="party",
-            summary=f"{party.name} signed the agreement.",
+            summary=message("%(name)s signed the agreement.", name=party.name),
             data={"party_id": str(party.id), "sha256": agreement.sha256},
         )
     db.session.flush()
@@ -118,6 +119,6 @@ def _take_effect_when_complete(
         "agreement.effective",
         actor=actor,
         actor_role="party",
-        summary="Every party has signed: the mediation agreement is in effect.",
+        summary=message("Every party has signed: the mediation agreement is in effect."),
         data={"sha256": agreement.sha256},
     )

@@ -13,6 +13,7 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
+from app.i18n import message
 from app.identity import Court, MediationOrganization, MediationOrgCourt
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import directory as mediation_directory
@@ -161,7 +162,8 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
             case, "assigned", actor=actor, actor_role=via, reason=summary, event="mediation.assigned"
         )
     else:
-        timeline.record(case, "mediation.mediator_offered", actor=actor, actor_role=via, summary=summary)
+        words = message("Mediator offered: %(name)s", name=profile.display_name)
+        timeline.record(case, "mediation.mediator_offered", actor=actor, actor_role=via, summary=words)
     _commit("Another mediator was offered the case at the same time; reload and try again.")
     return assignment_view(assignment, profile)
 
@@ -242,7 +244,7 @@ def decline(*, case_id: uuid.UUID, reason: str | None, actor: Principal) -> dict
         "mediation.mediator_declined",
         actor=actor,
         actor_role="mediator",
-        summary="The mediator declined; the organisation will assign another.",
+        summary=message("The mediator declined; the organisation will assign another."),
         reason=reason,
     )
     _commit("The case was answered at the same time; reload it.")

@@ -13,6 +13,7 @@ from app.cases import lifecycle as case_lifecycle
 from app.cases import numbers as case_numbers
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
+from app.i18n import message
 from app.legal import CalendarNotCovered
 from app.mediation import confirmation_court
 from app.mediation import deadlines as mediation_deadlines
@@ -139,7 +140,7 @@ def consent(*, case_id: uuid.UUID, actor: Principal) -> dict:
         "judicial_confirmation.consented",
         actor=actor,
         actor_role=_role(actor, facts),
-        summary="A party joined the application for judicial confirmation.",
+        summary=message("A party joined the application for judicial confirmation."),
         data={"party_ids": [str(p) for p in missing]},
     )
     db.session.flush()
@@ -171,7 +172,7 @@ def _submit_when_complete(case: Case, confirmation: JudicialConfirmation, *, act
         "judicial_confirmation.submitted",
         actor=actor,
         actor_role="party",
-        summary="Every party has applied: the application goes to the court.",
+        summary=message("Every party has applied: the application goes to the court."),
     )
 
 
@@ -265,7 +266,7 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
         "judicial_confirmation.accepted",
         actor=actor,
         actor_role=_court_role(actor),
-        summary=f"The court accepted the application: {number}.",
+        summary=message("The court accepted the application: %(number)s.", number=number),
         data={"case_number": number, "late": confirmation.accepted_late},
     )
     db.session.commit()

@@ -38,11 +38,23 @@ def clock_explanation(accepted_at: dt.datetime) -> list[str]:
     """Why the mediation ends when it does (the clock starts when the mediator accepts)."""
     days = settings.mediation().days
     accepted = accepted_at.astimezone(SHANGHAI)
-    return [
-        f"Trigger: the mediator accepted the case at {accepted:%Y-%m-%d %H:%M} Asia/Shanghai.",
-        f"Period: mediation within {days} days, counted from {accepted.date() + dt.timedelta(days=1)}.",
-        f"Ends at 24:00 Asia/Shanghai on {accepted.date() + dt.timedelta(days=days)}.",
+    lines = [
+        i18n.message(
+            "Trigger: the mediator accepted the case at %(at)s Asia/Shanghai.",
+            context="deadline",
+            at=f"{accepted:%Y-%m-%d %H:%M}",
+        ),
+        i18n.message(
+            "Period: mediation within %(days)s days, counted from %(start)s.",
+            context="deadline",
+            days=days,
+            start=accepted.date() + dt.timedelta(days=1),
+        ),
+        i18n.message(
+            "Ends at 24:00 Asia/Shanghai on %(day)s.", context="deadline", day=accepted.date() + dt.timedelta(days=days)
+        ),
     ]
+    return [line.render(i18n.current_language()) for line in lines]
 
 
 def legal_deadline(*, trigger_at: dt.datetime, days: int, trigger_label: str, period_label: str) -> Deadline:
@@ -168,7 +180,9 @@ def _warn_one(assignment_id: uuid.UUID, *, now: dt.datetime) -> int:
         "mediation.deadline_warning",
         actor=None,
         actor_role="system",
-        summary=f"The mediation period ends at 24:00 on {due.date() - dt.timedelta(days=1)} (Asia/Shanghai).",
+        summary=i18n.message(
+            "The mediation period ends at 24:00 on %(day)s (Asia/Shanghai).", day=due.date() - dt.timedelta(days=1)
+        ),
         data={"due_at": due.isoformat()},
     )
     message = _sms_mediator(assignment, case, due)

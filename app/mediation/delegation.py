@@ -22,6 +22,7 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import Message, label, message
 from app.identity import MediationOrganization, MediationOrgCourt
 from app.mediation import assignment as mediation_assignment
 from app.mediation import delegation_carry, delegation_notices
@@ -81,7 +82,14 @@ def send(*, case_id: uuid.UUID, org_id: uuid.UUID, due_date: dt.date, note: str 
     )
     db.session.add(row)
     db.session.flush()
-    step(row, case, "sent", actor=actor, role="court_staff", summary=f"Delegated to mediation, due {due_date}")
+    step(
+        row,
+        case,
+        "sent",
+        actor=actor,
+        role="court_staff",
+        summary=message("Delegated to mediation, due %(day)s", day=due_date),
+    )
     return commit(row)
 
 
@@ -120,7 +128,14 @@ def accept(*, delegation_id: uuid.UUID, mediator_id: uuid.UUID | None, actor: Pr
     else:
         row.mediation_case_id = _mediation_from(row, case, actor=actor).id
     db.session.flush()
-    step(row, case, "accepted", actor=actor, role="org_admin", summary="The organisation accepted the delegation")
+    step(
+        row,
+        case,
+        "accepted",
+        actor=actor,
+        role="org_admin",
+        summary=message("The organisation accepted the delegation"),
+    )
     if mediator_id is None:
         return commit(row)
     hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
@@ -135,7 +150,15 @@ def decline(*, delegation_id: uuid.UUID, reason: str, actor: Principal) -> dict:
     """The organisation's admin refuses the delegation, with the reason; the court may send it elsewhere."""
     row, case = _incoming(delegation_id, actor, to_state="declined")
     row.responded_by, row.responded_at, row.decline_reason = actor.user_id, clock.now(), reason
-    step(row, case, "declined", actor=actor, role="org_admin", summary="The organisation declined", reason=reason)
+    step(
+        row,
+        case,
+        "declined",
+        actor=actor,
+        role="org_admin",
+        summary=message("The organisation declined"),
+        reason=reason,
+    )
     return commit(row)
 
 
@@ -196,7 +219,7 @@ def _mediation_from(row: CourtDelegation, case: Case, *, actor: Principal) -> Ca
         actor=actor,
         actor_role="org_admin",
         to_status=mediation.status,
-        summary=f"mediation delegated by the court: {mediation.title}"[:500],
+        summary=message("mediation delegated by the court: %(title)s", title=mediation.title),
         data={"origin_case_id": str(case.id)},
     )
     mediation_transfer.carry_evidence(case, mediation, parties=parties, actor=actor)
@@ -220,7 +243,7 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
         return
     row.returned_at, row.outcome = clock.now(), status
     court_case = db.session.get_one(Case, row.case_id)  # a foreign key
-    summary = f"Mediation returned to the court: {status}"
+    summary = message("Mediation returned to the court: %(state)s", state=label("case.state", status))
     role = "mediator" if actor is not None and actor.user_id == case.mediator_user_id else "party"
     role = role if actor else "system"
     step(row, court_case, "returned", actor=actor, role=role, summary=summary)
@@ -244,7 +267,7 @@ def expire_if_due(row: CourtDelegation) -> bool:
     if not claim(row, "expired", from_state="sent"):
         return False
     case = db.session.get_one(Case, row.case_id)  # a foreign key
-    step(row, case, "expired", actor=None, role="system", summary="Not accepted by the due date")
+    step(row, case, "expired", actor=None, role="system", summary=message("Not accepted by the due date"))
     delegation_carry.followup(row).expired_at = clock.now()
     notes = delegation_notices.tell(row, "delegation_expired", with_mediator=False)
     db.session.info.setdefault(NOTES_KEY, []).extend(notes)
@@ -274,7 +297,7 @@ def step(
     *,
     actor: Principal | None,
     role: str,
-    summary: str,
+    summary: Message,
     reason: str | None = None,
 ) -> None:
     """One step: the court case's timeline, the audit log, and a webhook event to send at the commit."""

@@ -28,6 +28,7 @@ from app.cases import Case, CaseAgent, CaseParty, timeline
 from app.errors import StorageUnavailable
 from app.evidence import carry as evidence_carry
 from app.extensions import db
+from app.i18n import label, message
 from app.identity import LawyerProfile
 from app.mediation.delegation_models import DelegationFollowup
 from app.mediation.models import CourtDelegation
@@ -157,9 +158,17 @@ def _appoint(
         "from_agent_id": str(agent.id),
     }
     party = db.session.get_one(CaseParty, party_id)
-    summary = f"The mandate for {party.name} ({row.authority} authority) carried over from case {origin.id}"
+    facts = {"party": party.name, "authority": label("authority", row.authority), "case": str(origin.id)}
     if grounds:
-        summary += "; it waits for the court's approval"
+        summary = message(
+            "The mandate for %(party)s (%(authority)s authority) carried over from case %(case)s; "
+            "it waits for the court's approval",
+            **facts,
+        )
+    else:
+        summary = message(
+            "The mandate for %(party)s (%(authority)s authority) carried over from case %(case)s", **facts
+        )
     timeline.record(target, "agent.carried_over", actor=actor, actor_role=role, summary=summary, data=data)
     if row.status == appointments.ACTIVE:
         audit_log.record("case.agent_granted", actor=actor, object_type="case_agent", object_id=row.id, details=data)

@@ -11,6 +11,7 @@ from app.cases import Case, timeline
 from app.cases import queries as case_queries
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.i18n import message
 from app.mediation import delegation_carry
 from app.mediation import transfer as mediation_transfer
 from app.mediation.models import CourtDelegation
@@ -57,7 +58,7 @@ def file_after_failure(*, delegation_id: uuid.UUID, actor: Principal) -> dict:
     agents = delegation_carry.carry_agents(
         dispute, litigation, parties=parties, actor=actor, role="court_staff", need_power_of_attorney=True
     )
-    summary = "Filed for litigation by the court after the delegated mediation"
+    summary = message("Filed for litigation by the court after the delegated mediation")
     data = {"litigation_case_id": str(litigation.id), "delegation_id": str(row.id), "agents": agents}
     timeline.record(
         dispute,

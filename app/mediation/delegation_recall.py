@@ -19,6 +19,7 @@ from app.cases import Case, timeline
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.mediation import delegation, delegation_carry, delegation_notices
 from app.mediation.models import CourtDelegation
 from app.security import permissions
@@ -60,7 +61,11 @@ def recall(*, delegation_id: uuid.UUID, reason: str | None, actor: Principal) ->
         raise Conflict(f"The delegation became '{row.state}' meanwhile.", reason="delegation.not_recallable")
     state = delegation_carry.followup(row)
     state.recalled_at, state.recalled_by, state.recall_reason = clock.now(), actor.subject, reason
-    summary = "The court recalled the delegation" + (" and ended its mediation" if accepted else "")
+    summary = (
+        message("The court recalled the delegation and ended its mediation")
+        if accepted
+        else message("The court recalled the delegation")
+    )
     if accepted:
         row.outcome = _end_mediation(row, case, reason=reason or "", actor=actor)
     delegation.step(row, case, "recalled", actor=actor, role=ROLE, summary=summary, reason=reason)
@@ -90,6 +95,8 @@ def _end_mediation(row: CourtDelegation, case: Case, *, reason: str, actor: Prin
         data={"delegation_id": str(row.id)},
     )
     if mediation.id != case.id:
-        summary = f"The court recalled the delegation; the mediation is {target}"
+        summary = message(
+            "The court recalled the delegation; the mediation is %(state)s", state=label("case.state", target)
+        )
         timeline.record(mediation, "delegation.recalled", actor=actor, actor_role=ROLE, summary=summary, reason=reason)
     return target

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, timeline
 from app.extensions import db
+from app.i18n import message
 from app.mediation import delegation, delegation_carry, delegation_notices
 from app.mediation.delegation_models import DelegationFollowup
 from app.mediation.models import CourtDelegation
@@ -86,7 +87,7 @@ def _overdue_one(delegation_id: uuid.UUID) -> int:
         db.session.rollback()
         return 0
     case = db.session.get_one(Case, row.case_id)
-    summary = f"The mediation is not back by the due date {row.due_date}"
+    summary = message("The mediation is not back by the due date %(day)s", day=row.due_date)
     delegation.step(row, case, "overdue", actor=None, role="system", summary=summary)
     if row.mediation_case_id is not None and row.mediation_case_id != case.id:
         mediation = db.session.get_one(Case, row.mediation_case_id)

@@ -16,6 +16,7 @@ from app.cases import access as case_access
 from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import message
 from app.identity import Court, MediationOrganization
 from app.mediation import assignment as mediation_assignment
 from app.mediation import delegation as mediation_delegation
@@ -144,7 +145,7 @@ def _draft(case: Case, *, terms: str, actor: Principal) -> MediationAgreement:
         "agreement.drafted",
         actor=actor,
         actor_role="mediator",
-        summary="Mediation agreement drafted.",
+        summary=message("Mediation agreement drafted."),
         data={"sha256": agreement.sha256, "version": 1},
     )
     return agreement
@@ -225,7 +226,7 @@ def revise_agreement(*, case_id: uuid.UUID, terms: str, actor: Principal) -> dic
         "agreement.revised",
         actor=actor,
         actor_role="mediator",
-        summary="Mediation agreement revised.",
+        summary=message("Mediation agreement revised."),
         data={"sha256": agreement.sha256, "version": agreement.version},
     )
     db.session.commit()

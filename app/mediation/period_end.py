@@ -82,7 +82,7 @@ def agree(*, case_id: uuid.UUID, days: int, actor: Principal) -> dict:
         "mediation.extension_agreed",
         actor=actor,
         actor_role="lawyer" if "agent" in permissions.case_relations(actor, facts) else "party",
-        summary=f"A party agreed to extend the mediation period by {days} days.",
+        summary=message("A party agreed to extend the mediation period by %(days)s days.", days=days),
         data={"party_ids": [str(p) for p in sorted(mine)], "days": days},
     )
     db.session.commit()
@@ -187,7 +187,11 @@ def _extend(case: Case, assignment: MediatorAssignment, days: int, now: dt.datet
         "mediation.period_extended",
         actor=None,
         actor_role="system",
-        summary=f"The parties agreed: the mediation period is extended by {days} days, to 24:00 on {last_day}.",
+        summary=message(
+            "The parties agreed: the mediation period is extended by %(days)s days, to 24:00 on %(day)s.",
+            days=days,
+            day=last_day,
+        ),
         data={"days": days, "previous_due_at": previous.isoformat(), "due_at": due_at.isoformat()},
     )
     return _court_event(case, "mediation.period_extended", now, {"days": days, "due_at": due_at.isoformat()})

@@ -15,6 +15,7 @@ from app.cases import queries as case_queries
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import carry as evidence_carry
 from app.extensions import db
+from app.i18n import message
 from app.identity import Court
 from app.platform import settings
 from app.security import permissions
@@ -49,7 +50,7 @@ def transfer_to_litigation(*, case_id: uuid.UUID, court_id: uuid.UUID, actor: Pr
         )
     _check(case, court_id=court_id, actor=actor, party=party)
     litigation = _file(case, court_id=court_id, actor=actor, plaintiff_role=party.role)
-    summary = f"Taken to litigation by {party.name}"
+    summary = message("Taken to litigation by %(name)s", name=party.name)
     timeline.record(
         case,
         "mediation.transferred_to_litigation",
@@ -129,7 +130,7 @@ def file_litigation(
         actor=actor,
         actor_role=actor_role,
         to_status=litigation.status,
-        summary=f"litigation filed from failed mediation: {litigation.title}"[:500],
+        summary=message("litigation filed from failed mediation: %(title)s", title=litigation.title),
         data={"origin_case_id": str(origin.id)},
     )
     carry_evidence(origin, litigation, parties=mapping, actor=actor)

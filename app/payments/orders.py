@@ -22,6 +22,7 @@ from app.cases import access as case_access
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.fees import FeeNotice, ledger
+from app.i18n import message
 from app.identity import User
 from app.integrations.wechatpay import WeChatPayError
 from app.payments import client, events
@@ -218,7 +219,7 @@ def _record_paid(order: PaymentOrder, amount: int, source: str) -> None:
     case = db.session.get(Case, order.case_id)
     if case is None:
         return
-    summary = f"诉讼费已通过微信支付交纳 {amount / 100:.2f} 元"
+    summary = message("Litigation fees of %(amount)s yuan paid through WeChat Pay", amount=f"{amount / 100:.2f}")
     timeline.record(
         case,
         "fee.paid",

@@ -12,6 +12,7 @@ from app.audit import log as audit
 from app.cases import Case, timeline
 from app.errors import Conflict
 from app.extensions import db
+from app.i18n import message
 from app.payments import orders
 from app.payments.views import order_view
 from app.security.permissions import Principal
@@ -32,7 +33,7 @@ def record(*, order_id: uuid.UUID, receipt_no: str, actor: Principal) -> dict:
             "fee.receipt",
             actor=actor,
             actor_role="court",
-            summary=f"诉讼费电子票据 {receipt_no}",
+            summary=message("Electronic receipt for litigation fees %(number)s", number=receipt_no),
             data={"out_trade_no": order.out_trade_no},
         )
     audit.record(

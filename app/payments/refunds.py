@@ -19,6 +19,7 @@ from app.cases import Case, timeline
 from app.errors import Conflict, ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.fees import ledger
+from app.i18n import message
 from app.integrations.wechatpay import WeChatPayError
 from app.payments import client, events, orders
 from app.payments.models import PaymentOrder, PaymentRefund
@@ -198,7 +199,7 @@ def apply_refund(resource: dict, *, source: str) -> str:
             "fee.refunded",
             actor=None,
             actor_role="system",
-            summary=f"诉讼费已退还 {amount / 100:.2f} 元",
+            summary=message("Litigation fees of %(amount)s yuan refunded", amount=f"{amount / 100:.2f}"),
             reason=refund.reason,
             data={"out_refund_no": out_refund_no, "amount_fen": amount},
         )

@@ -20,6 +20,7 @@ from app.cases import Case, timeline
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.fees import litigation_steps
+from app.i18n import message
 from app.payments import refunds
 from app.payments.models import PaymentOrder, PaymentRefund
 from app.payments.views import refund_view
@@ -68,7 +69,10 @@ def propose(case: Case, party_id: uuid.UUID, reason: str) -> list[PaymentRefund]
             "fee.refund_proposed",
             actor=None,
             actor_role="system",
-            summary=f"多交的诉讼费 {total / 100:.2f} 元待法院确认退还",
+            summary=message(
+                "Overpaid litigation fees of %(amount)s yuan wait for the court to confirm the refund",
+                amount=f"{total / 100:.2f}",
+            ),
             data={"amount_fen": total, "refunds": [r.out_refund_no for r in made]},
         )
     return made
@@ -132,7 +136,10 @@ def decline(*, refund_id: uuid.UUID, reason: str, actor: Principal) -> dict:
         "fee.refund_declined",
         actor=actor,
         actor_role="court",
-        summary=f"法院未准许退还诉讼费 {refund.amount_fen / 100:.2f} 元",
+        summary=message(
+            "The court did not allow the refund of %(amount)s yuan of litigation fees",
+            amount=f"{refund.amount_fen / 100:.2f}",
+        ),
         reason=reason,
         data={"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen},
     )

@@ -21,6 +21,7 @@ from app.cases import Case, lifecycle, timeline
 from app.cases import access as case_access
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import Message, label, message
 from app.identity import User
 from app.identity import login_sessions as identity_sessions
 from app.scheduling import conflicts, courtrooms, hearing_events, hearing_queries, reminders, session_hooks, summons
@@ -75,7 +76,13 @@ def book(
     db.session.add(session)
     db.session.flush()
     reminders.schedule(session, (p.user_id for p in people))
-    _record(case, session, "hearing.scheduled", actor, f"{_label(session)} booked for {_local(start)}")
+    _record(
+        case,
+        session,
+        "hearing.scheduled",
+        actor,
+        message("%(kind)s booked for %(at)s", kind=_label(session), at=_local(start)),
+    )
     if kind == "hearing" and case.status != "hearing_scheduled":
         lifecycle.transition(case, "hearing_scheduled", actor=actor, actor_role=_role(actor), data=_data(session))
     hearing_events.publish(case, session, "hearing.scheduled")
@@ -115,7 +122,14 @@ def postpone(
     session.starts_at, session.ends_at, session.mode = start, end, mode
     session.courtroom_id, session.location, session.meeting_url = room.id if room else None, _location(room), url
     reminders.replace(session, (p.user_id for p in people))
-    _record(case, session, "hearing.postponed", actor, f"{_label(session)} postponed to {_local(start)}", reason)
+    _record(
+        case,
+        session,
+        "hearing.postponed",
+        actor,
+        message("%(kind)s postponed to %(at)s", kind=_label(session), at=_local(start)),
+        reason,
+    )
     hearing_events.publish(case, session, "hearing.postponed", reason=reason)
     session_hooks.session_changed(case, session, "rescheduled", actor)
     db.session.commit()
@@ -131,7 +145,12 @@ def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str) -> dict:
     session.cancel_reason = reason
     reminders.cancel_pending(session)
     _record(
-        case, session, "hearing.cancelled", actor, f"{_label(session)} of {_local(session.starts_at)} cancelled", reason
+        case,
+        session,
+        "hearing.cancelled",
+        actor,
+        message("%(kind)s of %(at)s cancelled", kind=_label(session), at=_local(session.starts_at)),
+        reason,
     )
     if case.status == "hearing_scheduled" and not _hearings_ahead(case, session.id):
         lifecycle.transition(case, "in_trial", actor=actor, actor_role=_role(actor), reason=reason, data=_data(session))
@@ -165,7 +184,14 @@ def hold(*, session_id: uuid.UUID, actor: Principal, attendance: list[dict], not
         row.consequence = ABSENCE_CONSEQUENCES.get(person.party_role or "") if absent_party else None
     session.status, session.held_at = "held", clock.now()
     reminders.cancel_pending(session)
-    _record(case, session, "hearing.held", actor, f"{_label(session)} of {_local(session.starts_at)} held", note)
+    _record(
+        case,
+        session,
+        "hearing.held",
+        actor,
+        message("%(kind)s of %(at)s held", kind=_label(session), at=_local(session.starts_at)),
+        note,
+    )
     if session.kind == "hearing" and case.status == "hearing_scheduled":
         lifecycle.transition(case, "in_trial", actor=actor, actor_role=_role(actor), data=_data(session))
     hearing_events.publish(case, session, "hearing.held")
@@ -281,8 +307,8 @@ def _role(actor: Principal) -> str:
     return "court_system" if permissions.is_machine(actor) else "court_staff"
 
 
-def _label(session: MediationSession) -> str:
-    return "pre-trial meeting" if session.kind == "pretrial_meeting" else "hearing"
+def _label(session: MediationSession) -> Message | str:
+    return label("session.kind", "pretrial_meeting" if session.kind == "pretrial_meeting" else "hearing")
 
 
 def _data(session: MediationSession) -> dict:
@@ -290,7 +316,7 @@ def _data(session: MediationSession) -> dict:
 
 
 def _record(
-    case: Case, session: MediationSession, event: str, actor: Principal, summary: str, reason: str | None = None
+    case: Case, session: MediationSession, event: str, actor: Principal, summary: Message, reason: str | None = None
 ) -> None:
     data = {**_data(session), "mode": session.mode, "courtroom_id": str(session.courtroom_id or "") or None}
     timeline.record(case, event, actor=actor, actor_role=_role(actor), summary=summary, reason=reason, data=data)

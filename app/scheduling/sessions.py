@@ -16,6 +16,7 @@ from app.cases import Case, timeline
 from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import Message, label, message
 from app.mediation import assignment as mediation_assignment
 from app.platform import settings
 from app.scheduling import conflicts as conflicts
@@ -62,7 +63,13 @@ def book(
     db.session.add(session)
     db.session.flush()
     reminders.schedule(session, (p.user_id for p in people))
-    _record(case, session, "session.scheduled", actor, f"session booked for {_local(start)} ({mode})")
+    _record(
+        case,
+        session,
+        "session.scheduled",
+        actor,
+        message("session booked for %(at)s (%(mode)s)", at=_local(start), mode=label("session.mode", mode)),
+    )
     if case.status == "mediator_accepted":
         _start_mediation(case, actor)
     db.session.commit()
@@ -91,7 +98,13 @@ def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dic
         reminders.replace(session, (p.user_id for p in people))
     changed_mode = mode != session.mode
     session.mode, session.location, session.meeting_url = mode, location, meeting_url
-    _record(case, session, "session.rescheduled", actor, f"session moved to {_local(session.starts_at)} ({mode})")
+    _record(
+        case,
+        session,
+        "session.rescheduled",
+        actor,
+        message("session moved to %(at)s (%(mode)s)", at=_local(session.starts_at), mode=label("session.mode", mode)),
+    )
     if moved or changed_mode:
         session_hooks.session_changed(case, session, "rescheduled", actor)
     db.session.commit()
@@ -106,7 +119,14 @@ def cancel(*, session_id: uuid.UUID, actor: Principal, reason: str | None = None
     session.status, session.cancelled_at, session.cancelled_by = "cancelled", clock.now(), actor.user_id
     session.cancel_reason = reason
     reminders.cancel_pending(session)
-    _record(case, session, "session.cancelled", actor, f"session of {_local(session.starts_at)} cancelled", reason)
+    _record(
+        case,
+        session,
+        "session.cancelled",
+        actor,
+        message("session of %(at)s cancelled", at=_local(session.starts_at)),
+        reason,
+    )
     session_hooks.session_changed(case, session, "cancelled", actor)
     db.session.commit()
     return queries.view(session, actor=actor, facts=facts)
@@ -133,7 +153,12 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
         session.cancelled_by = actor.user_id if actor is not None else None
         session.cancel_reason = reason
         cancelled = reminders.cancel_pending(session)
-        summary = f"session of {_local(session.starts_at)} cancelled: {reason}; {cancelled} reminder(s) cancelled"
+        summary = message(
+            "session of %(at)s cancelled: %(reason)s; %(count)s reminder(s) cancelled",
+            at=_local(session.starts_at),
+            reason=reason,
+            count=cancelled,
+        )
         _record(case, session, "session.cancelled", actor, summary, reason, role="system")
         if session.kind != "mediation":  # the court hears of it (sent after that commit by the webhook sweep)
             hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
@@ -158,7 +183,9 @@ def confirm_attendance(
     row = attendance_row(session, me, role=role, party_id=parties[0])
     row.attending, row.confirmed_at, row.note = attending, clock.now(), note
     event = "session.attendance_confirmed" if attending else "session.attendance_declined"
-    _record(case, session, event, actor, f"{role} {'will' if attending else 'will not'} attend", role=role)
+    who = label("party.role", role)
+    words = message("%(role)s will attend", role=who) if attending else message("%(role)s will not attend", role=who)
+    _record(case, session, event, actor, words, role=role)
     db.session.commit()
     return queries.view(session, actor=actor, facts=facts)
 
@@ -185,7 +212,7 @@ def mark_held(*, session_id: uuid.UUID, actor: Principal, attended_user_ids: lis
         row.attended = bool(row.attended) if keep_provider else user_id in attended
     session.status, session.held_at = "held", clock.now()
     reminders.cancel_pending(session)
-    _record(case, session, "session.held", actor, f"session of {_local(session.starts_at)} held")
+    _record(case, session, "session.held", actor, message("session of %(at)s held", at=_local(session.starts_at)))
     db.session.commit()
     return queries.view(session, actor=actor, facts=facts)
 
@@ -284,7 +311,7 @@ def _record(
     session: MediationSession,
     event: str,
     actor: Principal | None,
-    summary: str,
+    summary: Message,
     reason: str | None = None,
     *,
     role: str = "mediator",

@@ -19,6 +19,7 @@ from app.audit import log as audit
 from app.cases import timeline
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from app.i18n import label, message
 from app.scheduling import MediationSession
 from app.scheduling import sessions as scheduling_sessions
 from app.security.permissions import Principal
@@ -137,7 +138,12 @@ def correct(*, session_id: uuid.UUID, actor: Principal, user_id: uuid.UUID, stat
     before = row.status
     row.status, row.corrected_by, row.correction_reason = status, actor.user_id, reason.strip()
     _mirror(session.id, user_id, person.role, person.party_id, status)
-    summary = f"attendance of a {person.role} corrected: {before} -> {status}"
+    summary = message(
+        "attendance of a %(role)s corrected: %(before)s -> %(status)s",
+        role=label("party.role", person.role),
+        before=label("attendance", before),
+        status=label("attendance", status),
+    )
     data = {"session_id": str(session.id), "role": person.role, "from": before, "to": status}
     role = next((p.role for p in people.values() if p.user_id == actor.user_id), "staff")
     timeline.record(

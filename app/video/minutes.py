@@ -15,6 +15,7 @@ from app.audit import log as audit
 from app.cases import Case, timeline
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, storage
+from app.i18n import Message, message
 from app.platform import settings
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -88,7 +89,14 @@ def write(*, session_id: uuid.UUID, actor: Principal, text: str) -> dict:
             edited_at=now,
         )
     )
-    _record(case, session, minutes, actor, "video.minutes_saved", f"minutes saved (version {minutes.version})")
+    _record(
+        case,
+        session,
+        minutes,
+        actor,
+        "video.minutes_saved",
+        message("minutes saved (version %(version)s)", version=minutes.version),
+    )
     db.session.commit()
     return view_of(minutes, actor=actor)
 
@@ -107,7 +115,7 @@ def open_signing(*, session_id: uuid.UUID, actor: Principal) -> dict:
     people = access.participants(session, case, facts)
     minutes.required_user_ids = sorted(str(p.user_id) for p in people.values() if p.role != "lawyer")
     minutes.status = "signing"
-    _record(case, session, minutes, actor, "video.minutes_signing", "minutes opened for signing")
+    _record(case, session, minutes, actor, "video.minutes_signing", message("minutes opened for signing"))
     db.session.commit()
     return view_of(minutes, actor=actor)
 
@@ -170,7 +178,9 @@ def pdf_link(*, session_id: uuid.UUID, actor: Principal) -> dict:
     return {"url": url, "expires_at": clock.now() + dt.timedelta(seconds=lifetime), "sha256": minutes.pdf_sha256}
 
 
-def _record(case: Case, session, minutes: SessionMinutes, actor: Principal | None, event: str, summary: str) -> None:
+def _record(
+    case: Case, session, minutes: SessionMinutes, actor: Principal | None, event: str, summary: Message
+) -> None:
     data = {
         "session_id": str(session.id),
         "minutes_id": str(minutes.id),

@@ -19,6 +19,7 @@ from app.audit import log as audit
 from app.cases import Case, timeline
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
+from app.i18n import label, message
 from app.identity import User
 from app.mediation import signer_parties
 from app.security.permissions import Principal
@@ -84,7 +85,11 @@ def _answer(*, session_id: uuid.UUID, actor: Principal, sha256: str, decision: s
     )
     data = {"session_id": str(session.id), "minutes_id": str(minutes.id), "sha256": minutes.sha256, "role": role}
     event = "video.minutes_signed" if decision == "signed" else "video.minutes_refused"
-    summary = f"a {role} {'signed' if decision == 'signed' else 'refused to sign'} the minutes"
+    who = label("party.role", role)
+    if decision == "signed":
+        summary = message("a %(role)s signed the minutes", role=who)
+    else:
+        summary = message("a %(role)s refused to sign the minutes", role=who)
     timeline.record(case, event, actor=actor, actor_role=role, summary=summary, reason=reason, data=data)
     audit.record(event, actor=actor, object_type="session_minutes", object_id=minutes.id, details=data)
     try:
@@ -153,7 +158,7 @@ def _freeze_when_complete(case: Case, session, minutes: SessionMinutes, actor: P
         "video.minutes_frozen",
         actor=actor,
         actor_role="system",
-        summary="every signer answered: the minutes are frozen",
+        summary=message("every signer answered: the minutes are frozen"),
         data=data,
     )
     audit.record("video.minutes_frozen", actor=actor, object_type="session_minutes", object_id=minutes.id, details=data)

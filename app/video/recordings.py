@@ -24,6 +24,7 @@ from app.audit import log as audit
 from app.cases import Case, timeline
 from app.errors import Conflict, NotFound
 from app.extensions import db, storage
+from app.i18n import label, message
 from app.platform import settings
 from app.security.permissions import Principal
 from app.utils import clock
@@ -72,7 +73,12 @@ def register(room: VideoRoom, info: dict) -> uuid.UUID | None:
     case = db.session.get_one(Case, room.case_id)
     data = {"recording_id": str(row.id), "session_id": str(room.session_id), "file_id": file_id}
     timeline.record(
-        case, "video.recording_registered", actor=None, actor_role="system", summary="recording received", data=data
+        case,
+        "video.recording_registered",
+        actor=None,
+        actor_role="system",
+        summary=message("recording received"),
+        data=data,
     )
     audit.record("video.recording_registered", object_type="video_recording", object_id=row.id, details=data)
     return row.id
@@ -167,7 +173,12 @@ def _custody(row: VideoRecording, action: str, by: str, *, sha256: str | None = 
     data = {"recording_id": str(row.id), "session_id": str(row.session_id), "action": action, "sha256": sha256}
     case = db.session.get_one(Case, row.case_id)
     timeline.record(
-        case, f"video.recording_{action}", actor=None, actor_role="system", summary=f"recording {action}", data=data
+        case,
+        f"video.recording_{action}",
+        actor=None,
+        actor_role="system",
+        summary=message("recording %(action)s", action=label("recording.action", action)),
+        data=data,
     )
     audit.record(f"video.recording_{action}", object_type="video_recording", object_id=row.id, details=data)
 

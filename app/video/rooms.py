@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.audit import log as audit
 from app.cases import Case, timeline
 from app.extensions import db
+from app.i18n import Message, label, message
 from app.platform import settings
 from app.scheduling import MediationSession
 from app.security.permissions import Principal
@@ -44,6 +45,18 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
         close(case, room, f"case ended ({status})", actor)
 
 
+def _closed_words(why: str) -> Message:
+    """The timeline's words for a closing; `why` stays in the entry's data as written."""
+    if why == "session cancelled":
+        return message("video room closed: the session was cancelled")
+    if why == "session rescheduled":
+        return message("video room closed: the session was moved")
+    if why.startswith("case ended (") and why.endswith(")"):
+        state = label("case.state", why[len("case ended (") : -1])
+        return message("video room closed: the case ended (%(state)s)", state=state)
+    return message("video room closed: %(why)s", why=why)
+
+
 def close(case: Case, room: VideoRoom, why: str, actor: Principal | None) -> None:
     """Record the closing (timeline, audit) and dismiss the room at the provider after the commit (once)."""
     pending = db.session.info.setdefault(_PENDING, [])
@@ -52,9 +65,7 @@ def close(case: Case, room: VideoRoom, why: str, actor: Principal | None) -> Non
     pending.append(room.room_id)
     data = {"session_id": str(room.session_id), "room_id": room.room_id, "provider": room.provider, "why": why}
     role = "system" if actor is None else "staff"
-    timeline.record(
-        case, "video.room_closed", actor=actor, actor_role=role, summary=f"video room closed: {why}", data=data
-    )
+    timeline.record(case, "video.room_closed", actor=actor, actor_role=role, summary=_closed_words(why), data=data)
     audit.record("video.room_closed", actor=actor, object_type="session", object_id=room.session_id, details=data)
 
 

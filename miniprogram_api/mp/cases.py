@@ -8,6 +8,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from app.cases import filing, queries, withdrawal
+from app.i18n import current_language
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
 from miniprogram_api.schemas.cases import (
@@ -57,8 +58,8 @@ def detail(case_id: uuid.UUID) -> dict:
 @login_required()
 @blp.response(200, TimelineEventOut(many=True))
 def case_timeline(case_id: uuid.UUID) -> list:
-    """Every event of the case, oldest first."""
-    return queries.case_timeline(case_id=case_id, actor=current_principal())
+    """Every event of the case, oldest first; `summary` in the reader's language (`Accept-Language`, zh default)."""
+    return queries.case_timeline(case_id=case_id, actor=current_principal(), language=current_language())
 
 
 @blp.route("/cases/<uuid:case_id>/withdraw", methods=["POST"])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 
+from app.i18n import current_language, render_data
 from miniprogram_api.schemas.base import InSchema, OutSchema
 from miniprogram_api.schemas.pages import CursorArgs, cursor_page
 
@@ -30,6 +31,15 @@ class WorkItemOut(OutSchema):
     created_at = fields.AwareDateTime(required=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolved_by = fields.String(allow_none=True)
+
+    @post_dump(pass_original=True)
+    def _in_the_readers_language(self, data: dict, original: object, **_kwargs: object) -> dict:
+        """`reason` in the reader's language from its stored message (an older item: its stored words)."""
+        stored = dict(data.get("data") or {})
+        words = stored.pop("reason_message", None)
+        data["data"] = stored
+        data["reason"] = render_data(words, current_language(), data.get("reason") or "")
+        return data
 
 
 WorkItemPage = cursor_page("WorkItemPage", WorkItemOut, "A page of work items.")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.cases import corrections as case_corrections
 from app.cases.models import Case, CaseAgent, CaseParty
+from app.cases.timeline import summary_in
 from app.extensions import db
 from tests.support.factories import grant, login, machine_headers, make_court, make_user
 from tests.support.review import COURT, MP, corrections, events, litigation, principal, staff, status_of
@@ -72,7 +73,8 @@ def test_a_late_answer_is_taken_and_marked_late(client, clock, asked):
     response = client.post(answer_url(case), json={"note": "补正材料已上传"}, headers=login(asked["filer"]))
     assert response.status_code == 200
     assert corrections(case.id)[0].answer["late"] is True and events(case.id)[-1].data["late"] is True
-    assert "late" in events(case.id)[-1].summary
+    assert "逾期" in events(case.id)[-1].summary  # stored in Chinese; read in the reader's language
+    assert "late" in summary_in(events(case.id)[-1], "en")
 
 
 def test_the_filers_lawyer_may_answer(client, clock, asked):

@@ -223,7 +223,8 @@ def test_accept_assigns_the_next_number_and_records_it(client, clock):
         "submitted",
         "accepted",
     )
-    assert event.data == {"case_number": "(2026)浙0212民初1号", "numbered_by": "platform"}
+    facts = {key: value for key, value in event.data.items() if key != "summary_message"}  # the words' message
+    assert facts == {"case_number": "(2026)浙0212民初1号", "numbered_by": "platform"}
     assert "(2026)浙0212民初1号" in event.summary
     machine_call = client.post(f"{COURT}/cases/{second.id}/accept", json={}, headers=machine_headers(court))
     assert machine_call.get_json()["case_number"] == "(2026)浙0212民初2号"
@@ -349,7 +350,7 @@ def test_request_correction_sets_a_due_time_and_stops_the_review_clock(client, c
     assert request.note == body["note"] and request.answered_at is None
     event = events(case.id)[-1]
     assert event.type == "case.correction_requested" and event.data["items"] == body["items"]
-    assert any("Rolled forward" in line for line in event.data["explanation"])
+    assert any("期满日顺延" in line for line in event.data["explanation"])  # written in Chinese by default
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_a_period_ending_on_national_day_rolls_forward_and_says_why(app, clock):
     assert view["last_day"] == dt.date(2026, 10, 8)
     assert view["ends_at"] == dt.datetime(2026, 10, 9, 0, 0, tzinfo=SHANGHAI)
     assert view["deadline"]["raw_end_date"] == "2026-10-01"
-    assert any("Rolled forward past 2026-10-07" in line for line in view["deadline"]["explanation"])
+    assert any("期满日顺延，跳过2026-10-07" in line for line in view["deadline"]["explanation"])
     # One notice per party, served through documents as 举证通知书, and on the timeline and the audit log.
     documents = list(db.session.scalars(select(ServedDocument).where(ServedDocument.case_id == world.case.id)))
     assert sorted(d.recipient_party_id for d in documents) == sorted([world.plaintiff.id, world.defendant.id])
@@ -83,7 +83,7 @@ def test_a_period_ending_on_national_day_rolls_forward_and_says_why(app, clock):
     # The notice itself: a PDF in Chinese naming the party, the case number and the explained end.
     notice = next(d for d in documents if d.recipient_party_id == world.defendant.id)
     text = pdf_reader.text(b"".join(storage.store.iter_chunks(notice.storage_key)))
-    for expected in ("举证通知书", "李四", world.case.case_number, "2026-10-08 24:00", "普通程序", "Rolled forward"):
+    for expected in ("举证通知书", "李四", world.case.case_number, "2026-10-08 24:00", "普通程序", "期满日顺延"):
         assert expected in text, expected
     assert db.session.scalar(select(TimelineEvent.type).where(TimelineEvent.type == "evidence_period.set")) is not None
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "evidence_period.set")) is not None

@@ -41,9 +41,7 @@ def test_the_evidence_period_from_setting_to_late_decisions(app, client, clock):
     assert set_.status_code == 201, set_.get_json()
     period = set_.get_json()
     assert (period["last_day"], period["ends_at"]) == ("2026-10-08", "2026-10-08T16:00:00+00:00")
-    assert period["deadline"]["calendar_covered"] is True and period["deadline"]["explanation"][-1].startswith(
-        "Final day"
-    )
+    assert period["deadline"]["calendar_covered"] is True and period["deadline"]["explanation"][-1].startswith("期满日")
     assert len(period["notice_document_ids"]) == 2
 
     # Each party has the 举证通知书 in the inbox, and reads the same period from the phone.

@@ -90,7 +90,7 @@ def test_litigation_from_filing_to_enforcement(client, clock):
         headers={**defendant, "Idempotency-Key": "late-appeal"},
     )
     assert late.status_code == 409 and late.get_json()["reason"] == "litigation.appeal_out_of_time"
-    assert late.get_json()["errors"]["deadline"][-1].startswith("Final day: 2026-11-17 working day")
+    assert late.get_json()["errors"]["deadline"][-1].startswith("期满日：2026-11-17 工作日")  # Chinese first
     assert celery.tasks["microcourt.litigation.effect_sweep"].apply().get() == 1
     assert celery.tasks["microcourt.litigation.effect_sweep"].apply().get() == 0  # once
     view = _ok(client.get(f"{MP}/cases/{case_id}/litigation", headers=login(plaintiff)))

@@ -75,8 +75,8 @@ def test_a_late_appeal_is_refused_with_the_engines_explanation(client, clock):
     _enter_2027(client)
     world, _served = _judgment_served(clock, _at(2026, 12, 25, 10, 0))
     clock.set(_at(2027, 1, 12, 0, 1))
-    with pytest.raises(Conflict) as late:
-        _appeal(world)
+    with pytest.raises(Conflict) as late, client.application.test_request_context(headers={"Accept-Language": "en"}):
+        _appeal(world)  # the explanation is written in the reader's language: English asked for here
     assert late.value.reason == "litigation.appeal_out_of_time"
     assert late.value.errors["deadline"] == [
         "Trigger: 判决书送达（到达受送达人确认的电子送达地址） at 2026-12-25 10:00 Asia/Shanghai "
@@ -125,7 +125,7 @@ def test_the_enforcement_limitation_is_two_years_from_the_last_day_of_performanc
         effective_at=effective, performance_days=days, source="判决书", overrides={}
     )
     assert (deadline.raw_end_date.isoformat(), deadline.last_day.isoformat()) == (raw_end, last_day)
-    assert deadline.period_months == 24 and "Civil Code Art. 202" in deadline.explanation()[2]
+    assert deadline.period_months == 24 and "Civil Code Art. 202" in deadline.explanation("en")[2]
 
 
 def test_enforcement_from_a_confirmed_agreement_over_the_new_year_and_too_late(client, clock):
@@ -147,7 +147,7 @@ def test_enforcement_from_a_confirmed_agreement_over_the_new_year_and_too_late(c
     with pytest.raises(Conflict) as late:
         enforcement.apply(case_id=case.id, actor=actor, **body)
     assert late.value.reason == "enforcement.out_of_time"
-    assert late.value.errors["deadline"][0].startswith("Trigger: 司法确认裁定生效（未定履行期限）")
+    assert late.value.errors["deadline"][0].startswith("触发事件：司法确认裁定生效（未定履行期限）")  # Chinese first
 
 
 def test_nothing_is_enforced_before_legal_effect(app, clock):

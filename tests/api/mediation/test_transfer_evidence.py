@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseParty
+from app.cases.timeline import summary_in
 from app.errors import StorageUnavailable
 from app.evidence import rules as evidence_rules
 from app.evidence.models import EvidenceCustodyEvent, EvidenceItem
@@ -129,7 +130,8 @@ def test_submitted_stored_items_come_over_to_the_mapped_party_with_the_same_hash
         assert to_new.actor_user_id == failed[who].id and to_new.actor_role == "party"
     timeline = events(new_case)
     assert [e.type for e in timeline] == ["case.filed", "evidence.carried_over"]
-    assert timeline[-1].summary == "2 evidence items carried over from the mediation"
+    assert summary_in(timeline[-1], "en") == "2 evidence items carried over from the mediation"
+    assert timeline[-1].summary == "2份证据自调解案件转入"
     assert timeline[-1].data["count"] == 2 and timeline[-1].data["not_carried"] == []
     assert {str(i.id) for i in carried} == set(timeline[-1].data["evidence_ids"])
     assert set(before) < set(object_keys())  # the mediation's objects are all still there
@@ -184,7 +186,7 @@ def test_an_item_whose_object_is_missing_stays_behind_and_the_timeline_says_so(f
 
     assert [i.title for i in items_of(filing["id"])] == ["在"]
     last = events(filing["id"])[-1]
-    assert last.summary == "1 evidence item carried over from the mediation; 1 could not be copied"
+    assert summary_in(last, "en") == "1 evidence item carried over from the mediation; 1 could not be copied"
     assert last.data["not_carried"] == [str(lost.id)]
     assert [e.action for e in custody(lost)] == []
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.cases.models import CaseParty, TimelineEvent
+from app.cases.timeline import summary_in
 from app.documents import consent_text
 from app.documents.consent_models import ServiceClaim, ServiceConsentAct
 from app.extensions import db
@@ -73,7 +74,8 @@ def test_an_agent_consents_for_their_party_and_the_document_is_served_at_first_o
     assert client.get(f"{MP}/documents/{held['document_id']}", headers=world.respondent_headers).status_code == 200
     assert document(held["document_id"]).served_at is not None
     events = db.session.scalars(select(TimelineEvent).where(TimelineEvent.type == "consent.e_service_given")).all()
-    assert events[0].actor_role == "agent" and "by their agent" in events[0].summary
+    assert events[0].actor_role == "agent" and "由委托代理人办理" in events[0].summary
+    assert "by their agent" in summary_in(events[0], "en")
 
 
 def test_withdrawing_holds_the_next_documents_and_keeps_what_was_served(client, clock):

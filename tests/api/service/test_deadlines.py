@@ -14,7 +14,8 @@ SH = dt.timezone(dt.timedelta(hours=8))
 def _served(client, clock, at: dt.datetime, **changes: object) -> dict:
     clock.set(at)
     world = service_world()
-    body = push(client, world, **changes).get_json()
+    language = changes.pop("language", "en")  # the explanation is in the reader's language; English asserted here
+    body = push(client, world, headers={**world.machine_headers, "Accept-Language": language}, **changes).get_json()
     assert body["status"] == "delivered" and body["served_at"] == at.astimezone(dt.UTC).isoformat()
     return body["deadline"]
 
@@ -93,3 +94,21 @@ def test_documents_without_a_period_have_no_deadline(client, clock):
     assert push(client, world, doc_type="summons", title="传票").get_json()["deadline"] is None
     custom = push(client, world, doc_type="notice", title="补充举证通知", response_days=5).get_json()["deadline"]
     assert custom["period"]["days"] == 5 and custom["period"]["label"] == "答复期限"
+
+
+def test_the_explanation_follows_accept_language_and_the_machine_fields_do_not(client, clock):
+    at = dt.datetime(2026, 2, 1, 10, 0, tzinfo=SH)
+    english = _served(client, clock, at)
+    chinese = _served(client, clock, at, language="zh-CN")
+    default = _served(client, clock, at, language="")  # no preference: Chinese
+    assert chinese["explanation"][0] == (
+        "触发事件：起诉状副本送达（到达受送达人确认的电子送达地址）（北京时间 2026-02-01 10:00；触发日 2026-02-01）。"
+    )
+    assert chinese["explanation"][1] == "期间：答辩期15日，自触发日次日 2026-02-02 起算。"
+    assert chinese["explanation"][3] == "期满日顺延，跳过2026-02-16 春节法定节假日。"
+    assert chinese["explanation"][-1] == (
+        "期满日：2026-02-24 工作日（星期二）；期限于北京时间 2026-02-24 24时届满（2026-02-25T00:00:00+08:00）。"
+    )
+    assert default["explanation"] == chinese["explanation"] != english["explanation"]
+    machine = ("counting", "trigger", "period", "raw_end_date", "steps", "last_day", "ends_at", "calendar_covered")
+    assert all(english[key] == chinese[key] for key in machine)

@@ -44,7 +44,7 @@ def test_cancelling_dismisses_the_room_and_old_tickets_stop_working(app, client,
     assert call["signature_ok"] and call["action"] == "DismissRoomByStrRoomId"
     assert call["params"] == {"SdkAppId": fake_trtc.sdk_app_id, "RoomId": room}
     closed = [e for e in _timeline(client, online) if e["type"] == "video.room_closed"]
-    assert len(closed) == 1 and "session cancelled" in closed[0]["summary"]
+    assert len(closed) == 1 and "会议已取消" in closed[0]["summary"]
     refused = enter(client, online.applicant, online.session_id)
     assert refused.status_code == 409 and refused.get_json()["reason"] == "video.session_closed"
     # the UserSig handed out before still opens TRTC's door: the "entered" callback puts them out again

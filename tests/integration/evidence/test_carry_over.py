@@ -62,7 +62,7 @@ def test_the_filing_catalogue_shows_the_submitted_items_with_equal_hashes_and_th
             assert fetch(detail["download_url"]).content == content
             assert detail["custody_events"][-1]["action"] == "carried_over"
     timeline = env.api("GET", f"/cases/{new_case}/timeline", dispute.headers["applicant"]).json()
-    assert [e["summary"] for e in timeline][-1] == "2 evidence items carried over from the mediation"
+    assert [e["summary"] for e in timeline][-1] == "2份证据自调解案件转入"  # Chinese by default
     assert len(env.keys(dispute.case.id)) == 3 and len(env.keys(new_case)) == 2
 
 

@@ -43,11 +43,11 @@ def test_a_december_window_ends_in_january_and_is_bounded_below_by_its_raw_end(e
 
 def test_the_explanation_names_the_lower_bound_and_keeps_the_not_covered_reason_last():
     result = window(shanghai(2026, 12, 2, 9))
-    assert result.explanation()[-2] == (
+    assert result.explanation("en")[-2] == (
         "Holidays can only extend a period: it ends no earlier than 24:00 Asia/Shanghai on 2027-01-01, "
         "so an act before then is in time whatever that year's holidays are."
     )
-    assert result.explanation()[-1].startswith("Calendar not covered: 2027-01-01")
+    assert result.explanation("en")[-1].startswith("Calendar not covered: 2027-01-01")
 
 
 def test_a_window_ending_on_the_last_covered_day_is_covered_and_its_bound_is_its_end():

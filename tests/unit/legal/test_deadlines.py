@@ -40,7 +40,7 @@ def test_fifteen_day_answer_period_over_national_day_2026_fully_explained():
     )
     assert result.ends_at == shanghai(2026, 10, 9, 0, 0)
     assert result.calendar_covered is True
-    assert result.explanation() == [
+    assert result.explanation("en") == [
         "Trigger: 起诉状副本送达 at 2026-09-22 10:15 Asia/Shanghai (trigger date 2026-09-22).",
         "Period: 答辩期, 15 days, counted from 2026-09-23, the day after the trigger.",
         "Raw end date: 2026-10-07 (trigger date + 15 days).",
@@ -54,7 +54,7 @@ def test_ten_day_ruling_appeal_ending_on_a_worked_saturday_does_not_roll():
     result = deadline(shanghai(2026, 9, 30, 16, 0), 10, trigger_label="裁定书送达", period_label="上诉期（裁定）")
     assert result.raw_end_date == D(2026, 10, 10) and result.raw_end_date.weekday() == 5
     assert result.steps == () and result.last_day == D(2026, 10, 10)
-    assert result.explanation() == [
+    assert result.explanation("en") == [
         "Trigger: 裁定书送达 at 2026-09-30 16:00 Asia/Shanghai (trigger date 2026-09-30).",
         "Period: 上诉期（裁定）, 10 days, counted from 2026-10-01, the day after the trigger.",
         "Raw end date: 2026-10-10 (trigger date + 10 days).",
@@ -74,7 +74,7 @@ def test_other_worked_saturdays_do_not_roll(saturday):
 def test_thirty_day_judicial_confirmation_fully_explained():
     result = deadline(shanghai(2026, 1, 15, 9, 30), 30, trigger_label="调解协议生效", period_label="司法确认申请期")
     assert result.last_day == D(2026, 2, 14)  # a Saturday worked before Spring Festival 2026
-    assert result.explanation() == [
+    assert result.explanation("en") == [
         "Trigger: 调解协议生效 at 2026-01-15 09:30 Asia/Shanghai (trigger date 2026-01-15).",
         "Period: 司法确认申请期, 30 days, counted from 2026-01-16, the day after the trigger.",
         "Raw end date: 2026-02-14 (trigger date + 30 days).",
@@ -96,14 +96,14 @@ def test_an_ordinary_sunday_rolls_to_monday():
     assert result.raw_end_date == D(2026, 3, 22) and result.raw_end_date.weekday() == 6
     assert rolled(result) == [D(2026, 3, 22)]
     assert result.last_day == D(2026, 3, 23)
-    assert "Rolled forward past 2026-03-22 rest day (Sunday)." in result.explanation()
+    assert "Rolled forward past 2026-03-22 rest day (Sunday)." in result.explanation("en")
 
 
 def test_a_long_holiday_is_rolled_past_day_by_day():
     result = deadline(shanghai(2026, 9, 16, 9, 0), 15)
     assert result.raw_end_date == D(2026, 10, 1)
     assert result.last_day == D(2026, 10, 8)
-    assert result.explanation()[3:10] == [
+    assert result.explanation("en")[3:10] == [
         "Rolled forward past 2026-10-01 国庆节 statutory holiday.",
         "Rolled forward past 2026-10-02 国庆节 statutory holiday.",
         "Rolled forward past 2026-10-03 国庆节 holiday, rest day (Saturday).",
@@ -164,7 +164,7 @@ def test_beyond_coverage_the_deadline_is_flagged_not_guessed():
     assert result.calendar_covered is False
     assert (result.raw_end_date, result.uncovered_date) == (D(2027, 1, 4), D(2027, 1, 4))
     assert result.last_day is None and result.ends_at is None
-    assert result.explanation()[-1] == (
+    assert result.explanation("en")[-1] == (
         "Calendar not covered: 2027-01-04 is beyond the holiday calendar (built-in data ends 2026-12-31, "
         "no override announces 2027); the deadline cannot be computed until an administrator enters that "
         "year's holidays."
@@ -190,7 +190,7 @@ def test_an_override_can_make_a_covered_date_a_holiday():
     result = deadline(shanghai(2026, 3, 7, 10, 0), 15, overrides)
     assert rolled(result) == [D(2026, 3, 22), D(2026, 3, 23)]
     assert result.last_day == D(2026, 3, 24)
-    assert "Rolled forward past 2026-03-23 台风停工 statutory holiday [calendar override]." in result.explanation()
+    assert "Rolled forward past 2026-03-23 台风停工 statutory holiday [calendar override]." in result.explanation("en")
 
 
 def test_an_override_year_beyond_coverage_makes_deadlines_computable_again():
@@ -233,7 +233,7 @@ def test_working_days_skip_holidays_and_count_worked_saturdays():
     )
     assert result.counting == "working_days" and result.last_day == D(2026, 10, 9)
     assert rolled(result) == [D(2026, 10, n) for n in range(1, 8)]
-    assert result.explanation()[1:4] == [
+    assert result.explanation("en")[1:4] == [
         "Period: 决定是否受理, 3 working days, counted from 2026-09-30, the day after the trigger.",
         "If every day were a working day it would end on 2026-10-02.",
         "Not counted: 2026-10-01 国庆节 statutory holiday.",
