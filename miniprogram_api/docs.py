@@ -96,6 +96,21 @@ def document_statuses(app: Flask, api: Any) -> None:
                 view=view,
             )
             deprecation.describe(operation, view)  # `deprecated: true`, when it goes, the headers (docs/versioning.md)
+    _retry_after(api)
+
+
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again (429: until the limit's window allows; 503: an estimate).",
+    "schema": {"type": "integer", "minimum": 0, "example": 30},
+}
+
+
+def _retry_after(api: Any) -> None:
+    """429 and 503 say when to come back, in the header as well as in words (clients/ honour it)."""
+    for name in ("TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"):
+        response = api.spec.components.responses.get(name)
+        if response is not None:
+            response.setdefault("headers", {})["Retry-After"] = RETRY_AFTER
 
 
 def _complete(api: Any, operation: dict, codes: set[int], view: Callable) -> None:

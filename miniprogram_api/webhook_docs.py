@@ -182,7 +182,8 @@ SIGNATURE_TEXT = (
     'v1=<hex HMAC-SHA256(secret, "{t}.{raw body}")>` with the subscription\'s secret (shown once on create '
     f"and on rotate). Recompute over the raw body, compare in constant time, reject a `t` more than "
     f"{TOLERANCE_SECONDS} s from your clock, and drop duplicates by event id. Answer 2xx when stored; "
-    "410 disables the subscription; anything else is retried with exponential backoff. See docs/court-api.md."
+    "410 disables the subscription; anything else is retried with exponential backoff. See docs/webhooks.md "
+    "(verification examples in Python and Java)."
 )
 HEADERS = [
     (SIGNATURE_HEADER, "t=<unix seconds>,v1=<hex HMAC-SHA256>", "^t=[0-9]+,v1=[0-9a-f]{64}$"),

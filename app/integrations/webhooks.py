@@ -60,7 +60,9 @@ def verify(secret: str, header: str, body: str, *, now: float, tolerance: int = 
         return False
     if abs(now - timestamp) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), fields.get("v1", ""))
+    # bytes: compare_digest refuses (TypeError) a str holding non-ASCII, which a hostile header may carry
+    expected, given = sign(secret, timestamp, body).encode(), fields.get("v1", "").encode("utf-8", "replace")
+    return hmac.compare_digest(expected, given)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -278,3 +278,7 @@ def test_a_subscription_disabled_by_a_410_can_be_reactivated_and_says_so(app, cl
         )
     )
     assert receiver.processed == [str(delivered.id)]  # the cancelled one is not re-sent
+
+
+def test_a_signature_header_with_non_ascii_text_is_refused_not_an_error():
+    assert not http.verify("whsec_s", "t=1800000000,v1=签名", '{"id": "x"}', now=1_800_000_000)
