@@ -20,6 +20,7 @@ from app.evidence import period_events
 from app.evidence import rules as rules
 from app.evidence.models import LIVE_STATUSES, EvidenceCustodyEvent, EvidenceItem, EvidenceOpinion
 from app.extensions import db, storage
+from app.i18n import message
 from app.platform import settings
 from app.platform.pagination import Page, clamp_limit
 from app.security import permissions
@@ -132,7 +133,10 @@ def submit(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
     if not item.late and evidence_period.is_late(case, item.submitted_at):
         evidence_period.mark_late(item, None)  # uploaded in time, shared after the end: late all the same
     evidence_access.custody(item, "submitted", actor=actor, role=role, data={"late": True} if item.late else None)
-    summary = f"evidence submitted{' late (逾期举证)' if item.late else ''}: {item.title}"
+    if item.late:
+        summary = message("evidence submitted late (逾期举证): %(title)s", title=item.title)
+    else:
+        summary = message("evidence submitted: %(title)s", title=item.title)
     timeline.record(
         case,
         "evidence.submitted",
