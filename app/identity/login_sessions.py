@@ -24,6 +24,7 @@ from app.utils import clock
 
 USER_AUDIENCE = "microcourt-app"
 MACHINE_AUDIENCE = "microcourt-court-systems"
+CALLER_ROWS = "microcourt.caller_rows"  # in Session.info: the authenticated session and user rows of this request
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +161,10 @@ def authenticate_user(*, token: str) -> Principal:
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
     if user.status != "active":
         raise Unauthorized("This account is disabled.", reason="auth.account_disabled")
+    # The identity map holds rows weakly: without a reference the caller's User row would be collected here and
+    # read again by the first db.session.get(User, caller) of the request (profile, filing...). The session
+    # keeps it until it ends with the request; the next request authenticates with a fresh read as before.
+    db.session.info[CALLER_ROWS] = (session, user)
     return _principal(user, session_id, [(kind, ref, role) for _s, _u, kind, ref, role in rows])
 
 
