@@ -23,6 +23,7 @@ from app.evidence.models import EvidenceItem
 from app.evidence.period_models import EvidencePeriod, EvidencePeriodExtension
 from app.extensions import db
 from app.i18n import label, message
+from app.legal import deadlines
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -105,7 +106,7 @@ def view(case: Case, period: EvidencePeriod, facts: CaseFacts, *, actor: Princip
         "last_day": period.last_day,
         "ends_at": period.ends_at,
         "ended": rules.is_late(period.ends_at, clock.now()),
-        "deadline": period.deadline,
+        "deadline": deadlines.localized(period.deadline),  # its explanation in the reader's language
         "notice_document_ids": list(period.notice_document_ids or []),
         "extensions": extensions,
         "late_items_pending": late_items,

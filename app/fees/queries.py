@@ -13,6 +13,7 @@ from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.fees import calculation, enforcement, ledger, notices
 from app.fees.models import FeeNotice, FeeRelief, LedgerEntry
+from app.legal import deadlines
 from app.platform.pagination import Page, oldest_first
 from app.security import permissions
 from app.security.permissions import Principal
@@ -43,7 +44,7 @@ def describe_notice(notice: FeeNotice, *, case: Case | None = None) -> dict[str,
         "issued_at": notice.issued_at,
         "due_at": notice.due_at,
         "last_day": notices.last_day(notice),
-        "deadline": notice.deadline,
+        "deadline": deadlines.localized(notice.deadline),  # its explanation in the reader's language
         "overdue": notice.status in ("unpaid", "deferred") and notice.due_at is not None and now >= notice.due_at,
         "relief_pending": pending is not None,
         "reminders_sent": list(notice.reminders_sent or []),

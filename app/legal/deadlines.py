@@ -332,3 +332,54 @@ def _explain(deadline: Deadline) -> list[Message]:
 
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _day_from(data: dict) -> DayInfo:
+    return DayInfo(
+        date=dt.date.fromisoformat(data["date"]),
+        is_working_day=bool(data["is_working_day"]),
+        kind=data["kind"],
+        holiday_name=data.get("holiday_name"),
+        source=data["source"],
+    )
+
+
+def from_dict(data: dict) -> Deadline:
+    """A deadline back from its JSON form (`as_dict`), e.g. one stored with a fee notice or an evidence period."""
+    trigger, period = data["trigger"], data["period"]
+    detail = data.get("last_day_detail")
+    return Deadline(
+        counting=data["counting"],
+        trigger_label=trigger["label"],
+        trigger_at=dt.datetime.fromisoformat(trigger["at"]),
+        trigger_date=dt.date.fromisoformat(trigger["date"]),
+        period_days=period["days"],
+        period_label=period["label"],
+        raw_end_date=dt.date.fromisoformat(data["raw_end_date"]),
+        steps=tuple(Step(_day_from(step), step["action"]) for step in data.get("steps") or []),
+        last_day=dt.date.fromisoformat(data["last_day"]) if data.get("last_day") else None,
+        last_day_info=_day_from(detail) if detail else None,
+        ends_at=dt.datetime.fromisoformat(data["ends_at"]) if data.get("ends_at") else None,
+        calendar_covered=bool(data["calendar_covered"]),
+        uncovered_date=dt.date.fromisoformat(data["uncovered_date"]) if data.get("uncovered_date") else None,
+        period_months=period.get("months"),
+    )
+
+
+def localized(stored: dict | None, language: str | None = None) -> dict | None:
+    """A stored deadline (`as_dict` JSON) with its explanation in `language` (default: the request's).
+
+    Rebuilt from the stored facts when the stored explanation is exactly the engine's (in either language); a
+    deadline the calendar did not cover, a record that added lines of its own, or one that cannot be read back
+    keeps its stored words. The machine fields are returned as stored.
+    """
+    if not stored or not stored.get("calendar_covered"):
+        return stored
+    try:
+        deadline = from_dict(stored)
+        known = [deadline.explanation(other) for other in ("zh", "en")]
+    except (KeyError, TypeError, ValueError):
+        return stored
+    if stored.get("explanation") not in known:
+        return stored
+    return {**stored, "explanation": deadline.explanation(language)}

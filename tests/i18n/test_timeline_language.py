@@ -143,3 +143,30 @@ def test_a_work_items_reason_reads_in_the_clerks_language_and_an_old_item_its_st
     assert read["en"][1]["reason"] == read["zh-CN"][1]["reason"] == "The recipient's address is not confirmed."
     assert "reason_message" not in read["en"][0]["data"]  # the message is the service's, not the API's
     assert read["en"][0]["kind"] == read["zh-CN"][0]["kind"] == "document_held"
+
+
+def test_a_stored_deadline_reads_in_the_readers_language_and_keeps_its_machine_fields():
+    import datetime as dt
+
+    from app.legal import deadlines
+    from app.utils.clock import SHANGHAI
+
+    deadline = deadlines.compute_deadline(
+        trigger_at=dt.datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI),
+        period_days=15,
+        trigger_label="判决书送达",
+        period_label="上诉期（判决）",
+        overrides={},
+    )
+    stored = deadline.as_dict("en")  # written while serving an English reader
+    chinese = deadlines.localized(stored, "zh")
+    assert chinese is not None and chinese["explanation"] == deadline.explanation("zh") != stored["explanation"]
+    assert chinese["explanation"][0] == "触发事件：判决书送达（北京时间 2026-09-30 16:00；触发日 2026-09-30）。"
+    assert chinese["explanation"][1] == "期间：上诉期（判决）15日，自触发日次日 2026-10-01 起算。"
+    assert {k: v for k, v in chinese.items() if k != "explanation"} == {
+        k: v for k, v in stored.items() if k != "explanation"
+    }
+    assert deadlines.localized(chinese, "en") == stored  # and back
+    added = {**stored, "explanation": [*stored["explanation"], "A line a record added."]}
+    assert deadlines.localized(added, "zh") == added  # not the engine's words alone: kept as stored
+    assert deadlines.localized(None, "zh") is None
