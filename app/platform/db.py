@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import DateTime, MetaData, Uuid
+from sqlalchemy import DateTime, MetaData, Uuid, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 from app.utils import clock
@@ -38,6 +38,22 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _utc_on_set(target: object, value: object, oldvalue: object, initiator: object) -> object:
+    """An aware datetime set on a UTC column reads back in UTC at once, as it will after a reload: an answer made
+    before the COMMIT (idempotent writes record it inside the transaction) must not show +08:00 where a later
+    read shows Z. Naive values pass through, to be refused when flushed."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _normalise_utc_columns(mapper: Mapper, class_: type) -> None:
+    for attribute in mapper.column_attrs:
+        if any(isinstance(column.type, UTCDateTime) for column in attribute.columns):
+            event.listen(getattr(class_, attribute.key), "set", _utc_on_set, retval=True)
 
 
 class Base(DeclarativeBase):

@@ -41,3 +41,17 @@ def test_ids_are_strictly_increasing_within_one_millisecond(clock):
     ids = [new_id() for _ in range(500)]  # the fake clock stands still
     assert ids == sorted(ids) and len(set(ids)) == 500
     assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+
+
+def test_an_aware_datetime_set_on_a_utc_column_reads_back_in_utc_at_once():
+    """app/platform/db.py: what an answer shows before the COMMIT is what a later read shows (Z, not +08:00)."""
+    from app.cases.models import TimelineEvent
+
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    event = TimelineEvent(at=dt.datetime(2026, 12, 7, 8, 0, tzinfo=shanghai))
+    assert event.at == dt.datetime(2026, 12, 7, 0, 0, tzinfo=dt.UTC) and event.at.utcoffset() == dt.timedelta(0)
+    event.at = dt.datetime(2026, 12, 7, 9, 30, tzinfo=shanghai)
+    assert event.at.isoformat() == "2026-12-07T01:30:00+00:00"
+    naive = dt.datetime(2026, 12, 7, 9, 30)
+    event.at = naive  # passes through; refused when flushed
+    assert event.at is naive
