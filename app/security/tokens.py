@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -83,7 +85,7 @@ def encode(
 def decode(ring: KeyRing, token: str, *, audience: str, issuer: str, token_type: str) -> dict[str, Any]:
     """Verify signature, algorithm, kid, time claims, issuer, audience and type; 401 on any failure."""
     try:
-        header = jwt.get_unverified_header(token)
+        header = _unverified_header(token)
         kid = header.get("kid")
         if header.get("alg") != ALGORITHM or not isinstance(kid, str) or kid not in ring.keys:
             raise Unauthorized("The token is invalid.", reason="auth.invalid_token")
@@ -105,6 +107,21 @@ def decode(ring: KeyRing, token: str, *, audience: str, issuer: str, token_type:
     if claims.get("typ") != token_type:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token")
     return claims
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    """The header segment alone, to choose the key: jwt.decode below parses and checks the whole token again.
+
+    (jwt.get_unverified_header validated all three segments character by character: a third of a decode.)
+    """
+    segment = token.split(".", 1)[0] if isinstance(token, str) and token.count(".") == 2 else ""
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, TypeError):
+        header = None
+    if not isinstance(header, dict):
+        raise jwt.InvalidTokenError("bad header")
+    return header
 
 
 def _check_times(claims: Mapping[str, Any], *, max_lifetime: dt.timedelta) -> None:

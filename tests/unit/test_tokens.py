@@ -139,3 +139,23 @@ def test_each_type_is_held_to_its_configured_ttl(clock):
         tokens.encode(ring, subject="u", ttl=dt.timedelta(hours=1), **ARGS)
     with pytest.raises(ValueError, match="at most"):
         tokens.encode(RING, subject="u", ttl=dt.timedelta(days=2), **ARGS)
+
+
+@pytest.mark.parametrize(
+    "header_segment",
+    ["", "!!!!", "bm90IGpzb24", b64({"kid": "k2"})[:-3] + "\u00e9", base64.urlsafe_b64encode(b"[1, 2]").decode(), "_w"],
+)
+def test_a_header_that_is_not_a_json_object_is_refused(clock, header_segment):
+    # The key is chosen from the header before the signature is checked: a junk header is a 401, never a 500.
+    _head, body, signature = issue().split(".")
+    for token in (f"{header_segment}.{body}.{signature}", f"{header_segment}.{body}", f"{header_segment}.{body}.x.y"):
+        with pytest.raises(Unauthorized) as refused:
+            tokens.decode(RING, token, **ARGS)
+        assert refused.value.reason == "auth.invalid_token"
+
+
+def test_a_header_naming_another_key_of_the_ring_is_refused(clock):
+    head, body, signature = issue().split(".")  # signed with k2
+    other = json.loads(base64.urlsafe_b64decode(head + "=="))
+    with pytest.raises(Unauthorized):
+        tokens.decode(RING, f"{b64({**other, 'kid': 'k1'})}.{body}.{signature}", **ARGS)
