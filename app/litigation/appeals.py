@@ -141,7 +141,7 @@ def _evidence(case: Case, mine: set[uuid.UUID], ids: list[uuid.UUID]) -> list[uu
     if not ids:
         return []
     rows = db.session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(ids))).all()
-    usable = {row.id for row in rows if row.case_id == case.id and row.party_id in mine and row.status != "pending"}
+    usable = {row.id for row in rows if row.case_id == case.id and row.party_id in mine and row.status == "stored"}
     wrong = [str(i) for i in ids if i not in usable]
     if wrong:
         raise ValidationFailed(errors={"evidence_ids": [f"Not evidence of yours in this case: {', '.join(wrong)}"]})

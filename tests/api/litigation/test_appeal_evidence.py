@@ -106,3 +106,18 @@ def test_the_appeal_offers_its_new_evidence(client, clock):
     timeline = client.get(f"{MP}/cases/{world.case.id}/timeline", headers=world.headers("plaintiff")).get_json()
     shared = [e for e in timeline if e["type"] == "evidence.submitted"]
     assert len(shared) == 1 and "随上诉提交" in shared[0]["summary"]  # Chinese by default
+
+
+def test_an_item_still_being_verified_cannot_be_offered_with_the_appeal(client, clock):
+    """Only stored (verified) evidence goes with an appeal: a `verifying` item is not yet known to be the file."""
+    from app.evidence.models import EvidenceItem
+
+    world = _judged(clock)
+    evidence_id = _upload(client, world, "defendant", "还款凭证")
+    item = db.session.get(EvidenceItem, uuid.UUID(evidence_id))
+    item.status = "verifying"
+    db.session.commit()
+    body = {"statement": "撤销原判", "grounds": "新证据证明已还款", "evidence_ids": [evidence_id]}
+    headers = {**world.headers("defendant"), "Idempotency-Key": "appeal-verifying"}
+    refused = client.post(f"{MP}/cases/{world.case.id}/appeals", json=body, headers=headers)
+    assert refused.status_code == 422 and "evidence_ids" in refused.get_json()["errors"], refused.get_json()
