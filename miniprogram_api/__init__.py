@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from marshmallow import fields
 
-from miniprogram_api.schemas.base import TIME_RANGE_TEXT, ErrorOut, Money
+from miniprogram_api.schemas.base import TIME_RANGE_TEXT, ErrorOut, Money, SchemaReusingParser
+
+# Before any route module is imported: @blp.arguments binds the parser when it decorates (schemas/base.py).
+Blueprint.ARGUMENTS_PARSER = SchemaReusingParser()
 
 API_SETTINGS = {
     "API_TITLE": "Micro Court API",
