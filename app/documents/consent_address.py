@@ -19,7 +19,7 @@ import uuid
 from sqlalchemy import func, or_, select, update
 
 from app import i18n
-from app.cases import CaseParty
+from app.cases import CaseConsent, CaseParty
 from app.documents import consent_records as records
 from app.documents.consent_models import ServiceAddressCode, ServiceConsentAct
 from app.errors import Conflict, RateLimited, ValidationFailed
@@ -159,11 +159,14 @@ def check_code(row: ServiceAddressCode | None, code: str) -> ServiceAddressCode:
     return row
 
 
-def notice_address(party: CaseParty) -> tuple[str, str] | None:
-    """Where the party's notices go: `("phone", "+86...")`, `("email", "...")`, or None (the account's channels)."""
+def notice_address(party: CaseParty, *, latest: CaseConsent | None = None) -> tuple[str, str] | None:
+    """Where the party's notices go: `("phone", "+86...")`, `("email", "...")`, or None (the account's channels).
+
+    `latest`: the party's newest consent row when the caller has just read it in this transaction (routing).
+    """
     if any(isinstance(pending, ServiceConsentAct) for pending in db.session.new):
         db.session.flush()  # an act just recorded (a consent carried into the case) names the address
-    row = records.latest(party)
+    row = latest if latest is not None else records.latest(party)
     if not records.is_given(row) or not row.address_confirmed:
         return None
     act = records.last_address(party)

@@ -88,7 +88,7 @@ def deliver(document: ServedDocument, case: Case, party: CaseParty, consent: Cas
         served(case, document)
     if was_held:
         close_work_items(document, outcome="delivered_electronically")
-    delivery_notify.queue(document, party, purpose="delivery")
+    delivery_notify.queue(document, party, purpose="delivery", consent=consent)  # the newest row
 
 
 def served(case: Case, document: ServedDocument) -> None:

@@ -19,7 +19,7 @@ import uuid
 from sqlalchemy import select
 
 from app import i18n
-from app.cases import CaseAgent, CaseParty
+from app.cases import CaseAgent, CaseConsent, CaseParty
 from app.documents import chain as delivery_chain
 from app.documents import consent_address
 from app.documents import outbox as delivery_outbox
@@ -52,7 +52,9 @@ def people(party: CaseParty) -> list[tuple[uuid.UUID, str]]:
     return found
 
 
-def queue(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[DocumentNotification]:
+def queue(
+    document: ServedDocument, party: CaseParty, *, purpose: str, consent: CaseConsent | None = None
+) -> list[DocumentNotification]:
     """Write one notification per person in the caller's transaction (sent after the commit)."""
     court = db.session.get(Court, document.court_id)
     data = {
@@ -63,7 +65,7 @@ def queue(document: ServedDocument, party: CaseParty, *, purpose: str) -> list[D
     }
     rows: list[DocumentNotification] = []
     note_ids: list[uuid.UUID] = []
-    address = consent_address.notice_address(party)
+    address = consent_address.notice_address(party, latest=consent)  # routing read it: not again
     for user_id, audience in people(party):
         note = notifications.notify(
             user_id=user_id,

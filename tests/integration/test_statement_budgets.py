@@ -34,19 +34,20 @@ CASE_LIST_STATEMENTS = 6
 # (open items, bytes in use and the next catalogue number as scalar subqueries of one SELECT); the item and its
 # custody event; audit 3 (advance the shard head, the event, the head's hash). Next: the case facts in one query.
 EVIDENCE_UPLOAD_STATEMENTS = 13
-# Target 12, reached 17 (was 24). Left: machine client 1; idempotency 2 (the claim, the answer, both in the one
+# Target 12, reached 16 (was 24). Left: machine client 1; idempotency 2 (the claim, the answer, both in the one
 # COMMIT); the document INSERT, alone first (its events refer to it; a raced submission key conflicts there,
-# instead of a read before every push); consents 4 (standing, the case's consent twice: routing and the notice
-# address, the address act); court 1; agents 1; the set-based writes 5 (one INSERT each for timeline entries,
-# events, notifications, document notifications, one UPDATE of the document's state); webhook subscriptions 1;
-# the holiday calendar for the deadline 1. Next: read the routing's consent once (delivery and the notice
-# address), the calendar once per process (app/legal), the subscriptions with the court.
-COURT_PUSH_STATEMENTS = 17
+# instead of a read before every push); consents 3 (standing, the case's consent, read by routing and reused
+# for the notice address, the address act); court 1; agents 1; the set-based writes 5 (one INSERT each for
+# timeline entries, events, notifications, document notifications, one UPDATE of the document's state); webhook
+# subscriptions 1;
+# the holiday calendar for the deadline 1. Next: the calendar once per process (app/legal), the subscriptions
+# with the court.
+COURT_PUSH_STATEMENTS = 16
 # A batch shares the cases, parties and courts (one query each for the whole batch) and the calendar; each item
-# is still its own transaction with its own reads (consents, agents, subscriptions) and writes: 12 statements
-# and a COMMIT per item, against 17 for a single push. Items per batch here: 20.
+# is still its own transaction with its own reads (consents, agents, subscriptions) and writes: 11 statements
+# and a COMMIT per item, against 16 for a single push. Items per batch here: 20.
 BATCH_ITEMS = 20
-BATCH_STATEMENTS = 5 + 12 * BATCH_ITEMS  # auth, the three shared lookups, the calendar; then per item
+BATCH_STATEMENTS = 5 + 11 * BATCH_ITEMS  # auth, the three shared lookups, the calendar; then per item
 # Target 1, reached (it was 3: claim, work, answer): the claim, the work and the answer land in one COMMIT; the
 # work's own commits are deferred until the answer exists (see app/platform/idempotency.py).
 WRITE_COMMITS = 1
