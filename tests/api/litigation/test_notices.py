@@ -36,7 +36,9 @@ def test_every_kind_has_its_sms_template_and_nothing_patches_the_templates(app):
     assert "TEMPLATES" not in inspect.getsource(hearing_events)
     text = sms.render("hearing_reminder", {"title": "借款纠纷", "time": "11月2日 09:00", "what": "开庭"})
     assert text == "【微法院】您的案件《借款纠纷》将于11月2日 09:00开庭，请准时参加。"
-    english = sms.render("hearing_reminder", {"title": "借款纠纷", "time": "2 Nov 2026 09:00", "what": "a hearing"}, "en")
+    english = sms.render(
+        "hearing_reminder", {"title": "借款纠纷", "time": "2 Nov 2026 09:00", "what": "a hearing"}, "en"
+    )
     assert english == '[Micro Court] Your case "借款纠纷": a hearing at 2 Nov 2026 09:00. Please attend on time.'
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.fees import messages  # noqa: F401  (registers the fee kinds)
+from app.fees import messages
 from app.integrations import sms
 from app.notifications import kinds
 
