@@ -282,14 +282,8 @@ def render(rows: list[dict], facts: dict[str, str]) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section (or append it), keeping everything else."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Electronic service: pushing 10,000 documents\n\n" + section
-    path.write_text(text)
+    """Replace this benchmark's section of path (or append it under its heading), keeping everything else."""
+    harness.write_marked(path, BEGIN, END, section, "## Electronic service: pushing 10,000 documents")
 
 
 def main(argv: list[str] | None = None) -> int:

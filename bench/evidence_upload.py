@@ -384,15 +384,9 @@ def render(rows: list[dict], facts: dict[str, str]) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the generated section (or append it under its own heading), keeping everything else."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        heading = "## Evidence upload: what the API pays for a 1 KiB and a 100 MiB file (S3 path)"
-        text = text.rstrip("\n") + f"\n\n{heading}\n\n" + section
-    path.write_text(text)
+    """Replace this benchmark's section of path (or append it under its heading), keeping everything else."""
+    heading = "## Evidence upload: what the API pays for a 1 KiB and a 100 MiB file (S3 path)"
+    harness.write_marked(path, BEGIN, END, section, heading)
 
 
 def main(argv: list[str] | None = None) -> int:

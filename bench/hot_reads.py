@@ -224,19 +224,8 @@ def render(runs: list[dict], facts: dict) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the national-scale section of docs/benchmarks.md, keeping everything else."""
-    text = path.read_text(encoding="utf-8")
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = (
-            text.rstrip("\n")
-            + "\n\n## National scale: hot reads at 10 thousand vs 13.6 million cases\n\n"
-            + section
-            + "\n"
-        )
-    path.write_text(text, encoding="utf-8")
+    """Replace this benchmark's section of path (or append it under its heading), keeping everything else."""
+    harness.write_marked(path, BEGIN, END, section, "## National scale: hot reads at 10 thousand vs 13.6 million cases")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -271,16 +271,22 @@ def render(rows: list[dict], facts: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the generated section in path (or create the file with it), keeping everything else."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n## Foundation: health endpoints and the ceiling\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
+def write_marked(path: Path, begin: str, end: str, section: str, heading: str) -> None:
+    """Replace the section between `begin` and `end` in path (the section includes both markers), or append it
+    under `heading` when the file has no such section yet; everything else in the file is kept."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + section.rstrip("\n") + rest.split(end, 1)[1]
     else:
-        text = text.rstrip("\n") + "\n\n" + section
+        text = text.rstrip("\n") + f"\n\n{heading}\n\n" + section
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the foundation section of path (or append it), keeping everything else."""
+    write_marked(path, BEGIN, END, section, "## Foundation: health endpoints and the ceiling")
 
 
 def main(argv: list[str] | None = None) -> int:
