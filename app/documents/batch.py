@@ -1,9 +1,15 @@
 """Batch push: many documents in one multipart request, each with its own idempotency key and result.
 
-Each item is pushed in its own transaction, exactly as a single push would be, so one bad item never
-spoils the others and a retried batch (whole or in part) creates nothing twice. What the items share is read
-once for the whole batch: the cases, their parties and courts are loaded by one query each before the first
-item and are not expired by the items' commits (a single push reads them once, too).
+The whole batch is one transaction with one COMMIT; each item is pushed exactly as a single push would be, inside
+a SAVEPOINT of its own (`transactions.one_transaction`), so a bad item rolls back only its own writes and never
+spoils the others, and a retried batch (whole or in part) creates nothing twice: every item carries its own key,
+stored with its document. What the items share is read once for the whole batch: the cases, their parties and
+courts are loaded by one query each before the first item, and the holiday calendar once.
+
+Failure atomicity: an error that is not an item's own refusal (a lost connection, a crash) loses the whole
+batch, not a part: nothing landed, and a resend creates every item. A crash after the COMMIT but before the
+answer reached the client is answered by the resend from the items' keys (200, the same documents); under the
+batch's own Idempotency-Key the answer commits with the work, so the resend replays it as it was.
 """
 
 from __future__ import annotations
@@ -29,19 +35,22 @@ def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, IO[by
     limit = settings.documents().batch_max_items
     if len(items) > limit:
         raise ValidationFailed(errors={"items": [f"At most {limit} items per batch."]})
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
+    stored: list[str] = []  # the objects the kept items stored: orphans if the batch's transaction does not land
     try:
-        with transactions.separate_commits():
+        with transactions.one_transaction() as batch:
             shared = _shared_rows(items)  # held for the whole batch (the identity map keeps rows weakly)
             calendar = functools.cache(load_overrides)  # read once, by the first served item
-            results = [
-                _one(index, item, actor=actor, files=files, calendar=calendar) for index, item in enumerate(items)
-            ]
+            results = []
+            for index, item in enumerate(items):
+                results.append(
+                    _one(index, item, batch=batch, actor=actor, files=files, calendar=calendar, stored=stored)
+                )
             del shared
-            return {"items": results}
-    finally:
-        session.expire_on_commit = expire
+    except BaseException:
+        for key in stored:
+            documents.forget_object(key)
+        raise
+    return {"items": results}
 
 
 def _shared_rows(items: list[dict]) -> list[object]:
@@ -63,7 +72,14 @@ def _shared_rows(items: list[dict]) -> list[object]:
 
 
 def _one(
-    index: int, item: dict, *, actor: Principal, files: Mapping[str, IO[bytes]], calendar: Callable[[], dict]
+    index: int,
+    item: dict,
+    *,
+    batch: transactions.OneTransaction,
+    actor: Principal,
+    files: Mapping[str, IO[bytes]],
+    calendar: Callable[[], dict],
+    stored: list[str],
 ) -> dict:
     result = {"index": index, "idempotency_key": item["idempotency_key"], "document": None, "error": None}
     stream = files.get(item["file"]) if item.get("file") else None
@@ -72,13 +88,25 @@ def _one(
         return {**result, "status": error.http_status, "error": _error(error)}
     if stream is not None:
         stream.seek(0)  # two items may name the same part
+    mine: list[str] = []  # the object this item stores, deleted with the item if it does not land
     try:
-        pushed = documents.push(
-            actor=actor, meta=item["meta"], stream=stream, submission_key=item["idempotency_key"], calendar=calendar
-        )
+        with batch.item():  # its own SAVEPOINT: a refusal rolls back this item's writes only
+            pushed = documents.push(
+                actor=actor,
+                meta=item["meta"],
+                stream=stream,
+                submission_key=item["idempotency_key"],
+                calendar=calendar,
+                stored=mine,
+            )
     except AppError as exc:
-        db.session.rollback()
+        for key in mine:
+            documents.forget_object(key)
         return {**result, "status": exc.http_status, "error": _error(exc)}
+    except BaseException:
+        stored += mine
+        raise
+    stored += mine
     return {**result, "status": 200 if pushed["replayed"] else 201, "document": pushed}
 
 

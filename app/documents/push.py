@@ -51,10 +51,12 @@ def push(
     stream: IO[bytes] | None,
     submission_key: str | None,
     calendar: Callable[[], dict] | None = None,
+    stored: list[str] | None = None,
 ) -> dict:
     """Accept one document for service and deliver or hold it; a retry with the same key returns the same one.
 
     `calendar`: where the answer's deadline gets the holiday calendar's overrides (a batch reads them once).
+    `stored`: gets the key of the object this push stored from `stream` (a batch deletes it if it does not land).
     """
     case, party = target(actor=actor, meta=meta)
     if (stream is None) == (meta.get("upload_id") is None):
@@ -64,7 +66,7 @@ def push(
     else:
         source = documents_uploads.Source(stream=stream)
     try:
-        return _push(actor, case, party, meta, source, submission_key, calendar)
+        return _push(actor, case, party, meta, source, submission_key, calendar, stored)
     finally:
         if source.upload is not None:
             source.stream.close()
@@ -78,6 +80,7 @@ def _push(
     source: documents_uploads.Source,
     key: str | None,
     calendar: Callable[[], dict] | None = None,
+    stored: list[str] | None = None,
 ) -> dict:
     intake = documents_rules.inspect(source.stream)
     fingerprint = _fingerprint(case, meta, intake.sha256)
@@ -115,10 +118,12 @@ def _push(
     except BaseException:
         db.session.rollback()
         if fresh:
-            _forget_object(fresh)
+            forget_object(fresh)
         raise
+    if fresh and stored is not None:
+        stored.append(fresh)
     if reason and source.upload is not None:
-        _forget_object(source.upload.storage_key)  # a rejected file is not kept
+        forget_object(source.upload.storage_key)  # a rejected file is not kept
     return summary(document, calendar=calendar)
 
 
@@ -252,7 +257,8 @@ def _accept_or_reject(
     delivery.route(document, case, party)
 
 
-def _forget_object(key: str) -> None:
+def forget_object(key: str) -> None:
+    """Delete a stored object whose document did not land (never raises: an orphan at worst)."""
     try:
         storage.delete(key)
     except Exception:  # noqa: BLE001 - the original error matters more; the object is an orphan at worst

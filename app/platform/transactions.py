@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from app.errors import DatabaseUnavailable
 from app.extensions import db
 from app.platform import idempotency
 
@@ -25,7 +28,12 @@ def rollback() -> None:
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the work just committed has really landed: now, or (a request whose commits the
     Idempotency-Key layer defers to its answer's) right after that one COMMIT. For sends started after a
-    commit, whose jobs read the rows it wrote."""
+    commit, whose jobs read the rows it wrote. Inside `one_transaction`: after the batch's one COMMIT, and only
+    if the item that asked for it was kept."""
+    batch = db.session().info.get(_BATCH)
+    if batch is not None and batch.item is not None:
+        batch.item.append(callback)
+        return
     idempotency.after_work_commits(callback)
 
 
@@ -33,3 +41,109 @@ def separate_commits() -> contextlib.AbstractContextManager[None]:
     """Every commit inside is a real COMMIT, even in a request whose commits are deferred to its answer's (the
     items of a batch are each their own transaction, so one bad item never spoils the others)."""
     return idempotency.separate_commits()
+
+
+_BATCH = "microcourt.one_transaction"
+
+
+@dataclasses.dataclass
+class _Batch:
+    callbacks: list[Callable[[], None]] = dataclasses.field(default_factory=list)  # of the items kept
+    item: list[Callable[[], None]] | None = None  # the running item's, kept only if the item is
+    broken: bool = False  # a rollback with no item SAVEPOINT open undid the whole transaction
+
+
+class OneTransaction:
+    """The handle `one_transaction` yields: `item()` runs one item in a SAVEPOINT of its own."""
+
+    def __init__(self, session: Session, batch: _Batch) -> None:
+        self._session, self._batch = session, batch
+
+    @contextlib.contextmanager
+    def item(self) -> Iterator[None]:
+        """One item: its writes in a SAVEPOINT, released when it succeeds, rolled back (alone) when it raises."""
+        batch = self._batch
+        batch.item = []
+        # Not the context-manager form: an item may roll its SAVEPOINT back itself (a raced key) and go on reading
+        # (to replay the document the key already made) in the enclosing transaction.
+        nested = self._session.begin_nested()
+        try:
+            try:
+                yield
+                if nested.is_active:
+                    self._session.flush()  # what the item's commit left unflushed lands inside its SAVEPOINT
+                    nested.commit()  # RELEASE SAVEPOINT
+            except BaseException:
+                if nested.is_active:
+                    nested.rollback()
+                raise
+            batch.callbacks += batch.item
+        finally:
+            batch.item = None
+            if batch.broken:
+                raise DatabaseUnavailable(retry_after=1)
+
+
+@contextlib.contextmanager
+def one_transaction() -> Iterator[OneTransaction]:
+    """Many items (a batch) in ONE transaction and one COMMIT, each item in a SAVEPOINT of its own.
+
+    Inside, `db.session.commit()` only flushes (the item's SAVEPOINT is released by `item()`, the transaction
+    committed once when the block ends) and `db.session.rollback()` rolls back the running item's SAVEPOINT only,
+    so a bad item undoes its own writes and never spoils the others. Sends registered with `after_commit` start
+    after the one COMMIT, and only for the items kept. At the end the block commits as the request would: a real
+    COMMIT, or (Idempotency-Key) the request's deferred one, which lands the work together with its answer. If
+    the block raises, nothing of it lands (the whole transaction is rolled back).
+    """
+    session = db.session()
+    if session.info.get(_BATCH) is not None:
+        raise RuntimeError("one_transaction does not nest")
+    batch = _Batch()
+    commit, rollback = session.commit, session.rollback  # the request's own (the deferred ones under a key)
+
+    def item_rollback() -> None:
+        nested = session.get_nested_transaction()
+        if nested is not None:
+            nested.rollback()
+            return
+        batch.broken = True  # no item open: only the whole transaction can be undone
+        rollback()
+
+    _begin_for_sqlite(session)
+    session.info[_BATCH] = batch
+    session.commit = session.flush  # type: ignore[method-assign]
+    session.rollback = item_rollback  # type: ignore[method-assign]
+    try:
+        yield OneTransaction(session, batch)
+    except BaseException:
+        _restore(session, commit, rollback)
+        session.info.pop(_BATCH, None)
+        rollback()
+        raise
+    _restore(session, commit, rollback)
+    session.info.pop(_BATCH, None)
+    if batch.broken:
+        raise DatabaseUnavailable(retry_after=1)
+    commit()
+    for callback in batch.callbacks:
+        idempotency.after_work_commits(callback)
+
+
+def _begin_for_sqlite(session: Session) -> None:
+    """pysqlite opens its transaction lazily, at the first write: a SAVEPOINT sent before that opens one itself,
+    and its RELEASE would COMMIT it (the item landing alone). Open the transaction first, as PostgreSQL has."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite" and not getattr(driver, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN")
+
+
+def _restore(session: Session, commit: Callable[[], None], rollback: Callable[[], None]) -> None:
+    """Put the request's commit and rollback back (its own instance attributes, or the class's methods)."""
+    for name, saved in (("commit", commit), ("rollback", rollback)):
+        if getattr(saved, "__self__", None) is session and getattr(saved, "__func__", None) is getattr(
+            type(session), name
+        ):
+            session.__dict__.pop(name, None)
+        else:
+            setattr(session, name, saved)

@@ -90,3 +90,86 @@ def test_batch_validation(app, client, clock):
     too_many = _batch(client, world, many, {"f": pdf_bytes()})
     assert too_many.status_code == 422 and "items" in too_many.get_json()["errors"]
     assert _count() == 0
+
+
+def _titles() -> list[str]:
+    return sorted(db.session.scalars(select(ServedDocument.title)))
+
+
+def test_an_item_failing_after_its_writes_rolls_back_alone_and_the_rest_commit_together(client, clock, monkeypatch):
+    from app.documents import delivery
+    from app.errors import Conflict
+
+    route = delivery.route
+
+    def failing_route(document, case, party):
+        if document.title == "坏":
+            raise Conflict("Refused after the item had written its rows.")
+        return route(document, case, party)
+
+    monkeypatch.setattr(delivery, "route", failing_route)
+    world = service_world(respondent_consents=True)
+    files = {"a": pdf_bytes("甲"), "b": pdf_bytes("乙"), "c": pdf_bytes("丙")}
+    items = [
+        {"idempotency_key": "s-1", "file": "a", "meta": meta(world, title="甲")},
+        {"idempotency_key": "s-2", "file": "b", "meta": meta(world, title="坏")},
+        {"idempotency_key": "s-3", "file": "c", "meta": meta(world, title="丙")},
+        {"idempotency_key": "s-1", "file": "a", "meta": meta(world, title="甲")},  # the same key again: replayed
+        {"idempotency_key": "s-3", "file": "a", "meta": meta(world, title="丙")},  # same key, other file: refused
+    ]
+    results = _batch(client, world, items, files).get_json()["items"]
+    assert [r["status"] for r in results] == [201, 409, 201, 200, 422]
+    assert results[3]["document"]["document_id"] == results[0]["document"]["document_id"]
+    assert results[4]["error"]["reason"] == "idempotency.key_reused"
+    assert _titles() == ["丙", "甲"]  # the failed item's document, events and timeline entry were rolled back
+    for result in (results[0], results[2]):  # the kept items' sends started after the one COMMIT
+        assert types(result["document"]["document_id"]) == ["submitted", "accepted", "delivered", "notified"]
+
+
+def test_a_batch_that_breaks_lands_nothing_and_its_resend_creates_everything(client, clock, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.documents import delivery
+    from app.extensions import storage
+
+    route = delivery.route
+
+    def crashing_route(document, case, party):
+        if document.title == "崩":
+            raise OperationalError("INSERT ...", {}, Exception("the database connection died"))
+        return route(document, case, party)
+
+    world = service_world(respondent_consents=True)
+    files = {"a": pdf_bytes("甲"), "b": pdf_bytes("乙")}
+    items = [
+        {"idempotency_key": "x-1", "file": "a", "meta": meta(world, title="甲")},
+        {"idempotency_key": "x-2", "file": "b", "meta": meta(world, title="崩")},
+    ]
+    deleted: list[str] = []
+    delete = storage.delete
+    monkeypatch.setattr(storage, "delete", lambda key: (deleted.append(key), delete(key))[1])
+    monkeypatch.setattr(delivery, "route", crashing_route)
+    answer = _batch(client, world, items, files)
+    assert answer.status_code == 503 and answer.get_json()["reason"] == "database.unavailable"
+    assert _count() == 0  # one transaction: the first item did not land either
+    assert len(deleted) == 2  # neither stored object is left behind (the crashing item's and the first one's)
+    monkeypatch.setattr(delivery, "route", route)
+    resend = _batch(client, world, items, files).get_json()["items"]
+    assert [r["status"] for r in resend] == [201, 201]
+    assert _titles() == ["崩", "甲"]
+
+
+def test_a_batch_under_its_own_key_commits_once_and_replays_its_answer(client, clock):
+    world = service_world(respondent_consents=True)
+    files = {"a": pdf_bytes("甲"), "b": b"GIF89a not a pdf"}
+    items = [
+        {"idempotency_key": "k-1", "file": "a", "meta": meta(world, title="甲")},
+        {"idempotency_key": "k-2", "file": "b", "meta": meta(world, title="坏文件")},
+        {"idempotency_key": "k-3", "file": "zz", "meta": meta(world, title="缺")},
+    ]
+    headers = {**world.machine_headers, "Idempotency-Key": "whole-batch"}
+    first = _batch(client, world, items, files, headers=headers)
+    assert [r["status"] for r in first.get_json()["items"]] == [201, 201, 422]
+    again = _batch(client, world, items, files, headers=headers)
+    assert again.get_json() == first.get_json()  # the same answer, replayed
+    assert _count() == 2
