@@ -26,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - the dev lock installs it
     sync_playwright = None
 
-NEEDS_PLAYWRIGHT = ["test_h5*.py", "test_console.py", "test_accessibility.py"]
+NEEDS_PLAYWRIGHT = ["test_h5*.py", "test_console*.py", "test_accessibility.py"]
 collect_ignore_glob = NEEDS_PLAYWRIGHT if sync_playwright is None else []
 
 
