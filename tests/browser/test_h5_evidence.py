@@ -4,11 +4,14 @@ connection retried, then a retry button), verify, submit; and the page's own SHA
 from __future__ import annotations
 
 import hashlib
+import json
 
 from playwright.sync_api import Page, Route, expect
 
 from app.evidence.models import EvidenceItem
 from app.extensions import db
+from config import DEFAULT_EVIDENCE_CATEGORIES
+from miniprogram_api.pages import WEB_ROOT
 from tests.api.service.support import pdf_bytes, service_world
 from tests.browser.conftest import Problems
 from tests.browser.journeys import phone_of, sms_login
@@ -71,3 +74,9 @@ def test_the_plain_sha256_matches_for_phones_on_plain_http(site, phone_page: Pag
         samples,
     )
     assert got == [hashlib.sha256(s.encode()).hexdigest() for s in samples]
+
+
+def test_the_offered_categories_are_the_defaults():
+    """The API lists no configured EVIDENCE_CATEGORIES, so the page offers config.py's defaults (docs/pages.md)."""
+    offered = json.loads((WEB_ROOT / "h5" / "evidence-categories.json").read_text(encoding="utf-8"))
+    assert offered == DEFAULT_EVIDENCE_CATEGORIES
