@@ -40,10 +40,12 @@ def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, IO[by
         with transactions.one_transaction() as batch:
             shared = _shared_rows(items)  # held for the whole batch (the identity map keeps rows weakly)
             calendar = functools.cache(load_overrides)  # read once, by the first served item
-            results = []
-            for index, item in enumerate(items):
-                results.append(
-                    _one(index, item, batch=batch, actor=actor, files=files, calendar=calendar, stored=stored)
+            results: list[dict] = [{}] * len(items)
+            # In key order (stable: a key sent twice is made by its first item): two batches that share keys take
+            # their unique-key locks in the same order and wait for each other instead of deadlocking.
+            for index in sorted(range(len(items)), key=lambda number: str(items[number]["idempotency_key"])):
+                results[index] = _one(
+                    index, items[index], batch=batch, actor=actor, files=files, calendar=calendar, stored=stored
                 )
             del shared
     except BaseException:
