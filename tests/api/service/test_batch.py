@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from app.documents.models import ServedDocument
 from app.extensions import db
 from tests.api.service.support import BATCH, meta, pdf_bytes, service_world, types
+from tests.conftest import is_postgres
 
 
 def _batch(client, world, items, files, headers=None):
@@ -173,3 +176,39 @@ def test_a_batch_under_its_own_key_commits_once_and_replays_its_answer(client, c
     again = _batch(client, world, items, files, headers=headers)
     assert again.get_json() == first.get_json()  # the same answer, replayed
     assert _count() == 2
+
+
+@pytest.mark.postgres
+def test_batches_sending_the_same_keys_in_opposite_orders_do_not_deadlock(app, clock, database_url):
+    """One transaction per batch holds its items' unique keys until its COMMIT: items are taken in key order, so
+    two batches that share keys wait for each other instead of deadlocking (PostgreSQL would abort one)."""
+    if not is_postgres(database_url):
+        pytest.skip("needs PostgreSQL: SQLite serialises every writer on one file lock")
+    world = service_world()
+    files = {f"f{n}": pdf_bytes(f"对向{n}") for n in range(6)}
+    forward = [
+        {"idempotency_key": f"cross-{n}", "file": f"f{n}", "meta": meta(world, title=f"通知{n}")} for n in range(6)
+    ]
+    orders = [forward, list(reversed(forward))] * 3
+    results: list = []
+    barrier = threading.Barrier(len(orders))
+
+    def run(items):
+        client = app.test_client()
+        barrier.wait()
+        results.append(_batch(client, world, items, files))
+
+    threads = [threading.Thread(target=run, args=(items,)) for items in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == len(orders)
+    assert [answer.status_code for answer in results] == [200] * len(orders), [a.get_json() for a in results]
+    made: dict[str, set] = {}
+    for answer in results:
+        for item in answer.get_json()["items"]:
+            assert item["status"] in (200, 201), item
+            made.setdefault(item["idempotency_key"], set()).add(item["document"]["document_id"])
+    assert all(len(ids) == 1 for ids in made.values()) and len(made) == 6
+    assert _count() == 6
