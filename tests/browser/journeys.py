@@ -52,6 +52,15 @@ def clerk_with_phone(court) -> tuple[object, str]:
     return clerk, phone
 
 
+def org_admin_with_phone(org) -> tuple[object, str]:
+    """An administrator of the mediation organisation (调解组织管理员) who logs in by SMS."""
+    phone = f"1362{next(_serial):07d}"
+    admin = make_user(phone=phone, real_name="周管理员")
+    grant(admin, role="org_admin", org=org)
+    db.session.commit()
+    return admin, phone
+
+
 def file_mediation_in_page(page: Page, org_id, *, title: str, respondent: str, respondent_phone: str) -> None:
     """From the H5 case list, a verified citizen files a mediation with one respondent and its claims."""
     page.get_by_role("link", name="申请调解或网上立案").click()

@@ -198,3 +198,28 @@ def test_the_h5_filing_schedule_agreement_and_fees_pages_have_no_serious_violati
 def fits(page: Page) -> bool:
     """Nothing wider than the 360 px screen (the console is for desktops, but a phone must not break it)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+
+
+def test_the_org_admins_pages_have_no_serious_violations(site, checked_page: Page):
+    from tests.api.mediation.helpers_outcome import dispute, mediator
+    from tests.browser.journeys import org_admin_with_phone
+    from tests.support.factories import make_org
+
+    org = make_org()
+    dispute(org=org, title="张三与李四民间借贷纠纷")
+    mediator(org, name="陈调解")
+    _admin, phone = org_admin_with_phone(org)
+    page = checked_page
+    page.goto(f"{site.url}/console/")
+    sms_login(page, phone)
+    expect(page.get_by_role("heading", name="待分配调解员的案件")).to_be_visible()
+    page.get_by_role("button", name="分配调解员：张三与李四民间借贷纠纷").click()
+    expect(page.get_by_label("调解员", exact=True)).to_be_focused()
+    assert serious(page) == [] and fits(page), "org queue, assigning"
+    page.goto(f"{site.url}/console/#/org-mediators")
+    expect(page.get_by_role("heading", name="本组织的调解员")).to_be_visible()
+    assert serious(page) == [] and fits(page), "org mediators"
+    page.goto(f"{site.url}/console/#/org-stats")
+    expect(page.get_by_role("img", name="每月纠纷数与调解结案数")).to_be_visible()
+    page.get_by_role("button", name="大字模式").click()
+    assert serious(page) == [] and fits(page), "org figures, large text"

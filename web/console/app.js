@@ -14,11 +14,14 @@ const delegationsPage = async (...args) => (await import("./delegations.js")).de
 const calendarPage = async (...args) => (await import("./calendar.js")).calendarPage(context(), ...args);
 const confirmationsPage = async (...args) => (await import("./confirmations.js")).confirmationsPage(context(), ...args);
 const statsPage = async (...args) => (await import("./stats.js")).statsPage(context(), ...args);
+const orgQueuePage = async (...args) => (await import("./org.js")).orgQueuePage(context(), ...args);
+const orgMediatorsPage = async (...args) => (await import("./org.js")).orgMediatorsPage(context(), ...args);
+const orgStatsPage = async (...args) => (await import("./org.js")).orgStatsPage(context(), ...args);
 
 const COURT = "/api/court/v1";
 const MP = "/api/mp/v1";
 const NEXT = "mc.console.next";
-const ROLES = "mc.console.roles"; // { court: [court ids], mediator: bool } of the logged-in person, for this tab
+const ROLES = "mc.console.roles"; // { court: [court ids], mediator: bool, org: [org ids it administers] }, this tab
 const DOC_TYPES = ["summons", "notice", "hearing_notice", "evidence_notice", "complaint_copy", "answer_copy",
   "payment_order", "judgment", "ruling", "mediation_document", "other"];
 const DONE = {
@@ -41,6 +44,9 @@ const routes = [
   [/^#\/calendar(?:\?week=(\d{4}-\d{2}-\d{2}))?$/, calendarPage],
   [/^#\/confirmations(?:\?status=(\w+))?$/, confirmationsPage],
   [/^#\/stats(?:\?scope=([\w-]+))?$/, statsPage],
+  [/^#\/org(?:\?org=([0-9a-f-]{36}))?$/, orgQueuePage],
+  [/^#\/org-mediators(?:\?org=([0-9a-f-]{36}))?$/, orgMediatorsPage],
+  [/^#\/org-stats(?:\?org=([0-9a-f-]{36}))?$/, orgStatsPage],
   [/^#\/logout$/, logoutPage],
 ];
 
@@ -50,13 +56,14 @@ function context() {
 
 function roles() {
   try {
-    return JSON.parse(sessionStorage.getItem(ROLES)) || { court: [], mediator: false };
+    return { org: [], ...(JSON.parse(sessionStorage.getItem(ROLES)) || { court: [], mediator: false }) };
   } catch {
-    return { court: [], mediator: false };
+    return { court: [], mediator: false, org: [] };
   }
 }
 
-// Court staff (whoami's court_ids) and mediators (GET /me memberships) may use the console; each sees its pages.
+// Court staff (whoami's court_ids), mediators and organisation admins (GET /me memberships) may use the console;
+// each sees its pages.
 async function learnRoles() {
   let court = [];
   try {
@@ -66,13 +73,15 @@ async function learnRoles() {
   }
   const me = await api(`${MP}/me`);
   const mediator = (me.memberships || []).some((m) => m.role === "mediator");
-  const found = { court, mediator };
+  const org = [...new Set((me.memberships || []).filter((m) => m.role === "org_admin" && m.org_id).map((m) => m.org_id))];
+  const found = { court, mediator, org };
   sessionStorage.setItem(ROLES, JSON.stringify(found));
   return found;
 }
 
 function home(found = roles()) {
-  return found.court.length ? "#/filings" : "#/calendar";
+  if (found.court.length) return "#/filings";
+  return found.org.length ? "#/org" : "#/calendar";
 }
 
 function go(hash) {
@@ -101,10 +110,12 @@ async function route() {
   nav.hidden = !session();
   const mine = roles();
   for (const link of nav.querySelectorAll("a[data-for]")) {
-    link.hidden = !(link.dataset.for === "court" ? mine.court.length : mine.mediator);
+    const role = link.dataset.for;
+    link.hidden = !(role === "court" ? mine.court.length : role === "org" ? mine.org.length : mine.mediator);
   }
   for (const link of nav.querySelectorAll("a")) {
-    if (hash.startsWith(`#/${link.dataset.route}`)) link.setAttribute("aria-current", "page");
+    const at = `#/${link.dataset.route}`;
+    if (hash === at || hash.startsWith(`${at}?`) || hash.startsWith(`${at}/`)) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   main.replaceChildren(h("p", { class: "meta" }, t("common.loading")));
@@ -120,7 +131,7 @@ async function loginPage() {
     intro: t("console.login.intro"),
     onLoggedIn: async () => {
       const who = await learnRoles();
-      if (!who.court.length && !who.mediator) {
+      if (!who.court.length && !who.mediator && !who.org.length) {
         sessionStorage.removeItem(ROLES);
         await logout();
         main.querySelector(".messages").replaceChildren(h("p", { class: "error", role: "alert" }, t("console.login.not_staff")));
