@@ -103,6 +103,10 @@ def test_messages_built_by_helpers_read_in_chinese(app):
         for raw in ("abc", "+1 202 555 0100", "1234"):
             error = _raised(lambda raw=raw: pii.normalize_phone(raw))
             texts.append((error.reason, error.message, error.errors))
+    from app.cases.review import NUMBER_TAKEN
+    from miniprogram_api.request_guard import TEXT_REFUSED
+
+    texts += [("validation.failed", "Some fields are invalid.", {"f": [NUMBER_TAKEN, TEXT_REFUSED]})]
     for reason, message, errors in texts:
         assert _chinese(catalogue.translate(reason, message, "zh")), (reason, message)
         for field, messages in catalogue.translate_fields(errors or {}, "zh").items():
