@@ -170,7 +170,15 @@ def register(app: Flask) -> None:
 def _database_or_unexpected(exc: OperationalError) -> Response:
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_connection_error(exc):
         return handle_database_down(exc)
+    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:  # nothing landed; the same request may succeed
+        log.warning("transaction aborted by the database (%s); answered 503", exc.orig.sqlstate)  # type: ignore[union-attr]
+        return handle_app_error(DatabaseUnavailable(retry_after=1))
     return handle_unexpected(exc)
+
+
+# PostgreSQL aborted the transaction to resolve a conflict between concurrent ones (deadlock_detected,
+# serialization_failure): the request's work was rolled back whole, so a retry is the right answer, not a 500.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 def _is_connection_error(exc: OperationalError) -> bool:

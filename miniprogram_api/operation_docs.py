@@ -36,7 +36,12 @@ ROLE_TEXT = {
 KIND_TEXT = {"user": "a person's token", "machine": "a court system's token"}
 # What the request guard answers before any view runs (miniprogram_api/request_guard.py, errors.py): NUL in the
 # path or a query value, then, for a body, JSON it cannot accept and a body over the size limit.
-EVERY_OPERATION_REASONS: tuple[tuple[int, str], ...] = ((400, "request.bad"), (422, "validation.failed"))
+# Any operation may also find its database down or its transaction aborted by a concurrent one (503).
+EVERY_OPERATION_REASONS: tuple[tuple[int, str], ...] = (
+    (400, "request.bad"),
+    (422, "validation.failed"),
+    (503, "database.unavailable"),
+)
 BODY_REASONS: tuple[tuple[int, str], ...] = ((400, "request.bad_json"), (413, "request.too_large"))
 
 

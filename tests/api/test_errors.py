@@ -87,3 +87,22 @@ def test_insane_request_id_is_replaced(client, incoming):
     response = client.get("/api/public/v1/healthz", headers={"X-Request-ID": incoming})
     assert response.headers["X-Request-ID"] != incoming
     assert len(response.headers["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize(("sqlstate", "status"), [("40P01", 503), ("40001", 503), ("42P01", 500)])
+def test_a_transaction_the_database_aborted_for_a_concurrent_one_is_503_not_500(app, sqlstate, status):
+    """A deadlock or serialization failure rolled the whole request back: retrying is right (Retry-After: 1)."""
+    from sqlalchemy.exc import OperationalError
+
+    from miniprogram_api import errors
+
+    class Orig(Exception):
+        pass
+
+    orig = Orig("deadlock detected")
+    orig.sqlstate = sqlstate  # type: ignore[attr-defined]
+    with app.test_request_context("/api/mp/v1/cases"):
+        answer = errors._database_or_unexpected(OperationalError("UPDATE ...", {}, orig))
+    assert answer.status_code == status
+    if status == 503:
+        assert answer.get_json()["reason"] == "database.unavailable" and answer.headers["Retry-After"] == "1"
