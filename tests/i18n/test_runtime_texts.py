@@ -111,3 +111,38 @@ def test_messages_built_by_helpers_read_in_chinese(app):
         assert _chinese(catalogue.translate(reason, message, "zh")), (reason, message)
         for field, messages in catalogue.translate_fields(errors or {}, "zh").items():
             assert all(_chinese(m) or sources.MACHINE_VALUE.fullmatch(m) for m in messages), (field, messages)
+
+
+def test_every_reason_the_code_names_has_a_catalogue_entry():
+    """Also a reason raised with a message held in a variable (`Unauthorized(WRONG_CODE, reason=...)`) or
+    assigned before the raise (`reason, message = "document.not_delivered", ...`), which sources.reasons() skips."""
+    contexts = set(catalogue.index())
+    operator_only = {"health.not_ready"}  # the readiness probe's answer, read by operators
+    classes = sources.error_classes()
+    missing = []
+    for path in sources.source_files():
+        tree = sources._parsed(path)
+        constants = {
+            t.id: s.value.value
+            for s in tree.body
+            if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+            for t in s.targets
+            if isinstance(t, ast.Name)
+        }
+        for node in ast.walk(tree):
+            named: object = None
+            if isinstance(node, ast.Call) and sources._name(node.func) in classes:
+                value = next((k.value for k in node.keywords if k.arg == "reason"), None)
+                if isinstance(value, ast.Constant):
+                    named = value.value
+                elif isinstance(value, ast.Name):
+                    named = constants.get(value.id)
+            elif (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and any(isinstance(t, ast.Name) and t.id == "reason" for t in node.targets)
+            ):
+                named = node.value.value if "." in str(node.value.value) else None
+            if isinstance(named, str) and named not in contexts and named not in operator_only:
+                missing.append(f"{path.relative_to(sources.ROOT)}:{node.lineno} {named}")
+    assert not missing, "\n".join(missing)
