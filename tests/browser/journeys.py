@@ -52,6 +52,21 @@ def clerk_with_phone(court) -> tuple[object, str]:
     return clerk, phone
 
 
+def sms_texts(client, phone: str, template: str) -> list[dict]:
+    """The development SMS outbox's messages of one template to a phone, newest first."""
+    texts = client.get("/api/mp/v1/dev/sms-outbox", query_string={"phone": phone}).get_json()
+    return [text for text in texts if text["template"] == template]
+
+
+def sms_link(client, phone: str, base: str) -> str:
+    """The H5 link of the newest served-document SMS to the phone, on the test's own site (`base`)."""
+    texts = sms_texts(client, phone, "document_served")
+    assert texts, "no document_served SMS"
+    found = re.search(r"https?://\S+?(/h5/#/documents/[0-9a-f-]{36})", texts[0]["text"])
+    assert found, texts[0]["text"]
+    return f"{base}{found.group(1)}"
+
+
 def org_admin_with_phone(org) -> tuple[object, str]:
     """An administrator of the mediation organisation (调解组织管理员) who logs in by SMS."""
     phone = f"1362{next(_serial):07d}"
