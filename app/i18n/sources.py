@@ -140,6 +140,8 @@ def texts_in(path: Path) -> Iterator[Text]:
     }
     where = path.relative_to(ROOT).as_posix()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript):
+            yield from _prebuilt_field_texts(node, where)
         if isinstance(node, ast.ClassDef) and node.name in classes:
             reason, message = classes[node.name]
             if reason and message:
@@ -159,6 +161,7 @@ def texts_in(path: Path) -> Iterator[Text]:
                 yield Text(name, node.args[0].value, where, node.lineno)
             continue
         if callee not in classes:
+            yield from _prebuilt_field_texts(node, where)
             continue
         reason = classes[callee][0]
         for keyword in node.keywords:
@@ -174,12 +177,33 @@ def texts_in(path: Path) -> Iterator[Text]:
         template = template_of(expression)
         if reason and template:
             yield Text(reason, template, where, node.lineno)
+        elif reason and expression is None and reason != classes[callee][0] and classes[callee][1]:
+            # the class's own words under the call's reason: ValidationFailed(errors=..., reason="agent.self")
+            yield Text(reason, (classes[callee][1] or "").replace("%", "%%"), where, node.lineno)
         for keyword in node.keywords:
             if keyword.arg == "errors" and isinstance(keyword.value, ast.Dict):
                 yield from _field_texts(keyword.value, where)
 
 
 MACHINE_VALUE = re.compile(r"[a-z0-9_.\-]+")  # a state or code in a field's list ("submitted"), not words
+
+
+def _prebuilt_field_texts(node: ast.AST, where: str) -> Iterator[Text]:
+    """Per-field messages put into an errors dict before it is raised: `errors["f"] = ["Words."]` (a name holding
+    "error" or "problem") and `errors.setdefault("f", []).append("Words.")`."""
+    values: list[ast.expr] = []
+    if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript):
+        target = node.targets[0].value
+        if isinstance(target, ast.Name) and ("error" in target.id or "problem" in target.id):
+            values = list(node.value.elts) if isinstance(node.value, ast.List | ast.Tuple) else [node.value]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append":
+        inner = node.func.value
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "setdefault":
+            values = list(node.args)
+    for value in values:
+        template = template_of(value)
+        if template and not MACHINE_VALUE.fullmatch(template):
+            yield Text("field", template, where, value.lineno)
 
 
 def _field_texts(errors: ast.Dict, where: str) -> Iterator[Text]:

@@ -4,6 +4,7 @@ languages, the compiled .mo files are what the .po files say, and a matched Engl
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,30 @@ def test_a_persons_language_comes_from_the_connected_provider_else_chinese(monke
     assert languages.user_language("u1") == "zh"  # nothing connected yet: users have no language column
     languages.set_user_language_provider({"u1": "en-GB", "u2": "fr", "u3": None}.get)
     assert [languages.user_language(u) for u in ("u1", "u2", "u3", "u4", None)] == ["en", "zh", "zh", "zh", "zh"]
+
+
+def test_extraction_finds_every_entry_of_the_template_and_no_other(tmp_path):
+    """`make messages` is safe to run: what it extracts from the code is exactly the committed template, so it can
+    neither drop a translated entry (a text the scan cannot see must be named in app/i18n/kept_texts.py) nor leave
+    a user-facing text out of the catalogue."""
+    import subprocess
+    import sys
+
+    extracted = tmp_path / "extracted.pot"
+    subprocess.run(
+        [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "--no-wrap"]
+        + ["--project", "microcourt", "-o", str(extracted), "."],
+        cwd=TRANSLATIONS.parent,
+        env={**os.environ, "PYTHONPATH": str(TRANSLATIONS.parent)},
+        check=True,
+        timeout=300,
+    )
+
+    def keys(path: Path) -> set[tuple[str | None, str]]:
+        with path.open("rb") as handle:
+            return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(handle) if m.id}
+
+    committed = keys(TRANSLATIONS / "messages.pot")
+    found = keys(extracted)
+    assert not committed - found, f"entries extraction would drop (name them in kept_texts.py): {committed - found}"
+    assert not found - committed, f"texts missing from the catalogue: run `make messages`: {found - committed}"
