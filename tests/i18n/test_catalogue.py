@@ -154,9 +154,9 @@ def test_extraction_finds_every_entry_of_the_template_and_no_other(tmp_path):
     import sys
 
     extracted = tmp_path / "extracted.pot"
+    command = [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "--no-wrap"]
     subprocess.run(
-        [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", "babel.cfg", "--no-wrap"]
-        + ["--project", "microcourt", "-o", str(extracted), "."],
+        [*command, "--project", "microcourt", "-o", str(extracted), "."],
         cwd=TRANSLATIONS.parent,
         env={**os.environ, "PYTHONPATH": str(TRANSLATIONS.parent)},
         check=True,
