@@ -20,7 +20,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `calendar.conflict`, `calendar.year_not_covered`, `legal.calendar_not_covered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `calendar.conflict`, `calendar.year_not_covered`, `legal.calendar_not_covered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["admin_calendar.set_day"];
         post?: never;
@@ -45,7 +45,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["admin_calendar.show_year"];
         put?: never;
@@ -55,7 +55,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `calendar.conflict`, `calendar.year_already_entered`, `calendar.year_covered_by_package`, `legal.calendar_not_covered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `calendar.conflict`, `calendar.year_already_entered`, `calendar.year_covered_by_package`, `legal.calendar_not_covered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_calendar.import_year"];
         delete?: never;
@@ -77,7 +77,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["admin_clients.list_clients"];
         put?: never;
@@ -87,7 +87,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_clients.create_client"];
         delete?: never;
@@ -113,7 +113,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `client.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `client.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_clients.revoke_client"];
         delete?: never;
@@ -139,7 +139,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `client.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `client.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_clients.rotate_client"];
         delete?: never;
@@ -163,7 +163,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `court.code_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `court.code_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_directory.create_court"];
         delete?: never;
@@ -188,7 +188,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["admin_directory.add_court_member"];
         post?: never;
@@ -215,7 +215,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `court.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_directory.remove_court_member"];
         delete?: never;
@@ -237,7 +237,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["admin_people.list_lawyers"];
         put?: never;
@@ -265,7 +265,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `lawyer.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `lawyer.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_people.review_lawyer"];
         delete?: never;
@@ -289,7 +289,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_directory.create_org"];
         delete?: never;
@@ -314,7 +314,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["admin_mediators.link_courts"];
         post?: never;
@@ -345,7 +345,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         patch: operations["admin_mediators.update_directory"];
         trace?: never;
@@ -365,7 +365,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["admin_mediators.list_profiles"];
         put?: never;
@@ -393,7 +393,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["admin_mediators.put_profile"];
         post?: never;
@@ -419,7 +419,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["admin_directory.add_org_member"];
         post?: never;
@@ -446,7 +446,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`, `user.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_directory.remove_org_member"];
         delete?: never;
@@ -470,7 +470,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["org_stats.org"];
         put?: never;
@@ -496,7 +496,7 @@ export interface paths {
          *
          *     **Who may call it:** a mediation organisation's administrators, or platform administrators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["admin_mediators.unassigned"];
         put?: never;
@@ -520,7 +520,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `payments.admin_only`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `payments.admin_only`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["admin_payments.list_reconciliations"];
         put?: never;
@@ -547,7 +547,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_demotion`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_demotion`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["admin_people.grant_role"];
         post?: never;
@@ -574,7 +574,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_demotion`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_demotion`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["admin_people.revoke_role"];
         delete?: never;
@@ -599,7 +599,7 @@ export interface paths {
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_disable`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`, `user.not_found`; 409 `user.self_disable`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["admin_people.set_status"];
         post?: never;
@@ -622,7 +622,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_agents.queue"];
         put?: never;
@@ -674,7 +674,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_litigation_queues.appeal_queue"];
         put?: never;
@@ -758,7 +758,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.invalid_client`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 429 `rate.limited`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.invalid_client`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 429 `rate.limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_auth.token"];
         delete?: never;
@@ -782,7 +782,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `archive.not_found`, `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `archive.not_found`, `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_casefile.full_case_file_status"];
         put?: never;
@@ -921,7 +921,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 409 `evidence_period.not_set`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 409 `evidence_period.not_set`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_evidence_period.show"];
         put?: never;
@@ -1042,7 +1042,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `fees.not_a_party`; 404 `case.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `fees.not_a_party`; 404 `case.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_fees.case_fees"];
         put?: never;
@@ -1068,7 +1068,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_hearings.case_hearings"];
         put?: never;
@@ -1160,7 +1160,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 409 `enforcement.not_enforceable`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 409 `enforcement.not_enforceable`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_litigation.overview"];
         put?: never;
@@ -1191,7 +1191,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `pii.reason_invalid`, `validation.failed`; 429 `rate.limited`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `pii.reason_invalid`, `validation.failed`; 429 `rate.limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_disclosure.disclose"];
         delete?: never;
@@ -1244,7 +1244,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_payments.case_payments"];
         put?: never;
@@ -1326,7 +1326,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_service_consent.overview"];
         put?: never;
@@ -1388,7 +1388,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_courtrooms.list_rooms"];
         put?: never;
@@ -1430,7 +1430,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `courtroom.forbidden`; 404 `court.not_found`, `courtroom.not_found`, `resource.not_found`; 409 `courtroom.name_taken`, `state.conflict`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `courtroom.forbidden`; 404 `court.not_found`, `courtroom.not_found`, `resource.not_found`; 409 `courtroom.name_taken`, `state.conflict`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         patch: operations["court_courtrooms.update"];
         trace?: never;
@@ -1450,7 +1450,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_fees.read_settings"];
         /**
@@ -1484,7 +1484,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_delegations.list_sent"];
         put?: never;
@@ -1520,7 +1520,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `delegation.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `delegation.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_delegations.get_one"];
         put?: never;
@@ -1654,7 +1654,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks (judges do not serve documents: 403), or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `document.push_forbidden`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `document.push_forbidden`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_documents.create_upload"];
         delete?: never;
@@ -1678,7 +1678,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `document.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `document.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_documents.detail"];
         put?: never;
@@ -1704,7 +1704,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `document.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `document.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_documents.certificate"];
         put?: never;
@@ -1757,7 +1757,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_litigation_queues.enforcement_queue"];
         put?: never;
@@ -1865,7 +1865,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_fees.list_notices"];
         put?: never;
@@ -1945,7 +1945,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_fees.list_reliefs"];
         put?: never;
@@ -1997,7 +1997,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_filings.list_filings"];
         put?: never;
@@ -2021,7 +2021,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `courtroom.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `courtroom.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_hearings.calendar"];
         put?: never;
@@ -2047,7 +2047,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_hearings.detail"];
         put?: never;
@@ -2155,7 +2155,7 @@ export interface paths {
          *
          *     **Who may call it:** 12368 hotline operators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_hotline.list_calls"];
         put?: never;
@@ -2189,7 +2189,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `court.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_confirmation.queue"];
         put?: never;
@@ -2214,7 +2214,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_payments.proposed_refunds"];
         put?: never;
@@ -2295,7 +2295,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_payments.list_reconciliations"];
         put?: never;
@@ -2333,7 +2333,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `payments.disabled`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `payments.disabled`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_payments.query_order"];
         delete?: never;
@@ -2414,7 +2414,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_video.minutes_view"];
         /**
@@ -2452,7 +2452,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `video.minutes_not_frozen`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `video.minutes_not_frozen`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_video.minutes_pdf"];
         delete?: never;
@@ -2504,7 +2504,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_video.attendance_view"];
         put?: never;
@@ -2568,7 +2568,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_video.recording_list"];
         put?: never;
@@ -2592,7 +2592,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_stats.court"];
         put?: never;
@@ -2620,7 +2620,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.recording_not_found`; 409 `video.recording_not_stored`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.recording_not_found`; 409 `video.recording_not_stored`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_video.recording_link"];
         delete?: never;
@@ -2642,7 +2642,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_webhooks.list_all"];
         put?: never;
@@ -2652,7 +2652,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks (judges do not serve documents: 403), or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `webhook.forbidden`; 404 `case.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `webhook.forbidden`; 404 `case.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_webhooks.create"];
         delete?: never;
@@ -2679,7 +2679,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         delete: operations["court_webhooks.delete"];
         options?: never;
@@ -2690,7 +2690,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         patch: operations["court_webhooks.update"];
         trace?: never;
@@ -2712,7 +2712,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 404 `resource.not_found`, `webhook.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["court_webhooks.rotate_secret"];
         delete?: never;
@@ -2734,7 +2734,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_auth.whoami"];
         put?: never;
@@ -2758,7 +2758,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["court_work_items.list_items"];
         put?: never;
@@ -2788,7 +2788,7 @@ export interface paths {
          *
          *     **Who may call it:** a court's clerks and judges, or a court system, with a person's token or a court system's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.service_forbidden`, `work_item.forbidden`; 404 `document.not_found`, `resource.not_found`, `work_item.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.already_served`, `document.illegal_transition`, `document.not_deliverable`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`, `work_item.already_resolved`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `court.not_staff`, `document.service_forbidden`, `work_item.forbidden`; 404 `document.not_found`, `resource.not_found`, `work_item.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.already_served`, `document.illegal_transition`, `document.not_deliverable`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`, `work_item.already_resolved`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
          */
         post: operations["court_work_items.resolve"];
         delete?: never;
@@ -2812,7 +2812,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_auth.logout"];
         delete?: never;
@@ -2838,7 +2838,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `auth.invalid_code`, `request.bad`, `request.bad_json`; 401 `auth.invalid_refresh`, `auth.refresh_reused`, `auth.session_ended`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `auth.wechat_rate_limited`, `rate.limited`, `wechat.rate_limited`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
+         *     **Error reasons:** 400 `auth.invalid_code`, `request.bad`, `request.bad_json`; 401 `auth.invalid_refresh`, `auth.refresh_reused`, `auth.session_ended`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `auth.wechat_rate_limited`, `rate.limited`, `wechat.rate_limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_auth.refresh"];
         delete?: never;
@@ -2864,7 +2864,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `rate.limited`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `rate.limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_auth.sms_send"];
         delete?: never;
@@ -2890,7 +2890,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `auth.invalid_code`, `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.code_invalid`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `auth.wechat_rate_limited`, `rate.limited`, `wechat.rate_limited`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
+         *     **Error reasons:** 400 `auth.invalid_code`, `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.code_invalid`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `auth.wechat_rate_limited`, `rate.limited`, `wechat.rate_limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_auth.sms_verify"];
         delete?: never;
@@ -2916,7 +2916,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`, `request.bad`, `request.bad_json`; 401 `auth.account_disabled`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `rate.limited`, `wechat.rate_limited`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
+         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`, `request.bad`, `request.bad_json`; 401 `auth.account_disabled`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `rate.limited`, `wechat.rate_limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_auth.wechat"];
         delete?: never;
@@ -2940,7 +2940,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `archive.not_found`, `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `archive.not_found`, `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_casefile.case_file_status"];
         put?: never;
@@ -2964,7 +2964,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_cases.list_cases"];
         put?: never;
@@ -3002,7 +3002,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `claim.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `rate.limited`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `claim.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 429 `rate.limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_claims.claim"];
         delete?: never;
@@ -3026,7 +3026,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_cases.detail"];
         put?: never;
@@ -3053,7 +3053,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_agents.list_agents"];
         put?: never;
@@ -3063,7 +3063,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.conflict_of_interest`, `agent.duplicate`, `agent.party_represented`; 413 `request.too_large`; 422 `agent.citizen_not_litigation`, `agent.citizen_not_verified`, `agent.lawyer_not_verified`, `agent.party_not_found`, `agent.power_of_attorney_not_found`, `agent.power_of_attorney_not_stored`, `agent.power_of_attorney_wrong_party`, `agent.self`, `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.conflict_of_interest`, `agent.duplicate`, `agent.party_represented`; 413 `request.too_large`; 422 `agent.citizen_not_litigation`, `agent.citizen_not_verified`, `agent.lawyer_not_verified`, `agent.party_not_found`, `agent.power_of_attorney_not_found`, `agent.power_of_attorney_not_stored`, `agent.power_of_attorney_wrong_party`, `agent.self`, `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_agents.add"];
         delete?: never;
@@ -3090,7 +3090,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_agents.confirm"];
         delete?: never;
@@ -3117,7 +3117,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_agents.decline"];
         delete?: never;
@@ -3144,7 +3144,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `agent.not_party`; 404 `agent.not_found`, `case.not_found`, `resource.not_found`; 409 `agent.case_closed`, `agent.illegal_transition`, `agent.lawyer_not_verified`, `agent.party_represented`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_agents.revoke"];
         delete?: never;
@@ -3168,7 +3168,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `agreement.not_found`, `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `agreement.not_found`, `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.agreement"];
         put?: never;
@@ -3182,7 +3182,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_mediator`; 404 `agreement.not_found`, `case.not_found`, `resource.not_found`; 409 `agreement.signed`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_mediator`; 404 `agreement.not_found`, `case.not_found`, `resource.not_found`; 409 `agreement.signed`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         patch: operations["mp_mediation_outcome.revise"];
         trace?: never;
@@ -3342,7 +3342,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.forbidden`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.forbidden`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_evidence.catalogue"];
         put?: never;
@@ -3368,7 +3368,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `evidence_period.not_set`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `evidence_period.not_set`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_evidence.period"];
         put?: never;
@@ -3450,7 +3450,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `fees.not_a_party`; 404 `case.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `fees.not_a_party`; 404 `case.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_fees.case_fees"];
         put?: never;
@@ -3504,7 +3504,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `judicial_confirmation.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `judicial_confirmation.not_found`, `resource.not_found`; 409 `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.confirmation"];
         put?: never;
@@ -3568,7 +3568,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.confirmation_courts"];
         put?: never;
@@ -3594,7 +3594,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `enforcement.not_enforceable`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `enforcement.not_enforceable`, `legal.calendar_not_covered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_litigation.overview"];
         put?: never;
@@ -3620,7 +3620,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `mediation.no_period`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `mediation.no_period`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation_outcome.mediation_period"];
         put?: never;
@@ -3702,7 +3702,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `mediation.not_open_for_assignment`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 409 `mediation.not_open_for_assignment`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation.recommendations"];
         put?: never;
@@ -3730,7 +3730,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_offered_to_you`; 404 `case.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `legal.calendar_not_covered`, `mediation.assignment_conflict`, `mediation.offer_answered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_offered_to_you`; 404 `case.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `legal.calendar_not_covered`, `mediation.assignment_conflict`, `mediation.offer_answered`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_mediation.accept"];
         delete?: never;
@@ -3756,7 +3756,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_offered_to_you`; 404 `case.not_found`, `resource.not_found`; 409 `mediation.assignment_conflict`, `mediation.offer_answered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `mediation.not_offered_to_you`; 404 `case.not_found`, `resource.not_found`; 409 `mediation.assignment_conflict`, `mediation.offer_answered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_mediation.decline"];
         delete?: never;
@@ -3813,7 +3813,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `pii.reason_invalid`, `validation.failed`; 429 `rate.limited`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `pii.reason_invalid`, `validation.failed`; 429 `rate.limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_disclosure.disclose"];
         delete?: never;
@@ -3837,7 +3837,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `service_consent.party_not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `service_consent.party_not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_service_consent.show"];
         put?: never;
@@ -3858,7 +3858,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `service_consent.party_not_found`; 409 `service_consent.not_given`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `service_consent.party_required`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `service_consent.party_not_found`; 409 `service_consent.not_given`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `service_consent.party_required`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         delete: operations["mp_service_consent.withdraw"];
         options?: never;
@@ -3939,7 +3939,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_sessions.case_sessions"];
         put?: never;
@@ -3975,7 +3975,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_cases.case_timeline"];
         put?: never;
@@ -4031,7 +4031,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_filer`; 404 `case.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `legal.calendar_not_covered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `case.not_filer`; 404 `case.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `legal.calendar_not_covered`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_cases.withdraw"];
         delete?: never;
@@ -4053,7 +4053,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 404 `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 404 `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["mp_dev_email.email_outbox_view"];
         put?: never;
@@ -4081,7 +4081,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`, `payments.notification_forged`, `payments.notification_late`, `payments.notification_malformed`, `payments.notification_replayed`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `payments.disabled`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`, `payments.notification_forged`, `payments.notification_late`, `payments.notification_malformed`, `payments.notification_replayed`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `payments.disabled`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_payments.dev_pay"];
         delete?: never;
@@ -4103,7 +4103,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 404 `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 404 `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["mp_dev.sms_outbox"];
         put?: never;
@@ -4127,7 +4127,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_documents.inbox"];
         put?: never;
@@ -4153,7 +4153,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.illegal_transition`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.illegal_transition`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
          */
         get: operations["mp_documents.detail"];
         put?: never;
@@ -4181,7 +4181,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.illegal_transition`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.illegal_transition`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_documents.acknowledge"];
         delete?: never;
@@ -4205,7 +4205,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.illegal_transition`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `document.not_found`, `resource.not_found`; 409 `case.illegal_transition`, `document.already_acknowledged`, `document.illegal_transition`, `document.not_delivered`, `fees.reference_reused`, `legal.calendar_not_covered`, `state.conflict`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
          */
         get: operations["mp_documents.download"];
         put?: never;
@@ -4231,7 +4231,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `evidence.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `evidence.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_evidence.detail"];
         put?: never;
@@ -4242,7 +4242,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `case.not_found`, `evidence.not_found`, `resource.not_found`; 409 `evidence.already_submitted`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `case.not_found`, `evidence.not_found`, `resource.not_found`; 409 `evidence.already_submitted`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         delete: operations["mp_evidence.delete"];
         options?: never;
@@ -4325,7 +4325,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `case.not_found`, `evidence.not_found`, `resource.not_found`; 409 `evidence.case_closed`, `evidence.not_stored`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `case.not_found`, `evidence.not_found`, `resource.not_found`; 409 `evidence.case_closed`, `evidence.not_stored`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_evidence.submit"];
         delete?: never;
@@ -4439,7 +4439,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `invitation.forbidden`; 404 `case.not_found`, `invitation.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `invitation.forbidden`; 404 `case.not_found`, `invitation.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_invitations.revoke"];
         delete?: never;
@@ -4463,7 +4463,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 404 `invitation.not_found`, `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 404 `invitation.not_found`, `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["mp_invitations.preview"];
         put?: never;
@@ -4519,7 +4519,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 404 `invitation.not_found`, `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 404 `invitation.not_found`, `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["mp_invitations.qr_png"];
         put?: never;
@@ -4545,7 +4545,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 404 `invitation.not_found`, `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 404 `invitation.not_found`, `resource.not_found`; 422 `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["mp_invitations.qr_svg"];
         put?: never;
@@ -4571,7 +4571,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`, `request.bad`; 403 `auth.wechat_risky_user`; 404 `invitation.not_found`, `invitation.wxacode_unavailable`, `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
+         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`, `request.bad`; 403 `auth.wechat_risky_user`; 404 `invitation.not_found`, `invitation.wxacode_unavailable`, `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         get: operations["mp_invitations.wxacode"];
         put?: never;
@@ -4595,7 +4595,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_agents.workspace"];
         put?: never;
@@ -4619,7 +4619,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_me.me"];
         put?: never;
@@ -4697,7 +4697,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `archive.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `archive.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_privacy.export_status"];
         put?: never;
@@ -4752,7 +4752,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `lawyer.already_verified`, `lawyer.license_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `lawyer.already_verified`, `lawyer.license_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_me.lawyer_profile"];
         delete?: never;
@@ -4776,7 +4776,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`, `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 409 `identity.no_wechat_session`, `identity.phone_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
+         *     **Error reasons:** 400 `auth.invalid_code`, `auth.wechat_decrypt_failed`, `auth.wechat_watermark_mismatch`, `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `auth.wechat_risky_user`; 404 `resource.not_found`; 409 `identity.no_wechat_session`, `identity.phone_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`, `wechat.invalid_page`; 429 `auth.wechat_rate_limited`, `wechat.rate_limited`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`, `wechat.unavailable`.
          */
         post: operations["mp_me.bind_phone"];
         delete?: never;
@@ -4798,7 +4798,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_sessions.schedule"];
         put?: never;
@@ -4822,7 +4822,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_service_consent.show_standing"];
         put?: never;
@@ -4843,7 +4843,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `service_consent.not_given`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `service_consent.not_given`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         delete: operations["mp_service_consent.withdraw_standing"];
         options?: never;
@@ -4894,7 +4894,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_me.subscriptions"];
         delete?: never;
@@ -4916,7 +4916,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_sessions.list_unavailability"];
         put?: never;
@@ -4926,7 +4926,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_sessions.add_unavailability"];
         delete?: never;
@@ -4953,7 +4953,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `unavailability.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `unavailability.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         delete: operations["mp_sessions.delete_unavailability"];
         options?: never;
@@ -4976,7 +4976,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `identity.already_verified`, `identity.id_number_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `identity.verification_failed`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 409 `identity.already_verified`, `identity.id_number_taken`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `identity.phone_invalid`, `identity.verification_failed`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_me.verify"];
         delete?: never;
@@ -4998,7 +4998,7 @@ export interface paths {
          *
          *     **Who may call it:** mediators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `schedule.not_a_mediator`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `schedule.not_a_mediator`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_sessions.working_hours"];
         /**
@@ -5007,7 +5007,7 @@ export interface paths {
          *
          *     **Who may call it:** mediators, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `schedule.not_a_mediator`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `schedule.not_a_mediator`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         put: operations["mp_sessions.set_working_hours"];
         post?: never;
@@ -5030,7 +5030,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_delegations.incoming"];
         put?: never;
@@ -5110,7 +5110,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation.offers"];
         put?: never;
@@ -5134,7 +5134,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation.orgs"];
         put?: never;
@@ -5160,7 +5160,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `org.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_mediation.mediators"];
         put?: never;
@@ -5186,7 +5186,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `mediator.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `mediator.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_sessions.free_slots"];
         put?: never;
@@ -5212,7 +5212,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_payments.get_payment"];
         put?: never;
@@ -5294,7 +5294,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_sessions.detail"];
         put?: never;
@@ -5308,7 +5308,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `mediation.slot_conflict`, `session.case_not_schedulable`, `session.not_scheduled`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `mediation.slot_conflict`, `session.case_not_schedulable`, `session.not_scheduled`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         patch: operations["mp_sessions.reschedule"];
         trace?: never;
@@ -5330,7 +5330,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_a_party`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`, `session.over`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_a_party`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`, `session.over`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_sessions.attendance"];
         delete?: never;
@@ -5356,7 +5356,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_sessions.cancel"];
         delete?: never;
@@ -5382,7 +5382,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`, `session.not_started`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `session.not_the_mediator`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 409 `session.not_scheduled`, `session.not_started`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_sessions.held"];
         delete?: never;
@@ -5406,7 +5406,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_video.minutes_view"];
         /**
@@ -5444,7 +5444,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `video.minutes_not_frozen`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.minutes_not_found`; 409 `video.minutes_not_frozen`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_video.minutes_pdf"];
         delete?: never;
@@ -5552,7 +5552,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_video.attendance_view"];
         put?: never;
@@ -5616,7 +5616,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["mp_video.recording_list"];
         put?: never;
@@ -5644,7 +5644,7 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.recording_not_found`; 409 `video.recording_not_stored`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `resource.not_found`, `session.not_found`, `video.recording_not_found`; 409 `video.recording_not_stored`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_video.recording_link"];
         delete?: never;
@@ -5666,7 +5666,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["public_fees.calculate"];
         put?: never;
@@ -5690,7 +5690,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["public_fees.fee_schedule"];
         put?: never;
@@ -5714,7 +5714,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["health.healthz"];
         put?: never;
@@ -5743,7 +5743,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `payments.notification_forged`, `payments.notification_late`, `payments.notification_malformed`, `payments.notification_replayed`; 409 `fees.reference_reused`, `payments.disabled`; 422 `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 401 `payments.notification_forged`, `payments.notification_late`, `payments.notification_malformed`, `payments.notification_replayed`; 409 `fees.reference_reused`, `payments.disabled`; 422 `validation.failed`; 503 `database.unavailable`.
          */
         post: operations["public_payments.wechatpay_notify"];
         delete?: never;
@@ -5765,7 +5765,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`; 503 `health.not_ready`.
+         *     **Error reasons:** 400 `request.bad`; 422 `validation.failed`; 503 `database.unavailable`, `health.not_ready`.
          */
         get: operations["health.readyz"];
         put?: never;
@@ -5789,7 +5789,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 409 `legal.calendar_not_covered`; 422 `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 409 `legal.calendar_not_covered`; 422 `validation.failed`; 503 `database.unavailable`.
          */
         get: operations["stats.platform"];
         put?: never;
@@ -5813,7 +5813,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`, `storage.too_small`; 403 `storage.form_expired`, `storage.key_mismatch`, `storage.link_expired`, `storage.link_invalid`, `storage.policy_invalid`, `storage.signature_invalid`, `storage.type_mismatch`; 404 `resource.not_found`; 413 `storage.too_large`; 422 `validation.failed`; 503 `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `storage.too_small`; 403 `storage.form_expired`, `storage.key_mismatch`, `storage.link_expired`, `storage.link_invalid`, `storage.policy_invalid`, `storage.signature_invalid`, `storage.type_mismatch`; 404 `resource.not_found`; 413 `storage.too_large`; 422 `validation.failed`; 503 `database.unavailable`, `storage.unavailable`.
          */
         get: operations["storage.download"];
         put?: never;
@@ -5839,7 +5839,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`, `storage.too_small`; 403 `storage.form_expired`, `storage.key_mismatch`, `storage.link_expired`, `storage.link_invalid`, `storage.policy_invalid`, `storage.signature_invalid`, `storage.type_mismatch`; 404 `resource.not_found`; 413 `request.too_large`, `storage.too_large`; 422 `validation.failed`; 503 `storage.unavailable`.
+         *     **Error reasons:** 400 `request.bad`, `request.bad_json`, `storage.too_small`; 403 `storage.form_expired`, `storage.key_mismatch`, `storage.link_expired`, `storage.link_invalid`, `storage.policy_invalid`, `storage.signature_invalid`, `storage.type_mismatch`; 404 `resource.not_found`; 413 `request.too_large`, `storage.too_large`; 422 `validation.failed`; 503 `database.unavailable`, `storage.unavailable`.
          */
         post: operations["storage.upload"];
         delete?: never;
@@ -5865,7 +5865,7 @@ export interface paths {
          *
          *     **Rate limited:** over the limit it answers 429 with `Retry-After` (seconds).
          *
-         *     **Error reasons:** 400 `request.bad`; 404 `verification.not_found`; 422 `validation.failed`; 429 `rate.limited`.
+         *     **Error reasons:** 400 `request.bad`; 404 `verification.not_found`; 422 `validation.failed`; 429 `rate.limited`; 503 `database.unavailable`.
          */
         get: operations["public_verify.verify"];
         put?: never;
@@ -5894,7 +5894,7 @@ export interface paths {
          *
          *     **Who may call it:** anyone; no token.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `video.callback_bad_signature`, `video.callback_stale`, `video.callback_unknown_app`; 422 `validation.failed`.
+         *     **Error reasons:** 400 `request.bad`; 401 `video.callback_bad_signature`, `video.callback_stale`, `video.callback_unknown_app`; 422 `validation.failed`; 503 `database.unavailable`.
          */
         post: operations["public_video.trtc_callback"];
         delete?: never;
