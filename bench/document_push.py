@@ -229,11 +229,14 @@ def serve_env(database_url: str, workdir: Path, mode: str) -> dict[str, str]:
     """The server's environment for a mode."""
     env = harness.base_env(database_url, workdir)
     env.update(MACHINE_TOKEN_TTL_SECONDS="7200", LOG_LEVEL="INFO", MAX_CONTENT_LENGTH=str(64 * 1024 * 1024))
-    if mode == "queued":
-        env.update(JOBS_EAGER="0", CELERY_BROKER_URL=REDIS_DB_URL)
+    if mode == "queued":  # production's shape: limits shared in Redis, so gunicorn runs all its workers
+        env.update(JOBS_EAGER="0", CELERY_BROKER_URL=REDIS_DB_URL, RATELIMIT_STORAGE_URI=LIMITS_URL)
     else:
         env.update(JOBS_EAGER="1", CELERY_BROKER_URL="memory://")
     return env
+
+
+LIMITS_URL = "redis://127.0.0.1:6379/14"  # its own database: clear_queue() empties REDIS_DB_URL's
 
 
 def clear_queue() -> None:

@@ -212,7 +212,13 @@ def lock_path_for(database_uri: str) -> str:
 
 def start_embedded(app: object) -> Scheduler | None:
     """Start the scheduler when the app's settings ask for it (EMBEDDED_SCHEDULER); called in each gunicorn worker."""
-    if not isinstance(app, Flask) or not settings.jobs(app).embedded_scheduler:
+    if not isinstance(app, Flask):
+        return None
+    try:
+        wanted = settings.jobs(app).embedded_scheduler
+    except KeyError:  # not a Micro Court app: bench/hello_app.py is served with the same gunicorn.conf.py
+        return None
+    if not wanted:
         return None
     trace = logging.getLogger("celery.app.trace")
     if not any(isinstance(f, QuietRoutineRuns) for f in trace.filters):

@@ -164,3 +164,10 @@ def test_celery_success_lines_from_the_scheduler_thread_are_dropped_failures_kep
         thread.start()
         thread.join()
     assert seen == {scheduler.THREAD_NAME: (False, True), "request-thread": (True, True)}
+
+
+def test_a_flask_app_that_is_not_micro_court_starts_no_scheduler():
+    """bench/hello_app.py runs under the same gunicorn.conf.py: its workers must boot (the ceiling benchmark)."""
+    from flask import Flask
+
+    assert scheduler.start_embedded(Flask("hello")) is None
