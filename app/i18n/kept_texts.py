@@ -53,4 +53,16 @@ KEPT = (
     ),
     mark("mediation.assignment_conflict", "The case was answered at the same time; reload it."),
     mark("privacy.live_cases", "The account cannot be closed while these cases are still going on: %(cases)s"),
+    # field messages that are an exception's own text (app/fees/calculation.py AmountError, app/cases/numbers.py)
+    mark("field", "give the amount as a decimal string, not a float"),
+    mark("field", "not a number of yuan"),
+    mark("field", "the amount must be a non-negative number of yuan"),
+    mark("field", "the amount has more than two decimals (fen)"),
+    mark("field", "%(label)s needs the amount claimed"),
+    mark("field", "%(label)s needs an amount"),
+    mark("field", "a case-number year has four digits, got %(year)s"),
+    mark("field", "not a court code: %(court_code)s"),
+    mark("field", "not a case-type code: %(type_code)s"),
+    mark("field", "a case-number sequence is a whole number from 1, got %(sequence)s"),
+    mark("field", "A case number looks like (2026)浙0212民初1234号."),
 )

@@ -147,3 +147,20 @@ def test_every_reason_the_code_names_has_a_catalogue_entry():
             if isinstance(named, str) and named not in contexts and named not in operator_only:
                 missing.append(f"{path.relative_to(sources.ROOT)}:{node.lineno} {named}")
     assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "give the amount as a decimal string, not a float",
+        "the amount has more than two decimals (fen)",
+        "诉讼费 needs the amount claimed",
+        "a case-number year has four digits, got '20x6'",
+        "not a court code: 'Z9'",
+        "A case number looks like (2026)浙0212民初1234号.",
+    ],
+)
+def test_field_messages_that_are_an_exceptions_own_text_read_in_chinese(text):
+    """AmountError (fees) and the case-number parser raise ValueError texts that become field messages."""
+    (rendered,) = catalogue.translate_fields({"f": [text]}, "zh")["f"]
+    assert _chinese(rendered.replace("浙0212民初1234号", "").replace("诉讼费", "")), rendered
