@@ -65,4 +65,9 @@ KEPT = (
     mark("field", "not a case-type code: %(type_code)s"),
     mark("field", "a case-number sequence is a whole number from 1, got %(sequence)s"),
     mark("field", "A case number looks like (2026)浙0212民初1234号."),
+    # a body the request guard refuses (miniprogram_api/json_input.py BadJson, under the field "json")
+    mark("field", "The body is not UTF-8."),
+    mark("field", "JSON nested deeper than %(MAX_DEPTH)s levels."),
+    mark("field", "Invalid JSON body: %(exc)s"),
+    mark("field", "The body holds values that are refused."),
 )

@@ -164,3 +164,10 @@ def test_field_messages_that_are_an_exceptions_own_text_read_in_chinese(text):
     """AmountError (fees) and the case-number parser raise ValueError texts that become field messages."""
     (rendered,) = catalogue.translate_fields({"f": [text]}, "zh")["f"]
     assert _chinese(rendered.replace("浙0212民初1234号", "").replace("诉讼费", "")), rendered
+
+
+def test_a_body_the_guard_refuses_says_why_in_chinese(client):
+    answer = client.post("/api/mp/v1/auth/sms/send", data=b'{"phone": ', content_type="application/json")
+    assert answer.status_code == 400 and answer.get_json()["reason"] == "request.bad_json"
+    (detail,) = answer.get_json()["errors"]["json"]
+    assert detail.startswith("JSON 请求体无效："), detail
