@@ -23,8 +23,12 @@ def _post(client, url: str, body: dict, headers: dict):
 
 def _notice(world: World) -> FeeNotice:
     db.session.expire_all()
-    notice = db.session.scalar(select(FeeNotice).where(FeeNotice.case_id == world.case.id))
-    assert notice is not None and notice.purpose == "acceptance"
+    # by purpose: once an appeal is billed the case has two notices, and PostgreSQL returns rows in no set order
+    # (an UPDATE moves the acceptance notice's row after the appeal's)
+    notice = db.session.scalar(
+        select(FeeNotice).where(FeeNotice.case_id == world.case.id, FeeNotice.purpose == "acceptance")
+    )
+    assert notice is not None
     return notice
 
 
@@ -140,7 +144,9 @@ def test_the_appellant_gets_a_notice_to_pay_the_appeal_fee(client, clock):
     assert _notice(world).amount_fen == acceptance.amount_fen
     litigation_steps.issue_appeal_notice(world.case, world.defendant, None)
     db.session.commit()
-    appeal_notices = db.session.scalars(select(FeeNotice).where(FeeNotice.purpose == "appeal")).all()
+    appeal_notices = db.session.scalars(  # this case's: a PostgreSQL run shares its database with earlier tests
+        select(FeeNotice).where(FeeNotice.purpose == "appeal", FeeNotice.case_id == world.case.id)
+    ).all()
     assert len(appeal_notices) == 1
 
 
@@ -180,7 +186,9 @@ def test_an_unpaid_appeal_fee_does_not_withdraw_the_first_instance_case(client, 
     push(client, world, world.defendant)
     appeal = {"statement": "撤销原判", "grounds": "认定事实错误"}
     assert _post(client, f"{MP}/cases/{world.case.id}/appeals", appeal, world.headers("defendant")).status_code == 201
-    notice = db.session.scalar(select(FeeNotice).where(FeeNotice.purpose == "appeal"))
+    notice = db.session.scalar(
+        select(FeeNotice).where(FeeNotice.purpose == "appeal", FeeNotice.case_id == world.case.id)
+    )
     assert notice is not None
     clock.advance(days=10)
     url = f"{COURT}/fee-notices/{notice.id}/overdue-decision"
