@@ -16,6 +16,8 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from app.i18n import mark
+
 MAX_DEPTH = 64  # the deepest real body (a filing with parties) is 4 levels
 MAX_INT_DIGITS = 40  # bigint is 19 digits: no field stores a longer integer
 # No database can encode a lone surrogate, and nothing can clean one: refused in every string of a body.
@@ -62,8 +64,59 @@ def decode(data: bytes | str) -> Any:
         return _DECODER.decode(text)
     except RecursionError:  # the C decoder recurses per level; the walk in `problems` bounds the rest
         raise BadJson(f"JSON nested deeper than {MAX_DEPTH} levels.") from None
+    except json.JSONDecodeError as exc:
+        raise BadJson(decode_error(exc)) from None
     except ValueError as exc:
         raise BadJson(f"Invalid JSON body: {exc}") from None
+
+
+# The json module's own messages (CPython's C scanner and its Python fallback), each with its words in the
+# catalogue (context "field"); the position comes from the error's fields, never from its English text.
+DECODE_ERRORS = {
+    "Expecting value": mark("field", "Invalid JSON body: a value was expected at line %(line)s, column %(column)s."),
+    "Expecting property name enclosed in double quotes": mark(
+        "field",
+        "Invalid JSON body: a property name in double quotes was expected at line %(line)s, column %(column)s.",
+    ),
+    "Expecting ':' delimiter": mark(
+        "field", "Invalid JSON body: a ':' delimiter was expected at line %(line)s, column %(column)s."
+    ),
+    "Expecting ',' delimiter": mark(
+        "field", "Invalid JSON body: a ',' delimiter was expected at line %(line)s, column %(column)s."
+    ),
+    "Unterminated string starting at": mark(
+        "field", "Invalid JSON body: the string starting at line %(line)s, column %(column)s is not closed."
+    ),
+    "Invalid control character at": mark(
+        "field", "Invalid JSON body: a control character inside a string at line %(line)s, column %(column)s."
+    ),
+    "Invalid \\escape": mark(
+        "field", "Invalid JSON body: an invalid backslash escape at line %(line)s, column %(column)s."
+    ),
+    "Invalid \\uXXXX escape": mark(
+        "field", "Invalid JSON body: an invalid \\uXXXX escape at line %(line)s, column %(column)s."
+    ),
+    "Extra data": mark(
+        "field", "Invalid JSON body: extra data after the JSON value at line %(line)s, column %(column)s."
+    ),
+    "Illegal trailing comma before end of object": mark(
+        "field", "Invalid JSON body: a trailing comma before the end of an object at line %(line)s, column %(column)s."
+    ),
+    "Illegal trailing comma before end of array": mark(
+        "field", "Invalid JSON body: a trailing comma before the end of an array at line %(line)s, column %(column)s."
+    ),
+}
+DECODE_ERROR_UNKNOWN = mark("field", "Invalid JSON body at line %(line)s, column %(column)s.")
+
+
+def decode_error(exc: json.JSONDecodeError) -> str:
+    """The English field message for a decoder error, built from its fields (msg, lineno, colno).
+
+    The HTTP layer renders it in the reader's language through the catalogue (translate_fields); a message of
+    the json module this table does not know (a newer Python's) gets the generic text with the position.
+    """
+    template = DECODE_ERRORS.get(exc.msg, DECODE_ERROR_UNKNOWN)
+    return template % {"line": exc.lineno, "column": exc.colno}
 
 
 def problems(node: Any, depth: int = 1) -> dict:
