@@ -1,4 +1,4 @@
-"""WeChat Pay API v3 for the mini-program (JSAPI), through the maintained `wechatpayv3` SDK.
+"""WeChat Pay API v3 (mini-program JSAPI, phone-browser H5, Native QR codes), through the `wechatpayv3` SDK.
 
 This is the only module that imports the SDK. `WeChatPayClient` wraps it: the SDK signs every request
 (WECHATPAY2-SHA256-RSA2048 with the merchant's private key), verifies every 2xx answer's Wechatpay-Signature
@@ -81,7 +81,7 @@ class MerchantConfig:
 
 
 class WeChatPayClient:
-    """JSAPI orders, the wx.requestPayment parameters, query, close, refunds, bills and notifications."""
+    """JSAPI, H5 and Native orders, the wx.requestPayment parameters, query, close, refunds, bills and notifications."""
 
     def __init__(self, merchant: MerchantConfig) -> None:
         self.merchant = merchant
@@ -132,17 +132,73 @@ class WeChatPayClient:
         self, *, out_trade_no: str, description: str, amount_fen: int, openid: str, time_expire: str, attach: str
     ) -> str:
         """Place a JSAPI order and return its prepay_id."""
+        return self._order(
+            WeChatPayType.MINIPROG,
+            "prepay_id",
+            out_trade_no=out_trade_no,
+            description=description,
+            amount_fen=amount_fen,
+            time_expire=time_expire,
+            attach=attach,
+            payer={"openid": openid},
+        )
+
+    def h5_order(
+        self, *, out_trade_no: str, description: str, amount_fen: int, time_expire: str, attach: str, client_ip: str
+    ) -> str:
+        """Place an H5 order (a phone browser outside WeChat) and return its h5_url (valid 5 minutes)."""
+        return self._order(
+            WeChatPayType.H5,
+            "h5_url",
+            out_trade_no=out_trade_no,
+            description=description,
+            amount_fen=amount_fen,
+            time_expire=time_expire,
+            attach=attach,
+            scene_info={"payer_client_ip": client_ip, "h5_info": {"type": "Wap"}},
+        )
+
+    def native_order(
+        self, *, out_trade_no: str, description: str, amount_fen: int, time_expire: str, attach: str
+    ) -> str:
+        """Place a Native order (scanned with WeChat) and return its code_url (valid until time_expire)."""
+        return self._order(
+            WeChatPayType.NATIVE,
+            "code_url",
+            out_trade_no=out_trade_no,
+            description=description,
+            amount_fen=amount_fen,
+            time_expire=time_expire,
+            attach=attach,
+        )
+
+    def _order(
+        self,
+        pay_type: WeChatPayType,
+        field: str,
+        *,
+        out_trade_no: str,
+        description: str,
+        amount_fen: int,
+        time_expire: str,
+        attach: str,
+        **extra: Any,
+    ) -> str:
+        """Place an order of the type; the answer's `field` (prepay_id, h5_url or code_url)."""
         _, text = self._call(
             "pay",
             description=description[:127],
             out_trade_no=out_trade_no,
             amount={"total": amount_fen, "currency": "CNY"},
-            payer={"openid": openid},
             time_expire=time_expire,
             attach=attach,
-            pay_type=WeChatPayType.MINIPROG,
+            pay_type=pay_type,
+            **extra,
         )
-        return str(_json(text)["prepay_id"])
+        value = _json(text).get(field)
+        if not value or not isinstance(value, str):
+            raise WeChatPayError(0, "MALFORMED_ANSWER", f"the order answer has no {field}")
+        return value
 
     def request_payment(self, prepay_id: str) -> dict[str, str]:
         """The signed parameters wx.requestPayment takes (appId is signed and returned for the record)."""

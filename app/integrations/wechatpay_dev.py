@@ -61,6 +61,20 @@ class DevWeChatPay(WeChatPayClient):
         self.orders[out_trade_no] = {"out_trade_no": out_trade_no, "trade_state": "NOTPAY", "total": amount_fen}
         return "wx_dev_" + uuid.uuid4().hex
 
+    def h5_order(
+        self, *, out_trade_no: str, description: str, amount_fen: int, time_expire: str, attach: str, client_ip: str
+    ) -> str:
+        """A made-up h5_url (it leads nowhere: the development payer pays with the dev route)."""
+        self.orders[out_trade_no] = {"out_trade_no": out_trade_no, "trade_state": "NOTPAY", "total": amount_fen}
+        return f"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx_dev_{uuid.uuid4().hex}&package=1"
+
+    def native_order(
+        self, *, out_trade_no: str, description: str, amount_fen: int, time_expire: str, attach: str
+    ) -> str:
+        """A made-up code_url (scanning it does nothing: the development payer pays with the dev route)."""
+        self.orders[out_trade_no] = {"out_trade_no": out_trade_no, "trade_state": "NOTPAY", "total": amount_fen}
+        return "weixin://wxpay/bizpayurl?pr=dev" + uuid.uuid4().hex[:10]
+
     def pay(self, out_trade_no: str, amount_fen: int) -> dict:
         """The payer pays: the order becomes SUCCESS here; returns the transaction resource WeChat would send."""
         order = self.orders.setdefault(out_trade_no, {"out_trade_no": out_trade_no, "total": amount_fen})

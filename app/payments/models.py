@@ -16,11 +16,12 @@ from app.extensions import Model
 from app.platform.db import IdMixin, TimestampMixin
 
 ORDER_STATUSES = ("pending", "paid", "closed")
+CHANNELS = ("jsapi", "h5", "native")  # wx.requestPayment in the mini-program, a phone browser's h5_url, a QR code_url
 REFUND_STATUSES = ("processing", "succeeded", "closed", "abnormal")
 
 
 class PaymentOrder(IdMixin, TimestampMixin, Model):
-    """One JSAPI order: who pays what for which case, and what WeChat Pay said about it."""
+    """One order (JSAPI, H5 or Native): who pays what for which case, and what WeChat Pay said about it."""
 
     __tablename__ = "payment_orders"
     __table_args__ = (
@@ -39,7 +40,10 @@ class PaymentOrder(IdMixin, TimestampMixin, Model):
     amount_fen: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(127))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    prepay_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8), default="jsapi", server_default="jsapi")
+    prepay_id: Mapped[str | None] = mapped_column(String(64))  # jsapi
+    pay_url: Mapped[str | None] = mapped_column(String(512))  # h5: WeChat's h5_url; native: its code_url
+    pay_url_expires_at: Mapped[dt.datetime | None]  # an h5_url works 5 minutes, a code_url until expires_at
     expires_at: Mapped[dt.datetime]
     transaction_id: Mapped[str | None] = mapped_column(String(64))
     paid_at: Mapped[dt.datetime | None]

@@ -1,18 +1,23 @@
-"""JSAPI orders for a fee notice, and booking what WeChat Pay says about them.
+"""Orders for a fee notice (JSAPI, H5, Native), and booking what WeChat Pay says about them.
 
 A payer (the party, or an agent acting for it) asks to pay a notice: the amount is what the notice still asks
-for, capped by the ledger's outstanding balance; the payer's WeChat openid is the account's. One order is one
-attempt (its out_trade_no is never reused); a pending, unexpired order for the same notice and amount is
-handed out again instead of placing a second one. The phone's "paid" means nothing here: money is booked only
-by `apply_transaction`, fed by a verified notification (notify.py) or the answer to an order query (`sync`).
+for, capped by the ledger's outstanding balance; for JSAPI the payer's WeChat openid is the account's (H5 and
+Native need none: whoever pays in WeChat pays for this party). One order is one attempt (its out_trade_no is
+never reused); a pending, unexpired order for the same notice, channel and amount is handed out again instead
+of placing a second one, and one of another channel is closed first. The phone's "paid" means nothing here:
+money is booked only by `apply_transaction`, fed by a verified notification (notify.py) or the answer to an
+order query (`sync`).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import secrets
 import uuid
+from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -24,9 +29,10 @@ from app.extensions import db
 from app.fees import FeeNotice, ledger
 from app.i18n import message
 from app.identity import User
-from app.integrations.wechatpay import WeChatPayError
+from app.integrations import qr
+from app.integrations.wechatpay import WeChatPayClient, WeChatPayError
 from app.payments import client, events
-from app.payments.models import PaymentOrder
+from app.payments.models import CHANNELS, PaymentOrder
 from app.payments.views import order_view
 from app.platform import settings
 from app.security import permissions
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 PAYABLE_NOTICE = ("unpaid", "deferred")
 CLOSED_STATES = ("CLOSED", "REVOKED", "PAYERROR")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+H5_URL_SECONDS = 300  # WeChat Pay's h5_url works for 5 minutes
+URL_MARGIN_SECONDS = 30  # a link about to stop working is not handed out again: the person needs time to use it
 
 
 def not_found() -> NotFound:
@@ -44,16 +52,27 @@ def not_found() -> NotFound:
     return NotFound("No such payment.", reason="payments.not_found")
 
 
-def create(*, notice_id: uuid.UUID, actor: Principal) -> dict:
-    """An order for what a notice still asks, with the signed wx.requestPayment parameters."""
-    notice = db.session.get(FeeNotice, notice_id)
+def create(*, notice_id: uuid.UUID, actor: Principal, channel: str = "jsapi", client_ip: str = "") -> dict:
+    """An order for what a notice still asks, paid the way `channel` says.
+
+    jsapi: the signed wx.requestPayment parameters (the mini-program; needs the account's WeChat login).
+    h5: WeChat Pay's h5_url for a phone browser outside WeChat (`client_ip` is the payer's address, which WeChat
+    Pay compares with the browser that opens the link). native: the code_url the person scans with WeChat.
+    One order per notice is open at a time: asking for another channel (the person switched device) closes the
+    open one at WeChat Pay first; the same channel, payer and amount gets the open order again while its link works.
+    """
+    if channel not in CHANNELS:
+        raise Conflict("Unknown payment channel.", reason="payments.channel_unavailable")
+    notice = db.session.get(FeeNotice, notice_id, with_for_update=True)  # one attempt at a time per notice
     if notice is None:
         raise not_found()
     case, facts = case_access.load(notice.case_id, actor=actor)
     if not permissions.may_act_for_party(actor, facts, notice.party_id):
         raise not_found()
     user = db.session.get(User, actor.user_id)
-    if user is None or not user.wechat_openid:
+    if user is None:
+        raise not_found()
+    if channel == "jsapi" and not user.wechat_openid:
         raise Conflict(
             "Paying with WeChat Pay needs an account logged in with WeChat: log in with WeChat in the mini-program.",
             reason="payments.wechat_login_required",
@@ -64,9 +83,13 @@ def create(*, notice_id: uuid.UUID, actor: Principal) -> dict:
     pay = client.current()
     now = clock.now()
     for pending in _pending_for(notice.id):
-        if pending.amount_fen == amount and pending.payer_user_id == user.id and pending.expires_at > now:
-            return {**order_view(pending), "pay_params": pay.request_payment(pending.prepay_id or "")}
+        if _still_usable(pending, channel=channel, amount=amount, payer=user.id, now=now):
+            return _answer(pending, pay)
         close(pending, reason="superseded")
+        if pending.status == "paid":  # WeChat Pay says the open order was paid meanwhile: booked, nothing to order
+            db.session.commit()
+            events.flush()
+            raise Conflict("Nothing is due under this notice.", reason="payments.nothing_due")
     minutes = settings.payments().order_expire_minutes
     order = PaymentOrder(
         out_trade_no=new_trade_no(now),
@@ -76,33 +99,81 @@ def create(*, notice_id: uuid.UUID, actor: Principal) -> dict:
         notice_id=notice.id,
         payer_user_id=user.id,
         amount_fen=amount,
+        channel=channel,
         description=f"诉讼费 {case.case_number or ''}".strip()[:127],
         expires_at=now + dt.timedelta(minutes=minutes),
     )
-    try:
-        order.prepay_id = pay.jsapi_order(
-            out_trade_no=order.out_trade_no,
-            description=order.description,
-            amount_fen=amount,
-            openid=user.wechat_openid,
-            time_expire=order.expires_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-            attach=str(notice.id),
-        )
-    except WeChatPayError as exc:
-        log.warning("wechatpay order refused: %s", exc)
-        raise ServiceUnavailable(
-            "WeChat Pay could not take the order; try again.", reason="payments.unavailable"
-        ) from exc
+    _place(order, pay, openid=user.wechat_openid or "", client_ip=client_ip, now=now)
     db.session.add(order)
     audit.record(
         "payment.ordered",
         actor=actor,
         object_type="payment",
         object_id=order.out_trade_no,
-        details={"case_id": str(case.id), "amount_fen": amount},
+        details={"case_id": str(case.id), "amount_fen": amount, "channel": channel},
     )
     db.session.commit()
-    return {**order_view(order), "pay_params": pay.request_payment(order.prepay_id)}
+    return _answer(order, pay)
+
+
+def _still_usable(order: PaymentOrder, *, channel: str, amount: int, payer: uuid.UUID, now: dt.datetime) -> bool:
+    """An open order that can be handed out again: same channel, amount and payer, and its link still works."""
+    if (
+        order.channel != channel
+        or order.amount_fen != amount
+        or order.payer_user_id != payer
+        or order.expires_at <= now
+    ):
+        return False
+    if channel == "jsapi":
+        return True
+    margin = dt.timedelta(seconds=URL_MARGIN_SECONDS)
+    return bool(order.pay_url) and order.pay_url_expires_at is not None and order.pay_url_expires_at > now + margin
+
+
+def _place(order: PaymentOrder, pay: WeChatPayClient, *, openid: str, client_ip: str, now: dt.datetime) -> None:
+    """Place the order at WeChat Pay (503 if it cannot take it; 409 if the merchant lacks the product)."""
+    common: dict[str, Any] = {
+        "out_trade_no": order.out_trade_no,
+        "description": order.description,
+        "amount_fen": order.amount_fen,
+        "time_expire": order.expires_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        "attach": str(order.notice_id),
+    }
+    try:
+        if order.channel == "jsapi":
+            order.prepay_id = pay.jsapi_order(openid=openid, **common)
+        elif order.channel == "h5":
+            order.pay_url = pay.h5_order(client_ip=client_ip or "127.0.0.1", **common)
+            order.pay_url_expires_at = min(order.expires_at, now + dt.timedelta(seconds=H5_URL_SECONDS))
+        else:
+            order.pay_url = pay.native_order(**common)
+            order.pay_url_expires_at = order.expires_at
+    except WeChatPayError as exc:
+        log.warning("wechatpay %s order refused: %s", order.channel, exc)
+        if exc.code == "NO_AUTH" and order.channel != "jsapi":
+            raise Conflict(
+                "This way of paying is not enabled for the court's WeChat Pay merchant; pay by scanning the QR code.",
+                reason="payments.channel_unavailable",
+            ) from exc
+        raise ServiceUnavailable(
+            "WeChat Pay could not take the order; try again.", reason="payments.unavailable"
+        ) from exc
+
+
+def _answer(order: PaymentOrder, pay: WeChatPayClient) -> dict:
+    """The order with what the payer needs to pay it: wx.requestPayment parameters, the h5_url, or the QR code."""
+    view = order_view(order)
+    if order.channel == "jsapi":
+        view["pay_params"] = pay.request_payment(order.prepay_id or "")
+    elif order.channel == "h5":
+        back = settings.http().public_base_url.rstrip("/") + f"/h5/#/cases/{order.case_id}/fees"
+        view["h5_url"] = f"{order.pay_url}&redirect_url={quote(back, safe='')}"
+    else:
+        png = base64.b64encode(qr.png_bytes(order.pay_url or "", scale=6)).decode()
+        view["code_url"] = order.pay_url
+        view["code_qr_png"] = "data:image/png;base64," + png
+    return view
 
 
 def new_trade_no(now: dt.datetime) -> str:

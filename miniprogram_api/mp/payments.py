@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+from flask import request
 from flask_smorest import Blueprint
 
 from app.payments import dev, orders
 from miniprogram_api.auth import current_principal, login_required
 from miniprogram_api.idempotency import idempotent
-from miniprogram_api.schemas.payments import NewOrderOut, OrderOut
+from miniprogram_api.schemas.payments import NewOrderIn, NewOrderOut, OrderOut
 
 blp = Blueprint("mp_payments", __name__, description="Litigation fees paid with WeChat Pay.")
 
@@ -17,13 +18,19 @@ blp = Blueprint("mp_payments", __name__, description="Litigation fees paid with 
 @blp.route("/fee-notices/<uuid:notice_id>/payments", methods=["POST"])
 @login_required()
 @idempotent()
+@blp.arguments(NewOrderIn, required=False)
 @blp.response(201, NewOrderOut)
-def create_payment(notice_id: uuid.UUID) -> dict:
-    """Order what the notice still asks and get the wx.requestPayment parameters (409 without a WeChat login).
+def create_payment(data: dict, notice_id: uuid.UUID) -> dict:
+    """Order what the notice still asks: wx.requestPayment parameters (jsapi), an h5_url or a QR code (native).
 
     The order's state changes only when WeChat Pay confirms the payment; poll GET /payments/{id} after paying.
+    jsapi needs a WeChat login (409 payments.wechat_login_required); h5 and native do not. Asking for another
+    channel while an order is open closes that order first (the person switched device).
     """
-    return orders.create(notice_id=notice_id, actor=current_principal())
+    channel = (data or {}).get("channel", "jsapi")
+    return orders.create(
+        notice_id=notice_id, actor=current_principal(), channel=channel, client_ip=request.remote_addr or ""
+    )
 
 
 @blp.route("/payments/<uuid:order_id>", methods=["GET"])

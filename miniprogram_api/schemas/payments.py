@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from miniprogram_api.schemas.base import InSchema, OutSchema
 
 ORDER_STATUSES = ("pending", "paid", "closed")
+CHANNELS = ("jsapi", "h5", "native")
 
 
 class PayParamsOut(OutSchema):
@@ -30,9 +31,16 @@ class OrderOut(OutSchema):
     notice_id = fields.UUID(allow_none=True)
     amount_fen = fields.Integer(metadata={"description": "Integer fen (1 yuan = 100 fen)."})
     description = fields.String()
+    channel = fields.String(
+        validate=validate.OneOf(CHANNELS),
+        metadata={"description": "jsapi (mini-program), h5 (phone browser outside WeChat) or native (QR code)."},
+    )
     status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
     created_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
+    pay_url_expires_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "h5 and native: when h5_url / code_url stops working."}
+    )
     paid_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     close_reason = fields.String(allow_none=True)
@@ -41,10 +49,30 @@ class OrderOut(OutSchema):
     receipt_recorded_at = fields.AwareDateTime(allow_none=True)
 
 
-class NewOrderOut(OrderOut):
-    """A new (or still valid) order with the parameters for wx.requestPayment."""
+class NewOrderIn(InSchema):
+    """How the payer will pay (no body: jsapi, the mini-program)."""
 
-    pay_params = fields.Nested(PayParamsOut)
+    channel = fields.String(
+        load_default="jsapi",
+        validate=validate.OneOf(CHANNELS),
+        metadata={
+            "description": "jsapi: wx.requestPayment in the mini-program (needs a WeChat login); h5: a phone "
+            "browser outside WeChat opens h5_url; native: the person scans code_url (code_qr_png) with WeChat."
+        },
+    )
+
+
+class NewOrderOut(OrderOut):
+    """A new (or still valid) order with what paying it needs: one of pay_params, h5_url or code_url."""
+
+    pay_params = fields.Nested(PayParamsOut, metadata={"description": "jsapi only."})
+    h5_url = fields.String(
+        metadata={"description": "h5 only: open it in the phone's browser (WeChat takes over); it returns to /h5/."}
+    )
+    code_url = fields.String(metadata={"description": "native only: weixin://wxpay/bizpayurl?pr=..., to scan."})
+    code_qr_png = fields.String(
+        metadata={"description": "native only: code_url as a QR code, a data:image/png;base64,... URL."}
+    )
 
 
 class RefundIn(InSchema):

@@ -1,4 +1,4 @@
-"""A small but real WeChat Pay API v3 server on 127.0.0.1 for tests (direct merchant, JSAPI, CNY).
+"""A small but real WeChat Pay API v3 server on 127.0.0.1 for tests (direct merchant, JSAPI/H5/Native, CNY).
 
 It checks every request's Authorization (WECHATPAY2-SHA256-RSA2048: the merchant's signature over method, path
 with query, timestamp, nonce and body, verified with the merchant's public key) and answers a bad one 401
@@ -117,6 +117,8 @@ class FakeWeChatPay:
     bills: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     certificate_mode: bool = False  # sign with the platform certificate's serial instead of the public key id
+    h5_enabled: bool = True  # the merchant has the H5 payment product (else /h5 answers 403 NO_AUTH)
+    order_bodies: list[dict] = field(default_factory=list)  # every order request body, as sent
 
     @property
     def serial(self) -> str:
@@ -147,10 +149,12 @@ class FakeWeChatPay:
 
     # -- what the payer and WeChat Pay do -----------------------------------------------------------------
 
-    def pay(self, out_trade_no: str) -> dict:
-        """The payer completes wx.requestPayment: the order is SUCCESS; returns the transaction resource."""
+    def pay(self, out_trade_no: str, *, openid: str = "") -> dict:
+        """The payer pays (wx.requestPayment, the h5_url's page, or scanning the QR code): SUCCESS; the resource."""
         with self.lock:
             order = self.orders[out_trade_no]
+            if not (order.get("payer") or {}).get("openid"):  # h5 and native: whoever paid in WeChat
+                order["payer"] = {"openid": openid or "o" + secrets.token_hex(12)}
             order.update(
                 trade_state="SUCCESS",
                 transaction_id="4200" + str(time.time_ns())[-24:],
@@ -170,13 +174,13 @@ class FakeWeChatPay:
                 order["trade_state"], ""
             ),
             "attach": order.get("attach", ""),
-            "payer": {"openid": order["payer"]["openid"]},
+            "payer": {"openid": (order.get("payer") or {}).get("openid", "")},
             "amount": {"total": order["amount"]["total"], "currency": "CNY"},
         }
         if order.get("transaction_id"):
             resource.update(
                 transaction_id=order["transaction_id"],
-                trade_type="JSAPI",
+                trade_type=order.get("trade_type", "JSAPI"),
                 bank_type="OTHERS",
                 success_time=order["success_time"],
             )
@@ -398,8 +402,12 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         route = (self.command, url.path)
         with self.fake.lock:
-            if route == ("POST", "/v3/pay/transactions/jsapi"):
-                self._order(json.loads(body))
+            if route in (
+                ("POST", "/v3/pay/transactions/jsapi"),
+                ("POST", "/v3/pay/transactions/h5"),
+                ("POST", "/v3/pay/transactions/native"),
+            ):
+                self._order(json.loads(body), url.path.rsplit("/", 1)[1])
             elif self.command == "GET" and url.path.startswith("/v3/pay/transactions/out-trade-no/"):
                 no = url.path.rsplit("/", 1)[1]
                 if no not in self.fake.orders:
@@ -432,17 +440,42 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._error(404, "NOT_FOUND", "no such API in the fake")
 
-    def _order(self, data: dict) -> None:
+    def _order(self, data: dict, kind: str) -> None:
+        """POST /v3/pay/transactions/{jsapi,h5,native}: the fields the real API requires, then the answer."""
         fake = self.fake
+        self.fake.order_bodies.append({**data, "_kind": kind})
+        amount = data.get("amount") or {}
+        scene = data.get("scene_info") or {}
+        required = ("appid", "mchid", "description", "out_trade_no", "notify_url")
         if data.get("appid") != fake.appid or data.get("mchid") != fake.mchid:
             self._error(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
-        elif not (data.get("payer") or {}).get("openid") or int((data.get("amount") or {}).get("total", 0)) <= 0:
+        elif kind == "h5" and not fake.h5_enabled:
+            self._error(403, "NO_AUTH", "商户无此接口权限")
+        elif (
+            not all(isinstance(data.get(name), str) and data[name] for name in required)
+            or not str(data["notify_url"]).startswith(("http://", "https://"))
+            or not isinstance(amount.get("total"), int)
+            or amount["total"] <= 0
+            or amount.get("currency", "CNY") != "CNY"
+            or (kind == "jsapi" and not (data.get("payer") or {}).get("openid"))
+            or (kind == "h5" and (not scene.get("payer_client_ip") or not (scene.get("h5_info") or {}).get("type")))
+        ):
             self._error(400, "PARAM_ERROR", "参数错误")
         elif data["out_trade_no"] in fake.orders:
             self._error(400, "INVALID_REQUEST", "201 商户订单号重复")
         else:
-            fake.orders[data["out_trade_no"]] = {**data, "trade_state": "NOTPAY"}
-            self._answer(200, {"prepay_id": "wx" + secrets.token_hex(16)})
+            trade_type = kind.upper()
+            fake.orders[data["out_trade_no"]] = {**data, "trade_state": "NOTPAY", "trade_type": trade_type}
+            prepay_id = "wx" + secrets.token_hex(16)
+            if kind == "h5":
+                answer = {
+                    "h5_url": f"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id={prepay_id}&package=1"
+                }
+            elif kind == "native":
+                answer = {"code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(5)}"}
+            else:
+                answer = {"prepay_id": prepay_id}
+            self._answer(200, answer)
 
     def _close(self, no: str) -> None:
         order = self.fake.orders.get(no)
