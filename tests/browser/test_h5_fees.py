@@ -1,5 +1,6 @@
 """Fees in the H5 client at 360 px: the notice to pay of a filing at a court that asks for prepayment, its state, and
-where to pay: WeChat Pay JSAPI only works in the mini-program, so the page says so rather than faking a payment."""
+how to pay: inside WeChat's browser the page points to the mini-program (JSAPI); elsewhere it offers WeChat Pay
+(test_h5_fees_pay.py pays by QR code and by H5 against the fake WeChat Pay)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _notice_case(client, *, openid: str | None = None) -> tuple[object, str, obj
     return citizen, filed.get_json()["id"], court
 
 
-def test_the_fee_notice_and_where_to_pay_in_a_phone_browser(site, client, phone_page: Page, problems: Problems):
+def test_the_fee_notice_and_how_to_pay_in_a_narrow_browser(site, client, phone_page: Page, problems: Problems):
     citizen, case_id, _court = _notice_case(client)
     page = phone_page
     page.goto(f"{site.url}/h5/#/cases/{case_id}")
@@ -48,9 +49,9 @@ def test_the_fee_notice_and_where_to_pay_in_a_phone_browser(site, client, phone_
     expect(notice).to_contain_text("案件受理费")
     expect(notice).to_contain_text("100.00元")
     expect(notice).to_contain_text("待缴")
-    expect(page.locator("#pay-how")).to_contain_text("网页不能使用微信支付")
+    expect(page.locator("#pay-how")).to_contain_text("用手机微信扫一扫付款")  # no mobile user agent: the QR code
     expect(page.locator("#outstanding")).to_have_text("100.00元")
-    expect(page.get_by_role("button", name="支付")).to_have_count(0)  # no button that pretends to pay
+    expect(page.get_by_role("button", name="微信扫码支付")).to_be_visible()
     page.get_by_role("button", name="大字模式").click()
     _fits_the_screen(page)
     assert problems == []
@@ -65,6 +66,7 @@ def test_inside_wechat_the_page_points_to_the_mini_program(site, client, browser
         page.goto(f"{site.url}/h5/#/cases/{case_id}/fees")
         sms_login(page, phone_of(citizen))
         expect(page.locator("#pay-how")).to_contain_text("请在微信中打开“微法院”小程序")
+        expect(page.get_by_role("button", name="微信支付")).to_have_count(0)  # JSAPI needs the mini-program
     finally:
         context.close()
     assert problems == []
