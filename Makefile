@@ -108,3 +108,13 @@ clients-types: install-dev clients-npm
 .PHONY: screenshots
 screenshots: install-dev
 	$(BIN)/python -m tests.browser.screenshots
+
+# The TRTC web SDK the H5 video room loads (web/vendor/trtc, docs/pages.md): the UMD build from the npm registry.
+TRTC_SDK_VERSION ?= 5.17.1
+.PHONY: vendor-trtc
+vendor-trtc:
+	rm -rf .trtc-pack && mkdir .trtc-pack
+	cd .trtc-pack && npm pack trtc-sdk-v5@$(TRTC_SDK_VERSION) && tar xzf trtc-sdk-v5-$(TRTC_SDK_VERSION).tgz
+	cp .trtc-pack/package/trtc.js web/vendor/trtc/trtc.js
+	rm -rf .trtc-pack
+	sha256sum web/vendor/trtc/trtc.js

@@ -13,6 +13,23 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # refused in production
 VIDEO_PROVIDERS = ("trtc", "external")  # app/video/providers.py
+# What TRTC's web SDK (web/vendor/trtc, 5.17.1) contacts from the H5 video room: the scheduling servers
+# (https, then the signalling wss hosts they name), the fallback signalling hosts and the quality reports. Read from
+# the SDK's code; the room page's connect-src and media-src carry them (VIDEO_WEB_CSP_ORIGINS, docs/pages.md).
+TRTC_WEB_ORIGINS = (
+    "https://*.cloud-rtc.com",
+    "wss://*.cloud-rtc.com",
+    "https://*.cloud-rtc.net",
+    "wss://*.cloud-rtc.net",
+    "https://*.rtc-web.com",
+    "https://*.rtc-web.io",
+    "wss://*.rtc.qq.com",
+    "wss://webrtc.qq.com",
+    "https://yun.tim.qq.com",
+    "https://apisgp.my-imcloud.com",
+    "https://*.trtc.tencent-cloud.com",
+    "wss://*.trtc.tencent-cloud.com",
+)
 DEFAULT_CERTIFICATE_FONT = BASE_DIR / "app" / "integrations" / "fonts" / "DroidSansFallbackFull.ttf"
 MIN_SECRET_LENGTH = 32
 SMS_GATEWAYS = ("console", "http")  # build_gateway knows exactly these; anything else is refused at start
@@ -392,6 +409,8 @@ class Config:
         self.TRTC_API_SECRET_KEY = env_str(env, "TRTC_API_SECRET_KEY", "")
         self.TRTC_API_URL = env_str(env, "TRTC_API_URL", "https://trtc.tencentcloudapi.com")
         self.TRTC_API_REGION = env_str(env, "TRTC_API_REGION", "ap-guangzhou")
+        # The H5 video room page's extra CSP sources (a closed court network sets its own proxy's origins)
+        self.VIDEO_WEB_CSP_ORIGINS = env_list(env, "VIDEO_WEB_CSP_ORIGINS", list(TRTC_WEB_ORIGINS))
 
     def video_problems(self) -> list[str]:
         """TRTC in production: the app id, both secrets and the API key pair whenever any court uses it."""

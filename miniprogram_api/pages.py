@@ -53,6 +53,18 @@ def policy(config: Mapping[str, Any]) -> str:
     return "; ".join(POLICY).format(store=f" {origin}" if origin else "")
 
 
+ROOM_PAGE = "room.html"  # the H5 TRTC video room (web/h5/room.js): the one page whose policy reaches Tencent
+SOURCE = re.compile(r"[a-z][a-z0-9+.-]*://[A-Za-z0-9*.:-]+|[a-z][a-z0-9+.-]*:")  # a CSP host or scheme source
+
+
+def room_policy(config: Mapping[str, Any]) -> str:
+    """The video room's policy: the pages' own, plus the SDK's servers (`VIDEO_WEB_CSP_ORIGINS`) in connect-src and
+    media-src, and blob: workers (the SDK starts its timers and renderers in workers made from blobs)."""
+    origins = "".join(f" {o}" for o in config.get("VIDEO_WEB_CSP_ORIGINS") or () if SOURCE.fullmatch(str(o)))
+    widened = policy(config).replace("connect-src 'self'", f"connect-src 'self'{origins}", 1)
+    return f"{widened}; media-src 'self' blob:{origins}; worker-src 'self' blob:"
+
+
 blp = Blueprint("pages", __name__)
 
 
@@ -78,7 +90,10 @@ def bare() -> Response:
 @public
 def h5(name: str) -> Response:
     """The mobile H5 client (citizens, and recipients opening an SMS link)."""
-    return _file(WEB_ROOT / "h5", name)
+    response = _file(WEB_ROOT / "h5", name)
+    if name == ROOM_PAGE:
+        response.headers["Content-Security-Policy"] = room_policy(current_app.config)
+    return response
 
 
 @blp.route("/console/", defaults={"name": "index.html"}, endpoint="console")

@@ -80,6 +80,11 @@ function videoBlock(session) {
       if (ticket.meeting_url) {
         out.replaceChildren(h("p", {}, span),
           h("a", { class: "button", id: "video-link", href: ticket.meeting_url, rel: "noopener noreferrer" }, t("h5.video.open_link")));
+      } else if (ticket.provider === "trtc" && ticket.user_sig) {
+        // The room is a page of its own (room.html: its policy lets TRTC's SDK reach Tencent); it takes this ticket.
+        sessionStorage.setItem(`mc.video.ticket.${session.id}`, JSON.stringify(ticket));
+        out.replaceChildren(h("p", {}, span), h("p", {}, t("h5.room.loading")));
+        window.location.assign(`/h5/room.html?session=${session.id}`);
       } else {
         out.replaceChildren(h("p", {}, span), h("p", { class: "hint" }, t("h5.video.app_only")));
       }
