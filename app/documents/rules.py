@@ -12,7 +12,7 @@ from app.cases import CaseParty
 from app.documents.models import ServedDocument
 from app.extensions import db
 from app.i18n import current_language, message
-from app.legal import Deadline, compute_deadline, load_overrides
+from app.legal import Deadline, compute_deadline, deadlines, load_overrides
 from app.platform import settings
 from app.security import pii
 
@@ -141,16 +141,17 @@ def deadline_of(document: ServedDocument, overrides: dict | None = None) -> dict
         return None
     days, label = period
     if document.served_at is None:
+        key = deadlines.period_key(label)
         return {
             "pending": True,
-            "period": {"label": label, "days": days},
+            "period": {"label": label, **({"key": key} if key else {}), "days": days},
             "calendar_covered": None,
             "explanation": [
                 message(
                     "Period: %(period)s, %(days)s days, counted from the day after service; "
                     "the document is not yet served, so the deadline cannot be computed yet.",
                     context="deadline",
-                    period=label,
+                    period=deadlines.period_words(key, label),
                     days=days,
                 ).render(current_language())
             ],

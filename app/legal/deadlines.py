@@ -16,18 +16,86 @@ day reached while rolling forward; for working days, as if every uncovered day w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 from calendar import monthrange
 from dataclasses import dataclass
 from typing import Literal
 
-from app.i18n import Message, current_language, message
+from app.i18n import Message, catalogue, current_language, mark, message
 from app.legal.calendar import CalendarNotCovered, DayInfo, Overrides, covered_until, day_kind
 from app.utils.clock import SHANGHAI, as_utc
 
 Counting = Literal["calendar_days", "working_days"]
 # The longest run of non-working days China has had is 9 (Spring Festival 2026); far more means bad data.
 MAX_NON_WORKING_RUN = 31
+
+# Every period's name (context "deadline.period", Chinese per the statutes' words, docs/glossary.md): a deadline
+# keeps the language-neutral key (`period.key` of its JSON) and its explanation names the period in the reader's
+# language. `period.label` stays the Chinese name (a machine field, the same in every language).
+PERIOD = "deadline.period"
+PERIODS: dict[str, str] = {
+    "answer": mark("deadline.period", "answer period"),
+    "payment_order.objection": mark("deadline.period", "objection period (payment order)"),
+    "appeal.judgment": mark("deadline.period", "appeal period (judgment)"),
+    "appeal.ruling": mark("deadline.period", "appeal period (ruling)"),
+    "appeal.judgment.abroad": mark(
+        "deadline.period", "appeal period (judgment) (a party without a domicile in the People's Republic of China)"
+    ),
+    "appeal.ruling.abroad": mark(
+        "deadline.period", "appeal period (ruling) (a party without a domicile in the People's Republic of China)"
+    ),
+    "response": mark("deadline.period", "response period"),
+    "evidence.ordinary": mark("deadline.period", "evidence period (ordinary procedure)"),
+    "evidence.summary": mark("deadline.period", "evidence period (summary procedure)"),
+    "evidence.small_claims": mark("deadline.period", "evidence period (small claims procedure)"),
+    "evidence.extension": mark("deadline.period", "extension of the evidence period"),
+    "enforcement": mark("deadline.period", "enforcement application period (two years)"),
+    "announcement": mark("deadline.period", "public notice period (CPL Art. 95)"),
+    "fee.payment": mark("deadline.period", "fee payment period (Measures Art. 22)"),
+    "correction": mark("deadline.period", "correction period (filing)"),
+    "judicial_confirmation": mark("deadline.period", "judicial confirmation application period (CPL Art. 205)"),
+    "judicial_confirmation.acceptance": mark("deadline.period", "court's acceptance period (judicial confirmation)"),
+    "judicial_confirmation.decision": mark("deadline.period", "court's decision period (judicial confirmation)"),
+}
+# The names callers wrote before the keys (and rows stored then carry): each read back as its key.
+LEGACY_PERIOD_LABELS = {
+    "period to pay the litigation fee (交纳诉讼费用, Measures Art. 22)": "fee.payment",
+    "period to correct the filing (补正)": "correction",
+    "application for judicial confirmation (CPL Art. 205)": "judicial_confirmation",
+    "application for judicial confirmation": "judicial_confirmation",
+    "court decides whether to accept": "judicial_confirmation.acceptance",
+    "court confirms or rejects": "judicial_confirmation.decision",
+}
+
+
+def period_name(key: str, language: str = "zh") -> str:
+    """A period's name in a language (Chinese: the statutes' words, kept as `period.label`)."""
+    return catalogue.render(PERIOD, PERIODS[key], language)
+
+
+def period_key(label: str | None) -> str | None:
+    """The key of a period named by its key, its Chinese or English name, or a name callers wrote before; else None."""
+    if not label:
+        return None
+    if label in PERIODS:
+        return label
+    if label in LEGACY_PERIOD_LABELS:
+        return LEGACY_PERIOD_LABELS[label]
+    return _period_keys_by_name().get(label)
+
+
+@functools.cache
+def _period_keys_by_name() -> dict[str, str]:
+    found = {english: key for key, english in PERIODS.items()}
+    found.update({period_name(key, "zh"): key for key in PERIODS})
+    return found
+
+
+def period_words(key: str | None, label: str) -> Message | str:
+    """The period as a value of an explanation: its catalogue entry when it has a key, else the label as written."""
+    return Message(PERIOD, PERIODS[key]) if key in PERIODS else label
 
 
 @dataclass(frozen=True)
@@ -71,6 +139,7 @@ class Deadline:
     uncovered_date: dt.date | None = None
     earliest_last_day: dt.date | None = None
     period_months: int | None = None  # a period in months or years (Civil Code Art. 202); period_days then spans it
+    period_key: str | None = None  # the period's language-neutral name (PERIODS); None for a label of the caller's
 
     @property
     def counting_starts(self) -> dt.date:
@@ -119,6 +188,7 @@ class Deadline:
             },
             "period": {
                 "label": self.period_label,
+                **({"key": self.period_key} if self.period_key else {}),
                 "days": self.period_days,
                 **({"months": self.period_months} if self.period_months else {}),
                 "counting_starts": _iso(self.counting_starts),
@@ -202,13 +272,15 @@ def _head(counting: Counting, trigger_at: dt.datetime, days: int, trigger_label:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ValueError(f"a period is a positive whole number of days, got {days!r}")
     local = as_utc(trigger_at).astimezone(SHANGHAI)
+    key = period_key(period_label)  # a key (or a known name) is kept, and the label is its Chinese name
     return {
+        "period_key": key,
         "counting": counting,
         "trigger_label": trigger_label,
         "trigger_at": local,
         "trigger_date": local.date(),
         "period_days": days,
-        "period_label": period_label,
+        "period_label": period_name(key) if key else period_label,
         "raw_end_date": local.date() + dt.timedelta(days=days),
     }
 
@@ -241,7 +313,7 @@ def _explain(deadline: Deadline) -> list[Message]:
     """The explanation's lines as messages (context "deadline"): dates, days and labels are the values."""
     facts = {
         "trigger": deadline.trigger_label,
-        "period": deadline.period_label,
+        "period": period_words(deadline.period_key, deadline.period_label),
         "start": deadline.counting_starts,
         "raw_end": deadline.raw_end_date,
         "days": deadline.period_days,
@@ -363,6 +435,7 @@ def from_dict(data: dict) -> Deadline:
         calendar_covered=bool(data["calendar_covered"]),
         uncovered_date=dt.date.fromisoformat(data["uncovered_date"]) if data.get("uncovered_date") else None,
         period_months=period.get("months"),
+        period_key=period.get("key") or period_key(period["label"]),  # a row stored before keys: by its name
     )
 
 
@@ -377,7 +450,8 @@ def localized(stored: dict | None, language: str | None = None) -> dict | None:
         return stored
     try:
         deadline = from_dict(stored)
-        known = [deadline.explanation(other) for other in ("zh", "en")]
+        as_written = dataclasses.replace(deadline, period_key=None)  # stored before periods had English names
+        known = [each.explanation(other) for each in (deadline, as_written) for other in ("zh", "en")]
     except (KeyError, TypeError, ValueError):
         return stored
     if stored.get("explanation") not in known:

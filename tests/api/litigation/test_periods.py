@@ -81,7 +81,7 @@ def test_a_late_appeal_is_refused_with_the_engines_explanation(client, clock):
     assert late.value.errors["deadline"] == [
         "Trigger: 判决书送达（到达受送达人确认的电子送达地址） at 2026-12-25 10:00 Asia/Shanghai "
         "(trigger date 2026-12-25).",
-        "Period: 上诉期（判决）, 15 days, counted from 2026-12-26, the day after the trigger.",
+        "Period: appeal period (judgment), 15 days, counted from 2026-12-26, the day after the trigger.",
         "Raw end date: 2027-01-09 (trigger date + 15 days).",
         "Rolled forward past 2027-01-09 rest day (Saturday) [calendar override].",
         "Rolled forward past 2027-01-10 rest day (Sunday) [calendar override].",
@@ -104,6 +104,7 @@ def test_a_party_without_a_domicile_in_china_has_thirty_days(client, clock):
     assert (plaintiff["period"]["days"], plaintiff["last_day"]) == (15, "2026-12-07")  # Saturday 5th -> Monday 7th
     assert defendant["period"] == {
         "label": "上诉期（判决）（在中华人民共和国领域内没有住所的当事人）",
+        "key": "appeal.judgment.abroad",
         "days": 30,
         "counting_starts": "2026-11-21",
     }

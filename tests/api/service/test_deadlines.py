@@ -27,7 +27,7 @@ def test_answer_period_over_spring_festival_2026(client, clock):
     assert deadline["explanation"] == [
         "Trigger: 起诉状副本送达（到达受送达人确认的电子送达地址） at 2026-02-01 10:00 Asia/Shanghai "
         "(trigger date 2026-02-01).",
-        "Period: 答辩期, 15 days, counted from 2026-02-02, the day after the trigger.",
+        "Period: answer period, 15 days, counted from 2026-02-02, the day after the trigger.",
         "Raw end date: 2026-02-16 (trigger date + 15 days).",
         "Rolled forward past 2026-02-16 春节 statutory holiday.",
         "Rolled forward past 2026-02-17 春节 statutory holiday.",
@@ -62,7 +62,12 @@ def test_answer_period_over_national_day_2026(client, clock):
 
 def test_ruling_appeal_ending_on_the_worked_saturday_after_national_day(client, clock):
     deadline = _served(client, clock, dt.datetime(2026, 9, 30, 16, 0, tzinfo=SH), doc_type="ruling", title="民事裁定书")
-    assert deadline["period"] == {"label": "上诉期（裁定）", "days": 10, "counting_starts": "2026-10-01"}
+    assert deadline["period"] == {
+        "label": "上诉期（裁定）",
+        "key": "appeal.ruling",
+        "days": 10,
+        "counting_starts": "2026-10-01",
+    }
     assert deadline["last_day"] == "2026-10-10" and deadline["steps"] == []
     assert "调休: Saturday worked for 国庆节" in deadline["explanation"][-1]
 

@@ -42,7 +42,7 @@ def test_fifteen_day_answer_period_over_national_day_2026_fully_explained():
     assert result.calendar_covered is True
     assert result.explanation("en") == [
         "Trigger: 起诉状副本送达 at 2026-09-22 10:15 Asia/Shanghai (trigger date 2026-09-22).",
-        "Period: 答辩期, 15 days, counted from 2026-09-23, the day after the trigger.",
+        "Period: answer period, 15 days, counted from 2026-09-23, the day after the trigger.",
         "Raw end date: 2026-10-07 (trigger date + 15 days).",
         "Rolled forward past 2026-10-07 国庆节 holiday, rest day (调休: Wednesday given in lieu).",
         "Final day: 2026-10-08 working day (Thursday); the deadline ends at 24:00 Asia/Shanghai on 2026-10-08 "
@@ -56,7 +56,7 @@ def test_ten_day_ruling_appeal_ending_on_a_worked_saturday_does_not_roll():
     assert result.steps == () and result.last_day == D(2026, 10, 10)
     assert result.explanation("en") == [
         "Trigger: 裁定书送达 at 2026-09-30 16:00 Asia/Shanghai (trigger date 2026-09-30).",
-        "Period: 上诉期（裁定）, 10 days, counted from 2026-10-01, the day after the trigger.",
+        "Period: appeal period (ruling), 10 days, counted from 2026-10-01, the day after the trigger.",
         "Raw end date: 2026-10-10 (trigger date + 10 days).",
         "Final day: 2026-10-10 working day (调休: Saturday worked for 国庆节); the deadline ends at 24:00 "
         "Asia/Shanghai on 2026-10-10 (2026-10-11T00:00:00+08:00).",
@@ -214,7 +214,7 @@ def test_as_dict_is_json_with_shanghai_offsets():
     body = deadline(shanghai(2026, 9, 22, 10), 15, trigger_label="送达", period_label="答辩期").as_dict()
     assert json.loads(json.dumps(body, ensure_ascii=False)) == body
     assert body["trigger"] == {"label": "送达", "at": "2026-09-22T10:00:00+08:00", "date": "2026-09-22"}
-    assert body["period"] == {"label": "答辩期", "days": 15, "counting_starts": "2026-09-23"}
+    assert body["period"] == {"label": "答辩期", "key": "answer", "days": 15, "counting_starts": "2026-09-23"}
     assert (body["raw_end_date"], body["last_day"]) == ("2026-10-07", "2026-10-08")
     assert body["ends_at"] == "2026-10-09T00:00:00+08:00"
     assert body["steps"][0]["date"] == "2026-10-07" and body["steps"][0]["action"] == "rolled_forward"
