@@ -1,6 +1,7 @@
 // E-service consent (电子送达同意) and the claim code from the court's SMS: a recipient the court could not serve
 // electronically joins the case with the code, reads the consent text, agrees, and the held documents arrive.
-// API: POST /service/claim, GET/POST /cases/{id}/service-consent (docs/e-service.md).
+// API: POST /service/claim, GET/POST/DELETE /cases/{id}/service-consent; for all of a person's cases (scope
+// "all_cases": only the party themselves) GET/DELETE /me/service-consent (docs/e-service.md).
 
 import { api } from "/web/common/api.js";
 import { label, t } from "/web/common/i18n.js";
@@ -11,6 +12,27 @@ const MP = "/api/mp/v1";
 // The consent form for one party: the exact text shown (its version and hash go back with the answer).
 export function consentForm({ caseId, party, text, onGiven }) {
   const prefix = `consent-${party.party_id}`;
+  const shown = { case: text, all_cases: null }; // the text of each scope, as the API gave it
+  const scopeCase = h("input", { type: "radio", name: `${prefix}-scope`, id: `${prefix}-scope-case`, value: "case", checked: true });
+  const scopeAll = h("input", { type: "radio", name: `${prefix}-scope`, id: `${prefix}-scope-all`, value: "all_cases" });
+  const textBox = h("div", { class: "consent-text", tabindex: "0", role: "region", "aria-label": t("h5.consent.text_label") }, text.text);
+  const scopeHint = h("p", { class: "meta", id: `${prefix}-scope-hint` }, t("h5.consent.scope_case_means"));
+  const scope = () => (scopeAll.checked ? "all_cases" : "case");
+  const showScope = async () => {
+    if (scope() === "all_cases" && !shown.all_cases) {
+      try {
+        shown.all_cases = (await api(`${MP}/me/service-consent`)).consent_text;
+      } catch (error) {
+        scopeCase.checked = true;
+        message.replaceChildren(h("p", { class: "error", role: "alert" }, errorText(error)));
+        return;
+      }
+    }
+    textBox.textContent = shown[scope()].text;
+    scopeHint.textContent = t(scope() === "all_cases" ? "h5.consent.scope_all_means" : "h5.consent.scope_case_means");
+  };
+  scopeCase.addEventListener("change", showScope);
+  scopeAll.addEventListener("change", showScope);
   const agreed = h("input", { type: "checkbox", id: `${prefix}-agree`, required: true });
   const inbox = h("input", { type: "radio", name: `${prefix}-kind`, id: `${prefix}-inbox`, value: "mini_program", checked: true });
   const phoneKind = h("input", { type: "radio", name: `${prefix}-kind`, id: `${prefix}-phone-kind`, value: "phone" });
@@ -40,15 +62,15 @@ export function consentForm({ caseId, party, text, onGiven }) {
           method: "POST",
           body: {
             party_id: party.party_id,
-            scope: "case",
+            scope: scope(),
             address_kind: kind,
             address: kind === "phone" ? phone.value.trim() : null,
-            text_version: text.version,
-            text_sha256: text.sha256,
+            text_version: shown[scope()].version,
+            text_sha256: shown[scope()].sha256,
             method: "h5",
           },
         });
-        announce(t("h5.consent.given"));
+        announce(t(scope() === "all_cases" ? "h5.consent.given_all" : "h5.consent.given"));
         await onGiven(party);
       } catch (error) {
         submit.disabled = false;
@@ -57,7 +79,12 @@ export function consentForm({ caseId, party, text, onGiven }) {
     },
   },
   h("h2", {}, t("h5.consent.title", { name: party.name })),
-  h("div", { class: "consent-text", tabindex: "0", role: "region", "aria-label": t("h5.consent.text_label") }, text.text),
+  h("fieldset", { "aria-describedby": `${prefix}-scope-hint` },
+    h("legend", {}, t("h5.consent.scope")),
+    h("div", { class: "choice" }, scopeCase, h("label", { for: `${prefix}-scope-case` }, t("h5.consent.scope_case"))),
+    h("div", { class: "choice" }, scopeAll, h("label", { for: `${prefix}-scope-all` }, t("h5.consent.scope_all"))),
+    scopeHint),
+  textBox,
   h("fieldset", {},
     h("legend", {}, t("h5.consent.address")),
     h("div", { class: "choice" }, inbox, h("label", { for: `${prefix}-inbox` }, t("h5.consent.address_inbox"))),
@@ -81,9 +108,10 @@ export async function consentSection(caseId, onGiven) {
     h("h2", { id: "consent-title" }, t("h5.consent.section")));
   for (const party of consent.parties) {
     if (party.status === "given") {
-      section.append(h("p", { class: "info" }, t("h5.consent.in_force", {
+      const all = party.scope === "all_cases";
+      section.append(h("p", { class: "info", id: all ? "consent-all-cases" : null }, t(all ? "h5.consent.in_force_all" : "h5.consent.in_force", {
         name: party.name, notices: label("notices_to", party.notices_to),
-      })));
+      })), withdrawBlock({ caseId, party, all, onChanged: onGiven }));
     } else {
       if (party.waiting_documents) {
         section.append(h("p", { class: "hint" }, t("h5.consent.waiting", { n: party.waiting_documents })));
@@ -92,6 +120,40 @@ export async function consentSection(caseId, onGiven) {
     }
   }
   return section;
+}
+
+// Withdrawing: for this case (DELETE /cases/{id}/service-consent) or, under a consent for all cases, for all of
+// them (DELETE /me/service-consent); asked twice, saying what it means. Documents already served stay served.
+function withdrawBlock({ caseId, party, all, onChanged }) {
+  const prefix = `withdraw-${party.party_id}`;
+  const box = h("div", { class: "withdraw", id: prefix });
+  const ask = h("button", { type: "button", class: "secondary", id: `${prefix}-ask` }, t(all ? "h5.consent.withdraw_all" : "h5.consent.withdraw"));
+  ask.addEventListener("click", () => {
+    const message = h("div", { "aria-live": "polite" });
+    const confirm = h("button", { type: "button", id: `${prefix}-confirm` }, t("h5.consent.withdraw_confirm"));
+    const cancel = h("button", { type: "button", class: "secondary" }, t("h5.consent.withdraw_cancel"));
+    cancel.addEventListener("click", () => {
+      box.replaceChildren(ask);
+      ask.focus();
+    });
+    confirm.addEventListener("click", async () => {
+      confirm.disabled = true;
+      try {
+        const path = all ? `${MP}/me/service-consent` : `${MP}/cases/${caseId}/service-consent?party_id=${party.party_id}`;
+        await api(path, { method: "DELETE" });
+        announce(t("h5.consent.withdrawn"));
+        await onChanged({ ...party, waiting_documents: 0 });
+      } catch (error) {
+        confirm.disabled = false;
+        message.replaceChildren(h("p", { class: "error", role: "alert" }, errorText(error)));
+      }
+    });
+    const question = h("p", { class: "hint", id: `${prefix}-means`, tabindex: "-1" }, t(all ? "h5.consent.withdraw_all_means" : "h5.consent.withdraw_means"));
+    box.replaceChildren(question, confirm, cancel, message);
+    question.focus();
+  });
+  box.append(ask);
+  return box;
 }
 
 // #/claim: the code from the court's SMS ("输入接收码"), then the consent for that case.
