@@ -61,8 +61,8 @@ def create(*, notice_id: uuid.UUID, actor: Principal, channel: str = "jsapi", cl
     One order per notice is open at a time: asking for another channel (the person switched device) closes the
     open one at WeChat Pay first; the same channel, payer and amount gets the open order again while its link works.
     """
-    if channel not in CHANNELS:
-        raise Conflict("Unknown payment channel.", reason="payments.channel_unavailable")
+    if channel not in CHANNELS:  # the schema allows only these
+        raise ValueError(f"unknown payment channel {channel!r}")
     notice = db.session.get(FeeNotice, notice_id, with_for_update=True)  # one attempt at a time per notice
     if notice is None:
         raise not_found()
