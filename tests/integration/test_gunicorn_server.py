@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import runpy
 import socket
 import subprocess
 import sys
@@ -122,3 +123,28 @@ def test_gunicorn_refusals_are_json_in_the_one_shape(served, request_bytes, stat
     error = json.loads(body)
     assert set(error) == ERROR_KEYS and error["code"] == status and error["reason"] == reason
     assert b"<" not in body and b"aaaa" not in body  # no HTML, and the client's input is not echoed
+
+
+def test_a_killed_worker_is_forked_from_the_built_app_and_serves_with_its_own_connections(served):
+    """preload_app: the master holds the built app; a replacement worker is a fork, not a second build."""
+    base, log = served
+    assert requests.get(f"{base}/api/public/v1/readyz", timeout=10).status_code == 200  # the worker's pool is in use
+    worker = int(re.findall(r"Booting worker with pid: (\d+)", log.read_text(errors="replace"))[-1])
+    os.kill(worker, 9)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        booted = re.findall(r"Booting worker with pid: (\d+)", log.read_text(errors="replace"))
+        if int(booted[-1]) != worker:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("no worker replaced the killed one: " + log.read_text(errors="replace")[-2000:])
+    statuses = []
+    while time.monotonic() < deadline and statuses[-1:] != [200]:
+        try:
+            statuses.append(requests.get(f"{base}/api/public/v1/readyz", timeout=10).status_code)
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    assert statuses[-1:] == [200], statuses  # the forked worker opened its own database connection
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert conf["preload_app"] is True and "post_fork" in conf
