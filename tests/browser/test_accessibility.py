@@ -223,3 +223,35 @@ def test_the_org_admins_pages_have_no_serious_violations(site, checked_page: Pag
     expect(page.get_by_role("img", name="每月纠纷数与调解结案数")).to_be_visible()
     page.get_by_role("button", name="大字模式").click()
     assert serious(page) == [] and fits(page), "org figures, large text"
+
+
+def test_the_h5_consent_scope_and_the_video_room_have_no_serious_violations(site, client, checked_page: Page):
+    from tests.api.video.helpers import online_session
+
+    world = service_world(respondent_consents=False)
+    page = checked_page
+    page.goto(f"{site.url}/h5/#/cases/{world.case.id}")
+    sms_login(page, phone_of(world.respondent_user))
+    form = page.locator("form.consent")
+    form.get_by_label("我的全部案件（包括以后的案件）").check()
+    expect(form.get_by_text("包括以后的新案件")).to_be_visible()
+    assert serious(page) == [], "consent, all cases chosen"
+    form.get_by_label("我已阅读并同意以上内容").check()
+    form.get_by_role("button", name="同意电子送达").click()
+    page.goto(f"{site.url}/h5/#/cases/{world.case.id}")
+    page.get_by_role("button", name="撤回全部案件的电子送达同意").click()
+    expect(page.get_by_role("button", name="确认撤回")).to_be_visible()
+    assert serious(page) == [], "case, withdrawing the consent for all cases"
+
+    # The TRTC room (a made-up app: nothing is contacted); this Chromium has no camera, so the room says so.
+    site.app.config.update(VIDEO_PROVIDER="trtc", TRTC_SDK_APP_ID=1400000001, TRTC_SECRET_KEY="0" * 64)
+    online = online_session(client)
+    page.goto(f"{site.url}/h5/#/logout")
+    sms_login(page, phone_of(online.applicant))
+    expect(page.get_by_role("heading", name="我的文书")).to_be_visible()
+    page.goto(f"{site.url}/h5/room.html?session={online.session_id}")
+    expect(page.locator("#room-state").get_by_role("alert")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="离开视频室")).to_be_visible()
+    assert serious(page) == [], "video room, no camera"
+    page.get_by_role("button", name="大字模式").click()
+    assert serious(page) == [], "video room, large text"
