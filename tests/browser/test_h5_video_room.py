@@ -81,7 +81,6 @@ class Tencent:
         page.route(re.compile(r"^https?://"), self._http)
         page.route_web_socket(re.compile(r"^wss?://"), self._socket)
         page.on("request", self._seen)
-        page.on("response", lambda r: self.tickets.append(r.json()) if r.url.endswith("/video/entry") else None)
 
     def _seen(self, request: Request) -> None:
         if request.url.endswith("/web/vendor/trtc/trtc.js"):
@@ -89,7 +88,12 @@ class Tencent:
 
     def _http(self, route: Route) -> None:
         if urlsplit(route.request.url).netloc == self.own:
-            route.continue_()
+            if not route.request.url.endswith("/video/entry"):
+                route.continue_()
+                return
+            answer = route.fetch()  # our API's ticket, read before the page moves on to the room
+            self.tickets.append(answer.json())
+            route.fulfill(response=answer)
             return
         self.requests.append((route.request.url, route.request.post_data or ""))
         route.abort("internetdisconnected")

@@ -145,6 +145,18 @@ function listen(TRTC, trtc) {
   });
   trtc.on(TRTC.EVENT.REMOTE_USER_EXIT, () => announce(t("h5.room.someone_left")));
   trtc.on(TRTC.EVENT.KICKED_OUT, () => closed("h5.room.closed_by_court"));
+  // A phone may refuse to play the others' sound until the person taps: our own button (the SDK's dialog is off,
+  // its <style> would be refused by the policy).
+  trtc.on(TRTC.EVENT.AUTOPLAY_FAILED, (event) => {
+    if (document.getElementById("room-play")) return;
+    const play = h("button", { type: "button", id: "room-play" }, t("h5.room.play_sound"));
+    play.addEventListener("click", async () => {
+      play.remove();
+      if (event && typeof event.resume === "function") await event.resume().catch(() => {});
+    });
+    state.append(play);
+    announce(t("h5.room.play_sound"));
+  });
   trtc.on(TRTC.EVENT.CONNECTION_STATE_CHANGED, ({ state: now }) => {
     if (now === "RECONNECTING") say(t("h5.room.reconnecting"));
     else if (now === "CONNECTED" && !room.closed) say(t("h5.room.connected"));
@@ -182,6 +194,7 @@ async function join(TRTC, trtc) {
         userId: ticket.room_user_id,
         userSig: ticket.user_sig,
         scene: TRTC.TYPE.SCENE_RTC,
+        enableAutoPlayDialog: false,
       }),
       timeout(JOIN_TIMEOUT_MS),
     ]);
