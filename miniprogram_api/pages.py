@@ -1,21 +1,28 @@
-"""The pages people use: the mobile H5 client (/h5/) and the staff console (/console/), as static files.
+"""The pages people use: the mobile H5 client (/h5/) and the staff console (/console/).
 
 The pages are plain HTML, CSS and JavaScript modules under `web/` (no build step, nothing fetched from a CDN).
 They hold no data of their own: every figure they show comes from the public JSON API, called from the browser
 with the person's own bearer token, so these routes are `@public` and serve files only. Each answer carries a
 content security policy without 'unsafe-inline' (scripts and styles only from files of this origin).
+A site's index.html is rendered, not sent as it is: its texts are filled from the zh-CN catalogue (the first
+screen, a login form, is usable on a slow connection before the scripts arrive) and every module of the first
+load is announced with <link rel="modulepreload">, so the browser fetches the import graph in parallel.
 See docs/pages.md.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import posixpath
 import re
 from collections.abc import Mapping
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, redirect, request, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, make_response, redirect, request, send_from_directory
 
 from app.errors import NotFound
 from miniprogram_api.auth import public
@@ -65,11 +72,95 @@ def room_policy(config: Mapping[str, Any]) -> str:
     return f"{widened}; media-src 'self' blob:{origins}; worker-src 'self' blob:"
 
 
+FIRST_LANGUAGE = "zh-CN"  # web/common/i18n.js: LANGUAGES[0]; a reader's other choice lives in localStorage
+IMPORT = re.compile(r"""(?:import\s[^"']*?from\s*|import\s*)["']([^"']+\.js)["']""")  # static imports only
+MODULE = re.compile(r'<script type="module" src="([^"]+)"></script>')
+KEYED_TEXT = re.compile(r'(<(\w+)\b[^>]*?\bdata-i18n(?:-title)?="([\w.-]+)"[^>]*>)[^<]*(</\2>)')
+KEYED_LABEL = re.compile(r'\bdata-i18n-label="([\w.-]+)"')
+
+
+def _web_file(url: str) -> Path:
+    """The file under web/ a site-absolute address names (/web/..., /h5/..., /console/...)."""
+    head, _, rest = url.lstrip("/").partition("/")
+    return WEB_ROOT / rest if head == "web" else WEB_ROOT / head / rest
+
+
+def module_graph(site: str) -> list[str]:
+    """Every module the site's first load executes (its index.html's module script and their static imports,
+    not the `import()` of pages fetched when first visited), as site-absolute addresses, in a stable order."""
+    html = (WEB_ROOT / site / "index.html").read_text(encoding="utf-8")
+    pending = [src if src.startswith("/") else f"/{site}/{src}" for src in MODULE.findall(html)]
+    found: list[str] = []
+    while pending:
+        url = pending.pop(0)
+        if url in found:
+            continue
+        found.append(url)
+        base = url.rsplit("/", 1)[0]
+        for target in IMPORT.findall(_web_file(url).read_text(encoding="utf-8")):
+            pending.append(target if target.startswith("/") else posixpath.normpath(f"{base}/{target}"))
+    return found
+
+
+def render_index(site: str) -> str:
+    """The site's first screen as sent: index.html with every keyed text filled from the zh-CN catalogue (the one
+    source of the pages' words; the scripts translate the page again for a reader who chose another language) and
+    a modulepreload link for every module of the first load, plus a preload of the catalogue the script fetches."""
+    html = (WEB_ROOT / site / "index.html").read_text(encoding="utf-8")
+    words = json.loads((WEB_ROOT / "i18n" / f"{FIRST_LANGUAGE}.json").read_text(encoding="utf-8"))
+
+    def text(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{escape(words[match.group(3)], quote=False)}{match.group(4)}"
+
+    def label(match: re.Match[str]) -> str:
+        return f'{match.group(0)} aria-label="{escape(words[match.group(1)])}"'
+
+    html = KEYED_LABEL.sub(label, KEYED_TEXT.sub(text, html))
+    preload = "".join(f'<link rel="modulepreload" href="{url}">\n' for url in module_graph(site))
+    preload += f'<link rel="preload" href="/web/i18n/{FIRST_LANGUAGE}.json" as="fetch" crossorigin>\n'
+    first = MODULE.search(html)
+    assert first is not None, f"web/{site}/index.html has no module script"
+    return html[: first.start()] + preload + html[first.start() :]
+
+
+def _sources(site: str) -> list[Path]:
+    """The files a site's rendered first screen is made of."""
+    sources = [WEB_ROOT / site / "index.html", WEB_ROOT / "i18n" / f"{FIRST_LANGUAGE}.json"]
+    return sources + [_web_file(url) for url in module_graph(site)]
+
+
+# site -> (its source files, their modification times, the rendered page, its ETag)
+_rendered: dict[str, tuple[list[Path], tuple[float, ...], str, str]] = {}
+
+
+def _index(site: str) -> Response:
+    """The rendered first screen, kept until one of the files it is made of changes (a stat per file and request);
+    `no-cache` with an ETag: the browser revalidates it, a 304 when nothing changed. The HTML is the same for every
+    reader (the language choice lives in the browser), so there is no Vary."""
+    kept = _rendered.get(site)
+    if kept is None or tuple(source.stat().st_mtime for source in kept[0]) != kept[1]:
+        sources = _sources(site)
+        stamp = tuple(source.stat().st_mtime for source in sources)
+        body = render_index(site)
+        kept = (sources, stamp, body, hashlib.sha256(body.encode()).hexdigest()[:32])
+        _rendered[site] = kept
+    response = make_response(kept[2])
+    response.mimetype = "text/html"
+    response.set_etag(kept[3])
+    _headers(response).make_conditional(request)
+    return response
+
+
 blp = Blueprint("pages", __name__)
 
 
 def _file(folder: Path, name: str) -> Response:
-    response = send_from_directory(folder, name, max_age=0)
+    if name == "index.html" and folder.parent == WEB_ROOT and folder.name in SITES:
+        return _index(folder.name)
+    return _headers(send_from_directory(folder, name, max_age=0))
+
+
+def _headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = policy(current_app.config)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from miniprogram_api.pages import SITES, WEB_ROOT
+from miniprogram_api.pages import SITES, WEB_ROOT, render_index
 
 LANGUAGES = ("zh-CN", "en")  # Chinese first: the default, and the words the HTML carries
 KEY_PREFIXES = ("common", "login", "error", "language", "h5", "console")
@@ -137,7 +137,17 @@ def _first_load(site: str) -> dict[str, int]:
             if found not in files:
                 files.add(found)
                 pending.append(found)
-    return {str(f.relative_to(WEB_ROOT)): f.stat().st_size for f in files}
+    weights = {str(f.relative_to(WEB_ROOT)): f.stat().st_size for f in files}
+    weights[f"{site}/index.html"] = len(render_index(site).encode())  # as sent: its texts filled in
+    return weights
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_the_served_page_preloads_every_module_of_the_first_load(site: str):
+    """No waterfall: the browser learns the whole import graph from the HTML (modulepreload) and fetches it at once."""
+    modules = {name for name in _first_load(site) if name.endswith(".js")}
+    served = set(re.findall(r'<link rel="modulepreload" href="/(?:web/)?([^"]+)">', render_index(site)))
+    assert served == modules
 
 
 @pytest.mark.parametrize("site", SITES)

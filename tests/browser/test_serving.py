@@ -54,3 +54,41 @@ def test_with_an_s3_store_the_policy_lets_the_page_post_uploads_to_its_endpoint(
     assert "connect-src 'self' https://oss.court.example:9000;" in policy(s3)
     assert "connect-src 'self' https://*.amazonaws.com;" in policy({"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": ""})
     assert policy({"STORAGE_BACKEND": "local"}) == CSP
+
+
+@pytest.mark.parametrize("site", ["h5", "console"])
+def test_the_first_screen_is_rendered_from_the_catalogue_with_its_login_form(client, site: str):
+    """The login form is in the HTML (usable before the scripts arrive), every text filled from the zh-CN
+    catalogue, its buttons waiting for the script, and nothing inline for the CSP to refuse."""
+    import json
+    import re
+
+    from miniprogram_api.pages import WEB_ROOT
+
+    words = json.loads((WEB_ROOT / "i18n" / "zh-CN.json").read_text(encoding="utf-8"))
+    html = client.get(f"/{site}/", buffered=True).get_data(as_text=True)
+    for key, text in re.findall(r'data-i18n(?:-title)?="([\w.-]+)"[^>]*>([^<]*)<', html):
+        assert text == words[key], key  # none left empty, none of its own
+    for key, text in re.findall(r'data-i18n-label="([\w.-]+)" aria-label="([^"]*)"', html):
+        assert text == words[key], key
+    assert '<label for="phone" data-i18n="login.phone">手机号</label>' in html
+    assert re.search(r'<input id="phone" name="phone" type="tel"', html) and 'id="code"' in html
+    assert re.search(r'<button type="submit" id="login" disabled', html)  # waits for the script: no native submit
+    assert re.search(r'<button type="button" id="send-code"[^>]* disabled', html)
+    assert "<style" not in html and " style=" not in html and not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert client.get(f"/{site}/index.html", buffered=True, follow_redirects=True).get_data(as_text=True) == html
+
+
+def test_the_sms_links_first_screen_says_a_document_waits_before_any_script(client):
+    html = client.get("/h5/", buffered=True).get_data(as_text=True)  # the fragment (#/documents/<id>) is not sent
+    assert "收到法院短信里的文书链接？请用接收短信的手机号登录" in html
+
+
+@pytest.mark.parametrize("path", ["/h5/", "/console/"])
+def test_the_rendered_page_is_revalidated_by_its_etag(client, path: str):
+    first = client.get(path, buffered=True)
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+    assert "Vary" not in first.headers  # the same HTML for every reader: the language choice lives in the browser
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]}, buffered=True)
+    assert again.status_code == 304 and again.headers["Content-Security-Policy"] == CSP
+    assert client.get("/web/common/ui.js", headers={"If-None-Match": "x"}, buffered=True).headers["ETag"]

@@ -8,17 +8,36 @@ import { announce, h, errorText } from "./ui.js";
 const PHONE = /^\+?\d{5,20}$/;
 const CODE = /^\d{6}$/;
 
+// The login screen the server sent with the page (miniprogram_api/pages.py renders it, so a slow connection can
+// type before the scripts arrive), while no script has taken it over yet.
+export function servedLogin() {
+  const screen = document.getElementById("login-screen");
+  return screen && !screen.dataset.ready ? screen : null;
+}
+
+// The login screen: the served one taken over as it is (what was typed and the focus stay), else a new one.
 export function loginView({ intro, onLoggedIn }) {
-  const message = h("div", { class: "messages", "aria-live": "polite" });
-  const devHint = h("p", { class: "hint", id: "dev-code", hidden: true });
-  const phone = h("input", {
-    id: "phone", name: "phone", type: "tel", inputmode: "tel", autocomplete: "tel", required: true, maxlength: 20,
-  });
-  const code = h("input", {
-    id: "code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6, required: true,
-    pattern: "\\d{6}",
-  });
-  const sendButton = h("button", { type: "button", id: "send-code", class: "secondary" }, t("login.send_code"));
+  const served = servedLogin();
+  const screen = served || loginScreen();
+  screen.dataset.ready = "1";
+  const form = screen.querySelector("form");
+  const phone = form.querySelector("#phone");
+  const code = form.querySelector("#code");
+  const sendButton = form.querySelector("#send-code");
+  const submit = form.querySelector("#login");
+  const devHint = form.querySelector("#dev-code");
+  const message = form.querySelector(".messages");
+  const introLine = screen.querySelector(".intro");
+  introLine.removeAttribute("data-i18n");
+  introLine.textContent = intro || "";
+  introLine.hidden = !intro;
+  if (served) {
+    message.replaceChildren(); // "still loading": no longer true
+    for (const button of [sendButton, submit]) {
+      button.removeAttribute("aria-describedby");
+      button.disabled = false;
+    }
+  }
   let waitTimer = null;
 
   const say = (text, kind = "info") => {
@@ -68,41 +87,46 @@ export function loginView({ intro, onLoggedIn }) {
     }
   }
 
-  const form = h("form", {
-    class: "card",
-    novalidate: true,
-    onsubmit: async (event) => {
-      event.preventDefault();
-      const number = phone.value.trim();
-      if (!PHONE.test(number)) return say(t("login.phone_invalid"), "error");
-      if (!CODE.test(code.value.trim())) {
-        code.focus();
-        return say(t("login.code_invalid"), "error");
-      }
-      const submit = form.querySelector("button[type=submit]");
-      submit.disabled = true;
-      try {
-        const pair = await verifyLoginCode(number, code.value.trim());
-        if (waitTimer) clearInterval(waitTimer);
-        announce(t("login.done"));
-        await onLoggedIn(pair);
-      } catch (error) {
-        say(errorText(error), "error");
-        submit.disabled = false;
-      }
-    },
-  },
-  h("label", { for: "phone" }, t("login.phone")),
-  phone,
-  h("div", { class: "row" }, sendButton),
-  h("label", { for: "code" }, t("login.code")),
-  code,
-  devHint,
-  message,
-  h("button", { type: "submit", id: "login" }, t("login.submit")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const number = phone.value.trim();
+    if (!PHONE.test(number)) return say(t("login.phone_invalid"), "error");
+    if (!CODE.test(code.value.trim())) {
+      code.focus();
+      return say(t("login.code_invalid"), "error");
+    }
+    submit.disabled = true;
+    try {
+      const pair = await verifyLoginCode(number, code.value.trim());
+      if (waitTimer) clearInterval(waitTimer);
+      announce(t("login.done"));
+      await onLoggedIn(pair);
+    } catch (error) {
+      say(errorText(error), "error");
+      submit.disabled = false;
+    }
+  });
 
-  return h("section", { "aria-labelledby": "page-title" },
+  return screen;
+}
+
+// The same screen as web/<site>/index.html carries (keep the two alike: ids, classes, attributes).
+function loginScreen() {
+  return h("section", { id: "login-screen", "aria-labelledby": "page-title" },
     h("h1", { id: "page-title", tabindex: "-1" }, t("login.title")),
-    intro ? h("p", { class: "intro" }, intro) : null,
-    form);
+    h("p", { class: "intro", id: "login-intro" }),
+    h("form", { class: "card", id: "login-form", novalidate: true },
+      h("label", { for: "phone" }, t("login.phone")),
+      h("input", {
+        id: "phone", name: "phone", type: "tel", inputmode: "tel", autocomplete: "tel", required: true, maxlength: 20,
+      }),
+      h("div", { class: "row" }, h("button", { type: "button", id: "send-code", class: "secondary" }, t("login.send_code"))),
+      h("label", { for: "code" }, t("login.code")),
+      h("input", {
+        id: "code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6, required: true,
+        pattern: "\\d{6}",
+      }),
+      h("p", { class: "hint", id: "dev-code", hidden: true }),
+      h("div", { class: "messages", "aria-live": "polite" }),
+      h("button", { type: "submit", id: "login" }, t("login.submit"))));
 }

@@ -77,27 +77,28 @@ export function applyLargeText() {
   document.documentElement.classList.toggle("large-text", localStorage.getItem(LARGE) === "1");
 }
 
-// The header's tools: large text (适老化) and the language, both remembered on this device.
+// The header's tools: large text (适老化) and the language, both remembered on this device. The served page
+// carries both, disabled until now: they are taken over where they stand (made here only when missing).
 export function mountTools(container) {
   applyLargeText();
   const pressed = () => String(document.documentElement.classList.contains("large-text"));
-  const large = h("button", {
-    type: "button",
-    class: "tool",
-    id: "large-text-toggle",
-    "aria-pressed": pressed(),
-    onclick: () => {
-      localStorage.setItem(LARGE, localStorage.getItem(LARGE) === "1" ? "0" : "1");
-      applyLargeText();
-      large.setAttribute("aria-pressed", pressed());
-    },
-  }, t("common.large_text"));
-  const select = h("select", {
-    id: "language",
-    "aria-label": t("common.language"),
-    onchange: (event) => setLanguage(event.target.value),
-  }, LANGUAGES.map((lang) => h("option", { value: lang, selected: lang === currentLanguage() }, t(LANGUAGE_NAMES[lang]))));
-  container.replaceChildren(large, select);
+  const large = container.querySelector("#large-text-toggle")
+    || h("button", { type: "button", class: "tool", id: "large-text-toggle" }, t("common.large_text"));
+  large.setAttribute("aria-pressed", pressed());
+  large.addEventListener("click", () => {
+    localStorage.setItem(LARGE, localStorage.getItem(LARGE) === "1" ? "0" : "1");
+    applyLargeText();
+    large.setAttribute("aria-pressed", pressed());
+  });
+  const select = container.querySelector("#language") || h("select", { id: "language" });
+  select.setAttribute("aria-label", t("common.language"));
+  select.replaceChildren(...LANGUAGES.map((lang) => h("option", { value: lang, selected: lang === currentLanguage() },
+    t(LANGUAGE_NAMES[lang]))));
+  select.addEventListener("change", (event) => setLanguage(event.target.value));
+  for (const control of [large, select]) {
+    control.disabled = false;
+    if (control.parentNode !== container) container.append(control);
+  }
 }
 
 export function setTitle(text, focus = true) {

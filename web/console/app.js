@@ -5,7 +5,7 @@
 
 import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
-import { loginView } from "/web/common/login.js";
+import { loginView, servedLogin } from "/web/common/login.js";
 import { announce, errorText, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
 const workItemsPage = async (...args) => (await import("./work_items.js")).workItemsPage(main, go, ...args);
@@ -118,7 +118,7 @@ async function route() {
     if (hash === at || hash.startsWith(`${at}?`) || hash.startsWith(`${at}/`)) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  main.replaceChildren(h("p", { class: "meta" }, t("common.loading")));
+  if (!(page === loginPage && servedLogin())) main.replaceChildren(h("p", { class: "meta" }, t("common.loading")));
   try {
     await page(...hash.match(pattern).slice(1));
   } catch (error) {
@@ -127,7 +127,7 @@ async function route() {
 }
 
 async function loginPage() {
-  main.replaceChildren(loginView({
+  const view = loginView({
     intro: t("console.login.intro"),
     onLoggedIn: async () => {
       const who = await learnRoles();
@@ -141,8 +141,9 @@ async function loginPage() {
       sessionStorage.removeItem(NEXT);
       go(next || home(who));
     },
-  }));
-  setTitle(t("login.title"));
+  });
+  if (view.parentNode !== main) main.replaceChildren(view); // the served screen stays where it is
+  setTitle(t("login.title"), !view.contains(document.activeElement)); // someone typing keeps the focus
 }
 
 async function logoutPage() {

@@ -4,7 +4,7 @@
 
 import { api, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
-import { loginView } from "/web/common/login.js";
+import { loginView, servedLogin } from "/web/common/login.js";
 import { announce, errorText, formatDate, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
 
 // Pages beyond the first load arrive when first visited (a slow connection fetches only what it shows).
@@ -60,7 +60,7 @@ async function route() {
     return go("#/login");
   }
   markNav(hash);
-  main.replaceChildren(h("p", { class: "meta" }, t("common.loading")));
+  if (!(page === loginPage && servedLogin())) main.replaceChildren(h("p", { class: "meta" }, t("common.loading")));
   try {
     await page(...hash.match(pattern).slice(1));
   } catch (error) {
@@ -80,14 +80,15 @@ function markNav(hash) {
 async function loginPage() {
   const next = sessionStorage.getItem(NEXT) || "";
   const fromLink = next.startsWith("#/documents/");
-  main.replaceChildren(loginView({
+  const view = loginView({
     intro: fromLink ? t("h5.login.for_document") : t("h5.login.intro"),
     onLoggedIn: async () => {
       sessionStorage.removeItem(NEXT);
       go(next || "#/documents");
     },
-  }));
-  setTitle(t("login.title"));
+  });
+  if (view.parentNode !== main) main.replaceChildren(view); // the served screen stays where it is
+  setTitle(t("login.title"), !view.contains(document.activeElement)); // someone typing keeps the focus
 }
 
 async function logoutPage() {
