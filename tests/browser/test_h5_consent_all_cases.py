@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from app.documents.models import ServedDocument
 from app.extensions import db
-from tests.api.service.support import push, service_world
+from tests.api.service.support import add_lawyer, push, service_world
 from tests.browser.conftest import Problems
 from tests.browser.journeys import phone_of, sms_login
 from tests.browser.test_h5 import _fits_the_screen
@@ -85,4 +85,18 @@ def test_a_party_withdraws_the_consent_for_one_case(site, client, phone_page: Pa
     expect(page.locator("form.consent")).to_be_visible()
     held = push(client, world, doc_type="complaint_copy", title="起诉状副本")
     assert held.get_json()["status"] == "held", held.get_json()
+    assert problems == []
+
+
+def test_a_lawyer_is_told_only_the_party_can_consent_for_all_cases(site, client, phone_page: Page, problems: Problems):
+    world = service_world(respondent_consents=False)
+    lawyer, _headers = add_lawyer(world)
+    page = phone_page
+    page.goto(f"{site.url}/h5/#/cases/{world.case.id}")
+    sms_login(page, phone_of(lawyer))
+    form = page.locator("form.consent")
+    form.get_by_label("我的全部案件（包括以后的案件）").check()
+    form.get_by_label("我已阅读并同意以上内容").check()
+    form.get_by_role("button", name="同意电子送达").click()
+    expect(form.get_by_role("alert")).to_have_text("只有当事人本人可以同意在其全部案件中电子送达，代理人不能代为选择。")
     assert problems == []
