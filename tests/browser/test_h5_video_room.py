@@ -197,3 +197,15 @@ def test_the_room_page_alone_gets_the_wider_policy(site):
     assert "wss://*.rtc.qq.com" in room and "https://*.cloud-rtc.com" in room and "worker-src 'self' blob:" in room
     assert "script-src 'self';" in room and "unsafe-inline" not in room
     assert "rtc.qq.com" not in index and "worker-src" not in index
+
+
+def test_a_browser_without_webrtc_is_told_to_use_another(site, client, room_page: Page, problems: Problems):
+    page = room_page
+    page.add_init_script("delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection;")
+    tencent = Tencent(page, site.url)
+    _enter(page, site, client)
+    alert = page.locator("#room-state").get_by_role("alert")
+    expect(alert).to_contain_text("这个浏览器不支持视频调解")
+    expect(page.get_by_text("微信“微法院”小程序")).to_be_visible()
+    assert tencent.sockets == [] and not [url for url, _ in tencent.requests if "cloud-rtc" in url]
+    assert _real(problems) == [], problems
