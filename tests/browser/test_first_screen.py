@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, Problems, open_page
 from tests.browser.journeys import clerk_with_phone, phone_of, served_document
+from tests.browser.test_accessibility import serious
 
 SLOW_3G = {
     "offline": False,
@@ -179,3 +180,30 @@ def test_slow_3g_timings_first_usable_form_and_scripts_ready(site, browser: Brow
         assert problems == []
     finally:
         page.context.close()
+
+
+def test_the_served_login_screen_is_accessible_before_any_script(site, browser: Browser):
+    """axe over the first screen while every script is held back (the context lets the test inject axe)."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True)
+    try:
+        page = context.new_page()
+        scripts = HeldScripts(page)
+        page.goto(f"{site.url}/h5/", wait_until="commit")
+        expect(page.get_by_role("button", name="获取验证码")).to_be_disabled()
+        assert serious(page) == []
+        assert scripts.held and page.evaluate("document.getElementById('login-screen').dataset.ready") is None
+    finally:
+        context.close()
+
+
+def test_with_scripts_turned_off_the_page_says_so_instead_of_a_dead_form(site, browser: Browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{site.url}/h5/")
+        expect(page.get_by_label("手机号")).to_be_hidden()  # noscript.css: no form whose buttons never come alive
+        # the note itself is the <noscript> element's: Playwright's switch turns scripts off but Chromium's own style
+        # still hides <noscript>, so its visibility cannot be checked here, only that it is there
+        expect(page.locator("main noscript p")).to_contain_text("请开启浏览器的 JavaScript 后使用本页面")
+    finally:
+        context.close()
