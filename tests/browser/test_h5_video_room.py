@@ -6,6 +6,7 @@ refused by the browser, said plainly; the room page's own, wider content securit
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Iterator
@@ -72,7 +73,8 @@ def refusing_page(browser: Browser, problems: Problems) -> Iterator[Page]:
 class Tencent:
     """What the page sent towards Tencent: every request and WebSocket to a host other than the app's, refused."""
 
-    def __init__(self, page: Page, own: str) -> None:
+    def __init__(self, page: Page, own: str, *, closes_in: float | None = None) -> None:
+        self.closes_in = closes_in  # seconds: the ticket's window made to end that soon (the page's own timer)
         self.requests: list[tuple[str, str]] = []  # (url, body)
         self.sockets: list[str] = []
         self.sdk: list[str] = []
@@ -92,8 +94,11 @@ class Tencent:
                 route.continue_()
                 return
             answer = route.fetch()  # our API's ticket, read before the page moves on to the room
-            self.tickets.append(answer.json())
-            route.fulfill(response=answer)
+            ticket = answer.json()
+            if self.closes_in is not None:
+                ticket["closes_at"] = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.closes_in)).isoformat()
+            self.tickets.append(ticket)
+            route.fulfill(response=answer, json=ticket)
             return
         self.requests.append((route.request.url, route.request.post_data or ""))
         route.abort("internetdisconnected")
@@ -208,4 +213,16 @@ def test_a_browser_without_webrtc_is_told_to_use_another(site, client, room_page
     expect(alert).to_contain_text("这个浏览器不支持视频调解")
     expect(page.get_by_text("微信“微法院”小程序")).to_be_visible()
     assert tencent.sockets == [] and not [url for url, _ in tencent.requests if "cloud-rtc" in url]
+    assert _real(problems) == [], problems
+
+
+def test_the_room_closes_when_its_window_ends(site, client, room_page: Page, problems: Problems):
+    page = room_page
+    Tencent(page, site.url, closes_in=8)
+    _enter(page, site, client)
+    expect(page.locator("#room-local video")).to_have_count(1)
+    alert = page.locator("#room-state").get_by_role("alert")
+    expect(alert).to_contain_text("视频室的开放时间已经结束", timeout=30_000)
+    expect(page.locator("#room-local video")).to_have_count(0)  # the camera is let go
+    expect(page.get_by_role("link", name="返回调解安排").first).to_be_visible()
     assert _real(problems) == [], problems
