@@ -168,7 +168,8 @@ def _answer(order: PaymentOrder, pay: WeChatPayClient) -> dict:
         view["pay_params"] = pay.request_payment(order.prepay_id or "")
     elif order.channel == "h5":
         back = settings.http().public_base_url.rstrip("/") + f"/h5/#/cases/{order.case_id}/fees"
-        view["h5_url"] = f"{order.pay_url}&redirect_url={quote(back, safe='')}"
+        link = order.pay_url or ""
+        view["h5_url"] = f"{link}{'&' if '?' in link else '?'}redirect_url={quote(back, safe='')}"
     else:
         png = base64.b64encode(qr.png_bytes(order.pay_url or "", scale=6)).decode()
         view["code_url"] = order.pay_url

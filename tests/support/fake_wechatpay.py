@@ -281,7 +281,11 @@ class FakeWeChatPay:
         for no, order in self.orders.items():
             if order.get("transaction_id") and no not in self.bill_dropped:
                 total = self.bill_amounts.get(no, order["amount"]["total"])
-                lines.append(self._row(order["transaction_id"], no, "SUCCESS", total))
+                lines.append(
+                    self._row(
+                        order["transaction_id"], no, "SUCCESS", total, trade_type=order.get("trade_type", "JSAPI")
+                    )
+                )
         for no, refund in self.refunds.items():
             if refund["status"] == "SUCCESS":
                 total = refund["amount"]["total"]
@@ -312,6 +316,7 @@ class FakeWeChatPay:
         refund_id: str = "",
         out_refund_no: str = "",
         refund: int = 0,
+        trade_type: str = "JSAPI",
     ) -> str:
         values = [
             "2026-12-06 10:00:00",
@@ -322,7 +327,7 @@ class FakeWeChatPay:
             transaction_id,
             out_trade_no,
             "openid",
-            "JSAPI",
+            trade_type,
             state,
             "OTHERS",
             "CNY",
