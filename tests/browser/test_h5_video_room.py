@@ -147,6 +147,7 @@ def test_a_party_enters_the_trtc_room_sees_the_camera_and_is_told_it_cannot_conn
     expect(alert).to_contain_text("无法连接视频服务", timeout=45_000)
     expect(page.get_by_role("button", name="重试")).to_be_visible()
     expect(page.get_by_text("微信“微法院”小程序")).to_be_visible()
+    assert "null" not in page.locator("#room-state").inner_text()
 
     # ... after the SDK asked Tencent's scheduling servers with the ticket's values (the form it posts).
     ticket = tencent.tickets[0]

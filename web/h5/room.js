@@ -24,12 +24,12 @@ const localView = h("div", { class: "view", id: "room-local" });
 const videos = h("div", { class: "room-videos", id: "room-videos" });
 
 function say(text, { alert = false, actions = [] } = {}) {
-  state.replaceChildren(h("p", alert ? { class: "error", role: "alert" } : { class: "info" }, text), ...actions);
+  state.replaceChildren(h("p", alert ? { class: "error", role: "alert" } : { class: "info" }, text), ...actions.filter(Boolean));
   if (!alert) announce(text);
 }
 
 function backLink() {
-  return h("p", {}, h("a", { href: back, id: "room-back" }, t("h5.room.back")));
+  return h("p", {}, h("a", { href: back }, t("h5.room.back")));
 }
 
 function fallbackLinks() {
