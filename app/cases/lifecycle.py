@@ -7,6 +7,7 @@ import datetime as dt
 from app.cases import end_hooks, timeline
 from app.cases.models import Case, TimelineEvent
 from app.errors import Conflict
+from app.extensions import db
 from app.i18n import Message, label, message
 from app.legal import CalendarNotCovered, day_kind, load_overrides
 from app.platform import settings
@@ -63,11 +64,13 @@ def moved(previous: str | None, target: str | None, /) -> Message:
 
 def _record_conclusion(case: Case, outcome: str) -> None:
     """Stamp the outcome for statistics; whether it fell on a working day is None beyond the calendar."""
-    case.outcome, case.concluded_at = outcome, clock.now()
     try:
-        case.concluded_on_working_day = day_kind(clock.now_shanghai().date(), overrides=load_overrides()).is_working_day
+        with db.session.no_autoflush:  # else the calendar's read flushes the case, and the working day is a 2nd UPDATE
+            overrides = load_overrides()
+        case.concluded_on_working_day = day_kind(clock.now_shanghai().date(), overrides=overrides).is_working_day
     except CalendarNotCovered:
         case.concluded_on_working_day = None
+    case.outcome, case.concluded_at = outcome, clock.now()
 
 
 def filed_off_hours(at: dt.datetime) -> bool | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, CaseParty, timeline
@@ -21,14 +21,18 @@ from app.security.permissions import Principal
 from app.utils import clock
 
 
-def signer_parties(case: Case, actor: Principal) -> list[CaseParty]:
+def signer_parties(case: Case, actor: Principal, *, parties: list[CaseParty] | None = None) -> list[CaseParty]:
     """The parties the caller IS (a lawyer cannot sign for a client), with the identity re-confirmed.
 
     The one rule for signing in person (the agreement, and a session's minutes in app/video): a party's own
     account, real-name verified, a person's verified name matching the party's; 403 agreement.not_a_party,
-    agreement.identity_not_verified or agreement.identity_mismatch otherwise.
+    agreement.identity_not_verified or agreement.identity_mismatch otherwise. `parties`: every party of the case,
+    when the caller has read them already (else the caller's own are read).
     """
-    own = list(db.session.scalars(select(CaseParty).filter_by(case_id=case.id, user_id=actor.user_id)))
+    if parties is None:
+        own = list(db.session.scalars(select(CaseParty).filter_by(case_id=case.id, user_id=actor.user_id)))
+    else:
+        own = [party for party in parties if party.user_id is not None and party.user_id == actor.user_id]
     if not own:
         raise Forbidden(
             "Each party signs in person; only a party's own account can sign.", reason="agreement.not_a_party"
@@ -44,9 +48,16 @@ def signer_parties(case: Case, actor: Principal) -> list[CaseParty]:
 
 
 def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: Principal) -> dict:
-    """A party signs the agreement text as hashed; the agreement takes effect when the last party signs."""
+    """A party signs the agreement text as hashed; the agreement takes effect when the last party signs.
+
+    Statements (issue 18): the case's parties are read once (the signer's own, the total, the names of the
+    answer), the agreement's signatures once (already signed, the count, the answer), and the answer is built from
+    those rows before the COMMIT, so nothing is read again after it; the writes go in the one flush of the commit.
+    """
     case, _facts = case_access.load(case_id, actor=actor, lock=True)
-    parties = signer_parties(case, actor)
+    everyone = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)))
+    parties = signer_parties(case, actor, parties=everyone)
+    _sqlite_write_lock()  # the signatures below must be read under the lock that serialises signers
     agreement = mediation_outcome.agreement_of(case, lock=True)
     if case.status != "settled" or agreement.effective_at is not None:
         raise Conflict(
@@ -56,28 +67,29 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
         )
     if mediation_outcome.sha256_of(agreement.text) != agreement.sha256:
         raise Conflict("The agreement text does not match its hash.", reason="agreement.integrity")
-    signed = set(
-        db.session.scalars(select(AgreementSignature.party_id).where(AgreementSignature.agreement_id == agreement.id))
+    signatures = list(
+        db.session.scalars(select(AgreementSignature).where(AgreementSignature.agreement_id == agreement.id))
     )
+    signed = {signature.party_id for signature in signatures}
     unsigned = [p for p in parties if p.id not in signed]
     if not unsigned:
         raise Conflict("You have already signed this agreement.", reason="agreement.already_signed")
     _check_signature_image(case, signature_evidence_id, actor=actor)
-    user = db.session.get_one(User, actor.user_id)  # found by signer_parties above
+    user = db.session.get_one(User, actor.user_id)  # found by signer_parties above (the session keeps it)
     now = clock.now()
     for party in unsigned:
-        db.session.add(
-            AgreementSignature(
-                agreement_id=agreement.id,
-                party_id=party.id,
-                user_id=actor.user_id,
-                signed_at=now,
-                agreement_sha256=agreement.sha256,
-                agreement_version=agreement.version,
-                verified_name=user.real_name,
-                signature_evidence_id=signature_evidence_id,
-            )
+        signature = AgreementSignature(
+            agreement_id=agreement.id,
+            party_id=party.id,
+            user_id=actor.user_id,
+            signed_at=now,
+            agreement_sha256=agreement.sha256,
+            agreement_version=agreement.version,
+            verified_name=user.real_name,
+            signature_evidence_id=signature_evidence_id,
         )
+        db.session.add(signature)
+        signatures.append(signature)
         timeline.record(
             case,
             "agreement.signed",
@@ -86,14 +98,30 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
             summary=message("%(name)s signed the agreement.", name=party.name),
             data={"party_id": str(party.id), "sha256": agreement.sha256},
         )
-    db.session.flush()
-    _take_effect_when_complete(case, agreement, actor=actor, now=now)
+    _take_effect_when_complete(case, agreement, actor=actor, now=now, signed=len(signatures), total=len(everyone))
     try:
+        db.session.flush()
+        view = mediation_outcome.agreement_view(agreement, signatures=signatures, parties=everyone)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict("You have already signed this agreement.", reason="agreement.already_signed") from None
-    return mediation_outcome.agreement_view(agreement)
+    return view
+
+
+def _sqlite_write_lock() -> None:
+    """On SQLite, take the database's write lock now (PostgreSQL locks the agreement's row below).
+
+    SQLite ignores FOR UPDATE and its driver opens a transaction only at the first write: two parties signing
+    at once would each read the other's signature as missing and neither would put the agreement in effect. A
+    transaction that has already written holds the lock since then.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not getattr(driver, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _check_signature_image(case: Case, evidence_id: uuid.UUID | None, *, actor: Principal) -> None:
@@ -106,12 +134,10 @@ def _check_signature_image(case: Case, evidence_id: uuid.UUID | None, *, actor: 
 
 
 def _take_effect_when_complete(
-    case: Case, agreement: MediationAgreement, *, actor: Principal, now: dt.datetime
+    case: Case, agreement: MediationAgreement, *, actor: Principal, now: dt.datetime, signed: int, total: int
 ) -> None:
-    total = db.session.execute(
-        select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case.id)
-    ).scalar_one()  # a count without GROUP BY always returns one row
-    if mediation_outcome.signature_count(agreement) < total:
+    """In effect once every party of the case has signed (`signed` counts the signatures with this request's)."""
+    if signed < total:
         return
     agreement.effective_at = now
     timeline.record(

@@ -236,9 +236,10 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     """
     if case.kind != "mediation" or status not in RETURNING:
         return
-    row = db.session.scalar(
-        select(CourtDelegation).filter_by(mediation_case_id=case.id, state="accepted").with_for_update()
-    )
+    with db.session.no_autoflush:  # the case's pending change is not what this reads (issue 18: one flush later)
+        row = db.session.scalar(
+            select(CourtDelegation).filter_by(mediation_case_id=case.id, state="accepted").with_for_update()
+        )
     if row is None or not claim(row, "returned", from_state="accepted"):
         return
     row.returned_at, row.outcome = clock.now(), status

@@ -52,32 +52,45 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def render_agreement(case: Case, *, terms: str, mediator: str, at: dt.datetime) -> str:
+def render_agreement(case: Case, *, terms: str, at: dt.datetime) -> str:
     """The agreement text: venue, parties by name and role, the agreed terms, mediator and date."""
-    org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
-    court = db.session.get(Court, case.court_id) if case.court_id else None
-    venue = "；".join(v.name for v in (org, court) if v is not None)
-    parties = db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id))
+    return _render(case, terms=terms, at=at)[0]
+
+
+def _render(case: Case, *, terms: str, at: dt.datetime) -> tuple[str, list[CaseParty]]:
+    """The agreement text and every party of the case, in one statement: the parties, with the organisation's
+    and the court's names and the mediator's directory name as scalar subqueries."""
+    org_name = select(MediationOrganization.name).where(MediationOrganization.id == case.org_id).scalar_subquery()
+    court_name = select(Court.name).where(Court.id == case.court_id).scalar_subquery()
+    mediator_name = (
+        select(MediatorProfile.display_name)
+        .where(MediatorProfile.user_id == case.mediator_user_id, MediatorProfile.org_id == case.org_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(CaseParty, org_name, court_name, mediator_name)
+        .where(CaseParty.case_id == case.id)
+        .order_by(CaseParty.id)
+    ).all()
+    if rows:
+        org, court, mediator = rows[0][1:]
+    else:  # a case always has parties; the names alone if not
+        org, court, mediator = db.session.execute(select(org_name, court_name, mediator_name)).one()
+    parties = [row[0] for row in rows]
+    venue = "；".join(name for name in (org, court) if name)
     lines = "\n".join(f"{ROLE_LABELS.get(p.role, p.role)}：{p.name}" for p in parties)
     local = clock.as_utc(at).astimezone(SHANGHAI)
-    return AGREEMENT_TEXT.format(
+    text = AGREEMENT_TEXT.format(
         venue=venue,
         category=case.category,
         title=case.title,
         parties=lines,
         terms=terms.strip(),
-        mediator=mediator,
+        mediator=mediator or "调解员",
         date=f"{local.year}年{local.month}月{local.day}日",
     )
-
-
-def _mediator_name(case: Case) -> str:
-    profile = db.session.scalar(
-        select(MediatorProfile).where(
-            MediatorProfile.user_id == case.mediator_user_id, MediatorProfile.org_id == case.org_id
-        )
-    )
-    return profile.display_name if profile else "调解员"
+    return text, parties
 
 
 def _require_mediator(actor: Principal, facts: CaseFacts) -> None:
@@ -86,7 +99,13 @@ def _require_mediator(actor: Principal, facts: CaseFacts) -> None:
 
 
 def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason: str | None, actor: Principal) -> dict:
-    """The mediator closes the mediation: settled (the agreement is drafted) or failed (with the reason)."""
+    """The mediator closes the mediation: settled (the agreement is drafted) or failed (with the reason).
+
+    Statements (issue 18): what is read after the case's lock (the calendar, the sessions to cancel, the parties
+    and names of the agreement) does not flush this request's writes one by one, so the flush before the COMMIT
+    writes the case, the timeline entries (one INSERT), the sessions and the agreement together; the answer is
+    built from the rows in hand instead of read again after the COMMIT.
+    """
     case, facts = case_access.load(case_id, actor=actor, lock=True)
     _require_mediator(actor, facts)
     field, text = ("terms", terms) if result == "settled" else ("reason", reason)
@@ -102,22 +121,32 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
         reason=None if result == "settled" else reason,
         event=f"mediation.{result}",
     )
+    agreement, parties = None, None
     if result == "settled":
         assert terms is not None  # checked above: a settled mediation needs its terms
-        _draft(case, terms=terms, actor=actor)
+        agreement, parties = _draft(case, terms=terms, actor=actor)
+    db.session.flush()
+    view = {
+        "case_id": case.id,
+        "status": case.status,
+        "agreement": agreement_view(agreement, signatures=[], parties=parties) if agreement else None,
+    }
     db.session.commit()
     mediation_delegation.dispatch_pending()  # a delegating court hears of the outcome at once
-    return outcome_view(case)
+    return view
 
 
 def _take(case: Case) -> None:
     """Make the case's status as read the one this outcome changes, on SQLite too (FOR UPDATE locks nothing there).
 
-    A conditional UPDATE on the status read: on PostgreSQL the row is already locked and it always matches; on
-    SQLite it waits for any writer and, if one changed the status meanwhile (the court's recall ending the
-    mediation), matches nothing. The row is then read again while this transaction holds the write lock, so the
-    transition checks the current status (409 `case.illegal_transition`) instead of overwriting the recall's.
+    A conditional UPDATE on the status read: on SQLite it waits for any writer and, if one changed the status
+    meanwhile (the court's recall ending the mediation), matches nothing. The row is then read again while this
+    transaction holds the write lock, so the transition checks the current status (409 `case.illegal_transition`)
+    instead of overwriting the recall's. On PostgreSQL the row was read by SELECT ... FOR UPDATE in this request's
+    own session, so it is locked and current, and the UPDATE (which would always match) is not sent.
     """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return
     taken = db.session.execute(
         update(Case)
         .where(Case.id == case.id, Case.status == case.status)
@@ -128,8 +157,9 @@ def _take(case: Case) -> None:
         db.session.refresh(case)
 
 
-def _draft(case: Case, *, terms: str, actor: Principal) -> MediationAgreement:
-    text = render_agreement(case, terms=terms, mediator=_mediator_name(case), at=clock.now())
+def _draft(case: Case, *, terms: str, actor: Principal) -> tuple[MediationAgreement, list[CaseParty]]:
+    with db.session.no_autoflush:  # the parties and names read do not depend on this request's pending writes
+        text, parties = _render(case, terms=terms, at=clock.now())
     agreement = MediationAgreement(
         case_id=case.id,
         template=TEMPLATE,
@@ -139,7 +169,6 @@ def _draft(case: Case, *, terms: str, actor: Principal) -> MediationAgreement:
         drafted_by=actor.user_id,
     )
     db.session.add(agreement)
-    db.session.flush()
     timeline.record(
         case,
         "agreement.drafted",
@@ -148,7 +177,7 @@ def _draft(case: Case, *, terms: str, actor: Principal) -> MediationAgreement:
         summary=message("Mediation agreement drafted."),
         data={"sha256": agreement.sha256, "version": 1},
     )
-    return agreement
+    return agreement, parties
 
 
 def outcome_view(case: Case) -> dict:
@@ -175,17 +204,30 @@ def get_agreement(*, case_id: uuid.UUID, actor: Principal) -> dict:
     return {**view, "my_unsigned_party_ids": sorted(mine - signed)}
 
 
-def agreement_view(agreement: MediationAgreement) -> dict:
-    """The agreement, its hash and its signatures."""
-    rows = db.session.execute(
-        select(AgreementSignature, CaseParty.name, CaseParty.role)
-        .join(CaseParty, CaseParty.id == AgreementSignature.party_id)
-        .where(AgreementSignature.agreement_id == agreement.id)
-        .order_by(AgreementSignature.signed_at, AgreementSignature.id)
-    ).all()
-    parties = db.session.execute(
-        select(func.count()).select_from(CaseParty).where(CaseParty.case_id == agreement.case_id)
-    ).scalar_one()  # a count without GROUP BY always returns one row
+def agreement_view(
+    agreement: MediationAgreement,
+    *,
+    signatures: list[AgreementSignature] | None = None,
+    parties: list[CaseParty] | None = None,
+) -> dict:
+    """The agreement, its hash and its signatures; from the given rows when the caller holds them all (every
+    signature of the agreement, every party of its case), else read."""
+    if signatures is None or parties is None:
+        rows = db.session.execute(
+            select(AgreementSignature, CaseParty.name, CaseParty.role)
+            .join(CaseParty, CaseParty.id == AgreementSignature.party_id)
+            .where(AgreementSignature.agreement_id == agreement.id)
+            .order_by(AgreementSignature.signed_at, AgreementSignature.id)
+        ).all()
+        total = db.session.execute(
+            select(func.count()).select_from(CaseParty).where(CaseParty.case_id == agreement.case_id)
+        ).scalar_one()  # a count without GROUP BY always returns one row
+        signed = [(s, name, role) for s, name, role in rows]
+    else:
+        by_id = {party.id: party for party in parties}
+        ordered = sorted(signatures, key=lambda s: (clock.as_utc(s.signed_at), s.id))
+        signed = [(s, by_id[s.party_id].name, by_id[s.party_id].role) for s in ordered]
+        total = len(parties)
     return {
         "id": agreement.id,
         "case_id": agreement.case_id,
@@ -196,7 +238,7 @@ def agreement_view(agreement: MediationAgreement) -> dict:
         "sha256": agreement.sha256,
         "created_at": agreement.created_at,
         "effective_at": agreement.effective_at,
-        "parties_total": parties,
+        "parties_total": total,
         "signatures": [
             {
                 "party_id": s.party_id,
@@ -206,7 +248,7 @@ def agreement_view(agreement: MediationAgreement) -> dict:
                 "agreement_sha256": s.agreement_sha256,
                 "signature_evidence_id": s.signature_evidence_id,
             }
-            for s, name, role in rows
+            for s, name, role in signed
         ],
     }
 
@@ -218,7 +260,7 @@ def revise_agreement(*, case_id: uuid.UUID, terms: str, actor: Principal) -> dic
     agreement = agreement_of(case, lock=True)
     if signature_count(agreement) or case.status != "settled":
         raise Conflict("The agreement has been signed and can no longer change.", reason="agreement.signed")
-    text = render_agreement(case, terms=terms, mediator=_mediator_name(case), at=clock.now())
+    text = render_agreement(case, terms=terms, at=clock.now())
     agreement.terms, agreement.text, agreement.sha256 = terms.strip(), text, sha256_of(text)
     agreement.version += 1
     timeline.record(

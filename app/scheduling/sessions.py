@@ -136,35 +136,39 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
     """A case ended: cancel its future sessions (one timeline event each) and every pending reminder.
 
     Runs inside the transaction that ended the case (registered as a cases end hook in app/wiring.py).
+    Its reads (the sessions, their video rooms, the webhook subscriptions of a hearing) do not depend on what the
+    transaction has written yet, so they run without autoflush: the case's change, the timeline entries and the
+    cancelled sessions are written together at the caller's flush (issue 18).
     """
-    now = clock.now()
-    sessions = db.session.scalars(
-        select(MediationSession)
-        .where(
-            MediationSession.case_id == case.id,
-            MediationSession.status == "scheduled",
-            MediationSession.starts_at > now,
-        )
-        .order_by(MediationSession.starts_at)
-    ).all()
-    reason = f"the case ended ({status})"
-    for session in sessions:
-        session.status, session.cancelled_at = "cancelled", now
-        session.cancelled_by = actor.user_id if actor is not None else None
-        session.cancel_reason = reason
-        cancelled = reminders.cancel_pending(session)
-        summary = message(
-            "session of %(at)s cancelled: %(reason)s; %(count)s reminder(s) cancelled",
-            at=_local(session.starts_at),
-            reason=reason,
-            count=cancelled,
-        )
-        _record(case, session, "session.cancelled", actor, summary, reason, role="system")
-        if session.kind != "mediation":  # the court hears of it (sent after that commit by the webhook sweep)
-            hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
-        session_hooks.session_changed(case, session, "cancelled", actor)
-    reminders.cancel_pending_of_case(case.id)  # a session already under way keeps no reminder either
-    return len(sessions)
+    with db.session.no_autoflush:
+        now = clock.now()
+        sessions = db.session.scalars(
+            select(MediationSession)
+            .where(
+                MediationSession.case_id == case.id,
+                MediationSession.status == "scheduled",
+                MediationSession.starts_at > now,
+            )
+            .order_by(MediationSession.starts_at)
+        ).all()
+        reason = f"the case ended ({status})"
+        for session in sessions:
+            session.status, session.cancelled_at = "cancelled", now
+            session.cancelled_by = actor.user_id if actor is not None else None
+            session.cancel_reason = reason
+            cancelled = reminders.cancel_pending(session)
+            summary = message(
+                "session of %(at)s cancelled: %(reason)s; %(count)s reminder(s) cancelled",
+                at=_local(session.starts_at),
+                reason=reason,
+                count=cancelled,
+            )
+            _record(case, session, "session.cancelled", actor, summary, reason, role="system")
+            if session.kind != "mediation":  # the court hears of it (sent after that commit by the webhook sweep)
+                hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
+            session_hooks.session_changed(case, session, "cancelled", actor)
+        reminders.cancel_pending_of_case(case.id)  # a session already under way keeps no reminder either
+        return len(sessions)
 
 
 def confirm_attendance(

@@ -41,7 +41,9 @@ def on_session_changed(case: Case, session: MediationSession, change: str, actor
 
 def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     """A case ended: close the room of every session of it (one under way included)."""
-    for room in db.session.scalars(select(VideoRoom).where(VideoRoom.case_id == case.id).order_by(VideoRoom.id)):
+    with db.session.no_autoflush:  # the case's pending change is not what this reads (issue 18: one flush later)
+        rooms = db.session.scalars(select(VideoRoom).where(VideoRoom.case_id == case.id).order_by(VideoRoom.id)).all()
+    for room in rooms:
         close(case, room, f"case ended ({status})", actor)
 
 

@@ -1,0 +1,128 @@
+"""Statement and commit budgets of the lifecycle's write calls (issue 18), one real HTTP request each.
+
+The calls of `bench/lifecycle.py` other than the evidence upload and the court push (those are budgeted in
+test_statement_budgets.py, with the same counter): a citizen files a mediation case, the organisation's admin
+chooses a mediator, the mediator accepts, books a session, invites the respondent, the respondent accepts, the
+mediator records a settlement, both parties sign; then a document pushed to a citizen is opened and acknowledged.
+The lifecycle is walked twice and the second walk is counted (first-request work, settings and caches, is not the
+budget). Counts are deterministic; where SQLite and PostgreSQL differ the budget names both and says why. A change
+that adds a statement fails here: fold it into an existing one or raise the budget on purpose, with a reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.extensions import db
+from tests.api.mediation.helpers_outcome import mediator
+from tests.api.service.support import push, service_world
+from tests.integration.test_statement_budgets import WRITE_COMMITS, Count, counting
+from tests.support.cases import filing
+from tests.support.factories import grant, login, make_org, make_user
+
+MP = "/api/mp/v1"
+# call: (SQLite, PostgreSQL) statements. "before" is the count before session 6's changes (docs/benchmarks.md).
+BUDGETS: dict[str, tuple[int, int]] = {
+    # Before 27. Auth 1; the case FOR UPDATE and its facts 2; on SQLite only the conditional UPDATE that takes the
+    # write lock (PostgreSQL holds the row lock already); the calendar 1; the hooks of a case that ended: sessions to
+    # cancel 1, their reminders 1 each, their video rooms 1 each, the case's other reminders 1, delegations 1, video
+    # rooms 1; the parties with the venue's and mediator's names 1; then one flush: the statistics upkeep's read of
+    # the stored row 1, the case 1, the timeline entries 1, the agreement 1, the cancelled session 1.
+    "outcome": (17, 16),
+    # Before 13. Auth 1; the case FOR UPDATE and its facts 2; every party 1 (the signer's own, the total, the
+    # answer's names); on SQLite only BEGIN IMMEDIATE (the signers' lock; PostgreSQL locks the agreement's row); the
+    # agreement FOR UPDATE 1; its signatures 1; the flush: the timeline entry, the signature.
+    "agreement sign 1": (9, 8),
+    # Before 15. The same, and the agreement's effective_at (the two timeline entries are one INSERT).
+    "agreement sign 2": (10, 9),
+}
+
+
+def key() -> dict:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+def lifecycle(client, org, admin, med, profile, filer, respondent, hour: int) -> dict[str, Count]:
+    """One mediation from filing to both signatures, over HTTP; the count of every call."""
+    h_filer, h_respondent, h_mediator, h_admin = login(filer), login(respondent), login(med), login(admin)
+    body = filing(org=org)
+    body["parties"][1].pop("id_number", None)
+    body["parties"][1]["name"] = respondent.real_name
+    counts: dict[str, Count] = {}
+
+    def call(name: str, method: str, url: str, expected: int, **kw) -> dict:
+        with counting() as count:
+            answer = client.open(url, method=method, **kw)
+        assert answer.status_code == expected, (name, answer.get_json())
+        counts[name] = count
+        return answer.get_json()
+
+    case = call("case create", "POST", f"{MP}/cases", 201, json=body, headers=h_filer | key())
+    case_id = case["id"]
+    party = next(p["id"] for p in case["parties"] if p["role"] == "respondent")
+    chosen = {"mediator_id": str(profile.id)}
+    call("mediation choose", "POST", f"{MP}/cases/{case_id}/mediator", 201, json=chosen, headers=h_admin)
+    call("mediation accept", "POST", f"{MP}/cases/{case_id}/mediator/accept", 200, headers=h_mediator)
+    slot = {
+        "starts_at": f"2026-11-10T{hour:02d}:00:00+08:00",
+        "ends_at": f"2026-11-10T{hour + 1:02d}:00:00+08:00",
+        "mode": "phone",
+    }
+    call("session book", "POST", f"{MP}/cases/{case_id}/sessions", 201, json=slot, headers=h_mediator | key())
+    invited = {"role": "respondent", "party_id": party}
+    url = f"{MP}/cases/{case_id}/invitations"
+    invitation = call("invitation issue", "POST", url, 201, json=invited, headers=h_mediator | key())
+    call("invitation accept", "POST", f"{MP}/invitations/{invitation['token']}/accept", 200, headers=h_respondent)
+    settled = {"result": "settled", "terms": "被申请人于2026年12月31日前归还12000元。"}
+    call("outcome", "POST", f"{MP}/cases/{case_id}/outcome", 200, json=settled, headers=h_mediator)
+    call("agreement sign 1", "POST", f"{MP}/cases/{case_id}/agreement/sign", 200, json={}, headers=h_filer)
+    call("agreement sign 2", "POST", f"{MP}/cases/{case_id}/agreement/sign", 200, json={}, headers=h_respondent)
+    return counts
+
+
+def documents(client, world) -> dict[str, Count]:
+    """A pushed document opened and acknowledged by its recipient; the count of both calls."""
+    document_id = push(client, world).get_json()["document_id"]
+    counts: dict[str, Count] = {}
+    for name, method, url in (
+        ("document open", "GET", f"{MP}/documents/{document_id}"),
+        ("document acknowledge", "POST", f"{MP}/documents/{document_id}/acknowledge"),
+    ):
+        with counting() as count:
+            answer = client.open(url, method=method, headers=world.respondent_headers)
+        assert answer.status_code == 200, (name, answer.get_json())
+        counts[name] = count
+    return counts
+
+
+@pytest.fixture
+def counted(client, clock) -> dict[str, Count]:
+    """The counts of the second of two lifecycles, and of the second document's open and acknowledge."""
+    org = make_org()
+    admin = make_user(real_name="管理员")
+    grant(admin, role="org_admin", org=org)
+    med, profile = mediator(org)
+    profile.max_load = 1000
+    db.session.commit()
+    walks = []
+    for n in range(2):
+        filer = make_user(real_name="张三", phone=f"1360000{n:04d}")
+        respondent = make_user(real_name="李四", phone=f"1350000{n:04d}")
+        walks.append(lifecycle(client, org, admin, med, profile, filer, respondent, 9 + n))
+    world = service_world()
+    documents(client, world)
+    return {**walks[-1], **documents(client, world)}
+
+
+def test_lifecycle_calls_keep_their_budgets(counted, database_url):
+    column = 1 if database_url.startswith("postgresql") else 0
+    over = {
+        name: f"{len(counted[name].statements)} > {budget[column]}\n{counted[name]}"
+        for name, budget in BUDGETS.items()
+        if len(counted[name].statements) > budget[column]
+    }
+    assert not over, "\n".join(f"{name}: {text}" for name, text in over.items())
+    many = {name: count.commits for name, count in counted.items() if count.commits > WRITE_COMMITS}
+    assert not many, many
