@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, Row, literal, select, union_all
 
 from app.cases.models import Case, CaseAgent, CaseParty
 from app.errors import NotFound
@@ -20,26 +22,48 @@ def not_found() -> NotFound:
     return NotFound("No such case.", reason=CASE_NOT_FOUND)
 
 
-def facts_for(case: Case) -> CaseFacts:
-    """Read the case's connections (parties' users, active agents, mediator) in two small queries."""
-    parties = db.session.execute(
-        select(CaseParty.id, CaseParty.user_id).where(CaseParty.case_id == case.id, CaseParty.user_id.is_not(None))
-    ).all()
-    agents = db.session.execute(
-        select(CaseAgent.party_id, CaseAgent.lawyer_user_id).where(
-            CaseAgent.case_id == case.id, CaseAgent.status == "active"
-        )
-    ).all()
+PARTY = "party"
+AGENT = "agent"
+
+
+def facts_rows(case_id: uuid.UUID, *extra: Any) -> CompoundSelect:
+    """The case's connections as rows (kind, party_id, user_id, *extra): the parties' joined users, then the active
+    agents' lawyers, in one statement. `extra` are columns correlated to `party_id` (a caller's per-party figures)."""
+
+    def extra_of(party_id: Any) -> list[Any]:
+        return [column(party_id) for column in extra]
+
+    parties = select(
+        literal(PARTY).label("kind"), CaseParty.id.label("party_id"), CaseParty.user_id, *extra_of(CaseParty.id)
+    )
+    agents = select(literal(AGENT), CaseAgent.party_id, CaseAgent.lawyer_user_id, *extra_of(CaseAgent.party_id))
+    return union_all(
+        parties.where(CaseParty.case_id == case_id, CaseParty.user_id.is_not(None)),
+        agents.where(CaseAgent.case_id == case_id, CaseAgent.status == "active"),
+    )
+
+
+def facts_from(case: Case, rows: Iterable[Row]) -> CaseFacts:
+    """The facts of `case` from the rows of `facts_rows`."""
+    party_users: dict[uuid.UUID, uuid.UUID] = {}
+    agent_lawyers: dict[uuid.UUID, uuid.UUID] = {}
+    for row in rows:
+        (party_users if row.kind == PARTY else agent_lawyers)[row.party_id] = row.user_id
     return CaseFacts(
         case_id=case.id,
         court_id=case.court_id,
         org_id=case.org_id,
-        party_users={row.id: row.user_id for row in parties},
-        agent_lawyers={row.party_id: row.lawyer_user_id for row in agents},
+        party_users=party_users,
+        agent_lawyers=agent_lawyers,
         mediator_user_id=case.mediator_user_id,
         filed_by_user_id=case.filed_by_user_id,
         filed_via=case.filed_via,
     )
+
+
+def facts_for(case: Case) -> CaseFacts:
+    """Read the case's connections (parties' users, active agents, mediator) in one statement."""
+    return facts_from(case, db.session.execute(facts_rows(case.id)).all())
 
 
 def load(case_id: uuid.UUID, *, actor: Principal, lock: bool = False) -> tuple[Case, CaseFacts]:

@@ -12,9 +12,11 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
+from app.cases import Case
 from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, PayloadTooLarge, ValidationFailed
 from app.evidence import access as evidence_access
@@ -49,7 +51,7 @@ def limits() -> rules.Limits:
 
 def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> UploadTicket:
     """Check the declared file against the rules and limits, record a pending item, return its upload form."""
-    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    case, facts, usages = _load_locked(case_id, actor)
     party_id = _owner_party(actor, facts, data.get("party_id"))
     uploader = actor.user_id
     assert uploader is not None  # _owner_party admits only people: parties and their lawyers
@@ -65,7 +67,7 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         )
     if data["size"] > limits().max_size(mime):  # refused before any lock or count
         _raise_limit(rules.TOO_LARGE, mime)
-    usage = _usage(case_id=case.id, party_id=party_id, user_id=uploader, statuses=LIVE_STATUSES, exclude=None)
+    usage = usages[party_id]  # read under the case's and the uploader's locks (see _load_locked)
     breach = _breach(usage, mime=mime, size=data["size"])
     if breach:
         _raise_limit(breach, mime)
@@ -108,6 +110,44 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
     db.session.commit()
     log.info("evidence upload requested", extra={"evidence_id": str(evidence_id), "size": size})
     return UploadTicket(evidence_id=evidence_id, upload=form, expires_at=form.expires_at)
+
+
+def _load_locked(case_id: uuid.UUID, actor: Principal) -> tuple[Case, CaseFacts, dict[uuid.UUID, Usage]]:
+    """The case and its facts if the caller may read it (else 404), with the usage of each party, in two statements.
+
+    The first locks the case row (catalogue numbers) and the uploader's row (bytes per user across cases), in that
+    order, as `_usage` does; the second reads the case's parties and agents and, for each party, its live files and
+    highest catalogue number, and the uploader's bytes. It runs after the locks are granted, so, as in `_usage`, the
+    figures include whatever committed before (READ COMMITTED: a statement that waited for a lock would count with
+    the snapshot it took before waiting).
+    """
+    uploader = actor.user_id
+    if uploader is None:  # not a person: refused by _owner_party, no usage needed
+        return (*case_access.load(case_id, actor=actor, lock=True), {})
+    locked = select(Case).join(User, User.id == uploader).where(Case.id == case_id)
+    case = db.session.scalar(locked.with_for_update(of=(Case, User)))
+    if case is None:
+        raise case_access.not_found()
+    counted: ColumnElement[bool] = EvidenceItem.status.in_(LIVE_STATUSES)
+    size = func.coalesce(func.sum(EvidenceItem.declared_size), 0)
+    used = select(size).where(EvidenceItem.uploaded_by_user_id == uploader, counted).scalar_subquery()
+
+    def files(party_id: Any) -> Any:
+        mine = (EvidenceItem.case_id == case_id) & (EvidenceItem.party_id == party_id)
+        return select(func.count()).where(mine, counted).scalar_subquery()
+
+    def last(party_id: Any) -> Any:
+        mine = (EvidenceItem.case_id == case_id) & (EvidenceItem.party_id == party_id)
+        return select(func.coalesce(func.max(EvidenceItem.catalogue_order), 0)).where(mine).scalar_subquery()
+
+    rows = db.session.execute(case_access.facts_rows(case.id, files, last, lambda _: used)).all()
+    facts = case_access.facts_from(case, rows)
+    if not permissions.may_read_case(actor, facts):
+        raise case_access.not_found()
+    usages = {
+        row[1]: Usage(files=int(row[3] or 0), bytes=int(row[5] or 0), last_order=int(row[4] or 0)) for row in rows
+    }
+    return case, facts, usages
 
 
 def _owner_party(actor: Principal, facts: CaseFacts, wanted: uuid.UUID | None) -> uuid.UUID:

@@ -28,12 +28,13 @@ from tests.support.factories import login, make_org, make_user
 MP = "/api/mp/v1"
 # Issue 18's target: 6. Reached: auth 1 (was 6), then the four "cases I am connected to" id lists and the page.
 CASE_LIST_STATEMENTS = 6
-# Target 10, reached 13 (was 18, then 16). Left: auth 1; idempotency 2 (the claim INSERT, the answer's UPDATE); case
-# facts 3 (case, parties, agents: app/cases); the uploader's row FOR UPDATE (quota lock; it must precede the
-# aggregates, which under READ COMMITTED see only what committed before their statement began); the aggregates 1
-# (open items, bytes in use and the next catalogue number as scalar subqueries of one SELECT); the item and its
-# custody event; audit 3 (advance the shard head, the event, the head's hash). Next: the case facts in one query.
-EVIDENCE_UPLOAD_STATEMENTS = 13
+# Target 10, reached (was 23, then 16, then 13). Auth 1; idempotency 2 (the claim INSERT, the answer's UPDATE); the
+# case row and the uploader's row locked in one SELECT ... FOR UPDATE OF cases, users (catalogue numbers; bytes per
+# user across cases); then, after the locks are granted (under READ COMMITTED a statement sees only what committed
+# before it began), the case's parties and agents with each party's open items and last catalogue number and the
+# uploader's bytes in use, one UNION ALL (app/evidence/uploads.py _load_locked); the item and its custody event;
+# audit 3 (advance the shard head, the event, the head's hash).
+EVIDENCE_UPLOAD_STATEMENTS = 10
 # Target 12, reached 16 (was 24). Left: machine client 1; idempotency 2 (the claim, the answer, both in the one
 # COMMIT); the document INSERT, alone first (its events refer to it; a raced submission key conflicts there,
 # instead of a read before every push); consents 3 (standing, the case's consent, read by routing and reused
