@@ -93,6 +93,7 @@ PER_APP_CACHES = (
     "microcourt.identity_verifier",
     "microcourt.jwt_ring",
     "microcourt.pii",
+    "microcourt.calendar",  # the holiday overrides of the version read (a wiped database starts again at 0)
 )
 _apps: dict[str, Flask] = {}
 

@@ -14,7 +14,7 @@ from typing import TypeGuard
 from sqlalchemy import select
 
 from app.cases import Case, CaseConsent, CaseParty, timeline
-from app.documents import consent_text
+from app.documents import consent_text, recipient_facts
 from app.documents.consent_models import ServiceConsentAct, StandingServiceConsent
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -29,6 +29,8 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 def latest(party: CaseParty) -> CaseConsent | None:
     """The party's newest e-service consent row in its case (given, refused or withdrawn)."""
+    if (facts := recipient_facts.of(party.id)) is not None:
+        return facts.latest
     query = (
         select(CaseConsent)
         .where(CaseConsent.case_id == party.case_id, CaseConsent.party_id == party.id, CaseConsent.kind == "e_service")
@@ -46,6 +48,9 @@ def standing_of(user_id: uuid.UUID | None) -> StandingServiceConsent | None:
     """The person's consent for all their cases, if they ever gave one (it may be withdrawn)."""
     if user_id is None:
         return None
+    read, standing = recipient_facts.standing_of(user_id)
+    if read:
+        return standing
     return db.session.scalar(select(StandingServiceConsent).where(StandingServiceConsent.user_id == user_id))
 
 
@@ -132,6 +137,8 @@ def record_act(
 
 def last_address(party: CaseParty) -> ServiceConsentAct | None:
     """The party's newest act naming an address in this case (a give or a change of address)."""
+    if (facts := recipient_facts.of(party.id)) is not None:
+        return facts.last_address
     query = (
         select(ServiceConsentAct)
         .where(ServiceConsentAct.party_id == party.id, ServiceConsentAct.address_kind.is_not(None))

@@ -33,12 +33,7 @@ HOLD_REASONS = {
 def usable_consent(party: CaseParty) -> tuple[CaseConsent | None, str | None]:
     """The consent that allows e-service to this party now, or why there is none."""
     consent_records.carry_standing(party)  # a newer consent for all the user's cases counts here too
-    query = (
-        select(CaseConsent)
-        .where(CaseConsent.case_id == party.case_id, CaseConsent.party_id == party.id, CaseConsent.kind == "e_service")
-        .order_by(CaseConsent.given_at.desc(), CaseConsent.id.desc())
-    )
-    consent = db.session.scalars(query.limit(1)).first()
+    consent = consent_records.latest(party)  # read with the recipient's other facts when a push prefetched them
     if consent is None or not consent.given or consent.withdrawn_at is not None:
         return None, "no_e_service_consent"
     if not consent.address_confirmed or not consent.address:

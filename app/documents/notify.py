@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app import i18n
 from app.cases import CaseAgent, CaseConsent, CaseParty
 from app.documents import chain as delivery_chain
-from app.documents import consent_address
+from app.documents import consent_address, recipient_facts
 from app.documents import outbox as delivery_outbox
 from app.documents.chain import SYSTEM
 from app.documents.models import DocumentNotification, ServedDocument
@@ -45,8 +45,13 @@ FINAL_ATTEMPTS = ("sent", "refused", "failed", "error", "unknown")
 def people(party: CaseParty) -> list[tuple[uuid.UUID, str]]:
     """Who is told: the recipient's own account and each of their active lawyers."""
     found = [(party.user_id, "recipient")] if party.user_id else []
-    lawyers = db.session.scalars(
-        select(CaseAgent.lawyer_user_id).where(CaseAgent.party_id == party.id, CaseAgent.status == "active")
+    facts = recipient_facts.of(party.id)
+    lawyers = (
+        facts.lawyers
+        if facts is not None
+        else db.session.scalars(
+            select(CaseAgent.lawyer_user_id).where(CaseAgent.party_id == party.id, CaseAgent.status == "active")
+        )
     )
     found += [(lawyer, "agent") for lawyer in lawyers if lawyer != party.user_id]
     return found

@@ -22,7 +22,7 @@ from app import i18n
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.documents import chain as delivery_chain
-from app.documents import delivery
+from app.documents import delivery, recipient_facts
 from app.documents import outbox as delivery_outbox
 from app.documents import rules as documents_rules
 from app.documents import uploads as documents_uploads
@@ -113,6 +113,8 @@ def _push(
         # written by one flush (one statement per table), not by autoflushes between the reads of routing.
         # What a read must see is flushed where it is written (a consent carried into the case, its act).
         with db.session.no_autoflush:
+            if not reason:  # routing's reads about the recipient, in one statement (a batch read them for all)
+                recipient_facts.prefetch([party])
             _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)
             delivery_outbox.commit()
     except BaseException:

@@ -19,12 +19,16 @@ from types import MappingProxyType
 from typing import Literal
 
 import chinese_calendar
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import ScalarSelect, event, func, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.errors import Conflict
 from app.extensions import db
 from app.i18n import Message, label, message
-from app.legal.models import CalendarOverride
+from app.legal.models import CalendarOverride, CalendarVersion
 
 DayKind = Literal["workday", "rest_day", "statutory_holiday", "adjusted_workday"]
 Source = Literal["override", "chinesecalendar"]
@@ -214,7 +218,77 @@ def to_day_override(row: CalendarOverride) -> DayOverride:
     return DayOverride(row.day, bool(row.is_working_day), row.holiday_name or None, row.note or "")
 
 
+# The overrides, parsed, are kept per process (per app) under the calendar's version (`CalendarVersion`, raised in
+# the transaction of every write to the overrides). A request reads the version, preferably as a column of a
+# statement it makes anyway (`version_column`, then `saw_version`), and reads the overrides only when the version
+# changed: every app server sees an admin's change with its commit, as when it read the table on every deadline.
+CACHE_KEY = "microcourt.calendar"  # app.extensions: (version, overrides) as this process last read them
+SEEN_KEY = "legal.calendar_version"  # session.info: the version read in the current transaction
+WRITTEN_KEY = "legal.calendar_written"  # session.info: this transaction wrote overrides (not yet committed)
+
+
+def version_column() -> ScalarSelect[int]:
+    """The calendar's version as a scalar subquery, to add to a statement a request makes anyway."""
+    return select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
+
+
+def saw_version(version: int | None) -> None:
+    """Remember the version read by `version_column` for the rest of this transaction."""
+    db.session.info[SEEN_KEY] = version or 0  # no row (a wiped test database) counts as 0
+
+
 def load_overrides() -> dict[dt.date, DayOverride]:
-    """Read every override row (a small table; all of it, since one row announces its whole year)."""
-    rows = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day))
-    return {row.day: to_day_override(row) for row in rows}
+    """Every override (a small table; all of it, since one row announces its whole year), as of the version seen.
+
+    With the version already read in this transaction and this process holding that version's overrides: no
+    statement. Otherwise one statement for the version, and the table (with the version) when it changed. A
+    transaction that wrote overrides reads its own, uncommitted, and keeps them out of the cache.
+    """
+    session = db.session
+    cached: tuple[int, dict[dt.date, DayOverride]] | None = current_app.extensions.get(CACHE_KEY)
+    written = session.info.get(WRITTEN_KEY, False)
+    if cached is not None and not written:
+        if SEEN_KEY not in session.info:
+            saw_version(session.scalar(select(version_column())))
+        if cached[0] == session.info[SEEN_KEY]:
+            return dict(cached[1])
+    # The version and the rows in one statement (one snapshot): the rows are exactly that version's.
+    newest = func.coalesce(func.max(CalendarVersion.version), 0).label("version")
+    version = select(newest).where(CalendarVersion.id == 1).subquery()
+    query = select(version.c.version, CalendarOverride).select_from(version).outerjoin(CalendarOverride, true())
+    rows = session.execute(query.order_by(CalendarOverride.day)).all()
+    overrides = {row[1].day: to_day_override(row[1]) for row in rows if row[1] is not None}
+    if not written:
+        saw_version(rows[0][0])
+        current_app.extensions[CACHE_KEY] = (session.info[SEEN_KEY], overrides)
+    return dict(overrides)
+
+
+def bump_version() -> None:
+    """Raise the version in the caller's transaction (an ORM write to an override does it at its flush too)."""
+    _raise_version(db.session())
+
+
+def _raise_version(session: Session) -> None:
+    raise_version = update(CalendarVersion).where(CalendarVersion.id == 1).values(version=CalendarVersion.version + 1)
+    result = session.execute(raise_version.execution_options(synchronize_session=False))
+    if getattr(result, "rowcount", 0) == 0:  # no row yet (a wiped test database; the migration creates it)
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(CalendarVersion).values(id=1, version=1).on_conflict_do_nothing())
+    session.info.pop(SEEN_KEY, None)
+    session.info[WRITTEN_KEY] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _overrides_written(session: Session, flush_context: object, instances: object) -> None:
+    """Any ORM write to an override raises the version in the same transaction."""
+    if any(isinstance(row, CalendarOverride) for row in (*session.new, *session.dirty, *session.deleted)):
+        _raise_version(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_seen_version(session: Session, transaction: SessionTransaction) -> None:
+    """The version read is good for one transaction (the next one reads it again)."""
+    if transaction.parent is None:
+        session.info.pop(SEEN_KEY, None)
+        session.info.pop(WRITTEN_KEY, None)

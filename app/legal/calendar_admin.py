@@ -18,7 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import log as audit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.legal.calendar import DayOverride, covered_from, covered_until, day_kind, load_overrides, override_years
+from app.legal.calendar import (
+    DayOverride,
+    bump_version,
+    covered_from,
+    covered_until,
+    day_kind,
+    load_overrides,
+    override_years,
+)
 from app.legal.models import CalendarOverride
 from app.security import permissions
 from app.security.permissions import Principal
@@ -160,6 +168,7 @@ def import_year(
         db.session.add(CalendarOverride(day=day, is_working_day=False, holiday_name=name, created_by=creator))
     for day, maybe_name in work.items():
         db.session.add(CalendarOverride(day=day, is_working_day=True, holiday_name=maybe_name, created_by=creator))
+    bump_version()  # every app server reads the calendar again (the flush raises it too; the bulk DELETE would not)
     _commit(year)
     return result
 
@@ -204,6 +213,7 @@ def set_day(day: dt.date, is_working_day: bool, holiday_name: str | None, actor:
         object_id=day.isoformat(),
         details={"before": before.kind, "after": after.kind, "is_working_day": bool(is_working_day), "name": name},
     )
+    bump_version()  # every app server reads the calendar again
     _commit(day.year)
     return after.as_dict()
 

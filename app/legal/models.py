@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, String
+from sqlalchemy import BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -26,3 +26,16 @@ class CalendarOverride(IdMixin, TimestampMixin, Model):
     holiday_name: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[uuid.UUID | None]
+
+
+class CalendarVersion(Model):
+    """One row (id 1): a counter every write to the overrides raises in its own transaction.
+
+    App servers keep the parsed overrides per process under the version they were read with, and read only the
+    version (inside a statement a request makes anyway, where it can) to know whether their copy is current.
+    """
+
+    __tablename__ = "calendar_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)

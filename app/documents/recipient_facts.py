@@ -1,0 +1,141 @@
+"""What routing a document reads about its recipient party, read for all recipients of a push at once.
+
+Routing asks four things about the recipient: their consent for all cases (`consent_records.standing_of`), the
+newest e-service consent row in the case (`latest`), the newest consent act naming an address (`last_address`)
+and their active lawyers (`notify.people`). A push or a batch reads them for every recipient in one statement
+(`prefetch`), with the holiday calendar's version (`app.legal.calendar`: the deadline of a served document then
+needs no statement either). The readers take a party's facts from here while they are current and fall back to
+their own query otherwise:
+
+- the facts live for the current transaction only (dropped when it ends);
+- a party's facts are dropped when a flush writes one of its consent rows, acts or agents (a standing consent
+  drops them all), and are not used while such a row waits in the session unflushed: the reader then queries, as
+  before, and sees what it would have seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction, aliased
+
+from app.cases import CaseAgent, CaseConsent, CaseParty
+from app.documents.consent_models import ServiceConsentAct, StandingServiceConsent
+from app.extensions import db
+from app.legal import calendar
+
+KEY = "documents.recipient_facts"
+_WATCHED = (CaseConsent, ServiceConsentAct, CaseAgent)
+
+
+@dataclasses.dataclass
+class Facts:
+    """One recipient party's routing facts, as read by `prefetch`."""
+
+    user_id: uuid.UUID | None
+    standing: StandingServiceConsent | None
+    latest: CaseConsent | None
+    last_address: ServiceConsentAct | None
+    lawyers: list[uuid.UUID]
+
+
+def prefetch(parties: Iterable[CaseParty]) -> None:
+    """Read the routing facts of these parties (those not read yet in this transaction) in one statement."""
+    known: dict[uuid.UUID, Facts] = db.session.info.setdefault(KEY, {})
+    wanted = {party.id for party in parties if party.id not in known}
+    if not wanted:
+        return
+    newest = aliased(CaseConsent)
+    latest_id = (
+        select(newest.id)
+        .where(newest.case_id == CaseParty.case_id, newest.party_id == CaseParty.id, newest.kind == "e_service")
+        .order_by(newest.given_at.desc(), newest.id.desc())
+        .limit(1)
+        .correlate(CaseParty)
+        .scalar_subquery()
+    )
+    act = aliased(ServiceConsentAct)
+    last_act_id = (
+        select(act.id)
+        .where(act.party_id == CaseParty.id, act.address_kind.is_not(None))
+        .order_by(act.at.desc(), act.id.desc())
+        .limit(1)
+        .correlate(CaseParty)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            CaseParty.id,
+            CaseParty.user_id,
+            StandingServiceConsent,
+            CaseConsent,
+            ServiceConsentAct,
+            CaseAgent.lawyer_user_id,
+            calendar.version_column(),
+        )
+        .select_from(CaseParty)
+        .outerjoin(StandingServiceConsent, StandingServiceConsent.user_id == CaseParty.user_id)
+        .outerjoin(CaseConsent, CaseConsent.id == latest_id)
+        .outerjoin(ServiceConsentAct, ServiceConsentAct.id == last_act_id)
+        .outerjoin(CaseAgent, (CaseAgent.party_id == CaseParty.id) & (CaseAgent.status == "active"))
+        .where(CaseParty.id.in_(wanted))
+    )
+    rows = db.session.execute(query).all()
+    found: dict[uuid.UUID, Facts] = {}
+    for party_id, user_id, standing, latest, last_address, lawyer, _version in rows:
+        facts = found.setdefault(party_id, Facts(user_id, standing, latest, last_address, []))
+        if lawyer is not None and lawyer not in facts.lawyers:
+            facts.lawyers.append(lawyer)
+    if rows:
+        calendar.saw_version(rows[0][-1])
+    known.update(found)
+
+
+def of(party_id: uuid.UUID) -> Facts | None:
+    """The party's facts read in this transaction, when still current; else None (the caller queries)."""
+    facts = db.session.info.get(KEY, {}).get(party_id)
+    if facts is None or _unflushed(party_id, facts.user_id):
+        return None
+    return facts
+
+
+def standing_of(user_id: uuid.UUID) -> tuple[bool, StandingServiceConsent | None]:
+    """(True, the person's standing consent or None) when a recipient's facts hold it; (False, None) otherwise."""
+    for party_id, facts in db.session.info.get(KEY, {}).items():
+        if facts.user_id == user_id and of(party_id) is not None:
+            return True, facts.standing
+    return False, None
+
+
+def _unflushed(party_id: uuid.UUID, user_id: uuid.UUID | None) -> bool:
+    session = db.session
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, _WATCHED) and row.party_id == party_id:
+            return True
+        if isinstance(row, StandingServiceConsent) and row.user_id == user_id:
+            return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _written(session: Session, flush_context: object, instances: object) -> None:
+    """A flush that writes a party's consent rows, acts or agents drops its facts (a standing consent: all)."""
+    known: dict[uuid.UUID, Facts] | None = session.info.get(KEY)
+    if not known:
+        return
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, StandingServiceConsent):
+            known.clear()
+            return
+        if isinstance(row, _WATCHED) and row.party_id is not None:
+            known.pop(row.party_id, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    """The facts are good for one transaction."""
+    if transaction.parent is None:
+        session.info.pop(KEY, None)
