@@ -60,7 +60,7 @@ def connect() -> None:
     end_hooks.register("video.rooms", video_rooms.on_case_ended)
     scheduling_hooks.register("video.rooms", video_rooms.on_session_changed)
     # The case file (卷宗) holds every frozen minutes (笔录) of the case in 笔录/ (video sits above casefile's sources).
-    casefile_providers.register("minutes", video_case_file.for_case_file, folder="笔录")
+    casefile_providers.register("minutes", video_case_file.for_case_file, folder=video_case_file.FOLDER)
     # Court systems may subscribe to every event of a served document's chain.
     webhook_events.register(f"document.{name}" for name in documents.EVENT_TYPES)
     # ... and every step of what they delegated to a mediation organisation.

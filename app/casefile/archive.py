@@ -17,12 +17,16 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from app.extensions import storage
+from app.i18n import mark
+from app.integrations import pdf
 from app.storage.base import BlobInfo
 
 SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK = 256 * 1024
 INDEX_JSON = "index.json"
-INDEX_HTML = "目录.html"
+# The case file is a court's bundle, written in Chinese whoever asks: its words come from the catalogue (context
+# "pdf", rendered by `pdf.words`), its file and folder names too (docs/i18n.md).
+INDEX_HTML = pdf.words(mark("pdf", "index.html"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,13 +119,18 @@ def store(written: Written, key: str) -> BlobInfo:
 
 
 KIND_LABELS = {
-    "evidence": "证据",
-    "document": "送达文书",
-    "certificate": "送达凭证",
-    "timeline": "案件时间线",
-    "data": "个人信息",
-    "minutes": "笔录",
+    "evidence": mark("pdf", "evidence"),
+    "document": mark("pdf", "served documents"),
+    "certificate": mark("pdf", "service certificates"),
+    "timeline": mark("pdf", "case timeline"),
+    "data": mark("pdf", "personal data"),
+    "minutes": mark("pdf", "Minutes"),
 }
+
+
+def kind_label(kind: str) -> str:
+    """A kind of material as the index names it (Chinese); an unknown kind stays its code."""
+    return pdf.words(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def render_html(title: str, header: dict[str, Any], entries: list[dict[str, Any]]) -> str:
@@ -131,19 +140,33 @@ def render_html(title: str, header: dict[str, Any], entries: list[dict[str, Any]
         f"<tr><th>{esc(str(label))}</th><td>{esc(str(value))}</td></tr>"
         for label, value in header.get("summary", {}).items()
     )
+    differs = pdf.words(mark("pdf", " (differs from the recorded value)"))
     rows = "".join(
         "<tr>"
-        f"<td>{number}</td><td>{esc(KIND_LABELS.get(e['kind'], e['kind']))}</td><td>{esc(e['title'])}</td>"
+        f"<td>{number}</td><td>{esc(kind_label(e['kind']))}</td><td>{esc(e['title'])}</td>"
         f"<td>{esc(e['origin'])}</td><td>{esc(e['date'] or '—')}</td><td>{e['size']}</td>"
-        f"<td><code>{e['sha256']}</code>{'' if e.get('matches_record', True) else '（与登记值不符）'}</td>"
+        f"<td><code>{e['sha256']}</code>{'' if e.get('matches_record', True) else esc(differs)}</td>"
         f"<td>{esc(e['path'])}</td></tr>"
         for number, e in enumerate(entries, start=1)
+    )
+    headings = [
+        mark("pdf", "No."),
+        mark("pdf", "Kind"),
+        mark("pdf", "Title"),
+        mark("pdf", "Origin"),
+        mark("pdf", "Date"),
+        mark("pdf", "Size (bytes)"),
+        mark("pdf", "SHA-256"),
+        mark("pdf", "File"),
+    ]
+    listed = pdf.words(mark("pdf", "List of materials (%(count)s in all)"), count=len(entries))
+    note = pdf.words(
+        mark("pdf", "Each item's SHA-256 can be checked with any checksum tool; index.json holds the same content.")
     )
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title></head><body><h1>{esc(title)}</h1>"
-        f"<table>{facts}</table><h2>材料清单（共 {len(entries)} 件）</h2>"
-        "<table border=1><tr><th>序号</th><th>类别</th><th>名称</th><th>来源</th><th>日期</th>"
-        "<th>大小（字节）</th><th>SHA-256</th><th>文件</th></tr>"
-        f"{rows}</table><p>每件材料的 SHA-256 可用任何校验工具核对；index.json 载有同样内容。</p></body></html>"
+        f"<table>{facts}</table><h2>{esc(listed)}</h2>"
+        "<table border=1><tr>" + "".join(f"<th>{esc(pdf.words(text))}</th>" for text in headings) + "</tr>"
+        f"{rows}</table><p>{esc(note)}</p></body></html>"
     )

@@ -22,10 +22,11 @@ from app.casefile import providers
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.documents import ServedDocument
-from app.documents import certificate as documents_certificate
 from app.evidence import catalogue as evidence_catalogue
 from app.extensions import db
+from app.i18n import mark
 from app.identity import Court
+from app.integrations import pdf
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 
@@ -117,7 +118,4 @@ def request_facts(case_id: uuid.UUID, *, actor: Principal, full: bool) -> tuple[
 def court_label(case: Case) -> str:
     """The court's name (or the organisation's case) for the index."""
     court = db.session.get(Court, case.court_id) if case.court_id else None
-    return court.name if court is not None else "调解组织"
-
-
-ROLE_LABELS = documents_certificate.ROLE_LABELS
+    return court.name if court is not None else pdf.words(mark("pdf", "mediation organisation"))

@@ -22,6 +22,7 @@ from app.documents import ServedDocument
 from app.documents import certificate as documents_certificate
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import mark
 from app.integrations import pdf
 from app.security.permissions import Principal
 from app.utils import clock
@@ -117,26 +118,28 @@ def produce(row: ArchiveBuild) -> builds.Produced:
         "case_number": case.case_number,
         "scope": "full" if content["full"] else "party",
         "generated_at": clock.now().isoformat(),
-        "summary": {
-            "案号": number,
-            "案件": case.title,
-            "法院": court,
-            "范围": "全部材料（法院）" if content["full"] else "本方可查阅的材料",
-            "生成时间": clock.now_shanghai().strftime("%Y-%m-%d %H:%M:%S"),
+        "summary": {  # the case file is Chinese whoever asks (docs/i18n.md): its words from the catalogue
+            pdf.words(mark("pdf", "Case number")): number,
+            pdf.words(mark("pdf", "Case")): case.title,
+            pdf.words(mark("pdf", "Court")): court,
+            pdf.words(mark("pdf", "Scope")): pdf.words(
+                mark("pdf", "all materials (court)") if content["full"] else mark("pdf", "materials this side may see")
+            ),
+            pdf.words(mark("pdf", "Generated at")): clock.now_shanghai().strftime("%Y-%m-%d %H:%M:%S"),
         },
     }
-    title = f"案件材料 {number}"
-    filename = f"案件材料-{case.case_number or str(case.id)[:8]}.zip"
+    title = pdf.words(mark("pdf", "Case materials %(number)s"), number=number)
+    filename = pdf.words(mark("pdf", "case-materials-%(number)s.zip"), number=case.case_number or str(case.id)[:8])
     return builds.Produced(_members(case, content, court), header, title, filename)
 
 
 def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
     for number, item in enumerate(content["evidence"], start=1):
-        label = contents.ROLE_LABELS.get(item["party_role"], "当事人")
+        origin = pdf.words(mark("pdf", "submitted by the %(role)s"), role=pdf.party_role(item["party_role"]))
         yield archive.Member(
-            path=f"证据/{number:03d}_{safe_name(item['filename'])}",
+            path=f"{archive.kind_label('evidence')}/{number:03d}_{safe_name(item['filename'])}",
             title=item["title"],
-            origin=f"{label}提交" + ("（本方）" if item["own_side"] else ""),
+            origin=origin + (pdf.words(mark("pdf", " (this side)")) if item["own_side"] else ""),
             date=item["submitted_at"] or item["stored_at"],
             kind="evidence",
             chunks=archive.blob_chunks(item["key"]),
@@ -144,11 +147,11 @@ def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
         )
     for number, item in enumerate(content["documents"], start=1):
         extension = EXTENSIONS.get(item["content_type"] or "", "pdf")
-        recipient = contents.ROLE_LABELS.get(item["party_role"], "当事人")
+        recipient = pdf.party_role(item["party_role"])
         yield archive.Member(
-            path=f"送达文书/{number:03d}_{safe_name(item['title'])}.{extension}",
+            path=f"{archive.kind_label('document')}/{number:03d}_{safe_name(item['title'])}.{extension}",
             title=item["title"],
-            origin=f"{court}（送达{recipient}）",
+            origin=pdf.words(mark("pdf", "%(court)s (served on the %(role)s)"), court=court, role=recipient),
             date=item["delivered_at"],
             kind="document",
             chunks=archive.blob_chunks(item["key"]),
@@ -159,10 +162,11 @@ def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
         if document is None or not item["delivered"]:
             continue
         body = pdf.render_service_certificate(documents_certificate.certificate_data(document))
+        folder = archive.kind_label("certificate")
         yield archive.Member(
-            path=f"送达凭证/{number:03d}_{safe_name(item['title'])}_送达凭证.pdf",
-            title=f"《{item['title']}》电子送达凭证",
-            origin="微法院电子送达平台",
+            path=f"{folder}/{number:03d}_{safe_name(item['title'])}_{folder}.pdf",
+            title=pdf.words(mark("pdf", 'Electronic service certificate of "%(title)s"'), title=item["title"]),
+            origin=pdf.words(mark("pdf", "Micro Court electronic service platform")),
             date=clock.now().isoformat(),
             kind="certificate",
             chunks=[body],
@@ -172,8 +176,8 @@ def _members(case: Case, content: dict, court: str) -> Iterator[archive.Member]:
         {**(row := timeline.read(event, "zh")), "at": row["at"].isoformat()} for event in timeline.events_for(case)
     ]
     yield archive.Member(
-        path="案件时间线.json",
-        title="案件时间线",
+        path=f"{archive.kind_label('timeline')}.json",
+        title=archive.kind_label("timeline"),
         origin=court,
         date=events[-1]["at"] if events else None,
         kind="timeline",

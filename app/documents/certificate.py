@@ -17,49 +17,52 @@ from app.documents import rules as documents_rules
 from app.documents.models import ServedDocument
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import Message, label, mark
 from app.identity import Court
 from app.integrations import pdf
 from app.security.permissions import Principal
 from app.utils import clock
 
+# Each fixed text of the certificate is a catalogue entry (context "pdf", English msgid), rendered in Chinese by
+# `pdf.words`: the certificate is a court document (docs/i18n.md). The tables hold the English msgids.
 EVENT_LABELS = {
-    "submitted": "法院提交",
-    "accepted": "平台受理",
-    "rejected": "平台拒收",
-    "delivered": "送达至受送达人系统",
-    "notified": "通知已发送",
-    "notification_failed": "通知发送失败",
-    "opened": "查阅文书",
-    "downloaded": "下载文书",
-    "acknowledged": "签收",
-    "expired": "逾期未查阅",
-    "failed": "电子送达终止",
-    "served_otherwise": "以其他方式送达",
+    "submitted": mark("pdf", "submitted by the court"),
+    "accepted": mark("pdf", "accepted by the platform"),
+    "rejected": mark("pdf", "refused by the platform"),
+    "delivered": mark("pdf", "delivered to the recipient's system"),
+    "notified": mark("pdf", "notification sent"),
+    "notification_failed": mark("pdf", "notification failed"),
+    "opened": mark("pdf", "document viewed"),
+    "downloaded": mark("pdf", "document downloaded"),
+    "acknowledged": mark("pdf", "receipt acknowledged"),
+    "expired": mark("pdf", "not viewed in time"),
+    "failed": mark("pdf", "electronic service ended"),
+    "served_otherwise": mark("pdf", "served by another method"),
 }
 STATUS_LABELS = {
-    "accepted": "已受理",
-    "rejected": "已拒收",
-    "held": "暂缓送达（待确认送达地址）",
-    "delivered": "已送达",
-    "opened": "已查阅",
-    "acknowledged": "已签收",
-    "expired": "逾期未查阅（已转其他方式送达）",
-    "failed": "电子送达终止（已采用其他方式送达）",
+    "accepted": mark("pdf", "accepted"),
+    "rejected": mark("pdf", "refused"),
+    "held": mark("pdf", "service held (the service address awaits confirmation)"),
+    "delivered": mark("pdf", "delivered"),
+    "opened": mark("pdf", "viewed"),
+    "acknowledged": mark("pdf", "acknowledged"),
+    "expired": mark("pdf", "not viewed in time (served by another method)"),
+    "failed": mark("pdf", "electronic service ended (served by another method)"),
 }
-ROLE_LABELS = {
-    "plaintiff": "原告",
-    "defendant": "被告",
-    "applicant": "申请人",
-    "respondent": "被申请人",
-    "third_party": "第三人",
-}
-ADDRESS_LABELS = {"mini-program inbox": "受送达人的微法院小程序账户"}
+ROLE_LABELS = pdf.PARTY_ROLES
+ADDRESS_LABELS = {"mini-program inbox": mark("pdf", "the recipient's Micro Court mini-program account")}
 CHANNEL_LABELS = {
-    "mini_program_inbox": "微法院小程序送达箱",
-    "sms": "短信",
-    "wechat": "微信订阅消息",
-    "email": "电子邮件",
+    "mini_program_inbox": mark("pdf", "Micro Court mini-program service inbox"),
+    "sms": mark("pdf", "SMS"),
+    "wechat": mark("pdf", "WeChat subscribe message"),
+    "email": mark("pdf", "e-mail"),
 }
+AGENT, RECIPIENT = mark("pdf", "agent (lawyer)"), mark("pdf", "recipient")
+
+
+def _label(table: dict[str, str], code: str, fallback: str) -> str:
+    """A code's words on the certificate (Chinese), or the fallback as it is when the table does not know it."""
+    return pdf.words(table[code]) if code in table else fallback
 
 
 def _local(at: dt.datetime | None) -> str:
@@ -79,65 +82,110 @@ def certificate_data(document: ServedDocument) -> pdf.CertificateData:
     view = documents_court.describe(document)
     court = db.session.get(Court, document.court_id)
     recipient = view["recipient"]
-    who = f"{recipient['name'] or '—'}（{ROLE_LABELS.get(recipient['role'] or '', '当事人')}）"
+    role = pdf.party_role(recipient["role"])
+    who = pdf.words(mark("pdf", "%(name)s (%(role)s)"), name=recipient["name"] or "—", role=role)
+    if recipient["phone"]:
+        who += pdf.words(mark("pdf", " mobile %(phone)s"), phone=recipient["phone"])
+    doc_type = label("document.type", document.doc_type)
     fields = [
-        ("法院", f"{court.name}（{court.code}）" if court else "—"),
-        ("案号", view["case_number"] or "—"),
-        ("文书", f"{view['doc_type_label']}《{document.title}》"),
-        ("受送达人", who + (f" 手机 {recipient['phone']}" if recipient["phone"] else "")),
-        ("送达方式", _method(document)),
-        ("送达地址", ADDRESS_LABELS.get(view["service_address"] or "", view["service_address"] or "—")),
-        ("送达状态", STATUS_LABELS.get(document.status, document.status)),
-        ("视为送达时间", _local(document.served_at) + _basis(document)),
+        (
+            pdf.words(mark("pdf", "Court")),
+            pdf.words(mark("pdf", "%(name)s (%(code)s)"), name=court.name, code=court.code) if court else "—",
+        ),
+        (pdf.words(mark("pdf", "Case number")), view["case_number"] or "—"),
+        (
+            pdf.words(mark("pdf", "Document")),
+            pdf.words(
+                mark("pdf", '%(doc_type)s "%(title)s"'),
+                doc_type=_words(doc_type, view["doc_type_label"]),
+                title=document.title,
+            ),
+        ),
+        (pdf.words(mark("pdf", "Recipient")), who),
+        (pdf.words(mark("pdf", "Method of service")), _method(document)),
+        (
+            pdf.words(mark("pdf", "Service address")),
+            _label(ADDRESS_LABELS, view["service_address"] or "", view["service_address"] or "—"),
+        ),
+        (pdf.words(mark("pdf", "Service status")), _label(STATUS_LABELS, document.status, document.status)),
+        (pdf.words(mark("pdf", "Deemed served at")), _local(document.served_at) + _basis(document)),
     ]
-    events = [(_local(event["at"]), EVENT_LABELS[event["type"]], _detail(event)) for event in view["events"]]
-    chain = "完整" if view["chain"]["valid"] else "异常：" + (view["chain"]["problem"] or "")
+    events = [(_local(event["at"]), pdf.words(EVENT_LABELS[event["type"]]), _detail(event)) for event in view["events"]]
+    if view["chain"]["valid"]:
+        chain = pdf.words(mark("pdf", "intact"))
+    else:
+        chain = pdf.words(mark("pdf", "broken: %(problem)s"), problem=view["chain"]["problem"] or "")
+    heading = pdf.words(mark("pdf", "Electronic service certificate"))
     return pdf.CertificateData(
-        heading="电子送达凭证",
+        heading=heading,
         fields=fields,
         events=events,
         sha256=document.sha256,
         verification_code=document.verification_code,
         verify_url=view["verify_url"],
-        footer=f"出具时间：{_local(clock.now())}（北京时间）。送达记录哈希链校验：{chain}。本凭证由微法院平台根据服务器记录自动生成。",
+        footer=pdf.words(
+            mark(
+                "pdf",
+                "Issued at %(at)s (Beijing time). Hash chain of the service record: %(chain)s. This certificate was "
+                "generated automatically by the Micro Court platform from the server's records.",
+            ),
+            at=_local(clock.now()),
+            chain=chain,
+        ),
     )
+
+
+def _words(value: object, fallback: str) -> str:
+    """A label's words in the documents' language (a code no table knows stays the fallback)."""
+    return value.render(pdf.DOCUMENT_LANGUAGE) if isinstance(value, Message) else fallback
 
 
 def _method(document: ServedDocument) -> str:
     """The channel of electronic delivery, or the other means the court recorded (its basis then)."""
     if document.served_basis in other_service.METHODS:
-        return other_service.METHODS[document.served_basis].label
-    return CHANNEL_LABELS.get(document.channel, document.channel) if document.delivered_at else "—"
+        method = label("service.method", document.served_basis)
+        return _words(method, other_service.METHODS[document.served_basis].label)
+    return _label(CHANNEL_LABELS, document.channel, document.channel) if document.delivered_at else "—"
 
 
 def _basis(document: ServedDocument) -> str:
-    return f"（{documents_rules.BASIS_LABELS[document.served_basis]}）" if document.served_basis else ""
+    if not document.served_basis:
+        return ""
+    basis = _words(label("service.basis", document.served_basis), documents_rules.BASIS_LABELS[document.served_basis])
+    return pdf.words(mark("pdf", " (%(basis)s)"), basis=basis)
 
 
 def _detail(event: dict) -> str:
     data = event["data"] or {}
     if event["type"] in ("notified", "notification_failed"):
-        channel = CHANNEL_LABELS.get(data.get("channel") or "", data.get("channel") or "—")
-        audience = "代理律师" if data.get("audience") == "agent" else "受送达人"
-        audience += "（催告）" if data.get("purpose") == "reminder" else ""
+        channel = _label(CHANNEL_LABELS, data.get("channel") or "", data.get("channel") or "—")
+        audience = pdf.words(AGENT if data.get("audience") == "agent" else RECIPIENT)
+        audience += pdf.words(mark("pdf", " (reminder)")) if data.get("purpose") == "reminder" else ""
         audience += f" {data['to']}" if data.get("to") else ""  # the address it went to, masked
-        return f"{channel} → {audience}" + (
-            f"（{data['provider_message']}）"
-            if event["type"] == "notification_failed" and data.get("provider_message")
-            else ""
-        )
+        text = f"{channel} → {audience}"
+        if event["type"] == "notification_failed" and data.get("provider_message"):
+            text += pdf.words(mark("pdf", " (%(provider_message)s)"), provider_message=data["provider_message"])
+        return text
     if event["type"] == "delivered":
         address = data.get("address") or ""
-        return f"{CHANNEL_LABELS.get(data.get('channel', ''), '')} {ADDRESS_LABELS.get(address, address)}".strip()
+        channel = _label(CHANNEL_LABELS, data.get("channel", ""), "")
+        return f"{channel} {_label(ADDRESS_LABELS, address, address)}".strip()
     if event["type"] in ("rejected", "failed"):
         return str(data.get("reason") or data.get("method") or "")
     if event["type"] == "served_otherwise":
-        text = f"{data.get('method_label') or ''} 送达时间 {_local(_parse(data.get('served_at')))}"
+        text = pdf.words(
+            mark("pdf", "%(method)s served at %(served_at)s"),
+            method=data.get("method_label") or "",
+            served_at=_local(_parse(data.get("served_at"))),
+        )
         if data.get("announced_at"):
-            text += f"（公告发出 {_local(_parse(data['announced_at']))}，经过三十日视为送达）"
-        return text + (f"；{data['note']}" if data.get("note") else "")
+            text += pdf.words(
+                mark("pdf", " (notice published %(at)s; deemed served when thirty days have passed)"),
+                at=_local(_parse(data["announced_at"])),
+            )
+        return text + (pdf.words(mark("pdf", "; %(note)s"), note=data["note"]) if data.get("note") else "")
     if event["type"] in ("opened", "downloaded", "acknowledged"):
-        return "代理律师" if event["actor_role"] == "agent" else "受送达人"
+        return pdf.words(AGENT if event["actor_role"] == "agent" else RECIPIENT)
     return ""
 
 

@@ -30,11 +30,40 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.i18n import catalogue, mark
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 DEFAULT_CJK_FONT = FONT_DIR / "DroidSansFallbackFull.ttf"
 SANS_FONT = FONT_DIR / "DejaVuSans.ttf"
 MONO_FONT = FONT_DIR / "DejaVuSansMono.ttf"
 CJK_PROBE = "电子送达凭证签收"  # a CJK font without these is the wrong font: refuse it rather than print boxes
+# The documents' words come from the catalogue (context "pdf", English msgid, docs/i18n.md) and are always rendered
+# in Chinese, whoever asks: a Chinese court's documents are written in the language of the proceedings.
+DOCUMENT_LANGUAGE = "zh"
+CONTEXT = "pdf"
+
+
+def words(text: str, /, **params: object) -> str:
+    """A document's fixed text, marked where it is written (`mark("pdf", "English %(name)s")`), in Chinese."""
+    return catalogue.render(CONTEXT, text, DOCUMENT_LANGUAGE, params)
+
+
+AUTHOR = mark("pdf", "Micro Court")  # the producer named in a document's properties
+PARTY_ROLES = {
+    "plaintiff": mark("pdf", "plaintiff"),
+    "defendant": mark("pdf", "defendant"),
+    "applicant": mark("pdf", "applicant"),
+    "respondent": mark("pdf", "respondent"),
+    "third_party": mark("pdf", "third party"),
+}
+PARTY = mark("pdf", "party")  # a role the table does not name
+
+
+def party_role(code: str | None, fallback: str | None = None) -> str:
+    """A party's role as a document names it (Chinese); an unknown role is the fallback, else "party" (当事人)."""
+    if code in PARTY_ROLES:
+        return words(PARTY_ROLES[code])
+    return fallback if fallback is not None else words(PARTY)
 
 
 class CertificateFontError(RuntimeError):
@@ -168,15 +197,20 @@ def render_service_certificate(data: CertificateData, *, font_path: Path | str |
             [[para(label, "label"), para(value)] for label, value in data.fields], [35 * mm, width - 35 * mm], font=cjk
         )
     )
-    story += [Spacer(1, 5 * mm), para("送达过程记录（服务器时间，北京时间）"), Spacer(1, 2 * mm)]
-    rows = [[para("时间"), para("事件"), para("说明")]]
+    story += [
+        Spacer(1, 5 * mm),
+        para(words(mark("pdf", "Record of service (server time, Beijing time)"))),
+        Spacer(1, 2 * mm),
+    ]
+    rows = [[para(words(mark("pdf", "Time"))), para(words(mark("pdf", "Event"))), para(words(mark("pdf", "Detail")))]]
     rows += [[para(at, "small"), para(name, "small"), para(detail, "small")] for at, name, detail in data.events]
     story.append(_grid(rows, [42 * mm, 30 * mm, width - 72 * mm], font=cjk, header=True))
-    story += [Spacer(1, 5 * mm), para("文书 SHA-256 摘要："), para(data.sha256, "mono"), Spacer(1, 3 * mm)]
+    story += [Spacer(1, 5 * mm), para(words(mark("pdf", "SHA-256 digest of the document:"))), para(data.sha256, "mono")]
+    story.append(Spacer(1, 3 * mm))
     qr = Image(io.BytesIO(qr_png(data.verify_url)), width=32 * mm, height=32 * mm)
     check = [
-        para(f"验证码：{data.verification_code}"),
-        para("扫描二维码或访问以下地址核验本凭证："),
+        para(words(mark("pdf", "Verification code: %(code)s"), code=data.verification_code)),
+        para(words(mark("pdf", "Scan the QR code or visit this address to verify this certificate:"))),
         para(data.verify_url, "mono"),
     ]
     story.append(
@@ -196,8 +230,8 @@ def render_service_certificate(data: CertificateData, *, font_path: Path | str |
         topMargin=16 * mm,
         bottomMargin=16 * mm,
         initialFontName=cjk,  # else every page names Helvetica, a font that is not embedded
-        title="电子送达凭证",
-        author="微法院",
+        title=data.heading,
+        author=words(AUTHOR),
         subject=data.verification_code,
     )
     document.build(story)

@@ -26,9 +26,10 @@ from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.evidence import EvidencePeriod, EvidencePeriodExtension, period_rules
 from app.evidence import period as evidence_period
 from app.extensions import db
-from app.i18n import Message, label, message
+from app.i18n import Message, label, mark, message
 from app.identity import Court
-from app.legal import Deadline, compute_deadline, load_overrides
+from app.integrations import pdf
+from app.legal import Deadline, compute_deadline, deadlines, load_overrides
 from app.litigation import evidence_period_notice as notice
 from app.litigation import notices
 from app.security import permissions
@@ -36,7 +37,6 @@ from app.security.permissions import Principal
 from app.utils import clock
 
 log = logging.getLogger(__name__)
-ROLE_LABELS = {"plaintiff": "原告", "defendant": "被告", "third_party": "第三人"}
 
 
 def _load(case_id: uuid.UUID, actor: Principal) -> tuple[Case, str]:
@@ -265,7 +265,9 @@ def _serve_and_view(case: Case, period: EvidencePeriod, actor: Principal) -> dic
                     "case_id": case.id,
                     "recipient_party_id": party.id,
                     "doc_type": "evidence_notice",
-                    "title": f"举证通知书（举证期限至{period.last_day}）",
+                    "title": pdf.words(
+                        mark("pdf", "Evidence notice (evidence period until %(day)s)"), day=period.last_day
+                    ),
                 },
                 stream=io.BytesIO(notice.render(_notice_data(case, period, party))),
                 submission_key=_key(period, party),
@@ -282,19 +284,42 @@ def _serve_and_view(case: Case, period: EvidencePeriod, actor: Principal) -> dic
 
 
 def _notice_data(case: Case, period: EvidencePeriod, party: CaseParty) -> notice.NoticeData:
+    """The notice's words, in Chinese whoever asks (a court document: docs/i18n.md), from the catalogue."""
     court = db.session.get(Court, case.court_id)
-    extended = f"，已延长{period.extended_days}日" if period.extended_days else ""
+    extended = (
+        pdf.words(mark("pdf", ", extended by %(days)s days"), days=period.extended_days) if period.extended_days else ""
+    )
     ends = period.ends_at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    set_on = period.set_at.astimezone(clock.SHANGHAI).date()
+    explained = deadlines.localized(period.deadline, pdf.DOCUMENT_LANGUAGE) or {}  # stored in its writer's language
+    procedure = label("procedure", period.procedure)
     return notice.NoticeData(
-        heading="举证通知书",
+        heading=pdf.words(notice.TITLE),
         fields=[
-            ("法院", court.name if court else "—"),
-            ("案号", case.case_number or "—"),
-            ("案由", case.title),
-            ("受通知人", f"{party.name}（{ROLE_LABELS.get(party.role, '当事人')}）"),
-            ("审理程序", period_rules.PROCEDURE_LABELS[period.procedure]),
-            ("举证期限", f"{period.days}日{extended}，自{period.set_at.astimezone(clock.SHANGHAI).date()}次日起算"),
-            ("届满时间", f"{period.last_day} 24:00（北京时间，{ends}）"),
+            (pdf.words(mark("pdf", "Court")), court.name if court else "—"),
+            (pdf.words(mark("pdf", "Case number")), case.case_number or "—"),
+            (pdf.words(mark("pdf", "Cause of action")), case.title),
+            (
+                pdf.words(mark("pdf", "Notified party")),
+                pdf.words(mark("pdf", "%(name)s (%(role)s)"), name=party.name, role=pdf.party_role(party.role)),
+            ),
+            (
+                pdf.words(mark("pdf", "Procedure")),
+                procedure.render(pdf.DOCUMENT_LANGUAGE) if isinstance(procedure, Message) else procedure,
+            ),
+            (
+                pdf.words(mark("pdf", "Evidence period")),
+                pdf.words(
+                    mark("pdf", "%(days)s days%(extended)s, counted from the day after %(day)s"),
+                    days=period.days,
+                    extended=extended,
+                    day=set_on,
+                ),
+            ),
+            (
+                pdf.words(mark("pdf", "Ends at")),
+                pdf.words(mark("pdf", "%(day)s 24:00 (Beijing time, %(ends)s)"), day=period.last_day, ends=ends),
+            ),
         ],
-        explanation=[str(line) for line in period.deadline.get("explanation", [])],
+        explanation=[str(line) for line in explained.get("explanation", [])],
     )

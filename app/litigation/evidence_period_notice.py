@@ -15,14 +15,20 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
+from app.i18n import mark
 from app.integrations import pdf
 
-LATE_TEXT = (
-    "当事人应当在举证期限内向人民法院提交证据材料。当事人在举证期限内提交证据材料确有困难的，"
-    "应当在举证期限届满前向人民法院申请延长期限。逾期提供证据的，人民法院应当责令其说明理由；"
-    "拒不说明理由或者理由不成立的，人民法院根据不同情形可以不予采纳该证据，或者采纳该证据但予以训诫、罚款。"
-    "（《中华人民共和国民事诉讼法》第六十八条；《最高人民法院关于民事诉讼证据的若干规定》第五十一条至第五十九条）"
+LATE_TEXT = mark(
+    "pdf",
+    "A party shall submit evidence to the people's court within the evidence period. A party who has real "
+    "difficulty submitting evidence within the period shall apply to the people's court for an extension before "
+    "the period ends. Where a party provides evidence late, the people's court shall order the party to explain "
+    "why; where the party refuses to explain or the reason does not hold, the people's court may, depending on "
+    "the circumstances, refuse to admit the evidence, or admit it but reprimand or fine the party. (Civil "
+    "Procedure Law of the People's Republic of China, Art. 68; Provisions of the Supreme People's Court on "
+    "Evidence in Civil Procedures, Arts. 51 to 59)",
 )
+TITLE = mark("pdf", "Evidence notice")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,12 +52,20 @@ def render(data: NoticeData) -> bytes:
         return Paragraph(_markup(text, faces), style)
 
     story: list[Flowable] = [para(data.heading, heading), Spacer(1, 4 * mm)]
-    story += [para(f"{label}：{value}") for label, value in data.fields]
-    story += [Spacer(1, 4 * mm), para(LATE_TEXT), Spacer(1, 4 * mm), para("期限计算说明：", small)]
+    story += [
+        para(pdf.words(mark("pdf", "%(label)s: %(value)s"), label=label, value=value)) for label, value in data.fields
+    ]
+    story += [Spacer(1, 4 * mm), para(pdf.words(LATE_TEXT)), Spacer(1, 4 * mm)]
+    story.append(para(pdf.words(mark("pdf", "How the period is counted:")), small))
     story += [para(line, small) for line in data.explanation]
     buffer = io.BytesIO()
     SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, initialFontName=fonts.cjk.name, title="举证通知书"
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        initialFontName=fonts.cjk.name,
+        title=pdf.words(TITLE),
     ).build(story)
     return buffer.getvalue()
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from app.cases import Case, CaseParty
 from app.documents import push as documents_push
 from app.extensions import db
+from app.i18n import mark
 from app.identity import Court
 from app.integrations import pdf
 from app.scheduling.models import Courtroom, HearingSummons, MediationSession
@@ -33,8 +34,9 @@ from app.security.permissions import Principal
 from app.utils import clock
 
 log = logging.getLogger(__name__)
-KIND_LABELS = {"hearing": "开庭审理", "pretrial_meeting": "庭前会议"}
-ROLE_LABELS = {"plaintiff": "原告", "defendant": "被告", "third_party": "第三人"}
+# The summons' words come from the catalogue (context "pdf") and are written in Chinese whoever asks (docs/i18n.md).
+KIND_LABELS = {"hearing": mark("pdf", "trial hearing"), "pretrial_meeting": mark("pdf", "pre-trial meeting")}
+HEARING = mark("pdf", "hearing")  # a kind the table does not name
 
 
 def server(actor: Principal, court_id: uuid.UUID) -> Principal:
@@ -69,7 +71,7 @@ def _serve_one(
 ) -> int:
     session = db.session.get_one(MediationSession, session_id)
     case, party = db.session.get_one(Case, case_id), db.session.get_one(CaseParty, party_id)
-    title = f"{KIND_LABELS.get(session.kind, '开庭')}传票（{_local(session)}）"
+    title = pdf.words(mark("pdf", "Summons for %(kind)s (%(at)s)"), kind=_kind(session), at=_local(session))
     meta = {"case_id": case.id, "recipient_party_id": party.id, "doc_type": "summons", "title": title}
     key = f"summons:{session.id}:{round_no}:{party.id}"
     document_id, error = None, None
@@ -96,28 +98,36 @@ def render(session: MediationSession, case: Case, party: CaseParty, *, reason: s
     heading = ParagraphStyle("heading", parent=base, fontSize=22, leading=30, alignment=1)
     court = db.session.get(Court, case.court_id) if case.court_id else None
     room = db.session.get(Courtroom, session.courtroom_id) if session.courtroom_id else None
-    place = (
-        f"{room.name}{'（' + room.location + '）' if room and room.location else ''}"
-        if room
-        else f"在线（{session.meeting_url}）"
-    )
+    if room:
+        place = room.name
+        if room.location:
+            place += pdf.words(mark("pdf", " (%(location)s)"), location=room.location)
+    else:
+        place = pdf.words(mark("pdf", "online (%(url)s)"), url=session.meeting_url)
+    role = pdf.party_role(party.role, party.role)
+    until = session.ends_at.astimezone(clock.SHANGHAI).strftime("%H:%M")
     lines = [
-        f"案号：{case.case_number or '—'}",
-        f"案由：{case.category or case.title}",
-        f"被传唤人：{party.name}（{ROLE_LABELS.get(party.role, party.role)}）",
-        f"传唤事由：{KIND_LABELS.get(session.kind, '开庭')}",
-        f"应到时间：{_local(session)} 至 {session.ends_at.astimezone(clock.SHANGHAI).strftime('%H:%M')}（北京时间）",
-        f"应到处所：{place}",
+        pdf.words(mark("pdf", "Case number: %(number)s"), number=case.case_number or "—"),
+        pdf.words(mark("pdf", "Cause of action: %(cause)s"), cause=case.category or case.title),
+        pdf.words(mark("pdf", "Person summoned: %(name)s (%(role)s)"), name=party.name, role=role),
+        pdf.words(mark("pdf", "Summoned for: %(kind)s"), kind=_kind(session)),
+        pdf.words(mark("pdf", "Time to appear: %(start)s to %(end)s (Beijing time)"), start=_local(session), end=until),
+        pdf.words(mark("pdf", "Place to appear: %(place)s"), place=place),
     ]
     if reason:
-        lines.append(f"延期理由：{reason}")
-    lines += [
-        "注意事项：被传唤人应按时到庭，并携带本传票和身份证件；委托代理人的，代理人应提交授权委托书。"
-        "原告经传票传唤，无正当理由拒不到庭的，可以按撤诉处理；被告经传票传唤，无正当理由拒不到庭的，可以缺席判决。",
-    ]
-    story = [_para(f"{court.name if court else ''}", heading, faces), _para("传 票", heading, faces), Spacer(1, 8 * mm)]
+        lines.append(pdf.words(mark("pdf", "Reason for the postponement: %(reason)s"), reason=reason))
+    lines.append(pdf.words(NOTES))
+    title = pdf.words(mark("pdf", "SUMMONS"))
+    story = [_para(f"{court.name if court else ''}", heading, faces), _para(title, heading, faces), Spacer(1, 8 * mm)]
     story += [_para(line, base, faces) for line in lines]
-    story += [Spacer(1, 10 * mm), _para(f"签发日期：{clock.now_shanghai().strftime('%Y年%m月%d日')}", base, faces)]
+    today = clock.now_shanghai()
+    issued = pdf.words(
+        mark("pdf", "Date of issue: %(day)s/%(month)s/%(year)s"),
+        year=today.strftime("%Y"),
+        month=today.strftime("%m"),
+        day=today.strftime("%d"),
+    )
+    story += [Spacer(1, 10 * mm), _para(issued, base, faces)]
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer,
@@ -127,8 +137,8 @@ def render(session: MediationSession, case: Case, party: CaseParty, *, reason: s
         topMargin=20 * mm,
         bottomMargin=20 * mm,
         initialFontName=fonts.cjk.name,
-        title="传票",
-        author=court.name if court else "微法院",
+        title=pdf.words(mark("pdf", "Summons")),
+        author=court.name if court else pdf.words(pdf.AUTHOR),
     ).build(story)
     return buffer.getvalue()
 
@@ -148,6 +158,19 @@ def _para(text: str, style: ParagraphStyle, faces: tuple) -> Paragraph:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+NOTES = mark(
+    "pdf",
+    "Notes: the person summoned shall appear on time, bringing this summons and an identity document; an agent "
+    "appointed by a party shall submit the power of attorney. A plaintiff who, summoned by summons, refuses to "
+    "appear without a proper reason may be treated as having withdrawn the action; a defendant who, summoned by "
+    "summons, refuses to appear without a proper reason may be judged by default.",
+)
+
+
+def _kind(session: MediationSession) -> str:
+    return pdf.words(KIND_LABELS.get(session.kind, HEARING))
 
 
 def _local(session: MediationSession) -> str:

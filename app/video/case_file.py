@@ -11,11 +11,15 @@ from sqlalchemy import select
 
 from app.cases import Case
 from app.extensions import db, storage
+from app.i18n import mark
+from app.integrations import pdf
 from app.scheduling import MediationSession
 from app.security.permissions import Principal
 from app.utils import clock
-from app.video.minutes_pdf import KIND_TITLES
+from app.video import minutes_pdf
 from app.video.models import SessionMinutes
+
+FOLDER = pdf.words(mark("pdf", "Minutes"))  # the case file's folder of minutes (笔录/), Chinese as the whole file
 
 
 def for_case_file(case: Case, viewer: Principal) -> list[dict]:
@@ -36,7 +40,7 @@ def for_case_file(case: Case, viewer: Principal) -> list[dict]:
         assert minutes.pdf_key is not None
         blob = storage.head(minutes.pdf_key)
         day = session.starts_at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d")
-        title = f"{KIND_TITLES.get(session.kind, '笔录')} {day}"
+        title = f"{minutes_pdf.title_of(session.kind)} {day}"
         items.append(
             {
                 "id": str(minutes.id),
@@ -44,7 +48,7 @@ def for_case_file(case: Case, viewer: Principal) -> list[dict]:
                 "key": minutes.pdf_key,
                 "title": title,
                 "origin": "minutes",
-                "origin_label": "各方签署后冻结的笔录",
+                "origin_label": pdf.words(mark("pdf", "minutes frozen once every signer answered")),
                 "date": minutes.frozen_at.isoformat() if minutes.frozen_at else None,
                 "frozen_at": minutes.frozen_at.isoformat() if minutes.frozen_at else None,
                 "size": blob.size if blob is not None else None,

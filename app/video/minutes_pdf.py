@@ -9,11 +9,23 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from app.i18n import mark
 from app.integrations import pdf
 from app.utils import clock
 
-KIND_TITLES = {"mediation": "调解笔录", "hearing": "庭审笔录", "pretrial_meeting": "庭前会议笔录"}
-DECISIONS = {"signed": "已签名", "refused": "拒绝签名"}
+# The minutes' words come from the catalogue (context "pdf") and are written in Chinese whoever asks (docs/i18n.md).
+KIND_TITLES = {
+    "mediation": mark("pdf", "Mediation minutes"),
+    "hearing": mark("pdf", "Trial minutes"),
+    "pretrial_meeting": mark("pdf", "Pre-trial meeting minutes"),
+}
+MINUTES = mark("pdf", "Minutes")  # a kind the table does not name
+DECISIONS = {"signed": mark("pdf", "signed"), "refused": mark("pdf", "refused to sign")}
+
+
+def title_of(kind: str) -> str:
+    """The minutes' title for a session kind, in Chinese."""
+    return pdf.words(KIND_TITLES.get(kind, MINUTES))
 
 
 def render(*, kind: str, header: list[str], text: str, sha256: str, signatures: list[dict]) -> bytes:
@@ -23,19 +35,24 @@ def render(*, kind: str, header: list[str], text: str, sha256: str, signatures: 
     base = ParagraphStyle("base", fontName=fonts.cjk.name, fontSize=11, leading=18, wordWrap="CJK")
     heading = ParagraphStyle("heading", parent=base, fontSize=20, leading=28, alignment=1)
     small = ParagraphStyle("small", parent=base, fontSize=8, leading=12)
-    title = KIND_TITLES.get(kind, "笔录")
+    title = title_of(kind)
     story = [_para(title, heading, faces), Spacer(1, 6 * mm)]
     story += [_para(line, base, faces) for line in header]
     story.append(Spacer(1, 4 * mm))
     story += [_para(line or " ", base, faces) for line in text.splitlines()]
     story.append(Spacer(1, 6 * mm))
     for sig in signatures:
-        line = f"{sig['label']}：{DECISIONS.get(sig['decision'], sig['decision'])}（{sig['at']}）"
+        decision = pdf.words(DECISIONS[sig["decision"]]) if sig["decision"] in DECISIONS else sig["decision"]
+        line = pdf.words(
+            mark("pdf", "%(signer)s: %(decision)s (%(at)s)"), signer=sig["label"], decision=decision, at=sig["at"]
+        )
         if sig.get("reason"):
-            line += f" 理由：{sig['reason']}"
+            line += pdf.words(mark("pdf", " Reason: %(reason)s"), reason=sig["reason"])
         story.append(_para(line, base, faces))
-    story += [Spacer(1, 6 * mm), _para(f"笔录正文 SHA-256：{sha256}", small, faces)]
-    story.append(_para(f"生成时间：{clock.now_shanghai().strftime('%Y-%m-%d %H:%M')}（北京时间）", small, faces))
+    digest = pdf.words(mark("pdf", "SHA-256 of the minutes' text: %(sha256)s"), sha256=sha256)
+    story += [Spacer(1, 6 * mm), _para(digest, small, faces)]
+    made = clock.now_shanghai().strftime("%Y-%m-%d %H:%M")
+    story.append(_para(pdf.words(mark("pdf", "Generated at %(at)s (Beijing time)"), at=made), small, faces))
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer,
@@ -46,7 +63,7 @@ def render(*, kind: str, header: list[str], text: str, sha256: str, signatures: 
         bottomMargin=20 * mm,
         initialFontName=fonts.cjk.name,
         title=title,
-        author="微法院",
+        author=pdf.words(pdf.AUTHOR),
     ).build(story)
     return buffer.getvalue()
 

@@ -19,8 +19,10 @@ from app.audit import log as audit
 from app.cases import Case, timeline
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
-from app.i18n import label, message
+from app.i18n import label, mark, message
+from app.i18n.messages import SEPARATORS
 from app.identity import User
+from app.integrations import pdf
 from app.mediation import signer_parties
 from app.security.permissions import Principal
 from app.utils import clock
@@ -28,7 +30,13 @@ from app.video import access, events, minutes_pdf
 from app.video import minutes as minutes_core
 from app.video.models import SessionMinutes, SessionMinutesSignature
 
-ROLE_LABELS = {"mediator": "调解员", "judge": "审判员", "clerk": "书记员", "party": "当事人"}
+# A signer's role as the frozen minutes name it (catalogue context "pdf", Chinese: docs/i18n.md).
+ROLE_LABELS = {
+    "mediator": mark("pdf", "mediator"),
+    "judge": mark("pdf", "judge"),
+    "clerk": mark("pdf", "clerk"),
+    "party": mark("pdf", "party"),
+}
 
 
 def sign(*, session_id: uuid.UUID, actor: Principal, sha256: str) -> dict:
@@ -130,15 +138,20 @@ def _freeze_when_complete(case: Case, session, minutes: SessionMinutes, actor: P
     names = access.party_names(case)
     labels = []
     for row in sorted(rows, key=lambda r: r.at):
-        label = ROLE_LABELS.get(row.role, row.role)
+        label = pdf.words(ROLE_LABELS[row.role]) if row.role in ROLE_LABELS else row.role
         if row.role == "party":
             label += f" {row.verified_name or ''}"
         labels.append({"label": label, "decision": row.decision, "reason": row.reason, "at": _local(row.at)})
+    mode = pdf.words(mark("pdf", "video")) if session.mode == "video" else session.mode
     header = [
-        f"案号：{case.case_number or '—'}",
-        f"当事人：{'、'.join(names.values())}",
-        f"时间：{_local(session.starts_at)} 至 {_local(session.ends_at)}（北京时间）",
-        f"方式：{'视频' if session.mode == 'video' else session.mode}",
+        pdf.words(mark("pdf", "Case number: %(number)s"), number=case.case_number or "—"),
+        pdf.words(mark("pdf", "Parties: %(names)s"), names=SEPARATORS[pdf.DOCUMENT_LANGUAGE].join(names.values())),
+        pdf.words(
+            mark("pdf", "Time: %(start)s to %(end)s (Beijing time)"),
+            start=_local(session.starts_at),
+            end=_local(session.ends_at),
+        ),
+        pdf.words(mark("pdf", "Mode: %(mode)s"), mode=mode),
     ]
     body = minutes_pdf.render(
         kind=session.kind, header=header, text=minutes.text, sha256=minutes.sha256, signatures=labels
