@@ -22,12 +22,14 @@ from sqlalchemy import select
 
 from app.cases import Case, CaseParty
 from app.documents import push as documents
+from app.documents import recipient_facts
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.identity import Court
 from app.legal import load_overrides
 from app.platform import settings, transactions
 from app.security.permissions import Principal
+from app.webhooks import deliveries as webhooks
 
 
 def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, IO[bytes]]) -> dict:
@@ -70,6 +72,10 @@ def _shared_rows(items: list[dict]) -> list[object]:
     court_ids = {row.court_id for row in rows if isinstance(row, Case) and row.court_id is not None}
     if court_ids:
         rows += db.session.scalars(select(Court).where(Court.id.in_(court_ids))).all()
+    # What routing reads about each recipient (consents, address act, agents; the calendar's version with them)
+    # and the courts' webhook subscriptions: one statement each for the whole batch, not one per item.
+    recipient_facts.prefetch(row for row in rows if isinstance(row, CaseParty))
+    webhooks.share_subscriptions(court_ids)
     return rows
 
 

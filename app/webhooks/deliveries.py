@@ -20,7 +20,9 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE, Message
@@ -61,11 +63,12 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
     events = list(events)
     if not events:
         return []
-    query = select(WebhookSubscription).where(
-        WebhookSubscription.court_id.in_({event.court_id for event in events}),
-        WebhookSubscription.status == "active",
-    )
-    subscriptions = list(db.session.scalars(query))
+    courts = {event.court_id for event in events}
+    shared: dict[uuid.UUID, list[WebhookSubscription]] = db.session.info.get(SHARED_KEY, {})
+    if courts <= shared.keys():
+        subscriptions = [subscription for court in courts for subscription in shared[court]]
+    else:
+        subscriptions = list(db.session.scalars(_active(courts)))
     rows = []
     for event in events:
         body = None
@@ -84,6 +87,41 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
             rows.append(row)
     db.session.flush()
     return [row.id for row in rows]
+
+
+SHARED_KEY = "webhooks.shared_subscriptions"  # session.info: {court id: active subscriptions}, this transaction
+
+
+def _active(courts: Iterable[uuid.UUID]) -> Select[WebhookSubscription]:
+    return select(WebhookSubscription).where(
+        WebhookSubscription.court_id.in_(set(courts)), WebhookSubscription.status == "active"
+    )
+
+
+def share_subscriptions(courts: Iterable[uuid.UUID]) -> None:
+    """Read the active subscriptions of these courts once for the rest of the transaction (a batch's items then
+    record their events without a read each); dropped when the transaction ends or writes a subscription."""
+    courts = set(courts)
+    if not courts:
+        return
+    shared: dict[uuid.UUID, list[WebhookSubscription]] = {court: [] for court in courts}
+    for subscription in db.session.scalars(_active(courts)):
+        shared[subscription.court_id].append(subscription)
+    db.session.info[SHARED_KEY] = shared
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _subscription_written(session: Session, flush_context: object, instances: object) -> None:
+    if SHARED_KEY in session.info and any(
+        isinstance(row, WebhookSubscription) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(SHARED_KEY, None)
+
+
+@orm_event.listens_for(Session, "after_transaction_end")
+def _forget_shared(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(SHARED_KEY, None)
 
 
 def _wants(subscription: WebhookSubscription, event_type: str) -> bool:

@@ -44,15 +44,15 @@ EVIDENCE_UPLOAD_STATEMENTS = 10
 # calendar costs nothing: this process keeps it under the version just read (app/legal/calendar.py).
 COURT_PUSH_STATEMENTS = 12
 # A batch is one transaction and one COMMIT, each item in a SAVEPOINT of its own (a bad item rolls back only its
-# own writes): it shares the cases, parties and courts (one query each for the whole batch) and the calendar; each
-# item still has its own reads (consents 3, agents 1, subscriptions 1) and writes (the document INSERT, then one
-# statement per table), 11 statements, plus its SAVEPOINT and RELEASE: 13 per item against 16 for a single push,
-# and 1 COMMIT per batch instead of one per item (the COMMIT's WAL flush, not the statements, was the cost).
-# Items per batch here: 20.
+# own writes). It reads what the items share once, one query each for the whole batch: the cases, the recipient
+# parties, the courts, the recipients' routing facts (consents, address acts, agents, with the calendar's version:
+# app/documents/recipient_facts.py) and the courts' webhook subscriptions. Per item only its writes are left: the
+# document INSERT, then one statement per table (timeline, events, document notifications, the document's UPDATE,
+# notifications), 6, plus its SAVEPOINT and RELEASE: 8 per item (was 13; a single push costs 12), and 1 COMMIT per
+# batch. Items per batch here: 20.
 BATCH_ITEMS = 20
-# auth, the three shared lookups, the calendar (and on SQLite an explicit BEGIN, see transactions.one_transaction);
-# then per item
-BATCH_STATEMENTS = 6 + 13 * BATCH_ITEMS
+# auth, the five shared lookups (and on SQLite an explicit BEGIN, see transactions.one_transaction); then per item
+BATCH_STATEMENTS = 7 + 8 * BATCH_ITEMS
 # Target 1, reached (it was 3: claim, work, answer): the claim, the work and the answer land in one COMMIT; the
 # work's own commits are deferred until the answer exists (see app/platform/idempotency.py).
 WRITE_COMMITS = 1
@@ -188,6 +188,8 @@ def test_batch_push_shares_its_lookups(client, monkeypatch):
     assert len(many.statements) < BATCH_ITEMS * len(one.statements), (one, many)
     assert many.commits == 1, many  # one transaction; a bad item rolls back its own SAVEPOINT only
     assert len([s for s in many.statements if s.startswith("SAVEPOINT")]) == BATCH_ITEMS, many
+    shared = ("standing_service_consents", "FROM webhook_subscriptions", "FROM calendar_overrides")
+    assert [len([s for s in many.statements if name in s]) for name in shared] == [1, 1, 0], many
 
 
 # `complete` reads no object (the verification job does): auth 1; idempotency 2; the item 1 and the case facts 3;
