@@ -85,3 +85,16 @@ def test_every_period_has_chinese_and_every_name_callers_write_finds_its_key():
     for old, key in deadlines.LEGACY_PERIOD_LABELS.items():
         assert deadlines.period_key(old) == key
     assert deadlines.period_key("a period a caller named itself") is None
+
+
+def test_a_document_not_served_yet_names_its_period_in_the_readers_language(client, clock):
+    clock.set(dt.datetime(2026, 2, 1, 10, 0, tzinfo=SHANGHAI))
+    read = {}
+    for language in ("en", "zh"):
+        world = service_world(respondent_consents=False)
+        body = push(client, world, headers={**world.machine_headers, "Accept-Language": language}).get_json()
+        assert body["status"] == "held" and body["deadline"]["pending"] is True
+        read[language] = body["deadline"]
+    assert read["en"]["period"] == read["zh"]["period"] == {"label": "答辩期", "key": "answer", "days": 15}
+    assert read["en"]["explanation"][0].startswith("Period: answer period, 15 days, counted from the day after service")
+    assert read["zh"]["explanation"][0].startswith("期间：答辩期15日"), read["zh"]["explanation"]
