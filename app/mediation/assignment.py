@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, timeline
@@ -89,17 +90,27 @@ def case_region(case: Case) -> str | None:
     return org.region if org else None
 
 
-def eligible_profiles(case: Case) -> list[MediatorProfile]:
-    """Listed, accepting mediators of the candidate organisations who have not declined this case."""
+def _eligible(case: Case) -> Select:
     declined = select(MediatorAssignment.profile_id).where(
         MediatorAssignment.case_id == case.id, MediatorAssignment.status == "declined"
     )
-    query = mediation_directory.listed_mediators().where(
+    return mediation_directory.listed_mediators().where(
         MediatorProfile.org_id.in_(candidate_org_ids(case)),
         MediatorProfile.accepting.is_(True),
         MediatorProfile.id.not_in(declined),
     )
-    return list(db.session.scalars(query))
+
+
+def eligible_profiles(case: Case) -> list[MediatorProfile]:
+    """Listed, accepting mediators of the candidate organisations who have not declined this case."""
+    return list(db.session.scalars(_eligible(case)))
+
+
+def _eligible_with_load(case: Case, profile_id: uuid.UUID) -> tuple[MediatorProfile | None, int]:
+    """One eligible mediator and their active load, in one statement; (None, 0) if not eligible."""
+    query = _eligible(case).add_columns(mediation_directory.active_load_of(MediatorProfile.user_id))
+    row = db.session.execute(query.where(MediatorProfile.id == profile_id)).first()
+    return (row[0], row[1]) if row else (None, 0)
 
 
 def _ranked(case: Case) -> list[tuple[MediatorProfile, dict, int]]:
@@ -139,11 +150,11 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
     case, facts = case_access.load(case_id, actor=actor, lock=True)
     via = _assigner_role(actor, facts)
     _require_mediation(case, *OPEN_FOR_ASSIGNMENT)
-    profile = next((p for p in eligible_profiles(case) if p.id == mediator_id), None)
-    load = mediation_directory.active_loads([profile.user_id]).get(profile.user_id, 0) if profile else 0
+    profile, load = _eligible_with_load(case, mediator_id)
     if profile is None or load >= profile.max_load:
         raise ValidationFailed(errors={"mediator_id": ["No such mediator is available for this case."]})
-    for previous in db.session.scalars(select(MediatorAssignment).filter_by(case_id=case.id, status="pending")):
+    superseded = list(db.session.scalars(select(MediatorAssignment).filter_by(case_id=case.id, status="pending")))
+    for previous in superseded:
         previous.status, previous.responded_at = "superseded", clock.now()
     db.session.flush()
     assignment = MediatorAssignment(
@@ -164,21 +175,38 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
     else:
         words = message("Mediator offered: %(name)s", name=profile.display_name)
         timeline.record(case, "mediation.mediator_offered", actor=actor, actor_role=via, summary=words)
-    _commit("Another mediator was offered the case at the same time; reload and try again.")
-    return assignment_view(assignment, profile)
+    # the mediator's load once this lands: this case's earlier offers to them are superseded, the new one counts
+    load += (1 if case.status in mediation_directory.OFFER_STATES else 0) - sum(
+        1 for p in superseded if p.mediator_user_id == profile.user_id
+    )
+    return _commit(
+        "Another mediator was offered the case at the same time; reload and try again.",
+        lambda: assignment_view(assignment, profile, load=load),
+    )
 
 
-def _commit(message: str) -> None:
+def _commit(message: str, answer: Callable[[], dict]) -> dict:
+    """Flush, build the answer from the objects in hand (nothing is read again after the COMMIT), commit."""
     try:
+        db.session.flush()
+        view = answer()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(message, reason="mediation.assignment_conflict") from None
+    return view
 
 
-def assignment_view(assignment: MediatorAssignment, profile: MediatorProfile | None = None) -> dict:
-    """An offer or assignment, with the mediation clock once accepted."""
-    profile = profile or db.session.get_one(MediatorProfile, assignment.profile_id)  # a foreign key
+def assignment_view(
+    assignment: MediatorAssignment, profile: MediatorProfile | None = None, *, load: int | None = None
+) -> dict:
+    """An offer or assignment, with the mediation clock once accepted (`load`: the mediator's, when known)."""
+    if profile is None or load is None:  # the profile and its load in one statement
+        profile, load = db.session.execute(
+            select(MediatorProfile, mediation_directory.active_load_of(MediatorProfile.user_id)).where(
+                MediatorProfile.id == assignment.profile_id
+            )
+        ).one()  # a foreign key
     return {
         "id": assignment.id,
         "case_id": assignment.case_id,
@@ -187,7 +215,7 @@ def assignment_view(assignment: MediatorAssignment, profile: MediatorProfile | N
         "assigned_at": assignment.created_at,
         "responded_at": assignment.responded_at,
         "decline_reason": assignment.decline_reason,
-        "mediator": mediation_directory.mediator_views([profile])[0],
+        "mediator": mediation_directory.mediator_view(profile, load),
         "accepted_at": assignment.accepted_at,
         "mediation_due_at": assignment.due_at,
         "mediation_warn_at": assignment.warn_at,
@@ -231,8 +259,7 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
         event="mediation.mediator_accepted",
         reason=f"Mediation due by {offer.due_at.isoformat()}",
     )
-    _commit("The case was answered at the same time; reload it.")
-    return assignment_view(offer)
+    return _commit("The case was answered at the same time; reload it.", lambda: assignment_view(offer))
 
 
 def decline(*, case_id: uuid.UUID, reason: str | None, actor: Principal) -> dict:
@@ -247,8 +274,7 @@ def decline(*, case_id: uuid.UUID, reason: str | None, actor: Principal) -> dict
         summary=message("The mediator declined; the organisation will assign another."),
         reason=reason,
     )
-    _commit("The case was answered at the same time; reload it.")
-    return assignment_view(offer)
+    return _commit("The case was answered at the same time; reload it.", lambda: assignment_view(offer))
 
 
 def start_mediation(case: Case, *, actor: Principal | None, actor_role: str = "mediator") -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select
 
 from app.cases import Case
 from app.errors import NotFound, ValidationFailed
@@ -149,15 +150,31 @@ def mediator_view(profile: MediatorProfile, load: int) -> dict:
     }
 
 
+def _counted() -> ColumnElement[bool]:
+    """An assignment that is load: an offer not yet answered on an open case, or accepted on a running one."""
+    return or_(
+        and_(MediatorAssignment.status == "pending", Case.status.in_(OFFER_STATES)),
+        and_(MediatorAssignment.status == "accepted", Case.status.in_(LOAD_STATES)),
+    )
+
+
+def active_load_of(user_id: Any) -> ScalarSelect[int]:
+    """The active load of `user_id` (a value or a correlated column) as a scalar subquery, to read with its row."""
+    return (
+        select(func.count())
+        .select_from(MediatorAssignment)
+        .join(Case, Case.id == MediatorAssignment.case_id)
+        .where(MediatorAssignment.mediator_user_id == user_id, _counted())
+        .scalar_subquery()
+    )
+
+
 def active_loads(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     """Cases each mediator carries: accepted and still running, plus offers not yet answered."""
     ids = list(set(user_ids))
     if not ids:
         return {}
-    counted = or_(
-        and_(MediatorAssignment.status == "pending", Case.status.in_(OFFER_STATES)),
-        and_(MediatorAssignment.status == "accepted", Case.status.in_(LOAD_STATES)),
-    )
+    counted = _counted()
     rows = db.session.execute(
         select(MediatorAssignment.mediator_user_id, func.count())
         .join(Case, Case.id == MediatorAssignment.case_id)
