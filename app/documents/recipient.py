@@ -82,8 +82,7 @@ def inbox(*, actor: Principal, cursor: str | None, limit: int | None) -> Page:
 def open_document(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """The document's details; records `opened` (and deemed service, if this is what serves it)."""
     document, relation = _load(document_id, actor)
-    _act(document, "open", actor=actor, relation=relation)
-    return detail_view(document, relation=relation)
+    return _act(document, "open", actor=actor, relation=relation, answer=True)
 
 
 def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
@@ -106,14 +105,15 @@ def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
 def acknowledge(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """签收: the recipient (or their lawyer) acknowledges receipt; only once."""
     document, relation = _load(document_id, actor)
-    _act(document, "acknowledge", actor=actor, relation=relation)
-    return detail_view(document, relation=relation)
+    return _act(document, "acknowledge", actor=actor, relation=relation, answer=True)
 
 
-def _act(document: ServedDocument, action: str, *, actor: Principal, relation: str) -> None:
+def _act(document: ServedDocument, action: str, *, actor: Principal, relation: str, answer: bool = False) -> dict:
+    """Record the act and commit; with `answer`, the detail view, built before the COMMIT from the rows in hand
+    (issue 18: nothing is read again after it)."""
     was_served = document.served_at is not None
     delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
-    case = db.session.get_one(Case, document.case_id)
+    case, court = _case_and_court(document)
     if not was_served and document.served_at is not None:
         delivery.served(case, document)
     audit.record(
@@ -135,7 +135,17 @@ def _act(document: ServedDocument, action: str, *, actor: Principal, relation: s
                 else message("《%(title)s》 acknowledged by the recipient's lawyer", title=document.title)
             ),
         )
+    view = detail_view(document, relation=relation, case=case, court=court) if answer else {}
     delivery_outbox.commit()
+    return view
+
+
+def _case_and_court(document: ServedDocument) -> tuple[Case, Court | None]:
+    """The document's case and court in one statement (the case is a foreign key)."""
+    row = db.session.execute(
+        select(Case, Court).outerjoin(Court, Court.id == document.court_id).where(Case.id == document.case_id)
+    ).one()
+    return row[0], row[1]
 
 
 def summary_view(document: ServedDocument) -> dict:
@@ -153,10 +163,12 @@ def summary_view(document: ServedDocument) -> dict:
     }
 
 
-def detail_view(document: ServedDocument, *, relation: str) -> dict:
+def detail_view(
+    document: ServedDocument, *, relation: str, case: Case | None = None, court: Court | None = None
+) -> dict:
     """The document as its recipient sees it: state, legal effect, deadline with explanation, event times."""
-    case = db.session.get(Case, document.case_id)
-    court = db.session.get(Court, document.court_id)
+    if case is None:
+        case, court = _case_and_court(document)
     events = delivery_chain.events_of(document.id)
     return {
         **summary_view(document),
