@@ -118,9 +118,11 @@ def _push(
             _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)
             delivery_outbox.commit()
     except BaseException:
-        db.session.rollback()
-        if fresh:
-            forget_object(fresh)
+        try:
+            db.session.rollback()  # in a batch's group of items this raises (transactions.Regroup)
+        finally:
+            if fresh:
+                forget_object(fresh)
         raise
     if fresh and stored is not None:
         stored.append(fresh)

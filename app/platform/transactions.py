@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import sys
 from collections.abc import Callable, Iterator
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.errors import DatabaseUnavailable
+from app.errors import AppError, DatabaseUnavailable
 from app.extensions import db
 from app.platform import idempotency
 
@@ -46,11 +47,17 @@ def separate_commits() -> contextlib.AbstractContextManager[None]:
 _BATCH = "microcourt.one_transaction"
 
 
+class Regroup(Exception):
+    """Raised by a rollback inside `OneTransaction.group()`: the group's SAVEPOINT is rolled back (all its items),
+    and the caller runs those items again, each in a SAVEPOINT of its own."""
+
+
 @dataclasses.dataclass
 class _Batch:
     callbacks: list[Callable[[], None]] = dataclasses.field(default_factory=list)  # of the items kept
     item: list[Callable[[], None]] | None = None  # the running item's, kept only if the item is
     broken: bool = False  # a rollback with no item SAVEPOINT open undid the whole transaction
+    grouped: bool = False  # a group() is running: a rollback undoes the whole group and raises Regroup
 
 
 class OneTransaction:
@@ -83,6 +90,31 @@ class OneTransaction:
             if batch.broken:
                 raise DatabaseUnavailable(retry_after=1)
 
+    @contextlib.contextmanager
+    def group(self) -> Iterator[None]:
+        """Several items in ONE SAVEPOINT, for when they are expected to succeed: on PostgreSQL every SAVEPOINT that
+        writes is a subtransaction, and past 64 in one transaction the backend's subtransaction cache overflows
+        (every other session's snapshot then looks in pg_subtrans while the batch is open). Any rollback inside
+        (an item refused after it wrote, a raced key) rolls back the whole group and raises `Regroup`; the caller
+        then runs the group's items again with `item()`, so a bad item still rolls back alone."""
+        batch = self._batch
+        batch.item, batch.grouped = [], True
+        nested = self._session.begin_nested()
+        try:
+            try:
+                yield
+                self._session.flush()
+                nested.commit()  # RELEASE SAVEPOINT
+            except BaseException:
+                if nested.is_active:
+                    nested.rollback()
+                raise
+            batch.callbacks += batch.item
+        finally:
+            batch.item, batch.grouped = None, False
+            if batch.broken:
+                raise DatabaseUnavailable(retry_after=1)
+
 
 @contextlib.contextmanager
 def one_transaction() -> Iterator[OneTransaction]:
@@ -105,6 +137,11 @@ def one_transaction() -> Iterator[OneTransaction]:
         nested = session.get_nested_transaction()
         if nested is not None:
             nested.rollback()
+            if batch.grouped:  # the group's SAVEPOINT went, with the items before this one: nothing may go on
+                in_flight = sys.exc_info()[1]
+                if in_flight is not None and not isinstance(in_flight, AppError | IntegrityError):
+                    raise in_flight  # a crash: the whole batch fails, as it would item by item
+                raise Regroup  # a refusal or a raced key: the caller runs the group's items one by one
             return
         batch.broken = True  # no item open: only the whole transaction can be undone
         rollback()
