@@ -79,7 +79,7 @@ def _due_at(now: dt.datetime, days: int) -> tuple[dt.datetime, list[str]]:
     deadline = deadlines.compute_deadline(
         trigger_at=now,
         period_days=days,
-        trigger_label="correction requested",
+        trigger_label="correction.requested",
         period_label="period to correct the filing (补正)",
         overrides=calendar.load_overrides(),
     )

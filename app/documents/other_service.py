@@ -156,7 +156,7 @@ def _service_time(
     deadline = compute_deadline(
         trigger_at=given,
         period_days=ANNOUNCEMENT_DAYS,
-        trigger_label="公告发出",
+        trigger_label="announcement.issued",
         period_label="公告期（民事诉讼法第九十五条）",
         overrides=load_overrides(),
     ).require_covered()

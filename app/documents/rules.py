@@ -170,7 +170,9 @@ def deadline_for(document: ServedDocument, overrides: dict | None = None) -> Dea
     return compute_deadline(
         trigger_at=document.served_at,
         period_days=days,
-        trigger_label=f"{DOC_TYPES[document.doc_type].label}送达（{BASIS_LABELS[document.served_basis or '']}）",
+        trigger_label=deadlines.trigger(
+            "document.served", document=document.doc_type, basis=document.served_basis or ""
+        ),
         period_label=label,
         overrides=load_overrides() if overrides is None else overrides,
     )

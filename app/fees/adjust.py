@@ -57,7 +57,7 @@ def recalculate(*, notice_id: uuid.UUID, actor: Principal, schedule: str, amount
     outstanding = ledger.balance(case.id, notice.party_id)["outstanding"]
     if difference > 0 and outstanding > 0:  # more to pay: a fresh period (Art. 21, 22)
         period = int(fee_schedule.load()["notice"]["period_days"])
-        notice.due_at, notice.deadline = notices.compute_due(now, period, "fee corrected upwards")
+        notice.due_at, notice.deadline = notices.compute_due(now, period, "fee.corrected")
         notice.reminders_sent, notice.overdue_flagged_at = [], None
         if notice.status == "paid":
             notice.status, notice.settled_at = "unpaid", None

@@ -72,4 +72,4 @@ def on_case_filed(case: Case, actor: Principal) -> None:
     """The filing hook (app/wiring.py): the notice to pay at filing where the court asks for prepayment."""
     if case.kind == "litigation" and prepays_at_filing(case.court_id):
         # issued by the platform under the court's setting, not by the filer
-        notices.issue_for_case(case, None, trigger_label="case filed; the court asks for prepayment")
+        notices.issue_for_case(case, None, trigger="fee.notice.filing")

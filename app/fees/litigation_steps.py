@@ -115,5 +115,5 @@ def issue_appeal_notice(case: Case, party: CaseParty, actor: Principal | None) -
     name = calculation.schedule_for_case(case.category, case.amount, data)
     fee = calculation.calculate(name, case.amount, appeal=True, data=data)
     return notices.issue(
-        case, party, fee, actor, purpose="appeal", trigger_label="appeal filed", what=messages.what(messages.APPEAL_FEE)
+        case, party, fee, actor, purpose="appeal", trigger="fee.notice.appeal", what=messages.what(messages.APPEAL_FEE)
     )

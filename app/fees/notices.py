@@ -28,13 +28,14 @@ def payer_of(case: Case) -> CaseParty | None:
     return db.session.scalar(query.order_by(CaseParty.created_at, CaseParty.id).limit(1))
 
 
-def compute_due(trigger_at: dt.datetime, days: int, trigger_label: str) -> tuple[dt.datetime, dict]:
+def compute_due(trigger_at: dt.datetime, days: int, trigger: str | deadlines.Trigger) -> tuple[dt.datetime, dict]:
     """24:00 Asia/Shanghai of the last day (counting from the day after the trigger, rolled past rest days and
-    holidays), with the engine's explanation; beyond the calendar the plain period, and the record says so."""
+    holidays), with the engine's explanation; beyond the calendar the plain period, and the record says so.
+    `trigger` is a key of `deadlines.TRIGGERS` ("fee.extended") or a `deadlines.trigger(...)` with its facts."""
     deadline = deadlines.compute_deadline(
         trigger_at=trigger_at,
         period_days=days,
-        trigger_label=trigger_label,
+        trigger_label=trigger,
         period_label="period to pay the litigation fee (交纳诉讼费用, Measures Art. 22)",
         overrides=calendar.load_overrides(),
     )
@@ -58,8 +59,10 @@ def last_day(notice: FeeNotice) -> dt.date | None:
     return (notice.due_at.astimezone(clock.SHANGHAI) - dt.timedelta(microseconds=1)).date()
 
 
-def issue_for_case(case: Case, actor: Principal | None, *, trigger_label: str = "case accepted") -> FeeNotice | None:
-    """Issue the acceptance-fee notice of a litigation case (once; the caller commits). None when no fee is due."""
+def issue_for_case(case: Case, actor: Principal | None, *, trigger: str = "fee.notice.acceptance") -> FeeNotice | None:
+    """Issue the acceptance-fee notice of a litigation case (once; the caller commits). None when no fee is due.
+    `trigger`: the deadline's trigger key (`fee.notice.acceptance`, or `fee.notice.filing` where the court asks
+    for prepayment)."""
     if case.kind != "litigation":
         return None
     payer = payer_of(case)
@@ -74,7 +77,7 @@ def issue_for_case(case: Case, actor: Principal | None, *, trigger_label: str = 
         fee,
         actor,
         purpose="acceptance",
-        trigger_label=trigger_label,
+        trigger=trigger,
         what=messages.what(messages.ACCEPTANCE_FEE),
     )
 
@@ -86,7 +89,7 @@ def issue(
     actor: Principal | None,
     *,
     purpose: str,
-    trigger_label: str,
+    trigger: str,
     what: dict,
 ) -> FeeNotice | None:
     """Issue one notice to pay (one per case, payer and purpose; the caller commits). None when the fee is 0."""
@@ -101,7 +104,7 @@ def issue(
         return None
     now = clock.now()
     period = int(fee_schedule.load()["notice"]["period_days"])
-    due_at, explained = compute_due(now, period, f"notice to pay issued ({trigger_label})")
+    due_at, explained = compute_due(now, period, trigger)  # a key of deadlines.TRIGGERS ("fee.notice.appeal")
     notice = FeeNotice(
         case_id=case.id,
         party_id=payer.id,

@@ -178,7 +178,7 @@ def extend(*, notice_id: uuid.UUID, actor: Principal, days: int, reason: str | N
         raise Conflict(f"The notice is {notice.status}.", reason="fees.notice_not_open")
     now = clock.now()
     previous = notice.due_at
-    notice.due_at, notice.deadline = notices.compute_due(now, days, "more time granted by the court")
+    notice.due_at, notice.deadline = notices.compute_due(now, days, "fee.extended")
     notice.reminders_sent, notice.overdue_flagged_at = [], None
     timeline.record(
         case,

@@ -24,6 +24,7 @@ from app.fees import calculation, ledger, messages, notices, queries
 from app.fees import schedule as fee_schedule
 from app.fees.models import RELIEF_KINDS, FeeNotice, FeeRelief
 from app.i18n import label, message
+from app.legal import deadlines
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -220,7 +221,7 @@ def _apply_effect(
             actor_user_id=actor_id,
             note=f"deferred until {effect}",
         )
-        notice.due_at, notice.deadline = notices.compute_due(now, days, "deferral granted (缓交)")
+        notice.due_at, notice.deadline = notices.compute_due(now, days, "fee.deferred")
         notice.status = "deferred"
     elif kind in ("reduced", "waived"):
         assert isinstance(effect, int)
@@ -236,7 +237,8 @@ def _apply_effect(
         )
     if kind != "waived" and kind != "deferred" and notice.status in ("unpaid", "deferred"):
         period = int(fee_schedule.load()["notice"]["period_days"])
-        notice.due_at, notice.deadline = notices.compute_due(now, period, f"application decided ({relief.status})")
+        decided = deadlines.trigger("fee.relief_decided", decision=relief.status)
+        notice.due_at, notice.deadline = notices.compute_due(now, period, decided)
     notice.reminders_sent, notice.overdue_flagged_at = [], None
 
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from calendar import monthrange
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
-from app.i18n import Message, catalogue, current_language, mark, message
+from app.i18n import Message, catalogue, current_language, label, labels, mark, message
 from app.legal.calendar import CalendarNotCovered, DayInfo, Overrides, covered_until, day_kind
 from app.utils.clock import SHANGHAI, as_utc
 
@@ -98,6 +100,131 @@ def period_words(key: str | None, label: str) -> Message | str:
     return Message(PERIOD, PERIODS[key]) if key in PERIODS else label
 
 
+# Every trigger's kind (context "deadline.trigger", Chinese per the statutes' words, docs/glossary.md), the same
+# treatment as the periods: a deadline keeps the language-neutral key (`trigger.key`) and the variable parts as
+# facts (`trigger.facts`: a document type's or a basis's code, a date, a number of days), so its explanation names
+# the trigger fully in the reader's language. `trigger.label` stays the Chinese name (a machine field).
+TRIGGER = "deadline.trigger"
+TRIGGERS: dict[str, str] = {
+    "document.served": mark("deadline.trigger", "service of the %(document)s (%(basis)s)"),
+    "announcement.issued": mark("deadline.trigger", "public notice issued"),
+    "evidence.notice_issued": mark("deadline.trigger", "the court set the evidence period (evidence notice issued)"),
+    "evidence.period_ended": mark("deadline.trigger", "end of the original evidence period (%(day)s)"),
+    "performance.ended": mark("deadline.trigger", "end of the performance period of the %(document)s (%(days)s days)"),
+    "title.effective": mark("deadline.trigger", "the %(document)s took effect (no performance period set)"),
+    "judicial_confirmation.effective": mark(
+        "deadline.trigger", "the ruling of judicial confirmation took effect (no performance period set)"
+    ),
+    "fee.notice.acceptance": mark("deadline.trigger", "notice to pay issued (case accepted)"),
+    "fee.notice.filing": mark("deadline.trigger", "notice to pay issued (case filed; the court asks for prepayment)"),
+    "fee.notice.appeal": mark("deadline.trigger", "notice to pay issued (appeal filed)"),
+    "fee.extended": mark("deadline.trigger", "more time granted by the court"),
+    "fee.corrected": mark("deadline.trigger", "fee corrected upwards"),
+    "fee.deferred": mark("deadline.trigger", "deferral granted"),
+    "fee.relief_decided": mark("deadline.trigger", "application decided (%(decision)s)"),
+    "correction.requested": mark("deadline.trigger", "correction requested"),
+    "mediation.agreement_effective": mark("deadline.trigger", "mediation agreement took effect"),
+    "judicial_confirmation.submitted": mark("deadline.trigger", "application for judicial confirmation complete"),
+    "judicial_confirmation.accepted": mark("deadline.trigger", "application for judicial confirmation accepted"),
+}
+# A fact that is a code has its words in a table of app/i18n/labels.py; any other fact (a date, days) is a value.
+TRIGGER_TERMS = {"document": "document.type", "basis": "service.basis", "decision": "decision"}
+# The names callers wrote before the keys (and rows stored then carry) that neither language's name matches.
+LEGACY_TRIGGER_LABELS = {"deferral granted (缓交)": "fee.deferred"}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What a period runs from: a kind of TRIGGERS and its facts (codes of TRIGGER_TERMS, dates, days)."""
+
+    key: str
+    facts: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.key not in TRIGGERS:
+            raise ValueError(f"unknown trigger {self.key!r}")
+        if set(self.facts) != catalogue.placeholders(TRIGGERS[self.key]):
+            raise ValueError(f"trigger {self.key!r} takes {sorted(catalogue.placeholders(TRIGGERS[self.key]))}")
+
+    def words(self) -> Message:
+        """The trigger as a catalogue message: its codes as their terms, its other facts as values."""
+        values = {
+            name: label(TRIGGER_TERMS[name], str(value)) if name in TRIGGER_TERMS else value
+            for name, value in self.facts.items()
+        }
+        return Message(TRIGGER, TRIGGERS[self.key], values)
+
+    def name(self, language: str = "zh") -> str:
+        """The trigger's name in a language (Chinese: kept as `trigger.label`)."""
+        return self.words().render(language)
+
+
+def trigger(key: str, /, **facts: object) -> Trigger:
+    """A trigger for `compute_deadline(trigger_label=...)`, e.g. `trigger("evidence.period_ended", day=date)`."""
+    return Trigger(
+        key, {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in facts.items()}
+    )
+
+
+def trigger_of(name: str | Trigger | None) -> Trigger | None:
+    """The trigger named by a Trigger, its key, its Chinese or English name (facts read back from the name), or a
+    name callers wrote before; else None (a label of the caller's own, shown as written)."""
+    if isinstance(name, Trigger):
+        return name
+    if not name:
+        return None
+    if name in LEGACY_TRIGGER_LABELS:
+        return Trigger(LEGACY_TRIGGER_LABELS[name])
+    if name in TRIGGERS:
+        return Trigger(name)  # a kind with facts named without them: ValueError
+    for key, language, pattern in _trigger_patterns():
+        found = pattern.fullmatch(name)
+        if found is None:
+            continue
+        facts: dict[str, object] = {}
+        for fact, words in found.groupdict().items():
+            code = _term_codes(language).get((TRIGGER_TERMS[fact], words)) if fact in TRIGGER_TERMS else words
+            if code is None:
+                break
+            facts[fact] = code
+        else:
+            return Trigger(key, facts)
+    return None
+
+
+@functools.cache
+def _trigger_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
+    found = []
+    for key, english in TRIGGERS.items():
+        for language in ("zh", "en"):
+            template = english if language == "en" else catalogue.render(TRIGGER, english, "zh")
+            parts, position = [], 0
+            for match in catalogue.PLACEHOLDER.finditer(template):
+                parts.append(re.escape(template[position : match.start()]))
+                parts.append(f"(?P<{match.group(1)}>.+?)" if match.group(1) else "%")
+                position = match.end()
+            parts.append(re.escape(template[position:]))
+            found.append((key, language, re.compile("".join(parts), re.DOTALL)))
+    return found
+
+
+@functools.cache
+def _term_codes(language: str) -> dict[tuple[str, str], str]:
+    """A term's words back to its code; in English the code itself too (fee notices wrote the decision's code)."""
+    found = {(kind, code): code for kind in set(TRIGGER_TERMS.values()) for code in labels.TABLES[kind]}
+    if language != "en":
+        found.clear()
+    for kind in set(TRIGGER_TERMS.values()):
+        for code, english in labels.TABLES[kind].items():
+            found[(kind, catalogue.render(kind, english, language))] = code
+    return found
+
+
+def trigger_words(found: Trigger | None, written: str) -> Message | str:
+    """The trigger as a value of an explanation: its catalogue entry when it has a key, else the label as written."""
+    return found.words() if found is not None else written
+
+
 @dataclass(frozen=True)
 class Step:
     """One non-working day met while counting: rolled past (calendar days) or not counted (working days)."""
@@ -140,6 +267,18 @@ class Deadline:
     earliest_last_day: dt.date | None = None
     period_months: int | None = None  # a period in months or years (Civil Code Art. 202); period_days then spans it
     period_key: str | None = None  # the period's language-neutral name (PERIODS); None for a label of the caller's
+    trigger_key: str | None = None  # the trigger's kind (TRIGGERS); None for a label of the caller's own
+    trigger_facts: Mapping[str, object] | None = None  # its variable parts (codes, a date, days), with its key
+
+    @property
+    def trigger(self) -> Trigger | None:
+        """The trigger's kind and facts, or None when the trigger is a label of the caller's own."""
+        if self.trigger_key not in TRIGGERS:
+            return None
+        try:
+            return Trigger(str(self.trigger_key), dict(self.trigger_facts or {}))
+        except ValueError:  # facts that do not fit the kind (a hand-edited row): the label as written
+            return None
 
     @property
     def counting_starts(self) -> dt.date:
@@ -183,6 +322,8 @@ class Deadline:
             "counting": self.counting,
             "trigger": {
                 "label": self.trigger_label,
+                **({"key": self.trigger_key} if self.trigger_key else {}),
+                **({"facts": dict(self.trigger_facts)} if self.trigger_key and self.trigger_facts else {}),
                 "at": self.trigger_at.isoformat(),
                 "date": _iso(self.trigger_date),
             },
@@ -205,7 +346,7 @@ class Deadline:
 
 
 def compute_deadline(
-    *, trigger_at: dt.datetime, period_days: int, trigger_label: str, period_label: str, overrides: Overrides
+    *, trigger_at: dt.datetime, period_days: int, trigger_label: str | Trigger, period_label: str, overrides: Overrides
 ) -> Deadline:
     """A period of calendar days after the trigger, its last day rolled past rest days and holidays."""
     head = _head("calendar_days", trigger_at, period_days, trigger_label, period_label)
@@ -213,7 +354,7 @@ def compute_deadline(
 
 
 def add_months(
-    *, trigger_at: dt.datetime, months: int, trigger_label: str, period_label: str, overrides: Overrides
+    *, trigger_at: dt.datetime, months: int, trigger_label: str | Trigger, period_label: str, overrides: Overrides
 ) -> Deadline:
     """A period of months (a year is 12) after the trigger (Civil Code Arts. 201-203).
 
@@ -246,7 +387,7 @@ def _roll(head: dict, overrides: Overrides) -> Deadline:
 
 
 def add_working_days(
-    *, trigger_at: dt.datetime, days: int, trigger_label: str, period_label: str, overrides: Overrides
+    *, trigger_at: dt.datetime, days: int, trigger_label: str | Trigger, period_label: str, overrides: Overrides
 ) -> Deadline:
     """A period counted in working days (工作日) after the trigger; rest days and holidays are skipped."""
     head = _head("working_days", trigger_at, days, trigger_label, period_label)
@@ -268,15 +409,20 @@ def add_working_days(
                 raise ValueError(f"too few working days after {head['trigger_date']}; check the calendar overrides")
 
 
-def _head(counting: Counting, trigger_at: dt.datetime, days: int, trigger_label: str, period_label: str) -> dict:
+def _head(
+    counting: Counting, trigger_at: dt.datetime, days: int, trigger_label: str | Trigger, period_label: str
+) -> dict:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ValueError(f"a period is a positive whole number of days, got {days!r}")
     local = as_utc(trigger_at).astimezone(SHANGHAI)
     key = period_key(period_label)  # a key (or a known name) is kept, and the label is its Chinese name
+    found = trigger_of(trigger_label)  # the same for the trigger, with its facts
     return {
         "period_key": key,
+        "trigger_key": found.key if found else None,
+        "trigger_facts": dict(found.facts) if found else None,
         "counting": counting,
-        "trigger_label": trigger_label,
+        "trigger_label": found.name() if found else trigger_label,
         "trigger_at": local,
         "trigger_date": local.date(),
         "period_days": days,
@@ -312,7 +458,6 @@ def _finish(
 def _explain(deadline: Deadline) -> list[Message]:
     """The explanation's lines as messages (context "deadline"): dates, days and labels are the values."""
     facts = {
-        "trigger": deadline.trigger_label,
         "period": period_words(deadline.period_key, deadline.period_label),
         "start": deadline.counting_starts,
         "raw_end": deadline.raw_end_date,
@@ -322,7 +467,7 @@ def _explain(deadline: Deadline) -> list[Message]:
         message(
             "Trigger: %(trigger)s at %(at)s Asia/Shanghai (trigger date %(date)s).",
             context="deadline",
-            trigger=deadline.trigger_label,
+            trigger=trigger_words(deadline.trigger, deadline.trigger_label),
             at=deadline.trigger_at.strftime("%Y-%m-%d %H:%M"),
             date=deadline.trigger_date,
         )
@@ -420,6 +565,8 @@ def from_dict(data: dict) -> Deadline:
     """A deadline back from its JSON form (`as_dict`), e.g. one stored with a fee notice or an evidence period."""
     trigger, period = data["trigger"], data["period"]
     detail = data.get("last_day_detail")
+    # a row stored before trigger keys: its kind and facts read back from its stored name (else shown as written)
+    found = trigger_of(trigger["label"]) if not trigger.get("key") else None
     return Deadline(
         counting=data["counting"],
         trigger_label=trigger["label"],
@@ -436,6 +583,8 @@ def from_dict(data: dict) -> Deadline:
         uncovered_date=dt.date.fromisoformat(data["uncovered_date"]) if data.get("uncovered_date") else None,
         period_months=period.get("months"),
         period_key=period.get("key") or period_key(period["label"]),  # a row stored before keys: by its name
+        trigger_key=trigger.get("key") or (found.key if found else None),
+        trigger_facts=trigger.get("facts") or (dict(found.facts) if found else None),
     )
 
 
@@ -450,8 +599,17 @@ def localized(stored: dict | None, language: str | None = None) -> dict | None:
         return stored
     try:
         deadline = from_dict(stored)
-        as_written = dataclasses.replace(deadline, period_key=None)  # stored before periods had English names
-        known = [each.explanation(other) for each in (deadline, as_written) for other in ("zh", "en")]
+        # stored before periods (or triggers) had English names: the caller's label inside either language's words
+        known = [
+            dataclasses.replace(
+                deadline,
+                period_key=deadline.period_key if period else None,
+                trigger_key=deadline.trigger_key if trigger else None,
+            ).explanation(other)
+            for period in (True, False)
+            for trigger in (True, False)
+            for other in ("zh", "en")
+        ]
     except (KeyError, TypeError, ValueError):
         return stored
     if stored.get("explanation") not in known:

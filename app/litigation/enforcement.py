@@ -34,7 +34,7 @@ STATES = ("submitted", "accepted", "rejected")
 def limitation(case: Case) -> Deadline:
     """The limitation period of the case's enforceable title; 409 when the case has none (yet)."""
     if case.kind == "mediation" and case.status == "confirmed" and case.closed_at is not None:
-        source, effective_at, days = "司法确认裁定", case.closed_at, None
+        source, effective_at, days = "judicial_confirmation", case.closed_at, None
     else:
         decision = db.session.scalar(select(LitigationDecision).where(LitigationDecision.case_id == case.id))
         ok = decision is not None and decision.closing_method in rules.ENFORCEABLE and case.status == "effective"
@@ -45,7 +45,7 @@ def limitation(case: Case) -> Deadline:
                 reason="enforcement.not_enforceable",
                 errors={"status": [case.status]},
             )
-        source = "判决书" if decision.closing_method == "judgment" else "调解书"
+        source = "judgment" if decision.closing_method == "judgment" else "mediation_document"
         effective_at, days = decision.effective_at, decision.performance_days
     return rules.enforcement_limitation(
         effective_at=effective_at, performance_days=days, source=source, overrides=load_overrides()

@@ -60,7 +60,7 @@ def set_period(*, case_id: uuid.UUID, procedure: str, days: int, reason: str | N
     deadline = compute_deadline(
         trigger_at=now,
         period_days=days,
-        trigger_label="人民法院指定举证期限（举证通知书发出）",
+        trigger_label="evidence.notice_issued",
         period_label=f"举证期限（{period_rules.PROCEDURE_LABELS[procedure]}）",
         overrides=load_overrides(),
     ).require_covered()
@@ -176,7 +176,7 @@ def _apply(
     deadline = compute_deadline(
         trigger_at=period_rules.extension_trigger(period.ends_at),
         period_days=days,
-        trigger_label=f"原举证期限届满（{period.last_day}）",
+        trigger_label=deadlines.trigger("evidence.period_ended", day=period.last_day),
         period_label="延长举证期限",
         overrides=load_overrides(),
     ).require_covered()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.legal import Deadline, add_months
+from app.legal import Deadline, add_months, deadlines
 from app.legal import calendar as legal_calendar
 from app.utils.clock import SHANGHAI
 
@@ -80,11 +80,17 @@ def enforcement_limitation(
     It runs from the last day of the performance period the document sets, or from the day it took effect when
     it sets none; counting starts the next day; the last day is the same date two years on (Civil Code Art. 202),
     rolled past a rest day or holiday (Art. 203). Suspension and interruption (Art. 250 applies the limitation
-    rules) are for the enforcement court to weigh; the platform computes the ordinary end.
+    rules) are for the enforcement court to weigh; the platform computes the ordinary end. `source` is the
+    enforceable title: a document type ("judgment", "mediation_document") or "judicial_confirmation" (its ruling).
     """
     last_day = performance_ends_on(effective_at, performance_days)
     trigger = dt.datetime.combine(last_day, dt.time(12), tzinfo=SHANGHAI)
-    label = f"{source}履行期限届满（{performance_days}日）" if performance_days else f"{source}生效（未定履行期限）"
+    if source == "judicial_confirmation":
+        label = deadlines.trigger("judicial_confirmation.effective")
+    elif performance_days:
+        label = deadlines.trigger("performance.ended", document=source, days=performance_days)
+    else:
+        label = deadlines.trigger("title.effective", document=source)
     return add_months(
         trigger_at=trigger,
         months=12 * ENFORCEMENT_YEARS,

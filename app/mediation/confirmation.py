@@ -164,7 +164,7 @@ def _submit_when_complete(case: Case, confirmation: JudicialConfirmation, *, act
     confirmation.accept_due_at = _court_deadline(
         now,
         settings.mediation().confirmation_accept_days,
-        "application for judicial confirmation complete",
+        "judicial_confirmation.submitted",
         "court decides whether to accept",
     )
     timeline.record(
@@ -258,7 +258,7 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
     confirmation.decide_due_at = _court_deadline(
         now,
         settings.mediation().confirmation_decide_days,
-        "application for judicial confirmation accepted",
+        "judicial_confirmation.accepted",
         "court confirms or rejects",
     )
     timeline.record(

@@ -73,7 +73,7 @@ def application_window(effective_at: dt.datetime) -> Deadline:
     return legal_deadline(
         trigger_at=effective_at,
         days=settings.mediation().confirmation_days,
-        trigger_label="mediation agreement took effect",
+        trigger_label="mediation.agreement_effective",
         period_label="application for judicial confirmation (CPL Art. 205)",
     )
 

@@ -42,7 +42,8 @@ def test_the_notice_comes_at_filing_and_acceptance_adds_none(client, clock):
     fees = client.get(f"{MP}/cases/{case_id}/fees", headers=login(filer)).get_json()
     [notice] = fees["notices"]
     assert notice["amount_fen"] == 10000 and notice["case_status"] == "submitted"  # 12,000 yuan: 100 yuan
-    assert "prepayment" in notice["deadline"]["trigger"]["label"]
+    assert notice["deadline"]["trigger"]["key"] == "fee.notice.filing"  # its label: the Chinese name
+    assert notice["deadline"]["trigger"]["label"] == "交纳诉讼费用通知书发出（立案时人民法院要求预交）"
     assert client.post(f"{COURT}/cases/{case_id}/accept", json={}, headers=clerk).status_code == 200
     assert len(db.session.scalars(select(FeeNotice).where(FeeNotice.case_id == uuid.UUID(case_id))).all()) == 1
 

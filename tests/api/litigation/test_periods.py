@@ -79,8 +79,8 @@ def test_a_late_appeal_is_refused_with_the_engines_explanation(client, clock):
         _appeal(world)  # the explanation is written in the reader's language: English asked for here
     assert late.value.reason == "litigation.appeal_out_of_time"
     assert late.value.errors["deadline"] == [
-        "Trigger: 判决书送达（到达受送达人确认的电子送达地址） at 2026-12-25 10:00 Asia/Shanghai "
-        "(trigger date 2026-12-25).",
+        "Trigger: service of the judgment (delivered to the electronic service address the recipient confirmed) at "
+        "2026-12-25 10:00 Asia/Shanghai (trigger date 2026-12-25).",
         "Period: appeal period (judgment), 15 days, counted from 2026-12-26, the day after the trigger.",
         "Raw end date: 2027-01-09 (trigger date + 15 days).",
         "Rolled forward past 2027-01-09 rest day (Saturday) [calendar override].",
@@ -123,7 +123,7 @@ def test_a_party_without_a_domicile_in_china_has_thirty_days(client, clock):
 )
 def test_the_enforcement_limitation_is_two_years_from_the_last_day_of_performance(effective, days, raw_end, last_day):
     deadline = rules.enforcement_limitation(
-        effective_at=effective, performance_days=days, source="判决书", overrides={}
+        effective_at=effective, performance_days=days, source="judgment", overrides={}
     )
     assert (deadline.raw_end_date.isoformat(), deadline.last_day.isoformat()) == (raw_end, last_day)
     assert deadline.period_months == 24 and "Civil Code Art. 202" in deadline.explanation("en")[2]

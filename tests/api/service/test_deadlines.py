@@ -25,8 +25,8 @@ def test_answer_period_over_spring_festival_2026(client, clock):
     assert (deadline["raw_end_date"], deadline["last_day"]) == ("2026-02-16", "2026-02-24")
     assert deadline["ends_at"] == "2026-02-25T00:00:00+08:00" and deadline["calendar_covered"] is True
     assert deadline["explanation"] == [
-        "Trigger: 起诉状副本送达（到达受送达人确认的电子送达地址） at 2026-02-01 10:00 Asia/Shanghai "
-        "(trigger date 2026-02-01).",
+        "Trigger: service of the copy of the complaint (delivered to the electronic service address the recipient "
+        "confirmed) at 2026-02-01 10:00 Asia/Shanghai (trigger date 2026-02-01).",
         "Period: answer period, 15 days, counted from 2026-02-02, the day after the trigger.",
         "Raw end date: 2026-02-16 (trigger date + 15 days).",
         "Rolled forward past 2026-02-16 春节 statutory holiday.",

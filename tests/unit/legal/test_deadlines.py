@@ -75,7 +75,7 @@ def test_thirty_day_judicial_confirmation_fully_explained():
     result = deadline(shanghai(2026, 1, 15, 9, 30), 30, trigger_label="调解协议生效", period_label="司法确认申请期")
     assert result.last_day == D(2026, 2, 14)  # a Saturday worked before Spring Festival 2026
     assert result.explanation("en") == [
-        "Trigger: 调解协议生效 at 2026-01-15 09:30 Asia/Shanghai (trigger date 2026-01-15).",
+        "Trigger: mediation agreement took effect at 2026-01-15 09:30 Asia/Shanghai (trigger date 2026-01-15).",
         "Period: 司法确认申请期, 30 days, counted from 2026-01-16, the day after the trigger.",
         "Raw end date: 2026-02-14 (trigger date + 30 days).",
         "Final day: 2026-02-14 working day (调休: Saturday worked for 春节); the deadline ends at 24:00 "
