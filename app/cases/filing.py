@@ -21,6 +21,7 @@ from app.platform import settings
 from app.security import idcard, permissions, pii
 from app.security.permissions import Principal
 from app.utils import clock
+from app.utils.ids import new_id
 
 
 def create_case(
@@ -154,12 +155,13 @@ def _build(*, actor: Principal, data: dict, creation_key: str | None, filed_via:
         review_due_at=now + dt.timedelta(days=review_days) if data["kind"] == "litigation" else None,
     )
     db.session.add(case)
-    db.session.flush()
+    db.session.flush()  # the unit of work orders tables by relationships, and these models declare none
     filer_party = None
     for party_data in data["parties"]:
         party = build_party(case, party_data, user_id=actor.user_id if party_data.get("is_self") else None)
         if party_data.get("is_self"):
             filer_party = party
+    db.session.flush()  # every party in one INSERT (ids given in build_party), before the consents naming them
     if filer_party is not None:
         _record_consents(case, filer_party, data, actor=actor)
     timeline.record(
@@ -182,6 +184,7 @@ def _role(actor: Principal, filed_via: str) -> str:
 def build_party(case: Case, data: dict, *, user_id: uuid.UUID | None) -> CaseParty:
     """A party row with phone and ID number encrypted and blind-indexed; joined at once when it is the filer."""
     party = CaseParty(
+        id=new_id(),  # known now, so the caller flushes all the parties together (one INSERT, issue 18)
         case_id=case.id,
         role=data["role"],
         party_type=data.get("party_type", "person"),
@@ -203,7 +206,6 @@ def build_party(case: Case, data: dict, *, user_id: uuid.UUID | None) -> CasePar
         party.id_number_enc = pii.encrypt(number, field="id_number")
         party.id_number_index = pii.blind_index(number, field="id_number")
     db.session.add(party)
-    db.session.flush()
     return party
 
 
@@ -231,6 +233,8 @@ def _record_consents(case: Case, party: CaseParty, data: dict, *, actor: Princip
                 party_id=party.id,
                 kind="online_mediation",
                 given=bool(consents.get("online_mediation")),
+                address=None,  # the same columns as the e-service consent: both in one INSERT
+                address_confirmed=False,
                 method="filing_form",
                 recorded_by=actor.user_id,
                 given_at=now,

@@ -54,6 +54,14 @@ def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
     return describe(case, facts, actor=actor)
 
 
+def describe_loaded(case: Case, *, actor: Principal) -> dict:
+    """`case_detail` of a case this request already holds (e.g. just filed): its facts are read, not the case."""
+    facts = case_access.facts_for(case)
+    if not permissions.may_read_case(actor, facts):
+        raise case_access.not_found()
+    return describe(case, facts, actor=actor)
+
+
 def describe(case: Case, facts: CaseFacts, *, actor: Principal) -> dict:
     """Build the detail view (used after writes too)."""
     court = db.session.get(Court, case.court_id) if case.court_id else None

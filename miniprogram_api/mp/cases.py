@@ -32,7 +32,7 @@ def create(payload: dict) -> dict:
     """File a dispute for mediation or a case for litigation (Idempotency-Key honoured)."""
     actor = current_principal()
     case = filing.create_case(actor=actor, data=payload, creation_key=request.headers.get("Idempotency-Key"))
-    return queries.case_detail(case_id=case.id, actor=actor)
+    return queries.describe_loaded(case, actor=actor)  # the case in hand, not read again (issue 18)
 
 
 @blp.route("/cases", methods=["GET"])
