@@ -183,13 +183,18 @@ def trigger_of(name: str | Trigger | None) -> Trigger | None:
             continue
         facts: dict[str, object] = {}
         for fact, words in found.groupdict().items():
-            code = _term_codes(language).get((TRIGGER_TERMS[fact], words)) if fact in TRIGGER_TERMS else words
+            code = _term_codes(language).get((TRIGGER_TERMS[fact], words)) if fact in TRIGGER_TERMS else _value(words)
             if code is None:
                 break
             facts[fact] = code
         else:
             return Trigger(key, facts)
     return None
+
+
+def _value(words: str) -> object:
+    """A fact read back from a name: a number of days as the number, anything else (a date) as written."""
+    return int(words) if words.isdecimal() and words.isascii() else words
 
 
 @functools.cache
