@@ -10,9 +10,11 @@ from __future__ import annotations
 import unicodedata
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
+from app.cases import lifecycle as case_lifecycle
 from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.i18n import label, message
@@ -29,17 +31,22 @@ STAFF_RELATIONS = frozenset({"mediator", "court_staff", "org_admin"})
 
 def accept_token(*, token: str, actor: Principal) -> dict:
     """Accept by the QR token."""
-    return _accept(invitations.by_token(token), actor=actor)
+    return _accept(invitations.by_token(token, case_open=False), actor=actor)
 
 
 def accept_code(*, code: str, actor: Principal) -> dict:
     """Accept by the typed 8-character code."""
-    return _accept(invitations.by_code(code), actor=actor)
+    return _accept(invitations.by_code(code, case_open=False), actor=actor)
 
 
 def _accept(invitation: Invitation, *, actor: Principal) -> dict:
-    # usable() has seen the case (a foreign key, never deleted while it has invitations)
+    """Statements (issue 18): the case is read once, locked (its end checked here, not before the lock too); the
+    bound party's new values are set on the row in hand rather than read back; the answer is built before the
+    COMMIT."""
+    # a foreign key, never deleted while it has invitations
     case = db.session.execute(select(Case).where(Case.id == invitation.case_id).with_for_update()).scalar_one()
+    if case.status in case_lifecycle.TERMINAL[case.kind]:
+        raise invitations.not_found()
     facts = case_access.facts_for(case)
     relations = permissions.case_relations(actor, facts)
     if relations & STAFF_RELATIONS:
@@ -63,8 +70,9 @@ def _accept(invitation: Invitation, *, actor: Principal) -> dict:
         summary=message("joined the case as the %(role)s by invitation", role=label("party.role", party.role)),
         data={"invitation_id": str(invitation.id), "party_id": str(party.id)},
     )
+    answer = {"case_id": case.id, "party_id": party.id, "role": party.role, "case_title": case.title}
     db.session.commit()
-    return {"case_id": case.id, "party_id": party.id, "role": party.role, "case_title": case.title}
+    return answer
 
 
 def _check_identity(user: User, party: CaseParty) -> None:
@@ -105,16 +113,18 @@ def _take_use(invitation: Invitation) -> None:
 
 
 def _bind(party: CaseParty, user: User) -> CaseParty:
+    now = clock.now()
     result = db.session.execute(
         update(CaseParty)
         .where(CaseParty.id == party.id, CaseParty.user_id.is_(None))
-        .values(user_id=user.id, joined_at=clock.now())
+        .values(user_id=user.id, joined_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
         db.session.rollback()
         raise invitations.not_found()
-    db.session.refresh(party)
+    for name, value in (("user_id", user.id), ("joined_at", now), ("updated_at", now)):
+        set_committed_value(party, name, value)  # what the UPDATE wrote, without reading the row back
     return party
 
 

@@ -210,8 +210,9 @@ def revoke(*, invitation_id: uuid.UUID, actor: Principal) -> dict:
     return issued_view(invitation)
 
 
-def usable(invitation: Invitation | None) -> Invitation:
-    """The invitation if it can still be accepted; the one 404 otherwise."""
+def usable(invitation: Invitation | None, *, case_open: bool = True) -> Invitation:
+    """The invitation if it can still be accepted; the one 404 otherwise. `case_open=False`: the caller checks
+    that the case has not ended itself (after locking it, which reads it anyway)."""
     if (
         invitation is None
         or invitation.revoked_at is not None
@@ -219,25 +220,28 @@ def usable(invitation: Invitation | None) -> Invitation:
         or invitation.uses >= invitation.max_uses
     ):
         raise not_found()
-    case = db.session.get(Case, invitation.case_id)
-    if case is None or case.status in case_lifecycle.TERMINAL[case.kind]:
-        raise not_found()
+    if case_open:
+        case = db.session.get(Case, invitation.case_id)
+        if case is None or case.status in case_lifecycle.TERMINAL[case.kind]:
+            raise not_found()
     return invitation
 
 
-def by_token(token: str) -> Invitation:
+def by_token(token: str, *, case_open: bool = True) -> Invitation:
     """A usable invitation by its token."""
     if not valid_token(token):
         raise not_found()
-    return usable(db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token))))
+    query = select(Invitation).where(Invitation.token_hash == token_hash(token))
+    return usable(db.session.scalar(query), case_open=case_open)
 
 
-def by_code(code: str) -> Invitation:
+def by_code(code: str, *, case_open: bool = True) -> Invitation:
     """A usable invitation by its typed code."""
     normalized = normalize_code(code)
     if len(normalized) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in normalized):
         raise not_found()
-    return usable(db.session.scalar(select(Invitation).where(Invitation.code_hash == code_hash(normalized))))
+    query = select(Invitation).where(Invitation.code_hash == code_hash(normalized))
+    return usable(db.session.scalar(query), case_open=case_open)
 
 
 def preview(*, token: str) -> dict:

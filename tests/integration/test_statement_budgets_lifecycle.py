@@ -39,6 +39,11 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Before 9. Auth 1; the case FOR UPDATE 1; the offer 1; the flush: the case, the timeline entry, the offer; the
     # mediator's profile with their load (one statement, after the flush, before the COMMIT).
     "mediation accept": (7, 7),
+    # Before 14. Auth 1; the invitation by its token 1; the case FOR UPDATE 1 (read once: its end is checked under
+    # the lock, not also before it) and its facts 1; the invited party 1; the use taken 1 and the party bound 1
+    # (conditional UPDATEs; the row is not read back); the case's sessions to remind of 1; the flush: the timeline
+    # entry 1, the reminders 1. The answer is built before the COMMIT.
+    "invitation accept": (10, 10),
     # Before 27. Auth 1; the case FOR UPDATE and its facts 2; on SQLite only the conditional UPDATE that takes the
     # write lock (PostgreSQL holds the row lock already); the calendar 1; the hooks of a case that ended: sessions to
     # cancel 1, their reminders 1 each, their video rooms 1 each, the case's other reminders 1, delegations 1, video
