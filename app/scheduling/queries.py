@@ -29,12 +29,19 @@ def not_found() -> NotFound:
     return NotFound("No such session.", reason="session.not_found")
 
 
-def view(session: MediationSession, *, actor: Principal, facts: CaseFacts) -> dict:
-    """A session as a participant or the case's staff sees it, with everyone's attendance answers."""
-    rows = db.session.scalars(
-        select(SessionAttendance)
-        .where(SessionAttendance.session_id == session.id)
-        .order_by(SessionAttendance.created_at)
+def view(
+    session: MediationSession, *, actor: Principal, facts: CaseFacts, attendance: list[SessionAttendance] | None = None
+) -> dict:
+    """A session as a participant or the case's staff sees it, with everyone's attendance answers (`attendance`:
+    the rows when the caller knows them, e.g. none for a session just booked)."""
+    rows = (
+        attendance
+        if attendance is not None
+        else db.session.scalars(
+            select(SessionAttendance)
+            .where(SessionAttendance.session_id == session.id)
+            .order_by(SessionAttendance.created_at)
+        )
     )
     return {
         **{name: getattr(session, name) for name in _FIELDS},

@@ -73,7 +73,7 @@ def book(
     if case.status == "mediator_accepted":
         _start_mediation(case, actor)
     db.session.commit()
-    return queries.view(session, actor=actor, facts=facts)
+    return queries.view(session, actor=actor, facts=facts, attendance=[])  # just booked: nobody has answered yet
 
 
 def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dict:
