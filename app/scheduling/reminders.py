@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
@@ -70,16 +71,18 @@ def cancel_pending(session: MediationSession) -> int:
     return result.rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
 
 
-def cancel_pending_of_case(case_id: uuid.UUID) -> int:
-    """Cancel every reminder of the case's sessions that has not been handed over yet."""
+def cancel_pending_of_case(case_id: uuid.UUID) -> Counter[uuid.UUID]:
+    """Cancel every reminder of the case's sessions that has not been handed over yet; how many, per session
+    (one UPDATE ... RETURNING for all the sessions)."""
     sessions = select(MediationSession.id).where(MediationSession.case_id == case_id).scalar_subquery()
     result = db.session.execute(
         update(SessionReminder)
         .where(SessionReminder.session_id.in_(sessions), SessionReminder.status == "pending")
         .values(status="cancelled")
+        .returning(SessionReminder.session_id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
+    return Counter(result.scalars())
 
 
 def replace(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:

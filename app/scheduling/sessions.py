@@ -152,22 +152,22 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
             .order_by(MediationSession.starts_at)
         ).all()
         reason = f"the case ended ({status})"
+        # every pending reminder of the case, a session already under way's too, in one UPDATE; counted per session
+        cancelled = reminders.cancel_pending_of_case(case.id)
         for session in sessions:
             session.status, session.cancelled_at = "cancelled", now
             session.cancelled_by = actor.user_id if actor is not None else None
             session.cancel_reason = reason
-            cancelled = reminders.cancel_pending(session)
             summary = message(
                 "session of %(at)s cancelled: %(reason)s; %(count)s reminder(s) cancelled",
                 at=_local(session.starts_at),
                 reason=reason,
-                count=cancelled,
+                count=cancelled[session.id],
             )
             _record(case, session, "session.cancelled", actor, summary, reason, role="system")
             if session.kind != "mediation":  # the court hears of it (sent after that commit by the webhook sweep)
                 hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
             session_hooks.session_changed(case, session, "cancelled", actor)
-        reminders.cancel_pending_of_case(case.id)  # a session already under way keeps no reminder either
         return len(sessions)
 
 

@@ -51,10 +51,11 @@ BUDGETS: dict[str, tuple[int, int]] = {
     "invitation accept": (10, 10),
     # Before 27. Auth 1; the case FOR UPDATE and its facts 2; on SQLite only the conditional UPDATE that takes the
     # write lock (PostgreSQL holds the row lock already); the calendar 1; the hooks of a case that ended: sessions to
-    # cancel 1, their reminders 1 each, their video rooms 1 each, the case's other reminders 1, delegations 1, video
-    # rooms 1; the parties with the venue's and mediator's names 1; then one flush: the statistics upkeep's read of
-    # the stored row 1, the case 1, the timeline entries 1, the agreement 1, the cancelled session 1.
-    "outcome": (17, 16),
+    # cancel 1, every pending reminder of the case 1 (UPDATE ... RETURNING, counted per session), the cancelled
+    # sessions' video rooms 1 each, delegations 1, the case's video rooms 1; the parties with the venue's and
+    # mediator's names 1; then one flush: the statistics upkeep's read of the stored row 1, the case 1, the timeline
+    # entries 1, the agreement 1, the cancelled session 1.
+    "outcome": (16, 15),
     # Before 13. Auth 1; the case FOR UPDATE and its facts 2; every party 1 (the signer's own, the total, the
     # answer's names); on SQLite only BEGIN IMMEDIATE (the signers' lock; PostgreSQL locks the agreement's row); the
     # agreement FOR UPDATE 1; its signatures 1; the flush: the timeline entry, the signature.
