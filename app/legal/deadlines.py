@@ -115,13 +115,13 @@ TRIGGERS: dict[str, str] = {
     "judicial_confirmation.effective": mark(
         "deadline.trigger", "the ruling of judicial confirmation took effect (no performance period set)"
     ),
-    "fee.notice.acceptance": mark("deadline.trigger", "notice to pay issued (case accepted)"),
-    "fee.notice.filing": mark("deadline.trigger", "notice to pay issued (case filed; the court asks for prepayment)"),
-    "fee.notice.appeal": mark("deadline.trigger", "notice to pay issued (appeal filed)"),
+    "fee.notice.acceptance": mark("deadline.trigger", "fee notice issued (case accepted)"),
+    "fee.notice.filing": mark("deadline.trigger", "fee notice issued (case filed; the court asks for prepayment)"),
+    "fee.notice.appeal": mark("deadline.trigger", "fee notice issued (appeal filed)"),
     "fee.extended": mark("deadline.trigger", "more time granted by the court"),
     "fee.corrected": mark("deadline.trigger", "fee corrected upwards"),
     "fee.deferred": mark("deadline.trigger", "deferral granted"),
-    "fee.relief_decided": mark("deadline.trigger", "application decided (%(decision)s)"),
+    "fee.relief_decided": mark("deadline.trigger", "application for legal aid in fees decided (%(decision)s)"),
     "correction.requested": mark("deadline.trigger", "correction requested"),
     "mediation.agreement_effective": mark("deadline.trigger", "mediation agreement took effect"),
     "judicial_confirmation.submitted": mark("deadline.trigger", "application for judicial confirmation complete"),
@@ -129,8 +129,18 @@ TRIGGERS: dict[str, str] = {
 }
 # A fact that is a code has its words in a table of app/i18n/labels.py; any other fact (a date, days) is a value.
 TRIGGER_TERMS = {"document": "document.type", "basis": "service.basis", "decision": "decision"}
-# The names callers wrote before the keys (and rows stored then carry) that neither language's name matches.
-LEGACY_TRIGGER_LABELS = {"deferral granted (缓交)": "fee.deferred"}
+# The names callers wrote before the keys (and rows stored then carry) that neither language's name matches: the fee
+# notices' English (a relief's decision was its code).
+LEGACY_TRIGGER_LABELS: dict[str, tuple[str, dict[str, object]]] = {
+    "notice to pay issued (case accepted)": ("fee.notice.acceptance", {}),
+    "notice to pay issued (case filed; the court asks for prepayment)": ("fee.notice.filing", {}),
+    "notice to pay issued (appeal filed)": ("fee.notice.appeal", {}),
+    "deferral granted (缓交)": ("fee.deferred", {}),
+    **{
+        f"application decided ({code})": ("fee.relief_decided", {"decision": code})
+        for code in ("granted", "partial", "refused")
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -174,7 +184,7 @@ def trigger_of(name: str | Trigger | None) -> Trigger | None:
     if not name:
         return None
     if name in LEGACY_TRIGGER_LABELS:
-        return Trigger(LEGACY_TRIGGER_LABELS[name])
+        return Trigger(*LEGACY_TRIGGER_LABELS[name])
     if name in TRIGGERS:
         return Trigger(name)  # a kind with facts named without them: ValueError
     for key, language, pattern in _trigger_patterns():
@@ -215,14 +225,12 @@ def _trigger_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
 
 @functools.cache
 def _term_codes(language: str) -> dict[tuple[str, str], str]:
-    """A term's words back to its code; in English the code itself too (fee notices wrote the decision's code)."""
-    found = {(kind, code): code for kind in set(TRIGGER_TERMS.values()) for code in labels.TABLES[kind]}
-    if language != "en":
-        found.clear()
-    for kind in set(TRIGGER_TERMS.values()):
-        for code, english in labels.TABLES[kind].items():
-            found[(kind, catalogue.render(kind, english, language))] = code
-    return found
+    """A term's words in a language back to its code."""
+    return {
+        (kind, catalogue.render(kind, english, language)): code
+        for kind in set(TRIGGER_TERMS.values())
+        for code, english in labels.TABLES[kind].items()
+    }
 
 
 def trigger_words(found: Trigger | None, written: str) -> Message | str:

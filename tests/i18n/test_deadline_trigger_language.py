@@ -115,7 +115,7 @@ def test_a_fee_notice_deadline_names_its_trigger_in_the_readers_language_and_so_
     world = accepted_case()  # the clerk's acceptance issues the notice to pay
     english, chinese = _fees(client, world, "en"), _fees(client, world, "zh")
     assert english["explanation"][0] == (
-        "Trigger: notice to pay issued (case accepted) at 2026-11-02 09:00 Asia/Shanghai (trigger date 2026-11-02)."
+        "Trigger: fee notice issued (case accepted) at 2026-11-02 09:00 Asia/Shanghai (trigger date 2026-11-02)."
     )
     assert (
         chinese["explanation"][0]
@@ -207,11 +207,14 @@ def test_every_trigger_has_its_chinese_in_the_catalogue_and_the_names_callers_wr
     for key, english in deadlines.TRIGGERS.items():
         chinese = deadlines.catalogue.render(deadlines.TRIGGER, english, "zh")
         assert chinese != english and CJK.search(chinese), key
-    for old, key in deadlines.LEGACY_TRIGGER_LABELS.items():
-        assert deadlines.trigger_of(old) == deadlines.Trigger(key)
+    for old, (key, facts) in deadlines.LEGACY_TRIGGER_LABELS.items():
+        assert deadlines.trigger_of(old) == deadlines.Trigger(key, facts)
     assert deadlines.trigger_of("application decided (partial)") == deadlines.trigger(
         "fee.relief_decided", decision="partial"
     )  # the fee notice wrote the decision's code
+    assert deadlines.trigger_of("application for legal aid in fees decided (partly granted)") == deadlines.trigger(
+        "fee.relief_decided", decision="partial"
+    )
     assert deadlines.trigger_of("裁定书送达（首次查阅）") == deadlines.trigger(
         "document.served", document="ruling", basis="opened"
     )
