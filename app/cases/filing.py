@@ -88,10 +88,22 @@ def _check_venue(data: dict, errors: dict) -> None:
         court = db.session.get(Court, court_id)
         if court is None or not court.active:
             errors["court_id"] = ["No such court."]
+        _keep(court)
     if org_id is not None:
         org = db.session.get(MediationOrganization, org_id)
         if org is None or not org.active:
             errors["org_id"] = ["No such organisation."]
+        _keep(org)
+
+
+KEPT = "microcourt.filing_venues"
+
+
+def _keep(row: object) -> None:
+    """Hold the venue read here until the session ends: the identity map keeps rows only while something refers
+    to them, and the answer (the case detail) names the court and organisation again (issue 18: not read twice)."""
+    if row is not None:
+        db.session.info.setdefault(KEPT, {})[type(row).__name__] = row
 
 
 def _check_parties(kind: str, parties: list[dict], errors: dict, *, filed_via: str) -> None:

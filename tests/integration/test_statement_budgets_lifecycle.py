@@ -29,9 +29,10 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Before 22. Auth 1; idempotency 2 (the claim, the answer); the creation key's earlier case 1; the venue 1; the
     # calendar 1 (off-hours filing); the flush: the case 1 (alone first: the models declare no relationships, so
     # the unit of work does not order tables), the parties 1, the consents 1, the timeline entry 1; the answer
-    # (app/cases/queries.describe) of the case in hand: its facts 1, the organisation 1, parties 1, open
-    # correction 1, agents 1, consents 1, next session 1, evidence and document counts 2.
-    "case create": (19, 19),
+    # (app/cases/queries.describe) of the case in hand: its facts 1, parties 1, open correction 1, agents 1,
+    # consents 1, next session 1, evidence and document counts 2 (the organisation read for the venue check is
+    # kept by the session, not read again).
+    "case create": (18, 18),
     # Before 12. Auth 1; the case FOR UPDATE and its facts 2; the chosen mediator if eligible, with their active
     # load as a scalar subquery 1; the case's pending offers (superseded) 1; the flush: the case, the timeline entry,
     # the offer. The answer is built before the COMMIT (the load with the new offer counted in memory).
