@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import BindParameter, ColumnElement, CompoundSelect, Select, bindparam, func, select
 
 from app.cases import Case
 from app.cases import access as case_access
@@ -124,10 +125,32 @@ def _load_locked(case_id: uuid.UUID, actor: Principal) -> tuple[Case, CaseFacts,
     uploader = actor.user_id
     if uploader is None:  # not a person: refused by _owner_party, no usage needed
         return (*case_access.load(case_id, actor=actor, lock=True), {})
-    locked = select(Case).join(User, User.id == uploader).where(Case.id == case_id)
-    case = db.session.scalar(locked.with_for_update(of=(Case, User)))
+    ids = {"case_id": case_id, "uploader": uploader}
+    case = db.session.scalar(_locked_query(), ids)
     if case is None:
         raise case_access.not_found()
+    rows = db.session.execute(_usage_query(), ids).all()
+    facts = case_access.facts_from(case, rows)
+    if not permissions.may_read_case(actor, facts):
+        raise case_access.not_found()
+    usages = {
+        row[1]: Usage(files=int(row[3] or 0), bytes=int(row[5] or 0), last_order=int(row[4] or 0)) for row in rows
+    }
+    return case, facts, usages
+
+
+@functools.cache
+def _locked_query() -> Select[Case]:
+    """The case row and the uploader's row, locked (built once: building costs more than running it)."""
+    locked = select(Case).join(User, User.id == bindparam("uploader")).where(Case.id == bindparam("case_id"))
+    return locked.with_for_update(of=(Case, User))
+
+
+@functools.cache
+def _usage_query() -> CompoundSelect:
+    """The case's parties and agents, each party's open items and last catalogue number, the uploader's bytes."""
+    case_id: BindParameter[uuid.UUID] = bindparam("case_id")
+    uploader: BindParameter[uuid.UUID] = bindparam("uploader")
     counted: ColumnElement[bool] = EvidenceItem.status.in_(LIVE_STATUSES)
     size = func.coalesce(func.sum(EvidenceItem.declared_size), 0)
     used = select(size).where(EvidenceItem.uploaded_by_user_id == uploader, counted).scalar_subquery()
@@ -140,14 +163,7 @@ def _load_locked(case_id: uuid.UUID, actor: Principal) -> tuple[Case, CaseFacts,
         mine = (EvidenceItem.case_id == case_id) & (EvidenceItem.party_id == party_id)
         return select(func.coalesce(func.max(EvidenceItem.catalogue_order), 0)).where(mine).scalar_subquery()
 
-    rows = db.session.execute(case_access.facts_rows(case.id, files, last, lambda _: used)).all()
-    facts = case_access.facts_from(case, rows)
-    if not permissions.may_read_case(actor, facts):
-        raise case_access.not_found()
-    usages = {
-        row[1]: Usage(files=int(row[3] or 0), bytes=int(row[5] or 0), last_order=int(row[4] or 0)) for row in rows
-    }
-    return case, facts, usages
+    return case_access.facts_rows(case_id, files, last, lambda _: used)
 
 
 def _owner_party(actor: Principal, facts: CaseFacts, wanted: uuid.UUID | None) -> uuid.UUID:
