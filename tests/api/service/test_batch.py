@@ -212,3 +212,51 @@ def test_batches_sending_the_same_keys_in_opposite_orders_do_not_deadlock(app, c
             made.setdefault(item["idempotency_key"], set()).add(item["document"]["document_id"])
     assert all(len(ids) == 1 for ids in made.values()) and len(made) == 6
     assert _count() == 6
+
+
+def test_items_share_a_savepoint_sixteen_at_a_time_and_a_bad_one_still_fails_alone(client, clock, monkeypatch):
+    """On PostgreSQL a transaction caches 64 subtransactions: 40 items take 3 SAVEPOINTs, not 40. The group with a
+    refused item is rolled back (its stored objects deleted) and runs again one SAVEPOINT per item."""
+    from sqlalchemy import event
+
+    from app.documents import delivery
+    from app.errors import Conflict
+    from app.extensions import storage
+
+    route = delivery.route
+
+    def failing_route(document, case, party):
+        if document.title == "坏":
+            raise Conflict("Refused after the item had written its rows.")
+        return route(document, case, party)
+
+    monkeypatch.setattr(delivery, "route", failing_route)
+    deleted: list[str] = []
+    delete = storage.delete
+    monkeypatch.setattr(storage, "delete", lambda key: (deleted.append(key), delete(key))[1])
+    world = service_world(respondent_consents=True)
+    files = {f"f{n:02}": pdf_bytes(f"第{n}份") for n in range(40)}
+    titles = [("坏" if n == 20 else f"第{n}份") for n in range(40)]
+    items = [
+        {"idempotency_key": f"g-{n:02}", "file": f"f{n:02}", "meta": meta(world, title=titles[n])} for n in range(40)
+    ]
+    savepoints: list[str] = []
+
+    def seen(conn, cursor, sql, parameters, context, executemany) -> None:
+        if sql.startswith("SAVEPOINT"):
+            savepoints.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        results = _batch(client, world, items, files).get_json()["items"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert [r["status"] for r in results] == [409 if n == 20 else 201 for n in range(40)]
+    assert len(savepoints) == 3 + 16  # three groups; the second again item by item
+    assert _count() == 39 and "坏" not in _titles()
+    kept = set(db.session.scalars(select(ServedDocument.storage_key)))
+    assert len(kept) == 39 and not kept & set(deleted)
+    assert all(storage.head(key) is not None for key in kept)
+    assert {info.key for info in storage.list("courts/")} == kept  # the rolled-back group's objects are gone
+    for result in results[:2]:  # the kept items' sends started after the one COMMIT
+        assert types(result["document"]["document_id"]) == ["submitted", "accepted", "delivered", "notified"]
