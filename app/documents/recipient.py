@@ -35,12 +35,15 @@ def not_found() -> NotFound:
     return NotFound("No such document.", reason="document.not_found")
 
 
-def relation_to(document: ServedDocument, actor: Principal) -> str | None:
-    """'recipient' (the party's own account), 'agent' (their active lawyer) or None."""
+def relation_to(document: ServedDocument, actor: Principal, *, party_user_id: object = False) -> str | None:
+    """'recipient' (the party's own account), 'agent' (their active lawyer) or None. `party_user_id`: the
+    recipient party's account when the caller has read it (None: not joined), else it is read."""
     if not permissions.is_user(actor):
         return None
-    party = db.session.get(CaseParty, document.recipient_party_id)
-    if party is not None and party.user_id == actor.user_id:
+    if party_user_id is False:
+        party = db.session.get(CaseParty, document.recipient_party_id)
+        party_user_id = party.user_id if party is not None else None
+    if party_user_id is not None and party_user_id == actor.user_id:
         return "recipient"
     agent = db.session.scalar(
         select(CaseAgent.id).where(
@@ -52,14 +55,25 @@ def relation_to(document: ServedDocument, actor: Principal) -> str | None:
     return "agent" if agent is not None else None
 
 
-def _load(document_id: uuid.UUID, actor: Principal) -> tuple[ServedDocument, str]:
-    """The document under its row lock, if the caller receives it; otherwise 404 with nothing written."""
+def _load(document_id: uuid.UUID, actor: Principal) -> tuple[ServedDocument, str, Case, Court | None]:
+    """The document under its row lock, if the caller receives it; otherwise 404 with nothing written. With it
+    its case and court, read in the statement that reads the recipient party's account (issue 18)."""
     document = delivery.lock(document_id)
-    relation = relation_to(document, actor) if document is not None else None
-    if document is None or relation is None:
+    relation, case, court = None, None, None
+    if document is not None:
+        row = db.session.execute(
+            select(Case, Court, CaseParty.user_id)
+            .select_from(Case)
+            .outerjoin(Court, Court.id == document.court_id)
+            .outerjoin(CaseParty, CaseParty.id == document.recipient_party_id)
+            .where(Case.id == document.case_id)
+        ).one()  # the case is a foreign key
+        case, court = row[0], row[1]
+        relation = relation_to(document, actor, party_user_id=row[2])
+    if document is None or relation is None or case is None:
         db.session.rollback()
         raise not_found()
-    return document, relation
+    return document, relation, case, court
 
 
 def inbox(*, actor: Principal, cursor: str | None, limit: int | None) -> Page:
@@ -81,13 +95,13 @@ def inbox(*, actor: Principal, cursor: str | None, limit: int | None) -> Page:
 
 def open_document(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """The document's details; records `opened` (and deemed service, if this is what serves it)."""
-    document, relation = _load(document_id, actor)
-    return _act(document, "open", actor=actor, relation=relation, answer=True)
+    document, relation, case, court = _load(document_id, actor)
+    return _act(document, "open", actor=actor, relation=relation, case=case, court=court, answer=True)
 
 
 def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """A short-lived download link; records `downloaded`."""
-    document, relation = _load(document_id, actor)
+    document, relation, case, court = _load(document_id, actor)
     if not delivery_states.allowed("download", document.status):
         raise delivery_states.illegal(document, "download")
     expires = settings.storage().download_url_expires_seconds
@@ -98,22 +112,30 @@ def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
         content_type=document.content_type,
         expires_in=expires,
     )
-    _act(document, "download", actor=actor, relation=relation)
+    _act(document, "download", actor=actor, relation=relation, case=case, court=court)
     return {"download_url": url, "expires_in": expires, "sha256": document.sha256, "size": document.size}
 
 
 def acknowledge(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """签收: the recipient (or their lawyer) acknowledges receipt; only once."""
-    document, relation = _load(document_id, actor)
-    return _act(document, "acknowledge", actor=actor, relation=relation, answer=True)
+    document, relation, case, court = _load(document_id, actor)
+    return _act(document, "acknowledge", actor=actor, relation=relation, case=case, court=court, answer=True)
 
 
-def _act(document: ServedDocument, action: str, *, actor: Principal, relation: str, answer: bool = False) -> dict:
+def _act(
+    document: ServedDocument,
+    action: str,
+    *,
+    actor: Principal,
+    relation: str,
+    case: Case,
+    court: Court | None,
+    answer: bool = False,
+) -> dict:
     """Record the act and commit; with `answer`, the detail view, built before the COMMIT from the rows in hand
     (issue 18: nothing is read again after it)."""
     was_served = document.served_at is not None
     delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
-    case, court = _case_and_court(document)
     if not was_served and document.served_at is not None:
         delivery.served(case, document)
     audit.record(

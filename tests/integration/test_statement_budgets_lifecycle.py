@@ -64,12 +64,13 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Before 15. The same, and the agreement's effective_at (the two timeline entries are one INSERT).
     "agreement sign 2": (10, 9),
     # Before 15 (16 on SQLite). Auth 1; on SQLite only BEGIN IMMEDIATE (the chain's lock, app/documents/chain.py);
-    # the document FOR UPDATE 1; the recipient party 1; the event and the document's state 2; the case with the
-    # court 1; audit 3; the events for the answer 1; the calendar for the deadline 1 (app/legal); the webhook
-    # subscriptions 1. The answer is built before the COMMIT: the document, its case and court are not read again.
-    "document open": (13, 12),
+    # the document FOR UPDATE 1; its case with the court and the recipient party's account 1 (who may act); the
+    # event and the document's state 2; audit 3; the events for the answer 1; the calendar for the deadline 1
+    # (app/legal); the webhook subscriptions 1. The answer is built before the COMMIT: the document, its case and
+    # court are not read again.
+    "document open": (12, 11),
     # Before 15 (16). The same, and the timeline entry.
-    "document acknowledge": (14, 13),
+    "document acknowledge": (13, 12),
 }
 
 
