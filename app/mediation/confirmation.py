@@ -165,7 +165,7 @@ def _submit_when_complete(case: Case, confirmation: JudicialConfirmation, *, act
         now,
         settings.mediation().confirmation_accept_days,
         "judicial_confirmation.submitted",
-        "court decides whether to accept",
+        "judicial_confirmation.acceptance",
     )
     timeline.record(
         case,
@@ -259,7 +259,7 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
         now,
         settings.mediation().confirmation_decide_days,
         "judicial_confirmation.accepted",
-        "court confirms or rejects",
+        "judicial_confirmation.decision",
     )
     timeline.record(
         case,

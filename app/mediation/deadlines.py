@@ -74,7 +74,7 @@ def application_window(effective_at: dt.datetime) -> Deadline:
         trigger_at=effective_at,
         days=settings.mediation().confirmation_days,
         trigger_label="mediation.agreement_effective",
-        period_label="application for judicial confirmation (CPL Art. 205)",
+        period_label="judicial_confirmation",
     )
 
 
