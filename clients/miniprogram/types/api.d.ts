@@ -4346,16 +4346,18 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Order what the notice still asks and get the wx.requestPayment parameters (409 without a WeChat login).
-         * @description The notice's party (or their lawyer) orders what the fee notice still asks (capped by the outstanding balance) and answers the order with `pay_params`: pass `timeStamp`, `nonceStr`, `package`, `signType` and `paySign` to `wx.requestPayment`. WeChat Pay needs the payer's openid, so an account that logged in by SMS only gets 409 `payments.wechat_login_required` (log in with WeChat first); nothing to pay is 409 `payments.nothing_due`; payments switched off is 409 `payments.disabled`; WeChat Pay unreachable is 503 `payments.unavailable`. Asking again while the order is pending, unexpired and for the same amount gives the same order (else the old one is closed and a new `out_trade_no` made). The order stays `pending` until WeChat Pay notifies the server: after `wx.requestPayment` succeeds, poll `GET /payments/{id}` until `paid`.
+         * Order what the notice still asks: wx.requestPayment parameters (jsapi), an h5_url or a QR code (native).
+         * @description The notice's party (or their lawyer) orders what the fee notice still asks (capped by the outstanding balance; the amount never comes from the client). `channel` says how they pay (no body: `jsapi`). **jsapi** (the mini-program): the answer's `pay_params` go to `wx.requestPayment` (`timeStamp`, `nonceStr`, `package`, `signType`, `paySign`); WeChat Pay needs the payer's openid, so an account that logged in by SMS only gets 409 `payments.wechat_login_required`. **h5** (a phone browser outside WeChat): open `h5_url` in that browser (WeChat takes over, then returns to the H5 fees page); it works for 5 minutes (`pay_url_expires_at`), WeChat Pay checks that the same phone's address asked for it, and a merchant without the H5 product gets 409 `payments.channel_unavailable` (use native). **native** (a desktop browser): show `code_qr_png` (a `data:image/png;base64,` image of `code_url`) for the person to scan with WeChat; it works until the order expires. h5 and native need no WeChat login. Nothing to pay is 409 `payments.nothing_due`; payments switched off is 409 `payments.disabled`; WeChat Pay unreachable is 503 `payments.unavailable`. One order per notice is open at a time: asking again for the same channel and amount while the order is pending and its link still works gives the same order; otherwise (another channel: the person switched device; an h5 link about to lapse) the open one is closed at WeChat Pay and a new `out_trade_no` made, and if WeChat says it was paid meanwhile, it is booked and the answer is 409 `payments.nothing_due`. The order stays `pending` until WeChat Pay notifies the server: poll `GET /payments/{id}` (or the case's fees) until `paid`.
          *
          *     The order's state changes only when WeChat Pay confirms the payment; poll GET /payments/{id} after paying.
+         *     jsapi needs a WeChat login (409 payments.wechat_login_required); h5 and native do not. Asking for another
+         *     channel while an order is open closes that order first (the person switched device).
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
-         *     **Error reasons:** 400 `idempotency.key_required`, `request.bad`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.disabled`, `payments.nothing_due`, `payments.wechat_login_required`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `payments.unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.bad`, `request.bad_json`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `case.not_found`, `payments.not_found`, `resource.not_found`; 409 `fees.reference_reused`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `payments.channel_unavailable`, `payments.disabled`, `payments.nothing_due`, `payments.wechat_login_required`, `state.conflict`; 413 `request.too_large`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `payments.unavailable`, `service.unavailable`.
          */
         post: operations["mp_payments.create_payment"];
         delete?: never;
@@ -6404,6 +6406,11 @@ export interface components {
             amount_fen?: number;
             /** Format: uuid */
             case_id?: string;
+            /**
+             * @description jsapi (mini-program), h5 (phone browser outside WeChat) or native (QR code).
+             * @enum {string}
+             */
+            channel?: "jsapi" | "h5" | "native";
             close_reason?: string | null;
             /**
              * Format: date-time
@@ -6433,6 +6440,11 @@ export interface components {
             paid_at?: string | null;
             /** Format: uuid */
             party_id?: string;
+            /**
+             * Format: date-time
+             * @description h5 and native: when h5_url / code_url stops working. (RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z)
+             */
+            pay_url_expires_at?: string | null;
             /** @description The 电子票据 number, once issued. */
             receipt_no?: string | null;
             /**
@@ -8467,17 +8479,34 @@ export interface components {
             org_id?: string;
             role: string;
         };
+        NewOrderIn: {
+            /**
+             * @description jsapi: wx.requestPayment in the mini-program (needs a WeChat login); h5: a phone browser outside WeChat opens h5_url; native: the person scans code_url (code_qr_png) with WeChat.
+             * @default jsapi
+             * @enum {string}
+             */
+            channel: "jsapi" | "h5" | "native";
+        };
         NewOrderOut: {
             /** @description Integer fen (1 yuan = 100 fen). */
             amount_fen?: number;
             /** Format: uuid */
             case_id?: string;
+            /**
+             * @description jsapi (mini-program), h5 (phone browser outside WeChat) or native (QR code).
+             * @enum {string}
+             */
+            channel?: "jsapi" | "h5" | "native";
             close_reason?: string | null;
             /**
              * Format: date-time
              * @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z
              */
             closed_at?: string | null;
+            /** @description native only: code_url as a QR code, a data:image/png;base64,... URL. */
+            code_qr_png?: string;
+            /** @description native only: weixin://wxpay/bizpayurl?pr=..., to scan. */
+            code_url?: string;
             /**
              * Format: date-time
              * @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z
@@ -8489,6 +8518,8 @@ export interface components {
              * @description RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z
              */
             expires_at?: string;
+            /** @description h5 only: open it in the phone's browser (WeChat takes over); it returns to /h5/. */
+            h5_url?: string;
             /** Format: uuid */
             id?: string;
             /** Format: uuid */
@@ -8501,7 +8532,13 @@ export interface components {
             paid_at?: string | null;
             /** Format: uuid */
             party_id?: string;
+            /** @description jsapi only. */
             pay_params?: components["schemas"]["PayParamsOut"];
+            /**
+             * Format: date-time
+             * @description h5 and native: when h5_url / code_url stops working. (RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z)
+             */
+            pay_url_expires_at?: string | null;
             /** @description The 电子票据 number, once issued. */
             receipt_no?: string | null;
             /**
@@ -8567,6 +8604,11 @@ export interface components {
             amount_fen?: number;
             /** Format: uuid */
             case_id?: string;
+            /**
+             * @description jsapi (mini-program), h5 (phone browser outside WeChat) or native (QR code).
+             * @enum {string}
+             */
+            channel?: "jsapi" | "h5" | "native";
             close_reason?: string | null;
             /**
              * Format: date-time
@@ -8596,6 +8638,11 @@ export interface components {
             paid_at?: string | null;
             /** Format: uuid */
             party_id?: string;
+            /**
+             * Format: date-time
+             * @description h5 and native: when h5_url / code_url stops working. (RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z)
+             */
+            pay_url_expires_at?: string | null;
             /** @description The 电子票据 number, once issued. */
             receipt_no?: string | null;
             /**
@@ -13625,8 +13672,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-24T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 举证期限确定 at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
-                     *           "Period: 举证期限（普通程序）, 15 days, counted from 2026-12-09, the day after the trigger.",
+                     *           "Trigger: the court set the evidence period (evidence notice issued) at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
+                     *           "Period: evidence period (ordinary procedure), 15 days, counted from 2026-12-09, the day after the trigger.",
                      *           "Raw end date: 2026-12-23 (trigger date + 15 days).",
                      *           "Final day: 2026-12-23 working day (Wednesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-23 (2026-12-24T00:00:00+08:00)."
                      *         ],
@@ -13642,6 +13689,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-09",
                      *           "days": 15,
+                     *           "key": "evidence.ordinary",
                      *           "label": "举证期限（普通程序）"
                      *         },
                      *         "raw_end_date": "2026-12-23",
@@ -13649,6 +13697,7 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-12-08T10:00:00+08:00",
                      *           "date": "2026-12-08",
+                     *           "key": "evidence.notice_issued",
                      *           "label": "人民法院指定举证期限（举证通知书发出）"
                      *         },
                      *         "uncovered_date": null
@@ -13736,8 +13785,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-24T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 举证期限确定 at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
-                     *           "Period: 举证期限（普通程序）, 15 days, counted from 2026-12-09, the day after the trigger.",
+                     *           "Trigger: the court set the evidence period (evidence notice issued) at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
+                     *           "Period: evidence period (ordinary procedure), 15 days, counted from 2026-12-09, the day after the trigger.",
                      *           "Raw end date: 2026-12-23 (trigger date + 15 days).",
                      *           "Final day: 2026-12-23 working day (Wednesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-23 (2026-12-24T00:00:00+08:00)."
                      *         ],
@@ -13753,6 +13802,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-09",
                      *           "days": 15,
+                     *           "key": "evidence.ordinary",
                      *           "label": "举证期限（普通程序）"
                      *         },
                      *         "raw_end_date": "2026-12-23",
@@ -13760,6 +13810,7 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-12-08T10:00:00+08:00",
                      *           "date": "2026-12-08",
+                     *           "key": "evidence.notice_issued",
                      *           "label": "人民法院指定举证期限（举证通知书发出）"
                      *         },
                      *         "uncovered_date": null
@@ -13834,8 +13885,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-24T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 举证期限确定 at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
-                     *           "Period: 举证期限（普通程序）, 15 days, counted from 2026-12-09, the day after the trigger.",
+                     *           "Trigger: the court set the evidence period (evidence notice issued) at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
+                     *           "Period: evidence period (ordinary procedure), 15 days, counted from 2026-12-09, the day after the trigger.",
                      *           "Raw end date: 2026-12-23 (trigger date + 15 days).",
                      *           "Final day: 2026-12-23 working day (Wednesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-23 (2026-12-24T00:00:00+08:00)."
                      *         ],
@@ -13851,6 +13902,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-09",
                      *           "days": 15,
+                     *           "key": "evidence.ordinary",
                      *           "label": "举证期限（普通程序）"
                      *         },
                      *         "raw_end_date": "2026-12-23",
@@ -13858,6 +13910,7 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-12-08T10:00:00+08:00",
                      *           "date": "2026-12-08",
+                     *           "key": "evidence.notice_issued",
                      *           "label": "人民法院指定举证期限（举证通知书发出）"
                      *         },
                      *         "uncovered_date": null
@@ -13936,8 +13989,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-24T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 举证期限确定 at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
-                     *           "Period: 举证期限（普通程序）, 15 days, counted from 2026-12-09, the day after the trigger.",
+                     *           "Trigger: the court set the evidence period (evidence notice issued) at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
+                     *           "Period: evidence period (ordinary procedure), 15 days, counted from 2026-12-09, the day after the trigger.",
                      *           "Raw end date: 2026-12-23 (trigger date + 15 days).",
                      *           "Final day: 2026-12-23 working day (Wednesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-23 (2026-12-24T00:00:00+08:00)."
                      *         ],
@@ -13953,6 +14006,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-09",
                      *           "days": 15,
+                     *           "key": "evidence.ordinary",
                      *           "label": "举证期限（普通程序）"
                      *         },
                      *         "raw_end_date": "2026-12-23",
@@ -13960,6 +14014,7 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-12-08T10:00:00+08:00",
                      *           "date": "2026-12-08",
+                     *           "key": "evidence.notice_issued",
                      *           "label": "人民法院指定举证期限（举证通知书发出）"
                      *         },
                      *         "uncovered_date": null
@@ -14038,8 +14093,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-24T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 举证期限确定 at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
-                     *           "Period: 举证期限（普通程序）, 15 days, counted from 2026-12-09, the day after the trigger.",
+                     *           "Trigger: the court set the evidence period (evidence notice issued) at 2026-12-08 10:00 Asia/Shanghai (trigger date 2026-12-08).",
+                     *           "Period: evidence period (ordinary procedure), 15 days, counted from 2026-12-09, the day after the trigger.",
                      *           "Raw end date: 2026-12-23 (trigger date + 15 days).",
                      *           "Final day: 2026-12-23 working day (Wednesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-23 (2026-12-24T00:00:00+08:00)."
                      *         ],
@@ -14055,6 +14110,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-09",
                      *           "days": 15,
+                     *           "key": "evidence.ordinary",
                      *           "label": "举证期限（普通程序）"
                      *         },
                      *         "raw_end_date": "2026-12-23",
@@ -14062,6 +14118,7 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-12-08T10:00:00+08:00",
                      *           "date": "2026-12-08",
+                     *           "key": "evidence.notice_issued",
                      *           "label": "人民法院指定举证期限（举证通知书发出）"
                      *         },
                      *         "uncovered_date": null
@@ -14202,8 +14259,8 @@ export interface operations {
                      *             "counting": "calendar_days",
                      *             "ends_at": "2026-12-11T00:00:00+08:00",
                      *             "explanation": [
-                     *               "Trigger: notice to pay issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
-                     *               "Period: period to pay the litigation fee (交纳诉讼费用, Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
+                     *               "Trigger: fee notice issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
+                     *               "Period: time to pay (Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
                      *               "Raw end date: 2026-12-10 (trigger date + 7 days).",
                      *               "Final day: 2026-12-10 working day (Thursday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-10 (2026-12-11T00:00:00+08:00)."
                      *             ],
@@ -14219,14 +14276,16 @@ export interface operations {
                      *             "period": {
                      *               "counting_starts": "2026-12-04",
                      *               "days": 7,
-                     *               "label": "period to pay the litigation fee (交纳诉讼费用, Measures Art. 22)"
+                     *               "key": "fee.payment",
+                     *               "label": "交费期限（《诉讼费用交纳办法》第二十二条）"
                      *             },
                      *             "raw_end_date": "2026-12-10",
                      *             "steps": [],
                      *             "trigger": {
                      *               "at": "2026-12-03T14:40:00+08:00",
                      *               "date": "2026-12-03",
-                     *               "label": "notice to pay issued (case accepted)"
+                     *               "key": "fee.notice.acceptance",
+                     *               "label": "交纳诉讼费用通知书发出（案件受理）"
                      *             },
                      *             "uncovered_date": null
                      *           },
@@ -14614,8 +14673,8 @@ export interface operations {
                      *             "counting": "calendar_days",
                      *             "ends_at": "2026-12-23T00:00:00+08:00",
                      *             "explanation": [
-                     *               "Trigger: 判决书送达（受送达人确认的地址） at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
-                     *               "Period: 上诉期限, 15 days, counted from 2026-12-08, the day after the trigger.",
+                     *               "Trigger: service of the judgment (delivered to the electronic service address the recipient confirmed) at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
+                     *               "Period: appeal period (judgment), 15 days, counted from 2026-12-08, the day after the trigger.",
                      *               "Raw end date: 2026-12-22 (trigger date + 15 days).",
                      *               "Final day: 2026-12-22 working day (Tuesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-22 (2026-12-23T00:00:00+08:00)."
                      *             ],
@@ -14639,7 +14698,12 @@ export interface operations {
                      *             "trigger": {
                      *               "at": "2026-12-07T10:00:00+08:00",
                      *               "date": "2026-12-07",
-                     *               "label": "判决书送达（受送达人确认的地址）"
+                     *               "facts": {
+                     *                 "basis": "delivered",
+                     *                 "document": "judgment"
+                     *               },
+                     *               "key": "document.served",
+                     *               "label": "判决书送达（到达受送达人确认的电子送达地址）"
                      *             },
                      *             "uncovered_date": null
                      *           },
@@ -14652,8 +14716,8 @@ export interface operations {
                      *             "counting": "calendar_days",
                      *             "ends_at": "2026-12-23T00:00:00+08:00",
                      *             "explanation": [
-                     *               "Trigger: 判决书送达（受送达人确认的地址） at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
-                     *               "Period: 上诉期限, 15 days, counted from 2026-12-08, the day after the trigger.",
+                     *               "Trigger: service of the judgment (delivered to the electronic service address the recipient confirmed) at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
+                     *               "Period: appeal period (judgment), 15 days, counted from 2026-12-08, the day after the trigger.",
                      *               "Raw end date: 2026-12-22 (trigger date + 15 days).",
                      *               "Final day: 2026-12-22 working day (Tuesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-22 (2026-12-23T00:00:00+08:00)."
                      *             ],
@@ -14677,7 +14741,12 @@ export interface operations {
                      *             "trigger": {
                      *               "at": "2026-12-07T10:00:00+08:00",
                      *               "date": "2026-12-07",
-                     *               "label": "判决书送达（受送达人确认的地址）"
+                     *               "facts": {
+                     *                 "basis": "delivered",
+                     *                 "document": "judgment"
+                     *               },
+                     *               "key": "document.served",
+                     *               "label": "判决书送达（到达受送达人确认的电子送达地址）"
                      *             },
                      *             "uncovered_date": null
                      *           },
@@ -16009,8 +16078,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-23T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 判决书送达（受送达人确认的地址） at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
-                     *           "Period: 上诉期限, 15 days, counted from 2026-12-08, the day after the trigger.",
+                     *           "Trigger: service of the judgment (delivered to the electronic service address the recipient confirmed) at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
+                     *           "Period: appeal period (judgment), 15 days, counted from 2026-12-08, the day after the trigger.",
                      *           "Raw end date: 2026-12-22 (trigger date + 15 days).",
                      *           "Final day: 2026-12-22 working day (Tuesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-22 (2026-12-23T00:00:00+08:00)."
                      *         ],
@@ -16027,14 +16096,20 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-08",
                      *           "days": 15,
-                     *           "label": "上诉期限"
+                     *           "key": "appeal.judgment",
+                     *           "label": "上诉期（判决）"
                      *         },
                      *         "raw_end_date": "2026-12-22",
                      *         "steps": [],
                      *         "trigger": {
                      *           "at": "2026-12-07T10:00:00+08:00",
                      *           "date": "2026-12-07",
-                     *           "label": "判决书送达（受送达人确认的地址）"
+                     *           "facts": {
+                     *             "basis": "delivered",
+                     *             "document": "judgment"
+                     *           },
+                     *           "key": "document.served",
+                     *           "label": "判决书送达（到达受送达人确认的电子送达地址）"
                      *         },
                      *         "uncovered_date": null
                      *       },
@@ -16135,7 +16210,7 @@ export interface operations {
                      *             "deadline": {
                      *               "calendar_covered": null,
                      *               "explanation": [
-                     *                 "Period: 上诉期限, 15 days, counted from the day after service; the document is not yet served, so the deadline cannot be computed yet."
+                     *                 "Period: appeal period (judgment), 15 days, counted from the day after service; the document is not yet served, so the deadline cannot be computed yet."
                      *               ],
                      *               "pending": true,
                      *               "period": {
@@ -16282,8 +16357,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-23T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 判决书送达（受送达人确认的地址） at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
-                     *           "Period: 上诉期限, 15 days, counted from 2026-12-08, the day after the trigger.",
+                     *           "Trigger: service of the judgment (delivered to the electronic service address the recipient confirmed) at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
+                     *           "Period: appeal period (judgment), 15 days, counted from 2026-12-08, the day after the trigger.",
                      *           "Raw end date: 2026-12-22 (trigger date + 15 days).",
                      *           "Final day: 2026-12-22 working day (Tuesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-22 (2026-12-23T00:00:00+08:00)."
                      *         ],
@@ -16300,14 +16375,20 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-08",
                      *           "days": 15,
-                     *           "label": "上诉期限"
+                     *           "key": "appeal.judgment",
+                     *           "label": "上诉期（判决）"
                      *         },
                      *         "raw_end_date": "2026-12-22",
                      *         "steps": [],
                      *         "trigger": {
                      *           "at": "2026-12-07T10:00:00+08:00",
                      *           "date": "2026-12-07",
-                     *           "label": "判决书送达（受送达人确认的地址）"
+                     *           "facts": {
+                     *             "basis": "delivered",
+                     *             "document": "judgment"
+                     *           },
+                     *           "key": "document.served",
+                     *           "label": "判决书送达（到达受送达人确认的电子送达地址）"
                      *         },
                      *         "uncovered_date": null
                      *       },
@@ -16465,8 +16546,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-23T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 判决书送达（受送达人确认的地址） at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
-                     *           "Period: 上诉期限, 15 days, counted from 2026-12-08, the day after the trigger.",
+                     *           "Trigger: service of the judgment (delivered to the electronic service address the recipient confirmed) at 2026-12-07 10:00 Asia/Shanghai (trigger date 2026-12-07).",
+                     *           "Period: appeal period (judgment), 15 days, counted from 2026-12-08, the day after the trigger.",
                      *           "Raw end date: 2026-12-22 (trigger date + 15 days).",
                      *           "Final day: 2026-12-22 working day (Tuesday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-22 (2026-12-23T00:00:00+08:00)."
                      *         ],
@@ -16483,14 +16564,20 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-08",
                      *           "days": 15,
-                     *           "label": "上诉期限"
+                     *           "key": "appeal.judgment",
+                     *           "label": "上诉期（判决）"
                      *         },
                      *         "raw_end_date": "2026-12-22",
                      *         "steps": [],
                      *         "trigger": {
                      *           "at": "2026-12-07T10:00:00+08:00",
                      *           "date": "2026-12-07",
-                     *           "label": "判决书送达（受送达人确认的地址）"
+                     *           "facts": {
+                     *             "basis": "delivered",
+                     *             "document": "judgment"
+                     *           },
+                     *           "key": "document.served",
+                     *           "label": "判决书送达（到达受送达人确认的电子送达地址）"
                      *         },
                      *         "uncovered_date": null
                      *       },
@@ -16890,8 +16977,8 @@ export interface operations {
                      *             "counting": "calendar_days",
                      *             "ends_at": "2026-12-11T00:00:00+08:00",
                      *             "explanation": [
-                     *               "Trigger: notice to pay issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
-                     *               "Period: period to pay the litigation fee (交纳诉讼费用, Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
+                     *               "Trigger: fee notice issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
+                     *               "Period: time to pay (Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
                      *               "Raw end date: 2026-12-10 (trigger date + 7 days).",
                      *               "Final day: 2026-12-10 working day (Thursday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-10 (2026-12-11T00:00:00+08:00)."
                      *             ],
@@ -16907,14 +16994,16 @@ export interface operations {
                      *             "period": {
                      *               "counting_starts": "2026-12-04",
                      *               "days": 7,
-                     *               "label": "period to pay the litigation fee (交纳诉讼费用, Measures Art. 22)"
+                     *               "key": "fee.payment",
+                     *               "label": "交费期限（《诉讼费用交纳办法》第二十二条）"
                      *             },
                      *             "raw_end_date": "2026-12-10",
                      *             "steps": [],
                      *             "trigger": {
                      *               "at": "2026-12-03T14:40:00+08:00",
                      *               "date": "2026-12-03",
-                     *               "label": "notice to pay issued (case accepted)"
+                     *               "key": "fee.notice.acceptance",
+                     *               "label": "交纳诉讼费用通知书发出（案件受理）"
                      *             },
                      *             "uncovered_date": null
                      *           },
@@ -17033,8 +17122,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-11T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: notice to pay issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
-                     *           "Period: period to pay the litigation fee (交纳诉讼费用, Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
+                     *           "Trigger: fee notice issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
+                     *           "Period: time to pay (Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
                      *           "Raw end date: 2026-12-10 (trigger date + 7 days).",
                      *           "Final day: 2026-12-10 working day (Thursday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-10 (2026-12-11T00:00:00+08:00)."
                      *         ],
@@ -17050,14 +17139,16 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-04",
                      *           "days": 7,
-                     *           "label": "period to pay the litigation fee (交纳诉讼费用, Measures Art. 22)"
+                     *           "key": "fee.payment",
+                     *           "label": "交费期限（《诉讼费用交纳办法》第二十二条）"
                      *         },
                      *         "raw_end_date": "2026-12-10",
                      *         "steps": [],
                      *         "trigger": {
                      *           "at": "2026-12-03T14:40:00+08:00",
                      *           "date": "2026-12-03",
-                     *           "label": "notice to pay issued (case accepted)"
+                     *           "key": "fee.notice.acceptance",
+                     *           "label": "交纳诉讼费用通知书发出（案件受理）"
                      *         },
                      *         "uncovered_date": null
                      *       },
@@ -17172,8 +17263,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-12-11T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: notice to pay issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
-                     *           "Period: period to pay the litigation fee (交纳诉讼费用, Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
+                     *           "Trigger: fee notice issued (case accepted) at 2026-12-03 14:40 Asia/Shanghai (trigger date 2026-12-03).",
+                     *           "Period: time to pay (Measures Art. 22), 7 days, counted from 2026-12-04, the day after the trigger.",
                      *           "Raw end date: 2026-12-10 (trigger date + 7 days).",
                      *           "Final day: 2026-12-10 working day (Thursday); the deadline ends at 24:00 Asia/Shanghai on 2026-12-10 (2026-12-11T00:00:00+08:00)."
                      *         ],
@@ -17189,14 +17280,16 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-12-04",
                      *           "days": 7,
-                     *           "label": "period to pay the litigation fee (交纳诉讼费用, Measures Art. 22)"
+                     *           "key": "fee.payment",
+                     *           "label": "交费期限（《诉讼费用交纳办法》第二十二条）"
                      *         },
                      *         "raw_end_date": "2026-12-10",
                      *         "steps": [],
                      *         "trigger": {
                      *           "at": "2026-12-03T14:40:00+08:00",
                      *           "date": "2026-12-03",
-                     *           "label": "notice to pay issued (case accepted)"
+                     *           "key": "fee.notice.acceptance",
+                     *           "label": "交纳诉讼费用通知书发出（案件受理）"
                      *         },
                      *         "uncovered_date": null
                      *       },
@@ -21077,8 +21170,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-10-09T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 人民法院指定举证期限（举证通知书发出） at 2026-09-16 10:00 Asia/Shanghai (trigger date 2026-09-16).",
-                     *           "Period: 举证期限（普通程序）, 15 days, counted from 2026-09-17, the day after the trigger."
+                     *           "Trigger: the court set the evidence period (evidence notice issued) at 2026-09-16 10:00 Asia/Shanghai (trigger date 2026-09-16).",
+                     *           "Period: evidence period (ordinary procedure), 15 days, counted from 2026-09-17, the day after the trigger."
                      *         ],
                      *         "last_day": "2026-10-08",
                      *         "last_day_detail": {
@@ -21092,6 +21185,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-09-17",
                      *           "days": 15,
+                     *           "key": "evidence.ordinary",
                      *           "label": "举证期限（普通程序）"
                      *         },
                      *         "raw_end_date": "2026-10-01",
@@ -21110,6 +21204,7 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-09-16T10:00:00+08:00",
                      *           "date": "2026-09-16",
+                     *           "key": "evidence.notice_issued",
                      *           "label": "人民法院指定举证期限（举证通知书发出）"
                      *         },
                      *         "uncovered_date": null
@@ -21400,8 +21495,8 @@ export interface operations {
                      *             "counting": "calendar_days",
                      *             "ends_at": "2026-12-15T00:00:00+08:00",
                      *             "explanation": [
-                     *               "Trigger: notice to pay issued (case accepted) at 2026-12-06 18:44 Asia/Shanghai (trigger date 2026-12-06).",
-                     *               "Period: period to pay the litigation fee (交纳诉讼费用, Measures Art. 22), 7 days, counted from 2026-12-07, the day after the trigger."
+                     *               "Trigger: fee notice issued (case accepted) at 2026-12-06 18:44 Asia/Shanghai (trigger date 2026-12-06).",
+                     *               "Period: time to pay (Measures Art. 22), 7 days, counted from 2026-12-07, the day after the trigger."
                      *             ],
                      *             "last_day": "2026-12-14",
                      *             "last_day_detail": {
@@ -21415,7 +21510,8 @@ export interface operations {
                      *             "period": {
                      *               "counting_starts": "2026-12-07",
                      *               "days": 7,
-                     *               "label": "period to pay the litigation fee (交纳诉讼费用, Measures Art. 22)"
+                     *               "key": "fee.payment",
+                     *               "label": "交费期限（《诉讼费用交纳办法》第二十二条）"
                      *             },
                      *             "raw_end_date": "2026-12-13",
                      *             "steps": [
@@ -21433,7 +21529,8 @@ export interface operations {
                      *             "trigger": {
                      *               "at": "2026-12-06T18:44:38+08:00",
                      *               "date": "2026-12-06",
-                     *               "label": "notice to pay issued (case accepted)"
+                     *               "key": "fee.notice.acceptance",
+                     *               "label": "交纳诉讼费用通知书发出（案件受理）"
                      *             },
                      *             "uncovered_date": null
                      *           },
@@ -21831,14 +21928,15 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": null,
                      *         "explanation": [
-                     *           "Trigger: 调解书履行期限届满（30日） at 2026-12-02 12:00 Asia/Shanghai (trigger date 2026-12-02).",
-                     *           "Period: 申请执行期间（二年）, 24 months, counted from 2026-12-03, the day after the trigger."
+                     *           "Trigger: end of the performance period of the mediation statement (30 days) at 2026-12-02 12:00 Asia/Shanghai (trigger date 2026-12-02).",
+                     *           "Period: period for applying for enforcement (two years), 24 months, counted from 2026-12-03, the day after the trigger."
                      *         ],
                      *         "last_day": null,
                      *         "last_day_detail": null,
                      *         "period": {
                      *           "counting_starts": "2026-12-03",
                      *           "days": 731,
+                     *           "key": "enforcement",
                      *           "label": "申请执行期间（二年）",
                      *           "months": 24
                      *         },
@@ -21847,6 +21945,11 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-12-02T12:00:00+08:00",
                      *           "date": "2026-12-02",
+                     *           "facts": {
+                     *             "days": 30,
+                     *             "document": "mediation_document"
+                     *           },
+                     *           "key": "performance.ended",
                      *           "label": "调解书履行期限届满（30日）"
                      *         },
                      *         "uncovered_date": "2028-12-02"
@@ -23288,8 +23391,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-11-17T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 裁定书送达（首次查阅） at 2026-11-04 13:00 Asia/Shanghai (trigger date 2026-11-04).",
-                     *           "Period: 上诉期（裁定）, 10 days, counted from 2026-11-05, the day after the trigger."
+                     *           "Trigger: service of the ruling (first opened) at 2026-11-04 13:00 Asia/Shanghai (trigger date 2026-11-04).",
+                     *           "Period: appeal period (ruling), 10 days, counted from 2026-11-05, the day after the trigger."
                      *         ],
                      *         "last_day": "2026-11-16",
                      *         "last_day_detail": {
@@ -23304,6 +23407,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-11-05",
                      *           "days": 10,
+                     *           "key": "appeal.ruling",
                      *           "label": "上诉期（裁定）"
                      *         },
                      *         "raw_end_date": "2026-11-14",
@@ -23322,6 +23426,11 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-11-04T13:00:00+08:00",
                      *           "date": "2026-11-04",
+                     *           "facts": {
+                     *             "basis": "opened",
+                     *             "document": "ruling"
+                     *           },
+                     *           "key": "document.served",
                      *           "label": "裁定书送达（首次查阅）"
                      *         },
                      *         "uncovered_date": null
@@ -23411,8 +23520,8 @@ export interface operations {
                      *         "counting": "calendar_days",
                      *         "ends_at": "2026-11-17T00:00:00+08:00",
                      *         "explanation": [
-                     *           "Trigger: 裁定书送达（首次查阅） at 2026-11-04 13:00 Asia/Shanghai (trigger date 2026-11-04).",
-                     *           "Period: 上诉期（裁定）, 10 days, counted from 2026-11-05, the day after the trigger."
+                     *           "Trigger: service of the ruling (first opened) at 2026-11-04 13:00 Asia/Shanghai (trigger date 2026-11-04).",
+                     *           "Period: appeal period (ruling), 10 days, counted from 2026-11-05, the day after the trigger."
                      *         ],
                      *         "last_day": "2026-11-16",
                      *         "last_day_detail": {
@@ -23427,6 +23536,7 @@ export interface operations {
                      *         "period": {
                      *           "counting_starts": "2026-11-05",
                      *           "days": 10,
+                     *           "key": "appeal.ruling",
                      *           "label": "上诉期（裁定）"
                      *         },
                      *         "raw_end_date": "2026-11-14",
@@ -23445,6 +23555,11 @@ export interface operations {
                      *         "trigger": {
                      *           "at": "2026-11-04T13:00:00+08:00",
                      *           "date": "2026-11-04",
+                     *           "facts": {
+                     *             "basis": "opened",
+                     *             "document": "ruling"
+                     *           },
+                     *           "key": "document.served",
                      *           "label": "裁定书送达（首次查阅）"
                      *         },
                      *         "uncovered_date": null
@@ -23909,7 +24024,16 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "channel": "native"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewOrderIn"];
+            };
+        };
         responses: {
             /** @description Created */
             201: {
@@ -23921,8 +24045,11 @@ export interface operations {
                      * @example {
                      *       "amount_fen": 5000,
                      *       "case_id": "01a24af4-b440-73e5-a8f4-ad592e51e9d9",
+                     *       "channel": "native",
                      *       "close_reason": null,
                      *       "closed_at": null,
+                     *       "code_qr_png": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAN4AAADeAQAAAAB6HIMaAAABSUlEQVR42u2Y3YkDMQyEB1SAS3LrLskFGHSSRrsJIXfPc7DLkhB9epEy+rHhfzx44AN1IfKZtqe5n+G+87epwvze82BiJAyvNmrCjY4jOBCOGZk2PGO5L/4D+jAi4KeLw5JJGCLx7fKpISH4KsF+v9enCORzsv6Wfe99QrDUgSAJM+vL95uGxCDY2CrZmfIdPQOy8FRLOynqsK1D1ShDX3e3oF5cFVIpDIVeyhBjxXtNOXDWmSr0a3TUoAOqEGXhyVCcKw93NLxpSBFisr15lmDq2lRh5jtJGFYtFDivhiEHwYV3t6iZe1mY5jxP8Gyxum2owqo52L739IxGFvZ+c3U44zqsCnudzGQvSgbDZSFX9WwVo4MIL5eFPTp6o6zp4aYN2Ynp8sv5UwiigjC/urIsbJn0vUgTVYh7Ny9zX+eowufq8oH/Df4AEuNoW7rYdOcAAAAASUVORK5CYII=",
+                     *       "code_url": "weixin://wxpay/bizpayurl?pr=Wd4Ut0Fzz",
                      *       "created_at": "2026-12-06T10:44:40+00:00",
                      *       "description": "诉讼费 (2026)浙0212民初1号",
                      *       "expires_at": "2026-12-06T11:14:40+00:00",
@@ -23931,14 +24058,7 @@ export interface operations {
                      *       "out_trade_no": "MC20261206464B5E0413305877",
                      *       "paid_at": null,
                      *       "party_id": "01a24af4-b442-7ecc-bf00-0439bfde2384",
-                     *       "pay_params": {
-                     *         "appId": "wx0000000000000000",
-                     *         "nonceStr": "8f2ebfdba977fb08abb863be212f8fce",
-                     *         "package": "prepay_id=wx_dev_19c92d966f184f37a53c7992a34c198c",
-                     *         "paySign": "JrWlPlgldc/HYAFH0ZHdWC9NeWcXW/Sk+85WXgCK1N1TM2bLo2zPoBhQF8Rz0U4DVB8nGtUb840L2IzDpLwZ+XHKZfBSIje+RWN5ixk+Jzl4sIzN41ZmPODmPzVv4m15hQz0/wbSQXZ9d7zmqeEwDjTDAtNT82Vp6R784C0b9fm6ATXhNg/1hs6lt6nlVIBB//ea84bQTqNCx0AI9qRTut6aUIdQbZgpHrbdUttpVW1GN8HozbFvc7N6VNLWFUUt34O+XLd+1Nc5jiQXxneRinkojpMDH0A1y2O7r1J7cY56sDp5LjAlXR7kRpLBaGQ6A2s2tTJUK52DhCo9Ao5wSA==",
-                     *         "signType": "RSA",
-                     *         "timeStamp": "1796553880"
-                     *       },
+                     *       "pay_url_expires_at": "2026-12-06T11:14:40+00:00",
                      *       "receipt_no": null,
                      *       "receipt_recorded_at": null,
                      *       "status": "pending",
@@ -23952,6 +24072,7 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             404: components["responses"]["NOT_FOUND"];
             409: components["responses"]["CONFLICT"];
+            413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             500: components["responses"]["INTERNAL_SERVER_ERROR"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
