@@ -1,13 +1,17 @@
 """Screenshots of the main pages for docs/screenshots/ (README.md and docs/pages.md show them).
 
     .venv/bin/python -m tests.browser.screenshots            # or: make screenshots
+    .venv/bin/python -m tests.browser.screenshots h5-video-room h5-fees-qr   # only these (the others untouched)
 
 Starts the app on a throw-away SQLite database in a temporary folder, loads the demo data (`flask seed-demo`'s
 seeders), adds sample cases with the test suite's factories (a served judgment, a filing queue, a held summons, a
 delegation, a confirmation application, mediation sessions), serves it on 127.0.0.1 and logs in through the pages
 by SMS (the development hint), as each person would. H5 pages at a 360x780 phone viewport, the console at
-1280x800. Needs Debian's Chromium (/usr/bin/chromium, or BROWSER_TESTS_CHROMIUM) and, for the Chinese text,
-fonts-noto-cjk. Nothing here touches the development database.
+1280x800. The video room (TRTC with a made-up app id, Chromium's fake camera; every request towards Tencent is
+refused, as there is no internet) and the WeChat Pay QR code (a fake WeChat Pay on 127.0.0.1) are shot last, with
+the app's configuration changed for them only, so the other pages look as without them. Needs Debian's Chromium
+(/usr/bin/chromium, or BROWSER_TESTS_CHROMIUM) and, for the Chinese text, fonts-noto-cjk. Nothing here touches the
+development database.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 800}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ONLY: set[str] = set()  # names given on the command line: only these are written
 
 
 def _build(folder: Path):
@@ -167,6 +172,8 @@ def _shoot(page, name: str, *, wait: str | None = None, top: str | None = None) 
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)
     target = OUT / f"{name}.png"
+    if ONLY and name not in ONLY:
+        return target
     page.screenshot(path=str(target), full_page=False)
     print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size // 1024} KB")
     return target
@@ -216,7 +223,91 @@ def _h5(browser, base: str, data: dict) -> None:
     page = _session(browser, PHONE, h5, data["held_citizen"])
     page.goto(f"{h5}#/cases/{data['held'].case.id}")
     _shoot(page, "h5-consent", wait="main input[type=checkbox]", top='main h2:has-text("电子送达")')
+    form = page.locator("form.consent")
+    form.get_by_label("我的全部案件（包括以后的案件）").check()
+    form.get_by_text("包括以后的新案件").wait_for(state="visible")
+    _shoot(page, "h5-consent-all-cases", top='main h2:has-text("电子送达")')
     page.context.close()
+
+
+def _fees_qr(browser, app, base: str) -> None:
+    """The fee paid outside WeChat: the Native order's QR code with the amount, at phone size (no mobile user
+    agent, so the page offers the QR code), the app a merchant of a fake WeChat Pay on 127.0.0.1. A new filer
+    with a fee notice (the citizen of the other pages has just logged in: a second code so soon is refused)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from app.payments import client as payment_client
+    from tests.browser.journeys import phone_of
+    from tests.browser.test_h5_fees import _notice_case
+    from tests.support.fake_wechatpay import FakeWeChatPay, _Handler
+
+    fake = FakeWeChatPay()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"fake": fake}))
+    fake.base_url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    app.config.update(fake.merchant_config())
+    app.extensions.pop(payment_client.EXTENSION_KEY, None)
+    citizen, case_id, _court = _notice_case(app.test_client())
+    try:
+        page = _session(browser, PHONE, f"{base}/h5/", phone_of(citizen))
+        page.goto(f"{base}/h5/#/cases/{case_id}/fees")
+        page.get_by_role("button", name="微信扫码支付").click()
+        _shoot(page, "h5-fees-qr", wait="#pay-qr img", top="#notices li")
+        page.context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _video_room(playwright, app, base: str) -> None:
+    """The TRTC video room at phone size: the local preview plays Chromium's fake camera, and as nothing reaches
+    Tencent (every request and WebSocket to another host is refused) the page says it cannot connect."""
+    import re
+    import secrets
+    from urllib.parse import urlsplit
+
+    from tests.api.video.helpers import online_session
+    from tests.browser.conftest import CHROMIUM
+    from tests.browser.journeys import phone_of, sms_login
+
+    app.config.update(
+        VIDEO_PROVIDER="trtc",
+        TRTC_SDK_APP_ID=1400000000 + secrets.randbelow(99_999_999),
+        TRTC_SECRET_KEY=secrets.token_hex(32),
+        TRTC_CALLBACK_KEY=secrets.token_hex(16),
+    )
+    online = online_session(app.test_client())
+    own = urlsplit(base).netloc
+    flags = ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    media = playwright.chromium.launch(executable_path=str(CHROMIUM), args=flags)
+    try:
+        context = media.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+
+        def refused(route) -> None:
+            if urlsplit(route.request.url).netloc == own:
+                route.continue_()
+            else:
+                route.abort("internetdisconnected")
+
+        page.route(re.compile(r"^https?://"), refused)
+        page.route_web_socket(re.compile(r"^wss?://"), lambda socket: socket.close(code=1011, reason="no internet"))
+        page.goto(f"{base}/h5/#/sessions/{online.session_id}")
+        sms_login(page, phone_of(online.applicant))
+        page.get_by_role("button", name="进入视频调解室").click()
+        page.wait_for_url(re.compile(r"/h5/room\.html\?session="))
+        page.wait_for_function(
+            "() => { const v = document.querySelector('#room-local video');"
+            " return v && v.srcObject && v.videoWidth > 0 && !v.paused; }"
+        )
+        page.locator("#room-state").get_by_role("alert").filter(has_text="无法连接视频服务").wait_for(timeout=45_000)
+        _shoot(page, "h5-video-room")
+    finally:
+        media.close()
 
 
 def _batch(page, url: str, world) -> None:
@@ -277,6 +368,7 @@ def main() -> int:
 
     from tests.browser.conftest import CHROMIUM
 
+    ONLY.update(sys.argv[1:])
     if not CHROMIUM.exists():
         print(f"no Chromium at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk", file=sys.stderr)
         return 1
@@ -288,6 +380,8 @@ def main() -> int:
             try:
                 _h5(browser, server.url, data)
                 _console(browser, server.url, data)
+                _fees_qr(browser, server.app, server.url)  # these change the app's configuration: last
+                _video_room(playwright, server.app, server.url)
             finally:
                 browser.close()
     total = sum(p.stat().st_size for p in OUT.glob("*.png"))
