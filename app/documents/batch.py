@@ -19,10 +19,12 @@ from collections.abc import Callable, Mapping
 from typing import IO
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, CaseParty
 from app.documents import push as documents
 from app.documents import recipient_facts
+from app.documents.models import ServedDocument
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.identity import Court
@@ -105,7 +107,9 @@ def _group(
     mine: list[str] = []
     done: dict[int, dict] = {}
     try:
-        with batch.group():
+        # The group's rows are flushed together at its end, the documents first (their events refer to them);
+        # nothing inside may autoflush meanwhile.
+        with batch.group(first=(ServedDocument,)), db.session.no_autoflush:
             for index in group:
                 item = items[index]
                 stream = files.get(item["file"]) if item.get("file") else None
@@ -122,7 +126,7 @@ def _group(
                 status = 200 if pushed["replayed"] else 201
                 result = {"index": index, "idempotency_key": item["idempotency_key"], "error": None}
                 done[index] = {**result, "status": status, "document": pushed}
-    except (AppError, transactions.Regroup):
+    except (AppError, IntegrityError, transactions.Regroup):  # a raced or reused key conflicts at the group's flush
         for key in mine:
             documents.forget_object(key)
         return {}

@@ -20,6 +20,7 @@ from app.documents.models import EVENT_TYPES, DeliveryEvent, ServedDocument
 from app.extensions import db
 from app.security.permissions import Principal
 from app.utils import clock
+from app.utils.ids import new_id
 
 GENESIS = "0" * 64
 
@@ -98,6 +99,7 @@ def append(
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown delivery event {event_type!r}")
     event = DeliveryEvent(
+        id=new_id(),  # now, not at the flush: its webhook rows name it before the flush (a batch's group flushes once)
         document_id=document.id,
         seq=(document.event_count or 0) + 1,
         type=event_type,

@@ -53,10 +53,13 @@ def webhook_events_of(events: list[DeliveryEvent]) -> list[webhooks.Event]:
     """Document events as webhook events (`document.<type>` for the document's court)."""
     if not events:
         return []
-    db.session.flush()  # the events get their ids (the webhook event ids) at the flush
+    if any(event.id is None for event in events):
+        db.session.flush()  # the events get their ids (the webhook event ids) at the flush
+    # A batch's group flushes at its end: its documents may still wait unflushed (not in the identity map yet).
+    pending = {row.id: row for row in db.session.new if isinstance(row, ServedDocument)}
     found = []
     for event in events:
-        document = db.session.get(ServedDocument, event.document_id)
+        document = pending.get(event.document_id) or db.session.get(ServedDocument, event.document_id)
         if document is None:  # an event of a document that no longer exists announces nothing
             continue
         data = functools.partial(_webhook_data, event, document)

@@ -30,6 +30,7 @@ from app.documents.chain import SYSTEM, Actor
 from app.documents.models import ServedDocument
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
+from app.platform import transactions
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils.ids import new_id
@@ -101,8 +102,10 @@ def _push(
     try:
         # Alone first (its events and notices refer to it): a submission key that raced in makes PostgreSQL wait
         # here for the other request's commit; one used before conflicts at once. Checked on a conflict, not by
-        # a read before every push.
-        db.session.flush()
+        # a read before every push. In a batch's group of items, with the group's other rows at its end instead
+        # (one INSERT for all its documents, with their final state; a conflict there runs the group item by item).
+        if not transactions.grouped():
+            db.session.flush()
     except IntegrityError:
         db.session.rollback()
         if (existing := _existing(actor, key, fingerprint)) is None:

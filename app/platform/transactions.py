@@ -91,19 +91,28 @@ class OneTransaction:
                 raise DatabaseUnavailable(retry_after=1)
 
     @contextlib.contextmanager
-    def group(self) -> Iterator[None]:
+    def group(self, *, first: tuple[type, ...] = ()) -> Iterator[None]:
         """Several items in ONE SAVEPOINT, for when they are expected to succeed: on PostgreSQL every SAVEPOINT that
         writes is a subtransaction, and past 64 in one transaction the backend's subtransaction cache overflows
         (every other session's snapshot then looks in pg_subtrans while the batch is open). Any rollback inside
         (an item refused after it wrote, a raced key) rolls back the whole group and raises `Regroup`; the caller
-        then runs the group's items again with `item()`, so a bad item still rolls back alone."""
+        then runs the group's items again with `item()`, so a bad item still rolls back alone.
+
+        Inside, the items' commits do not flush: the group's rows are written at its end, one statement per table
+        for all its items. Rows of the classes in `first` are flushed before the rest (these models declare no
+        relationships, so the unit of work does not order tables by their foreign keys). Items must not read
+        with autoflush meanwhile (run them under `no_autoflush`)."""
         batch = self._batch
         batch.item, batch.grouped = [], True
         nested = self._session.begin_nested()
         try:
             try:
                 yield
-                self._session.flush()
+                try:
+                    _flush_in_order(self._session, first)
+                except BaseException:
+                    nested.rollback()  # a failed flush leaves the SAVEPOINT inactive, not yet rolled back
+                    raise
                 nested.commit()  # RELEASE SAVEPOINT
             except BaseException:
                 if nested.is_active:
@@ -116,13 +125,31 @@ class OneTransaction:
                 raise DatabaseUnavailable(retry_after=1)
 
 
+def grouped() -> bool:
+    """Whether the caller runs in `OneTransaction.group()`: its commit does not flush (the group's end does)."""
+    batch = db.session().info.get(_BATCH)
+    return batch is not None and batch.grouped
+
+
+def _flush_in_order(session: Session, first: tuple[type, ...]) -> None:
+    """Flush the rows of the classes in `first`, then the rest (the others are set aside while the first flush)."""
+    rest = [row for row in session.new if not isinstance(row, first)] if first else []
+    if rest and len(rest) < len(session.new):
+        for row in rest:
+            session.expunge(row)
+        session.flush()  # a failure leaves the rest out: the caller rolls the group back and runs it again
+        session.add_all(rest)
+    session.flush()
+
+
 @contextlib.contextmanager
 def one_transaction() -> Iterator[OneTransaction]:
     """Many items (a batch) in ONE transaction and one COMMIT, each item in a SAVEPOINT of its own.
 
     Inside, `db.session.commit()` only flushes (the item's SAVEPOINT is released by `item()`, the transaction
     committed once when the block ends) and `db.session.rollback()` rolls back the running item's SAVEPOINT only,
-    so a bad item undoes its own writes and never spoils the others. Sends registered with `after_commit` start
+    so a bad item undoes its own writes and never spoils the others (in a `group()` a commit does not even flush:
+    the group's end does). Sends registered with `after_commit` start
     after the one COMMIT, and only for the items kept. At the end the block commits as the request would: a real
     COMMIT, or (Idempotency-Key) the request's deferred one, which lands the work together with its answer. If
     the block raises, nothing of it lands (the whole transaction is rolled back).
@@ -146,9 +173,13 @@ def one_transaction() -> Iterator[OneTransaction]:
         batch.broken = True  # no item open: only the whole transaction can be undone
         rollback()
 
+    def item_commit() -> None:
+        if not batch.grouped:  # a group's rows are flushed together at its end
+            session.flush()
+
     _begin_for_sqlite(session)
     session.info[_BATCH] = batch
-    session.commit = session.flush  # type: ignore[method-assign]
+    session.commit = item_commit  # type: ignore[method-assign]
     session.rollback = item_rollback  # type: ignore[method-assign]
     try:
         yield OneTransaction(session, batch)

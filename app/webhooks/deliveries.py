@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE, Message
 from app.integrations import webhooks as http
-from app.platform import jobs, settings
+from app.platform import jobs, settings, transactions
 from app.platform.outbox import Outbox, backoff_seconds, gave_up
 from app.security import pii
 from app.utils import clock
+from app.utils.ids import new_id
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
                 continue
             body = body or _body(event)
             row = WebhookDelivery(
+                id=new_id(),  # now, not at a flush: the caller's commit (a batch's group: its end) writes the rows
                 subscription_id=subscription.id,
                 event_id=event.id,
                 event_type=event.type,
@@ -85,7 +87,8 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
             )
             db.session.add(row)
             rows.append(row)
-    db.session.flush()
+    if not transactions.grouped():  # a batch's group of items writes its rows together at its end
+        db.session.flush()
     return [row.id for row in rows]
 
 

@@ -47,16 +47,17 @@ COURT_PUSH_STATEMENTS = 12
 # A batch is one transaction and one COMMIT. It reads what the items share once, one query each for the whole
 # batch: the cases, the recipient parties, the courts, the recipients' routing facts (consents, address acts,
 # agents, with the calendar's version: app/documents/recipient_facts.py) and the courts' webhook subscriptions.
-# Per item only its writes are left: the document INSERT, then one statement per table (timeline, events, document
-# notifications, the document's UPDATE, notifications), 6 (was 13 with its SAVEPOINT and RELEASE; a single push
-# costs 12). Items go 16 to a SAVEPOINT (app/documents/batch.py GROUP: on PostgreSQL more than 64 subtransactions
-# in one transaction overflow the backend's cache); when one of them is refused, its group runs again one
-# SAVEPOINT per item, so a bad item still rolls back alone. Items per batch here: 20 (two groups).
+# Items go 16 to a SAVEPOINT (app/documents/batch.py GROUP: on PostgreSQL more than 64 subtransactions in one
+# transaction overflow the backend's cache), and a group's rows are flushed together at its end (session 6, round
+# 2): nothing per item, per group one INSERT per table for all its items (documents, with their final state, so no
+# UPDATE; then timeline, events, document notifications, notifications) between its SAVEPOINT and RELEASE, 7 (it was
+# 6 per item and 2 per group: 131 for 20 items, and 13 per item before session 6). When an item is refused, its group
+# runs again one SAVEPOINT per item, so a bad item still rolls back alone. Items per batch here: 20 (two groups).
 BATCH_ITEMS = 20
-# auth, the five shared lookups (and on SQLite an explicit BEGIN, see transactions.one_transaction); then per item,
-# and a SAVEPOINT and RELEASE per group of 16
+# auth, the five shared lookups (and on SQLite an explicit BEGIN, see transactions.one_transaction); then per group
+# of 16 its SAVEPOINT, five INSERTs and RELEASE: 21 on SQLite, 20 on PostgreSQL
 BATCH_GROUPS = -(-BATCH_ITEMS // GROUP)
-BATCH_STATEMENTS = 7 + 6 * BATCH_ITEMS + 2 * BATCH_GROUPS
+BATCH_STATEMENTS = 7 + 7 * BATCH_GROUPS
 # Target 1, reached (it was 3: claim, work, answer): the claim, the work and the answer land in one COMMIT; the
 # work's own commits are deferred until the answer exists (see app/platform/idempotency.py).
 WRITE_COMMITS = 1
