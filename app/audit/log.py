@@ -9,6 +9,7 @@ first change; `export_head` gives one digest over all heads for anchoring outsid
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import json
@@ -17,7 +18,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -38,9 +39,16 @@ _PINNED = "microcourt.audit_shard"
 
 def _keys() -> dict[str, bytes]:
     config = settings.audit()
-    pairs = parse_key_ring(config.hmac_keys)
+    return _ring(config.hmac_keys, config.secret_key)
+
+
+@functools.lru_cache(maxsize=8)
+def _ring(hmac_keys: str, secret_key: str) -> dict[str, bytes]:
+    """The key ring of these settings, parsed (and the dev key derived) once per process, not on every append.
+    Callers only read it."""
+    pairs = parse_key_ring(hmac_keys)
     if not pairs:
-        derived = hashlib.sha256(b"microcourt-audit:" + config.secret_key.encode()).hexdigest()
+        derived = hashlib.sha256(b"microcourt-audit:" + secret_key.encode()).hexdigest()
         pairs = [("dev", derived)]
     return {kid: secret.encode() for kid, secret in pairs}
 
@@ -98,20 +106,29 @@ def _transaction_shard(wanted: int) -> int:
     return wanted
 
 
+# Built once per process with bound parameters (building an UPDATE per append cost more CPU than running it).
+_ADVANCE = (
+    update(AuditHead)
+    .where(AuditHead.id == bindparam("shard"))
+    .values(last_seq=AuditHead.last_seq + 1)
+    .returning(AuditHead.last_seq, AuditHead.last_hash)
+    .execution_options(synchronize_session=False)
+)
+_STORE_HASH = (
+    update(AuditHead)
+    .where(AuditHead.id == bindparam("shard"))
+    .values(last_hash=bindparam("new_hash"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def _advance_head(shard: int) -> tuple[int, str]:
     """Take the next position in the shard's chain, locking its head row until commit: (shard_seq, prev_hash)."""
-    advance = (
-        update(AuditHead)
-        .where(AuditHead.id == shard)
-        .values(last_seq=AuditHead.last_seq + 1)
-        .returning(AuditHead.last_seq, AuditHead.last_hash)
-        .execution_options(synchronize_session=False)
-    )
-    row = db.session.execute(advance).one_or_none()
+    row = db.session.execute(_ADVANCE, {"shard": shard}).one_or_none()
     if row is None:  # the shard's first event: create its head once (race-safe), then advance it
         insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         db.session.execute(insert(AuditHead).values(id=shard, last_seq=0, last_hash=GENESIS).on_conflict_do_nothing())
-        row = db.session.execute(advance).one()
+        row = db.session.execute(_ADVANCE, {"shard": shard}).one()
     return int(row[0]), str(row[1])
 
 
@@ -136,6 +153,7 @@ def record(
     who = actor_id or (actor.subject if actor else None)
     shard = _transaction_shard(shard_of(kind, who))
     shard_seq, prev_hash = _advance_head(shard)
+    request_id = current_request_id()
     event = AuditEvent(
         shard=shard,
         shard_seq=shard_seq,
@@ -145,19 +163,14 @@ def record(
         actor_id=who,
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
-        request_id=current_request_id() if current_request_id() != "-" else None,
+        request_id=request_id if request_id != "-" else None,
         details=dict(details or {}),
         key_id=kid,
         prev_hash=prev_hash,
     )
     event.hash = _mac(keys[kid], event)
     db.session.add(event)
-    db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == shard)
-        .values(last_hash=event.hash)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_STORE_HASH, {"shard": shard, "new_hash": event.hash})
     return event
 
 
