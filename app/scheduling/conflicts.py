@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -92,18 +92,20 @@ def lock(user_ids: Iterable[uuid.UUID], *, courtroom_ids: Iterable[uuid.UUID] = 
     ids = sorted(set(user_ids))
     if not ids:
         return
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(ScheduleLock)
-        .values([{"user_id": uid} for uid in ids])
-        .on_conflict_do_nothing(index_elements=["user_id"])
-    )
-    db.session.execute(
-        select(ScheduleLock.user_id)
-        .where(ScheduleLock.user_id.in_(ids))
-        .order_by(ScheduleLock.user_id)
-        .with_for_update()
-    ).all()
+    rows = [{"user_id": uid} for uid in ids]
+    if db.engine.dialect.name == "postgresql":
+        # One statement: the missing rows are inserted and the existing ones locked, in id order. An ON CONFLICT DO
+        # UPDATE locks the conflicting row even when its WHERE is false (the row is then not updated, no new
+        # version is written), as SELECT ... FOR UPDATE did after a separate INSERT ... DO NOTHING.
+        upsert = pg_insert(ScheduleLock).values(rows)
+        db.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["user_id"], set_={"user_id": upsert.excluded.user_id}, where=false()
+            )
+        )
+        return
+    # SQLite has no row locks: its one writer at a time serialises bookings; only the rows need to exist.
+    db.session.execute(sqlite_insert(ScheduleLock).values(rows).on_conflict_do_nothing(index_elements=["user_id"]))
 
 
 def busy(

@@ -40,11 +40,12 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Before 9. Auth 1; the case FOR UPDATE 1; the offer 1; the flush: the case, the timeline entry, the offer; the
     # mediator's profile with their load (one statement, after the flush, before the COMMIT).
     "mediation accept": (7, 7),
-    # Before 15. Auth 1; idempotency 2; the case FOR UPDATE and its facts 2; the parties (participants) 1; the
-    # schedule locks 2 (INSERT ... ON CONFLICT DO NOTHING, SELECT ... FOR UPDATE in id order); unavailability 1 and
-    # sessions 1 (conflicts); the session 1 (flushed alone: its reminders refer to it); the case 1, the timeline
-    # entries 1, the reminders 1. A session just booked has no attendance answers: they are not read for the answer.
-    "session book": (14, 14),
+    # Before 15, then 14. Auth 1; idempotency 2; the case FOR UPDATE and its facts 2; the parties (participants) 1;
+    # the schedule locks 1 (PostgreSQL: one INSERT ... ON CONFLICT DO UPDATE ... WHERE false, which inserts the
+    # missing rows and locks the others in id order; SQLite, without row locks: the INSERT ... DO NOTHING);
+    # unavailability 1 and sessions 1 (conflicts); the session 1 (flushed alone: its reminders refer to it); the
+    # case 1, the timeline entries 1, the reminders 1. A session just booked has no attendance answers to read.
+    "session book": (13, 13),
     # Before 14. Auth 1; the invitation by its token 1; the case FOR UPDATE 1 (read once: its end is checked under
     # the lock, not also before it) and its facts 1; the invited party 1; the use taken 1 and the party bound 1
     # (conditional UPDATEs; the row is not read back); the case's sessions to remind of 1; the flush: the timeline
