@@ -16,9 +16,9 @@ import json
 import logging
 import zlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -106,20 +106,17 @@ def _transaction_shard(wanted: int) -> int:
     return wanted
 
 
-# Built once per process with bound parameters (building an UPDATE per append cost more CPU than running it).
+# Built once per process with bound parameters (building an UPDATE per append cost more CPU than running it), on
+# the table rather than the mapped class: no ORM bulk-update machinery runs for them (nothing in the session holds
+# a head row to synchronise). The session still executes them, so its statement hooks see the writes.
+_HEADS = cast(Table, AuditHead.__table__)
 _ADVANCE = (
-    update(AuditHead)
-    .where(AuditHead.id == bindparam("shard"))
-    .values(last_seq=AuditHead.last_seq + 1)
-    .returning(AuditHead.last_seq, AuditHead.last_hash)
-    .execution_options(synchronize_session=False)
+    update(_HEADS)
+    .where(_HEADS.c.id == bindparam("shard"))
+    .values(last_seq=_HEADS.c.last_seq + 1)
+    .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
 )
-_STORE_HASH = (
-    update(AuditHead)
-    .where(AuditHead.id == bindparam("shard"))
-    .values(last_hash=bindparam("new_hash"))
-    .execution_options(synchronize_session=False)
-)
+_STORE_HASH = update(_HEADS).where(_HEADS.c.id == bindparam("shard")).values(last_hash=bindparam("new_hash"))
 
 
 def _advance_head(shard: int) -> tuple[int, str]:
