@@ -12,8 +12,8 @@ import hashlib
 import json
 from collections.abc import Iterator
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.documents.models import EVENT_TYPES, DeliveryEvent, ServedDocument
@@ -80,8 +80,24 @@ def lock_document(document_id: object, *, skip_locked: bool = False) -> ServedDo
     """
     if db.session.get_bind().dialect.name == "sqlite":
         _sqlite_write_lock()
-    query = select(ServedDocument).where(ServedDocument.id == document_id).with_for_update(skip_locked=skip_locked)
-    return db.session.scalar(query.execution_options(populate_existing=True))
+    query = _LOCK_SKIPPING if skip_locked else _LOCK
+    return db.session.scalar(query, {"document_id": document_id})
+
+
+# Built once per process with bound parameters, not per call (building a statement costs about what running it does).
+_LOCK = (
+    select(ServedDocument)
+    .where(ServedDocument.id == bindparam("document_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_SKIPPING = (
+    select(ServedDocument)
+    .where(ServedDocument.id == bindparam("document_id"))
+    .with_for_update(skip_locked=True)
+    .execution_options(populate_existing=True)
+)
+_EVENTS = select(DeliveryEvent).where(DeliveryEvent.document_id == bindparam("document_id")).order_by(DeliveryEvent.seq)
 
 
 def _sqlite_write_lock() -> None:
@@ -132,8 +148,7 @@ def take_appended() -> list[DeliveryEvent]:
 
 def events_of(document_id: object) -> list[DeliveryEvent]:
     """Every event of a document in chain order."""
-    query = select(DeliveryEvent).where(DeliveryEvent.document_id == document_id).order_by(DeliveryEvent.seq)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_EVENTS, {"document_id": document_id}))
 
 
 @dataclasses.dataclass(frozen=True)

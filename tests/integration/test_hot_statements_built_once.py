@@ -68,3 +68,33 @@ def test_an_evidence_upload_request_builds_no_statement(client, builds):
     assert request("借条").status_code == 201
     case_access.facts_for(case)
     assert builds == []
+
+
+def test_a_document_open_and_acknowledge_build_no_statement(client, monkeypatch):
+    """The document's lock, its case, court and recipient account, and its events for the answer (session 6,
+    round 2: open plus acknowledge 9.0 -> 7.5 ms CPU in-process on PostgreSQL, with the audit heads' UPDATEs)."""
+    from app.audit import log as audit_log
+    from app.documents import chain, recipient
+
+    monkeypatch.setattr(AppContextTask, "apply_async", lambda task, *args, **kwargs: None)
+    built: list[str] = []
+    for module, name in ((recipient, "select"), (chain, "select"), (audit_log, "update")):
+        original = getattr(module, name)
+
+        def counted(*args, _original=original, _name=module.__name__, **kwargs):
+            built.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    world = service_world()
+    first, second = (push(client, world).get_json()["document_id"] for _ in range(2))
+    headers = world.respondent_headers
+
+    def both(document_id: str) -> None:
+        assert client.get(f"/api/mp/v1/documents/{document_id}", headers=headers).status_code == 200
+        assert client.post(f"/api/mp/v1/documents/{document_id}/acknowledge", headers=headers).status_code == 200
+
+    both(first)  # warm
+    built.clear()
+    both(second)
+    assert built == []
