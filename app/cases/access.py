@@ -72,10 +72,13 @@ def facts_for(case: Case) -> CaseFacts:
     return facts_from(case, db.session.execute(_facts_query(), {"case_id": case.id}).all())
 
 
+_CASE = select(Case).where(Case.id == bindparam("case_id"))  # built once, as the facts' statement
+_CASE_FOR_UPDATE = _CASE.with_for_update()
+
+
 def load(case_id: uuid.UUID, *, actor: Principal, lock: bool = False) -> tuple[Case, CaseFacts]:
     """The case and its facts if the caller may read it; otherwise 404 exactly as for an unknown id."""
-    query = select(Case).where(Case.id == case_id)
-    case = db.session.scalar(query.with_for_update() if lock else query)
+    case = db.session.scalar(_CASE_FOR_UPDATE if lock else _CASE, {"case_id": case_id})
     if case is None:
         raise not_found()
     facts = facts_for(case)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.cases import access as case_access
 from app.cases import detail_sections, timeline
@@ -66,13 +66,9 @@ def describe(case: Case, facts: CaseFacts, *, actor: Principal) -> dict:
     """Build the detail view (used after writes too)."""
     court = db.session.get(Court, case.court_id) if case.court_id else None
     org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
-    parties = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)))
+    parties = list(db.session.scalars(_PARTIES_QUERY, {"case_id": case.id}))
     mine = permissions.parties_of(actor, facts)
-    correction = db.session.scalar(
-        select(CorrectionRequest)
-        .where(CorrectionRequest.case_id == case.id, CorrectionRequest.answered_at.is_(None))
-        .order_by(CorrectionRequest.created_at.desc())
-    )
+    correction = db.session.scalars(_OPEN_CORRECTION_QUERY, {"case_id": case.id}).first()
     return {
         **{name: getattr(case, name) for name in _CASE_FIELDS},
         "court": court,
@@ -129,11 +125,7 @@ def _party_view(party: CaseParty, *, actor: Principal, represented: bool) -> dic
 
 
 def _agents(case: Case) -> list[dict]:
-    rows = db.session.execute(
-        select(CaseAgent, User.real_name, User.display_name)
-        .join(User, User.id == CaseAgent.lawyer_user_id)
-        .where(CaseAgent.case_id == case.id, CaseAgent.status.in_(("active", "pending_confirmation")))
-    ).all()
+    rows = db.session.execute(_AGENTS_QUERY, {"case_id": case.id}).all()
     return [
         {
             "id": agent.id,
@@ -149,8 +141,29 @@ def _agents(case: Case) -> list[dict]:
 def _consents(case: Case, mine: set[uuid.UUID]) -> list[CaseConsent]:
     if not mine:
         return []
-    query = select(CaseConsent).where(CaseConsent.case_id == case.id, CaseConsent.party_id.in_(mine))
-    return list(db.session.scalars(query.order_by(CaseConsent.given_at)))
+    return list(db.session.scalars(_CONSENTS_QUERY, {"case_id": case.id, "party_ids": list(mine)}))
+
+
+# The detail's statements are built once with bound parameters, not per call: building a statement and its cache
+# key cost about as much CPU as running it (issue 18, session 6; tests/integration/test_read_path_built_once.py).
+_PARTIES_QUERY = select(CaseParty).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
+_OPEN_CORRECTION_QUERY = (
+    select(CorrectionRequest)
+    .where(CorrectionRequest.case_id == bindparam("case_id"), CorrectionRequest.answered_at.is_(None))
+    .order_by(CorrectionRequest.created_at.desc())
+)
+_AGENTS_QUERY = (
+    select(CaseAgent, User.real_name, User.display_name)
+    .join(User, User.id == CaseAgent.lawyer_user_id)
+    .where(CaseAgent.case_id == bindparam("case_id"), CaseAgent.status.in_(("active", "pending_confirmation")))
+)
+_CONSENTS_QUERY = (
+    select(CaseConsent)
+    .where(
+        CaseConsent.case_id == bindparam("case_id"), CaseConsent.party_id.in_(bindparam("party_ids", expanding=True))
+    )
+    .order_by(CaseConsent.given_at)
+)
 
 
 def case_timeline(*, case_id: uuid.UUID, actor: Principal, language: str = DEFAULT_LANGUAGE) -> list[dict]:

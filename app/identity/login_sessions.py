@@ -9,7 +9,7 @@ import secrets
 import uuid
 from typing import Any, TypeGuard
 
-from sqlalchemy import Uuid, bindparam, cast, literal, null, select, true, union_all, update
+from sqlalchemy import String, Uuid, bindparam, cast, literal, null, select, true, union_all, update
 
 from app.audit import log as audit
 from app.errors import Unauthorized
@@ -92,13 +92,12 @@ def _issue_pair(session: AuthSession, user: User) -> TokenPair:
 def refresh(*, refresh_token: str) -> TokenPair:
     """Spend a refresh token for a new pair; a spent one presented again revokes its whole family."""
     now = clock.now()
-    record = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == hash_token(refresh_token)))
-    if record is None:
+    row = db.session.execute(_REFRESH_QUERY, {"refresh_hash": hash_token(refresh_token)}).first()
+    if row is None:
         raise Unauthorized("The refresh token is invalid.", reason="auth.invalid_refresh")
-    session = db.session.get(AuthSession, record.session_id)
-    spent = db.session.execute(
-        update(RefreshToken).where(RefreshToken.id == record.id, RefreshToken.spent_at.is_(None)).values(spent_at=now)
-    ).rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; Session.execute is typed as Result
+    record, session, user = row
+    spending = db.session.execute(_SPEND_QUERY, {"refresh_id": record.id, "spent_now": now})
+    spent = spending.rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; typed as Result
     if not spent:
         _revoke(session, reason="refresh_reused")
         audit.record(
@@ -110,13 +109,29 @@ def refresh(*, refresh_token: str) -> TokenPair:
         )
         db.session.commit()
         raise Unauthorized("This refresh token was already used; the session is ended.", reason="auth.refresh_reused")
-    user = db.session.get(User, session.user_id) if session is not None else None
     if record.expires_at <= now or not _session_alive(session, now) or user is None or user.status != "active":
         db.session.rollback()
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
     pair = _issue_pair(session, user)
     db.session.commit()
     return pair
+
+
+# A refresh reads the token, its session and the session's user in one statement, built once with a bound hash
+# (was three statements, each built per call); the UPDATE that spends the token is built once too. Its
+# "spent_at IS NULL" condition stays the guard against two concurrent refreshes spending the same token.
+_REFRESH_QUERY = (
+    select(RefreshToken, AuthSession, User)
+    .outerjoin(AuthSession, AuthSession.id == RefreshToken.session_id)
+    .outerjoin(User, User.id == AuthSession.user_id)
+    .where(RefreshToken.token_hash == bindparam("refresh_hash", type_=String))
+)
+_SPEND_QUERY = (
+    update(RefreshToken)
+    .where(RefreshToken.id == bindparam("refresh_id", type_=Uuid), RefreshToken.spent_at.is_(None))
+    .values(spent_at=bindparam("spent_now", type_=RefreshToken.__table__.c.spent_at.type))
+    .execution_options(synchronize_session=False)  # the token row is not used again in this request
+)
 
 
 def _session_alive(session: AuthSession | None, now: dt.datetime) -> TypeGuard[AuthSession]:

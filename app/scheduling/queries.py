@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, Integer, Uuid, bindparam, select, union_all
 
 from app.cases import Case, CaseAgent, CaseParty
 from app.cases import access as case_access
@@ -126,63 +127,80 @@ def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.dateti
     me = actor.user_id if permissions.is_user(actor) else None
     if me is None:
         return {"from": start, "to": end, "items": []}
-    as_party = select(CaseParty.case_id).where(CaseParty.user_id == me)
-    as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active")
     # Overlapping [start, end): a session is at most SESSION_MAX_HOURS long, which bounds starts_at below too.
     earliest = start - dt.timedelta(hours=settings.scheduling().session_max_hours)
-    in_range = (
-        select(MediationSession, Case.title)
-        .join(Case, Case.id == MediationSession.case_id)
-        .where(
-            MediationSession.status.in_(("scheduled", "held")),
-            MediationSession.starts_at < end,
-            MediationSession.starts_at >= earliest,
-            MediationSession.ends_at > start,
-        )
-    )
-    found = {}
-    for relation in (  # one index each: an OR of them would read every session in the range
-        MediationSession.mediator_user_id == me,
-        MediationSession.judge_user_id == me,
-        MediationSession.clerk_user_id == me,
-        MediationSession.case_id.in_(as_party),
-        MediationSession.case_id.in_(as_lawyer),
-    ):
-        query = in_range.where(relation).order_by(MediationSession.starts_at, MediationSession.id)
-        for session, title in db.session.execute(query.limit(SCHEDULE_LIMIT)):
-            found[session.id] = (session, title)
-    rows = sorted(found.values(), key=lambda row: (row[0].starts_at, row[0].id))[:SCHEDULE_LIMIT]
-    lawyer_cases = set(db.session.scalars(as_lawyer))
+    params = {"me": me, "start": start, "end": end, "earliest": earliest, "limit": SCHEDULE_LIMIT}
+    rows = db.session.execute(_SCHEDULE_QUERY, params).all()
     items = [
         {
             **{name: getattr(session, name) for name in _FIELDS},
             "case_title": title,
-            "my_role": _role_in(session, me, lawyer_cases),
+            "my_role": _role_in(session, me, as_lawyer),
         }
-        for session, title in rows
+        for session, title, as_lawyer in rows
     ]
     return {"from": start, "to": end, "items": items}
 
 
-def _role_in(session: MediationSession, me: uuid.UUID, lawyer_cases: set[uuid.UUID]) -> str:
+def _build_schedule_query() -> Any:
+    """One statement, built once with bound parameters: the union of the ids each relation finds through its own
+    index (an OR of them would read every session in the range), then those sessions with their case's title and
+    whether the caller is an active lawyer of the case (was six statements, each built per call)."""
+    me = bindparam("me", type_=Uuid)
+    as_party = select(CaseParty.case_id).where(CaseParty.user_id == me)
+    as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active")
+    limit = bindparam("limit", type_=Integer)
+    in_range = select(MediationSession.id, MediationSession.starts_at).where(
+        MediationSession.status.in_(("scheduled", "held")),
+        MediationSession.starts_at < bindparam("end", type_=DateTime(timezone=True)),
+        MediationSession.starts_at >= bindparam("earliest", type_=DateTime(timezone=True)),
+        MediationSession.ends_at > bindparam("start", type_=DateTime(timezone=True)),
+    )
+    branches = [
+        in_range.where(relation).order_by(MediationSession.starts_at, MediationSession.id).limit(limit).subquery()
+        for relation in (
+            MediationSession.mediator_user_id == me,
+            MediationSession.judge_user_id == me,
+            MediationSession.clerk_user_id == me,
+            MediationSession.case_id.in_(as_party),
+            MediationSession.case_id.in_(as_lawyer),
+        )
+    ]
+    found = union_all(*(select(branch.c.id) for branch in branches))
+    return (
+        select(MediationSession, Case.title, MediationSession.case_id.in_(as_lawyer).label("as_lawyer"))
+        .join(Case, Case.id == MediationSession.case_id)
+        .where(MediationSession.id.in_(found))
+        .order_by(MediationSession.starts_at, MediationSession.id)
+        .limit(limit)
+    )
+
+
+_SCHEDULE_QUERY = _build_schedule_query()
+
+
+def _role_in(session: MediationSession, me: uuid.UUID, as_lawyer: bool) -> str:
     for role in ("mediator", "judge", "clerk"):
         if getattr(session, f"{role}_user_id") == me:
             return role
-    return "lawyer" if session.case_id in lawyer_cases else "party"
+    return "lawyer" if as_lawyer else "party"
+
+
+_NEXT_SESSION_QUERY = (  # built once with bound parameters (every case detail runs it)
+    select(MediationSession)
+    .where(
+        MediationSession.case_id == bindparam("case_id", type_=Uuid),
+        MediationSession.status == "scheduled",
+        MediationSession.ends_at > bindparam("now", type_=DateTime(timezone=True)),
+    )
+    .order_by(MediationSession.starts_at)
+    .limit(1)
+)
 
 
 def next_session(case: Case) -> dict | None:
     """The case's next scheduled session (not yet over), as plain JSON values for the case detail."""
-    session = db.session.scalar(
-        select(MediationSession)
-        .where(
-            MediationSession.case_id == case.id,
-            MediationSession.status == "scheduled",
-            MediationSession.ends_at > clock.now(),
-        )
-        .order_by(MediationSession.starts_at)
-        .limit(1)
-    )
+    session = db.session.scalar(_NEXT_SESSION_QUERY, {"case_id": case.id, "now": clock.now()})
     if session is None:
         return None
     return {
