@@ -21,7 +21,9 @@ import datetime as dt
 import logging
 import uuid
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case
 from app.errors import Conflict, StorageUnavailable
@@ -58,8 +60,14 @@ def complete(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
         .values(status="verifying", updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    if moved.rowcount == 1:  # type: ignore[attr-defined]  # what this call wrote, set on the row in hand
+        set_committed_value(item, "status", "verifying")
+        set_committed_value(item, "updated_at", now)
     db.session.commit()
-    db.session.refresh(item)  # the answer: the state this call committed (an eager job must not change it)
+    if moved.rowcount != 1 or sa_inspect(item).expired_attributes:  # type: ignore[attr-defined]
+        # The answer: the state committed (an eager job must not change it). Under an Idempotency-Key the commit
+        # is deferred and expires nothing, so the row in hand is that state without reading it again (issue 18).
+        db.session.refresh(item)
     db.session.expunge(item)
     db.session.rollback()  # end the read: no connection is held while an eager job runs in this thread
     if moved.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
