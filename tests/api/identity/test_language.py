@@ -70,3 +70,32 @@ def test_accept_language_is_never_stored(client):
 
 def test_needs_a_login(client):
     assert client.put(URL, json={"language": "en"}).status_code == 401
+
+
+def test_the_callers_language_is_read_from_the_session_without_a_statement(client):
+    # /me: authentication holds the caller's row, so its language costs no query (3 statements -> 2); a user
+    # the session does not hold is still read, and a choice made meanwhile is what the next request reads.
+    from sqlalchemy import event
+
+    user, other = make_user(), make_user()
+    headers, other_id = login(user), str(other.id)
+    client.put(URL, json={"language": "en"}, headers=headers)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        db.session.expunge_all()
+        answer = client.get("/api/mp/v1/me", headers=headers)
+        me_statements = list(statements)
+        statements.clear()
+        db.session.expunge_all()
+        assert language.language_of(other_id) is None
+        assert len(statements) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert answer.get_json()["language"] == "en"
+    assert not [s for s in me_statements if s.lstrip().upper().startswith("SELECT USERS.LANGUAGE")]
+    assert language._LANGUAGE_OF is language._LANGUAGE_OF  # built once, at import
