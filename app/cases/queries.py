@@ -49,9 +49,15 @@ def list_cases(
 
 
 def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
-    """The case as this caller may see it."""
-    case, facts = case_access.load(case_id, actor=actor)
-    return describe(case, facts, actor=actor)
+    """The case as this caller may see it: the case, its court and its organisation in one statement."""
+    row = db.session.execute(_CASE_WITH_VENUE_QUERY, {"case_id": case_id}).first()
+    if row is None:
+        raise case_access.not_found()
+    case, court, org = row
+    facts = case_access.facts_for(case)
+    if not permissions.may_read_case(actor, facts):
+        raise case_access.not_found()
+    return describe(case, facts, actor=actor, venue=(court, org))
 
 
 def describe_loaded(case: Case, *, actor: Principal) -> dict:
@@ -62,10 +68,19 @@ def describe_loaded(case: Case, *, actor: Principal) -> dict:
     return describe(case, facts, actor=actor)
 
 
-def describe(case: Case, facts: CaseFacts, *, actor: Principal) -> dict:
-    """Build the detail view (used after writes too)."""
-    court = db.session.get(Court, case.court_id) if case.court_id else None
-    org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
+def describe(
+    case: Case,
+    facts: CaseFacts,
+    *,
+    actor: Principal,
+    venue: tuple[Court | None, MediationOrganization | None] | None = None,
+) -> dict:
+    """Build the detail view (used after writes too); `venue` is the case's court and organisation when in hand."""
+    if venue is not None:
+        court, org = venue
+    else:
+        court = db.session.get(Court, case.court_id) if case.court_id else None
+        org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
     parties = list(db.session.scalars(_PARTIES_QUERY, {"case_id": case.id}))
     mine = permissions.parties_of(actor, facts)
     correction = db.session.scalars(_OPEN_CORRECTION_QUERY, {"case_id": case.id}).first()
@@ -146,6 +161,12 @@ def _consents(case: Case, mine: set[uuid.UUID]) -> list[CaseConsent]:
 
 # The detail's statements are built once with bound parameters, not per call: building a statement and its cache
 # key cost about as much CPU as running it (issue 18, session 6; tests/integration/test_read_path_built_once.py).
+_CASE_WITH_VENUE_QUERY = (
+    select(Case, Court, MediationOrganization)
+    .outerjoin(Court, Court.id == Case.court_id)
+    .outerjoin(MediationOrganization, MediationOrganization.id == Case.org_id)
+    .where(Case.id == bindparam("case_id"))
+)
 _PARTIES_QUERY = select(CaseParty).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
 _OPEN_CORRECTION_QUERY = (
     select(CorrectionRequest)

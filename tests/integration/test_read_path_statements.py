@@ -92,3 +92,23 @@ def test_the_case_detail_builds_no_statement_of_its_own(client, clock, builds):
     assert answer.status_code == 200 and answer.get_json()["next_session"] is not None
     assert answer.get_json()["consents"]  # the filer's own consents, read through the expanding bound list
     assert builds == []
+
+
+# auth 1; the case with its court and organisation 1; facts 1; parties 1; open correction 1; agents 1; consents 1;
+# next session 1; deadlines 1; evidence count 1; document count 1 (was 12: the organisation read on its own).
+DETAIL_STATEMENTS = 11
+
+
+def test_the_case_detail_reads_its_court_and_organisation_with_the_case(client, clock):
+    case = mediation_case(title="第一案")
+    assert case.org_id is not None or case.court_id is not None
+    headers = login(db.session.get(User, case.filed_by_user_id))
+    assert client.get(f"{MP}/cases/{case.id}", headers=headers).status_code == 200  # warm
+    db.session.expunge_all()  # a request starts with an empty session, as in production
+    with counting() as count:
+        answer = client.get(f"{MP}/cases/{case.id}", headers=headers)
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert (body["org"] is not None) == (case.org_id is not None) or body["court"] is not None
+    assert len(count.statements) <= DETAIL_STATEMENTS, count
+    assert not [s for s in count.statements if "FROM mediation_organizations" in s and "FROM cases" not in s], count
