@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from app.cases import access as case_access
 from app.cases import detail_sections, timeline
@@ -12,7 +13,7 @@ from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, Correction
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE
 from app.identity import Court, MediationOrganization, User
-from app.platform.pagination import Page, newest_first_merged
+from app.platform.pagination import Page, merged_branch, newest_first_merged, rows_by_id
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
 
@@ -23,12 +24,24 @@ def list_cases(
     """Cases where the caller is a party, an agent, the mediator, the filer, or staff of the court/org."""
     if not permissions.is_user(actor):
         return Page(items=[], next_cursor=None)
-    me = actor.user_id
+    courts = permissions.staff_court_ids(actor)
+    orgs = [org_id for org_id in actor.org_roles if permissions.is_org_admin(actor, org_id)]
+    branches, load = _list_statements(bool(status), bool(kind), bool(courts), bool(orgs), bool(cursor))
+    parameters = {"me": actor.user_id, "status": status, "kind": kind, "courts": list(courts), "orgs": orgs}
+    return newest_first_merged(branches, load, parameters, cursor=cursor, limit=limit)
+
+
+@functools.cache
+def _list_statements(
+    status: bool, kind: bool, courts: bool, orgs: bool, after: bool
+) -> tuple[tuple[Select, ...], Select]:
+    """The list's branches for one shape of request, built once with bound parameters (issue 18, session 6)."""
     pairs = select(Case.created_at, Case.id)
     if status:
-        pairs = pairs.where(Case.status == status)
+        pairs = pairs.where(Case.status == bindparam("status"))
     if kind:
-        pairs = pairs.where(Case.kind == kind)
+        pairs = pairs.where(Case.kind == bindparam("kind"))
+    me = bindparam("me", type_=Case.mediator_user_id.type)
     branches = [  # the relations of permissions.case_relations, each through its own index
         pairs.where(Case.id.in_(select(CaseParty.case_id).where(CaseParty.user_id == me))),
         pairs.where(
@@ -37,15 +50,14 @@ def list_cases(
         pairs.where(Case.mediator_user_id == me),
         pairs.where(Case.filed_by_user_id == me, Case.filed_via != "hotline"),
     ]
-    courts = permissions.staff_court_ids(actor)
     if courts:
-        branches.append(pairs.where(Case.court_id.in_(courts)))
-    orgs = [org_id for org_id in actor.org_roles if permissions.is_org_admin(actor, org_id)]
+        branches.append(pairs.where(Case.court_id.in_(bindparam("courts", expanding=True))))
     if orgs:
-        branches.append(pairs.where(Case.org_id.in_(orgs)))
-    return newest_first_merged(
-        branches, model=Case, at_column=Case.created_at, id_column=Case.id, cursor=cursor, limit=limit
+        branches.append(pairs.where(Case.org_id.in_(bindparam("orgs", expanding=True))))
+    built = tuple(
+        merged_branch(branch, at_column=Case.created_at, id_column=Case.id, after=after) for branch in branches
     )
+    return built, rows_by_id(Case, Case.id)
 
 
 def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:

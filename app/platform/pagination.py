@@ -7,9 +7,10 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Integer, Select, bindparam, or_, select
 
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -87,26 +88,49 @@ def oldest_first(query: Select, *, at_column: Any, id_column: Any, cursor: str |
     return _page(rows, size, at_column=at_column, id_column=id_column)
 
 
+def merged_branch(query: Select, *, at_column: Any, id_column: Any, after: bool) -> Select:
+    """One branch of `newest_first_merged`, built once: newest first by (at, id), limited to the bound
+    `page_limit`, and, when `after`, restricted to the rows after the bound cursor (`after_at`, `after_id`)."""
+    if after:
+        at = bindparam("after_at", type_=at_column.type)
+        row_id = bindparam("after_id", type_=id_column.type)
+        query = query.where(or_(at_column < at, (at_column == at) & (id_column < row_id)))
+    return query.order_by(at_column.desc(), id_column.desc()).limit(bindparam("page_limit", type_=Integer))
+
+
+def rows_by_id(model: Any, id_column: Any) -> Select:
+    """The statement that loads a merged page's rows, built once: `model` rows whose id is in the bound `ids`."""
+    return select(model).where(id_column.in_(bindparam("ids", expanding=True)))
+
+
 def newest_first_merged(
-    branches: list[Select], *, model: Any, at_column: Any, id_column: Any, cursor: str | None, limit: int | None
+    branches: Sequence[Select],
+    load: Select,
+    parameters: dict[str, Any],
+    *,
+    cursor: str | None,
+    limit: int | None,
 ) -> Page:
     """Newest first over the union of several selections of one model, each an index-friendly top-N.
 
     `branches` select the rows' (at, id) pairs, each through its own index (a user's cases as a party, as
-    an agent, as a mediator, a court's cases...). Every branch gets the cursor predicate, the order and a
-    limit of one page plus one; the pairs are merged and de-duplicated here, and only the page's rows are
-    loaded. One OR over all the relations would make PostgreSQL read and sort every matching row.
+    an agent, as a mediator, a court's cases...), built once by `merged_branch` (with `after` when there is a
+    cursor) and run with `parameters`. Every branch has the cursor predicate, the order and a limit of one page
+    plus one; the pairs are merged and de-duplicated here, and only the page's rows are loaded by `load`
+    (`rows_by_id`). One OR over all the relations would make PostgreSQL read and sort every matching row.
     """
     size = clamp_limit(limit)
+    bound = {**parameters, "page_limit": size + 1}
+    if cursor:
+        bound["after_at"], bound["after_id"] = decode_cursor(cursor)
     pairs: dict[Any, Any] = {}
     for branch in branches:
-        branch = _after(branch, cursor, at_column=at_column, id_column=id_column, newest=True)
-        for at_value, row_id in db.session.execute(branch.order_by(at_column.desc(), id_column.desc()).limit(size + 1)):
+        for at_value, row_id in db.session.execute(branch, bound):
             pairs[row_id] = at_value
     ordered = sorted(pairs.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)[: size + 1]
     more = len(ordered) > size
     wanted = [row_id for row_id, _at in ordered[:size]]
-    loaded = {row.id: row for row in db.session.scalars(select(model).where(id_column.in_(wanted)))} if wanted else {}
+    loaded = {row.id: row for row in db.session.scalars(load, {"ids": wanted})} if wanted else {}
     rows = [loaded[row_id] for row_id in wanted if row_id in loaded]
     next_cursor = encode_cursor(ordered[size - 1][1], ordered[size - 1][0]) if more else None
     return Page(items=rows, next_cursor=next_cursor)

@@ -15,6 +15,7 @@ from app.cases import queries as case_queries
 from app.extensions import db
 from app.identity import login_sessions
 from app.identity.models import User
+from app.platform import pagination
 from app.scheduling import queries as schedule_queries
 from tests.integration.test_statement_budgets import counting
 from tests.support.factories import login, login_pair
@@ -31,7 +32,7 @@ SCHEDULE_STATEMENTS = 2
 @pytest.fixture
 def builds(monkeypatch) -> list[str]:
     built: list[str] = []
-    for module in (case_access, case_queries, login_sessions, schedule_queries):
+    for module in (case_access, case_queries, login_sessions, pagination, schedule_queries):
         original = module.select
 
         def counted(*args, _original=original, _name=module.__name__, **kwargs):
@@ -112,3 +113,24 @@ def test_the_case_detail_reads_its_court_and_organisation_with_the_case(client, 
     assert (body["org"] is not None) == (case.org_id is not None) or body["court"] is not None
     assert len(count.statements) <= DETAIL_STATEMENTS, count
     assert not [s for s in count.statements if "FROM mediation_organizations" in s and "FROM cases" not in s], count
+
+
+# auth 1; the branches (party, agent, mediator, filer) 4; the page's cases 1.
+LIST_STATEMENTS = 6
+
+
+def test_the_case_list_builds_no_statement_during_a_warmed_call(client, clock, builds):
+    first = mediation_case(title="第一案")
+    filer = db.session.get(User, first.filed_by_user_id)
+    headers = login(filer)
+    for query in ("", "?limit=1"):
+        assert client.get(f"{MP}/cases{query}", headers=headers).status_code == 200  # warm
+    warm = client.get(f"{MP}/cases?limit=1", headers=headers).get_json()
+    builds.clear()
+    with counting() as count:
+        answer = client.get(f"{MP}/cases", headers=headers)
+    assert answer.status_code == 200
+    assert [item["title"] for item in answer.get_json()["items"]] == ["第一案"]
+    assert len(count.statements) <= LIST_STATEMENTS, count
+    assert builds == []
+    assert warm["next_cursor"] is None
