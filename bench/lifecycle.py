@@ -180,8 +180,8 @@ class Lifecycles:
         self.busy: set[int] = set()
         self.acknowledged = self.settled = 0
 
-    def pair(self) -> tuple[int, Person, Person]:
-        """A filer and a respondent no other thread is using now."""
+    def pair(self) -> tuple[int, int, Person, Person]:
+        """This lifecycle's serial, and a filer and a respondent no other thread is using now."""
         with self.lock:
             while True:
                 n = self.next % len(self.citizens)
@@ -189,16 +189,16 @@ class Lifecycles:
                 if n not in self.busy and (n + 1) % len(self.citizens) not in self.busy:
                     self.busy |= {n, (n + 1) % len(self.citizens)}
                     self.serial += 1
-                    return n, self.citizens[n], self.citizens[(n + 1) % len(self.citizens)]
+                    return self.serial, n, self.citizens[n], self.citizens[(n + 1) % len(self.citizens)]
 
     def release(self, n: int) -> None:
         with self.lock:
             self.busy -= {n, (n + 1) % len(self.citizens)}
 
     def run_one(self, http: requests.Session, store: requests.Session) -> None:
-        n, me, other = self.pair()
+        serial, n, me, other = self.pair()
         try:
-            self._lifecycle(http, store, n, me, other)
+            self._lifecycle(http, store, serial, n, me, other)
         finally:
             self.release(n)
 
@@ -209,7 +209,11 @@ class Lifecycles:
             raise Unexpected(f"{method} {path}: {answer.status_code} {answer.text[:400]}")
         return answer.json() if answer.content else {}
 
-    def _lifecycle(self, http: requests.Session, store: requests.Session, n: int, me: Person, other: Person) -> None:
+    def _lifecycle(
+        self, http: requests.Session, store: requests.Session, serial: int, n: int, me: Person, other: Person
+    ) -> None:
+        # `serial` is this lifecycle's own: self.serial moves on while other threads take pairs, so reading it here
+        # gave two concurrent lifecycles the same slot (a mediator double-booked by the benchmark, not the app).
         key = lambda: {"Idempotency-Key": uuid.uuid4().hex}  # noqa: E731
         mediator = self.mediators[n % len(self.mediators)]
         filing = {
@@ -237,7 +241,7 @@ class Lifecycles:
         self._call(http, "POST", f"{MP}/cases/{case_id}/mediator", 201, json={"mediator_id": mediator.profile_id},
                    headers=self.admin.headers)  # fmt: skip
         self._call(http, "POST", f"{MP}/cases/{case_id}/mediator/accept", 200, headers=mediator.headers)
-        self._call(http, "POST", f"{MP}/cases/{case_id}/sessions", 201, json=_slot(self.serial),
+        self._call(http, "POST", f"{MP}/cases/{case_id}/sessions", 201, json=_slot(serial),
                    headers=mediator.headers | key())  # fmt: skip
         invited = {"role": "respondent", "party_id": respondent}
         invitation = self._call(http, "POST", f"{MP}/cases/{case_id}/invitations", 201, json=invited,
@@ -247,8 +251,8 @@ class Lifecycles:
         self._call(http, "POST", f"{MP}/cases/{case_id}/outcome", 200, json=outcome, headers=mediator.headers)
         for signer in (me, other):
             self._call(http, "POST", f"{MP}/cases/{case_id}/agreement/sign", 200, json={}, headers=signer.headers)
-        meta = {**me.defendant, "doc_type": "complaint_copy", "title": f"起诉状副本{self.serial}"}
-        files = {"file": (f"{self.serial}.pdf", document_push.pdf(20, self.serial), "application/pdf")}
+        meta = {**me.defendant, "doc_type": "complaint_copy", "title": f"起诉状副本{serial}"}
+        files = {"file": (f"{serial}.pdf", document_push.pdf(20, serial), "application/pdf")}
         pushed = self._call(http, "POST", f"{COURT}/documents", 201, headers=self.court | key(),
                             data={"meta": json.dumps(meta, ensure_ascii=False)}, files=files)  # fmt: skip
         document_id = pushed["document_id"]
