@@ -94,6 +94,7 @@ PER_APP_CACHES = (
     "microcourt.jwt_ring",
     "microcourt.pii",
     "microcourt.calendar",  # the holiday overrides of the version read (a wiped database starts again at 0)
+    "microcourt.wechatpay",  # a client built from one test's merchant settings (a fake WeChat Pay that has stopped)
 )
 _apps: dict[str, Flask] = {}
 
