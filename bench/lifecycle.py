@@ -299,6 +299,7 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
                 durations.append(time.perf_counter() - t0)
 
     load = os.getloadavg()
+    reference = harness.cpu_reference()  # the CPU's speed just before this row (it drifts on this VM)
     crowd = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for thread in crowd:
         thread.start()
@@ -323,6 +324,7 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
         "cpu_ms_postgres": per("PostgreSQL backends"),
         "cpu_ms_machine": per(f"machine busy (of {os.cpu_count()} cores)"),
         "loadavg_before": " ".join(f"{x:.2f}" for x in load),
+        "cpu_reference_ms": reference,
     }
 
 
@@ -342,11 +344,12 @@ def db_check(database_url: str, world: Lifecycles) -> str:
 
 def render(rows: list[dict], check: str, facts: dict[str, str]) -> str:
     head = ("| threads | lifecycles | lifecycles/s | p50 ms | p99 ms | failures | CPU ms/lifecycle: machine |"
-            " gunicorn | PostgreSQL | load average before |\n"
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")  # fmt: skip
+            " gunicorn | PostgreSQL | load average before | CPU reference ms |\n"
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")  # fmt: skip
     lines = [
         f"| {r['threads']} | {r['lifecycles']} | {r['per_second']} | {r['p50_ms']} | {r['p99_ms']} | {r['failures']}"
-        f" | {r['cpu_ms_machine']} | {r['cpu_ms_gunicorn']} | {r['cpu_ms_postgres']} | {r['loadavg_before']} |"
+        f" | {r['cpu_ms_machine']} | {r['cpu_ms_gunicorn']} | {r['cpu_ms_postgres']} | {r['loadavg_before']}"
+        f" | {r['cpu_reference_ms']} |"
         for r in rows
     ]
     notes = [f"- **{k}**: {v}" for k, v in facts.items()] + [f"- **database check**: {check}"]
@@ -389,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} cores, {harness.cpu_model()}; client, gunicorn, PostgreSQL, Redis, S3 share them",
         "S3": s3["server"],
         "load": f"{CALLS_PER_LIFECYCLE} API calls a lifecycle; {args.warmup:g} s warm-up, {args.duration:g} s a row",
+        "CPU reference": "milliseconds of CPU for a fixed piece of Python work (bench/run_foundation.cpu_reference),"
+        " taken before each row: rows and runs compare only when it agrees; it drifts on this VM",
     }
     table = render(rows, check, facts)
     print(table)

@@ -242,6 +242,31 @@ def machine_facts(args: argparse.Namespace) -> dict[str, str]:
     }
 
 
+def _reference_work() -> int:
+    """A fixed, interpreter-bound piece of work shaped like request handling: dicts, strings, JSON, a loop."""
+    total = 0
+    for i in range(20_000):
+        record = {"id": i, "name": f"party-{i}", "roles": ["applicant", "respondent"], "amount": i * 3.5}
+        text = json.dumps(record)
+        total += len(json.loads(text)["name"]) + sum(range(i % 50))
+    return total
+
+
+def cpu_reference(rounds: int = 7) -> float:
+    """Milliseconds of CPU for `_reference_work`, the best of `rounds`: the speed of this machine's CPU right now.
+
+    The benchmarks run on a VM whose CPU speed drifts (the same code has spent 60 % more CPU per call twenty minutes
+    apart), so every report prints this figure beside its own: two runs compare only when their references agree,
+    and a CPU figure divided by its reference compares across windows roughly.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        _reference_work()
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
+
+
 def cpu_model() -> str:
     """The CPU model from /proc/cpuinfo (or the platform's guess)."""
     try:
