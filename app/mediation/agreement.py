@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, CaseParty, timeline
@@ -50,15 +50,21 @@ def signer_parties(case: Case, actor: Principal, *, parties: list[CaseParty] | N
 def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: Principal) -> dict:
     """A party signs the agreement text as hashed; the agreement takes effect when the last party signs.
 
-    Statements (issue 18): the case's parties are read once (the signer's own, the total, the names of the
-    answer), the agreement's signatures once (already signed, the count, the answer), and the answer is built from
-    those rows before the COMMIT, so nothing is read again after it; the writes go in the one flush of the commit.
+    Statements (issue 18): after the case's lock, one statement (built once) reads every party of the case with
+    the agreement, locked, and each party's signature: the signer's own parties, the total, the names of the
+    answer, already signed and the count all come from it. The answer is built from those rows before the COMMIT,
+    so nothing is read again after it; the writes go in the one flush of the commit.
     """
     case, _facts = case_access.load(case_id, actor=actor, lock=True)
-    everyone = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)))
-    parties = signer_parties(case, actor, parties=everyone)
     _sqlite_write_lock()  # the signatures below must be read under the lock that serialises signers
-    agreement = mediation_outcome.agreement_of(case, lock=True)
+    rows = db.session.execute(_SIGNING_QUERY, {"case_id": case.id}).all()
+    if not rows:  # no agreement (a case always has parties): who the caller is still answers first
+        signer_parties(case, actor)
+        raise mediation_outcome.agreement_not_found()
+    everyone: list[CaseParty] = [row[0] for row in rows]
+    agreement: MediationAgreement = rows[0][1]
+    signatures: list[AgreementSignature] = [row[2] for row in rows if row[2] is not None]
+    parties = signer_parties(case, actor, parties=everyone)
     if case.status != "settled" or agreement.effective_at is not None:
         raise Conflict(
             f"The agreement cannot be signed in state '{case.status}'.",
@@ -67,9 +73,6 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
         )
     if mediation_outcome.sha256_of(agreement.text) != agreement.sha256:
         raise Conflict("The agreement text does not match its hash.", reason="agreement.integrity")
-    signatures = list(
-        db.session.scalars(select(AgreementSignature).where(AgreementSignature.agreement_id == agreement.id))
-    )
     signed = {signature.party_id for signature in signatures}
     unsigned = [p for p in parties if p.id not in signed]
     if not unsigned:
@@ -107,6 +110,22 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
         db.session.rollback()
         raise Conflict("You have already signed this agreement.", reason="agreement.already_signed") from None
     return view
+
+
+# Every party of the case (in id order), with the case's agreement and the party's signature of it, if any; the
+# agreement's row is locked (PostgreSQL; SQLite takes its write lock before). The case's row is locked before by
+# every writer of signatures, so the signatures read here are current even if this waited for the agreement's lock.
+_SIGNING_QUERY = (
+    select(CaseParty, MediationAgreement, AgreementSignature)
+    .join(MediationAgreement, MediationAgreement.case_id == CaseParty.case_id)
+    .outerjoin(
+        AgreementSignature,
+        and_(AgreementSignature.agreement_id == MediationAgreement.id, AgreementSignature.party_id == CaseParty.id),
+    )
+    .where(CaseParty.case_id == bindparam("case_id"))
+    .order_by(CaseParty.id)
+    .with_for_update(of=MediationAgreement)
+)
 
 
 def _sqlite_write_lock() -> None:

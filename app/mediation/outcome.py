@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Uuid, bindparam, func, select, update
 
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
@@ -59,24 +59,13 @@ def render_agreement(case: Case, *, terms: str, at: dt.datetime) -> str:
 
 def _render(case: Case, *, terms: str, at: dt.datetime) -> tuple[str, list[CaseParty]]:
     """The agreement text and every party of the case, in one statement: the parties, with the organisation's
-    and the court's names and the mediator's directory name as scalar subqueries."""
-    org_name = select(MediationOrganization.name).where(MediationOrganization.id == case.org_id).scalar_subquery()
-    court_name = select(Court.name).where(Court.id == case.court_id).scalar_subquery()
-    mediator_name = (
-        select(MediatorProfile.display_name)
-        .where(MediatorProfile.user_id == case.mediator_user_id, MediatorProfile.org_id == case.org_id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(CaseParty, org_name, court_name, mediator_name)
-        .where(CaseParty.case_id == case.id)
-        .order_by(CaseParty.id)
-    ).all()
+    and the court's names and the mediator's directory name as scalar subqueries (built once)."""
+    names = {"org_id": case.org_id, "court_id": case.court_id, "mediator_user_id": case.mediator_user_id}
+    rows = db.session.execute(_RENDER_QUERY, {"case_id": case.id, **names}).all()
     if rows:
         org, court, mediator = rows[0][1:]
     else:  # a case always has parties; the names alone if not
-        org, court, mediator = db.session.execute(select(org_name, court_name, mediator_name)).one()
+        org, court, mediator = db.session.execute(_NAMES_QUERY, names).one()
     parties = [row[0] for row in rows]
     venue = "；".join(name for name in (org, court) if name)
     lines = "\n".join(f"{ROLE_LABELS.get(p.role, p.role)}：{p.name}" for p in parties)
@@ -91,6 +80,19 @@ def _render(case: Case, *, terms: str, at: dt.datetime) -> tuple[str, list[CaseP
         date=f"{local.year}年{local.month}月{local.day}日",
     )
     return text, parties
+
+
+_ORG_ID = bindparam("org_id", type_=Uuid)
+_NAMES = (
+    select(MediationOrganization.name).where(MediationOrganization.id == _ORG_ID).scalar_subquery(),
+    select(Court.name).where(Court.id == bindparam("court_id", type_=Uuid)).scalar_subquery(),
+    select(MediatorProfile.display_name)
+    .where(MediatorProfile.user_id == bindparam("mediator_user_id", type_=Uuid), MediatorProfile.org_id == _ORG_ID)
+    .limit(1)
+    .scalar_subquery(),
+)
+_RENDER_QUERY = select(CaseParty, *_NAMES).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
+_NAMES_QUERY = select(*_NAMES)
 
 
 def _require_mediator(actor: Principal, facts: CaseFacts) -> None:
@@ -188,11 +190,19 @@ def outcome_view(case: Case) -> dict:
 
 def agreement_of(case: Case, *, lock: bool = False) -> MediationAgreement:
     """The case's agreement (optionally locked), or 404 `agreement.not_found`."""
-    query = select(MediationAgreement).where(MediationAgreement.case_id == case.id)
-    agreement = db.session.scalar(query.with_for_update() if lock else query)
+    agreement = db.session.scalar(_AGREEMENT_FOR_UPDATE if lock else _AGREEMENT, {"case_id": case.id})
     if agreement is None:
-        raise NotFound("This case has no mediation agreement.", reason="agreement.not_found")
+        raise agreement_not_found()
     return agreement
+
+
+def agreement_not_found() -> NotFound:
+    """The 404 of a case without a mediation agreement."""
+    return NotFound("This case has no mediation agreement.", reason="agreement.not_found")
+
+
+_AGREEMENT = select(MediationAgreement).where(MediationAgreement.case_id == bindparam("case_id"))
+_AGREEMENT_FOR_UPDATE = _AGREEMENT.with_for_update()
 
 
 def get_agreement(*, case_id: uuid.UUID, actor: Principal) -> dict:
