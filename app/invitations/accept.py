@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case, CaseParty, timeline
@@ -31,20 +31,33 @@ STAFF_RELATIONS = frozenset({"mediator", "court_staff", "org_admin"})
 
 def accept_token(*, token: str, actor: Principal) -> dict:
     """Accept by the QR token."""
-    return _accept(invitations.by_token(token, case_open=False), actor=actor)
+    if not invitations.valid_token(token):
+        raise invitations.not_found()
+    return _accept(*_locked(_BY_TOKEN_LOCKING_CASE, {"token_hash": invitations.token_hash(token)}), actor=actor)
 
 
 def accept_code(*, code: str, actor: Principal) -> dict:
     """Accept by the typed 8-character code."""
-    return _accept(invitations.by_code(code, case_open=False), actor=actor)
+    code_hash = invitations.code_hash(invitations.checked_code(code))
+    return _accept(*_locked(_BY_CODE_LOCKING_CASE, {"code_hash": code_hash}), actor=actor)
 
 
-def _accept(invitation: Invitation, *, actor: Principal) -> dict:
-    """Statements (issue 18): the case is read once, locked (its end checked here, not before the lock too); the
-    bound party's new values are set on the row in hand rather than read back; the answer is built before the
-    COMMIT."""
-    # a foreign key, never deleted while it has invitations
-    case = db.session.execute(select(Case).where(Case.id == invitation.case_id).with_for_update()).scalar_one()
+def _locked(query: Select, params: dict) -> tuple[Invitation, Case]:
+    """The usable invitation and its case, locked, in one statement (the one 404 if unusable).
+
+    The invitation's checks use the row as read (they did before the case's lock too): its use is taken below
+    by a conditional UPDATE that checks them again. The case's row is the one locked, current even if this waited.
+    """
+    row = db.session.execute(query, params).first()
+    invitation = invitations.usable(row[0] if row else None, case_open=False)
+    assert row is not None  # usable() answers 404 for no row
+    return invitation, row[1]
+
+
+def _accept(invitation: Invitation, case: Case, *, actor: Principal) -> dict:
+    """Statements (issue 18): the invitation and its case are read in one statement, the case locked (its end
+    checked under the lock); the bound party's new values are set on the row in hand rather than read back; the
+    answer is built before the COMMIT."""
     if case.status in case_lifecycle.TERMINAL[case.kind]:
         raise invitations.not_found()
     facts = case_access.facts_for(case)
@@ -96,17 +109,7 @@ def _norm(name: str) -> str:
 
 def _take_use(invitation: Invitation) -> None:
     """The atomic counter: exactly max_uses requests get past this line."""
-    result = db.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.id == invitation.id,
-            Invitation.uses < Invitation.max_uses,
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > clock.now(),
-        )
-        .values(uses=Invitation.uses + 1, last_accepted_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_TAKE_USE, {"invitation_id": invitation.id, "now": clock.now()})
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
         db.session.rollback()
         raise invitations.not_found()
@@ -114,18 +117,36 @@ def _take_use(invitation: Invitation) -> None:
 
 def _bind(party: CaseParty, user: User) -> CaseParty:
     now = clock.now()
-    result = db.session.execute(
-        update(CaseParty)
-        .where(CaseParty.id == party.id, CaseParty.user_id.is_(None))
-        .values(user_id=user.id, joined_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_BIND, {"party_id": party.id, "bound_user_id": user.id, "bound_at": now})
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
         db.session.rollback()
         raise invitations.not_found()
     for name, value in (("user_id", user.id), ("joined_at", now), ("updated_at", now)):
         set_committed_value(party, name, value)  # what the UPDATE wrote, without reading the row back
     return party
+
+
+# Built once (issue 18): the invitation with its case locked, by token or by code; the use taken; the party bound.
+_INVITATION_LOCKING_CASE = select(Invitation, Case).join(Case, Case.id == Invitation.case_id).with_for_update(of=Case)
+_BY_TOKEN_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.token_hash == bindparam("token_hash"))
+_BY_CODE_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.code_hash == bindparam("code_hash"))
+_TAKE_USE = (
+    update(Invitation)
+    .where(
+        Invitation.id == bindparam("invitation_id"),
+        Invitation.uses < Invitation.max_uses,
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > bindparam("now"),
+    )
+    .values(uses=Invitation.uses + 1, last_accepted_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_BIND = (
+    update(CaseParty)
+    .where(CaseParty.id == bindparam("party_id"), CaseParty.user_id.is_(None))
+    .values(user_id=bindparam("bound_user_id"), joined_at=bindparam("bound_at"), updated_at=bindparam("bound_at"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def _add_party(case: Case, role: str, user: User) -> CaseParty:

@@ -13,7 +13,9 @@ import secrets
 import string
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.cases import PARTY_ROLES, Case, CaseParty, timeline
 from app.cases import access as case_access
@@ -76,19 +78,9 @@ def issue(
     if case.status in case_lifecycle.TERMINAL[case.kind]:
         raise Conflict(f"The case is {case.status}.", reason="invitation.case_closed", errors={"status": [case.status]})
     hours, uses = _check_terms(case, role=role, party_id=party_id, expires_in_hours=expires_in_hours, max_uses=max_uses)
-    token, code = _fresh_secrets()
-    invitation = Invitation(
-        case_id=case.id,
-        party_id=party_id,
-        role=role,
-        token_hash=token_hash(token),
-        code_hash=code_hash(code),
-        expires_at=clock.now() + dt.timedelta(hours=hours),
-        max_uses=uses,
-        created_by=actor.user_id,
-    )
-    db.session.add(invitation)
-    db.session.flush()
+    expires_at = clock.now() + dt.timedelta(hours=hours)
+    values = {"case_id": case.id, "party_id": party_id, "role": role, "expires_at": expires_at, "max_uses": uses}
+    token, code, invitation = _insert_fresh(values, created_by=actor.user_id)
     timeline.record(
         case,
         "invitation.issued",
@@ -139,19 +131,26 @@ def _check_terms(
     return hours, max_uses or 1
 
 
-def _fresh_secrets() -> tuple[str, str]:
-    """A token and a code unused so far (the unique constraints back this up)."""
+def _insert_fresh(values: dict, *, created_by: uuid.UUID | None) -> tuple[str, str, Invitation]:
+    """Insert the invitation with a token and a code unused so far: the unique constraints decide, in the INSERT
+    itself (ON CONFLICT DO NOTHING ... RETURNING: a row taken by another invitation returns nothing and fresh
+    secrets are drawn; the transaction is not aborted, so no savepoint is needed); nothing is read first."""
+    statement = _INSERT[db.session.get_bind().dialect.name]
     for _ in range(8):
         token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        taken = db.session.scalar(
-            select(Invitation.id).where(
-                (Invitation.token_hash == token_hash(token)) | (Invitation.code_hash == code_hash(code))
-            )
-        )
-        if taken is None:
-            return token, code
+        row = {**values, "token_hash": token_hash(token), "code_hash": code_hash(code), "created_by": created_by}
+        invitation = db.session.scalars(statement, [row]).first()
+        if invitation is not None:
+            return token, code, invitation
     raise Conflict("Could not draw an unused invitation code; try again.", reason="invitation.retry")
+
+
+# the INSERT of a new invitation, returning its row unless a unique column (the token's or the code's hash) is taken
+_INSERT = {
+    "postgresql": pg_insert(Invitation).on_conflict_do_nothing().returning(Invitation),
+    "sqlite": sqlite_insert(Invitation).on_conflict_do_nothing().returning(Invitation),
+}
 
 
 def issued_view(invitation: Invitation) -> dict:
@@ -231,17 +230,24 @@ def by_token(token: str, *, case_open: bool = True) -> Invitation:
     """A usable invitation by its token."""
     if not valid_token(token):
         raise not_found()
-    query = select(Invitation).where(Invitation.token_hash == token_hash(token))
-    return usable(db.session.scalar(query), case_open=case_open)
+    return usable(db.session.scalar(_BY_TOKEN, {"token_hash": token_hash(token)}), case_open=case_open)
 
 
 def by_code(code: str, *, case_open: bool = True) -> Invitation:
     """A usable invitation by its typed code."""
+    return usable(db.session.scalar(_BY_CODE, {"code_hash": code_hash(checked_code(code))}), case_open=case_open)
+
+
+def checked_code(code: str) -> str:
+    """The code as typed, normalised, if it has the shape of a code; the one 404 otherwise."""
     normalized = normalize_code(code)
     if len(normalized) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in normalized):
         raise not_found()
-    query = select(Invitation).where(Invitation.code_hash == code_hash(normalized))
-    return usable(db.session.scalar(query), case_open=case_open)
+    return normalized
+
+
+_BY_TOKEN = select(Invitation).where(Invitation.token_hash == bindparam("token_hash"))
+_BY_CODE = select(Invitation).where(Invitation.code_hash == bindparam("code_hash"))
 
 
 def preview(*, token: str) -> dict:
