@@ -19,9 +19,10 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import BindParameter, CompoundSelect, Uuid, bindparam, cast, false, null, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -76,6 +77,12 @@ def participants(
     return list(found.values())
 
 
+def participant_ids(case: Case, facts: CaseFacts) -> set[uuid.UUID]:
+    """The user ids of `participants(case, facts)` (a mediation's), from the facts in hand: nothing is read."""
+    ids = {uid for uid in facts.party_users.values() if uid is not None} | set(facts.agent_lawyers.values())
+    return ids | ({case.mediator_user_id} if case.mediator_user_id is not None else set())
+
+
 def _name(user_id: uuid.UUID) -> str | None:
     user = db.session.get(User, user_id)
     return None if user is None else (user.real_name or user.display_name)
@@ -115,15 +122,10 @@ def busy(
     ids = set(user_ids)
     if not ids:
         return []
-    found = [
-        Busy(row.user_id, "unavailable", row.starts_at, row.ends_at)
-        for row in db.session.scalars(
-            select(Unavailability).where(
-                Unavailability.user_id.in_(ids), Unavailability.starts_at < end, Unavailability.ends_at > start
-            )
-        )
-    ]
-    sessions = list(db.session.scalars(_sessions_of(ids, start, end, exclude_session)))
+    query = _BUSY if exclude_session is None else _BUSY_EXCLUDING
+    rows = db.session.execute(query, {"ids": list(ids), "start": start, "end": end, "exclude": exclude_session}).all()
+    found = [Busy(row.user_id, "unavailable", row.starts_at, row.ends_at) for row in rows if row.case_id is None]
+    sessions = [row for row in rows if row.case_id is not None]
     members = _members(ids, {session.case_id for session in sessions})
     for session in sessions:
         staff = {session.mediator_user_id, session.judge_user_id, session.clerk_user_id}
@@ -132,12 +134,33 @@ def busy(
     return found
 
 
-def _sessions_of(
-    ids: set[uuid.UUID], start: dt.datetime, end: dt.datetime, exclude: uuid.UUID | None
-) -> Select[MediationSession]:
+def _busy_query(*, excluding: bool) -> CompoundSelect:
+    """The declared unavailabilities (case_id NULL) and the scheduled sessions of the people `ids` overlapping
+    [start, end), in one statement built once with bound parameters (issue 18)."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    start: BindParameter[Any] = bindparam("start")
+    end: BindParameter[Any] = bindparam("end")
+    no_id = cast(null(), Uuid)
+    unavailable = select(
+        Unavailability.user_id,
+        Unavailability.starts_at,
+        Unavailability.ends_at,
+        no_id.label("case_id"),
+        no_id.label("mediator_user_id"),
+        no_id.label("judge_user_id"),
+        no_id.label("clerk_user_id"),
+    ).where(Unavailability.user_id.in_(ids), Unavailability.starts_at < end, Unavailability.ends_at > start)
     as_party = select(CaseParty.case_id).where(CaseParty.user_id.in_(ids))
     as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active")
-    query = select(MediationSession).where(
+    sessions = select(
+        no_id,
+        MediationSession.starts_at,
+        MediationSession.ends_at,
+        MediationSession.case_id,
+        MediationSession.mediator_user_id,
+        MediationSession.judge_user_id,
+        MediationSession.clerk_user_id,
+    ).where(
         MediationSession.status == "scheduled",
         MediationSession.starts_at < end,
         MediationSession.ends_at > start,
@@ -149,7 +172,13 @@ def _sessions_of(
             MediationSession.case_id.in_(as_lawyer),
         ),
     )
-    return query if exclude is None else query.where(MediationSession.id != exclude)
+    if excluding:
+        sessions = sessions.where(MediationSession.id != bindparam("exclude"))
+    return union_all(unavailable, sessions)
+
+
+_BUSY = _busy_query(excluding=False)
+_BUSY_EXCLUDING = _busy_query(excluding=True)
 
 
 def _members(ids: set[uuid.UUID], case_ids: set[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
@@ -199,7 +228,27 @@ def ensure_free(
     courtroom: Courtroom | None = None,
 ) -> None:
     """409 mediation.slot_conflict naming (role + masked name) everyone, and the courtroom, double-booked."""
-    found = busy([p.user_id for p in people], start, end, exclude_session=exclude_session)
+    _ensure_free([p.user_id for p in people], lambda: people, start, end, exclude_session, courtroom)
+
+
+def ensure_case_free(
+    case: Case, facts: CaseFacts, start: dt.datetime, end: dt.datetime, *, exclude_session: uuid.UUID | None = None
+) -> None:
+    """`ensure_free` for the `participants` of a mediation case, read only to name who is double-booked: the
+    check itself needs only their ids, which the facts hold (issue 18: one statement less per booking)."""
+    ids = sorted(participant_ids(case, facts))
+    _ensure_free(ids, lambda: participants(case, facts), start, end, exclude_session, None)
+
+
+def _ensure_free(
+    user_ids: list[uuid.UUID],
+    people: Callable[[], list[Participant]],
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude_session: uuid.UUID | None,
+    courtroom: Courtroom | None,
+) -> None:
+    found = busy(user_ids, start, end, exclude_session=exclude_session)
     room_taken = courtroom is not None and courtroom_busy(courtroom.id, start, end, exclude_session=exclude_session)
     if not found and not room_taken:
         return
@@ -213,7 +262,7 @@ def ensure_free(
             "name": pii.mask_name(person.name),
             "reasons": sorted(reasons[person.user_id]),
         }
-        for person in people
+        for person in people()
         if person.user_id in reasons
     ]
     if room_taken and courtroom is not None:

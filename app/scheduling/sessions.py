@@ -47,9 +47,9 @@ def book(
     _require_schedulable(case)
     start, end = check_times(starts_at, ends_at)
     location, meeting_url = _check_place(mode, location, meeting_url)
-    people = conflicts.participants(case, facts)
-    conflicts.lock(p.user_id for p in people)
-    conflicts.ensure_free(people, start, end)
+    people = conflicts.participant_ids(case, facts)  # who they are is read only to name a double booking
+    conflicts.lock(people)
+    conflicts.ensure_case_free(case, facts, start, end)
     session = MediationSession(
         case_id=case.id,
         mediator_user_id=case.mediator_user_id,
@@ -62,7 +62,7 @@ def book(
     )
     db.session.add(session)
     db.session.flush()
-    reminders.schedule(session, (p.user_id for p in people))
+    reminders.schedule(session, people)
     _record(
         case,
         session,
@@ -89,13 +89,13 @@ def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dic
     location, meeting_url = _check_place(
         mode, changes.get("location", session.location), changes.get("meeting_url", session.meeting_url)
     )
-    people = conflicts.participants(case, facts)
     if moved:
         start, end = check_times(start, end)
-        conflicts.lock(p.user_id for p in people)
-        conflicts.ensure_free(people, start, end, exclude_session=session.id)
+        people = conflicts.participant_ids(case, facts)
+        conflicts.lock(people)
+        conflicts.ensure_case_free(case, facts, start, end, exclude_session=session.id)
         session.starts_at, session.ends_at = start, end
-        reminders.replace(session, (p.user_id for p in people))
+        reminders.replace(session, people)
     changed_mode = mode != session.mode
     session.mode, session.location, session.meeting_url = mode, location, meeting_url
     _record(
