@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -83,7 +84,28 @@ def encode(
 
 
 def decode(ring: KeyRing, token: str, *, audience: str, issuer: str, token_type: str) -> dict[str, Any]:
-    """Verify signature, algorithm, kid, time claims, issuer, audience and type; 401 on any failure."""
+    """Verify signature, algorithm, kid, time claims, issuer, audience and type; 401 on any failure.
+
+    The signature, header and claim checks depend only on the token, the key, the audience and the issuer, so a
+    token that passed them is remembered (see `_verified`); the time claims, the lifetime and the type are checked
+    on every call, and revocation is the caller's database read, also on every call.
+    """
+    key = (token, audience, issuer)
+    known = _verified.get(key)
+    if known is not None and ring.keys.get(known[0]) == known[1]:  # the key that verified it is still in the ring
+        claims = dict(known[2])
+    else:
+        kid, claims = _verify(ring, token, audience=audience, issuer=issuer)
+        if isinstance(token, str):
+            _remember(key, (kid, ring.keys[kid], dict(claims)))
+    _check_times(claims, max_lifetime=ring.max_lifetime(token_type))
+    if claims.get("typ") != token_type:
+        raise Unauthorized("The token is invalid.", reason="auth.invalid_token")
+    return claims
+
+
+def _verify(ring: KeyRing, token: str, *, audience: str, issuer: str) -> tuple[str, dict[str, Any]]:
+    """The key id and the claims of a token whose header, signature, issuer, audience and claim set are valid."""
     try:
         header = _unverified_header(token)
         kid = header.get("kid")
@@ -96,17 +118,31 @@ def decode(ring: KeyRing, token: str, *, audience: str, issuer: str, token_type:
             audience=audience,
             issuer=issuer,
             leeway=LEEWAY_SECONDS,
-            # Time claims are checked below against app.utils.clock, the one source of time.
+            # Time claims are checked by `decode` against app.utils.clock, the one source of time, on every call.
             options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("The token has expired.", reason="auth.token_expired") from None
     except jwt.PyJWTError:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token") from None
-    _check_times(claims, max_lifetime=ring.max_lifetime(token_type))
-    if claims.get("typ") != token_type:
-        raise Unauthorized("The token is invalid.", reason="auth.invalid_token")
-    return claims
+    return kid, claims
+
+
+# Tokens this process has verified, by (token, audience, issuer): the kid and secret that verified each, and its
+# claims. Every request presents its bearer token again, and PyJWT parsed the JSON and recomputed the HMAC each
+# time (a sixth of an authentication's CPU). A hit is used only while the ring still holds the same secret under
+# that kid (a key removed from the ring stops its tokens at once); refused tokens are never remembered. Bounded:
+# the oldest entry goes first. Reads take no lock (a dict read is atomic); writers take `_verified_lock`.
+VERIFIED_MAX = 4096
+_verified: dict[tuple[str, str, str], tuple[str, bytes, dict[str, Any]]] = {}
+_verified_lock = threading.Lock()
+
+
+def _remember(key: tuple[str, str, str], entry: tuple[str, bytes, dict[str, Any]]) -> None:
+    with _verified_lock:
+        while len(_verified) >= VERIFIED_MAX:
+            del _verified[next(iter(_verified))]
+        _verified[key] = entry
 
 
 def _unverified_header(token: str) -> dict[str, Any]:

@@ -159,3 +159,51 @@ def test_a_header_naming_another_key_of_the_ring_is_refused(clock):
     other = json.loads(base64.urlsafe_b64decode(head + "=="))
     with pytest.raises(Unauthorized):
         tokens.decode(RING, f"{b64({**other, 'kid': 'k1'})}.{body}.{signature}", **ARGS)
+
+
+def test_a_verified_token_is_remembered_but_every_other_check_runs_on_each_use(clock, monkeypatch):
+    token = issue()
+    first = tokens.decode(RING, token, **ARGS)
+    first["sub"] = "someone-else"  # a caller changing its claims changes nothing remembered
+    verified = []
+    monkeypatch.setattr(tokens.jwt, "decode", lambda *a, **k: verified.append(1) or pytest.fail("verified again"))
+    assert tokens.decode(RING, token, **ARGS)["sub"] == "user-1"  # remembered: the signature is not checked again
+    assert not verified
+    with pytest.raises(Unauthorized):  # the type, on every use
+        tokens.decode(RING, token, audience="mp", issuer="microcourt", token_type="machine")
+    monkeypatch.undo()
+    with pytest.raises(Unauthorized):  # the audience and the issuer are part of what was verified
+        tokens.decode(RING, token, audience="court", issuer="microcourt", token_type="access")
+    with pytest.raises(Unauthorized):
+        tokens.decode(RING, token, audience="mp", issuer="evil", token_type="access")
+    shorter = tokens.KeyRing(keys=RING.keys, active="k2", lifetimes={"access": dt.timedelta(minutes=5)})
+    with pytest.raises(Unauthorized):  # the lifetime, against the ring in use
+        tokens.decode(shorter, token, **ARGS)
+    clock.advance(minutes=16)
+    with pytest.raises(Unauthorized) as caught:  # the time claims, against the app clock
+        tokens.decode(RING, token, **ARGS)
+    assert caught.value.reason == "auth.token_expired"
+
+
+def test_a_remembered_token_stops_when_its_key_leaves_the_ring(clock):
+    token = issue()  # signed with k2
+    assert tokens.decode(RING, token, **ARGS)
+    retired = tokens.KeyRing(keys={"k1": b"a" * 40}, active="k1")
+    with pytest.raises(Unauthorized):
+        tokens.decode(retired, token, **ARGS)
+    replaced = tokens.KeyRing(keys={"k1": b"a" * 40, "k2": b"c" * 40}, active="k1")  # same kid, another secret
+    with pytest.raises(Unauthorized):
+        tokens.decode(replaced, token, **ARGS)
+
+
+def test_refused_tokens_are_not_remembered_and_the_memory_is_bounded(clock, monkeypatch):
+    monkeypatch.setattr(tokens, "VERIFIED_MAX", 3)
+    monkeypatch.setattr(tokens, "_verified", {})
+    bad = issue()[:-2] + "xx"
+    with pytest.raises(Unauthorized):
+        tokens.decode(RING, bad, **ARGS)
+    assert not tokens._verified
+    issued = [issue() for _ in range(5)]
+    for token in issued:
+        tokens.decode(RING, token, **ARGS)
+    assert [key[0] for key in tokens._verified] == issued[2:]
