@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Uuid, bindparam, func, select
 
 from app.audit import log as audit
 from app.cases import Case, end_hooks
@@ -38,14 +38,22 @@ def load(evidence_id: uuid.UUID, *, actor: Principal, lock: bool = False) -> tup
     except NotFound:
         raise not_found() from None
     if lock:
-        locked = select(EvidenceItem).where(EvidenceItem.id == evidence_id).with_for_update()
-        # populate_existing: the row read before the lock is in the identity map; take the locked version.
-        item = db.session.scalar(locked.execution_options(populate_existing=True))
+        item = db.session.scalar(_LOCKED_ITEM, {"evidence_id": evidence_id})
         if item is None or item.status == "deleted":
             raise not_found()
     if not permissions.may_view_evidence(actor, facts, owner_party_id=item.party_id, submitted=item.submitted):
         raise not_found()
     return item, case, facts
+
+
+# Built once with a bound id. populate_existing: the row read before the lock is in the identity map; take the
+# locked version.
+_LOCKED_ITEM = (
+    select(EvidenceItem)
+    .where(EvidenceItem.id == bindparam("evidence_id", type_=Uuid))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def load_own(evidence_id: uuid.UUID, *, actor: Principal, lock: bool = False) -> tuple[EvidenceItem, Case, CaseFacts]:
@@ -106,9 +114,16 @@ def custody(
 
 def custody_events(item: EvidenceItem, *, limit: int = 100) -> tuple[list[EvidenceCustodyEvent], int]:
     """The newest custody events of an item (at most `limit`) and how many there are in all."""
-    query = select(EvidenceCustodyEvent).where(EvidenceCustodyEvent.evidence_id == item.id)
-    events = db.session.scalars(
-        query.order_by(EvidenceCustodyEvent.at.desc(), EvidenceCustodyEvent.id.desc()).limit(limit)
-    )
-    total = db.session.scalar(select(func.count()).where(EvidenceCustodyEvent.evidence_id == item.id))
+    events = db.session.scalars(_NEWEST_EVENTS, {"evidence_id": item.id, "limit": limit})
+    total = db.session.scalar(_EVENT_COUNT, {"evidence_id": item.id})
     return list(events), int(total or 0)
+
+
+_OF_ITEM = EvidenceCustodyEvent.evidence_id == bindparam("evidence_id", type_=Uuid)
+_NEWEST_EVENTS = (
+    select(EvidenceCustodyEvent)
+    .where(_OF_ITEM)
+    .order_by(EvidenceCustodyEvent.at.desc(), EvidenceCustodyEvent.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_EVENT_COUNT = select(func.count()).where(_OF_ITEM)

@@ -21,8 +21,8 @@ import datetime as dt
 import logging
 import uuid
 
+from sqlalchemy import Uuid, bindparam, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case
@@ -54,12 +54,7 @@ def complete(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
         if now <= item.upload_expires_at:
             raise Conflict("The file has not been uploaded yet.", reason="evidence.not_uploaded")
         return _decide(evidence_id, verdict=Verdict(rules.UPLOAD_EXPIRED, 0), attempt_key=None)
-    moved = db.session.execute(
-        update(EvidenceItem)
-        .where(EvidenceItem.id == evidence_id, EvidenceItem.status == "pending")
-        .values(status="verifying", updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    moved = db.session.execute(_TO_VERIFYING, {"evidence_id": evidence_id, "now": now})
     if moved.rowcount == 1:  # type: ignore[attr-defined]  # what this call wrote, set on the row in hand
         set_committed_value(item, "status", "verifying")
         set_committed_value(item, "updated_at", now)
@@ -75,6 +70,31 @@ def complete(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
         # After the request's one COMMIT (an Idempotency-Key defers it to the answer's), never before.
         transactions.after_commit(lambda: start(evidence_id))
     return item
+
+
+# Built once with bound parameters (constructing an UPDATE and its cache key cost about a tenth of the call's CPU).
+_EVIDENCE_ID = bindparam("evidence_id", type_=Uuid)
+_NOW = bindparam("now", type_=EvidenceItem.__table__.c.updated_at.type)
+_TO_VERIFYING = (
+    update(EvidenceItem)
+    .where(EvidenceItem.id == _EVIDENCE_ID, EvidenceItem.status == "pending")
+    .values(status="verifying", updated_at=_NOW)
+    .execution_options(synchronize_session=False)
+)
+_REOPEN = (
+    update(EvidenceItem)
+    .where(EvidenceItem.id == _EVIDENCE_ID, EvidenceItem.status == "verifying")
+    .values(status="pending", updated_at=_NOW)
+    .execution_options(synchronize_session=False)
+)
+_CASE_OF_ITEM = select(EvidenceItem.case_id).where(EvidenceItem.id == _EVIDENCE_ID)
+_LOCK_CASE = select(Case.id).where(Case.id == bindparam("case_id", type_=Uuid)).with_for_update()
+_LOCK_ITEM = (
+    select(EvidenceItem)
+    .where(EvidenceItem.id == _EVIDENCE_ID)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def start(evidence_id: uuid.UUID) -> None:
@@ -119,12 +139,7 @@ def _grace() -> dt.timedelta:
 
 def _reopen(evidence_id: uuid.UUID) -> str:
     """The upload vanished before its form expired: back to `pending`, so the phone can post it and complete again."""
-    db.session.execute(
-        update(EvidenceItem)
-        .where(EvidenceItem.id == evidence_id, EvidenceItem.status == "verifying")
-        .values(status="pending", updated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_REOPEN, {"evidence_id": evidence_id, "now": clock.now()})
     db.session.commit()
     log.warning("evidence upload vanished while verifying", extra={"evidence_id": str(evidence_id)})
     return "pending"
@@ -133,12 +148,11 @@ def _reopen(evidence_id: uuid.UUID) -> str:
 def _locked(evidence_id: uuid.UUID) -> EvidenceItem | None:
     """The item under the case and item locks, in that order (as every writer takes them)."""
     db.session.rollback()  # end any read transaction: the locks below must see the latest rows
-    case_id = db.session.scalar(select(EvidenceItem.case_id).where(EvidenceItem.id == evidence_id))
+    case_id = db.session.scalar(_CASE_OF_ITEM, {"evidence_id": evidence_id})
     if case_id is None:
         return None
-    db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
-    query = select(EvidenceItem).where(EvidenceItem.id == evidence_id).with_for_update()
-    return db.session.scalar(query.execution_options(populate_existing=True))
+    db.session.execute(_LOCK_CASE, {"case_id": case_id})
+    return db.session.scalar(_LOCK_ITEM, {"evidence_id": evidence_id})
 
 
 def _decide(evidence_id: uuid.UUID, *, verdict: Verdict, attempt_key: str | None) -> EvidenceItem:

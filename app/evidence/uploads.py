@@ -15,7 +15,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, CompoundSelect, Select, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, CompoundSelect, Select, Uuid, bindparam, func, select
 
 from app.cases import Case
 from app.cases import access as case_access
@@ -234,17 +234,30 @@ def _usage(
     a statement sees what committed before it began; one statement that waited for the lock would count
     with the snapshot it took before waiting).
     """
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    party: ColumnElement[bool] = (EvidenceItem.case_id == case_id) & (EvidenceItem.party_id == party_id)
-    counted: ColumnElement[bool] = EvidenceItem.status.in_(statuses)
+    db.session.execute(_USER_LOCK, {"user_id": user_id})
+    params = {"case_id": case_id, "party_id": party_id, "user_id": user_id, "statuses": list(statuses)}
     if exclude is not None:
-        counted = counted & (EvidenceItem.id != exclude)
+        params["exclude"] = exclude
+    row = db.session.execute(_usage_figures(exclude is not None), params).one()
+    return Usage(files=int(row[0] or 0), bytes=int(row[1] or 0), last_order=int(row[2] or 0))
+
+
+_USER_LOCK = select(User.id).where(User.id == bindparam("user_id", type_=Uuid)).with_for_update()
+
+
+@functools.cache
+def _usage_figures(excluding: bool) -> Select[Any]:
+    """The party's counted files, the uploader's counted bytes, the party's last number (built once per shape)."""
+    case_id, party_id, user_id = (bindparam(name, type_=Uuid) for name in ("case_id", "party_id", "user_id"))
+    party: ColumnElement[bool] = (EvidenceItem.case_id == case_id) & (EvidenceItem.party_id == party_id)
+    counted: ColumnElement[bool] = EvidenceItem.status.in_(bindparam("statuses", expanding=True))
+    if excluding:
+        counted = counted & (EvidenceItem.id != bindparam("exclude", type_=Uuid))
     files = select(func.count()).where(party, counted).scalar_subquery()
     size = func.coalesce(func.sum(EvidenceItem.declared_size), 0)
     used = select(size).where(EvidenceItem.uploaded_by_user_id == user_id, counted).scalar_subquery()
     last = select(func.coalesce(func.max(EvidenceItem.catalogue_order), 0)).where(party).scalar_subquery()
-    row = db.session.execute(select(files, used, last)).one()
-    return Usage(files=int(row[0] or 0), bytes=int(row[1] or 0), last_order=int(row[2] or 0))
+    return select(files, used, last)
 
 
 def _breach(usage: Usage, *, mime: str, size: int) -> str | None:

@@ -8,7 +8,7 @@ import hmac
 import secrets
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 
 from app.audit import log as audit
 from app.errors import NotFound, Unauthorized
@@ -61,8 +61,12 @@ def create_client(*, court_id: uuid.UUID, name: str, actor: Principal | None) ->
     return IssuedSecret(client=client, client_secret=secret)
 
 
+# A client by its public id, built once with a bound id: every court system's request reads it (authentication).
+_CLIENT_QUERY = select(MachineClient).where(MachineClient.client_id == bindparam("client_id", type_=String))
+
+
 def _get_client(client_id: str) -> MachineClient:
-    client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
+    client = db.session.scalar(_CLIENT_QUERY, {"client_id": client_id})
     if client is None:
         raise NotFound("No such client.", reason="client.not_found")
     return client
@@ -111,7 +115,7 @@ def _secret_matches(client: MachineClient, secret: str) -> bool:
 
 def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:
     """Client credentials -> a short-lived JWT scoped to the client's court."""
-    client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == client_id))
+    client = db.session.scalar(_CLIENT_QUERY, {"client_id": client_id})
     if client is None or client.status != "active" or not _secret_matches(client, client_secret):
         audit.record_now("auth.machine_login_failed", actor_kind="machine", actor_id=client_id[:40])
         raise Unauthorized("The client credentials are invalid.", reason="auth.invalid_client")
@@ -143,7 +147,7 @@ def authenticate_machine(*, token: str) -> Principal:
     claims = tokens.decode(
         key_ring(), token, audience=MACHINE_AUDIENCE, issuer=settings.identity().jwt_issuer, token_type="machine"
     )
-    client = db.session.scalar(select(MachineClient).where(MachineClient.client_id == claims["sub"]))
+    client = db.session.scalar(_CLIENT_QUERY, {"client_id": claims["sub"]})
     if client is None or client.status != "active" or str(client.court_id) != claims.get("court"):
         raise Unauthorized("The client is revoked.", reason="auth.client_revoked")
     return Principal(
