@@ -62,6 +62,20 @@ def facts_from(case: Case, rows: Iterable[Row]) -> CaseFacts:
     )
 
 
+def facts_of(case: Case, parties: Iterable[CaseParty]) -> CaseFacts:
+    """The facts of a case from all its parties, when it has no agent and no mediator (a case just filed)."""
+    return CaseFacts(
+        case_id=case.id,
+        court_id=case.court_id,
+        org_id=case.org_id,
+        party_users={party.id: party.user_id for party in parties if party.user_id is not None},
+        agent_lawyers={},
+        mediator_user_id=case.mediator_user_id,
+        filed_by_user_id=case.filed_by_user_id,
+        filed_via=case.filed_via,
+    )
+
+
 @functools.cache
 def _facts_query() -> CompoundSelect:
     return facts_rows(bindparam("case_id"))  # built once: building it cost more than running it

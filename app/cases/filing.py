@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import acceptance_hooks, timeline
@@ -17,6 +18,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import label, message
 from app.identity import Court, MediationOrganization, User
+from app.legal import calendar
 from app.platform import settings
 from app.security import idcard, permissions, pii
 from app.security.permissions import Principal
@@ -33,20 +35,29 @@ def create_case(
     on_build: Callable[[Case, list[CaseParty]], None] | None = None,
 ) -> Case:
     """File a case for mediation or litigation; a retried request with the same key returns the same case."""
-    if creation_key:
-        existing = db.session.scalar(
-            select(Case).where(Case.filed_by_user_id == actor.user_id, Case.creation_key == creation_key)
-        )
-        if existing is not None:
-            return existing
-    errors = validate(data, actor=actor, filed_via=filed_via)
+    db.session.info.pop(FILED, None)
+    row = db.session.execute(
+        _READ_AHEAD,
+        {
+            "me": actor.user_id,
+            "key": creation_key or None,
+            "court_id": data.get("court_id"),
+            "org_id": data.get("org_id"),
+        },
+    ).one()
+    existing, court, org, version = row
+    calendar.saw_version(version)  # the off-hours flag of the filing reads no calendar version of its own
+    if existing is not None:
+        return existing
+    errors = validate(data, actor=actor, filed_via=filed_via, venue=(court, org))
     if errors:
         raise ValidationFailed(errors=errors)
-    case = _build(actor=actor, data=data, creation_key=creation_key, filed_via=filed_via)
+    case, parties, consents = _build(actor=actor, data=data, creation_key=creation_key, filed_via=filed_via)
     if on_build is not None:  # e.g. the hotline's call record, consent and claim code: one transaction
-        parties = select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)
-        on_build(case, list(db.session.scalars(parties)))
+        db.session.flush()  # what the filing wrote, before the hook's rows (as a read of the parties would)
+        on_build(case, sorted(parties, key=lambda party: party.id))  # the parties in hand, in id order (not read)
     acceptance_hooks.case_filed(case, actor)  # e.g. fees: the notice to pay where the court asks for prepayment
+    transaction = db.session().get_transaction()
     try:
         db.session.commit()
     except IntegrityError:  # the same key raced in: the other request's case is the answer
@@ -56,14 +67,65 @@ def create_case(
         return db.session.scalars(
             select(Case).where(Case.filed_by_user_id == actor.user_id, Case.creation_key == creation_key)
         ).one()
+    if on_build is None:
+        db.session.info[FILED] = Filed(case, parties, consents, court, org, transaction)
     return case
 
 
-def validate(data: dict, *, actor: Principal, filed_via: str) -> dict[str, list[str]]:
-    """Every business rule of a filing, as per-field messages (empty when valid)."""
+# What a filing reads, in one statement (issue 18): the case an earlier request made with this creation key, the
+# court and the organisation named (each NULL when not named or not found) and the holiday calendar's version (for
+# the off-hours flag). Built once, with bound parameters; a key of None finds no case.
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+_READ_AHEAD = (
+    select(Case, Court, MediationOrganization, calendar.version_column())
+    .select_from(_ONE_ROW)
+    .outerjoin(Case, (Case.filed_by_user_id == bindparam("me")) & (Case.creation_key == bindparam("key")))
+    .outerjoin(Court, Court.id == bindparam("court_id"))
+    .outerjoin(MediationOrganization, MediationOrganization.id == bindparam("org_id"))
+)
+
+FILED = "microcourt.filed_case"
+
+
+@dataclasses.dataclass(frozen=True)
+class Filed:
+    """A case this request just filed, with every row its detail shows that the filing wrote or read."""
+
+    case: Case
+    parties: list[CaseParty]  # all of them, as built
+    consents: list[CaseConsent]  # all of them (the filer's), as added
+    court: Court | None
+    org: MediationOrganization | None
+    transaction: object  # the transaction that wrote them, still open (a deferred commit only flushes)
+
+
+def just_filed(case: Case) -> Filed | None:
+    """The rows of `case` if this request filed it and its transaction is still open, else None (read it then).
+
+    While the filing's transaction is open nobody else sees the case: its parties and consents are exactly those
+    built here, and it has no agents, corrections, sessions, evidence or documents (a filed hook adding any of
+    these must turn this off). A COMMIT that really happened (no Idempotency-Key) ends the transaction: then None.
+    """
+    filed: Filed | None = db.session.info.pop(FILED, None)
+    if filed is None or filed.case is not case or filed.transaction is not db.session().get_transaction():
+        return None
+    if any(inspect(row).expired_attributes for row in (case, *filed.parties, *filed.consents)):
+        return None
+    return filed
+
+
+def validate(
+    data: dict,
+    *,
+    actor: Principal,
+    filed_via: str,
+    venue: tuple[Court | None, MediationOrganization | None] | None = None,
+) -> dict[str, list[str]]:
+    """Every business rule of a filing, as per-field messages (empty when valid); `venue`: the court and the
+    organisation the data names, when already read (None for one not named or not found)."""
     errors: dict[str, list[str]] = {}
     kind = data["kind"]
-    _check_venue(data, errors)
+    _check_venue(data, errors, venue)
     if data["category"] not in settings.cases().categories:
         errors["category"] = ["Not a category this platform handles."]
     amount = data.get("amount")
@@ -78,19 +140,19 @@ def validate(data: dict, *, actor: Principal, filed_via: str) -> dict[str, list[
     return errors
 
 
-def _check_venue(data: dict, errors: dict) -> None:
+def _check_venue(data: dict, errors: dict, venue: tuple[Court | None, MediationOrganization | None] | None) -> None:
     court_id, org_id = data.get("court_id"), data.get("org_id")
     if data["kind"] == "litigation" and court_id is None:
         errors["court_id"] = ["A litigation filing names the court."]
     if data["kind"] == "mediation" and court_id is None and org_id is None:
         errors["org_id"] = ["A mediation names an organisation or a court."]
     if court_id is not None:
-        court = db.session.get(Court, court_id)
+        court = venue[0] if venue is not None else db.session.get(Court, court_id)
         if court is None or not court.active:
             errors["court_id"] = ["No such court."]
         _keep(court)
     if org_id is not None:
-        org = db.session.get(MediationOrganization, org_id)
+        org = venue[1] if venue is not None else db.session.get(MediationOrganization, org_id)
         if org is None or not org.active:
             errors["org_id"] = ["No such organisation."]
         _keep(org)
@@ -146,7 +208,9 @@ def _self_party(data: dict) -> dict | None:
     return next((party for party in data["parties"] if party.get("is_self")), None)
 
 
-def _build(*, actor: Principal, data: dict, creation_key: str | None, filed_via: str) -> Case:
+def _build(
+    *, actor: Principal, data: dict, creation_key: str | None, filed_via: str
+) -> tuple[Case, list[CaseParty], list[CaseConsent]]:
     now = clock.now()
     review_days = settings.cases().filing_review_days
     case = Case(
@@ -169,13 +233,14 @@ def _build(*, actor: Principal, data: dict, creation_key: str | None, filed_via:
     db.session.add(case)
     db.session.flush()  # the unit of work orders tables by relationships, and these models declare none
     filer_party = None
+    parties = []
     for party_data in data["parties"]:
         party = build_party(case, party_data, user_id=actor.user_id if party_data.get("is_self") else None)
+        parties.append(party)
         if party_data.get("is_self"):
             filer_party = party
     db.session.flush()  # every party in one INSERT (ids given in build_party), before the consents naming them
-    if filer_party is not None:
-        _record_consents(case, filer_party, data, actor=actor)
+    consents = _record_consents(case, filer_party, data, actor=actor) if filer_party is not None else []
     timeline.record(
         case,
         "case.filed",
@@ -184,7 +249,7 @@ def _build(*, actor: Principal, data: dict, creation_key: str | None, filed_via:
         to_status=case.status,
         summary=message("%(kind)s filed: %(title)s", kind=label("case.kind", case.kind), title=case.title),
     )
-    return case
+    return case, parties, consents
 
 
 def _role(actor: Principal, filed_via: str) -> str:
@@ -221,11 +286,11 @@ def build_party(case: Case, data: dict, *, user_id: uuid.UUID | None) -> CasePar
     return party
 
 
-def _record_consents(case: Case, party: CaseParty, data: dict, *, actor: Principal) -> None:
+def _record_consents(case: Case, party: CaseParty, data: dict, *, actor: Principal) -> list[CaseConsent]:
     consents = data.get("consents") or {}
     now = clock.now()
     address = data.get("service_address") or "mini-program inbox"
-    db.session.add(
+    added = [
         CaseConsent(
             case_id=case.id,
             party_id=party.id,
@@ -237,9 +302,9 @@ def _record_consents(case: Case, party: CaseParty, data: dict, *, actor: Princip
             recorded_by=actor.user_id,
             given_at=now,
         )
-    )
+    ]
     if case.kind == "mediation":
-        db.session.add(
+        added.append(
             CaseConsent(
                 case_id=case.id,
                 party_id=party.id,
@@ -252,3 +317,5 @@ def _record_consents(case: Case, party: CaseParty, data: dict, *, actor: Princip
                 given_at=now,
             )
         )
+    db.session.add_all(added)
+    return added

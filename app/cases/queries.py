@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import Select, bindparam, select
 
 from app.cases import access as case_access
-from app.cases import detail_sections, timeline
+from app.cases import detail_sections, filing, timeline
 from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, CorrectionRequest
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE
@@ -73,11 +73,33 @@ def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
 
 
 def describe_loaded(case: Case, *, actor: Principal) -> dict:
-    """`case_detail` of a case this request already holds (e.g. just filed): its facts are read, not the case."""
-    facts = case_access.facts_for(case)
+    """`case_detail` of a case this request already holds (e.g. just filed): its facts are read, not the case.
+
+    A case this request filed, its transaction still open, is described from the rows the filing wrote: the same
+    answer as reading them (`filing.just_filed` says why), without the nine reads (issue 18, session 7)."""
+    filed = filing.just_filed(case)
+    if filed is None:
+        facts = case_access.facts_for(case)
+        if not permissions.may_read_case(actor, facts):
+            raise case_access.not_found()
+        return describe(case, facts, actor=actor)
+    facts = case_access.facts_of(case, filed.parties)
     if not permissions.may_read_case(actor, facts):
         raise case_access.not_found()
-    return describe(case, facts, actor=actor)
+    mine = permissions.parties_of(actor, facts)
+    return _view(
+        case,
+        facts,
+        actor=actor,
+        venue=(filed.court, filed.org),
+        parties=sorted(filed.parties, key=lambda party: party.id),  # as _PARTIES_QUERY orders them
+        mine=mine,
+        correction=None,
+        agents=[],
+        consents=sorted((c for c in filed.consents if c.party_id in mine), key=lambda consent: consent.given_at),
+        next_session=None,
+        counts={"evidence": 0, "documents": 0},
+    )
 
 
 def describe(
@@ -88,30 +110,60 @@ def describe(
     venue: tuple[Court | None, MediationOrganization | None] | None = None,
 ) -> dict:
     """Build the detail view (used after writes too); `venue` is the case's court and organisation when in hand."""
-    if venue is not None:
-        court, org = venue
-    else:
+    if venue is None:
         court = db.session.get(Court, case.court_id) if case.court_id else None
         org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
+        venue = (court, org)
     parties = list(db.session.scalars(_PARTIES_QUERY, {"case_id": case.id}))
     mine = permissions.parties_of(actor, facts)
     correction = db.session.scalars(_OPEN_CORRECTION_QUERY, {"case_id": case.id}).first()
+    return _view(
+        case,
+        facts,
+        actor=actor,
+        venue=venue,
+        parties=parties,
+        mine=mine,
+        correction=correction,
+        agents=_agents(case),
+        consents=_consents(case, mine),
+        next_session=detail_sections.section("next_session", case, facts, actor),
+        counts={
+            "evidence": detail_sections.section("evidence_count", case, facts, actor),
+            "documents": detail_sections.section("document_count", case, facts, actor),
+        },
+    )
+
+
+def _view(
+    case: Case,
+    facts: CaseFacts,
+    *,
+    actor: Principal,
+    venue: tuple[Court | None, MediationOrganization | None],
+    parties: list[CaseParty],
+    mine: set[uuid.UUID],
+    correction: CorrectionRequest | None,
+    agents: list[dict],
+    consents: list[CaseConsent],
+    next_session: object,
+    counts: dict[str, int],
+) -> dict:
+    """The detail from its parts (the deadlines are asked for here: a new case's cost no statement)."""
+    court, org = venue
     return {
         **{name: getattr(case, name) for name in _CASE_FIELDS},
         "court": court,
         "org": org,
         "parties": [_party_view(party, actor=actor, represented=party.id in mine) for party in parties],
-        "agents": _agents(case),
+        "agents": agents,
         "my_relations": sorted(permissions.case_relations(actor, facts)),
         "my_party_ids": sorted(mine),
         "open_correction": correction,
-        "consents": _consents(case, mine),
-        "next_session": detail_sections.section("next_session", case, facts, actor),
+        "consents": consents,
+        "next_session": next_session,
         "deadlines": detail_sections.section("deadlines", case, facts, actor),
-        "counts": {
-            "evidence": detail_sections.section("evidence_count", case, facts, actor),
-            "documents": detail_sections.section("document_count", case, facts, actor),
-        },
+        "counts": counts,
     }
 
 

@@ -5,10 +5,14 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app.cases import access as case_access
+from app.cases import filing as case_filing
+from app.cases import queries as case_queries
 from app.cases.models import Case, CaseConsent, CaseParty, TimelineEvent
 from app.extensions import db
 from tests.support.cases import RESPONDENT_ID, filing
 from tests.support.factories import login, make_court, make_org, make_user
+from tests.support.scheduling import lawyer
 
 
 @pytest.fixture
@@ -175,3 +179,43 @@ def test_pagination_walks_every_case_once(client, filer, clock):
     assert seen == list(reversed(created))
     bad = client.get("/api/mp/v1/cases", query_string={"cursor": "garbage!"}, headers=headers)
     assert bad.status_code == 422 and "cursor" in bad.get_json()["errors"]
+
+
+@pytest.mark.parametrize("keyed", [True, False], ids=["deferred-commit", "committed"])
+@pytest.mark.parametrize("kind", ["mediation", "litigation"])
+def test_the_filing_answer_is_the_detail_read_back(client, filer, kind, keyed):
+    """The answer of a filing is built from the rows the filing wrote (issue 18): exactly what a read gives."""
+    venue = {"org": make_org()} if kind == "mediation" else {"court": make_court()}
+    headers = login(filer) | ({"Idempotency-Key": f"answer-{kind}"} if keyed else {})
+    body = filing(kind=kind, **venue, service_address="宁波市北仑区新碶街道1号")
+    body["parties"].append({"role": body["parties"][1]["role"], "name": "王五", "phone": "13800000010"})
+    filed = client.post("/api/mp/v1/cases", json=body, headers=headers)
+    assert filed.status_code == 201, filed.get_json()
+    answer = filed.get_json()
+    assert answer["consents"] and len(answer["parties"]) == 3
+    read = client.get(f"/api/mp/v1/cases/{answer['id']}", headers=login(filer))
+    assert read.status_code == 200
+    assert filed.data == read.data
+
+
+def test_a_lawyers_filing_answer_is_the_detail_read_back(client):
+    counsel = lawyer()
+    body = filing(org=make_org())
+    body["parties"][0].pop("is_self")
+    headers = login(counsel)
+    filed = client.post("/api/mp/v1/cases", json=body, headers=headers | {"Idempotency-Key": "lawyer-filing"})
+    assert filed.status_code == 201, filed.get_json()
+    assert filed.get_json()["consents"] == [] and filed.get_json()["my_party_ids"] == []
+    assert filed.data == client.get(f"/api/mp/v1/cases/{filed.get_json()['id']}", headers=headers).data
+
+
+def test_a_warmed_filing_builds_no_statement(client, filer, monkeypatch):
+    org = make_org()
+    headers = login(filer)
+    warm = client.post("/api/mp/v1/cases", json=filing(org=org), headers=headers | {"Idempotency-Key": "w"})
+    assert warm.status_code == 201
+    built = []
+    for module in (case_access, case_filing, case_queries):
+        monkeypatch.setattr(module, "select", lambda *a, _o=module.select, **k: built.append(a) or _o(*a, **k))
+    answer = client.post("/api/mp/v1/cases", json=filing(org=org), headers=headers | {"Idempotency-Key": "x"})
+    assert answer.status_code == 201 and built == []
