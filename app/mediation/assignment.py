@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, timeline
@@ -68,20 +68,6 @@ def _require_mediation(case: Case, *states: str) -> None:
         )
 
 
-def candidate_org_ids(case: Case) -> list[uuid.UUID]:
-    """The case's organisation, or (for a dispute brought to a court) the organisations linked to that court."""
-    if case.org_id is not None:
-        return [case.org_id]
-    if case.court_id is None:
-        return []
-    query = (
-        select(MediationOrgCourt.org_id)
-        .join(MediationOrganization, MediationOrganization.id == MediationOrgCourt.org_id)
-        .where(MediationOrgCourt.court_id == case.court_id, MediationOrganization.active.is_(True))
-    )
-    return list(db.session.scalars(query))
-
-
 def case_region(case: Case) -> str | None:
     """Where the dispute is: the court's region, else the organisation's."""
     if case.court_id is not None:
@@ -90,27 +76,61 @@ def case_region(case: Case) -> str | None:
     return org.region if org else None
 
 
-def _eligible(case: Case) -> Select:
+def _eligible_query(*, of_court: bool) -> Select[MediatorProfile]:
+    """Listed, accepting mediators who have not declined the case `case_id`: of the organisation `org_id`, or
+    (`of_court`) of the active organisations linked to the court `court_id` (built once, issue 18)."""
     declined = select(MediatorAssignment.profile_id).where(
-        MediatorAssignment.case_id == case.id, MediatorAssignment.status == "declined"
+        MediatorAssignment.case_id == bindparam("case_id"), MediatorAssignment.status == "declined"
     )
+    if of_court:
+        linked = (
+            select(MediationOrgCourt.org_id)
+            .join(MediationOrganization, MediationOrganization.id == MediationOrgCourt.org_id)
+            .where(MediationOrgCourt.court_id == bindparam("court_id"), MediationOrganization.active.is_(True))
+        )
+        venue: ColumnElement[bool] = MediatorProfile.org_id.in_(linked)
+    else:
+        venue = MediatorProfile.org_id == bindparam("org_id")
     return mediation_directory.listed_mediators().where(
-        MediatorProfile.org_id.in_(candidate_org_ids(case)),
-        MediatorProfile.accepting.is_(True),
-        MediatorProfile.id.not_in(declined),
+        venue, MediatorProfile.accepting.is_(True), MediatorProfile.id.not_in(declined)
     )
+
+
+_ELIGIBLE = {of_court: _eligible_query(of_court=of_court) for of_court in (False, True)}
+# The chosen mediator if eligible, with their active load, the case's pending offers and those of them made to
+# this mediator (to supersede, and to leave out of the load once superseded).
+_PENDING = select(func.count()).where(
+    MediatorAssignment.case_id == bindparam("case_id"), MediatorAssignment.status == "pending"
+)
+_CHOSEN = {
+    of_court: query.add_columns(
+        mediation_directory.PROFILE_LOAD,
+        _PENDING.scalar_subquery(),
+        _PENDING.where(MediatorAssignment.mediator_user_id == MediatorProfile.user_id).scalar_subquery(),
+    ).where(MediatorProfile.id == bindparam("profile_id"))
+    for of_court, query in _ELIGIBLE.items()
+}
+_SUPERSEDE = (
+    update(MediatorAssignment)
+    .where(MediatorAssignment.case_id == bindparam("offered_case_id"), MediatorAssignment.status == "pending")
+    .values(status="superseded", responded_at=bindparam("superseded_at"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _eligible_params(case: Case) -> tuple[bool, dict] | None:
+    """Which eligibility statement applies to the case and its parameters; None when no organisation can."""
+    if case.org_id is not None:
+        return False, {"case_id": case.id, "org_id": case.org_id}
+    if case.court_id is None:
+        return None
+    return True, {"case_id": case.id, "court_id": case.court_id}
 
 
 def eligible_profiles(case: Case) -> list[MediatorProfile]:
     """Listed, accepting mediators of the candidate organisations who have not declined this case."""
-    return list(db.session.scalars(_eligible(case)))
-
-
-def _eligible_with_load(case: Case, profile_id: uuid.UUID) -> tuple[MediatorProfile | None, int]:
-    """One eligible mediator and their active load, in one statement; (None, 0) if not eligible."""
-    query = _eligible(case).add_columns(mediation_directory.active_load_of(MediatorProfile.user_id))
-    row = db.session.execute(query.where(MediatorProfile.id == profile_id)).first()
-    return (row[0], row[1]) if row else (None, 0)
+    which = _eligible_params(case)
+    return [] if which is None else list(db.session.scalars(_ELIGIBLE[which[0]], which[1]))
 
 
 def _ranked(case: Case) -> list[tuple[MediatorProfile, dict, int]]:
@@ -150,13 +170,14 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
     case, facts = case_access.load(case_id, actor=actor, lock=True)
     via = _assigner_role(actor, facts)
     _require_mediation(case, *OPEN_FOR_ASSIGNMENT)
-    profile, load = _eligible_with_load(case, mediator_id)
-    if profile is None or load >= profile.max_load:
+    which = _eligible_params(case)
+    row = None if which is None else db.session.execute(_CHOSEN[which[0]], {**which[1], "profile_id": mediator_id})
+    chosen = None if row is None else row.first()
+    if chosen is None or chosen[1] >= chosen[0].max_load:
         raise ValidationFailed(errors={"mediator_id": ["No such mediator is available for this case."]})
-    superseded = list(db.session.scalars(select(MediatorAssignment).filter_by(case_id=case.id, status="pending")))
-    for previous in superseded:
-        previous.status, previous.responded_at = "superseded", clock.now()
-    db.session.flush()
+    profile, load, pending, pending_to_them = chosen
+    if pending:  # the case's open offer is superseded by this one
+        db.session.execute(_SUPERSEDE, {"offered_case_id": case.id, "superseded_at": clock.now()})
     assignment = MediatorAssignment(
         case_id=case.id,
         profile_id=profile.id,
@@ -176,9 +197,7 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
         words = message("Mediator offered: %(name)s", name=profile.display_name)
         timeline.record(case, "mediation.mediator_offered", actor=actor, actor_role=via, summary=words)
     # the mediator's load once this lands: this case's earlier offers to them are superseded, the new one counts
-    load += (1 if case.status in mediation_directory.OFFER_STATES else 0) - sum(
-        1 for p in superseded if p.mediator_user_id == profile.user_id
-    )
+    load += (1 if case.status in mediation_directory.OFFER_STATES else 0) - pending_to_them
     return _commit(
         "Another mediator was offered the case at the same time; reload and try again.",
         lambda: assignment_view(assignment, profile, load=load),
@@ -202,11 +221,7 @@ def assignment_view(
 ) -> dict:
     """An offer or assignment, with the mediation clock once accepted (`load`: the mediator's, when known)."""
     if profile is None or load is None:  # the profile and its load in one statement
-        profile, load = db.session.execute(
-            select(MediatorProfile, mediation_directory.active_load_of(MediatorProfile.user_id)).where(
-                MediatorProfile.id == assignment.profile_id
-            )
-        ).one()  # a foreign key
+        profile, load = db.session.execute(_PROFILE_WITH_LOAD, {"profile_id": assignment.profile_id}).one()
     return {
         "id": assignment.id,
         "case_id": assignment.case_id,
@@ -222,16 +237,31 @@ def assignment_view(
     }
 
 
-def _offer_for(case_id: uuid.UUID, actor: Principal) -> tuple[Case, MediatorAssignment]:
-    """The case and the caller's pending offer (404 to strangers, 403 to other readers, 409 when answered)."""
-    case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+_PROFILE_WITH_LOAD = select(MediatorProfile, mediation_directory.PROFILE_LOAD).where(
+    MediatorProfile.id == bindparam("profile_id")
+)  # a foreign key: one row
+_CASE_FOR_UPDATE = select(Case).where(Case.id == bindparam("case_id")).with_for_update()
+# The caller's pending offer of the case, with its mediator's profile and active load (read after the case's lock).
+_OFFER = (
+    select(MediatorAssignment, MediatorProfile, mediation_directory.PROFILE_LOAD)
+    .join(MediatorProfile, MediatorProfile.id == MediatorAssignment.profile_id)
+    .where(
+        MediatorAssignment.case_id == bindparam("case_id"),
+        MediatorAssignment.status == "pending",
+        MediatorAssignment.mediator_user_id == bindparam("user_id"),
+    )
+)
+
+
+def _offer_for(case_id: uuid.UUID, actor: Principal) -> tuple[Case, MediatorAssignment, MediatorProfile, int]:
+    """The case and the caller's pending offer, with the profile and the load it was offered to (404 to
+    strangers, 403 to other readers, 409 when answered)."""
+    case = db.session.scalar(_CASE_FOR_UPDATE, {"case_id": case_id})
     if case is None or not permissions.is_user(actor):
         raise case_access.not_found()
-    offer = db.session.scalar(
-        select(MediatorAssignment).filter_by(case_id=case.id, status="pending", mediator_user_id=actor.user_id)
-    )
-    if offer is not None and permissions.is_mediator_of(actor, offer.org_id):
-        return case, offer
+    row = db.session.execute(_OFFER, {"case_id": case.id, "user_id": actor.user_id}).first()
+    if row is not None and permissions.is_mediator_of(actor, row[0].org_id):
+        return case, row[0], row[1], row[2]
     relations = permissions.case_relations(actor, case_access.facts_for(case))
     if not relations:
         raise case_access.not_found()
@@ -245,8 +275,12 @@ def _offer_for(case_id: uuid.UUID, actor: Principal) -> tuple[Case, MediatorAssi
 
 
 def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
-    """The mediator takes the case: mediator_accepted, and the mediation clock starts."""
-    case, offer = _offer_for(case_id, actor)
+    """The mediator takes the case: mediator_accepted, and the mediation clock starts.
+
+    The answer's load is the one read with the offer: only an assigned case can be accepted, so its pending
+    offer counted there as the accepted assignment of a mediator_accepted case counts after (one statement
+    less than reading it again after the flush)."""
+    case, offer, profile, load = _offer_for(case_id, actor)
     now = clock.now()
     offer.status, offer.responded_at, offer.accepted_at = "accepted", now, now
     offer.due_at, offer.warn_at = mediation_deadlines.mediation_clock(now)
@@ -259,12 +293,14 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
         event="mediation.mediator_accepted",
         reason=f"Mediation due by {offer.due_at.isoformat()}",
     )
-    return _commit("The case was answered at the same time; reload it.", lambda: assignment_view(offer))
+    return _commit(
+        "The case was answered at the same time; reload it.", lambda: assignment_view(offer, profile, load=load)
+    )
 
 
 def decline(*, case_id: uuid.UUID, reason: str | None, actor: Principal) -> dict:
     """The mediator refuses the case: it goes back to the organisation's admin (the case stays assigned)."""
-    case, offer = _offer_for(case_id, actor)
+    case, offer, _profile, _load = _offer_for(case_id, actor)  # the load is read again below, without the offer
     offer.status, offer.responded_at, offer.decline_reason = "declined", clock.now(), reason
     timeline.record(
         case,

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, or_, select
 
 from app.cases import Case
 from app.errors import NotFound, ValidationFailed
@@ -92,17 +92,22 @@ def active_org(org_id: uuid.UUID) -> MediationOrganization:
 
 def listed_mediators() -> Select[MediatorProfile]:
     """Profiles whose owner is an active mediator of the profile's organisation and an active user."""
-    membership = and_(
-        OrgMembership.org_id == MediatorProfile.org_id,
-        OrgMembership.user_id == MediatorProfile.user_id,
-        OrgMembership.role == "mediator",
-        OrgMembership.active.is_(True),
+    return _LISTED
+
+
+_LISTED = (
+    select(MediatorProfile)
+    .join(
+        OrgMembership,
+        and_(
+            OrgMembership.org_id == MediatorProfile.org_id,
+            OrgMembership.user_id == MediatorProfile.user_id,
+            OrgMembership.role == "mediator",
+            OrgMembership.active.is_(True),
+        ),
     )
-    return (
-        select(MediatorProfile)
-        .join(OrgMembership, membership)
-        .join(User, and_(User.id == MediatorProfile.user_id, User.status == "active"))
-    )
+    .join(User, and_(User.id == MediatorProfile.user_id, User.status == "active"))
+)
 
 
 def list_mediators(
@@ -152,21 +157,28 @@ def mediator_view(profile: MediatorProfile, load: int) -> dict:
 
 def _counted() -> ColumnElement[bool]:
     """An assignment that is load: an offer not yet answered on an open case, or accepted on a running one."""
-    return or_(
-        and_(MediatorAssignment.status == "pending", Case.status.in_(OFFER_STATES)),
-        and_(MediatorAssignment.status == "accepted", Case.status.in_(LOAD_STATES)),
-    )
+    return _COUNTED
+
+
+_COUNTED = or_(
+    and_(MediatorAssignment.status == "pending", Case.status.in_(OFFER_STATES)),
+    and_(MediatorAssignment.status == "accepted", Case.status.in_(LOAD_STATES)),
+)
 
 
 def active_load_of(user_id: Any) -> ScalarSelect[int]:
-    """The active load of `user_id` (a value or a correlated column) as a scalar subquery, to read with its row."""
+    """The active load of `user_id` (a value or a correlated column) as a scalar subquery, to read with its row
+    (`PROFILE_LOAD`: the one of a profile's mediator, built once)."""
     return (
         select(func.count())
         .select_from(MediatorAssignment)
         .join(Case, Case.id == MediatorAssignment.case_id)
-        .where(MediatorAssignment.mediator_user_id == user_id, _counted())
+        .where(MediatorAssignment.mediator_user_id == user_id, _COUNTED)
         .scalar_subquery()
     )
+
+
+PROFILE_LOAD = active_load_of(MediatorProfile.user_id)
 
 
 def active_loads(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -174,15 +186,19 @@ def active_loads(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     ids = list(set(user_ids))
     if not ids:
         return {}
-    counted = _counted()
-    rows = db.session.execute(
-        select(MediatorAssignment.mediator_user_id, func.count())
-        .join(Case, Case.id == MediatorAssignment.case_id)
-        .where(MediatorAssignment.mediator_user_id.in_(ids), MediatorAssignment.status.in_(("pending", "accepted")))
-        .where(counted)
-        .group_by(MediatorAssignment.mediator_user_id)
+    return {row[0]: row[1] for row in db.session.execute(_LOADS, {"user_ids": ids})}
+
+
+_LOADS = (
+    select(MediatorAssignment.mediator_user_id, func.count())
+    .join(Case, Case.id == MediatorAssignment.case_id)
+    .where(
+        MediatorAssignment.mediator_user_id.in_(bindparam("user_ids", expanding=True)),
+        MediatorAssignment.status.in_(("pending", "accepted")),
     )
-    return {row[0]: row[1] for row in rows}
+    .where(_COUNTED)
+    .group_by(MediatorAssignment.mediator_user_id)
+)
 
 
 def admin_list_mediators(*, org_id: uuid.UUID, actor: Principal, cursor: str | None, limit: int | None) -> Page:
