@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.cases import Case
 from app.extensions import db
@@ -50,39 +50,46 @@ def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
 
 def add_participant(case_id: uuid.UUID, user_id: uuid.UUID) -> int:
     """Someone joined the case (an accepted invitation): remind them of its sessions still ahead."""
-    sessions = db.session.scalars(
-        select(MediationSession).where(
-            MediationSession.case_id == case_id,
-            MediationSession.status == "scheduled",
-            MediationSession.starts_at > clock.now(),
-        )
-    )
+    sessions = db.session.scalars(_AHEAD, {"case_id": case_id, "now": clock.now()})
     return sum(schedule(session, [user_id]) for session in sessions)
 
 
 def cancel_pending(session: MediationSession) -> int:
     """Cancel the reminders of a session that have not been handed over yet."""
-    result = db.session.execute(
-        update(SessionReminder)
-        .where(SessionReminder.session_id == session.id, SessionReminder.status == "pending")
-        .values(status="cancelled")
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_CANCEL_PENDING, {"cancelled_session_id": session.id})
     return result.rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
 
 
 def cancel_pending_of_case(case_id: uuid.UUID) -> Counter[uuid.UUID]:
     """Cancel every reminder of the case's sessions that has not been handed over yet; how many, per session
     (one UPDATE ... RETURNING for all the sessions)."""
-    sessions = select(MediationSession.id).where(MediationSession.case_id == case_id).scalar_subquery()
-    result = db.session.execute(
-        update(SessionReminder)
-        .where(SessionReminder.session_id.in_(sessions), SessionReminder.status == "pending")
-        .values(status="cancelled")
-        .returning(SessionReminder.session_id)
-        .execution_options(synchronize_session=False)
+    return Counter(db.session.execute(_CANCEL_PENDING_OF_CASE, {"ended_case_id": case_id}).scalars())
+
+
+# Built once (issue 18): a case's sessions still ahead; the pending reminders of a session, of a case cancelled.
+_AHEAD = select(MediationSession).where(
+    MediationSession.case_id == bindparam("case_id"),
+    MediationSession.status == "scheduled",
+    MediationSession.starts_at > bindparam("now"),
+)
+_CANCEL_PENDING = (
+    update(SessionReminder)
+    .where(SessionReminder.session_id == bindparam("cancelled_session_id"), SessionReminder.status == "pending")
+    .values(status="cancelled")
+    .execution_options(synchronize_session=False)
+)
+_CANCEL_PENDING_OF_CASE = (
+    update(SessionReminder)
+    .where(
+        SessionReminder.session_id.in_(
+            select(MediationSession.id).where(MediationSession.case_id == bindparam("ended_case_id"))
+        ),
+        SessionReminder.status == "pending",
     )
-    return Counter(result.scalars())
+    .values(status="cancelled")
+    .returning(SessionReminder.session_id)
+    .execution_options(synchronize_session=False)
+)
 
 
 def replace(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from app.cases import Case, timeline
 from app.cases import access as case_access
@@ -136,28 +136,22 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
     """A case ended: cancel its future sessions (one timeline event each) and every pending reminder.
 
     Runs inside the transaction that ended the case (registered as a cases end hook in app/wiring.py).
-    Its reads (the sessions, their video rooms, the webhook subscriptions of a hearing) do not depend on what the
-    transaction has written yet, so they run without autoflush: the case's change, the timeline entries and the
-    cancelled sessions are written together at the caller's flush (issue 18).
+    The future sessions are cancelled by one UPDATE ... RETURNING (built once) that also reads them, so they are
+    not read first and written again at the flush (issue 18). The other reads (their video rooms, the webhook
+    subscriptions of a hearing) do not depend on what the transaction has written yet, so they run without
+    autoflush: the case's change and the timeline entries are written together at the caller's flush.
     """
     with db.session.no_autoflush:
         now = clock.now()
-        sessions = db.session.scalars(
-            select(MediationSession)
-            .where(
-                MediationSession.case_id == case.id,
-                MediationSession.status == "scheduled",
-                MediationSession.starts_at > now,
-            )
-            .order_by(MediationSession.starts_at)
-        ).all()
         reason = f"the case ended ({status})"
+        by = actor.user_id if actor is not None else None
+        cancelled_now = db.session.scalars(
+            _CANCEL_FUTURE, {"ended_case_id": case.id, "now": now, "by_user_id": by, "why": reason}
+        ).all()
+        sessions = sorted(cancelled_now, key=lambda session: (session.starts_at, session.id))
         # every pending reminder of the case, a session already under way's too, in one UPDATE; counted per session
         cancelled = reminders.cancel_pending_of_case(case.id)
         for session in sessions:
-            session.status, session.cancelled_at = "cancelled", now
-            session.cancelled_by = actor.user_id if actor is not None else None
-            session.cancel_reason = reason
             summary = message(
                 "session of %(at)s cancelled: %(reason)s; %(count)s reminder(s) cancelled",
                 at=_local(session.starts_at),
@@ -169,6 +163,25 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
                 hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
             session_hooks.session_changed(case, session, "cancelled", actor)
         return len(sessions)
+
+
+# The future scheduled sessions of an ended case, cancelled and returned (earliest first once sorted).
+_CANCEL_FUTURE = (
+    update(MediationSession)
+    .where(
+        MediationSession.case_id == bindparam("ended_case_id"),
+        MediationSession.status == "scheduled",
+        MediationSession.starts_at > bindparam("now"),
+    )
+    .values(
+        status="cancelled",
+        cancelled_at=bindparam("now"),
+        cancelled_by=bindparam("by_user_id"),
+        cancel_reason=bindparam("why"),
+    )
+    .returning(MediationSession)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
 
 
 def confirm_attendance(
