@@ -22,16 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, CaseParty
+from app.documents import outbox as delivery_outbox
 from app.documents import push as documents
 from app.documents import recipient_facts
 from app.documents.models import ServedDocument
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
-from app.identity import Court
 from app.legal import load_overrides
 from app.platform import settings, transactions
 from app.security.permissions import Principal
-from app.webhooks import deliveries as webhooks
 
 
 def push_batch(*, actor: Principal, items: list[dict], files: Mapping[str, IO[bytes]]) -> dict:
@@ -76,12 +75,10 @@ def _shared_rows(items: list[dict]) -> list[object]:
     if party_ids:
         rows += db.session.scalars(select(CaseParty).where(CaseParty.id.in_(party_ids))).all()
     court_ids = {row.court_id for row in rows if isinstance(row, Case) and row.court_id is not None}
-    if court_ids:
-        rows += db.session.scalars(select(Court).where(Court.id.in_(court_ids))).all()
-    # What routing reads about each recipient (consents, address act, agents; the calendar's version with them)
-    # and the courts' webhook subscriptions: one statement each for the whole batch, not one per item.
+    # The courts with their webhook subscriptions (one statement), and what routing reads about each recipient
+    # (consents, address act, agents; the calendar's version with them): one statement each for the whole batch.
+    rows += delivery_outbox.read_courts(court_ids)
     recipient_facts.prefetch(row for row in rows if isinstance(row, CaseParty))
-    webhooks.share_subscriptions(court_ids)
     return rows
 
 

@@ -11,18 +11,21 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.cases import Case
 from app.documents import chain as delivery_chain
 from app.documents.chain import SYSTEM
 from app.documents.models import DeliveryEvent, DocumentNotification, ServedDocument
 from app.extensions import db
+from app.identity import Court
 from app.notifications import dispatch as notifications
 from app.platform import transactions
 from app.sms import SmsMessage
 from app.sms import outbox as sms_outbox
+from app.webhooks import WebhookSubscription
 from app.webhooks import deliveries as webhooks
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,27 @@ def remember_notifications(ids: list[uuid.UUID]) -> None:
 def remember_sms(ids: list[uuid.UUID]) -> None:
     """SMS outbox messages written in this transaction, to send after the commit."""
     db.session.info.setdefault(SMS_KEY, []).extend(ids)
+
+
+# Built once per process with bound parameters: each court with its active webhook subscriptions (one row per
+# subscription; a court without any: one row, the subscription None).
+_COURTS = (
+    select(Court, WebhookSubscription)
+    .outerjoin(WebhookSubscription, webhooks.active_on(Court.id))
+    .where(Court.id.in_(bindparam("court_ids", expanding=True)))
+)
+
+
+def read_courts(court_ids: Iterable[uuid.UUID | None]) -> list[Court]:
+    """These courts (notices name them) and their active webhook subscriptions in one statement, not two: the
+    subscriptions are kept for the rest of the transaction, so `commit` writes the webhook rows without a read.
+    Courts whose subscriptions the transaction holds already are not read again (nor returned)."""
+    wanted = {court for court in court_ids if court is not None} - webhooks.shared_courts()
+    if not wanted:
+        return []
+    rows = db.session.execute(_COURTS, {"court_ids": list(wanted)}).all()
+    webhooks.share(wanted, (row[1] for row in rows))
+    return list(dict.fromkeys(row[0] for row in rows))
 
 
 def commit() -> None:

@@ -116,6 +116,7 @@ def _push(
         # written by one flush (one statement per table), not by autoflushes between the reads of routing.
         # What a read must see is flushed where it is written (a consent carried into the case, its act).
         with db.session.no_autoflush:
+            delivery_outbox.read_courts([case.court_id])  # and its webhook subscriptions (a batch read them)
             if not reason:  # routing's reads about the recipient, in one statement (a batch read them for all)
                 recipient_facts.prefetch([party])
             _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)

@@ -20,7 +20,7 @@ from typing import Literal
 
 import chinese_calendar
 from flask import current_app
-from sqlalchemy import ScalarSelect, event, func, select, true, update
+from sqlalchemy import ScalarSelect, Select, event, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
@@ -227,9 +227,25 @@ SEEN_KEY = "legal.calendar_version"  # session.info: the version read in the cur
 WRITTEN_KEY = "legal.calendar_written"  # session.info: this transaction wrote overrides (not yet committed)
 
 
+# Built once per process, not per call (building a statement costs about what running it does).
+_VERSION: ScalarSelect[int] = select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
+_READ_VERSION = select(_VERSION)
+
+
+def _version_and_rows() -> Select:
+    # The version and the rows in one statement (one snapshot): the rows are exactly that version's.
+    newest = func.coalesce(func.max(CalendarVersion.version), 0).label("version")
+    version = select(newest).where(CalendarVersion.id == 1).subquery()
+    query = select(version.c.version, CalendarOverride).select_from(version).outerjoin(CalendarOverride, true())
+    return query.order_by(CalendarOverride.day)
+
+
+_VERSION_AND_ROWS = _version_and_rows()
+
+
 def version_column() -> ScalarSelect[int]:
     """The calendar's version as a scalar subquery, to add to a statement a request makes anyway."""
-    return select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
+    return _VERSION
 
 
 def saw_version(version: int | None) -> None:
@@ -249,14 +265,10 @@ def load_overrides() -> dict[dt.date, DayOverride]:
     written = session.info.get(WRITTEN_KEY, False)
     if cached is not None and not written:
         if SEEN_KEY not in session.info:
-            saw_version(session.scalar(select(version_column())))
+            saw_version(session.scalar(_READ_VERSION))
         if cached[0] == session.info[SEEN_KEY]:
             return dict(cached[1])
-    # The version and the rows in one statement (one snapshot): the rows are exactly that version's.
-    newest = func.coalesce(func.max(CalendarVersion.version), 0).label("version")
-    version = select(newest).where(CalendarVersion.id == 1).subquery()
-    query = select(version.c.version, CalendarOverride).select_from(version).outerjoin(CalendarOverride, true())
-    rows = session.execute(query.order_by(CalendarOverride.day)).all()
+    rows = session.execute(_VERSION_AND_ROWS).all()
     overrides = {row[1].day: to_day_override(row[1]) for row in rows if row[1] is not None}
     if not written:
         saw_version(rows[0][0])

@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, bindparam, select, update
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -69,7 +69,7 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
     if courts <= shared.keys():
         subscriptions = [subscription for court in courts for subscription in shared[court]]
     else:
-        subscriptions = list(db.session.scalars(_active(courts)))
+        subscriptions = list(db.session.scalars(_ACTIVE, {"courts": list(courts)}))
     rows = []
     for event in events:
         body = None
@@ -95,10 +95,16 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
 SHARED_KEY = "webhooks.shared_subscriptions"  # session.info: {court id: active subscriptions}, this transaction
 
 
-def _active(courts: Iterable[uuid.UUID]) -> Select[WebhookSubscription]:
-    return select(WebhookSubscription).where(
-        WebhookSubscription.court_id.in_(set(courts)), WebhookSubscription.status == "active"
-    )
+def active_on(court_id: ColumnExpressionArgument[uuid.UUID]) -> ColumnElement[bool]:
+    """The condition joining a court (its id column or a bound parameter) to its active subscriptions: a caller
+    that reads the court anyway reads them in the same statement and hands them to `share`."""
+    return (WebhookSubscription.court_id == court_id) & (WebhookSubscription.status == "active")
+
+
+# Built once per process with bound parameters, not per call (building a statement costs about what running it does).
+_ACTIVE = select(WebhookSubscription).where(
+    WebhookSubscription.court_id.in_(bindparam("courts", expanding=True)), WebhookSubscription.status == "active"
+)
 
 
 def share_subscriptions(courts: Iterable[uuid.UUID]) -> None:
@@ -107,10 +113,24 @@ def share_subscriptions(courts: Iterable[uuid.UUID]) -> None:
     courts = set(courts)
     if not courts:
         return
+    share(courts, db.session.scalars(_ACTIVE, {"courts": list(courts)}))
+
+
+def shared_courts() -> frozenset[uuid.UUID]:
+    """The courts whose active subscriptions this transaction holds already (`share`, `share_subscriptions`)."""
+    return frozenset(db.session.info.get(SHARED_KEY, {}))
+
+
+def share(courts: Iterable[uuid.UUID], subscriptions: Iterable[WebhookSubscription | None]) -> None:
+    """Keep these courts' active subscriptions, read by the caller (`active_on`; None: a row without one), for the
+    rest of the transaction, as `share_subscriptions` does: `record` then reads none for them."""
     shared: dict[uuid.UUID, list[WebhookSubscription]] = {court: [] for court in courts}
-    for subscription in db.session.scalars(_active(courts)):
-        shared[subscription.court_id].append(subscription)
-    db.session.info[SHARED_KEY] = shared
+    for subscription in subscriptions:
+        if subscription is not None and subscription.court_id in shared:
+            found = shared[subscription.court_id]
+            if subscription not in found:  # a join may repeat it
+                found.append(subscription)
+    db.session.info[SHARED_KEY] = {**db.session.info.get(SHARED_KEY, {}), **shared}
 
 
 @orm_event.listens_for(Session, "before_flush")
