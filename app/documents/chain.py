@@ -97,7 +97,35 @@ _LOCK_SKIPPING = (
     .with_for_update(skip_locked=True)
     .execution_options(populate_existing=True)
 )
+# The same lock, with the document's events in chain order (one row per event; FOR UPDATE OF the document only).
+_LOCK_WITH_EVENTS = (
+    select(ServedDocument, DeliveryEvent)
+    .outerjoin(DeliveryEvent, DeliveryEvent.document_id == ServedDocument.id)
+    .where(ServedDocument.id == bindparam("document_id"))
+    .order_by(DeliveryEvent.seq)
+    .with_for_update(of=ServedDocument)
+    .execution_options(populate_existing=True)
+)
 _EVENTS = select(DeliveryEvent).where(DeliveryEvent.document_id == bindparam("document_id")).order_by(DeliveryEvent.seq)
+
+
+def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[DeliveryEvent]]:
+    """`lock_document`, and in the same statement the document's events in chain order, for an answer that lists
+    them (`whole_chain` checks them: a row the lock waited for may have moved on since the events were read)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock()
+    rows = db.session.execute(_LOCK_WITH_EVENTS, {"document_id": document_id}).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [row[1] for row in rows if row[1] is not None]
+
+
+def whole_chain(document: ServedDocument, known: list[DeliveryEvent]) -> list[DeliveryEvent]:
+    """Every event of the locked document in chain order: `known` (read with the lock, and those appended since)
+    when it is exactly seq 1 to the document's event count, else read again (`events_of`)."""
+    if [event.seq for event in known] == list(range(1, (document.event_count or 0) + 1)):
+        return known
+    return events_of(document.id)
 
 
 def _sqlite_write_lock() -> None:
@@ -106,6 +134,20 @@ def _sqlite_write_lock() -> None:
     assert driver is not None  # a connection checked out of the pool always wraps a live driver connection
     if not driver.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def as_stored(value: object) -> object:
+    """`value` exactly as JSON gives it back (json.loads(json.dumps(value, default=str))), copied, without the
+    round trip for what events carry (dicts with str keys, lists, str, int, float, bool, None): tuples become
+    lists; anything else (a date, a UUID, a str or int subclass, a dict with other keys) takes the round trip."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if isinstance(value, dict) and kind is dict and all(type(key) is str for key in value):
+        return {key: as_stored(item) for key, item in value.items()}
+    if isinstance(value, list | tuple) and (kind is list or kind is tuple):
+        return [as_stored(item) for item in value]
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def append(
@@ -123,7 +165,7 @@ def append(
         actor_kind=actor.kind,
         actor_id=actor.id,
         actor_role=actor.role,
-        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        data=as_stored(data or {}),
         prev_hash=document.head_hash or GENESIS,
         hash="",
     )

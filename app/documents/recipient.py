@@ -19,15 +19,18 @@ from app.documents import outbox as delivery_outbox
 from app.documents import rules as documents_rules
 from app.documents import states as delivery_states
 from app.documents.chain import Actor
-from app.documents.models import ServedDocument
+from app.documents.models import DeliveryEvent, ServedDocument
 from app.errors import NotFound
 from app.extensions import db, storage
 from app.i18n import message
 from app.identity import Court
+from app.legal import calendar
 from app.platform import settings
 from app.platform.pagination import Page, newest_first
 from app.security import permissions
 from app.security.permissions import Principal
+from app.webhooks import WebhookSubscription
+from app.webhooks import deliveries as webhooks
 
 
 def not_found() -> NotFound:
@@ -56,26 +59,38 @@ def relation_to(document: ServedDocument, actor: Principal, *, party_user_id: ob
 
 
 # Built once per process with bound parameters (building a three-entity SELECT per call cost about as much CPU as
-# running it): the document's case, its court and the recipient party's account.
+# running it): the document's case, its court and the recipient party's account; with them the holiday calendar's
+# version (the answer's deadline then reads nothing: app/legal/calendar.py) and the court's active webhook
+# subscriptions, one row each (the act's webhook rows then read nothing: app/webhooks/deliveries.py `share`).
 _CASE_COURT_ACCOUNT = (
-    select(Case, Court, CaseParty.user_id)
+    select(Case, Court, CaseParty.user_id, calendar.version_column(), WebhookSubscription)
     .select_from(Case)
     .outerjoin(Court, Court.id == bindparam("court_id"))
     .outerjoin(CaseParty, CaseParty.id == bindparam("party_id"))
+    .outerjoin(WebhookSubscription, webhooks.active_on(bindparam("court_id")))
     .where(Case.id == bindparam("case_id"))
 )
 
 
-def _load(document_id: uuid.UUID, actor: Principal) -> tuple[ServedDocument, str, Case, Court | None]:
+def _load(
+    document_id: uuid.UUID, actor: Principal, events: list[DeliveryEvent] | None = None
+) -> tuple[ServedDocument, str, Case, Court | None]:
     """The document under its row lock, if the caller receives it; otherwise 404 with nothing written. With it
-    its case and court, read in the statement that reads the recipient party's account (issue 18)."""
-    document = delivery.lock(document_id)
+    its case and court, read in the statement that reads the recipient party's account (issue 18). `events`: gets
+    the document's events, read with the lock (for an answer that lists them)."""
+    if events is None:
+        document = delivery.lock(document_id)
+    else:
+        document, found = delivery_chain.lock_with_events(document_id)
+        events.extend(found)
     relation, case, court = None, None, None
     if document is not None:
         params = {"case_id": document.case_id, "court_id": document.court_id, "party_id": document.recipient_party_id}
-        row = db.session.execute(_CASE_COURT_ACCOUNT, params).one()  # the case is a foreign key
-        case, court = row[0], row[1]
-        relation = relation_to(document, actor, party_user_id=row[2])
+        rows = db.session.execute(_CASE_COURT_ACCOUNT, params).all()  # the case is a foreign key: 1 row or more
+        case, court = rows[0][0], rows[0][1]
+        calendar.saw_version(rows[0][3])
+        webhooks.share([document.court_id], (row[4] for row in rows))
+        relation = relation_to(document, actor, party_user_id=rows[0][2])
     if document is None or relation is None or case is None:
         db.session.rollback()
         raise not_found()
@@ -101,8 +116,9 @@ def inbox(*, actor: Principal, cursor: str | None, limit: int | None) -> Page:
 
 def open_document(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """The document's details; records `opened` (and deemed service, if this is what serves it)."""
-    document, relation, case, court = _load(document_id, actor)
-    return _act(document, "open", actor=actor, relation=relation, case=case, court=court, answer=True)
+    events: list[DeliveryEvent] = []
+    document, relation, case, court = _load(document_id, actor, events)
+    return _act(document, "open", actor=actor, relation=relation, case=case, court=court, answer=events)
 
 
 def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
@@ -124,8 +140,9 @@ def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
 
 def acknowledge(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """签收: the recipient (or their lawyer) acknowledges receipt; only once."""
-    document, relation, case, court = _load(document_id, actor)
-    return _act(document, "acknowledge", actor=actor, relation=relation, case=case, court=court, answer=True)
+    events: list[DeliveryEvent] = []
+    document, relation, case, court = _load(document_id, actor, events)
+    return _act(document, "acknowledge", actor=actor, relation=relation, case=case, court=court, answer=events)
 
 
 def _act(
@@ -136,12 +153,12 @@ def _act(
     relation: str,
     case: Case,
     court: Court | None,
-    answer: bool = False,
+    answer: list[DeliveryEvent] | None = None,
 ) -> dict:
-    """Record the act and commit; with `answer`, the detail view, built before the COMMIT from the rows in hand
-    (issue 18: nothing is read again after it)."""
+    """Record the act and commit; with `answer` (the document's events read with its lock), the detail view, built
+    before the COMMIT from the rows in hand (issue 18: nothing is read again after it)."""
     was_served = document.served_at is not None
-    delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
+    event = delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
     if not was_served and document.served_at is not None:
         delivery.served(case, document)
     audit.record(
@@ -163,7 +180,11 @@ def _act(
                 else message("《%(title)s》 acknowledged by the recipient's lawyer", title=document.title)
             ),
         )
-    view = detail_view(document, relation=relation, case=case, court=court) if answer else {}
+    if answer is not None:
+        events = delivery_chain.whole_chain(document, [*answer, event])
+        view = detail_view(document, relation=relation, case=case, court=court, events=events)
+    else:
+        view = {}
     delivery_outbox.commit()
     return view
 
@@ -192,12 +213,19 @@ def summary_view(document: ServedDocument) -> dict:
 
 
 def detail_view(
-    document: ServedDocument, *, relation: str, case: Case | None = None, court: Court | None = None
+    document: ServedDocument,
+    *,
+    relation: str,
+    case: Case | None = None,
+    court: Court | None = None,
+    events: list[DeliveryEvent] | None = None,
 ) -> dict:
-    """The document as its recipient sees it: state, legal effect, deadline with explanation, event times."""
+    """The document as its recipient sees it: state, legal effect, deadline with explanation, event times
+    (`events`: the document's whole chain when the caller holds it)."""
     if case is None:
         case, court = _case_and_court(document)
-    events = delivery_chain.events_of(document.id)
+    if events is None:
+        events = delivery_chain.events_of(document.id)
     return {
         **summary_view(document),
         "case_number": case.case_number if case else None,
