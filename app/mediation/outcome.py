@@ -149,14 +149,17 @@ def _take(case: Case) -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         return
-    taken = db.session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.status == case.status)
-        .values(updated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    taken = db.session.execute(_TAKE, {"taken_case_id": case.id, "read_status": case.status, "taken_at": clock.now()})
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         db.session.refresh(case)
+
+
+_TAKE = (
+    update(Case)
+    .where(Case.id == bindparam("taken_case_id"), Case.status == bindparam("read_status"))
+    .values(updated_at=bindparam("taken_at"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def _draft(case: Case, *, terms: str, actor: Principal) -> tuple[MediationAgreement, list[CaseParty]]:
