@@ -174,3 +174,25 @@ def test_the_hot_calls_build_no_statement_of_webhooks_calendar_or_the_outbox(cli
     built.clear()
     calls()
     assert built == []
+
+
+@pytest.mark.timeout(180)
+def test_concurrent_opens_each_answer_the_whole_chain_up_to_their_own_event(app, clock):
+    """On PostgreSQL an open that waited for the lock read the events of before the wait with it: it reads them
+    again (`whole_chain`), so every answer lists seq 1 to its own event, as when they were read after the lock."""
+    from tests.api.service.test_recipient_races import THREADS, calls_for, race
+    from tests.support.live_server import live_server
+
+    world = service_world()
+    client = app.test_client()
+    with live_server(app=app) as server:
+        document_id = push(client, world).get_json()["document_id"]
+        before = len(chain.events_of(uuid.UUID(document_id)))
+        results = race(server.url, calls_for(document_id, [world.respondent_headers], ["open"] * THREADS))
+    assert sorted(status for _kind, status, _body in results) == [200] * THREADS, results
+    ends = []
+    for _kind, _status, body in results:
+        seqs = [event["seq"] for event in body["events"]]
+        assert seqs == list(range(1, len(seqs) + 1)) and body["events"][-1]["type"] == "opened", body["events"]
+        ends.append(len(seqs))
+    assert sorted(ends) == list(range(before + 1, before + THREADS + 1))
