@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case, CaseParty, timeline
@@ -22,6 +22,7 @@ from app.identity import User
 from app.invitations import issuing as invitations
 from app.invitations.models import Invitation
 from app.scheduling import reminders as mediation_sessions_reminders
+from app.scheduling.models import MediationSession
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
@@ -67,14 +68,14 @@ def _accept(invitation: Invitation, case: Case, *, actor: Principal) -> dict:
     if "party" in relations:
         raise Conflict("You are already a party to this case.", reason="invitation.already_party")
     user = db.session.get_one(User, actor.user_id)  # the caller's own account (the route admits people only)
-    party = db.session.get(CaseParty, invitation.party_id) if invitation.party_id else None
+    party, ahead = _named_party(invitation) if invitation.party_id else (None, None)
     if party is not None:
         if party.user_id is not None:
             raise invitations.not_found()
         _check_identity(user, party)
     _take_use(invitation)
     party = _bind(party, user) if party is not None else _add_party(case, invitation.role, user)
-    mediation_sessions_reminders.add_participant(case.id, user.id)
+    mediation_sessions_reminders.add_participant(case.id, user.id, ahead=ahead)
     timeline.record(
         case,
         "invitation.accepted",
@@ -107,6 +108,15 @@ def _norm(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
+def _named_party(invitation: Invitation) -> tuple[CaseParty | None, list[MediationSession] | None]:
+    """The invited party with its case's sessions still ahead (to remind the person joining of), in one statement
+    read under the case's lock (no session can be booked meanwhile); (None, None) if the party is gone."""
+    rows = db.session.execute(_PARTY_WITH_SESSIONS_AHEAD, {"party_id": invitation.party_id, "now": clock.now()}).all()
+    if not rows:
+        return None, None
+    return rows[0][0], [session for _party, session in rows if session is not None]
+
+
 def _take_use(invitation: Invitation) -> None:
     """The atomic counter: exactly max_uses requests get past this line."""
     result = db.session.execute(_TAKE_USE, {"invitation_id": invitation.id, "now": clock.now()})
@@ -130,6 +140,14 @@ def _bind(party: CaseParty, user: User) -> CaseParty:
 _INVITATION_LOCKING_CASE = select(Invitation, Case).join(Case, Case.id == Invitation.case_id).with_for_update(of=Case)
 _BY_TOKEN_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.token_hash == bindparam("token_hash"))
 _BY_CODE_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.code_hash == bindparam("code_hash"))
+_PARTY_WITH_SESSIONS_AHEAD = (
+    select(CaseParty, MediationSession)
+    .outerjoin(
+        MediationSession,
+        and_(MediationSession.case_id == CaseParty.case_id, *mediation_sessions_reminders.AHEAD_CONDITIONS),
+    )
+    .where(CaseParty.id == bindparam("party_id"))
+)
 _TAKE_USE = (
     update(Invitation)
     .where(

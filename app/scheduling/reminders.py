@@ -48,9 +48,10 @@ def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
     return written
 
 
-def add_participant(case_id: uuid.UUID, user_id: uuid.UUID) -> int:
-    """Someone joined the case (an accepted invitation): remind them of its sessions still ahead."""
-    sessions = db.session.scalars(_AHEAD, {"case_id": case_id, "now": clock.now()})
+def add_participant(case_id: uuid.UUID, user_id: uuid.UUID, *, ahead: Iterable[MediationSession] | None = None) -> int:
+    """Someone joined the case (an accepted invitation): remind them of its sessions still ahead (`ahead`: those
+    sessions, when the caller has read them with `AHEAD_CONDITIONS` under the case's lock)."""
+    sessions = ahead if ahead is not None else db.session.scalars(_AHEAD, {"case_id": case_id, "now": clock.now()})
     return sum(schedule(session, [user_id]) for session in sessions)
 
 
@@ -67,11 +68,8 @@ def cancel_pending_of_case(case_id: uuid.UUID) -> Counter[uuid.UUID]:
 
 
 # Built once (issue 18): a case's sessions still ahead; the pending reminders of a session, of a case cancelled.
-_AHEAD = select(MediationSession).where(
-    MediationSession.case_id == bindparam("case_id"),
-    MediationSession.status == "scheduled",
-    MediationSession.starts_at > bindparam("now"),
-)
+AHEAD_CONDITIONS = (MediationSession.status == "scheduled", MediationSession.starts_at > bindparam("now"))
+_AHEAD = select(MediationSession).where(MediationSession.case_id == bindparam("case_id"), *AHEAD_CONDITIONS)
 _CANCEL_PENDING = (
     update(SessionReminder)
     .where(SessionReminder.session_id == bindparam("cancelled_session_id"), SessionReminder.status == "pending")

@@ -345,3 +345,22 @@ def test_a_code_already_taken_is_drawn_again_without_reading_first(client, clock
     assert events(case).count("invitation.issued") == 2
     joined = client.post(f"{MP}/invitations/{first['token']}/accept", headers=login(person("王五")))
     assert joined.status_code == 200, joined.get_json()  # the first invitation is untouched
+
+
+def test_the_named_party_joining_is_reminded_of_the_sessions_ahead_only(client, clock):
+    """The invited party is read with its case's sessions ahead (one statement): scheduled ones only."""
+    med = mediator()
+    case = mediation_case(mediator_user=med)
+    first = book(client, case, med, local("2026-11-10", "09:00"), local("2026-11-10", "10:00")).get_json()
+    second = book(client, case, med, local("2026-11-11", "09:00"), local("2026-11-11", "10:00")).get_json()
+    dropped = book(client, case, med, local("2026-11-12", "09:00"), local("2026-11-12", "10:00")).get_json()
+    assert client.post(f"{MP}/sessions/{dropped['id']}/cancel", json={}, headers=login(med)).status_code == 200
+    token = invite(client, case, med, party_id=str(respondent(case).id)).get_json()["token"]
+    named = the_person_named_in_the_filing()
+    joined = client.post(f"{MP}/invitations/{token}/accept", headers=login(named))
+    assert joined.status_code == 200, joined.get_json()
+    assert joined.get_json()["party_id"] == str(respondent(case).id)
+    mine = db.session.scalars(select(SessionReminder).where(SessionReminder.user_id == named.id)).all()
+    assert sorted((str(r.session_id), r.offset_minutes) for r in mine) == sorted(
+        (session["id"], minutes) for session in (first, second) for minutes in (60, 1440)
+    )
