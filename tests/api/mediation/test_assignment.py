@@ -213,3 +213,34 @@ def test_start_mediation_moves_an_accepted_case_once(org):
     assert mediation_assignment.start_mediation(case=case, actor=actor) is False
     assert status_of(case.id) == "in_mediation"
     assert [e.type for e in events(case.id)].count("mediation.started") == 1
+
+
+def test_the_answers_carry_the_mediators_load_as_the_directory_counts_it(client, org):
+    """choose (a new offer, one superseding an offer to the same mediator, one to another), accept and decline
+    answer with the load the directory reads after the commit (choose and accept no longer read it again)."""
+    from app.mediation import directory
+
+    filer = make_user(real_name="张三")
+    med, profile = mediator(org)
+    other_user, other = mediator(org, name="李调解")
+    offer(dispute(org=org), profile, status="accepted", case_status="in_mediation")  # already carried: 1
+
+    def load_of(p) -> int:
+        db.session.expire_all()
+        return directory.active_loads([p.user_id]).get(p.user_id, 0)
+
+    def choose(case, p):
+        answer = client.post(f"{MP}/cases/{case.id}/mediator", json={"mediator_id": str(p.id)}, headers=login(filer))
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()["mediator"]["active_load"]
+
+    case = dispute(org=org, filer=filer)
+    assert choose(case, profile) == load_of(profile) == 2
+    assert choose(case, profile) == load_of(profile) == 2  # the earlier offer to them is superseded
+    assert choose(case, other) == load_of(other) == 1 and load_of(profile) == 1
+    accepted = client.post(f"{MP}/cases/{case.id}/mediator/accept", headers=login(other_user))
+    assert accepted.get_json()["mediator"]["active_load"] == load_of(other) == 1
+    declining = dispute(org=org, filer=filer)
+    assert choose(declining, profile) == load_of(profile) == 2
+    declined = client.post(f"{MP}/cases/{declining.id}/mediator/decline", json={}, headers=login(med))
+    assert declined.get_json()["mediator"]["active_load"] == load_of(profile) == 1
