@@ -12,11 +12,14 @@ import hashlib
 import json
 import logging
 import secrets
+import uuid
 from collections.abc import Callable
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app import i18n
 from app.cases import Case, CaseParty, timeline
@@ -30,10 +33,13 @@ from app.documents.chain import SYSTEM, Actor
 from app.documents.models import ServedDocument
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
+from app.identity import Court
 from app.platform import transactions
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils.ids import new_id
+from app.webhooks import WebhookSubscription
+from app.webhooks import deliveries as webhooks
 
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
@@ -59,6 +65,7 @@ def push(
     `calendar`: where the answer's deadline gets the holiday calendar's overrides (a batch reads them once).
     `stored`: gets the key of the object this push stored from `stream` (a batch deletes it if it does not land).
     """
+    _held = _read_target(meta)  # held while the push runs: the identity map keeps rows weakly
     case, party = target(actor=actor, meta=meta)
     if (stream is None) == (meta.get("upload_id") is None):
         raise ValidationFailed(errors={"file": ["Send the file as a multipart part, or give meta.upload_id."]})
@@ -116,7 +123,8 @@ def _push(
         # written by one flush (one statement per table), not by autoflushes between the reads of routing.
         # What a read must see is flushed where it is written (a consent carried into the case, its act).
         with db.session.no_autoflush:
-            delivery_outbox.read_courts([case.court_id])  # and its webhook subscriptions (a batch read them)
+            # The court and its webhook subscriptions (a batch read them), held: the identity map keeps rows weakly.
+            _court = delivery_outbox.read_courts([case.court_id])
             if not reason:  # routing's reads about the recipient, in one statement (a batch read them for all)
                 recipient_facts.prefetch([party])
             _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)
@@ -133,6 +141,42 @@ def _push(
     if reason and source.upload is not None:
         forget_object(source.upload.storage_key)  # a rejected file is not kept
     return summary(document, calendar=calendar)
+
+
+# Built once per process with bound parameters: the case, the named party (of any case: `target` checks it is this
+# case's), the case's court and the court's active webhook subscriptions (one row each).
+_TARGET = (
+    select(Case, CaseParty, Court, WebhookSubscription)
+    .select_from(Case)
+    .outerjoin(CaseParty, CaseParty.id == bindparam("party_id"))
+    .outerjoin(Court, Court.id == Case.court_id)
+    .outerjoin(WebhookSubscription, webhooks.active_on(Case.court_id))
+    .where(Case.id == bindparam("case_id"))
+)
+
+
+def _read_target(meta: dict) -> list[Row]:
+    """Load what a push by case id reads one by one (the case and the party by `target`, the court with its webhook
+    subscriptions by `delivery_outbox.read_courts`) in one statement, unless this session holds the case and the
+    party already (a batch read them for all its items): `target` then finds them in the identity map, as it did
+    after reading them itself. The rows, to hold while the push runs."""
+    try:
+        case_id, party_id = uuid.UUID(str(meta["case_id"])), uuid.UUID(str(meta["recipient_party_id"]))
+    except (KeyError, TypeError, ValueError):
+        return []  # by case number, or ids `target` will not find: it reads as before
+    if _in_session(Case, case_id) and _in_session(CaseParty, party_id):
+        return []
+    rows = list(db.session.execute(_TARGET, {"case_id": case_id, "party_id": party_id}).all())
+    court = rows[0][2] if rows else None
+    if court is not None and court.id not in webhooks.shared_courts():
+        webhooks.share([court.id], (row[3] for row in rows))
+    return rows
+
+
+def _in_session(model: type, ident: uuid.UUID) -> bool:
+    """True when `db.session.get` would answer from the identity map without a statement."""
+    row = db.session.identity_map.get(Session.identity_key(model, ident))
+    return row is not None and not sa_inspect(row).expired
 
 
 def target(*, actor: Principal, meta: dict) -> tuple[Case, CaseParty]:

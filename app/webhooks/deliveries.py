@@ -19,6 +19,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, bindparam, select, update
 from sqlalchemy import event as orm_event
@@ -95,7 +96,7 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
 SHARED_KEY = "webhooks.shared_subscriptions"  # session.info: {court id: active subscriptions}, this transaction
 
 
-def active_on(court_id: ColumnExpressionArgument[uuid.UUID]) -> ColumnElement[bool]:
+def active_on(court_id: ColumnExpressionArgument[Any]) -> ColumnElement[bool]:
     """The condition joining a court (its id column or a bound parameter) to its active subscriptions: a caller
     that reads the court anyway reads them in the same statement and hands them to `share`."""
     return (WebhookSubscription.court_id == court_id) & (WebhookSubscription.status == "active")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import io
 import json
 import uuid
 
@@ -22,7 +23,7 @@ from app.extensions import db
 from app.jobs import AppContextTask
 from app.legal import calendar
 from app.webhooks import WebhookDelivery, WebhookSubscription, deliveries
-from tests.api.service.support import push, service_world
+from tests.api.service.support import PUSH, meta, pdf_bytes, push, service_world
 from tests.integration.test_statement_budgets import counting
 from tests.support.factories import make_court
 
@@ -108,6 +109,28 @@ def test_a_push_reads_the_courts_subscriptions_with_the_court_and_writes_the_sam
     assert answer.status_code == 201, answer.get_json()
     reads = [s for s in count.statements if "webhook_subscriptions" in s]
     assert len(reads) == 1 and "FROM courts" in reads[0], count
+    document_id = answer.get_json()["document_id"]
+    assert _rows(everything, document_id) == ["document.accepted", "document.delivered", "document.submitted"]
+    assert _rows(acknowledged, document_id) == _rows(disabled, document_id) == _rows(elsewhere, document_id) == []
+
+
+def test_a_push_with_an_empty_session_reads_case_party_court_and_subscriptions_in_one_statement(client, hooked):
+    """As in production, where a request starts with an empty session (the budget test keeps the test's rows)."""
+    world, everything, acknowledged, disabled, elsewhere = hooked
+    db.session.add_all([world.case, world.respondent])
+    push(client, world)  # warm
+    body = meta(world, title="第二份")
+    data = {"meta": json.dumps(body, ensure_ascii=False), "file": (io.BytesIO(pdf_bytes("empty")), "a.pdf")}
+    headers = world.machine_headers | {"Idempotency-Key": "empty-session"}
+    db.session.close()
+    with counting() as count:
+        answer = client.post(PUSH, data=data, headers=headers, content_type="multipart/form-data")
+    assert answer.status_code == 201, answer.get_json()
+    reads = [s for s in count.statements if s.startswith("SELECT")]
+    assert not [s for s in reads if "FROM courts" in s or "FROM case_parties WHERE" in s], count
+    together = [s for s in reads if "FROM cases LEFT OUTER JOIN case_parties" in s]
+    assert len(together) == 1 and "webhook_subscriptions" in together[0], count
+    assert len([s for s in count.statements if "webhook_subscriptions" in s]) == 1, count
     document_id = answer.get_json()["document_id"]
     assert _rows(everything, document_id) == ["document.accepted", "document.delivered", "document.submitted"]
     assert _rows(acknowledged, document_id) == _rows(disabled, document_id) == _rows(elsewhere, document_id) == []
