@@ -21,8 +21,8 @@ from app.i18n import label, message
 from app.identity import User
 from app.invitations import issuing as invitations
 from app.invitations.models import Invitation
+from app.scheduling import MediationSession
 from app.scheduling import reminders as mediation_sessions_reminders
-from app.scheduling.models import MediationSession
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils import clock
