@@ -46,12 +46,8 @@ def connect() -> None:
     set_user_language_provider(identity_language.language_of)
     detail_sections.provide("next_session", lambda case, facts, actor: session_queries.next_session(case))
     detail_sections.provide("deadlines", lambda case, facts, actor: mediation_deadlines.for_case(case))
-    detail_sections.provide(
-        "evidence_count", lambda case, facts, actor: evidence_catalogue.visible_count(case, facts, actor=actor)
-    )
-    detail_sections.provide(
-        "document_count", lambda case, facts, actor: documents_queries.visible_count(case, facts, actor=actor)
-    )
+    detail_sections.provide_count("evidence", evidence_catalogue.visible_count_column)  # both in one statement
+    detail_sections.provide_count("documents", documents_queries.visible_count_column)
     # A case that ends cancels its future sessions and their reminders (scheduling sits above cases).
     end_hooks.register("scheduling.sessions", scheduling_sessions.cancel_for_ended_case)
     # ... and a mediation a court delegated returns to that court.

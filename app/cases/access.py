@@ -62,14 +62,15 @@ def facts_from(case: Case, rows: Iterable[Row]) -> CaseFacts:
     )
 
 
-def facts_of(case: Case, parties: Iterable[CaseParty]) -> CaseFacts:
-    """The facts of a case from all its parties, when it has no agent and no mediator (a case just filed)."""
+def facts_of(case: Case, parties: Iterable[CaseParty], *, agents: Iterable[CaseAgent] = ()) -> CaseFacts:
+    """The facts of a case from all its parties and agents, when these are in hand (`facts_for` reads them): the
+    joined parties' users and the active agents' lawyers (one per party: app/agents/appointments.py)."""
     return CaseFacts(
         case_id=case.id,
         court_id=case.court_id,
         org_id=case.org_id,
         party_users={party.id: party.user_id for party in parties if party.user_id is not None},
-        agent_lawyers={},
+        agent_lawyers={agent.party_id: agent.lawyer_user_id for agent in agents if agent.status == "active"},
         mediator_user_id=case.mediator_user_id,
         filed_by_user_id=case.filed_by_user_id,
         filed_via=case.filed_via,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, literal, select
+from sqlalchemy.orm import aliased
 
 from app.cases import access as case_access
 from app.cases import detail_sections, filing, timeline
@@ -61,15 +63,20 @@ def _list_statements(
 
 
 def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
-    """The case as this caller may see it: the case, its court and its organisation in one statement."""
-    row = db.session.execute(_CASE_WITH_VENUE_QUERY, {"case_id": case_id}).first()
-    if row is None:
+    """The case as this caller may see it: the case with its court, organisation, open correction and parties in
+    one statement, then its agents; the permission facts come from these two (issue 18: not read a third time)."""
+    rows = db.session.execute(_DETAIL_QUERY, {"case_id": case_id}).all()
+    if not rows:
         raise case_access.not_found()
-    case, court, org = row
-    facts = case_access.facts_for(case)
+    case, court, org, correction, _party = rows[0]
+    parties = [row[4] for row in rows if row[4] is not None]
+    agents = db.session.execute(_AGENTS_QUERY, {"case_id": case.id}).all()
+    facts = case_access.facts_of(case, parties, agents=[row[0] for row in agents])
     if not permissions.may_read_case(actor, facts):
         raise case_access.not_found()
-    return describe(case, facts, actor=actor, venue=(court, org))
+    return _describe_rest(
+        case, facts, actor=actor, venue=(court, org), parties=parties, correction=correction, agents=agents
+    )
 
 
 def describe_loaded(case: Case, *, actor: Principal) -> dict:
@@ -115,8 +122,25 @@ def describe(
         org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
         venue = (court, org)
     parties = list(db.session.scalars(_PARTIES_QUERY, {"case_id": case.id}))
-    mine = permissions.parties_of(actor, facts)
     correction = db.session.scalars(_OPEN_CORRECTION_QUERY, {"case_id": case.id}).first()
+    agents = db.session.execute(_AGENTS_QUERY, {"case_id": case.id}).all()
+    return _describe_rest(case, facts, actor=actor, venue=venue, parties=parties, correction=correction, agents=agents)
+
+
+def _describe_rest(
+    case: Case,
+    facts: CaseFacts,
+    *,
+    actor: Principal,
+    venue: tuple[Court | None, MediationOrganization | None],
+    parties: list[CaseParty],
+    correction: CorrectionRequest | None,
+    agents: Sequence[Row],
+) -> dict:
+    """The detail once the case's own rows are in hand: the caller's consents and every count in one statement,
+    the next session (and the deadlines, in `_view`)."""
+    mine = permissions.parties_of(actor, facts)
+    consents, counts = _consents_and_counts(case, facts, actor, mine)
     return _view(
         case,
         facts,
@@ -125,13 +149,10 @@ def describe(
         parties=parties,
         mine=mine,
         correction=correction,
-        agents=_agents(case),
-        consents=_consents(case, mine),
+        agents=_agent_views(agents),
+        consents=consents,
         next_session=detail_sections.section("next_session", case, facts, actor),
-        counts={
-            "evidence": detail_sections.section("evidence_count", case, facts, actor),
-            "documents": detail_sections.section("document_count", case, facts, actor),
-        },
+        counts=counts,
     )
 
 
@@ -203,8 +224,7 @@ def _party_view(party: CaseParty, *, actor: Principal, represented: bool) -> dic
     }
 
 
-def _agents(case: Case) -> list[dict]:
-    rows = db.session.execute(_AGENTS_QUERY, {"case_id": case.id}).all()
+def _agent_views(rows: Sequence[Row]) -> list[dict]:
     return [
         {
             "id": agent.id,
@@ -217,19 +237,65 @@ def _agents(case: Case) -> list[dict]:
     ]
 
 
-def _consents(case: Case, mine: set[uuid.UUID]) -> list[CaseConsent]:
-    if not mine:
-        return []
-    return list(db.session.scalars(_CONSENTS_QUERY, {"case_id": case.id, "party_ids": list(mine)}))
+def _consents_and_counts(
+    case: Case, facts: CaseFacts, actor: Principal, mine: set[uuid.UUID]
+) -> tuple[list[CaseConsent], dict[str, int]]:
+    """The consents of the caller's parties and the detail's counts (detail_sections.COUNTS) in one statement."""
+    columns = detail_sections.count_columns(facts, actor)
+    read = tuple(column for column in columns.values() if column is not None)
+    if not mine and not read:
+        return [], dict.fromkeys(columns, 0)
+    parameters = {"case_id": case.id, "party_ids": list(mine)}
+    found = db.session.execute(_consents_and_counts_query(bool(mine), read), parameters).all()
+    values = iter(found[0][1:] if mine else found[0])  # the consent (or None) first, when there are consents
+    counts = {name: int(next(values) or 0) if column is not None else 0 for name, column in columns.items()}
+    return [row[0] for row in found if row[0] is not None] if mine else [], counts
+
+
+_SHAPES: dict[tuple[bool, tuple[int, ...]], tuple[Select, tuple[ColumnElement[int], ...]]] = {}
+
+
+def _consents_and_counts_query(consents: bool, columns: tuple[ColumnElement[int], ...]) -> Select:
+    """Built once per shape (the counts' columns are built once by their providers); the consents joined to one
+    row, so the counts come back when the caller has no consent (and alone when the caller has no party)."""
+    key = (consents, tuple(id(column) for column in columns))
+    if key not in _SHAPES:
+        query: Select = select(*columns)
+        if consents:
+            query = (
+                select(CaseConsent, *columns)
+                .select_from(_ONE_ROW)
+                .outerjoin(
+                    CaseConsent,
+                    (CaseConsent.case_id == bindparam("case_id"))
+                    & CaseConsent.party_id.in_(bindparam("party_ids", expanding=True)),
+                )
+                .order_by(CaseConsent.given_at, CaseConsent.id)  # ties (one filing's consents) in creation order
+            )
+        _SHAPES[key] = (query, columns)  # the columns kept with it: their ids stay theirs
+    return _SHAPES[key][0]
 
 
 # The detail's statements are built once with bound parameters, not per call: building a statement and its cache
 # key cost about as much CPU as running it (issue 18, session 6; tests/integration/test_read_path_built_once.py).
-_CASE_WITH_VENUE_QUERY = (
-    select(Case, Court, MediationOrganization)
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+_OPEN = aliased(CorrectionRequest, name="open_correction")
+_OPEN_CORRECTION_ID = (  # the newest unanswered correction, as _OPEN_CORRECTION_QUERY's first row
+    select(_OPEN.id)
+    .where(_OPEN.case_id == Case.id, _OPEN.answered_at.is_(None))
+    .order_by(_OPEN.created_at.desc())
+    .limit(1)
+    .correlate(Case)
+    .scalar_subquery()
+)
+_DETAIL_QUERY = (  # one row per party, in id order (the case, court, organisation and correction on each)
+    select(Case, Court, MediationOrganization, CorrectionRequest, CaseParty)
     .outerjoin(Court, Court.id == Case.court_id)
     .outerjoin(MediationOrganization, MediationOrganization.id == Case.org_id)
+    .outerjoin(CorrectionRequest, CorrectionRequest.id == _OPEN_CORRECTION_ID)
+    .outerjoin(CaseParty, CaseParty.case_id == Case.id)
     .where(Case.id == bindparam("case_id"))
+    .order_by(CaseParty.id)
 )
 _PARTIES_QUERY = select(CaseParty).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
 _OPEN_CORRECTION_QUERY = (
@@ -241,13 +307,6 @@ _AGENTS_QUERY = (
     select(CaseAgent, User.real_name, User.display_name)
     .join(User, User.id == CaseAgent.lawyer_user_id)
     .where(CaseAgent.case_id == bindparam("case_id"), CaseAgent.status.in_(("active", "pending_confirmation")))
-)
-_CONSENTS_QUERY = (
-    select(CaseConsent)
-    .where(
-        CaseConsent.case_id == bindparam("case_id"), CaseConsent.party_id.in_(bindparam("party_ids", expanding=True))
-    )
-    .order_by(CaseConsent.given_at)
 )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import uuid
 
-from sqlalchemy import ColumnElement, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, false, func, or_, select, tuple_
 
 from app.cases import Case, timeline
 from app.cases import access as case_access
@@ -94,6 +95,26 @@ def _decode(cursor: str) -> tuple[uuid.UUID, int]:
 def visible_count(case: Case, facts: CaseFacts, *, actor: Principal) -> int:
     """How many items of the case this caller can see (the `counts.evidence` of a case's detail)."""
     return int(db.session.scalar(select(func.count()).where(_visible(case, facts, actor))) or 0)
+
+
+def visible_count_column(facts: CaseFacts, actor: Principal) -> ScalarSelect[int] | None:
+    """`visible_count` as a column for the case detail's one statement of counts (app/cases/detail_sections.py):
+    the rule of `_visible` with the bound parameters `case_id` and `party_ids`; None when nothing is visible."""
+    mine = bool(permissions.parties_of(actor, facts))
+    submitted = permissions.may_see_submitted_evidence(actor, facts)
+    return _count_column(mine, submitted) if mine or submitted else None
+
+
+@functools.cache
+def _count_column(mine: bool, submitted: bool) -> ScalarSelect[int]:
+    """Built once per shape (issue 18): the caller's side's live items, and others' submitted ones."""
+    condition: ColumnElement[bool] = (
+        EvidenceItem.party_id.in_(bindparam("party_ids", expanding=True)) if mine else false()
+    )
+    if submitted:
+        condition = or_(condition, EvidenceItem.submitted_at.is_not(None))
+    visible = (EvidenceItem.case_id == bindparam("case_id")) & EvidenceItem.status.in_(LIVE_STATUSES) & condition
+    return select(func.count()).where(visible).scalar_subquery()
 
 
 def detail(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceDetail:
