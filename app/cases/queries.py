@@ -99,7 +99,7 @@ def describe_loaded(case: Case, *, actor: Principal) -> dict:
         facts,
         actor=actor,
         venue=(filed.court, filed.org),
-        parties=sorted(filed.parties, key=lambda party: party.id),  # as _PARTIES_QUERY orders them
+        parties=sorted(filed.parties, key=lambda party: party.id),  # in id order, as the detail's statements give them
         mine=mine,
         correction=None,
         agents=[],
@@ -121,8 +121,9 @@ def describe(
         court = db.session.get(Court, case.court_id) if case.court_id else None
         org = db.session.get(MediationOrganization, case.org_id) if case.org_id else None
         venue = (court, org)
-    parties = list(db.session.scalars(_PARTIES_QUERY, {"case_id": case.id}))
-    correction = db.session.scalars(_OPEN_CORRECTION_QUERY, {"case_id": case.id}).first()
+    rows = db.session.execute(_PARTIES_AND_CORRECTION_QUERY, {"case_id": case.id}).all()
+    parties = [party for party, _correction in rows if party is not None]
+    correction = rows[0][1]
     agents = db.session.execute(_AGENTS_QUERY, {"case_id": case.id}).all()
     return _describe_rest(case, facts, actor=actor, venue=venue, parties=parties, correction=correction, agents=agents)
 
@@ -280,7 +281,7 @@ def _consents_and_counts_query(consents: bool, columns: tuple[ColumnElement[int]
 # key cost about as much CPU as running it (issue 18, session 6; tests/integration/test_read_path_built_once.py).
 _ONE_ROW = select(literal(1).label("one")).subquery("one_row")
 _OPEN = aliased(CorrectionRequest, name="open_correction")
-_OPEN_CORRECTION_ID = (  # the newest unanswered correction, as _OPEN_CORRECTION_QUERY's first row
+_OPEN_CORRECTION_ID = (  # the newest unanswered correction
     select(_OPEN.id)
     .where(_OPEN.case_id == Case.id, _OPEN.answered_at.is_(None))
     .order_by(_OPEN.created_at.desc())
@@ -297,11 +298,22 @@ _DETAIL_QUERY = (  # one row per party, in id order (the case, court, organisati
     .where(Case.id == bindparam("case_id"))
     .order_by(CaseParty.id)
 )
-_PARTIES_QUERY = select(CaseParty).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
-_OPEN_CORRECTION_QUERY = (
-    select(CorrectionRequest)
-    .where(CorrectionRequest.case_id == bindparam("case_id"), CorrectionRequest.answered_at.is_(None))
-    .order_by(CorrectionRequest.created_at.desc())
+_PARTIES_AND_CORRECTION_QUERY = (  # describe's: one row per party (at least one row), the correction on each
+    select(CaseParty, CorrectionRequest)
+    .select_from(_ONE_ROW)
+    .outerjoin(CaseParty, CaseParty.case_id == bindparam("case_id"))
+    .outerjoin(
+        CorrectionRequest,
+        CorrectionRequest.id
+        == (
+            select(_OPEN.id)
+            .where(_OPEN.case_id == bindparam("case_id"), _OPEN.answered_at.is_(None))
+            .order_by(_OPEN.created_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        ),
+    )
+    .order_by(CaseParty.id)
 )
 _AGENTS_QUERY = (
     select(CaseAgent, User.real_name, User.display_name)

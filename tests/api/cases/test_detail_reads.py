@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import bindparam, select
 
 from app.cases import access as case_access
 from app.cases import queries as case_queries
@@ -26,12 +27,20 @@ from tests.api.cases.test_agents_power_of_attorney import evidence
 from tests.api.service.support import add_lawyer, push, service_world
 from tests.support.factories import make_user
 
+PARTIES = select(CaseParty).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
+OPEN_CORRECTION = (
+    select(CorrectionRequest)
+    .where(CorrectionRequest.case_id == bindparam("case_id"), CorrectionRequest.answered_at.is_(None))
+    .order_by(CorrectionRequest.created_at.desc())
+)
+
 
 def separately(case_id, actor) -> dict:
-    """The detail as read before the merge: the case, its facts, then each part on its own."""
+    """The detail as `describe` gives it after a write (its own merged reads), checked against the separate reads
+    it replaced: the case and its facts (`load`), the parties, the open correction, the agents, the counts."""
     case, facts = case_access.load(case_id, actor=actor)
-    parties = list(db.session.scalars(case_queries._PARTIES_QUERY, {"case_id": case.id}))
-    correction = db.session.scalars(case_queries._OPEN_CORRECTION_QUERY, {"case_id": case.id}).first()
+    parties = list(db.session.scalars(PARTIES, {"case_id": case.id}))
+    correction = db.session.scalars(OPEN_CORRECTION, {"case_id": case.id}).first()
     agents = db.session.execute(case_queries._AGENTS_QUERY, {"case_id": case.id}).all()
     view = case_queries.describe(case, facts, actor=actor)
     assert [p["id"] for p in view["parties"]] == [p.id for p in parties]
