@@ -27,8 +27,9 @@ from tests.support.cases import file_case
 from tests.support.factories import login, make_org, make_user
 
 MP = "/api/mp/v1"
-# Issue 18's target: 6. Reached: auth 1 (was 6), then the four "cases I am connected to" id lists and the page.
-CASE_LIST_STATEMENTS = 6
+# Issue 18's target: 6. Reached: auth 1 (was 6); the four "cases I am connected to" id lists in one UNION ALL 1 (was
+# 4); the page 1.
+CASE_LIST_STATEMENTS = 3
 # Target 10, reached (was 23, then 16, then 13). Auth 1; idempotency 2 (the claim INSERT, the answer's UPDATE); the
 # case row and the uploader's row locked in one SELECT ... FOR UPDATE OF cases, users (catalogue numbers; bytes per
 # user across cases); then, after the locks are granted (under READ COMMITTED a statement sees only what committed
@@ -36,17 +37,19 @@ CASE_LIST_STATEMENTS = 6
 # uploader's bytes in use, one UNION ALL (app/evidence/uploads.py _load_locked); the item and its custody event;
 # audit 3 (advance the shard head, the event, the head's hash).
 EVIDENCE_UPLOAD_STATEMENTS = 10
-# Target 12, reached (was 27, then 24, then 16). Machine client 1; idempotency 2 (the claim, the answer, both in the
+# Target 12, reached (was 27, then 24, 16, 12). Machine client 1; idempotency 2 (the claim, the answer, both in the
 # one COMMIT); the document INSERT, alone first (its events refer to it; a raced submission key conflicts there,
 # instead of a read before every push); the recipient's routing facts 1 (standing consent, the case's newest
 # consent, the last address act, the active agents, and the holiday calendar's version as a column:
-# app/documents/recipient_facts.py); court 1; the set-based writes 5 (one INSERT each for timeline entries, events,
-# notifications, document notifications, one UPDATE of the document's state); webhook subscriptions 1. The holiday
-# calendar costs nothing: this process keeps it under the version just read (app/legal/calendar.py).
-COURT_PUSH_STATEMENTS = 12
+# app/documents/recipient_facts.py); the court with its active webhook subscriptions 1 (app/documents/outbox.py
+# read_courts); the set-based writes 5 (one INSERT each for timeline entries, events, notifications, document
+# notifications, one UPDATE of the document's state). The holiday calendar costs nothing: this process keeps it
+# under the version just read (app/legal/calendar.py).
+COURT_PUSH_STATEMENTS = 11
 # A batch is one transaction and one COMMIT. It reads what the items share once, one query each for the whole
-# batch: the cases, the recipient parties, the courts, the recipients' routing facts (consents, address acts,
-# agents, with the calendar's version: app/documents/recipient_facts.py) and the courts' webhook subscriptions.
+# batch: the cases, the recipient parties, the courts with their webhook subscriptions (one statement), the
+# recipients' routing facts (consents, address acts, agents, with the calendar's version:
+# app/documents/recipient_facts.py).
 # Items go 16 to a SAVEPOINT (app/documents/batch.py GROUP: on PostgreSQL more than 64 subtransactions in one
 # transaction overflow the backend's cache), and a group's rows are flushed together at its end (session 6, round
 # 2): nothing per item, per group one INSERT per table for all its items (documents, with their final state, so no
@@ -54,10 +57,10 @@ COURT_PUSH_STATEMENTS = 12
 # 6 per item and 2 per group: 131 for 20 items, and 13 per item before session 6). When an item is refused, its group
 # runs again one SAVEPOINT per item, so a bad item still rolls back alone. Items per batch here: 20 (two groups).
 BATCH_ITEMS = 20
-# auth, the five shared lookups (and on SQLite an explicit BEGIN, see transactions.one_transaction); then per group
-# of 16 its SAVEPOINT, five INSERTs and RELEASE: 21 on SQLite, 20 on PostgreSQL
+# auth, the four shared lookups (and on SQLite an explicit BEGIN, see transactions.one_transaction); then per group
+# of 16 its SAVEPOINT, five INSERTs and RELEASE: 20 on SQLite, 19 on PostgreSQL (was 21, 20)
 BATCH_GROUPS = -(-BATCH_ITEMS // GROUP)
-BATCH_STATEMENTS = 7 + 7 * BATCH_GROUPS
+BATCH_STATEMENTS = 6 + 7 * BATCH_GROUPS
 # Target 1, reached (it was 3: claim, work, answer): the claim, the work and the answer land in one COMMIT; the
 # work's own commits are deferred until the answer exists (see app/platform/idempotency.py).
 WRITE_COMMITS = 1
@@ -193,7 +196,7 @@ def test_batch_push_shares_its_lookups(client, monkeypatch):
     assert len(many.statements) < BATCH_ITEMS * len(one.statements), (one, many)
     assert many.commits == 1, many  # one transaction; a bad item rolls back alone (test_batch.py)
     assert len([s for s in many.statements if s.startswith("SAVEPOINT")]) == BATCH_GROUPS, many
-    shared = ("standing_service_consents", "FROM webhook_subscriptions", "FROM calendar_overrides")
+    shared = ("standing_service_consents", "webhook_subscriptions", "FROM calendar_overrides")
     assert [len([s for s in many.statements if name in s]) for name in shared] == [1, 1, 0], many
 
 

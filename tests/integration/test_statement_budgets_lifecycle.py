@@ -26,52 +26,59 @@ from tests.support.factories import grant, login, make_org, make_user
 MP = "/api/mp/v1"
 # call: (SQLite, PostgreSQL) statements. "before" is the count before session 6's changes (docs/benchmarks.md).
 BUDGETS: dict[str, tuple[int, int]] = {
-    # Before 22. Auth 1; idempotency 2 (the claim, the answer); the creation key's earlier case 1; the venue 1; the
-    # calendar 1 (off-hours filing); the flush: the case 1 (alone first: the models declare no relationships, so
-    # the unit of work does not order tables), the parties 1, the consents 1, the timeline entry 1; the answer
-    # (app/cases/queries.describe) of the case in hand: its facts 1, parties 1, open correction 1, agents 1,
-    # consents 1, next session 1, evidence and document counts 2 (the organisation read for the venue check is
-    # kept by the session, not read again).
-    "case create": (18, 18),
-    # Before 12. Auth 1; the case FOR UPDATE and its facts 2; the chosen mediator if eligible, with their active
-    # load as a scalar subquery 1; the case's pending offers (superseded) 1; the flush: the case, the timeline entry,
-    # the offer. The answer is built before the COMMIT (the load with the new offer counted in memory).
-    "mediation choose": (8, 8),
-    # Before 9. Auth 1; the case FOR UPDATE 1; the offer 1; the flush: the case, the timeline entry, the offer; the
-    # mediator's profile with their load (one statement, after the flush, before the COMMIT).
-    "mediation accept": (7, 7),
-    # Before 15, then 14. Auth 1; idempotency 2; the case FOR UPDATE and its facts 2; the parties (participants) 1;
-    # the schedule locks 1 (PostgreSQL: one INSERT ... ON CONFLICT DO UPDATE ... WHERE false, which inserts the
-    # missing rows and locks the others in id order; SQLite, without row locks: the INSERT ... DO NOTHING);
-    # unavailability 1 and sessions 1 (conflicts); the session 1 (flushed alone: its reminders refer to it); the
-    # case 1, the timeline entries 1, the reminders 1. A session just booked has no attendance answers to read.
-    "session book": (13, 13),
-    # Before 14. Auth 1; the invitation by its token 1; the case FOR UPDATE 1 (read once: its end is checked under
-    # the lock, not also before it) and its facts 1; the invited party 1; the use taken 1 and the party bound 1
-    # (conditional UPDATEs; the row is not read back); the case's sessions to remind of 1; the flush: the timeline
+    # Before 22, then 18. Auth 1; idempotency 2 (the claim, the answer); one read ahead: the creation key's earlier
+    # case, the court, the organisation and the calendar's version (off-hours filing) 1; the flush: the case 1 (alone
+    # first: the models declare no relationships, so the unit of work does not order tables), the parties 1, the
+    # consents 1, the timeline entry 1. The answer is built from the rows just written, its transaction still open
+    # (app/cases/filing.just_filed): no facts, parties, correction, agents, consents, session, counts read.
+    "case create": (8, 8),
+    # Before 12, then 8. Auth 1; the case FOR UPDATE and its facts 2; the chosen mediator if eligible, with their
+    # active load, the case's pending offers and those made to them as scalar subqueries 1; the UPDATE superseding
+    # the case's pending offer only when there is one; the flush: the case, the timeline entry, the offer. The answer
+    # is built before the COMMIT (the load with the new offer counted in memory).
+    "mediation choose": (7, 7),
+    # Before 9, then 7. Auth 1; the case FOR UPDATE 1; the offer with its mediator's profile and load 1 (only an
+    # assigned case's offer is accepted: its pending offer counted as the accepted one counts after); the flush: the
+    # case, the timeline entry, the offer.
+    "mediation accept": (6, 6),
+    # Before 15, then 13. Auth 1; idempotency 2; the case FOR UPDATE and its facts 2 (the participants' ids: their
+    # parties are read only to name a double booking); the schedule locks 1 (PostgreSQL: one INSERT ... ON CONFLICT
+    # DO UPDATE ... WHERE false, which inserts the missing rows and locks the others in id order; SQLite, without row
+    # locks: the INSERT ... DO NOTHING); unavailability and sessions 1 (conflicts, one UNION ALL); the session 1
+    # (flushed alone: its reminders refer to it); the case 1, the timeline entries 1, the reminders 1. A session just
+    # booked has no attendance answers to read.
+    "session book": (11, 11),
+    # Before 9 (not budgeted). Auth 1; idempotency 2; the case and its facts 2; the named party 1; the invitation 1
+    # (INSERT ... ON CONFLICT DO NOTHING RETURNING: a taken token or code hash returns nothing and is drawn again, no
+    # collision read first); the timeline entry 1.
+    "invitation issue": (8, 8),
+    # Before 14, then 10. Auth 1; the invitation by its token with its case FOR UPDATE (OF the case) 1 (its end is
+    # checked under the lock) and its facts 1; the invited party with the case's sessions ahead (to remind of) 1;
+    # the use taken 1 and the party bound 1 (conditional UPDATEs; the row is not read back); the flush: the timeline
     # entry 1, the reminders 1. The answer is built before the COMMIT.
-    "invitation accept": (10, 10),
-    # Before 27. Auth 1; the case FOR UPDATE and its facts 2; on SQLite only the conditional UPDATE that takes the
-    # write lock (PostgreSQL holds the row lock already); the calendar 1; the hooks of a case that ended: sessions to
-    # cancel 1, every pending reminder of the case 1 (UPDATE ... RETURNING, counted per session), the cancelled
-    # sessions' video rooms 1 each, delegations 1, the case's video rooms 1; the parties with the venue's and
-    # mediator's names 1; then one flush: the statistics upkeep's read of the stored row 1, the case 1, the timeline
-    # entries 1, the agreement 1, the cancelled session 1.
-    "outcome": (16, 15),
-    # Before 13. Auth 1; the case FOR UPDATE and its facts 2; every party 1 (the signer's own, the total, the
-    # answer's names); on SQLite only BEGIN IMMEDIATE (the signers' lock; PostgreSQL locks the agreement's row); the
-    # agreement FOR UPDATE 1; its signatures 1; the flush: the timeline entry, the signature.
-    "agreement sign 1": (9, 8),
-    # Before 15. The same, and the agreement's effective_at (the two timeline entries are one INSERT).
-    "agreement sign 2": (10, 9),
-    # Before 15 (16 on SQLite). Auth 1; on SQLite only BEGIN IMMEDIATE (the chain's lock, app/documents/chain.py);
-    # the document FOR UPDATE 1; its case with the court and the recipient party's account 1 (who may act); the
-    # event and the document's state 2; audit 3; the events for the answer 1; the calendar for the deadline 1
-    # (app/legal); the webhook subscriptions 1. The answer is built before the COMMIT: the document, its case and
-    # court are not read again.
-    "document open": (12, 11),
-    # Before 15 (16). The same, and the timeline entry.
-    "document acknowledge": (13, 12),
+    "invitation accept": (8, 8),
+    # Before 27, then 16 (15). Auth 1; the case FOR UPDATE and its facts 2; on SQLite only the conditional UPDATE
+    # that takes the write lock (PostgreSQL holds the row lock already); the calendar 1; the hooks of a case that
+    # ended: its future sessions cancelled 1 (UPDATE ... RETURNING: not read first, not written again), every
+    # pending reminder of the case 1 (UPDATE ... RETURNING, counted per session), the cancelled sessions' video rooms
+    # 1 each, delegations 1, the case's video rooms 1; the parties with the venue's and mediator's names 1; then one
+    # flush: the statistics upkeep's read of the stored row 1, the case 1, the timeline entries 1, the agreement 1.
+    "outcome": (15, 14),
+    # Before 13, then 9 (8). Auth 1; the case FOR UPDATE and its facts 2; on SQLite only BEGIN IMMEDIATE (the
+    # signers' lock; PostgreSQL locks the agreement's row); every party with the agreement FOR UPDATE (OF the
+    # agreement) and the party's signature 1 (the signer's own, the total, the answer's names, already signed); the
+    # flush: the timeline entry, the signature.
+    "agreement sign 1": (7, 6),
+    # Before 15, then 10 (9). The same, and the agreement's effective_at (the two timeline entries are one INSERT).
+    "agreement sign 2": (8, 7),
+    # Before 15 (16 on SQLite), then 11 (12). Auth 1; on SQLite only BEGIN IMMEDIATE (the chain's lock,
+    # app/documents/chain.py); the document FOR UPDATE with its events for the answer 1 (lock_with_events); its case
+    # with the court, the recipient party's account (who may act), the calendar's version (the deadline: app/legal)
+    # and the court's active webhook subscriptions 1; the event and the document's state 2; audit 3. The answer is
+    # built before the COMMIT: the document, its case, court and events are not read again.
+    "document open": (9, 8),
+    # Before 15 (16), then 12 (13). The same, and the timeline entry.
+    "document acknowledge": (10, 9),
 }
 
 
