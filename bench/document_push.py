@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run once and write the results."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     loadavg = os.getloadavg()
-    reference = harness.cpu_reference()
+    reference = harness.references()
     with tempfile.TemporaryDirectory(prefix="mc-bench-push-") as tmp:
         rows = run_all(args, Path(tmp))
     conf = harness.runpy.run_path(str(REPO / "gunicorn.conf.py"))
@@ -305,8 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         "load": f"{args.documents} documents per mode in batches of {args.batch} from {args.clients} clients; "
         f"{args.singles} single pushes from 8 clients; {args.pdf_kib} KiB PDFs; {args.cases} cases",
         "load average before the run": " ".join(f"{n:.2f}" for n in loadavg),
-        "CPU reference before the run": f"{reference} ms (bench/run_foundation.cpu_reference: this VM's CPU speed"
-        " drifts; runs compare only when it agrees)",
+        "reference before the run (compute / memory)": f"{reference} ms (bench/run_foundation.references;"
+        " this VM drifts: runs compare only when both agree)",
         "after each mode": "; ".join(
             f"{row['mode']}: {row['documents']} documents in the database, {row['delivered']} delivered, "
             f"{row['sampled_chains_broken']} of 200 sampled chains broken"

@@ -299,7 +299,7 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
                 durations.append(time.perf_counter() - t0)
 
     load = os.getloadavg()
-    reference = harness.cpu_reference()  # the CPU's speed just before this row (it drifts on this VM)
+    reference = harness.references()  # the machine's speed just before this row (it drifts on this VM)
     crowd = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for thread in crowd:
         thread.start()
@@ -344,7 +344,7 @@ def db_check(database_url: str, world: Lifecycles) -> str:
 
 def render(rows: list[dict], check: str, facts: dict[str, str]) -> str:
     head = ("| threads | lifecycles | lifecycles/s | p50 ms | p99 ms | failures | CPU ms/lifecycle: machine |"
-            " gunicorn | PostgreSQL | load average before | CPU reference ms |\n"
+            " gunicorn | PostgreSQL | load average before | reference ms: compute / memory |\n"
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")  # fmt: skip
     lines = [
         f"| {r['threads']} | {r['lifecycles']} | {r['per_second']} | {r['p50_ms']} | {r['p99_ms']} | {r['failures']}"
@@ -392,8 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} cores, {harness.cpu_model()}; client, gunicorn, PostgreSQL, Redis, S3 share them",
         "S3": s3["server"],
         "load": f"{CALLS_PER_LIFECYCLE} API calls a lifecycle; {args.warmup:g} s warm-up, {args.duration:g} s a row",
-        "CPU reference": "milliseconds of CPU for a fixed piece of Python work (bench/run_foundation.cpu_reference),"
-        " taken before each row: rows and runs compare only when it agrees; it drifts on this VM",
+        "reference": "milliseconds of CPU for two fixed pieces of Python work (bench/run_foundation.cpu_reference and"
+        " memory_reference), taken before each row: rows and runs compare only when both agree; the memory one drifts"
+        " on this VM",
     }
     table = render(rows, check, facts)
     print(table)

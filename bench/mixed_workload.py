@@ -278,7 +278,7 @@ def run_all(args: argparse.Namespace, workdir: Path) -> dict:
             log(f"seeded in {result['seed_seconds']} s; starting gunicorn")
             with harness.gunicorn("wsgi:app", env, workdir / "app.log", harness.READY) as base:
                 result["loadavg_at_start"] = os.getloadavg()
-                result["cpu_reference_ms"] = harness.cpu_reference()
+                result["cpu_reference_ms"] = harness.references()
                 log(f"serving on {base}; {args.users} users, {args.warmup:g} s warm-up + {args.duration:g} s")
                 shared, result["cpu"], iterations = drive(base, seeded, database_url, args, "moto" in s3["server"])
                 log("measured; stopping gunicorn")
@@ -311,9 +311,9 @@ def facts_of(args: argparse.Namespace, result: dict) -> dict[str, str]:
     facts = harness.machine_facts(args)
     api = next(row for row in result["rows"] if row["op"] == "all API calls")
     facts["load average at the start of the measurement"] = " ".join(f"{n:.2f}" for n in result["loadavg_at_start"])
-    facts["CPU reference at the start"] = (
-        f"{result['cpu_reference_ms']} ms (bench/run_foundation.cpu_reference: this VM's CPU speed drifts; runs compare"
-        " only when it agrees)"
+    facts["reference at the start (compute / memory)"] = (
+        f"{result['cpu_reference_ms']} ms (bench/run_foundation.references; this VM drifts: runs compare only when"
+        " both agree)"
     )
     facts["redis"] = redis.Redis.from_url(BROKER_URL).info("server")["redis_version"]
     facts["S3 server"] = result["s3"] + ", same machine"
