@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     reference = harness.references()
     with tempfile.TemporaryDirectory(prefix="mc-bench-push-") as tmp:
         rows = run_all(args, Path(tmp))
-    conf = harness.runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    conf = harness.gunicorn_settings({"RATELIMIT_STORAGE_URI": LIMITS_URL})  # the queued mode's shape (serve_env)
     facts = {
         "date (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": f"{os.cpu_count()} cores, {harness.cpu_model()}; client, gunicorn, PostgreSQL and Redis share them",

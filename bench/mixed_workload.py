@@ -308,7 +308,7 @@ def facts_of(args: argparse.Namespace, result: dict) -> dict[str, str]:
     import redis
 
     args.connections = args.users  # harness.machine_facts reads these
-    facts = harness.machine_facts(args)
+    facts = harness.machine_facts(args, {"RATELIMIT_STORAGE_URI": LIMITS_URL})  # as serve_env gives the server
     api = next(row for row in result["rows"] if row["op"] == "all API calls")
     facts["load average at the start of the measurement"] = " ".join(f"{n:.2f}" for n in result["loadavg_at_start"])
     facts["reference at the start (compute / memory)"] = (

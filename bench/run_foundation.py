@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -222,9 +223,21 @@ def run_all(args: argparse.Namespace, workdir: Path) -> list[dict]:
     return rows
 
 
-def machine_facts(args: argparse.Namespace) -> dict[str, str]:
+def gunicorn_settings(server_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """gunicorn.conf.py as the server reads it with `server_env` on top of this process's environment: the shape
+    depends on it (one process when rate limits are in memory, WEB_CONCURRENCY x GUNICORN_THREADS with Redis)."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(server_env or {})
+        return runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def machine_facts(args: argparse.Namespace, server_env: dict[str, str] | None = None) -> dict[str, str]:
     """What the numbers depend on: machine, versions, server settings, load shape."""
-    conf = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    conf = gunicorn_settings(server_env)
     from importlib.metadata import version
 
     return {
