@@ -46,7 +46,7 @@ def put_profile(payload: dict, org_id: uuid.UUID, user_id: uuid.UUID) -> dict:
 
 @blp.route("/orgs/<uuid:org_id>/directory", methods=["PATCH"])
 @login_required(role=ORG_DIRECTORY)
-@blp.arguments(OrgDirectoryIn)
+@blp.arguments(OrgDirectoryIn, required=False)
 @blp.response(200, OrgDirectoryOut)
 def update_directory(payload: dict, org_id: uuid.UUID) -> dict:
     """Change the regions and categories the organisation serves."""

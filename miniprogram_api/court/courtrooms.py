@@ -36,7 +36,7 @@ def list_rooms(args: dict) -> list:
 
 @blp.route("/courtrooms/<uuid:courtroom_id>", methods=["PATCH"])
 @login_required(kinds=STAFF)
-@blp.arguments(CourtroomUpdateIn)
+@blp.arguments(CourtroomUpdateIn, required=False)
 @blp.response(200, CourtroomOut)
 def update(payload: dict, courtroom_id: uuid.UUID) -> object:
     """Rename, move or take a courtroom out of use (booked hearings keep it)."""

@@ -68,7 +68,7 @@ def file_failed(delegation_id: uuid.UUID) -> dict:
 @blp.route("/delegations/<uuid:delegation_id>/recall", methods=["POST"])
 @login_required(kinds=("user", "machine"))
 @idempotent()
-@blp.arguments(DelegationRecallIn)
+@blp.arguments(DelegationRecallIn, required=False)
 @blp.response(200, DelegationOut)
 def recall(payload: dict, delegation_id: uuid.UUID) -> dict:
     """Take back a delegation not yet answered, or an accepted one with a reason (its mediation ends)."""

@@ -34,7 +34,7 @@ def list_filings(args: dict) -> object:
 @blp.route("/cases/<uuid:case_id>/accept", methods=["POST"])
 @login_required(kinds=STAFF)
 @idempotent()
-@blp.arguments(AcceptIn)
+@blp.arguments(AcceptIn, required=False)
 @blp.response(200, CaseDetailOut)
 def accept(payload: dict, case_id: uuid.UUID) -> dict:
     """Accept the filing (立案) with a new case number, or with the court system's own number."""

@@ -77,7 +77,7 @@ def cancel(payload: dict, hearing_id: uuid.UUID) -> dict:
 @blp.route("/hearings/<uuid:hearing_id>/held", methods=["POST"])
 @login_required(kinds=STAFF)
 @idempotent()
-@blp.arguments(HearingHeldIn)
+@blp.arguments(HearingHeldIn, required=False)
 @blp.response(200, HearingOut)
 def held(payload: dict, hearing_id: uuid.UUID) -> dict:
     """The hearing took place: who was present and absent (absent parties' consequences recorded)."""

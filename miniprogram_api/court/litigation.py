@@ -20,7 +20,7 @@ STAFF = ("user", "machine")
 @blp.route("/cases/<uuid:case_id>/trial/start", methods=["POST"])
 @login_required(kinds=STAFF)
 @idempotent()
-@blp.arguments(NoteIn)
+@blp.arguments(NoteIn, required=False)
 @blp.response(200, CaseDetailOut)
 def start_trial(payload: dict, case_id: uuid.UUID) -> dict:
     """accepted (or after a hearing) -> in_trial; 409 case.illegal_transition from any other state."""
@@ -40,7 +40,7 @@ def record_decision(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.route("/cases/<uuid:case_id>/appeal/concluded", methods=["POST"])
 @login_required(kinds=STAFF)
 @idempotent()
-@blp.arguments(NoteIn)
+@blp.arguments(NoteIn, required=False)
 @blp.response(200, CaseDetailOut)
 def conclude_appeal(payload: dict, case_id: uuid.UUID) -> dict:
     """The appellate court's final judgment or ruling was made: appealed -> effective."""

@@ -38,7 +38,7 @@ def appeal_queue(args: dict) -> object:
 @blp.route("/appeals/<uuid:appeal_id>/acknowledge", methods=["POST"])
 @login_required(kinds=STAFF)
 @idempotent()
-@blp.arguments(NoteIn)
+@blp.arguments(NoteIn, required=False)
 @blp.response(200, AppealOut)
 def acknowledge(payload: dict, appeal_id: uuid.UUID) -> dict:
     """Acknowledge receipt of the appeal."""
@@ -48,7 +48,7 @@ def acknowledge(payload: dict, appeal_id: uuid.UUID) -> dict:
 @blp.route("/appeals/<uuid:appeal_id>/forward", methods=["POST"])
 @login_required(kinds=STAFF)
 @idempotent()
-@blp.arguments(NoteIn)
+@blp.arguments(NoteIn, required=False)
 @blp.response(200, AppealOut)
 def forward(payload: dict, appeal_id: uuid.UUID) -> dict:
     """Forward the appeal and the case file to the appellate court."""

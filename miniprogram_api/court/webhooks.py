@@ -40,7 +40,7 @@ def list_all() -> list:
 
 @blp.route("/webhooks/<uuid:webhook_id>", methods=["PATCH"])
 @login_required(kinds=("user", "machine"))
-@blp.arguments(WebhookUpdateIn)
+@blp.arguments(WebhookUpdateIn, required=False)
 @blp.response(200, WebhookUpdatedOut)
 def update(payload: dict, webhook_id: uuid.UUID) -> dict:
     """Change the URL or events, pause (`active: false`) or resume (also after a 410, which the answer says)."""

@@ -45,7 +45,7 @@ def _decide(decision: str, payload: dict, case_id: uuid.UUID, agent_id: uuid.UUI
 
 @blp.route("/cases/<uuid:case_id>/agents/<uuid:agent_id>/confirm", methods=["POST"])
 @login_required()
-@blp.arguments(AgentDecisionIn)
+@blp.arguments(AgentDecisionIn, required=False)
 @blp.response(200, CaseAgentOut)
 def confirm(payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
     """The party confirms a lawyer's request to act for them."""
@@ -54,7 +54,7 @@ def confirm(payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
 
 @blp.route("/cases/<uuid:case_id>/agents/<uuid:agent_id>/decline", methods=["POST"])
 @login_required()
-@blp.arguments(AgentDecisionIn)
+@blp.arguments(AgentDecisionIn, required=False)
 @blp.response(200, CaseAgentOut)
 def decline(payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
     """The party declines a lawyer's request."""
@@ -63,7 +63,7 @@ def decline(payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
 
 @blp.route("/cases/<uuid:case_id>/agents/<uuid:agent_id>/revoke", methods=["POST"])
 @login_required()
-@blp.arguments(AgentDecisionIn)
+@blp.arguments(AgentDecisionIn, required=False)
 @blp.response(200, CaseAgentOut)
 def revoke(payload: dict, case_id: uuid.UUID, agent_id: uuid.UUID) -> dict:
     """The party ends a lawyer's authority; the lawyer loses access to the case at once."""

@@ -34,7 +34,7 @@ def incoming(args: dict) -> object:
 @blp.route("/mediation/delegations/<uuid:delegation_id>/accept", methods=["POST"])
 @login_required()
 @idempotent()
-@blp.arguments(DelegationAcceptIn)
+@blp.arguments(DelegationAcceptIn, required=False)
 @blp.response(200, DelegationOut)
 def accept(payload: dict, delegation_id: uuid.UUID) -> dict:
     """Take the delegation; the mediation starts, offered at once to `mediator_id` if given."""

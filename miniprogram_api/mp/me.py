@@ -37,7 +37,7 @@ def me() -> dict:
 
 @blp.route("/me/phone", methods=["POST"])
 @login_required()
-@blp.arguments(PhoneBindIn)
+@blp.arguments(PhoneBindIn, required=False)
 @blp.response(200, MeOut)
 def bind_phone(payload: dict) -> dict:
     """Bind the WeChat phone number (`code`, or legacy `encrypted_data` + `iv`)."""

@@ -82,7 +82,7 @@ def accept(case_id: uuid.UUID) -> dict:
 
 @blp.route("/cases/<uuid:case_id>/mediator/decline", methods=["POST"])
 @login_required()
-@blp.arguments(MediatorDeclineIn)
+@blp.arguments(MediatorDeclineIn, required=False)
 @blp.response(200, MediatorAssignmentOut)
 def decline(payload: dict, case_id: uuid.UUID) -> dict:
     """The offered mediator refuses; the case goes back to the organisation's admin."""

@@ -64,7 +64,7 @@ def revise(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.route("/cases/<uuid:case_id>/agreement/sign", methods=["POST"])
 @login_required()
 @idempotent()
-@blp.arguments(AgreementSignIn)
+@blp.arguments(AgreementSignIn, required=False)
 @blp.response(200, AgreementOut)
 def sign(payload: dict, case_id: uuid.UUID) -> dict:
     """A party signs in person (verified real name must match the party)."""
@@ -76,7 +76,7 @@ def sign(payload: dict, case_id: uuid.UUID) -> dict:
 @blp.route("/cases/<uuid:case_id>/judicial-confirmation", methods=["POST"])
 @login_required()
 @idempotent()
-@blp.arguments(ConfirmationApplyIn)
+@blp.arguments(ConfirmationApplyIn, required=False)
 @blp.response(201, ConfirmationOut)
 def apply(payload: dict, case_id: uuid.UUID) -> dict:
     """A party applies for judicial confirmation within the window after the agreement took effect."""

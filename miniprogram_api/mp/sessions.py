@@ -58,7 +58,7 @@ def detail(session_id: uuid.UUID) -> dict:
 
 @blp.route("/sessions/<uuid:session_id>", methods=["PATCH"])
 @login_required()
-@blp.arguments(SessionUpdateIn)
+@blp.arguments(SessionUpdateIn, required=False)
 @blp.response(200, SessionOut)
 def reschedule(payload: dict, session_id: uuid.UUID) -> dict:
     """Move a session or change its mode and place (the case's mediator; same overlap checks)."""
@@ -67,7 +67,7 @@ def reschedule(payload: dict, session_id: uuid.UUID) -> dict:
 
 @blp.route("/sessions/<uuid:session_id>/cancel", methods=["POST"])
 @login_required()
-@blp.arguments(SessionCancelIn)
+@blp.arguments(SessionCancelIn, required=False)
 @blp.response(200, SessionOut)
 def cancel(payload: dict, session_id: uuid.UUID) -> dict:
     """Cancel a session (the case's mediator); its reminders are cancelled too."""
@@ -76,7 +76,7 @@ def cancel(payload: dict, session_id: uuid.UUID) -> dict:
 
 @blp.route("/sessions/<uuid:session_id>/attendance", methods=["POST"])
 @login_required()
-@blp.arguments(AttendanceIn)
+@blp.arguments(AttendanceIn, required=False)
 @blp.response(200, SessionOut)
 def attendance(payload: dict, session_id: uuid.UUID) -> dict:
     """A party (or their lawyer) confirms whether they will attend."""
@@ -85,7 +85,7 @@ def attendance(payload: dict, session_id: uuid.UUID) -> dict:
 
 @blp.route("/sessions/<uuid:session_id>/held", methods=["POST"])
 @login_required()
-@blp.arguments(HeldIn)
+@blp.arguments(HeldIn, required=False)
 @blp.response(200, SessionOut)
 def held(payload: dict, session_id: uuid.UUID) -> dict:
     """The mediator records that the session took place and who attended."""

@@ -57,6 +57,24 @@ def test_every_error_validates_against_the_published_error_schema(client, spec):
     assert statuses >= {400, 401, 404, 405, 422}
 
 
+def test_a_body_is_documented_as_required_exactly_when_its_schema_requires_a_field(spec):
+    """The server loads an absent JSON body as `{}`: a body none of whose fields is required may be left out, and
+    the document says so (a client or fuzzer sending none must not contradict a `required: true`)."""
+    schemas = spec["components"]["schemas"]
+    wrong = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            content = (body or {}).get("content", {}).get("application/json")
+            if content is None:
+                continue
+            schema = content["schema"]
+            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+            if bool(body.get("required")) != bool(schema.get("required")):
+                wrong.append(f"{method.upper()} {path}")
+    assert not wrong, wrong
+
+
 def test_money_is_a_decimal_string_in_the_document_and_on_the_wire(client, spec):
     schemas = spec["components"]["schemas"]
     for name in ("CaseCreateIn", "CaseDetailOut", "CorrectionAnswerIn", "FilingOut"):
