@@ -8,13 +8,17 @@ Changing, removing or reordering any event, or the document's recorded SHA-256, 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 from app.documents.models import EVENT_TYPES, DeliveryEvent, ServedDocument
 from app.extensions import db
@@ -50,7 +54,27 @@ def canonical(document_id: str, document_sha256: str, fields: dict) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _fields(event: DeliveryEvent) -> dict:
+@dataclasses.dataclass(slots=True)
+class Appended:
+    """An event `append` wrote this transaction: the row's values (DeliveryEvent's columns), not an ORM object."""
+
+    id: uuid.UUID
+    document_id: uuid.UUID
+    seq: int
+    type: str
+    at: dt.datetime
+    actor_kind: str
+    actor_id: str | None
+    actor_role: str
+    data: dict
+    prev_hash: str
+    hash: str
+
+
+Event = DeliveryEvent | Appended  # an event read from the table, or one appended in this transaction
+
+
+def _fields(event: Event) -> dict:
     return {
         "seq": event.seq,
         "type": event.type,
@@ -63,7 +87,7 @@ def _fields(event: DeliveryEvent) -> dict:
     }
 
 
-def compute_hash(document: ServedDocument, event: DeliveryEvent) -> str:
+def compute_hash(document: ServedDocument, event: Event) -> str:
     """The hash an event must carry."""
     return hashlib.sha256(canonical(str(document.id), document.sha256, _fields(event))).hexdigest()
 
@@ -109,7 +133,7 @@ _LOCK_WITH_EVENTS = (
 _EVENTS = select(DeliveryEvent).where(DeliveryEvent.document_id == bindparam("document_id")).order_by(DeliveryEvent.seq)
 
 
-def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[DeliveryEvent]]:
+def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[Event]]:
     """`lock_document`, and in the same statement the document's events in chain order, for an answer that lists
     them (`whole_chain` checks them: a row the lock waited for may have moved on since the events were read)."""
     if db.session.get_bind().dialect.name == "sqlite":
@@ -120,7 +144,7 @@ def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[D
     return rows[0][0], [row[1] for row in rows if row[1] is not None]
 
 
-def whole_chain(document: ServedDocument, known: list[DeliveryEvent]) -> list[DeliveryEvent]:
+def whole_chain(document: ServedDocument, known: list[Event]) -> Sequence[Event]:
     """Every event of the locked document in chain order: `known` (read with the lock, and those appended since)
     when it is exactly seq 1 to the document's event count, else read again (`events_of`)."""
     if [event.seq for event in known] == list(range(1, (document.event_count or 0) + 1)):
@@ -150,13 +174,22 @@ def as_stored(value: object) -> object:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def append(
-    document: ServedDocument, event_type: str, *, actor: Actor = SYSTEM, data: dict | None = None
-) -> DeliveryEvent:
+# The events are plain rows, not ORM objects (issue 18: the unit of work cost more CPU than the INSERT, and nothing
+# reads an appended event back as an object): `append` keeps each row with its document until the next flush, and the
+# flush writes the rows of every document it has written (one INSERT for them all, built once here) after its own
+# statements, where the unit of work wrote the events before: a document new in this session (a batch's group inserts
+# its documents at the group's end) is in the table by then, and its events refer to it. A document that appends is
+# changed (its head), so the session holds a change whenever rows wait: every flush, autoflush and commit that would
+# have written ORM events writes these, and a rollback (of the transaction or of a SAVEPOINT) discards them.
+_ROWS = "delivery_event_rows"
+_INSERT = insert(cast(Table, DeliveryEvent.__table__))
+
+
+def append(document: ServedDocument, event_type: str, *, actor: Actor = SYSTEM, data: dict | None = None) -> Appended:
     """Append one event in the caller's transaction; the caller holds the document's lock (`lock_document`)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown delivery event {event_type!r}")
-    event = DeliveryEvent(
+    event = Appended(
         id=new_id(),  # now, not at the flush: its webhook rows name it before the flush (a batch's group flushes once)
         document_id=document.id,
         seq=(document.event_count or 0) + 1,
@@ -165,15 +198,60 @@ def append(
         actor_kind=actor.kind,
         actor_id=actor.id,
         actor_role=actor.role,
-        data=as_stored(data or {}),
+        data=cast(dict, as_stored(data or {})),
         prev_hash=document.head_hash or GENESIS,
         hash="",
     )
     event.hash = compute_hash(document, event)
     document.event_count, document.head_hash = event.seq, event.hash
-    db.session.add(event)
-    db.session.info.setdefault("delivery_events", []).append(event)
+    info = db.session.info
+    info.setdefault(_ROWS, []).append((document, event))
+    info.setdefault("delivery_events", []).append(event)
     return event
+
+
+def _row(event: Appended) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "document_id": event.document_id,
+        "seq": event.seq,
+        "type": event.type,
+        "at": event.at,
+        "actor_kind": event.actor_kind,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+@sa_event.listens_for(Session, "after_flush_postexec")
+def _write_rows(session: Session, _flush_context: object) -> None:
+    """Insert the waiting events whose documents are in the table (all of them but those of documents still new)."""
+    waiting = session.info.get(_ROWS)
+    if not waiting:
+        return
+    ready = [event for document, event in waiting if instance_state(document).has_identity]
+    if len(ready) < len(waiting):
+        session.info[_ROWS] = [pair for pair in waiting if not instance_state(pair[0]).has_identity]
+    else:
+        del session.info[_ROWS]
+    if ready:
+        session.execute(_INSERT, [_row(event) for event in ready])
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_left(session: Session) -> None:
+    """What no flush wrote (a document whose head was reset to what it was): written before the COMMIT."""
+    if session.info.get(_ROWS):
+        session.flush()
+        _write_rows(session, None)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _discard_rows(session: Session, _previous: object) -> None:
+    session.info.pop(_ROWS, None)
 
 
 @sa_event.listens_for(Session, "after_rollback")
@@ -183,7 +261,7 @@ def _forget_on_rollback(session: Session) -> None:
     session.info.pop("document_sms", None)
 
 
-def take_appended() -> list[DeliveryEvent]:
+def take_appended() -> list[Appended]:
     """The events appended since the last call (for webhook rows, written before the commit)."""
     return db.session.info.pop("delivery_events", [])
 
@@ -206,7 +284,7 @@ class Break:
         return f"document {self.document_id}: event {self.seq}: {self.problem}"
 
 
-def verify_document(document: ServedDocument, events: list[DeliveryEvent] | None = None) -> Break | None:
+def verify_document(document: ServedDocument, events: Sequence[Event] | None = None) -> Break | None:
     """Recompute one chain; return its first broken link, or None when it holds."""
     events = events_of(document.id) if events is None else events
     previous = GENESIS

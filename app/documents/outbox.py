@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from app.cases import Case
 from app.documents import chain as delivery_chain
 from app.documents.chain import SYSTEM
-from app.documents.models import DeliveryEvent, DocumentNotification, ServedDocument
+from app.documents.models import DocumentNotification, ServedDocument
 from app.extensions import db
 from app.identity import Court
 from app.notifications import dispatch as notifications
@@ -73,12 +73,10 @@ def commit() -> None:
     transactions.after_commit(functools.partial(after_commit, note_ids, hook_ids, sms_ids))
 
 
-def webhook_events_of(events: list[DeliveryEvent]) -> list[webhooks.Event]:
-    """Document events as webhook events (`document.<type>` for the document's court)."""
+def webhook_events_of(events: list[delivery_chain.Appended]) -> list[webhooks.Event]:
+    """Document events as webhook events (`document.<type>` for the document's court; `append` gave their ids)."""
     if not events:
         return []
-    if any(event.id is None for event in events):
-        db.session.flush()  # the events get their ids (the webhook event ids) at the flush
     # A batch's group flushes at its end: its documents may still wait unflushed (not in the identity map yet).
     pending = {row.id: row for row in db.session.new if isinstance(row, ServedDocument)}
     found = []
@@ -95,7 +93,7 @@ def webhook_events_of(events: list[DeliveryEvent]) -> list[webhooks.Event]:
     return found
 
 
-def _webhook_data(event: DeliveryEvent, document: ServedDocument) -> dict:
+def _webhook_data(event: delivery_chain.Appended, document: ServedDocument) -> dict:
     case = db.session.get(Case, document.case_id)
     return {
         "document_id": str(document.id),

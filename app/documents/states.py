@@ -8,8 +8,8 @@ at delivery when the recipient confirmed the address themselves, otherwise at th
 from __future__ import annotations
 
 from app.documents import chain as delivery_chain
-from app.documents.chain import Actor
-from app.documents.models import DeliveryEvent, ServedDocument
+from app.documents.chain import Actor, Appended
+from app.documents.models import ServedDocument
 from app.errors import Conflict
 from app.utils import clock
 
@@ -53,7 +53,7 @@ def illegal(document: ServedDocument, action: str) -> Conflict:
     return Conflict(message, reason=reason, errors={"status": [document.status]})
 
 
-def apply(document: ServedDocument, action: str, *, actor: Actor, data: dict | None = None) -> DeliveryEvent:
+def apply(document: ServedDocument, action: str, *, actor: Actor, data: dict | None = None) -> Appended:
     """Check and perform one action on a locked document; write its one event (the caller commits)."""
     if not allowed(action, document.status):
         raise illegal(document, action)
