@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import cast
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Table, and_, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, CaseParty, timeline
@@ -17,8 +18,10 @@ from app.i18n import message
 from app.identity import User
 from app.mediation import outcome as mediation_outcome
 from app.mediation.models import AgreementSignature, MediationAgreement
+from app.mediation.outcome import SIGNATURE_COLUMNS, SignatureRow
 from app.security.permissions import Principal
 from app.utils import clock
+from app.utils.ids import new_id
 
 
 def signer_parties(case: Case, actor: Principal, *, parties: list[CaseParty] | None = None) -> list[CaseParty]:
@@ -63,7 +66,7 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
         raise mediation_outcome.agreement_not_found()
     everyone: list[CaseParty] = [row[0] for row in rows]
     agreement: MediationAgreement = rows[0][1]
-    signatures: list[AgreementSignature] = [row[2] for row in rows if row[2] is not None]
+    signatures = [SignatureRow(*row[2:]) for row in rows if row[2] is not None]
     parties = signer_parties(case, actor, parties=everyone)
     if case.status != "settled" or agreement.effective_at is not None:
         raise Conflict(
@@ -80,19 +83,19 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
     _check_signature_image(case, signature_evidence_id, actor=actor)
     user = db.session.get_one(User, actor.user_id)  # found by signer_parties above (the session keeps it)
     now = clock.now()
+    written: list[dict] = []
     for party in unsigned:
-        signature = AgreementSignature(
-            agreement_id=agreement.id,
-            party_id=party.id,
-            user_id=actor.user_id,
-            signed_at=now,
-            agreement_sha256=agreement.sha256,
-            agreement_version=agreement.version,
-            verified_name=user.real_name,
-            signature_evidence_id=signature_evidence_id,
+        row = SignatureRow(new_id(), party.id, now, agreement.sha256, signature_evidence_id)
+        written.append(
+            {
+                **row._asdict(),
+                "agreement_id": agreement.id,
+                "user_id": actor.user_id,
+                "agreement_version": agreement.version,
+                "verified_name": user.real_name,
+            }
         )
-        db.session.add(signature)
-        signatures.append(signature)
+        signatures.append(row)
         timeline.record(
             case,
             "agreement.signed",
@@ -103,6 +106,10 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
         )
     _take_effect_when_complete(case, agreement, actor=actor, now=now, signed=len(signatures), total=len(everyone))
     try:
+        # the signatures as plain rows (built once; no ORM object: nothing reads them back but the answer, built
+        # from the tuples), then the one flush: the timeline entries, the agreement's effective_at
+        with db.session.no_autoflush:  # a Core statement autoflushes too
+            db.session.execute(_INSERT_SIGNATURES, written)
         db.session.flush()
         view = mediation_outcome.agreement_view(agreement, signatures=signatures, parties=everyone)
         db.session.commit()
@@ -112,11 +119,12 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
     return view
 
 
-# Every party of the case (in id order), with the case's agreement and the party's signature of it, if any; the
+# Every party of the case (in id order), with the case's agreement and the columns of the party's signature of it
+# the answer shows, if any (a tuple: not an ORM entity to build and track, issue 18); the
 # agreement's row is locked (PostgreSQL; SQLite takes its write lock before). The case's row is locked before by
 # every writer of signatures, so the signatures read here are current even if this waited for the agreement's lock.
 _SIGNING_QUERY = (
-    select(CaseParty, MediationAgreement, AgreementSignature)
+    select(CaseParty, MediationAgreement, *SIGNATURE_COLUMNS)
     .join(MediationAgreement, MediationAgreement.case_id == CaseParty.case_id)
     .outerjoin(
         AgreementSignature,
@@ -126,6 +134,7 @@ _SIGNING_QUERY = (
     .order_by(CaseParty.id)
     .with_for_update(of=MediationAgreement)
 )
+_INSERT_SIGNATURES = insert(cast(Table, AgreementSignature.__table__))
 
 
 def _sqlite_write_lock() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -237,9 +237,7 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     if case.kind != "mediation" or status not in RETURNING:
         return
     with db.session.no_autoflush:  # the case's pending change is not what this reads (issue 18: one flush later)
-        row = db.session.scalar(
-            select(CourtDelegation).filter_by(mediation_case_id=case.id, state="accepted").with_for_update()
-        )
+        row = db.session.scalar(_ACCEPTED_OF_MEDIATION, {"mediation_case_id": case.id})
     if row is None or not claim(row, "returned", from_state="accepted"):
         return
     row.returned_at, row.outcome = clock.now(), status
@@ -254,6 +252,14 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
         delegation_carry.bring_back(row, actor=actor, role=role)
     hook_ids = webhooks.record(db.session.info.pop(HOOKS_KEY, []))
     db.session.info.setdefault(DISPATCH_KEY, []).extend(hook_ids)
+
+
+# Built once (issue 18): the accepted delegation of a mediation case, locked (every mediation that ends asks).
+_ACCEPTED_OF_MEDIATION = (
+    select(CourtDelegation)
+    .where(CourtDelegation.mediation_case_id == bindparam("mediation_case_id"), CourtDelegation.state == "accepted")
+    .with_for_update()
+)
 
 
 def dispatch_pending() -> None:

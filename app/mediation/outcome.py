@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Sequence
+from typing import NamedTuple, cast
 
-from sqlalchemy import Uuid, bindparam, func, select, update
+from sqlalchemy import Table, Uuid, bindparam, func, insert, select, update
 
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
@@ -25,6 +27,7 @@ from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
 from app.utils.clock import SHANGHAI
+from app.utils.ids import new_id
 
 TEMPLATE = "people_mediation_v1"
 ROLE_LABELS = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
@@ -45,6 +48,26 @@ AGREEMENT_TEXT = """人民调解协议书
 调解员：{mediator}
 日期：{date}
 """
+
+
+class SignatureRow(NamedTuple):
+    """The columns of a signature an agreement's answer shows (SIGNATURE_COLUMNS, in this order): a signature read
+    or written as a plain row, without an ORM object (issue 18)."""
+
+    id: uuid.UUID
+    party_id: uuid.UUID
+    signed_at: dt.datetime
+    agreement_sha256: str
+    signature_evidence_id: uuid.UUID | None
+
+
+SIGNATURE_COLUMNS = (
+    AgreementSignature.id,
+    AgreementSignature.party_id,
+    AgreementSignature.signed_at,
+    AgreementSignature.agreement_sha256,
+    AgreementSignature.signature_evidence_id,
+)
 
 
 def sha256_of(text: str) -> str:
@@ -162,18 +185,43 @@ _TAKE = (
 )
 
 
-def _draft(case: Case, *, terms: str, actor: Principal) -> tuple[MediationAgreement, list[CaseParty]]:
+class DraftedAgreement(NamedTuple):
+    """An agreement just drafted, as the answer shows it (written as a plain row, not an ORM object)."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    version: int
+    template: str
+    terms: str
+    text: str
+    sha256: str
+    created_at: dt.datetime
+    effective_at: dt.datetime | None
+
+
+_INSERT_AGREEMENT = insert(cast(Table, MediationAgreement.__table__))
+
+
+def _draft(case: Case, *, terms: str, actor: Principal) -> tuple[DraftedAgreement, list[CaseParty]]:
     with db.session.no_autoflush:  # the parties and names read do not depend on this request's pending writes
         text, parties = _render(case, terms=terms, at=clock.now())
-    agreement = MediationAgreement(
+    now = clock.now()
+    agreement = DraftedAgreement(
+        id=new_id(),
         case_id=case.id,
+        version=1,
         template=TEMPLATE,
         terms=terms.strip(),
         text=text,
         sha256=sha256_of(text),
-        drafted_by=actor.user_id,
+        created_at=now,
+        effective_at=None,
     )
-    db.session.add(agreement)
+    # a plain row (built once), sent now, not an ORM object: nothing in the request reads it back but the answer,
+    # built from the tuple (issue 18). Without autoflush (a Core statement autoflushes too): the case's row it
+    # refers to exists, and the case's change and the timeline entries still go together at the one flush.
+    with db.session.no_autoflush:
+        db.session.execute(_INSERT_AGREEMENT, {**agreement._asdict(), "updated_at": now, "drafted_by": actor.user_id})
     timeline.record(
         case,
         "agreement.drafted",
@@ -218,9 +266,9 @@ def get_agreement(*, case_id: uuid.UUID, actor: Principal) -> dict:
 
 
 def agreement_view(
-    agreement: MediationAgreement,
+    agreement: MediationAgreement | DraftedAgreement,
     *,
-    signatures: list[AgreementSignature] | None = None,
+    signatures: Sequence[AgreementSignature | SignatureRow] | None = None,
     parties: list[CaseParty] | None = None,
 ) -> dict:
     """The agreement, its hash and its signatures; from the given rows when the caller holds them all (every
@@ -235,7 +283,7 @@ def agreement_view(
         total = db.session.execute(
             select(func.count()).select_from(CaseParty).where(CaseParty.case_id == agreement.case_id)
         ).scalar_one()  # a count without GROUP BY always returns one row
-        signed = [(s, name, role) for s, name, role in rows]
+        signed: list[tuple[AgreementSignature | SignatureRow, str, str]] = [(s, name, role) for s, name, role in rows]
     else:
         by_id = {party.id: party for party in parties}
         ordered = sorted(signatures, key=lambda s: (clock.as_utc(s.signed_at), s.id))
