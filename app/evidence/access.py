@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
-from sqlalchemy import Integer, Uuid, bindparam, func, select
+from sqlalchemy import Integer, Table, Uuid, bindparam, func, insert, select
 
 from app.audit import log as audit
 from app.cases import Case, end_hooks
@@ -16,6 +17,7 @@ from app.extensions import db
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
+from app.utils.ids import new_id
 
 NOT_FOUND = "evidence.not_found"
 
@@ -110,6 +112,37 @@ def custody(
     details = {"case_id": str(item.case_id), "as": role, "sha256": event.sha256}
     audit.record(f"evidence.{action}", actor=actor, object_type="evidence", object_id=item.id, details=details)
     return event
+
+
+def custody_written(
+    evidence_id: uuid.UUID,
+    case_id: uuid.UUID,
+    action: str,
+    *,
+    actor: Principal | None,
+    role: str,
+    sha256: str | None = None,
+    data: dict | None = None,
+) -> None:
+    """`custody` for an item whose row is already written, as one INSERT now (no ORM object: nothing in the
+    request reads the event back); `sha256` is the item's hash when it is stored, else None."""
+    row = {
+        "id": new_id(),
+        "evidence_id": evidence_id,
+        "case_id": case_id,
+        "at": clock.now(),
+        "action": action,
+        "actor_user_id": actor.user_id if actor is not None else None,
+        "actor_role": role,
+        "sha256": sha256,
+        "data": data or {},
+    }
+    db.session.execute(_INSERT_CUSTODY, row)
+    details = {"case_id": str(case_id), "as": role, "sha256": sha256}
+    audit.record(f"evidence.{action}", actor=actor, object_type="evidence", object_id=evidence_id, details=details)
+
+
+_INSERT_CUSTODY = insert(cast(Table, EvidenceCustodyEvent.__table__))  # built once: the ORM's INSERT, no object
 
 
 def custody_events(item: EvidenceItem, *, limit: int = 100) -> tuple[list[EvidenceCustodyEvent], int]:

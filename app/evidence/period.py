@@ -47,6 +47,13 @@ def mark_late(item: EvidenceItem, reason: str | None) -> None:
     item.late, item.late_reason, item.late_decision = True, reason, "pending"
 
 
+def late_values(late: bool, reason: str | None) -> dict:
+    """A new item's late-evidence columns, as `mark_late` sets them (or as they default when not late)."""
+    if late:
+        return {"late": True, "late_reason": reason, "late_decision": "pending"}
+    return {"late": False}
+
+
 def require_court(actor: Principal, case: Case, *roles: str) -> str:
     """The caller's court role on this case (403 for other readers); returns how they appear on the timeline."""
     if case.court_id is None or not permissions.is_court_staff(actor, case.court_id, *roles):

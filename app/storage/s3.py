@@ -104,6 +104,9 @@ class S3BlobStore(BlobStore):
             retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            # Every request's parameters are built here, from checked keys and fixed names: botocore's
+            # validation of them against the service model costs CPU on every call and can never fail.
+            parameter_validation=False,
         )
         # A private session unless one is given (tests share one to load botocore's models once):
         # boto3's default session is not safe to share between threads.
