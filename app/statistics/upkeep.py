@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm.attributes import History
 
 from app.cases import Case
 from app.statistics.models import COUNTS, Key, StatsDayRolled, daily_table, row_keys
@@ -149,14 +150,43 @@ def _case_updating(_mapper: object, connection: Connection, target: Case) -> Non
     histories = {name: attrs[name].history for name in TRACKED}
     if not any(history.has_changes() for history in histories.values()):
         return
+    loaded = _loaded_before(histories)
+    if loaded is not None and not _reaches_a_past_day(difference(loaded, _changed(loaded, histories))):
+        return  # a conclusion today, an organisation chosen on the filing day: no rolled day can be touched
     old = _stored(connection, target.id)
+    apply(connection, difference(old, _changed(old, histories)))
+
+
+def _loaded_before(histories: Mapping[str, History]) -> dict[str, object] | None:
+    """The tracked columns as this transaction loaded them, or None if one was not loaded (then only the row can
+    tell). The case is loaded under its row lock by the writes that change these columns, so they are the stored
+    values; `_case_updating` reads the row itself only when the change would reach a past day, where it must be
+    exact."""
+    values: dict[str, object] = {}
+    for name, history in histories.items():
+        if history.deleted:
+            values[name] = history.deleted[0]
+        elif history.unchanged:
+            values[name] = history.unchanged[0]
+        else:
+            return None  # set without being loaded, or never loaded
+    return values
+
+
+def _changed(old: Mapping[str, object], histories: Mapping[str, History]) -> dict[str, object]:
     new = dict(old)
     for name, history in histories.items():
         if history.added:
             new[name] = history.added[0]
         elif history.deleted:
             new[name] = None
-    apply(connection, difference(old, new))
+    return new
+
+
+def _reaches_a_past_day(changes: Mapping[Key, object]) -> bool:
+    """Whether `apply` would touch a day at all: it only adds to days before today (today is never rolled)."""
+    today = clock.now_shanghai().date()
+    return any(key[0] < today for key in changes)
 
 
 @event.listens_for(Case, "before_delete")

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, event, select, text
 
 from app.cases import lifecycle as case_lifecycle
 from app.cases.models import Case
@@ -153,4 +153,31 @@ def test_filings_and_conclusions_today_touch_no_past_day(app, clock):
     add_case(world, kind="mediation", court=world.courts[0], org=None, submitted=NOW, off_hours=False)
     db.session.commit()
     assert db.session.query(StatsDaily).count() == before and len(marks()) == DAYS
+    assert figures(world) == live_figures(world)
+
+
+def test_a_change_that_lands_only_on_today_reads_no_row(app, clock):
+    """The case as this transaction loaded it tells which days a change reaches; the upkeep reads (and locks) the
+    stored row only when one of them is already rolled, so concluding a case filed days ago costs no statement."""
+    clock.set(NOW)
+    world = build(seed=7, per_day=1)
+    statistics_rollup.rollup_missing()
+    case = next(c for c in world.cases if c.kind == "mediation" and c.concluded_at is None)
+    case.status = "in_mediation"
+    db.session.commit()
+    case = db.session.get(Case, case.id)  # loaded: every tracked column known
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        case_lifecycle.transition(case, "settled", actor=None, actor_role="system")
+        db.session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    upkeep = [s for s in sent if (s.lstrip().upper().startswith("SELECT") and "filed_off_hours" in s) or "stats_" in s]
+    assert not upkeep, sent
     assert figures(world) == live_figures(world)
