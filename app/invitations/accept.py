@@ -8,8 +8,9 @@ whose UPDATE changed a row goes on, every other one gets the same 404 as an unkn
 from __future__ import annotations
 
 import unicodedata
+from typing import cast
 
-from sqlalchemy import Select, and_, bindparam, select, update
+from sqlalchemy import Select, Table, and_, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case, CaseParty, timeline
@@ -148,22 +149,24 @@ _PARTY_WITH_SESSIONS_AHEAD = (
     )
     .where(CaseParty.id == bindparam("party_id"))
 )
+# Core statements on the tables (not the ORM's bulk UPDATE: less Python per call); the bound party in hand is
+# told what was written (set_committed_value), the invitation's counters are not read again in this request.
+_INVITATIONS = cast(Table, Invitation.__table__)
+_PARTIES = cast(Table, CaseParty.__table__)
 _TAKE_USE = (
-    update(Invitation)
+    update(_INVITATIONS)
     .where(
-        Invitation.id == bindparam("invitation_id"),
-        Invitation.uses < Invitation.max_uses,
-        Invitation.revoked_at.is_(None),
-        Invitation.expires_at > bindparam("now"),
+        _INVITATIONS.c.id == bindparam("invitation_id"),
+        _INVITATIONS.c.uses < _INVITATIONS.c.max_uses,
+        _INVITATIONS.c.revoked_at.is_(None),
+        _INVITATIONS.c.expires_at > bindparam("now"),
     )
-    .values(uses=Invitation.uses + 1, last_accepted_at=bindparam("now"))
-    .execution_options(synchronize_session=False)
+    .values(uses=_INVITATIONS.c.uses + 1, last_accepted_at=bindparam("now"))
 )
 _BIND = (
-    update(CaseParty)
-    .where(CaseParty.id == bindparam("party_id"), CaseParty.user_id.is_(None))
+    update(_PARTIES)
+    .where(_PARTIES.c.id == bindparam("party_id"), _PARTIES.c.user_id.is_(None))
     .values(user_id=bindparam("bound_user_id"), joined_at=bindparam("bound_at"), updated_at=bindparam("bound_at"))
-    .execution_options(synchronize_session=False)
 )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case, timeline
 from app.cases import access as case_access
@@ -22,6 +24,7 @@ from app.mediation.models import MediatorAssignment, MediatorProfile
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
+from app.utils.ids import new_id
 
 OPEN_FOR_ASSIGNMENT = ("submitted", "assigned")
 RECOMMENDED = 3
@@ -110,11 +113,13 @@ _CHOSEN = {
     ).where(MediatorProfile.id == bindparam("profile_id"))
     for of_court, query in _ELIGIBLE.items()
 }
+# Core statements on the table (not the ORM's bulk UPDATE/INSERT: less Python per call, issue 18); the session
+# never holds these offers, or is told what was written (set_committed_value).
+_OFFERS = cast(Table, MediatorAssignment.__table__)
 _SUPERSEDE = (
-    update(MediatorAssignment)
-    .where(MediatorAssignment.case_id == bindparam("offered_case_id"), MediatorAssignment.status == "pending")
+    update(_OFFERS)
+    .where(_OFFERS.c.case_id == bindparam("offered_case_id"), _OFFERS.c.status == "pending")
     .values(status="superseded", responded_at=bindparam("superseded_at"))
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -178,15 +183,27 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
     profile, load, pending, pending_to_them = chosen
     if pending:  # the case's open offer is superseded by this one
         db.session.execute(_SUPERSEDE, {"offered_case_id": case.id, "superseded_at": clock.now()})
-    assignment = MediatorAssignment(
-        case_id=case.id,
-        profile_id=profile.id,
-        org_id=profile.org_id,
-        mediator_user_id=profile.user_id,
-        assigned_via=via,
-        assigned_by=actor.user_id,
-    )
-    db.session.add(assignment)
+    now = clock.now()
+    values = {
+        "id": new_id(),
+        "created_at": now,
+        "updated_at": now,
+        "case_id": case.id,
+        "profile_id": profile.id,
+        "org_id": profile.org_id,
+        "mediator_user_id": profile.user_id,
+        "status": "pending",
+        "assigned_via": via,
+        "assigned_by": actor.user_id,
+    }
+    try:  # the offer's row now, with Core (issue 18); the unique index on the case's pending offer decides races
+        with db.session.no_autoflush:  # nothing is pending yet; the case's changes are flushed at the commit
+            db.session.execute(_INSERT_OFFER, values)
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_CHOSEN_MEANWHILE, reason="mediation.assignment_conflict") from None
+    # The row as written, for the answer: a plain object the session does not track (nothing reads it back).
+    assignment = MediatorAssignment(**values)
     case.org_id = case.org_id or profile.org_id  # a court's dispute now sits with the mediator's organisation
     summary = f"Mediator offered: {profile.display_name}"
     if case.status == "submitted":
@@ -198,10 +215,11 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
         timeline.record(case, "mediation.mediator_offered", actor=actor, actor_role=via, summary=words)
     # the mediator's load once this lands: this case's earlier offers to them are superseded, the new one counts
     load += (1 if case.status in mediation_directory.OFFER_STATES else 0) - pending_to_them
-    return _commit(
-        "Another mediator was offered the case at the same time; reload and try again.",
-        lambda: assignment_view(assignment, profile, load=load),
-    )
+    return _commit(_CHOSEN_MEANWHILE, lambda: assignment_view(assignment, profile, load=load))
+
+
+_CHOSEN_MEANWHILE = "Another mediator was offered the case at the same time; reload and try again."
+_INSERT_OFFER = insert(_OFFERS)
 
 
 def _commit(message: str, answer: Callable[[], dict]) -> dict:
@@ -282,8 +300,16 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
     less than reading it again after the flush)."""
     case, offer, profile, load = _offer_for(case_id, actor)
     now = clock.now()
-    offer.status, offer.responded_at, offer.accepted_at = "accepted", now, now
-    offer.due_at, offer.warn_at = mediation_deadlines.mediation_clock(now)
+    due_at, warn_at = mediation_deadlines.mediation_clock(now)
+    answered = {"status": "accepted", "responded_at": now, "accepted_at": now, "due_at": due_at, "warn_at": warn_at}
+    try:  # the offer's answer now, with Core (issue 18): the unit of work neither watches nor writes the offer
+        with db.session.no_autoflush:  # nothing is pending yet; the case's changes are flushed at the commit
+            db.session.execute(_ANSWER_OFFER, {**answered, "updated_at": now, "offer_id": offer.id})
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_ANSWERED_MEANWHILE, reason="mediation.assignment_conflict") from None
+    for name, value in (*answered.items(), ("updated_at", now)):
+        set_committed_value(offer, name, value)  # the loaded offer as written, without reading it back
     case.mediator_user_id = actor.user_id
     case_lifecycle.transition(
         case,
@@ -291,11 +317,24 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
         actor=actor,
         actor_role="mediator",
         event="mediation.mediator_accepted",
-        reason=f"Mediation due by {offer.due_at.isoformat()}",
+        reason=f"Mediation due by {due_at.isoformat()}",
     )
-    return _commit(
-        "The case was answered at the same time; reload it.", lambda: assignment_view(offer, profile, load=load)
+    return _commit(_ANSWERED_MEANWHILE, lambda: assignment_view(offer, profile, load=load))
+
+
+_ANSWERED_MEANWHILE = "The case was answered at the same time; reload it."
+_ANSWER_OFFER = (
+    update(_OFFERS)
+    .where(_OFFERS.c.id == bindparam("offer_id"))
+    .values(
+        status=bindparam("status"),
+        responded_at=bindparam("responded_at"),
+        accepted_at=bindparam("accepted_at"),
+        due_at=bindparam("due_at"),
+        warn_at=bindparam("warn_at"),
+        updated_at=bindparam("updated_at"),
     )
+)
 
 
 def decline(*, case_id: uuid.UUID, reason: str | None, actor: Principal) -> dict:
@@ -310,7 +349,7 @@ def decline(*, case_id: uuid.UUID, reason: str | None, actor: Principal) -> dict
         summary=message("The mediator declined; the organisation will assign another."),
         reason=reason,
     )
-    return _commit("The case was answered at the same time; reload it.", lambda: assignment_view(offer))
+    return _commit(_ANSWERED_MEANWHILE, lambda: assignment_view(offer))
 
 
 def start_mediation(case: Case, *, actor: Principal | None, actor_role: str = "mediator") -> bool:

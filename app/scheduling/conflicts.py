@@ -21,8 +21,23 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
+from typing import cast as typing_cast
 
-from sqlalchemy import BindParameter, CompoundSelect, Uuid, bindparam, cast, false, null, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Table,
+    Uuid,
+    bindparam,
+    cast,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -99,20 +114,28 @@ def lock(user_ids: Iterable[uuid.UUID], *, courtroom_ids: Iterable[uuid.UUID] = 
     ids = sorted(set(user_ids))
     if not ids:
         return
-    rows = [{"user_id": uid} for uid in ids]
     if db.engine.dialect.name == "postgresql":
-        # One statement: the missing rows are inserted and the existing ones locked, in id order. An ON CONFLICT DO
-        # UPDATE locks the conflicting row even when its WHERE is false (the row is then not updated, no new
-        # version is written), as SELECT ... FOR UPDATE did after a separate INSERT ... DO NOTHING.
-        upsert = pg_insert(ScheduleLock).values(rows)
-        db.session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["user_id"], set_={"user_id": upsert.excluded.user_id}, where=false()
-            )
-        )
+        db.session.execute(_LOCK_PEOPLE_PG, {"lock_user_ids": ids})
         return
     # SQLite has no row locks: its one writer at a time serialises bookings; only the rows need to exist.
-    db.session.execute(sqlite_insert(ScheduleLock).values(rows).on_conflict_do_nothing(index_elements=["user_id"]))
+    db.session.execute(_LOCK_PEOPLE_SQLITE, [{"user_id": uid} for uid in ids])
+
+
+def _lock_people_pg() -> Any:
+    """One statement, built once (issue 18): the missing rows are inserted and the existing ones locked, in id
+    order. An ON CONFLICT DO UPDATE locks the conflicting row even when its WHERE is false (the row is then not
+    updated, no new version is written), as SELECT ... FOR UPDATE did after a separate INSERT ... DO NOTHING. The
+    ids come as one array, unnested in id order (uuid sorts in PostgreSQL as in Python: by its bytes)."""
+    unnested = func.unnest(bindparam("lock_user_ids", type_=ARRAY(Uuid))).column_valued("user_id")
+    upsert = pg_insert(_SCHEDULE_LOCKS).from_select(["user_id"], select(unnested).order_by(unnested))
+    return upsert.on_conflict_do_update(
+        index_elements=["user_id"], set_={"user_id": upsert.excluded.user_id}, where=false()
+    )
+
+
+_SCHEDULE_LOCKS = typing_cast(Table, ScheduleLock.__table__)  # Core statements: not the ORM's bulk INSERT
+_LOCK_PEOPLE_PG = _lock_people_pg()
+_LOCK_PEOPLE_SQLITE = sqlite_insert(_SCHEDULE_LOCKS).on_conflict_do_nothing(index_elements=["user_id"])
 
 
 def busy(

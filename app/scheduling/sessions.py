@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from app.cases import Case, timeline
 from app.cases import access as case_access
@@ -27,6 +28,7 @@ from app.scheduling.models import MediationSession, SessionAttendance
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
+from app.utils.ids import new_id
 
 SCHEDULABLE = ("mediator_accepted", "in_mediation")
 
@@ -50,18 +52,27 @@ def book(
     people = conflicts.participant_ids(case, facts)  # who they are is read only to name a double booking
     conflicts.lock(people)
     conflicts.ensure_case_free(case, facts, start, end)
-    session = MediationSession(
-        case_id=case.id,
-        mediator_user_id=case.mediator_user_id,
-        starts_at=start,
-        ends_at=end,
-        mode=mode,
-        location=location,
-        meeting_url=meeting_url,
-        created_by=actor.user_id,
-    )
-    db.session.add(session)
-    db.session.flush()
+    now = clock.now()
+    values = {
+        "id": new_id(),
+        "created_at": now,
+        "updated_at": now,
+        "case_id": case.id,
+        "kind": "mediation",
+        "mediator_user_id": case.mediator_user_id,
+        "starts_at": start,
+        "ends_at": end,
+        "mode": mode,
+        "location": location,
+        "meeting_url": meeting_url,
+        "status": "scheduled",
+        "created_by": actor.user_id,
+    }
+    with db.session.no_autoflush:  # nothing is pending yet; the case's changes are flushed at the commit
+        db.session.execute(_INSERT_SESSION, values)
+    # The row as written, for the reminders, the timeline and the answer: a plain object the session does not
+    # track, so the unit of work neither inserts nor watches it (issue 18; nothing reads it back in this request).
+    session = MediationSession(**values)
     reminders.schedule(session, people)
     _record(
         case,
@@ -74,6 +85,11 @@ def book(
         _start_mediation(case, actor)
     db.session.commit()
     return queries.view(session, actor=actor, facts=facts, attendance=[])  # just booked: nobody has answered yet
+
+
+# A booked session's row, written with Core (built once, issue 18): the columns an ORM flush of the object wrote
+# (ids and timestamps given as IdMixin and TimestampMixin would); the others stay NULL (postponements included).
+_INSERT_SESSION = insert(cast(Table, MediationSession.__table__))
 
 
 def reschedule(*, session_id: uuid.UUID, actor: Principal, changes: dict) -> dict:
