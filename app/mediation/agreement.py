@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import cast
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar, cast, overload
 
-from sqlalchemy import Table, and_, bindparam, insert, select
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, CaseParty, timeline
@@ -18,13 +19,47 @@ from app.i18n import message
 from app.identity import User
 from app.mediation import outcome as mediation_outcome
 from app.mediation.models import AgreementSignature, MediationAgreement
-from app.mediation.outcome import SIGNATURE_COLUMNS, SignatureRow
+from app.mediation.outcome import PARTY_COLUMNS, SIGNATURE_COLUMNS, DraftedAgreement, PartyRow, SignatureRow
 from app.security.permissions import Principal
 from app.utils import clock
 from app.utils.ids import new_id
 
 
-def signer_parties(case: Case, actor: Principal, *, parties: list[CaseParty] | None = None) -> list[CaseParty]:
+class SigningParty(Protocol):
+    """What the signing rule reads of a party: a CaseParty, or a party read as a plain row (`PartyRow`)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def party_type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+P = TypeVar("P", bound=SigningParty)
+
+
+# The columns of the agreement its answer shows (DraftedAgreement's fields, in this order).
+AGREEMENT_COLUMNS = (
+    MediationAgreement.id,
+    MediationAgreement.case_id,
+    MediationAgreement.version,
+    MediationAgreement.template,
+    MediationAgreement.terms,
+    MediationAgreement.text,
+    MediationAgreement.sha256,
+    MediationAgreement.created_at,
+    MediationAgreement.effective_at,
+)
+
+
+@overload
+def signer_parties(case: Case, actor: Principal) -> list[CaseParty]: ...
+@overload
+def signer_parties(case: Case, actor: Principal, *, parties: list[P]) -> list[P]: ...
+def signer_parties(case: Case, actor: Principal, *, parties: list[Any] | None = None) -> list[Any]:
     """The parties the caller IS (a lawyer cannot sign for a client), with the identity re-confirmed.
 
     The one rule for signing in person (the agreement, and a session's minutes in app/video): a party's own
@@ -60,13 +95,13 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
     """
     case, _facts = case_access.load(case_id, actor=actor, lock=True)
     _sqlite_write_lock()  # the signatures below must be read under the lock that serialises signers
-    rows = db.session.execute(_SIGNING_QUERY, {"case_id": case.id}).all()
+    rows: Sequence[Any] = db.session.execute(_SIGNING_QUERY, {"case_id": case.id}).all()
     if not rows:  # no agreement (a case always has parties): who the caller is still answers first
         signer_parties(case, actor)
         raise mediation_outcome.agreement_not_found()
-    everyone: list[CaseParty] = [row[0] for row in rows]
-    agreement: MediationAgreement = rows[0][1]
-    signatures = [SignatureRow(*row[2:]) for row in rows if row[2] is not None]
+    everyone = [PartyRow(*row[:_AGREEMENT_AT]) for row in rows]
+    agreement = DraftedAgreement(*rows[0][_AGREEMENT_AT:_SIGNATURE_AT])
+    signatures = [SignatureRow(*row[_SIGNATURE_AT:]) for row in rows if row[_SIGNATURE_AT] is not None]
     parties = signer_parties(case, actor, parties=everyone)
     if case.status != "settled" or agreement.effective_at is not None:
         raise Conflict(
@@ -104,12 +139,18 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
             summary=message("%(name)s signed the agreement.", name=party.name),
             data={"party_id": str(party.id), "sha256": agreement.sha256},
         )
-    _take_effect_when_complete(case, agreement, actor=actor, now=now, signed=len(signatures), total=len(everyone))
+    effective = _take_effect_when_complete(
+        case, agreement, actor=actor, now=now, signed=len(signatures), total=len(everyone)
+    )
     try:
         # the signatures as plain rows (built once; no ORM object: nothing reads them back but the answer, built
-        # from the tuples), then the one flush: the timeline entries, the agreement's effective_at
+        # from the tuples), the agreement's effective_at (a Core UPDATE: the agreement is a plain row too; only
+        # its text, frozen once signed, is guarded by a listener), then the one flush: the timeline entries
         with db.session.no_autoflush:  # a Core statement autoflushes too
             db.session.execute(_INSERT_SIGNATURES, written)
+            if effective:
+                db.session.execute(_TAKE_EFFECT, {"agreement_id": agreement.id, "effective_at": now})
+                agreement = agreement._replace(effective_at=now)
         db.session.flush()
         view = mediation_outcome.agreement_view(agreement, signatures=signatures, parties=everyone)
         db.session.commit()
@@ -124,7 +165,7 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
 # agreement's row is locked (PostgreSQL; SQLite takes its write lock before). The case's row is locked before by
 # every writer of signatures, so the signatures read here are current even if this waited for the agreement's lock.
 _SIGNING_QUERY = (
-    select(CaseParty, MediationAgreement, *SIGNATURE_COLUMNS)
+    select(*PARTY_COLUMNS, *AGREEMENT_COLUMNS, *SIGNATURE_COLUMNS)
     .join(MediationAgreement, MediationAgreement.case_id == CaseParty.case_id)
     .outerjoin(
         AgreementSignature,
@@ -134,7 +175,14 @@ _SIGNING_QUERY = (
     .order_by(CaseParty.id)
     .with_for_update(of=MediationAgreement)
 )
+_AGREEMENT_AT, _SIGNATURE_AT = len(PARTY_COLUMNS), len(PARTY_COLUMNS) + len(AGREEMENT_COLUMNS)
 _INSERT_SIGNATURES = insert(cast(Table, AgreementSignature.__table__))
+_AGREEMENTS = cast(Table, MediationAgreement.__table__)
+_TAKE_EFFECT = (
+    update(_AGREEMENTS)
+    .where(_AGREEMENTS.c.id == bindparam("agreement_id"))
+    .values(effective_at=bindparam("effective_at"))
+)
 
 
 def _sqlite_write_lock() -> None:
@@ -162,12 +210,12 @@ def _check_signature_image(case: Case, evidence_id: uuid.UUID | None, *, actor: 
 
 
 def _take_effect_when_complete(
-    case: Case, agreement: MediationAgreement, *, actor: Principal, now: dt.datetime, signed: int, total: int
-) -> None:
-    """In effect once every party of the case has signed (`signed` counts the signatures with this request's)."""
+    case: Case, agreement: DraftedAgreement, *, actor: Principal, now: dt.datetime, signed: int, total: int
+) -> bool:
+    """In effect once every party of the case has signed (`signed` counts the signatures with this request's):
+    its timeline entry recorded, True (the caller writes effective_at)."""
     if signed < total:
-        return
-    agreement.effective_at = now
+        return False
     timeline.record(
         case,
         "agreement.effective",
@@ -176,3 +224,4 @@ def _take_effect_when_complete(
         summary=message("Every party has signed: the mediation agreement is in effect."),
         data={"sha256": agreement.sha256},
     )
+    return True

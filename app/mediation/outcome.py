@@ -61,6 +61,18 @@ class SignatureRow(NamedTuple):
     signature_evidence_id: uuid.UUID | None
 
 
+class PartyRow(NamedTuple):
+    """The columns of a party the signing and its answer read (PARTY_COLUMNS, in this order): read as a plain row,
+    not an ORM object (issue 18)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    party_type: str
+    name: str
+    role: str
+
+
+PARTY_COLUMNS = (CaseParty.id, CaseParty.user_id, CaseParty.party_type, CaseParty.name, CaseParty.role)
 SIGNATURE_COLUMNS = (
     AgreementSignature.id,
     AgreementSignature.party_id,
@@ -269,7 +281,7 @@ def agreement_view(
     agreement: MediationAgreement | DraftedAgreement,
     *,
     signatures: Sequence[AgreementSignature | SignatureRow] | None = None,
-    parties: list[CaseParty] | None = None,
+    parties: Sequence[CaseParty | PartyRow] | None = None,
 ) -> dict:
     """The agreement, its hash and its signatures; from the given rows when the caller holds them all (every
     signature of the agreement, every party of its case), else read."""

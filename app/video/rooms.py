@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from app.audit import log as audit
@@ -34,7 +34,7 @@ _PENDING = "video.rooms_to_dismiss"
 
 def on_session_changed(case: Case, session: MediationSession, change: str, actor: Principal | None) -> None:
     """A session was cancelled or moved: close its room, if one was opened (the caller commits)."""
-    room = db.session.scalar(select(VideoRoom).where(VideoRoom.session_id == session.id))
+    room = db.session.scalar(_ROOM_OF_SESSION, {"room_session_id": session.id})
     if room is not None:
         close(case, room, f"session {change}", actor)
 
@@ -42,9 +42,14 @@ def on_session_changed(case: Case, session: MediationSession, change: str, actor
 def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     """A case ended: close the room of every session of it (one under way included)."""
     with db.session.no_autoflush:  # the case's pending change is not what this reads (issue 18: one flush later)
-        rooms = db.session.scalars(select(VideoRoom).where(VideoRoom.case_id == case.id).order_by(VideoRoom.id)).all()
+        rooms = db.session.scalars(_ROOMS_OF_CASE, {"room_case_id": case.id}).all()
     for room in rooms:
         close(case, room, f"case ended ({status})", actor)
+
+
+# Built once (issue 18): every case that ends, and every session cancelled or moved, asks for its rooms.
+_ROOM_OF_SESSION = select(VideoRoom).where(VideoRoom.session_id == bindparam("room_session_id"))
+_ROOMS_OF_CASE = select(VideoRoom).where(VideoRoom.case_id == bindparam("room_case_id")).order_by(VideoRoom.id)
 
 
 def _closed_words(why: str) -> Message:
