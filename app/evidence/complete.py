@@ -23,7 +23,6 @@ import uuid
 from typing import cast
 
 from sqlalchemy import Table, Uuid, bindparam, select, update
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case
@@ -56,17 +55,22 @@ def complete(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
             raise Conflict("The file has not been uploaded yet.", reason="evidence.not_uploaded")
         return _decide(evidence_id, verdict=Verdict(rules.UPLOAD_EXPIRED, 0), attempt_key=None)
     moved = db.session.execute(_TO_VERIFYING, {"evidence_id": evidence_id, "now": now})
-    if moved.rowcount == 1:  # type: ignore[attr-defined]  # what this call wrote, set on the row in hand
+    mine = moved.rowcount == 1  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+    if mine:
+        # The answer is the row in hand with what this call wrote, taken out of the session before the COMMIT so
+        # that the COMMIT expires nothing of it: no read of the item again after it, with or without an
+        # Idempotency-Key (a deferred commit expires nothing anyway), and an eager job cannot change it.
         set_committed_value(item, "status", "verifying")
         set_committed_value(item, "updated_at", now)
-    db.session.commit()
-    if moved.rowcount != 1 or sa_inspect(item).expired_attributes:  # type: ignore[attr-defined]
-        # The answer: the state committed (an eager job must not change it). Under an Idempotency-Key the commit
-        # is deferred and expires nothing, so the row in hand is that state without reading it again (issue 18).
+        db.session.expunge(item)
+        db.session.commit()
+    else:
+        # Another call moved it first: the answer is the state committed by then.
+        db.session.commit()
         db.session.refresh(item)
-    db.session.expunge(item)
+        db.session.expunge(item)
     db.session.rollback()  # end the read: no connection is held while an eager job runs in this thread
-    if moved.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+    if mine:
         log.info("evidence verifying", extra={"evidence_id": str(evidence_id)})
         # After the request's one COMMIT (an Idempotency-Key defers it to the answer's), never before.
         transactions.after_commit(lambda: start(evidence_id))
