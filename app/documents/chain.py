@@ -13,12 +13,13 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import CursorResult, Insert, Table, bindparam, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.documents.models import EVENT_TYPES, DeliveryEvent, ServedDocument
 from app.extensions import db
@@ -121,9 +122,10 @@ _LOCK_SKIPPING = (
     .with_for_update(skip_locked=True)
     .execution_options(populate_existing=True)
 )
-# The same lock, with the document's events in chain order (one row per event; FOR UPDATE OF the document only).
+# The same lock, with the document's events in chain order (one row per event; FOR UPDATE OF the document only):
+# what an answer lists of them, as columns (issue 18: loading each event as an object cost more than reading it).
 _LOCK_WITH_EVENTS = (
-    select(ServedDocument, DeliveryEvent)
+    select(ServedDocument, DeliveryEvent.seq, DeliveryEvent.type, DeliveryEvent.at)
     .outerjoin(DeliveryEvent, DeliveryEvent.document_id == ServedDocument.id)
     .where(ServedDocument.id == bindparam("document_id"))
     .order_by(DeliveryEvent.seq)
@@ -133,7 +135,18 @@ _LOCK_WITH_EVENTS = (
 _EVENTS = select(DeliveryEvent).where(DeliveryEvent.document_id == bindparam("document_id")).order_by(DeliveryEvent.seq)
 
 
-def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[Event]]:
+class Listed(NamedTuple):
+    """An event as an answer lists it: its place in the chain, type and time (`lock_with_events`)."""
+
+    seq: int
+    type: str
+    at: dt.datetime
+
+
+Timed = Event | Listed  # what an answer lists: an event, or its place, type and time
+
+
+def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[Timed]]:
     """`lock_document`, and in the same statement the document's events in chain order, for an answer that lists
     them (`whole_chain` checks them: a row the lock waited for may have moved on since the events were read)."""
     if db.session.get_bind().dialect.name == "sqlite":
@@ -141,10 +154,10 @@ def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[E
     rows = db.session.execute(_LOCK_WITH_EVENTS, {"document_id": document_id}).all()
     if not rows:
         return None, []
-    return rows[0][0], [row[1] for row in rows if row[1] is not None]
+    return rows[0][0], [Listed(row[1], row[2], row[3]) for row in rows if row[1] is not None]
 
 
-def whole_chain(document: ServedDocument, known: list[Event]) -> Sequence[Event]:
+def whole_chain(document: ServedDocument, known: list[Timed]) -> Sequence[Timed]:
     """Every event of the locked document in chain order: `known` (read with the lock, and those appended since)
     when it is exactly seq 1 to the document's event count, else read again (`events_of`)."""
     if [event.seq for event in known] == list(range(1, (document.event_count or 0) + 1)):
@@ -180,7 +193,8 @@ def as_stored(value: object) -> object:
 # statements, where the unit of work wrote the events before: a document new in this session (a batch's group inserts
 # its documents at the group's end) is in the table by then, and its events refer to it. A document that appends is
 # changed (its head), so the session holds a change whenever rows wait: every flush, autoflush and commit that would
-# have written ORM events writes these, and a rollback (of the transaction or of a SAVEPOINT) discards them.
+# have written ORM events writes these, and a rollback (of the transaction or of a SAVEPOINT) discards them. Other
+# rows that refer to a document wait with it the same way (`defer`: its notifications), one INSERT per statement.
 _ROWS = "delivery_event_rows"
 _INSERT = insert(cast(Table, DeliveryEvent.__table__))
 
@@ -205,9 +219,15 @@ def append(document: ServedDocument, event_type: str, *, actor: Actor = SYSTEM, 
     event.hash = compute_hash(document, event)
     document.event_count, document.head_hash = event.seq, event.hash
     info = db.session.info
-    info.setdefault(_ROWS, []).append((document, event))
+    info.setdefault(_ROWS, []).append((document, _INSERT, _row(event)))
     info.setdefault("delivery_events", []).append(event)
     return event
+
+
+def defer(document: ServedDocument, statement: Insert, row: dict[str, Any]) -> None:
+    """Write `row` with `statement` (an INSERT built once) when the document's events are written: at the next flush
+    that finds the document in the table, after the unit of work's statements (a row that refers to the document)."""
+    db.session.info.setdefault(_ROWS, []).append((document, statement, row))
 
 
 def _row(event: Appended) -> dict[str, Any]:
@@ -226,19 +246,65 @@ def _row(event: Appended) -> dict[str, Any]:
     }
 
 
+# A document's changes (its state and head as an act moves them) are written by a Core UPDATE built once, at the
+# start of each flush, not by the unit of work (issue 18: its bookkeeping cost more CPU than the statement): the
+# columns that changed, one statement per set of changed columns, the row's updated_at as the ORM would set it; the
+# document is then unchanged for the unit of work. Waiting rows of documents in the table are written with it, so a
+# flush that has nothing else to write writes them too.
+_DOCUMENTS = cast(Table, ServedDocument.__table__)
+_UPDATE = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document_id"))
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _write_documents(session: Session, _flush_context: object, _instances: object) -> None:
+    """UPDATE the changed documents in the session by Core statements, then insert the rows waiting with them."""
+    changed: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    written = []
+    for state in session.identity_map._modified:
+        if state.class_ is not ServedDocument or state.key is None or state.deleted:
+            continue
+        document = state.obj()
+        if document is None or document in session.deleted:
+            continue
+        values = state.dict
+        keys = tuple(sorted(key for key, old in state.committed_state.items() if key in values and values[key] != old))
+        written.append(state)
+        if not keys:
+            continue
+        row = {key: values[key] for key in keys}
+        if "updated_at" not in row:
+            row["updated_at"] = values["updated_at"] = clock.now()
+            keys = (*keys, "updated_at")
+        row["document_id"] = values["id"]
+        changed.setdefault(keys, []).append(row)
+    for rows in changed.values():
+        result = session.execute(_UPDATE, rows)
+        if len(rows) == 1 and cast(CursorResult, result).rowcount != 1:
+            raise StaleDataError(f"UPDATE of served document {rows[0]['document_id']} matched no row")
+    if written:
+        InstanceState._commit_all_states([(state, state.dict) for state in written], session.identity_map)
+    _write_rows(session, None)
+
+
 @sa_event.listens_for(Session, "after_flush_postexec")
 def _write_rows(session: Session, _flush_context: object) -> None:
     """Insert the waiting events whose documents are in the table (all of them but those of documents still new)."""
     waiting = session.info.get(_ROWS)
     if not waiting:
         return
-    ready = [event for document, event in waiting if instance_state(document).has_identity]
-    if len(ready) < len(waiting):
-        session.info[_ROWS] = [pair for pair in waiting if not instance_state(pair[0]).has_identity]
+    ready: dict[Insert, list[dict[str, Any]]] = {}
+    left = []
+    for entry in waiting:
+        if instance_state(entry[0]).has_identity:
+            ready.setdefault(entry[1], []).append(entry[2])
+        else:
+            left.append(entry)
+    if left:
+        session.info[_ROWS] = left
     else:
         del session.info[_ROWS]
-    if ready:
-        session.execute(_INSERT, [_row(event) for event in ready])
+    for statement, rows in ready.items():  # the events first (the first appended), then what waits with them
+        session.execute(statement, rows)
 
 
 @sa_event.listens_for(Session, "before_commit")

@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 
 from app import i18n
 from app.cases import CaseAgent, CaseConsent, CaseParty
@@ -35,6 +36,7 @@ from app.platform import settings
 from app.security import pii
 from app.sms import outbox as notifications_sms
 from app.utils import clock
+from app.utils.ids import new_id
 
 log = logging.getLogger(__name__)
 KINDS = {"delivery": "document_served", "reminder": "document_reminder"}
@@ -57,10 +59,15 @@ def people(party: CaseParty) -> list[tuple[uuid.UUID, str]]:
     return found
 
 
+# Built once: a document's notification rows, written with its events (app/documents/chain.py `defer`), not by the
+# unit of work (issue 18: nothing reads them back as objects in the transaction that writes them).
+_INSERT_NOTIFICATION = insert(cast(Table, DocumentNotification.__table__))
+
+
 def queue(
     document: ServedDocument, party: CaseParty, *, purpose: str, consent: CaseConsent | None = None
-) -> list[DocumentNotification]:
-    """Write one notification per person in the caller's transaction (sent after the commit)."""
+) -> list[uuid.UUID]:
+    """Write one notification per person in the caller's transaction (sent after the commit); their rows' ids."""
     court = db.session.get(Court, document.court_id)
     data = {
         "document_id": str(document.id),
@@ -68,7 +75,7 @@ def queue(
         "court": court.name if court else "",
         "at": clock.now().isoformat(),
     }
-    rows: list[DocumentNotification] = []
+    rows: list[uuid.UUID] = []
     note_ids: list[uuid.UUID] = []
     address = consent_address.notice_address(party, latest=consent)  # routing read it: not again
     for user_id, audience in people(party):
@@ -79,16 +86,28 @@ def queue(
             subject=("served_document", document.id),
             address=address if audience == "recipient" else None,
         )
-        row = DocumentNotification(
-            document_id=document.id,
-            user_id=user_id,
-            audience=audience,
-            purpose=purpose,
-            channel="auto",
-            outbox_id=note.id,
+        row_id = new_id()
+        delivery_chain.defer(
+            document,
+            _INSERT_NOTIFICATION,
+            {
+                "id": row_id,
+                "document_id": document.id,
+                "user_id": user_id,
+                "audience": audience,
+                "purpose": purpose,
+                "channel": "auto",
+                "outbox_id": note.id,
+                "status": "queued",
+                "provider": None,
+                "provider_message_id": None,
+                "error": None,
+                "event_seq": None,
+                "created_at": clock.now(),
+                "updated_at": clock.now(),
+            },
         )
-        db.session.add(row)
-        rows.append(row)
+        rows.append(row_id)
         note_ids.append(note.id)
     delivery_outbox.remember_notifications(note_ids)
     return rows

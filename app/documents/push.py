@@ -14,12 +14,13 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable
-from typing import IO
+from typing import IO, cast
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Column, ColumnDefault, Row, Table, bindparam, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import i18n
 from app.cases import Case, CaseParty, timeline
@@ -106,18 +107,11 @@ def _push(
     fresh = None if reason or uploaded else f"courts/{case.court_id}/cases/{case.id}/documents/{document.id}"
     document.storage_key = uploaded or fresh
     db.session.add(document)
-    try:
-        # Alone first (its events and notices refer to it): a submission key that raced in makes PostgreSQL wait
-        # here for the other request's commit; one used before conflicts at once. Checked on a conflict, not by
-        # a read before every push. In a batch's group of items, with the group's other rows at its end instead
-        # (one INSERT for all its documents, with their final state; a conflict there runs the group item by item).
-        if not transactions.grouped():
-            db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        if (existing := _existing(actor, key, fingerprint)) is None:
-            raise
-        return summary(existing, replayed=True, calendar=calendar)
+    if not transactions.grouped():
+        # Written by one Core INSERT with its final state at the start of the flush that writes the rest (its events
+        # and notices refer to it), not by the unit of work: an INSERT and an UPDATE, two ORM saves (issue 18). In
+        # a batch's group of items the group's end writes all its documents with their final state instead.
+        db.session.info.setdefault(_CORE_INSERT, []).append(document)
     try:
         # Set-based writes: the events, timeline entries, notifications and the document's new state are
         # written by one flush (one statement per table), not by autoflushes between the reads of routing.
@@ -129,6 +123,18 @@ def _push(
                 recipient_facts.prefetch([party])
             _accept_or_reject(document, case, party, source.stream if fresh else None, actor=actor)
             delivery_outbox.commit()
+    except IntegrityError:
+        # A submission key used before conflicts at the document's INSERT (one that raced in makes PostgreSQL wait
+        # there for the other request's commit): the key's document answers. Checked on a conflict, not by a read
+        # before every push.
+        try:
+            db.session.rollback()  # in a batch's group of items this raises (transactions.Regroup)
+        finally:
+            if fresh:
+                forget_object(fresh)
+        if (existing := _existing(actor, key, fingerprint)) is None:
+            raise
+        return summary(existing, replayed=True, calendar=calendar)
     except BaseException:
         try:
             db.session.rollback()  # in a batch's group of items this raises (transactions.Regroup)
@@ -307,6 +313,60 @@ def _accept_or_reject(
         ),
     )
     delivery.route(document, case, party)
+
+
+# Documents a single push made, written by `_insert_documents` when the session flushes (session.info).
+_CORE_INSERT = "documents.core_insert"
+_DOCUMENTS = cast(Table, ServedDocument.__table__)
+_INSERT_DOCUMENT = insert(_DOCUMENTS)  # built once, executed with every column (one compiled form)
+
+
+def _unset(column: Column) -> tuple[Callable[[], object] | None, object]:
+    """What the unit of work sends for a column whose attribute was never set: a callable default (the clock, a new
+    id) called, a constant default, or None."""
+    default = column.default
+    if isinstance(default, ColumnDefault) and default.is_callable:
+        return (lambda: default.arg(None)), None
+    return None, default.arg if isinstance(default, ColumnDefault) and default.is_scalar else None
+
+
+_COLUMNS = [(column.key, *_unset(column)) for column in _DOCUMENTS.columns]
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _insert_documents(session: Session, _flush_context: object, _instances: object) -> None:
+    """Insert the pending documents of single pushes with their state now, by one Core statement before the unit of
+    work writes the rest (the rows that refer to them), and attach them as persistent and unchanged: the flush
+    writes nothing for them, a later change of one is an UPDATE as before."""
+    waiting = session.info.pop(_CORE_INSERT, None)
+    if not waiting:
+        return
+    documents = [document for document in waiting if document in session.new]
+    if not documents:
+        return
+    rows = []
+    for document in documents:
+        values = document.__dict__
+        row = {}
+        for key, make, constant in _COLUMNS:
+            if key in values:
+                row[key] = values[key]
+            else:  # what the unit of work would have sent: the column's default (None without one)
+                row[key] = make() if make is not None else constant
+        rows.append(row)
+    session.execute(_INSERT_DOCUMENT, rows)
+    for document, row in zip(documents, rows, strict=True):
+        session.expunge(document)
+        for key, value in row.items():
+            if key not in document.__dict__:
+                setattr(document, key, value)
+        make_transient_to_detached(document)  # loaded as written, with no history: persistent once added
+        session.add(document)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_documents(session: Session, _previous: object) -> None:
+    session.info.pop(_CORE_INSERT, None)
 
 
 def forget_object(key: str) -> None:

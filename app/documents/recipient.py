@@ -74,7 +74,7 @@ _CASE_COURT_ACCOUNT = (
 
 
 def _load(
-    document_id: uuid.UUID, actor: Principal, events: list[delivery_chain.Event] | None = None
+    document_id: uuid.UUID, actor: Principal, events: list[delivery_chain.Timed] | None = None
 ) -> tuple[ServedDocument, str, Case, Court | None]:
     """The document under its row lock, if the caller receives it; otherwise 404 with nothing written. With it
     its case and court, read in the statement that reads the recipient party's account (issue 18). `events`: gets
@@ -117,7 +117,7 @@ def inbox(*, actor: Principal, cursor: str | None, limit: int | None) -> Page:
 
 def open_document(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """The document's details; records `opened` (and deemed service, if this is what serves it)."""
-    events: list[delivery_chain.Event] = []
+    events: list[delivery_chain.Timed] = []
     document, relation, case, court = _load(document_id, actor, events)
     return _act(document, "open", actor=actor, relation=relation, case=case, court=court, answer=events)
 
@@ -141,7 +141,7 @@ def download(*, document_id: uuid.UUID, actor: Principal) -> dict:
 
 def acknowledge(*, document_id: uuid.UUID, actor: Principal) -> dict:
     """签收: the recipient (or their lawyer) acknowledges receipt; only once."""
-    events: list[delivery_chain.Event] = []
+    events: list[delivery_chain.Timed] = []
     document, relation, case, court = _load(document_id, actor, events)
     return _act(document, "acknowledge", actor=actor, relation=relation, case=case, court=court, answer=events)
 
@@ -154,7 +154,7 @@ def _act(
     relation: str,
     case: Case,
     court: Court | None,
-    answer: list[delivery_chain.Event] | None = None,
+    answer: list[delivery_chain.Timed] | None = None,
 ) -> dict:
     """Record the act and commit; with `answer` (the document's events read with its lock), the detail view, built
     before the COMMIT from the rows in hand (issue 18: nothing is read again after it)."""
@@ -219,7 +219,7 @@ def detail_view(
     relation: str,
     case: Case | None = None,
     court: Court | None = None,
-    events: Sequence[delivery_chain.Event] | None = None,
+    events: Sequence[delivery_chain.Timed] | None = None,
 ) -> dict:
     """The document as its recipient sees it: state, legal effect, deadline with explanation, event times
     (`events`: the document's whole chain when the caller holds it)."""

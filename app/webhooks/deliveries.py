@@ -19,9 +19,9 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, bindparam, select, update
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Table, bindparam, insert, select, update
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -71,26 +71,42 @@ def record(events: Iterable[Event]) -> list[uuid.UUID]:
         subscriptions = [subscription for court in courts for subscription in shared[court]]
     else:
         subscriptions = list(db.session.scalars(_ACTIVE, {"courts": list(courts)}))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for event in events:
         body = None
         for subscription in subscriptions:
             if subscription.court_id != event.court_id or not _wants(subscription, event.type):
                 continue
             body = body or _body(event)
-            row = WebhookDelivery(
-                id=new_id(),  # now, not at a flush: the caller's commit (a batch's group: its end) writes the rows
-                subscription_id=subscription.id,
-                event_id=event.id,
-                event_type=event.type,
-                body=body,
-                next_attempt_at=clock.now(),
+            now = clock.now()
+            rows.append(
+                {
+                    "id": new_id(),  # now, not at a flush: a batch's group writes its rows at its end
+                    "subscription_id": subscription.id,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "body": body,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "claimed_at": None,
+                    "last_status": None,
+                    "last_error": None,
+                    "delivered_at": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            db.session.add(row)
-            rows.append(row)
-    if not transactions.grouped():  # a batch's group of items writes its rows together at its end
+    if transactions.grouped():  # a batch's group of items writes its rows together at its end (its flush)
+        db.session.add_all([WebhookDelivery(**row) for row in rows])
+    else:
         db.session.flush()
-    return [row.id for row in rows]
+        if rows:  # one Core INSERT built once, not the unit of work (issue 18)
+            db.session.execute(_INSERT, rows)
+    return [row["id"] for row in rows]
+
+
+_INSERT = insert(cast(Table, WebhookDelivery.__table__))
 
 
 SHARED_KEY = "webhooks.shared_subscriptions"  # session.info: {court id: active subscriptions}, this transaction

@@ -37,15 +37,16 @@ CASE_LIST_STATEMENTS = 3
 # uploader's bytes in use, one UNION ALL (app/evidence/uploads.py _load_locked); the item and its custody event;
 # audit 3 (advance the shard head, the event, the head's hash).
 EVIDENCE_UPLOAD_STATEMENTS = 10
-# Target 12, reached (was 27, then 24, 16, 12). Machine client 1; idempotency 2 (the claim, the answer, both in the
-# one COMMIT); the document INSERT, alone first (its events refer to it; a raced submission key conflicts there,
-# instead of a read before every push); the recipient's routing facts 1 (standing consent, the case's newest
-# consent, the last address act, the active agents, and the holiday calendar's version as a column:
-# app/documents/recipient_facts.py); the court with its active webhook subscriptions 1 (app/documents/outbox.py
-# read_courts); the set-based writes 5 (one INSERT each for timeline entries, events, notifications, document
-# notifications, one UPDATE of the document's state). The holiday calendar costs nothing: this process keeps it
-# under the version just read (app/legal/calendar.py).
-COURT_PUSH_STATEMENTS = 11
+# Target 12, reached (was 27, then 24, 16, 12, 11). Machine client 1; idempotency 2 (the claim, the answer, both in
+# the one COMMIT); the case with the party, the court and its active webhook subscriptions 1 (app/documents/push.py
+# _read_target); the recipient's routing facts 1 (standing consent, the case's newest consent, the last address act,
+# the active agents, and the holiday calendar's version as a column: app/documents/recipient_facts.py); the document
+# INSERT with its final state, first in the one flush (its events and notices refer to it; a raced submission key
+# conflicts there, instead of a read before every push: app/documents/push.py _insert_documents), so no UPDATE of
+# its state (11 -> 10); the set-based writes 4 (one INSERT each for timeline entries, events, notifications,
+# document notifications). The holiday calendar costs nothing: this process keeps it under the version just read
+# (app/legal/calendar.py).
+COURT_PUSH_STATEMENTS = 10
 # A batch is one transaction and one COMMIT. It reads what the items share once, one query each for the whole
 # batch: the cases, the recipient parties, the courts with their webhook subscriptions (one statement), the
 # recipients' routing facts (consents, address acts, agents, with the calendar's version:
