@@ -8,10 +8,11 @@ whose UPDATE changed a row goes on, every other one gets the same 404 as an unkn
 from __future__ import annotations
 
 import unicodedata
-from typing import cast
+import uuid
+from collections.abc import Sequence
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
@@ -69,13 +70,13 @@ def _accept(invitation: Invitation, case: Case, *, actor: Principal) -> dict:
     if "party" in relations:
         raise Conflict("You are already a party to this case.", reason="invitation.already_party")
     user = db.session.get_one(User, actor.user_id)  # the caller's own account (the route admits people only)
-    party, ahead = _named_party(invitation) if invitation.party_id else (None, None)
-    if party is not None:
-        if party.user_id is not None:
+    named, ahead = _named_party(invitation) if invitation.party_id else (None, None)
+    if named is not None:
+        if named.user_id is not None:
             raise invitations.not_found()
-        _check_identity(user, party)
+        _check_identity(user, named)
     _take_use(invitation)
-    party = _bind(party, user) if party is not None else _add_party(case, invitation.role, user)
+    party: NamedParty | CaseParty = _bind(named, user) if named is not None else _add_party(case, invitation.role, user)
     mediation_sessions_reminders.add_participant(case.id, user.id, ahead=ahead)
     timeline.record(
         case,
@@ -90,7 +91,18 @@ def _accept(invitation: Invitation, case: Case, *, actor: Principal) -> dict:
     return answer
 
 
-def _check_identity(user: User, party: CaseParty) -> None:
+class NamedParty(NamedTuple):
+    """What accepting reads of the invited party (_NAMED_PARTY_COLUMNS, in this order): a plain row, not an ORM
+    entity (issue 18); nothing in the request reads the party again once bound."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    role: str
+    name: str
+    id_number_index: str | None
+
+
+def _check_identity(user: User, party: NamedParty) -> None:
     """A named party is joined only by the verified person of that name (and ID number, when the party has one)."""
     if user.verification_status != "verified" or not user.real_name:
         raise Forbidden(
@@ -109,13 +121,15 @@ def _norm(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
-def _named_party(invitation: Invitation) -> tuple[CaseParty | None, list[MediationSession] | None]:
+def _named_party(invitation: Invitation) -> tuple[NamedParty | None, list[MediationSession] | None]:
     """The invited party with its case's sessions still ahead (to remind the person joining of), in one statement
     read under the case's lock (no session can be booked meanwhile); (None, None) if the party is gone."""
-    rows = db.session.execute(_PARTY_WITH_SESSIONS_AHEAD, {"party_id": invitation.party_id, "now": clock.now()}).all()
+    rows: Sequence[Any] = db.session.execute(
+        _PARTY_WITH_SESSIONS_AHEAD, {"party_id": invitation.party_id, "now": clock.now()}
+    ).all()
     if not rows:
         return None, None
-    return rows[0][0], [session for _party, session in rows if session is not None]
+    return NamedParty(*rows[0][:_SESSION_AT]), [row[_SESSION_AT] for row in rows if row[_SESSION_AT] is not None]
 
 
 def _take_use(invitation: Invitation) -> None:
@@ -126,31 +140,31 @@ def _take_use(invitation: Invitation) -> None:
         raise invitations.not_found()
 
 
-def _bind(party: CaseParty, user: User) -> CaseParty:
+def _bind(party: NamedParty, user: User) -> NamedParty:
     now = clock.now()
     result = db.session.execute(_BIND, {"party_id": party.id, "bound_user_id": user.id, "bound_at": now})
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
         db.session.rollback()
         raise invitations.not_found()
-    for name, value in (("user_id", user.id), ("joined_at", now), ("updated_at", now)):
-        set_committed_value(party, name, value)  # what the UPDATE wrote, without reading the row back
-    return party
+    return party._replace(user_id=user.id)  # what the UPDATE wrote, without reading the row back
 
 
 # Built once (issue 18): the invitation with its case locked, by token or by code; the use taken; the party bound.
 _INVITATION_LOCKING_CASE = select(Invitation, Case).join(Case, Case.id == Invitation.case_id).with_for_update(of=Case)
 _BY_TOKEN_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.token_hash == bindparam("token_hash"))
 _BY_CODE_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.code_hash == bindparam("code_hash"))
+_NAMED_PARTY_COLUMNS = (CaseParty.id, CaseParty.user_id, CaseParty.role, CaseParty.name, CaseParty.id_number_index)
+_SESSION_AT = len(_NAMED_PARTY_COLUMNS)
 _PARTY_WITH_SESSIONS_AHEAD = (
-    select(CaseParty, MediationSession)
+    select(*_NAMED_PARTY_COLUMNS, MediationSession)
     .outerjoin(
         MediationSession,
         and_(MediationSession.case_id == CaseParty.case_id, *mediation_sessions_reminders.AHEAD_CONDITIONS),
     )
     .where(CaseParty.id == bindparam("party_id"))
 )
-# Core statements on the tables (not the ORM's bulk UPDATE: less Python per call); the bound party in hand is
-# told what was written (set_committed_value), the invitation's counters are not read again in this request.
+# Core statements on the tables (not the ORM's bulk UPDATE: less Python per call); neither the invitation's
+# counters nor the bound party (a plain row) are held as objects the session should know the new values of.
 _INVITATIONS = cast(Table, Invitation.__table__)
 _PARTIES = cast(Table, CaseParty.__table__)
 _TAKE_USE = (

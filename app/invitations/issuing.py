@@ -12,8 +12,9 @@ import datetime as dt
 import secrets
 import string
 import uuid
+from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,6 +31,7 @@ from app.platform import settings
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
+from app.utils.ids import new_id
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 24
@@ -117,7 +119,7 @@ def _check_terms(
     if not 1 <= hours <= config.max_hours:
         errors["expires_in_hours"] = [f"Between 1 and {config.max_hours} hours."]
     if party_id is not None:
-        party = db.session.get(CaseParty, party_id)
+        party = db.session.execute(_NAMED_PARTY, {"party_id": party_id}).first()  # a row, not an entity
         if party is None or party.case_id != case.id:
             errors["party_id"] = ["No such party in this case."]
         elif party.role != role:
@@ -139,17 +141,31 @@ def _insert_fresh(values: dict, *, created_by: uuid.UUID | None) -> tuple[str, s
     for _ in range(8):
         token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        row = {**values, "token_hash": token_hash(token), "code_hash": code_hash(code), "created_by": created_by}
-        invitation = db.session.scalars(statement, [row]).first()
-        if invitation is not None:
-            return token, code, invitation
+        now = clock.now()
+        row = {
+            **values,
+            "id": new_id(),
+            "created_at": now,
+            "updated_at": now,
+            "uses": 0,
+            "token_hash": token_hash(token),
+            "code_hash": code_hash(code),
+            "created_by": created_by,
+        }
+        if db.session.execute(statement, row).first() is not None:
+            # the row as written, for the timeline and the answer: a plain object the session does not track
+            return token, code, Invitation(**row)
     raise Conflict("Could not draw an unused invitation code; try again.", reason="invitation.retry")
 
 
-# the INSERT of a new invitation, returning its row unless a unique column (the token's or the code's hash) is taken
+# What the terms check reads of the named party (built once).
+_NAMED_PARTY = select(CaseParty.case_id, CaseParty.role, CaseParty.user_id).where(CaseParty.id == bindparam("party_id"))
+# The INSERT of a new invitation (a Core statement on the table, built once: not the ORM's bulk INSERT with an
+# entity returned, issue 18), returning its id unless a unique column (the token's or the code's hash) is taken.
+_INVITATIONS = cast(Table, Invitation.__table__)
 _INSERT = {
-    "postgresql": pg_insert(Invitation).on_conflict_do_nothing().returning(Invitation),
-    "sqlite": sqlite_insert(Invitation).on_conflict_do_nothing().returning(Invitation),
+    "postgresql": pg_insert(_INVITATIONS).on_conflict_do_nothing().returning(_INVITATIONS.c.id),
+    "sqlite": sqlite_insert(_INVITATIONS).on_conflict_do_nothing().returning(_INVITATIONS.c.id),
 }
 
 

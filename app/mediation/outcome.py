@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Sequence
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, Uuid, bindparam, func, insert, select, update
 
@@ -92,16 +92,17 @@ def render_agreement(case: Case, *, terms: str, at: dt.datetime) -> str:
     return _render(case, terms=terms, at=at)[0]
 
 
-def _render(case: Case, *, terms: str, at: dt.datetime) -> tuple[str, list[CaseParty]]:
-    """The agreement text and every party of the case, in one statement: the parties, with the organisation's
-    and the court's names and the mediator's directory name as scalar subqueries (built once)."""
+def _render(case: Case, *, terms: str, at: dt.datetime) -> tuple[str, list[PartyRow]]:
+    """The agreement text and every party of the case, in one statement: the parties (plain rows, not ORM
+    entities: issue 18), with the organisation's and the court's names and the mediator's directory name as scalar
+    subqueries (built once)."""
     names = {"org_id": case.org_id, "court_id": case.court_id, "mediator_user_id": case.mediator_user_id}
-    rows = db.session.execute(_RENDER_QUERY, {"case_id": case.id, **names}).all()
+    rows: Sequence[Any] = db.session.execute(_RENDER_QUERY, {"case_id": case.id, **names}).all()
     if rows:
-        org, court, mediator = rows[0][1:]
+        org, court, mediator = rows[0][_NAMES_AT:]
     else:  # a case always has parties; the names alone if not
         org, court, mediator = db.session.execute(_NAMES_QUERY, names).one()
-    parties = [row[0] for row in rows]
+    parties = [PartyRow(*row[:_NAMES_AT]) for row in rows]
     venue = "；".join(name for name in (org, court) if name)
     lines = "\n".join(f"{ROLE_LABELS.get(p.role, p.role)}：{p.name}" for p in parties)
     local = clock.as_utc(at).astimezone(SHANGHAI)
@@ -126,7 +127,8 @@ _NAMES = (
     .limit(1)
     .scalar_subquery(),
 )
-_RENDER_QUERY = select(CaseParty, *_NAMES).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
+_RENDER_QUERY = select(*PARTY_COLUMNS, *_NAMES).where(CaseParty.case_id == bindparam("case_id")).order_by(CaseParty.id)
+_NAMES_AT = len(PARTY_COLUMNS)
 _NAMES_QUERY = select(*_NAMES)
 
 
@@ -214,7 +216,7 @@ class DraftedAgreement(NamedTuple):
 _INSERT_AGREEMENT = insert(cast(Table, MediationAgreement.__table__))
 
 
-def _draft(case: Case, *, terms: str, actor: Principal) -> tuple[DraftedAgreement, list[CaseParty]]:
+def _draft(case: Case, *, terms: str, actor: Principal) -> tuple[DraftedAgreement, list[PartyRow]]:
     with db.session.no_autoflush:  # the parties and names read do not depend on this request's pending writes
         text, parties = _render(case, terms=terms, at=clock.now())
     now = clock.now()

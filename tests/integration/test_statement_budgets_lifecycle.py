@@ -34,19 +34,21 @@ BUDGETS: dict[str, tuple[int, int]] = {
     "case create": (8, 8),
     # Before 12, then 8. Auth 1; the case FOR UPDATE and its facts 2; the chosen mediator if eligible, with their
     # active load, the case's pending offers and those made to them as scalar subqueries 1; the UPDATE superseding
-    # the case's pending offer only when there is one; the flush: the case, the timeline entry, the offer. The answer
-    # is built before the COMMIT (the load with the new offer counted in memory).
+    # the case's pending offer only when there is one; the offer (a Core INSERT, issue 18: no ORM object); the flush:
+    # the case, the timeline entry. The answer is built before the COMMIT (the load with the new offer counted in
+    # memory).
     "mediation choose": (7, 7),
     # Before 9, then 7. Auth 1; the case FOR UPDATE 1; the offer with its mediator's profile and load 1 (only an
-    # assigned case's offer is accepted: its pending offer counted as the accepted one counts after); the flush: the
-    # case, the timeline entry, the offer.
+    # assigned case's offer is accepted: its pending offer counted as the accepted one counts after); the offer's
+    # answer (a Core UPDATE, issue 18, the loaded row told with set_committed_value); the flush: the case, the
+    # timeline entry.
     "mediation accept": (6, 6),
     # Before 15, then 13. Auth 1; idempotency 2; the case FOR UPDATE and its facts 2 (the participants' ids: their
     # parties are read only to name a double booking); the schedule locks 1 (PostgreSQL: one INSERT ... ON CONFLICT
     # DO UPDATE ... WHERE false, which inserts the missing rows and locks the others in id order; SQLite, without row
-    # locks: the INSERT ... DO NOTHING); unavailability and sessions 1 (conflicts, one UNION ALL); the session 1
-    # (flushed alone: its reminders refer to it); the case 1, the timeline entries 1, the reminders 1. A session just
-    # booked has no attendance answers to read.
+    # locks: the INSERT ... DO NOTHING); unavailability and sessions 1 (conflicts, one UNION ALL); the session 1 (a
+    # Core INSERT before its reminders, which refer to it; issue 18: no ORM object, no flush of its own); the
+    # reminders 1; the flush: the case 1, the timeline entries 1. A session just booked has no attendance answers.
     "session book": (11, 11),
     # Before 9 (not budgeted). Auth 1; idempotency 2; the case and its facts 2; the named party 1; the invitation 1
     # (INSERT ... ON CONFLICT DO NOTHING RETURNING: a taken token or code hash returns nothing and is drawn again, no
@@ -70,7 +72,8 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # agreement) and the party's signature 1 (the signer's own, the total, the answer's names, already signed); the
     # flush: the timeline entry, the signature.
     "agreement sign 1": (7, 6),
-    # Before 15, then 10 (9). The same, and the agreement's effective_at (the two timeline entries are one INSERT).
+    # Before 15, then 10 (9). The same, and the agreement's effective_at (a Core UPDATE, issue 18: the agreement
+    # is read as a plain row; the two timeline entries are one INSERT).
     "agreement sign 2": (8, 7),
     # Before 15 (16 on SQLite), then 11 (12). Auth 1; on SQLite only BEGIN IMMEDIATE (the chain's lock,
     # app/documents/chain.py); the document FOR UPDATE with its events for the answer 1 (lock_with_events); its case
