@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.cases import end_hooks, timeline
-from app.cases.models import Case, TimelineEvent
+from app.cases.models import Case
 from app.errors import Conflict
 from app.extensions import db
 from app.i18n import Message, label, message
@@ -110,7 +110,7 @@ def transition(
     reason: str | None = None,
     event: str = "",
     data: dict | None = None,
-) -> TimelineEvent:
+) -> timeline.Entry:
     """Move a case to `target` (409 naming the current state when illegal) and record it; the caller commits.
 
     Returns the timeline event (still pending) so the caller can add details it learns later in the transaction.

@@ -13,7 +13,7 @@ from app.cases import lifecycle as case_lifecycle
 from app.cases import numbers as case_numbers
 from app.cases import queries as case_queries
 from app.cases import timeline as case_timeline
-from app.cases.models import Case, CorrectionRequest, TimelineEvent
+from app.cases.models import Case, CorrectionRequest
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import label, message
@@ -109,7 +109,7 @@ def staff_role(actor: Principal, court_id: uuid.UUID) -> str:
 
 def record_transition(
     case: Case, target: str, *, actor: Principal, actor_role: str, event: str, reason: str | None = None
-) -> TimelineEvent:
+) -> case_timeline.Entry:
     """case_lifecycle.transition, returning its (still pending) timeline event so details can be added to it."""
     return case_lifecycle.transition(case, target, actor=actor, actor_role=actor_role, reason=reason, event=event)
 

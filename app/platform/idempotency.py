@@ -48,7 +48,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTran
 
 from app.errors import Conflict, DatabaseUnavailable, ValidationFailed
 from app.extensions import db
-from app.platform import settings
+from app.platform import pending_rows, settings
 from app.platform.models import IdempotencyRecord
 from app.utils import clock
 
@@ -297,6 +297,7 @@ def _deferred_commit(session: Session) -> None:
         type(session).commit(session)
         return
     session.flush()
+    pending_rows.write_waiting(session)  # rows queued without an ORM change: a flush of a clean session skips them
     while session.in_nested_transaction():  # a root commit releases the SAVEPOINTs in effect
         nested = session.get_nested_transaction()
         assert nested is not None
@@ -332,6 +333,7 @@ def _aborted(session: Session) -> bool:
 
 def _discard_unflushed(session: Session) -> None:
     """Forget changes not flushed yet (what a rollback to the last commit would drop)."""
+    pending_rows.discard_waiting(session)
     for instance in list(session.new) + list(session.deleted):
         session.expunge(instance)
     session.expire_all()

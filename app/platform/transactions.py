@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError, DatabaseUnavailable
 from app.extensions import db
-from app.platform import idempotency
+from app.platform import idempotency, pending_rows
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ def one_transaction() -> Iterator[OneTransaction]:
     def item_commit() -> None:
         if not batch.grouped:  # a group's rows are flushed together at its end
             session.flush()
+            pending_rows.write_waiting(session)  # rows queued without an ORM change: a clean flush skips them
 
     _begin_for_sqlite(session)
     session.info[_BATCH] = batch
