@@ -318,4 +318,5 @@ def _principal(user: User, session_id: uuid.UUID | None, grants: list[tuple[Any,
         org_roles={k: frozenset(v) for k, v in org_roles.items()},
         lawyer_verified=lawyer == "verified",
         real_name_verified=user.verification_status == "verified",
+        has_lawyer_profile=lawyer is not None,
     )

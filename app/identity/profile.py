@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -28,7 +28,8 @@ def profile(*, actor: Principal) -> dict:
     user = _me(actor)
     memberships = [{"court_id": cid, "role": role} for cid, roles in actor.court_roles.items() for role in roles]
     memberships += [{"org_id": oid, "role": role} for oid, roles in actor.org_roles.items() for role in roles]
-    lawyer = db.session.scalar(select(LawyerProfile).where(LawyerProfile.user_id == user.id))
+    # Authentication read whether a lawyer profile exists (one row of its grants): without one, no statement here.
+    lawyer = None if actor.has_lawyer_profile is False else db.session.scalar(_LAWYER_PROFILE, {"user_id": user.id})
     return {
         "id": user.id,
         "display_name": user.display_name,
@@ -43,6 +44,9 @@ def profile(*, actor: Principal) -> dict:
         "lawyer_profile": lawyer,
         "wechat_linked": user.wechat_openid is not None,
     }
+
+
+_LAWYER_PROFILE = select(LawyerProfile).where(LawyerProfile.user_id == bindparam("user_id", type_=Uuid))
 
 
 def bind_phone(*, actor: Principal, code: str | None, encrypted_data: str | None, iv: str | None) -> dict:

@@ -27,6 +27,9 @@ class Principal:
     org_roles: Mapping[uuid.UUID, frozenset[str]] = dataclasses.field(default_factory=dict)
     lawyer_verified: bool = False
     real_name_verified: bool = False
+    # Whether the caller has a lawyer profile at all (any status), as authentication read it; None: not known
+    # (a Principal built without that read), so whoever needs the profile reads it.
+    has_lawyer_profile: bool | None = None
 
     @property
     def scope(self) -> str:

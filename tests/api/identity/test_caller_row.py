@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 from app.extensions import db
 from app.identity import login_sessions
 from app.identity.models import User
-from tests.support.factories import login, make_user
+from tests.support.factories import grant, login, make_user
 
 ME = "/api/mp/v1/me"
 
@@ -109,3 +109,20 @@ def test_a_disabled_caller_is_refused_at_once(app, client):
     db.session.commit()
     answer = client.get(ME, headers=headers)
     assert answer.status_code == 401 and answer.get_json()["reason"] == "auth.account_disabled"
+
+
+def test_me_reads_the_lawyer_profile_only_when_authentication_saw_one(app, client):
+    citizen, lawyer = make_user(real_name="张三"), make_user(real_name="李四")
+    grant(lawyer, role="lawyer")
+    citizen_headers, lawyer_headers = login(citizen), login(lawyer)
+
+    def profile_reads(headers: dict) -> list[str]:
+        seen = _statements(app, lambda: app.test_client().get(ME, headers=headers))
+        assert len([s for s in seen if "auth_sessions" in s]) == 1, seen
+        return [s for s in seen if "lawyer_profiles" in s and "auth_sessions" not in s]
+
+    assert profile_reads(citizen_headers) == []  # authentication saw no profile: none read
+    assert len(profile_reads(lawyer_headers)) == 1
+    assert client.get(ME, headers=citizen_headers).get_json()["lawyer_profile"] is None
+    profile = client.get(ME, headers=lawyer_headers).get_json()["lawyer_profile"]
+    assert profile is not None and profile["status"] in {"pending", "verified"}
