@@ -96,7 +96,41 @@ def test_a_lawyer_is_told_only_the_party_can_consent_for_all_cases(site, client,
     sms_login(page, phone_of(lawyer))
     form = page.locator("form.consent")
     form.get_by_label("我的全部案件（包括以后的案件）").check()
+    expect(form.get_by_text("包括以后的新案件")).to_be_visible()  # the text for all cases has arrived and is shown
     form.get_by_label("我已阅读并同意以上内容").check()
     form.get_by_role("button", name="同意电子送达").click()
     expect(form.get_by_role("alert")).to_have_text("只有当事人本人可以同意在其全部案件中电子送达，代理人不能代为选择。")
+    assert problems == []
+
+
+def test_a_tick_given_before_the_text_for_all_cases_arrived_is_asked_again(site, phone_page: Page, problems: Problems):
+    """On a slow network the text for "all my cases" may still be on its way when the person ticks and sends: the
+    page sends nothing, shows the text when it arrives and asks for the tick again (nobody consents to a text they
+    were not shown); then the consent goes with that text's version."""
+    world = service_world(respondent_consents=False)
+    page = phone_page
+    page.goto(f"{site.url}/h5/#/cases/{world.case.id}")
+    sms_login(page, phone_of(world.respondent_user))
+    held: list = []
+    page.route("**/api/mp/v1/me/service-consent", lambda route: held.append(route))  # the text does not arrive yet
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    form = page.locator("form.consent")
+    form.get_by_label("我的全部案件（包括以后的案件）").check()
+    form.get_by_label("我已阅读并同意以上内容").check()
+    form.get_by_role("button", name="同意电子送达").click()
+    expect(form.get_by_role("button", name="同意电子送达")).to_be_disabled()  # waiting for the text
+    assert not [url for url in posts if "service-consent" in url]
+    while held:  # the text arrives
+        held.pop().continue_()
+    page.unroute("**/api/mp/v1/me/service-consent")
+    expect(form.get_by_text("包括以后的新案件")).to_be_visible()
+    expect(form.get_by_role("alert")).to_have_text("请先阅读并勾选同意。")
+    expect(form.get_by_label("我已阅读并同意以上内容")).not_to_be_checked()
+    assert not [url for url in posts if "service-consent" in url]
+    form.get_by_label("我已阅读并同意以上内容").check()
+    with page.expect_request(lambda r: r.method == "POST" and "service-consent" in r.url) as sent:
+        form.get_by_role("button", name="同意电子送达").click()
+    body = sent.value.post_data_json
+    assert body["scope"] == "all_cases" and body["text_version"], body
     assert problems == []

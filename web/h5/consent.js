@@ -57,6 +57,17 @@ export function consentForm({ caseId, party, text, onGiven }) {
       }
       const submit = form.querySelector("button[type=submit]");
       submit.disabled = true;
+      if (!shown[scope()]) {
+        // "All cases" was chosen but its text has not arrived yet (a slow network): nobody consents to a text
+        // they were not shown. Show it (or, if it cannot be had, showScope says why and goes back to this case)
+        // and ask for the tick again.
+        await showScope();
+        agreed.checked = false;
+        if (shown[scope()]) message.replaceChildren(h("p", { class: "error", role: "alert" }, t("h5.consent.must_agree")));
+        submit.disabled = false;
+        agreed.focus();
+        return;
+      }
       try {
         await api(`${MP}/cases/${caseId}/service-consent`, {
           method: "POST",
