@@ -138,7 +138,10 @@ def retell(entry: Entry, summary: Message, data: dict | None = None) -> None:
     entry.summary = _stored(summary)
     session = db.session()
     if not pending_rows.waiting(session, entry):
-        session.execute(_RETELL, {"entry_id": entry.id, "summary": entry.summary, "data": entry.data})
+        # Without autoflush: the recorder's other changes (a case number that may be taken) are flushed where the
+        # recorder expects them and meets their errors, as when the unit of work wrote this UPDATE with them.
+        with session.no_autoflush:
+            session.execute(_RETELL, {"entry_id": entry.id, "summary": entry.summary, "data": entry.data})
 
 
 def message_of(event: Event) -> Message | None:
