@@ -238,6 +238,9 @@ def test_the_h5_consent_scope_and_the_video_room_have_no_serious_violations(site
     assert serious(page) == [], "consent, all cases chosen"
     form.get_by_label("我已阅读并同意以上内容").check()
     form.get_by_role("button", name="同意电子送达").click()
+    # The consent is given (the page shows how to withdraw it) before the page is opened afresh: going there at
+    # once could cancel the POST still on its way.
+    expect(page.get_by_role("button", name="撤回全部案件的电子送达同意")).to_be_visible()
     page.goto(f"{site.url}/h5/#/cases/{world.case.id}")
     page.get_by_role("button", name="撤回全部案件的电子送达同意").click()
     expect(page.get_by_role("button", name="确认撤回")).to_be_visible()

@@ -50,7 +50,10 @@ function go(hash) {
   else window.location.hash = hash;
 }
 
+let shown = 0; // which navigation the screen belongs to: a page left behind must not paint over the next one
+
 async function route() {
+  const mine = ++shown;
   const hash = window.location.hash || "#/documents";
   const found = routes.find(([pattern]) => pattern.test(hash));
   if (!found) return go("#/documents");
@@ -64,7 +67,10 @@ async function route() {
   try {
     await page(...hash.match(pattern).slice(1));
   } catch (error) {
-    showError(main, error);
+    // A page the person already left (a quick tap on a slow network) may fail when its late answers find its
+    // screen gone: that is not news about the page now shown.
+    if (mine === shown) showError(main, error);
+    else console.warn(error);
   }
 }
 
