@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import math
 import queue
 import random
 import re
@@ -104,7 +105,7 @@ class Account:
     """A logged-in person: refresh token, current access token; the lock makes refresh rotation exclusive."""
 
     def __init__(self, refresh: str, **facts: object) -> None:
-        self.refresh, self.access, self.refreshed_at, self.lock = refresh, "", 0.0, threading.Lock()
+        self.refresh, self.access, self.refreshed_at, self.lock = refresh, "", -math.inf, threading.Lock()
         self.sms_sent: list[float] = []
         self.__dict__.update(facts)
 
@@ -136,7 +137,7 @@ class Shared:
             self.citizens.put(citizen)
         self.mediators = [Account(m["refresh"]) for m in seeded["mediators"]]
         self.client = {"client_id": seeded["client_id"], "secret": seeded["secret"]}
-        self.court_headers, self.court_at, self.court_lock = {}, 0.0, threading.Lock()
+        self.court_headers, self.court_at, self.court_lock = {}, -math.inf, threading.Lock()
         self.serial = itertools.count(1)
         self.deadline = float("inf")
 
