@@ -62,7 +62,7 @@ def register_extensions(app: Flask) -> None:
     from app import wiring
 
     wiring.connect()  # cross-domain providers, before anything serves
-    from app.database import configure_engine_options
+    from app.database import configure_engine_options, end_reads_with_commit
     from app.extensions import db, limiter, migrate, storage
     from app.i18n import init_babel
     from app.jobs import init_celery
@@ -70,6 +70,9 @@ def register_extensions(app: Flask) -> None:
 
     configure_engine_options(app)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            end_reads_with_commit(engine)
     migrate.init_app(app, db, directory=str(_migrations_path()), render_as_batch=True, compare_type=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)

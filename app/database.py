@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import select
 import sqlite3
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool, StaticPool
 
@@ -104,3 +105,72 @@ def _drop_dead_connection(dbapi_connection: object, _record: object, _proxy: obj
     poller.register(socket, _READABLE_OR_BROKEN)
     if poller.poll(0):
         raise DisconnectionError("the server sent something to an idle connection: it closed it")
+
+
+# -- a transaction that wrote nothing ends with COMMIT ---------------------------------------------------------
+
+_WROTE = "microcourt.wrote"  # in the pool record's info: this transaction sent a statement other than a SELECT
+
+
+def end_reads_with_commit(engine: Engine) -> None:
+    """On psycopg, end a transaction that only read with COMMIT where SQLAlchemy would send ROLLBACK.
+
+    psycopg prepares a statement on a connection the fifth time it runs there, and forgets every prepared
+    statement (DEALLOCATE ALL, one more round trip) whenever a transaction ends in ROLLBACK. A read request's
+    transaction always ends that way (the session is closed at teardown), so before this most statements of a
+    read-mostly load were planned again by PostgreSQL on every request.
+
+    For a transaction that ran only SELECTs, COMMIT and ROLLBACK leave the database in the same state. Every
+    statement the engine sends passes `_note_write` first: anything that does not begin with SELECT (INSERT,
+    UPDATE, DELETE, WITH, SAVEPOINT, text of any kind) marks the connection's transaction as written, and such a
+    transaction is rolled back as before. Nothing in app/ writes through the driver connection directly (no
+    COPY, no cursor of its own), and no SELECT calls a function that writes (only count, sum, coalesce, min, max,
+    unnest and pg_advisory_xact_lock, whose lock either ending releases). A transaction in an error state, or
+    a COMMIT that fails, is rolled back as before. SQLite is left alone: pysqlite prepares nothing across
+    transactions.
+    """
+    if engine.dialect.driver != "psycopg":
+        return
+    event.listen(engine, "before_cursor_execute", _note_write)
+    dialect = engine.dialect
+    rollback, commit = dialect.do_rollback, dialect.do_commit
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        info = _pool_info(dbapi_connection)
+        wrote = info.pop(_WROTE, False) if info is not None else True  # not a pool's connection: unknown
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if wrote or psycopg is None or not isinstance(driver, psycopg.Connection):
+            return rollback(dbapi_connection)
+        if driver.pgconn.transaction_status != pq.TransactionStatus.INTRANS:
+            return rollback(dbapi_connection)  # idle: nothing to end; in error: only ROLLBACK ends it cleanly
+        try:
+            driver.commit()
+        except psycopg.Error:
+            rollback(dbapi_connection)
+            raise
+
+    def do_commit(dbapi_connection: Any) -> None:
+        info = _pool_info(dbapi_connection)
+        if info is not None:
+            info.pop(_WROTE, None)
+        commit(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]  # per engine, see the docstring
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+
+
+def _pool_info(dbapi_connection: object) -> dict[Any, Any] | None:
+    """The pool record's info of a pooled connection; None for a bare driver connection or the dialect's first
+    connection (whose proxy has no record)."""
+    try:
+        info = getattr(dbapi_connection, "info", None)
+    except NotImplementedError:
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _note_write(
+    conn: Connection, _cursor: object, statement: str, _parameters: object, _context: object, _many: bool
+) -> None:
+    if not statement.startswith("SELECT"):
+        conn.info[_WROTE] = True
