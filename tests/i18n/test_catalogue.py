@@ -171,3 +171,13 @@ def test_extraction_finds_every_entry_of_the_template_and_no_other(tmp_path):
     found = keys(extracted)
     assert not committed - found, f"entries extraction would drop (name them in kept_texts.py): {committed - found}"
     assert not found - committed, f"texts missing from the catalogue: run `make messages`: {found - committed}"
+
+
+def test_a_serving_process_reads_the_catalogue_before_its_first_request():
+    catalogue.index.cache_clear()
+    catalogue.translations.cache_clear()
+    catalogue.warm()
+    assert catalogue.index.cache_info().currsize == 1
+    assert catalogue.translations.cache_info().currsize == len(LANGUAGES)
+    served = (TRANSLATIONS.parent / "wsgi.py").read_text(encoding="utf-8")
+    assert "catalogue.warm()" in served  # gunicorn's entry point warms it (in the master, with preload)
