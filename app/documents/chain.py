@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, Insert, Table, bindparam, insert, select, update
+from sqlalchemy import CursorResult, Insert, Row, Select, Table, bindparam, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.attributes import instance_state
@@ -149,12 +149,29 @@ Timed = Event | Listed  # what an answer lists: an event, or its place, type and
 def lock_with_events(document_id: object) -> tuple[ServedDocument | None, list[Timed]]:
     """`lock_document`, and in the same statement the document's events in chain order, for an answer that lists
     them (`whole_chain` checks them: a row the lock waited for may have moved on since the events were read)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        _sqlite_write_lock()
-    rows = db.session.execute(_LOCK_WITH_EVENTS, {"document_id": document_id}).all()
+    rows = locked_rows(_LOCK_WITH_EVENTS, {"document_id": document_id})
     if not rows:
         return None, []
-    return rows[0][0], [Listed(row[1], row[2], row[3]) for row in rows if row[1] is not None]
+    return rows[0][0], listed(rows)
+
+
+def locked_rows(statement: Select, params: dict[str, Any]) -> Sequence[Row]:
+    """The rows of a statement that locks a document as `lock_document` does (FOR UPDATE OF the document, with
+    populate_existing; on SQLite the database's write lock taken first): the document first in each row, then the
+    event's seq, type and time, one row per event in chain order, then whatever else the statement reads."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock()
+    return db.session.execute(statement, params).all()
+
+
+def listed(rows: Sequence[Row]) -> list[Timed]:
+    """The events of `locked_rows` (columns 1 to 3 of each row), once each in chain order: a join of the statement
+    may repeat an event's row."""
+    found: list[Timed] = []
+    for row in rows:
+        if row[1] is not None and (not found or found[-1].seq != row[1]):
+            found.append(Listed(row[1], row[2], row[3]))
+    return found
 
 
 def whole_chain(document: ServedDocument, known: list[Timed]) -> Sequence[Timed]:

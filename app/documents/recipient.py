@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, select, union
 
@@ -20,7 +21,7 @@ from app.documents import outbox as delivery_outbox
 from app.documents import rules as documents_rules
 from app.documents import states as delivery_states
 from app.documents.chain import Actor
-from app.documents.models import ServedDocument
+from app.documents.models import DeliveryEvent, ServedDocument
 from app.errors import NotFound
 from app.extensions import db, storage
 from app.i18n import message
@@ -71,27 +72,65 @@ _CASE_COURT_ACCOUNT = (
     .outerjoin(WebhookSubscription, webhooks.active_on(bindparam("court_id")))
     .where(Case.id == bindparam("case_id"))
 )
+# An act whose answer lists the events (open, acknowledge): the same, read by the statement that locks the document
+# with its events (app/documents/chain.py `locked_rows`: FOR UPDATE OF the document only), one statement instead of
+# two (issue 18). One row per event and active subscription, in chain order. Read in the snapshot the lock's
+# statement began with, not after the lock was granted: the case's id and kind, the court's name and the party's
+# account do not move with the document's chain (a served decision's hook locks and refreshes the case itself).
+_LOCK_CASE_COURT_ACCOUNT = (
+    select(
+        ServedDocument,
+        DeliveryEvent.seq,
+        DeliveryEvent.type,
+        DeliveryEvent.at,
+        Case,
+        Court,
+        CaseParty.user_id,
+        calendar.version_column(),
+        WebhookSubscription,
+    )
+    .select_from(ServedDocument)
+    .outerjoin(DeliveryEvent, DeliveryEvent.document_id == ServedDocument.id)
+    .outerjoin(Case, Case.id == ServedDocument.case_id)
+    .outerjoin(Court, Court.id == ServedDocument.court_id)
+    .outerjoin(CaseParty, CaseParty.id == ServedDocument.recipient_party_id)
+    .outerjoin(WebhookSubscription, webhooks.active_on(ServedDocument.court_id))
+    .where(ServedDocument.id == bindparam("document_id"))
+    .order_by(DeliveryEvent.seq)
+    .with_for_update(of=ServedDocument)
+    .execution_options(populate_existing=True)
+)
 
 
 def _load(
     document_id: uuid.UUID, actor: Principal, events: list[delivery_chain.Timed] | None = None
 ) -> tuple[ServedDocument, str, Case, Court | None]:
     """The document under its row lock, if the caller receives it; otherwise 404 with nothing written. With it
-    its case and court, read in the statement that reads the recipient party's account (issue 18). `events`: gets
-    the document's events, read with the lock (for an answer that lists them)."""
+    its case and court, read in the statement that reads the recipient party's account (issue 18); with `events`
+    (gets the document's events, for an answer that lists them) all of it in the statement that locks it."""
+    relation, case, court = None, None, None
     if events is None:
         document = delivery.lock(document_id)
+        if document is not None:
+            params = {
+                "case_id": document.case_id,
+                "court_id": document.court_id,
+                "party_id": document.recipient_party_id,
+            }
+            read: Sequence[Any] = db.session.execute(_CASE_COURT_ACCOUNT, params).all()  # 1 row or more
+            case, court, party_user_id, version = read[0][0], read[0][1], read[0][2], read[0][3]
+            subscriptions = [row[4] for row in read]
     else:
-        document, found = delivery_chain.lock_with_events(document_id)
-        events.extend(found)
-    relation, case, court = None, None, None
+        locked: Sequence[Any] = delivery_chain.locked_rows(_LOCK_CASE_COURT_ACCOUNT, {"document_id": document_id})
+        document = locked[0][0] if locked else None
+        if document is not None:
+            events.extend(delivery_chain.listed(locked))
+            case, court, party_user_id, version = locked[0][4], locked[0][5], locked[0][6], locked[0][7]
+            subscriptions = [row[8] for row in locked]
     if document is not None:
-        params = {"case_id": document.case_id, "court_id": document.court_id, "party_id": document.recipient_party_id}
-        rows = db.session.execute(_CASE_COURT_ACCOUNT, params).all()  # the case is a foreign key: 1 row or more
-        case, court = rows[0][0], rows[0][1]
-        calendar.saw_version(rows[0][3])
-        webhooks.share([document.court_id], (row[4] for row in rows))
-        relation = relation_to(document, actor, party_user_id=rows[0][2])
+        calendar.saw_version(version)
+        webhooks.share([document.court_id], subscriptions)
+        relation = relation_to(document, actor, party_user_id=party_user_id)
     if document is None or relation is None or case is None:
         db.session.rollback()
         raise not_found()

@@ -75,14 +75,15 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Before 15, then 10 (9). The same, and the agreement's effective_at (a Core UPDATE, issue 18: the agreement
     # is read as a plain row; the two timeline entries are one INSERT).
     "agreement sign 2": (8, 7),
-    # Before 15 (16 on SQLite), then 11 (12). Auth 1; on SQLite only BEGIN IMMEDIATE (the chain's lock,
-    # app/documents/chain.py); the document FOR UPDATE with its events for the answer 1 (lock_with_events); its case
-    # with the court, the recipient party's account (who may act), the calendar's version (the deadline: app/legal)
-    # and the court's active webhook subscriptions 1; the event and the document's state 2; audit 3. The answer is
-    # built before the COMMIT: the document, its case, court and events are not read again.
-    "document open": (9, 8),
-    # Before 15 (16), then 12 (13). The same, and the timeline entry.
-    "document acknowledge": (10, 9),
+    # Before 15 (16 on SQLite), then 11 (12), 8 (9), now 7 (8). Auth 1; on SQLite only BEGIN IMMEDIATE (the lock,
+    # app/documents/chain.py); the document FOR UPDATE (OF the document only) with its events for the answer, its
+    # case, the court, the recipient party's account (who may act), the calendar's version (the deadline: app/legal)
+    # and the court's active webhook subscriptions, all in one statement (app/documents/recipient.py
+    # _LOCK_CASE_COURT_ACCOUNT; it was two); the event and the document's state 2; audit 3. The answer is built
+    # before the COMMIT: the document, its case, court and events are not read again.
+    "document open": (8, 7),
+    # Before 15 (16), then 12 (13), 9 (10), now 8 (9). The same, and the timeline entry.
+    "document acknowledge": (9, 8),
 }
 
 
