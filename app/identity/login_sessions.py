@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from typing import Any, TypeGuard, cast
+from typing import Any, cast
 
 from sqlalchemy import String, Table, Uuid, bindparam, literal, null, select, true, union_all, update
 from sqlalchemy import cast as sql_cast
@@ -39,6 +39,8 @@ class TokenPair:
     expires_in: int
     user: User
     token_type: str = "Bearer"
+    # The caller's roles and memberships when they were read with the pair (a refresh); else None.
+    principal: Principal | None = None
 
 
 def _table(entity: type) -> Table:
@@ -100,62 +102,71 @@ def _issue_pair(session: AuthSession, user: User) -> TokenPair:
 def refresh(*, refresh_token: str) -> TokenPair:
     """Spend a refresh token for a new pair; a spent one presented again revokes its whole family."""
     now = clock.now()
-    row = db.session.execute(_REFRESH_QUERY, {"refresh_hash": hash_token(refresh_token)}).first()
-    if row is None:
+    session = db.session()
+    session._autoflush()  # what Session.execute did first (nothing to flush at the start of a request)
+    connection = session.connection()
+    rows = connection.execute(_REFRESH_QUERY, {"refresh_hash": hash_token(refresh_token)}).all()
+    if not rows:
         raise Unauthorized("The refresh token is invalid.", reason="auth.invalid_refresh")
-    record, session, user = row
-    spending = db.session.execute(_SPEND_QUERY, {"refresh_id": record.id, "spent_now": now})
-    spent = spending.rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; typed as Result
+    first = rows[0]
+    token_id, session_id, token_expires, user_id, revoked_at, session_expires = first[:_REFRESH_USER]
+    spent = connection.execute(_SPEND_QUERY, {"refresh_id": token_id, "spent_now": now}).rowcount
     if not spent:
-        _revoke(session, reason="refresh_reused")
+        if user_id is not None and revoked_at is None:  # the session row exists and is still live
+            connection.execute(_REVOKE, {"auth_session_id": session_id, "revoked_now": now, "why": "refresh_reused"})
         audit.record(
             "auth.refresh_reused",
             actor_kind="user",
-            actor_id=str(session.user_id) if session else None,
+            actor_id=str(user_id) if user_id is not None else None,
             object_type="session",
-            object_id=record.session_id,
+            object_id=session_id,
         )
         db.session.commit()
         raise Unauthorized("This refresh token was already used; the session is ended.", reason="auth.refresh_reused")
-    if record.expires_at <= now or not _session_alive(session, now) or user is None or user.status != "active":
+    alive = user_id is not None and revoked_at is None and session_expires > now
+    user_status = first[_REFRESH_STATUS]
+    if token_expires <= now or not alive or user_status is None or user_status != "active":
         db.session.rollback()
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
-    pair = _issue_pair(session, user)
+    pair = _rotate(connection, session_id, session_expires, user_id, now)
     db.session.commit()
-    return pair
+    # The answer's user and roles come from the rows read above: after the COMMIT the caller's User is put in the
+    # identity map from them (not expired by the COMMIT), so the profile reads no row again.
+    user = _caller_row(session, user_id, first[_REFRESH_USER:_REFRESH_GRANTS])
+    principal = _principal(user, None, [row[_REFRESH_GRANTS:] for row in rows])
+    return dataclasses.replace(pair, user=user, principal=principal)
 
 
-# A refresh reads the token, its session and the session's user in one statement, built once with a bound hash
-# (was three statements, each built per call); the UPDATE that spends the token is built once too. Its
-# "spent_at IS NULL" condition stays the guard against two concurrent refreshes spending the same token.
-_REFRESH_QUERY = (
-    select(RefreshToken, AuthSession, User)
-    .outerjoin(AuthSession, AuthSession.id == RefreshToken.session_id)
-    .outerjoin(User, User.id == AuthSession.user_id)
-    .where(RefreshToken.token_hash == bindparam("refresh_hash", type_=String))
-)
-_SPEND_QUERY = (
-    update(RefreshToken)
-    .where(RefreshToken.id == bindparam("refresh_id", type_=Uuid), RefreshToken.spent_at.is_(None))
-    .values(spent_at=bindparam("spent_now", type_=RefreshToken.__table__.c.spent_at.type))
-    .execution_options(synchronize_session=False)  # the token row is not used again in this request
-)
-
-
-def _session_alive(session: AuthSession | None, now: dt.datetime) -> TypeGuard[AuthSession]:
-    return session is not None and session.revoked_at is None and session.expires_at > now
-
-
-def _revoke(session: AuthSession | None, *, reason: str) -> None:
-    if session is not None and session.revoked_at is None:
-        session.revoked_at = clock.now()
-        session.revoked_reason = reason
+def _rotate(
+    connection: Any, session_id: uuid.UUID, session_expires: dt.datetime, user_id: uuid.UUID, now: dt.datetime
+) -> TokenPair:
+    """Core twin of _issue_pair for a refresh: the new refresh token's INSERT, the session's last use, the access
+    token (the same rows and claims as _issue_pair, without loading or flushing ORM objects)."""
+    config = settings.identity()
+    raw_refresh = "rt_" + secrets.token_urlsafe(32)
+    refresh_expiry = min(now + dt.timedelta(days=config.refresh_token_ttl_days), session_expires)
+    connection.execute(_SESSION_USED, {"auth_session_id": session_id, "used_now": now})
+    connection.execute(
+        _NEW_REFRESH,
+        {"session_id": session_id, "token_hash": hash_token(raw_refresh), "expires_at": refresh_expiry},
+    )
+    ttl = config.access_token_ttl_seconds
+    access, _claims = tokens.encode(
+        key_ring(),
+        subject=str(user_id),
+        audience=USER_AUDIENCE,
+        issuer=config.jwt_issuer,
+        token_type="access",
+        ttl=dt.timedelta(seconds=ttl),
+        sid=str(session_id),
+    )
+    return TokenPair(access_token=access, refresh_token=raw_refresh, expires_in=ttl, user=cast(User, None))
 
 
 def logout(*, actor: Principal) -> None:
     """End the caller's session (the whole refresh family); access tokens stop working at once."""
     if actor.session_id is not None:
-        # One conditional UPDATE, as _revoke would flush it (authentication reads the session's columns, not its
+        # One conditional UPDATE (authentication reads the session's columns, not its
         # row: it is not in the identity map to be changed in place).
         db.session.execute(_LOGOUT, {"auth_session_id": actor.session_id, "revoked_now": clock.now()})
         db.session.commit()
@@ -196,7 +207,7 @@ def authenticate_user(*, token: str) -> Principal:
     first = rows[0] if rows else None
     if first is None or first[0] != user_id or first[1] is not None or first[2] is None or first[2] <= clock.now():
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")
-    user = _caller_row(session, user_id, first)
+    user = _caller_row(session, user_id, first[3:_GRANT_COLUMNS])
     if user.status != "active":
         raise Unauthorized("This account is disabled.", reason="auth.account_disabled")
     # The identity map holds rows weakly: without a reference the caller's User row would be collected here and
@@ -257,13 +268,12 @@ _USER_KEYS = tuple(_USER_MAPPER.get_property_by_column(column).key for column in
 _GRANT_COLUMNS = 3 + len(_USER_KEYS)  # the row: the session's 3 columns, the user's, then kind, ref, role
 
 
-def _caller_row(session: Any, user_id: uuid.UUID, row: Any) -> User:
-    """The caller's User in the session's identity map, as the ORM would have loaded it from this row.
+def _caller_row(session: Any, user_id: uuid.UUID, values: Any) -> User:
+    """The caller's User in the session's identity map, as the ORM would have loaded it from these column values.
 
     A User already in the map (a test's own object, or one read earlier in this session) is kept, with only its
     unloaded (expired) attributes filled from the row, as the ORM's loader does without populate_existing.
     """
-    values = row[3:_GRANT_COLUMNS]
     key = _USER_MAPPER.identity_key_from_primary_key((user_id,))
     held = session.identity_map.get(key)
     if held is not None:
@@ -286,6 +296,67 @@ def _caller_row(session: Any, user_id: uuid.UUID, row: Any) -> User:
 # authentication's CPU (0.5 of 1 ms in process) when it was rebuilt with literal ids on every request.
 _PRINCIPAL_QUERY = _build_principal_query()
 _GRANTS_QUERY = select(_grants(bindparam("auth_user_id", type_=Uuid)))
+
+
+def _build_refresh_query() -> Any:
+    # A refresh reads the token, its session, the session's user and, one row each, the user's roles and
+    # memberships (the answer's profile) in one statement, built once with a bound hash (was three statements for
+    # the token, then the user again and the grants after the COMMIT). The grants are those of the user the
+    # token's session belongs to (a scalar subquery on the same hash).
+    owner = (
+        select(_SESSIONS.c.user_id)
+        .join(_TOKENS, _TOKENS.c.session_id == _SESSIONS.c.id)
+        .where(_TOKENS.c.token_hash == bindparam("refresh_hash", type_=String))
+        .scalar_subquery()
+    )
+    grants = _grants(owner)
+    return (
+        select(
+            _TOKENS.c.id,
+            _TOKENS.c.session_id,
+            _TOKENS.c.expires_at,
+            _SESSIONS.c.user_id,
+            _SESSIONS.c.revoked_at,
+            _SESSIONS.c.expires_at,
+            *_USERS.c,
+            grants.c.kind,
+            grants.c.ref,
+            grants.c.role,
+        )
+        .select_from(_TOKENS)
+        .outerjoin(_SESSIONS, _SESSIONS.c.id == _TOKENS.c.session_id)
+        .outerjoin(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+        .outerjoin(grants, true())
+        .where(_TOKENS.c.token_hash == bindparam("refresh_hash", type_=String))
+    )
+
+
+_TOKENS = _table(RefreshToken)
+_REFRESH_USER = 6  # the row: the token's 3 columns and the session's 3, then the user's, then kind, ref, role
+_REFRESH_GRANTS = _REFRESH_USER + len(_USER_KEYS)
+_REFRESH_STATUS = _REFRESH_USER + [column.key for column in _USERS.c].index("status")
+_REFRESH_QUERY = _build_refresh_query()
+# The UPDATE that spends the token: its "spent_at IS NULL" condition stays the guard against two concurrent
+# refreshes spending the same token (the second waits for the first's row lock, then finds it spent).
+_SPEND_QUERY = (
+    _TOKENS.update()
+    .where(_TOKENS.c.id == bindparam("refresh_id", type_=Uuid), _TOKENS.c.spent_at.is_(None))
+    .values(spent_at=bindparam("spent_now", type_=_TOKENS.c.spent_at.type))
+)
+_SESSION_USED = (
+    _SESSIONS.update()
+    .where(_SESSIONS.c.id == bindparam("auth_session_id", type_=Uuid))
+    .values(last_used_at=bindparam("used_now", type_=_SESSIONS.c.last_used_at.type))
+)
+_NEW_REFRESH = _TOKENS.insert()
+_REVOKE = (
+    _SESSIONS.update()
+    .where(_SESSIONS.c.id == bindparam("auth_session_id", type_=Uuid), _SESSIONS.c.revoked_at.is_(None))
+    .values(
+        revoked_at=bindparam("revoked_now", type_=_SESSIONS.c.revoked_at.type),
+        revoked_reason=bindparam("why", type_=String),
+    )
+)
 
 
 def load_principal(user: User, *, session_id: uuid.UUID | None = None) -> Principal:

@@ -15,7 +15,8 @@ blp = Blueprint("mp_auth", __name__, description="Login with WeChat or an SMS co
 
 
 def _pair(pair: login_sessions.TokenPair) -> dict:
-    principal = login_sessions.load_principal(pair.user)
+    # A refresh read the caller's roles with its token (no statement here); a login reads them now.
+    principal = pair.principal or login_sessions.load_principal(pair.user)
     return {
         "access_token": pair.access_token,
         "refresh_token": pair.refresh_token,

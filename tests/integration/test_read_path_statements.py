@@ -1,9 +1,9 @@
 """The read calls of the mixed workload (issue 18, session 6, read path): statements counted and built once.
 
-A token refresh reads the token, its session and the session's user in one statement (was three); "my schedule"
-reads every relation's sessions in one statement (was six); the case detail's own statements and the next
-session's are built once with bound parameters, not per call. Deterministic: statements counted at the driver,
-and calls of `select` in the modules that build them during a warmed request (none).
+A token refresh reads the token, its session, the session's user and the user's roles in one statement (was
+five); "my schedule" reads every relation's sessions in one statement (was six); the case detail's own statements
+and the next session's are built once with bound parameters, not per call. Deterministic: statements counted at
+the driver, and calls of `select` in the modules that build them during a warmed request (none).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from tests.support.factories import login, login_pair
 from tests.support.scheduling import MP, add_lawyer, book, join, lawyer, local, mediation_case, person
 
 DAY = "2026-11-10"  # the test clock stands at 2026-11-02 10:00 Shanghai
-# Token, session and user 1; spend the token 1; the session's last use 1; the new token 1; after the COMMIT the
-# answer's user row 1, roles and memberships 1, lawyer profile 1.
-REFRESH_STATEMENTS = 7
+# Token, session, user, roles and memberships 1; spend the token 1; the session's last use 1; the new token 1;
+# after the COMMIT nothing (the answer's user and roles come from the first read; a lawyer profile 1 only for a
+# user who has one).
+REFRESH_STATEMENTS = 4
 # auth 1; the sessions of every relation (mediator, judge, clerk, party, lawyer) with their case titles 1.
 SCHEDULE_STATEMENTS = 2
 
