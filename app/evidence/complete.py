@@ -44,7 +44,7 @@ REQUEUE_AFTER_SECONDS = 600  # a `verifying` item untouched this long has lost i
 
 def complete(*, evidence_id: uuid.UUID, actor: Principal) -> EvidenceItem:
     """Hand the uploaded file to the verification job (idempotent); the item is `verifying` or already decided."""
-    item, _case, _facts = evidence_access.load_own(evidence_id, actor=actor)
+    item, _facts = evidence_access.load_own_item(evidence_id, actor=actor)  # one statement (no Case entity)
     if item.status != "pending":
         return item
     now = clock.now()

@@ -201,11 +201,12 @@ def test_batch_push_shares_its_lookups(client, monkeypatch):
     assert [len([s for s in many.statements if name in s]) for name in shared] == [1, 1, 0], many
 
 
-# `complete` reads no object (the verification job does): auth 1; idempotency 2; the item 1 and the case facts 3;
-# the conditional UPDATE pending -> verifying 1 (was 9 with the item re-read for the answer: under the key the
-# commit is deferred and expires nothing, so the answer is the row in hand with what the UPDATE wrote). The same for
-# any file size.
-EVIDENCE_COMPLETE_STATEMENTS = 8
+# `complete` reads no object (the verification job does): auth 1; idempotency 2; the item with its case's columns and
+# the case's connections (the facts) in one statement 1 (app/evidence/access.py load_own_item; was 3: the item, the
+# case, the facts); the conditional UPDATE pending -> verifying 1 (was 9 with the item re-read for the answer: under
+# the key the commit is deferred and expires nothing, so the answer is the row in hand with what the UPDATE wrote).
+# The same for any file size.
+EVIDENCE_COMPLETE_STATEMENTS = 6
 
 
 def test_evidence_complete_costs_the_same_for_any_size(client, monkeypatch):
