@@ -26,12 +26,14 @@ from typing import cast as typing_cast
 from sqlalchemy import (
     BindParameter,
     CompoundSelect,
+    String,
     Table,
     Uuid,
     bindparam,
     cast,
     false,
     func,
+    literal,
     null,
     or_,
     select,
@@ -77,30 +79,59 @@ def participants(
     case: Case, facts: CaseFacts, *, staff: tuple[tuple[str, uuid.UUID | None], ...] | None = None
 ) -> list[Participant]:
     """The mediator (or, for a hearing, the `staff` given: judge and clerk), every joined party user and every
-    active lawyer of the case (each person once)."""
+    active lawyer of the case (each person once).
+
+    One statement built once (issue 18): the case's parties as rows, then the names of the staff and the lawyers
+    (it was the parties as entities and one read per person named)."""
     found: dict[uuid.UUID, Participant] = {}
-    for role, user_id in staff if staff is not None else (("mediator", case.mediator_user_id),):
+    people = tuple(staff if staff is not None else (("mediator", case.mediator_user_id),))
+    named = {user_id for _role, user_id in people if user_id is not None} | set(facts.agent_lawyers.values())
+    rows = db.session.execute(_PARTIES_AND_NAMES, {"case_id": case.id, "named_ids": sorted(named)}).all()
+    parties = [row for row in rows if row.kind == _PARTY]
+    names = {row.id: row.name or row.display_name for row in rows if row.kind != _PARTY}
+    for role, user_id in people:
         if user_id is not None:
-            found.setdefault(user_id, Participant(user_id, role, None, None, _name(user_id)))
-    parties = list(db.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)))
+            found.setdefault(user_id, Participant(user_id, role, None, None, names.get(user_id)))
     roles = {party.id: party.role for party in parties}
     for party in parties:
         if party.user_id is not None:
             found.setdefault(party.user_id, Participant(party.user_id, "party", party.id, party.role, party.name))
     for party_id, lawyer_id in facts.agent_lawyers.items():
-        found.setdefault(lawyer_id, Participant(lawyer_id, "lawyer", party_id, roles.get(party_id), _name(lawyer_id)))
+        found.setdefault(
+            lawyer_id, Participant(lawyer_id, "lawyer", party_id, roles.get(party_id), names.get(lawyer_id))
+        )
     return list(found.values())
+
+
+_PARTY = "party"
+
+
+def _parties_and_names() -> CompoundSelect:
+    """The case's parties (id, user, role, name), in the order a SELECT of the parties alone returns them, then the
+    users named (id, real name, display name: a person's name is the real one, else the display name)."""
+    no_id = cast(null(), Uuid)
+    no_text = cast(null(), String)
+    parties = select(
+        literal(_PARTY).label("kind"),
+        CaseParty.id.label("id"),
+        CaseParty.user_id.label("user_id"),
+        CaseParty.role.label("role"),
+        CaseParty.name.label("name"),
+        no_text.label("display_name"),
+    ).where(CaseParty.case_id == bindparam("case_id", type_=Uuid))
+    users = select(literal("user"), User.id, no_id, no_text, User.real_name, User.display_name).where(
+        User.id.in_(bindparam("named_ids", expanding=True))
+    )
+    return union_all(parties, users)
+
+
+_PARTIES_AND_NAMES = _parties_and_names()
 
 
 def participant_ids(case: Case, facts: CaseFacts) -> set[uuid.UUID]:
     """The user ids of `participants(case, facts)` (a mediation's), from the facts in hand: nothing is read."""
     ids = {uid for uid in facts.party_users.values() if uid is not None} | set(facts.agent_lawyers.values())
     return ids | ({case.mediator_user_id} if case.mediator_user_id is not None else set())
-
-
-def _name(user_id: uuid.UUID) -> str | None:
-    user = db.session.get(User, user_id)
-    return None if user is None else (user.real_name or user.display_name)
 
 
 def lock(user_ids: Iterable[uuid.UUID], *, courtroom_ids: Iterable[uuid.UUID] = ()) -> None:
@@ -209,22 +240,27 @@ def _members(ids: set[uuid.UUID], case_ids: set[uuid.UUID]) -> dict[uuid.UUID, s
     members: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     if not case_ids:
         return members
-    rows = list(
-        db.session.execute(
-            select(CaseParty.case_id, CaseParty.user_id).where(
-                CaseParty.case_id.in_(case_ids), CaseParty.user_id.in_(ids)
-            )
-        )
-    )
-    rows += db.session.execute(
-        select(CaseAgent.case_id, CaseAgent.lawyer_user_id).where(
-            CaseAgent.case_id.in_(case_ids), CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active"
-        )
-    ).all()
+    rows = db.session.execute(_MEMBERS, {"member_ids": list(ids), "member_case_ids": list(case_ids)}).all()
     for case_id, user_id in rows:
         if user_id is not None:  # always (IN never matches NULL): narrows the nullable party column
             members[case_id].add(user_id)
     return members
+
+
+def _members_query() -> CompoundSelect:
+    """The joined parties and active lawyers among the people, in the cases: one statement built once (issue 18)."""
+    ids: BindParameter[Any] = bindparam("member_ids", expanding=True)
+    case_ids: BindParameter[Any] = bindparam("member_case_ids", expanding=True)
+    parties = select(CaseParty.case_id, CaseParty.user_id).where(
+        CaseParty.case_id.in_(case_ids), CaseParty.user_id.in_(ids)
+    )
+    lawyers = select(CaseAgent.case_id, CaseAgent.lawyer_user_id).where(
+        CaseAgent.case_id.in_(case_ids), CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active"
+    )
+    return union_all(parties, lawyers)
+
+
+_MEMBERS = _members_query()
 
 
 def courtroom_busy(
