@@ -150,22 +150,24 @@ def _push(
 
 
 # Built once per process with bound parameters: the case, the named party (of any case: `target` checks it is this
-# case's), the case's court and the court's active webhook subscriptions (one row each).
-_TARGET = (
+# case's), the case's court and the court's active webhook subscriptions (one row each); and with them what routing
+# reads about the party (app/documents/recipient_facts.py `joined`: its consents, address act, active lawyers and the
+# calendar's version, columns 4 on), one statement where a push made two (issue 18).
+_TARGET = recipient_facts.joined(
     select(Case, CaseParty, Court, WebhookSubscription)
     .select_from(Case)
     .outerjoin(CaseParty, CaseParty.id == bindparam("party_id"))
     .outerjoin(Court, Court.id == Case.court_id)
     .outerjoin(WebhookSubscription, webhooks.active_on(Case.court_id))
-    .where(Case.id == bindparam("case_id"))
-)
+).where(Case.id == bindparam("case_id"))
 
 
 def _read_target(meta: dict) -> list[Row]:
     """Load what a push by case id reads one by one (the case and the party by `target`, the court with its webhook
-    subscriptions by `delivery_outbox.read_courts`) in one statement, unless this session holds the case and the
-    party already (a batch read them for all its items): `target` then finds them in the identity map, as it did
-    after reading them itself. The rows, to hold while the push runs."""
+    subscriptions by `delivery_outbox.read_courts`, the party's routing facts by `recipient_facts.prefetch`) in one
+    statement, unless this session holds the case and the party already (a batch read them for all its items):
+    `target` then finds them in the identity map, as it did after reading them itself. The rows, to hold while the
+    push runs."""
     try:
         case_id, party_id = uuid.UUID(str(meta["case_id"])), uuid.UUID(str(meta["recipient_party_id"]))
     except (KeyError, TypeError, ValueError):
@@ -176,6 +178,7 @@ def _read_target(meta: dict) -> list[Row]:
     court = rows[0][2] if rows else None
     if court is not None and court.id not in webhooks.shared_courts():
         webhooks.share([court.id], (row[3] for row in rows))
+    recipient_facts.keep(rows, start=4)  # `prefetch` then reads nothing for this party
     return rows
 
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Select, bindparam, event, select
+from sqlalchemy import ScalarSelect, Select, bindparam, event, select
 from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from app.cases import CaseAgent, CaseConsent, CaseParty
@@ -49,20 +50,55 @@ def prefetch(parties: Iterable[CaseParty]) -> None:
     wanted = {party.id for party in parties if party.id not in known}
     if not wanted:
         return
-    rows = db.session.execute(_query(), {"party_ids": list(wanted)}).all()
+    keep(db.session.execute(_query(), {"party_ids": list(wanted)}).all())
+
+
+def keep(rows: Sequence[Sequence[Any]], start: int = 0) -> None:
+    """Keep for this transaction the facts read by `_query`, or by a statement that added them with `joined` (its
+    columns from `start` on); a party already known keeps the facts it has. Rows without a party are skipped."""
+    known: dict[uuid.UUID, Facts] = db.session.info.setdefault(KEY, {})
     found: dict[uuid.UUID, Facts] = {}
-    for party_id, user_id, standing, latest, last_address, lawyer, _version in rows:
+    for row in rows:
+        party_id, user_id, standing, latest, last_address, lawyer, _version = row[start : start + 7]
+        if party_id is None or party_id in known:
+            continue
         facts = found.setdefault(party_id, Facts(user_id, standing, latest, last_address, []))
         if lawyer is not None and lawyer not in facts.lawyers:
             facts.lawyers.append(lawyer)
     if rows:
-        calendar.saw_version(rows[0][-1])
+        calendar.saw_version(rows[0][start + 6])
     known.update(found)
+
+
+def joined(query: Select) -> Select:
+    """`query`, whose FROM is one join that holds CaseParty (the recipient), with the facts' seven columns added
+    after its own and their outer joins: one statement reads what it reads and the facts (`keep`)."""
+    latest_id, last_act_id = _latest()
+    return (
+        query.add_columns(
+            CaseParty.id,
+            CaseParty.user_id,
+            StandingServiceConsent,
+            CaseConsent,
+            ServiceConsentAct,
+            CaseAgent.lawyer_user_id,
+            calendar.version_column(),
+        )
+        .outerjoin(StandingServiceConsent, StandingServiceConsent.user_id == CaseParty.user_id)
+        .outerjoin(CaseConsent, CaseConsent.id == latest_id)
+        .outerjoin(ServiceConsentAct, ServiceConsentAct.id == last_act_id)
+        .outerjoin(CaseAgent, (CaseAgent.party_id == CaseParty.id) & (CaseAgent.status == "active"))
+    )
 
 
 @functools.cache
 def _query() -> Select:
     """The statement, built once with bound parameters (building it per call cost more than running it)."""
+    return joined(select().select_from(CaseParty)).where(CaseParty.id.in_(bindparam("party_ids", expanding=True)))
+
+
+def _latest() -> tuple[ScalarSelect, ScalarSelect]:
+    """The id of the party's newest e-service consent in its case and of its newest act naming an address."""
     newest = aliased(CaseConsent)
     latest_id = (
         select(newest.id)
@@ -81,23 +117,7 @@ def _query() -> Select:
         .correlate(CaseParty)
         .scalar_subquery()
     )
-    return (
-        select(
-            CaseParty.id,
-            CaseParty.user_id,
-            StandingServiceConsent,
-            CaseConsent,
-            ServiceConsentAct,
-            CaseAgent.lawyer_user_id,
-            calendar.version_column(),
-        )
-        .select_from(CaseParty)
-        .outerjoin(StandingServiceConsent, StandingServiceConsent.user_id == CaseParty.user_id)
-        .outerjoin(CaseConsent, CaseConsent.id == latest_id)
-        .outerjoin(ServiceConsentAct, ServiceConsentAct.id == last_act_id)
-        .outerjoin(CaseAgent, (CaseAgent.party_id == CaseParty.id) & (CaseAgent.status == "active"))
-        .where(CaseParty.id.in_(bindparam("party_ids", expanding=True)))
-    )
+    return latest_id, last_act_id
 
 
 def of(party_id: uuid.UUID) -> Facts | None:
