@@ -69,6 +69,8 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
     party_id = _owner_party(actor, facts, data.get("party_id"))
     uploader = actor.user_id
     assert uploader is not None  # _owner_party admits only people: parties and their lawyers
+    if data.get("stage") == period_appeal.STAGE:  # the appeal window reads the case itself (locked above)
+        case = db.session.get_one(Case, case.id)
     appeal = period_appeal.ensure_open(case, party_id=party_id, stage=data.get("stage"))  # decided: appeal only
     mime = _check_declaration(data)
     late = not appeal and evidence_period.is_late(case)
@@ -148,9 +150,10 @@ def _load_locked(case_id: uuid.UUID, actor: Principal) -> tuple[Case, CaseFacts,
     if uploader is None:  # not a person: refused by _owner_party, no usage needed
         return (*case_access.load(case_id, actor=actor, lock=True), {})
     ids = {"case_id": case_id, "uploader": uploader}
-    case = db.session.scalar(_locked_query(), ids)
-    if case is None:
+    locked = db.session.execute(_locked_query(), ids).first()
+    if locked is None:
         raise case_access.not_found()
+    case = cast(Case, locked)  # the columns the checks read, as a row (issue 18: no entity to build and track)
     rows = db.session.execute(_usage_query(), ids).all()
     facts = case_access.facts_from(case, rows)
     if not permissions.may_read_case(actor, facts):
@@ -162,9 +165,21 @@ def _load_locked(case_id: uuid.UUID, actor: Principal) -> tuple[Case, CaseFacts,
 
 
 @functools.cache
-def _locked_query() -> Select[Case]:
-    """The case row and the uploader's row, locked (built once: building costs more than running it)."""
-    locked = select(Case).join(User, User.id == bindparam("uploader")).where(Case.id == bindparam("case_id"))
+def _locked_query() -> Select:
+    """The case row and the uploader's row, locked (built once: building costs more than running it); read are the
+    case's columns the checks and the facts need (`case_access.facts_from`, `period_appeal.ensure_open` but for an
+    appeal, `evidence_period.is_late`), as a row."""
+    columns = (
+        Case.id,
+        Case.kind,
+        Case.status,
+        Case.court_id,
+        Case.org_id,
+        Case.mediator_user_id,
+        Case.filed_by_user_id,
+        Case.filed_via,
+    )
+    locked = select(*columns).join(User, User.id == bindparam("uploader")).where(Case.id == bindparam("case_id"))
     return locked.with_for_update(of=(Case, User))
 
 
