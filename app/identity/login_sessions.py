@@ -213,7 +213,7 @@ def authenticate_user(*, token: str) -> Principal:
     # The identity map holds rows weakly: without a reference the caller's User row would be collected here and
     # read again by the first db.session.get(User, caller) of the request (profile, filing...). The session
     # keeps it until it ends with the request; the next request authenticates with a fresh read as before.
-    db.session.info[CALLER_ROWS] = user
+    session.info[CALLER_ROWS] = user  # the request's session itself (db.session.info looks it up again)
     return _principal(user, session_id, [row[_GRANT_COLUMNS:] for row in rows])
 
 

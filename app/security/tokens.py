@@ -20,6 +20,7 @@ from config import MAX_TOKEN_TTL_SECONDS, parse_key_ring
 
 ALGORITHM = "HS256"  # one algorithm family, fixed: never taken from the token header
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti", "typ"]
+REGISTERED = frozenset(REQUIRED_CLAIMS)
 LEEWAY_SECONDS = 10
 # No token lives longer than this, whatever it says: a leaked signing key or a bug minting long tokens must not
 # yield a credential good for months. Each type is held to its configured TTL below this ceiling.
@@ -80,6 +81,14 @@ def encode(
         **claims,
     }
     token = jwt.encode(payload, ring.keys[ring.active], algorithm=ALGORITHM, headers={"kid": ring.active})
+    # This process signed it: remembered as verified for its own audience and issuer (with its claims as a
+    # verifier parses them back from JSON), so its first use here costs no second HMAC and parse. The time claims,
+    # the lifetime and the type are still checked on every decode; another audience or issuer verifies in full.
+    # Only when every registered claim is the one set above (extra claims may not replace them), so each has the
+    # type and value the full verification would have checked.
+    own = isinstance(subject, str) and isinstance(audience, str) and isinstance(issuer, str)
+    if own and not claims.keys() & REGISTERED:
+        _remember((token, audience, issuer), (ring.active, ring.keys[ring.active], json.loads(json.dumps(payload))))
     return token, payload
 
 
@@ -131,7 +140,8 @@ def _verify(ring: KeyRing, token: str, *, audience: str, issuer: str) -> tuple[s
 # Tokens this process has verified, by (token, audience, issuer): the kid and secret that verified each, and its
 # claims. Every request presents its bearer token again, and PyJWT parsed the JSON and recomputed the HMAC each
 # time (a sixth of an authentication's CPU). A hit is used only while the ring still holds the same secret under
-# that kid (a key removed from the ring stops its tokens at once); refused tokens are never remembered. Bounded:
+# that kid (a key removed from the ring stops its tokens at once); refused tokens are never remembered, tokens this
+# process signed are remembered when signed (see `encode`). Bounded:
 # the oldest entry goes first. Reads take no lock (a dict read is atomic); writers take `_verified_lock`.
 VERIFIED_MAX = 4096
 _verified: dict[tuple[str, str, str], tuple[str, bytes, dict[str, Any]]] = {}

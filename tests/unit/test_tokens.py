@@ -200,6 +200,7 @@ def test_refused_tokens_are_not_remembered_and_the_memory_is_bounded(clock, monk
     monkeypatch.setattr(tokens, "VERIFIED_MAX", 3)
     monkeypatch.setattr(tokens, "_verified", {})
     bad = issue()[:-2] + "xx"
+    tokens._verified.clear()  # the good token it was cut from was remembered when signed
     with pytest.raises(Unauthorized):
         tokens.decode(RING, bad, **ARGS)
     assert not tokens._verified
@@ -207,3 +208,29 @@ def test_refused_tokens_are_not_remembered_and_the_memory_is_bounded(clock, monk
     for token in issued:
         tokens.decode(RING, token, **ARGS)
     assert [key[0] for key in tokens._verified] == issued[2:]
+
+
+def test_a_token_this_process_signs_is_remembered_for_its_own_audience_and_issuer(clock, monkeypatch):
+    monkeypatch.setattr(tokens, "_verified", {})
+    token, payload = tokens.encode(RING, subject="user-1", ttl=dt.timedelta(minutes=15), sid="s-1", **ARGS)
+    monkeypatch.setattr(tokens.jwt, "decode", lambda *a, **k: pytest.fail("verified again"))
+    claims = tokens.decode(RING, token, **ARGS)
+    assert claims == json.loads(json.dumps(payload)) and claims["sid"] == "s-1"
+    monkeypatch.undo()
+    monkeypatch.setattr(tokens, "_verified", {})
+    with pytest.raises(Unauthorized):  # another audience or issuer is verified in full, and refused
+        tokens.decode(RING, issue(), audience="court", issuer="microcourt", token_type="access")
+    short = issue(ttl=dt.timedelta(minutes=1))
+    clock.advance(minutes=2)
+    with pytest.raises(Unauthorized) as caught:  # the time claims, on every use
+        tokens.decode(RING, short, **ARGS)
+    assert caught.value.reason == "auth.token_expired"
+
+
+@pytest.mark.parametrize("claim", [{"aud": "court"}, {"iss": "evil"}, {"sub": 7}, {"jti": None}])
+def test_a_token_whose_extra_claims_replace_a_registered_one_is_not_remembered(clock, monkeypatch, claim):
+    monkeypatch.setattr(tokens, "_verified", {})
+    issue(**claim)
+    assert not tokens._verified
+    with pytest.raises(Unauthorized):
+        tokens.decode(RING, issue(**claim), **ARGS)
