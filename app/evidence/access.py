@@ -194,7 +194,23 @@ def custody_written(
 ) -> None:
     """`custody` for an item whose row is already written, as one INSERT now (no ORM object: nothing in the
     request reads the event back); `sha256` is the item's hash when it is stored, else None."""
-    row = {
+    row = custody_row(evidence_id, case_id, action, actor=actor, role=role, sha256=sha256, data=data)
+    db.session.execute(_INSERT_CUSTODY, row)
+    custody_audited(row, actor=actor)
+
+
+def custody_row(
+    evidence_id: uuid.UUID,
+    case_id: uuid.UUID,
+    action: str,
+    *,
+    actor: Principal | None,
+    role: str,
+    sha256: str | None = None,
+    data: dict | None = None,
+) -> dict[str, Any]:
+    """The custody event `custody_written` inserts, as the row's values (for a caller that inserts it itself)."""
+    return {
         "id": new_id(),
         "evidence_id": evidence_id,
         "case_id": case_id,
@@ -205,9 +221,14 @@ def custody_written(
         "sha256": sha256,
         "data": data or {},
     }
-    db.session.execute(_INSERT_CUSTODY, row)
-    details = {"case_id": str(case_id), "as": role, "sha256": sha256}
-    audit.record(f"evidence.{action}", actor=actor, object_type="evidence", object_id=evidence_id, details=details)
+
+
+def custody_audited(row: dict[str, Any], *, actor: Principal | None) -> None:
+    """Mirror a custody event written from `custody_row` in the audit log, as `custody_written` does."""
+    details = {"case_id": str(row["case_id"]), "as": row["actor_role"], "sha256": row["sha256"]}
+    audit.record(
+        f"evidence.{row['action']}", actor=actor, object_type="evidence", object_id=row["evidence_id"], details=details
+    )
 
 
 _INSERT_CUSTODY = insert(cast(Table, EvidenceCustodyEvent.__table__))  # built once: the ORM's INSERT, no object

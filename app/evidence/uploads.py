@@ -19,6 +19,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     CompoundSelect,
+    Insert,
     Select,
     Table,
     Uuid,
@@ -36,7 +37,7 @@ from app.evidence import file_types as types
 from app.evidence import period as evidence_period
 from app.evidence import period_appeal
 from app.evidence import rules as rules
-from app.evidence.models import LIVE_STATUSES, EvidenceItem
+from app.evidence.models import LIVE_STATUSES, EvidenceCustodyEvent, EvidenceItem
 from app.extensions import db, storage
 from app.identity import User
 from app.platform import settings
@@ -117,10 +118,11 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         "declared_sha256": data["sha256"].lower(),
         "upload_key": upload_key,
         "upload_expires_at": form.expires_at,
+        "late_reason": None,
+        "late_decision": None,
         **evidence_period.late_values(late, late_reason),
     }
-    db.session.execute(_INSERT_ITEM, row)
-    evidence_access.custody_written(
+    event = evidence_access.custody_row(
         evidence_id,
         case.id,
         "requested",
@@ -128,13 +130,60 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         role=evidence_access.actor_role(actor, facts),
         data={"late": True} if late else {"stage": period_appeal.STAGE} if appeal else None,
     )
+    if db.engine.dialect.name == "postgresql":  # the item and its custody event in one statement (issue 18)
+        db.session.execute(_INSERT_ITEM_AND_EVENT, {**row, **{_EVENT + name: value for name, value in event.items()}})
+    else:  # SQLite: no INSERT inside a WITH
+        db.session.execute(_INSERT_ITEM, row)
+        db.session.execute(_INSERT_EVENT, event)
+    evidence_access.custody_audited(event, actor=actor)
     size = data["size"]
     db.session.commit()
     log.info("evidence upload requested", extra={"evidence_id": str(evidence_id), "size": size})
     return UploadTicket(evidence_id=evidence_id, upload=form, expires_at=form.expires_at)
 
 
-_INSERT_ITEM = insert(cast(Table, EvidenceItem.__table__))  # built once; the ORM's INSERT, without the object
+_ITEMS = cast(Table, EvidenceItem.__table__)
+_EVENTS = cast(Table, EvidenceCustodyEvent.__table__)
+_INSERT_ITEM = insert(_ITEMS)  # built once; the ORM's INSERT, without the object
+_INSERT_EVENT = insert(_EVENTS)
+_EVENT = "event_"  # the custody event's parameters in the one statement: prefixed, apart from the item's
+_ITEM_COLUMNS = [
+    "id",
+    "created_at",
+    "updated_at",
+    "case_id",
+    "party_id",
+    "uploaded_by_user_id",
+    "status",
+    "catalogue_order",
+    "title",
+    "category",
+    "purpose",
+    "filename",
+    "declared_type",
+    "declared_size",
+    "declared_sha256",
+    "upload_key",
+    "upload_expires_at",
+    "late",
+    "late_reason",
+    "late_decision",
+]
+
+
+def _insert_item_and_event() -> Insert:
+    """PostgreSQL: WITH new_item AS (INSERT INTO evidence_items ... RETURNING id) INSERT INTO
+    evidence_custody_events ... SELECT new_item.id, ...: the event refers to the item just inserted (its foreign key
+    is checked at the end of the statement, which sees the item). Every column is a typed parameter, given by the
+    caller (the item's row always names `late_reason` and `late_decision`: NULL unless late, as when not given)."""
+    item = insert(_ITEMS).values({name: bindparam(name, type_=_ITEMS.c[name].type) for name in _ITEM_COLUMNS})
+    new_item = item.returning(_ITEMS.c.id).cte("new_item")
+    names = [column.name for column in _EVENTS.c if column.name != "evidence_id"]
+    values = [bindparam(_EVENT + name, type_=_EVENTS.c[name].type) for name in names]
+    return insert(_EVENTS).from_select(["evidence_id", *names], select(new_item.c.id, *values))
+
+
+_INSERT_ITEM_AND_EVENT = _insert_item_and_event()
 
 
 def _load_locked(case_id: uuid.UUID, actor: Principal) -> tuple[Case, CaseFacts, dict[uuid.UUID, Usage]]:

@@ -34,7 +34,8 @@ CASE_LIST_STATEMENTS = 3
 # case row and the uploader's row locked in one SELECT ... FOR UPDATE OF cases, users (catalogue numbers; bytes per
 # user across cases); then, after the locks are granted (under READ COMMITTED a statement sees only what committed
 # before it began), the case's parties and agents with each party's open items and last catalogue number and the
-# uploader's bytes in use, one UNION ALL (app/evidence/uploads.py _load_locked); the item and its custody event;
+# uploader's bytes in use, one UNION ALL (app/evidence/uploads.py _load_locked); the item and its custody event 2
+# (on PostgreSQL 1: WITH new_item AS (INSERT ...) INSERT ..., so 9 there: test_evidence_upload_one_insert.py);
 # audit 3 (advance the shard head, the event, the head's hash).
 EVIDENCE_UPLOAD_STATEMENTS = 10
 # Target 12, reached (was 27, then 24, 16, 12, 11, 10). Machine client 1; idempotency 2 (the claim, the answer, both
