@@ -9,7 +9,7 @@ import secrets
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import String, Table, Uuid, bindparam, literal, null, select, true, union_all, update
+from sqlalchemy import String, Table, Uuid, bindparam, literal_column, null, select, true, union_all, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
@@ -224,18 +224,23 @@ def authenticate_user(*, token: str) -> Principal:
 _PLATFORM, _COURT, _ORG, _LAWYER = "p", "c", "o", "l"
 
 
+def _kind(kind: str) -> Any:
+    """A grant's kind as a constant in the SQL text: not a bound parameter to convert and send on every execution."""
+    return literal_column(f"'{kind}'", String)
+
+
 def _grants(user_id: Any) -> Any:
     """Every role-bearing row of one user as (kind, ref, role): ref is the court or organisation id."""
     no_ref = sql_cast(null(), Uuid)
     return union_all(
-        select(literal(_COURT).label("kind"), CourtMembership.court_id.label("ref"), CourtMembership.role).where(
+        select(_kind(_COURT).label("kind"), CourtMembership.court_id.label("ref"), CourtMembership.role).where(
             CourtMembership.user_id == user_id, CourtMembership.active.is_(True)
         ),
-        select(literal(_ORG), OrgMembership.org_id, OrgMembership.role).where(
+        select(_kind(_ORG), OrgMembership.org_id, OrgMembership.role).where(
             OrgMembership.user_id == user_id, OrgMembership.active.is_(True)
         ),
-        select(literal(_PLATFORM), no_ref, UserRole.role).where(UserRole.user_id == user_id),
-        select(literal(_LAWYER), no_ref, LawyerProfile.status).where(LawyerProfile.user_id == user_id),
+        select(_kind(_PLATFORM), no_ref, UserRole.role).where(UserRole.user_id == user_id),
+        select(_kind(_LAWYER), no_ref, LawyerProfile.status).where(LawyerProfile.user_id == user_id),
     ).subquery("grants")
 
 
