@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, literal, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Bundle, aliased
 
 from app.cases import access as case_access
 from app.cases import detail_sections, filing, timeline
@@ -15,9 +18,11 @@ from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, Correction
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE
 from app.identity import Court, MediationOrganization, User
-from app.platform.pagination import Page, merged_branch, newest_first_merged, rows_by_id
+from app.platform.pagination import Page, merged_branch, newest_first_merged
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
+
+_LISTED = ("id", "kind", "status", "case_number", "category", "title", "submitted_at", "court_id", "org_id")
 
 
 def list_cases(
@@ -59,19 +64,32 @@ def _list_statements(status: bool, kind: bool, courts: bool, orgs: bool, after: 
     # branches, each its own subquery (its own index, order and limit); merged and de-duplicated as before.
     tops = [branch.subquery(f"relation_{number}") for number, branch in enumerate(built)]
     related = union_all(*(select(top.c.created_at, top.c.id) for top in tops)).subquery("related")
-    return (select(related.c.created_at, related.c.id),), rows_by_id(Case, Case.id)
+    return (select(related.c.created_at, related.c.id),), _LIST_PAGE
+
+
+# The page's cases as a Bundle of the listed fields (CaseSummaryOut's), not Case objects: the list only shows
+# their values (issue 18, session 10).
+_LIST_PAGE: Select = select(Bundle("case", *(getattr(Case, name) for name in _LISTED))).where(
+    Case.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
     """The case as this caller may see it: the case with its court, organisation, open correction and parties in
-    one statement, then its agents; the permission facts come from these two (issue 18: not read a third time)."""
+    one statement, then its agents; the permission facts come from these two (issue 18: not read a third time).
+    Read as columns, not ORM objects (issue 18, session 10): the answer needs only their values."""
     rows = db.session.execute(_DETAIL_QUERY, {"case_id": case_id}).all()
     if not rows:
         raise case_access.not_found()
-    case, court, org, correction, _party = rows[0]
-    parties = [row[4] for row in rows if row[4] is not None]
+    first = rows[0]
+    case = _CaseValues._make(first[:_COURT_AT])
+    court = _Court._make(first[_COURT_AT:_ORG_AT]) if first[_COURT_AT] is not None else None
+    org = _Org._make(first[_ORG_AT:_CORRECTION_AT]) if first[_ORG_AT] is not None else None
+    correction = _Correction._make(first[_CORRECTION_AT:_PARTY_AT]) if first[_CORRECTION_AT] is not None else None
+    parties = [_Party._make(row[_PARTY_AT:]) for row in rows if row[_PARTY_AT] is not None]
     agents = db.session.execute(_AGENTS_QUERY, {"case_id": case.id}).all()
-    facts = case_access.facts_of(case, parties, agents=[row[0] for row in agents])
+    # facts_of reads only these columns' values (the rows stand in for the Case, CaseParty and CaseAgent)
+    facts = case_access.facts_of(cast(Case, case), cast(list[CaseParty], parties), agents=cast(list[CaseAgent], agents))
     if not permissions.may_read_case(actor, facts):
         raise case_access.not_found()
     return _describe_rest(
@@ -104,7 +122,10 @@ def describe_loaded(case: Case, *, actor: Principal) -> dict:
         correction=None,
         agents=[],
         consents=sorted((c for c in filed.consents if c.party_id in mine), key=lambda consent: consent.given_at),
-        next_session=None,
+        sections={
+            "next_session": None,
+            "deadlines": _alone(case, detail_sections.section("deadlines", case, facts, actor)),
+        },
         counts={"evidence": 0, "documents": 0},
     )
 
@@ -129,19 +150,19 @@ def describe(
 
 
 def _describe_rest(
-    case: Case,
+    case: Any,
     facts: CaseFacts,
     *,
     actor: Principal,
-    venue: tuple[Court | None, MediationOrganization | None],
-    parties: list[CaseParty],
-    correction: CorrectionRequest | None,
+    venue: tuple[Any, Any],
+    parties: Sequence[Any],
+    correction: Any,
     agents: Sequence[Row],
 ) -> dict:
-    """The detail once the case's own rows are in hand: the caller's consents and every count in one statement,
-    the next session (and the deadlines, in `_view`)."""
+    """The detail once the case's own rows are in hand: the caller's consents, every count and the sections read
+    with them (the next session, the deadlines) in one statement."""
     mine = permissions.parties_of(actor, facts)
-    consents, counts = _consents_and_counts(case, facts, actor, mine)
+    consents, counts, sections = _shared_reads(case, facts, actor, mine)
     return _view(
         case,
         facts,
@@ -152,26 +173,27 @@ def _describe_rest(
         correction=correction,
         agents=_agent_views(agents),
         consents=consents,
-        next_session=detail_sections.section("next_session", case, facts, actor),
+        sections=sections,
         counts=counts,
     )
 
 
 def _view(
-    case: Case,
+    case: Any,
     facts: CaseFacts,
     *,
     actor: Principal,
-    venue: tuple[Court | None, MediationOrganization | None],
-    parties: list[CaseParty],
+    venue: tuple[Any, Any],
+    parties: Sequence[Any],
     mine: set[uuid.UUID],
-    correction: CorrectionRequest | None,
+    correction: Any,
     agents: list[dict],
-    consents: list[CaseConsent],
-    next_session: object,
+    consents: Sequence[Any],
+    sections: dict[str, Any],
     counts: dict[str, int],
 ) -> dict:
-    """The detail from its parts (the deadlines are asked for here: a new case's cost no statement)."""
+    """The detail from its parts. `case` is the Case or its columns (CASE_COLUMNS), a party a CaseParty or its
+    columns (_Party), the court, organisation, correction and consents likewise: only their values are read."""
     court, org = venue
     return {
         **{name: getattr(case, name) for name in _CASE_FIELDS},
@@ -183,8 +205,8 @@ def _view(
         "my_party_ids": sorted(mine),
         "open_correction": correction,
         "consents": consents,
-        "next_session": next_session,
-        "deadlines": detail_sections.section("deadlines", case, facts, actor),
+        "next_session": sections["next_session"],
+        "deadlines": sections["deadlines"],
         "counts": counts,
     }
 
@@ -209,7 +231,72 @@ _CASE_FIELDS = (
 )
 
 
-def _party_view(party: CaseParty, *, actor: Principal, represented: bool) -> dict:
+class _CaseValues(NamedTuple):  # the case's columns the detail reads: its fields and the permission facts'
+    id: uuid.UUID
+    kind: str
+    status: str
+    case_number: str | None
+    category: str
+    title: str
+    claims: str
+    facts: str
+    amount: Decimal | None
+    filed_via: str
+    submitted_at: dt.datetime
+    review_due_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    origin_case_id: uuid.UUID | None
+    mediator_user_id: uuid.UUID | None
+    court_id: uuid.UUID | None
+    org_id: uuid.UUID | None
+    filed_by_user_id: uuid.UUID
+
+
+CASE_COLUMNS = tuple(getattr(Case, name) for name in _CaseValues._fields)
+
+
+class _Court(NamedTuple):
+    id: uuid.UUID
+    name: str
+    code: str
+
+
+class _Org(NamedTuple):  # no code: an organisation's venue has none (VenueOut leaves it out)
+    id: uuid.UUID
+    name: str
+
+
+class _Correction(NamedTuple):
+    id: uuid.UUID
+    items: list[str]
+    note: str | None
+    due_at: dt.datetime
+
+
+class _Party(NamedTuple):
+    id: uuid.UUID
+    role: str
+    party_type: str
+    name: str
+    phone_enc: str | None
+    id_number_enc: str | None
+    user_id: uuid.UUID | None
+
+
+class _Consent(NamedTuple):
+    id: uuid.UUID
+    party_id: uuid.UUID
+    kind: str
+    given: bool
+    address: str | None
+    address_confirmed: bool
+    method: str
+    given_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+
+
+def _party_view(party: Any, *, actor: Principal, represented: bool) -> dict:
     """A party with PII unmasked only for that party and their lawyer."""
     phone = pii.decrypt(party.phone_enc, field="phone") if party.phone_enc else None
     number = pii.decrypt(party.id_number_enc, field="id_number") if party.id_number_enc else None
@@ -230,56 +317,86 @@ def _agent_views(rows: Sequence[Row]) -> list[dict]:
         {
             "id": agent.id,
             "party_id": agent.party_id,
-            "lawyer_name": real or display,
+            "lawyer_name": agent.real_name or agent.display_name,
             "status": agent.status,
             "authority": agent.authority,
         }
-        for agent, real, display in rows
+        for agent in rows
     ]
 
 
-def _consents_and_counts(
-    case: Case, facts: CaseFacts, actor: Principal, mine: set[uuid.UUID]
-) -> tuple[list[CaseConsent], dict[str, int]]:
-    """The consents of the caller's parties and the detail's counts (detail_sections.COUNTS) in one statement."""
+_FOLDABLE = ("next_session", "deadlines")  # the sections whose providers may answer with a Read
+
+
+def _shared_reads(
+    case: Any, facts: CaseFacts, actor: Principal, mine: set[uuid.UUID]
+) -> tuple[list[Any], dict[str, int], dict[str, Any]]:
+    """The consents of the caller's parties, the detail's counts (detail_sections.COUNTS) and the sections whose
+    providers answer with a Read (the next session, the deadlines), in one statement."""
     columns = detail_sections.count_columns(facts, actor)
     read = tuple(column for column in columns.values() if column is not None)
-    if not mine and not read:
-        return [], dict.fromkeys(columns, 0)
-    parameters = {"case_id": case.id, "party_ids": list(mine)}
-    found = db.session.execute(_consents_and_counts_query(bool(mine), read), parameters).all()
-    values = iter(found[0][1:] if mine else found[0])  # the consent (or None) first, when there are consents
+    sections = {name: detail_sections.section(name, case, facts, actor) for name in _FOLDABLE}
+    reads = {name: part for name, part in sections.items() if isinstance(part, detail_sections.Read)}
+    if not mine and not read and not reads:
+        return [], dict.fromkeys(columns, 0), sections
+    parameters: dict[str, Any] = {"case_id": case.id, "party_ids": list(mine)}
+    for part in reads.values():
+        parameters.update(part.parameters)
+    query = _shared_query(bool(mine), read, tuple(part.fold for part in reads.values()))
+    found = db.session.execute(query, parameters).all()
+    first = found[0]
+    at = len(_CONSENT_COLUMNS) if mine else 0  # the consent (or Nones) first, when there are consents
+    values = iter(first[at : at + len(read)])
     counts = {name: int(next(values) or 0) if column is not None else 0 for name, column in columns.items()}
-    return [row[0] for row in found if row[0] is not None] if mine else [], counts
+    at += len(read)
+    for name, part in reads.items():
+        width = len(part.fold.columns)
+        sections[name] = part.value(first[at : at + width])
+        at += width
+    consents = [_Consent._make(row[: len(_CONSENT_COLUMNS)]) for row in found if row[0] is not None] if mine else []
+    return consents, counts, sections
 
 
-_SHAPES: dict[tuple[bool, tuple[int, ...]], tuple[Select, tuple[ColumnElement[int], ...]]] = {}
+def _alone(case: Any, part: Any) -> Any:
+    """A section's value when no shared statement is run (a case just filed): a Read is read on its own."""
+    if not isinstance(part, detail_sections.Read):
+        return part
+    found = db.session.execute(_shared_query(False, (), (part.fold,)), {"case_id": case.id, **part.parameters})
+    return part.value(found.one())
 
 
-def _consents_and_counts_query(consents: bool, columns: tuple[ColumnElement[int], ...]) -> Select:
-    """Built once per shape (the counts' columns are built once by their providers); the consents joined to one
-    row, so the counts come back when the caller has no consent (and alone when the caller has no party)."""
-    key = (consents, tuple(id(column) for column in columns))
+_SHAPES: dict[tuple[bool, tuple[int, ...], tuple[int, ...]], tuple[Select, tuple[object, ...]]] = {}
+
+
+def _shared_query(
+    consents: bool, columns: tuple[ColumnElement[int], ...], folds: tuple[detail_sections.Fold, ...]
+) -> Select:
+    """Built once per shape (the counts' columns and the sections' Folds are built once by their providers); the
+    consents and each Fold's rows outer-joined to one row, so the counts come back when the caller has no consent
+    (and alone when the caller has no party)."""
+    key = (consents, tuple(id(column) for column in columns), tuple(id(fold) for fold in folds))
     if key not in _SHAPES:
-        query: Select = select(*columns)
+        folded = [column for fold in folds for column in fold.columns]
+        query: Select = select(*(_CONSENT_COLUMNS if consents else ()), *columns, *folded).select_from(_ONE_ROW)
         if consents:
-            query = (
-                select(CaseConsent, *columns)
-                .select_from(_ONE_ROW)
-                .outerjoin(
-                    CaseConsent,
-                    (CaseConsent.case_id == bindparam("case_id"))
-                    & CaseConsent.party_id.in_(bindparam("party_ids", expanding=True)),
-                )
-                .order_by(CaseConsent.given_at, CaseConsent.id)  # ties (one filing's consents) in creation order
+            query = query.outerjoin(
+                CaseConsent,
+                (CaseConsent.case_id == bindparam("case_id"))
+                & CaseConsent.party_id.in_(bindparam("party_ids", expanding=True)),
             )
-        _SHAPES[key] = (query, columns)  # the columns kept with it: their ids stay theirs
+        for fold in folds:
+            for target, on in fold.joins:
+                query = query.outerjoin(target, on)
+        if consents:
+            query = query.order_by(CaseConsent.given_at, CaseConsent.id)  # ties (one filing's) in creation order
+        _SHAPES[key] = (query, (*columns, *folds))  # the columns and Folds kept with it: their ids stay theirs
     return _SHAPES[key][0]
 
 
 # The detail's statements are built once with bound parameters, not per call: building a statement and its cache
 # key cost about as much CPU as running it (issue 18, session 6; tests/integration/test_read_path_built_once.py).
 _ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+_CONSENT_COLUMNS = tuple(getattr(CaseConsent, name) for name in _Consent._fields)
 _OPEN = aliased(CorrectionRequest, name="open_correction")
 _OPEN_CORRECTION_ID = (  # the newest unanswered correction
     select(_OPEN.id)
@@ -289,8 +406,19 @@ _OPEN_CORRECTION_ID = (  # the newest unanswered correction
     .correlate(Case)
     .scalar_subquery()
 )
+_COURT_COLUMNS = (Court.id.label("court_id_"), Court.name.label("court_name"), Court.code.label("court_code"))
+_ORG_COLUMNS = (MediationOrganization.id.label("org_id_"), MediationOrganization.name.label("org_name"))
+_CORRECTION_COLUMNS = tuple(
+    getattr(CorrectionRequest, name).label(f"correction_{name}") for name in _Correction._fields
+)
+_PARTY_COLUMNS = tuple(getattr(CaseParty, name).label(f"party_{name}") for name in _Party._fields)
+_COURT_AT = len(CASE_COLUMNS)
+_ORG_AT = _COURT_AT + len(_COURT_COLUMNS)
+_CORRECTION_AT = _ORG_AT + len(_ORG_COLUMNS)
+_PARTY_AT = _CORRECTION_AT + len(_CORRECTION_COLUMNS)
 _DETAIL_QUERY = (  # one row per party, in id order (the case, court, organisation and correction on each)
-    select(Case, Court, MediationOrganization, CorrectionRequest, CaseParty)
+    select(*CASE_COLUMNS, *_COURT_COLUMNS, *_ORG_COLUMNS, *_CORRECTION_COLUMNS, *_PARTY_COLUMNS)
+    .select_from(Case)
     .outerjoin(Court, Court.id == Case.court_id)
     .outerjoin(MediationOrganization, MediationOrganization.id == Case.org_id)
     .outerjoin(CorrectionRequest, CorrectionRequest.id == _OPEN_CORRECTION_ID)
@@ -315,8 +443,16 @@ _PARTIES_AND_CORRECTION_QUERY = (  # describe's: one row per party (at least one
     )
     .order_by(CaseParty.id)
 )
-_AGENTS_QUERY = (
-    select(CaseAgent, User.real_name, User.display_name)
+_AGENTS_QUERY = (  # columns, not the CaseAgent: the facts (access.facts_of) and the view read only these
+    select(
+        CaseAgent.id,
+        CaseAgent.party_id,
+        CaseAgent.lawyer_user_id,
+        CaseAgent.status,
+        CaseAgent.authority,
+        User.real_name,
+        User.display_name,
+    )
     .join(User, User.id == CaseAgent.lawyer_user_id)
     .where(CaseAgent.case_id == bindparam("case_id"), CaseAgent.status.in_(("active", "pending_confirmation")))
 )

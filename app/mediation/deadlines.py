@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Uuid, bindparam, select, update
+from sqlalchemy.orm import aliased
 
 from app import i18n
-from app.cases import Case, timeline
+from app.cases import Case, detail_sections, timeline
 from app.extensions import db
 from app.identity import User
 from app.legal import Deadline, compute_deadline, load_overrides
@@ -78,48 +81,79 @@ def application_window(effective_at: dt.datetime) -> Deadline:
     )
 
 
-def for_case(case: Case) -> list[dict]:
-    """The mediation deadlines running on a case, for the case detail's `deadlines` list."""
+def for_case(case: Any) -> list[dict] | detail_sections.Read:
+    """The mediation deadlines running on a case, for the case detail's `deadlines` list: none without a read, or
+    the read of the one row they come from, folded into the detail's shared statement (issue 18, session 10: it was
+    a statement of its own)."""
     if case.kind != "mediation":
         return []
     if case.status in CLOCK_RUNNING:
-        return _clock_entries(case)
+        return _CLOCK_READ
     if case.status == "settled":
-        agreement = db.session.scalar(select(MediationAgreement).where(MediationAgreement.case_id == case.id))
-        if agreement is not None and agreement.effective_at is not None:
-            return [_deadline_entry("judicial_confirmation_application", application_window(agreement.effective_at))]
+        return _AGREEMENT_READ
     if case.status == "judicial_confirmation_requested":
-        return _court_entries(case)
+        return _COURT_READ
     return []
 
 
-def _clock_entries(case: Case) -> list[dict]:
-    assignment = db.session.scalar(
-        select(MediatorAssignment).where(MediatorAssignment.case_id == case.id, MediatorAssignment.status == "accepted")
-    )
+def _clock_entries(values: Sequence[Any]) -> list[dict]:
+    due_at, warn_at, accepted_at = values
     # due_at and accepted_at are set together when the mediator accepts
-    if assignment is None or assignment.due_at is None or assignment.accepted_at is None:
+    if due_at is None or accepted_at is None:
         return []
     return [
         {
             "type": "mediation_period",
-            "due_at": _iso(assignment.due_at),
-            "warn_at": _iso(assignment.warn_at),
+            "due_at": _iso(due_at),
+            "warn_at": _iso(warn_at),
             "calendar_covered": True,
-            "explanation": clock_explanation(assignment.accepted_at),
+            "explanation": clock_explanation(accepted_at),
         }
     ]
 
 
-def _court_entries(case: Case) -> list[dict]:
-    confirmation = db.session.scalar(select(JudicialConfirmation).where(JudicialConfirmation.case_id == case.id))
-    if confirmation is None:
+def _agreement_entries(values: Sequence[Any]) -> list[dict]:
+    (effective_at,) = values
+    if effective_at is None:
         return []
-    if confirmation.status == "submitted" and confirmation.accept_due_at:
-        return [_plain("judicial_confirmation_acceptance", confirmation.accept_due_at)]
-    if confirmation.status == "accepted" and confirmation.decide_due_at:
-        return [_plain("judicial_confirmation_decision", confirmation.decide_due_at)]
+    return [_deadline_entry("judicial_confirmation_application", application_window(effective_at))]
+
+
+def _court_entries(values: Sequence[Any]) -> list[dict]:
+    status, accept_due_at, decide_due_at = values
+    if status == "submitted" and accept_due_at:
+        return [_plain("judicial_confirmation_acceptance", accept_due_at)]
+    if status == "accepted" and decide_due_at:
+        return [_plain("judicial_confirmation_decision", decide_due_at)]
     return []
+
+
+# Each state's row, built once: at most one per case (the accepted assignment, the agreement and the
+# confirmation are unique per case), outer-joined to the detail's shared statement.
+_ACCEPTED = aliased(MediatorAssignment, name="accepted_assignment")
+_AGREEMENT = aliased(MediationAgreement, name="case_agreement")
+_CONFIRMATION = aliased(JudicialConfirmation, name="case_confirmation")
+_CASE_ID = bindparam("case_id", type_=Uuid)
+_CLOCK_READ = detail_sections.Read(
+    fold=detail_sections.Fold(
+        columns=(_ACCEPTED.due_at, _ACCEPTED.warn_at, _ACCEPTED.accepted_at),
+        joins=((_ACCEPTED, (_ACCEPTED.case_id == _CASE_ID) & (_ACCEPTED.status == "accepted")),),
+    ),
+    value=_clock_entries,
+)
+_AGREEMENT_READ = detail_sections.Read(
+    fold=detail_sections.Fold(
+        columns=(_AGREEMENT.effective_at,), joins=((_AGREEMENT, _AGREEMENT.case_id == _CASE_ID),)
+    ),
+    value=_agreement_entries,
+)
+_COURT_READ = detail_sections.Read(
+    fold=detail_sections.Fold(
+        columns=(_CONFIRMATION.status, _CONFIRMATION.accept_due_at, _CONFIRMATION.decide_due_at),
+        joins=((_CONFIRMATION, _CONFIRMATION.case_id == _CASE_ID),),
+    ),
+    value=_court_entries,
+)
 
 
 def _deadline_entry(kind: str, deadline: Deadline) -> dict:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, Uuid, bindparam, select, union_all
+from sqlalchemy.orm import aliased
 
-from app.cases import Case, CaseAgent, CaseParty
+from app.cases import Case, CaseAgent, CaseParty, detail_sections
 from app.cases import access as case_access
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -133,11 +135,11 @@ def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.dateti
     rows = db.session.execute(_SCHEDULE_QUERY, params).all()
     items = [
         {
-            **{name: getattr(session, name) for name in _FIELDS},
-            "case_title": title,
-            "my_role": _role_in(session, me, as_lawyer),
+            **{name: getattr(row, name) for name in _FIELDS},
+            "case_title": row.case_title,
+            "my_role": _role_in(row, me, row.as_lawyer),
         }
-        for session, title, as_lawyer in rows
+        for row in rows
     ]
     return {"from": start, "to": end, "items": items}
 
@@ -145,7 +147,8 @@ def my_schedule(*, actor: Principal, starts: dt.datetime | None, ends: dt.dateti
 def _build_schedule_query() -> Any:
     """One statement, built once with bound parameters: the union of the ids each relation finds through its own
     index (an OR of them would read every session in the range), then those sessions with their case's title and
-    whether the caller is an active lawyer of the case (was six statements, each built per call)."""
+    whether the caller is an active lawyer of the case (was six statements, each built per call); the sessions'
+    columns, not MediationSession objects (issue 18, session 10: the schedule shows only their values)."""
     me = bindparam("me", type_=Uuid)
     as_party = select(CaseParty.case_id).where(CaseParty.user_id == me)
     as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id == me, CaseAgent.status == "active")
@@ -168,7 +171,11 @@ def _build_schedule_query() -> Any:
     ]
     found = union_all(*(select(branch.c.id) for branch in branches))
     return (
-        select(MediationSession, Case.title, MediationSession.case_id.in_(as_lawyer).label("as_lawyer"))
+        select(
+            *(getattr(MediationSession, name) for name in (*_FIELDS, "judge_user_id", "clerk_user_id")),
+            Case.title.label("case_title"),
+            MediationSession.case_id.in_(as_lawyer).label("as_lawyer"),
+        )
         .join(Case, Case.id == MediationSession.case_id)
         .where(MediationSession.id.in_(found))
         .order_by(MediationSession.starts_at, MediationSession.id)
@@ -179,36 +186,52 @@ def _build_schedule_query() -> Any:
 _SCHEDULE_QUERY = _build_schedule_query()
 
 
-def _role_in(session: MediationSession, me: uuid.UUID, as_lawyer: bool) -> str:
+def _role_in(session: Any, me: uuid.UUID, as_lawyer: bool) -> str:
     for role in ("mediator", "judge", "clerk"):
         if getattr(session, f"{role}_user_id") == me:
             return role
     return "lawyer" if as_lawyer else "party"
 
 
-_NEXT_SESSION_QUERY = (  # built once with bound parameters (every case detail runs it)
-    select(MediationSession)
-    .where(
-        MediationSession.case_id == bindparam("case_id", type_=Uuid),
-        MediationSession.status == "scheduled",
-        MediationSession.ends_at > bindparam("now", type_=DateTime(timezone=True)),
-    )
-    .order_by(MediationSession.starts_at)
-    .limit(1)
+_NEXT = aliased(MediationSession, name="next_session")
+# The case's next scheduled session (not yet over), folded into the case detail's shared statement (issue 18,
+# session 10: it was a statement of its own): one outer join on the id a scalar subquery picks, built once.
+_NEXT_SESSION = detail_sections.Fold(
+    columns=(_NEXT.id, _NEXT.starts_at, _NEXT.ends_at, _NEXT.mode, _NEXT.location, _NEXT.meeting_url, _NEXT.kind),
+    joins=(
+        (
+            _NEXT,
+            _NEXT.id
+            == select(MediationSession.id)
+            .where(
+                MediationSession.case_id == bindparam("case_id", type_=Uuid),
+                MediationSession.status == "scheduled",
+                MediationSession.ends_at > bindparam("now", type_=DateTime(timezone=True)),
+            )
+            .order_by(MediationSession.starts_at)
+            .limit(1)
+            .scalar_subquery(),
+        ),
+    ),
 )
 
 
-def next_session(case: Case) -> dict | None:
-    """The case's next scheduled session (not yet over), as plain JSON values for the case detail."""
-    session = db.session.scalar(_NEXT_SESSION_QUERY, {"case_id": case.id, "now": clock.now()})
-    if session is None:
+def next_session(case: Any) -> detail_sections.Read:
+    """The case detail's `next_session`: the case's next scheduled session (not yet over) as plain JSON values,
+    read with the detail's shared statement."""
+    return detail_sections.Read(fold=_NEXT_SESSION, value=_next_session_view, parameters={"now": clock.now()})
+
+
+def _next_session_view(values: Sequence[Any]) -> dict | None:
+    session_id, starts_at, ends_at, mode, location, meeting_url, kind = values
+    if session_id is None:
         return None
     return {
-        "id": str(session.id),
-        "starts_at": session.starts_at.astimezone(clock.SHANGHAI).isoformat(),
-        "ends_at": session.ends_at.astimezone(clock.SHANGHAI).isoformat(),
-        "mode": session.mode,
-        "location": session.location,
-        "meeting_url": session.meeting_url,
-        "kind": session.kind,
+        "id": str(session_id),
+        "starts_at": starts_at.astimezone(clock.SHANGHAI).isoformat(),
+        "ends_at": ends_at.astimezone(clock.SHANGHAI).isoformat(),
+        "mode": mode,
+        "location": location,
+        "meeting_url": meeting_url,
+        "kind": kind,
     }
