@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import Bundle, aliased
 
 from app.cases import access as case_access
@@ -75,9 +75,9 @@ _LIST_PAGE: Select = select(Bundle("case", *(getattr(Case, name) for name in _LI
 
 
 def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
-    """The case as this caller may see it: the case with its court, organisation, open correction and parties in
-    one statement, then its agents; the permission facts come from these two (issue 18: not read a third time).
-    Read as columns, not ORM objects (issue 18, session 10): the answer needs only their values."""
+    """The case as this caller may see it: the case with its court, organisation, open correction, parties and
+    their agents in one statement, the permission facts from it (issue 18: not read a second time). Read as
+    columns, not ORM objects (issue 18, session 10): the answer needs only their values."""
     rows = db.session.execute(_DETAIL_QUERY, {"case_id": case_id}).all()
     if not rows:
         raise case_access.not_found()
@@ -86,8 +86,14 @@ def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:
     court = _Court._make(first[_COURT_AT:_ORG_AT]) if first[_COURT_AT] is not None else None
     org = _Org._make(first[_ORG_AT:_CORRECTION_AT]) if first[_ORG_AT] is not None else None
     correction = _Correction._make(first[_CORRECTION_AT:_PARTY_AT]) if first[_CORRECTION_AT] is not None else None
-    parties = [_Party._make(row[_PARTY_AT:]) for row in rows if row[_PARTY_AT] is not None]
-    agents = db.session.execute(_AGENTS_QUERY, {"case_id": case.id}).all()
+    parties: list[_Party] = []
+    agents: list[_Agent] = []
+    for row in rows:  # a row per party and agent of that party (a party without one once, its agent's columns None)
+        if row[_PARTY_AT] is not None and (not parties or parties[-1].id != row[_PARTY_AT]):
+            parties.append(_Party._make(row[_PARTY_AT:_AGENT_AT]))
+        if row[_AGENT_AT] is not None:
+            agents.append(_Agent._make(row[_AGENT_AT:]))
+    agents.sort(key=lambda agent: (agent.created_at, agent.id))  # in the order they were appointed
     # facts_of reads only these columns' values (the rows stand in for the Case, CaseParty and CaseAgent)
     facts = case_access.facts_of(cast(Case, case), cast(list[CaseParty], parties), agents=cast(list[CaseAgent], agents))
     if not permissions.may_read_case(actor, facts):
@@ -157,7 +163,7 @@ def _describe_rest(
     venue: tuple[Any, Any],
     parties: Sequence[Any],
     correction: Any,
-    agents: Sequence[Row],
+    agents: Sequence[Any],
 ) -> dict:
     """The detail once the case's own rows are in hand: the caller's consents, every count and the sections read
     with them (the next session, the deadlines) in one statement."""
@@ -284,6 +290,17 @@ class _Party(NamedTuple):
     user_id: uuid.UUID | None
 
 
+class _Agent(NamedTuple):
+    id: uuid.UUID
+    party_id: uuid.UUID
+    lawyer_user_id: uuid.UUID
+    status: str
+    authority: str
+    real_name: str | None
+    display_name: str | None
+    created_at: dt.datetime
+
+
 class _Consent(NamedTuple):
     id: uuid.UUID
     party_id: uuid.UUID
@@ -312,7 +329,7 @@ def _party_view(party: Any, *, actor: Principal, represented: bool) -> dict:
     }
 
 
-def _agent_views(rows: Sequence[Row]) -> list[dict]:
+def _agent_views(rows: Sequence[Any]) -> list[dict]:
     return [
         {
             "id": agent.id,
@@ -416,15 +433,35 @@ _COURT_AT = len(CASE_COLUMNS)
 _ORG_AT = _COURT_AT + len(_COURT_COLUMNS)
 _CORRECTION_AT = _ORG_AT + len(_ORG_COLUMNS)
 _PARTY_AT = _CORRECTION_AT + len(_CORRECTION_COLUMNS)
-_DETAIL_QUERY = (  # one row per party, in id order (the case, court, organisation and correction on each)
-    select(*CASE_COLUMNS, *_COURT_COLUMNS, *_ORG_COLUMNS, *_CORRECTION_COLUMNS, *_PARTY_COLUMNS)
+_AGENT_COLUMNS = (  # in _Agent's order
+    CaseAgent.id.label("agent_id"),
+    CaseAgent.party_id.label("agent_party_id"),
+    CaseAgent.lawyer_user_id.label("agent_lawyer_user_id"),
+    CaseAgent.status.label("agent_status"),
+    CaseAgent.authority.label("agent_authority"),
+    User.real_name.label("agent_real_name"),
+    User.display_name.label("agent_display_name"),
+    CaseAgent.created_at.label("agent_created_at"),
+)
+_AGENT_AT = _PARTY_AT + len(_PARTY_COLUMNS)
+_LISTED_AGENTS = ("active", "pending_confirmation")
+# One row per party and its listed agent (active or awaiting confirmation; a party without one once), parties in id
+# order (the case, court, organisation and correction on each): the agents were a statement of their own before
+# session 10 of issue 18.
+_DETAIL_QUERY = (
+    select(*CASE_COLUMNS, *_COURT_COLUMNS, *_ORG_COLUMNS, *_CORRECTION_COLUMNS, *_PARTY_COLUMNS, *_AGENT_COLUMNS)
     .select_from(Case)
     .outerjoin(Court, Court.id == Case.court_id)
     .outerjoin(MediationOrganization, MediationOrganization.id == Case.org_id)
     .outerjoin(CorrectionRequest, CorrectionRequest.id == _OPEN_CORRECTION_ID)
     .outerjoin(CaseParty, CaseParty.case_id == Case.id)
+    .outerjoin(
+        CaseAgent,
+        (CaseAgent.case_id == Case.id) & (CaseAgent.party_id == CaseParty.id) & CaseAgent.status.in_(_LISTED_AGENTS),
+    )
+    .outerjoin(User, User.id == CaseAgent.lawyer_user_id)
     .where(Case.id == bindparam("case_id"))
-    .order_by(CaseParty.id)
+    .order_by(CaseParty.id, CaseAgent.created_at, CaseAgent.id)
 )
 _PARTIES_AND_CORRECTION_QUERY = (  # describe's: one row per party (at least one row), the correction on each
     select(CaseParty, CorrectionRequest)
@@ -454,7 +491,8 @@ _AGENTS_QUERY = (  # columns, not the CaseAgent: the facts (access.facts_of) and
         User.display_name,
     )
     .join(User, User.id == CaseAgent.lawyer_user_id)
-    .where(CaseAgent.case_id == bindparam("case_id"), CaseAgent.status.in_(("active", "pending_confirmation")))
+    .where(CaseAgent.case_id == bindparam("case_id"), CaseAgent.status.in_(_LISTED_AGENTS))
+    .order_by(CaseAgent.created_at, CaseAgent.id)  # in the order they were appointed, as case_detail lists them
 )
 
 

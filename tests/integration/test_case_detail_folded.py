@@ -1,11 +1,11 @@
 """The case detail read as columns, its next session and deadlines folded into one statement (issue 18, session 10).
 
-`case_detail` reads the case, its court, organisation, open correction and parties as columns (not ORM objects),
-and the next session and the deadlines (the mediation clock, the agreement's confirmation window, the court's
-confirmation deadlines) are outer-joined into the statement that reads the caller's consents and the counts. Here,
-for every kind of caller and each state that has deadlines, the answer is compared byte for byte with `describe`
-(which reads the same parts as ORM objects) and its sections with reads written out separately, as they were before
-the fold; and the detail's statements are counted.
+`case_detail` reads the case, its court, organisation, open correction, parties and their agents as columns (not ORM
+objects) in one statement, and the next session and the deadlines (the mediation clock, the agreement's confirmation
+window, the court's confirmation deadlines) are outer-joined into the statement that reads the caller's consents and
+the counts. Here, for every kind of caller and each state that has deadlines, the answer is compared byte for byte
+with `describe` (which reads the same parts as ORM objects and by separate statements) and its sections with reads
+written out separately, as they were before the fold; and the detail's statements are counted.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.cases import access as case_access
 from app.cases import queries as case_queries
+from app.cases.models import CaseAgent
 from app.extensions import db
 from app.identity import login_sessions as sessions
 from app.identity.models import User
@@ -45,10 +46,10 @@ from tests.support.scheduling import add_lawyer as add_case_lawyer
 from tests.support.scheduling import lawyer as make_lawyer
 
 DAY = "2026-11-10"  # the test clock stands at 2026-11-02 10:00 Shanghai
-# auth 1; the case with its court, organisation, open correction and parties 1 (a row per party); its agents 1; the
-# caller's consents with the evidence and document counts, the next session and the deadlines' row 1 (was 6: the
-# next session and the deadlines each on their own).
-DETAIL_STATEMENTS = 4
+# auth 1; the case with its court, organisation, open correction, parties and their agents 1 (a row per party and
+# agent); the caller's consents with the evidence and document counts, the next session and the deadlines' row 1
+# (was 6: the agents, the next session and the deadlines each on their own).
+DETAIL_STATEMENTS = 3
 
 
 def next_session_alone(case_id) -> dict | None:
@@ -159,20 +160,32 @@ def mediation(client, clock):
     accepted = offer(case, profile, status="accepted", case_status="in_mediation")
     accepted.due_at, accepted.warn_at = deadlines.mediation_clock(accepted.accepted_at)
     db.session.commit()
-    counsel = make_lawyer()
+    counsel, second = make_lawyer(), make_lawyer("钱律师")
     add_case_lawyer(case, counsel)
+    add_case_lawyer(case, second, role="applicant")  # agents on both parties: listed in the order appointed
     evidence(respondent_party(case), respondent, submitted=True)
     evidence(applicant_party(case), filer, submitted=True)
     assert book(client, case, med, local(DAY, "09:00"), local(DAY, "10:00")).status_code == 201
-    people = {"filer": filer, "respondent": respondent, "lawyer": counsel, "mediator": med, "org admin": admin}
+    people = {
+        "filer": filer,
+        "respondent": respondent,
+        "lawyer": counsel,
+        "applicant's lawyer": second,
+        "mediator": med,
+        "org admin": admin,
+    }
     return case, people
 
 
 def test_each_callers_detail_with_the_clock_and_the_next_session(mediation):
     case, people = mediation
     answers = check_every_caller(case.id, people)
+    appointed = list(
+        db.session.scalars(select(CaseAgent.id).where(CaseAgent.case_id == case.id).order_by(CaseAgent.created_at))
+    )
     for answer in answers.values():
         assert answer["next_session"] is not None and answer["deadlines"][0]["type"] == "mediation_period"
+        assert [agent["id"] for agent in answer["agents"]] == appointed
 
 
 @pytest.mark.parametrize("state", ["settled", "submitted", "accepted", "no application", "no agreement"])
@@ -200,6 +213,8 @@ def test_each_callers_detail_in_the_states_after_the_clock(mediation, state):
 def test_each_callers_detail_of_a_litigation_case_with_a_served_document(client):
     world = service_world()
     counsel, _headers = add_lawyer(world)
+    add_lawyer(world, status="pending_confirmation")  # listed too, after the active one
+    add_lawyer(world, status="revoked")  # not listed
     assert push(client, world).status_code == 201
     evidence(world.respondent, world.respondent_user, submitted=True)
     people = {
@@ -210,6 +225,7 @@ def test_each_callers_detail_of_a_litigation_case_with_a_served_document(client)
     }
     answers = check_every_caller(world.case.id, people)
     assert answers["clerk"]["counts"]["documents"] == 1 and answers["filer"]["deadlines"] == []
+    assert [agent["status"] for agent in answers["clerk"]["agents"]] == ["active", "pending_confirmation"]
 
 
 def test_the_detail_is_four_statements_with_its_sections_folded(client, mediation):
@@ -224,3 +240,4 @@ def test_the_detail_is_four_statements_with_its_sections_folded(client, mediatio
     assert body["next_session"] is not None and body["deadlines"] and body["consents"] is not None
     assert len(count.statements) <= DETAIL_STATEMENTS, count
     assert not [s for s in count.statements if "FROM mediation_sessions" in s and "case_consents" not in s], count
+    assert not [s for s in count.statements if "FROM case_agents" in s and "FROM cases" not in s], count
