@@ -96,11 +96,11 @@ def test_the_case_detail_builds_no_statement_of_its_own(client, clock, builds):
     assert builds == []
 
 
-# auth 1; the case with its court, organisation, open correction and parties 1 (a row per party); its agents 1 (the
-# permission facts come from these two); the caller's consents with the evidence and document counts 1; next
-# session 1; deadlines 1 (was 12: the organisation read on its own; then 11: facts, parties, correction, consents and
-# the two counts each on their own).
-DETAIL_STATEMENTS = 6
+# auth 1; the case with its court, organisation, open correction, parties and each party's agents 1 (the permission
+# facts come from it); the caller's consents with the evidence and document counts, the next session and the
+# deadlines' clock 1 (session 10: 6 -> 3, the agents, next session and deadlines folded; before that 12: the
+# organisation read on its own; then 11: facts, parties, correction, consents and the two counts each on their own).
+DETAIL_STATEMENTS = 3
 
 
 def test_the_case_detail_reads_its_court_and_organisation_with_the_case(client, clock):
