@@ -4271,7 +4271,7 @@ export interface paths {
          *
          *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
          *
-         *     **Error reasons:** 400 `idempotency.key_required`, `request.bad`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `case.not_found`, `evidence.not_found`, `resource.not_found`; 409 `evidence.not_uploaded`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.bad`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `evidence.not_owner`; 404 `evidence.not_found`, `resource.not_found`; 409 `evidence.not_uploaded`, `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`, `storage.unavailable`.
          */
         post: operations["mp_evidence.complete"];
         delete?: never;
