@@ -323,6 +323,10 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
         "cpu_ms_gunicorn": per("gunicorn workers"),
         "cpu_ms_postgres": per("PostgreSQL backends"),
         "cpu_ms_machine": per(f"machine busy (of {os.cpu_count()} cores)"),
+        # The load generator (this process: requests, threads) shares the machine; what is left is the server side.
+        "cpu_ms_client": per("virtual users (this process)") or per("virtual users and moto (this process)"),
+        "cpu_ms_s3": per("S3 server (Ceph radosgw + osd)"),
+        "cpu_ms_redis": per("Redis"),
         "loadavg_before": " ".join(f"{x:.2f}" for x in load),
         "cpu_reference_ms": reference,
     }
@@ -342,13 +346,22 @@ def db_check(database_url: str, world: Lifecycles) -> str:
     )
 
 
+def server_side(row: dict) -> float | None:
+    """The machine's CPU per lifecycle less the load generator's own (which only a shared bench machine pays)."""
+    if row["cpu_ms_machine"] is None or row["cpu_ms_client"] is None:
+        return None
+    return round(row["cpu_ms_machine"] - row["cpu_ms_client"], 1)
+
+
 def render(rows: list[dict], check: str, facts: dict[str, str]) -> str:
     head = ("| threads | lifecycles | lifecycles/s | p50 ms | p99 ms | failures | CPU ms/lifecycle: machine |"
-            " gunicorn | PostgreSQL | load average before | reference ms: compute / memory |\n"
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")  # fmt: skip
+            " server side | gunicorn | PostgreSQL | S3 | Redis | client | load average before |"
+            " reference ms: compute / memory |\n"
+            + "| ---: " * 13 + "| --- | ---: |")  # fmt: skip
     lines = [
         f"| {r['threads']} | {r['lifecycles']} | {r['per_second']} | {r['p50_ms']} | {r['p99_ms']} | {r['failures']}"
-        f" | {r['cpu_ms_machine']} | {r['cpu_ms_gunicorn']} | {r['cpu_ms_postgres']} | {r['loadavg_before']}"
+        f" | {r['cpu_ms_machine']} | {server_side(r)} | {r['cpu_ms_gunicorn']} | {r['cpu_ms_postgres']}"
+        f" | {r['cpu_ms_s3']} | {r['cpu_ms_redis']} | {r['cpu_ms_client']} | {r['loadavg_before']}"
         f" | {r['cpu_reference_ms']} |"
         for r in rows
     ]
