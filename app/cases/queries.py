@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, literal, select
 from sqlalchemy.orm import Bundle, aliased
 
 from app.cases import access as case_access
@@ -18,7 +18,7 @@ from app.cases.models import Case, CaseAgent, CaseConsent, CaseParty, Correction
 from app.extensions import db
 from app.i18n import DEFAULT_LANGUAGE
 from app.identity import Court, MediationOrganization, User
-from app.platform.pagination import Page, merged_branch, newest_first_merged
+from app.platform.pagination import Page, merged_branch, merged_page, newest_first_page
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
 
@@ -33,14 +33,14 @@ def list_cases(
         return Page(items=[], next_cursor=None)
     courts = permissions.staff_court_ids(actor)
     orgs = [org_id for org_id in actor.org_roles if permissions.is_org_admin(actor, org_id)]
-    branches, load = _list_statements(bool(status), bool(kind), bool(courts), bool(orgs), bool(cursor))
+    statement = _list_statement(bool(status), bool(kind), bool(courts), bool(orgs), bool(cursor))
     parameters = {"me": actor.user_id, "status": status, "kind": kind, "courts": list(courts), "orgs": orgs}
-    return newest_first_merged(branches, load, parameters, cursor=cursor, limit=limit)
+    return newest_first_page(statement, parameters, cursor=cursor, limit=limit)
 
 
 @functools.cache
-def _list_statements(status: bool, kind: bool, courts: bool, orgs: bool, after: bool) -> tuple[tuple[Select], Select]:
-    """The list's branches for one shape of request, built once with bound parameters (issue 18, session 6)."""
+def _list_statement(status: bool, kind: bool, courts: bool, orgs: bool, after: bool) -> Select:
+    """The list for one shape of request, built once with bound parameters (issue 18, session 6)."""
     pairs = select(Case.created_at, Case.id)
     if status:
         pairs = pairs.where(Case.status == bindparam("status"))
@@ -60,18 +60,13 @@ def _list_statements(status: bool, kind: bool, courts: bool, orgs: bool, after: 
     if orgs:
         branches.append(pairs.where(Case.org_id.in_(bindparam("orgs", expanding=True))))
     built = [merged_branch(branch, at_column=Case.created_at, id_column=Case.id, after=after) for branch in branches]
-    # Every branch's top-N in one statement (issue 18, session 7: 4 to 6 statements were 1 each): UNION ALL of the
-    # branches, each its own subquery (its own index, order and limit); merged and de-duplicated as before.
-    tops = [branch.subquery(f"relation_{number}") for number, branch in enumerate(built)]
-    related = union_all(*(select(top.c.created_at, top.c.id) for top in tops)).subquery("related")
-    return (select(related.c.created_at, related.c.id),), _LIST_PAGE
-
-
-# The page's cases as a Bundle of the listed fields (CaseSummaryOut's), not Case objects: the list only shows
-# their values (issue 18, session 10).
-_LIST_PAGE: Select = select(Bundle("case", *(getattr(Case, name) for name in _LISTED))).where(
-    Case.id.in_(bindparam("ids", expanding=True))
-)
+    # Every branch's top-N (its own index, order and limit) in one UNION ALL (issue 18, session 7: 4 to 6 statements
+    # were 1 each), merged, de-duplicated and cut to the page in the database, and the page's cases read in the same
+    # statement (session 11: they were a statement of their own). They are a Bundle of the listed fields
+    # (CaseSummaryOut's), not Case objects: the list only shows their values (session 10).
+    return merged_page(
+        built, Bundle("case", *(getattr(Case, name) for name in _LISTED)), at_column=Case.created_at, id_column=Case.id
+    )
 
 
 def case_detail(*, case_id: uuid.UUID, actor: Principal) -> dict:

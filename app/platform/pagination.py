@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, or_, select
+from sqlalchemy import Integer, Select, bindparam, or_, select, union_all
+from sqlalchemy.orm import Bundle
 
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -89,7 +90,7 @@ def oldest_first(query: Select, *, at_column: Any, id_column: Any, cursor: str |
 
 
 def merged_branch(query: Select, *, at_column: Any, id_column: Any, after: bool) -> Select:
-    """One branch of `newest_first_merged`, built once: newest first by (at, id), limited to the bound
+    """One branch of `merged_page`, built once: newest first by (at, id), limited to the bound
     `page_limit`, and, when `after`, restricted to the rows after the bound cursor (`after_at`, `after_id`)."""
     if after:
         at = bindparam("after_at", type_=at_column.type)
@@ -98,39 +99,37 @@ def merged_branch(query: Select, *, at_column: Any, id_column: Any, after: bool)
     return query.order_by(at_column.desc(), id_column.desc()).limit(bindparam("page_limit", type_=Integer))
 
 
-def rows_by_id(model: Any, id_column: Any) -> Select:
-    """The statement that loads a merged page's rows, built once: `model` rows whose id is in the bound `ids`."""
-    return select(model).where(id_column.in_(bindparam("ids", expanding=True)))
+def merged_page(branches: Sequence[Select], bundle: Bundle, *, at_column: Any, id_column: Any) -> Select:
+    """One statement for `newest_first_page`, built once: the union of `branches` (each built by `merged_branch`,
+    selecting (at, id) pairs of one table through its own index), de-duplicated, newest first, cut to the bound
+    `page_limit`, and joined back to that table for the listed `bundle` of its columns, with the (at, id) pair.
 
-
-def newest_first_merged(
-    branches: Sequence[Select],
-    load: Select,
-    parameters: dict[str, Any],
-    *,
-    cursor: str | None,
-    limit: int | None,
-) -> Page:
-    """Newest first over the union of several selections of one model, each an index-friendly top-N.
-
-    `branches` select the rows' (at, id) pairs, each through its own index (a user's cases as a party, as
-    an agent, as a mediator, a court's cases...), built once by `merged_branch` (with `after` when there is a
-    cursor) and run with `parameters`. Every branch has the cursor predicate, the order and a limit of one page
-    plus one; the pairs are merged and de-duplicated here, and only the page's rows are loaded by `load`
-    (`rows_by_id`). One OR over all the relations would make PostgreSQL read and sort every matching row.
+    One OR over all the relations would make PostgreSQL read and sort every matching row; each branch's own top-N
+    keeps the cost to a page per relation.
     """
+    tops = [branch.subquery(f"relation_{number}") for number, branch in enumerate(branches)]
+    related = union_all(*(select(top.c[at_column.key], top.c[id_column.key]) for top in tops)).subquery("related")
+    newest = (
+        select(related.c[at_column.key], related.c[id_column.key])
+        .distinct()
+        .order_by(related.c[at_column.key].desc(), related.c[id_column.key].desc())
+        .limit(bindparam("page_limit", type_=Integer))
+        .subquery("page")
+    )
+    return (
+        select(newest.c[at_column.key], newest.c[id_column.key], bundle)
+        .join_from(newest, id_column.table, id_column == newest.c[id_column.key])
+        .order_by(newest.c[at_column.key].desc(), newest.c[id_column.key].desc())
+    )
+
+
+def newest_first_page(statement: Select, parameters: dict[str, Any], *, cursor: str | None, limit: int | None) -> Page:
+    """Run a `merged_page` statement with `parameters`: one page of its bundles, newest first, after `cursor`."""
     size = clamp_limit(limit)
     bound = {**parameters, "page_limit": size + 1}
     if cursor:
         bound["after_at"], bound["after_id"] = decode_cursor(cursor)
-    pairs: dict[Any, Any] = {}
-    for branch in branches:
-        for at_value, row_id in db.session.execute(branch, bound):
-            pairs[row_id] = at_value
-    ordered = sorted(pairs.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)[: size + 1]
-    more = len(ordered) > size
-    wanted = [row_id for row_id, _at in ordered[:size]]
-    loaded = {row.id: row for row in db.session.scalars(load, {"ids": wanted})} if wanted else {}
-    rows = [loaded[row_id] for row_id in wanted if row_id in loaded]
-    next_cursor = encode_cursor(ordered[size - 1][1], ordered[size - 1][0]) if more else None
-    return Page(items=rows, next_cursor=next_cursor)
+    rows = db.session.execute(statement, bound).all()
+    more = len(rows) > size
+    next_cursor = encode_cursor(rows[size - 1][0], rows[size - 1][1]) if more else None
+    return Page(items=[row[2] for row in rows[:size]], next_cursor=next_cursor)

@@ -66,3 +66,22 @@ def test_every_relation_once_newest_first_across_pages(client, clock):
     assert _walk(client, headers) == list(reversed(expected))
     assert _walk(client, headers, kind="litigation") == [str(both.id), expected[-2]]
     assert str(pending.id) not in _walk(client, headers, status="submitted")
+
+
+def test_cases_filed_in_one_instant_page_by_id_each_once(client, clock):
+    """Equal created_at: the page is cut in the database by (created_at, id); a case in two relations shows once."""
+    me = make_user(real_name="赵六", phone="13900000002")
+    org = make_org()
+    mine = [file_case(me, org=org) for _ in range(3)]  # filer
+    theirs = [file_case(org=org) for _ in range(2)]
+    for case in [*theirs, mine[0]]:  # a party too, and for mine[0] also its filer: listed once
+        party = db.session.scalar(select(CaseParty).where(CaseParty.case_id == case.id, CaseParty.role == "respondent"))
+        party.user_id = me.id
+    db.session.commit()
+    everyone = sorted((str(case.id) for case in [*mine, *theirs]), reverse=True)
+    assert len({case.created_at for case in [*mine, *theirs]}) == 1
+
+    headers = login(me)
+    assert _walk(client, headers) == everyone
+    assert _walk(client, headers, limit=1) == everyone
+    assert _walk(client, headers, limit=5) == everyone
