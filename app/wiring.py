@@ -53,6 +53,7 @@ def connect() -> None:
     # ... and a mediation a court delegated returns to that court.
     end_hooks.register("mediation.delegations", mediation_delegation.on_case_ended)
     # ... and closes the video rooms of its sessions; so does a session cancelled or moved (video sits above both).
+    # After scheduling's: the rooms of the sessions it cancelled are closed here, with the case's other rooms.
     end_hooks.register("video.rooms", video_rooms.on_case_ended)
     scheduling_hooks.register("video.rooms", video_rooms.on_session_changed)
     # The case file (卷宗) holds every frozen minutes (笔录) of the case in 笔录/ (video sits above casefile's sources).

@@ -7,9 +7,11 @@ the cancellations commit (or roll back) with the status change that caused them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from app.cases.models import Case
+from app.extensions import db
 from app.security.permissions import Principal
 
 # (case, the state it reached, who caused it or None for the system); what a hook returns is ignored
@@ -23,6 +25,7 @@ ENDED: dict[str, frozenset[str]] = {
 }
 
 _hooks: dict[str, Hook] = {}
+_ENDING = "cases.ending"  # in the session's info: the ids of the cases whose end hooks are running
 
 
 def register(name: str, hook: Hook) -> None:
@@ -36,6 +39,16 @@ def has_ended(kind: str, status: str) -> bool:
 
 
 def case_ended(case: Case, status: str, actor: Principal | None) -> None:
-    """Run every hook for a case that just reached an end state (the caller commits)."""
-    for hook in list(_hooks.values()):
-        hook(case, status, actor)
+    """Run every hook for a case that just reached an end state (the caller commits), in the order registered."""
+    ending = db.session.info.setdefault(_ENDING, set())
+    ending.add(case.id)
+    try:
+        for hook in list(_hooks.values()):
+            hook(case, status, actor)
+    finally:
+        ending.discard(case.id)
+
+
+def is_ending(case_id: uuid.UUID) -> bool:
+    """Whether this case's end hooks are running now (a hook registered later will still see the case)."""
+    return case_id in db.session.info.get(_ENDING, ())
