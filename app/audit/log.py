@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import String, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -131,20 +131,53 @@ def _transaction_shard(wanted: int) -> int:
 # Built once per process with bound parameters (building an UPDATE per append cost more CPU than running it), on
 # the table rather than the mapped class: no ORM bulk-update machinery runs for them (nothing in the session holds
 # a head row to synchronise). The session still executes them, so its statement hooks see the writes.
+#
+# An append guesses its position (issue 18: it cost three statements: advance the head, the event, the head's hash).
+# This process remembers each shard's head as its own last append left it (`_seen`), so the event is hashed at the
+# next position before the head is read. `_ADVANCE` advances the head (locking it until COMMIT) and stores the
+# event's hash in it only if the locked row is what the guess says (last_seq + 1 = shard_seq, last_hash =
+# prev_hash); it returns the head. On PostgreSQL `_GUESSED` runs it with the event's INSERT in one statement
+# (data-modifying CTEs: the INSERT adds the row only if the head came out as the event's position and hash). A miss
+# (another process appended meanwhile, a rollback, no guess yet) leaves the head advanced and locked with its old
+# hash: the event is hashed at its real position and written with `_APPEND`. One statement on PostgreSQL when the
+# guess holds, two when not (SQLite: two, three); what lands is decided on the locked row, never by the guess.
 _HEADS = cast(Table, AuditHead.__table__)
+_GUESS_HOLDS = (_HEADS.c.last_seq + 1 == bindparam("shard_seq")) & (_HEADS.c.last_hash == bindparam("prev_hash"))
 _ADVANCE = (
     update(_HEADS)
     .where(_HEADS.c.id == bindparam("shard"))
-    .values(last_seq=_HEADS.c.last_seq + 1)
+    .values(
+        last_seq=_HEADS.c.last_seq + 1,
+        last_hash=case((_GUESS_HOLDS, bindparam("hash", type_=String)), else_=_HEADS.c.last_hash),
+    )
     .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
 )
-_STORE_HASH = update(_HEADS).where(_HEADS.c.id == bindparam("shard")).values(last_hash=bindparam("new_hash"))
+_STORE_HASH = update(_HEADS).where(_HEADS.c.id == bindparam("shard")).values(last_hash=bindparam("hash"))
 # The event itself, a plain row from the values `record` gives (every column but `seq`, which the database numbers):
 # no ORM object is made, added and flushed for it (the unit of work cost more CPU than the INSERT; nothing in a
-# request reads the event back as an object). It runs where `record` runs, so an audited transaction keeps its three
-# statements, and the row is in the table at once (a later read of audit_events in the transaction sees it).
+# request reads the event back as an object). It runs where `record` runs, so the row is in the table at once (a
+# later read of audit_events in the transaction sees it) and the work's statements see it written.
 _EVENTS = cast(Table, AuditEvent.__table__)
 _INSERT_EVENT = insert(_EVENTS)
+_EVENT_COLUMNS = [column for column in _EVENTS.c if column.key != "seq"]
+_EVENT_VALUES = [bindparam(column.key, type_=column.type) for column in _EVENT_COLUMNS]
+_NEW_HEAD = _ADVANCE.cte("head")
+_GUESSED = select(_NEW_HEAD.c.last_seq, _NEW_HEAD.c.last_hash).add_cte(
+    insert(_EVENTS)
+    .from_select(
+        _EVENT_COLUMNS,
+        select(*_EVENT_VALUES).where(
+            _NEW_HEAD.c.last_seq == bindparam("shard_seq"), _NEW_HEAD.c.last_hash == bindparam("hash")
+        ),
+    )
+    .cte("event")
+)
+# The event and the head's new hash; on PostgreSQL one statement (WITH event AS (INSERT ...) UPDATE audit_head ...:
+# the head's hash is the event's and both name its shard, so they share the parameters `shard` and `hash`).
+_APPEND = _STORE_HASH.add_cte(
+    insert(_EVENTS).values(dict(zip((c.key for c in _EVENT_COLUMNS), _EVENT_VALUES, strict=True))).cte("event")
+)
+_seen: dict[tuple[int, int], tuple[int, str]] = {}  # (engine, shard): (last_seq, last_hash) after our last append
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -166,14 +199,18 @@ class Recorded:
     hash: str
 
 
-def _advance_head(shard: int) -> tuple[int, str]:
-    """Take the next position in the shard's chain, locking its head row until commit: (shard_seq, prev_hash)."""
-    row = db.session.execute(_ADVANCE, {"shard": shard}).one_or_none()
-    if row is None:  # the shard's first event: create its head once (race-safe), then advance it
-        insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(insert(AuditHead).values(id=shard, last_seq=0, last_hash=GENESIS).on_conflict_do_nothing())
-        row = db.session.execute(_ADVANCE, {"shard": shard}).one()
-    return int(row[0]), str(row[1])
+def _advance(row: dict[str, Any], postgres: bool) -> tuple[int, str]:
+    """Advance the row's shard head (locking it until COMMIT), and where the guess in `row` holds, append the event
+    (PostgreSQL) or store its hash (SQLite): the head's (last_seq, last_hash) now."""
+    statement = _GUESSED if postgres else _ADVANCE
+    head = db.session.execute(statement, row).one_or_none()
+    if head is None:  # the shard's first event: create its head once (race-safe), then advance it
+        insert = pg_insert if postgres else sqlite_insert
+        db.session.execute(
+            insert(AuditHead).values(id=row["shard"], last_seq=0, last_hash=GENESIS).on_conflict_do_nothing()
+        )
+        head = db.session.execute(statement, row).one()
+    return int(head[0]), str(head[1])
 
 
 def record(
@@ -188,19 +225,23 @@ def record(
 ) -> Recorded:
     """Append an event in the caller's transaction (the caller commits). Details must hold no raw PII.
 
-    Three statements: advance the shard's head (UPDATE ... RETURNING, which locks that head only), insert the
-    event, store its hash in the head. Appends to other shards run in parallel.
+    The shard's head is advanced, which locks that head only (appends to other shards run in parallel), and the
+    event is inserted at its position with its hash stored in the head: one statement on PostgreSQL when this
+    process's guess of the head holds, two when not (see `_ADVANCE`).
     """
     keys = _keys()
     kid = _active_kid(keys)
+    key = keys[kid]
     kind = actor_kind or (actor.kind if actor else "system")
     who = actor_id or (actor.subject if actor else None)
     shard = _transaction_shard(shard_of(kind, who))
-    shard_seq, prev_hash = _advance_head(shard)
+    engine = db.engine
+    postgres = engine.dialect.name == "postgresql"
     request_id = current_request_id()
+    guess = _seen.get((id(engine), shard))
     row: dict[str, Any] = {
         "shard": shard,
-        "shard_seq": shard_seq,
+        "shard_seq": guess[0] + 1 if guess else 0,  # 0: no guess, which never holds
         "at": clock.now(),
         "action": action,
         "actor_kind": kind,
@@ -210,11 +251,23 @@ def record(
         "request_id": request_id if request_id != "-" else None,
         "details": dict(details or {}),
         "key_id": kid,
-        "prev_hash": prev_hash,
+        "prev_hash": guess[1] if guess else GENESIS,
     }
-    row["hash"] = hmac.new(keys[kid], _canonical(row), hashlib.sha256).hexdigest()
-    db.session.execute(_INSERT_EVENT, row)
-    db.session.execute(_STORE_HASH, {"shard": shard, "new_hash": row["hash"]})
+    row["hash"] = hmac.new(key, _canonical(row), hashlib.sha256).hexdigest() if guess else ""
+    last_seq, last_hash = _advance(row, postgres)
+    if (last_seq, last_hash) != (row["shard_seq"], row["hash"]):  # no guess, or it missed: the head is advanced
+        # (and locked) but keeps its hash (the position too is compared: an event just like this one at the guessed
+        # position, appended meanwhile, would leave the head with this hash one position further on)
+        row["shard_seq"], row["prev_hash"] = last_seq, last_hash
+        row["hash"] = hmac.new(key, _canonical(row), hashlib.sha256).hexdigest()
+        if postgres:
+            db.session.execute(_APPEND, row)
+        else:
+            db.session.execute(_INSERT_EVENT, row)
+            db.session.execute(_STORE_HASH, {"shard": shard, "hash": row["hash"]})
+    elif not postgres:  # the guess held: SQLite stored the hash, the event is still to insert
+        db.session.execute(_INSERT_EVENT, row)
+    _seen[(id(engine), shard)] = (row["shard_seq"], row["hash"])
     return Recorded(**row)
 
 
