@@ -60,7 +60,8 @@ def people(party: CaseParty) -> list[tuple[uuid.UUID, str]]:
 
 
 # Built once: a document's notification rows, written with its events (app/documents/chain.py `defer`), not by the
-# unit of work (issue 18: nothing reads them back as objects in the transaction that writes them).
+# unit of work (issue 18: nothing reads them back as objects in the transaction that writes them); the notifications
+# they name are written the same way (`notifications.row`), each deferred before its document notification.
 _INSERT_NOTIFICATION = insert(cast(Table, DocumentNotification.__table__))
 
 
@@ -79,13 +80,14 @@ def queue(
     note_ids: list[uuid.UUID] = []
     address = consent_address.notice_address(party, latest=consent)  # routing read it: not again
     for user_id, audience in people(party):
-        note = notifications.notify(
+        note = notifications.row(
             user_id=user_id,
             kind=KINDS[purpose],
             data=data,
             subject=("served_document", document.id),
             address=address if audience == "recipient" else None,
         )
+        delivery_chain.defer(document, notifications.INSERT, note)  # before the row that names it
         row_id = new_id()
         delivery_chain.defer(
             document,
@@ -97,7 +99,7 @@ def queue(
                 "audience": audience,
                 "purpose": purpose,
                 "channel": "auto",
-                "outbox_id": note.id,
+                "outbox_id": note["id"],
                 "status": "queued",
                 "provider": None,
                 "provider_message_id": None,
@@ -108,7 +110,7 @@ def queue(
             },
         )
         rows.append(row_id)
-        note_ids.append(note.id)
+        note_ids.append(note["id"])
     delivery_outbox.remember_notifications(note_ids)
     return rows
 

@@ -35,7 +35,6 @@ from app.documents.models import ServedDocument
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
 from app.identity import Court
-from app.platform import transactions
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils.ids import new_id
@@ -107,11 +106,10 @@ def _push(
     fresh = None if reason or uploaded else f"courts/{case.court_id}/cases/{case.id}/documents/{document.id}"
     document.storage_key = uploaded or fresh
     db.session.add(document)
-    if not transactions.grouped():
-        # Written by one Core INSERT with its final state at the start of the flush that writes the rest (its events
-        # and notices refer to it), not by the unit of work: an INSERT and an UPDATE, two ORM saves (issue 18). In
-        # a batch's group of items the group's end writes all its documents with their final state instead.
-        db.session.info.setdefault(_CORE_INSERT, []).append(document)
+    # Written by one Core INSERT with its final state at the start of the flush that writes the rest (its events and
+    # notices refer to it), not by the unit of work: an INSERT and an UPDATE, two ORM saves (issue 18). In a batch's
+    # group of items that flush is the group's end: one Core INSERT for all its documents.
+    db.session.info.setdefault(_CORE_INSERT, []).append(document)
     try:
         # Set-based writes: the events, timeline entries, notifications and the document's new state are
         # written by one flush (one statement per table), not by autoflushes between the reads of routing.

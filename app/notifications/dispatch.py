@@ -19,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 
 from app import i18n
 from app.errors import AppError
@@ -71,9 +72,7 @@ def notify(
 
     `address` (`("phone", "+86...")` or `("email", "...")`) sends it there instead of to the account's channels.
     """
-    notification_kinds.get(kind)  # an unknown kind is a programming error, caught before anything is written
-    if address is not None and address[0] not in ("phone", "email"):
-        raise ValueError(f"unknown address kind {address[0]!r}")
+    _check(kind, address)
     note = Notification(
         user_id=user_id,
         kind=kind,
@@ -86,6 +85,49 @@ def notify(
     note.id = new_id()  # known before the flush: a fan-out of notifications is written by one INSERT
     db.session.add(note)
     return note
+
+
+def _check(kind: str, address: tuple[str, str] | None) -> None:
+    notification_kinds.get(kind)  # an unknown kind is a programming error, caught before anything is written
+    if address is not None and address[0] not in ("phone", "email"):
+        raise ValueError(f"unknown address kind {address[0]!r}")
+
+
+# Built once: the INSERT of notifications given as plain rows (`row`), executed with every column.
+INSERT = insert(cast(Table, Notification.__table__))
+
+
+def row(
+    *,
+    user_id: uuid.UUID,
+    kind: str,
+    data: dict,
+    subject: tuple[str, uuid.UUID] | None = None,
+    address: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The row `notify` writes, as the parameters of `INSERT` (every column, as the unit of work would send them),
+    for a caller that writes it with its other rows (app/documents/chain.py `defer`): no ORM object is built or
+    flushed (issue 18). The same checks as `notify`; after commit call `dispatch(row["id"])`."""
+    _check(kind, address)
+    now = clock.now()
+    return {
+        "id": new_id(),
+        "user_id": user_id,
+        "kind": kind,
+        "data": data,
+        "subject_type": subject[0] if subject else None,
+        "subject_id": subject[1] if subject else None,
+        "status": "pending",
+        "channel": None,
+        "claims": 0,
+        "claimed_at": None,
+        "finished_at": None,
+        "error": None,
+        "address_kind": address[0] if address else None,
+        "address_enc": pii.encrypt(address[1], field="notification_address") if address else None,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def dispatch(notification_id: uuid.UUID) -> None:
