@@ -50,12 +50,13 @@ def _publish_contract(api: Api) -> None:
 
 def register(app: Flask) -> None:
     """Mount request hooks, error handlers, the OpenAPI document and every blueprint."""
-    from miniprogram_api import auth, deprecation, docs, errors, hooks, metrics, pages, request_guard
+    from miniprogram_api import auth, deprecation, docs, errors, hooks, metrics, multipart, pages, request_guard
     from miniprogram_api.admin import register as register_admin
     from miniprogram_api.court import register as register_court
     from miniprogram_api.mp import register as register_mp
     from miniprogram_api.public import register as register_public
 
+    app.request_class = multipart.Request  # multipart bodies parsed without regexes compiled per request
     for name, value in API_SETTINGS.items():
         app.config.setdefault(name, value)
     app.config.setdefault(
