@@ -9,6 +9,7 @@ from celery import Task
 from flask import Flask, current_app, has_app_context
 
 from app.extensions import celery
+from app.jobs import transport
 from app.platform import settings
 
 # Every domain's background tasks: thin Celery wrappers over that domain's functions, registered by name.
@@ -63,6 +64,7 @@ def init_celery(app: Flask) -> None:
     jobs = settings.jobs(app)
     celery.conf.update(
         broker_url=jobs.broker_url,
+        broker_transport=transport.for_url(jobs.broker_url),  # plain Redis: one sending client per channel
         result_backend=jobs.result_backend or None,
         task_always_eager=jobs.eager,
         task_eager_propagates=True,
