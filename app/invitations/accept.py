@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, select, update
+from sqlalchemy import Select, Table, and_, bindparam, literal, select, true, update
 
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
@@ -26,7 +26,7 @@ from app.invitations.models import Invitation
 from app.scheduling import MediationSession
 from app.scheduling import reminders as mediation_sessions_reminders
 from app.security import permissions
-from app.security.permissions import Principal
+from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
 
 STAFF_RELATIONS = frozenset({"mediator", "court_staff", "org_admin"})
@@ -63,14 +63,16 @@ def _accept(invitation: Invitation, case: Case, *, actor: Principal) -> dict:
     answer is built before the COMMIT."""
     if case.status in case_lifecycle.TERMINAL[case.kind]:
         raise invitations.not_found()
-    facts = case_access.facts_for(case)
+    if invitation.party_id:  # the case's connections with the invited party, in one statement
+        facts, named, ahead = _facts_and_named_party(case, invitation.party_id)
+    else:
+        facts, named, ahead = case_access.facts_for(case), None, None
     relations = permissions.case_relations(actor, facts)
     if relations & STAFF_RELATIONS:
         raise Forbidden("Staff of the case cannot join it as a party.", reason="invitation.staff_of_case")
     if "party" in relations:
         raise Conflict("You are already a party to this case.", reason="invitation.already_party")
     user = db.session.get_one(User, actor.user_id)  # the caller's own account (the route admits people only)
-    named, ahead = _named_party(invitation) if invitation.party_id else (None, None)
     if named is not None:
         if named.user_id is not None:
             raise invitations.not_found()
@@ -121,15 +123,23 @@ def _norm(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
-def _named_party(invitation: Invitation) -> tuple[NamedParty | None, list[MediationSession] | None]:
-    """The invited party with its case's sessions still ahead (to remind the person joining of), in one statement
-    read under the case's lock (no session can be booked meanwhile); (None, None) if the party is gone."""
+def _facts_and_named_party(
+    case: Case, party_id: uuid.UUID
+) -> tuple[CaseFacts, NamedParty | None, list[MediationSession] | None]:
+    """The case's facts, the invited party and its case's sessions still ahead (to remind the person joining of),
+    in one statement read under the case's lock (no session can be booked meanwhile), as the facts were read
+    before; (facts, None, None) if the party is gone. One row per connection and session ahead (each side one row of
+    NULLs when it has none), so each connection and session repeats: the facts keep one of each, the sessions
+    are listed once each, in the order read."""
     rows: Sequence[Any] = db.session.execute(
-        _PARTY_WITH_SESSIONS_AHEAD, {"party_id": invitation.party_id, "now": clock.now()}
+        _FACTS_AND_PARTY_WITH_SESSIONS_AHEAD, {"case_id": case.id, "party_id": party_id, "now": clock.now()}
     ).all()
-    if not rows:
-        return None, None
-    return NamedParty(*rows[0][:_SESSION_AT]), [row[_SESSION_AT] for row in rows if row[_SESSION_AT] is not None]
+    facts = case_access.facts_from(case, (row for row in rows if row.kind is not None))
+    party = next((row for row in rows if row[_PARTY_AT] is not None), None)
+    if party is None:
+        return facts, None, None
+    ahead = dict.fromkeys(row[_SESSION_AT] for row in rows if row[_SESSION_AT] is not None)
+    return facts, NamedParty(*party[_PARTY_AT:_SESSION_AT]), list(ahead)
 
 
 def _take_use(invitation: Invitation) -> None:
@@ -154,14 +164,19 @@ _INVITATION_LOCKING_CASE = select(Invitation, Case).join(Case, Case.id == Invita
 _BY_TOKEN_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.token_hash == bindparam("token_hash"))
 _BY_CODE_LOCKING_CASE = _INVITATION_LOCKING_CASE.where(Invitation.code_hash == bindparam("code_hash"))
 _NAMED_PARTY_COLUMNS = (CaseParty.id, CaseParty.user_id, CaseParty.role, CaseParty.name, CaseParty.id_number_index)
-_SESSION_AT = len(_NAMED_PARTY_COLUMNS)
-_PARTY_WITH_SESSIONS_AHEAD = (
-    select(*_NAMED_PARTY_COLUMNS, MediationSession)
+_FACTS = case_access.facts_rows(bindparam("case_id")).subquery("facts")
+_PARTY_AT = 3  # after the facts' kind, party_id and user_id
+_SESSION_AT = _PARTY_AT + len(_NAMED_PARTY_COLUMNS)
+# From one row: the connections (outer join), the named party (outer join) and its case's sessions ahead.
+_FACTS_AND_PARTY_WITH_SESSIONS_AHEAD = (
+    select(_FACTS.c.kind, _FACTS.c.party_id, _FACTS.c.user_id, *_NAMED_PARTY_COLUMNS, MediationSession)
+    .select_from(select(literal(1).label("one")).subquery("one_row"))
+    .outerjoin(_FACTS, true())
+    .outerjoin(CaseParty, CaseParty.id == bindparam("party_id"))
     .outerjoin(
         MediationSession,
         and_(MediationSession.case_id == CaseParty.case_id, *mediation_sessions_reminders.AHEAD_CONDITIONS),
     )
-    .where(CaseParty.id == bindparam("party_id"))
 )
 # Core statements on the tables (not the ORM's bulk UPDATE: less Python per call); neither the invitation's
 # counters nor the bound party (a plain row) are held as objects the session should know the new values of.

@@ -12,9 +12,9 @@ import datetime as dt
 import secrets
 import string
 import uuid
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, Uuid, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,6 +27,7 @@ from app.i18n import label, message
 from app.identity import Court, MediationOrganization, wechat_login
 from app.integrations import qr
 from app.invitations.models import Invitation
+from app.mediation import case_facts
 from app.platform import settings
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
@@ -75,11 +76,13 @@ def issue(
     max_uses: int | None = None,
 ) -> dict:
     """Invite someone to the case as a named party or in a role (the mediator, or a clerk/judge of the court)."""
-    case, facts = case_access.load(case_id, actor=actor)
+    case, facts, named = case_facts.load_by(_CASE_WITH_NAMED_PARTY, case_id, actor=actor, party_id=party_id)
     _require_inviter(actor, facts)
     if case.status in case_lifecycle.TERMINAL[case.kind]:
         raise Conflict(f"The case is {case.status}.", reason="invitation.case_closed", errors={"status": [case.status]})
-    hours, uses = _check_terms(case, role=role, party_id=party_id, expires_in_hours=expires_in_hours, max_uses=max_uses)
+    hours, uses = _check_terms(
+        case, role=role, party_id=party_id, named=named, expires_in_hours=expires_in_hours, max_uses=max_uses
+    )
     expires_at = clock.now() + dt.timedelta(hours=hours)
     values = {"case_id": case.id, "party_id": party_id, "role": role, "expires_at": expires_at, "max_uses": uses}
     token, code, invitation = _insert_fresh(values, created_by=actor.user_id)
@@ -109,8 +112,16 @@ def _inviter_role(actor: Principal, facts: CaseFacts) -> str:
 
 
 def _check_terms(
-    case: Case, *, role: str, party_id: uuid.UUID | None, expires_in_hours: int | None, max_uses: int | None
+    case: Case,
+    *,
+    role: str,
+    party_id: uuid.UUID | None,
+    named: tuple[Any, ...],
+    expires_in_hours: int | None,
+    max_uses: int | None,
 ) -> tuple[int, int]:
+    """The invitation's hours and uses, or 422 naming every wrong term (409 when the named party has joined);
+    `named`: the named party's case, role and user (NULLs for no such party), read with the case."""
     config = settings.invitations()
     hours = expires_in_hours or config.default_hours
     errors: dict[str, list[str]] = {}
@@ -119,12 +130,12 @@ def _check_terms(
     if not 1 <= hours <= config.max_hours:
         errors["expires_in_hours"] = [f"Between 1 and {config.max_hours} hours."]
     if party_id is not None:
-        party = db.session.execute(_NAMED_PARTY, {"party_id": party_id}).first()  # a row, not an entity
-        if party is None or party.case_id != case.id:
+        party_case_id, party_role, party_user_id = named
+        if party_case_id is None or party_case_id != case.id:
             errors["party_id"] = ["No such party in this case."]
-        elif party.role != role:
-            errors["role"] = [f"The named party is the {party.role}."]
-        elif party.user_id is not None:
+        elif party_role != role:
+            errors["role"] = [f"The named party is the {party_role}."]
+        elif party_user_id is not None:
             raise Conflict("The named party has already joined the case.", reason="invitation.party_joined")
         if (max_uses or 1) != 1:
             errors["max_uses"] = ["An invitation for a named party is single use."]
@@ -158,8 +169,15 @@ def _insert_fresh(values: dict, *, created_by: uuid.UUID | None) -> tuple[str, s
     raise Conflict("Could not draw an unused invitation code; try again.", reason="invitation.retry")
 
 
-# What the terms check reads of the named party (built once).
-_NAMED_PARTY = select(CaseParty.case_id, CaseParty.role, CaseParty.user_id).where(CaseParty.id == bindparam("party_id"))
+# The case with its facts and what the terms check reads of the named party (each NULL when no party is named or
+# found), in one statement (built once; issue 18).
+_NAMED_PARTY_ID = bindparam("party_id", type_=Uuid)
+_CASE_WITH_NAMED_PARTY = case_facts.query(
+    *(
+        select(column).where(CaseParty.id == _NAMED_PARTY_ID).correlate(None).scalar_subquery()
+        for column in (CaseParty.case_id, CaseParty.role, CaseParty.user_id)
+    )
+)
 # The INSERT of a new invitation (a Core statement on the table, built once: not the ORM's bulk INSERT with an
 # entity returned, issue 18), returning its id unless a unique column (the token's or the code's hash) is taken.
 _INVITATIONS = cast(Table, Invitation.__table__)

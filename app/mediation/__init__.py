@@ -12,6 +12,7 @@ __all__ = [
     "MediatorProfile",
     "agreement",
     "assignment",
+    "case_facts",
     "confirmation",
     "confirmation_court",
     "confirmation_queue",

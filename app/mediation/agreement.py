@@ -11,12 +11,12 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import Case, CaseParty, timeline
-from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.evidence import EvidenceItem
 from app.extensions import db
 from app.i18n import message
 from app.identity import User
+from app.mediation import case_facts
 from app.mediation import outcome as mediation_outcome
 from app.mediation.models import AgreementSignature, MediationAgreement
 from app.mediation.outcome import PARTY_COLUMNS, SIGNATURE_COLUMNS, DraftedAgreement, PartyRow, SignatureRow
@@ -93,7 +93,7 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
     answer, already signed and the count all come from it. The answer is built from those rows before the COMMIT,
     so nothing is read again after it; the writes go in the one flush of the commit.
     """
-    case, _facts = case_access.load(case_id, actor=actor, lock=True)
+    case, _facts = case_facts.load(case_id, actor=actor, lock=True)
     _sqlite_write_lock()  # the signatures below must be read under the lock that serialises signers
     rows: Sequence[Any] = db.session.execute(_SIGNING_QUERY, {"case_id": case.id}).all()
     if not rows:  # no agreement (a case always has parties): who the caller is still answers first

@@ -18,6 +18,7 @@ from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.i18n import message
 from app.identity import Court, MediationOrganization, MediationOrgCourt
+from app.mediation import case_facts
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import directory as mediation_directory
 from app.mediation.models import MediatorAssignment, MediatorProfile
@@ -172,7 +173,7 @@ def _assigner_role(actor: Principal, facts: CaseFacts) -> str:
 
 def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> dict:
     """A party chooses, or the org admin assigns, a mediator; the case becomes assigned and the offer pending."""
-    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    case, facts = case_facts.load(case_id, actor=actor, lock=True)
     via = _assigner_role(actor, facts)
     _require_mediation(case, *OPEN_FOR_ASSIGNMENT)
     which = _eligible_params(case)

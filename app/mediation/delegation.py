@@ -234,7 +234,8 @@ def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     whoever made it; the webhook rows are written now and sent by `dispatch_pending` after the commit (or by
     the webhook sweep when the caller does not call it).
     """
-    if case.kind != "mediation" or status not in RETURNING:
+    undelegated = db.session.info.pop(UNDELEGATED_KEY, None) == (case.id, db.session().get_transaction())
+    if case.kind != "mediation" or status not in RETURNING or undelegated:
         return
     with db.session.no_autoflush:  # the case's pending change is not what this reads (issue 18: one flush later)
         row = db.session.scalar(_ACCEPTED_OF_MEDIATION, {"mediation_case_id": case.id})
@@ -260,6 +261,23 @@ _ACCEPTED_OF_MEDIATION = (
     .where(CourtDelegation.mediation_case_id == bindparam("mediation_case_id"), CourtDelegation.state == "accepted")
     .with_for_update()
 )
+
+
+# Whether an accepted delegation returns to the court when the mediation ends: a column correlated to the case,
+# for the statement that locks the case (app/mediation/case_facts.py; the outcome adds it).
+ACCEPTED_EXISTS = (
+    select(CourtDelegation.id)
+    .where(CourtDelegation.mediation_case_id == Case.id, CourtDelegation.state == "accepted")
+    .exists()
+)
+UNDELEGATED_KEY = "microcourt.undelegated_case"
+
+
+def known_undelegated(case: Case) -> None:
+    """Remember for this transaction that `case` has no accepted delegation, as read with the case's lock
+    (ACCEPTED_EXISTS): its end hook then reads no delegation (issue 18: one statement less). A delegation is
+    accepted only for a case still submitted, under its lock, so none can appear while the lock is held."""
+    db.session.info[UNDELEGATED_KEY] = (case.id, db.session().get_transaction())
 
 
 def dispatch_pending() -> None:

@@ -20,7 +20,9 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import message
 from app.identity import Court, MediationOrganization
+from app.legal import calendar
 from app.mediation import assignment as mediation_assignment
+from app.mediation import case_facts
 from app.mediation import delegation as mediation_delegation
 from app.mediation.models import AgreementSignature, MediationAgreement, MediatorProfile
 from app.security import permissions
@@ -145,7 +147,10 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
     writes the case, the timeline entries (one INSERT), the sessions and the agreement together; the answer is
     built from the rows in hand instead of read again after the COMMIT.
     """
-    case, facts = case_access.load(case_id, actor=actor, lock=True)
+    case, facts, (version, delegated) = case_facts.load_by(_CASE_FOR_OUTCOME, case_id, actor=actor)
+    calendar.saw_version(version)  # the conclusion's working day reads no calendar version of its own
+    if not delegated:
+        mediation_delegation.known_undelegated(case)  # its end hook has no delegation to return
     _require_mediator(actor, facts)
     field, text = ("terms", terms) if result == "settled" else ("reason", reason)
     if not (text or "").strip():
@@ -173,6 +178,12 @@ def record_outcome(*, case_id: uuid.UUID, result: str, terms: str | None, reason
     db.session.commit()
     mediation_delegation.dispatch_pending()  # a delegating court hears of the outcome at once
     return view
+
+
+# Built once: the case locked with its facts, the calendar's version and whether an accepted delegation exists.
+_CASE_FOR_OUTCOME = case_facts.query(
+    calendar.version_column(), mediation_delegation.ACCEPTED_EXISTS.label("delegated"), lock=True
+)
 
 
 def _take(case: Case) -> None:
