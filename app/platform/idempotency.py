@@ -359,11 +359,12 @@ def run_after_commit(held: Claim) -> None:
         callback()
 
 
-def answer(held: Claim, *, status: int, body: object) -> bool:
+def answer(held: Claim, *, status: int, body: object = None, text: str | None = None) -> bool:
     """Record the answer in the transaction that holds the work and commit it once (inside `holding`).
 
-    False when that transaction has committed already (a job forced it): record it with `finish`. Raises
-    when the COMMIT fails: the work may not have landed, so the caller settles the key with `fail`.
+    `text` is the body's JSON as it was sent (stored as is); without it `body` is serialised. False when that
+    transaction has committed already (a job forced it): record it with `finish`. Raises when the COMMIT
+    fails: the work may not have landed, so the caller settles the key with `fail`.
     """
     if held.broken is not None:
         raise held.broken
@@ -373,12 +374,20 @@ def answer(held: Claim, *, status: int, body: object) -> bool:
     if _aborted(session):  # a failed statement the work went on after: COMMIT would silently roll it all back
         raise DatabaseUnavailable(retry_after=1)
     held.deferring = False
-    stored = json.dumps(body, ensure_ascii=False, default=str)
+    stored = _stored(body, text)
     params = {"p_scope": held.scope, "p_key": held.key, "p_lease": held.lease, "p_status": status, "p_body": stored}
     session.execute(_ANSWER, params)
     type(session).commit(session)
     held.pending = False
     return True
+
+
+def _stored(body: object, text: str | None) -> str:
+    """The answer's JSON as stored: the text that was sent when the caller has it, else `body` serialised.
+
+    A replay decodes either and answers it with the same serialisation as the first answer.
+    """
+    return text if text is not None else json.dumps(body, ensure_ascii=False, default=str)
 
 
 def land_pending(held: Claim, *, refused: bool) -> bool:
@@ -442,11 +451,14 @@ def _commit_before_a_job(**_: object) -> None:
         raise
 
 
-def finish(*, scope: str, key: str, status: int, body: object, held: Claim | None = None) -> bool:
-    """Record the successful response so that retries replay it; False when it could not be recorded."""
-    statement = update(IdempotencyRecord).values(
-        state=DONE, response_status=status, response_body=json.dumps(body, ensure_ascii=False, default=str)
-    )
+def finish(
+    *, scope: str, key: str, status: int, body: object = None, text: str | None = None, held: Claim | None = None
+) -> bool:
+    """Record the successful response so that retries replay it; False when it could not be recorded.
+
+    `text`: the body's JSON as it was sent (stored as is); without it `body` is serialised.
+    """
+    statement = update(IdempotencyRecord).values(state=DONE, response_status=status, response_body=_stored(body, text))
     statement = _where(scope, key, statement)
     if held is not None:
         statement = statement.where(IdempotencyRecord.locked_until == held.lease)
