@@ -52,14 +52,46 @@ def _parse_float(text: str) -> float | _Refused:
 
 
 _DECODER = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant, parse_float=_parse_float)
+_PLAIN = json.JSONDecoder()  # the C scanner's own int and float: no Python call per number
+# What any refused value needs in the text: NaN or Infinity, an integer of more than MAX_INT_DIGITS digits, a float
+# beyond range (more than MAX_INT_DIGITS digits or a three-digit exponent), a surrogate (escaped, or raw in a str).
+# Without any of these, and with fewer brackets than MAX_DEPTH, the document holds nothing `problems` refuses.
+_MAY_HOLD_REFUSED = re.compile(
+    rf"NaN|Infinity|\d{{{MAX_INT_DIGITS + 1}}}|[eE][-+]?\d{{3}}|\\u[dD][89a-fA-F]|[\ud800-\udfff]"
+)
+
+
+def _text(data: bytes | str) -> str:
+    try:
+        return data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+    except UnicodeDecodeError:
+        raise BadJson("The body is not UTF-8.") from None
+
+
+def _clean(text: str) -> bool:
+    """The text cannot hold a value `problems` refuses (see _MAY_HOLD_REFUSED), nor nest deeper than MAX_DEPTH."""
+    return text.count("[") + text.count("{") <= MAX_DEPTH and _MAY_HOLD_REFUSED.search(text) is None
+
+
+def checked(data: bytes | str) -> tuple[Any, dict]:
+    """`decode` and `problems` of a document in one call; BadJson as `decode` raises it.
+
+    Most bodies are small and plain: those are decoded by the C scanner alone and need no walk (the same
+    document, for int and float are what the guarded decoder calls too); any other goes the guarded way.
+    """
+    text = _text(data)
+    if _clean(text):
+        try:
+            return _PLAIN.decode(text), {}
+        except ValueError:
+            pass  # malformed: the guarded decoder raises the same error, with its message
+    value = decode(text)
+    return value, problems(value)
 
 
 def decode(data: bytes | str) -> Any:
     """The decoded document, possibly holding refused values; BadJson when it is not JSON at all."""
-    try:
-        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
-    except UnicodeDecodeError:
-        raise BadJson("The body is not UTF-8.") from None
+    text = _text(data)
     try:
         return _DECODER.decode(text)
     except RecursionError:  # the C decoder recurses per level; the walk in `problems` bounds the rest
@@ -164,8 +196,8 @@ def _message(value: Any) -> str | None:
 
 def parse(data: bytes | str) -> Any:
     """The decoded document, or BadJson when it is malformed, too deep or holds a value no field may take."""
-    value = decode(data)
-    if problems(value):
+    value, found = checked(data)
+    if found:
         raise BadJson("The body holds values that are refused.")
     return value
 

@@ -34,7 +34,7 @@ def check_request() -> None:
     if not data.strip():
         return  # an empty body is the schema's to judge (required fields), as before
     try:
-        found = json_input.problems(json_input.decode(data))
+        _value, found = json_input.checked(data)
     except json_input.BadJson as exc:
         raise BadRequest(
             "The body is not acceptable JSON.", reason="request.bad_json", errors={"json": [str(exc)]}
