@@ -24,8 +24,14 @@ class CookieSessionOnDemand(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        """An empty session when there is no session cookie (what Flask returns too), else Flask's own."""
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        """An empty session when there is no session cookie (what Flask returns too), else Flask's own.
+
+        Without a Cookie header there is no cookie to look for: the header is not parsed (phones and court
+        systems send none).
+        """
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -38,24 +44,34 @@ def register(app: Flask) -> None:
     app.teardown_request(_reset)
 
 
+def served() -> Request:
+    """The request being served, looked up once: each `request.x` finds it again through the proxy, which costs
+    about as much as the read itself."""
+    return request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the Request
+
+
 def _start() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    g.request_token = request_id_var.set(g.request_id)
-    g.request_started = time.perf_counter()
+    store = g._get_current_object()
+    incoming = request.environ.get("HTTP_X_REQUEST_ID", "")  # the X-Request-ID header, as request.headers reads it
+    store.request_id = request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    store.request_token = request_id_var.set(request_id)
+    store.request_started = time.perf_counter()
 
 
 def _finish(response: Response) -> Response:
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    store = g._get_current_object()
+    request_id = getattr(store, "request_id", None) or uuid.uuid4().hex
     response.headers["X-Request-ID"] = request_id
-    started = g.get("request_started")
+    started = getattr(store, "request_started", None)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
     # The route pattern, not the raw path: paths can carry secrets such as invitation tokens.
-    route = request.url_rule.rule if request.url_rule else "<unmatched>"
+    current = served()
+    rule = current.url_rule
+    route = rule.rule if rule else "<unmatched>"
     log.info(
         "request",
         extra={
-            "method": request.method,
+            "method": current.method,
             "route": route,
             "status": response.status_code,
             "duration_ms": elapsed_ms,

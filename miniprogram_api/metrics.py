@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 import time
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from app.errors import NotFound
 from app.platform import broker
 from app.utils.metrics import LATENCY, REQUESTS
+from miniprogram_api.hooks import served
 
 bp = Blueprint("metrics", __name__)
 
@@ -27,13 +29,31 @@ def _start() -> None:
     g.metrics_started = time.perf_counter()
 
 
+# The two series of each (route, method, status), looked up once: `labels()` takes a lock and checks its
+# arguments on every call, more CPU than counting. As many entries as the metrics themselves hold.
+_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series_of(route: str, method: str, status: int) -> tuple[Any, Any]:
+    found = _series.get((route, method, status))
+    if found is None:
+        found = _series[(route, method, status)] = (
+            REQUESTS.labels(route, method, str(status)),
+            LATENCY.labels(route, method),
+        )
+    return found
+
+
 def _finish(response: Response) -> Response:
-    started = g.get("metrics_started")
-    route = request.url_rule.rule if request.url_rule else "<unmatched>"
+    started = getattr(g._get_current_object(), "metrics_started", None)
+    current = served()
+    rule = current.url_rule
+    route = rule.rule if rule else "<unmatched>"
     if route != "/metrics":
-        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        count, latency = _series_of(route, current.method, response.status_code)
+        count.inc()
         if started is not None:
-            LATENCY.labels(route, request.method).observe(time.perf_counter() - started)
+            latency.observe(time.perf_counter() - started)
     return response
 
 
