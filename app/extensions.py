@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import flask
 from celery import Celery
@@ -32,20 +34,42 @@ else:
 migrate = Migrate()
 
 
+LIMITED = "microcourt.limiter_context"  # in the WSGI environ: the limiter kept state for this request
+
+
 class RouteLimiter(Limiter):
-    """Flask-Limiter that skips its before-request pass when that pass has nothing to enforce.
+    """Flask-Limiter that skips its request hooks when they have nothing to do.
 
     Flask-Limiter enforces a decorated route's limits in the decorator (`in_middleware=False`); its
     before-request pass adds only default, application, blueprint, meta and in-memory-fallback limits. This app
     configures none of those, yet the pass resolved and filtered an empty list on every request (about a fifth
     of a bare request's CPU). It still runs as soon as any of them exists; a decorated limit is untouched.
+
+    Its after-request hook (rate-limit headers, conditional deductions) and its teardown (clearing its state)
+    read only the state the limiter keeps per request (`context`), which exists once a limit was looked at: on
+    the many requests with no limit, they built that state empty only to find nothing in it. They run whenever
+    the state exists.
     """
 
     def init_app(self, app: flask.Flask) -> None:
         """Flask-Limiter's setup; on plain Redis with the fixed window, headers read the window in one round trip."""
+        after = list(app.after_request_funcs.get(None, ()))
+        teardown = list(app.teardown_request_funcs.get(None, ()))
         super().init_app(app)
+        app.after_request_funcs[None] = after + [
+            _when_limited(hook, passes=True) for hook in app.after_request_funcs.get(None, ())[len(after) :]
+        ]
+        app.teardown_request_funcs[None] = teardown + [
+            _when_limited(hook, passes=False) for hook in app.teardown_request_funcs.get(None, ())[len(teardown) :]
+        ]
         if type(self._limiter) is FixedWindowRateLimiter and type(self._storage) is RedisStorage:
             self._limiter = OneTripWindowStats(self._storage)
+
+    @property
+    def context(self) -> Any:
+        """Flask-Limiter's state for this request (every read and write of it comes here), noted as in use."""
+        flask.request.environ[LIMITED] = True
+        return super().context
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         if in_middleware and not self.middleware_has_limits():
@@ -65,6 +89,21 @@ class RouteLimiter(Limiter):
                 (self, "_in_memory_fallback_enabled"),
             )
         )
+
+
+def _when_limited(hook: Callable[[Any], Any], *, passes: bool) -> Callable[[Any], Any]:
+    """Run a limiter hook only on a request whose limiter state exists (without it the hook does nothing).
+
+    passes: an after-request hook hands its response on (a teardown hook returns nothing).
+    """
+
+    @functools.wraps(hook)
+    def run(value: Any) -> Any:
+        if flask.request.environ.get(LIMITED):
+            return hook(value)
+        return value if passes else None
+
+    return run
 
 
 class OneTripWindowStats(FixedWindowRateLimiter):
