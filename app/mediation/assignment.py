@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -272,6 +272,29 @@ _OFFER = (
 )
 
 
+# The case locked with the caller's pending offer, its mediator's profile and active load (NULLs when the caller
+# has none; at most one offer of a case is pending); the load correlated to the profile only (built once).
+_CASE_WITH_OFFER = (
+    select(
+        Case,
+        MediatorAssignment,
+        MediatorProfile,
+        mediation_directory.active_load_of(MediatorProfile.user_id).correlate(MediatorProfile),
+    )
+    .outerjoin(
+        MediatorAssignment,
+        and_(
+            MediatorAssignment.case_id == Case.id,
+            MediatorAssignment.status == "pending",
+            MediatorAssignment.mediator_user_id == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(MediatorProfile, MediatorProfile.id == MediatorAssignment.profile_id)
+    .where(Case.id == bindparam("case_id"))
+    .with_for_update(of=Case)
+)
+
+
 def _offer_for(case_id: uuid.UUID, actor: Principal) -> tuple[Case, MediatorAssignment, MediatorProfile, int]:
     """The case and the caller's pending offer, with the profile and the load it was offered to (404 to
     strangers, 403 to other readers, 409 when answered)."""
@@ -281,14 +304,33 @@ def _offer_for(case_id: uuid.UUID, actor: Principal) -> tuple[Case, MediatorAssi
     row = db.session.execute(_OFFER, {"case_id": case.id, "user_id": actor.user_id}).first()
     if row is not None and permissions.is_mediator_of(actor, row[0].org_id):
         return case, row[0], row[1], row[2]
+    raise _refusal(case, actor)
+
+
+def _offer_with_case(case_id: uuid.UUID, actor: Principal) -> tuple[Case, MediatorAssignment, MediatorProfile, int]:
+    """`_offer_for`'s answer in one statement: the case locked with the caller's pending offer, its profile and
+    load outer-joined. The offer then comes from the statement's snapshot, taken before any wait for the lock:
+    the caller takes it with a conditional UPDATE (`_ANSWER_OFFER`: still pending) and, if it was answered
+    meanwhile, refuses as `_offer_for` would have (`_refusal`)."""
+    row = db.session.execute(_CASE_WITH_OFFER, {"case_id": case_id, "user_id": actor.user_id}).first()
+    if row is None or not permissions.is_user(actor):
+        raise case_access.not_found()
+    case, offer, profile, load = row
+    if offer is not None and permissions.is_mediator_of(actor, offer.org_id):
+        return case, offer, profile, load
+    raise _refusal(case, actor)
+
+
+def _refusal(case: Case, actor: Principal) -> Exception:
+    """Why the caller, without a pending offer of the case, may not answer one: 404, 409 or 403."""
     relations = permissions.case_relations(actor, case_access.facts_for(case))
     if not relations:
-        raise case_access.not_found()
+        return case_access.not_found()
     if "mediator" in relations:
-        raise Conflict(
+        return Conflict(
             f"The case is already '{case.status}'.", reason="mediation.offer_answered", errors={"status": [case.status]}
         )
-    raise Forbidden(
+    return Forbidden(
         "Only the mediator the case was offered to answers the offer.", reason="mediation.not_offered_to_you"
     )
 
@@ -299,16 +341,18 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
     The answer's load is the one read with the offer: only an assigned case can be accepted, so its pending
     offer counted there as the accepted assignment of a mediator_accepted case counts after (one statement
     less than reading it again after the flush)."""
-    case, offer, profile, load = _offer_for(case_id, actor)
+    case, offer, profile, load = _offer_with_case(case_id, actor)
     now = clock.now()
     due_at, warn_at = mediation_deadlines.mediation_clock(now)
     answered = {"status": "accepted", "responded_at": now, "accepted_at": now, "due_at": due_at, "warn_at": warn_at}
     try:  # the offer's answer now, with Core (issue 18): the unit of work neither watches nor writes the offer
         with db.session.no_autoflush:  # nothing is pending yet; the case's changes are flushed at the commit
-            db.session.execute(_ANSWER_OFFER, {**answered, "updated_at": now, "offer_id": offer.id})
+            taken = db.session.execute(_ANSWER_OFFER, {**answered, "updated_at": now, "offer_id": offer.id})
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_ANSWERED_MEANWHILE, reason="mediation.assignment_conflict") from None
+    if taken.rowcount != 1:  # type: ignore[attr-defined]  # answered while this waited for the case's lock
+        raise _refusal(case, actor)
     for name, value in (*answered.items(), ("updated_at", now)):
         set_committed_value(offer, name, value)  # the loaded offer as written, without reading it back
     case.mediator_user_id = actor.user_id
@@ -326,7 +370,7 @@ def accept(*, case_id: uuid.UUID, actor: Principal) -> dict:
 _ANSWERED_MEANWHILE = "The case was answered at the same time; reload it."
 _ANSWER_OFFER = (
     update(_OFFERS)
-    .where(_OFFERS.c.id == bindparam("offer_id"))
+    .where(_OFFERS.c.id == bindparam("offer_id"), _OFFERS.c.status == "pending")
     .values(
         status=bindparam("status"),
         responded_at=bindparam("responded_at"),

@@ -14,12 +14,16 @@ from app.cases import Case, CaseParty
 from app.cases import access as case_access
 from app.errors import NotFound
 from app.extensions import db
+from app.mediation import assignment as mediation_assignment
 from app.mediation import case_facts
 from app.mediation import delegation as mediation_delegation
+from app.mediation.models import MediatorAssignment
 from app.scheduling.models import SessionReminder
+from tests.api.mediation.helpers_outcome import dispute, offer
+from tests.api.mediation.helpers_outcome import mediator as outcome_mediator
 from tests.api.mediation.test_invitations import invite, respondent, the_person_named_in_the_filing
 from tests.integration.test_statement_budgets import counting
-from tests.support.factories import login
+from tests.support.factories import login, make_org
 from tests.support.review import principal
 from tests.support.scheduling import MP, add_lawyer, book, join, lawyer, local, mediation_case, mediator, person
 
@@ -99,3 +103,40 @@ def test_staff_and_parties_are_still_refused_a_named_invitation(client, clock):
         token = invite(client, case, med, party_id=party).get_json()["token"]
         refused = client.post(f"{MP}/invitations/{token}/accept", headers=login(user))
         assert refused.status_code == status and refused.get_json()["reason"] == reason
+
+
+def test_an_offer_answered_while_the_accept_waited_is_refused_as_before(client, monkeypatch):
+    """Accept reads the offer with the case's lock, from the statement's snapshot: when another request answered
+    it meanwhile, the conditional UPDATE takes nothing and the caller hears what a fresh read would have told."""
+    org = make_org()
+    case = dispute(org=org)
+    med, profile = outcome_mediator(org)
+    pending = offer(case, profile, case_status="assigned")
+    pending_id, med_id = pending.id, med.id
+    found = mediation_assignment._offer_with_case
+
+    def answered_meanwhile(case_id, actor):  # as the first of two taps would have committed while this waited
+        case_row, *rest = found(case_id, actor)
+        db.session.execute(
+            update(MediatorAssignment).where(MediatorAssignment.id == pending_id).values(status="accepted")
+        )
+        case_row.status, case_row.mediator_user_id = "mediator_accepted", med_id
+        return (case_row, *rest)
+
+    monkeypatch.setattr(mediation_assignment, "_offer_with_case", answered_meanwhile)
+    refused = client.post(f"{MP}/cases/{case.id}/mediator/accept", headers=login(med))
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "mediation.offer_answered"
+    assert refused.get_json()["errors"]["status"] == ["mediator_accepted"]
+
+
+def test_accept_answers_the_mediators_load_over_all_their_cases(client):
+    """The load read with the case counts the mediator's other cases too (correlated to the profile only)."""
+    org = make_org()
+    med, profile = outcome_mediator(org)
+    for other in (dispute(org=org), dispute(org=org)):
+        offer(other, profile, status="accepted", case_status="mediator_accepted")
+    case = dispute(org=org)
+    offer(case, profile, case_status="assigned")
+    accepted = client.post(f"{MP}/cases/{case.id}/mediator/accept", headers=login(med))
+    assert accepted.status_code == 200, accepted.get_json()
+    assert accepted.get_json()["mediator"]["active_load"] == 3
