@@ -37,12 +37,15 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # the case's pending offer only when there is one; the offer (a Core INSERT, issue 18: no ORM object); the flush:
     # the case, the timeline entry. The answer is built before the COMMIT (the load with the new offer counted in
     # memory).
-    "mediation choose": (7, 7),
+    # Session 11: 6. The case FOR UPDATE and its facts in one statement (app/mediation/case_facts.py).
+    "mediation choose": (6, 6),
     # Before 9, then 7. Auth 1; the case FOR UPDATE 1; the offer with its mediator's profile and load 1 (only an
     # assigned case's offer is accepted: its pending offer counted as the accepted one counts after); the offer's
     # answer (a Core UPDATE, issue 18, the loaded row told with set_committed_value); the flush: the case, the
     # timeline entry.
-    "mediation accept": (6, 6),
+    # Session 11: 5. The locked case, the caller's pending offer, its profile and load in one statement; the offer's
+    # answer an UPDATE conditional on it still pending.
+    "mediation accept": (5, 5),
     # Before 15, then 13. Auth 1; idempotency 2; the case FOR UPDATE and its facts 2 (the participants' ids: their
     # parties are read only to name a double booking); the schedule locks 1 (PostgreSQL: one INSERT ... ON CONFLICT
     # DO UPDATE ... WHERE false, which inserts the missing rows and locks the others in id order; SQLite, without row
@@ -53,12 +56,14 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Before 9 (not budgeted). Auth 1; idempotency 2; the case and its facts 2; the named party 1; the invitation 1
     # (INSERT ... ON CONFLICT DO NOTHING RETURNING: a taken token or code hash returns nothing and is drawn again, no
     # collision read first); the timeline entry 1.
-    "invitation issue": (8, 8),
+    # Session 11: 6. The case FOR UPDATE with its facts and the named party in one statement (case_facts).
+    "invitation issue": (6, 6),
     # Before 14, then 10. Auth 1; the invitation by its token with its case FOR UPDATE (OF the case) 1 (its end is
     # checked under the lock) and its facts 1; the invited party with the case's sessions ahead (to remind of) 1;
     # the use taken 1 and the party bound 1 (conditional UPDATEs; the row is not read back); the flush: the timeline
     # entry 1, the reminders 1. The answer is built before the COMMIT.
-    "invitation accept": (8, 8),
+    # Session 11: 7. The invited party and its sessions ahead read with the facts, after the lock as before.
+    "invitation accept": (7, 7),
     # Before 27, then 16 (15). Auth 1; the case FOR UPDATE and its facts 2; on SQLite only the conditional UPDATE
     # that takes the write lock (PostgreSQL holds the row lock already); the calendar 1; the hooks of a case that
     # ended: its future sessions cancelled 1 (UPDATE ... RETURNING: not read first, not written again), every
@@ -66,24 +71,31 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # 1 each, delegations 1, the case's video rooms 1; the parties with the venue's and mediator's names 1; then one
     # flush: the case 1, the timeline entries 1, the agreement 1. (Session 8: the statistics upkeep no longer reads
     # the stored row when the change lands only on today, which a conclusion does: 15/14 -> 14/13.)
-    "outcome": (14, 13),
+    # Session 11: 10 (9). The case FOR UPDATE with its facts, the calendar's version and whether an accepted
+    # delegation exists in one statement (so the delegation's end hook reads none); the rooms of the sessions the
+    # ending cancels are read with the case's other rooms (app/video/rooms.py), not one lookup per session.
+    "outcome": (10, 9),
     # Before 13, then 9 (8). Auth 1; the case FOR UPDATE and its facts 2; on SQLite only BEGIN IMMEDIATE (the
     # signers' lock; PostgreSQL locks the agreement's row); every party with the agreement FOR UPDATE (OF the
     # agreement) and the party's signature 1 (the signer's own, the total, the answer's names, already signed); the
     # flush: the timeline entry, the signature.
-    "agreement sign 1": (7, 6),
+    # Session 11: 6 (5). The case FOR UPDATE and its facts in one statement (case_facts).
+    "agreement sign 1": (6, 5),
     # Before 15, then 10 (9). The same, and the agreement's effective_at (a Core UPDATE, issue 18: the agreement
     # is read as a plain row; the two timeline entries are one INSERT).
-    "agreement sign 2": (8, 7),
+    "agreement sign 2": (7, 6),
     # Before 15 (16 on SQLite), then 11 (12), 8 (9), now 7 (8). Auth 1; on SQLite only BEGIN IMMEDIATE (the lock,
     # app/documents/chain.py); the document FOR UPDATE (OF the document only) with its events for the answer, its
     # case, the court, the recipient party's account (who may act), the calendar's version (the deadline: app/legal)
     # and the court's active webhook subscriptions, all in one statement (app/documents/recipient.py
     # _LOCK_CASE_COURT_ACCOUNT; it was two); the event and the document's state 2; audit 3. The answer is built
     # before the COMMIT: the document, its case, court and events are not read again.
-    "document open": (8, 7),
+    # Session 11: 7 (5). The audit append guesses its chain position (app/audit/log.py): on PostgreSQL the head's
+    # advance, the event and the head's hash are one statement when the guess holds, which it does in one process
+    # that appended last to the shard (a miss costs one statement more: 2, as the budget's SQLite column shows 3 -> 2).
+    "document open": (7, 5),
     # Before 15 (16), then 12 (13), 9 (10), now 8 (9). The same, and the timeline entry.
-    "document acknowledge": (9, 8),
+    "document acknowledge": (8, 6),
 }
 
 
