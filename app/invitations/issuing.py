@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 import string
 import uuid
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, Uuid, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,6 +39,14 @@ TOKEN_LENGTH = 24
 CODE_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
 CODE_LENGTH = 8
 NOT_FOUND = "invitation.not_found"
+
+
+class _NamedParty(NamedTuple):
+    """What the terms check reads of the named party (each None when there is no such party)."""
+
+    case_id: uuid.UUID | None
+    role: str | None
+    user_id: uuid.UUID | None
 
 
 def not_found() -> NotFound:
@@ -130,12 +138,12 @@ def _check_terms(
     if not 1 <= hours <= config.max_hours:
         errors["expires_in_hours"] = [f"Between 1 and {config.max_hours} hours."]
     if party_id is not None:
-        party_case_id, party_role, party_user_id = named
-        if party_case_id is None or party_case_id != case.id:
+        party = _NamedParty(*named)
+        if party.case_id is None or party.case_id != case.id:
             errors["party_id"] = ["No such party in this case."]
-        elif party_role != role:
-            errors["role"] = [f"The named party is the {party_role}."]
-        elif party_user_id is not None:
+        elif party.role != role:
+            errors["role"] = [f"The named party is the {party.role}."]
+        elif party.user_id is not None:
             raise Conflict("The named party has already joined the case.", reason="invitation.party_joined")
         if (max_uses or 1) != 1:
             errors["max_uses"] = ["An invitation for a named party is single use."]
