@@ -6,14 +6,8 @@ import logging
 
 from flask import Flask
 
-import app.tables  # noqa: F401  (first: every table is defined before any module builds a statement; see below)
 from app.platform.settings import VersionedConfig
 from config import Config, load_config
-
-# Why the tables come first: a foreign-key column declared without a type (`mapped_column(ForeignKey(...))`) takes
-# the type of the column it refers to, and only once that table exists. A statement built once at import time
-# (issue 18) from such a column before then binds NullType: on SQLite a uuid.UUID then fails to bind ("type 'UUID'
-# is not supported"). Importing any module of this package runs this file first, so no import order can do that.
 
 log = logging.getLogger(__name__)
 

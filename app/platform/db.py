@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import DateTime, MetaData, Uuid, event
+from sqlalchemy import Column, DateTime, MetaData, Table, Uuid, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -63,6 +63,26 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={dt.datetime: UTCDateTime(), uuid.UUID: Uuid()},
     )
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _foreign_key_typed_now(column: Column, table: object) -> None:
+    """A foreign key to a model's `id` is a UUID from the moment its table is defined.
+
+    A column declared `mapped_column(ForeignKey("x.id"))` takes the referred column's type only once table x
+    exists: a statement built at import time (issue 18: "built once") from it before then binds NullType, and on
+    SQLite a uuid.UUID does not bind ("type 'UUID' is not supported"; seen with app.video.events imported first).
+    Every model's `id` is IdMixin's UUID, so such a column gets that type here, in this metadata only
+    (tests/unit/test_import_order_types.py checks every foreign key's type against the column it refers to).
+    """
+    if (
+        isinstance(table, Table)
+        and table.metadata is Base.metadata
+        and column.type._isnull
+        and column.foreign_keys
+        and all(key.target_fullname.endswith(".id") for key in column.foreign_keys)
+    ):
+        column.type = Uuid()
 
 
 class IdMixin:

@@ -3,7 +3,8 @@
 A foreign-key column declared without a type takes its referred column's type only once that table exists; a
 statement built from it before then binds NullType, and on SQLite a uuid.UUID then fails to bind (seen: importing
 app.video.events before the app made the court's webhook subscriptions unreadable, "type 'UUID' is not supported",
-a 500 on booking a hearing). app/__init__.py defines every table first; this proves no import order escapes it.
+a 500 on booking a hearing). app/platform/db.py types such a column as the UUID every model's id is, as soon as its
+table is defined; this proves no import order escapes it, and that the type is the one the column refers to.
 """
 
 from __future__ import annotations
@@ -51,3 +52,12 @@ def test_a_leaf_module_imported_first_binds_the_same_types():
     assert _bound_types("app.video.events") == usual
     webhooks = [entry for entry in usual if entry[:2] == ["app.webhooks.deliveries", "_ACTIVE"]]
     assert webhooks and all(not bound.startswith("NullType") for bound in webhooks[0][2])
+
+
+def test_every_foreign_key_has_the_type_of_the_column_it_refers_to(app):
+    from app.extensions import db
+
+    for table in db.metadata.tables.values():
+        for column in table.columns:
+            for key in column.foreign_keys:
+                assert type(column.type) is type(key.column.type), (table.name, column.name, key.target_fullname)
