@@ -34,7 +34,7 @@ def configure_engine_options(app: Flask) -> None:
         if url in {"sqlite://", "sqlite:///:memory:"}:
             options["poolclass"] = StaticPool  # one shared in-memory database for the whole app
     else:
-        from app import database_columns  # psycopg's: only a PostgreSQL URL needs it
+        from app.platform import cursor_columns  # psycopg's: only a PostgreSQL URL needs it
 
         options.update(
             # No pool_pre_ping (a `SELECT 1` round trip per checkout): `_drop_dead_connection` checks the
@@ -44,7 +44,7 @@ def configure_engine_options(app: Flask) -> None:
             pool_timeout=5,
             pool_recycle=1800,
             connect_args={
-                "cursor_factory": database_columns.Cursor,  # its description made only when looked at
+                "cursor_factory": cursor_columns.Cursor,  # its description made only when looked at
                 "connect_timeout": app.config["DB_CONNECT_TIMEOUT"],
                 "options": f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}",
                 "application_name": "microcourt",

@@ -1,5 +1,5 @@
 """psycopg cursors describe their columns when asked: the same answer as psycopg's own description, made on first
-use (app/database_columns.py), and the app's PostgreSQL connections use them."""
+use (app/platform/cursor_columns.py), and the app's PostgreSQL connections use them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from app.database_columns import Columns, Cursor
 from app.extensions import db
+from app.platform.cursor_columns import Columns, Cursor
 
 pytestmark = pytest.mark.usefixtures("app")
 
