@@ -6,8 +6,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
-_asked_workers = int(os.environ.get("WEB_CONCURRENCY", str(min(4, multiprocessing.cpu_count() * 2))))
-_asked_threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# One process per core, eight threads each (docs/configuration.md): on the 2-core benchmark VM, 2 x 8 cost 9-31 % less
+# worker CPU per call than 4 x 4 in three pairs of the mixed workload, with the same 16 requests in flight and as many
+# calls per second or more (docs/benchmarks.md, session 12). Requests wait on PostgreSQL, Redis and S3 with the GIL
+# released, so threads keep the cores busy; more processes than cores only add switches and cold caches.
+_asked_workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count())))
+_asked_threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 
 def _limits_are_shared() -> bool:
