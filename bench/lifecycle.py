@@ -28,6 +28,8 @@ Per thread count: completed lifecycles per second, p50/p99 of a lifecycle, failu
 answer is printed), the CPU per lifecycle of gunicorn's workers and of this database's PostgreSQL backends
 (from /proc, over the measured window), and the load average before the run. Afterwards the database is
 checked against what the API acknowledged (cases settled with two signatures, documents acknowledged).
+Each client thread keeps one connection to gunicorn and one to the bucket (bench/http_client.py on the stdlib's
+http.client, not requests: the load generator runs on the machine it measures, so its CPU is kept small).
 Compare only figures from one run, on a quiet machine; rerun when the load average says it was busy.
 """
 
@@ -48,12 +50,12 @@ import uuid
 from pathlib import Path
 
 import psycopg
-import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 import document_push  # noqa: E402  (bench/ is not a package)
 import evidence_upload  # noqa: E402
+import http_client  # noqa: E402
 import mixed_workload as mixed  # noqa: E402
 import run_foundation as harness  # noqa: E402
 
@@ -158,8 +160,8 @@ def seed(env: dict[str, str], args: argparse.Namespace) -> dict:
 class Person:
     """A logged-in account: refreshed once at the start (not measured), then its access token is used."""
 
-    def __init__(self, base: str, refresh: str, **facts: object) -> None:
-        answer = requests.post(f"{base}{MP}/auth/refresh", json={"refresh_token": refresh}, timeout=TIMEOUT)
+    def __init__(self, http: http_client.Session, base: str, refresh: str, **facts: object) -> None:
+        answer = http.post(f"{base}{MP}/auth/refresh", json={"refresh_token": refresh}, timeout=TIMEOUT)
         if answer.status_code != 200:
             raise SystemExit(f"refresh failed: {answer.status_code} {answer.text[:300]}")
         self.headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
@@ -170,10 +172,11 @@ class Lifecycles:
     """The actors, the court's token and a pool of citizen pairs (filer i, respondent i+1)."""
 
     def __init__(self, base: str, seeded: dict) -> None:
-        self.base = base
-        self.admin = Person(base, seeded["org_admin"]["refresh"])
-        self.mediators = [Person(base, m["refresh"], profile_id=m["profile_id"]) for m in seeded["mediators"]]
-        self.citizens = [Person(base, c.pop("refresh"), **c) for c in seeded["citizens"]]
+        self.base, http = base, http_client.Session()
+        self.admin = Person(http, base, seeded["org_admin"]["refresh"])
+        self.mediators = [Person(http, base, m["refresh"], profile_id=m["profile_id"]) for m in seeded["mediators"]]
+        self.citizens = [Person(http, base, c.pop("refresh"), **c) for c in seeded["citizens"]]
+        http.close()
         self.court = document_push.token(base, {"client_id": seeded["client_id"], "secret": seeded["secret"]})
         self.org_id = seeded["org_id"]
         self.lock, self.next, self.serial = threading.Lock(), 0, 0
@@ -195,14 +198,14 @@ class Lifecycles:
         with self.lock:
             self.busy -= {n, (n + 1) % len(self.citizens)}
 
-    def run_one(self, http: requests.Session, store: requests.Session) -> None:
+    def run_one(self, http: http_client.Session, store: http_client.Session) -> None:
         serial, n, me, other = self.pair()
         try:
             self._lifecycle(http, store, serial, n, me, other)
         finally:
             self.release(n)
 
-    def _call(self, http: requests.Session, method: str, path: str, expected: int, **kw) -> dict:
+    def _call(self, http: http_client.Session, method: str, path: str, expected: int, **kw) -> dict:
         """One API call; `expected` 200 takes any 2xx, another status must match."""
         answer = http.request(method, f"{self.base}{path}", timeout=TIMEOUT, **kw)
         if not 200 <= answer.status_code < 300 or (expected != 200 and answer.status_code != expected):
@@ -210,7 +213,7 @@ class Lifecycles:
         return answer.json() if answer.content else {}
 
     def _lifecycle(
-        self, http: requests.Session, store: requests.Session, serial: int, n: int, me: Person, other: Person
+        self, http: http_client.Session, store: http_client.Session, serial: int, n: int, me: Person, other: Person
     ) -> None:
         # `serial` is this lifecycle's own: self.serial moves on while other threads take pairs, so reading it here
         # gave two concurrent lifecycles the same slot (a mediator double-booked by the benchmark, not the app).
@@ -286,17 +289,19 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
     meter = mixed.CpuMeter(database_url, moto)
 
     def worker() -> None:
-        http, store, done = requests.Session(), requests.Session(), 0
+        http, store, done = http_client.Session(), http_client.Session(), 0
         while time.perf_counter() < end and not (args.smoke and done >= 3):
             t0 = time.perf_counter()
             try:
                 world.run_one(http, store)
-            except (Unexpected, requests.RequestException) as exc:
+            except (Unexpected, http_client.HttpError) as exc:
                 failures.append(str(exc))
                 continue
             done += 1
             if t0 >= begin:
                 durations.append(time.perf_counter() - t0)
+        http.close()
+        store.close()
 
     load = os.getloadavg()
     reference = harness.references()  # the machine's speed just before this row (it drifts on this VM)
@@ -323,7 +328,8 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
         "cpu_ms_gunicorn": per("gunicorn workers"),
         "cpu_ms_postgres": per("PostgreSQL backends"),
         "cpu_ms_machine": per(f"machine busy (of {os.cpu_count()} cores)"),
-        # The load generator (this process: requests, threads) shares the machine; what is left is the server side.
+        # The load generator (this process: threads on bench/http_client.py) shares the machine; what is left is the
+        # server side.
         "cpu_ms_client": per("virtual users (this process)") or per("virtual users and moto (this process)"),
         "cpu_ms_s3": per("S3 server (Ceph radosgw + osd)"),
         "cpu_ms_redis": per("Redis"),

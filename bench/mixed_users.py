@@ -4,7 +4,9 @@ One iteration, as a citizen taken from the pool (the docstring of mixed_workload
 login (refresh-token rotation, or an SMS login whose code is read from the console gateway's outbox table),
 GET /cases, GET /cases/{id}, GET /me/schedule, an evidence upload (request, POST to the bucket, complete),
 a session booked by the case's mediator (409 mediation.slot_conflict is an expected answer), and a document
-pushed by the court's machine client that the citizen opens and acknowledges.
+pushed by the court's machine client that the citizen opens and acknowledges. Each user keeps one connection to
+gunicorn and one to the bucket (bench/http_client.py on the stdlib's http.client: the users run on the machine they
+measure, and requests costs about four times its CPU per call).
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import psycopg
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import document_push  # bench/ is not a package
 import evidence_upload
+import http_client
 import run_foundation as harness
 
 MP, COURT = "/api/mp/v1", "/api/court/v1"
@@ -65,13 +67,13 @@ class Recorder:
                     self.latencies[op].append(elapsed)
                 self.outcomes[op][outcome] += 1
 
-    def call(self, http: requests.Session, op: str, method: str, url: str, expected: tuple[int, ...] = (), **kw):
+    def call(self, http: http_client.Session, op: str, method: str, url: str, expected: tuple[int, ...] = (), **kw):
         """One timed request; the response (or None after a socket failure or timeout)."""
         started = time.perf_counter()
         try:
             response = http.request(method, url, timeout=TIMEOUT, **kw)
-        except requests.RequestException as exc:
-            self.add(op, started, None, type(exc).__name__)
+        except http_client.HttpError as exc:
+            self.add(op, started, None, exc.kind)
             return None
         status = response.status_code
         outcome = "ok" if 200 <= status < 300 else "expected" if status in expected else f"http_{status}"
@@ -109,7 +111,7 @@ class Account:
         self.sms_sent: list[float] = []
         self.__dict__.update(facts)
 
-    def take_pair(self, response: requests.Response | None) -> bool:
+    def take_pair(self, response: http_client.Response | None) -> bool:
         if response is None or response.status_code != 200:
             return False
         body = response.json()
@@ -148,7 +150,7 @@ class Shared:
                 self.court_headers, self.court_at = document_push.token(self.base, self.client), time.monotonic()
             return self.court_headers
 
-    def mediator(self, index: int, http: requests.Session) -> dict[str, str] | None:
+    def mediator(self, index: int, http: http_client.Session) -> dict[str, str] | None:
         """A mediator's access token, rotated (a measured refresh) when older than 10 minutes; None if that failed."""
         account = self.mediators[index]
         with account.lock:
@@ -166,7 +168,7 @@ class VirtualUser(threading.Thread):
     def __init__(self, number: int, shared: Shared) -> None:
         super().__init__(daemon=True)
         self.s, self.rng = shared, random.Random(number)
-        self.api, self.store = requests.Session(), requests.Session()
+        self.api, self.store = http_client.Session(), http_client.Session()
         self.db: psycopg.Connection | None = None
         self.error: str | None = None  # why this user stopped early (the run is then void)
 

@@ -8,7 +8,7 @@ One run: a throwaway PostgreSQL database (migrated), the people of bench/mixed_s
 project's gunicorn.conf.py in production shape: JOBS_EAGER=0 with the Celery broker in Redis (db 12; no
 worker runs, so the SMS/WeChat sends are queued, not made), rate limits in Redis (db 13), evidence and
 documents on S3. Both Redis databases are flushed before and after. `--users` closed-loop virtual users
-(threads, each with a keep-alive requests.Session; bench/mixed_users.py, ITERATION there) repeat one
+(threads, each with keep-alive connections of bench/http_client.py; bench/mixed_users.py, ITERATION there) repeat one
 iteration as a citizen taken from the pool:
 
   login          refresh-token rotation; in ITERATION["sms_login"] of iterations an SMS login instead
@@ -318,7 +318,7 @@ def facts_of(args: argparse.Namespace, result: dict) -> dict[str, str]:
     facts["redis"] = redis.Redis.from_url(BROKER_URL).info("server")["redis_version"]
     facts["S3 server"] = result["s3"] + ", same machine"
     facts["load"] = (
-        f"{args.users} closed-loop virtual users (threads, keep-alive requests.Session), {args.warmup:g} s warm-up "
+        f"{args.users} closed-loop virtual users (threads, keep-alive bench/http_client.py), {args.warmup:g} s warm-up "
         f"+ {args.duration:g} s measured; {args.citizens} citizens, {args.mediators} mediators; client on the same "
         f"machine; ceiling: bench/load.py, {args.users} connections, 2 s warm-up + {args.hello_duration:g} s"
     )
