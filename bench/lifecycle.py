@@ -283,6 +283,9 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
     """Closed loop from `threads` threads; lifecycles started in the window count."""
     durations: list[float] = []
     failures: list[str] = []
+    load = os.getloadavg()
+    # The machine's speed just before this row (it drifts on this VM); it takes about 6 s, so before the clock starts.
+    reference = harness.references()
     started = time.perf_counter()
     begin = started + (0 if args.smoke else args.warmup)
     end = begin + args.duration
@@ -303,8 +306,6 @@ def measure(world: Lifecycles, threads: int, args: argparse.Namespace, database_
         http.close()
         store.close()
 
-    load = os.getloadavg()
-    reference = harness.references()  # the machine's speed just before this row (it drifts on this VM)
     crowd = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for thread in crowd:
         thread.start()
