@@ -22,8 +22,10 @@ iteration as a citizen taken from the pool:
   service        (ITERATION["push"]) the court's machine client pushes a 20 KiB PDF (Idempotency-Key) to
                  the citizen as a defendant; the citizen opens and acknowledges it
 
-Then bench/hello_app.py under the same settings, measured with bench/load.py (as many connections as
-virtual users). Per operation: count, req/s, p50, p99, errors (anything but 2xx and the expected 409s).
+Then bench/hello_app.py under the same settings and under two processes per core of four threads (a trivial app is
+fastest with more processes, the real one with gunicorn.conf.py's one per core), each measured with bench/load.py
+(as many connections as virtual users): the ceiling is the faster of the two. Per operation: count, req/s, p50,
+p99, errors (anything but 2xx and the expected 409s).
 Also recorded: the CPU each part used in the measured window (gunicorn workers, this database's backends, the
 S3 server, Redis, this process, everything else) from /proc, and after the run what the database holds against
 the 2xx answers (documents, evidence, sessions and no overlapping sessions, login codes). Results go to
@@ -291,13 +293,38 @@ def run_all(args: argparse.Namespace, workdir: Path) -> dict:
             result["s3"] = s3["server"]
         finally:
             flush_redis()
-        log("hello-world ceiling")
-        with harness.gunicorn("bench.hello_app:app", env, workdir / "hello.log", "/") as base:
-            result["hello"] = harness.load.measure(
-                base + "/", connections=args.users, duration=args.hello_duration, warmup=2
-            )
+        result["hello_shapes"] = hello_ceilings(env, workdir, args)
+        result["hello"] = max(result["hello_shapes"].values(), key=lambda row: row["rps"])
         log("done; dropping the database and the bucket")
     return result
+
+
+def hello_shapes(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The gunicorn shapes the ceiling is measured in: the app's own and two processes per core of four threads.
+
+    A trivial app is fastest with more processes (its requests never wait with the GIL released), the real app with
+    one process per core (gunicorn.conf.py): the ceiling is the faster of the two, so the share is never flattered
+    by a shape that slows hello-world down.
+    """
+    served = harness.gunicorn_settings(env)
+    shapes = {f"{served['workers']} x {served['threads']}": {}}
+    cores = os.cpu_count() or 1
+    other = {"WEB_CONCURRENCY": str(2 * cores), "GUNICORN_THREADS": "4"}
+    conf = harness.gunicorn_settings({**env, **other})
+    shapes.setdefault(f"{conf['workers']} x {conf['threads']}", other)
+    return shapes
+
+
+def hello_ceilings(env: dict[str, str], workdir: Path, args: argparse.Namespace) -> dict[str, dict]:
+    """bench/hello_app.py measured by bench/load.py in each shape of `hello_shapes`."""
+    rows = {}
+    for shape, extra in hello_shapes(env).items():
+        log(f"hello-world ceiling, {shape}")
+        with harness.gunicorn("bench.hello_app:app", {**env, **extra}, workdir / "hello.log", "/") as base:
+            rows[shape] = harness.load.measure(
+                base + "/", connections=args.users, duration=args.hello_duration, warmup=2
+            )
+    return rows
 
 
 # -- writing it down ---------------------------------------------------------------------------------
@@ -320,7 +347,7 @@ def facts_of(args: argparse.Namespace, result: dict) -> dict[str, str]:
     facts["load"] = (
         f"{args.users} closed-loop virtual users (threads, keep-alive bench/http_client.py), {args.warmup:g} s warm-up "
         f"+ {args.duration:g} s measured; {args.citizens} citizens, {args.mediators} mediators; client on the same "
-        f"machine; ceiling: bench/load.py, {args.users} connections, 2 s warm-up + {args.hello_duration:g} s"
+        f"machine; ceiling: bench/load.py, {args.users} connections, 2 s warm-up + {args.hello_duration:g} s per shape"
     )
     mix = users.ITERATION
     facts["iteration"] = (
@@ -337,7 +364,9 @@ def facts_of(args: argparse.Namespace, result: dict) -> dict[str, str]:
         f"STORAGE_BACKEND=s3; per-IP limits LOGIN_LIMIT_PER_IP, SMS_SEND_LIMIT_PER_IP, SMS_VERIFY_LIMIT_PER_IP "
         f"raised to {PER_IP_LIMIT} because every virtual user shares 127.0.0.1; every other limit at its default"
     )
-    facts["throughput against the ceiling"] = f"{api['rps'] / result['hello']['rps']:.0%} of hello-world req/s"
+    facts["throughput against the ceiling"] = (
+        f"{api['rps'] / result['hello']['rps']:.1%} of hello-world req/s (the faster of its rows)"
+    )
     cpu = result["cpu"]["groups"]
     facts["CPU in the measured window (cores)"] = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
     others = "; ".join(f"`{k}` {v:.2f}" for k, v in result["cpu"]["others"].items())
@@ -359,11 +388,11 @@ def render(result: dict, facts: dict[str, str]) -> str:
         lines.append(f"| {name} | {row['count']} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} "
                      f"| {row['max_ms']:.1f} | {row['errors']}{f' ({kinds})' if kinds else ''} "
                      f"| {row['expected_409'] or ''} |")  # fmt: skip
-    hello = result["hello"]
-    lines.append(
-        f"| hello world (same gunicorn settings, bench/load.py) | {hello['requests']} | {hello['rps']:.1f} "
-        f"| {hello['p50_ms']:.1f} | {hello['p99_ms']:.1f} | {hello['max_ms']:.1f} | {hello['errors']} | |"
-    )
+    for shape, hello in result["hello_shapes"].items():
+        lines.append(
+            f"| hello world ({shape} workers x threads, bench/load.py) | {hello['requests']} | {hello['rps']:.1f} "
+            f"| {hello['p50_ms']:.1f} | {hello['p99_ms']:.1f} | {hello['max_ms']:.1f} | {hello['errors']} | |"
+        )
     lines += ["", *(f"- **{name}**: {value}" for name, value in facts.items()), END]
     return "\n".join(lines) + "\n"
 
