@@ -11,9 +11,10 @@ from decimal import Decimal
 from sqlalchemy import bindparam, inspect, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from app.cases import acceptance_hooks, timeline
+from app.cases import acceptance_hooks, filed_rows, timeline
 from app.cases import lifecycle as case_lifecycle
-from app.cases.models import FILER_ROLES, OPPOSING_ROLES, PARTY_ROLES, Case, CaseConsent, CaseParty
+from app.cases.filed_rows import ConsentRow, PartyRow
+from app.cases.models import FILER_ROLES, OPPOSING_ROLES, PARTY_ROLES, Case
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import label, message
@@ -32,7 +33,7 @@ def create_case(
     data: dict,
     creation_key: str | None = None,
     filed_via: str = "self",
-    on_build: Callable[[Case, list[CaseParty]], None] | None = None,
+    on_build: Callable[[Case, list[PartyRow]], None] | None = None,
 ) -> Case:
     """File a case for mediation or litigation; a retried request with the same key returns the same case."""
     db.session.info.pop(FILED, None)
@@ -54,7 +55,6 @@ def create_case(
         raise ValidationFailed(errors=errors)
     case, parties, consents = _build(actor=actor, data=data, creation_key=creation_key, filed_via=filed_via)
     if on_build is not None:  # e.g. the hotline's call record, consent and claim code: one transaction
-        db.session.flush()  # what the filing wrote, before the hook's rows (as a read of the parties would)
         on_build(case, sorted(parties, key=lambda party: party.id))  # the parties in hand, in id order (not read)
     acceptance_hooks.case_filed(case, actor)  # e.g. fees: the notice to pay where the court asks for prepayment
     transaction = db.session().get_transaction()
@@ -92,8 +92,8 @@ class Filed:
     """A case this request just filed, with every row its detail shows that the filing wrote or read."""
 
     case: Case
-    parties: list[CaseParty]  # all of them, as built
-    consents: list[CaseConsent]  # all of them (the filer's), as added
+    parties: list[PartyRow]  # all of them, as written
+    consents: list[ConsentRow]  # all of them (the filer's), as written
     court: Court | None
     org: MediationOrganization | None
     transaction: object  # the transaction that wrote them, still open (a deferred commit only flushes)
@@ -109,7 +109,7 @@ def just_filed(case: Case) -> Filed | None:
     filed: Filed | None = db.session.info.pop(FILED, None)
     if filed is None or filed.case is not case or filed.transaction is not db.session().get_transaction():
         return None
-    if any(inspect(row).expired_attributes for row in (case, *filed.parties, *filed.consents)):
+    if inspect(case).expired_attributes:  # the parties and consents are plain rows, as written
         return None
     return filed
 
@@ -210,10 +210,13 @@ def _self_party(data: dict) -> dict | None:
 
 def _build(
     *, actor: Principal, data: dict, creation_key: str | None, filed_via: str
-) -> tuple[Case, list[CaseParty], list[CaseConsent]]:
+) -> tuple[Case, list[PartyRow], list[ConsentRow]]:
+    """Write the case, its parties, the filer's consents and the `case.filed` entry (app/cases/filed_rows.py: one
+    statement on PostgreSQL); the case is then in the session, the rest plain rows."""
     now = clock.now()
     review_days = settings.cases().filing_review_days
-    case = Case(
+    case = Case(  # every column given: the case joins the session without a flush and nothing is read back
+        id=new_id(),
         kind=data["kind"],
         status=case_lifecycle.INITIAL,
         court_id=data.get("court_id"),
@@ -223,25 +226,32 @@ def _build(
         claims=data["claims"].strip(),
         facts=data["facts"].strip(),
         amount=data.get("amount"),
+        case_number=None,
         filed_by_user_id=actor.user_id,
         filed_via=filed_via,
         creation_key=creation_key,
         submitted_at=now,
-        filed_off_hours=case_lifecycle.filed_off_hours(now),
         review_due_at=now + dt.timedelta(days=review_days) if data["kind"] == "litigation" else None,
+        accepted_at=None,
+        closed_at=None,
+        origin_case_id=None,
+        mediator_user_id=None,
+        outcome=None,
+        concluded_at=None,
+        concluded_on_working_day=None,
+        filed_off_hours=case_lifecycle.filed_off_hours(now),
+        created_at=now,
+        updated_at=now,
     )
-    db.session.add(case)
-    db.session.flush()  # the unit of work orders tables by relationships, and these models declare none
     filer_party = None
     parties = []
     for party_data in data["parties"]:
-        party = build_party(case, party_data, user_id=actor.user_id if party_data.get("is_self") else None)
+        party = build_party(case, party_data, user_id=actor.user_id if party_data.get("is_self") else None, now=now)
         parties.append(party)
         if party_data.get("is_self"):
             filer_party = party
-    db.session.flush()  # every party in one INSERT (ids given in build_party), before the consents naming them
-    consents = _record_consents(case, filer_party, data, actor=actor) if filer_party is not None else []
-    timeline.record(
+    consents = _consents(case, filer_party, data, actor=actor, now=now) if filer_party is not None else []
+    entry = timeline.new_entry(
         case,
         "case.filed",
         actor=actor,
@@ -249,6 +259,7 @@ def _build(
         to_status=case.status,
         summary=message("%(kind)s filed: %(title)s", kind=label("case.kind", case.kind), title=case.title),
     )
+    filed_rows.write(db.session(), case, parties, consents, entry)
     return case, parties, consents
 
 
@@ -258,64 +269,63 @@ def _role(actor: Principal, filed_via: str) -> str:
     return "lawyer" if permissions.is_verified_lawyer(actor) and filed_via == "lawyer" else "party"
 
 
-def build_party(case: Case, data: dict, *, user_id: uuid.UUID | None) -> CaseParty:
-    """A party row with phone and ID number encrypted and blind-indexed; joined at once when it is the filer."""
-    party = CaseParty(
-        id=new_id(),  # known now, so the caller flushes all the parties together (one INSERT, issue 18)
-        case_id=case.id,
-        role=data["role"],
-        party_type=data.get("party_type", "person"),
-        name=data["name"].strip(),
-        org_code=data.get("org_code"),
-        address=data.get("address"),
-        user_id=user_id,
-        joined_at=clock.now() if user_id else None,
-    )
+def build_party(case: Case, data: dict, *, user_id: uuid.UUID | None, now: dt.datetime) -> PartyRow:
+    """A party's row with phone and ID number encrypted and blind-indexed; joined at once when it is the filer."""
+    name = data["name"].strip()
     if user_id is not None:
         user = db.session.get(User, user_id)
         if user is not None and user.verification_status == "verified" and user.real_name:
-            party.name = user.real_name  # a verified filer is named as verified
+            name = user.real_name  # a verified filer is named as verified
+    phone_enc = phone_index = id_number_enc = id_number_index = None
     if data.get("phone"):
         phone = pii.normalize_phone(data["phone"])
-        party.phone_enc, party.phone_index = pii.encrypt(phone, field="phone"), pii.blind_index(phone, field="phone")
+        phone_enc, phone_index = pii.encrypt(phone, field="phone"), pii.blind_index(phone, field="phone")
     if data.get("id_number"):
         number = idcard.clean(data["id_number"])
-        party.id_number_enc = pii.encrypt(number, field="id_number")
-        party.id_number_index = pii.blind_index(number, field="id_number")
-    db.session.add(party)
-    return party
+        id_number_enc = pii.encrypt(number, field="id_number")
+        id_number_index = pii.blind_index(number, field="id_number")
+    return PartyRow(
+        id=new_id(),
+        case_id=case.id,
+        role=data["role"],
+        party_type=data.get("party_type", "person"),
+        name=name,
+        phone_enc=phone_enc,
+        phone_index=phone_index,
+        id_number_enc=id_number_enc,
+        id_number_index=id_number_index,
+        org_code=data.get("org_code"),
+        address=data.get("address"),
+        user_id=user_id,
+        joined_at=now if user_id else None,
+        domicile_abroad=False,
+        created_at=now,
+        updated_at=now,
+    )
 
 
-def _record_consents(case: Case, party: CaseParty, data: dict, *, actor: Principal) -> list[CaseConsent]:
+def _consents(case: Case, party: PartyRow, data: dict, *, actor: Principal, now: dt.datetime) -> list[ConsentRow]:
     consents = data.get("consents") or {}
-    now = clock.now()
+    given = bool(consents.get("e_service"))
     address = data.get("service_address") or "mini-program inbox"
-    added = [
-        CaseConsent(
+    kinds = [("e_service", given, address, given)]  # kind, given, address, address confirmed
+    if case.kind == "mediation":
+        kinds.append(("online_mediation", bool(consents.get("online_mediation")), None, False))
+    return [
+        ConsentRow(
+            id=new_id(),
             case_id=case.id,
             party_id=party.id,
-            kind="e_service",
-            given=bool(consents.get("e_service")),
+            kind=kind,
+            given=given,
             address=address,
-            address_confirmed=bool(consents.get("e_service")),
+            address_confirmed=confirmed,
             method="filing_form",
             recorded_by=actor.user_id,
             given_at=now,
+            withdrawn_at=None,
+            created_at=now,
+            updated_at=now,
         )
+        for kind, given, address, confirmed in kinds
     ]
-    if case.kind == "mediation":
-        added.append(
-            CaseConsent(
-                case_id=case.id,
-                party_id=party.id,
-                kind="online_mediation",
-                given=bool(consents.get("online_mediation")),
-                address=None,  # the same columns as the e-service consent: both in one INSERT
-                address_confirmed=False,
-                method="filing_form",
-                recorded_by=actor.user_id,
-                given_at=now,
-            )
-        )
-    db.session.add_all(added)
-    return added

@@ -91,8 +91,37 @@ def record(
     data: dict | None = None,
 ) -> Entry:
     """Append one event in the caller's transaction (server time only); `summary` is a catalogue message."""
+    entry = new_entry(
+        case,
+        event_type,
+        actor=actor,
+        actor_role=actor_role,
+        summary=summary,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data,
+    )
+    pending_rows.add(db.session(), _INSERT, entry, owner=case)
+    return entry
+
+
+def new_entry(
+    case: Case,
+    event_type: str,
+    *,
+    actor: Principal | None,
+    actor_role: str,
+    summary: Message | str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    data: dict | None = None,
+) -> Entry:
+    """The entry `record` appends, not queued: for a caller that writes it with its own rows (as
+    app/cases/filed_rows.py does with a new case's)."""
     data = _with_message(data, summary)
-    entry = Entry(
+    return Entry(
         id=new_id(),
         case_id=case.id,
         at=clock.now(),
@@ -105,8 +134,6 @@ def record(
         reason=reason,
         data=data,
     )
-    pending_rows.add(db.session(), _INSERT, entry, owner=case)
-    return entry
 
 
 def events_for(case: Case) -> list[TimelineEvent]:

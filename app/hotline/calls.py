@@ -111,7 +111,7 @@ def _file_for_caller(
     data["parties"] = [*request["parties"], caller]
     messages: list[uuid.UUID] = []
 
-    def attach(case: Case, parties: list[CaseParty]) -> None:
+    def attach(case: Case, parties: list[case_filing.PartyRow]) -> None:
         messages.append(_attach(call, case, parties[-1], request, phone, actor=actor))
 
     try:
@@ -140,7 +140,7 @@ def _filing_errors(errors: dict, *, caller_index: int) -> dict:
 
 
 def _attach(
-    call: HotlineCall, case: Case, party: CaseParty, request: dict, phone: str, *, actor: Principal
+    call: HotlineCall, case: Case, party: case_filing.PartyRow, request: dict, phone: str, *, actor: Principal
 ) -> uuid.UUID:
     """The call record, the consents given by phone, the claim code and its SMS; returns the message id."""
     code, digest = _new_claim_code()
@@ -170,7 +170,7 @@ def _attach(
     return notifications_sms.queue(phone=phone, template="case_claim", params={"code": code}).id
 
 
-def _record_consents(case: Case, party: CaseParty, request: dict, *, actor: Principal) -> None:
+def _record_consents(case: Case, party: case_filing.PartyRow, request: dict, *, actor: Principal) -> None:
     """Consent given by phone; the address counts as confirmed only if the operator read it back."""
     now = clock.now()
     consents = request.get("consents") or {}

@@ -3,14 +3,17 @@
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 
+from app.cases import acceptance_hooks, filed_rows
 from app.cases import access as case_access
 from app.cases import filing as case_filing
 from app.cases import queries as case_queries
 from app.cases.models import Case, CaseConsent, CaseParty, TimelineEvent
 from app.extensions import db
-from tests.support.cases import RESPONDENT_ID, filing
+from app.identity import login_sessions as sessions
+from miniprogram_api.schemas.cases import CaseCreateIn
+from tests.support.cases import RESPONDENT_ID, file_case, filing
 from tests.support.factories import login, make_court, make_org, make_user
 from tests.support.scheduling import lawyer
 
@@ -217,5 +220,50 @@ def test_a_warmed_filing_builds_no_statement(client, filer, monkeypatch):
     built = []
     for module in (case_access, case_filing, case_queries):
         monkeypatch.setattr(module, "select", lambda *a, _o=module.select, **k: built.append(a) or _o(*a, **k))
+    monkeypatch.setattr(filed_rows, "insert", lambda *a, _o=filed_rows.insert, **k: built.append(a) or _o(*a, **k))
     answer = client.post("/api/mp/v1/cases", json=filing(org=org), headers=headers | {"Idempotency-Key": "x"})
     assert answer.status_code == 201 and built == []
+
+
+def test_the_filings_rows_are_every_column_of_their_tables():
+    """The parties and consents are written as plain rows (issue 18): each names every column, as the unit of work
+    wrote them, and the filing sets every column of the case (none is left to a default or read back)."""
+    assert set(filed_rows.PartyRow._fields) == set(CaseParty.__table__.columns.keys())
+    assert set(filed_rows.ConsentRow._fields) == set(CaseConsent.__table__.columns.keys())
+    assert set(filed_rows.CASE_KEYS) == set(Case.__table__.columns.keys())
+
+
+def test_what_the_filing_wrote_is_read_back_in_its_transaction(app, filer):
+    """The case, its parties, consents and entry are in their tables before the filed hooks run (read-your-writes);
+    the case is in the session as if flushed (persistent, nothing expired) and its insert listeners ran."""
+    seen: dict = {}
+
+    def hook(case, actor):
+        seen["parties"] = db.session.scalars(select(CaseParty.name).where(CaseParty.case_id == case.id)).all()
+        seen["consents"] = db.session.scalar(select(func.count()).where(CaseConsent.case_id == case.id))
+        seen["entries"] = db.session.scalars(select(TimelineEvent.type).where(TimelineEvent.case_id == case.id)).all()
+        seen["persistent"] = inspect(case).persistent and not inspect(case).expired_attributes
+
+    def inserted(_mapper, _connection, target):
+        seen["inserted"] = target
+
+    acceptance_hooks.register_filed("test.read_back", hook)
+    event.listen(Case, "after_insert", inserted)
+    try:
+        case = file_case(filer, org=make_org())
+    finally:
+        event.remove(Case, "after_insert", inserted)
+        acceptance_hooks._filed_hooks.pop("test.read_back")
+    assert sorted(seen["parties"]) == ["张三", "李四"] and seen["consents"] == 2
+    assert seen["entries"] == ["case.filed"] and seen["persistent"] and seen["inserted"] is case
+    assert db.session.get(Case, case.id) is case
+
+
+def test_a_filing_rolled_back_leaves_nothing(app, filer):
+    """The one statement (PostgreSQL) or four (SQLite) roll back with the transaction, as the flush did."""
+    org = make_org()
+    data = CaseCreateIn().load(filing(org=org))
+    case_filing._build(actor=sessions.load_principal(filer), data=data, creation_key="gone", filed_via="self")
+    db.session.rollback()
+    for model in (Case, CaseParty, CaseConsent, TimelineEvent):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
