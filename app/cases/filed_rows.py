@@ -16,18 +16,19 @@ upkeep) have run as the unit of work runs them. The parties and consents stay pl
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import CTE, JSON, Table, Text, bindparam, func, insert, literal_column, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.sql.dml import Insert
 
 from app.cases.models import Case, CaseConsent, CaseParty, TimelineEvent
 from app.cases.timeline import Entry
+from app.utils import clock
 
 
 class PartyRow(NamedTuple):
@@ -86,21 +87,41 @@ def _binds(table: Table, prefix: str) -> dict[str, Any]:
     return {column.key: bindparam(prefix + column.key, type_=column.type) for column in table.columns}
 
 
-@functools.cache
-def _together(parties: int, consents: int) -> Insert:
-    """PostgreSQL: the case, `parties` parties, `consents` consents and the entry in one statement, built once per
-    shape (2 to 31 parties, 0 to 2 consents) with bound parameters named `c_<column>`, `p<n>_<column>`,
-    `k<n>_<column>` and `t_<column>`. A CTE per row: SQLAlchemy caches no multi-row VALUES, and compiling this
-    statement costs more than running it."""
-    ctes = [insert(_CASES).values(_binds(_CASES, "c_")).cte("filed_case")]
-    ctes += [insert(_PARTIES).values(_binds(_PARTIES, f"p{n}_")).cte(f"filed_party_{n}") for n in range(parties)]
-    ctes += [insert(_CONSENTS).values(_binds(_CONSENTS, f"k{n}_")).cte(f"filed_consent_{n}") for n in range(consents)]
-    return insert(_TIMELINE).values(_binds(_TIMELINE, "t_")).add_cte(*ctes)
+def _from_json(table: Table, fields: tuple[str, ...], name: str) -> CTE:
+    """INSERT the rows given as one JSON array of objects (bound as `name`), typed by the table's row type."""
+    rows = func.json_populate_recordset(
+        literal_column(f"NULL::{table.name}"), sql_cast(bindparam(name, type_=Text()), JSON())
+    ).table_valued(*fields, name=f"{name}_given")
+    return insert(table).from_select(list(fields), select(*(rows.c[field] for field in fields))).cte(f"filed_{name}")
 
 
-@functools.cache
-def _names(prefix: str, fields: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(prefix + field for field in fields)
+# PostgreSQL: everything in one statement, built once. The case and the entry as bound parameters (`c_<column>`,
+# `t_<column>`), the parties and consents as one JSON array each (`parties`, `consents`; any number of rows in the
+# same statement). Kept under psycopg's limits for caching a statement's conversion (4096 characters, 50
+# parameters): above them psycopg parses the SQL again on every execution, which cost more than the INSERTs.
+_TOGETHER = (
+    insert(_TIMELINE)
+    .values(_binds(_TIMELINE, "t_"))
+    .add_cte(
+        insert(_CASES).values(_binds(_CASES, "c_")).cte("filed_case"),
+        _from_json(_PARTIES, PartyRow._fields, "parties"),
+        _from_json(_CONSENTS, ConsentRow._fields, "consents"),
+    )
+)
+_CASE_NAMES = tuple("c_" + key for key in CASE_KEYS)
+_ENTRY_NAMES = tuple("t_" + key for key in _ENTRY_KEYS)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return clock.as_utc(value).isoformat()  # naive refused, as UTCDateTime refuses it
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a column value of a plain row")
+
+
+def _json_rows(rows: Sequence[PartyRow] | Sequence[ConsentRow]) -> str:
+    return json.dumps([row._asdict() for row in rows], default=_json_value, ensure_ascii=False)
 
 
 def write(
@@ -114,14 +135,11 @@ def write(
     mapper.dispatch.before_insert(mapper, connection, state)
     values = {key: state.dict[key] for key in CASE_KEYS}
     if connection.dialect.name == "postgresql":
-        params = dict(zip(_names("c_", CASE_KEYS), values.values(), strict=True))
-        for n, party in enumerate(parties):
-            params.update(zip(_names(f"p{n}_", PartyRow._fields), party, strict=True))
-        for n, consent in enumerate(consents):
-            params.update(zip(_names(f"k{n}_", ConsentRow._fields), consent, strict=True))
+        params = dict(zip(_CASE_NAMES, values.values(), strict=True))
         entry_values = entry.values()
-        params.update(zip(_names("t_", _ENTRY_KEYS), (entry_values[key] for key in _ENTRY_KEYS), strict=True))
-        session.execute(_together(len(parties), len(consents)), params)
+        params.update(zip(_ENTRY_NAMES, (entry_values[key] for key in _ENTRY_KEYS), strict=True))
+        params["parties"], params["consents"] = _json_rows(parties), _json_rows(consents)
+        session.execute(_TOGETHER, params)
     else:
         session.execute(_CASE_INSERT, values)
         session.execute(_PARTY_INSERT, [party._asdict() for party in parties])

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from sqlalchemy import event, func, inspect, select
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from app.cases import acceptance_hooks, filed_rows
 from app.cases import access as case_access
@@ -231,6 +232,14 @@ def test_the_filings_rows_are_every_column_of_their_tables():
     assert set(filed_rows.PartyRow._fields) == set(CaseParty.__table__.columns.keys())
     assert set(filed_rows.ConsentRow._fields) == set(CaseConsent.__table__.columns.keys())
     assert set(filed_rows.CASE_KEYS) == set(Case.__table__.columns.keys())
+
+
+def test_the_filings_one_statement_stays_within_psycopgs_cached_conversion():
+    """psycopg converts a statement's SQL for the server once and caches it only up to 4096 characters and 50
+    parameters (psycopg/_queries.py); above that it parses the SQL again on every execution, which cost more than
+    the INSERTs (issue 18). A column added to cases or case_timeline counts here."""
+    compiled = filed_rows._TOGETHER.compile(dialect=psycopg_dialect())
+    assert len(str(compiled)) <= 4096 and len(compiled.binds) <= 50
 
 
 def test_what_the_filing_wrote_is_read_back_in_its_transaction(app, filer):
