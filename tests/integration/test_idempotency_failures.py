@@ -148,14 +148,14 @@ def test_killed_connection_while_filing_a_case(postgres_only, client, monkeypatc
 
     headers = {**login(make_user(real_name="张三", phone="13800000008")), "Idempotency-Key": "file-killed"}
     body = filing(org=make_org())
-    record = case_filing.timeline.record
+    write = case_filing.filed_rows.write
     kill = once(kill_my_connection)
 
-    def killing_record(*args, **kwargs):
+    def killing_write(*args, **kwargs):  # the case and its rows written, not committed: then the connection dies
+        write(*args, **kwargs)
         kill()
-        return record(*args, **kwargs)
 
-    monkeypatch.setattr(case_filing.timeline, "record", killing_record)
+    monkeypatch.setattr(case_filing.filed_rows, "write", killing_write)
     first = client.post("/api/mp/v1/cases", json=body, headers=headers)
     assert first.status_code == 503
     retry = client.post("/api/mp/v1/cases", json=body, headers=headers)
