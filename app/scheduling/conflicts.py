@@ -20,7 +20,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NoReturn
 from typing import cast as typing_cast
 
 from sqlalchemy import (
@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    any_,
     bindparam,
     cast,
     false,
@@ -178,6 +179,12 @@ def busy(
         return []
     query = _BUSY if exclude_session is None else _BUSY_EXCLUDING
     rows = db.session.execute(query, {"ids": list(ids), "start": start, "end": end, "exclude": exclude_session}).all()
+    return busy_of(ids, rows)
+
+
+def busy_of(ids: set[uuid.UUID], rows: Iterable[Any]) -> list[Busy]:
+    """`busy`'s answer from the rows of its statement (`busy_query`'s columns) read for the people `ids`."""
+    rows = list(rows)
     found = [Busy(row.user_id, "unavailable", row.starts_at, row.ends_at) for row in rows if row.case_id is None]
     sessions = [row for row in rows if row.case_id is not None]
     members = _members(ids, {session.case_id for session in sessions})
@@ -188,12 +195,17 @@ def busy(
     return found
 
 
-def _busy_query(*, excluding: bool) -> CompoundSelect:
+def busy_query(*, excluding: bool = False, array: bool = False) -> CompoundSelect:
     """The declared unavailabilities (case_id NULL) and the scheduled sessions of the people `ids` overlapping
-    [start, end), in one statement built once with bound parameters (issue 18)."""
-    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    [start, end), in one statement built once with bound parameters (issue 18). `array` (PostgreSQL): `ids` is one
+    uuid[] parameter (`= ANY`), so the statement's text is the same for any number of people."""
+    ids: Any = any_(bindparam("ids", type_=ARRAY(Uuid))) if array else bindparam("ids", expanding=True)
     start: BindParameter[Any] = bindparam("start")
     end: BindParameter[Any] = bindparam("end")
+
+    def among(column: Any) -> Any:
+        return column == ids if array else column.in_(ids)
+
     no_id = cast(null(), Uuid)
     unavailable = select(
         Unavailability.user_id,
@@ -203,9 +215,9 @@ def _busy_query(*, excluding: bool) -> CompoundSelect:
         no_id.label("mediator_user_id"),
         no_id.label("judge_user_id"),
         no_id.label("clerk_user_id"),
-    ).where(Unavailability.user_id.in_(ids), Unavailability.starts_at < end, Unavailability.ends_at > start)
-    as_party = select(CaseParty.case_id).where(CaseParty.user_id.in_(ids))
-    as_lawyer = select(CaseAgent.case_id).where(CaseAgent.lawyer_user_id.in_(ids), CaseAgent.status == "active")
+    ).where(among(Unavailability.user_id), Unavailability.starts_at < end, Unavailability.ends_at > start)
+    as_party = select(CaseParty.case_id).where(among(CaseParty.user_id))
+    as_lawyer = select(CaseAgent.case_id).where(among(CaseAgent.lawyer_user_id), CaseAgent.status == "active")
     sessions = select(
         no_id,
         MediationSession.starts_at,
@@ -219,9 +231,9 @@ def _busy_query(*, excluding: bool) -> CompoundSelect:
         MediationSession.starts_at < end,
         MediationSession.ends_at > start,
         or_(
-            MediationSession.mediator_user_id.in_(ids),
-            MediationSession.judge_user_id.in_(ids),
-            MediationSession.clerk_user_id.in_(ids),
+            among(MediationSession.mediator_user_id),
+            among(MediationSession.judge_user_id),
+            among(MediationSession.clerk_user_id),
             MediationSession.case_id.in_(as_party),
             MediationSession.case_id.in_(as_lawyer),
         ),
@@ -231,8 +243,8 @@ def _busy_query(*, excluding: bool) -> CompoundSelect:
     return union_all(unavailable, sessions)
 
 
-_BUSY = _busy_query(excluding=False)
-_BUSY_EXCLUDING = _busy_query(excluding=True)
+_BUSY = busy_query()
+_BUSY_EXCLUDING = busy_query(excluding=True)
 
 
 def _members(ids: set[uuid.UUID], case_ids: set[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
@@ -311,6 +323,16 @@ def _ensure_free(
     room_taken = courtroom is not None and courtroom_busy(courtroom.id, start, end, exclude_session=exclude_session)
     if not found and not room_taken:
         return
+    _refuse(found, people, courtroom if room_taken else None)
+
+
+def refuse_case_slot(case: Case, facts: CaseFacts, found: list[Busy]) -> NoReturn:
+    """`ensure_case_free`'s 409 for what `busy` found (not empty) for the participants of the mediation case."""
+    _refuse(found, lambda: participants(case, facts), None)
+
+
+def _refuse(found: list[Busy], people: Callable[[], list[Participant]], room_taken: Courtroom | None) -> NoReturn:
+    """409 mediation.slot_conflict naming who is double-booked (`people` read only now) and the courtroom taken."""
     reasons: dict[uuid.UUID, set[str]] = defaultdict(set)
     for item in found:
         reasons[item.user_id].add(item.source)
@@ -324,8 +346,8 @@ def _ensure_free(
         for person in people()
         if person.user_id in reasons
     ]
-    if room_taken and courtroom is not None:
-        booked.append({"role": "courtroom", "party_role": None, "name": courtroom.name, "reasons": ["session"]})
+    if room_taken is not None:
+        booked.append({"role": "courtroom", "party_role": None, "name": room_taken.name, "reasons": ["session"]})
     raise Conflict(
         "The slot overlaps another session or a declared unavailability of a participant.",
         reason=SLOT_CONFLICT,

@@ -43,23 +43,23 @@ def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
     INSERT. The ids and timestamps are given here as IdMixin and TimestampMixin would. The session's row must be
     in the database first (a foreign key): it is flushed here if the caller has not; nothing else is flushed.
     """
-    now, offsets = clock.now(), offsets_minutes()
-    due = [
-        (user_id, minutes, remind_at)
-        for user_id in sorted(set(user_ids))
-        for minutes in offsets
-        if (remind_at := session.starts_at - dt.timedelta(minutes=minutes)) > now
-    ]
+    now = clock.now()
+    due = due_of(session.starts_at, user_ids, now)
     if not due:
         return 0
     if session.id is None or inspect(session).pending:  # not flushed yet: its row first
         db.session.flush()
+    return write(session.id, due, now)
+
+
+def write(session_id: uuid.UUID, due: list[tuple[uuid.UUID, int, dt.datetime]], now: dt.datetime) -> int:
+    """INSERT the reminders `due` (`due_of`'s) of the session, whose row is in the database; nothing is flushed."""
     rows = [
         {
             "id": new_id(),
             "created_at": now,
             "updated_at": now,
-            "session_id": session.id,
+            "session_id": session_id,
             "user_id": user_id,
             "remind_at": remind_at,
             "offset_minutes": minutes,
@@ -68,9 +68,24 @@ def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
         }
         for user_id, minutes, remind_at in due
     ]
-    with db.session.no_autoflush:  # a Core statement autoflushes too: the caller's other writes wait for its flush
-        db.session.execute(_INSERT_REMINDERS, rows)
+    if rows:
+        with db.session.no_autoflush:  # a Core statement autoflushes too: the caller's other writes wait for its flush
+            db.session.execute(_INSERT_REMINDERS, rows)
     return len(rows)
+
+
+def due_of(
+    starts_at: dt.datetime, user_ids: Iterable[uuid.UUID], now: dt.datetime
+) -> list[tuple[uuid.UUID, int, dt.datetime]]:
+    """The reminders a session starting at `starts_at` owes these people: (user, offset in minutes, when), in user
+    order, largest offset first; offsets already past are skipped."""
+    offsets = offsets_minutes()
+    return [
+        (user_id, minutes, remind_at)
+        for user_id in sorted(set(user_ids))
+        for minutes in offsets
+        if (remind_at := starts_at - dt.timedelta(minutes=minutes)) > now
+    ]
 
 
 def add_participant(case_id: uuid.UUID, user_id: uuid.UUID, *, ahead: Iterable[MediationSession] | None = None) -> int:

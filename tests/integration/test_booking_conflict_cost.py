@@ -14,7 +14,10 @@ DAY = "2026-11-10"  # a Tuesday; the test clock stands at 2026-11-02 10:00 Shang
 # sessions' cases' members (parties and lawyers, one UNION ALL) 1; the participants to name (the parties as rows,
 # the mediator's and the lawyers' names, one UNION ALL) 1. It was 9 here: the members 2, the parties 1 and one read
 # per person named 2 (the mediator, the lawyer).
-CONFLICT_STATEMENTS = 7
+# Issue 18, booking (app/scheduling/booking.py): on PostgreSQL the facts come with the schedule locks in one
+# statement, and the overlap check is the statement that would have written the session (it writes nothing when it
+# finds an overlap), so 6 there: auth, the case, the facts with the locks, the check, the members, the participants.
+CONFLICT_STATEMENTS = {"sqlite": 7, "postgresql": 6}
 
 
 def test_a_slot_conflict_names_everyone_in_few_statements(client, clock):
@@ -37,5 +40,5 @@ def test_a_slot_conflict_names_everyone_in_few_statements(client, clock):
         {"role": "party", "party_role": "respondent", "name": "李*", "reasons": ["session"]},
         {"role": "lawyer", "party_role": "respondent", "name": "赵***", "reasons": ["session"]},
     ]
-    assert len(count.statements) <= CONFLICT_STATEMENTS, count
+    assert len(count.statements) <= CONFLICT_STATEMENTS[db.engine.dialect.name], count
     assert count.commits == 0, count

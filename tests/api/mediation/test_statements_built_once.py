@@ -13,12 +13,12 @@ import pytest
 from app.extensions import db
 from app.invitations import accept, issuing
 from app.mediation import agreement, assignment, directory, outcome
-from app.scheduling import conflicts, reminders, sessions
+from app.scheduling import booking, conflicts, reminders, sessions
 from tests.api.mediation.helpers_outcome import mediator
 from tests.integration.test_statement_budgets_lifecycle import lifecycle
 from tests.support.factories import grant, login, make_org, make_user
 
-MODULES = (assignment, directory, outcome, agreement, sessions, conflicts, reminders, issuing, accept)
+MODULES = (assignment, directory, outcome, agreement, sessions, booking, conflicts, reminders, issuing, accept)
 
 
 @pytest.fixture
