@@ -63,6 +63,16 @@ def view(
     }
 
 
+def booked_view(values: dict, *, actor: Principal, facts: CaseFacts) -> dict:
+    """`view` of a session just booked, from the row as written (`values`; the columns not in it are NULL) and with
+    nobody's attendance answer yet: no ORM object built for the answer alone (issue 18)."""
+    return {
+        **{name: values.get(name) for name in _FIELDS},
+        "attendance": [],
+        "my_role": my_role(actor, facts),
+    }
+
+
 _FIELDS = (
     "id",
     "case_id",

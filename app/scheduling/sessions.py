@@ -80,20 +80,14 @@ def book(
     found = booking.book_if_free(values, people, start, end)
     if found:
         conflicts.refuse_case_slot(case, facts, found)  # who they are is read only to name a double booking
-    # The row as written, for the timeline and the answer: a plain object the session does not track, so the unit
-    # of work neither inserts nor watches it (issue 18; nothing reads it back in this request).
-    session = MediationSession(**values)
-    _record(
-        case,
-        session,
-        "session.scheduled",
-        actor,
-        message("session booked for %(at)s (%(mode)s)", at=_local(start), mode=label("session.mode", mode)),
-    )
+    # The timeline and the answer come from the row as written: no ORM object (issue 18; nothing reads it back).
+    summary = message("session booked for %(at)s (%(mode)s)", at=_local(start), mode=label("session.mode", mode))
+    data = {"session_id": str(values["id"]), "starts_at": start.isoformat(), "mode": mode, "kind": "mediation"}
+    timeline.record(case, "session.scheduled", actor=actor, actor_role="mediator", summary=summary, data=data)
     if case.status == "mediator_accepted":
         _start_mediation(case, actor)
     db.session.commit()
-    return queries.view(session, actor=actor, facts=facts, attendance=[])  # just booked: nobody has answered yet
+    return queries.booked_view(values, actor=actor, facts=facts)
 
 
 # The case's row locked (built once, as `case_access.load`'s): the booking decides from it alone whether the caller
