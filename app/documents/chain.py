@@ -21,8 +21,10 @@ from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.documents import combined
 from app.documents.models import EVENT_TYPES, DeliveryEvent, ServedDocument
 from app.extensions import db
+from app.platform import pending_rows
 from app.security.permissions import Principal
 from app.utils import clock
 from app.utils.ids import new_id
@@ -294,13 +296,62 @@ def _write_documents(session: Session, _flush_context: object, _instances: objec
             keys = (*keys, "updated_at")
         row["document_id"] = values["id"]
         changed.setdefault(keys, []).append(row)
-    for rows in changed.values():
+    fold = len(changed) == 1 and combined.applies(session)  # PostgreSQL: one act's UPDATE with its events
+    for keys, rows in changed.items():
+        if fold and len(rows) == 1 and (events := _take_events(session, rows[0]["document_id"])):
+            # with the rows queued already writable (an acknowledgement's timeline entry), as the flush would write
+            queued = pending_rows.take_ready(session)
+            tables = [combined.plain_table(statement) for statement, _rows in queued]
+            extra = [(table, entry[1]) for table, entry in zip(tables, queued, strict=True) if table is not None]
+            unwritten = {
+                id(rest) for _table, rest in combined.update_with_events(session, keys, rows[0], events, extra)
+            }
+            for table, (statement, queued_rows) in zip(tables, queued, strict=True):
+                if table is None or id(queued_rows) in unwritten:  # not a plain INSERT, or more rows than fold
+                    session.execute(statement, queued_rows)
+            continue
         result = session.execute(_UPDATE, rows)
         if len(rows) == 1 and cast(CursorResult, result).rowcount != 1:
             raise StaleDataError(f"UPDATE of served document {rows[0]['document_id']} matched no row")
     if written:
         InstanceState._commit_all_states([(state, state.dict) for state in written], session.identity_map)
     _write_rows(session, None)
+
+
+def _take_events(session: Session, document_id: object) -> list[dict[str, Any]]:
+    """The waiting events of one document in the table, taken out of the queue (the caller writes them)."""
+    waiting = session.info.get(_ROWS)
+    if not waiting:
+        return []
+    taken = [entry for entry in waiting if entry[1] is _INSERT and entry[2]["document_id"] == document_id]
+    if taken:
+        left = [entry for entry in waiting if not (entry[1] is _INSERT and entry[2]["document_id"] == document_id)]
+        if left:
+            session.info[_ROWS] = left
+        else:
+            del session.info[_ROWS]
+    return [entry[2] for entry in taken]
+
+
+def take_waiting(session: Session, documents: list[ServedDocument]) -> list[tuple[Insert, list[dict[str, Any]]]]:
+    """The rows waiting with these documents (their events first, then what `defer` queued), one entry per
+    statement in the order first queued, taken out of the queue: the caller writes them with the documents."""
+    waiting = session.info.get(_ROWS)
+    if not waiting:
+        return []
+    ids = {id(document) for document in documents}
+    taken: dict[Insert, list[dict[str, Any]]] = {}
+    left = []
+    for entry in waiting:
+        if id(entry[0]) in ids:
+            taken.setdefault(entry[1], []).append(entry[2])
+        else:
+            left.append(entry)
+    if left:
+        session.info[_ROWS] = left
+    else:
+        del session.info[_ROWS]
+    return list(taken.items())
 
 
 @sa_event.listens_for(Session, "after_flush_postexec")

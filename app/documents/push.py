@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import IO, cast
 
-from sqlalchemy import Column, ColumnDefault, Row, Table, bindparam, insert, select
+from sqlalchemy import Row, Table, bindparam, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from app import i18n
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
 from app.documents import chain as delivery_chain
-from app.documents import delivery, recipient_facts
+from app.documents import combined, delivery, recipient_facts
 from app.documents import outbox as delivery_outbox
 from app.documents import rules as documents_rules
 from app.documents import uploads as documents_uploads
@@ -35,6 +35,7 @@ from app.documents.models import ServedDocument
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db, storage
 from app.identity import Court
+from app.platform import pending_rows
 from app.security import permissions
 from app.security.permissions import Principal
 from app.utils.ids import new_id
@@ -322,16 +323,7 @@ _DOCUMENTS = cast(Table, ServedDocument.__table__)
 _INSERT_DOCUMENT = insert(_DOCUMENTS)  # built once, executed with every column (one compiled form)
 
 
-def _unset(column: Column) -> tuple[Callable[[], object] | None, object]:
-    """What the unit of work sends for a column whose attribute was never set: a callable default (the clock, a new
-    id) called, a constant default, or None."""
-    default = column.default
-    if isinstance(default, ColumnDefault) and default.is_callable:
-        return (lambda: default.arg(None)), None
-    return None, default.arg if isinstance(default, ColumnDefault) and default.is_scalar else None
-
-
-_COLUMNS = [(column.key, *_unset(column)) for column in _DOCUMENTS.columns]
+_COLUMNS = [(column.key, *combined.unset(column)) for column in _DOCUMENTS.columns]
 
 
 @sa_event.listens_for(Session, "before_flush")
@@ -355,7 +347,7 @@ def _insert_documents(session: Session, _flush_context: object, _instances: obje
             else:  # what the unit of work would have sent: the column's default (None without one)
                 row[key] = make() if make is not None else constant
         rows.append(row)
-    session.execute(_INSERT_DOCUMENT, rows)
+    _write(session, documents, rows)
     for document, row in zip(documents, rows, strict=True):
         session.expunge(document)
         for key, value in row.items():
@@ -363,6 +355,29 @@ def _insert_documents(session: Session, _flush_context: object, _instances: obje
                 setattr(document, key, value)
         make_transient_to_detached(document)  # loaded as written, with no history: persistent once added
         session.add(document)
+
+
+def _write(session: Session, documents: list[ServedDocument], rows: list[dict]) -> None:
+    """INSERT the documents. On PostgreSQL the rows that wait with them (their events, notifications, document
+    notifications) and the queued rows already writable (the push's timeline entry) go in the same statement
+    (app/documents/combined.py), where they were one executemany each at the commit (issue 18)."""
+    if not combined.applies(session):
+        session.execute(_INSERT_DOCUMENT, rows)
+        return
+    waiting = [*delivery_chain.take_waiting(session, documents), *pending_rows.take_ready(session)]
+    tables = [combined.plain_table(statement) for statement, _rows in waiting]
+    if all(table is not None for table in tables):
+        together = [
+            (_DOCUMENTS, rows),
+            *((cast(Table, table), entry[1]) for table, entry in zip(tables, waiting, strict=True)),
+        ]
+        # A batch's group (16 documents, their 48 events ...) only as JSON arrays: as a CTE per row its statement is
+        # too long for psycopg to keep its parsing, and measured slower than the executemanys.
+        if combined.insert_all(session, together, rows_as_ctes=len(documents) == 1):
+            return
+    session.execute(_INSERT_DOCUMENT, rows)  # a row only the server could fill: one statement per table
+    for statement, entry_rows in waiting:
+        session.execute(statement, entry_rows)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

@@ -201,13 +201,8 @@ def _act(
     event = delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
     if not was_served and document.served_at is not None:
         delivery.served(case, document)
-    audit.record(
-        f"document.{action}",
-        actor=actor,
-        object_type="served_document",
-        object_id=document.id,
-        details={"as": relation},
-    )
+    # The timeline entry is queued before the audit's statement flushes the act: on PostgreSQL the document's UPDATE
+    # writes it with the act's event (app/documents/combined.py), one statement fewer.
     if action == "acknowledge":
         timeline.record(
             case,
@@ -220,6 +215,13 @@ def _act(
                 else message("《%(title)s》 acknowledged by the recipient's lawyer", title=document.title)
             ),
         )
+    audit.record(
+        f"document.{action}",
+        actor=actor,
+        object_type="served_document",
+        object_id=document.id,
+        details={"as": relation},
+    )
     if answer is not None:
         events = delivery_chain.whole_chain(document, [*answer, event])
         view = detail_view(document, relation=relation, case=case, court=court, events=events)

@@ -75,6 +75,26 @@ def discard_waiting(session: Session) -> None:
     session.info.pop(_KEY, None)
 
 
+def take_ready(session: Session) -> list[tuple[Insert, list[dict[str, Any]]]]:
+    """The queued rows whose owners are in the table, taken out of the queue with their parameters, one entry per
+    statement: the caller writes them now, in a statement of its own (a document push's, on PostgreSQL)."""
+    queue = session.info.get(_KEY)
+    if not queue:
+        return []
+    ready: dict[Insert, list[dict[str, Any]]] = {}
+    left = []
+    for item in queue:
+        if item.ready():
+            ready.setdefault(item.statement, []).append(item.row.values())
+        else:
+            left.append(item)
+    if left:
+        session.info[_KEY] = left
+    else:
+        del session.info[_KEY]
+    return list(ready.items())
+
+
 def _write(session: Session, *, everything: bool = False) -> None:
     queue = session.info.get(_KEY)
     if not queue:
