@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, literal, select, true, update
+from sqlalchemy import Select, Table, and_, bindparam, exists, func, literal, select, true, update
 
 from app.cases import Case, CaseParty, timeline
 from app.cases import access as case_access
@@ -77,8 +77,12 @@ def _accept(invitation: Invitation, case: Case, *, actor: Principal) -> dict:
         if named.user_id is not None:
             raise invitations.not_found()
         _check_identity(user, named)
-    _take_use(invitation)
-    party: NamedParty | CaseParty = _bind(named, user) if named is not None else _add_party(case, invitation.role, user)
+    party: NamedParty | CaseParty
+    if named is None:
+        _take_use(invitation)
+        party = _add_party(case, invitation.role, user)
+    else:
+        party = _take_use_and_bind(invitation, named, user)
     mediation_sessions_reminders.add_participant(case.id, user.id, ahead=ahead)
     timeline.record(
         case,
@@ -150,10 +154,17 @@ def _take_use(invitation: Invitation) -> None:
         raise invitations.not_found()
 
 
-def _bind(party: NamedParty, user: User) -> NamedParty:
-    now = clock.now()
-    result = db.session.execute(_BIND, {"party_id": party.id, "bound_user_id": user.id, "bound_at": now})
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; typed as Result
+def _take_use_and_bind(invitation: Invitation, party: NamedParty, user: User) -> NamedParty:
+    """The use taken (`_take_use`) and the named party bound to the caller if it still has no account, both or
+    neither (404 as for an unknown invitation). On PostgreSQL one statement: the party's UPDATE is a
+    data-modifying CTE that runs only if the use's UPDATE changed the invitation's row; SQLite runs the two."""
+    params = {"invitation_id": invitation.id, "now": clock.now(), "bound_party_id": party.id, "bound_user_id": user.id}
+    if db.session.get_bind().dialect.name == "postgresql":
+        used, bound = db.session.execute(_TAKE_USE_AND_BIND, params).one()
+    else:
+        _take_use(invitation)
+        used, bound = 1, db.session.execute(_BIND, params).rowcount  # type: ignore[attr-defined]  # a CursorResult
+    if used != 1 or bound != 1:
         db.session.rollback()
         raise invitations.not_found()
     return party._replace(user_id=user.id)  # what the UPDATE wrote, without reading the row back
@@ -190,12 +201,19 @@ _TAKE_USE = (
         _INVITATIONS.c.revoked_at.is_(None),
         _INVITATIONS.c.expires_at > bindparam("now"),
     )
-    .values(uses=_INVITATIONS.c.uses + 1, last_accepted_at=bindparam("now"))
+    .values(uses=_INVITATIONS.c.uses + 1, last_accepted_at=bindparam("now"), updated_at=bindparam("now"))
 )
 _BIND = (
     update(_PARTIES)
-    .where(_PARTIES.c.id == bindparam("party_id"), _PARTIES.c.user_id.is_(None))
-    .values(user_id=bindparam("bound_user_id"), joined_at=bindparam("bound_at"), updated_at=bindparam("bound_at"))
+    .where(_PARTIES.c.id == bindparam("bound_party_id"), _PARTIES.c.user_id.is_(None))
+    .values(user_id=bindparam("bound_user_id"), joined_at=bindparam("now"), updated_at=bindparam("now"))
+)
+# PostgreSQL: both UPDATEs in one statement (every value given: a CTE's UPDATE gets no onupdate defaults).
+_USED = _TAKE_USE.returning(_INVITATIONS.c.id).cte("used")
+_BOUND = _BIND.where(exists(_USED.select())).returning(_PARTIES.c.id).cte("bound")
+_TAKE_USE_AND_BIND = select(
+    select(func.count()).select_from(_USED).scalar_subquery(),
+    select(func.count()).select_from(_BOUND).scalar_subquery(),
 )
 
 

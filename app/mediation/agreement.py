@@ -20,6 +20,7 @@ from app.mediation import case_facts
 from app.mediation import outcome as mediation_outcome
 from app.mediation.models import AgreementSignature, MediationAgreement
 from app.mediation.outcome import PARTY_COLUMNS, SIGNATURE_COLUMNS, DraftedAgreement, PartyRow, SignatureRow
+from app.platform import pending_rows
 from app.security.permissions import Principal
 from app.utils import clock
 from app.utils.ids import new_id
@@ -142,15 +143,17 @@ def sign(*, case_id: uuid.UUID, signature_evidence_id: uuid.UUID | None, actor: 
     effective = _take_effect_when_complete(
         case, agreement, actor=actor, now=now, signed=len(signatures), total=len(everyone)
     )
+    # The signatures as plain rows (built once; no ORM object: nothing reads them back but the answer, built from
+    # the tuples) and the agreement's effective_at (a Core UPDATE: the agreement is a plain row too; only its text,
+    # frozen once signed, is guarded by a listener) wait with the timeline entries for the commit: on PostgreSQL
+    # they are one statement (app/platform/pending_rows.py).
+    session = db.session()
+    for values in written:
+        pending_rows.add(session, _INSERT_SIGNATURES, pending_rows.Values(values))
+    if effective:
+        pending_rows.add(session, _TAKE_EFFECT, pending_rows.Values(agreement_id=agreement.id, effective_at=now))
+        agreement = agreement._replace(effective_at=now)
     try:
-        # the signatures as plain rows (built once; no ORM object: nothing reads them back but the answer, built
-        # from the tuples), the agreement's effective_at (a Core UPDATE: the agreement is a plain row too; only
-        # its text, frozen once signed, is guarded by a listener), then the one flush: the timeline entries
-        with db.session.no_autoflush:  # a Core statement autoflushes too
-            db.session.execute(_INSERT_SIGNATURES, written)
-            if effective:
-                db.session.execute(_TAKE_EFFECT, {"agreement_id": agreement.id, "effective_at": now})
-                agreement = agreement._replace(effective_at=now)
         db.session.flush()
         view = mediation_outcome.agreement_view(agreement, signatures=signatures, parties=everyone)
         db.session.commit()
@@ -181,7 +184,7 @@ _AGREEMENTS = cast(Table, MediationAgreement.__table__)
 _TAKE_EFFECT = (
     update(_AGREEMENTS)
     .where(_AGREEMENTS.c.id == bindparam("agreement_id"))
-    .values(effective_at=bindparam("effective_at"))
+    .values(effective_at=bindparam("effective_at"), updated_at=bindparam("effective_at"))
 )
 
 

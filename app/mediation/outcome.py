@@ -25,6 +25,7 @@ from app.mediation import assignment as mediation_assignment
 from app.mediation import case_facts
 from app.mediation import delegation as mediation_delegation
 from app.mediation.models import AgreementSignature, MediationAgreement, MediatorProfile
+from app.platform import pending_rows
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -242,11 +243,11 @@ def _draft(case: Case, *, terms: str, actor: Principal) -> tuple[DraftedAgreemen
         created_at=now,
         effective_at=None,
     )
-    # a plain row (built once), sent now, not an ORM object: nothing in the request reads it back but the answer,
-    # built from the tuple (issue 18). Without autoflush (a Core statement autoflushes too): the case's row it
-    # refers to exists, and the case's change and the timeline entries still go together at the one flush.
-    with db.session.no_autoflush:
-        db.session.execute(_INSERT_AGREEMENT, {**agreement._asdict(), "updated_at": now, "drafted_by": actor.user_id})
+    # a plain row (built once), not an ORM object: nothing in the request reads it back but the answer, built
+    # from the tuple (issue 18). It waits with the timeline entries (app/platform/pending_rows.py) and is written
+    # with them after the case's flush: on PostgreSQL the agreement and the entries are one statement.
+    row = pending_rows.Values(agreement._asdict(), updated_at=now, drafted_by=actor.user_id)
+    pending_rows.add(db.session(), _INSERT_AGREEMENT, row, owner=case)
     timeline.record(
         case,
         "agreement.drafted",

@@ -14,17 +14,25 @@ statement (executemany) for all that wait:
   it is) is dropped, while one queued before that SAVEPOINT began still waits, as an ORM object would.
 
 A queued row is any object with `values()` (its parameters, taken when it is written), so its recorder can still
-change it until then (`waiting` tells whether it has been written).
+change it until then (`waiting` tells whether it has been written); `Values` is a row given as a plain dict.
+
+On PostgreSQL, rows waiting for more than one statement (a case's timeline entries with the agreement, the
+signatures or the reminders the same request wrote) go out as ONE statement: each table's rows one multi-row
+INSERT, the others as data-modifying CTEs of the last (`_combined`, built once per shape: which statements, how
+many rows, which columns); psycopg's executemany (pipeline mode) per statement cost more CPU than the statement.
+A queued UPDATE of a row that existed before (an agreement's effective_at) joins them as one more CTE. The parts
+share one snapshot and none reads another's rows; foreign keys are checked at the statement's end, so a row may
+refer to one written by another part of it. SQLite has no data-modifying CTEs: one statement each there, as before.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import event
+from sqlalchemy import Table, bindparam, event, insert, select, union_all
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import Insert, Update
 
 _KEY = "microcourt.pending_rows"
 
@@ -35,18 +43,33 @@ class Row(Protocol):
     def values(self) -> dict[str, Any]: ...
 
 
+class Values(dict[str, Any]):
+    """A queued row given as its INSERT parameters (a dict that is its own `values()`)."""
+
+    __slots__ = ()
+
+    def values(self) -> dict[str, Any]:  # type: ignore[override]  # the row's parameters, not a view of them
+        return self
+
+
 class _Waiting:
     __slots__ = ("owner", "row", "savepoint", "statement")
 
-    def __init__(self, statement: Insert, row: Row, owner: object, savepoint: SessionTransaction | None) -> None:
+    def __init__(
+        self, statement: Insert | Update, row: Row, owner: object, savepoint: SessionTransaction | None
+    ) -> None:
         self.statement, self.row, self.owner, self.savepoint = statement, row, owner, savepoint
 
     def ready(self) -> bool:
         return self.owner is None or instance_state(self.owner).has_identity
 
 
-def add(session: Session, statement: Insert, row: Row, *, owner: object = None) -> None:
-    """Queue `row` for `statement` in the session's transaction; `owner` (an ORM object) must be written first."""
+def add(session: Session, statement: Insert | Update, row: Row, *, owner: object = None) -> None:
+    """Queue `row` for `statement` in the session's transaction; `owner` (an ORM object) must be written first.
+
+    `statement`: an INSERT of a table without values (the row's keys are its columns), or an UPDATE of a row that
+    exists before this write (not one waiting here: a CTE does not see another's rows) whose bound parameters are
+    the row's keys and which sets every column itself (a CTE's UPDATE gets no onupdate default)."""
     waiting = _Waiting(statement, row, owner, session.get_nested_transaction())
     queue = session.info.get(_KEY)
     if queue is None:
@@ -111,11 +134,83 @@ def _write(session: Session, *, everything: bool = False) -> None:
         session.info[_KEY] = left
     else:
         del session.info[_KEY]  # before the INSERT: its own execution must not write the rows again
-    statements: dict[Insert, list[dict[str, Any]]] = {}
+    statements: dict[Insert | Update, list[dict[str, Any]]] = {}
     for item in ready:
         statements.setdefault(item.statement, []).append(item.row.values())
+    if len(statements) > 1 and session.get_bind().dialect.name == "postgresql":
+        _write_combined(session, statements)
+        return
     for statement, rows in statements.items():
         session.execute(statement, rows)
+
+
+def _write_combined(session: Session, statements: dict[Insert | Update, list[dict[str, Any]]]) -> None:
+    """Every statement's rows in one statement (PostgreSQL; the rows of one statement have the same columns, as
+    an executemany needs)."""
+    shape = tuple((statement, tuple(rows[0]), len(rows)) for statement, rows in statements.items())
+    built = _COMBINED[shape] if shape in _COMBINED else _combined(shape)
+    if built is None:
+        for statement, rows in statements.items():
+            session.execute(statement, rows)
+        return
+    combined, names = built
+    params: dict[str, Any] = {}
+    for (_statement, keys, _count), rows, row_names in zip(shape, statements.values(), names, strict=True):
+        for row, row_keys in zip(rows, row_names, strict=True):
+            for key, name in zip(keys, row_keys, strict=True):
+                params[name] = row[key]
+    session.execute(combined, params)
+
+
+_Shape = tuple[tuple[Insert | Update, tuple[str, ...], int], ...]  # per statement: its columns, how many rows
+_Combined = tuple[Insert, list[list[tuple[str, ...]]]]
+_COMBINED: dict[_Shape, _Combined | None] = {}
+
+
+def _combined(shape: _Shape) -> _Combined | None:
+    """One statement writing every statement's rows (PostgreSQL): an UPDATE as it is, each INSERT's rows as one
+    INSERT, all but the last INSERT as CTEs of it; and the bound parameters' names, per statement and row (built
+    once per shape and kept). None (each statement sent on its own) when there is no INSERT, an INSERT is not a
+    plain INSERT of a table, a row leaves out a column with a default computed in Python (the rows are given whole
+    here), an UPDATE has more than one row, or two parameters share a name."""
+    inserts: list[Insert] = []
+    updates: list[Update] = []
+    names: list[list[tuple[str, ...]]] = []
+    for n, (statement, keys, count) in enumerate(shape):
+        if isinstance(statement, Update):
+            if count != 1:
+                return _remember(shape, None)
+            updates.append(statement)
+            names.append([keys])
+            continue
+        table = statement.table
+        plain = isinstance(table, Table) and statement.compare(insert(table))
+        if not plain or any(c.default is not None and c.key not in keys for c in table.c):
+            return _remember(shape, None)
+        row_names = [tuple(f"r{n}_{i}_{key}" for key in keys) for i in range(count)]
+        rows = [
+            [bindparam(name, type_=table.c[key].type).label(key) for key, name in zip(keys, row, strict=True)]
+            for row in row_names
+        ]
+        if count == 1:
+            inserts.append(insert(table).values({label.name: label.element for label in rows[0]}))
+        else:  # INSERT ... SELECT ... UNION ALL SELECT ...: a multi-row VALUES of bound parameters is not cached
+            inserts.append(insert(table).from_select(keys, union_all(*(select(*row) for row in rows))))
+        names.append(row_names)
+    every = [name for row_names in names for row in row_names for name in row]
+    if not inserts or len(set(every)) != len(every):
+        return _remember(shape, None)
+    last = inserts[-1]
+    for n, part in enumerate([*updates, *inserts[:-1]]):
+        last = last.add_cte(part.cte(f"rows_{n}"))
+    return _remember(shape, (last, names))
+
+
+def _remember(shape: _Shape, built: _Combined | None) -> _Combined | None:
+    if len(_COMBINED) >= 256:  # shapes are few (a request's kinds of rows); never unbounded
+        _COMBINED.clear()
+    _COMBINED[shape] = built
+    return built
 
 
 @event.listens_for(Session, "after_flush_postexec")

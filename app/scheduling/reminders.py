@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from app.cases import Case
 from app.extensions import db
 from app.notifications import dispatch as notifications
-from app.platform import settings
+from app.platform import pending_rows, settings
 from app.scheduling import hearing_events  # noqa: F401 - registers the hearing_reminder kind
 from app.scheduling.models import MediationSession, SessionReminder
 from app.utils import clock
@@ -35,8 +35,10 @@ def offsets_minutes() -> list[int]:
     return parse_offsets(settings.scheduling().reminder_offsets)
 
 
-def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
-    """Write the reminders of a session in the caller's transaction; offsets already past are skipped.
+def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID], *, queue: bool = False) -> int:
+    """Write the reminders of a session in the caller's transaction; offsets already past are skipped. `queue`:
+    the rows wait for the caller's flush or commit instead (app/platform/pending_rows.py, after the session's row),
+    where on PostgreSQL they go out in one statement with the other rows waiting (the timeline entries).
 
     One Core INSERT of plain rows (built once), sent now (issue 18): nothing in the request reads the reminders
     back as objects, and the unit of work's bookkeeping of one ORM object per reminder cost more CPU than the
@@ -47,14 +49,18 @@ def schedule(session: MediationSession, user_ids: Iterable[uuid.UUID]) -> int:
     due = due_of(session.starts_at, user_ids, now)
     if not due:
         return 0
+    if queue:
+        for row in rows_of(session.id, due, now):
+            pending_rows.add(db.session(), _INSERT_REMINDERS, pending_rows.Values(row), owner=session)
+        return len(due)
     if session.id is None or inspect(session).pending:  # not flushed yet: its row first
         db.session.flush()
     return write(session.id, due, now)
 
 
-def write(session_id: uuid.UUID, due: list[tuple[uuid.UUID, int, dt.datetime]], now: dt.datetime) -> int:
-    """INSERT the reminders `due` (`due_of`'s) of the session, whose row is in the database; nothing is flushed."""
-    rows = [
+def rows_of(session_id: uuid.UUID, due: list[tuple[uuid.UUID, int, dt.datetime]], now: dt.datetime) -> list[dict]:
+    """The reminder rows `due` (`due_of`'s) of the session, as the parameters of the reminders' INSERT."""
+    return [
         {
             "id": new_id(),
             "created_at": now,
@@ -68,6 +74,11 @@ def write(session_id: uuid.UUID, due: list[tuple[uuid.UUID, int, dt.datetime]], 
         }
         for user_id, minutes, remind_at in due
     ]
+
+
+def write(session_id: uuid.UUID, due: list[tuple[uuid.UUID, int, dt.datetime]], now: dt.datetime) -> int:
+    """INSERT the reminders `due` (`due_of`'s) of the session, whose row is in the database; nothing is flushed."""
+    rows = rows_of(session_id, due, now)
     if rows:
         with db.session.no_autoflush:  # a Core statement autoflushes too: the caller's other writes wait for its flush
             db.session.execute(_INSERT_REMINDERS, rows)
@@ -92,7 +103,7 @@ def add_participant(case_id: uuid.UUID, user_id: uuid.UUID, *, ahead: Iterable[M
     """Someone joined the case (an accepted invitation): remind them of its sessions still ahead (`ahead`: those
     sessions, when the caller has read them with `AHEAD_CONDITIONS` under the case's lock)."""
     sessions = ahead if ahead is not None else db.session.scalars(_AHEAD, {"case_id": case_id, "now": clock.now()})
-    return sum(schedule(session, [user_id]) for session in sessions)
+    return sum(schedule(session, [user_id], queue=True) for session in sessions)
 
 
 def cancel_pending(session: MediationSession) -> int:

@@ -72,7 +72,10 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # the use taken 1 and the party bound 1 (conditional UPDATEs; the row is not read back); the flush: the timeline
     # entry 1, the reminders 1. The answer is built before the COMMIT.
     # Session 11: 7. The invited party and its sessions ahead read with the facts, after the lock as before.
-    "invitation accept": (7, 7),
+    # Session 12: 7 (5). PostgreSQL: the use taken and the party bound in one statement (the party's UPDATE a CTE
+    # that runs only if the use's did); the reminders and the timeline entry one statement (app/platform/
+    # pending_rows.py: the rows of several INSERTs as data-modifying CTEs of one). SQLite runs each as before.
+    "invitation accept": (7, 5),
     # Before 27, then 16 (15). Auth 1; the case FOR UPDATE and its facts 2; on SQLite only the conditional UPDATE
     # that takes the write lock (PostgreSQL holds the row lock already); the calendar 1; the hooks of a case that
     # ended: its future sessions cancelled 1 (UPDATE ... RETURNING: not read first, not written again), every
@@ -83,16 +86,21 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Session 11: 10 (9). The case FOR UPDATE with its facts, the calendar's version and whether an accepted
     # delegation exists in one statement (so the delegation's end hook reads none); the rooms of the sessions the
     # ending cancels are read with the case's other rooms (app/video/rooms.py), not one lookup per session.
-    "outcome": (10, 9),
+    # Session 12: 10 (8). The agreement's row waits with the timeline entries (pending_rows) and, on PostgreSQL,
+    # goes out in their statement after the case's UPDATE: auth, the locked case, the sessions cancelled, their
+    # reminders, the rooms, the parties with the names, the case, the entries with the agreement.
+    "outcome": (10, 8),
     # Before 13, then 9 (8). Auth 1; the case FOR UPDATE and its facts 2; on SQLite only BEGIN IMMEDIATE (the
     # signers' lock; PostgreSQL locks the agreement's row); every party with the agreement FOR UPDATE (OF the
     # agreement) and the party's signature 1 (the signer's own, the total, the answer's names, already signed); the
     # flush: the timeline entry, the signature.
     # Session 11: 6 (5). The case FOR UPDATE and its facts in one statement (case_facts).
-    "agreement sign 1": (6, 5),
+    # Session 12: 6 (4). The signature waits with the timeline entry (pending_rows): on PostgreSQL one statement.
+    "agreement sign 1": (6, 4),
     # Before 15, then 10 (9). The same, and the agreement's effective_at (a Core UPDATE, issue 18: the agreement
     # is read as a plain row; the two timeline entries are one INSERT).
-    "agreement sign 2": (7, 6),
+    # Session 12: 7 (4). On PostgreSQL the effective_at UPDATE, the signature and both entries are one statement.
+    "agreement sign 2": (7, 4),
     # Before 15 (16 on SQLite), then 11 (12), 8 (9), now 7 (8). Auth 1; on SQLite only BEGIN IMMEDIATE (the lock,
     # app/documents/chain.py); the document FOR UPDATE (OF the document only) with its events for the answer, its
     # case, the court, the recipient party's account (who may act), the calendar's version (the deadline: app/legal)

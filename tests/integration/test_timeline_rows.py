@@ -8,14 +8,18 @@ before that SAVEPOINT still lands.
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.cases import timeline
 from app.cases.models import Case, TimelineEvent
 from app.errors import Conflict
 from app.extensions import db
-from app.platform import idempotency, transactions
+from app.platform import idempotency, pending_rows, transactions
+from app.utils import clock
 from tests.integration.test_statement_budgets import counting
 from tests.support.cases import file_case
 from tests.support.factories import make_org
@@ -136,3 +140,67 @@ def test_a_deferred_commit_writes_the_entry_before_a_later_savepoint_rollback(ca
         assert written("工作") == []
         assert idempotency.answer(held, status=201, body={})
     assert written("工作", "另一项", "未提交") == ["工作"]
+
+
+# Rows of several statements (issue 18): on PostgreSQL one statement (data-modifying CTEs), on SQLite one each.
+_OTHER_INSERT = insert(cast(Table, TimelineEvent.__table__))  # another statement than the timeline's own
+_CASES = cast(Table, Case.__table__)
+_RETITLE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("retitled_case_id"))
+    .values(title=bindparam("new_title"), updated_at=bindparam("retitled_at"))
+)
+
+
+def other_row(case: Case, words: str, **leave_out: bool) -> pending_rows.Values:
+    """An entry's row for _OTHER_INSERT (made before anything else is queued: the entry only lends its values)."""
+    row = pending_rows.Values(
+        timeline.record(case, "note.test", actor=None, actor_role="system", summary=words).values()
+    )
+    pending_rows.discard_waiting(db.session())
+    for key in leave_out:
+        del row[key]
+    return row
+
+
+def test_rows_of_several_statements_are_one_statement_on_postgresql(case, database_url):
+    third = other_row(case, "丙")
+    with counting() as count:
+        note(case, "甲")
+        note(case, "乙")
+        pending_rows.add(db.session(), _OTHER_INSERT, third)
+        pending_rows.add(
+            db.session(),
+            _RETITLE,
+            pending_rows.Values(retitled_case_id=case.id, new_title="新", retitled_at=clock.now()),
+        )
+        db.session.commit()
+    writes = [sql for sql in count.statements if not sql.startswith("SELECT")]
+    if database_url.startswith("postgresql"):
+        assert len(writes) == 1 and writes[0].startswith("WITH"), count
+    else:
+        assert len(writes) == 3, count
+    assert written("甲", "乙", "丙") == ["丙", "乙", "甲"]
+    with db.engine.connect() as other:
+        assert other.scalar(select(Case.title).where(Case.id == case.id)) == "新"
+
+
+def test_a_row_without_a_defaulted_column_goes_in_its_own_statement(case):
+    without_id = other_row(case, "戊", id=True)  # id: new_id() in Python
+    note(case, "丁")
+    pending_rows.add(db.session(), _OTHER_INSERT, without_id)
+    with counting() as count:
+        db.session.commit()
+    assert len([sql for sql in count.statements if not sql.startswith("SELECT")]) == 2, count
+    assert written("丁", "戊") == ["丁", "戊"]
+
+
+def test_a_conflict_in_one_statement_writes_none_of_its_rows(case):
+    taken = other_row(case, "庚")
+    note(case, "己")
+    pending_rows.add(db.session(), _OTHER_INSERT, taken)
+    pending_rows.add(db.session(), _OTHER_INSERT, pending_rows.Values(taken))  # the same id twice
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert written("己", "庚") == []
