@@ -14,7 +14,7 @@ statement (executemany) for all that wait:
   it is) is dropped, while one queued before that SAVEPOINT began still waits, as an ORM object would.
 
 A queued row is any object with `values()` (its parameters, taken when it is written), so its recorder can still
-change it until then (`waiting` tells whether it has been written); `Values` is a row given as a plain dict.
+change it until then (`waiting` tells whether it has been written); `Values` wraps a row given as a dict.
 
 On PostgreSQL, rows waiting for more than one statement (a case's timeline entries with the agreement, the
 signatures or the reminders the same request wrote) go out as ONE statement: each table's rows one multi-row
@@ -43,13 +43,16 @@ class Row(Protocol):
     def values(self) -> dict[str, Any]: ...
 
 
-class Values(dict[str, Any]):
-    """A queued row given as its INSERT parameters (a dict that is its own `values()`)."""
+class Values:
+    """A queued row given as its INSERT (or UPDATE) parameters."""
 
-    __slots__ = ()
+    __slots__ = ("_row",)
 
-    def values(self) -> dict[str, Any]:  # type: ignore[override]  # the row's parameters, not a view of them
-        return self
+    def __init__(self, row: dict[str, Any] | None = None, /, **more: Any) -> None:
+        self._row = {**(row or {}), **more}
+
+    def values(self) -> dict[str, Any]:
+        return self._row
 
 
 class _Waiting:

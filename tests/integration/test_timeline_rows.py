@@ -154,13 +154,11 @@ _RETITLE = (
 
 def other_row(case: Case, words: str, **leave_out: bool) -> pending_rows.Values:
     """An entry's row for _OTHER_INSERT (made before anything else is queued: the entry only lends its values)."""
-    row = pending_rows.Values(
-        timeline.record(case, "note.test", actor=None, actor_role="system", summary=words).values()
-    )
+    row = timeline.record(case, "note.test", actor=None, actor_role="system", summary=words).values()
     pending_rows.discard_waiting(db.session())
     for key in leave_out:
         del row[key]
-    return row
+    return pending_rows.Values(row)
 
 
 def test_rows_of_several_statements_are_one_statement_on_postgresql(case, database_url):
@@ -199,7 +197,7 @@ def test_a_conflict_in_one_statement_writes_none_of_its_rows(case):
     taken = other_row(case, "庚")
     note(case, "己")
     pending_rows.add(db.session(), _OTHER_INSERT, taken)
-    pending_rows.add(db.session(), _OTHER_INSERT, pending_rows.Values(taken))  # the same id twice
+    pending_rows.add(db.session(), _OTHER_INSERT, pending_rows.Values(taken.values()))  # the same id twice
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
