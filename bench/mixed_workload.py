@@ -119,13 +119,31 @@ def seed(env: dict[str, str], args: argparse.Namespace) -> dict:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name ([] when the process is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
 def cpu_of(pid: int) -> float:
     """User + system CPU seconds of a process (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
+    fields = stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / TICK if fields else 0.0
+
+
+def reaped_cpu_of(pid: int) -> float:
+    """CPU seconds of the children `pid` has waited for (cutime + cstime): a gunicorn worker recycled after
+    max_requests, a PostgreSQL backend whose connection closed (or an autovacuum worker: the postmaster reaps every
+    child), counted by their parent once they are gone."""
+    fields = stat_fields(pid)
+    return (int(fields[13]) + int(fields[14])) / TICK if fields else 0.0
+
+
+def parent_of(pid: int) -> int | None:
+    fields = stat_fields(pid)
+    return int(fields[1]) if fields else None
 
 
 def processes() -> dict[int, tuple[float, str]]:
@@ -175,6 +193,29 @@ class CpuMeter:
 
     def start(self) -> None:
         self.started, self.machine, self.before = time.perf_counter(), machine_cpu(), processes()
+        self.members = process_groups(self.database_url, self.before, self.moto)
+        self.parents = self._parents(self.members)
+        self.reaped = {name: reaped_cpu_of(parent) for name, parent in self.parents.items()}
+
+    @staticmethod
+    def _parents(groups: dict[str, list[int]]) -> dict[str, int]:
+        """The parent whose reaped children belong to a group: gunicorn's master, PostgreSQL's postmaster."""
+        parents = {}
+        for name in ("gunicorn workers", "PostgreSQL backends"):
+            found = {parent for pid in groups.get(name, []) if (parent := parent_of(pid)) not in (None, os.getpid())}
+            if len(found) == 1:
+                parents[name] = found.pop()
+        return parents
+
+    def _gone(self, name: str, after: dict[int, tuple[float, str]]) -> float:
+        """CPU seconds in the window of the group's processes that exited during it: what their parent reaped, less
+        what they had used before the window (0 when nothing exited)."""
+        parent = self.parents.get(name)
+        if parent is None:
+            return 0.0
+        gone = [pid for pid in self.members.get(name, []) if pid not in after]
+        before = sum(self.before.get(pid, (0.0, ""))[0] for pid in gone)
+        return max(0.0, reaped_cpu_of(parent) - self.reaped[name] - before)
 
     def stop(self) -> tuple[dict[str, float], dict[str, float]]:
         """Cores used on average by each group (CPU seconds per second), and by the largest other processes."""
@@ -184,7 +225,10 @@ class CpuMeter:
         after = processes()
         spent = {pid: cpu - self.before.get(pid, (0.0, ""))[0] for pid, (cpu, _label) in after.items()}
         groups = process_groups(self.database_url, after, self.moto)
-        used = {name: sum(spent.get(pid, 0.0) for pid in pids) / seconds for name, pids in groups.items()}
+        used = {
+            name: (sum(spent.get(pid, 0.0) for pid in pids) + self._gone(name, after)) / seconds
+            for name, pids in groups.items()
+        }
         used["everything else on the machine"] = busy / seconds - sum(used.values())
         used[f"machine busy (of {os.cpu_count()} cores)"] = busy / seconds
         used["stolen by the hypervisor"] = stolen / seconds
