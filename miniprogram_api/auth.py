@@ -21,6 +21,7 @@ from flask import Flask, current_app, g, request
 
 from app.errors import AppError, Forbidden, NotFound, Unauthorized
 from app.identity import login_sessions, machine_clients
+from app.platform.early_claim import EarlyClaim
 from app.security.permissions import (
     Principal,
     is_hotline_operator,
@@ -30,12 +31,14 @@ from app.security.permissions import (
     may_serve_documents,
     staff_court_ids,
 )
+from miniprogram_api import idempotency
 
 BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*)$")
 MAX_HEADER = 4096
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]  # OpenAPI: a bearer token, no scopes
 API_RULE = re.compile(r"^/api/(mp|court|admin|public)/")
 ACCESS_EXTENSION = "microcourt.access"
+KEYED_EXTENSION = "microcourt.keyed_endpoints"  # routes honouring Idempotency-Key: claimed with authentication
 CHECKED = "microcourt.access_checked"  # in the WSGI environ: g can outlive a request (an app context pushed around it)
 
 
@@ -159,10 +162,13 @@ def resolve(rule: str, access: Access) -> Access:
 def register(app: Flask) -> None:
     """Resolve every API route's access (refusing to start when one declares none) and enforce it per request."""
     resolved: dict[str, Access] = {}
+    keyed: set[str] = set()
     undeclared = []
     for rule in app.url_map.iter_rules():
         if not API_RULE.match(rule.rule):
             continue
+        if idempotency.is_idempotent(app.view_functions[rule.endpoint]):
+            keyed.add(rule.endpoint)
         access = declared_access(app.view_functions[rule.endpoint])
         if access is None:
             undeclared.append(rule.rule)
@@ -171,6 +177,7 @@ def register(app: Flask) -> None:
     if undeclared:
         raise RuntimeError(f"API routes without @public or @login_required: {sorted(set(undeclared))}")
     app.extensions[ACCESS_EXTENSION] = resolved
+    app.extensions[KEYED_EXTENSION] = frozenset(keyed)
     app.before_request(enforce)
 
 
@@ -186,7 +193,12 @@ def enforce(fallback: Access | None = None) -> None:
         access = resolve(rule.rule if rule is not None else "", fallback)
     if access is None or access.public:
         return
-    principal = _authenticate(access.kinds)
+    early = None
+    if request.endpoint in current_app.extensions.get(KEYED_EXTENSION, ()):
+        early = idempotency.early(request.endpoint)
+    principal = _authenticate(access.kinds, early)
+    if early is not None:
+        g.setdefault(idempotency.EARLY, early)
     g.principal = principal
     g.principal_scope = principal.scope
     role = access.role or ANY
@@ -204,17 +216,17 @@ def _bearer_token() -> str:
     return match.group(1)
 
 
-def _authenticate(kinds: tuple[str, ...]) -> Principal:
+def _authenticate(kinds: tuple[str, ...], early: EarlyClaim | None = None) -> Principal:
     token = _bearer_token()
     if kinds == ("machine",):
-        return machine_clients.authenticate_machine(token=token)
+        return machine_clients.authenticate_machine(token=token, early=early)
     if kinds == ("user",):
-        return login_sessions.authenticate_user(token=token)
+        return login_sessions.authenticate_user(token=token, early=early)
     try:
         return login_sessions.authenticate_user(token=token)
     except Unauthorized as user_error:
-        try:
-            return machine_clients.authenticate_machine(token=token)
+        try:  # a token is one kind or the other: a user token's claim never reaches here unspent
+            return machine_clients.authenticate_machine(token=token, early=early if early and not early.used else None)
         except Unauthorized:
             raise user_error from None
 

@@ -11,9 +11,10 @@ from flask import Response, g, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, BadRequest
-from app.platform import idempotency
+from app.platform import early_claim, idempotency
 
 HEADER = "Idempotency-Key"
+EARLY = "idempotency_early"  # in g: the key claimed with the caller's authentication (app/platform/early_claim.py)
 
 
 def request_fingerprint() -> str:
@@ -33,6 +34,28 @@ def request_fingerprint() -> str:
     else:
         digest.update(request.get_data(cache=True))
     return digest.hexdigest()
+
+
+def early(endpoint: str) -> early_claim.EarlyClaim | None:
+    """The request's Idempotency-Key, to be claimed with the caller's authentication (None: no valid key)."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    try:
+        idempotency.check_key(key)
+    except AppError:  # the decorator answers it, after authentication as before
+        return None
+    return early_claim.EarlyClaim(key=key, endpoint=endpoint, fingerprint_of=request_fingerprint)
+
+
+def is_idempotent(view: Callable) -> bool:
+    """Whether `view` (or a function it wraps) honours Idempotency-Key."""
+    current: object = view
+    while current is not None:
+        if getattr(current, "_idempotent", False):
+            return True
+        current = getattr(current, "__wrapped__", None)
+    return False
 
 
 def _named(items: Iterable[tuple[str | None, Any]]) -> list[tuple[str, Any]]:
@@ -64,9 +87,15 @@ def idempotent(*, required: bool = False, rerun_committed: bool = False) -> Call
                     raise BadRequest(f"The {HEADER} header is required.", reason="idempotency.key_required")
                 return view(*args, **kwargs)
             scope = f"{g.get('principal_scope', 'anonymous')}|{request.endpoint}"
-            outcome = idempotency.claim(
-                scope=scope, key=key, fingerprint=request_fingerprint(), rerun_committed=rerun_committed
-            )
+            early = g.pop(EARLY, None)
+            if early is not None and early.matches(scope=scope, key=key):
+                outcome = early_claim.resolve(early, rerun_committed=rerun_committed)
+            else:
+                if early is not None and early.claimed is not None:  # not this request's key: never lands
+                    idempotency.abandon_fresh()
+                outcome = idempotency.claim(
+                    scope=scope, key=key, fingerprint=request_fingerprint(), rerun_committed=rerun_committed
+                )
             if isinstance(outcome, idempotency.StoredResponse):
                 replay = jsonify(outcome.body)
                 replay.status_code = outcome.status
@@ -74,6 +103,7 @@ def idempotent(*, required: bool = False, rerun_committed: bool = False) -> Call
                 return replay
             return _run_and_record(view, args, kwargs, held=outcome)
 
+        wrapper._idempotent = True  # type: ignore[attr-defined]  # auth claims its key with the caller's read
         return wrapper
 
     return decorator

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.identity.login_models import AuthSession, RefreshToken
 from app.identity.models import LawyerProfile, User, UserRole
 from app.identity.organization_models import CourtMembership, OrgMembership
-from app.platform import adapters, settings
+from app.platform import adapters, early_claim, settings
 from app.security import tokens
 from app.security.permissions import Principal
 from app.utils import clock
@@ -190,8 +190,12 @@ def end_all_sessions(*, user_id: uuid.UUID, reason: str) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult, typed as Result
 
 
-def authenticate_user(*, token: str) -> Principal:
-    """Verify an access token and load the caller's live session, status, roles and memberships."""
+def authenticate_user(*, token: str, early: early_claim.EarlyClaim | None = None) -> Principal:
+    """Verify an access token and load the caller's live session, status, roles and memberships.
+
+    `early`: an Idempotency-Key the request carries, claimed in the same statement where the database can
+    (app/platform/early_claim.py).
+    """
     issuer = settings.identity().jwt_issuer
     claims = tokens.decode(key_ring(), token, audience=USER_AUDIENCE, issuer=issuer, token_type="access")
     try:
@@ -201,9 +205,8 @@ def authenticate_user(*, token: str) -> Principal:
         raise Unauthorized("The token is invalid.", reason="auth.invalid_token") from None
     session = db.session()
     session._autoflush()  # what Session.execute did first (nothing to flush at the start of a request)
-    rows = (
-        session.connection().execute(_PRINCIPAL_QUERY, {"auth_session_id": session_id, "auth_user_id": user_id}).all()
-    )
+    params = {"auth_session_id": session_id, "auth_user_id": user_id}
+    rows = early_claim.read_claiming(session.connection(), _PRINCIPAL_QUERY, params, early, caller=f"user:{user_id}")
     first = rows[0] if rows else None
     if first is None or first[0] != user_id or first[1] is not None or first[2] is None or first[2] <= clock.now():
         raise Unauthorized("The session has ended; log in again.", reason="auth.session_ended")

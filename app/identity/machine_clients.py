@@ -16,7 +16,7 @@ from app.extensions import db
 from app.identity.client_models import MachineClient
 from app.identity.login_sessions import MACHINE_AUDIENCE, hash_token, key_ring
 from app.identity.organization_models import Court
-from app.platform import settings
+from app.platform import early_claim, settings
 from app.security import permissions, tokens
 from app.security.permissions import Principal
 from app.utils import clock
@@ -142,14 +142,22 @@ def issue_token(*, client_id: str, client_secret: str) -> tuple[str, int]:
     return token, ttl
 
 
-def authenticate_machine(*, token: str) -> Principal:
-    """Verify a machine token and that its client is still active."""
+def authenticate_machine(*, token: str, early: early_claim.EarlyClaim | None = None) -> Principal:
+    """Verify a machine token and that its client is still active.
+
+    `early`: an Idempotency-Key the request carries, claimed in the same statement where the database can
+    (app/platform/early_claim.py).
+    """
     claims = tokens.decode(
         key_ring(), token, audience=MACHINE_AUDIENCE, issuer=settings.identity().jwt_issuer, token_type="machine"
     )
     session = db.session()
     session._autoflush()  # what Session.execute did first (nothing to flush at the start of a request)
-    client = session.connection().execute(_CLIENT_STANDING, {"client_id": claims["sub"]}).first()
+    subject = str(claims["sub"])
+    rows = early_claim.read_claiming(
+        session.connection(), _CLIENT_STANDING, {"client_id": subject}, early, caller=f"machine:{subject}"
+    )
+    client = rows[0] if rows else None
     if client is None or client.status != "active" or str(client.court_id) != claims.get("court"):
         raise Unauthorized("The client is revoked.", reason="auth.client_revoked")
     return Principal(

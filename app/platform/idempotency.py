@@ -116,16 +116,30 @@ def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = Fal
     submission key), so a retry whose first answer was lost after the commit may run it again to get the answer.
     """
     check_key(key)
-    _flush_pending()
+    flush_pending()
     now = clock.now()
-    ttl = dt.timedelta(hours=settings.http().idempotency_ttl_hours)
-    held = Claim(scope=scope, key=key, lease=now + IN_FLIGHT_LEASE, fingerprint=fingerprint, expires_at=now + ttl)
+    held = new_claim(scope=scope, key=key, fingerprint=fingerprint, now=now)
     try:
-        db.session.execute(_CLAIM_INSERT, _claim_params(held))
+        db.session.execute(_CLAIM_INSERT, claim_params(held))
     except IntegrityError:
         db.session.rollback()  # a committed record holds the key (a duplicate waited here for its commit)
     else:
-        return _fresh(held)
+        return fresh(held)
+    return resolve_key(scope=scope, key=key, fingerprint=fingerprint, rerun_committed=rerun_committed, now=now)
+
+
+def new_claim(*, scope: str, key: str, fingerprint: str, now: dt.datetime) -> Claim:
+    """The claim a request takes on a free key: its lease and retention start now."""
+    ttl = dt.timedelta(hours=settings.http().idempotency_ttl_hours)
+    return Claim(scope=scope, key=key, lease=now + IN_FLIGHT_LEASE, fingerprint=fingerprint, expires_at=now + ttl)
+
+
+def resolve_key(
+    *, scope: str, key: str, fingerprint: str, rerun_committed: bool, now: dt.datetime | None = None
+) -> StoredResponse | Claim:
+    """A key whose claim found a committed record (the claim rolled back): replay, refuse, or take it over."""
+    now = now or clock.now()
+    ttl = dt.timedelta(hours=settings.http().idempotency_ttl_hours)
     existing = db.session.scalars(_where(scope, key, select(IdempotencyRecord))).one_or_none()
     if existing is None:  # released between our insert and this read: the caller retries
         raise _in_flight()
@@ -135,7 +149,7 @@ def claim(*, scope: str, key: str, fingerprint: str, rerun_committed: bool = Fal
 # The two statements of every request with a key, built once per process with bound parameters and on the table,
 # not the mapped class (building them and the ORM's bulk machinery cost more CPU than running them; the session
 # still executes them, so its hooks see them).
-_RECORDS = cast(Table, IdempotencyRecord.__table__)
+_RECORDS = RECORDS = cast(Table, IdempotencyRecord.__table__)
 _CLAIM_INSERT = insert(_RECORDS).values(
     scope=bindparam("p_scope"),
     key=bindparam("p_key"),
@@ -155,7 +169,7 @@ _ANSWER = (
 )
 
 
-def _claim_params(held: Claim) -> dict[str, Any]:
+def claim_params(held: Claim) -> dict[str, Any]:
     """The claim's row for `_CLAIM_INSERT`: already `committed`, for it becomes visible only with the COMMIT that
     carries the work."""
     return {
@@ -215,7 +229,7 @@ def _resolve_existing(
     if _rowcount(taken) != 1:  # another retry took it over first
         db.session.rollback()
         raise _in_flight()
-    return _fresh(
+    return fresh(
         Claim(
             scope=record.scope,
             key=record.key,
@@ -228,10 +242,15 @@ def _resolve_existing(
     )
 
 
-def _fresh(held: Claim) -> Claim:
+def fresh(held: Claim) -> Claim:
     """The claim is in the session's open transaction (not committed yet)."""
     held.fresh, held.transaction = True, db.session().get_transaction()
     return held
+
+
+def abandon_fresh() -> None:
+    """Drop a claim taken in the open transaction that no request will hold (nothing else was written yet)."""
+    db.session.rollback()
 
 
 def _dropped(session: Session, held: Claim) -> bool:
@@ -544,7 +563,7 @@ def _settle(held: Claim, writes: Callable[[Claim], None]) -> bool:
     return False
 
 
-def _flush_pending() -> None:
+def flush_pending() -> None:
     """Write the settlements kept after an outage (cheap when there are none)."""
     if not _pending:
         return

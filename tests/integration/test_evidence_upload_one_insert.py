@@ -16,8 +16,9 @@ from tests.support.factories import login, make_org, make_user
 
 MP = "/api/mp/v1"
 # test_statement_budgets.py's budget less the custody event's own INSERT and, on PostgreSQL, the audit append's
-# second statement (its event and the head's hash ride in the head's UPDATE when the guess holds: app/audit/log.py).
-POSTGRESQL_UPLOAD_STATEMENTS = EVIDENCE_UPLOAD_STATEMENTS - 2
+# second statement (its event and the head's hash ride in the head's UPDATE when the guess holds: app/audit/log.py),
+# and the key's claim (a CTE of authentication's SELECT on PostgreSQL: app/platform/early_claim.py).
+POSTGRESQL_UPLOAD_STATEMENTS = EVIDENCE_UPLOAD_STATEMENTS - 3
 
 
 def test_the_item_and_its_custody_event_are_one_insert_on_postgresql(client, database_url):

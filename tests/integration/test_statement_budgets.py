@@ -53,7 +53,9 @@ EVIDENCE_UPLOAD_STATEMENTS = 9
 # its document notification and the timeline entry in one statement (WITH ... INSERT INTO served_documents ...:
 # app/documents/combined.py), where they were four more (the timeline's INSERT, and three executemanys at the COMMIT):
 # machine client 1, the claim 1, the target and routing facts 1, the writes 1, the answer 1.
-COURT_PUSH_STATEMENTS = (9, 5)
+# Session 13, PostgreSQL: 4. The key's claim is a CTE of the machine client's authentication
+# (app/platform/early_claim.py).
+COURT_PUSH_STATEMENTS = (9, 4)
 # A batch is one transaction and one COMMIT. It reads what the items share once, one query each for the whole
 # batch: the cases, the recipient parties, the courts with their webhook subscriptions (one statement), the
 # recipients' routing facts (consents, address acts, agents, with the calendar's version:

@@ -34,7 +34,9 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Now 5 on PostgreSQL: the case, its parties, the filer's consents and the timeline entry are plain rows written
     # in one statement (data-modifying CTEs, app/cases/filed_rows.py), no ORM flush; SQLite has no such CTEs and
     # keeps one INSERT per table (the case, the parties, the consents, the entry: 4, as before).
-    "case create": (8, 5),
+    # Session 13: 4 on PostgreSQL. The key's claim is a CTE of authentication's SELECT (app/platform/early_claim.py),
+    # as in every keyed call below (session book, invitation issue): one statement fewer each.
+    "case create": (8, 4),
     # Before 12, then 8. Auth 1; the case FOR UPDATE and its facts 2; the chosen mediator if eligible, with their
     # active load, the case's pending offers and those made to them as scalar subqueries 1; the UPDATE superseding
     # the case's pending offer only when there is one; the offer (a Core INSERT, issue 18: no ORM object); the flush:
@@ -61,12 +63,14 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # ... ON CONFLICT DO UPDATE ... WHERE false) SELECT the facts); then, after those locks, the overlap check with
     # the session's INSERT and its reminders' (one INSERT ... SELECT from unnest(arrays)), both only when nothing
     # overlaps, 1 (data-modifying CTEs). SQLite has none: still 11 there.
-    "session book": (11, 8),
+    # Session 13: 7, the key's claim in authentication's statement.
+    "session book": (11, 7),
     # Before 9 (not budgeted). Auth 1; idempotency 2; the case and its facts 2; the named party 1; the invitation 1
     # (INSERT ... ON CONFLICT DO NOTHING RETURNING: a taken token or code hash returns nothing and is drawn again, no
     # collision read first); the timeline entry 1.
     # Session 11: 6. The case FOR UPDATE with its facts and the named party in one statement (case_facts).
-    "invitation issue": (6, 6),
+    # Session 13: 5 on PostgreSQL, the key's claim in authentication's statement.
+    "invitation issue": (6, 5),
     # Before 14, then 10. Auth 1; the invitation by its token with its case FOR UPDATE (OF the case) 1 (its end is
     # checked under the lock) and its facts 1; the invited party with the case's sessions ahead (to remind of) 1;
     # the use taken 1 and the party bound 1 (conditional UPDATEs; the row is not read back); the flush: the timeline
