@@ -22,6 +22,7 @@ from app.mediation import case_facts
 from app.mediation import deadlines as mediation_deadlines
 from app.mediation import directory as mediation_directory
 from app.mediation.models import MediatorAssignment, MediatorProfile
+from app.platform import pending_rows
 from app.security import permissions
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
@@ -197,12 +198,10 @@ def choose(*, case_id: uuid.UUID, mediator_id: uuid.UUID, actor: Principal) -> d
         "assigned_via": via,
         "assigned_by": actor.user_id,
     }
-    try:  # the offer's row now, with Core (issue 18); the unique index on the case's pending offer decides races
-        with db.session.no_autoflush:  # nothing is pending yet; the case's changes are flushed at the commit
-            db.session.execute(_INSERT_OFFER, values)
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_CHOSEN_MEANWHILE, reason="mediation.assignment_conflict") from None
+    # The offer's row with Core (issue 18), queued with the timeline entry: on PostgreSQL both go out as one statement
+    # after the case's UPDATE (app/platform/pending_rows.py). The unique index on the case's pending offer still
+    # decides races, at that flush: `_commit` answers its IntegrityError as the INSERT's own answered it.
+    pending_rows.add(db.session(), _INSERT_OFFER, pending_rows.Values(values), owner=case)
     # The row as written, for the answer: a plain object the session does not track (nothing reads it back).
     assignment = MediatorAssignment(**values)
     case.org_id = case.org_id or profile.org_id  # a court's dispute now sits with the mediator's organisation

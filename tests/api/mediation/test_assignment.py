@@ -100,6 +100,29 @@ def test_a_new_choice_supersedes_the_open_offer(client, org):
     assert late.status_code == 404  # the superseded mediator has no relation to the case any more
 
 
+@pytest.mark.parametrize("key", [None, "choose-twice"])
+def test_an_offer_the_pending_index_refuses_is_a_conflict_and_lands_nothing(client, org, monkeypatch, key):
+    """The offer's INSERT waits with the timeline entry until the flush (one statement on PostgreSQL); the unique
+    index on a case's pending offer still answers a 409, with or without an Idempotency-Key, and nothing lands."""
+    filer = make_user(real_name="张三")
+    case = dispute(org=org, filer=filer)
+    case_id = case.id
+    _first_user, first = mediator(org)
+    _u, second = mediator(org, name="李调解")
+    url = f"{MP}/cases/{case_id}/mediator"
+    assert client.post(url, json={"mediator_id": str(first.id)}, headers=login(filer)).status_code == 201
+    before = len(events(case_id))
+    # As if another offer had slipped in after the open one was superseded: the new offer then meets it in the index.
+    monkeypatch.setattr(mediation_assignment, "_SUPERSEDE", select(1).where(False))
+    headers = login(filer) | ({"Idempotency-Key": key} if key else {})
+    refused = client.post(url, json={"mediator_id": str(second.id)}, headers=headers)
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "mediation.assignment_conflict"
+    db.session.rollback()
+    rows = db.session.scalars(select(MediatorAssignment).where(MediatorAssignment.case_id == case_id)).all()
+    assert [(r.profile_id, r.status) for r in rows] == [(first.id, "pending")]
+    assert len(events(case_id)) == before
+
+
 @pytest.mark.parametrize(
     ("who", "status", "reason"),
     [
