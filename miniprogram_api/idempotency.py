@@ -88,6 +88,8 @@ def idempotent(*, required: bool = False, rerun_committed: bool = False) -> Call
                 return view(*args, **kwargs)
             scope = f"{g.get('principal_scope', 'anonymous')}|{request.endpoint}"
             early = g.pop(EARLY, None)
+            if early is not None and early.unreadable is not None:
+                raise early.unreadable
             if early is not None and early.matches(scope=scope, key=key):
                 outcome = early_claim.resolve(early, rerun_committed=rerun_committed)
             else:

@@ -42,6 +42,7 @@ class EarlyClaim:
     fingerprint: str = ""
     claimed: idempotency.Claim | None = None  # the claim row is in the open transaction
     conflicted: bool = False  # a record already held the key: resolve it as idempotency.claim does
+    unreadable: Exception | None = None  # reading the body for its fingerprint failed: the decorator raises it
 
     @property
     def used(self) -> bool:
@@ -65,7 +66,8 @@ def read_claiming(
         return connection.execute(statement, params).all()
     try:
         early.fingerprint = early.fingerprint_of()
-    except Exception:  # noqa: BLE001 - a body the decorator will refuse (after authentication, as before)
+    except Exception as exc:  # noqa: BLE001 - the decorator raises it, after authentication and the role, as before
+        early.unreadable = exc  # not read again: a body stream read half-way cannot be
         return connection.execute(statement, params).all()
     early.scope = f"{caller}|{early.endpoint}"
     idempotency.flush_pending()  # settlements kept after an outage go first, as in idempotency.claim

@@ -75,6 +75,7 @@ def test_a_body_that_cannot_be_fingerprinted_is_read_plainly(app):
     connection, early = FakeConnection(), _early(broken)
     early_claim.read_claiming(connection, READ, {"auth_x": 1}, early, caller="user:u1")  # type: ignore[arg-type]
     assert connection.sent == [(READ, {"auth_x": 1})] and not early.used
+    assert isinstance(early.unreadable, ValueError)  # kept for the decorator to raise: the body is not read twice
 
 
 def test_without_a_key_or_on_sqlite_the_read_is_sent_alone(app):
