@@ -69,7 +69,10 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # (INSERT ... ON CONFLICT DO NOTHING RETURNING: a taken token or code hash returns nothing and is drawn again, no
     # collision read first); the timeline entry 1.
     # Session 11: 6. The case FOR UPDATE with its facts and the named party in one statement (case_facts).
-    "invitation issue": (6, 6),
+    # Session 13: 6 (5). PostgreSQL: the timeline entry is INSERTed by the invitation's statement (WITH
+    # new_invitation AS (INSERT ... ON CONFLICT DO NOTHING RETURNING id) INSERT INTO case_timeline ... FROM
+    # new_invitation: no entry for a draw whose hash was taken, which is drawn again).
+    "invitation issue": (6, 5),
     # Before 14, then 10. Auth 1; the invitation by its token with its case FOR UPDATE (OF the case) 1 (its end is
     # checked under the lock) and its facts 1; the invited party with the case's sessions ahead (to remind of) 1;
     # the use taken 1 and the party bound 1 (conditional UPDATEs; the row is not read back); the flush: the timeline
