@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import uuid
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import CTE, JSON, Insert, Table, Text, bindparam, func, insert, literal_column, select, true, update
+from sqlalchemy import cast as sql_cast
 
 from app.cases.models import Case, TimelineEvent
 from app.extensions import db
@@ -66,6 +69,7 @@ Event = TimelineEvent | Entry  # an entry read from the table, or one recorded i
 # Built once per process (building a statement costs about what running it does).
 _TABLE = cast(Table, TimelineEvent.__table__)
 _INSERT = insert(_TABLE)
+_ENTRY_KEYS = tuple(column.key for column in _TABLE.columns)
 _RETELL = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("entry_id"))
@@ -134,6 +138,43 @@ def new_entry(
         reason=reason,
         data=data,
     )
+
+
+def written_by(statement: object) -> bool:
+    """Whether a queued statement (`pending_rows.take_ready`) is the one that writes recorded entries."""
+    return statement is _INSERT
+
+
+def add(case: Case, entry: Entry) -> None:
+    """Queue an entry built by `new_entry`, as `record` queues the entry it builds (for a caller that knows only
+    later whether the entry is to be written)."""
+    pending_rows.add(db.session(), _INSERT, entry, owner=case)
+
+
+def insert_after(written: CTE, name: str = "entries", *, returning: bool = False) -> Insert:
+    """PostgreSQL: INSERT the entries given as one JSON array (bound as `name`, `as_json`) once per row `written`
+    (a data-modifying CTE of the same statement that returns at most one row) returns: none when it wrote nothing,
+    so an entry lands only with the row it tells of; `returning`: RETURNING the entries' ids. Built once by the
+    caller, at import."""
+    given = func.json_populate_recordset(
+        literal_column(f"NULL::{_TABLE.name}"), sql_cast(bindparam(name, type_=Text()), JSON())
+    ).table_valued(*_ENTRY_KEYS, name=f"{name}_given")
+    source = select(*(given.c[key] for key in _ENTRY_KEYS)).select_from(written).join(given, true())
+    statement = insert(_TABLE).from_select(list(_ENTRY_KEYS), source)
+    return statement.returning(_TABLE.c.id) if returning else statement
+
+
+def as_json(entries: Sequence[dict[str, Any]]) -> str:
+    """Entries' rows (`Entry.values()`) as `insert_after`'s JSON array (a row's `data` is never None)."""
+    return json.dumps(list(entries), default=_json_value, ensure_ascii=False)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return clock.as_utc(value).isoformat()  # naive refused, as UTCDateTime refuses it
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a column value of a timeline entry")
 
 
 def events_for(case: Case) -> list[TimelineEvent]:

@@ -93,19 +93,16 @@ def issue(
     )
     expires_at = clock.now() + dt.timedelta(hours=hours)
     values = {"case_id": case.id, "party_id": party_id, "role": role, "expires_at": expires_at, "max_uses": uses}
-    token, code, invitation = _insert_fresh(values, created_by=actor.user_id)
-    timeline.record(
-        case,
-        "invitation.issued",
-        actor=actor,
-        actor_role=_inviter_role(actor, facts),
-        summary=(
-            message("invitation issued for the role %(role)s (named party)", role=label("party.role", role))
-            if party_id
-            else message("invitation issued for the role %(role)s", role=label("party.role", role))
-        ),
-        data={"invitation_id": str(invitation.id), "role": role, "max_uses": uses, "named_party": bool(party_id)},
+    summary = (
+        message("invitation issued for the role %(role)s (named party)", role=label("party.role", role))
+        if party_id
+        else message("invitation issued for the role %(role)s", role=label("party.role", role))
     )
+    data = {"invitation_id": None, "role": role, "max_uses": uses, "named_party": bool(party_id)}
+    entry = timeline.new_entry(
+        case, "invitation.issued", actor=actor, actor_role=_inviter_role(actor, facts), summary=summary, data=data
+    )
+    token, code, invitation = _insert_fresh(case, values, created_by=actor.user_id, entry=entry)
     db.session.commit()
     return {**issued_view(invitation), **links(token), "token": token, "code": code}
 
@@ -152,11 +149,15 @@ def _check_terms(
     return hours, max_uses or 1
 
 
-def _insert_fresh(values: dict, *, created_by: uuid.UUID | None) -> tuple[str, str, Invitation]:
-    """Insert the invitation with a token and a code unused so far: the unique constraints decide, in the INSERT
-    itself (ON CONFLICT DO NOTHING ... RETURNING: a row taken by another invitation returns nothing and fresh
-    secrets are drawn; the transaction is not aborted, so no savepoint is needed); nothing is read first."""
-    statement = _INSERT[db.session.get_bind().dialect.name]
+def _insert_fresh(
+    case: Case, values: dict, *, created_by: uuid.UUID | None, entry: timeline.Entry
+) -> tuple[str, str, Invitation]:
+    """Insert the invitation with a token and a code unused so far, and its timeline `entry` (naming it) with it:
+    the unique constraints decide, in the INSERT itself (ON CONFLICT DO NOTHING ... RETURNING: a row taken by
+    another invitation returns nothing and fresh secrets are drawn; the transaction is not aborted, so no savepoint
+    is needed); nothing is read first. On PostgreSQL the entry is written by the same statement, only with the
+    invitation's row (`_INSERT_WITH_ENTRY`); elsewhere it is recorded once the row is in (written at the flush)."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     for _ in range(8):
         token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -171,8 +172,16 @@ def _insert_fresh(values: dict, *, created_by: uuid.UUID | None) -> tuple[str, s
             "code_hash": code_hash(code),
             "created_by": created_by,
         }
-        if db.session.execute(statement, row).first() is not None:
-            # the row as written, for the timeline and the answer: a plain object the session does not track
+        entry.data["invitation_id"] = str(row["id"])  # the entry names the row this draw writes
+        if postgresql:
+            params = {**row, "entries": timeline.as_json([entry.values()])}
+            written = db.session.execute(_INSERT_WITH_ENTRY, params).first() is not None
+        else:
+            written = db.session.execute(_INSERT_SQLITE, row).first() is not None
+            if written:
+                timeline.add(case, entry)
+        if written:
+            # the row as written, for the answer: a plain object the session does not track
             return token, code, Invitation(**row)
     raise Conflict("Could not draw an unused invitation code; try again.", reason="invitation.retry")
 
@@ -188,11 +197,34 @@ _CASE_WITH_NAMED_PARTY = case_facts.query(
 )
 # The INSERT of a new invitation (a Core statement on the table, built once: not the ORM's bulk INSERT with an
 # entity returned, issue 18), returning its id unless a unique column (the token's or the code's hash) is taken.
+# PostgreSQL: WITH new_invitation AS (INSERT ... ON CONFLICT DO NOTHING RETURNING id) INSERT INTO case_timeline
+# the entry of the JSON array `entries` joined to new_invitation RETURNING its id: the entry lands only with the
+# invitation's row, and a row returned says that both did (a taken hash writes neither: the next draw tries again).
+# The statement is a DML run through the session, as the plain INSERT was: the Idempotency-Key layer sees the write.
 _INVITATIONS = cast(Table, Invitation.__table__)
-_INSERT = {
-    "postgresql": pg_insert(_INVITATIONS).on_conflict_do_nothing().returning(_INVITATIONS.c.id),
-    "sqlite": sqlite_insert(_INVITATIONS).on_conflict_do_nothing().returning(_INVITATIONS.c.id),
-}
+_ROW_KEYS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "case_id",
+    "party_id",
+    "role",
+    "token_hash",
+    "code_hash",
+    "expires_at",
+    "max_uses",
+    "uses",
+    "created_by",
+)
+_INSERT_SQLITE = sqlite_insert(_INVITATIONS).on_conflict_do_nothing().returning(_INVITATIONS.c.id)
+_NEW_INVITATION = (
+    pg_insert(_INVITATIONS)
+    .values({key: bindparam(key, type_=_INVITATIONS.c[key].type) for key in _ROW_KEYS})
+    .on_conflict_do_nothing()
+    .returning(_INVITATIONS.c.id)
+    .cte("new_invitation")
+)
+_INSERT_WITH_ENTRY = timeline.insert_after(_NEW_INVITATION, returning=True).add_cte(_NEW_INVITATION)
 
 
 def issued_view(invitation: Invitation) -> dict:

@@ -65,14 +65,20 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # ... ON CONFLICT DO UPDATE ... WHERE false) SELECT the facts); then, after those locks, the overlap check with
     # the session's INSERT and its reminders' (one INSERT ... SELECT from unnest(arrays)), both only when nothing
     # overlaps, 1 (data-modifying CTEs). SQLite has none: still 11 there.
-    # Session 13: 7, the key's claim in authentication's statement.
-    "session book": (11, 7),
+    # Session 13: 6 on PostgreSQL. The timeline entries (the session's, the mediation's start) and the case's new
+    # status are two more CTEs of that statement, written only when the session's INSERT is (app/scheduling/
+    # booking.py book_and_record): no flush statement is left. A later booking (no status change) is 6 too.
+    # And the key's claim is a CTE of authentication's SELECT (app/platform/early_claim.py): 5.
+    "session book": (11, 5),
     # Before 9 (not budgeted). Auth 1; idempotency 2; the case and its facts 2; the named party 1; the invitation 1
     # (INSERT ... ON CONFLICT DO NOTHING RETURNING: a taken token or code hash returns nothing and is drawn again, no
     # collision read first); the timeline entry 1.
     # Session 11: 6. The case FOR UPDATE with its facts and the named party in one statement (case_facts).
-    # Session 13: 5 on PostgreSQL, the key's claim in authentication's statement.
-    "invitation issue": (6, 5),
+    # Session 13: 6 (5). PostgreSQL: the timeline entry is INSERTed by the invitation's statement (WITH
+    # new_invitation AS (INSERT ... ON CONFLICT DO NOTHING RETURNING id) INSERT INTO case_timeline ... FROM
+    # new_invitation: no entry for a draw whose hash was taken, which is drawn again). And the key's claim is a CTE
+    # of authentication's SELECT (app/platform/early_claim.py): 4.
+    "invitation issue": (6, 4),
     # Before 14, then 10. Auth 1; the invitation by its token with its case FOR UPDATE (OF the case) 1 (its end is
     # checked under the lock) and its facts 1; the invited party with the case's sessions ahead (to remind of) 1;
     # the use taken 1 and the party bound 1 (conditional UPDATEs; the row is not read back); the flush: the timeline

@@ -343,6 +343,11 @@ def test_a_code_already_taken_is_drawn_again_without_reading_first(client, clock
     assert third.status_code == 409 and third.get_json()["reason"] == "invitation.retry"
     assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.case_id == case.id)) == 2
     assert events(case).count("invitation.issued") == 2
+    # each entry names the invitation its draw wrote (PostgreSQL: written by the invitation's statement, only with it)
+    issued = select(TimelineEvent).where(TimelineEvent.case_id == case.id, TimelineEvent.type == "invitation.issued")
+    named = sorted(entry.data["invitation_id"] for entry in db.session.scalars(issued))
+    ids = select(Invitation.id).where(Invitation.case_id == case.id)
+    assert named == sorted(str(invitation_id) for invitation_id in db.session.scalars(ids))
     joined = client.post(f"{MP}/invitations/{first['token']}/accept", headers=login(person("王五")))
     assert joined.status_code == 200, joined.get_json()  # the first invitation is untouched
 
