@@ -162,13 +162,13 @@ def resolve(rule: str, access: Access) -> Access:
 def register(app: Flask) -> None:
     """Resolve every API route's access (refusing to start when one declares none) and enforce it per request."""
     resolved: dict[str, Access] = {}
-    keyed: set[str] = set()
+    keyed: dict[str, Callable[[], EarlyClaim | None]] = {}
     undeclared = []
     for rule in app.url_map.iter_rules():
         if not API_RULE.match(rule.rule):
             continue
         if idempotency.is_idempotent(app.view_functions[rule.endpoint]):
-            keyed.add(rule.endpoint)
+            keyed[rule.endpoint] = functools.partial(idempotency.early, rule.endpoint)
         access = declared_access(app.view_functions[rule.endpoint])
         if access is None:
             undeclared.append(rule.rule)
@@ -177,7 +177,9 @@ def register(app: Flask) -> None:
     if undeclared:
         raise RuntimeError(f"API routes without @public or @login_required: {sorted(set(undeclared))}")
     app.extensions[ACCESS_EXTENSION] = resolved
-    app.extensions[KEYED_EXTENSION] = frozenset(keyed)
+    # Looked up per request, not called by name: the early claim refuses nothing itself (a bad key or body is the
+    # decorator's answer, as before), so the OpenAPI error scan must not count its errors for every route.
+    app.extensions[KEYED_EXTENSION] = keyed
     app.before_request(enforce)
 
 
@@ -193,9 +195,8 @@ def enforce(fallback: Access | None = None) -> None:
         access = resolve(rule.rule if rule is not None else "", fallback)
     if access is None or access.public:
         return
-    early = None
-    if request.endpoint in current_app.extensions.get(KEYED_EXTENSION, ()):
-        early = idempotency.early(request.endpoint)
+    keyed = current_app.extensions.get(KEYED_EXTENSION, {}).get(request.endpoint)
+    early = keyed() if keyed is not None else None
     principal = _authenticate(access.kinds, early)
     if early is not None:
         g.setdefault(idempotency.EARLY, early)
