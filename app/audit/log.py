@@ -16,16 +16,31 @@ import hmac
 import json
 import logging
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Insert,
+    String,
+    Table,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent, AuditHead
 from app.extensions import db
-from app.platform import settings
+from app.platform import pending_rows, settings
 from app.security.permissions import Principal
 from app.utils import clock
 from app.utils.request_context import current_request_id
@@ -227,8 +242,28 @@ def record(
 
     The shard's head is advanced, which locks that head only (appends to other shards run in parallel), and the
     event is inserted at its position with its hash stored in the head: one statement on PostgreSQL when this
-    process's guess of the head holds, two when not (see `_ADVANCE`).
+    process's guess of the head holds, two when not (see `_ADVANCE`). An append still waiting to be carried
+    (`record_carried`) is written first, so the chain keeps the order of the calls.
     """
+    session = db.session()
+    waiting = pending_rows.take_write(session, Carried)
+    if waiting is not None:
+        waiting.write(session)
+    row, key, postgres = _prepared(action, actor, actor_kind, actor_id, object_type, object_id, details)
+    return _landed(row, key, postgres, _advance(row, postgres))
+
+
+def _prepared(
+    action: str,
+    actor: Principal | None,
+    actor_kind: str | None,
+    actor_id: str | None,
+    object_type: str | None,
+    object_id: object,
+    details: Mapping[str, Any] | None,
+) -> tuple[dict[str, Any], bytes, bool]:
+    """The event's row at the position this process guesses (hashed there when it has a guess), the key and
+    whether the database is PostgreSQL."""
     keys = _keys()
     kid = _active_kid(keys)
     key = keys[kid]
@@ -236,7 +271,6 @@ def record(
     who = actor_id or (actor.subject if actor else None)
     shard = _transaction_shard(shard_of(kind, who))
     engine = db.engine
-    postgres = engine.dialect.name == "postgresql"
     request_id = current_request_id()
     guess = _seen.get((id(engine), shard))
     row: dict[str, Any] = {
@@ -254,7 +288,14 @@ def record(
         "prev_hash": guess[1] if guess else GENESIS,
     }
     row["hash"] = hmac.new(key, _canonical(row), hashlib.sha256).hexdigest() if guess else ""
-    last_seq, last_hash = _advance(row, postgres)
+    return row, key, engine.dialect.name == "postgresql"
+
+
+def _landed(row: dict[str, Any], key: bytes, postgres: bool, head: tuple[int, str]) -> Recorded:
+    """Finish the append once its shard's head is advanced (and locked): `head` is its (last_seq, last_hash) now.
+    Where the guess held the event is in (PostgreSQL) or its hash stored (SQLite); else it is hashed at the head's
+    real position and written."""
+    last_seq, last_hash = head
     if (last_seq, last_hash) != (row["shard_seq"], row["hash"]):  # no guess, or it missed: the head is advanced
         # (and locked) but keeps its hash (the position too is compared: an event just like this one at the guessed
         # position, appended meanwhile, would leave the head with this hash one position further on)
@@ -264,11 +305,125 @@ def record(
             db.session.execute(_APPEND, row)
         else:
             db.session.execute(_INSERT_EVENT, row)
-            db.session.execute(_STORE_HASH, {"shard": shard, "hash": row["hash"]})
+            db.session.execute(_STORE_HASH, {"shard": row["shard"], "hash": row["hash"]})
     elif not postgres:  # the guess held: SQLite stored the hash, the event is still to insert
         db.session.execute(_INSERT_EVENT, row)
-    _seen[(id(engine), shard)] = (row["shard_seq"], row["hash"])
+    _seen[(id(db.engine), row["shard"])] = (row["shard_seq"], row["hash"])
     return Recorded(**row)
+
+
+# An append carried by the write it records (issue 18: the append was a statement of its own after the write). On
+# PostgreSQL `record_carried` queues the event (app/platform/pending_rows.py `add_write`: it lands or is dropped as
+# a waiting row would); a write statement built with `carrying` takes it (`take_carried`) and runs `_GUESSED` as two
+# more data-modifying CTEs: the head's advance, which names a row of the write's own CTE (`written`), so nothing is
+# appended when the write changed nothing, and the event at the guessed position. The statement returns the head
+# (last_seq, last_hash) as two more columns; `Carried.settle` finishes as `record` does: nothing more when the guess
+# held, the event at the head's real position when it missed, the whole append when the shard had no head yet. A
+# queued append no statement took is written as `record` writes it before the COMMIT (or the next `record`).
+_CARRIED_PREFIX = "au_"
+
+
+def carrying(statement: Insert, written: CTE) -> Insert:
+    """`statement` (a write with `written` among its CTEs, which RETURNs a row for what it wrote) with the audit
+    append's CTEs, and the head's (last_seq, last_hash) as the last two columns it returns (NULL: no head was
+    advanced). Built once by the caller; its parameters are `Carried.params`, and none of the statement's may be
+    named as a column of audit_head (id, last_seq, last_hash): SQLAlchemy would SET that column in the head's UPDATE."""
+    names = {key: bindparam(_CARRIED_PREFIX + key, type_=type_) for key, type_ in _CARRIED_TYPES.items()}
+    one: ColumnElement[int] = literal_column(
+        "1"
+    )  # no parameter (a statement of more than 50 is parsed again at every execution)
+    holds = (_HEADS.c.last_seq + one == names["shard_seq"]) & (_HEADS.c.last_hash == names["prev_hash"])
+    head = (
+        update(_HEADS)
+        .where(_HEADS.c.id == names["shard"], exists().select_from(written))
+        .values(last_seq=_HEADS.c.last_seq + one, last_hash=case((holds, names["hash"]), else_=_HEADS.c.last_hash))
+        .returning(_HEADS.c.last_seq, _HEADS.c.last_hash)
+        .cte("audit_advanced")
+    )
+    event = (
+        insert(_EVENTS)
+        .from_select(
+            _EVENT_COLUMNS,
+            select(*(names[column.key] for column in _EVENT_COLUMNS)).where(
+                head.c.last_seq == names["shard_seq"], head.c.last_hash == names["hash"]
+            ),
+        )
+        .cte("audit_event")
+    )
+    return statement.add_cte(head, event).returning(
+        select(head.c.last_seq).scalar_subquery(), select(head.c.last_hash).scalar_subquery()
+    )
+
+
+_CARRIED_TYPES = {column.key: column.type for column in _EVENT_COLUMNS}
+
+
+class Carried:
+    """An append queued by `record_carried`: its row at the guessed position, hashed."""
+
+    __slots__ = ("key", "row")
+
+    def __init__(self, row: dict[str, Any], key: bytes) -> None:
+        self.row, self.key = row, key
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters of the CTEs `carrying` adds."""
+        return {_CARRIED_PREFIX + key: value for key, value in self.row.items()}
+
+    def write(self, session: Session) -> None:
+        """No statement carried it: append it on its own, as `record` does."""
+        _landed(self.row, self.key, True, _advance(self.row, True))
+
+    def settle(self, returned: Sequence[Any] | None) -> None:
+        """After the statement that carried it: `returned` is a row it returned (the head's last_seq and last_hash
+        its last two columns), or None when it returned none (it wrote nothing: neither was the append)."""
+        if returned is None:
+            return
+        last_seq, last_hash = returned[-2], returned[-1]
+        if last_seq is None:  # the shard's first event: its head is created, then the append is made whole
+            self.write(db.session())
+            return
+        _landed(self.row, self.key, True, (int(last_seq), str(last_hash)))
+
+
+def record_carried(
+    action: str,
+    *,
+    actor: Principal | None = None,
+    actor_kind: str | None = None,
+    actor_id: str | None = None,
+    object_type: str | None = None,
+    object_id: object = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """`record`, but on PostgreSQL the append rides in the transaction's next write statement built with `carrying`
+    (one statement fewer), or is written on its own where a waiting row would be (app/platform/pending_rows.py: at
+    the latest before the COMMIT) when no such statement runs; dropped with what a rollback drops. SQLite: `record`.
+    For a caller whose write comes next (nothing in between should read the audit log)."""
+    if db.engine.dialect.name != "postgresql":
+        record(
+            action,
+            actor=actor,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
+        return
+    session = db.session()
+    waiting = pending_rows.take_write(session, Carried)
+    if waiting is not None:  # one waits at a time, so the chain keeps the order of the calls
+        waiting.write(session)
+    row, key, _postgres = _prepared(action, actor, actor_kind, actor_id, object_type, object_id, details)
+    pending_rows.add_write(session, Carried(row, key))
+
+
+def take_carried(session: Session) -> Carried | None:
+    """The append waiting for a statement built with `carrying`, taken out of the queue: the caller runs it with
+    `params` and then calls `settle` with a row the statement returned (None if it returned none)."""
+    return pending_rows.take_write(session, Carried)
 
 
 def record_now(action: str, **kwargs: Any) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit import log as audit
 from app.documents.models import DeliveryEvent, ServedDocument
 from app.utils import clock
 
@@ -196,12 +197,16 @@ def insert_all(session: Session, rows: Rows, *, rows_as_ctes: bool = True) -> bo
 
 
 @functools.lru_cache(maxsize=64)
-def _update_with_events(keys: tuple[str, ...], count: int, extra: tuple[Table, ...] = ()) -> Insert:
+def _update_with_events(
+    keys: tuple[str, ...], count: int, extra: tuple[Table, ...] = (), audited: bool = False
+) -> Insert:
     """WITH document AS (UPDATE served_documents SET <keys> WHERE id = :document_id RETURNING id) INSERT INTO
     delivery_events SELECT document.id, <the event's values> FROM document [UNION ALL ...] RETURNING seq: no event
     without the document's row, so it returns `count` rows only when the UPDATE matched it (the driver's rowcount
     of a statement with a RETURNING CTE is -1). `extra`: the table of each other row to insert with them, one
-    single-row INSERT each (a CTE of its own: SQLAlchemy caches single-row VALUES, not multi-row ones)."""
+    single-row INSERT each (a CTE of its own: SQLAlchemy caches single-row VALUES, not multi-row ones). `audited`:
+    with the waiting audit append, which advances its head only for the document's row (app/audit/log.py
+    `carrying`: each returned row then ends with the head's last_seq and last_hash)."""
     changed = (
         update(_DOCUMENTS)
         .where(_DOCUMENTS.c.id == bindparam("document_id"))
@@ -215,7 +220,9 @@ def _update_with_events(keys: tuple[str, ...], count: int, extra: tuple[Table, .
         for row in range(count)
     ]
     source = selects[0] if count == 1 else union_all(*selects)
-    statement = insert(_EVENTS).from_select(["document_id", *names], source).returning(_EVENTS.c.seq)
+    statement: Insert = insert(_EVENTS).from_select(["document_id", *names], source).returning(_EVENTS.c.seq)
+    if audited:
+        statement = audit.carrying(statement, changed)
     if not extra:
         return statement
     return statement.add_cte(
@@ -235,8 +242,9 @@ def update_with_events(
     session: Session, keys: tuple[str, ...], row: dict[str, Any], events: list[dict], extra: Rows = ()
 ) -> Rows:
     """UPDATE one document's changed columns (`row`: them and `document_id`) and INSERT its events in one
-    statement, and with them the rows of `extra` (other tables' rows waiting to be written) up to EXTRA_ROWS;
-    StaleDataError when the UPDATE matched no row. Returns what of `extra` it did not write."""
+    statement, and with them the rows of `extra` (other tables' rows waiting to be written) up to EXTRA_ROWS and the
+    audit append waiting to be carried (the act's: app/audit/log.py `record_carried`), which lands only with the
+    document's row; StaleDataError when the UPDATE matched no row. Returns what of `extra` it did not write."""
     filled = _filled(_EVENTS, events)
     if filled is None:  # the events table has no server-only default: never
         raise ValueError("an event row lacks a column")
@@ -256,7 +264,13 @@ def update_with_events(
         for values in full:
             params.update({f"x{len(tables)}_{key}": value for key, value in values.items()})
             tables.append(table)
-    result = session.execute(_update_with_events(keys, len(events), tuple(tables)), params)
-    if len(result.all()) != len(events):
+    carried = audit.take_carried(session)
+    if carried is not None:
+        params.update(carried.params)
+    statement = _update_with_events(keys, len(events), tuple(tables), carried is not None)
+    returned = session.execute(statement, params).all()
+    if len(returned) != len(events):  # nothing written, the audit append neither (the flush fails: no COMMIT)
         raise StaleDataError(f"UPDATE of served document {row['document_id']} matched no row")
+    if carried is not None:
+        carried.settle(returned[0])
     return left

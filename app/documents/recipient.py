@@ -201,8 +201,8 @@ def _act(
     event = delivery_states.apply(document, action, actor=Actor.of(actor, relation), data={})
     if not was_served and document.served_at is not None:
         delivery.served(case, document)
-    # The timeline entry is queued before the audit's statement flushes the act: on PostgreSQL the document's UPDATE
-    # writes it with the act's event (app/documents/combined.py), one statement fewer.
+    # On PostgreSQL the document's UPDATE writes the act's event, the timeline entry and the audit append in one
+    # statement (app/documents/combined.py; the append only with the document's row: app/audit/log.py `carrying`).
     if action == "acknowledge":
         timeline.record(
             case,
@@ -215,7 +215,7 @@ def _act(
                 else message("《%(title)s》 acknowledged by the recipient's lawyer", title=document.title)
             ),
         )
-    audit.record(
+    audit.record_carried(
         f"document.{action}",
         actor=actor,
         object_type="served_document",

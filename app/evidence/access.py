@@ -223,10 +223,12 @@ def custody_row(
     }
 
 
-def custody_audited(row: dict[str, Any], *, actor: Principal | None) -> None:
-    """Mirror a custody event written from `custody_row` in the audit log, as `custody_written` does."""
+def custody_audited(row: dict[str, Any], *, actor: Principal | None, carried: bool = False) -> None:
+    """Mirror a custody event written from `custody_row` in the audit log, as `custody_written` does; `carried`:
+    by the statement that writes the event (app/audit/log.py `record_carried`), which the caller runs next."""
     details = {"case_id": str(row["case_id"]), "as": row["actor_role"], "sha256": row["sha256"]}
-    audit.record(
+    append = audit.record_carried if carried else audit.record
+    append(
         f"evidence.{row['action']}", actor=actor, object_type="evidence", object_id=row["evidence_id"], details=details
     )
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
 )
 
+from app.audit import log as audit
 from app.cases import Case
 from app.cases import access as case_access
 from app.errors import Conflict, Forbidden, PayloadTooLarge, ValidationFailed
@@ -130,12 +131,19 @@ def request_upload(*, case_id: uuid.UUID, data: dict, actor: Principal) -> Uploa
         role=evidence_access.actor_role(actor, facts),
         data={"late": True} if late else {"stage": period_appeal.STAGE} if appeal else None,
     )
-    if db.engine.dialect.name == "postgresql":  # the item and its custody event in one statement (issue 18)
-        db.session.execute(_INSERT_ITEM_AND_EVENT, {**row, **{_EVENT + name: value for name, value in event.items()}})
+    if db.engine.dialect.name == "postgresql":  # the item, its custody event and their audit append in one statement
+        evidence_access.custody_audited(event, actor=actor, carried=True)  # waits for the INSERT: issue 18
+        carried = audit.take_carried(db.session())
+        params = {**row, _ITEM_ID: evidence_id, **{_EVENT + name: value for name, value in event.items()}}
+        del params["id"]
+        if carried is None:  # (a statement between queued and taken wrote it on its own: never here)
+            db.session.execute(_INSERT_ITEM_AND_EVENT, params)
+        else:
+            carried.settle(db.session.execute(_INSERT_AUDITED, {**params, **carried.params}).first())
     else:  # SQLite: no INSERT inside a WITH
         db.session.execute(_INSERT_ITEM, row)
         db.session.execute(_INSERT_EVENT, event)
-    evidence_access.custody_audited(event, actor=actor)
+        evidence_access.custody_audited(event, actor=actor)
     size = data["size"]
     db.session.commit()
     log.info("evidence upload requested", extra={"evidence_id": str(evidence_id), "size": size})
@@ -147,6 +155,7 @@ _EVENTS = cast(Table, EvidenceCustodyEvent.__table__)
 _INSERT_ITEM = insert(_ITEMS)  # built once; the ORM's INSERT, without the object
 _INSERT_EVENT = insert(_EVENTS)
 _EVENT = "event_"  # the custody event's parameters in the one statement: prefixed, apart from the item's
+_ITEM_ID = "item_id"
 _ITEM_COLUMNS = [
     "id",
     "created_at",
@@ -171,19 +180,25 @@ _ITEM_COLUMNS = [
 ]
 
 
-def _insert_item_and_event() -> Insert:
+def _insert_item_and_event(audited: bool) -> Insert:
     """PostgreSQL: WITH new_item AS (INSERT INTO evidence_items ... RETURNING id) INSERT INTO
     evidence_custody_events ... SELECT new_item.id, ...: the event refers to the item just inserted (its foreign key
     is checked at the end of the statement, which sees the item). Every column is a typed parameter, given by the
-    caller (the item's row always names `late_reason` and `late_decision`: NULL unless late, as when not given)."""
-    item = insert(_ITEMS).values({name: bindparam(name, type_=_ITEMS.c[name].type) for name in _ITEM_COLUMNS})
+    caller (the item's row always names `late_reason` and `late_decision`: NULL unless late, as when not given).
+    `audited`: with the event's audit mirror (app/audit/log.py `carrying`, after the item's row: one row returned).
+    The item's id is the parameter `_ITEM_ID`: one named `id` would be SET by the audit head's UPDATE as well."""
+    item = insert(_ITEMS).values(
+        {name: bindparam(_ITEM_ID if name == "id" else name, type_=_ITEMS.c[name].type) for name in _ITEM_COLUMNS}
+    )
     new_item = item.returning(_ITEMS.c.id).cte("new_item")
     names = [column.name for column in _EVENTS.c if column.name != "evidence_id"]
     values = [bindparam(_EVENT + name, type_=_EVENTS.c[name].type) for name in names]
-    return insert(_EVENTS).from_select(["evidence_id", *names], select(new_item.c.id, *values))
+    statement = insert(_EVENTS).from_select(["evidence_id", *names], select(new_item.c.id, *values))
+    return audit.carrying(statement, new_item) if audited else statement
 
 
-_INSERT_ITEM_AND_EVENT = _insert_item_and_event()
+_INSERT_ITEM_AND_EVENT = _insert_item_and_event(audited=False)
+_INSERT_AUDITED = _insert_item_and_event(audited=True)
 
 
 def _load_locked(case_id: uuid.UUID, actor: Principal) -> tuple[Case, CaseFacts, dict[uuid.UUID, Usage]]:

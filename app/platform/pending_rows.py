@@ -23,11 +23,16 @@ many rows, which columns); psycopg's executemany (pipeline mode) per statement c
 A queued UPDATE of a row that existed before (an agreement's effective_at) joins them as one more CTE. The parts
 share one snapshot and none reads another's rows; foreign keys are checked at the statement's end, so a row may
 refer to one written by another part of it. SQLite has no data-modifying CTEs: one statement each there, as before.
+
+A queued write that is not a row (`Write`: the audit log's append, app/audit/log.py `record_carried`) waits in the
+same queue, so it lands, or is dropped, where a row would (`add_write`). A statement that can carry it (a data-modifying
+CTE of the write it records) takes it out of the queue first (`take_write`); one left waiting writes itself after the
+rows, and before a commit or `write_waiting` the session is flushed first, so the write that flush makes can carry it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, event, insert, select, union_all
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
@@ -35,6 +40,7 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.dml import Insert, Update
 
 _KEY = "microcourt.pending_rows"
+W = TypeVar("W")
 
 
 class Row(Protocol):
@@ -55,11 +61,21 @@ class Values:
         return self._row
 
 
+class Write(Protocol):
+    """A queued write that is not a row of a table: it writes itself (`write`) unless a statement takes it first."""
+
+    def write(self, session: Session) -> None: ...
+
+
 class _Waiting:
     __slots__ = ("owner", "row", "savepoint", "statement")
 
     def __init__(
-        self, statement: Insert | Update, row: Row, owner: object, savepoint: SessionTransaction | None
+        self,
+        statement: Insert | Update | None,
+        row: Row | Write,
+        owner: object,
+        savepoint: SessionTransaction | None,
     ) -> None:
         self.statement, self.row, self.owner, self.savepoint = statement, row, owner, savepoint
 
@@ -73,12 +89,35 @@ def add(session: Session, statement: Insert | Update, row: Row, *, owner: object
     `statement`: an INSERT of a table without values (the row's keys are its columns), or an UPDATE of a row that
     exists before this write (not one waiting here: a CTE does not see another's rows) whose bound parameters are
     the row's keys and which sets every column itself (a CTE's UPDATE gets no onupdate default)."""
-    waiting = _Waiting(statement, row, owner, session.get_nested_transaction())
+    _queue(session, _Waiting(statement, row, owner, session.get_nested_transaction()))
+
+
+def add_write(session: Session, write: Write) -> None:
+    """Queue `write` in the session's transaction: it is written after the rows waiting with it (`Write.write`) at
+    the next point where they would be, unless a statement takes it first (`take_write`)."""
+    _queue(session, _Waiting(None, write, None, session.get_nested_transaction()))
+
+
+def _queue(session: Session, waiting: _Waiting) -> None:
     queue = session.info.get(_KEY)
     if queue is None:
         session.info[_KEY] = [waiting]
     else:
         queue.append(waiting)
+
+
+def take_write(session: Session, kind: type[W]) -> W | None:
+    """The first queued write of this kind, taken out of the queue (the caller writes it), or None."""
+    queue = session.info.get(_KEY)
+    if not queue:
+        return None
+    for place, item in enumerate(queue):
+        if item.statement is None and isinstance(item.row, kind):
+            del queue[place]
+            if not queue:
+                del session.info[_KEY]
+            return item.row
+    return None
 
 
 def waiting(session: Session, row: Row) -> bool:
@@ -91,8 +130,10 @@ def write_waiting(session: Session) -> None:
     queue = session.info.get(_KEY)
     if not queue:
         return
-    if not all(item.ready() for item in queue):
-        session.flush()  # writes the owners, then (after_flush_postexec) the rows that wait for them
+    if not all(item.ready() and item.statement is not None for item in queue):
+        # writes the owners, then (after_flush_postexec) the rows that wait for them; a queued write may ride in a
+        # statement of the flush (a document's UPDATE carries the audit append of its act)
+        session.flush()
     _write(session, everything=True)
 
 
@@ -110,8 +151,8 @@ def take_ready(session: Session) -> list[tuple[Insert, list[dict[str, Any]]]]:
     ready: dict[Insert, list[dict[str, Any]]] = {}
     left = []
     for item in queue:
-        if item.ready():
-            ready.setdefault(item.statement, []).append(item.row.values())
+        if item.statement is not None and item.ready():
+            ready.setdefault(item.statement, []).append(cast(Row, item.row).values())
         else:
             left.append(item)
     if left:
@@ -138,13 +179,19 @@ def _write(session: Session, *, everything: bool = False) -> None:
     else:
         del session.info[_KEY]  # before the INSERT: its own execution must not write the rows again
     statements: dict[Insert | Update, list[dict[str, Any]]] = {}
+    writes: list[Write] = []
     for item in ready:
-        statements.setdefault(item.statement, []).append(item.row.values())
+        if item.statement is None:
+            writes.append(cast(Write, item.row))
+        else:
+            statements.setdefault(item.statement, []).append(cast(Row, item.row).values())
     if len(statements) > 1 and session.get_bind().dialect.name == "postgresql":
         _write_combined(session, statements)
-        return
-    for statement, rows in statements.items():
-        session.execute(statement, rows)
+    else:
+        for statement, rows in statements.items():
+            session.execute(statement, rows)
+    for write in writes:
+        write.write(session)
 
 
 def _write_combined(session: Session, statements: dict[Insert | Update, list[dict[str, Any]]]) -> None:

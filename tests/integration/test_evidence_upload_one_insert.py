@@ -1,6 +1,7 @@
 """An evidence upload request writes its pending item and the item's `requested` custody event in one statement on
 PostgreSQL (WITH new_item AS (INSERT ...) INSERT ... SELECT: issue 18), two on SQLite, with the same rows, the same
-audit mirror and the same answer; a late upload's event and columns are those of the two INSERTs."""
+audit mirror and the same answer; a late upload's event and columns are those of the two INSERTs. On PostgreSQL the
+audit mirror rides in that statement too (app/audit/log.py `carrying`)."""
 
 import hashlib
 import uuid
@@ -15,10 +16,11 @@ from tests.support.cases import file_case
 from tests.support.factories import login, make_org, make_user
 
 MP = "/api/mp/v1"
-# test_statement_budgets.py's budget less the custody event's own INSERT and, on PostgreSQL, the audit append's
-# second statement (its event and the head's hash ride in the head's UPDATE when the guess holds: app/audit/log.py),
-# and the key's claim (a CTE of authentication's SELECT on PostgreSQL: app/platform/early_claim.py).
-POSTGRESQL_UPLOAD_STATEMENTS = EVIDENCE_UPLOAD_STATEMENTS - 3
+# test_statement_budgets.py's budget less the custody event's own INSERT, the audit append's second statement (its
+# event and the head's hash ride in the head's UPDATE when the guess holds) and, session 13, its first: the head's
+# UPDATE and the event are CTEs of the item's INSERT (app/audit/log.py `carrying`); and the key's claim (a CTE of
+# authentication's SELECT on PostgreSQL: app/platform/early_claim.py).
+POSTGRESQL_UPLOAD_STATEMENTS = EVIDENCE_UPLOAD_STATEMENTS - 4
 
 
 def test_the_item_and_its_custody_event_are_one_insert_on_postgresql(client, database_url):
@@ -48,6 +50,7 @@ def test_the_item_and_its_custody_event_are_one_insert_on_postgresql(client, dat
         assert len(inserts) == 1 and " ".join(inserts[0].split()).startswith(
             "WITH new_item AS (INSERT INTO evidence_items"
         ), inserts
+        assert not [s for s in count.statements if "audit_" in s and s is not inserts[0]], count
     else:
         assert len(count.statements) <= EVIDENCE_UPLOAD_STATEMENTS, count
         assert len(inserts) == 2, inserts

@@ -38,6 +38,8 @@ CASE_LIST_STATEMENTS = 2
 # (on PostgreSQL 1: WITH new_item AS (INSERT ...) INSERT ..., so 9 there: test_evidence_upload_one_insert.py);
 # audit 3 (advance the shard head, the event, the head's hash); session 11: audit 2 on SQLite when the append's
 # guess of its chain position holds (1 on PostgreSQL: test_evidence_upload_one_insert.py), so 9 (7 on PostgreSQL).
+# Session 13: on PostgreSQL the audit append rides in the item's INSERT as two more CTEs (app/audit/log.py
+# `carrying`: the head's advance names the new item's row), so 9 (6 on PostgreSQL).
 EVIDENCE_UPLOAD_STATEMENTS = 9
 # Target 12, reached (was 27, then 24, 16, 12, 11, 10). Machine client 1; idempotency 2 (the claim, the answer, both
 # in the one COMMIT); the case with the party, the court and its active webhook subscriptions, and in the same
