@@ -55,6 +55,8 @@ def connect() -> None:
     # ... and closes the video rooms of its sessions; so does a session cancelled or moved (video sits above both).
     # After scheduling's: the rooms of the sessions it cancelled are closed here, with the case's other rooms.
     end_hooks.register("video.rooms", video_rooms.on_case_ended)
+    # Its read of the case's rooms goes with scheduling's cancellation (PostgreSQL: one statement, issue 18).
+    end_hooks.register_read(video_rooms.READ_NAME, video_rooms.ROOMS_OF_ENDED_CASE)
     scheduling_hooks.register("video.rooms", video_rooms.on_session_changed)
     # The case file (卷宗) holds every frozen minutes (笔录) of the case in 笔录/ (video sits above casefile's sources).
     casefile_providers.register("minutes", video_case_file.for_case_file, folder=video_case_file.FOLDER)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 
 from app.cases import Case, timeline
 from app.cases import access as case_access
@@ -19,7 +19,7 @@ from app.extensions import db
 from app.i18n import Message, label, message
 from app.mediation import assignment as mediation_assignment
 from app.platform import settings
-from app.scheduling import booking, conflicts, hearing_events, session_hooks
+from app.scheduling import booking, conflicts, ended_case, hearing_events, session_hooks
 from app.scheduling import queries as queries
 from app.scheduling import reminders as reminders
 from app.scheduling.models import MediationSession, SessionAttendance
@@ -170,21 +170,17 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
     """A case ended: cancel its future sessions (one timeline event each) and every pending reminder.
 
     Runs inside the transaction that ended the case (registered as a cases end hook in app/wiring.py).
-    The future sessions are cancelled by one UPDATE ... RETURNING (built once) that also reads them, so they are
-    not read first and written again at the flush (issue 18). The other reads (their video rooms, the webhook
-    subscriptions of a hearing) do not depend on what the transaction has written yet, so they run without
-    autoflush: the case's change and the timeline entries are written together at the caller's flush.
+    The future sessions are cancelled by an UPDATE ... RETURNING that also reads them, so they are not read first
+    and written again at the flush, and every pending reminder of the case by one more (issue 18); on PostgreSQL
+    both are one statement, which carries the other end hooks' reads (app/scheduling/ended_case.py). The other
+    reads (the webhook subscriptions of a hearing) do not depend on what the transaction has written yet, so they
+    run without autoflush: the case's change and the timeline entries are written together at the caller's flush.
     """
     with db.session.no_autoflush:
-        now = clock.now()
         reason = f"the case ended ({status})"
         by = actor.user_id if actor is not None else None
-        cancelled_now = db.session.scalars(
-            _CANCEL_FUTURE, {"ended_case_id": case.id, "now": now, "by_user_id": by, "why": reason}
-        ).all()
-        sessions = sorted(cancelled_now, key=lambda session: (session.starts_at, session.id))
-        # every pending reminder of the case, a session already under way's too, in one UPDATE; counted per session
-        cancelled = reminders.cancel_pending_of_case(case.id)
+        # every pending reminder of the case, a session already under way's too, counted per session
+        sessions, cancelled = ended_case.cancel(case.id, now=clock.now(), by=by, why=reason)
         for session in sessions:
             summary = message(
                 "session of %(at)s cancelled: %(reason)s; %(count)s reminder(s) cancelled",
@@ -197,25 +193,6 @@ def cancel_for_ended_case(case: Case, status: str, actor: Principal | None) -> i
                 hearing_events.publish(case, session, "hearing.cancelled", reason=reason)
             session_hooks.session_changed(case, session, "cancelled", actor)
         return len(sessions)
-
-
-# The future scheduled sessions of an ended case, cancelled and returned (earliest first once sorted).
-_CANCEL_FUTURE = (
-    update(MediationSession)
-    .where(
-        MediationSession.case_id == bindparam("ended_case_id"),
-        MediationSession.status == "scheduled",
-        MediationSession.starts_at > bindparam("now"),
-    )
-    .values(
-        status="cancelled",
-        cancelled_at=bindparam("now"),
-        cancelled_by=bindparam("by_user_id"),
-        cancel_reason=bindparam("why"),
-    )
-    .returning(MediationSession)
-    .execution_options(synchronize_session=False, populate_existing=True)
-)
 
 
 def confirm_attendance(

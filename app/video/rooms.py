@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import JSON, Uuid, bindparam, event, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.audit import log as audit
@@ -50,19 +53,53 @@ def on_session_changed(case: Case, session: MediationSession, change: str, actor
 
 def on_case_ended(case: Case, status: str, actor: Principal | None) -> None:
     """A case ended: close the room of every session of it (one under way included); a room whose session the
-    ending cancelled is closed as cancelled, first, as `on_session_changed` would have."""
+    ending cancelled is closed as cancelled, first, as `on_session_changed` would have.
+
+    The rooms are read once, as plain rows: on PostgreSQL with scheduling's cancellation of the sessions (this
+    read is registered in `end_hooks`, app/wiring.py: issue 18, one statement fewer), else here."""
     changed = db.session.info.get(_CANCELLED_WITH_CASE, {}).pop(case.id, {})
-    with db.session.no_autoflush:  # the case's pending change is not what this reads (issue 18: one flush later)
-        rooms = db.session.scalars(_ROOMS_OF_CASE, {"room_case_id": case.id}).all()
+    carried = end_hooks.read_value(case.id, READ_NAME)
+    if carried is not end_hooks.NOT_READ:
+        rooms = [RoomRow(uuid.UUID(session_id), room_id, provider) for session_id, room_id, provider in carried or ()]
+    else:
+        with db.session.no_autoflush:  # the case's pending change is not what this reads (issue 18: one flush later)
+            rooms = [RoomRow(*row) for row in db.session.execute(_ROOMS_OF_CASE, {"room_case_id": case.id})]
     rooms = sorted(rooms, key=lambda room: room.session_id not in changed)  # stable: id order within each group
     for room in rooms:
         why = f"session {changed[room.session_id]}" if room.session_id in changed else f"case ended ({status})"
         close(case, room, why, actor)
 
 
+class RoomRow(NamedTuple):
+    """What closing a room reads of it (`close`), as a plain row (issue 18: no ORM object)."""
+
+    session_id: uuid.UUID
+    room_id: str
+    provider: str
+
+
 # Built once (issue 18): every case that ends, and every session cancelled or moved, asks for its rooms.
 _ROOM_OF_SESSION = select(VideoRoom).where(VideoRoom.session_id == bindparam("room_session_id"))
-_ROOMS_OF_CASE = select(VideoRoom).where(VideoRoom.case_id == bindparam("room_case_id")).order_by(VideoRoom.id)
+_ROOMS_OF_CASE = (
+    select(VideoRoom.session_id, VideoRoom.room_id, VideoRoom.provider)
+    .where(VideoRoom.case_id == bindparam("room_case_id"))
+    .order_by(VideoRoom.id)
+)
+# The same rooms as one JSON array of [session_id, room_id, provider] in id order, a column of the ending case's
+# first statement (PostgreSQL: app/scheduling/ended_case.py), which binds `ended_case_id`.
+READ_NAME = "video.rooms"
+ROOMS_OF_ENDED_CASE = (
+    select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_array(VideoRoom.session_id, VideoRoom.room_id, VideoRoom.provider), VideoRoom.id
+            ),
+            type_=JSON(),
+        )
+    )
+    .where(VideoRoom.case_id == bindparam("ended_case_id", type_=Uuid))
+    .scalar_subquery()
+)
 
 
 def _closed_words(why: str) -> Message:
@@ -77,7 +114,7 @@ def _closed_words(why: str) -> Message:
     return message("video room closed: %(why)s", why=why)
 
 
-def close(case: Case, room: VideoRoom, why: str, actor: Principal | None) -> None:
+def close(case: Case, room: VideoRoom | RoomRow, why: str, actor: Principal | None) -> None:
     """Record the closing (timeline, audit) and dismiss the room at the provider after the commit (once)."""
     pending = db.session.info.setdefault(_PENDING, [])
     if room.room_id in pending:

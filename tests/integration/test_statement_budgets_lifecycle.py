@@ -101,7 +101,11 @@ BUDGETS: dict[str, tuple[int, int]] = {
     # Session 12: 10 (8). The agreement's row waits with the timeline entries (pending_rows) and, on PostgreSQL,
     # goes out in their statement after the case's UPDATE: auth, the locked case, the sessions cancelled, their
     # reminders, the rooms, the parties with the names, the case, the entries with the agreement.
-    "outcome": (10, 8),
+    # Now 10 (6). On PostgreSQL the sessions' cancel and the reminders' are data-modifying CTEs of one statement,
+    # which also reads the case's video rooms for video's end hook (a read it registers in app/cases/end_hooks.py,
+    # carried by app/scheduling/ended_case.py): auth, the locked case, the sessions and reminders cancelled with the
+    # rooms, the parties with the names, the case, the entries with the agreement. SQLite keeps its 10.
+    "outcome": (10, 6),
     # Before 13, then 9 (8). Auth 1; the case FOR UPDATE and its facts 2; on SQLite only BEGIN IMMEDIATE (the
     # signers' lock; PostgreSQL locks the agreement's row); every party with the agreement FOR UPDATE (OF the
     # agreement) and the party's signature 1 (the signer's own, the total, the answer's names, already signed); the

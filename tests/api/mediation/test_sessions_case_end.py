@@ -68,6 +68,39 @@ def test_a_session_already_held_stays_as_it_was(client, clock):
     assert sorted(by_day.values()) == ["cancelled", "scheduled"] and len(_cancel_events(case)) == 1
 
 
+def test_each_cancelled_session_counts_its_own_reminders_and_one_under_way_loses_its_pending_ones(client, clock):
+    """The sessions' cancellation and the reminders' are one statement on PostgreSQL (app/scheduling/ended_case.py):
+    a session ahead counts only its own reminders in its timeline entry; a session under way is not cancelled, but
+    its pending reminders are; every row cancelled carries the time of the ending."""
+    med, case = _two_sessions(client)
+    ahead = db.session.scalars(
+        select(MediationSession).where(MediationSession.case_id == case.id).order_by(MediationSession.starts_at)
+    ).all()[1]
+    ahead_reminders = db.session.scalars(select(SessionReminder).where(SessionReminder.session_id == ahead.id)).all()
+    assert len(ahead_reminders) > 1
+    ahead_reminders[0].status = "notified"  # handed over already: not cancelled, not counted
+    db.session.commit()
+    at = dt.datetime.fromisoformat(local(DAYS[0], "09:30"))
+    clock.set(at)  # the first session is under way
+    body = {"result": "failed", "reason": "双方分歧过大"}
+    response = client.post(f"{MP}/cases/{case.id}/outcome", json=body, headers=login(med))
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    sessions = db.session.scalars(
+        select(MediationSession).where(MediationSession.case_id == case.id).order_by(MediationSession.starts_at)
+    ).all()
+    assert [s.status for s in sessions] == ["scheduled", "cancelled"]
+    cancelled = sessions[1]
+    assert cancelled.cancelled_at == at and cancelled.updated_at == at
+    assert cancelled.cancelled_by == med.id and cancelled.cancel_reason == "the case ended (failed)"
+    rows = db.session.scalars(select(SessionReminder)).all()
+    assert sorted(r.status for r in rows) == [*["cancelled"] * (len(rows) - 1), "notified"]
+    assert all(r.updated_at == at for r in rows if r.status == "cancelled")
+    [event] = _cancel_events(case)
+    assert event.data["session_id"] == str(cancelled.id)
+    assert f"已取消{len(ahead_reminders) - 1}条提醒" in event.summary
+
+
 def _filer(case):
     return _user(db.session.get(Case, case.id).filed_by_user_id)
 

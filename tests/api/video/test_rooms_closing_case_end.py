@@ -4,14 +4,17 @@ one statement (issue 18: not one more statement per cancelled session), and a ro
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from app.cases import end_hooks, lifecycle
 from app.extensions import db
+from app.scheduling import MediationSession
+from app.utils import clock as clock_module
 from app.video import background
 from tests.api.video.helpers import enter, online_session
 from tests.integration.test_statement_budgets import counting
 from tests.support.factories import login
-from tests.support.scheduling import MP
+from tests.support.scheduling import MP, book
 
 
 def _closed(client, online) -> list[str]:
@@ -48,3 +51,45 @@ def test_cancelling_a_session_of_a_case_that_is_not_ending_still_closes_its_room
     background.wait()
     assert fake_trtc.dismissed == [room]
     assert len(_closed(client, online)) == 1
+
+
+def test_an_ending_reads_the_rooms_once_with_the_cancellation_and_closes_the_cancelled_sessions_room_first(
+    client, fake_trtc, clock, database_url
+):
+    """A session under way (its room closed as "case ended") and one ahead (cancelled: its room closed first, as
+    cancelled). On PostgreSQL the sessions' cancellation, the reminders' and the rooms' read are one statement
+    (app/scheduling/ended_case.py); SQLite sends the three."""
+    online = online_session(client)  # 10 minutes from now, for an hour
+    start = clock_module.now() + dt.timedelta(minutes=75)
+    ahead = book(
+        client,
+        online.case,
+        online.mediator,
+        start.isoformat(),
+        (start + dt.timedelta(hours=1)).isoformat(),
+        mode="video",
+        meeting_url="https://meeting.court.example.cn/r/2",
+    )
+    assert ahead.status_code == 201, ahead.get_json()
+    under_way_room = enter(client, online.applicant, online.session_id).get_json()["room_id"]
+    clock.advance(minutes=65)  # the first is under way, the second starts in 10 minutes
+    ahead_room = enter(client, online.applicant, ahead.get_json()["id"]).get_json()["room_id"]
+    held = db.session.get(MediationSession, uuid.UUID(ahead.get_json()["id"]))  # in the session before the ending
+    with counting() as count:
+        lifecycle.transition(online.case, "failed", actor=None, actor_role="system", reason="no agreement")
+        assert held is not None and held.status == "cancelled"  # brought up to date by the cancellation's rows
+        db.session.commit()
+    background.wait()
+    assert sorted(fake_trtc.dismissed) == sorted([ahead_room, under_way_room])  # dismissed by jobs, in any order
+    cancelled, ended = _closed(client, online)  # in the order closed
+    assert "会议已取消" in cancelled and "会议已取消" not in ended
+    flat = [" ".join(s.split()) for s in count.statements]
+    combined = [s for s in flat if "UPDATE mediation_sessions" in s or "UPDATE session_reminders" in s]
+    rooms_read = [s for s in flat if "FROM video_rooms" in s and "video_rooms.room_id = " not in s]  # not the dismissal
+    if database_url.startswith("postgresql"):
+        assert len(combined) == 1 and rooms_read == combined, count
+        assert "UPDATE mediation_sessions" in combined[0] and "UPDATE session_reminders" in combined[0]
+    else:
+        assert len(combined) == 2 and len(rooms_read) == 1 and rooms_read[0] not in combined, count
+    assert end_hooks.read_value(online.case.id, "video.rooms") is end_hooks.NOT_READ  # not kept past the hooks
+    assert not db.session.info.get("cases.ending_reads", {}).get(online.case.id)
