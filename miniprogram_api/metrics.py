@@ -25,10 +25,6 @@ def metrics() -> Response:
     return Response(broker.metrics_text(), mimetype="text/plain; version=0.0.4")
 
 
-def _start() -> None:
-    g.metrics_started = time.perf_counter()
-
-
 # The two series of each (route, method, status), looked up once: `labels()` takes a lock and checks its
 # arguments on every call, more CPU than counting. As many entries as the metrics themselves hold.
 _series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -45,7 +41,9 @@ def _series_of(route: str, method: str, status: int) -> tuple[Any, Any]:
 
 
 def _finish(response: Response) -> Response:
-    started = getattr(g._get_current_object(), "metrics_started", None)
+    # From hooks._start, the app's first before-request hook: the latency includes authentication and every other
+    # hook, as the access log's does (a hook of this module's own ran after them, and left them out).
+    started = getattr(g._get_current_object(), "request_started", None)
     current = served()
     rule = current.url_rule
     route = rule.rule if rule else "<unmatched>"
@@ -59,6 +57,5 @@ def _finish(response: Response) -> Response:
 
 def register(app: Flask) -> None:
     """Mount /metrics and the measuring hooks."""
-    app.before_request(_start)
     app.after_request(_finish)
     app.register_blueprint(bp)

@@ -34,6 +34,35 @@ def test_requests_are_counted_by_route_and_status(client):
     assert "microcourt_job_queue_depth" in text
 
 
+def _latency(text: str, route: str, part: str = "count") -> float:
+    pattern = rf'microcourt_http_request_duration_seconds_{part}{{method="GET",route="{re.escape(route)}"}} ([0-9.e+]+)'
+    match = re.search(pattern, text)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_latency_includes_authentication_and_its_refusals(client, monkeypatch):
+    """The clock starts at the first hook: a caller refused by authentication is timed, and the time authentication
+    takes is in every request's latency (it once started after authentication, which hid both)."""
+    from miniprogram_api import auth
+
+    route = "/api/mp/v1/me"
+    text = client.get("/metrics").get_data(as_text=True)
+    count, total = _latency(text, route), _latency(text, route, "sum")
+    slow_refusal = auth._authenticate
+
+    def slowly(*args, **kwargs):
+        time.sleep(0.05)
+        return slow_refusal(*args, **kwargs)
+
+    monkeypatch.setattr(auth, "_authenticate", slowly)
+    time.sleep(0.5)  # a clock left over from an earlier request would show this too
+    assert client.get(route).status_code == 401
+    text = client.get("/metrics").get_data(as_text=True)
+    assert _count(text, route, "401") >= 1
+    assert _latency(text, route) == count + 1
+    assert 0.05 <= _latency(text, route, "sum") - total < 0.4
+
+
 def test_a_metrics_token_hides_the_endpoint(app, client):
     app.config["METRICS_BEARER_TOKEN"] = "scrape-secret"
     assert client.get("/metrics").status_code == 404
