@@ -39,7 +39,9 @@ class CookieSessionOnDemand(SecureCookieSessionInterface):
 def register(app: Flask) -> None:
     """Install the before/after hooks and the on-demand cookie session."""
     app.session_interface = CookieSessionOnDemand()
-    app.before_request(_start)
+    # First of all before-request hooks, the rate limiter's included: a request it refuses (429) still gets its id,
+    # and the access log and the latency metric time it.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
     app.teardown_request(_reset)
 

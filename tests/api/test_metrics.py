@@ -63,6 +63,14 @@ def test_latency_includes_authentication_and_its_refusals(client, monkeypatch):
     assert 0.05 <= _latency(text, route, "sum") - total < 0.4
 
 
+def test_the_request_id_and_clock_start_before_every_other_hook(app):
+    """Before the rate limiter's too: with RATELIMIT_DEFAULT set, the limiter refuses (429) in its own before-request
+    hook, and such a refusal must still carry its request id and be timed."""
+    from miniprogram_api import hooks
+
+    assert app.before_request_funcs[None][0] is hooks._start
+
+
 def test_a_metrics_token_hides_the_endpoint(app, client):
     app.config["METRICS_BEARER_TOKEN"] = "scrape-secret"
     assert client.get("/metrics").status_code == 404
