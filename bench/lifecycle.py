@@ -48,6 +48,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -171,13 +172,17 @@ class Person:
 class Lifecycles:
     """The actors, the court's token and a pool of citizen pairs (filer i, respondent i+1)."""
 
-    def __init__(self, base: str, seeded: dict) -> None:
-        self.base, http = base, http_client.Session()
+    def __init__(self, base: str, seeded: dict, http: Any = None, court: dict[str, str] | None = None) -> None:
+        """`http` and `court` (the court system's headers) for a transport other than HTTP (bench/instructions.py)."""
+        self.base, own = base, http is None
+        http = http_client.Session() if own else http
         self.admin = Person(http, base, seeded["org_admin"]["refresh"])
         self.mediators = [Person(http, base, m["refresh"], profile_id=m["profile_id"]) for m in seeded["mediators"]]
         self.citizens = [Person(http, base, c.pop("refresh"), **c) for c in seeded["citizens"]]
-        http.close()
-        self.court = document_push.token(base, {"client_id": seeded["client_id"], "secret": seeded["secret"]})
+        if own:
+            http.close()
+        creds = {"client_id": seeded["client_id"], "secret": seeded["secret"]}
+        self.court = court or document_push.token(base, creds)
         self.org_id = seeded["org_id"]
         self.lock, self.next, self.serial = threading.Lock(), 0, 0
         self.busy: set[int] = set()
