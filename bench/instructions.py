@@ -60,6 +60,7 @@ void mc_toggle(void) { CALLGRIND_TOGGLE_COLLECT; }
 void mc_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
 """
 FLOOR = [("/api/public/v1/healthz", False), ("/api/mp/v1/me", True)]  # counted beside the lifecycle, not in it
+HELLO = "bench/hello_app.py GET /"  # a bare Flask app's request, counted beside the floor
 TRIGGER = "desc: Trigger: Client Request: "  # a dump's first lines name what triggered it: here, the call
 _IDS = [
     (re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "/{id}"),
@@ -112,8 +113,8 @@ class Counter:
 class InProcess:
     """bench/http_client.Session's interface: the app's URLs go to its WSGI callable, others over HTTP."""
 
-    def __init__(self, app: Any, counter: Counter, timings: dict[str, list[float]]) -> None:
-        self.client, self.counter, self.timings = app.test_client(), counter, timings
+    def __init__(self, app: Any, counter: Counter, timings: dict[str, list[float]], label_prefix: str = "") -> None:
+        self.client, self.counter, self.timings, self.prefix = app.test_client(), counter, timings, label_prefix
         self.statements: dict[str, list[int]] = {}  # per call: SQL statements sent (the budgets' count)
         self.sent = 0
         self.store = http_client.Session()
@@ -137,7 +138,7 @@ class InProcess:
         send = lambda: self.client.open(path, method=method, json=json, data=form or None, headers=headers)  # noqa: E731
         if not self.counting:
             return Answer(send())
-        name = f"{method} {label(path)}"
+        name = f"{self.prefix}{method} {label(path)}"
         self.seen[name] = self.seen.get(name, 0) + 1
         name += f" ({self.seen[name]})" if self.seen[name] > 1 else ""
         began, sent = time.process_time(), self.sent
@@ -206,11 +207,17 @@ def inside(args: argparse.Namespace) -> int:
     counter.start()
     transport.counting = True
     me = world.citizens[0].headers
+    import hello_app
+
+    hello = InProcess(hello_app.app, counter, timings, label_prefix="bench/hello_app.py ")
+    hello.counting = True
     for _ in range(args.count):
         transport.seen.clear()
+        hello.seen.clear()
         world.run_one(transport, transport)
         for path, headers in FLOOR:  # what any request costs: no database, then authentication and one read
             transport.request("GET", f"{APP_BASE}{path}", headers=me if headers else None)
+        hello.request("GET", f"{APP_BASE}/")  # and what Flask itself costs: bench/hello_app.py
     transport.counting = False
     transport.close()
     milliseconds = {name: [round(t * 1000, 3) for t in values] for name, values in timings.items()}
@@ -301,7 +308,7 @@ def median(values: list[int] | list[float]) -> float:
 
 
 def is_floor(name: str) -> bool:
-    return any(name == f"GET {path}" for path, _ in FLOOR)
+    return name == HELLO or any(name == f"GET {path}" for path, _ in FLOOR)
 
 
 def render(result: dict) -> str:
