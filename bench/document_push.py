@@ -300,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     facts = {
         "date (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": f"{os.cpu_count()} cores, {harness.cpu_model()}; client, gunicorn, PostgreSQL and Redis share them",
+        "python": harness.interpreter(),
         "server": f"gunicorn {conf['workers']} workers x {conf['threads']} threads, "
         f"PostgreSQL {harness.server_version(args.pg)}, local-disk blob store (fsync per file)",
         "load": f"{args.documents} documents per mode in batches of {args.batch} from {args.clients} clients; "

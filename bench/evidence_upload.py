@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -404,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         "date (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "nproc": str(os.cpu_count()),
         "cpu": harness.cpu_model(),
-        "python": platform.python_version(),
+        "python": harness.interpreter(),
         "S3 server": found["server"] + ", on the same machine",
         "server": f"gunicorn {version('gunicorn')}, 1 sync worker; PostgreSQL {harness.server_version(args.pg)}; "
         f"boto3 {version('boto3')}",

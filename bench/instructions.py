@@ -29,6 +29,7 @@ the statements that run on every lifecycle (it prepares a statement the fifth ti
 from __future__ import annotations
 
 import argparse
+import cProfile
 import ctypes
 import gc
 import io
@@ -80,6 +81,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--py-spy", type=Path, metavar="OUT",
                         help="instead of counting, sample the warm-up and counted lifecycles with py-spy (collapsed"
                         " stacks to OUT; py-spy from PyPI, on PATH or in PY_SPY)")  # fmt: skip
+    parser.add_argument("--cprofile", type=Path, metavar="OUT",
+                        help="instead of counting, run the counted lifecycles under cProfile and write its stats"
+                        " to OUT (pstats: exact calls per function, to find work done too often)")  # fmt: skip
     parser.add_argument("--save", type=Path, help="write the per-call figures as JSON here")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("OLD", "NEW"), help="compare two saved runs")
     parser.add_argument("--inside", type=Path, help=argparse.SUPPRESS)  # the counted process: the seeded JSON
@@ -205,6 +209,9 @@ def inside(args: argparse.Namespace) -> int:
     for _ in range(args.warmup):
         world.run_one(transport, transport)
     counter.start()
+    profile = cProfile.Profile() if os.environ.get("MC_CPROFILE") else None
+    if profile:
+        profile.enable()
     transport.counting = True
     me = world.citizens[0].headers
     import hello_app
@@ -219,9 +226,13 @@ def inside(args: argparse.Namespace) -> int:
             transport.request("GET", f"{APP_BASE}{path}", headers=me if headers else None)
         hello.request("GET", f"{APP_BASE}/")  # and what Flask itself costs: bench/hello_app.py
     transport.counting = False
+    if profile:
+        profile.disable()
+        profile.dump_stats(os.environ["MC_CPROFILE"])
     transport.close()
     milliseconds = {name: [round(t * 1000, 3) for t in values] for name, values in timings.items()}
-    print(json.dumps({"database": database, "cpu_ms": milliseconds, "statements": transport.statements}))
+    print(json.dumps({"database": database, "cpu_ms": milliseconds, "statements": transport.statements,
+                      "python": harness.interpreter()}))  # fmt: skip
     return 0
 
 
@@ -281,7 +292,9 @@ def run(args: argparse.Namespace) -> dict:
                            "--warmup", str(args.warmup), "--count", str(args.count)]  # fmt: skip
                 # The app logs as under gunicorn (one JSON access line a request, to stderr): part of a call's cost.
                 env = {**env, "MC_APP_REPO": str(args.repo.resolve())}
-                if args.py_spy:
+                if args.cprofile:
+                    env["MC_CPROFILE"] = str(args.cprofile.resolve())
+                elif args.py_spy:
                     spy = os.environ.get("PY_SPY") or shutil.which("py-spy") or "py-spy"
                     command = [spy, "record", "--gil", "-r", "400", "-f", "raw", "-o", str(args.py_spy), "--", *command]
                 elif not args.no_valgrind:
@@ -293,12 +306,13 @@ def run(args: argparse.Namespace) -> dict:
                 if done.returncode:
                     raise SystemExit(f"the counted process failed ({done.returncode}):\n{done.stderr[-4000:]}")
                 inner = json.loads(next(x for x in reversed(done.stdout.splitlines()) if x.startswith("{")))
-                counts = {} if args.no_valgrind or args.py_spy else dumps_of(workdir)
+                counts = {} if args.no_valgrind or args.py_spy or args.cprofile else dumps_of(workdir)
             finally:
                 mixed.flush_redis()
     commit = subprocess.run(["git", "-C", str(args.repo), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()  # fmt: skip
-    return {"repo": str(args.repo), "commit": commit, "database": inner["database"], "lifecycles": args.count,
+    return {"repo": str(args.repo), "commit": commit, "database": inner["database"], "python": inner["python"],
+            "lifecycles": args.count,
             "instructions": counts, "cpu_ms": inner["cpu_ms"], "statements": inner["statements"]}  # fmt: skip
 
 
@@ -325,8 +339,9 @@ def render(result: dict) -> str:
         rows.append(row)
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
     rows.append(f"| **a lifecycle** | **{totals[0] / 1e6:.2f}** | | **{totals[1]:g}** | **{totals[2]:.1f}** |")
-    title = (f"{result['repo']} at {result['commit']} on {result.get('database')}: medians of {result['lifecycles']}"
-             " lifecycles")  # fmt: skip
+    python = f", {result['python']}" if result.get("python") else ""  # saved runs before session 15 lack it
+    title = (f"{result['repo']} at {result['commit']} on {result.get('database')}{python}: medians of"
+             f" {result['lifecycles']} lifecycles")  # fmt: skip
     return "\n".join([title, "", head, *rows, *floor])
 
 
@@ -338,7 +353,8 @@ def _spread(values: list[int]) -> str:
 
 
 def compare(old: dict, new: dict) -> str:
-    lines = [f"M instructions: old {old['commit']} ({old['repo']}), new {new['commit']} ({new['repo']})", "",
+    lines = [f"M instructions: old {old['commit']} ({old['repo']}; {old.get('python', 'interpreter not recorded')}),"
+             f" new {new['commit']} ({new['repo']}; {new.get('python', 'interpreter not recorded')})", "",
              "| call | old | new | change |", "| --- | ---: | ---: | ---: |"]  # fmt: skip
     totals, floor = [0.0, 0.0], []
     for name in dict.fromkeys([*old["instructions"], *new["instructions"]]):

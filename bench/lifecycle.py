@@ -415,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     facts = {
         "date (UTC)": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}",
         "machine": f"{os.cpu_count()} cores, {harness.cpu_model()}; client, gunicorn, PostgreSQL, Redis, S3 share them",
+        "python": harness.interpreter(),
         "S3": s3["server"],
         "load": f"{CALLS_PER_LIFECYCLE} API calls a lifecycle; {args.warmup:g} s warm-up, {args.duration:g} s a row",
         "reference": "milliseconds of CPU for two fixed pieces of Python work (bench/run_foundation.cpu_reference and"

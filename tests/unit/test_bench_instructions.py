@@ -61,3 +61,25 @@ def test_a_comparison_gives_each_call_and_the_lifecycle_as_a_change():
     assert "| POST /api/mp/v1/cases | 10.00 | 9.00 | -10.0% |" in table
     assert "| **a lifecycle** | **10.00** | **9.00** | **-10.0%** |" in table
     assert "| GET /api/mp/v1/me | 3.00 | 3.00 | +0.0% |" in table
+
+
+def test_the_tables_name_the_interpreter_each_run_was_counted_on():
+    old = _result("old", [10_000_000] * 3, [3_000_000] * 3)  # saved before runs recorded their interpreter
+    new = {**_result("new", [9_000_000] * 3, [3_000_000] * 3), "python": "CPython 3.11.2 (/p; libpython static)"}
+    assert instructions.render(new).startswith(
+        "/r at new on postgresql, CPython 3.11.2 (/p; libpython static): medians of 3 lifecycles"
+    )
+    assert instructions.compare(old, new).startswith(
+        "M instructions: old old (/r; interpreter not recorded), new new (/r; CPython 3.11.2 (/p; libpython static))"
+    )
+
+
+def test_the_interpreter_is_described_by_version_path_and_how_libpython_is_linked():
+    import platform
+
+    import run_foundation
+
+    described = run_foundation.interpreter()
+    assert described.startswith(f"CPython {platform.python_version()} ({sys.executable}; libpython ")
+    linked = any("libpython" in line for line in Path("/proc/self/maps").read_text().splitlines())
+    assert ("libpython shared" in described) is linked
