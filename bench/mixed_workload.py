@@ -287,13 +287,17 @@ def db_check(database_url: str, rec: users.Recorder) -> str:
         docs, delivered, acked = conn.execute(
             "SELECT count(*), count(delivered_at), count(acknowledged_at) FROM served_documents"
         ).fetchone()
-        stored = conn.execute("SELECT count(*) FROM evidence_items WHERE status = 'stored'").fetchone()[0]
+        stored, verifying = conn.execute(
+            "SELECT count(*) FILTER (WHERE status = 'stored'), count(*) FILTER (WHERE status = 'verifying')"
+            " FROM evidence_items"
+        ).fetchone()
         booked = conn.execute("SELECT count(*) FROM mediation_sessions WHERE status = 'scheduled'").fetchone()[0]
         codes = conn.execute("SELECT count(*) FROM sms_messages WHERE template = 'login_code'").fetchone()[0]
     ok = rec.answered
     return (
         f"{docs} documents ({delivered} delivered, {acked} acknowledged) for {ok['document: push (court)']} pushes "
-        f"and {ok['document: acknowledge']} acknowledgements answered 2xx; {stored} evidence items stored for "
+        f"and {ok['document: acknowledge']} acknowledgements answered 2xx; {stored} evidence items stored and "
+        f"{verifying} verifying (no Celery worker runs here, so their verification jobs stay queued) for "
         f"{ok['evidence: complete']} completes; {booked} sessions for {ok['session: book (mediator)']} bookings, "
         f"{double} pairs of overlapping sessions sharing a mediator or a party; {codes} login codes for "
         f"{ok['login: SMS send']} sends"
