@@ -135,6 +135,12 @@ def dispatch(notification_id: uuid.UUID) -> None:
     jobs.enqueue(DELIVER_TASK, str(notification_id))
 
 
+def dispatch_many(notification_ids: list[uuid.UUID]) -> None:
+    """`dispatch` for many at once (a batch of documents, the sweep): a few jobs of several deliveries each, not a
+    job per notification (`jobs.enqueue_each`)."""
+    jobs.enqueue_each(DELIVER_TASK, ([str(notification_id)] for notification_id in notification_ids))
+
+
 def deliver(notification_id: uuid.UUID) -> str:
     """Deliver one notification if this worker wins the claim; return its status afterwards."""
     note = OUTBOX.claim(notification_id)
@@ -349,6 +355,5 @@ def stuck_ids(*, limit: int = 500) -> list[uuid.UUID]:
 def sweep() -> int:
     """Re-enqueue every notification no worker finished (the row is the source of truth)."""
     ids = stuck_ids()
-    for notification_id in ids:
-        dispatch(notification_id)
+    dispatch_many(ids)
     return len(ids)

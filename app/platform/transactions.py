@@ -194,8 +194,21 @@ def one_transaction() -> Iterator[OneTransaction]:
     if batch.broken:
         raise DatabaseUnavailable(retry_after=1)
     commit()
-    for callback in batch.callbacks:
+    for callback in merged(batch.callbacks):
         idempotency.after_work_commits(callback)
+
+
+def merged(callbacks: list[Callable[[], None]]) -> list[Callable[[], None]]:
+    """The callbacks, with each run of neighbours of one type that has `merge(later)` made into one (the items of a
+    batch each start their sends; merged, a batch of 100 documents enqueues a few jobs, not a hundred)."""
+    out: list[Callable[[], None]] = []
+    for callback in callbacks:
+        before = out[-1] if out else None
+        if before is not None and type(before) is type(callback) and hasattr(callback, "merge"):
+            out[-1] = before.merge(callback)  # type: ignore[attr-defined]  # checked just above
+        else:
+            out.append(callback)
+    return out
 
 
 def _begin_for_sqlite(session: Session) -> None:
