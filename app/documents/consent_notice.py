@@ -11,7 +11,6 @@ The notice is not service: the document is served only once it is delivered unde
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from sqlalchemy import select
 
@@ -27,6 +26,7 @@ from app.notifications import kinds as notification_kinds
 from app.security import pii
 from app.sms import outbox as sms_outbox
 from app.utils import clock
+from app.utils.ids import random_string
 
 KIND = "service_consent_requested"
 CODE_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
@@ -93,7 +93,7 @@ def _recently_sent(party: CaseParty) -> bool:
 
 def _new_claim(document: ServedDocument, party: CaseParty) -> str:
     for _ in range(5):  # 30^8 codes: a collision is all but impossible, but cheap to rule out
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = random_string(CODE_ALPHABET, CODE_LENGTH)
         digest = hash_code(code)
         if db.session.scalar(select(ServiceClaim.id).where(ServiceClaim.code_hash == digest)) is None:
             db.session.add(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from typing import IO, cast
@@ -38,7 +37,7 @@ from app.identity import Court
 from app.platform import pending_rows
 from app.security import permissions
 from app.security.permissions import Principal
-from app.utils.ids import new_id
+from app.utils.ids import new_id, random_string
 from app.webhooks import WebhookSubscription
 from app.webhooks import deliveries as webhooks
 
@@ -49,7 +48,7 @@ CODE_LENGTH = 20  # about 98 bits: unguessable, and short enough to type from a 
 
 def new_verification_code() -> str:
     """A random code from an alphabet without look-alike characters."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return random_string(CODE_ALPHABET, CODE_LENGTH)
 
 
 def push(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import secrets
 import uuid
 
 from sqlalchemy import select, update
@@ -26,6 +25,7 @@ from app.security import otp, permissions, pii
 from app.security.permissions import Principal
 from app.sms import outbox as notifications_sms
 from app.utils import clock
+from app.utils.ids import random_string
 
 CLAIM_ALPHABET = "ABCDEFGHJKLMNPRSTVWXYZ23456789"
 CLAIM_LENGTH = 8
@@ -61,7 +61,7 @@ def normalize_claim_code(raw: str) -> str | None:
 
 def _new_claim_code() -> tuple[str, str]:
     for _ in range(5):  # 30^8 codes: a collision with a stored one is all but impossible, but cheap to rule out
-        code = "".join(secrets.choice(CLAIM_ALPHABET) for _ in range(CLAIM_LENGTH))
+        code = random_string(CLAIM_ALPHABET, CLAIM_LENGTH)
         digest = hash_claim_code(code)
         if db.session.scalar(select(HotlineCall.id).where(HotlineCall.claim_code_hash == digest)) is None:
             return code, digest

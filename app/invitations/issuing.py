@@ -9,7 +9,6 @@ invitations answer the same 404. Issue, accept and revoke are case timeline even
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import string
 import uuid
 from typing import Any, NamedTuple, cast
@@ -32,7 +31,7 @@ from app.platform import settings
 from app.security import permissions, pii
 from app.security.permissions import CaseFacts, Principal
 from app.utils import clock
-from app.utils.ids import new_id
+from app.utils.ids import new_id, random_string
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 24
@@ -159,8 +158,8 @@ def _insert_fresh(
     invitation's row (`_INSERT_WITH_ENTRY`); elsewhere it is recorded once the row is in (written at the flush)."""
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     for _ in range(8):
-        token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        token = random_string(TOKEN_ALPHABET, TOKEN_LENGTH)
+        code = random_string(CODE_ALPHABET, CODE_LENGTH)
         now = clock.now()
         row = {
             **values,

@@ -41,4 +41,17 @@ def _next_after(previous: int) -> int:
 
 def random_token(length: int = 32) -> str:
     """Return a random [A-Za-z0-9] string (32 chars carry about 190 bits)."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+    return random_string(_ALNUM, length)
+
+
+def random_string(alphabet: str, length: int) -> str:
+    """`length` characters drawn uniformly and independently from `alphabet`, from the OS's CSPRNG: the same
+    distribution as `secrets.choice` per character, from one uniform draw below len(alphabet) ** length written in
+    base len(alphabet) (one or two reads of os.urandom, not one per character: issue 18)."""
+    base = len(alphabet)
+    value = secrets.randbelow(base**length)
+    characters = []
+    for _ in range(length):
+        value, digit = divmod(value, base)
+        characters.append(alphabet[digit])
+    return "".join(characters)

@@ -317,28 +317,21 @@ def test_someone_who_joins_is_reminded_of_sessions_ahead(client, clock):
 def test_a_code_already_taken_is_drawn_again_without_reading_first(client, clock, monkeypatch):
     """The INSERT decides (ON CONFLICT DO NOTHING): a draw whose code another invitation holds inserts nothing and
     fresh secrets are drawn; eight taken draws in a row answer 409 invitation.retry, and nothing is written."""
-    import secrets as real
-
     from app.invitations import issuing
 
     med = mediator()
     case = mediation_case(mediator_user=med)
     first = invite(client, case, med).get_json()
     script: list[str] = []
-
-    class Scripted:
-        @staticmethod
-        def choice(alphabet: str) -> str:
-            return script.pop(0) if script else real.choice(alphabet)
-
-    monkeypatch.setattr(issuing, "secrets", Scripted)
-    fresh_token = [real.choice(issuing.TOKEN_ALPHABET) for _ in range(issuing.TOKEN_LENGTH)]
-    script += fresh_token + list(first["code"])  # a new token, the first invitation's code
+    draw = issuing.random_string
+    monkeypatch.setattr(issuing, "random_string", lambda alphabet, n: script.pop(0) if script else draw(alphabet, n))
+    fresh_token = draw(issuing.TOKEN_ALPHABET, issuing.TOKEN_LENGTH)
+    script += [fresh_token, first["code"]]  # a new token, the first invitation's code
     second = invite(client, case, med)
     assert second.status_code == 201, second.get_json()
     assert second.get_json()["code"] != first["code"] and script == []
-    assert second.get_json()["token"] != "".join(fresh_token)  # that draw was dropped whole
-    script += (list(first["token"]) + list(first["code"])) * 8
+    assert second.get_json()["token"] != fresh_token  # that draw was dropped whole
+    script += [first["token"], first["code"]] * 8
     third = invite(client, case, med)
     assert third.status_code == 409 and third.get_json()["reason"] == "invitation.retry"
     assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.case_id == case.id)) == 2
