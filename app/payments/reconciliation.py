@@ -16,7 +16,7 @@ import uuid
 
 from sqlalchemy import select
 
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.extensions import db
 from app.fees import LedgerEntry
 from app.integrations.wechatpay import WeChatPayError
@@ -167,9 +167,11 @@ def list_reports(*, actor: Principal, limit: int = 30) -> list[dict]:
 
 
 def list_all(*, actor: Principal, limit: int = 90) -> list[dict]:
-    """Platform operators: the latest reports with every difference, whatever court (platform admins only)."""
+    """Platform operators: the latest reports with every difference, whatever court (platform admins only).
+
+    Anyone else is answered as every other administration route answers them: as if nothing were there."""
     if not permissions.is_platform_admin(actor):
-        raise Forbidden("Platform administrators only.", reason="payments.admin_only")
+        raise NotFound("Not found.", reason="resource.not_found")
     query = select(ReconciliationReport).order_by(ReconciliationReport.created_at.desc()).limit(limit)
     return [view(report, items=list(report.items or [])) for report in db.session.scalars(query)]
 

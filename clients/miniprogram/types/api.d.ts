@@ -516,11 +516,11 @@ export interface paths {
         };
         /**
          * The latest reports, newest first, each with every difference (any court's, and those no case explains).
-         * @description The latest daily reconciliations of WeChat Pay's bill against the fee ledger (up to 90), newest first, platform-wide: each with the bill date, row counts, status (`balanced`, `differences`, `failed` with `error`) and every difference (missing in the ledger, missing in the bill, amount mismatch), including those no case explains. Platform administrators only (403 `payments.admin_only`); a court sees its own in the court API.
+         * @description The latest daily reconciliations of WeChat Pay's bill against the fee ledger (up to 90), newest first, platform-wide: each with the bill date, row counts, status (`balanced`, `differences`, `failed` with `error`) and every difference (missing in the ledger, missing in the bill, amount mismatch), including those no case explains. Platform administrators only; a court sees its own in the court API.
          *
          *     **Who may call it:** platform administrators (others get 404), with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 403 `payments.admin_only`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
+         *     **Error reasons:** 400 `request.bad`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 404 `resource.not_found`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         get: operations["admin_payments.list_reconciliations"];
         put?: never;
@@ -12735,7 +12735,6 @@ export interface operations {
             };
             400: components["responses"]["BAD_REQUEST"];
             401: components["responses"]["UNAUTHORIZED"];
-            403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             500: components["responses"]["INTERNAL_SERVER_ERROR"];

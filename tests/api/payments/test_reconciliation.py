@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
+from app.errors import NotFound
+from app.payments import reconciliation
 from app.utils import clock
 from tests.api.payments.conftest import COURT, notify, order, payer_with_notice, reduce
-from tests.support.factories import grant, login, make_user
+from tests.support.factories import grant, login, make_org, make_user
+from tests.support.review import principal
 
 
 def _paid(client, wechatpay, world) -> dict:
@@ -85,3 +90,22 @@ def test_a_bill_that_does_not_match_its_announced_hash_is_a_failed_report(client
     report = _run(client, world)
     assert report["status"] == "failed" and report["differences"] == []
     assert "SHA1" in report["error"] or "BILL_HASH_MISMATCH" in report["error"]
+
+
+def test_others_are_answered_as_every_administration_route_answers_them(client):
+    """Not an admin: 404 `resource.not_found` as on the sibling admin routes (not a 403 naming what is there)."""
+    clerk, org_admin, citizen = make_user(), make_user(), make_user()
+    grant(clerk, role="clerk", court=payer_with_notice().court)
+    grant(org_admin, role="org_admin", org=make_org())
+    with pytest.raises(NotFound) as refused:  # the service itself, whoever calls it
+        reconciliation.list_all(actor=principal(clerk))
+    assert refused.value.reason == "resource.not_found"
+    for path in (f"{ADMIN}/payments/reconciliations", f"{ADMIN}/clients", f"{ADMIN}/lawyers"):
+        anonymous = client.get(path)
+        assert (anonymous.status_code, anonymous.get_json()["reason"]) == (401, "auth.token_missing"), path
+        for user in (clerk, org_admin, citizen):
+            answer = client.get(path, headers=login(user))
+            assert (answer.status_code, answer.get_json()["reason"]) == (404, "resource.not_found"), path
+    operation = client.get("/api/openapi.json").get_json()["paths"][f"{ADMIN}/payments/reconciliations"]["get"]
+    assert "403" not in operation["responses"] and "403" not in operation["x-error-reasons"]
+    assert "resource.not_found" in operation["x-error-reasons"]["404"]
