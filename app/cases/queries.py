@@ -229,6 +229,8 @@ _CASE_FIELDS = (
     "closed_at",
     "origin_case_id",
     "mediator_user_id",
+    "court_id",  # the venue's ids, None when none: on the case's row (or its columns) already, so no read
+    "org_id",
 )
 
 

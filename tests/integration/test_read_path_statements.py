@@ -114,6 +114,8 @@ def test_the_case_detail_reads_its_court_and_organisation_with_the_case(client, 
     assert answer.status_code == 200
     body = answer.get_json()
     assert (body["org"] is not None) == (case.org_id is not None) or body["court"] is not None
+    # the venue's ids too (CaseDetailOut's court_id, org_id), from the case's own row: no statement more
+    assert (body["court_id"], body["org_id"]) == tuple(str(v) if v else None for v in (case.court_id, case.org_id))
     assert len(count.statements) <= DETAIL_STATEMENTS, count
     assert not [s for s in count.statements if "FROM mediation_organizations" in s and "FROM cases" not in s], count
 

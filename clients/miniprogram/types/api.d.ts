@@ -13328,6 +13328,7 @@ export interface operations {
                      *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定同年9月1日前归还，到期未还。",
                      *       "filed_via": "self",
@@ -13341,6 +13342,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -13432,6 +13434,7 @@ export interface operations {
                      *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定同年9月1日前归还，到期未还。",
                      *       "filed_via": "self",
@@ -13445,6 +13448,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -13589,6 +13593,7 @@ export interface operations {
                      *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定同年9月1日前归还，到期未还。",
                      *       "filed_via": "self",
@@ -13602,6 +13607,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -15016,6 +15022,7 @@ export interface operations {
                      *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定同年9月1日前归还，到期未还。",
                      *       "filed_via": "self",
@@ -15029,6 +15036,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -15125,6 +15133,7 @@ export interface operations {
                      *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定同年9月1日前归还，到期未还。",
                      *       "filed_via": "self",
@@ -15146,6 +15155,7 @@ export interface operations {
                      *         "note": "逾期未补正的，按撤回起诉处理。"
                      *       },
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -15372,6 +15382,7 @@ export interface operations {
                      *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定同年9月1日前归还，到期未还。",
                      *       "filed_via": "self",
@@ -15385,6 +15396,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -15907,6 +15919,7 @@ export interface operations {
                      *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定同年9月1日前归还，到期未还。",
                      *       "filed_via": "delegation",
@@ -15920,6 +15933,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": "9d0e1f2a-3b4c-4d5e-9f6a-7b8c9d0e1f2a",
                      *       "parties": [
                      *         {
@@ -19958,6 +19972,7 @@ export interface operations {
                      *         "id": "01a24af4-99bc-707a-8e30-9a090c90c743",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "01a24af4-99bc-707a-8e30-9a090c90c743",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定三个月内归还，至今未还。",
                      *       "filed_via": "self",
@@ -19974,6 +19989,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -20074,6 +20090,7 @@ export interface operations {
                      *         "evidence": 0
                      *       },
                      *       "court": null,
+                     *       "court_id": null,
                      *       "deadlines": [],
                      *       "facts": "2025年5月李四向赵老伯借款8000元，至今未还。",
                      *       "filed_via": "hotline",
@@ -20092,6 +20109,7 @@ export interface operations {
                      *         "id": "01a24af4-9414-7aea-9d5f-ee6538884ea1",
                      *         "name": "北仑区人民调解委员会"
                      *       },
+                     *       "org_id": "01a24af4-9414-7aea-9d5f-ee6538884ea1",
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -20185,6 +20203,7 @@ export interface operations {
                      *         "evidence": 2
                      *       },
                      *       "court": null,
+                     *       "court_id": null,
                      *       "deadlines": [
                      *         {
                      *           "calendar_covered": true,
@@ -20216,6 +20235,7 @@ export interface operations {
                      *         "id": "01a24af4-9116-7af2-972e-2fd2b82efd28",
                      *         "name": "北仑区人民调解委员会"
                      *       },
+                     *       "org_id": "01a24af4-9116-7af2-972e-2fd2b82efd28",
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -20915,6 +20935,7 @@ export interface operations {
                      *         "id": "01a24af4-913f-70ff-983e-63ac366e66a8",
                      *         "name": "宁波市北仑区人民法院"
                      *       },
+                     *       "court_id": "01a24af4-913f-70ff-983e-63ac366e66a8",
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定三个月内归还，至今未还。",
                      *       "filed_via": "self",
@@ -20931,6 +20952,7 @@ export interface operations {
                      *       "next_session": null,
                      *       "open_correction": null,
                      *       "org": null,
+                     *       "org_id": null,
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {
@@ -23105,6 +23127,7 @@ export interface operations {
                      *         "evidence": 0
                      *       },
                      *       "court": null,
+                     *       "court_id": null,
                      *       "deadlines": [],
                      *       "facts": "2025年3月1日被告向原告借款12000元，约定三个月内归还，至今未还。",
                      *       "filed_via": "self",
@@ -23124,6 +23147,7 @@ export interface operations {
                      *         "id": "01a24af4-9116-7af2-972e-2fd2b82efd28",
                      *         "name": "北仑区人民调解委员会"
                      *       },
+                     *       "org_id": "01a24af4-9116-7af2-972e-2fd2b82efd28",
                      *       "origin_case_id": null,
                      *       "parties": [
                      *         {

@@ -42,6 +42,27 @@ def test_file_a_mediation_and_read_it_back(client, filer):
     assert [e["type"] for e in events] == ["case.filed"] and events[0]["to_status"] == "submitted"
 
 
+def test_the_detail_names_its_court_and_organisation_by_id(client, filer):
+    """court_id and org_id, as CaseDetailOut declares them: the case's own, null when none, on every answer with
+    the detail (the filing's 201, the read, a write's answer such as a withdrawal's)."""
+    org, court = make_org(), make_court()
+    headers = login(filer)
+    for payload, court_id, org_id in (
+        (filing(org=org), None, str(org.id)),
+        (filing(kind="litigation", court=court), str(court.id), None),
+    ):
+        filed = client.post("/api/mp/v1/cases", json=payload, headers=headers)
+        assert filed.status_code == 201, filed.get_json()
+        case_id = filed.get_json()["id"]
+        read = client.get(f"/api/mp/v1/cases/{case_id}", headers=headers)
+        withdrawn = client.post(f"/api/mp/v1/cases/{case_id}/withdraw", json={"reason": "双方已和解"}, headers=headers)
+        for answer in (filed, read, withdrawn):
+            assert answer.status_code in (200, 201), answer.get_json()
+            body = answer.get_json()
+            assert (body["court_id"], body["org_id"]) == (court_id, org_id), answer.request.path
+            assert (body["court"] or {}).get("id") == court_id and (body["org"] or {}).get("id") == org_id
+
+
 def test_litigation_needs_a_court_and_a_verified_filer(client):
     unverified = make_user()
     response = client.post("/api/mp/v1/cases", json=filing(kind="litigation"), headers=login(unverified))
