@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import log as audit
-from app.errors import Unauthorized
+from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
 from app.identity import login_sessions as sessions
 from app.identity.login_models import SmsCode
@@ -27,6 +27,15 @@ WRONG_CODE = "The code is wrong or has expired."
 
 def _code_key() -> bytes:
     return hashlib.sha256(b"microcourt-otp:" + settings.identity().secret_key.encode()).digest()
+
+
+def takes_phone(phone: object) -> bool:
+    """Whether `send_login_code` takes this phone (a refused one is a 422 `validation.failed`), reading nothing."""
+    try:
+        pii.normalize_phone(phone)
+    except ValidationFailed:
+        return False
+    return True
 
 
 def send_login_code(*, phone: str) -> None:

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from app.extensions import limiter
 from app.identity import login_sessions, profile, sms_login, wechat_login
 from miniprogram_api.auth import current_principal, login_required, public
-from miniprogram_api.limits import configured, phone_key
+from miniprogram_api.limits import configured, phone_key, refused_body
 from miniprogram_api.schemas.auth import RefreshIn, SmsSendIn, SmsVerifyIn, TokenPairOut, WeChatLoginIn
 
 blp = Blueprint("mp_auth", __name__, description="Login with WeChat or an SMS code; token refresh and logout.")
@@ -39,7 +39,12 @@ def wechat(payload: dict) -> dict:
 @blp.route("/auth/sms/send", methods=["POST"])
 @public
 @limiter.limit(configured("SMS_SEND_LIMIT_PER_IP"), key_func=get_remote_address)
-@limiter.limit(configured("SMS_SEND_LIMIT_PER_PHONE"), key_func=phone_key)
+# A body refused with 400/422 (an unknown field, a phone no one can be sent a code at) spends no phone's quota.
+@limiter.limit(
+    configured("SMS_SEND_LIMIT_PER_PHONE"),
+    key_func=phone_key,
+    exempt_when=refused_body(SmsSendIn(), lambda body: sms_login.takes_phone(body["phone"])),
+)
 @blp.arguments(SmsSendIn)
 @blp.response(202)
 def sms_send(payload: dict) -> dict:

@@ -2858,7 +2858,7 @@ export interface paths {
         put?: never;
         /**
          * Send a login code; the answer is the same whether or not the phone has an account.
-         * @description Sends a six-digit login code by SMS to a mainland mobile number; a new code replaces any earlier one, and it is valid for a few minutes (SMS_CODE_TTL_SECONDS, default 300). The limit counts per phone and per IP. The answer (202) is the same whether or not the number has an account, so it cannot be used to find out who is registered. Next: `POST /auth/sms/verify` with the code (in development, read it from `GET /dev/sms-outbox`).
+         * @description Sends a six-digit login code by SMS to a mainland mobile number; a new code replaces any earlier one, and it is valid for a few minutes (SMS_CODE_TTL_SECONDS, default 300). The limit counts per phone (`SMS_SEND_LIMIT_PER_PHONE`, one a minute by default) and per IP; a request refused for its body (400, or 422 such as an unknown field or a number that is not a mainland mobile) counts only against the IP, so a corrected request right after it is sent. The answer (202) is the same whether or not the number has an account, so it cannot be used to find out who is registered. Next: `POST /auth/sms/verify` with the code (in development, read it from `GET /dev/sms-outbox`).
          *
          *     **Who may call it:** anyone; no token.
          *

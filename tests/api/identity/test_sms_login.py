@@ -1,9 +1,12 @@
 """SMS login over HTTP: codes are single use, short-lived, burnt after 5 wrong tries, and rate limited."""
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.identity import sms_login
 from app.identity.login_models import SmsCode
 from app.identity.models import User
 from app.sms.models import SmsMessage
@@ -102,6 +105,62 @@ def test_per_phone_send_limit_is_429_with_retry_after(client):
     assert limited.get_json()["reason"] == "rate.limited"
     assert int(limited.headers["Retry-After"]) >= 1
     assert db.session.query(SmsMessage).count() == 1
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        {"json": {"phone": PHONE, "extra": 1}},  # an unknown field: the schema's 422
+        {"json": {"phone": "+1 13812345678"}},  # the same last 11 digits, not a mainland number: the service's 422
+        {"json": [PHONE]},  # not an object
+        {"data": '{"phone": "13812345678"', "content_type": "application/json"},  # malformed: 400
+        {"data": '{"phone": "13812345678"}', "content_type": "text/plain"},  # not JSON: 422, nothing read
+    ],
+)
+def test_a_refused_body_spends_none_of_the_phones_quota(client, refused):
+    answer = client.post("/api/mp/v1/auth/sms/send", environ_base={"REMOTE_ADDR": "10.0.0.1"}, **refused)
+    assert answer.status_code in (400, 422), answer.get_json()
+    assert send(client).status_code == 202  # within the minute: the phone's one code a minute is still there
+    assert send(client, ip="10.0.0.2").status_code == 429  # and it was spent by the valid send
+    assert db.session.query(SmsMessage).count() == 1
+
+
+def test_refused_bodies_still_count_against_the_ip(app, client):
+    app.config["SMS_SEND_LIMIT_PER_IP"] = "2/minute"
+    for _ in range(2):
+        assert client.post("/api/mp/v1/auth/sms/send", json={"phone": PHONE, "x": 1}).status_code == 422
+    assert send(client, ip="127.0.0.1").status_code == 429  # the per-IP limit (the test client's address)
+
+
+def test_two_sends_at_once_for_one_phone_cannot_both_pass(app, client, monkeypatch):
+    """The per-phone hit is taken before the view runs, not after the answer: while the first send is still
+    inside the view, a second for the same phone is already refused."""
+    inside, release = threading.Event(), threading.Event()
+    real = sms_login.send_login_code
+
+    def slow(*, phone: str) -> None:
+        inside.set()
+        assert release.wait(10)
+        real(phone=phone)
+
+    monkeypatch.setattr(sms_login, "send_login_code", slow)
+    answers: list = []
+    first = threading.Thread(
+        target=lambda: answers.append(
+            app.test_client()
+            .post("/api/mp/v1/auth/sms/send", json={"phone": PHONE}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+            .status_code
+        )
+    )
+    first.start()
+    try:
+        assert inside.wait(10)
+        second = send(client, ip="10.0.0.2")
+    finally:
+        release.set()
+        first.join(10)
+    assert second.status_code == 429 and second.get_json()["reason"] == "rate.limited"
+    assert answers == [202]
 
 
 def test_per_ip_send_limit(app, client):
