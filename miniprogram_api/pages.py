@@ -72,6 +72,11 @@ def room_policy(config: Mapping[str, Any]) -> str:
     return f"{widened}; media-src 'self' blob:{origins}; worker-src 'self' blob:"
 
 
+# Set by web/console/app.js while its tab holds a session (sessionStorage, which the server cannot see): the console's
+# next load is sent without the login form, so a logged-in person never sees it painted before the script decides.
+SESSION_HINT = "mc_console"
+LOGIN_SCREEN = re.compile(r'<section id="login-screen".*?</section>\n', re.DOTALL)
+DECIDING = '<p class="meta" data-i18n="common.loading"></p>\n'  # what the script replaces with the person's page
 FIRST_LANGUAGE = "zh-CN"  # web/common/i18n.js: LANGUAGES[0]; a reader's other choice lives in localStorage
 IMPORT = re.compile(r"""(?:import\s[^"']*?from\s*|import\s*)["']([^"']+\.js)["']""")  # static imports only
 MODULE = re.compile(r'<script type="module" src="([^"]+)"></script>')
@@ -102,11 +107,15 @@ def module_graph(site: str) -> list[str]:
     return found
 
 
-def render_index(site: str) -> str:
+def render_index(site: str, *, login: bool = True) -> str:
     """The site's first screen as sent: index.html with every keyed text filled from the zh-CN catalogue (the one
     source of the pages' words; the scripts translate the page again for a reader who chose another language) and
-    a modulepreload link for every module of the first load, plus a preload of the catalogue the script fetches."""
+    a modulepreload link for every module of the first load, plus a preload of the catalogue the script fetches.
+    login=False: the login screen replaced by a "loading" line (a browser whose tab says it is logged in)."""
     html = (WEB_ROOT / site / "index.html").read_text(encoding="utf-8")
+    if not login:
+        html, found = LOGIN_SCREEN.subn(DECIDING, html, count=1)
+        assert found, f"web/{site}/index.html has no login screen"
     words = json.loads((WEB_ROOT / "i18n" / f"{FIRST_LANGUAGE}.json").read_text(encoding="utf-8"))
 
     def text(match: re.Match[str]) -> str:
@@ -129,24 +138,28 @@ def _sources(site: str) -> list[Path]:
     return sources + [_web_file(url) for url in module_graph(site)]
 
 
-# site -> (its source files, their modification times, the rendered page, its ETag)
-_rendered: dict[str, tuple[list[Path], tuple[float, ...], str, str]] = {}
+# (site, with the login screen) -> (its source files, their modification times, the rendered page, its ETag)
+_rendered: dict[tuple[str, bool], tuple[list[Path], tuple[float, ...], str, str]] = {}
 
 
 def _index(site: str) -> Response:
     """The rendered first screen, kept until one of the files it is made of changes (a stat per file and request);
     `no-cache` with an ETag: the browser revalidates it, a 304 when nothing changed. The HTML is the same for every
-    reader (the language choice lives in the browser), so there is no Vary."""
-    kept = _rendered.get(site)
+    reader (the language choice lives in the browser), but for the console's login screen, which a browser that
+    sends the console's session hint (`SESSION_HINT`) does not get: so the console's page varies by Cookie."""
+    login = site != "console" or request.cookies.get(SESSION_HINT) != "1"
+    kept = _rendered.get((site, login))
     if kept is None or tuple(source.stat().st_mtime for source in kept[0]) != kept[1]:
         sources = _sources(site)
         stamp = tuple(source.stat().st_mtime for source in sources)
-        body = render_index(site)
+        body = render_index(site, login=login)
         kept = (sources, stamp, body, hashlib.sha256(body.encode()).hexdigest()[:32])
-        _rendered[site] = kept
+        _rendered[(site, login)] = kept
     response = make_response(kept[2])
     response.mimetype = "text/html"
     response.set_etag(kept[3])
+    if site == "console":
+        response.vary.add("Cookie")
     _headers(response).make_conditional(request)
     return response
 

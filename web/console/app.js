@@ -106,6 +106,8 @@ async function route() {
       // the page itself will say what went wrong
     }
   }
+  // pages.py leaves the login form out of the next load while this is set: a logged-in tab never paints it
+  document.cookie = `mc_console=1; path=/console/; samesite=strict${session() ? "" : "; max-age=0"}`;
   const nav = document.getElementById("tabs");
   nav.hidden = !session();
   const mine = roles();
