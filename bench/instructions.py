@@ -17,7 +17,10 @@ shape of bench/mixed_workload.py's environment (PostgreSQL, jobs queued in Redis
 counts only while a call is inside the app (a tiny C helper built here with gcc flips its collection on and off
 around each call and dumps the count under the call's name); the warm-up lifecycles, the direct POST to the bucket
 and the benchmark's own bookkeeping run uninstrumented or uncounted. Each call's figure includes the test client's
-own work (building the WSGI environ, reading the answer), identical on both sides of a comparison.
+own work (building the WSGI environ, reading the answer), identical on both sides of a comparison. Beside the
+lifecycle, not in its sum: the floor (the liveness probe, `GET /me`, a bare Flask app's request) and, once per
+counted lifecycle, a court's batch push of `--batch` documents (100: bench/document_push.py's batch, 20 KiB PDFs,
+one per seeded defendant in turn; another batch before counting prepares its statements).
 
 Not counted: PostgreSQL's, Redis's and the S3 server's side (other processes). A change that moves work into the
 database shows here as fewer instructions in the worker, and must still be weighed end to end.
@@ -47,6 +50,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
+import document_push  # noqa: E402
 import evidence_upload  # noqa: E402  (bench/ is not a package)
 import http_client  # noqa: E402
 import lifecycle  # noqa: E402
@@ -84,6 +88,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--cprofile", type=Path, metavar="OUT",
                         help="instead of counting, run the counted lifecycles under cProfile and write its stats"
                         " to OUT (pstats: exact calls per function, to find work done too often)")  # fmt: skip
+    parser.add_argument("--batch", type=int, default=100, metavar="N",
+                        help="also count a court's batch push of N documents (20 KiB each) per counted lifecycle,"
+                        " beside the lifecycle (0: none)")  # fmt: skip
     parser.add_argument("--save", type=Path, help="write the per-call figures as JSON here")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("OLD", "NEW"), help="compare two saved runs")
     parser.add_argument("--inside", type=Path, help=argparse.SUPPRESS)  # the counted process: the seeded JSON
@@ -208,8 +215,10 @@ def inside(args: argparse.Namespace) -> int:
     world = lifecycle.Lifecycles(APP_BASE, seeded, http=transport, court=_court_token(transport, seeded))
     for _ in range(args.warmup):
         world.run_one(transport, transport)
+    if args.batch:
+        push_batch(transport, world, args.batch, serial=0)  # uncounted: its statements prepared, as the others'
     counter.start()
-    profile = cProfile.Profile() if os.environ.get("MC_CPROFILE") else None
+    profile = cProfile.Profile(time.thread_time) if os.environ.get("MC_CPROFILE") else None
     if profile:
         profile.enable()
     transport.counting = True
@@ -218,13 +227,15 @@ def inside(args: argparse.Namespace) -> int:
 
     hello = InProcess(hello_app.app, counter, timings, label_prefix="bench/hello_app.py ")
     hello.counting = True
-    for _ in range(args.count):
+    for counted in range(args.count):
         transport.seen.clear()
         hello.seen.clear()
         world.run_one(transport, transport)
         for path, headers in FLOOR:  # what any request costs: no database, then authentication and one read
             transport.request("GET", f"{APP_BASE}{path}", headers=me if headers else None)
         hello.request("GET", f"{APP_BASE}/")  # and what Flask itself costs: bench/hello_app.py
+        if args.batch:
+            push_batch(transport, world, args.batch, serial=(counted + 1) * 1_000_000)
     transport.counting = False
     if profile:
         profile.disable()
@@ -234,6 +245,24 @@ def inside(args: argparse.Namespace) -> int:
     print(json.dumps({"database": database, "cpu_ms": milliseconds, "statements": transport.statements,
                       "python": harness.interpreter()}))  # fmt: skip
     return 0
+
+
+def push_batch(transport: InProcess, world: lifecycle.Lifecycles, size: int, *, serial: int) -> None:
+    """The court pushes `size` documents in one batch request (as bench/document_push.py does, 20 KiB each) to the
+    defendants of the seeded litigation cases; every item must be accepted."""
+    items, files = [], {}
+    for n in range(size):
+        citizen = world.citizens[n % len(world.citizens)]
+        meta = {**citizen.defendant, "doc_type": "complaint_copy", "title": f"起诉状副本{serial + n}"}
+        items.append({"idempotency_key": f"batch-{serial + n}", "file": f"f{n}", "meta": meta})
+        files[f"f{n}"] = (f"{n}.pdf", document_push.pdf(20, serial + n), "application/pdf")
+    data = {"items": json.dumps(items, ensure_ascii=False)}
+    answer = transport.post(f"{APP_BASE}{BATCH}", data=data, files=files, headers=world.court)
+    if answer.status_code != 200 or {item["status"] for item in answer.json()["items"]} != {201}:
+        raise SystemExit(f"batch push: {answer.status_code} {answer.text[:400]}")
+
+
+BATCH = f"{lifecycle.COURT}/documents/batch"
 
 
 def _court_token(transport: InProcess, seeded: dict) -> dict[str, str]:
@@ -289,7 +318,8 @@ def run(args: argparse.Namespace) -> dict:
                 seeded = lifecycle.seed(env, args)
                 (workdir / "seeded.json").write_text(json.dumps(seeded, ensure_ascii=False))
                 command = [str(python), str(Path(__file__).resolve()), "--inside", str(workdir / "seeded.json"),
-                           "--warmup", str(args.warmup), "--count", str(args.count)]  # fmt: skip
+                           "--warmup", str(args.warmup), "--count", str(args.count),
+                           "--batch", str(args.batch)]  # fmt: skip
                 # The app logs as under gunicorn (one JSON access line a request, to stderr): part of a call's cost.
                 env = {**env, "MC_APP_REPO": str(args.repo.resolve())}
                 if args.cprofile:
@@ -322,7 +352,8 @@ def median(values: list[int] | list[float]) -> float:
 
 
 def is_floor(name: str) -> bool:
-    return name == HELLO or any(name == f"GET {path}" for path, _ in FLOOR)
+    """Counted beside the lifecycle, not in its sum: the floor, bare Flask and the batch push."""
+    return name == HELLO or any(name == f"GET {path}" for path, _ in FLOOR) or name.startswith(f"POST {BATCH}")
 
 
 def render(result: dict) -> str:

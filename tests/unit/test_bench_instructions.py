@@ -83,3 +83,14 @@ def test_the_interpreter_is_described_by_version_path_and_how_libpython_is_linke
     assert described.startswith(f"CPython {platform.python_version()} ({sys.executable}; libpython ")
     linked = any("libpython" in line for line in Path("/proc/self/maps").read_text().splitlines())
     assert ("libpython shared" in described) is linked
+
+
+def test_the_batch_push_is_counted_beside_the_lifecycle_not_in_it():
+    result = _result("abc", [10_000_000] * 3, [3_000_000] * 3)
+    result["instructions"]["POST /api/court/v1/documents/batch"] = [1_000_000_000] * 3
+    result["cpu_ms"]["POST /api/court/v1/documents/batch"] = [500.0] * 3
+    result["statements"]["POST /api/court/v1/documents/batch"] = [26] * 3
+    table = instructions.render(result)
+    assert "| **a lifecycle** | **10.00** | | **4** | **6.0** |" in table
+    assert table.rstrip().endswith("| POST /api/court/v1/documents/batch | 1000.00 | 0.00% | 26 | 500.0 |")
+    assert "| POST /api/court/v1/documents/batch | 1000.00 | 1000.00 | +0.0% |" in instructions.compare(result, result)
