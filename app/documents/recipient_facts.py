@@ -30,6 +30,7 @@ from app.extensions import db
 from app.legal import calendar
 
 KEY = "documents.recipient_facts"
+USERS = "documents.recipient_facts.users"  # user id -> the parties whose facts were kept for it, in order
 _WATCHED = (CaseConsent, ServiceConsentAct, CaseAgent)
 
 
@@ -68,6 +69,9 @@ def keep(rows: Sequence[Sequence[Any]], start: int = 0) -> None:
     if rows:
         calendar.saw_version(rows[0][start + 6])
     known.update(found)
+    users: dict[uuid.UUID | None, list[uuid.UUID]] = db.session.info.setdefault(USERS, {})
+    for party_id, facts in found.items():
+        users.setdefault(facts.user_id, []).append(party_id)
 
 
 def joined(query: Select) -> Select:
@@ -130,8 +134,10 @@ def of(party_id: uuid.UUID) -> Facts | None:
 
 def standing_of(user_id: uuid.UUID) -> tuple[bool, StandingServiceConsent | None]:
     """(True, the person's standing consent or None) when a recipient's facts hold it; (False, None) otherwise."""
-    for party_id, facts in db.session.info.get(KEY, {}).items():
-        if facts.user_id == user_id and of(party_id) is not None:
+    known: dict[uuid.UUID, Facts] = db.session.info.get(KEY, {})
+    for party_id in db.session.info.get(USERS, {}).get(user_id, ()):  # not a scan of every party (a batch's 100)
+        facts = known.get(party_id)  # None once a flush dropped them
+        if facts is not None and of(party_id) is not None:
             return True, facts.standing
     return False, None
 
@@ -165,3 +171,4 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
     """The facts are good for one transaction."""
     if transaction.parent is None:
         session.info.pop(KEY, None)
+        session.info.pop(USERS, None)

@@ -3,6 +3,7 @@ client for what it sends, not one per message (issue 18: a third of an enqueue's
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -57,3 +58,27 @@ def test_messages_land_on_the_queue_through_one_client_per_channel(
         for raw in mine:
             redis_client.lrem("celery", 0, raw)
     assert celery.conf.task_always_eager is False
+
+
+def test_a_chunk_of_calls_lands_as_one_message_that_describes_itself(
+    database_url: str,
+    tmp_path: Path,
+    redis_client: redis.Redis,  # noqa: F811
+    worker_lock: None,  # noqa: F811
+    restore_eager_celery: None,  # noqa: F811
+):
+    sender = make_app(database_url, tmp_path, CELERY_BROKER_URL=REDIS_URL, JOBS_EAGER=False)
+    with sender.app_context():
+        jobs.enqueue_each(NEVER_RUN, ([f"item-{number}"] for number in range(25)))
+    mine = [raw for raw in redis_client.lrange("celery", 0, -1) if json.loads(raw)["headers"]["task"] == jobs.EACH_TASK]
+    try:
+        assert sorted(json.loads(raw)["headers"]["argsrepr"] for raw in mine) == [
+            f"({NEVER_RUN!r}, <20 calls from ['item-0']>)",
+            f"({NEVER_RUN!r}, <5 calls from ['item-20']>)",
+        ]
+        chunks = sorted(json.loads(base64.b64decode(json.loads(raw)["body"]))[0][1] for raw in mine)
+        assert sorted(call for chunk in chunks for call in chunk) == sorted([f"item-{number}"] for number in range(25))
+        assert sorted(len(chunk) for chunk in chunks) == [5, 20]
+    finally:
+        for raw in mine:
+            redis_client.lrem("celery", 0, raw)
