@@ -195,3 +195,28 @@ def test_worker_process_answers_the_health_probe(database_url, tmp_path, worker_
     assert answer == {"database": "ok", "storage": "ok", "broker": "ok", "certificate_font": "ok"}
     assert f"[{result.id}] succeeded" in log_path.read_text()
     assert exit_code == 0, tail(log_path)
+
+
+def test_worker_process_runs_a_chunk_of_calls_each_in_its_own_context(
+    database_url, tmp_path, worker_lock, restore_eager_celery
+):
+    """`jobs.enqueue_each`'s message in a real worker: each call of the chunk runs (its own app context nested in
+    the chunk's), a name the worker does not know is counted as failed, not raised."""
+    from app.platform import jobs
+
+    make_app(database_url, tmp_path, CELERY_BROKER_URL=REDIS_URL, CELERY_RESULT_BACKEND=REDIS_URL, JOBS_EAGER=False)
+    log_path = tmp_path / "worker.log"
+    each = celery.tasks[jobs.EACH_TASK]
+    with running_worker(worker_env(database_url, tmp_path / "worker-blobs"), log_path) as worker:
+        known = each.delay("microcourt.health.probe", [[], [], []])
+        unknown = each.delay("microcourt.newer.only", [["x"], ["y"]])
+        try:
+            answers = [wait_for_result(known, worker, log_path), wait_for_result(unknown, worker, log_path)]
+        finally:
+            known.forget()
+            unknown.forget()
+        exit_code = stop_worker(worker)
+
+    assert answers == [0, 2]  # none of the three probes raised; both calls of the unknown task counted as failed
+    assert "job chunk for an unknown task" in log_path.read_text()
+    assert exit_code == 0, tail(log_path)
