@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import types
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -16,6 +19,20 @@ class MicroCourtFlask(Flask):
     """Flask whose config counts its changes, so the settings objects (app/platform/settings.py) see them."""
 
     config_class = VersionedConfig
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's answer, remembered for plain functions: Flask asks it of every hook and view on every request,
+        and each answer is an `inspect.iscoroutinefunction` (about 1 % of a request's CPU; issue 18)."""
+        if type(func) is not types.FunctionType:  # bound methods, partials: made anew, so not worth keeping
+            return super().ensure_sync(func)
+        known = self._sync.get(func)
+        if known is None:
+            known = self._sync[func] = super().ensure_sync(func)
+        return known
 
 
 def create_app(config: Config | None = None) -> Flask:
