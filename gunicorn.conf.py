@@ -31,6 +31,12 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Requests one keep-alive connection carries before its answer says `Connection: close` (nginx's keepalive_requests).
+# A connection stays with the process that accepted it; a client or a proxy that keeps a few connections open for
+# long would otherwise pin its load on whichever processes took them (the benchmark's four connections were seen
+# split 3/1 over two processes for a whole run). A new connection is accepted by whichever process gets to it
+# first, most often an idle one. 0: no limit.
+_keepalive_requests = int(os.environ.get("GUNICORN_KEEPALIVE_REQUESTS", "100"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
 # The app is built once, in the master, and every worker is forked from it: building it takes seconds (imports,
@@ -104,6 +110,14 @@ def on_starting(server):
             threads,
             _asked_workers,
         )
+
+
+def pre_request(worker, req):
+    """gunicorn's own debug line, then the keep-alive limit: the connection's last request is answered with
+    `Connection: close`, so the client opens a new one (any HTTP/1.1 client does; nothing is lost or retried)."""
+    worker.log.debug("%s %s", req.method, req.path)
+    if _keepalive_requests and req.req_number >= _keepalive_requests:
+        req.must_close = True
 
 
 def child_exit(server, worker):

@@ -46,6 +46,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "BIND": "127.0.0.1:0",
         "WEB_CONCURRENCY": "4",
         "GUNICORN_THREADS": "2",
+        "GUNICORN_KEEPALIVE_REQUESTS": "3",
     }
     log = folder / "gunicorn.log"
     with log.open("wb") as sink:
@@ -87,6 +88,34 @@ def _raw(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
     lines = head.decode("latin-1").split("\r\n")
     headers = dict(line.split(": ", 1) for line in lines[1:])
     return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def _answers_on_one_connection(base: str, count: int) -> tuple[list[str], bytes]:
+    """`count` keep-alive GETs of the liveness probe, one after another on one socket: each answer's Connection
+    header, then what the socket reads after the last answer (b"" when the server closed it)."""
+    host, port = base.removeprefix("http://").split(":")
+    connections = []
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        for _ in range(count):
+            sock.sendall(b"GET /api/public/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert reader.readline().split()[1] == b"200"
+            headers = {}
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            reader.read(int(headers["content-length"]))
+            connections.append(headers["connection"].lower())
+        return connections, reader.read()
+
+
+def test_a_keep_alive_connection_is_closed_after_its_last_request(served):
+    """GUNICORN_KEEPALIVE_REQUESTS (3 here): the third answer on a connection says close, and the server closes it,
+    so a client holding few connections for long does not pin its load on the processes that accepted them."""
+    base, _log = served
+    connections, after = _answers_on_one_connection(base, 3)
+    assert connections == ["keep-alive", "keep-alive", "close"]
+    assert after == b""
 
 
 def test_memory_limits_are_counted_once_by_one_process(served):
