@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -21,12 +22,46 @@ _schema_ready: set[str] = set()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """PostgreSQL when TEST_DATABASE_URL is set (CI), else a SQLite file private to this run."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """PostgreSQL when TEST_DATABASE_URL is set (CI), else a SQLite file private to this run.
+
+    Under pytest-xdist (`-n`), each worker process gets a database of its own on that server, named after it
+    and dropped at the end (tests empty every table after themselves, so two processes cannot share one)."""
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if url:
-        return normalize_database_url(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = normalize_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        yield url
+        return
+    with _database_of_its_own(url, worker) as own:
+        yield own
+
+
+@contextmanager
+def _database_of_its_own(url: str, worker: str) -> Iterator[str]:
+    """A fresh database `<TEST_DATABASE_URL's name>_<worker>` on the same server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")  # the suite's own database: it exists
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # left by a killed run
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        for application in list(_apps.values()):
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_app(database_url: str, tmp_path: os.PathLike, **overrides: object) -> Flask:
