@@ -55,11 +55,13 @@ test: install-dev
 	$(BIN)/python -m pytest -n $(TEST_JOBS) $(COV_ARGS) $(PYTEST_ARGS)
 
 # The property-based API test (tests/fuzz: Schemathesis over /api/openapi.json) with many more examples per
-# operation and caller than make test's bounded run, plus the coverage phase; CI runs it on PostgreSQL.
+# operation and caller than make test's bounded run, plus the coverage phase; CI runs it on PostgreSQL. One test per
+# operation and caller, spread over one process per core like make test (each with its own database).
 FUZZ_EXAMPLES ?= 100
 FUZZ_PHASES ?= examples,coverage,fuzzing
 fuzz: install-dev
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=$(FUZZ_PHASES) $(BIN)/python -m pytest -p no:cacheprovider -q tests/fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=$(FUZZ_PHASES) $(BIN)/python -m pytest -n $(TEST_JOBS) -p no:cacheprovider \
+		-q tests/fuzz
 
 typecheck: install-dev
 	$(BIN)/mypy
