@@ -116,7 +116,7 @@ def pre_request(worker, req):
     """gunicorn's own debug line, then the keep-alive limit: the connection's last request is answered with
     `Connection: close`, so the client opens a new one (any HTTP/1.1 client does; nothing is lost or retried)."""
     worker.log.debug("%s %s", req.method, req.path)
-    if _keepalive_requests and req.req_number >= _keepalive_requests:
+    if _keepalive_requests and getattr(req, "req_number", 0) >= _keepalive_requests:  # HTTP/1.x: HTTP/2 has none
         req.must_close = True
 
 
