@@ -2,8 +2,9 @@
 
 A live server (real HTTP) on PostgreSQL; phones file cases concurrently, each with its own Idempotency-Key,
 retrying as a phone would on 503, a dropped connection or 409 `idempotency.in_flight`; meanwhile a killer
-terminates every backend of the database (pg_terminate_backend) again and again. Afterwards every 2xx answer's
-case is in the database exactly once, no request made two cases, and replaying a key returns the same case.
+terminates every backend of the database (pg_terminate_backend) again and again, and the phones keep filing until
+it has finished. Afterwards every 2xx answer's case is in the database exactly once, no request made two cases,
+and replaying a key returns the same case.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from tests.support.factories import login, make_org, make_user
 from tests.support.live_server import live_server
 
 PHONES = 4
-WRITES_PER_PHONE = 6
+WRITES_PER_PHONE = 6  # at least; each phone goes on filing, one case every PAUSE_SECONDS, until the storm is over
+MOST_WRITES_PER_PHONE = 60
+PAUSE_SECONDS = 0.1
 # The storm is a fixed number of kill rounds, then it stops: every write must then finish. A count of attempts
 # would make the test depend on machine load (a slow request is killed at every attempt while the storm lasts).
 KILL_ROUNDS = 30
@@ -71,8 +74,22 @@ def _send(base: str, headers: dict, org_id: str, write: Write) -> None:
         return
 
 
+def _phone(base: str, headers: dict, org_id: str, phone: int, plan: list[Write], storm_over: threading.Event) -> None:
+    """File cases one after another while the killer works (at least WRITES_PER_PHONE): on a fast machine a fixed
+    handful of writes could all finish before the first kill lands, and prove nothing."""
+    while len(plan) < MOST_WRITES_PER_PHONE:
+        if len(plan) >= WRITES_PER_PHONE:
+            if storm_over.is_set():
+                return
+            time.sleep(PAUSE_SECONDS)
+        n = len(plan)
+        plan.append(Write(key=f"lost-{phone}-{n}", title=f"断线重试 {phone}-{n}"))
+        _send(base, headers, org_id, plan[-1])
+
+
 def _killer(url: str, stop: threading.Event, kills: list[int]) -> None:
-    """Terminate every other backend of the app database every 150 ms, for KILL_ROUNDS rounds or until told to stop."""
+    """Terminate every other backend of the app database every 150 ms, for KILL_ROUNDS rounds or until told to stop;
+    then set `stop`, which tells the phones the storm is over."""
     engine = create_engine(url, poolclass=NullPool)
     try:
         for _ in range(KILL_ROUNDS):
@@ -87,6 +104,7 @@ def _killer(url: str, stop: threading.Event, kills: list[int]) -> None:
                 ).scalar()
             kills.append(int(killed or 0))
     finally:
+        stop.set()
         engine.dispose()
 
 
@@ -100,22 +118,20 @@ def postgres_only(database_url: str) -> None:
 def test_every_2xx_is_in_the_database_exactly_once(postgres_only, app, database_url):
     org_id = str(make_org().id)
     phones = [login(make_user(real_name="张三", phone=f"1380000{n:04d}")) for n in range(PHONES)]
-    plans = [
-        [Write(key=f"lost-{p}-{n}", title=f"断线重试 {p}-{n}") for n in range(WRITES_PER_PHONE)] for p in range(PHONES)
-    ]
+    plans: list[list[Write]] = [[] for _ in range(PHONES)]
     db.session.remove()
     stop, kills = threading.Event(), []
     with live_server(app) as server:
         killer = threading.Thread(target=_killer, args=(database_url, stop, kills), daemon=True)
         killer.start()
         workers = [
-            threading.Thread(target=lambda h=h, ws=ws: [_send(server.url, h, org_id, w) for w in ws], daemon=True)
-            for h, ws in zip(phones, plans, strict=True)
+            threading.Thread(target=_phone, args=(server.url, h, org_id, p, plan, stop), daemon=True)
+            for p, (h, plan) in enumerate(zip(phones, plans, strict=True))
         ]
         for worker in workers:
             worker.start()
         for worker in workers:
-            worker.join(timeout=2 * WRITE_DEADLINE_SECONDS)
+            worker.join(timeout=2 * WRITE_DEADLINE_SECONDS + KILL_ROUNDS * KILL_EVERY_SECONDS * 4)
         stop.set()
         killer.join(timeout=10)
         writes = [write for plan in plans for write in plan]
@@ -123,10 +139,11 @@ def test_every_2xx_is_in_the_database_exactly_once(postgres_only, app, database_
             w.key: requests.post(
                 f"{server.url}/api/mp/v1/cases",
                 json={**filing(title=w.title), "org_id": org_id},
-                headers={**phones[i // WRITES_PER_PHONE], "Idempotency-Key": w.key},
+                headers={**headers, "Idempotency-Key": w.key},
                 timeout=30,
             )
-            for i, w in enumerate(writes)
+            for headers, plan in zip(phones, plans, strict=True)
+            for w in plan
             if w.status == 201
         }
 
