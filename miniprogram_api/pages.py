@@ -107,6 +107,20 @@ def module_graph(site: str) -> list[str]:
     return found
 
 
+def site_words(site: str, lang: str) -> dict[str, str]:
+    """The words a site can show, in one language: web/i18n/<lang>.json (one file per language, for the
+    translators) without the other sites' own keys (`h5.*` on the console, `console.*` on the H5); the shared
+    prefixes (`common.`, `login.`, `error.`, `language.` and the value labels such as `case_status.`) go to both."""
+    others = tuple(f"{other}." for other in SITES if other != site)
+    words = json.loads((WEB_ROOT / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    return {key: text for key, text in words.items() if not key.startswith(others)}
+
+
+def catalogue_url(site: str, lang: str) -> str:
+    """Where a site's script fetches its catalogue (web/common/i18n.js, `loadCatalogue(site)`)."""
+    return f"/{site}/i18n/{lang}.json"
+
+
 def render_index(site: str, *, login: bool = True) -> str:
     """The site's first screen as sent: index.html with every keyed text filled from the zh-CN catalogue (the one
     source of the pages' words; the scripts translate the page again for a reader who chose another language) and
@@ -116,7 +130,7 @@ def render_index(site: str, *, login: bool = True) -> str:
     if not login:
         html, found = LOGIN_SCREEN.subn(DECIDING, html, count=1)
         assert found, f"web/{site}/index.html has no login screen"
-    words = json.loads((WEB_ROOT / "i18n" / f"{FIRST_LANGUAGE}.json").read_text(encoding="utf-8"))
+    words = site_words(site, FIRST_LANGUAGE)  # a key the site's catalogue lacks fails here, not in the browser
 
     def text(match: re.Match[str]) -> str:
         return f"{match.group(1)}{escape(words[match.group(3)], quote=False)}{match.group(4)}"
@@ -126,7 +140,7 @@ def render_index(site: str, *, login: bool = True) -> str:
 
     html = KEYED_LABEL.sub(label, KEYED_TEXT.sub(text, html))
     preload = "".join(f'<link rel="modulepreload" href="{url}">\n' for url in module_graph(site))
-    preload += f'<link rel="preload" href="/web/i18n/{FIRST_LANGUAGE}.json" as="fetch" crossorigin>\n'
+    preload += f'<link rel="preload" href="{catalogue_url(site, FIRST_LANGUAGE)}" as="fetch" crossorigin>\n'
     first = MODULE.search(html)
     assert first is not None, f"web/{site}/index.html has no module script"
     return html[: first.start()] + preload + html[first.start() :]
@@ -160,6 +174,36 @@ def _index(site: str) -> Response:
     response.set_etag(kept[3])
     if site == "console":
         response.vary.add("Cookie")
+    _headers(response).make_conditional(request)
+    return response
+
+
+# (site, language) -> (the catalogue file's modification time, the site's catalogue as sent, its ETag)
+_catalogues: dict[tuple[str, str], tuple[float, bytes, str]] = {}
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # a catalogue's name: zh-CN, en
+
+
+def site_catalogue(site: str, lang: str) -> tuple[bytes, str]:
+    """`site_words` as the site's script receives it, with its ETag: compact JSON (no indentation, which would add
+    about 1.7 KB on a slow link), kept until the catalogue file changes."""
+    source = WEB_ROOT / "i18n" / f"{lang}.json"
+    stamp = source.stat().st_mtime
+    kept = _catalogues.get((site, lang))
+    if kept is None or kept[0] != stamp:
+        body = json.dumps(site_words(site, lang), ensure_ascii=False, separators=(",", ":")).encode()
+        kept = (stamp, body, hashlib.sha256(body).hexdigest()[:32])
+        _catalogues[(site, lang)] = kept
+    return kept[1], kept[2]
+
+
+def _catalogue(site: str, lang: str) -> Response:
+    """A site's words in one language, revalidated like every page file (`no-cache`, an ETag, a 304)."""
+    if not LANGUAGE.fullmatch(lang) or not (WEB_ROOT / "i18n" / f"{lang}.json").is_file():
+        raise NotFound()
+    body, etag = site_catalogue(site, lang)
+    response = make_response(body)
+    response.mimetype = "application/json"
+    response.set_etag(etag)
     _headers(response).make_conditional(request)
     return response
 
@@ -198,6 +242,14 @@ def h5(name: str) -> Response:
     if name == ROOM_PAGE:
         response.headers["Content-Security-Policy"] = room_policy(current_app.config)
     return response
+
+
+@blp.route("/h5/i18n/<lang>.json", defaults={"site": "h5"}, endpoint="catalogue")
+@blp.route("/console/i18n/<lang>.json", defaults={"site": "console"}, endpoint="catalogue")
+@public
+def catalogue(site: str, lang: str) -> Response:
+    """The words one site shows, in one language (`site_words`): each site fetches only its own."""
+    return _catalogue(site, lang)
 
 
 @blp.route("/console/", defaults={"name": "index.html"}, endpoint="console")

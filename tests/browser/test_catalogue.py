@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from miniprogram_api.pages import SITES, WEB_ROOT, render_index
+from miniprogram_api.pages import SITES, WEB_ROOT, catalogue_url, render_index, site_catalogue, site_words
 
 LANGUAGES = ("zh-CN", "en")  # Chinese first: the default, and the words the HTML carries
 KEY_PREFIXES = ("common", "login", "error", "language", "h5", "console")
 T_CALL = re.compile(r"""\bt\(\s*"([^"]+)"|\bt\(\s*'([^']+)'""")
 KEY_LITERAL = re.compile('"((?:' + "|".join(KEY_PREFIXES) + r')\.[\w.-]+)"')
+LABEL_GROUP = re.compile(r'"([a-z_]+)"')  # label("case_status", value), statusBadge("document_status", ...)
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 IMPORT = re.compile(r"""(?:import\s[^"']*?from\s*|import\s*)["']([^"']+\.js)["']""")
@@ -78,15 +79,31 @@ def _parsed(page: Path) -> _Text:
     return parser
 
 
-def used_keys() -> set[str]:
+def _code(script: Path) -> str:
+    return "\n".join(line.split("//")[0] for line in script.read_text(encoding="utf-8").splitlines())
+
+
+def _of(site: str | None, files: list[Path]) -> list[Path]:
+    """A site's own files and the shared ones (web/common: each site may import any of them); all for None."""
+    return [f for f in files if site is None or f.relative_to(WEB_ROOT).parts[0] in (site, "common")]
+
+
+def used_keys(site: str | None = None) -> set[str]:
     keys: set[str] = set()
-    for script in SCRIPTS:
-        source = "\n".join(line.split("//")[0] for line in script.read_text(encoding="utf-8").splitlines())
+    for script in _of(site, SCRIPTS):
+        source = _code(script)
         keys |= {a or b for a, b in T_CALL.findall(source)}
         keys |= set(KEY_LITERAL.findall(source))
-    for page in PAGES:
+    for page in _of(site, PAGES):
         keys |= _parsed(page).keys
     return keys
+
+
+def label_groups(site: str) -> set[str]:
+    """The value labels a site's scripts look up (`label(group, value)`: `case_status.accepted`, ...): every quoted
+    name of a catalogue group in them (a group passed along, as H5's statusBadge does, is named where it is called)."""
+    groups = {key.split(".")[0] for key in catalogue(LANGUAGES[0])} - set(SITES)
+    return {name for script in _of(site, SCRIPTS) for name in LABEL_GROUP.findall(_code(script)) if name in groups}
 
 
 def test_the_catalogues_hold_the_same_keys_with_the_same_placeholders():
@@ -104,6 +121,30 @@ def test_the_catalogues_hold_the_same_keys_with_the_same_placeholders():
 def test_every_key_a_page_uses_is_in_the_catalogue(lang: str):
     missing = sorted(used_keys() - set(catalogue(lang)))
     assert not missing, f"keys used by the pages but missing from web/i18n/{lang}.json: {missing}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("site", SITES)
+def test_every_key_a_site_uses_is_in_the_catalogue_it_is_sent(site: str, lang: str):
+    """Each site fetches only its own words (miniprogram_api/pages.py: `site_words`, without the other site's keys):
+    a key that a page of the site, or a shared module, asks for must be among them, and so must every value label."""
+    words = site_words(site, lang)
+    missing = sorted(used_keys(site) - set(words))
+    assert not missing, f"keys {site} uses but its catalogue ({catalogue_url(site, lang)}) lacks: {missing}"
+    unlabelled = sorted(g for g in label_groups(site) if not any(key.startswith(f"{g}.") for key in words))
+    assert not unlabelled, f"value labels {site} shows but its catalogue lacks: {unlabelled}"
+    assert json.loads(site_catalogue(site, lang)[0]) == words
+
+
+def test_each_site_is_sent_its_own_words_and_the_shared_ones_only():
+    whole = catalogue(LANGUAGES[0])
+    for site in SITES:
+        sent = site_words(site, LANGUAGES[0])
+        others = [s for s in SITES if s != site]
+        assert not [key for key in sent if key.split(".")[0] in others]  # never the other site's own words
+        assert [key for key in whole if key not in sent and key.split(".")[0] not in others] == []
+        assert len(site_catalogue(site, LANGUAGES[0])[0]) < len(json.dumps(whole, ensure_ascii=False).encode())
+    assert "case_status.accepted" in site_words("h5", "en") and "case_status.accepted" in site_words("console", "en")
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(WEB_ROOT)))
@@ -125,7 +166,7 @@ def test_html_text_is_the_catalogues_chinese_and_nothing_inline(page: Path):
 def _first_load(site: str) -> dict[str, int]:
     """Every file the site's first page load fetches: its HTML, the stylesheet, the module graph, one catalogue."""
     html = (WEB_ROOT / site / "index.html").read_text(encoding="utf-8")
-    files = {WEB_ROOT / site / "index.html", WEB_ROOT / "i18n" / "zh-CN.json"}
+    files = {WEB_ROOT / site / "index.html"}
     for href in re.findall(r'(?:href|src)="([^"#]+\.(?:css|js))"', html):
         files.add(WEB_ROOT / href.removeprefix("/web/") if href.startswith("/web/") else WEB_ROOT / site / href)
     pending = [f for f in files if f.suffix == ".js"]
@@ -139,6 +180,7 @@ def _first_load(site: str) -> dict[str, int]:
                 pending.append(found)
     weights = {str(f.relative_to(WEB_ROOT)): f.stat().st_size for f in files}
     weights[f"{site}/index.html"] = len(render_index(site).encode())  # as sent: its texts filled in
+    weights[catalogue_url(site, "zh-CN").lstrip("/")] = len(site_catalogue(site, "zh-CN")[0])  # its own words only
     return weights
 
 

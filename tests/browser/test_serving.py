@@ -30,6 +30,30 @@ def test_shared_files_and_the_catalogue_are_served(client):
     assert catalogue.status_code == 200 and catalogue.get_json()["common.product"] == "微法院"
 
 
+@pytest.mark.parametrize(("site", "other"), [("h5", "console"), ("console", "h5")])
+def test_each_site_is_sent_a_catalogue_without_the_other_sites_words(client, site: str, other: str):
+    """One catalogue file per language for the translators; each site fetches its own words and the shared ones
+    (docs/pages.md, "Text"), revalidated like every page file, and the served page preloads that address."""
+    for lang, product in (("zh-CN", "微法院"), ("en", None)):
+        sent = client.get(f"/{site}/i18n/{lang}.json", buffered=True)
+        words = sent.get_json()
+        assert sent.status_code == 200 and sent.mimetype == "application/json"
+        assert product is None or words["common.product"] == product
+        assert words["login.title"] and words["case_status.accepted"] and f"{site}.title" in words
+        assert not [key for key in words if key.startswith(f"{other}.")]
+        assert sent.headers["Cache-Control"] == "no-cache" and sent.headers["Content-Security-Policy"] == CSP
+        again = client.get(f"/{site}/i18n/{lang}.json", headers={"If-None-Match": sent.headers["ETag"]}, buffered=True)
+        assert again.status_code == 304
+    html = client.get(f"/{site}/", buffered=True).get_data(as_text=True)
+    assert f'<link rel="preload" href="/{site}/i18n/zh-CN.json" as="fetch" crossorigin>' in html
+    assert "/web/i18n/" not in html
+
+
+@pytest.mark.parametrize("path", ["/h5/i18n/fr.json", "/console/i18n/zh_CN.json", "/h5/i18n/..%2fzh-CN.json"])
+def test_no_catalogue_for_a_language_there_is_no_file_for(client, path: str):
+    assert client.get(path, buffered=True).status_code == 404
+
+
 @pytest.mark.parametrize("path", ["/h5/../config.py", "/web/../config.py", "/h5/%2e%2e/wsgi.py", "/console/nope.js"])
 def test_nothing_outside_web_and_nothing_missing(client, path: str):
     assert client.get(path, buffered=True).status_code == 404

@@ -1,6 +1,8 @@
 // One text catalogue per language (web/i18n/<lang>.json), Chinese first. Every word a page shows is looked up
 // here by key: in HTML with data-i18n / data-i18n-label / data-i18n-placeholder, in scripts with t(KEY).
 // A key missing from the catalogue is logged as an error (the browser tests fail on it) and shown as the key.
+// Each site fetches only its own words (/h5/i18n/<lang>.json, /console/i18n/<lang>.json: miniprogram_api/pages.py
+// leaves out the other site's h5.* or console.* keys).
 
 export const LANGUAGES = ["zh-CN", "en"];
 const STORE = "mc.lang";
@@ -11,9 +13,9 @@ export function currentLanguage() {
   return LANGUAGES.includes(chosen) ? chosen : LANGUAGES[0];
 }
 
-export async function loadCatalogue() {
+export async function loadCatalogue(site) {
   const lang = currentLanguage();
-  const response = await fetch(`/web/i18n/${lang}.json`, { headers: { Accept: "application/json" } });
+  const response = await fetch(`/${site}/i18n/${lang}.json`, { headers: { Accept: "application/json" } });
   catalogue = await response.json();
   document.documentElement.lang = lang;
   return lang;

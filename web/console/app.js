@@ -322,7 +322,7 @@ async function documentPage(id, refresh = false) {
 }
 
 async function start() {
-  await loadCatalogue();
+  await loadCatalogue("console");
   translate();
   mountTools(document.getElementById("tools"));
   window.addEventListener("hashchange", route);

@@ -252,7 +252,7 @@ async function casePage(id) {
 }
 
 async function start() {
-  await loadCatalogue();
+  await loadCatalogue("h5");
   translate();
   mountTools(document.getElementById("tools"));
   window.addEventListener("hashchange", route);

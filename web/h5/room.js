@@ -232,7 +232,7 @@ async function ticketFor() {
 }
 
 async function start() {
-  await loadCatalogue();
+  await loadCatalogue("h5");
   translate();
   mountTools(document.getElementById("tools"));
   if (!UUID.test(sessionId)) {
