@@ -72,9 +72,10 @@ def room_policy(config: Mapping[str, Any]) -> str:
     return f"{widened}; media-src 'self' blob:{origins}; worker-src 'self' blob:"
 
 
-# Set by web/console/app.js while its tab holds a session (sessionStorage, which the server cannot see): the console's
-# next load is sent without the login form, so a logged-in person never sees it painted before the script decides.
-SESSION_HINT = "mc_console"
+# Set by each site's script (web/common/api.js: keepSessionHint) while its tab holds a session (sessionStorage, which
+# the server cannot see), on the site's path only: the site's next load is sent without the login form, so a
+# logged-in person never sees it painted before the script decides. Nothing secret: the API never sees it.
+SESSION_HINTS = {"h5": "mc_h5", "console": "mc_console"}
 LOGIN_SCREEN = re.compile(r'<section id="login-screen".*?</section>\n', re.DOTALL)
 DECIDING = '<p class="meta" data-i18n="common.loading"></p>\n'  # what the script replaces with the person's page
 FIRST_LANGUAGE = "zh-CN"  # web/common/i18n.js: LANGUAGES[0]; a reader's other choice lives in localStorage
@@ -159,9 +160,9 @@ _rendered: dict[tuple[str, bool], tuple[list[Path], tuple[float, ...], str, str]
 def _index(site: str) -> Response:
     """The rendered first screen, kept until one of the files it is made of changes (a stat per file and request);
     `no-cache` with an ETag: the browser revalidates it, a 304 when nothing changed. The HTML is the same for every
-    reader (the language choice lives in the browser), but for the console's login screen, which a browser that
-    sends the console's session hint (`SESSION_HINT`) does not get: so the console's page varies by Cookie."""
-    login = site != "console" or request.cookies.get(SESSION_HINT) != "1"
+    reader (the language choice lives in the browser), but for the login screen, which a browser that sends the
+    site's session hint (`SESSION_HINTS`) does not get: so each site's page varies by Cookie."""
+    login = request.cookies.get(SESSION_HINTS[site]) != "1"
     kept = _rendered.get((site, login))
     if kept is None or tuple(source.stat().st_mtime for source in kept[0]) != kept[1]:
         sources = _sources(site)
@@ -172,8 +173,7 @@ def _index(site: str) -> Response:
     response = make_response(kept[2])
     response.mimetype = "text/html"
     response.set_etag(kept[3])
-    if site == "console":
-        response.vary.add("Cookie")
+    response.vary.add("Cookie")
     _headers(response).make_conditional(request)
     return response
 

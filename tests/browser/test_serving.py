@@ -112,27 +112,32 @@ def test_the_sms_links_first_screen_says_a_document_waits_before_any_script(clie
 def test_the_rendered_page_is_revalidated_by_its_etag(client, path: str):
     first = client.get(path, buffered=True)
     assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
-    # the same HTML for every reader (the language choice lives in the browser), but for the console's login screen
-    assert first.headers.get("Vary") == ("Cookie" if path == "/console/" else None)
+    # the same HTML for every reader (the language choice lives in the browser), but for the login screen
+    assert first.headers["Vary"] == "Cookie"
     again = client.get(path, headers={"If-None-Match": first.headers["ETag"]}, buffered=True)
     assert again.status_code == 304 and again.headers["Content-Security-Policy"] == CSP
     assert client.get("/web/common/ui.js", headers={"If-None-Match": "x"}, buffered=True).headers["ETag"]
 
 
-def test_a_console_whose_tab_is_logged_in_is_sent_no_login_form(client):
-    """web/console/app.js sets the `mc_console` cookie while its tab holds a session: the next load is sent with a
-    "loading" line where the login screen was, so the form is never painted before the script decides; a browser
-    without the hint (or with any other value) gets the login form, and the H5 pays no attention to it."""
-    plain = client.get("/console/", buffered=True)
-    client.set_cookie("mc_console", "1", path="/console/")
-    hinted = client.get("/console/", buffered=True)
+@pytest.mark.parametrize(("site", "hint", "other"), [("console", "mc_console", "h5"), ("h5", "mc_h5", "console")])
+def test_a_site_whose_tab_is_logged_in_is_sent_no_login_form(client, site: str, hint: str, other: str):
+    """Each site's script (keepSessionHint in web/common/api.js) sets its cookie while its tab holds a session: the
+    next load is sent with a "loading" line where the login screen was, so the form is never painted before the
+    script decides; a browser without the hint (or with any other value) gets the login form, and the other site
+    pays no attention to it."""
+    plain = client.get(f"/{site}/", buffered=True)
+    client.set_cookie(hint, "1", path=f"/{site}/")
+    hinted = client.get(f"/{site}/", buffered=True)
     html = hinted.get_data(as_text=True)
     assert 'id="login-screen"' in plain.get_data(as_text=True) and 'id="login-screen"' not in html
     assert 'id="phone"' not in html and '<p class="meta" data-i18n="common.loading">正在加载…</p>' in html
     assert 'type="module"' in html and 'id="tabs"' in html  # the rest of the first screen as before
+    assert f'<link rel="preload" href="/{site}/i18n/zh-CN.json"' in html
     assert hinted.headers["ETag"] != plain.headers["ETag"] and hinted.headers["Vary"] == "Cookie"
-    again = client.get("/console/", headers={"If-None-Match": hinted.headers["ETag"]}, buffered=True)
+    again = client.get(f"/{site}/", headers={"If-None-Match": hinted.headers["ETag"]}, buffered=True)
     assert again.status_code == 304
-    assert 'id="login-screen"' in client.get("/h5/", buffered=True).get_data(as_text=True)
-    client.set_cookie("mc_console", "0", path="/console/")
-    assert client.get("/console/", buffered=True).headers["ETag"] == plain.headers["ETag"]
+    client.set_cookie(hint, "1", path="/")  # even if it reached the other site, that site's own hint decides
+    assert 'id="login-screen"' in client.get(f"/{other}/", buffered=True).get_data(as_text=True)
+    client.set_cookie(hint, "0", path=f"/{site}/")
+    client.delete_cookie(hint, path="/")
+    assert client.get(f"/{site}/", buffered=True).headers["ETag"] == plain.headers["ETag"]

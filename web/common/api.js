@@ -34,6 +34,13 @@ export function clearSession() {
   sessionStorage.removeItem(SESSION);
 }
 
+// While this tab holds a session, pages.py sends the site's next load without the login form (a logged-in tab never
+// paints it): a cookie on the site's path, gone with the browser session, deleted without a session. Nothing secret;
+// the API never sees it (credentials: "omit").
+export function keepSessionHint(site) {
+  document.cookie = `mc_${site}=1; path=/${site}/; samesite=strict${session() ? "" : "; max-age=0"}`;
+}
+
 export function newKey() {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);

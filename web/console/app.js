@@ -3,7 +3,7 @@
 // other pages (batch push, delegations, calendar, judicial confirmation, statistics) are modules loaded on first
 // visit, each given { main, go, later } (`later(fn, ms)`: a refresh that stops when the page is left).
 
-import { api, logout, session } from "/web/common/api.js";
+import { api, keepSessionHint, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView, servedLogin } from "/web/common/login.js";
 import { announce, errorText, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
@@ -106,8 +106,7 @@ async function route() {
       // the page itself will say what went wrong
     }
   }
-  // pages.py leaves the login form out of the next load while this is set: a logged-in tab never paints it
-  document.cookie = `mc_console=1; path=/console/; samesite=strict${session() ? "" : "; max-age=0"}`;
+  keepSessionHint("console"); // a logged-in tab's next load comes without the login form
   const nav = document.getElementById("tabs");
   nav.hidden = !session();
   const mine = roles();

@@ -2,7 +2,7 @@
 // Routes live in the URL's fragment, so a link such as /h5/#/documents/<id> (the SMS link for a served document)
 // opens that document after the recipient logs in with the phone it was sent to.
 
-import { api, logout, session } from "/web/common/api.js";
+import { api, keepSessionHint, logout, session } from "/web/common/api.js";
 import { label, loadCatalogue, t, translate } from "/web/common/i18n.js";
 import { loginView, servedLogin } from "/web/common/login.js";
 import { announce, errorText, formatDate, formatSize, formatTime, h, mountTools, setTitle, showError } from "/web/common/ui.js";
@@ -54,6 +54,7 @@ let shown = 0; // which navigation the screen belongs to: a page left behind mus
 
 async function route() {
   const mine = ++shown;
+  keepSessionHint("h5"); // a logged-in tab's next load comes without the login form
   const hash = window.location.hash || "#/documents";
   const found = routes.find(([pattern]) => pattern.test(hash));
   if (!found) return go("#/documents");
