@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -118,9 +119,22 @@ def test_accept_language(header, language):
     assert best_language(header) == language
 
 
-def test_the_scan_finds_reasons_placeholders_and_class_texts(tmp_path: Path, monkeypatch):
-    source = tmp_path / "app" / "sample.py"
-    source.parent.mkdir()
+@pytest.fixture
+def sample_tree(tmp_path: Path, monkeypatch) -> Path:
+    """A source tree of its own for the scan: the project's error classes copied in, the scan pointed at it, and its
+    class cache emptied before and after. The cache is per process: without this, a scan of the sample found no
+    classes when it ran first in its process (alone, or first on an xdist worker), and a cache filled from the sample
+    would hide the project's classes from the tests that check the real catalogue."""
+    (tmp_path / "app").mkdir()
+    shutil.copy(sources.ROOT / "app" / "errors.py", tmp_path / "app" / "errors.py")
+    monkeypatch.setattr(sources, "ROOT", tmp_path)
+    sources.error_classes.cache_clear()
+    yield tmp_path
+    sources.error_classes.cache_clear()
+
+
+def test_the_scan_finds_reasons_placeholders_and_class_texts(sample_tree: Path):
+    source = sample_tree / "app" / "sample.py"
     source.write_text(
         "from app.errors import Conflict, NotFound\n"
         "GONE = 'sample.gone'\n"
@@ -132,7 +146,6 @@ def test_the_scan_finds_reasons_placeholders_and_class_texts(tmp_path: Path, mon
         "    raise NotFound()\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(sources, "ROOT", tmp_path)
     found = {(t.context, t.template) for t in sources.texts_in(source)}
     assert found == {("sample.state", "Case %(state)s has %(ids)s of %(n)s; 100%%."), ("sample.gone", "Gone.")}
 
