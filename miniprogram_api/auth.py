@@ -211,9 +211,10 @@ def enforce(fallback: Access | None = None) -> None:
 def _bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     match = BEARER.match(header) if len(header) <= MAX_HEADER else None
-    if match is None:
-        reason = "auth.token_missing" if not header else "auth.invalid_token"
-        raise Unauthorized("A valid bearer token is required.", reason=reason)
+    if match is None:  # each reason written out, so that the catalogue has the text under both
+        if not header:
+            raise Unauthorized("A valid bearer token is required.", reason="auth.token_missing")
+        raise Unauthorized("A valid bearer token is required.", reason="auth.invalid_token")
     return match.group(1)
 
 

@@ -4,7 +4,8 @@ A static scan (no import of any domain): each `raise`-able call of an `AppError`
 app/errors.py and any subclass defined in the project), with its `reason` (a literal, a module constant, or
 the class's own) and its message (a literal or an f-string: each `{expression}` becomes a named placeholder
 `%(name)s`); the per-field messages written as literals in its `errors={...}` (context "field"); each class's
-`reason`/`default_message`; each `mark(context, text)` call; and each `message("template", ...)` of
+`reason`/`default_message`; a schema's own field messages (marshmallow's `ValidationError("...")` and a
+validator's `error="..."`, context "field"); each `mark(context, text)` call; and each `message("template", ...)` of
 app/i18n/messages.py (context "timeline" unless a literal `context=` says otherwise). This is what
 `make messages` extracts into the catalogue and what tests/i18n checks the catalogue against.
 """
@@ -162,6 +163,7 @@ def texts_in(path: Path) -> Iterator[Text]:
             continue
         if callee not in classes:
             yield from _prebuilt_field_texts(node, where)
+            yield from _schema_field_texts(node, callee, where)
             continue
         reason = classes[callee][0]
         for keyword in node.keywords:
@@ -186,6 +188,19 @@ def texts_in(path: Path) -> Iterator[Text]:
 
 
 MACHINE_VALUE = re.compile(r"[a-z0-9_.\-]+")  # a state or code in a field's list ("submitted"), not words
+
+
+def _schema_field_texts(node: ast.Call, callee: str | None, where: str) -> Iterator[Text]:
+    """A schema's own per-field messages: marshmallow's `ValidationError("Words.")` raised by a validator, and a
+    validator's `error="Words."` (`validate.Regexp(..., error=...)`)."""
+    expression: ast.expr | None = None
+    if callee == "ValidationError":
+        expression = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "message"), None)
+    elif isinstance(node.func, ast.Attribute) and _name(node.func.value) == "validate":
+        expression = next((k.value for k in node.keywords if k.arg == "error"), None)
+    template = template_of(expression)
+    if template and not MACHINE_VALUE.fullmatch(template):
+        yield Text("field", template, where, node.lineno)
 
 
 def _prebuilt_field_texts(node: ast.AST, where: str) -> Iterator[Text]:

@@ -28,8 +28,10 @@ def in_time_range(value: dt.date) -> None:
         inside = value.utcoffset() is not None and EARLIEST <= value < LATEST
     else:
         inside = EARLIEST.date() <= value < LATEST.date()
-    if not inside:
-        raise ValidationError(f"Must be {TIME_RANGE_TEXT}.")
+    if not inside:  # the words of TIME_RANGE_TEXT, written out so that the catalogue has the whole sentence
+        raise ValidationError(
+            "Must be RFC 3339 with an offset, from 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z."
+        )
 
 
 CLEANED = "x-control-characters"  # metadata key: this field's service removes control characters itself

@@ -150,6 +150,26 @@ def test_the_scan_finds_reasons_placeholders_and_class_texts(sample_tree: Path):
     assert found == {("sample.state", "Case %(state)s has %(ids)s of %(n)s; 100%%."), ("sample.gone", "Gone.")}
 
 
+def test_the_scan_finds_a_schemas_own_field_messages(sample_tree: Path):
+    """marshmallow's ValidationError raised with words, and a validator's `error=`, are field messages too."""
+    source = sample_tree / "miniprogram_api" / "sample.py"
+    source.parent.mkdir()
+    source.write_text(
+        "from marshmallow import ValidationError, fields, validate\n"
+        "CODE = fields.String(validate=validate.Regexp(r'^\\d$', error='One digit.'))\n"
+        "QUIET = fields.String(validate=validate.Length(max=3))\n"
+        "def check(value):\n"
+        "    if value:\n"
+        "        raise ValidationError('Not like that.', field_name='x')\n"
+        "    raise ValidationError(f'Not {value}.')\n"
+        "def elsewhere(outbox):\n"
+        "    outbox.finish(error='error')\n",
+        encoding="utf-8",
+    )
+    found = {(t.context, t.template) for t in sources.texts_in(source)}
+    assert found == {("field", "One digit."), ("field", "Not like that."), ("field", "Not %(value)s.")}
+
+
 def test_a_persons_language_comes_from_the_connected_provider_else_chinese(monkeypatch):
     from app.i18n import languages
 
