@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -69,6 +71,18 @@ def bind_phone(*, actor: Principal, code: str | None, encrypted_data: str | None
     user.phone_enc, user.phone_index = pii.encrypt(normalized, field="phone"), index
     db.session.commit()
     return profile(actor=actor)
+
+
+def names_match(written: str, verified: str) -> bool:
+    """Whether a name written by someone else (a party in a filing) is this verified real name: compared after NFKC
+    (full-width letters and spaces as plain ones) with every space removed, since a filer may type "李 四" for 李四.
+    The one rule wherever a verified person must be the named one (joining a named party, signing in person)."""
+    written_key, verified_key = (_name_key(name) for name in (written, verified))
+    return bool(verified_key) and written_key == verified_key
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 def verifier() -> IdentityVerifier:

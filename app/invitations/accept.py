@@ -7,7 +7,6 @@ whose UPDATE changed a row goes on, every other one gets the same 404 as an unkn
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
@@ -21,6 +20,7 @@ from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.i18n import label, message
 from app.identity import User
+from app.identity import profile as identity_profile
 from app.invitations import issuing as invitations
 from app.invitations.models import Invitation
 from app.scheduling import MediationSession
@@ -115,16 +115,12 @@ def _check_identity(user: User, party: NamedParty) -> None:
             "This invitation is for a named person: verify your real name first.",
             reason="invitation.verification_required",
         )
-    same_name = _norm(user.real_name) == _norm(party.name)
+    same_name = identity_profile.names_match(party.name, user.real_name)
     same_number = party.id_number_index is None or party.id_number_index == user.id_number_index
     if not (same_name and same_number):
         raise Forbidden(
             "Your verified identity does not match the invited party.", reason="invitation.identity_mismatch"
         )
-
-
-def _norm(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 def _facts_and_named_party(

@@ -16,6 +16,7 @@ from app.evidence import EvidenceItem
 from app.extensions import db
 from app.i18n import message
 from app.identity import User
+from app.identity import profile as identity_profile
 from app.mediation import case_facts
 from app.mediation import outcome as mediation_outcome
 from app.mediation.models import AgreementSignature, MediationAgreement
@@ -81,7 +82,7 @@ def signer_parties(case: Case, actor: Principal, *, parties: list[Any] | None = 
     if user.verification_status != "verified" or not user.real_name:
         raise Forbidden("Verify your real name before signing.", reason="agreement.identity_not_verified")
     for party in own:
-        if party.party_type == "person" and party.name.strip() != user.real_name.strip():
+        if party.party_type == "person" and not identity_profile.names_match(party.name, user.real_name):
             raise Forbidden("Your verified name does not match the party's name.", reason="agreement.identity_mismatch")
     return own
 

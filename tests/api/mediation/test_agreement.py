@@ -136,6 +136,19 @@ def test_the_agreement_takes_effect_when_the_last_party_signs(client, clock, med
     assert detail["deadlines"][0]["type"] == "judicial_confirmation_application"
 
 
+@pytest.mark.parametrize("written", ["李 四", " 李四 ", "李\u3000四"])
+def test_the_party_whom_the_invitation_let_in_can_sign(client, mediation, written):
+    """The filer wrote the respondent's name with a space (half- or full-width): the invitation matched the verified
+    李四 to that party ignoring spaces and width, so signing must too, or the agreement could never take effect."""
+    case = mediation["case"]
+    respondent_party(case).name = written
+    db.session.commit()
+    _settle(client, mediation)
+    signed = _sign(client, case, mediation["respondent"])
+    assert signed.status_code == 200, signed.get_json()
+    assert _sign(client, case, mediation["filer"]).get_json()["effective_at"] is not None
+
+
 def test_signing_re_confirms_identity(client, mediation):
     _settle(client, mediation)
     case = mediation["case"]
