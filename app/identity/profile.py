@@ -73,16 +73,22 @@ def bind_phone(*, actor: Principal, code: str | None, encrypted_data: str | None
     return profile(actor=actor)
 
 
+# The separator of a name of several parts (阿依古丽·买买提) is U+00B7 on the identity card; phones and IMEs type it as
+# any of these look-alikes.
+NAME_DOTS = str.maketrans(dict.fromkeys("\u2022\u2027\u2219\u22c5\u30fb\u0387\u16eb\u2e31\u00b7.", "\u00b7"))
+
+
 def names_match(written: str, verified: str) -> bool:
     """Whether a name written by someone else (a party in a filing) is this verified real name: compared after NFKC
-    (full-width letters and spaces as plain ones) with every space removed, since a filer may type "李 四" for 李四.
-    The one rule wherever a verified person must be the named one (joining a named party, signing in person)."""
+    (full-width letters and spaces as plain ones) with every space removed, since a filer may type "李 四" for 李四,
+    and with any middle-dot look-alike as the identity card's "·". The one rule wherever a verified person must be
+    the named one (joining a named party, signing in person)."""
     written_key, verified_key = (_name_key(name) for name in (written, verified))
     return bool(verified_key) and written_key == verified_key
 
 
 def _name_key(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split())
+    return "".join(unicodedata.normalize("NFKC", name).split()).translate(NAME_DOTS)
 
 
 def verifier() -> IdentityVerifier:
