@@ -374,12 +374,14 @@ def _breach(usage: Usage, *, mime: str, size: int) -> str | None:
 
 def _raise_limit(reason: str, mime: str) -> None:
     configured = limits()
-    if reason == rules.TOO_LARGE:
+    if reason == rules.TOO_LARGE:  # each raise names its reason, so that the catalogue has its words
         raise PayloadTooLarge(
             f"A {mime} file may be at most {configured.max_size(mime)} bytes.",
-            reason=reason,
+            reason=rules.TOO_LARGE,
             errors={"size": [f"At most {configured.max_size(mime)} bytes."]},
         )
     if reason == rules.TOO_MANY_FILES:
-        raise Conflict(f"A party may hold at most {configured.files_per_case} files in a case.", reason=reason)
-    raise Conflict(f"You may hold at most {configured.bytes_per_user} bytes of evidence.", reason=reason)
+        raise Conflict(
+            f"A party may hold at most {configured.files_per_case} files in a case.", reason=rules.TOO_MANY_FILES
+        )
+    raise Conflict(f"You may hold at most {configured.bytes_per_user} bytes of evidence.", reason=rules.QUOTA_EXCEEDED)

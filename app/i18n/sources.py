@@ -1,13 +1,14 @@
 """The user-facing error texts, read from the code: every reason an error is raised with, and its English words.
 
 A static scan (no import of any domain): each `raise`-able call of an `AppError` subclass (the classes of
-app/errors.py and any subclass defined in the project), with its `reason` (a literal, a module constant, or
-the class's own) and its message (a literal or an f-string: each `{expression}` becomes a named placeholder
-`%(name)s`); the per-field messages written as literals in its `errors={...}` (context "field"); each class's
-`reason`/`default_message`; a schema's own field messages (marshmallow's `ValidationError("...")` and a
-validator's `error="..."`, context "field"); each `mark(context, text)` call; and each `message("template", ...)` of
-app/i18n/messages.py (context "timeline" unless a literal `context=` says otherwise). This is what
-`make messages` extracts into the catalogue and what tests/i18n checks the catalogue against.
+app/errors.py and any subclass defined in the project), with its `reason` (a literal, a module constant, an
+imported module's constant such as `rules.TOO_LARGE`, or the class's own) and its message (a literal or an
+f-string: each `{expression}` becomes a named placeholder `%(name)s`); the per-field messages written as literals
+in its `errors={...}` (context "field"); each class's `reason`/`default_message`; a schema's own field messages
+(marshmallow's `ValidationError("...")` and a validator's `error="..."`, context "field"); each `mark(context,
+text)` call; and each `message("template", ...)` of app/i18n/messages.py (context "timeline" unless a literal
+`context=` says otherwise). This is what `make messages` extracts into the catalogue and what tests/i18n checks the
+catalogue against.
 """
 
 from __future__ import annotations
@@ -78,6 +79,31 @@ def error_classes() -> dict[str, tuple[str | None, str | None]]:
         if resolved is not None:
             classes[name] = resolved
     return classes
+
+
+def _module_constants(path: Path) -> dict[str, str]:
+    """A module's top-level string constants (`TOO_LARGE = "evidence.too_large"`)."""
+    return {
+        t.id: s.value.value
+        for s in _parsed(path).body
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+        for t in s.targets
+        if isinstance(t, ast.Name)
+    }
+
+
+def _imported_constant(tree: ast.Module, value: ast.Attribute) -> str | None:
+    """`module.NAME` where the file imported the module from the project (`from app.evidence import rules`)."""
+    if not isinstance(value.value, ast.Name):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                if (alias.asname or alias.name) == value.value.id:
+                    path = ROOT.joinpath(*node.module.split("."), f"{alias.name}.py")
+                    if path.is_file():
+                        return _module_constants(path).get(value.attr)
+    return None
 
 
 def _name(node: ast.AST) -> str | None:
@@ -173,6 +199,8 @@ def texts_in(path: Path) -> Iterator[Text]:
                     reason = value.value
                 elif isinstance(value, ast.Name) and value.id in constants:
                     reason = constants[value.id]
+                elif isinstance(value, ast.Attribute) and (found := _imported_constant(tree, value)) is not None:
+                    reason = found  # a module's constant: `reason=rules.TOO_LARGE`
                 else:
                     reason = None  # chosen at run time: the catalogue cannot name it
         expression = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "message"), None)

@@ -129,3 +129,22 @@ def test_a_malformed_authorization_header_reads_in_chinese(client):
         body = response.get_json()
         assert (response.status_code, body["reason"]) == (401, "auth.invalid_token")
         assert body["message"] == "需要有效的 Bearer 令牌。"
+
+
+def test_an_upload_refused_for_its_type_or_size_says_why_in_chinese(client):
+    """The reasons of these refusals are module constants (rules.TOO_LARGE ...): the catalogue has their words."""
+    from tests.support.cases import file_case
+    from tests.support.factories import make_org
+
+    filer = make_user(real_name="张三")
+    case = file_case(filer, org=make_org())
+    declared = {"filename": "a.pdf", "sha256": "0" * 64, "title": "借条", "category": "书证", "purpose": "证明"}
+    url = f"/api/mp/v1/cases/{case.id}/evidence/uploads"
+    exe = client.post(
+        url, json={**declared, "content_type": "application/x-msdownload", "size": 10}, headers=login(filer)
+    )
+    assert exe.get_json()["reason"] == "evidence.type_not_allowed"
+    assert exe.get_json()["message"].startswith("此类文件不能作为证据提交；允许的类型：")
+    huge = client.post(url, json={**declared, "content_type": "application/pdf", "size": 10**11}, headers=login(filer))
+    assert (huge.status_code, huge.get_json()["reason"]) == (413, "evidence.too_large")
+    assert huge.get_json()["message"].startswith("application/pdf 文件最大为 ")
