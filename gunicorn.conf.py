@@ -31,12 +31,12 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-# Requests one keep-alive connection carries before its answer says `Connection: close` (nginx's keepalive_requests).
-# A connection stays with the process that accepted it; a client or a proxy that keeps a few connections open for
-# long would otherwise pin its load on whichever processes took them (the benchmark's four connections were seen
-# split 3/1 over two processes for a whole run). A new connection is accepted by whichever process gets to it
-# first, most often an idle one. 0: no limit.
-_keepalive_requests = int(os.environ.get("GUNICORN_KEEPALIVE_REQUESTS", "100"))
+# Requests one keep-alive connection may carry before its answer says `Connection: close` (nginx's keepalive_requests);
+# 0, the default: no limit. A connection stays with the process that accepted it, so a client that holds a few
+# connections for long pins its load on the processes that took them; a limit makes it reconnect, and a new
+# connection goes to whichever process gets to it first. Measured on the lifecycle benchmark (docs/benchmarks.md,
+# session 17), a limit of 100 gained no lifecycles and cost PostgreSQL 12-20 % more CPU a lifecycle: off by default.
+_keepalive_requests = int(os.environ.get("GUNICORN_KEEPALIVE_REQUESTS", "0"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
 # The app is built once, in the master, and every worker is forked from it: building it takes seconds (imports,
@@ -45,6 +45,12 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000")
 # anyway. Code changes need a restart of the master (USR2 + TERM for no downtime), not HUP.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() not in {"0", "false", "no", "off"}
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket (`gunicornc`, since gunicorn 25.1) is off unless a path is given: its default path is one
+# per user ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl), so every instance on a host (a second app server, an old
+# master during a USR2 upgrade, a benchmark) would take it over from the last one, and one stopping unlinks it.
+# Signals (docs/deploy.md) manage the server; GUNICORN_CONTROL_SOCKET=/run/microcourt/gunicorn.ctl turns it on there.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip() or "gunicorn.ctl"
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
 # What gunicorn refuses before the app sees the request (414, 431, 400); stated here, not left to its defaults.
 limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
 limit_request_fields = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELDS", "100"))

@@ -38,7 +38,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         **{
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("RATELIMIT_", "TEST_DATABASE", "PROMETHEUS_", "GUNICORN_", "WEB_CONCURRENCY"))
+            if not k.startswith(
+                ("RATELIMIT_", "TEST_DATABASE", "PROMETHEUS_", "GUNICORN_", "WEB_CONCURRENCY", "XDG_RUNTIME_DIR")
+            )
         },
         "MICROCOURT_ENV": "development",
         "DATABASE_URL": url,
@@ -47,6 +49,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "WEB_CONCURRENCY": "4",
         "GUNICORN_THREADS": "2",
         "GUNICORN_KEEPALIVE_REQUESTS": "3",
+        "HOME": str(folder),  # where gunicorn would put its control socket (no XDG_RUNTIME_DIR: removed above)
     }
     log = folder / "gunicorn.log"
     with log.open("wb") as sink:
@@ -54,7 +57,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env, stdout=sink, stderr=sink
         )
     try:
-        yield _wait_for_listen(log, process), log
+        yield _wait_for_listen(log, process), log, folder
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -112,14 +115,21 @@ def _answers_on_one_connection(base: str, count: int) -> tuple[list[str], bytes]
 def test_a_keep_alive_connection_is_closed_after_its_last_request(served):
     """GUNICORN_KEEPALIVE_REQUESTS (3 here): the third answer on a connection says close, and the server closes it,
     so a client holding few connections for long does not pin its load on the processes that accepted them."""
-    base, _log = served
+    base, _log, _folder = served
     connections, after = _answers_on_one_connection(base, 3)
     assert connections == ["keep-alive", "keep-alive", "close"]
     assert after == b""
 
 
+def test_no_control_socket_unless_one_is_named(served):
+    """gunicorn's control socket defaults to one path per user, shared by every instance on the host: off here."""
+    base, _log, folder = served
+    assert requests.get(f"{base}/api/public/v1/healthz", timeout=10).status_code == 200
+    assert not (folder / ".gunicorn").exists()
+
+
 def test_memory_limits_are_counted_once_by_one_process(served):
-    base, log = served
+    base, log, _folder = served
     statuses = [
         requests.post(f"{base}/api/mp/v1/auth/sms/send", json={"phone": "13800000011"}, timeout=10).status_code
         for _ in range(8)
@@ -146,7 +156,7 @@ def test_memory_limits_are_counted_once_by_one_process(served):
     ids=["uri-too-long", "header-too-large", "too-many-headers", "bad-content-length", "two-lengths", "garbage"],
 )
 def test_gunicorn_refusals_are_json_in_the_one_shape(served, request_bytes, status, reason):
-    base, _log = served
+    base, _log, _folder = served
     code, headers, body = _raw(base, request_bytes)
     assert code == status and headers["content-type"] == "application/json"
     error = json.loads(body)
@@ -156,7 +166,7 @@ def test_gunicorn_refusals_are_json_in_the_one_shape(served, request_bytes, stat
 
 def test_a_killed_worker_is_forked_from_the_built_app_and_serves_with_its_own_connections(served):
     """preload_app: the master holds the built app; a replacement worker is a fork, not a second build."""
-    base, log = served
+    base, log, _folder = served
     assert requests.get(f"{base}/api/public/v1/readyz", timeout=10).status_code == 200  # the worker's pool is in use
     worker = int(re.findall(r"Booting worker with pid: (\d+)", log.read_text(errors="replace"))[-1])
     os.kill(worker, 9)
