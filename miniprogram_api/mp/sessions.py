@@ -119,6 +119,7 @@ def free_slots(args: dict, mediator_id: uuid.UUID) -> dict:
 
 @blp.route("/me/unavailability", methods=["POST"])
 @login_required()
+@idempotent()
 @blp.arguments(UnavailabilityIn)
 @blp.response(201, UnavailabilityOut)
 def add_unavailability(payload: dict) -> object:

@@ -4928,7 +4928,9 @@ export interface paths {
          *
          *     **Who may call it:** any logged-in person, with a person's token. Objects the caller may not see answer 404.
          *
-         *     **Error reasons:** 400 `request.bad`, `request.bad_json`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 413 `request.too_large`; 422 `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
+         *     **Idempotency-Key:** accepted; a retry with the same key and body replays the first answer.
+         *
+         *     **Error reasons:** 400 `idempotency.key_required`, `request.bad`, `request.bad_json`, `request.multipart_part_unnamed`; 401 `auth.account_disabled`, `auth.client_revoked`, `auth.invalid_token`, `auth.session_ended`, `auth.token_expired`, `auth.token_missing`, `auth.unauthorized`; 409 `idempotency.in_flight`, `idempotency.outcome_unknown`, `state.conflict`; 413 `request.too_large`; 422 `idempotency.key_invalid`, `idempotency.key_reused`, `identity.id_number_invalid`, `validation.failed`; 503 `database.unavailable`, `identity.provider_unavailable`, `service.unavailable`.
          */
         post: operations["mp_sessions.add_unavailability"];
         delete?: never;
@@ -25191,7 +25193,10 @@ export interface operations {
     "mp_sessions.add_unavailability": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A retry with the same key and body replays the first answer instead of acting twice. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -25228,6 +25233,7 @@ export interface operations {
             };
             400: components["responses"]["BAD_REQUEST"];
             401: components["responses"]["UNAUTHORIZED"];
+            409: components["responses"]["CONFLICT"];
             413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             500: components["responses"]["INTERNAL_SERVER_ERROR"];

@@ -163,6 +163,22 @@ def test_unavailability_is_ones_own(client, clock):
     assert client.get(f"{MP}/me/unavailability", headers=login(citizen)).get_json() == []
 
 
+def test_a_retried_declaration_with_its_key_is_made_once(client, clock):
+    """A mediator's phone that lost the answer sends the same declaration again with its Idempotency-Key: one period,
+    and the first answer replayed (a new key would declare a second one)."""
+    mediator_user = make_user()
+    body = {"from": "2026-11-20T00:00:00+08:00", "to": "2026-11-21T00:00:00+08:00", "reason": "住院"}
+    headers = {**login(mediator_user), "Idempotency-Key": "off-2026-11-20"}
+    first = client.post(f"{MP}/me/unavailability", json=body, headers=headers)
+    again = client.post(f"{MP}/me/unavailability", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    listed = client.get(f"{MP}/me/unavailability", headers=login(mediator_user)).get_json()
+    assert [p["id"] for p in listed] == [first.get_json()["id"]]
+    other_body = {**body, "reason": "出差"}
+    assert client.post(f"{MP}/me/unavailability", json=other_body, headers=headers).status_code == 422
+
+
 @pytest.mark.parametrize(
     "body,field",
     [
