@@ -10,7 +10,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, Response, g, jsonify, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -164,6 +164,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, _database_or_unexpected)
     app.register_error_handler(PoolTimeout, handle_database_down)
+    app.register_error_handler(InvalidRequestError, _pool_exhausted_or_unexpected)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -173,6 +174,19 @@ def _database_or_unexpected(exc: OperationalError) -> Response:
     if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:  # nothing landed; the same request may succeed
         log.warning("transaction aborted by the database (%s); answered 503", exc.orig.sqlstate)  # type: ignore[union-attr]
         return handle_app_error(DatabaseUnavailable(retry_after=1))
+    return handle_unexpected(exc)
+
+
+# What SQLAlchemy's pool raises when every connection it tried at checkout was found dead (its liveness check, then
+# three reconnections, each closed again at once: the database restarting, failing over, or terminating backends).
+POOL_GAVE_UP = "This connection is closed"
+
+
+def _pool_exhausted_or_unexpected(exc: InvalidRequestError) -> Response:
+    """The pool giving up on reconnecting is the database being unavailable (503, retry); any other misuse of the
+    ORM that SQLAlchemy reports with this class is a bug (500)."""
+    if type(exc) is InvalidRequestError and str(exc) == POOL_GAVE_UP:
+        return handle_database_down(exc)
     return handle_unexpected(exc)
 
 

@@ -106,3 +106,19 @@ def test_a_transaction_the_database_aborted_for_a_concurrent_one_is_503_not_500(
     assert answer.status_code == status
     if status == 503:
         assert answer.get_json()["reason"] == "database.unavailable" and answer.headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("message", "status"), [("This connection is closed", 503), ("Object is already attached to session", 500)]
+)
+def test_a_pool_that_gave_up_reconnecting_is_503_not_500(app, message, status):
+    """Every connection the pool tried at checkout was closed again at once (the database restarting or terminating
+    backends; seen under test_nothing_lost's kill storm): the database is unavailable, a retry is right."""
+    from sqlalchemy.exc import InvalidRequestError
+
+    from miniprogram_api import errors
+
+    with app.test_request_context("/api/mp/v1/cases"):
+        answer = errors._pool_exhausted_or_unexpected(InvalidRequestError(message))
+    assert answer.status_code == status
+    assert answer.get_json()["reason"] == ("database.unavailable" if status == 503 else "internal.error")
